@@ -1,0 +1,30 @@
+# Quiver — one entry point for building, running, testing and benchmarking.
+# Everything runs from Maven Central artifacts; nothing needs installing by hand.
+SHELL := /bin/bash
+MVN ?= mvn -B -ntp
+export MAVEN_OPTS ?= -Xmx1g
+
+.PHONY: build run test bench fmt clean
+
+build:
+	$(MVN) -q -DskipTests package
+	@chmod +x bin/quiver
+	@echo "built: bin/quiver"
+
+run: build
+	bin/quiver local
+
+# Formatting is checked first; then every module's unit tests (*Test) and integration tests (*ITCase),
+# which start their own real Kafka / HBase / PostgreSQL / Flink MiniCluster / Iceberg-on-tempdir.
+test:
+	$(MVN) spotless:check
+	$(MVN) verify
+
+bench: build
+	bash bench/run.sh
+
+fmt:
+	$(MVN) -q spotless:apply
+
+clean:
+	$(MVN) -q clean

@@ -1,0 +1,108 @@
+package dev.quiver.core.registry;
+
+import dev.quiver.core.spec.Entity;
+import dev.quiver.core.spec.FeatureService;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.Source;
+import dev.quiver.core.spec.ViewStatus;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The feature registry as its consumers see it (catalog, serving, jobs, CLI). Thread-safe. Every
+ * write is validated, versioned and audited; reads never see a half-applied change.
+ *
+ * <p>Version references: {@code "latest"} (or null) = newest ACTIVE version; {@code "v3"} = newest
+ * revision of major 3 whatever its status except RETIRED; {@code "v3.1"} = exactly that revision.
+ */
+public interface FeatureRegistry extends AutoCloseable {
+
+  /**
+   * Applies specs (entities, sources, views, services) in one go and returns what changed. A view
+   * whose spec is unchanged is a no-op; a compatible change becomes a new revision; a breaking
+   * change under the same major is refused with {@link RegistryException.Kind#BREAKING_CHANGE},
+   * naming the change and the fix (bump the major). With {@code dryRun} nothing is written.
+   *
+   * @param actor who is applying, for the audit log
+   */
+  ApplyResult apply(SpecBundle bundle, String actor, boolean dryRun);
+
+  /**
+   * Resolves a view version.
+   *
+   * @throws RegistryException NOT_FOUND when the view or version does not exist (message lists the
+   *     versions that do)
+   */
+  ViewRecord getView(String namespace, String name, String versionRef);
+
+  Optional<ViewRecord> findView(String namespace, String name, String versionRef);
+
+  /** One record per view name: its newest version of any status except RETIRED. */
+  List<ViewRecord> listViews(ViewQuery query);
+
+  /** Every version of one view, oldest first. */
+  List<ViewRecord> versions(String namespace, String name);
+
+  /**
+   * Moves a version through the lifecycle (ACTIVE → DEPRECATED → RETIRED).
+   *
+   * @param sunset for DEPRECATED, when it will retire; may be null
+   */
+  ViewRecord setStatus(
+      String namespace,
+      String name,
+      String version,
+      ViewStatus status,
+      Instant sunset,
+      String actor);
+
+  Optional<Entity> getEntity(String namespace, String name);
+
+  List<Entity> listEntities(String namespace);
+
+  Optional<Source> getSource(String namespace, String name);
+
+  Optional<FeatureService> getService(String namespace, String name);
+
+  List<FeatureService> listServices(String namespace);
+
+  List<String> listNamespaces();
+
+  /** Upstream sources and downstream consumers (feature services) of a view. */
+  Lineage lineage(String namespace, String name);
+
+  /** Audit entries, newest first. Null filters match all. */
+  List<AuditEntry> audit(String namespace, String name, int limit);
+
+  /** Convenience: every view record (latest per name) whose entities are exactly {@code entity}. */
+  default List<ViewRecord> viewsForEntity(String namespace, String entity) {
+    return listViews(new ViewQuery(namespace, null, null, null, null, 100_000)).stream()
+        .filter(r -> r.view().entities().equals(List.of(entity)))
+        .toList();
+  }
+
+  @Override
+  void close();
+
+  /** Specs to apply together. */
+  record SpecBundle(
+      List<Entity> entities,
+      List<Source> sources,
+      List<FeatureView> views,
+      List<FeatureService> services) {
+    public SpecBundle {
+      entities = List.copyOf(entities);
+      sources = List.copyOf(sources);
+      views = List.copyOf(views);
+      services = List.copyOf(services);
+    }
+
+    public static SpecBundle ofViews(FeatureView... views) {
+      return new SpecBundle(List.of(), List.of(), List.of(views), List.of());
+    }
+  }
+
+  /** Upstream and downstream of a view. */
+  record Lineage(List<String> upstreamSources, List<String> downstreamConsumers) {}
+}
