@@ -200,7 +200,8 @@ public final class CompatibilityChecker {
                 "retyped feature " + f.name() + " " + f.dtype() + " -> " + n.dtype(),
                 BREAKING));
       }
-      if (!Objects.equals(normalize(f.expression()), normalize(n.expression()))) {
+      boolean kindChanged = f.isAggregation() != n.isAggregation();
+      if (!kindChanged && !Objects.equals(normalize(f.expression()), normalize(n.expression()))) {
         out.add(
             new Change(
                 path + ".expression",
