@@ -30,6 +30,7 @@ final class BundleAssembler {
   private final Map<String, Entity> entities = new LinkedHashMap<>();
   private final Map<String, Source> sources = new LinkedHashMap<>();
   private final Map<String, FeatureView> views = new LinkedHashMap<>();
+  private final Map<String, FeatureView> newest = new LinkedHashMap<>();
   private final Map<String, FeatureService> services = new LinkedHashMap<>();
   private final Map<String, String> declaredAt = new LinkedHashMap<>();
   private final List<Pending<ViewDraft>> drafts = new ArrayList<>();
@@ -67,7 +68,7 @@ final class BundleAssembler {
           SpecValidator.validate(
               svc,
               name ->
-                  Optional.ofNullable(views.get(key(svc.namespace(), name)))
+                  Optional.ofNullable(newest.get(key(svc.namespace(), name)))
                       .or(() -> context.view(svc.namespace(), name)));
       addDeduplicated(s, found, p -> p);
     }
@@ -197,7 +198,11 @@ final class BundleAssembler {
     }
     addDeduplicated(pending, found, d::toSpecPath);
     if (!d.name().isEmpty()) {
-      declare("feature view", ns, d.name(), log, views, view);
+      // Several majors of one view may be applied together (v3 and its successor v4), in file
+      // order.
+      declare("feature view", ns, d.name() + ":v" + view.version().major(), log, views, view);
+      newest.merge(
+          key(ns, d.name()), view, (a, b) -> a.version().compareTo(b.version()) >= 0 ? a : b);
     }
     if (d.featureService() != null) {
       addToService(view, d.featureService(), log);
