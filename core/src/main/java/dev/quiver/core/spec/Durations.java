@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 
 /** Spec spelling of durations: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 7d}. */
 public final class Durations {
-  private static final Pattern TEXT = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d|w)");
+  private static final Pattern TEXT = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d|w)");
 
   private Durations() {}
 
