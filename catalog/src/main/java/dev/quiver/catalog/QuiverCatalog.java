@@ -6,10 +6,14 @@ import dev.quiver.core.registry.RegistryException;
 import dev.quiver.core.registry.ViewQuery;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.Entity;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.SpecProblem;
+import dev.quiver.core.spec.SpecValidator;
 import dev.quiver.core.spec.Version;
 import dev.quiver.core.spec.ViewStatus;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -96,7 +100,8 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
     }
   }
 
-  private FeatureRegistry registry() {
+  /** The open registry (tests use it to set up and check what SQL did). */
+  FeatureRegistry registry() {
     FeatureRegistry r = registry;
     if (r == null) {
       throw new CatalogException("Quiver catalog '" + getName() + "' is not open");
@@ -176,8 +181,7 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
     for (ViewRecord latest : viewsIn(databaseName)) {
       String view = latest.view().name();
       names.add(view);
-      for (ViewRecord r :
-          call(() -> registry().versions(databaseName, view), "list versions of " + view)) {
+      for (ViewRecord r : versionsOf(databaseName, view)) {
         if (r.view().status() != ViewStatus.RETIRED) {
           names.add(PinnedTableName.ofMajor(view, r.version().major()));
           names.add(PinnedTableName.ofRevision(view, r.version()));
@@ -222,7 +226,7 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
               + " (a new revision)");
     }
     String ns = path.getDatabaseName();
-    List<ViewRecord> versions = call(() -> registry().versions(ns, name.view()), "list versions");
+    List<ViewRecord> versions = versionsOf(ns, name.view());
     boolean exists =
         name.isLatest()
             ? !versions.isEmpty()
@@ -234,7 +238,7 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
       }
       throw new TableAlreadyExistException(getName(), path);
     }
-    Map<String, String> options = new java.util.HashMap<>(table.getOptions());
+    Map<String, String> options = new HashMap<>(table.getOptions());
     if (!name.isLatest()) {
       String requested = options.get(ViewTableOptions.VERSION);
       if (requested != null && !requested.trim().equalsIgnoreCase(name.versionRef())) {
@@ -295,14 +299,31 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
 
   // ---- helpers
 
-  private void register(ObjectPath path, String view, ResolvedCatalogTable table, ViewRecord cur) {
+  private void register(
+      ObjectPath path, String viewName, ResolvedCatalogTable table, ViewRecord cur) {
     String ns = path.getDatabaseName();
-    SpecBundle bundle = new TableDefinitionReader(registry(), ns, view, cur).read(table);
+    SpecBundle bundle = new TableDefinitionReader(registry(), ns, viewName, cur).read(table);
     String what = (cur == null ? "CREATE TABLE " : "ALTER TABLE ") + path.getFullName();
+    FeatureView view = bundle.views().get(0);
+    Map<String, Entity> declared = new HashMap<>();
+    List<SpecProblem> problems = new ArrayList<>();
+    for (Entity e : bundle.entities()) {
+      declared.put(e.name(), e);
+      problems.addAll(SpecValidator.validate(e));
+    }
+    problems.addAll(
+        SpecValidator.validate(
+            view,
+            name ->
+                Optional.ofNullable(declared.get(name))
+                    .or(() -> call(() -> registry().getEntity(ns, name), "get entity " + name))));
+    if (problems.stream().anyMatch(SpecProblem::isError)) {
+      throw new ValidationException(CatalogErrors.render(what, problems, view));
+    }
     try {
       registry().apply(bundle, actor, false);
     } catch (RuntimeException e) {
-      throw CatalogErrors.convert(e, what, bundle.views().get(0));
+      throw CatalogErrors.convert(e, what, view);
     }
     sessionNamespaces.remove(ns);
   }
@@ -338,7 +359,7 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
       if (found.isEmpty() && name.isLatest()) {
         // No ACTIVE version (all deprecated): show the newest one that is still readable.
         found =
-            registry().versions(ns, name.view()).stream()
+            versionsOf(ns, name.view()).stream()
                 .filter(r -> r.view().status() != ViewStatus.RETIRED)
                 .max(Comparator.comparing(ViewRecord::version));
       }
@@ -349,6 +370,18 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
       throw CatalogErrors.convert(e, "resolve " + path.getFullName(), null);
     }
     return found.filter(r -> r.view().status() != ViewStatus.RETIRED);
+  }
+
+  /** Every version of a view, oldest first; empty when the view does not exist. */
+  private List<ViewRecord> versionsOf(String ns, String view) {
+    try {
+      return registry().versions(ns, view);
+    } catch (RegistryException e) {
+      if (e.kind() == RegistryException.Kind.NOT_FOUND) {
+        return List.of();
+      }
+      throw CatalogErrors.convert(e, "list versions of " + ns + "." + view, null);
+    }
   }
 
   private List<ViewRecord> viewsIn(String ns) {

@@ -10,7 +10,6 @@ import dev.quiver.core.spec.Entity;
 import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
-import dev.quiver.core.spec.JoinKey;
 import dev.quiver.core.spec.Source;
 import dev.quiver.core.spec.Transformation;
 import dev.quiver.core.spec.Version;
@@ -36,7 +35,7 @@ import org.apache.flink.table.catalog.UniqueConstraint;
  */
 final class TableDefinitionReader {
   /** The transformation language of SQL given through {@code quiver.transformation}. */
-  static final String SQL_LANGUAGE = "sql";
+  static final String SQL_LANGUAGE = "flink";
 
   private final FeatureRegistry registry;
   private final String namespace;
@@ -72,7 +71,8 @@ final class TableDefinitionReader {
     checkOptionKeys(options, schema);
 
     List<String> entityNames = entityNames(options.get(ENTITIES));
-    List<Entity> newEntities = entities(entityNames, pk, schema);
+    List<Entity> newEntities =
+        new PrimaryKeyEntities(registry, namespace, problems).entities(entityNames, pk, schema);
     List<Feature> features = features(schema, pk, options);
     FeatureView.Builder b =
         FeatureView.builder(viewName)
@@ -235,94 +235,6 @@ final class TableDefinitionReader {
       return List.of();
     }
     return List.of(text.trim().split("\\s*,\\s*"));
-  }
-
-  /** Checks the primary key against the entities; returns entities to register with the view. */
-  private List<Entity> entities(List<String> names, List<String> pk, ResolvedSchema schema) {
-    if (names.isEmpty() || pk.isEmpty()) {
-      return List.of();
-    }
-    List<String> unclaimed = new ArrayList<>(pk);
-    List<String> unknown = new ArrayList<>();
-    for (String name : names) {
-      Optional<Entity> known = registry.getEntity(namespace, name);
-      if (known.isEmpty()) {
-        unknown.add(name);
-        continue;
-      }
-      for (JoinKey key : known.get().joinKeys()) {
-        Optional<Column> col = schema.getColumn(key.name());
-        if (col.isEmpty() || !pk.contains(key.name())) {
-          problems.add(
-              "PRIMARY KEY: entity '"
-                  + name
-                  + "' is keyed by "
-                  + key.name()
-                  + " "
-                  + key.type().flinkSqlType()
-                  + "; add that column to the primary key");
-        } else {
-          FeatureType type = FlinkTypes.toFeatureType(col.get().getDataType().getLogicalType());
-          if (!key.type().equals(type)) {
-            problems.add(
-                "column '"
-                    + key.name()
-                    + "': join key of entity '"
-                    + name
-                    + "' has type "
-                    + key.type().flinkSqlType()
-                    + "; declare it as "
-                    + key.type().flinkSqlType());
-          }
-          unclaimed.remove(key.name());
-        }
-      }
-    }
-    if (unknown.size() > 1) {
-      problems.add(
-          "option '"
-              + ENTITIES
-              + "': entities "
-              + unknown
-              + " are not registered in namespace "
-              + namespace
-              + "; with more than one entity, apply their entity specs first");
-      return List.of();
-    }
-    if (unknown.isEmpty()) {
-      if (!unclaimed.isEmpty()) {
-        problems.add(
-            "PRIMARY KEY: columns "
-                + unclaimed
-                + " are not join keys of "
-                + names
-                + "; the primary key is exactly the entities' join keys");
-      }
-      return List.of();
-    }
-    if (unclaimed.isEmpty()) {
-      problems.add(
-          "option '"
-              + ENTITIES
-              + "': entity '"
-              + unknown.get(0)
-              + "' is not registered and no primary-key column is left for its join key");
-      return List.of();
-    }
-    List<JoinKey> keys = new ArrayList<>();
-    for (String column : unclaimed) {
-      FeatureType type =
-          schema
-              .getColumn(column)
-              .map(c -> FlinkTypes.toFeatureType(c.getDataType().getLogicalType()))
-              .orElse(null);
-      if (type == null) {
-        problems.add(FlinkTypes.unsupported(schema.getColumn(column).orElseThrow()));
-      } else {
-        keys.add(new JoinKey(column, type));
-      }
-    }
-    return List.of(new Entity(namespace, unknown.get(0), keys, "", ""));
   }
 
   private List<Feature> features(ResolvedSchema schema, List<String> pk, Map<String, String> o) {
