@@ -62,8 +62,13 @@ final class BundleAssembler {
     for (Pending<ViewDraft> d : drafts) {
       view(d);
     }
-    for (Pending<FeatureService> s : pendingServices) {
-      FeatureService svc = s.value();
+    for (Pending<FeatureService> pending : pendingServices) {
+      FeatureService svc = pending.value();
+      Pending<FeatureService> s =
+          svc.features().isEmpty()
+                  && pending.reported().stream().anyMatch(r -> r.startsWith("features["))
+              ? new Pending<>(svc, pending.log(), plus(pending.reported(), "features"))
+              : pending;
       List<SpecProblem> found =
           SpecValidator.validate(
               svc,
@@ -163,12 +168,18 @@ final class BundleAssembler {
     String ns = d.namespace();
     Source source = d.inlineSource();
     String byName = d.sourceName();
+    if (d.features().isEmpty()
+        && pending.reported().stream().anyMatch(r -> r.startsWith("features["))) {
+      // Every feature entry was broken and reported; "no features" would only repeat it.
+      pending = new Pending<>(d, log, plus(pending.reported(), "features"));
+    }
     if (byName != null) {
       source =
           Optional.ofNullable(sources.get(key(ns, byName)))
               .or(() -> context.source(ns, byName))
               .orElse(null);
       if (source == null) {
+        pending = new Pending<>(d, log, plus(pending.reported(), "source"));
         List<String> names =
             sources.values().stream()
                 .filter(s -> s.namespace().equals(ns))
@@ -292,6 +303,12 @@ final class BundleAssembler {
       }
     }
     pending.log().addAll(kept, rewrite);
+  }
+
+  private static List<String> plus(List<String> list, String item) {
+    List<String> out = new ArrayList<>(list);
+    out.add(item);
+    return out;
   }
 
   private List<String> reportedSince(int mark) {

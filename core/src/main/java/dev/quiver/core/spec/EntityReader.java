@@ -19,8 +19,10 @@ final class EntityReader {
     String namespace = SourceReader.orDefault(f.text("namespace"), defaultNamespace);
     String name = f.requiredText("name", "name the entity, e.g. name: user");
     List<JoinKey> keys = new ArrayList<>();
+    String keyExample = (Names.valid(name) ? name : "user") + "_id";
     if (f.require(
-        "join_keys", "declare its keys, e.g. join_keys: [{name: user_id, type: STRING}]")) {
+        "join_keys",
+        "declare its keys, e.g. join_keys: [{name: " + keyExample + ", type: STRING}]")) {
       List<Node> items = f.list("join_keys", "[{name: user_id, type: STRING}]");
       for (int i = 0; i < items.size(); i++) {
         String path = "join_keys[" + i + "]";

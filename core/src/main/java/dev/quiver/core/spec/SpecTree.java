@@ -102,7 +102,10 @@ final class SpecTree {
           new ReadProblem(
               Math.max(line, 0),
               "",
-              "not valid " + (json ? "JSON" : "YAML") + ": " + e.getOriginalMessage(),
+              "not valid "
+                  + (json ? "JSON" : "YAML")
+                  + ": "
+                  + conciseMessage(e.getOriginalMessage()),
               json
                   ? "check brackets, commas and quotes near this line"
                   : "check the indentation (spaces, not tabs) and quoting near this line"));
@@ -110,6 +113,19 @@ final class SpecTree {
       problems.add(new ReadProblem(0, "", "could not read: " + e.getMessage(), ""));
     }
     return new Parsed(docs, problems);
+  }
+
+  /** SnakeYAML's messages quote the file with carets over several lines; keep the words only. */
+  static String conciseMessage(String message) {
+    if (message == null) {
+      return "";
+    }
+    return message
+        .lines()
+        .filter(l -> !l.isBlank() && !l.startsWith(" in '") && !l.startsWith("    "))
+        .map(String::strip)
+        .reduce((a, b) -> a + "; " + b)
+        .orElse(message.strip());
   }
 
   private static Node readNode(JsonParser p, JsonToken tok, String path, List<ReadProblem> out)
