@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.within;
 import dev.quiver.core.spec.Aggregation;
 import dev.quiver.core.spec.AggregationFunction;
 import dev.quiver.core.spec.FeatureType;
+import dev.quiver.core.tile.ReferenceAggregates.Event;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -30,9 +30,6 @@ class TileAggregatorTest {
   private static final long MIN = 60_000L;
   private static final long HOUR = 60 * MIN;
   private static final long DAY = 24 * HOUR;
-
-  /** A raw event: value, event time, seq (the arrival order tie-breaker). */
-  record Event(Object value, long time, long seq) {}
 
   static Stream<Arguments> cases() {
     List<Arguments> out = new ArrayList<>();
@@ -83,7 +80,9 @@ class TileAggregatorTest {
         if (w == 0) {
           window = tile; // the head tile alone
         }
-        Object expected = reference(f, agg.n(), type, events, rollups.windowStart(t, window), t);
+        Object expected =
+            ReferenceAggregates.compute(
+                f, agg.n(), type, events, rollups.windowStart(t, window), t);
         Object viaRollups = read(aggregator, rollups, tiles, t, window, rnd);
         Object viaFine = read(aggregator, fineOnly, tiles, t, window, rnd);
         String where = f + " t=" + t + " W=" + window + " s=" + tile;
@@ -113,7 +112,7 @@ class TileAggregatorTest {
     assertSame(f, left, right, "associativity");
     assertSame(f, left, swapped, "commutativity");
     assertSame(f, left, withEmpty, "identity");
-    Object direct = reference(f, 4, type, events, Long.MIN_VALUE, Long.MAX_VALUE);
+    Object direct = ReferenceAggregates.compute(f, 4, type, events, Long.MIN_VALUE, Long.MAX_VALUE);
     assertSame(f, direct, left, "vs reference");
   }
 
@@ -188,70 +187,6 @@ class TileAggregatorTest {
       }
     }
     return a.finish(acc);
-  }
-
-  /** The plain definition, from raw events, sharing no code with the aggregators. */
-  static Object reference(
-      AggregationFunction f, int n, FeatureType type, List<Event> all, long from, long to) {
-    List<Event> in = all.stream().filter(e -> e.time() >= from && e.time() <= to).toList();
-    List<Event> nonNull = in.stream().filter(e -> e.value() != null).toList();
-    Comparator<Event> order = Comparator.comparingLong(Event::time).thenComparingLong(Event::seq);
-    switch (f) {
-      case COUNT:
-        return (long) in.size();
-      case SUM:
-        if (type.scalar().isIntegral()) {
-          return nonNull.stream().mapToLong(e -> (Long) e.value()).sum();
-        }
-        return nonNull.stream().mapToDouble(e -> ((Number) e.value()).doubleValue()).sum();
-      case AVG:
-        return nonNull.isEmpty()
-            ? null
-            : nonNull.stream()
-                .mapToDouble(e -> ((Number) e.value()).doubleValue())
-                .average()
-                .getAsDouble();
-      case STDDEV:
-        {
-          if (nonNull.size() < 2) {
-            return null;
-          }
-          double mean =
-              nonNull.stream()
-                  .mapToDouble(e -> ((Number) e.value()).doubleValue())
-                  .average()
-                  .getAsDouble();
-          double ss = 0;
-          for (Event e : nonNull) {
-            double d = ((Number) e.value()).doubleValue() - mean;
-            ss += d * d;
-          }
-          return Math.sqrt(ss / (nonNull.size() - 1));
-        }
-      case MIN:
-      case MAX:
-        {
-          Object best = null;
-          for (Event e : nonNull) {
-            @SuppressWarnings({"unchecked", "rawtypes"})
-            int c = best == null ? 0 : ((Comparable) e.value()).compareTo(best);
-            if (best == null || (f == AggregationFunction.MIN ? c < 0 : c > 0)) {
-              best = e.value();
-            }
-          }
-          return best;
-        }
-      case FIRST:
-        return nonNull.stream().min(order).map(Event::value).orElse(null);
-      case LAST:
-        return nonNull.stream().max(order).map(Event::value).orElse(null);
-      case LAST_N:
-        return nonNull.stream().sorted(order.reversed()).limit(n).map(Event::value).toList();
-      case COUNT_DISTINCT:
-        return (long) new HashSet<>(nonNull.stream().map(Event::value).toList()).size();
-      default:
-        throw new IllegalStateException(f.toString());
-    }
   }
 
   private static void assertSame(
