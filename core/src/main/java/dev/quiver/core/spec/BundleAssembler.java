@@ -195,6 +195,12 @@ final class BundleAssembler {
     } else if (source == null && !d.transformations().isEmpty()) {
       source = inferSource(d, log);
     }
+    if (source == null && d.watermarkDelay() != null) {
+      log.error(
+          d.keyAliases().get("watermark_delay"),
+          "set on a view without a source (it would be ignored)",
+          "declare the source (source: <name>) or remove it");
+    }
     FeatureView view = d.build(source);
     boolean sourceIsShared = byName != null || d.inlineSource() == null;
     List<SpecProblem> found =
