@@ -46,6 +46,9 @@ final class BundleAssembler {
     for (SpecFile file : files) {
       SpecTree.Parsed parsed = SpecTree.read(file.text());
       for (SpecTree.ReadProblem rp : parsed.problems()) {
+        if (rp.document() >= 0) {
+          continue; // added with its document, so the rules do not repeat it
+        }
         problems.add(
             new SpecProblem(
                 SpecProblem.Severity.ERROR,
@@ -55,8 +58,31 @@ final class BundleAssembler {
                 rp.message(),
                 rp.hint()));
       }
+      if (parsed.documents().isEmpty() && parsed.problems().isEmpty()) {
+        problems.add(
+            new SpecProblem(
+                SpecProblem.Severity.WARNING,
+                file.name(),
+                "",
+                0,
+                "holds no spec documents",
+                "nothing to apply from it"));
+      }
       for (SpecTree.Document doc : parsed.documents()) {
-        document(file.name(), doc);
+        int mark = problems.size();
+        for (SpecTree.ReadProblem rp : parsed.problems()) {
+          if (rp.document() == doc.index()) {
+            problems.add(
+                new SpecProblem(
+                    SpecProblem.Severity.ERROR,
+                    file.name(),
+                    rp.path(),
+                    rp.line(),
+                    rp.message(),
+                    rp.hint()));
+          }
+        }
+        document(file.name(), doc, mark);
       }
     }
     for (Pending<ViewDraft> d : drafts) {
@@ -93,7 +119,7 @@ final class BundleAssembler {
         warnings);
   }
 
-  private void document(String file, SpecTree.Document doc) {
+  private void document(String file, SpecTree.Document doc, int mark) {
     Problems log = new Problems(file, doc.root(), problems);
     String what = "a feature view, entity, feature service or source mapping";
     Optional<Fields> maybe = Fields.of(doc.root(), log, "", what);
@@ -106,7 +132,6 @@ final class BundleAssembler {
       return;
     }
     String ns = FeatureView.DEFAULT_NAMESPACE;
-    int mark = problems.size();
     switch (kind) {
       case "feature_view" -> {
         ViewDraft d = ViewReader.read(f, ns);
