@@ -181,7 +181,9 @@ final class BundleAssembler {
       log.error(
           "name",
           "duplicate " + what + " '" + name + "' (first declared at " + first + ")",
-          "keep one declaration, or rename one");
+          what.equals("feature view")
+              ? "keep one declaration per major version, or give this one a new version"
+              : "keep one declaration, or rename one");
     } else {
       into.put(k, value);
     }
