@@ -11,6 +11,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.flink.CatalogLoader;
+import org.apache.iceberg.jdbc.JdbcCatalog;
 
 /**
  * Opens the Iceberg catalog that holds the offline tables, from {@code offline.*} options. The
@@ -69,6 +71,15 @@ public final class OfflineCatalogs {
               + " offline.catalog-type is jdbc, e.g. jdbc:postgresql://host/db)");
     }
     return props;
+  }
+
+  /** A Flink-side loader of the same catalog (serializable, opened on the task managers). */
+  public static CatalogLoader loader(Map<String, String> props) {
+    String type = props.getOrDefault(CatalogUtil.ICEBERG_CATALOG_TYPE, "hadoop");
+    String name = props.getOrDefault("quiver.catalog-name", "quiver_offline");
+    return "hadoop".equals(type)
+        ? CatalogLoader.hadoop(name, new Configuration(), props)
+        : CatalogLoader.custom(name, props, new Configuration(), JdbcCatalog.class.getName());
   }
 
   /** A local path becomes an absolute {@code file:} URI; URIs with a scheme stay as they are. */
