@@ -1,6 +1,7 @@
 package dev.quiver.offline;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -11,10 +12,59 @@ import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /** Flink settings shared by the offline batch jobs (training sets, backfills). */
 final class FlinkBatch {
+  /** Task slots of the shared local cluster: enough for any offline job's parallelism here. */
+  static final int LOCAL_SLOTS = 4;
+
+  private static MiniCluster shared;
+
   private FlinkBatch() {}
+
+  /**
+   * An environment that submits to one local MiniCluster shared by every offline batch job of this
+   * JVM (started on first use, stopped at JVM exit), so that a job does not pay the cluster's
+   * start-up each time.
+   */
+  static synchronized StreamExecutionEnvironment environment(int parallelism) {
+    try {
+      if (shared == null) {
+        Configuration c = configuration(LOCAL_SLOTS);
+        MiniCluster mc =
+            new MiniCluster(
+                new MiniClusterConfiguration.Builder()
+                    .setConfiguration(c)
+                    .setNumTaskManagers(1)
+                    .setNumSlotsPerTaskManager(LOCAL_SLOTS)
+                    .build());
+        mc.start();
+        shared = mc;
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      try {
+                        mc.close();
+                      } catch (Exception ignored) {
+                        // exiting anyway
+                      }
+                    },
+                    "quiver-offline-minicluster-stop"));
+      }
+      URI rest = shared.getRestAddress().get();
+      Configuration c = configuration(Math.min(parallelism, LOCAL_SLOTS));
+      StreamExecutionEnvironment env =
+          StreamExecutionEnvironment.createRemoteEnvironment(rest.getHost(), rest.getPort(), c);
+      env.setParallelism(Math.min(parallelism, LOCAL_SLOTS));
+      return env;
+    } catch (Exception e) {
+      throw new IllegalStateException("starting the local Flink cluster failed: " + e, e);
+    }
+  }
 
   static Configuration configuration(int parallelism) {
     Configuration c = new Configuration();

@@ -13,7 +13,6 @@ import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.operators.Order;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -43,7 +42,6 @@ public final class PointInTimeJoin {
 
   private final Catalog catalog;
   private final CatalogLoader catalogLoader;
-  private final Configuration flinkConfig;
   private final int parallelism;
 
   /**
@@ -53,7 +51,6 @@ public final class PointInTimeJoin {
     this.catalog = catalog;
     this.catalogLoader = OfflineCatalogs.loader(catalogProperties);
     this.parallelism = parallelism;
-    this.flinkConfig = FlinkBatch.configuration(parallelism);
   }
 
   /** The result of a run: the Parquet file, its row count and the manifest written beside it. */
@@ -69,6 +66,13 @@ public final class PointInTimeJoin {
    * runs.
    */
   public Result run(TrainingSetRequest request, Consumer<Long> progress) {
+    return run(request, progress, null);
+  }
+
+  private Result run(
+      TrainingSetRequest request,
+      Consumer<Long> progress,
+      TrainingSetManifest.LabelEntry expectedLabels) {
     Path out = Path.of(request.output()).toAbsolutePath();
     Path scratch;
     try {
@@ -78,10 +82,8 @@ public final class PointInTimeJoin {
       throw new UncheckedIOException("creating output " + out, e);
     }
     TrainingSetPlan plan = TrainingSetPlan.resolve(request, catalog);
-    StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.getExecutionEnvironment(flinkConfig);
+    StreamExecutionEnvironment env = FlinkBatch.environment(parallelism);
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);
-    env.setParallelism(parallelism);
 
     List<Types.NestedField> labelColumns;
     DataStream<SweepRow> labels = null;
@@ -89,6 +91,16 @@ public final class PointInTimeJoin {
     SpineLabels spine = null;
     if (request.labels() != null) {
       labelTable = LabelTables.open(request.labels(), catalog, scratch);
+      if (expectedLabels != null && !expectedLabels.checksum().equals(labelTable.checksum())) {
+        throw new IllegalArgumentException(
+            "labels changed since the manifest was written: "
+                + request.labels().location()
+                + " has checksum "
+                + labelTable.checksum()
+                + ", the manifest recorded "
+                + expectedLabels.checksum()
+                + " (restore the original label files to rebuild)");
+      }
       Schema ls = labelTable.table().schema();
       labelColumns = ls.columns();
       List<String> names = labelColumns.stream().map(Types.NestedField::name).toList();
@@ -199,7 +211,7 @@ public final class PointInTimeJoin {
    * pinned Iceberg snapshots (time travel), and the label source checked against its checksum.
    */
   public Result rebuild(TrainingSetManifest manifest, String output) {
-    return run(manifest.toRequest(output));
+    return run(manifest.toRequest(output), p -> {}, manifest.labels());
   }
 
   private long execute(StreamExecutionEnvironment env, String name, Consumer<Long> progress) {
