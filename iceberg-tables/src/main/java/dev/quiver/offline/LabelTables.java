@@ -117,6 +117,16 @@ final class LabelTables {
 
   private static Labels parquet(LabelSource source, Path scratch) throws IOException {
     List<Path> files = files(source.location(), ".parquet");
+    Table t = registerParquet(files, scratch.resolve("labels").toUri().toString());
+    requireTimeColumn(t.schema(), source);
+    return new Labels(t, t.currentSnapshot().snapshotId(), checksum(files), source.location());
+  }
+
+  /**
+   * Registers Parquet files by reference (no copy) as a new unpartitioned Iceberg table at {@code
+   * location}, with a name mapping for files written without Iceberg field ids.
+   */
+  static Table registerParquet(List<Path> files, String location) throws IOException {
     MessageType type;
     try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(files.get(0)))) {
       type = r.getFooter().getFileMetaData().getSchema();
@@ -125,7 +135,6 @@ final class LabelTables {
         ParquetSchemaUtil.convert(
             ParquetSchemaUtil.hasIds(type) ? type : ParquetSchemaUtil.addFallbackIds(type));
     NameMapping mapping = MappingUtil.create(schema);
-    requireTimeColumn(schema, source);
     Table t =
         new HadoopTables(new Configuration())
             .create(
@@ -136,7 +145,7 @@ final class LabelTables {
                     NameMappingParser.toJson(mapping),
                     TableProperties.FORMAT_VERSION,
                     "2"),
-                scratch.resolve("labels").toUri().toString());
+                location);
     AppendFiles append = t.newAppend();
     for (Path f : files) {
       append.appendFile(
@@ -152,7 +161,7 @@ final class LabelTables {
               .build());
     }
     append.commit();
-    return new Labels(t, t.currentSnapshot().snapshotId(), checksum(files), source.location());
+    return t;
   }
 
   private static void requireTimeColumn(Schema schema, LabelSource source) {

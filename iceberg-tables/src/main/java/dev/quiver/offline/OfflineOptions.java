@@ -44,6 +44,12 @@ public final class OfflineOptions {
           20_000L,
           "Maximum online-store upserts per second a backfill with --online may issue.");
 
+  public static final ConfigOption<Double> BACKFILL_ESTIMATED_RATE =
+      ConfigOption.doubleOption(
+          "offline.backfill.estimated-rate",
+          50_000.0,
+          "Events per second a dry run assumes when it estimates a backfill's duration.");
+
   /** Raw catalog settings prefix. */
   public static final String PROPERTIES_PREFIX = "offline.properties.";
 
