@@ -46,6 +46,9 @@ final class BundleAssembler {
     for (SpecFile file : files) {
       SpecTree.Parsed parsed = SpecTree.read(file.text());
       for (SpecTree.ReadProblem rp : parsed.problems()) {
+        if (rp.document() >= 0) {
+          continue; // added with its document, so the rules do not repeat it
+        }
         problems.add(
             new SpecProblem(
                 SpecProblem.Severity.ERROR,
@@ -55,15 +58,43 @@ final class BundleAssembler {
                 rp.message(),
                 rp.hint()));
       }
+      if (parsed.documents().isEmpty() && parsed.problems().isEmpty()) {
+        problems.add(
+            new SpecProblem(
+                SpecProblem.Severity.WARNING,
+                file.name(),
+                "",
+                0,
+                "holds no spec documents",
+                "nothing to apply from it"));
+      }
       for (SpecTree.Document doc : parsed.documents()) {
-        document(file.name(), doc);
+        int mark = problems.size();
+        for (SpecTree.ReadProblem rp : parsed.problems()) {
+          if (rp.document() == doc.index()) {
+            problems.add(
+                new SpecProblem(
+                    SpecProblem.Severity.ERROR,
+                    file.name(),
+                    rp.path(),
+                    rp.line(),
+                    rp.message(),
+                    rp.hint()));
+          }
+        }
+        document(file.name(), doc, mark);
       }
     }
     for (Pending<ViewDraft> d : drafts) {
       view(d);
     }
-    for (Pending<FeatureService> s : pendingServices) {
-      FeatureService svc = s.value();
+    for (Pending<FeatureService> pending : pendingServices) {
+      FeatureService svc = pending.value();
+      Pending<FeatureService> s =
+          svc.features().isEmpty()
+                  && pending.reported().stream().anyMatch(r -> r.startsWith("features["))
+              ? new Pending<>(svc, pending.log(), plus(pending.reported(), "features"))
+              : pending;
       List<SpecProblem> found =
           SpecValidator.validate(
               svc,
@@ -88,7 +119,7 @@ final class BundleAssembler {
         warnings);
   }
 
-  private void document(String file, SpecTree.Document doc) {
+  private void document(String file, SpecTree.Document doc, int mark) {
     Problems log = new Problems(file, doc.root(), problems);
     String what = "a feature view, entity, feature service or source mapping";
     Optional<Fields> maybe = Fields.of(doc.root(), log, "", what);
@@ -101,7 +132,6 @@ final class BundleAssembler {
       return;
     }
     String ns = FeatureView.DEFAULT_NAMESPACE;
-    int mark = problems.size();
     switch (kind) {
       case "feature_view" -> {
         ViewDraft d = ViewReader.read(f, ns);
@@ -151,7 +181,9 @@ final class BundleAssembler {
       log.error(
           "name",
           "duplicate " + what + " '" + name + "' (first declared at " + first + ")",
-          "keep one declaration, or rename one");
+          what.equals("feature view")
+              ? "keep one declaration per major version, or give this one a new version"
+              : "keep one declaration, or rename one");
     } else {
       into.put(k, value);
     }
@@ -163,12 +195,18 @@ final class BundleAssembler {
     String ns = d.namespace();
     Source source = d.inlineSource();
     String byName = d.sourceName();
+    if (d.features().isEmpty()
+        && pending.reported().stream().anyMatch(r -> r.startsWith("features["))) {
+      // Every feature entry was broken and reported; "no features" would only repeat it.
+      pending = new Pending<>(d, log, plus(pending.reported(), "features"));
+    }
     if (byName != null) {
       source =
           Optional.ofNullable(sources.get(key(ns, byName)))
               .or(() -> context.source(ns, byName))
               .orElse(null);
       if (source == null) {
+        pending = new Pending<>(d, log, plus(pending.reported(), "source"));
         List<String> names =
             sources.values().stream()
                 .filter(s -> s.namespace().equals(ns))
@@ -183,6 +221,12 @@ final class BundleAssembler {
       }
     } else if (source == null && !d.transformations().isEmpty()) {
       source = inferSource(d, log);
+    }
+    if (source == null && d.watermarkDelay() != null) {
+      log.error(
+          d.keyAliases().get("watermark_delay"),
+          "set on a view without a source (it would be ignored)",
+          "declare the source (source: <name>) or remove it");
     }
     FeatureView view = d.build(source);
     boolean sourceIsShared = byName != null || d.inlineSource() == null;
@@ -292,6 +336,12 @@ final class BundleAssembler {
       }
     }
     pending.log().addAll(kept, rewrite);
+  }
+
+  private static List<String> plus(List<String> list, String item) {
+    List<String> out = new ArrayList<>(list);
+    out.add(item);
+    return out;
   }
 
   private List<String> reportedSince(int mark) {

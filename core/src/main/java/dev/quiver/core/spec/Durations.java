@@ -36,6 +36,9 @@ public final class Durations {
   /** The shortest spec spelling: 7d, 1h, 90s, 250ms. Used in generated feature names. */
   public static String format(Duration d) {
     long ms = d.toMillis();
+    if (ms == 0) {
+      return "0s";
+    }
     if (ms % 86_400_000L == 0) {
       return ms / 86_400_000L + "d";
     }

@@ -4,6 +4,8 @@ import dev.quiver.core.spec.SpecTree.Node;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Reads entity and feature service documents. */
 final class EntityReader {
@@ -12,6 +14,8 @@ final class EntityReader {
   static final Set<String> SERVICE_KEYS =
       Set.of("kind", "namespace", "name", "features", "owner", "description", "tags");
 
+  private static final Pattern BAD_VERSION = Pattern.compile("[^.:]+:([^.:]+)(?:\\.[^:]*)?");
+
   private EntityReader() {}
 
   static Entity entity(Fields f, String defaultNamespace) {
@@ -19,8 +23,10 @@ final class EntityReader {
     String namespace = SourceReader.orDefault(f.text("namespace"), defaultNamespace);
     String name = f.requiredText("name", "name the entity, e.g. name: user");
     List<JoinKey> keys = new ArrayList<>();
+    String keyExample = (Names.valid(name) ? name : "user") + "_id";
     if (f.require(
-        "join_keys", "declare its keys, e.g. join_keys: [{name: user_id, type: STRING}]")) {
+        "join_keys",
+        "declare its keys, e.g. join_keys: [{name: " + keyExample + ", type: STRING}]")) {
       List<Node> items = f.list("join_keys", "[{name: user_id, type: STRING}]");
       for (int i = 0; i < items.size(); i++) {
         String path = "join_keys[" + i + "]";
@@ -66,11 +72,16 @@ final class EntityReader {
             refs.add(ref);
           }
         } catch (IllegalArgumentException e) {
+          Matcher bad = BAD_VERSION.matcher(t.trim());
           f.problems()
               .error(
                   "features[" + i + "]",
-                  "'" + t + "' is not a feature reference",
-                  "write view.feature or view:v3.feature");
+                  bad.matches()
+                      ? "'" + bad.group(1) + "' in '" + t + "' is not a version"
+                      : "'" + t + "' is not a feature reference",
+                  bad.matches()
+                      ? "pin a major (view:v3.feature), or leave the version out for the newest ACTIVE"
+                      : "write view.feature or view:v3.feature");
         }
       }
     }

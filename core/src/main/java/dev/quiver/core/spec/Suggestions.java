@@ -23,13 +23,18 @@ final class Suggestions {
     String w = wrong.toLowerCase(Locale.ROOT);
     int limit = Math.max(2, w.length() / 3);
     return candidates.stream()
-        .filter(c -> distance(w, c) <= limit)
+        .filter(c -> distance(w, c) <= limit || isAffix(w, c.toLowerCase(Locale.ROOT)))
         .min(Comparator.comparingInt((String c) -> distance(w, c)).thenComparing(c -> c));
   }
 
   /** {@code "; did you mean X?"} or the empty string. */
   static String didYouMean(String wrong, Collection<String> candidates) {
     return closest(wrong, candidates).map(c -> "; did you mean " + c + "?").orElse("");
+  }
+
+  /** {@code amount} for {@code amount_usd}, {@code ts} for {@code ts_ms}: a shortened name. */
+  private static boolean isAffix(String a, String b) {
+    return Math.min(a.length(), b.length()) >= 2 && (a.startsWith(b) || b.startsWith(a));
   }
 
   private static int distance(String wrong, String candidate) {
