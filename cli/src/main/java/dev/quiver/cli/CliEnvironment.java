@@ -23,11 +23,13 @@ final class CliEnvironment implements AutoCloseable {
   static final String DEFAULT_CONFIG_FILE = "quiver.yaml";
 
   private final QuiverConfig config;
+  private final Path configFile;
   private final List<String> warnings;
   private FeatureRegistry registry;
 
-  private CliEnvironment(QuiverConfig config, List<String> warnings) {
+  private CliEnvironment(QuiverConfig config, Path configFile, List<String> warnings) {
     this.config = config;
+    this.configFile = configFile;
     this.warnings = warnings;
   }
 
@@ -38,16 +40,16 @@ final class CliEnvironment implements AutoCloseable {
    */
   static CliEnvironment load(Path configFile, List<String> overrides) {
     QuiverConfig config;
+    Path used = null;
     if (configFile != null) {
       if (!Files.isRegularFile(configFile)) {
         throw new IllegalArgumentException("--config: " + configFile + " (no such file)");
       }
-      config = QuiverConfig.load(configFile);
+      used = configFile;
     } else if (Files.isRegularFile(Path.of(DEFAULT_CONFIG_FILE))) {
-      config = QuiverConfig.load(Path.of(DEFAULT_CONFIG_FILE));
-    } else {
-      config = QuiverConfig.empty();
+      used = Path.of(DEFAULT_CONFIG_FILE);
     }
+    config = used == null ? QuiverConfig.empty() : QuiverConfig.load(used);
     for (String kv : overrides) {
       int eq = kv.indexOf('=');
       if (eq <= 0) {
@@ -57,7 +59,7 @@ final class CliEnvironment implements AutoCloseable {
     }
     List<String> warnings = new ArrayList<>();
     validate(config, warnings);
-    return new CliEnvironment(withDefaults(config), warnings);
+    return new CliEnvironment(withDefaults(config), used, warnings);
   }
 
   /**
@@ -101,6 +103,11 @@ final class CliEnvironment implements AutoCloseable {
 
   QuiverConfig config() {
     return config;
+  }
+
+  /** The configuration file that was read, or null when running on defaults. */
+  Path configFile() {
+    return configFile;
   }
 
   List<String> warnings() {

@@ -147,7 +147,10 @@ class QuiverCliITCase {
     assertThat(list.out()).contains("user_pages", "v1.1", "ACTIVE", "team=growth", "1 view");
     assertThat(run("list", "--owner", "nobody").out()).contains("0 views");
     assertThat(run("list", "--search", "page_again").out()).contains("user_pages");
-    JsonNode json = new ObjectMapper().readTree(run("list", "--output", "json").out());
+    Run listJson = run("list", "--output", "json");
+    assertThat(listJson.code()).as(listJson.err()).isZero();
+    JsonNode json = new ObjectMapper().readTree(listJson.out());
+    assertThat(json.size()).as(listJson.out()).isEqualTo(1);
     assertThat(json.get(0).get("name").asText()).isEqualTo("user_pages");
     assertThat(json.get(0).get("version").asText()).isEqualTo("v1.1");
 
