@@ -36,3 +36,4 @@ run_bench() {
   java ${QUIVER_BENCH_JAVA_OPTS:--Xmx4g} $OPENS -cp "$cp" "$main" "$@"
 }
 
+run_bench serving-armeria dev.quiver.serving.bench.LookupBench

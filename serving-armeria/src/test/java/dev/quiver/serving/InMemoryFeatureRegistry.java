@@ -23,20 +23,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** An in-memory registry for unit tests of the HTTP layer: version resolution only, no checks. */
-final class InMemoryFeatureRegistry implements FeatureRegistry {
+public final class InMemoryFeatureRegistry implements FeatureRegistry {
   private final Map<String, List<ViewRecord>> views = new ConcurrentHashMap<>();
   private final Map<String, Entity> entities = new ConcurrentHashMap<>();
   private final Map<String, FeatureService> services = new ConcurrentHashMap<>();
 
-  void put(Entity e) {
+  public void put(Entity e) {
     entities.put(e.namespace() + "." + e.name(), e);
   }
 
-  void put(FeatureService s) {
+  public void put(FeatureService s) {
     services.put(s.namespace() + "." + s.name(), s);
   }
 
-  ViewRecord put(FeatureView v) {
+  public ViewRecord put(FeatureView v) {
     ViewRecord r =
         new ViewRecord(
             UUID.randomUUID().toString(),

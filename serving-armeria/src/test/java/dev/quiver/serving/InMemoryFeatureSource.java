@@ -15,13 +15,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * and feature, and answers "latest value with ts <= asOf and ts > asOf - ttl". Can be switched to
  * fail or to hang, and counts reads.
  */
-final class InMemoryFeatureSource implements FeatureSource {
+public final class InMemoryFeatureSource implements FeatureSource {
   private final Map<String, NavigableMap<Long, Object>> cells = new ConcurrentHashMap<>();
   final AtomicLong reads = new AtomicLong();
   volatile boolean down;
   volatile long delayMillis;
 
-  void write(FeatureView view, List<Object> key, String feature, long ts, Object value) {
+  public void write(FeatureView view, List<Object> key, String feature, long ts, Object value) {
     cells
         .computeIfAbsent(cell(view, key, feature), k -> new ConcurrentSkipListMap<>())
         .put(ts, value);

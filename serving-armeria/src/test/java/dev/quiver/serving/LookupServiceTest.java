@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
  */
 class LookupServiceTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final HttpClient HTTP = HttpClient.newHttpClient();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   static InMemoryFeatureRegistry registry;
   static InMemoryFeatureSource source;
   static QuiverServer server;
