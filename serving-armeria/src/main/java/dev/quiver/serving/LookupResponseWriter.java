@@ -60,7 +60,11 @@ final class LookupResponseWriter {
             present++;
             g.writeFieldName("value");
             writeValue(g, v.value());
-            g.writeStringField("ts", Instant.ofEpochMilli(v.tsMillis()).toString());
+            if (v.hasTs()) {
+              g.writeStringField("ts", Instant.ofEpochMilli(v.tsMillis()).toString());
+            } else {
+              g.writeNullField("ts");
+            }
           }
           g.writeStringField("version", reads.get(outRead[o]).version());
           g.writeEndObject();

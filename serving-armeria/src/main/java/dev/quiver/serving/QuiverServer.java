@@ -124,6 +124,11 @@ public final class QuiverServer implements AutoCloseable {
     return this;
   }
 
+  /** The services the server binds, for the documentation test. */
+  java.util.List<com.linecorp.armeria.server.ServiceConfig> serviceConfigs() {
+    return server.serviceConfigs();
+  }
+
   /** The bound port (useful with port 0). */
   public int port() {
     return server.activeLocalPort();

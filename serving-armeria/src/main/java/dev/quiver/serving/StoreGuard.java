@@ -113,7 +113,8 @@ final class StoreGuard {
     }
     long oldest = refMillis - read.ttlMillis();
     for (int i = 0; i < out.length && i < v.length; i++) {
-      if (v[i] != null && v[i].tsMillis() > oldest && v[i].tsMillis() <= refMillis) {
+      if (v[i] != null
+          && (!v[i].hasTs() || (v[i].tsMillis() >= oldest && v[i].tsMillis() <= refMillis))) {
         out[i] = v[i];
       }
     }

@@ -3,24 +3,7 @@ package dev.quiver.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.quiver.core.config.QuiverConfig;
-import dev.quiver.core.spec.Entity;
-import dev.quiver.core.spec.Feature;
-import dev.quiver.core.spec.FeatureRef;
-import dev.quiver.core.spec.FeatureService;
-import dev.quiver.core.spec.FeatureType;
-import dev.quiver.core.spec.FeatureView;
-import dev.quiver.core.spec.JoinKey;
-import dev.quiver.core.spec.Version;
-import dev.quiver.core.spec.ViewStatus;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,137 +14,37 @@ import org.junit.jupiter.api.Test;
  * registry and store fakes (the ITCase repeats the key cases on the real embedded store).
  */
 class LookupServiceTest {
-  static final ObjectMapper JSON = new ObjectMapper();
-  static final HttpClient HTTP =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-  static InMemoryFeatureRegistry registry;
-  static InMemoryFeatureSource source;
-  static QuiverServer server;
-  static long now = System.currentTimeMillis();
-  static FeatureView v3;
-  static FeatureView v4;
-  static FeatureView session;
+  static ServingFixture fx;
+  static long now;
 
   @BeforeAll
   static void start() {
-    registry = new InMemoryFeatureRegistry();
-    source = new InMemoryFeatureSource();
-    registry.put(Entity.implicit("default", "user"));
-    registry.put(
-        new Entity(
-            "default",
-            "merchant",
-            List.of(
-                new JoinKey("merchant_id", FeatureType.STRING),
-                new JoinKey("country", FeatureType.STRING)),
-            "",
-            ""));
-    List<Feature> activity =
-        List.of(
-            Feature.row("user_7d_txn_count", FeatureType.INT64),
-            Feature.row("user_total_spend_usd", FeatureType.FLOAT64),
-            Feature.row("last_items", FeatureType.arrayOf(FeatureType.Scalar.STRING)),
-            Feature.row("embedding", FeatureType.arrayOf(FeatureType.Scalar.FLOAT32)));
-    v3 = view("user_activity_metrics", 3, activity, Duration.ofDays(7), ViewStatus.ACTIVE);
-    v4 = view("user_activity_metrics", 4, activity, Duration.ofDays(7), ViewStatus.ACTIVE);
-    session =
-        view(
-            "user_session",
-            1,
-            List.of(
-                Feature.row("session_clicks", FeatureType.INT64),
-                Feature.row("shared", FeatureType.STRING)),
-            Duration.ofHours(1),
-            ViewStatus.ACTIVE);
-    FeatureView legacy =
-        view(
-            "user_legacy",
-            1,
-            List.of(
-                Feature.row("legacy_score", FeatureType.FLOAT64),
-                Feature.row("shared", FeatureType.STRING)),
-            Duration.ofDays(1),
-            ViewStatus.DEPRECATED);
-    FeatureView merchant =
-        FeatureView.builder("merchant_risk")
-            .entities(List.of("merchant"))
-            .features(List.of(Feature.row("risk", FeatureType.FLOAT64)))
-            .ttl(Duration.ofDays(1))
-            .build();
-    for (FeatureView v : List.of(v3, v4, session, legacy, merchant)) {
-      registry.put(v);
-    }
-    registry.put(
-        new FeatureService(
-            "default",
-            "fraud_model",
-            List.of(
-                FeatureRef.parse("user_activity_metrics:v3.user_7d_txn_count"),
-                FeatureRef.parse("user_session.session_clicks")),
-            "",
-            "",
-            Map.of()));
-    List<Object> u1 = List.of("u1");
-    source.write(v3, u1, "user_7d_txn_count", now - 60_000, 12L);
-    source.write(v3, u1, "user_total_spend_usd", now - 30_000, 451.75);
-    source.write(v3, u1, "last_items", now - 30_000, List.of("a", "b"));
-    source.write(v3, u1, "embedding", now - 30_000, new float[] {0.5f, -1.25f});
-    source.write(v4, u1, "user_7d_txn_count", now - 60_000, 99L);
-    source.write(v3, List.of("u2"), "user_7d_txn_count", now - 10_000, 3L);
-    source.write(v3, List.of("u_old"), "user_7d_txn_count", now - 3_600_000, 1L);
-    source.write(v3, List.of("u_old"), "user_7d_txn_count", now - 1_000, 2L);
-    source.write(session, u1, "session_clicks", now - 2 * 3_600_000, 5L); // past the 1 h TTL
-    source.write(session, List.of("u2"), "session_clicks", now - 60_000, 7L);
-    source.write(legacy, u1, "legacy_score", now - 60_000, 0.25);
-    source.write(merchant, List.of("m1", "DE"), "risk", now - 60_000, 0.9);
-    ServerOptions opts =
-        ServerOptions.from(
-            QuiverConfig.of(
-                Map.of(
-                    "server.port", "0",
-                    "server.max-request-length", "200000",
-                    "server.cache.max-staleness", "0ms",
-                    "server.rate-limit.per-key-rate", "0")));
-    server =
-        QuiverServer.newServer(opts, registry, source, Authorizer.ALLOW_ALL, new ServingMetrics())
-            .startAndWait();
-  }
-
-  static FeatureView view(String name, int major, List<Feature> fs, Duration ttl, ViewStatus st) {
-    return FeatureView.builder(name)
-        .version(Version.of(major))
-        .entities(List.of("user"))
-        .features(fs)
-        .ttl(ttl)
-        .status(st)
-        .build();
+    fx =
+        new ServingFixture(
+            Map.of(
+                "server.max-request-length", "200000",
+                "server.cache.max-staleness", "0ms",
+                "server.rate-limit.per-key-rate", "0"),
+            s -> s);
+    now = fx.now;
   }
 
   @AfterAll
   static void stop() {
-    server.close();
+    fx.close();
   }
 
-  record Reply(int status, JsonNode body, HttpResponse<String> raw) {}
-
-  static Reply post(String path, String body) throws Exception {
-    HttpResponse<String> r =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    return new Reply(r.statusCode(), JSON.readTree(r.body()), r);
+  static ServingFixture.Reply lookup(String body) throws Exception {
+    return fx.lookup(body);
   }
 
-  static Reply lookup(String body) throws Exception {
-    return post("/v1/features:lookup", body);
+  static ServingFixture.Reply post(String path, String body) throws Exception {
+    return fx.post(path, body);
   }
 
   @Test
   void okPartialNotFoundInPrdShape() throws Exception {
-    Reply r =
+    ServingFixture.Reply r =
         lookup(
             "{\"entity_name\":\"user\",\"keys\":[\"u1\",\"u2\",\"nobody\"],"
                 + "\"features\":[{\"name\":\"user_7d_txn_count\",\"version\":\"v3\"},"
@@ -189,7 +72,7 @@ class LookupServiceTest {
 
   @Test
   void pinnedVersusLatestAndStringForms() throws Exception {
-    Reply r =
+    ServingFixture.Reply r =
         lookup(
             "{\"entity_name\":\"user\",\"keys\":[\"u1\"],"
                 + "\"features\":[\"user_activity_metrics:v3.user_7d_txn_count\",\"user_7d_txn_count\"]}");
@@ -200,7 +83,7 @@ class LookupServiceTest {
         .isEqualTo("v3");
     assertThat(fs.get("user_7d_txn_count").get("value").asLong()).isEqualTo(99);
     assertThat(fs.get("user_7d_txn_count").get("version").asText()).isEqualTo("v4");
-    Reply colon =
+    ServingFixture.Reply colon =
         lookup(
             "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_7d_txn_count:v3\"]}");
     assertThat(colon.body().at("/results/0/features/user_7d_txn_count/value").asLong())
@@ -209,7 +92,7 @@ class LookupServiceTest {
 
   @Test
   void ttlExpiredValuesAreNeverCurrent() throws Exception {
-    Reply r =
+    ServingFixture.Reply r =
         lookup(
             "{\"entity_name\":\"user\",\"keys\":[\"u1\",\"u2\"],\"features\":[\"session_clicks\"]}");
     assertThat(r.body().at("/results/0/features/session_clicks/value").isNull()).isTrue();
@@ -220,13 +103,13 @@ class LookupServiceTest {
   @Test
   void asOfAnswersThePast() throws Exception {
     String at = Instant.ofEpochMilli(now - 1_800_000).toString();
-    Reply r =
+    ServingFixture.Reply r =
         lookup(
             "{\"entity_name\":\"user\",\"keys\":[\"u_old\"],\"features\":[\"user_7d_txn_count:v3\"],\"as_of\":\""
                 + at
                 + "\"}");
     assertThat(r.body().at("/results/0/features/user_7d_txn_count/value").asLong()).isEqualTo(1);
-    Reply current =
+    ServingFixture.Reply current =
         lookup(
             "{\"entity_name\":\"user\",\"keys\":[\"u_old\"],\"features\":[\"user_7d_txn_count:v3\"]}");
     assertThat(current.body().at("/results/0/features/user_7d_txn_count/value").asLong())
@@ -235,7 +118,7 @@ class LookupServiceTest {
 
   @Test
   void listsAndEmbeddings() throws Exception {
-    Reply r =
+    ServingFixture.Reply r =
         lookup(
             "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"last_items:v3\",\"embedding:v3\"]}");
     assertThat(r.body().at("/results/0/features/last_items/value").toString())
@@ -246,7 +129,7 @@ class LookupServiceTest {
 
   @Test
   void featureServiceStandsInForTheList() throws Exception {
-    Reply r =
+    ServingFixture.Reply r =
         lookup("{\"entity_name\":\"user\",\"keys\":[\"u2\"],\"feature_service\":\"fraud_model\"}");
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.body().at("/results/0/features/user_7d_txn_count/value").asLong()).isEqualTo(3);
@@ -257,12 +140,12 @@ class LookupServiceTest {
 
   @Test
   void multiKeyEntityAndDeprecationWarning() throws Exception {
-    Reply m =
+    ServingFixture.Reply m =
         lookup(
             "{\"entity_name\":\"merchant\",\"keys\":[{\"merchant_id\":\"m1\",\"country\":\"DE\"}],\"features\":[\"risk\"]}");
     assertThat(m.body().at("/results/0/features/risk/value").asDouble()).isEqualTo(0.9);
     assertThat(m.body().at("/results/0/key/country").asText()).isEqualTo("DE");
-    Reply d =
+    ServingFixture.Reply d =
         lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"legacy_score\"]}");
     assertThat(d.body().at("/results/0/features/legacy_score/value").asDouble()).isEqualTo(0.25);
     assertThat(d.body().get("warnings").get(0).asText()).contains("user_legacy:v1 is DEPRECATED");
@@ -273,10 +156,10 @@ class LookupServiceTest {
     String body =
         "{\"entity_name\":\"user\",\"keys\":[\"u2\"],\"features\":[\"user_7d_txn_count:v3\"],\"options\":{\"timeout_ms\":100,\"consistency\":\"strong\"}}";
     assertThat(lookup(body).body().at("/results/0/status").asText()).isEqualTo("OK");
-    source.delayMillis = 3_000;
+    fx.source.delayMillis = 3_000;
     try {
       long t0 = System.nanoTime();
-      Reply slow = lookup(body);
+      ServingFixture.Reply slow = lookup(body);
       long ms = (System.nanoTime() - t0) / 1_000_000;
       assertThat(ms).isLessThan(1_000);
       assertThat(slow.body().at("/results/0/status").asText()).isEqualTo("STALE");
@@ -285,7 +168,7 @@ class LookupServiceTest {
       assertThat(slow.body().at("/results/0/features/user_7d_txn_count/ts").asText())
           .isEqualTo(Instant.ofEpochMilli(now - 10_000).toString());
     } finally {
-      source.delayMillis = 0;
+      fx.source.delayMillis = 0;
     }
   }
 
@@ -353,7 +236,8 @@ class LookupServiceTest {
     assertError(post("/v1/nothing", "{}"), 404, "NOT_FOUND", null, "no such endpoint");
   }
 
-  static void assertError(Reply r, int status, String code, String field, String messagePart) {
+  static void assertError(
+      ServingFixture.Reply r, int status, String code, String field, String messagePart) {
     assertThat(r.status()).as(r.body().toString()).isEqualTo(status);
     JsonNode e = r.body().get("error");
     assertThat(e.get("code").asText()).isEqualTo(code);

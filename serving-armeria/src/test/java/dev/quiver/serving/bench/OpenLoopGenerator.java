@@ -29,6 +29,8 @@ public final class OpenLoopGenerator implements AutoCloseable {
   private final Selector selector;
   private final Conn[] conns;
   private final byte[][] requests;
+  private final int[] tags;
+  private Histogram[] byTag;
   private long nextRequest;
 
   /** Results of one run. Latencies in microseconds. */
@@ -40,7 +42,8 @@ public final class OpenLoopGenerator implements AutoCloseable {
       long errors,
       long backlogDropped,
       Histogram latencyMicros,
-      double seconds) {
+      double seconds,
+      Histogram[] byTag) {
     public double p(double percentile) {
       return latencyMicros.getValueAtPercentile(percentile) / 1000.0;
     }
@@ -51,8 +54,17 @@ public final class OpenLoopGenerator implements AutoCloseable {
    */
   public OpenLoopGenerator(InetSocketAddress target, int connections, byte[][] requests)
       throws IOException {
+    this(target, connections, requests, null);
+  }
+
+  /**
+   * @param tags optional class of each request (0..n); latencies are also kept per class
+   */
+  public OpenLoopGenerator(InetSocketAddress target, int connections, byte[][] requests, int[] tags)
+      throws IOException {
     this.selector = Selector.open();
     this.requests = requests;
+    this.tags = tags;
     this.conns = new Conn[connections];
     for (int i = 0; i < connections; i++) {
       SocketChannel ch = SocketChannel.open();
@@ -83,7 +95,7 @@ public final class OpenLoopGenerator implements AutoCloseable {
 
   /** Sends at {@code rate} req/s for {@code duration} and waits for the answers. */
   public Result runOpen(String name, double rate, long durationNanos) throws IOException {
-    Histogram h = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+    Histogram h = newHistograms();
     long interval = (long) (1e9 / rate);
     long start = System.nanoTime() + 1_000_000;
     long end = start + durationNanos;
@@ -128,12 +140,12 @@ public final class OpenLoopGenerator implements AutoCloseable {
     }
     double secs = (System.nanoTime() - start) / 1e9;
     return new Result(
-        name, rate, counters[0] / secs, counters[0], counters[1], counters[2], h, secs);
+        name, rate, counters[0] / secs, counters[0], counters[1], counters[2], h, secs, byTag);
   }
 
   /** Every connection sends back-to-back for {@code duration}; returns the achieved rate. */
   public Result runClosed(String name, long durationNanos) throws IOException {
-    Histogram h = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+    Histogram h = newHistograms();
     long start = System.nanoTime();
     long end = start + durationNanos;
     long[] counters = new long[3];
@@ -154,11 +166,27 @@ public final class OpenLoopGenerator implements AutoCloseable {
       }
     }
     double secs = (System.nanoTime() - start) / 1e9;
-    return new Result(name, 0, counters[0] / secs, counters[0], counters[1], 0, h, secs);
+    return new Result(name, 0, counters[0] / secs, counters[0], counters[1], 0, h, secs, byTag);
+  }
+
+  private Histogram newHistograms() {
+    if (tags != null) {
+      int max = 0;
+      for (int t : tags) {
+        max = Math.max(max, t);
+      }
+      byTag = new Histogram[max + 1];
+      for (int i = 0; i <= max; i++) {
+        byTag[i] = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+      }
+    }
+    return new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
   }
 
   private void send(Conn c, long intended) throws IOException {
-    byte[] req = requests[(int) (nextRequest++ % requests.length)];
+    int idx = (int) (nextRequest++ % requests.length);
+    c.tag = tags == null ? 0 : tags[idx];
+    byte[] req = requests[idx];
     c.out = ByteBuffer.wrap(req);
     c.inFlightSince = intended;
     c.in.clear();
@@ -192,7 +220,11 @@ public final class OpenLoopGenerator implements AutoCloseable {
         int status = c.complete();
         if (status != 0) {
           long lat = (System.nanoTime() - c.inFlightSince) / 1000;
-          h.recordValue(Math.max(1, Math.min(lat, h.getHighestTrackableValue())));
+          long v = Math.max(1, Math.min(lat, h.getHighestTrackableValue()));
+          h.recordValue(v);
+          if (byTag != null) {
+            byTag[c.tag].recordValue(v);
+          }
           counters[0]++;
           if (status != 200) {
             counters[1]++;
@@ -223,6 +255,7 @@ public final class OpenLoopGenerator implements AutoCloseable {
     ByteBuffer out;
     SelectionKey key;
     long inFlightSince;
+    int tag;
 
     Conn(SocketChannel channel) {
       this.channel = channel;
