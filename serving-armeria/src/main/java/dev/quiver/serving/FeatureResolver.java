@@ -128,6 +128,7 @@ final class FeatureResolver {
       reads.add(
           new LookupPlan.ViewRead(
               rec,
+              entity.joinKeys(),
               List.copyOf(e.getValue()),
               rec.version().toString(),
               staleness(rec.view()).toNanos(),

@@ -1,6 +1,7 @@
 package dev.quiver.serving;
 
 import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.JoinKey;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,11 +20,16 @@ public interface FeatureSource extends AutoCloseable {
    * has no current value (never written, or older than {@code asOf - ttl}). A failure of the store
    * completes the future exceptionally; it never throws. Thread-safe.
    *
+   * @param joinKeys the entity's join keys, in order
    * @param keys entity keys, each the join-key values in the entity's join-key order
    * @param asOf answer as of this time; null = now
    */
   CompletableFuture<FeatureValue[][]> read(
-      FeatureView view, List<String> features, List<List<Object>> keys, Instant asOf);
+      FeatureView view,
+      List<JoinKey> joinKeys,
+      List<String> features,
+      List<List<Object>> keys,
+      Instant asOf);
 
   /**
    * A cheap readiness probe of the store; completes exceptionally (never throws) when it is

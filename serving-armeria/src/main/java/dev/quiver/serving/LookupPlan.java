@@ -2,6 +2,7 @@ package dev.quiver.serving;
 
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.Entity;
+import dev.quiver.core.spec.JoinKey;
 import java.util.List;
 
 /**
@@ -32,6 +33,7 @@ record LookupPlan(
    */
   record ViewRead(
       ViewRecord record,
+      List<JoinKey> joinKeys,
       List<String> features,
       String version,
       long maxStalenessNanos,

@@ -18,7 +18,6 @@ import java.util.Set;
  * and {@code namespace}. Unknown fields are refused so that a typo never silently changes the
  * answer.
  *
- * @param featuresSignature a compact text of the feature list, used as the plan-cache key
  * @param timeoutMs the deadline, or 0 for the server default
  */
 record LookupRequest(
@@ -27,7 +26,6 @@ record LookupRequest(
     List<JsonNode> keys,
     List<FeatureRef> features,
     String featureService,
-    String featuresSignature,
     long timeoutMs,
     boolean strong,
     Instant asOf) {
@@ -86,21 +84,13 @@ record LookupRequest(
     String service = optText(root, "feature_service", null);
     JsonNode featuresNode = root.get("features");
     List<FeatureRef> features = List.of();
-    String signature;
     if (featuresNode != null && !featuresNode.isNull()) {
       if (service != null) {
         throw ApiException.badRequest(
             "feature_service", "give either features or feature_service, not both");
       }
       features = parseFeatures(featuresNode);
-      StringBuilder sb = new StringBuilder();
-      for (FeatureRef r : features) {
-        sb.append(r).append(',');
-      }
-      signature = sb.toString();
-    } else if (service != null) {
-      signature = "@service:" + service;
-    } else {
+    } else if (service == null) {
       throw ApiException.badRequest(
           "features", "features: missing (expected: a list of feature names, or feature_service)");
     }
@@ -159,8 +149,7 @@ record LookupRequest(
         throw ApiException.badRequest("as_of", "as_of: expected an ISO-8601 instant string");
       }
     }
-    return new LookupRequest(
-        namespace, entity, keys, features, service, signature, timeoutMs, strong, asOf);
+    return new LookupRequest(namespace, entity, keys, features, service, timeoutMs, strong, asOf);
   }
 
   private static List<FeatureRef> parseFeatures(JsonNode node) {

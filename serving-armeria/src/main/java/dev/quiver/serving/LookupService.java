@@ -2,9 +2,10 @@ package dev.quiver.serving;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.CommonPools;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpRequest;
@@ -16,6 +17,7 @@ import com.linecorp.armeria.common.util.TimeoutMode;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.spec.FeatureRef;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -42,7 +44,7 @@ final class LookupService implements HttpService {
   private final ServingMetrics metrics;
   private final long defaultTimeoutMs;
   private final long serverTimeoutMs;
-  private final AsyncCache<String, LookupPlan> plans;
+  private final AsyncLoadingCache<PlanKey, LookupPlan> plans;
 
   LookupService(
       FeatureRegistry registry, ReadPath readPath, ServerOptions options, ServingMetrics metrics) {
@@ -52,11 +54,16 @@ final class LookupService implements HttpService {
     this.metrics = metrics;
     this.defaultTimeoutMs = options.defaultLookupTimeout().toMillis();
     this.serverTimeoutMs = options.requestTimeout().toMillis();
+    // Refresh-ahead: after plan-cache.ttl the next request still gets the cached plan while a
+    // blocking-pool thread re-resolves it, so the hot path never waits for the registry once warm.
     this.plans =
         Caffeine.newBuilder()
             .maximumSize(10_000)
-            .expireAfterWrite(options.planCacheTtl())
-            .buildAsync();
+            .refreshAfterWrite(options.planCacheTtl())
+            .expireAfterWrite(options.planCacheTtl().multipliedBy(30))
+            .executor(CommonPools.blockingTaskExecutor())
+            .buildAsync(
+                k -> resolver.resolve(k.namespace(), k.entity(), k.features(), k.service()));
   }
 
   @Override
@@ -72,16 +79,8 @@ final class LookupService implements HttpService {
       ctx.setRequestTimeout(TimeoutMode.SET_FROM_START, Duration.ofMillis(timeoutMs + 1000));
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    String planKey = r.namespace() + '\0' + r.entityName() + '\0' + r.featuresSignature();
     CompletableFuture<LookupPlan> plan =
-        plans.get(
-            planKey,
-            (k, executor) ->
-                CompletableFuture.supplyAsync(
-                    () ->
-                        resolver.resolve(
-                            r.namespace(), r.entityName(), r.features(), r.featureService()),
-                    ctx.blockingTaskExecutor()));
+        plans.get(new PlanKey(r.namespace(), r.entityName(), r.features(), r.featureService()));
     if (!plan.isDone()) {
       plan =
           plan.copy()
@@ -167,6 +166,10 @@ final class LookupService implements HttpService {
       throw new UncheckedIOException(e);
     }
   }
+
+  /** What a plan depends on; feature refs are records, so equal lists mean equal requests. */
+  private record PlanKey(
+      String namespace, String entity, List<FeatureRef> features, String service) {}
 
   private record ThrottleKey(String namespace, String entity, List<Object> key) {}
 }

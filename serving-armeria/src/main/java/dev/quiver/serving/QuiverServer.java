@@ -65,8 +65,15 @@ public final class QuiverServer implements AutoCloseable {
     if (options.workerThreads() > 0) {
       sb.workerGroup(options.workerThreads());
     }
-    sb.service("exact:/v1/features:lookup", protect(lookup, authorizer));
-    sb.service("exact:/v1/features:batchLookup", protect(lookup, authorizer));
+    // The service name is the metrics' "service" tag: one latency histogram per endpoint.
+    sb.route()
+        .post("exact:/v1/features:lookup")
+        .defaultServiceName("/v1/features:lookup")
+        .build(protect(lookup, authorizer));
+    sb.route()
+        .post("exact:/v1/features:batchLookup")
+        .defaultServiceName("/v1/features:batchLookup")
+        .build(protect(lookup, authorizer));
     RegistryService.register(sb, registry, svc -> protect(svc, authorizer));
     sb.service("/v1/health", new HealthService(registry, source, guard));
     sb.service(

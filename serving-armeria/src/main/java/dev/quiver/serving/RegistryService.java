@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.annotation.Blocking;
@@ -23,6 +26,7 @@ import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.ViewStatus;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
@@ -106,7 +110,13 @@ final class RegistryService {
       @Param("version") String version,
       @Param("namespace") @Default("default") String namespace) {
     ViewRecord rec = registry.getView(namespace, name, version);
-    return HttpResponse.ofJson(codec.toJson(rec));
+    String etag = registry.headVersion(namespace, name).orElse(rec.version().toString());
+    return HttpResponse.of(
+        ResponseHeaders.builder(HttpStatus.OK)
+            .contentType(MediaType.JSON_UTF_8)
+            .add(HttpHeaderNames.ETAG, "\"" + etag + "\"")
+            .build(),
+        HttpData.ofUtf8(codec.toJson(rec).toString()));
   }
 
   @Get("regex:^/v1/registry/featureViews/(?<name>[^/:]+)/versions$")
@@ -166,10 +176,18 @@ final class RegistryService {
       throw ApiException.badRequest(null, "request body: empty (expected: a feature view spec)");
     }
     FeatureRegistry.SpecBundle bundle = codec.parse(text, yaml, namespace);
-    if (!ifMatch.isEmpty()) {
-      checkPrecondition(bundle, ifMatch);
+    List<FeatureRegistry.Precondition> preconditions = new ArrayList<>();
+    if (!ifMatch.isBlank()) {
+      // If-Match: the version the caller last read ("v3.1"), or "none" for a view that must not
+      // exist yet. The registry checks it atomically with the write and answers CONFLICT (409).
+      String expected = ifMatch.replace("\"", "").trim();
+      for (FeatureView v : bundle.views()) {
+        preconditions.add(
+            new FeatureRegistry.Precondition(
+                v.namespace(), v.name(), expected.equalsIgnoreCase("none") ? null : expected));
+      }
     }
-    var result = registry.apply(bundle, actor, dryRun);
+    var result = registry.apply(bundle, actor, dryRun, preconditions);
     ObjectNode body = codec.applyResultJson(result);
     if (!dryRun && !bundle.views().isEmpty()) {
       FeatureView v = bundle.views().get(0);
@@ -182,34 +200,6 @@ final class RegistryService {
             .anyMatch(c -> c.action().equals("CREATE") || c.action().equals("NEW_MAJOR"));
     return HttpResponse.of(
         created ? HttpStatus.CREATED : HttpStatus.OK, MediaType.JSON_UTF_8, body.toString());
-  }
-
-  /**
-   * {@code If-Match: v3.1} (or the spec checksum): refuse with 409 when the view's current version
-   * under that major is another one, so that two editors cannot overwrite each other's change.
-   */
-  private void checkPrecondition(FeatureRegistry.SpecBundle bundle, String ifMatch) {
-    String expected = ifMatch.replace("\"", "").trim();
-    for (FeatureView v : bundle.views()) {
-      var current = registry.findView(v.namespace(), v.name(), "v" + v.version().major());
-      String actual = current.map(r -> r.version().toString()).orElse("none");
-      String checksum = current.map(ViewRecord::specChecksum).orElse("none");
-      if (!expected.equals("*")
-          && !expected.equalsIgnoreCase(actual)
-          && !expected.equals(checksum)) {
-        throw new ApiException(
-            HttpStatus.CONFLICT,
-            "CONFLICT",
-            "If-Match",
-            "feature view "
-                + v.name()
-                + " changed since you read it: If-Match "
-                + expected
-                + " but the current version is "
-                + actual
-                + "; GET it again and re-apply");
-      }
-    }
   }
 
   @Get("/v1/registry/entities")

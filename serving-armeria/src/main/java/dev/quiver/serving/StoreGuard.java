@@ -64,7 +64,7 @@ final class StoreGuard {
     long t0 = System.nanoTime();
     CompletableFuture<FeatureValue[][]> f;
     try {
-      f = source.read(read.record().view(), read.features(), keys, asOf).copy();
+      f = source.read(read.record().view(), read.joinKeys(), read.features(), keys, asOf).copy();
     } catch (RuntimeException e) {
       f = CompletableFuture.failedFuture(e);
     }

@@ -90,10 +90,11 @@ class HotKeyITCase {
       @Override
       public CompletableFuture<FeatureValue[][]> read(
           dev.quiver.core.spec.FeatureView view,
+          List<dev.quiver.core.spec.JoinKey> joinKeys,
           List<String> features,
           List<List<Object>> keys,
           java.time.Instant asOf) {
-        return s.read(view, features, keys, asOf)
+        return s.read(view, joinKeys, features, keys, asOf)
             .thenApplyAsync(v -> v, CompletableFuture.delayedExecutor(2, TimeUnit.MILLISECONDS));
       }
 

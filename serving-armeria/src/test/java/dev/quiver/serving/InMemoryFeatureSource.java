@@ -41,7 +41,11 @@ public final class InMemoryFeatureSource implements FeatureSource {
 
   @Override
   public CompletableFuture<FeatureValue[][]> read(
-      FeatureView view, List<String> features, List<List<Object>> keys, Instant asOf) {
+      FeatureView view,
+      List<dev.quiver.core.spec.JoinKey> joinKeys,
+      List<String> features,
+      List<List<Object>> keys,
+      Instant asOf) {
     reads.incrementAndGet();
     if (down) {
       return CompletableFuture.failedFuture(new IllegalStateException("store down"));

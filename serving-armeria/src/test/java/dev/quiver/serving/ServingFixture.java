@@ -2,7 +2,10 @@ package dev.quiver.serving;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quiver.core.codec.EntityKeyCodec;
 import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.registry.FeatureRegistries;
+import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.spec.Entity;
 import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureRef;
@@ -12,20 +15,28 @@ import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.JoinKey;
 import dev.quiver.core.spec.Version;
 import dev.quiver.core.spec.ViewStatus;
+import dev.quiver.online.FeatureWriter;
+import dev.quiver.online.OnlineWrite;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.function.UnaryOperator;
 
 /**
- * A running Quiver server on an ephemeral port over a small data set: entity {@code user} with
- * views {@code user_activity_metrics} v3 and v4, {@code user_session} (1 h TTL), the DEPRECATED
- * {@code user_legacy}; a two-key entity {@code merchant}; the feature service {@code fraud_model}.
+ * A running Quiver server on an ephemeral port, over the real embedded registry (H2 in memory) and
+ * the real embedded online store (RocksDB in a temp directory), with a small data set: entity
+ * {@code user} with views {@code user_activity_metrics} v3 and v4, {@code user_session} (1 h TTL),
+ * the DEPRECATED {@code user_legacy}; a two-key entity {@code merchant}; the feature service {@code
+ * fraud_model}.
  */
 final class ServingFixture implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -33,8 +44,10 @@ final class ServingFixture implements AutoCloseable {
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   final long now = System.currentTimeMillis();
-  final InMemoryFeatureRegistry registry = new InMemoryFeatureRegistry();
-  final InMemoryFeatureSource source = new InMemoryFeatureSource();
+  final Path dir;
+  final FeatureRegistry registry;
+  final OnlineFeatureSource store;
+  final FaultySource source;
   final FeatureView v3;
   final FeatureView v4;
   final FeatureView session;
@@ -44,8 +57,40 @@ final class ServingFixture implements AutoCloseable {
   record Reply(int status, JsonNode body, HttpResponse<String> raw) {}
 
   ServingFixture(Map<String, String> config, UnaryOperator<FeatureSource> wrap) {
-    registry.put(Entity.implicit("default", "user"));
-    registry.put(
+    this(config, wrap, null);
+  }
+
+  /**
+   * @param onlineConfig the online store options; null = an embedded store in a temp dir
+   */
+  ServingFixture(
+      Map<String, String> config, UnaryOperator<FeatureSource> wrap, QuiverConfig onlineConfig) {
+    try {
+      dir = Files.createTempDirectory("quiver-serving-test");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    registry =
+        FeatureRegistries.open(
+            QuiverConfig.of(
+                Map.of(
+                    "registry.type",
+                    "embedded",
+                    "registry.path",
+                    "mem:serving-" + UUID.randomUUID())));
+    store =
+        OnlineFeatureSource.open(
+            onlineConfig != null
+                ? onlineConfig
+                : QuiverConfig.of(
+                    Map.of(
+                        "online.type",
+                        "embedded",
+                        "online.embedded.path",
+                        dir.resolve("online").toString())));
+    source = new FaultySource(store);
+    Entity user = Entity.implicit("default", "user");
+    Entity merchantEntity =
         new Entity(
             "default",
             "merchant",
@@ -53,7 +98,7 @@ final class ServingFixture implements AutoCloseable {
                 new JoinKey("merchant_id", FeatureType.STRING),
                 new JoinKey("country", FeatureType.STRING)),
             "",
-            ""));
+            "");
     List<Feature> activity =
         List.of(
             Feature.row("user_7d_txn_count", FeatureType.INT64),
@@ -86,10 +131,7 @@ final class ServingFixture implements AutoCloseable {
             .features(List.of(Feature.row("risk", FeatureType.FLOAT64)))
             .ttl(Duration.ofDays(1))
             .build();
-    for (FeatureView v : List.of(v3, v4, session, legacy, merchant)) {
-      registry.put(v);
-    }
-    registry.put(
+    FeatureService fraud =
         new FeatureService(
             "default",
             "fraud_model",
@@ -98,29 +140,74 @@ final class ServingFixture implements AutoCloseable {
                 FeatureRef.parse("user_session.session_clicks")),
             "",
             "",
-            Map.of()));
+            Map.of());
+    registry.apply(
+        new FeatureRegistry.SpecBundle(
+            List.of(user, merchantEntity),
+            List.of(),
+            List.of(v3, session, legacy.withStatus(ViewStatus.ACTIVE), merchant),
+            List.of()),
+        "test",
+        false);
+    registry.apply(FeatureRegistry.SpecBundle.ofViews(v4), "test", false);
+    registry.apply(
+        new FeatureRegistry.SpecBundle(List.of(), List.of(), List.of(), List.of(fraud)),
+        "test",
+        false);
+    registry.setStatus("default", "user_legacy", "v1", ViewStatus.DEPRECATED, null, "test");
     List<Object> u1 = List.of("u1");
-    source.write(v3, u1, "user_7d_txn_count", now - 60_000, 12L);
-    source.write(v3, u1, "user_total_spend_usd", now - 30_000, 451.75);
-    source.write(v3, u1, "last_items", now - 30_000, List.of("a", "b"));
-    source.write(v3, u1, "embedding", now - 30_000, new float[] {0.5f, -1.25f});
-    source.write(v4, u1, "user_7d_txn_count", now - 60_000, 99L);
-    source.write(v3, List.of("u2"), "user_7d_txn_count", now - 10_000, 3L);
-    source.write(v3, List.of("u_old"), "user_7d_txn_count", now - 3_600_000, 1L);
-    source.write(v3, List.of("u_old"), "user_7d_txn_count", now - 1_000, 2L);
-    source.write(session, u1, "session_clicks", now - 2 * 3_600_000, 5L); // past the 1 h TTL
-    source.write(session, List.of("u2"), "session_clicks", now - 60_000, 7L);
-    source.write(legacy, u1, "legacy_score", now - 60_000, 0.25);
-    source.write(merchant, List.of("m1", "DE"), "risk", now - 60_000, 0.9);
+    write(v3, u1, "user_7d_txn_count", now - 60_000, 12L);
+    write(v3, u1, "user_total_spend_usd", now - 30_000, 451.75);
+    write(v3, u1, "last_items", now - 30_000, List.of("a", "b"));
+    write(v3, u1, "embedding", now - 30_000, new float[] {0.5f, -1.25f});
+    write(v4, u1, "user_7d_txn_count", now - 60_000, 99L);
+    write(v3, List.of("u2"), "user_7d_txn_count", now - 10_000, 3L);
+    write(v3, List.of("u_old"), "user_7d_txn_count", now - 3_600_000, 1L);
+    write(v3, List.of("u_old"), "user_7d_txn_count", now - 1_000, 2L);
+    write(session, u1, "session_clicks", now - 2 * 3_600_000, 5L); // past the 1 h TTL
+    write(session, List.of("u2"), "session_clicks", now - 60_000, 7L);
+    write(legacy, u1, "legacy_score", now - 60_000, 0.25);
+    write(merchant, List.of("m1", "DE"), "risk", now - 60_000, 0.9);
     for (int i = 0; i < 2_000; i++) {
-      source.write(v3, List.of("k" + i), "user_7d_txn_count", now - 5_000, (long) i);
+      write(v3, List.of("k" + i), "user_7d_txn_count", now - 5_000, (long) i);
     }
+    flush(List.of(v3, v4, session, legacy, merchant), List.of(user, merchantEntity));
     Map<String, String> c = new HashMap<>(Map.of("server.port", "0"));
     c.putAll(config);
     ServerOptions opts = ServerOptions.from(QuiverConfig.of(c).validate(ServerOptions.ALL));
     server =
         QuiverServer.newServer(opts, registry, wrap.apply(source), Authorizer.ALLOW_ALL, metrics)
             .startAndWait();
+  }
+
+  private final List<Object[]> pending = new ArrayList<>();
+
+  void write(FeatureView view, List<Object> key, String feature, long ts, Object value) {
+    pending.add(new Object[] {view, key, feature, ts, value});
+  }
+
+  /** Writes the pending cells through the online module's FeatureWriter. */
+  void flush(List<FeatureView> views, List<Entity> entities) {
+    Map<String, FeatureWriter> writers = new HashMap<>();
+    for (FeatureView v : views) {
+      FeatureWriter w = new FeatureWriter(store.store(), v);
+      w.ensureTable();
+      writers.put(v.name() + ":" + v.version(), w);
+    }
+    Map<String, List<OnlineWrite>> byWriter = new HashMap<>();
+    for (Object[] p : pending) {
+      FeatureView v = (FeatureView) p[0];
+      Entity e =
+          entities.stream().filter(x -> x.name().equals(v.entities().get(0))).findFirst().get();
+      @SuppressWarnings("unchecked")
+      List<Object> key = (List<Object>) p[1];
+      FeatureWriter w = writers.get(v.name() + ":" + v.version());
+      byWriter
+          .computeIfAbsent(v.name() + ":" + v.version(), k -> new ArrayList<>())
+          .add(w.row(EntityKeyCodec.encode(e.joinKeys(), key), (String) p[2], p[4], (Long) p[3]));
+    }
+    byWriter.forEach((k, ws) -> writers.get(k).write(ws).join());
+    pending.clear();
   }
 
   static FeatureView view(String name, int major, List<Feature> fs, Duration ttl, ViewStatus st) {
@@ -178,5 +265,7 @@ final class ServingFixture implements AutoCloseable {
   @Override
   public void close() {
     server.close();
+    source.close();
+    registry.close();
   }
 }

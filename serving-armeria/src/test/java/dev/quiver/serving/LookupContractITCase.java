@@ -10,15 +10,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The lookup contract (PRD §11.2) over a real Armeria server on an ephemeral port, with in-memory
- * registry and store fakes (the ITCase repeats the key cases on the real embedded store).
+ * The lookup contract (PRD §11.2) over a real Armeria server on an ephemeral port, the embedded
+ * registry and the embedded RocksDB online store.
  */
-class LookupServiceTest {
+class LookupContractITCase {
   static ServingFixture fx;
   static long now;
 
   @BeforeAll
-  static void start() {
+  static void start() throws Exception {
     fx =
         new ServingFixture(
             Map.of(
@@ -27,6 +27,10 @@ class LookupServiceTest {
                 "server.rate-limit.per-key-rate", "0"),
             s -> s);
     now = fx.now;
+    // The first lookup resolves its plan in the registry and warms the JIT; later ones hit the
+    // plan cache.
+    fx.lookup(
+        "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[{\"name\":\"user_7d_txn_count\",\"version\":\"v3\"},{\"name\":\"user_total_spend_usd\",\"version\":\"v3\"}]}");
   }
 
   @AfterAll
