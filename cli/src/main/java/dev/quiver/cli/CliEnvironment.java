@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeSet;
@@ -91,12 +92,17 @@ final class CliEnvironment implements AutoCloseable {
     }
   }
 
-  /** The embedded registry lives under the data directory unless told otherwise. */
+  /** The embedded registry and online store live under the data directory unless told otherwise. */
   private static QuiverConfig withDefaults(QuiverConfig config) {
-    String type = config.asMap().getOrDefault("registry.type", "embedded");
-    if ("embedded".equals(type) && !config.asMap().containsKey("registry.path")) {
-      Path dir = Path.of(config.get(CliOptions.DATA_DIR)).resolve("registry");
-      return config.with("registry.path", dir.toString());
+    Path dataDir = Path.of(config.get(CliOptions.DATA_DIR));
+    Map<String, String> m = config.asMap();
+    if ("embedded".equals(m.getOrDefault("registry.type", "embedded"))
+        && !m.containsKey("registry.path")) {
+      config = config.with("registry.path", dataDir.resolve("registry").toString());
+    }
+    if ("embedded".equals(m.getOrDefault("online.type", "embedded"))
+        && !m.containsKey("online.embedded.path")) {
+      config = config.with("online.embedded.path", dataDir.resolve("online").toString());
     }
     return config;
   }

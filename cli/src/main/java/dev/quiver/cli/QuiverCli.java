@@ -29,6 +29,7 @@ import picocli.CommandLine.ScopeType;
       DescribeCommand.class,
       DeprecateCommand.class,
       SqlCommand.class,
+      ServeCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     },
