@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 class QuiverCliITCase extends CliTestSupport {
   @Test
   void helpWorksEverywhere() {
-    for (String cmd : List.of("apply", "list", "describe", "deprecate", "sql", "version")) {
+    for (String cmd :
+        List.of("apply", "list", "describe", "deprecate", "sql", "serve", "version")) {
       Run r = run(cmd, "--help");
       assertThat(r.code()).as(cmd).isZero();
       assertThat(r.out()).as(cmd).contains("Usage: quiver " + cmd);
