@@ -99,10 +99,7 @@ public final class DefaultFeatureRegistry implements FeatureRegistry {
             plans.addAll(shared.implicitEntities(tx, v, who, now));
             String key = v.qualifiedName();
             String exp = expected.containsKey(key) ? expected.get(key) : "";
-            ChangePlan plan = views.apply(tx, v, exp, who, now);
-            if (!"CREATE".equals(plan.action()) && v.status() != ViewStatus.ACTIVE) {
-              warnings.add(statusIgnored(v, plan));
-            }
+            ChangePlan plan = views.apply(tx, v, exp, who, now, warnings);
             plans.add(plan);
           }
           for (FeatureService s : bundle.services()) {
@@ -174,16 +171,6 @@ public final class DefaultFeatureRegistry implements FeatureRegistry {
             "name");
       }
     }
-  }
-
-  private static SpecProblem statusIgnored(FeatureView v, ChangePlan plan) {
-    return new SpecProblem(
-        SpecProblem.Severity.WARNING,
-        null,
-        v.name() + ".status",
-        0,
-        "status " + v.status() + " is not applied to an existing view (" + plan.action() + ")",
-        "use quiver deprecate to move a version through its lifecycle");
   }
 
   // ---------------------------------------------------------------- reads
