@@ -75,10 +75,14 @@ public final class DefaultFeatureRegistry implements FeatureRegistry {
     for (Precondition p : preconditions) {
       expected.put(p.namespace() + "." + p.name(), p.expectedVersion());
     }
-    // Sorted so that two bundles touching the same views lock their heads in the same order.
+    // Sorted so that two bundles touching the same views lock their heads in the same order, and
+    // so that several majors of one view land oldest first.
     List<FeatureView> sorted =
         bundle.views().stream()
-            .sorted(Comparator.comparing(FeatureView::namespace).thenComparing(FeatureView::name))
+            .sorted(
+                Comparator.comparing(FeatureView::namespace)
+                    .thenComparing(FeatureView::name)
+                    .thenComparing(v -> v.version().major()))
             .toList();
     checkDuplicates(sorted);
     String who = actor == null || actor.isBlank() ? "unknown" : actor;
@@ -159,16 +163,22 @@ public final class DefaultFeatureRegistry implements FeatureRegistry {
     }
   }
 
+  /** Several majors of one view may come together (applied oldest first); one major only once. */
   private static void checkDuplicates(List<FeatureView> views) {
     for (int i = 1; i < views.size(); i++) {
-      if (views.get(i).qualifiedName().equals(views.get(i - 1).qualifiedName())) {
+      FeatureView a = views.get(i - 1);
+      FeatureView b = views.get(i);
+      if (a.qualifiedName().equals(b.qualifiedName())
+          && a.version().major() == b.version().major()) {
         throw new RegistryException(
             Kind.INVALID,
             "views: "
-                + views.get(i).qualifiedName()
-                + " appears twice in one apply (expected:"
-                + " one spec per view name)",
-            "name");
+                + b.qualifiedName()
+                + ":v"
+                + b.version().major()
+                + " appears twice in one"
+                + " apply (expected: one spec per view major)",
+            "version");
       }
     }
   }

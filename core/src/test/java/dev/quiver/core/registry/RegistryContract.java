@@ -196,6 +196,25 @@ abstract class RegistryContract extends RegistryContractSupport {
   }
 
   @Test
+  void severalMajorsOfOneViewInOneApplyLandOldestFirst() {
+    ApplyResult r = apply(view(4), view(3));
+    assertThat(r.changes())
+        .filteredOn(c -> c.kind().equals("feature_view"))
+        .extracting(ChangePlan::action, ChangePlan::toVersion)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("CREATE", "v3"),
+            org.assertj.core.groups.Tuple.tuple("NEW_MAJOR", "v4"));
+    assertThat(apply(view(3), view(4)).changes())
+        .filteredOn(c -> c.kind().equals("feature_view"))
+        .extracting(ChangePlan::action)
+        .containsExactly("UNCHANGED", "UNCHANGED");
+    RegistryException twice =
+        registryError(
+            Kind.INVALID, () -> apply(view(4), view(4, b -> b.owner("other@example.com"))));
+    assertThat(twice.getMessage()).contains("default.user_activity_metrics:v4 appears twice");
+  }
+
+  @Test
   void olderMajorIsRefusedUnlessUnchanged() {
     applyOne(view(3));
     applyOne(view(4));
