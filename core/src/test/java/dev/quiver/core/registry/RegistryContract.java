@@ -344,6 +344,31 @@ abstract class RegistryContract extends RegistryContractSupport {
         () ->
             registry.apply(
                 SpecBundle.ofViews(view(1, b -> b.entities(List.of("account")))), "tester", true));
+    // A service may reference a view created in the same (dry-run) apply; nothing persists.
+    ApplyResult withService =
+        registry.apply(
+            new SpecBundle(
+                List.of(),
+                List.of(),
+                List.of(view("new_view", 1, b -> {})),
+                List.of(
+                    new dev.quiver.core.spec.FeatureService(
+                        NS,
+                        "scoring",
+                        List.of(
+                            dev.quiver.core.spec.FeatureRef.parse("new_view.user_7d_txn_count")),
+                        "",
+                        "",
+                        Map.of()))),
+            "tester",
+            true);
+    assertThat(withService.changes())
+        .extracting(ChangePlan::kind, ChangePlan::action)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("feature_view", "CREATE"),
+            org.assertj.core.groups.Tuple.tuple("feature_service", "CREATE"));
+    assertThat(registry.getService(NS, "scoring")).isEmpty();
+    assertThat(registry.findView(NS, "new_view", null)).isEmpty();
     // The real apply then gives the same plan the dry run showed.
     assertThat(applyOne(next).toVersion()).isEqualTo("v1.1");
   }
