@@ -247,9 +247,9 @@ class LookupContractITCase {
     assertThat(e.get("code").asText()).isEqualTo(code);
     assertThat(e.get("message").asText()).contains(messagePart);
     if (field == null) {
-      assertThat(e.get("field").isNull()).isTrue();
+      assertThat(e.get("field").isNull()).as(r.body().toString()).isTrue();
     } else {
-      assertThat(e.get("field").asText()).isEqualTo(field);
+      assertThat(e.get("field").asText()).as(r.body().toString()).isEqualTo(field);
     }
     assertThat(r.body().toString()).doesNotContain("at dev.quiver").doesNotContain("Exception:");
   }

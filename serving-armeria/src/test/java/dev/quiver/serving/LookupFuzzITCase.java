@@ -26,6 +26,7 @@ class LookupFuzzITCase {
   static final String[] PATHS = {
     "/v1/features:lookup",
     "/v1/features:batchLookup",
+    "/v1/registry/featureViews",
     "/v1/registry/featureViews/user_session/versions/v1:deprecate",
     "/v1/registry/featureViews/x/versions/zz:deprecate"
   };
