@@ -38,3 +38,4 @@ run_bench() {
 
 run_bench core dev.quiver.core.registry.bench.RegistryBench
 run_bench serving-armeria dev.quiver.serving.bench.LookupBench
+run_bench serving-armeria dev.quiver.serving.bench.FeastBench
