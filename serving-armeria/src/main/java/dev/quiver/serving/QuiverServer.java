@@ -26,11 +26,39 @@ public final class QuiverServer implements AutoCloseable {
   private final Server server;
   private final ServingMetrics metrics;
   private final FeatureSource source;
+  private final java.util.List<AutoCloseable> owned = new java.util.ArrayList<>();
 
   private QuiverServer(Server server, ServingMetrics metrics, FeatureSource source) {
     this.server = server;
     this.metrics = metrics;
     this.source = source;
+  }
+
+  /**
+   * What {@code quiver serve} runs: opens the registry ({@code registry.*}) and the online store
+   * ({@code online.*}) from {@code config}, starts the server ({@code server.*}) and blocks until
+   * it listens. Closing the server closes both.
+   */
+  public static QuiverServer open(dev.quiver.core.config.QuiverConfig config) {
+    FeatureRegistry registry = dev.quiver.core.registry.FeatureRegistries.open(config);
+    OnlineFeatureSource source;
+    try {
+      source = OnlineFeatureSource.open(config);
+    } catch (RuntimeException e) {
+      registry.close();
+      throw e;
+    }
+    QuiverServer s;
+    try {
+      s = start(ServerOptions.from(config), registry, source, Authorizer.ALLOW_ALL);
+    } catch (RuntimeException e) {
+      source.close();
+      registry.close();
+      throw e;
+    }
+    s.owned.add(source);
+    s.owned.add(registry);
+    return s;
   }
 
   /** Builds and starts a server; blocks until it listens. */
@@ -151,5 +179,12 @@ public final class QuiverServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop().join();
+    for (AutoCloseable c : owned) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // keep closing the others; nothing useful to do with a close failure at shutdown
+      }
+    }
   }
 }
