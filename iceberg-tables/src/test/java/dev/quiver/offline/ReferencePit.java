@@ -14,7 +14,7 @@ import java.util.Map;
  * The plain reference: for one (key, t) and one view, scans every event of the log. Deliberately
  * naive (no sorting tricks, no state carried between labels) and independent of the sweep.
  */
-final class ReferencePit {
+public final class ReferencePit {
   private ReferencePit() {}
 
   static Map<String, Object> values(
