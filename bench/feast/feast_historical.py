@@ -21,10 +21,15 @@ def offline_store():
         from feast.infra.offline_stores.duckdb import DuckDBOfflineStoreConfig
 
         return DuckDBOfflineStoreConfig(), "duckdb"
-    except Exception:  # older/newer layouts: fall back to the file (dask) store
-        from feast.infra.offline_stores.file import FileOfflineStoreConfig
+    except Exception:  # without the duckdb extra: the file store (dask in recent Feast)
+        try:
+            from feast.infra.offline_stores.dask import DaskOfflineStoreConfig
 
-        return FileOfflineStoreConfig(), "file"
+            return DaskOfflineStoreConfig(), "dask"
+        except Exception:
+            from feast.infra.offline_stores.file import FileOfflineStoreConfig
+
+            return FileOfflineStoreConfig(), "file"
 
 
 def main():
