@@ -29,6 +29,8 @@ import picocli.CommandLine.ScopeType;
       DescribeCommand.class,
       DeprecateCommand.class,
       SqlCommand.class,
+      ExportCommand.class,
+      BackfillCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     },
