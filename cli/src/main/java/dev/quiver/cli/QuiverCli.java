@@ -30,6 +30,8 @@ import picocli.CommandLine.ScopeType;
       DeprecateCommand.class,
       SqlCommand.class,
       ServeCommand.class,
+      ExportCommand.class,
+      BackfillCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     },
