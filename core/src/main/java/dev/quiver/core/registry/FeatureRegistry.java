@@ -29,6 +29,32 @@ public interface FeatureRegistry extends AutoCloseable {
   ApplyResult apply(SpecBundle bundle, String actor, boolean dryRun);
 
   /**
+   * {@link #apply(SpecBundle, String, boolean)} guarded by preconditions, for If-Match style
+   * updates: each named view's newest version must still be the one the caller saw, otherwise
+   * nothing is written and {@link RegistryException.Kind#CONFLICT} is thrown. The check and the
+   * write are atomic.
+   */
+  default ApplyResult apply(
+      SpecBundle bundle, String actor, boolean dryRun, List<Precondition> preconditions) {
+    if (!preconditions.isEmpty()) {
+      throw new UnsupportedOperationException(
+          getClass().getSimpleName() + " does not support apply preconditions");
+    }
+    return apply(bundle, actor, dryRun);
+  }
+
+  /**
+   * The newest version of a view of any status (what an If-Match precondition compares with), or
+   * empty when the view does not exist.
+   */
+  default Optional<String> headVersion(String namespace, String name) {
+    List<ViewRecord> all = versions(namespace, name);
+    return all.isEmpty()
+        ? Optional.empty()
+        : Optional.of(all.get(all.size() - 1).version().toString());
+  }
+
+  /**
    * Resolves a view version.
    *
    * @throws RegistryException NOT_FOUND when the view or version does not exist (message lists the
@@ -100,6 +126,17 @@ public interface FeatureRegistry extends AutoCloseable {
 
     public static SpecBundle ofViews(FeatureView... views) {
       return new SpecBundle(List.of(), List.of(), List.of(views), List.of());
+    }
+  }
+
+  /**
+   * An apply precondition: the newest version of view {@code namespace.name} must be {@code
+   * expectedVersion} (e.g. {@code v3.2}); null means the view must not exist yet.
+   */
+  record Precondition(String namespace, String name, String expectedVersion) {
+    public Precondition {
+      java.util.Objects.requireNonNull(namespace, "namespace");
+      java.util.Objects.requireNonNull(name, "name");
     }
   }
 

@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 
 /** Spec spelling of durations: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 7d}. */
 public final class Durations {
-  private static final Pattern TEXT = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d|w)");
+  private static final Pattern TEXT = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d|w)");
 
   private Durations() {}
 
@@ -36,6 +36,9 @@ public final class Durations {
   /** The shortest spec spelling: 7d, 1h, 90s, 250ms. Used in generated feature names. */
   public static String format(Duration d) {
     long ms = d.toMillis();
+    if (ms == 0) {
+      return "0s";
+    }
     if (ms % 86_400_000L == 0) {
       return ms / 86_400_000L + "d";
     }

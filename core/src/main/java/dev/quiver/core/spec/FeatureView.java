@@ -31,7 +31,8 @@ public record FeatureView(
     boolean offline,
     String owner,
     String description,
-    Map<String, String> tags) {
+    Map<String, String> tags,
+    String watermarkExpr) {
 
   public static final String DEFAULT_NAMESPACE = "default";
   public static final Duration DEFAULT_TILE = Duration.ofMinutes(5);
@@ -52,6 +53,60 @@ public record FeatureView(
     owner = owner == null ? "" : owner;
     description = description == null ? "" : description;
     tags = tags == null ? Map.of() : Map.copyOf(tags);
+    watermarkExpr = watermarkExpr == null || watermarkExpr.isBlank() ? null : watermarkExpr;
+  }
+
+  /** The constructor without {@code watermarkExpr} (null: the source's event-time field). */
+  public FeatureView(
+      String namespace,
+      String name,
+      Version version,
+      List<String> entities,
+      Source source,
+      List<Feature> features,
+      List<Transformation> transformations,
+      Duration ttl,
+      Duration slaFreshness,
+      Duration allowedLateness,
+      Duration tileSize,
+      Duration availabilityDelay,
+      ViewStatus status,
+      boolean online,
+      boolean offline,
+      String owner,
+      String description,
+      Map<String, String> tags) {
+    this(
+        namespace,
+        name,
+        version,
+        entities,
+        source,
+        features,
+        transformations,
+        ttl,
+        slaFreshness,
+        allowedLateness,
+        tileSize,
+        availabilityDelay,
+        status,
+        online,
+        offline,
+        owner,
+        description,
+        tags,
+        null);
+  }
+
+  /**
+   * The event-time column of the view's rows: {@code watermark_expr} when given (the PRD spelling),
+   * else the source's event-time field; null when neither is known.
+   */
+  public String eventTimeColumn() {
+    if (watermarkExpr != null) {
+      return watermarkExpr;
+    }
+    return source == null || source.eventTimeField().isEmpty() ? null : source.eventTimeField();
   }
 
   public Optional<Feature> feature(String featureName) {
@@ -82,7 +137,8 @@ public record FeatureView(
         offline,
         owner,
         description,
-        tags);
+        tags,
+        watermarkExpr);
   }
 
   public FeatureView withStatus(ViewStatus s) {
@@ -104,7 +160,32 @@ public record FeatureView(
         offline,
         owner,
         description,
-        tags);
+        tags,
+        watermarkExpr);
+  }
+
+  /** This view over another source (e.g. a source referenced by name, once resolved). */
+  public FeatureView withSource(Source s) {
+    return new FeatureView(
+        namespace,
+        name,
+        version,
+        entities,
+        s,
+        features,
+        transformations,
+        ttl,
+        slaFreshness,
+        allowedLateness,
+        tileSize,
+        availabilityDelay,
+        status,
+        online,
+        offline,
+        owner,
+        description,
+        tags,
+        watermarkExpr);
   }
 
   public static Builder builder(String name) {
@@ -131,6 +212,7 @@ public record FeatureView(
     private String owner = "";
     private String description = "";
     private Map<String, String> tags = Map.of();
+    private String watermarkExpr;
 
     private Builder(String name) {
       this.name = Objects.requireNonNull(name, "name");
@@ -221,6 +303,11 @@ public record FeatureView(
       return this;
     }
 
+    public Builder watermarkExpr(String v) {
+      this.watermarkExpr = v;
+      return this;
+    }
+
     public FeatureView build() {
       if (entities.isEmpty()) {
         throw new IllegalArgumentException("entities: [] (expected: at least one entity name)");
@@ -249,7 +336,8 @@ public record FeatureView(
           offline,
           owner,
           description,
-          tags);
+          tags,
+          watermarkExpr);
     }
   }
 }

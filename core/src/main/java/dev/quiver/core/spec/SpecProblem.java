@@ -33,9 +33,9 @@ public record SpecProblem(
     return severity == Severity.ERROR;
   }
 
-  /** {@code path: message; hint}. */
+  /** {@code path: message; hint} (without {@code path: } for a problem of the whole file). */
   public String describe() {
-    return path + ": " + message + (hint.isEmpty() ? "" : "; " + hint);
+    return (path.isEmpty() ? "" : path + ": ") + message + (hint.isEmpty() ? "" : "; " + hint);
   }
 
   @Override

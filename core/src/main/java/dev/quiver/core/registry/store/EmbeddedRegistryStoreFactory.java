@@ -1,0 +1,57 @@
+package dev.quiver.core.registry.store;
+
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.registry.RegistryOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * {@code registry.type: embedded}: an H2 database in PostgreSQL mode, in the directory {@code
+ * registry.path} (default {@code .quiver/registry}), or in memory when the path is {@code
+ * mem:<name>}. Several processes may open the same file ({@code AUTO_SERVER}).
+ */
+public final class EmbeddedRegistryStoreFactory implements RegistryStoreFactory {
+  public static final String IDENTIFIER = "embedded";
+  private static final String H2_SETTINGS =
+      ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;LOCK_TIMEOUT=10000";
+
+  @Override
+  public String identifier() {
+    return IDENTIFIER;
+  }
+
+  @Override
+  public RegistryStore create(QuiverConfig config) {
+    String path = config.get(RegistryOptions.PATH);
+    int pool = config.get(RegistryOptions.POOL_SIZE);
+    if (path == null || path.isBlank()) {
+      throw new IllegalArgumentException(
+          "registry.path: '' (expected: a directory such as .quiver/registry, or mem:<name>)");
+    }
+    if (path.startsWith("mem:")) {
+      return inMemory(path.substring(4), pool);
+    }
+    return file(Path.of(path), pool);
+  }
+
+  /** An H2 file database {@code registry.mv.db} in {@code directory} (created if missing). */
+  public static RegistryStore file(Path directory, int poolSize) {
+    Path dir = directory.toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "registry.path: '" + directory + "' cannot be created: " + e.getMessage(), e);
+    }
+    String url = "jdbc:h2:file:" + dir.resolve("registry") + H2_SETTINGS + ";AUTO_SERVER=TRUE";
+    return JdbcRegistryStore.open(
+        IDENTIFIER, dir.resolve("registry.mv.db").toString(), url, "sa", "", poolSize);
+  }
+
+  /** An in-memory H2 database that lives until the store is closed; for unit tests. */
+  public static RegistryStore inMemory(String name, int poolSize) {
+    String url = "jdbc:h2:mem:" + name + H2_SETTINGS + ";DB_CLOSE_DELAY=-1";
+    return JdbcRegistryStore.open(IDENTIFIER, "mem:" + name, url, "sa", "", poolSize);
+  }
+}

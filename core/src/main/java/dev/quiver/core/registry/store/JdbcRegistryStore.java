@@ -1,0 +1,156 @@
+package dev.quiver.core.registry.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+
+/**
+ * The JDBC registry store behind both identifiers: {@code embedded} (an H2 database in PostgreSQL
+ * mode, file or in-memory) and {@code postgres}. One schema and one set of Flyway migrations
+ * ({@code classpath:db/migration}) serve both; all SQL is portable between them.
+ *
+ * <p>Transactions run at READ COMMITTED with a HikariCP pool; a write conflict (unique key, lock
+ * timeout, serialisation failure, deadlock) becomes {@link StoreConflictException}.
+ */
+public final class JdbcRegistryStore implements RegistryStore {
+  /** SQL states (PostgreSQL and H2) that mean "another writer got there first". */
+  private static final Set<String> CONFLICT_STATES =
+      Set.of("23505", "40001", "40P01", "55P03", "HYT00", "90131");
+
+  private final String identifier;
+  private final String location;
+  private final HikariDataSource pool;
+
+  private JdbcRegistryStore(String identifier, String location, HikariDataSource pool) {
+    this.identifier = identifier;
+    this.location = location;
+    this.pool = pool;
+  }
+
+  /**
+   * Connects to {@code jdbcUrl}, runs the migrations, and returns the store.
+   *
+   * @param location shown in logs; must not contain a password
+   */
+  public static JdbcRegistryStore open(
+      String identifier,
+      String location,
+      String jdbcUrl,
+      String username,
+      String password,
+      int poolSize) {
+    Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+    HikariConfig hc = new HikariConfig();
+    hc.setPoolName("quiver-registry-" + identifier);
+    hc.setJdbcUrl(jdbcUrl);
+    if (username != null && !username.isEmpty()) {
+      hc.setUsername(username);
+    }
+    if (password != null && !password.isEmpty()) {
+      hc.setPassword(password);
+    }
+    hc.setMaximumPoolSize(poolSize);
+    hc.setMinimumIdle(1);
+    hc.setAutoCommit(false);
+    hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+    hc.setConnectionTimeout(10_000);
+    HikariDataSource ds;
+    try {
+      ds = new HikariDataSource(hc);
+    } catch (RuntimeException e) {
+      throw new RegistryStoreException(
+          "cannot connect to the registry database at " + location + ": " + rootMessage(e), e);
+    }
+    try {
+      Flyway.configure()
+          .dataSource(ds)
+          .locations("classpath:db/migration")
+          .table("quiver_schema_history")
+          .load()
+          .migrate();
+    } catch (FlywayException e) {
+      ds.close();
+      throw new RegistryStoreException(
+          "cannot migrate the registry schema at " + location + ": " + rootMessage(e), e);
+    }
+    return new JdbcRegistryStore(identifier, location, ds);
+  }
+
+  @Override
+  public <T> T transact(Mode mode, Function<RegistryTransaction, T> work) {
+    try (Connection c = pool.getConnection()) {
+      c.setReadOnly(mode == Mode.READ);
+      try {
+        T result = work.apply(new JdbcRegistryTransaction(c, mode != Mode.READ));
+        if (mode == Mode.WRITE) {
+          c.commit();
+        } else {
+          c.rollback();
+        }
+        return result;
+      } catch (RuntimeException | Error e) {
+        rollbackQuietly(c, e);
+        throw e;
+      } finally {
+        c.setReadOnly(false);
+      }
+    } catch (SQLException e) {
+      throw translate(e);
+    } catch (JdbcRegistryTransaction.UncheckedSql e) {
+      throw translate(e.getCause());
+    }
+  }
+
+  private static void rollbackQuietly(Connection c, Throwable cause) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  static RuntimeException translate(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s
+          && s.getSQLState() != null
+          && CONFLICT_STATES.contains(s.getSQLState())) {
+        return new StoreConflictException("concurrent registry write: " + s.getMessage(), e);
+      }
+    }
+    return new RegistryStoreException("registry database error: " + e.getMessage(), e);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage();
+  }
+
+  @Override
+  public String identifier() {
+    return identifier;
+  }
+
+  @Override
+  public String location() {
+    return location;
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+
+  @Override
+  public String toString() {
+    return "JdbcRegistryStore[" + identifier + " " + location + "]";
+  }
+}

@@ -1,0 +1,175 @@
+package dev.quiver.core.spec;
+
+import static dev.quiver.core.spec.Names.problem;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** Validation rules for a {@link Source}; paths are relative to the source. */
+final class SourceRules {
+  static final List<String> KINDS = List.of("kafka", "iceberg", "parquet", "jdbc");
+  static final List<String> FORMATS = List.of("json", "avro", "debezium-json");
+
+  /** Per kind: required options, then optional ones. Anything under {@code properties.} passes. */
+  static final Map<String, List<Set<String>>> OPTIONS =
+      Map.of(
+          "kafka",
+          List.of(
+              Set.of("topic", "format"),
+              Set.of("bootstrap_servers", "group_id", "startup_mode", "dead_letter_topic")),
+          "iceberg",
+          List.of(Set.of("table"), Set.of("catalog", "warehouse")),
+          "parquet",
+          List.of(Set.of("path"), Set.of()),
+          "jdbc",
+          List.of(Set.of("url", "table"), Set.of("username")));
+
+  private SourceRules() {}
+
+  static void check(Source s, List<SpecProblem> out) {
+    Names.check(s.name(), "name", "source", out);
+    if (!Names.valid(s.namespace())) {
+      Names.check(s.namespace(), "namespace", "namespace", out);
+    }
+    if (s.kind().isEmpty()) {
+      out.add(
+          problem(
+              "kind", "missing (required)", "choose the connector: " + String.join(", ", KINDS)));
+    } else if (!KINDS.contains(s.kind())) {
+      out.add(
+          problem(
+              "kind",
+              "'" + s.kind() + "' is not a source kind",
+              Suggestions.closest(s.kind(), KINDS).map(c -> "did you mean " + c + "? ").orElse("")
+                  + "Kinds: "
+                  + String.join(", ", KINDS)));
+    } else {
+      options(s, out);
+    }
+    if (s.schema().isEmpty()) {
+      out.add(
+          problem(
+              "schema",
+              "missing or empty (expected: at least one column)",
+              "list the event columns, e.g. schema: [{name: user_id, type: STRING}, {name: event_time, type: TIMESTAMP}]"));
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < s.schema().size(); i++) {
+      if (!seen.add(s.schema().get(i).name())) {
+        out.add(
+            problem(
+                "schema[" + i + "].name",
+                "duplicate column '" + s.schema().get(i).name() + "'",
+                "keep one column of each name"));
+      }
+    }
+    List<String> columns = s.schema().stream().map(SourceField::name).toList();
+    if (s.eventTimeField().isEmpty()) {
+      out.add(
+          problem(
+              "event_time_field",
+              "missing (required)",
+              "name the column that holds when each event happened, e.g. event_time_field: event_time"));
+    } else if (!s.schema().isEmpty()) {
+      s.field(s.eventTimeField())
+          .ifPresentOrElse(
+              f -> {
+                if (!isTimeType(f.type())) {
+                  out.add(
+                      problem(
+                          "event_time_field",
+                          "column '"
+                              + f.name()
+                              + "' is "
+                              + f.type()
+                              + " (expected: TIMESTAMP, or INT64 epoch milliseconds)",
+                          "declare it as TIMESTAMP in the schema, or name another column"));
+                }
+              },
+              () -> out.add(notAColumn("event_time_field", s.eventTimeField(), s.name(), columns)));
+    }
+    if (s.dedupKey() != null && !s.schema().isEmpty() && s.field(s.dedupKey()).isEmpty()) {
+      out.add(notAColumn("dedup_key", s.dedupKey(), s.name(), columns));
+    }
+    if (s.watermarkDelay().isNegative()) {
+      out.add(
+          problem(
+              "watermark_delay",
+              Durations.format(s.watermarkDelay().abs()) + " before the event (expected: >= 0)",
+              "write the bound on out-of-orderness, e.g. watermark_delay: 30s"));
+    }
+  }
+
+  static boolean isTimeType(FeatureType t) {
+    return !t.array()
+        && (t.scalar() == FeatureType.Scalar.TIMESTAMP || t.scalar() == FeatureType.Scalar.INT64);
+  }
+
+  static SpecProblem notAColumn(String path, String column, String source, List<String> columns) {
+    return problem(
+        path,
+        "'" + column + "' is not a column of source '" + source + "'",
+        Suggestions.closest(column, columns).map(c -> "did you mean " + c + "? ").orElse("")
+            + "Columns: "
+            + String.join(", ", columns));
+  }
+
+  private static void options(Source s, List<SpecProblem> out) {
+    List<Set<String>> spec = OPTIONS.get(s.kind());
+    Set<String> allowed = new TreeSet<>(spec.get(0));
+    allowed.addAll(spec.get(1));
+    for (String required : new TreeSet<>(spec.get(0))) {
+      String v = s.option(required);
+      if (v == null || v.isBlank()) {
+        out.add(
+            problem(
+                "options." + required,
+                "missing (a "
+                    + s.kind()
+                    + " source needs "
+                    + String.join(" and ", new TreeSet<>(spec.get(0)))
+                    + ")",
+                "add options: {" + required + ": " + exampleValue(required) + "}"));
+      }
+    }
+    for (String key : new TreeSet<>(s.options().keySet())) {
+      if (!allowed.contains(key) && !key.startsWith("properties.")) {
+        out.add(
+            problem(
+                "options." + key,
+                "unknown option '" + key + "' for a " + s.kind() + " source",
+                Suggestions.closest(key, allowed).map(c -> "did you mean " + c + "? ").orElse("")
+                    + "Options: "
+                    + String.join(", ", allowed)
+                    + "; pass client settings verbatim as properties.<name>"));
+      }
+    }
+    String format = s.option("format");
+    if ("kafka".equals(s.kind())
+        && format != null
+        && !format.isBlank()
+        && !FORMATS.contains(format)) {
+      out.add(
+          problem(
+              "options.format",
+              "'" + format + "' is not a supported format",
+              Suggestions.closest(format, FORMATS).map(c -> "did you mean " + c + "? ").orElse("")
+                  + "Formats: "
+                  + String.join(", ", FORMATS)));
+    }
+  }
+
+  private static String exampleValue(String option) {
+    return switch (option) {
+      case "topic" -> "transactions";
+      case "format" -> "json";
+      case "table" -> "raw.transactions";
+      case "path" -> "/data/transactions/";
+      case "url" -> "jdbc:postgresql://db:5432/app";
+      default -> "...";
+    };
+  }
+}

@@ -1,0 +1,135 @@
+package dev.quiver.core.spec;
+
+import dev.quiver.core.registry.FeatureRegistry.SpecBundle;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Parses spec files (YAML, several documents per file separated by {@code ---}, or JSON such as the
+ * body of {@code POST /v1/registry/featureViews}) into immutable model objects, checking every
+ * document with {@link SpecValidator}. Either every problem of every file is reported at once (a
+ * {@link SpecException}), or the result is a bundle ready to apply plus its warnings.
+ *
+ * <p>A document's {@code kind:} is {@code feature_view} (the default, so the PRD's spec parses as
+ * it stands), {@code entity}, {@code feature_service}, or a source connector: {@code kafka}, {@code
+ * iceberg}, {@code parquet}, {@code jdbc}. Stateless and thread-safe.
+ */
+public final class SpecParser {
+  private SpecParser() {}
+
+  /** What was parsed, and the warnings (legal but unsafe) found on the way. */
+  public record ParseResult(SpecBundle bundle, List<SpecProblem> warnings) {
+    public ParseResult {
+      warnings = List.copyOf(warnings);
+    }
+  }
+
+  /**
+   * What the registry already holds, so that a file may reference entities, sources and views that
+   * it does not declare itself. Implementations must be thread-safe if shared.
+   */
+  public interface Context {
+    Optional<Entity> entity(String namespace, String name);
+
+    Optional<Source> source(String namespace, String name);
+
+    /** The version an unpinned reference to {@code name} would read. */
+    Optional<FeatureView> view(String namespace, String name);
+
+    /** Knows nothing: every reference must be declared in the files being parsed. */
+    Context EMPTY =
+        new Context() {
+          @Override
+          public Optional<Entity> entity(String namespace, String name) {
+            return Optional.empty();
+          }
+
+          @Override
+          public Optional<Source> source(String namespace, String name) {
+            return Optional.empty();
+          }
+
+          @Override
+          public Optional<FeatureView> view(String namespace, String name) {
+            return Optional.empty();
+          }
+        };
+  }
+
+  /** One spec file's name and text. */
+  public record SpecFile(String name, String text) {}
+
+  /**
+   * Parses one file's text.
+   *
+   * @param fileName used in problems, e.g. {@code examples/merchant_risk.yaml} or {@code <request>}
+   * @throws SpecException with every problem found, when there is at least one error
+   */
+  public static ParseResult parse(String text, String fileName) {
+    return parse(List.of(new SpecFile(fileName, text)), Context.EMPTY);
+  }
+
+  /**
+   * Like {@link #parse(String, String)}, resolving undeclared references through {@code context}.
+   */
+  public static ParseResult parse(String text, String fileName, Context context) {
+    return parse(List.of(new SpecFile(fileName, text)), context);
+  }
+
+  /**
+   * Parses a file, or every {@code *.yaml}, {@code *.yml} and {@code *.json} under a directory
+   * (recursively, in sorted path order) as one bundle, so that files may reference each other.
+   *
+   * @throws UncheckedIOException when a file cannot be read
+   * @throws SpecException with every problem of every file
+   */
+  public static ParseResult parsePath(Path fileOrDirectory) {
+    return parsePath(fileOrDirectory, Context.EMPTY);
+  }
+
+  public static ParseResult parsePath(Path fileOrDirectory, Context context) {
+    return parse(readFiles(fileOrDirectory), context);
+  }
+
+  /** Parses several files as one bundle. */
+  public static ParseResult parse(List<SpecFile> files, Context context) {
+    return new BundleAssembler(context).assemble(files);
+  }
+
+  static List<SpecFile> readFiles(Path root) {
+    List<Path> paths;
+    if (Files.isDirectory(root)) {
+      try (Stream<Path> s = Files.walk(root)) {
+        paths =
+            s.filter(Files::isRegularFile)
+                .filter(
+                    p -> {
+                      String n = p.getFileName().toString();
+                      return n.endsWith(".yaml") || n.endsWith(".yml") || n.endsWith(".json");
+                    })
+                .sorted()
+                .toList();
+      } catch (IOException e) {
+        throw new UncheckedIOException("could not list " + root, e);
+      }
+    } else {
+      paths = List.of(root);
+    }
+    List<SpecFile> files = new ArrayList<>();
+    for (Path p : paths) {
+      try {
+        files.add(new SpecFile(p.toString(), Files.readString(p, StandardCharsets.UTF_8)));
+      } catch (IOException e) {
+        throw new UncheckedIOException("could not read " + p, e);
+      }
+    }
+    return files;
+  }
+}

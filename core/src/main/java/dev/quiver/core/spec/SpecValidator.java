@@ -1,0 +1,268 @@
+package dev.quiver.core.spec;
+
+import static dev.quiver.core.spec.Names.problem;
+import static dev.quiver.core.spec.Names.warning;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The semantic rules of the spec language, on model objects, so that they apply the same to a YAML
+ * file, a REST body and a Flink {@code CREATE TABLE} through the catalog. Every rule reports a
+ * {@link SpecProblem} with the field path (model paths such as {@code features[2].dtype}; the
+ * parser maps them back to what the author wrote and adds file and line), the offending value and
+ * the fix. Stateless and thread-safe.
+ */
+public final class SpecValidator {
+  private SpecValidator() {}
+
+  /**
+   * Checks a feature view, including its source (paths under {@code source.}).
+   *
+   * @param entities resolves an entity name of the view's namespace; empty = not declared (the view
+   *     then gets {@link Entity#implicit} and a warning)
+   * @return errors and warnings, never null; no errors means the view may be applied
+   */
+  public static List<SpecProblem> validate(
+      FeatureView view, Function<String, Optional<Entity>> entities) {
+    List<SpecProblem> out = new ArrayList<>();
+    Names.check(view.name(), "name", "view", out);
+    if (!Names.valid(view.namespace())) {
+      Names.check(view.namespace(), "namespace", "namespace", out);
+    }
+    if (view.source() != null) {
+      List<SpecProblem> sourceProblems = new ArrayList<>();
+      SourceRules.check(view.source(), sourceProblems);
+      sourceProblems.forEach(p -> out.add(prefixed("source", p)));
+    }
+    durations(view, out);
+    List<Entity> resolved = entities(view, entities, out);
+    FeatureRules.check(view, out);
+    joinKeysAndTime(view, resolved, out);
+    if (view.source() == null && view.transformations().isEmpty()) {
+      out.add(
+          problem(
+              "source",
+              "missing (a view needs a source, or a transformation that reads one)",
+              "add source: <a declared source's name>, or an inline source {name, kind, schema, event_time_field, options}"));
+    }
+    if (!view.online() && !view.offline()) {
+      out.add(
+          problem(
+              "online",
+              "false together with offline: false (the view would store nothing)",
+              "set online: true for serving, offline: true for training sets, or both"));
+    }
+    TransformationLint.check(view, out);
+    return out;
+  }
+
+  /** Checks a source; paths are relative to it. */
+  public static List<SpecProblem> validate(Source source) {
+    List<SpecProblem> out = new ArrayList<>();
+    SourceRules.check(source, out);
+    return out;
+  }
+
+  /** Checks an entity; paths are relative to it. */
+  public static List<SpecProblem> validate(Entity entity) {
+    return ServiceRules.entity(entity);
+  }
+
+  /**
+   * Checks a feature service.
+   *
+   * @param views resolves a view name of the service's namespace to the version the service would
+   *     read (unpinned: the newest); empty = unknown here (the registry checks it on apply)
+   */
+  public static List<SpecProblem> validate(
+      FeatureService service, Function<String, Optional<FeatureView>> views) {
+    return ServiceRules.service(service, views);
+  }
+
+  private static void durations(FeatureView v, List<SpecProblem> out) {
+    if (v.ttl().isNegative() || v.ttl().isZero()) {
+      out.add(
+          problem("ttl_seconds", v.ttl().toSeconds() + " (expected: > 0)", ViewReader.TTL_HINT));
+    }
+    nonNegative(v.slaFreshness(), "sla_freshness_seconds", out);
+    nonNegative(v.allowedLateness(), "allowed_lateness", out);
+    nonNegative(v.availabilityDelay(), "availability_delay", out);
+    if (v.tileSize().isNegative() || v.tileSize().isZero()) {
+      out.add(
+          problem(
+              "tile_size",
+              Durations.format(v.tileSize().abs())
+                  + (v.tileSize().isZero() ? "" : " negative")
+                  + " (expected: > 0)",
+              "use a tile that divides every window, e.g. tile_size: 5m (the default)"));
+    }
+    Duration delay = v.source() == null ? Duration.ZERO : v.source().watermarkDelay();
+    if (!v.slaFreshness().isZero() && v.slaFreshness().compareTo(delay) < 0) {
+      out.add(
+          warning(
+              "sla_freshness_seconds",
+              "the freshness SLA "
+                  + Durations.format(v.slaFreshness())
+                  + " is shorter than the watermark delay "
+                  + Durations.format(delay)
+                  + ", so window aggregations can never meet it",
+              "raise the SLA, or lower watermark_delay"));
+    }
+    if (v.allowedLateness().compareTo(v.ttl()) > 0 && !v.ttl().isNegative() && !v.ttl().isZero()) {
+      out.add(
+          warning(
+              "allowed_lateness",
+              Durations.format(v.allowedLateness())
+                  + " is longer than the ttl "
+                  + Durations.format(v.ttl()),
+              "events that late have already expired; lower allowed_lateness"));
+    }
+  }
+
+  private static void nonNegative(Duration d, String path, List<SpecProblem> out) {
+    if (d.isNegative()) {
+      out.add(
+          problem(
+              path,
+              "-" + Durations.format(d.abs()) + " (expected: >= 0)",
+              "write a duration >= 0, e.g. "
+                  + path
+                  + ": "
+                  + (path.endsWith("_seconds") ? "60" : "1m")));
+    }
+  }
+
+  private static List<Entity> entities(
+      FeatureView v, Function<String, Optional<Entity>> lookup, List<SpecProblem> out) {
+    List<Entity> resolved = new ArrayList<>();
+    if (v.entities().isEmpty()) {
+      out.add(
+          problem(
+              "entities",
+              "[] (expected: at least one entity)",
+              "name the entities the view describes, e.g. entities: [user]"));
+    }
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < v.entities().size(); i++) {
+      String e = v.entities().get(i);
+      String path = "entities[" + i + "]";
+      if (!Names.valid(e)) {
+        Names.check(e, path, "entity", out);
+        continue;
+      }
+      Integer first = seen.putIfAbsent(e, i);
+      if (first != null) {
+        out.add(
+            problem(
+                path,
+                "duplicate entity '" + e + "' (also entities[" + first + "])",
+                "name each entity once"));
+        continue;
+      }
+      Optional<Entity> found = lookup.apply(e);
+      if (found.isEmpty()) {
+        Entity implicit = Entity.implicit(v.namespace(), e);
+        JoinKey key = implicit.joinKeys().get(0);
+        out.add(
+            warning(
+                path,
+                "entity '"
+                    + e
+                    + "' is not declared; using the implicit entity "
+                    + e
+                    + " with join key "
+                    + key.name()
+                    + " "
+                    + key.type(),
+                "declare it to choose its keys: {kind: entity, name: "
+                    + e
+                    + ", join_keys: [{name: "
+                    + key.name()
+                    + ", type: STRING}]}"));
+      }
+      resolved.add(found.orElseGet(() -> Entity.implicit(v.namespace(), e)));
+    }
+    return resolved;
+  }
+
+  /**
+   * Without a transformation, the view reads the source's columns directly: each join key and the
+   * event-time column must then be columns of the source, with matching types.
+   */
+  private static void joinKeysAndTime(FeatureView v, List<Entity> entities, List<SpecProblem> out) {
+    Source s = v.source();
+    if (s == null || !v.transformations().isEmpty() || s.schema().isEmpty()) {
+      return;
+    }
+    List<String> columns = s.schema().stream().map(SourceField::name).toList();
+    for (Entity e : entities) {
+      String path = "entities[" + v.entities().indexOf(e.name()) + "]";
+      for (JoinKey k : e.joinKeys()) {
+        Optional<SourceField> col = s.field(k.name());
+        if (col.isEmpty()) {
+          out.add(
+              problem(
+                  path,
+                  "join key '"
+                      + k.name()
+                      + "' of entity '"
+                      + e.name()
+                      + "' is not a column of source '"
+                      + s.name()
+                      + "'",
+                  "add "
+                      + k.name()
+                      + " "
+                      + k.type()
+                      + " to the source schema, or rename the column in a transformation"
+                      + Suggestions.closest(k.name(), columns)
+                          .map(c -> " (did you mean " + c + "?)")
+                          .orElse("")));
+        } else if (!col.get().type().equals(k.type())) {
+          out.add(
+              problem(
+                  path,
+                  "join key '"
+                      + k.name()
+                      + "' is "
+                      + k.type()
+                      + " in entity '"
+                      + e.name()
+                      + "' but "
+                      + col.get().type()
+                      + " in source '"
+                      + s.name()
+                      + "'",
+                  "make the types equal (keys are compared exactly)"));
+        }
+      }
+    }
+    if (v.watermarkExpr() != null) {
+      Optional<SourceField> col = s.field(v.watermarkExpr());
+      if (col.isEmpty()) {
+        out.add(SourceRules.notAColumn("watermark_expr", v.watermarkExpr(), s.name(), columns));
+      } else if (!SourceRules.isTimeType(col.get().type())) {
+        out.add(
+            problem(
+                "watermark_expr",
+                "column '"
+                    + v.watermarkExpr()
+                    + "' is "
+                    + col.get().type()
+                    + " (expected: TIMESTAMP, or INT64 epoch milliseconds)",
+                "name the event-time column, e.g. watermark_expr: " + s.eventTimeField()));
+      }
+    }
+  }
+
+  private static SpecProblem prefixed(String prefix, SpecProblem p) {
+    return new SpecProblem(
+        p.severity(), p.file(), Problems.join(prefix, p.path()), p.line(), p.message(), p.hint());
+  }
+}

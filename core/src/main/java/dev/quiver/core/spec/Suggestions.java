@@ -1,0 +1,43 @@
+package dev.quiver.core.spec;
+
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.Optional;
+import org.apache.commons.text.similarity.LevenshteinDistance;
+
+/** "Did you mean" for misspelt keys, types, functions, columns and features. */
+final class Suggestions {
+  private static final LevenshteinDistance DISTANCE = LevenshteinDistance.getDefaultInstance();
+
+  private Suggestions() {}
+
+  /**
+   * The candidate closest to {@code wrong} (case-insensitive), if it is close enough to be a typo:
+   * at most 2 edits, or a third of the word's length for longer words.
+   */
+  static Optional<String> closest(String wrong, Collection<String> candidates) {
+    if (wrong == null || wrong.isEmpty()) {
+      return Optional.empty();
+    }
+    String w = wrong.toLowerCase(Locale.ROOT);
+    int limit = Math.max(2, w.length() / 3);
+    return candidates.stream()
+        .filter(c -> distance(w, c) <= limit || isAffix(w, c.toLowerCase(Locale.ROOT)))
+        .min(Comparator.comparingInt((String c) -> distance(w, c)).thenComparing(c -> c));
+  }
+
+  /** {@code "; did you mean X?"} or the empty string. */
+  static String didYouMean(String wrong, Collection<String> candidates) {
+    return closest(wrong, candidates).map(c -> "; did you mean " + c + "?").orElse("");
+  }
+
+  /** {@code amount} for {@code amount_usd}, {@code ts} for {@code ts_ms}: a shortened name. */
+  private static boolean isAffix(String a, String b) {
+    return Math.min(a.length(), b.length()) >= 2 && (a.startsWith(b) || b.startsWith(a));
+  }
+
+  private static int distance(String wrong, String candidate) {
+    return DISTANCE.apply(wrong, candidate.toLowerCase(Locale.ROOT));
+  }
+}

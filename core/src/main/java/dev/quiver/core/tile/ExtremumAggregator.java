@@ -1,0 +1,67 @@
+package dev.quiver.core.tile;
+
+import dev.quiver.core.spec.FeatureType;
+import java.nio.ByteBuffer;
+
+/** min / max over comparable scalar values (numbers, strings, timestamps, booleans). */
+final class ExtremumAggregator implements TileAggregator {
+  private static final byte TAG = 5;
+
+  /** The state: the extreme value so far, null when empty. */
+  record Extremum(Object value) implements TileState {}
+
+  private final FeatureType type;
+  private final boolean max;
+
+  ExtremumAggregator(FeatureType type, boolean max) {
+    if (type.array() || type.scalar() == FeatureType.Scalar.BYTES) {
+      throw new IllegalArgumentException(
+          (max ? "max" : "min") + ": input type " + type + " (expected: a comparable scalar)");
+    }
+    this.type = type;
+    this.max = max;
+  }
+
+  @Override
+  public TileState empty() {
+    return new Extremum(null);
+  }
+
+  @Override
+  public TileState add(TileState state, Object value, long eventTime, long seq) {
+    return value == null ? state : merge(state, new Extremum(value));
+  }
+
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public TileState merge(TileState a, TileState b) {
+    Object x = ((Extremum) a).value();
+    Object y = ((Extremum) b).value();
+    if (x == null) {
+      return b;
+    }
+    if (y == null) {
+      return a;
+    }
+    int c = ((Comparable) x).compareTo(y);
+    return (max ? c >= 0 : c <= 0) ? a : b;
+  }
+
+  @Override
+  public Object finish(TileState state) {
+    return ((Extremum) state).value();
+  }
+
+  @Override
+  public byte[] encode(TileState state) {
+    return new StateBytes.Writer(TAG).writeValue(type, ((Extremum) state).value()).toBytes();
+  }
+
+  @Override
+  public TileState decode(byte[] bytes) {
+    ByteBuffer in = StateBytes.reader(TAG, max ? "max" : "min", bytes);
+    Extremum e = new Extremum(StateBytes.readValue(in, type));
+    StateBytes.requireEnd(in);
+    return e;
+  }
+}

@@ -1,0 +1,45 @@
+package dev.quiver.core.registry;
+
+import static dev.quiver.core.registry.RegistryFixtures.NS;
+import static dev.quiver.core.registry.RegistryFixtures.VIEW;
+import static dev.quiver.core.registry.RegistryFixtures.view;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiver.core.config.QuiverConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The registry contract on the embedded default: an H2 database file in a temporary directory. */
+class EmbeddedRegistryITCase extends RegistryConcurrencyContract {
+  private static final AtomicInteger DATABASES = new AtomicInteger();
+  @TempDir Path dir;
+  private Path path;
+
+  @Override
+  protected QuiverConfig freshDatabase() {
+    path = dir.resolve("registry-" + DATABASES.incrementAndGet());
+    return QuiverConfig.of(
+        Map.of(
+            "registry.type",
+            "embedded",
+            "registry.path",
+            path.toString(),
+            "registry.pool-size",
+            "4"));
+  }
+
+  @Test
+  void survivesAReopenFromTheFileAlone() {
+    applyOne(view(2));
+    String id = registry.getView(NS, VIEW, "v2").id();
+    registry.close();
+    assertThat(Files.exists(path.resolve("registry.mv.db"))).isTrue();
+    registry = open();
+    assertThat(registry.getView(NS, VIEW, null).id()).isEqualTo(id);
+    assertThat(registry.getView(NS, VIEW, null).view()).isEqualTo(view(2));
+  }
+}

@@ -1,0 +1,218 @@
+package dev.quiver.core.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The rules on model objects (as the Flink catalog's CREATE TABLE builds them), and warnings. */
+class SpecValidatorTest {
+  static final Entity USER =
+      new Entity("default", "user", List.of(new JoinKey("user_id", FeatureType.STRING)), "", "");
+  static final Function<String, Optional<Entity>> ENTITIES =
+      name -> name.equals("user") ? Optional.of(USER) : Optional.empty();
+  static final Source TXNS =
+      new Source(
+          "default",
+          "transactions",
+          "kafka",
+          List.of(
+              new SourceField("user_id", FeatureType.STRING),
+              new SourceField("amount_usd", FeatureType.FLOAT64),
+              new SourceField("event_time", FeatureType.TIMESTAMP)),
+          "event_time",
+          null,
+          Duration.ofSeconds(30),
+          Map.of("topic", "transactions", "format", "json"));
+
+  static FeatureView.Builder view() {
+    return FeatureView.builder("user_spend")
+        .entities(List.of("user"))
+        .source(TXNS)
+        .ttl(Duration.ofDays(7))
+        .features(
+            List.of(
+                new Feature(
+                    "spend_1d",
+                    FeatureType.FLOAT64,
+                    "",
+                    null,
+                    new Aggregation("amount_usd", AggregationFunction.SUM, Duration.ofDays(1), 0),
+                    Map.of())));
+  }
+
+  static List<SpecProblem> warnings(List<SpecProblem> all) {
+    assertThat(all.stream().filter(SpecProblem::isError)).as(all.toString()).isEmpty();
+    return all;
+  }
+
+  @Test
+  void aCleanViewHasNoProblems() {
+    assertThat(SpecValidator.validate(view().build(), ENTITIES)).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"NOW()", "PROCTIME()", "LOCALTIMESTAMP", "current_timestamp", "CURRENT_DATE"})
+  void processingTimeInSqlIsAWarningWithTheDeclarativeFix(String clock) {
+    String code =
+        "SELECT user_id,\n  SUM(amount_usd) FILTER (WHERE event_time > "
+            + clock
+            + " - INTERVAL '1' HOUR) AS spend_1h\nFROM transactions GROUP BY user_id";
+    FeatureView v =
+        view()
+            .features(List.of(Feature.row("spend_1h", FeatureType.FLOAT64)))
+            .transformations(List.of(new Transformation("sql", code)))
+            .build();
+    List<SpecProblem> problems = warnings(SpecValidator.validate(v, ENTITIES));
+    assertThat(problems).hasSize(1);
+    SpecProblem p = problems.get(0);
+    assertThat(p.path()).isEqualTo("transformations[0].code");
+    assertThat(p.message()).contains("(line 2 of the code) is processing time");
+    assertThat(p.hint())
+        .isEqualTo(
+            "use a declarative window aggregation: {name: spend_1h, aggregation: {column: amount_usd,"
+                + " function: sum, window: 1h}}");
+  }
+
+  @Test
+  void clockInACommentOrAColumnNameIsNotProcessingTime() {
+    String code =
+        "-- not CURRENT_TIMESTAMP here\nSELECT user_id, now_ms AS spend_1h /* NOW() */ FROM transactions";
+    FeatureView v =
+        view()
+            .features(List.of(Feature.row("spend_1h", FeatureType.FLOAT64)))
+            .transformations(List.of(new Transformation("sql", code)))
+            .build();
+    assertThat(SpecValidator.validate(v, ENTITIES)).isEmpty();
+  }
+
+  @Test
+  void undeclaredEntityGetsTheImplicitOneWithAWarning() {
+    FeatureView v = view().build();
+    List<SpecProblem> problems = warnings(SpecValidator.validate(v, name -> Optional.empty()));
+    assertThat(problems)
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.path()).isEqualTo("entities[0]");
+              assertThat(p.message())
+                  .isEqualTo(
+                      "entity 'user' is not declared; using the implicit entity user with join key user_id STRING");
+              assertThat(p.hint())
+                  .isEqualTo(
+                      "declare it to choose its keys: {kind: entity, name: user, join_keys: [{name: user_id, type: STRING}]}");
+            });
+  }
+
+  @Test
+  void sqlFeaturesMissingFromTheOutputAndUnusedOutputsAreWarnings() {
+    FeatureView v =
+        view()
+            .features(List.of(Feature.row("spend_total", FeatureType.FLOAT64)))
+            .transformations(
+                List.of(
+                    new Transformation(
+                        "flink",
+                        "SELECT user_id, SUM(amount_usd) AS total FROM transactions GROUP BY user_id")))
+            .build();
+    List<SpecProblem> problems = warnings(SpecValidator.validate(v, ENTITIES));
+    assertThat(problems)
+        .extracting(SpecProblem::path)
+        .containsExactly("features[0].name", "transformations[0]");
+    assertThat(problems.get(0).describe())
+        .isEqualTo(
+            "features[0].name: 'spend_total' is not an output column of transformations[0]; add '... AS spend_total' to its SELECT, or give the feature an expr");
+    assertThat(problems.get(1).message())
+        .isEqualTo("no declared feature reads its output columns (total)");
+  }
+
+  @Test
+  void freshnessShorterThanTheWatermarkAndLatenessBeyondTtlAreWarnings() {
+    FeatureView v =
+        view().slaFreshness(Duration.ofSeconds(10)).allowedLateness(Duration.ofDays(8)).build();
+    List<SpecProblem> problems = warnings(SpecValidator.validate(v, ENTITIES));
+    assertThat(problems)
+        .extracting(SpecProblem::path)
+        .containsExactly("sla_freshness_seconds", "allowed_lateness");
+    assertThat(problems.get(0).message())
+        .isEqualTo(
+            "the freshness SLA 10s is shorter than the watermark delay 30s, so window aggregations can never meet it");
+  }
+
+  @Test
+  void modelPathsOnAViewBuiltElsewhere() {
+    FeatureView v =
+        view()
+            .tileSize(Duration.ofMinutes(5))
+            .features(
+                List.of(
+                    Feature.row("amount_usd", FeatureType.FLOAT64),
+                    new Feature(
+                        "c",
+                        FeatureType.INT64,
+                        "",
+                        null,
+                        new Aggregation("*", AggregationFunction.COUNT, Duration.ofMinutes(7), 0),
+                        Map.of())))
+            .build();
+    assertThat(SpecValidator.validate(v, ENTITIES))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.path()).isEqualTo("features[1].aggregation.window");
+              assertThat(p.line()).isZero();
+              assertThat(p.describe())
+                  .isEqualTo(
+                      "features[1].aggregation.window: 7m is not a whole multiple of tile_size 5m; use a multiple of 5m (e.g. 5m or 10m), or a tile_size that divides it");
+            });
+  }
+
+  @Test
+  void inlineSourceProblemsArePrefixed() {
+    Source noTopic =
+        new Source(
+            "default",
+            "transactions",
+            "kafka",
+            TXNS.schema(),
+            "event_time",
+            null,
+            null,
+            Map.of("format", "json"));
+    assertThat(SpecValidator.validate(view().source(noTopic).build(), ENTITIES))
+        .extracting(SpecProblem::path)
+        .containsExactly("source.options.topic");
+  }
+
+  @Test
+  void aViewWhoseSqlReadsAnUndeclaredSourceWarns() {
+    String text =
+        """
+        name: v
+        entities: [user]
+        ttl: 1d
+        features: [{name: total, dtype: FLOAT64}]
+        transformations:
+          - language: sql
+            code: SELECT user_id, SUM(amount_usd) AS total FROM payments GROUP BY user_id
+        """;
+    SpecParser.ParseResult r = SpecParser.parse(text, "v.yaml");
+    assertThat(r.bundle().views().get(0).source()).isNull();
+    assertThat(r.warnings())
+        .anySatisfy(
+            p -> {
+              assertThat(p.path()).isEqualTo("source");
+              assertThat(p.line()).isEqualTo(1);
+              assertThat(p.message())
+                  .isEqualTo(
+                      "no source declared; the transformation reads payments, not declared here");
+            });
+  }
+}

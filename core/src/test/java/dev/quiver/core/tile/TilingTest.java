@@ -1,0 +1,66 @@
+package dev.quiver.core.tile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TilingTest {
+  private static final long M = 60_000L;
+  private final Tiling t5 = Tiling.withDefaultRollups(Duration.ofMinutes(5));
+
+  @Test
+  void windowRuleAtBothEdges() {
+    // worked example of docs/online-store.md: s = 5m, W = 1h, t = 10:07:30 → [09:10:00, 10:07:30]
+    long t = 10 * 60 * M + 7 * M + 30_000;
+    long a = t5.windowStart(t, 60 * M);
+    assertThat(a).isEqualTo(9 * 60 * M + 10 * M);
+    assertThat(t5.inWindow(a, t, 60 * M)).isTrue();
+    assertThat(t5.inWindow(a - 1, t, 60 * M)).isFalse();
+    assertThat(t5.inWindow(t, t, 60 * M)).isTrue();
+    assertThat(t5.inWindow(t + 1, t, 60 * M)).isFalse();
+  }
+
+  @Test
+  void coverOfSevenDaysIsSmallAndExact() {
+    long w = Duration.ofDays(7).toMillis();
+    for (long t : new long[] {1_700_000_123_456L, 1_700_000_000_000L, 1_699_920_000_000L}) {
+      List<TileRef> cover = t5.cover(t, w);
+      assertThat(cover.size()).isLessThanOrEqualTo(11 + 23 + 7 + 23 + 11 + 1);
+      // contiguous, starting at a(t), ending with the head tile
+      long cur = t5.windowStart(t, w);
+      for (TileRef r : cover) {
+        assertThat(r.start()).isEqualTo(cur);
+        cur = r.end();
+      }
+      assertThat(cover.get(cover.size() - 1)).isEqualTo(t5.headTile(t));
+      assertThat(cur).isEqualTo(t5.tileStart(t) + 5 * M);
+    }
+  }
+
+  @Test
+  void windowMustBeAMultipleOfTheTile() {
+    assertThatThrownBy(() -> t5.windowStart(0, 7 * M))
+        .hasMessage("window: 7m (expected: a whole multiple of the tile size 5m)");
+  }
+
+  @Test
+  void rollupsMustNest() {
+    assertThatThrownBy(() -> Tiling.of(Duration.ofMinutes(7), Duration.ofHours(1)))
+        .hasMessage("rollup: 1h (expected: larger than and a multiple of 7m)");
+    assertThat(Tiling.withDefaultRollups(Duration.ofMinutes(7)).resolutions())
+        .containsExactly(7 * M);
+    assertThat(t5.resolutions()).containsExactly(5 * M, 60 * M, 1440 * M);
+  }
+
+  @Test
+  void eventUpdatesOneTilePerResolution() {
+    long e = 1_700_000_123_456L;
+    assertThat(t5.tilesOf(e))
+        .extracting(TileRef::resolution)
+        .containsExactly(5 * M, 60 * M, 1440 * M);
+    assertThat(t5.tilesOf(e)).allMatch(r -> r.start() <= e && e < r.end());
+  }
+}

@@ -1,0 +1,57 @@
+package dev.quiver.online;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The online key-value store of feature values: one table per view major version, rows keyed by
+ * salted entity keys, timestamped cells (see {@code docs/online-store.md}). Implementations: {@code
+ * embedded} (RocksDB) and {@code hbase}, created by an {@link OnlineStoreFactory}.
+ *
+ * <p>All methods are thread-safe. The async methods never block the calling thread on I/O; their
+ * futures complete on a store-owned thread, so callers should not block inside callbacks.
+ */
+public interface OnlineStore extends AutoCloseable {
+
+  /**
+   * Creates the table (column family) of a view major version if missing, or updates its TTL.
+   * Idempotent; blocking (an admin operation, not for the hot path).
+   *
+   * @param ttl the store expires cells whose timestamp is older than {@code now - ttl}; positive
+   * @throws OnlineStoreException when the store cannot create it
+   */
+  void ensureTable(ViewTableId table, Duration ttl);
+
+  /**
+   * Writes cells. Idempotent: writing the same (table, entity, qualifier, ts, value) again leaves
+   * the store unchanged, and writes to the same (table, entity, qualifier, ts) keep the last value,
+   * so a replay after a failure converges. Not atomic across cells: on failure some cells may be
+   * written; retrying the whole batch is safe.
+   *
+   * @param writes not null; may be empty; tables must have been created by {@link #ensureTable}
+   * @return completes when every cell is durable to the store's contract (embedded: in the RocksDB
+   *     WAL; HBase: acknowledged by the region servers), or exceptionally with an {@link
+   *     OnlineStoreException}
+   */
+  CompletableFuture<Void> multiPut(List<OnlineWrite> writes);
+
+  /**
+   * Reads one batch. The result list has one element per read, in order. A failure of one read (an
+   * unknown table, a region that is down) is reported in that element only; the future itself fails
+   * only when the whole batch could not be attempted (for example a closed store).
+   *
+   * @param reads not null; may be empty
+   */
+  CompletableFuture<List<OnlineReadResult>> multiGet(List<OnlineRead> reads);
+
+  /** The factory identifier of this store ({@code embedded}, {@code hbase}). */
+  String kind();
+
+  /**
+   * Releases the store's resources. In-flight futures complete or fail; later calls fail with
+   * {@link IllegalStateException}. Idempotent.
+   */
+  @Override
+  void close();
+}

@@ -1,0 +1,248 @@
+package dev.quiver.online.embedded;
+
+import dev.quiver.online.OnlineCell;
+import dev.quiver.online.OnlineRead;
+import dev.quiver.online.OnlineReadResult;
+import dev.quiver.online.OnlineStore;
+import dev.quiver.online.OnlineStoreException;
+import dev.quiver.online.OnlineWrite;
+import dev.quiver.online.UnknownTableException;
+import dev.quiver.online.ViewTableId;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The embedded online store: RocksDB in process (the frocksdbjni build that Flink's state backend
+ * ships), one column family per view major version, the key layout of {@link EmbeddedKeys}. The
+ * default store: nothing to install, and one writer (a Flink job) and the lookup server can share
+ * it in one JVM through {@link SharedRocksDb}.
+ *
+ * <p>Reads: one iterator per table per batch, one seek per (entity, qualifier), the same snapshot
+ * for the whole batch. Cells older than the table's TTL are filtered at read time and dropped at
+ * compaction. Async calls run on a small store-owned executor.
+ */
+public final class EmbeddedOnlineStore implements OnlineStore {
+  private static final AtomicInteger THREAD_IDS = new AtomicInteger();
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final SharedRocksDb rocks;
+  private final ExecutorService executor;
+  private final Clock clock;
+  private final WriteOptions writeOptions = new WriteOptions();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /** Opens (or shares) the store at {@code path}. */
+  public EmbeddedOnlineStore(Path path, int threads, int blockCacheMb, Clock clock) {
+    this.rocks = SharedRocksDb.acquire(path, blockCacheMb);
+    this.clock = clock;
+    this.executor =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "quiver-online-embedded-" + THREAD_IDS.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  @Override
+  public String kind() {
+    return EmbeddedOnlineStoreFactory.IDENTIFIER;
+  }
+
+  @Override
+  public void ensureTable(ViewTableId table, Duration ttl) {
+    checkOpen();
+    if (ttl == null || ttl.isNegative() || ttl.isZero()) {
+      throw new IllegalArgumentException("ttl: " + ttl + " (expected: > 0)");
+    }
+    rocks.ensureFamily(table, ttl);
+  }
+
+  @Override
+  public CompletableFuture<Void> multiPut(List<OnlineWrite> writes) {
+    checkOpen();
+    return async(
+        () -> {
+          try (WriteBatch batch = new WriteBatch()) {
+            for (OnlineWrite w : writes) {
+              SharedRocksDb.Family f = rocks.family(w.table());
+              if (f == null) {
+                throw new UnknownTableException(w.table());
+              }
+              byte[] prefix =
+                  EmbeddedKeys.cellPrefix(EmbeddedKeys.rowPrefix(w.entityKey()), w.qualifier());
+              batch.put(
+                  f.handle(),
+                  EmbeddedKeys.key(prefix, w.ts()),
+                  EmbeddedKeys.value(w.ts(), w.value()));
+            }
+            rocks.db().write(writeOptions, batch);
+          } catch (RocksDBException e) {
+            throw new OnlineStoreException("embedded multiPut failed: " + e.getMessage(), e);
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public CompletableFuture<List<OnlineReadResult>> multiGet(List<OnlineRead> reads) {
+    checkOpen();
+    return async(() -> readAll(reads));
+  }
+
+  private List<OnlineReadResult> readAll(List<OnlineRead> reads) {
+    long now = clock.millis();
+    Map<ViewTableId, RocksIterator> iterators = new HashMap<>();
+    try (ReadOptions options = new ReadOptions().setFillCache(true)) {
+      List<OnlineReadResult> out = new ArrayList<>(reads.size());
+      for (OnlineRead r : reads) {
+        try {
+          SharedRocksDb.Family f = rocks.family(r.table());
+          if (f == null) {
+            out.add(OnlineReadResult.failed(new UnknownTableException(r.table())));
+            continue;
+          }
+          RocksIterator it =
+              iterators.computeIfAbsent(
+                  r.table(), t -> rocks.db().newIterator(f.handle(), options));
+          long minTs = Math.max(r.minTs(), expiryBound(now, f.ttlMillis()));
+          out.add(OnlineReadResult.found(read(it, r, minTs)));
+        } catch (RuntimeException e) {
+          out.add(OnlineReadResult.failed(e));
+        }
+      }
+      return out;
+    } finally {
+      iterators.values().forEach(RocksIterator::close);
+    }
+  }
+
+  private static long expiryBound(long now, long ttlMillis) {
+    return ttlMillis >= now ? 0 : now - ttlMillis;
+  }
+
+  private static Map<String, OnlineCell> read(RocksIterator it, OnlineRead r, long minTs) {
+    byte[] row = EmbeddedKeys.rowPrefix(r.entityKey());
+    Map<String, OnlineCell> cells = new LinkedHashMap<>();
+    if (!r.qualifiers().isEmpty()) {
+      for (String q : r.qualifiers()) {
+        byte[] prefix = EmbeddedKeys.cellPrefix(row, q);
+        it.seek(EmbeddedKeys.key(prefix, r.asOf()));
+        if (it.isValid()) {
+          byte[] key = it.key();
+          if (key.length == prefix.length + 8 && EmbeddedKeys.startsWith(key, prefix)) {
+            long ts = EmbeddedKeys.tsOfKey(key);
+            if (ts >= minTs) {
+              cells.put(q, new OnlineCell(ts, EmbeddedKeys.cellOfValue(it.value())));
+            }
+          }
+        }
+      }
+      return cells;
+    }
+    // Whole row: versions of each qualifier are contiguous and newest first.
+    String seen = null;
+    for (it.seek(row); it.isValid(); it.next()) {
+      byte[] key = it.key();
+      if (!EmbeddedKeys.startsWith(key, row)) {
+        break;
+      }
+      String q = EmbeddedKeys.qualifierOf(key, row.length);
+      long ts = EmbeddedKeys.tsOfKey(key);
+      if (q.equals(seen) || ts > r.asOf()) {
+        continue;
+      }
+      seen = q;
+      if (ts >= minTs) {
+        cells.put(q, new OnlineCell(ts, EmbeddedKeys.cellOfValue(it.value())));
+      }
+    }
+    return cells;
+  }
+
+  /**
+   * Compacts a table now, dropping cells older than its TTL (normally left to RocksDB's background
+   * compactions). For operations and tests.
+   */
+  public void compact(ViewTableId table) {
+    checkOpen();
+    SharedRocksDb.Family f = rocks.family(table);
+    if (f == null) {
+      throw new UnknownTableException(table);
+    }
+    try {
+      ColumnFamilyHandle h = f.handle();
+      rocks.db().compactRange(h);
+    } catch (RocksDBException e) {
+      throw new OnlineStoreException("compaction of " + table + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Number of stored cell versions of a table, expired or not (a full scan; for tests). */
+  public long countVersions(ViewTableId table) {
+    SharedRocksDb.Family f = rocks.family(table);
+    if (f == null) {
+      throw new UnknownTableException(table);
+    }
+    long n = 0;
+    try (RocksIterator it = rocks.db().newIterator(f.handle())) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private <T> CompletableFuture<T> async(java.util.function.Supplier<T> work) {
+    try {
+      return CompletableFuture.supplyAsync(work, executor);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(new IllegalStateException("online store is closed"));
+    }
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("online store is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      executor.shutdown();
+      try {
+        if (!executor.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) {
+          executor.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      writeOptions.close();
+      rocks.release();
+    }
+  }
+}

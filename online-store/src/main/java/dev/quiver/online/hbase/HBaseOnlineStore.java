@@ -1,0 +1,272 @@
+package dev.quiver.online.hbase;
+
+import dev.quiver.online.OnlineCell;
+import dev.quiver.online.OnlineRead;
+import dev.quiver.online.OnlineReadResult;
+import dev.quiver.online.OnlineStore;
+import dev.quiver.online.OnlineStoreException;
+import dev.quiver.online.OnlineWrite;
+import dev.quiver.online.RowKeys;
+import dev.quiver.online.UnknownTableException;
+import dev.quiver.online.ViewTableId;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hadoop.hbase.Cell;
+import org.apache.hadoop.hbase.CellUtil;
+import org.apache.hadoop.hbase.TableExistsException;
+import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.client.AsyncAdmin;
+import org.apache.hadoop.hbase.client.AsyncConnection;
+import org.apache.hadoop.hbase.client.AsyncTable;
+import org.apache.hadoop.hbase.client.ColumnFamilyDescriptor;
+import org.apache.hadoop.hbase.client.ColumnFamilyDescriptorBuilder;
+import org.apache.hadoop.hbase.client.Get;
+import org.apache.hadoop.hbase.client.Put;
+import org.apache.hadoop.hbase.client.Result;
+import org.apache.hadoop.hbase.client.ScanResultConsumer;
+import org.apache.hadoop.hbase.client.TableDescriptor;
+import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
+import org.apache.hadoop.hbase.regionserver.BloomType;
+import org.apache.hadoop.hbase.regionserver.NoSuchColumnFamilyException;
+
+/**
+ * The HBase online store, on the async client ({@link AsyncConnection}): one table ({@code
+ * online.hbase.table}) with one column family per view major version (TTL = the view's TTL,
+ * VERSIONS = {@code online.hbase.max-versions}), salted row keys pre-split on the salt byte, cell
+ * timestamp = event time. A batch becomes one {@code get(List)} / {@code putAll}; HBase groups it
+ * per region server.
+ */
+public final class HBaseOnlineStore implements OnlineStore {
+  private static final AtomicInteger THREAD_IDS = new AtomicInteger();
+
+  private final AsyncConnection connection;
+  private final TableName tableName;
+  private final AsyncTable<ScanResultConsumer> table;
+  private final ExecutorService callbacks;
+  private final int maxVersions;
+  private final int presplitRegions;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  HBaseOnlineStore(
+      AsyncConnection connection,
+      TableName tableName,
+      int maxVersions,
+      int presplitRegions,
+      Duration operationTimeout,
+      Duration rpcTimeout) {
+    this.connection = connection;
+    this.tableName = tableName;
+    this.maxVersions = maxVersions;
+    this.presplitRegions = presplitRegions;
+    this.callbacks =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "quiver-online-hbase-" + THREAD_IDS.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    this.table =
+        connection
+            .getTableBuilder(tableName, callbacks)
+            .setOperationTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS)
+            .setRpcTimeout(rpcTimeout.toMillis(), TimeUnit.MILLISECONDS)
+            .build();
+  }
+
+  @Override
+  public String kind() {
+    return HBaseOnlineStoreFactory.IDENTIFIER;
+  }
+
+  @Override
+  public void ensureTable(ViewTableId view, Duration ttl) {
+    checkOpen();
+    if (ttl == null || ttl.isNegative() || ttl.isZero()) {
+      throw new IllegalArgumentException("ttl: " + ttl + " (expected: > 0)");
+    }
+    ColumnFamilyDescriptor family =
+        ColumnFamilyDescriptorBuilder.newBuilder(view.familyName().getBytes(StandardCharsets.UTF_8))
+            .setTimeToLive((int) Math.min(Integer.MAX_VALUE, Math.max(1, ttl.toSeconds())))
+            .setMaxVersions(maxVersions)
+            .setBloomFilterType(BloomType.ROW)
+            .build();
+    AsyncAdmin admin = connection.getAdmin();
+    try {
+      if (!await(admin.tableExists(tableName))) {
+        TableDescriptor td =
+            TableDescriptorBuilder.newBuilder(tableName).setColumnFamily(family).build();
+        try {
+          await(admin.createTable(td, splitKeys()));
+          return;
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TableExistsException)) {
+            throw e;
+          }
+        }
+      }
+      TableDescriptor current = await(admin.getDescriptor(tableName));
+      ColumnFamilyDescriptor existing = current.getColumnFamily(family.getName());
+      if (existing == null) {
+        await(admin.addColumnFamily(tableName, family));
+      } else if (existing.getTimeToLive() != family.getTimeToLive()
+          || existing.getMaxVersions() != family.getMaxVersions()) {
+        await(
+            admin.modifyColumnFamily(
+                tableName,
+                ColumnFamilyDescriptorBuilder.newBuilder(existing)
+                    .setTimeToLive(family.getTimeToLive())
+                    .setMaxVersions(family.getMaxVersions())
+                    .build()));
+      }
+    } catch (ExecutionException | TimeoutException e) {
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      throw new OnlineStoreException(
+          "cannot create column family " + view.familyName() + " in " + tableName + ": " + cause,
+          cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OnlineStoreException("interrupted while creating " + view.familyName(), e);
+    }
+  }
+
+  private byte[][] splitKeys() {
+    byte[][] splits = new byte[Math.max(0, presplitRegions - 1)][];
+    for (int i = 1; i < presplitRegions; i++) {
+      splits[i - 1] = new byte[] {(byte) (i * 256 / presplitRegions)};
+    }
+    return splits;
+  }
+
+  private static <T> T await(CompletableFuture<T> f)
+      throws ExecutionException, InterruptedException, TimeoutException {
+    return f.get(120, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public CompletableFuture<Void> multiPut(List<OnlineWrite> writes) {
+    checkOpen();
+    if (writes.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    List<Put> puts = new ArrayList<>(writes.size());
+    for (OnlineWrite w : writes) {
+      puts.add(
+          new Put(RowKeys.rowKey(w.entityKey()))
+              .addColumn(
+                  family(w.table()), RowKeys.qualifierBytes(w.qualifier()), w.ts(), w.value()));
+    }
+    return table
+        .putAll(puts)
+        .exceptionallyCompose(
+            e ->
+                CompletableFuture.failedFuture(
+                    translate(
+                        writes.get(0).table(), "multiPut of " + writes.size() + " cells", e)));
+  }
+
+  @Override
+  public CompletableFuture<List<OnlineReadResult>> multiGet(List<OnlineRead> reads) {
+    checkOpen();
+    if (reads.isEmpty()) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    List<Get> gets = new ArrayList<>(reads.size());
+    for (OnlineRead r : reads) {
+      gets.add(toGet(r));
+    }
+    List<CompletableFuture<Result>> futures = table.get(gets);
+    List<CompletableFuture<OnlineReadResult>> results = new ArrayList<>(reads.size());
+    for (int i = 0; i < reads.size(); i++) {
+      OnlineRead r = reads.get(i);
+      results.add(
+          futures
+              .get(i)
+              .handle(
+                  (res, e) ->
+                      e == null
+                          ? OnlineReadResult.found(cells(res))
+                          : OnlineReadResult.failed(translate(r.table(), "get", e))));
+    }
+    return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
+        .thenApply(v -> results.stream().map(CompletableFuture::join).toList());
+  }
+
+  private static Get toGet(OnlineRead r) {
+    byte[] cf = family(r.table());
+    Get g = new Get(RowKeys.rowKey(r.entityKey()));
+    if (r.qualifiers().isEmpty()) {
+      g.addFamily(cf);
+    } else {
+      for (String q : r.qualifiers()) {
+        g.addColumn(cf, RowKeys.qualifierBytes(q));
+      }
+    }
+    try {
+      g.setTimeRange(r.minTs(), r.asOf() == Long.MAX_VALUE ? Long.MAX_VALUE : r.asOf() + 1);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("time range: " + e.getMessage(), e);
+    }
+    return g;
+  }
+
+  private static Map<String, OnlineCell> cells(Result result) {
+    Map<String, OnlineCell> cells = new LinkedHashMap<>();
+    if (result == null || result.isEmpty()) {
+      return cells;
+    }
+    for (Cell c : result.rawCells()) {
+      String q = new String(CellUtil.cloneQualifier(c), StandardCharsets.UTF_8);
+      cells.putIfAbsent(q, new OnlineCell(c.getTimestamp(), CellUtil.cloneValue(c)));
+    }
+    return cells;
+  }
+
+  private static byte[] family(ViewTableId table) {
+    return table.familyName().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private Throwable translate(ViewTableId view, String op, Throwable e) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof NoSuchColumnFamilyException
+          || (t.getMessage() != null && t.getMessage().contains("NoSuchColumnFamilyException"))) {
+        return new UnknownTableException(view);
+      }
+    }
+    return new OnlineStoreException(
+        "HBase " + op + " on " + tableName + " failed: " + cause, cause);
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("online store is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      try {
+        connection.close();
+      } catch (IOException ignored) {
+        // the connection is being discarded; nothing useful to do with a close failure
+      }
+      callbacks.shutdown();
+    }
+  }
+}

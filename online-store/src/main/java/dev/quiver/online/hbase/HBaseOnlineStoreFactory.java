@@ -1,0 +1,77 @@
+package dev.quiver.online.hbase;
+
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.online.OnlineStore;
+import dev.quiver.online.OnlineStoreException;
+import dev.quiver.online.OnlineStoreFactory;
+import dev.quiver.online.OnlineStoreOptions;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hbase.HBaseConfiguration;
+import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.client.AsyncConnection;
+import org.apache.hadoop.hbase.client.ConnectionFactory;
+
+/**
+ * Creates the {@code hbase} online store from {@code online.hbase.*}; raw client settings under
+ * {@code online.hbase.properties.} are copied into the HBase configuration verbatim (for example
+ * {@code online.hbase.properties.hbase.client.retries.number}).
+ */
+public final class HBaseOnlineStoreFactory implements OnlineStoreFactory {
+  public static final String IDENTIFIER = "hbase";
+  private static final String PROPERTIES = "online.hbase.properties.";
+
+  @Override
+  public String identifier() {
+    return IDENTIFIER;
+  }
+
+  @Override
+  public OnlineStore create(QuiverConfig config) {
+    Configuration conf = HBaseConfiguration.create();
+    conf.set("hbase.zookeeper.quorum", config.get(OnlineStoreOptions.HBASE_ZOOKEEPER_QUORUM));
+    conf.set("zookeeper.znode.parent", config.get(OnlineStoreOptions.HBASE_ZNODE_PARENT));
+    Duration op = positive(config.get(OnlineStoreOptions.HBASE_OPERATION_TIMEOUT), "operation");
+    Duration rpc = positive(config.get(OnlineStoreOptions.HBASE_RPC_TIMEOUT), "rpc");
+    conf.setLong("hbase.client.operation.timeout", op.toMillis());
+    conf.setLong("hbase.rpc.timeout", rpc.toMillis());
+    config.withPrefix(PROPERTIES).forEach(conf::set);
+    int versions = config.get(OnlineStoreOptions.HBASE_MAX_VERSIONS);
+    int regions = config.get(OnlineStoreOptions.HBASE_PRESPLIT_REGIONS);
+    if (versions < 1) {
+      throw new IllegalArgumentException(
+          OnlineStoreOptions.HBASE_MAX_VERSIONS.key() + ": " + versions + " (expected: >= 1)");
+    }
+    if (regions < 1 || regions > 256) {
+      throw new IllegalArgumentException(
+          OnlineStoreOptions.HBASE_PRESPLIT_REGIONS.key() + ": " + regions + " (expected: 1..256)");
+    }
+    TableName table = TableName.valueOf(config.get(OnlineStoreOptions.HBASE_TABLE));
+    AsyncConnection connection;
+    try {
+      connection = ConnectionFactory.createAsyncConnection(conf).get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new OnlineStoreException(
+          "cannot connect to HBase at "
+              + conf.get("hbase.zookeeper.quorum")
+              + " (online.hbase.zookeeper-quorum): "
+              + e,
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OnlineStoreException("interrupted while connecting to HBase", e);
+    }
+    return new HBaseOnlineStore(connection, table, versions, regions, op, rpc);
+  }
+
+  private static Duration positive(Duration d, String which) {
+    if (d.isZero() || d.isNegative()) {
+      throw new IllegalArgumentException(
+          "online.hbase." + which + "-timeout: " + d + " (expected: > 0)");
+    }
+    return d;
+  }
+}

@@ -1,0 +1,254 @@
+package dev.quiver.online;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link OnlineStore} must have. Subclasses provide one store per test class
+ * ({@link #store()}); each test uses its own entity keys so tests share the tables.
+ */
+public abstract class OnlineStoreContract {
+  protected static final ViewTableId TABLE = new ViewTableId("contract", "txn", 1);
+  protected static final ViewTableId SHORT_TTL = new ViewTableId("contract", "short_ttl", 1);
+  private static final AtomicInteger KEYS = new AtomicInteger();
+
+  /** The store under test; tables {@link #TABLE} (ttl 30d) and {@link #SHORT_TTL} (1h) exist. */
+  protected abstract OnlineStore store();
+
+  protected static void createTables(OnlineStore store) {
+    store.ensureTable(TABLE, Duration.ofDays(30));
+    store.ensureTable(TABLE, Duration.ofDays(30)); // idempotent
+    store.ensureTable(SHORT_TTL, Duration.ofHours(1));
+  }
+
+  private static byte[] key(String name) {
+    return (name + "-" + KEYS.incrementAndGet()).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String str(OnlineCell c) {
+    return c == null ? null : new String(c.value(), StandardCharsets.UTF_8);
+  }
+
+  private static final long T0 = System.currentTimeMillis() - Duration.ofDays(1).toMillis();
+
+  private void put(OnlineWrite... writes) {
+    store().multiPut(List.of(writes)).join();
+  }
+
+  private OnlineReadResult get(OnlineRead read) {
+    List<OnlineReadResult> r = store().multiGet(List.of(read)).join();
+    assertThat(r).hasSize(1);
+    assertThat(r.get(0).error()).isNull();
+    return r.get(0);
+  }
+
+  @Test
+  void readsBackWhatWasWritten() {
+    byte[] k = key("rw");
+    put(
+        new OnlineWrite(TABLE, k, "a", T0, bytes("1")),
+        new OnlineWrite(TABLE, k, "b", T0 + 1, bytes("2")));
+    OnlineReadResult r = get(OnlineRead.latest(TABLE, k, List.of("a", "b", "c")));
+    assertThat(str(r.cells().get("a"))).isEqualTo("1");
+    assertThat(r.cells().get("a").ts()).isEqualTo(T0);
+    assertThat(str(r.cells().get("b"))).isEqualTo("2");
+    assertThat(r.cells()).doesNotContainKey("c");
+  }
+
+  @Test
+  void replayIsIdempotent() {
+    byte[] k = key("replay");
+    List<OnlineWrite> batch = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      batch.add(new OnlineWrite(TABLE, k, "f", T0 + i, bytes("v" + i)));
+    }
+    store().multiPut(batch).join();
+    OnlineReadResult before = get(new OnlineRead(TABLE, k, List.of("f"), T0 + 7, 0));
+    store().multiPut(batch).join();
+    store().multiPut(batch.subList(5, 12)).join();
+    assertThat(str(get(OnlineRead.latest(TABLE, k, List.of("f"))).cells().get("f")))
+        .isEqualTo("v19");
+    OnlineReadResult after = get(new OnlineRead(TABLE, k, List.of("f"), T0 + 7, 0));
+    assertThat(str(after.cells().get("f"))).isEqualTo(str(before.cells().get("f"))).isEqualTo("v7");
+  }
+
+  @Test
+  void lateOlderWriteNeverOverwritesNewer() {
+    byte[] k = key("late");
+    put(new OnlineWrite(TABLE, k, "f", T0 + 200, bytes("new")));
+    put(new OnlineWrite(TABLE, k, "f", T0 + 100, bytes("old")));
+    OnlineReadResult r = get(OnlineRead.latest(TABLE, k, List.of("f")));
+    assertThat(str(r.cells().get("f"))).isEqualTo("new");
+    assertThat(r.cells().get("f").ts()).isEqualTo(T0 + 200);
+  }
+
+  @Test
+  void asOfReturnsNewestVersionAtOrBeforeTheBound() {
+    byte[] k = key("asof");
+    put(
+        new OnlineWrite(TABLE, k, "f", T0 + 100, bytes("a")),
+        new OnlineWrite(TABLE, k, "f", T0 + 200, bytes("b")),
+        new OnlineWrite(TABLE, k, "f", T0 + 300, bytes("c")));
+    assertThat(get(new OnlineRead(TABLE, k, List.of("f"), T0 + 99, 0)).cells()).isEmpty();
+    assertThat(str(get(new OnlineRead(TABLE, k, List.of("f"), T0 + 100, 0)).cells().get("f")))
+        .isEqualTo("a");
+    assertThat(str(get(new OnlineRead(TABLE, k, List.of("f"), T0 + 299, 0)).cells().get("f")))
+        .isEqualTo("b");
+    assertThat(str(get(new OnlineRead(TABLE, k, List.of("f"), T0 + 300, 0)).cells().get("f")))
+        .isEqualTo("c");
+    // minTs excludes older versions rather than falling back to them
+    assertThat(get(new OnlineRead(TABLE, k, List.of("f"), T0 + 250, T0 + 201)).cells()).isEmpty();
+    assertThat(
+            str(get(new OnlineRead(TABLE, k, List.of("f"), T0 + 250, T0 + 200)).cells().get("f")))
+        .isEqualTo("b");
+  }
+
+  @Test
+  void wholeRowReadReturnsEveryQualifierAsOf() {
+    byte[] k = key("row");
+    put(
+        new OnlineWrite(TABLE, k, "x", T0 + 10, bytes("x1")),
+        new OnlineWrite(TABLE, k, "x", T0 + 20, bytes("x2")),
+        new OnlineWrite(TABLE, k, "y", T0 + 15, bytes("y1")),
+        new OnlineWrite(TABLE, k, "yy", T0 + 30, bytes("yy1")));
+    Map<String, OnlineCell> now = get(OnlineRead.latest(TABLE, k, List.of())).cells();
+    assertThat(now.keySet()).containsExactlyInAnyOrder("x", "y", "yy");
+    assertThat(str(now.get("x"))).isEqualTo("x2");
+    Map<String, OnlineCell> past = get(new OnlineRead(TABLE, k, List.of(), T0 + 16, 0)).cells();
+    assertThat(past.keySet()).containsExactlyInAnyOrder("x", "y");
+    assertThat(str(past.get("x"))).isEqualTo("x1");
+  }
+
+  @Test
+  void keysThatArePrefixesOfEachOtherStayApart() {
+    byte[] a = bytes("prefix-" + KEYS.incrementAndGet());
+    byte[] ab = (new String(a, StandardCharsets.UTF_8) + "b").getBytes(StandardCharsets.UTF_8);
+    put(
+        new OnlineWrite(TABLE, a, "q", T0, bytes("A")),
+        new OnlineWrite(TABLE, ab, "q", T0, bytes("AB")),
+        new OnlineWrite(TABLE, a, "qq", T0, bytes("A-qq")));
+    assertThat(str(get(OnlineRead.latest(TABLE, a, List.of("q"))).cells().get("q"))).isEqualTo("A");
+    assertThat(get(OnlineRead.latest(TABLE, ab, List.of())).cells().keySet()).containsExactly("q");
+    assertThat(get(OnlineRead.latest(TABLE, a, List.of())).cells().keySet())
+        .containsExactlyInAnyOrder("q", "qq");
+  }
+
+  @Test
+  void cellsOlderThanTheTtlAreNotReturned() {
+    byte[] k = key("ttl");
+    long now = System.currentTimeMillis();
+    put(
+        new OnlineWrite(SHORT_TTL, k, "old", now - Duration.ofHours(2).toMillis(), bytes("o")),
+        new OnlineWrite(SHORT_TTL, k, "f", now - Duration.ofHours(3).toMillis(), bytes("f-old")),
+        new OnlineWrite(SHORT_TTL, k, "f", now - Duration.ofMinutes(5).toMillis(), bytes("f-new")));
+    Map<String, OnlineCell> cells =
+        get(OnlineRead.latest(SHORT_TTL, k, List.of("old", "f"))).cells();
+    assertThat(cells).doesNotContainKey("old");
+    assertThat(str(cells.get("f"))).isEqualTo("f-new");
+    // as_of into the expired past finds nothing rather than the expired version
+    assertThat(
+            get(new OnlineRead(
+                    SHORT_TTL, k, List.of("f"), now - Duration.ofMinutes(30).toMillis(), 0))
+                .cells())
+        .isEmpty();
+  }
+
+  @Test
+  void tileUpsertReplacesThePartialAggregate() {
+    byte[] k = key("tile");
+    String q = "count(*)@5m@0";
+    put(new OnlineWrite(TABLE, k, q, T0 + 10, bytes("state-2-events")));
+    put(new OnlineWrite(TABLE, k, q, T0 + 12, bytes("state-3-events")));
+    // a late event (time 11) arrives: the complete new state is written at the newest event time
+    put(new OnlineWrite(TABLE, k, q, T0 + 12, bytes("state-4-events")));
+    // a replay of an older state at its old time does not hide the newer state
+    put(new OnlineWrite(TABLE, k, q, T0 + 10, bytes("state-2-events")));
+    OnlineReadResult r = get(OnlineRead.latest(TABLE, k, List.of(q)));
+    assertThat(str(r.cells().get(q))).isEqualTo("state-4-events");
+    assertThat(str(get(new OnlineRead(TABLE, k, List.of(q), T0 + 11, 0)).cells().get(q)))
+        .isEqualTo("state-2-events");
+  }
+
+  @Test
+  void oneBadReadDoesNotFailTheBatch() {
+    byte[] k = key("bad");
+    put(new OnlineWrite(TABLE, k, "f", T0, bytes("ok")));
+    ViewTableId missing = new ViewTableId("contract", "never_created", 9);
+    List<OnlineReadResult> r =
+        store()
+            .multiGet(
+                List.of(
+                    OnlineRead.latest(TABLE, k, List.of("f")),
+                    OnlineRead.latest(missing, k, List.of("f")),
+                    OnlineRead.latest(TABLE, bytes("no-such-entity"), List.of("f"))))
+            .join();
+    assertThat(r).hasSize(3);
+    assertThat(str(r.get(0).cells().get("f"))).isEqualTo("ok");
+    assertThat(r.get(1).ok()).isFalse();
+    assertThat(r.get(1).error()).isInstanceOf(UnknownTableException.class);
+    assertThat(r.get(1).error().getMessage()).contains("contract.never_created.v9");
+    assertThat(r.get(2).ok()).isTrue();
+    assertThat(r.get(2).cells()).isEmpty();
+  }
+
+  @Test
+  void concurrentWritersConverge() throws Exception {
+    byte[] k = key("concurrent");
+    int writers = 4;
+    int perWriter = 200;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      List<CompletableFuture<Void>> done = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        int id = w;
+        done.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  for (int i = 0; i < perWriter; i += 20) {
+                    List<OnlineWrite> batch = new ArrayList<>();
+                    for (int j = i; j < i + 20; j++) {
+                      batch.add(new OnlineWrite(TABLE, k, "w" + id, T0 + j, bytes(id + ":" + j)));
+                      // every writer also writes the same shared cells (a replayed stream)
+                      batch.add(new OnlineWrite(TABLE, k, "shared", T0 + j, bytes("s" + j)));
+                    }
+                    store().multiPut(batch).join();
+                  }
+                },
+                pool));
+      }
+      CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    Map<String, OnlineCell> cells = get(OnlineRead.latest(TABLE, k, List.of())).cells();
+    assertThat(cells).hasSize(writers + 1);
+    for (int w = 0; w < writers; w++) {
+      assertThat(str(cells.get("w" + w))).isEqualTo(w + ":" + (perWriter - 1));
+    }
+    assertThat(str(cells.get("shared"))).isEqualTo("s" + (perWriter - 1));
+    assertThat(
+            str(get(new OnlineRead(TABLE, k, List.of("shared"), T0 + 50, 0)).cells().get("shared")))
+        .isEqualTo("s50");
+  }
+
+  @Test
+  void emptyBatchesAreFine() {
+    assertThat(store().multiGet(List.of()).join()).isEmpty();
+    store().multiPut(List.of()).join();
+  }
+}

@@ -1,0 +1,73 @@
+package dev.quiver.online.hbase;
+
+import dev.quiver.core.config.QuiverConfig;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hbase.HBaseConfiguration;
+import org.apache.hadoop.hbase.HBaseTestingUtility;
+
+/**
+ * A real HBase mini-cluster (ZooKeeper, master, one region server, local filesystem) for tests, in
+ * process. Start one per test class (startup takes ~25 s). Other modules use it from this module's
+ * test-jar; their surefire must keep {@code hbase-shaded-client} off the test classpath (see this
+ * module's pom).
+ *
+ * <p>{@link #stopHBase()} / {@link #startHBase()} stop and restart the HBase daemons while
+ * ZooKeeper and the data stay, for fault tests; {@link #config()} stays valid across a restart.
+ */
+public final class HBaseMiniClusterFixture implements AutoCloseable {
+  private final HBaseTestingUtility util;
+
+  private HBaseMiniClusterFixture(HBaseTestingUtility util) {
+    this.util = util;
+  }
+
+  /** Starts ZooKeeper and HBase. */
+  public static HBaseMiniClusterFixture start() throws Exception {
+    Configuration conf = HBaseConfiguration.create();
+    conf.setInt("hbase.master.info.port", -1);
+    conf.setInt("hbase.regionserver.info.port", -1);
+    conf.setBoolean("hbase.defaults.for.version.skip", true);
+    HBaseTestingUtility util = new HBaseTestingUtility(conf);
+    util.startMiniCluster(1);
+    return new HBaseMiniClusterFixture(util);
+  }
+
+  /** {@code host:port} of the mini-cluster's ZooKeeper. */
+  public String zookeeperQuorum() {
+    return "localhost:" + util.getZkCluster().getClientPort();
+  }
+
+  /**
+   * Quiver configuration for the {@code hbase} online store on this cluster, with short client
+   * timeouts so that tests against a stopped cluster fail fast.
+   */
+  public QuiverConfig config(String table) {
+    Map<String, String> m = new TreeMap<>();
+    m.put("online.type", "hbase");
+    m.put("online.hbase.zookeeper-quorum", zookeeperQuorum());
+    m.put("online.hbase.table", table);
+    m.put("online.hbase.presplit-regions", "4");
+    m.put("online.hbase.operation-timeout", "5s");
+    m.put("online.hbase.rpc-timeout", "2s");
+    m.put("online.hbase.properties.hbase.client.retries.number", "3");
+    m.put("online.hbase.properties.hbase.client.pause", "100");
+    return QuiverConfig.of(m);
+  }
+
+  /** Stops the master and region servers; ZooKeeper keeps running. */
+  public void stopHBase() throws Exception {
+    util.shutdownMiniHBaseCluster();
+  }
+
+  /** Starts HBase again after {@link #stopHBase()}; tables and data are kept. */
+  public void startHBase() throws Exception {
+    util.startMiniHBaseCluster();
+  }
+
+  @Override
+  public void close() throws Exception {
+    util.shutdownMiniCluster();
+  }
+}
