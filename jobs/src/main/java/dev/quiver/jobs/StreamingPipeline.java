@@ -5,7 +5,9 @@ import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.Source;
 import dev.quiver.jobs.ingest.DeadLetter;
 import dev.quiver.jobs.ingest.DeadLetterSerializer;
+import dev.quiver.jobs.ingest.Deduplicator;
 import dev.quiver.jobs.ingest.EventGate;
+import dev.quiver.jobs.ingest.EventSchema;
 import dev.quiver.jobs.ingest.RawEvent;
 import dev.quiver.jobs.ingest.RawEventDeserializer;
 import dev.quiver.jobs.plan.MaterializationPlan;
@@ -105,9 +107,23 @@ public final class StreamingPipeline {
         .name("dead-letters:" + dlqTopic)
         .uid("quiver-dlq-" + view.name());
 
+    EventSchema schema = plan.eventSchema();
+    int[] keyIndexes = schema.requiredKeys().stream().mapToInt(schema::index).toArray();
+    DataStream<Row> accepted = parsed;
+    if (source.dedupKey() != null && !source.dedupKey().isBlank()) {
+      accepted =
+          parsed
+              .keyBy(Deduplicator.entityKey(keyIndexes))
+              .process(
+                  new Deduplicator(schema.index(source.dedupKey()), stateTtl(view, config)),
+                  ExternalTypeInfo.of(schema.rowType()))
+              .name("dedup:" + source.dedupKey())
+              .uid("quiver-dedup-" + view.name());
+    }
+
     StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
     configureTables(tEnv, view, config);
-    tEnv.createTemporaryView(plan.eventsTable(), parsed, plan.eventSchema().tableSchema());
+    tEnv.createTemporaryView(plan.eventsTable(), accepted, schema.tableSchema());
     plan.setup().forEach(tEnv::executeSql);
     plan.views().forEach(tEnv::executeSql);
     StreamStatementSet set = tEnv.createStatementSet();
@@ -115,17 +131,24 @@ public final class StreamingPipeline {
     set.attachAsDataStream();
   }
 
-  static void configureTables(StreamTableEnvironment tEnv, FeatureView view, QuiverConfig config) {
-    var conf = tEnv.getConfig();
-    // State TTL bounds dedup keys; it also applies to tile accumulators, so it never goes below
-    // the time a tile can still receive events (tile + watermark delay + allowed lateness).
+  /**
+   * The state TTL of dedup keys and tile accumulators: the configured dedup TTL, but never less
+   * than twice the time a tile can still receive events (tile + watermark delay + allowed
+   * lateness), so that a tile's partial state is never dropped while events can still reach it.
+   */
+  static Duration stateTtl(FeatureView view, QuiverConfig config) {
     Duration floor =
         view.tileSize()
             .plus(view.source().watermarkDelay())
             .plus(view.allowedLateness())
             .multipliedBy(2);
     Duration ttl = config.get(JobOptions.DEDUP_TTL);
-    conf.setIdleStateRetention(ttl.compareTo(floor) < 0 ? floor : ttl);
+    return ttl.compareTo(floor) < 0 ? floor : ttl;
+  }
+
+  static void configureTables(StreamTableEnvironment tEnv, FeatureView view, QuiverConfig config) {
+    var conf = tEnv.getConfig();
+    conf.setIdleStateRetention(stateTtl(view, config));
     Duration miniBatch = config.get(JobOptions.MINI_BATCH_LATENCY);
     if (!miniBatch.isZero()) {
       conf.set("table.exec.mini-batch.enabled", "true");

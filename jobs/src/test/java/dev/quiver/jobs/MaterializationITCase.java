@@ -10,8 +10,11 @@ import dev.quiver.jobs.plan.JobPlanner;
 import dev.quiver.jobs.plan.MaterializationPlan;
 import dev.quiver.jobs.plan.PlannerSettings;
 import dev.quiver.jobs.testing.KafkaBroker;
+import dev.quiver.jobs.testing.OnlineReference;
 import dev.quiver.jobs.testing.Reference;
 import dev.quiver.jobs.testing.Transactions;
+import dev.quiver.online.OnlineStore;
+import dev.quiver.online.OnlineStores;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.iceberg.Table;
@@ -62,8 +64,8 @@ class MaterializationITCase {
   }
 
   @Test
-  void offlineRowsAndDeadLettersEqualTheReference() throws Exception {
-    String topic = "txn-offline";
+  void onlineOfflineAndDeadLettersEqualTheReference() throws Exception {
+    String topic = "txn-embedded";
     kafka.createTopic(topic, 1);
     kafka.createTopic(topic + ".dlq", 1);
     List<Reference.Sent> log = produce(topic, Transactions.generate(1500, 42));
@@ -72,10 +74,11 @@ class MaterializationITCase {
             log, Transactions.WATERMARK_DELAY.toMillis(), Transactions.LATENESS.toMillis());
     assertAdversarial(log, ref);
 
-    FeatureView view = Transactions.view(topic, false, true);
+    FeatureView view = Transactions.view(topic, true, true);
     Path warehouse = tmp.resolve("warehouse");
     QuiverConfig config = config(tmp);
-    JobClient job = start(view, config, warehouse, null);
+    Map<String, String> online = embedded(tmp.resolve("online"));
+    JobClient job = start(view, config, warehouse, online, null);
     try (HadoopCatalog catalog = catalog(warehouse)) {
       Table table = catalog.loadTable(TableIdentifier.of(Namespace.of("default"), "user_txn_v1"));
       await()
@@ -89,6 +92,22 @@ class MaterializationITCase {
       assertThat(icebergRows(table)).isEqualTo(expectedRows(ref));
       assertDeadLetters(topic, log, ref);
     }
+    try (OnlineStore store = OnlineStores.open(storeConfig(online))) {
+      int compared =
+          OnlineReference.assertOnlineEqualsReference(
+              store, view, ref.accepted, OnlineReference.readTimes(ref.accepted));
+      assertThat(compared).isGreaterThan(1000);
+    }
+  }
+
+  static Map<String, String> embedded(Path dir) {
+    return Map.of("store.online.type", "embedded", "store.online.embedded.path", dir.toString());
+  }
+
+  static QuiverConfig storeConfig(Map<String, String> sinkOptions) {
+    Map<String, String> m = new java.util.HashMap<>();
+    sinkOptions.forEach((k, v) -> m.put(k.substring("store.".length()), v));
+    return QuiverConfig.of(m);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -138,10 +157,15 @@ class MaterializationITCase {
             "warehouse", warehouse.toUri().toString()));
   }
 
-  static JobClient start(FeatureView view, QuiverConfig config, Path warehouse, Path restore)
+  static JobClient start(
+      FeatureView view,
+      QuiverConfig config,
+      Path warehouse,
+      Map<String, String> online,
+      Path restore)
       throws Exception {
     MaterializationPlan plan =
-        new JobPlanner(settings(warehouse, Map.of())).plan(view, Transactions.keys());
+        new JobPlanner(settings(warehouse, online)).plan(view, Transactions.keys());
     try (HadoopCatalog c = catalog(warehouse)) {
       OfflineTableSetup.ensure(c, view, Transactions.keys());
     }
@@ -169,9 +193,10 @@ class MaterializationITCase {
     return out;
   }
 
-  static TreeSet<String> icebergRows(Table table) throws Exception {
+  /** Every row, sorted (a list, not a set: a row written twice must show up twice). */
+  static List<String> icebergRows(Table table) throws Exception {
     table.refresh();
-    TreeSet<String> rows = new TreeSet<>();
+    List<String> rows = new ArrayList<>();
     if (table.currentSnapshot() == null) {
       return rows;
     }
@@ -193,11 +218,12 @@ class MaterializationITCase {
                     ((OffsetDateTime) r.getField("_ingested_at")).toInstant().toEpochMilli())));
       }
     }
+    rows.sort(null);
     return rows;
   }
 
-  static TreeSet<String> expectedRows(Reference ref) {
-    TreeSet<String> rows = new TreeSet<>();
+  static List<String> expectedRows(Reference ref) {
+    List<String> rows = new ArrayList<>();
     for (Reference.Accepted a : ref.accepted) {
       var t = a.txn();
       rows.add(
@@ -213,6 +239,7 @@ class MaterializationITCase {
               Long.toString(a.seq()),
               Long.toString(a.ingestedAt())));
     }
+    rows.sort(null);
     return rows;
   }
 

@@ -1,14 +1,17 @@
 package dev.quiver.jobs.plan;
 
 import dev.quiver.core.spec.Aggregation;
-import dev.quiver.core.spec.AggregationFunction;
 import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.JoinKey;
 import dev.quiver.core.spec.Source;
 import dev.quiver.core.spec.SourceField;
+import dev.quiver.core.tile.TileAggregators;
+import dev.quiver.core.tile.Tiling;
 import dev.quiver.jobs.ingest.EventSchema;
+import dev.quiver.jobs.sink.SinkViewSpec;
+import dev.quiver.udfs.TileStateAggregate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,11 +26,12 @@ import java.util.stream.Collectors;
  */
 public final class JobPlanner {
   public static final String EVENTS = "events";
-  public static final String ACCEPTED = "accepted";
   public static final String PROJECTED = "projected";
   public static final String ONLINE_ROWS = "online_rows";
   public static final String ONLINE_TILES = "online_tiles";
   public static final String TILE_START = "_tile_start";
+  public static final String TILE_RES = "_tile_res";
+  public static final String MAX_EVENT_MS = "_max_event_ms";
   public static final String TILE_FUNCTION = "QUIVER_TILE";
 
   /** The Iceberg column naming (kept equal to the offline module's layout). */
@@ -62,11 +66,10 @@ public final class JobPlanner {
     List<String> views = new ArrayList<>();
     List<String> inserts = new ArrayList<>();
 
-    views.add(acceptedView(source, events));
     views.add(projectedView(view, keys, inputs));
 
     List<Feature> rowFeatures = view.features().stream().filter(f -> !f.isAggregation()).toList();
-    Map<String, Aggregation> series = series(view);
+    Map<String, Feature> series = series(view);
     if (view.online() && settings.online()) {
       if (!rowFeatures.isEmpty()) {
         setup.add(onlineRowsTable(view, keys, rowFeatures));
@@ -87,7 +90,7 @@ public final class JobPlanner {
                 + TILE_FUNCTION
                 + " AS 'dev.quiver.udfs.TileStateAggregate'");
         setup.add(onlineTilesTable(view, keys, series));
-        inserts.add(tilesInsert(view, keyNames, series, inputs));
+        inserts.add(tilesInsert(view, keyNames, series));
       }
     }
     if (view.offline() && settings.offline()) {
@@ -132,21 +135,19 @@ public final class JobPlanner {
     return view.name() + "_v" + view.version().major();
   }
 
-  /** One tile series per distinct (function, column, n): windows of one series share tiles. */
-  public static Map<String, Aggregation> series(FeatureView view) {
-    Map<String, Aggregation> out = new LinkedHashMap<>();
+  /**
+   * One tile series per distinct (function, column, n), named by {@link
+   * TileAggregators#seriesName}: features that differ only by window share tiles. The value is the
+   * first feature of the series.
+   */
+  public static Map<String, Feature> series(FeatureView view) {
+    Map<String, Feature> out = new LinkedHashMap<>();
     for (Feature f : view.features()) {
       if (f.isAggregation()) {
-        out.putIfAbsent(seriesName(f.aggregation()), f.aggregation());
+        out.putIfAbsent(TileAggregators.seriesName(f.aggregation()), f);
       }
     }
     return out;
-  }
-
-  /** {@code sum(amount)}, {@code count(*)}, {@code last_n(merchant,10)}. */
-  public static String seriesName(Aggregation a) {
-    String base = a.function().specName() + "(" + a.column();
-    return a.function() == AggregationFunction.LAST_N ? base + "," + a.n() + ")" : base + ")";
   }
 
   private static Map<String, FeatureType> aggregationInputs(FeatureView view, Source source) {
@@ -174,23 +175,6 @@ public final class JobPlanner {
       out.putIfAbsent(a.column(), field.type());
     }
     return out;
-  }
-
-  private static String acceptedView(Source source, EventSchema events) {
-    if (source.dedupKey() == null || source.dedupKey().isBlank()) {
-      return "CREATE TEMPORARY VIEW `" + ACCEPTED + "` AS\nSELECT * FROM `" + EVENTS + "`";
-    }
-    // Keep the first arrival of each dedup key. ORDER BY processing time makes this Flink's
-    // deduplication operator (insert-only output, state bounded by table.exec.state.ttl).
-    return "CREATE TEMPORARY VIEW `"
-        + ACCEPTED
-        + "` AS\nSELECT "
-        + eventColumns(events)
-        + " FROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY "
-        + q(source.dedupKey())
-        + " ORDER BY `_proc` ASC) AS `_rn`\n  FROM `"
-        + EVENTS
-        + "`\n) WHERE `_rn` = 1";
   }
 
   private static String projectedView(
@@ -222,7 +206,7 @@ public final class JobPlanner {
         + "` AS\nSELECT\n  "
         + String.join(",\n  ", select)
         + "\nFROM `"
-        + ACCEPTED
+        + EVENTS
         + "`";
   }
 
@@ -242,16 +226,18 @@ public final class JobPlanner {
   }
 
   private String onlineTilesTable(
-      FeatureView view, List<JoinKey> keys, Map<String, Aggregation> series) {
+      FeatureView view, List<JoinKey> keys, Map<String, Feature> series) {
     List<String> cols = new ArrayList<>();
     keys.forEach(k -> cols.add(q(k.name()) + " " + k.type().flinkSqlType() + " NOT NULL"));
+    cols.add(q(TILE_RES) + " BIGINT NOT NULL");
     cols.add(q(TILE_START) + " BIGINT NOT NULL");
+    cols.add(q(MAX_EVENT_MS) + " BIGINT");
     series.keySet().forEach(s -> cols.add(q(s) + " BYTES"));
     List<String> pk = new ArrayList<>(keys.stream().map(k -> q(k.name())).toList());
+    pk.add(q(TILE_RES));
     pk.add(q(TILE_START));
     cols.add("PRIMARY KEY (" + String.join(", ", pk) + ") NOT ENFORCED");
     Map<String, String> opts = onlineOptions(view, keys, "tiles");
-    opts.put("tile-size-ms", Long.toString(view.tileSize().toMillis()));
     return "CREATE TEMPORARY TABLE `"
         + ONLINE_TILES
         + "` (\n  "
@@ -267,25 +253,33 @@ public final class JobPlanner {
     o.put("view", view.qualifiedName());
     o.put("version", Integer.toString(view.version().major()));
     o.put("kind", kind);
-    o.put("key-columns", keys.stream().map(JoinKey::name).collect(Collectors.joining(",")));
-    o.put("ttl-ms", Long.toString(view.ttl().toMillis()));
+    SinkViewSpec spec = SinkViewSpec.of(view, keys);
+    o.put("key-columns", spec.keyColumns());
+    o.put("features", spec.features());
+    o.put("ttl-ms", Long.toString(spec.ttlMs()));
+    o.put("tile-size-ms", Long.toString(spec.tileMs()));
     o.putAll(settings.onlineSinkOptions());
     return o;
   }
 
   private static String tilesInsert(
-      FeatureView view,
-      List<String> keyNames,
-      Map<String, Aggregation> series,
-      Map<String, FeatureType> inputs) {
-    long tile = view.tileSize().toMillis();
+      FeatureView view, List<String> keyNames, Map<String, Feature> series) {
     List<String> select = new ArrayList<>(keyNames.stream().map(JobPlanner::q).toList());
+    select.add(q(TILE_RES));
     select.add(q(TILE_START));
+    select.add("MAX(`_event_ms`) AS " + q(MAX_EVENT_MS));
     series.forEach(
-        (name, a) -> {
-          boolean star = "*".equals(a.column());
-          String type = star ? "INT64" : inputs.get(a.column()).toString();
-          String value = star ? "CAST(NULL AS INT)" : q(OFFLINE_INPUT_PREFIX + a.column());
+        (name, f) -> {
+          Aggregation a = f.aggregation();
+          FeatureType input = TileStateAggregate.inputType(a.function(), f.dtype());
+          String value =
+              input == null
+                  ? "1"
+                  : "CAST("
+                      + q(OFFLINE_INPUT_PREFIX + a.column())
+                      + " AS "
+                      + input.flinkSqlType()
+                      + ")";
           select.add(
               TILE_FUNCTION
                   + "('"
@@ -295,39 +289,38 @@ public final class JobPlanner {
                   + "', "
                   + a.n()
                   + ", '"
-                  + type
+                  + f.dtype()
                   + "', "
                   + value
                   + ", `_event_ms`, `_seq`) AS "
                   + q(name));
         });
     List<String> group = new ArrayList<>(keyNames.stream().map(JobPlanner::q).toList());
+    group.add(q(TILE_RES));
     group.add(q(TILE_START));
+    String resolutions =
+        Tiling.forView(view).resolutions().stream()
+            .map(r -> "CAST(" + r + " AS BIGINT)")
+            .collect(Collectors.joining(", "));
+    // Every event updates one tile per resolution (the fine tile and its 1h/1d rollups).
     return "INSERT INTO `"
         + ONLINE_TILES
         + "`\nSELECT "
         + String.join(",\n  ", select)
-        + "\nFROM (SELECT *, `_event_ms` - MOD(`_event_ms`, "
-        + tile
+        + "\nFROM (\n  SELECT p.*, r."
+        + q(TILE_RES)
+        + ", p.`_event_ms` - MOD(p.`_event_ms`, r."
+        + q(TILE_RES)
         + ") AS "
         + q(TILE_START)
-        + " FROM `"
+        + "\n  FROM `"
         + PROJECTED
-        + "`)\nGROUP BY "
+        + "` AS p CROSS JOIN UNNEST(ARRAY["
+        + resolutions
+        + "]) AS r("
+        + q(TILE_RES)
+        + ")\n)\nGROUP BY "
         + String.join(", ", group);
-  }
-
-  private static String eventColumns(EventSchema events) {
-    List<String> names = new ArrayList<>(events.columns().stream().map(SourceField::name).toList());
-    names.addAll(
-        List.of(
-            EventSchema.EVENT_TIME,
-            EventSchema.EVENT_MS,
-            EventSchema.SEQ,
-            EventSchema.PARTITION,
-            EventSchema.INGESTED_AT,
-            EventSchema.PROCTIME));
-    return cols(names);
   }
 
   static String q(String identifier) {

@@ -39,8 +39,10 @@ public record MaterializationPlan(
         .append(view.version())
         .append("\n-- `")
         .append(eventsTable)
-        .append("` holds the parsed events. Streaming: Kafka -> EventGate (JSON parsing,")
-        .append("\n-- per-partition watermark, lateness cut, dead letters) registers it as a view.")
+        .append("` holds the accepted events. Streaming: Kafka -> EventGate (JSON parsing,")
+        .append(
+            "\n-- per-partition watermark, lateness cut, dead letters) -> dedup on the dedup key")
+        .append("\n-- (keyed by entity, state TTL) registers it as a view.")
         .append("\n-- Batch (backfill): a bounded table with these columns:\n-- CREATE TABLE `")
         .append(eventsTable)
         .append("` (\n");

@@ -77,6 +77,29 @@ public final class KafkaBroker implements AutoCloseable {
     }
   }
 
+  /** Consumes {@code topic} from the beginning to its end and counts the records (bytes only). */
+  public int countAll(String topic) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", bootstrapServers());
+    p.put("max.poll.records", "5000");
+    p.put("fetch.max.bytes", "52428800");
+    int n = 0;
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> parts =
+          c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+              .map(i -> new TopicPartition(topic, i.partition()))
+              .toList();
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = c.endOffsets(parts);
+      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+        n += c.poll(Duration.ofMillis(200)).count();
+      }
+    }
+    return n;
+  }
+
   @Override
   public void close() throws Exception {
     cluster.close();

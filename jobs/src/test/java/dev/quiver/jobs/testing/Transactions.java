@@ -27,7 +27,13 @@ public final class Transactions {
   public static final Duration WATERMARK_DELAY = Duration.ofSeconds(5);
   public static final Duration LATENESS = Duration.ofSeconds(10);
   public static final Duration TILE = Duration.ofMinutes(1);
-  public static final Instant T0 = Instant.parse("2026-01-05T00:00:00Z");
+
+  /**
+   * Yesterday 00:00 UTC: recent enough that the online store's TTL (counted from now) keeps the
+   * cells, and the same for every test of one run.
+   */
+  public static final Instant T0 =
+      Instant.now().truncatedTo(java.time.temporal.ChronoUnit.DAYS).minus(Duration.ofDays(1));
 
   /** A well-formed transaction. */
   public record Txn(String txnId, String userId, String merchant, double amount, long ts) {}
@@ -123,14 +129,22 @@ public final class Transactions {
 
   /**
    * {@code n} intended transactions (plus duplicates and malformed records), about 400 ms apart in
-   * event time from {@link #T0}, over 12 users.
+   * event time from {@link #T0}, over 30 users.
    */
   public static List<Record> generate(int n, long seed) {
-    Random r = new Random(seed);
+    return generateChunk(0, n, seed, 30);
+  }
+
+  /**
+   * Transactions {@code from} to {@code from + n - 1} of an endless log (same shape as {@link
+   * #generate}) over {@code users} users; chunks of one log can be generated one at a time.
+   */
+  public static List<Record> generateChunk(int from, int n, long seed, int users) {
+    Random r = new Random(seed * 1_000_003L + from);
     List<Record> out = new ArrayList<>();
     List<Record> sentValid = new ArrayList<>();
-    long prevTs = T0.toEpochMilli();
-    for (int i = 0; i < n; i++) {
+    long prevTs = T0.toEpochMilli() + from * 400L;
+    for (int i = from; i < from + n; i++) {
       long nominal = T0.toEpochMilli() + i * 400L;
       double p = r.nextDouble();
       long ts;
@@ -144,7 +158,7 @@ public final class Transactions {
         ts = nominal;
       }
       prevTs = ts;
-      String user = "u" + r.nextInt(12);
+      String user = "u" + r.nextInt(users);
       String merchant = "m" + r.nextInt(8);
       double amount = Math.round(r.nextDouble() * 50_000) / 100.0;
       Txn t = new Txn("t" + i, user, merchant, amount, ts);
