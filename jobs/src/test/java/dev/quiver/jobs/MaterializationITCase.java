@@ -180,14 +180,27 @@ class MaterializationITCase {
     List<Reference.Sent> out = new ArrayList<>();
     try (KafkaProducer<byte[], byte[]> p =
         new KafkaProducer<>(
-            Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all"),
+            Map.of(
+                "bootstrap.servers",
+                kafka.bootstrapServers(),
+                "acks",
+                "all",
+                "enable.idempotence",
+                "true",
+                "max.in.flight.requests.per.connection",
+                "1"),
             new ByteArraySerializer(),
             new ByteArraySerializer())) {
       long ts = System.currentTimeMillis();
+      List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>();
+      List<Long> times = new ArrayList<>();
       for (Transactions.Record r : records) {
         long kts = ts++;
-        RecordMetadata md = p.send(new ProducerRecord<>(topic, null, kts, null, r.bytes())).get();
-        out.add(new Reference.Sent(md.offset(), kts, r));
+        sent.add(p.send(new ProducerRecord<>(topic, null, kts, null, r.bytes())));
+        times.add(kts);
+      }
+      for (int i = 0; i < records.size(); i++) {
+        out.add(new Reference.Sent(sent.get(i).get().offset(), times.get(i), records.get(i)));
       }
     }
     return out;

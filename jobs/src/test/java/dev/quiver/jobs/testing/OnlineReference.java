@@ -129,6 +129,35 @@ public final class OnlineReference {
           FeatureValue fv = values.get(f.name());
           Object actual = fv == null ? null : fv.value();
           String what = userList.get(i) + " " + f.name() + " at " + t;
+          if (!java.util.Objects.equals(want, actual) && !(want instanceof Double)) {
+            System.out.println("MISMATCH " + what + " want=" + want + " got=" + actual);
+            String u = userList.get(i);
+            for (Reference.Accepted a : accepted) {
+              if (a.txn().userId().equals(u) && a.txn().ts() <= t && a.txn().ts() > t - 600_000) {
+                System.out.println("  accepted " + a);
+              }
+            }
+            var table = dev.quiver.online.ViewTableId.of(view);
+            var cells =
+                store
+                    .multiGet(
+                        List.of(dev.quiver.online.OnlineRead.latest(table, keys.get(i), List.of())))
+                    .get()
+                    .get(0)
+                    .cells();
+            cells.forEach(
+                (q, c) -> {
+                  if (q.startsWith("count(*)@1m")) {
+                    System.out.println(
+                        "  cell "
+                            + q
+                            + " ts="
+                            + c.ts()
+                            + " bytes="
+                            + java.util.Arrays.toString(c.value()));
+                  }
+                });
+          }
           if (want instanceof Double d && actual != null) {
             assertThat(((Number) actual).doubleValue()).as(what).isCloseTo(d, within(1e-6));
           } else {

@@ -30,7 +30,9 @@ public final class Reference {
   public Reference(List<Sent> log, long delayMs, long latenessMs) {
     Long max = null;
     Set<String> seen = new HashSet<>();
-    for (Sent s : log) {
+    List<Sent> ordered = new ArrayList<>(log);
+    ordered.sort(java.util.Comparator.comparingLong(Sent::offset)); // the partition's order
+    for (Sent s : ordered) {
       Txn t = s.record().txn();
       if (t == null) {
         rejected.add(new Rejected(s.offset(), "malformed"));
