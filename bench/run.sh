@@ -36,3 +36,6 @@ run_bench() {
   java ${QUIVER_BENCH_JAVA_OPTS:--Xmx4g} $OPENS -cp "$cp" "$main" "$@"
 }
 
+run_bench core dev.quiver.core.registry.bench.RegistryBench
+run_bench online-store dev.quiver.online.bench.RawStoreBench
+run_bench serving-armeria dev.quiver.serving.bench.LookupBench

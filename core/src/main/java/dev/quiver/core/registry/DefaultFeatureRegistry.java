@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -125,83 +124,12 @@ public final class DefaultFeatureRegistry implements FeatureRegistry {
     return withRetries(
         Mode.WRITE,
         tx -> {
-          long seq = tx.headSeq(namespace, name);
           List<VersionInfo> all = existing(tx, namespace, name);
-          int major =
-              VersionResolver.isLatest(version)
-                  ? VersionResolver.resolve(name, all, version).version().major()
-                  : VersionResolver.parse(name, version).major();
-          VersionInfo current =
-              all.stream()
-                  .filter(v -> v.version().major() == major)
-                  .reduce((a, b) -> b)
-                  .orElseThrow(
-                      () ->
-                          new RegistryException(
-                              Kind.NOT_FOUND,
-                              name
-                                  + ":v"
-                                  + major
-                                  + " does not exist (versions: "
-                                  + VersionResolver.describe(all)
-                                  + ")",
-                              "version"));
-          ViewStatus from = current.status();
-          Instant newSunset = status == ViewStatus.ACTIVE ? null : sunset;
-          if (from == status && java.util.Objects.equals(current.sunsetAt(), newSunset)) {
-            return record(tx, name, current, all);
-          }
-          if (from != status && !from.canMoveTo(status)) {
-            throw new RegistryException(
-                Kind.INVALID,
-                "status: cannot move "
-                    + name
-                    + ":v"
-                    + major
-                    + " from "
-                    + from
-                    + " to "
-                    + status
-                    + " (allowed from "
-                    + from
-                    + ": "
-                    + allowedMoves(from)
-                    + ")",
-                "status");
-          }
-          if (!tx.advanceHead(namespace, name, seq, clock.instant())) {
-            throw new ViewApplier.HeadMoved(namespace + "." + name);
-          }
-          tx.updateStatus(namespace, name, major, status, newSunset);
-          Map<String, Object> detail = new LinkedHashMap<>();
-          detail.put("from", from.name());
-          detail.put("to", status.name());
-          detail.put("sunset", newSunset == null ? null : newSunset.toString());
-          tx.appendAudit(
-              new AuditEntry(
-                  clock.instant(),
-                  who,
-                  "STATUS",
-                  ViewApplier.KIND,
-                  namespace,
-                  name,
-                  "v" + major,
-                  SpecJson.write(detail)));
-          List<VersionInfo> after = tx.versionInfos(namespace, name);
           VersionInfo updated =
-              after.stream().filter(v -> v.id().equals(current.id())).findFirst().orElseThrow();
-          return record(tx, name, updated, after);
+              ViewLifecycle.move(
+                  tx, namespace, name, all, version, status, sunset, who, clock.instant());
+          return record(tx, name, updated, tx.versionInfos(namespace, name));
         });
-  }
-
-  private static String allowedMoves(ViewStatus from) {
-    List<String> moves = new ArrayList<>();
-    for (ViewStatus s : ViewStatus.values()) {
-      if (from.canMoveTo(s)) {
-        moves.add(s.name());
-      }
-    }
-    return moves.isEmpty() ? "none, it is final" : String.join(", ", moves);
   }
 
   private <T> T withRetries(Mode mode, Function<RegistryTransaction, T> work) {

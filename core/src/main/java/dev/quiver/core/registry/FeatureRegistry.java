@@ -101,6 +101,18 @@ public interface FeatureRegistry extends AutoCloseable {
   /** Audit entries, newest first. Null filters match all. */
   List<AuditEntry> audit(String namespace, String name, int limit);
 
+  /**
+   * Appends an entry to the audit log (for actions that happen outside the registry, such as a
+   * backfill; {@code detail} carries its id). Implementations that keep an audit log override this;
+   * the default refuses.
+   *
+   * @throws UnsupportedOperationException when this registry keeps no audit log
+   */
+  default void recordAudit(AuditEntry entry) {
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " does not record external audit entries");
+  }
+
   /** Convenience: every view record (latest per name) whose entities are exactly {@code entity}. */
   default List<ViewRecord> viewsForEntity(String namespace, String entity) {
     return listViews(new ViewQuery(namespace, null, null, null, null, 100_000)).stream()

@@ -46,6 +46,9 @@ final class BundleAssembler {
     for (SpecFile file : files) {
       SpecTree.Parsed parsed = SpecTree.read(file.text());
       for (SpecTree.ReadProblem rp : parsed.problems()) {
+        if (rp.document() >= 0) {
+          continue; // added with its document, so the rules do not repeat it
+        }
         problems.add(
             new SpecProblem(
                 SpecProblem.Severity.ERROR,
@@ -55,8 +58,31 @@ final class BundleAssembler {
                 rp.message(),
                 rp.hint()));
       }
+      if (parsed.documents().isEmpty() && parsed.problems().isEmpty()) {
+        problems.add(
+            new SpecProblem(
+                SpecProblem.Severity.WARNING,
+                file.name(),
+                "",
+                0,
+                "holds no spec documents",
+                "nothing to apply from it"));
+      }
       for (SpecTree.Document doc : parsed.documents()) {
-        document(file.name(), doc);
+        int mark = problems.size();
+        for (SpecTree.ReadProblem rp : parsed.problems()) {
+          if (rp.document() == doc.index()) {
+            problems.add(
+                new SpecProblem(
+                    SpecProblem.Severity.ERROR,
+                    file.name(),
+                    rp.path(),
+                    rp.line(),
+                    rp.message(),
+                    rp.hint()));
+          }
+        }
+        document(file.name(), doc, mark);
       }
     }
     for (Pending<ViewDraft> d : drafts) {
@@ -93,7 +119,7 @@ final class BundleAssembler {
         warnings);
   }
 
-  private void document(String file, SpecTree.Document doc) {
+  private void document(String file, SpecTree.Document doc, int mark) {
     Problems log = new Problems(file, doc.root(), problems);
     String what = "a feature view, entity, feature service or source mapping";
     Optional<Fields> maybe = Fields.of(doc.root(), log, "", what);
@@ -106,7 +132,6 @@ final class BundleAssembler {
       return;
     }
     String ns = FeatureView.DEFAULT_NAMESPACE;
-    int mark = problems.size();
     switch (kind) {
       case "feature_view" -> {
         ViewDraft d = ViewReader.read(f, ns);
@@ -156,7 +181,9 @@ final class BundleAssembler {
       log.error(
           "name",
           "duplicate " + what + " '" + name + "' (first declared at " + first + ")",
-          "keep one declaration, or rename one");
+          what.equals("feature view")
+              ? "keep one declaration per major version, or give this one a new version"
+              : "keep one declaration, or rename one");
     } else {
       into.put(k, value);
     }
@@ -194,6 +221,12 @@ final class BundleAssembler {
       }
     } else if (source == null && !d.transformations().isEmpty()) {
       source = inferSource(d, log);
+    }
+    if (source == null && d.watermarkDelay() != null) {
+      log.error(
+          d.keyAliases().get("watermark_delay"),
+          "set on a view without a source (it would be ignored)",
+          "declare the source (source: <name>) or remove it");
     }
     FeatureView view = d.build(source);
     boolean sourceIsShared = byName != null || d.inlineSource() == null;

@@ -4,6 +4,8 @@ import dev.quiver.core.spec.SpecTree.Node;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Reads entity and feature service documents. */
 final class EntityReader {
@@ -11,6 +13,8 @@ final class EntityReader {
       Set.of("kind", "namespace", "name", "join_keys", "description", "owner");
   static final Set<String> SERVICE_KEYS =
       Set.of("kind", "namespace", "name", "features", "owner", "description", "tags");
+
+  private static final Pattern BAD_VERSION = Pattern.compile("[^.:]+:([^.:]+)(?:\\.[^:]*)?");
 
   private EntityReader() {}
 
@@ -68,11 +72,16 @@ final class EntityReader {
             refs.add(ref);
           }
         } catch (IllegalArgumentException e) {
+          Matcher bad = BAD_VERSION.matcher(t.trim());
           f.problems()
               .error(
                   "features[" + i + "]",
-                  "'" + t + "' is not a feature reference",
-                  "write view.feature or view:v3.feature");
+                  bad.matches()
+                      ? "'" + bad.group(1) + "' in '" + t + "' is not a version"
+                      : "'" + t + "' is not a feature reference",
+                  bad.matches()
+                      ? "pin a major (view:v3.feature), or leave the version out for the newest ACTIVE"
+                      : "write view.feature or view:v3.feature");
         }
       }
     }

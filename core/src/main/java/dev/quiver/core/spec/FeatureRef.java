@@ -2,6 +2,8 @@ package dev.quiver.core.spec;
 
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A reference to one feature: {@code view.feature}, {@code view:v3.feature}, or just {@code
@@ -20,41 +22,32 @@ public record FeatureRef(String view, String version, String feature) {
    */
   public static FeatureRef parse(String text) {
     String t = Objects.requireNonNull(text, "feature reference").trim();
-    if (t.isEmpty()) {
-      throw new IllegalArgumentException(
-          "feature reference: '' (expected: feature, feature:v3, view.feature or view:v3.feature)");
+    Matcher m;
+    if ((m = PINNED.matcher(t)).matches()) {
+      return new FeatureRef(m.group(1), m.group(2), m.group(3));
     }
-    String view = null;
-    String version = null;
-    String feature;
-    int dot = t.indexOf('.');
-    int colon = t.indexOf(':');
-    if (dot > 0 && (colon < 0 || colon < dot)) {
-      String head = t.substring(0, dot);
-      feature = t.substring(dot + 1);
-      int c = head.indexOf(':');
-      if (c >= 0) {
-        view = head.substring(0, c);
-        version = head.substring(c + 1);
-      } else {
-        view = head;
-      }
-    } else if (colon > 0) {
-      feature = t.substring(0, colon);
-      version = t.substring(colon + 1);
-    } else {
-      feature = t;
+    if ((m = FEATURE_VERSION.matcher(t)).matches()) {
+      return new FeatureRef(null, m.group(2), m.group(1));
     }
-    if (feature.isEmpty()
-        || (view != null && view.isEmpty())
-        || (version != null && version.isEmpty())) {
-      throw new IllegalArgumentException(
-          "feature reference: '"
-              + text
-              + "' (expected: feature, feature:v3, view.feature or view:v3.feature)");
+    if ((m = VIEW_FEATURE.matcher(t)).matches()) {
+      return new FeatureRef(m.group(1), null, m.group(2));
     }
-    return new FeatureRef(view, version, feature);
+    if (!t.isEmpty() && t.indexOf('.') < 0 && t.indexOf(':') < 0) {
+      return new FeatureRef(null, null, t);
+    }
+    throw new IllegalArgumentException(
+        "feature reference: '"
+            + text
+            + "' (expected: feature, feature:v3, view.feature or view:v3.feature)");
   }
+
+  // A version is v3, 3, v3.1 or latest; names hold neither '.' nor ':'. "view:v3.1.feature" is
+  // revision 1 of major 3, as a feature name cannot start with a digit.
+  private static final String VERSION = "([vV]?\\d+(?:\\.\\d+)?|latest)";
+  private static final Pattern PINNED =
+      Pattern.compile("([^.:]+):" + VERSION + "\\.([^.:0-9][^.:]*)");
+  private static final Pattern FEATURE_VERSION = Pattern.compile("([^.:]+):" + VERSION);
+  private static final Pattern VIEW_FEATURE = Pattern.compile("([^.:]+)\\.([^.:]+)");
 
   public Optional<String> viewOpt() {
     return Optional.ofNullable(view);

@@ -34,6 +34,9 @@ final class Fields {
     if (node instanceof MapNode m) {
       return Optional.of(new Fields(m, problems.under(path)));
     }
+    if (SpecTree.unreadable(node)) {
+      return Optional.empty();
+    }
     problems.error(path, node.describe() + " (expected: a mapping)", "write it as " + example);
     return Optional.empty();
   }
@@ -80,7 +83,7 @@ final class Fields {
   /** A scalar's text (numbers and booleans as written); null when absent or not a scalar. */
   String text(String key) {
     Node n = node(key);
-    if (n == null) {
+    if (n == null || SpecTree.unreadable(n)) {
       return null;
     }
     if (n instanceof ScalarNode s && s.type() != ScalarNode.Type.NULL) {
@@ -97,7 +100,7 @@ final class Fields {
   /** A whole number; null when absent or wrong (reported). */
   Long integer(String key, String hint) {
     Node n = node(key);
-    if (n == null) {
+    if (n == null || SpecTree.unreadable(n)) {
       return null;
     }
     if (n instanceof ScalarNode s && s.type() == ScalarNode.Type.INTEGER) {
@@ -114,7 +117,7 @@ final class Fields {
   /** {@code true}/{@code false}; null when absent or wrong (reported). */
   Boolean bool(String key) {
     Node n = node(key);
-    if (n == null) {
+    if (n == null || SpecTree.unreadable(n)) {
       return null;
     }
     if (n instanceof ScalarNode s
@@ -129,13 +132,16 @@ final class Fields {
   /** A duration written {@code 5m}/{@code 7d}; null when absent or wrong (reported). */
   Duration duration(String key) {
     Node n = node(key);
-    if (n == null) {
+    if (n == null || SpecTree.unreadable(n)) {
       return null;
     }
     return parseDuration(n, problems, key).orElse(null);
   }
 
   static Optional<Duration> parseDuration(Node n, Problems problems, String path) {
+    if (SpecTree.unreadable(n)) {
+      return Optional.empty();
+    }
     if (n instanceof ScalarNode s && s.type() != ScalarNode.Type.NULL) {
       String t = s.text().trim();
       if (t.startsWith("-")) {
@@ -163,6 +169,9 @@ final class Fields {
     if (n == null) {
       return null;
     }
+    if (SpecTree.unreadable(n)) {
+      return List.of();
+    }
     if (n instanceof ListNode l) {
       return l.items();
     }
@@ -179,7 +188,9 @@ final class Fields {
     List<String> out = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       if (items.get(i) instanceof ScalarNode s && s.type() != ScalarNode.Type.NULL) {
-        out.add(s.text());
+        if (!SpecTree.unreadable(s)) {
+          out.add(s.text());
+        }
       } else {
         problems.error(
             key + "[" + i + "]",
@@ -196,7 +207,7 @@ final class Fields {
    */
   Map<String, String> scalarMap(String key) {
     Node n = node(key);
-    if (n == null) {
+    if (n == null || SpecTree.unreadable(n)) {
       return null;
     }
     Map<String, String> out = new LinkedHashMap<>();
@@ -210,6 +221,9 @@ final class Fields {
     m.fields()
         .forEach(
             (k, v) -> {
+              if (SpecTree.unreadable(v)) {
+                return;
+              }
               if (v instanceof ScalarNode s && s.type() != ScalarNode.Type.NULL) {
                 out.put(k, s.text());
               } else {

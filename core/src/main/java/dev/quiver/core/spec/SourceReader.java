@@ -61,7 +61,7 @@ final class SourceReader {
   private static List<SourceField> schema(Fields f) {
     Node n = f.node("schema");
     List<SourceField> out = new ArrayList<>();
-    if (n == null) {
+    if (n == null || SpecTree.unreadable(n)) {
       return out;
     }
     Problems p = f.problems();

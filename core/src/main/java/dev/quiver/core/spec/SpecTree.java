@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,6 +21,11 @@ import java.util.Map;
  */
 final class SpecTree {
   private SpecTree() {}
+
+  /** Whether {@code n} could not be read and was reported already. */
+  static boolean unreadable(Node n) {
+    return n instanceof ScalarNode s && s.type() == ScalarNode.Type.INVALID;
+  }
 
   /** A node of the tree. */
   sealed interface Node permits MapNode, ListNode, ScalarNode {
@@ -53,7 +59,9 @@ final class SpecTree {
       INTEGER,
       FLOAT,
       BOOL,
-      NULL
+      NULL,
+      /** Could not be read (an alias); already reported, so readers skip it silently. */
+      INVALID
     }
 
     @Override
@@ -63,6 +71,7 @@ final class SpecTree {
         case INTEGER, FLOAT -> "the number " + text;
         case BOOL -> "the boolean " + text;
         case NULL -> "null";
+        case INVALID -> "unreadable";
       };
     }
   }
@@ -70,8 +79,12 @@ final class SpecTree {
   /** A document of a file: its root node and its 0-based index in the file. */
   record Document(int index, Node root) {}
 
-  /** A syntax error or duplicate key found while reading. */
-  record ReadProblem(int line, String path, String message, String hint) {}
+  /**
+   * A syntax error, duplicate key or alias found while reading.
+   *
+   * @param document index of the document it is in; -1 for the file as a whole
+   */
+  record ReadProblem(int document, int line, String path, String message, String hint) {}
 
   /** The documents of one file, and what could not be read. */
   record Parsed(List<Document> documents, List<ReadProblem> problems) {}
@@ -91,7 +104,7 @@ final class SpecTree {
     try (JsonParser p = json ? JSON.createParser(text) : YAML.createParser(text)) {
       JsonToken tok;
       while ((tok = p.nextToken()) != null) {
-        Node root = readNode(p, tok, "", problems);
+        Node root = readNode(p, tok, "", docs.size(), problems);
         if (!(root instanceof ScalarNode s && s.type() == ScalarNode.Type.NULL)) {
           docs.add(new Document(docs.size(), root));
         }
@@ -100,6 +113,7 @@ final class SpecTree {
       int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
       problems.add(
           new ReadProblem(
+              -1,
               Math.max(line, 0),
               "",
               "not valid "
@@ -110,7 +124,7 @@ final class SpecTree {
                   ? "check brackets, commas and quotes near this line"
                   : "check the indentation (spaces, not tabs) and quoting near this line"));
     } catch (IOException e) {
-      problems.add(new ReadProblem(0, "", "could not read: " + e.getMessage(), ""));
+      problems.add(new ReadProblem(-1, 0, "", "could not read: " + e.getMessage(), ""));
     }
     return new Parsed(docs, problems);
   }
@@ -128,9 +142,20 @@ final class SpecTree {
         .orElse(message.strip());
   }
 
-  private static Node readNode(JsonParser p, JsonToken tok, String path, List<ReadProblem> out)
-      throws IOException {
+  private static Node readNode(
+      JsonParser p, JsonToken tok, String path, int doc, List<ReadProblem> out) throws IOException {
     int line = p.currentTokenLocation().getLineNr();
+    if (p instanceof YAMLParser y && y.isCurrentAlias()) {
+      // Jackson's streaming YAML parser does not resolve aliases; say so rather than misread.
+      out.add(
+          new ReadProblem(
+              doc,
+              line,
+              path,
+              "the YAML alias *" + p.getText() + " is not supported",
+              "write the value out in full (anchors and aliases are not expanded)"));
+      return new ScalarNode("", ScalarNode.Type.INVALID, line);
+    }
     switch (tok) {
       case START_OBJECT -> {
         Map<String, Node> fields = new LinkedHashMap<>();
@@ -141,10 +166,11 @@ final class SpecTree {
           int keyLine = p.currentTokenLocation().getLineNr();
           first = first < 0 ? keyLine : first;
           String childPath = path.isEmpty() ? key : path + "." + key;
-          Node value = readNode(p, p.nextToken(), childPath, out);
+          Node value = readNode(p, p.nextToken(), childPath, doc, out);
           if (fields.containsKey(key)) {
             out.add(
                 new ReadProblem(
+                    doc,
                     keyLine,
                     childPath,
                     "duplicate key '" + key + "' (first on line " + keyLines.get(key) + ")",
@@ -162,7 +188,7 @@ final class SpecTree {
       case START_ARRAY -> {
         List<Node> items = new ArrayList<>();
         while ((tok = p.nextToken()) != JsonToken.END_ARRAY) {
-          items.add(readNode(p, tok, path + "[" + items.size() + "]", out));
+          items.add(readNode(p, tok, path + "[" + items.size() + "]", doc, out));
         }
         return new ListNode(List.copyOf(items), line);
       }

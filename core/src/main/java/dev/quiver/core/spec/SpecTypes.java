@@ -17,6 +17,9 @@ final class SpecTypes {
 
   /** The type at {@code path}, or empty after reporting it with a "did you mean". */
   static Optional<FeatureType> read(Node n, Problems problems, String path) {
+    if (SpecTree.unreadable(n)) {
+      return Optional.empty();
+    }
     if (!(n instanceof ScalarNode s) || s.type() != ScalarNode.Type.STRING) {
       problems.error(path, n.describe() + " (expected: a type)", LIST);
       return Optional.empty();

@@ -12,6 +12,7 @@ import dev.quiver.core.registry.FeatureRegistry.SpecBundle;
 import dev.quiver.core.registry.RegistryException.Kind;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.ViewStatus;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -95,6 +96,22 @@ abstract class RegistryConcurrencyContract extends RegistryLifecycleContract {
         .forEach(r -> stored.put(r.version().toString(), r.view().description()));
     assertThat(stored).isEqualTo(landed);
     assertThat(registry.audit(NS, VIEW, 10_000)).hasSize(1 + landed.size());
+  }
+
+  @Test
+  void anotherInstanceSeesEveryChangeAtOnce() {
+    FeatureRegistry other = open();
+    applyOne(view(1));
+    assertThat(other.getView(NS, VIEW, null).view().status()).isEqualTo(ViewStatus.ACTIVE);
+    assertThat(other.listViews(ViewQuery.all())).hasSize(1);
+    registry.setStatus(NS, VIEW, "v1", ViewStatus.DEPRECATED, null, "t");
+    applyOne(view(1, b -> b.owner("new@example.com")));
+    assertThat(other.getView(NS, VIEW, "v1").version().toString()).isEqualTo("v1.1");
+    assertThat(other.getView(NS, VIEW, "v1.0").view().status()).isEqualTo(ViewStatus.DEPRECATED);
+    assertThat(other.listViews(ViewQuery.all()).get(0).warnings()).isNotEmpty();
+    registry.setStatus(NS, VIEW, "v1", ViewStatus.RETIRED, null, "t");
+    assertThat(other.listViews(ViewQuery.all())).isEmpty();
+    registryError(Kind.GONE, () -> other.getView(NS, VIEW, "v1.0"));
   }
 
   @Test

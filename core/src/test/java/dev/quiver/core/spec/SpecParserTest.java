@@ -212,4 +212,91 @@ class SpecParserTest {
               assertThat(e.getMessage()).contains("bad.yaml:6: error: features[0].dtype");
             });
   }
+
+  @Test
+  void referencesResolveThroughTheRegistryContextAndViewsJoinServices() {
+    Source txns = SpecParser.parse(TRANSACTIONS, "t.yaml").bundle().sources().get(0);
+    Entity user = Entity.implicit("default", "user");
+    SpecParser.Context registry =
+        new SpecParser.Context() {
+          @Override
+          public java.util.Optional<Entity> entity(String namespace, String name) {
+            return namespace.equals("default") && name.equals("user")
+                ? java.util.Optional.of(user)
+                : java.util.Optional.empty();
+          }
+
+          @Override
+          public java.util.Optional<Source> source(String namespace, String name) {
+            return namespace.equals("default") && name.equals("transactions")
+                ? java.util.Optional.of(txns)
+                : java.util.Optional.empty();
+          }
+
+          @Override
+          public java.util.Optional<FeatureView> view(String namespace, String name) {
+            return java.util.Optional.empty();
+          }
+        };
+    String text =
+        """
+        name: user_spend
+        version: v2
+        entities: [user]
+        source: transactions
+        watermark_delay: 2m
+        ttl: 7d
+        feature_service: fraud_model
+        features:
+          - name: spend
+            aggregation: {column: amount_usd, function: sum, windows: [1d, 7d]}
+        """;
+    SpecParser.ParseResult r = SpecParser.parse(text, "<request>", registry);
+    assertThat(r.warnings()).isEmpty();
+    FeatureView v = r.bundle().views().get(0);
+    assertThat(v.source().name()).isEqualTo("transactions");
+    assertThat(v.source().watermarkDelay()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(r.bundle().sources()).isEmpty();
+    assertThat(r.bundle().services())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.name()).isEqualTo("fraud_model");
+              assertThat(s.features())
+                  .containsExactly(
+                      FeatureRef.parse("user_spend:v2.spend_1d"),
+                      FeatureRef.parse("user_spend:v2.spend_7d"));
+            });
+    // Without the registry, the same text names an unknown source.
+    assertThatThrownBy(() -> SpecParser.parse(text, "<request>"))
+        .isInstanceOfSatisfying(
+            SpecException.class, e -> assertThat(e.firstPath()).isEqualTo("source"));
+  }
+
+  @Test
+  void namespacesScopeNames() {
+    String text =
+        TRANSACTIONS
+            + """
+        ---
+        namespace: payments
+        name: v
+        entities: [user]
+        source: transactions
+        ttl: 1d
+        features: [{name: amount_usd, dtype: FLOAT64}]
+        """;
+    assertThatThrownBy(() -> SpecParser.parse(text, "ns.yaml"))
+        .isInstanceOfSatisfying(
+            SpecException.class,
+            e ->
+                assertThat(e.problems())
+                    .anySatisfy(
+                        p -> {
+                          assertThat(p.path()).isEqualTo("source");
+                          assertThat(p.line()).isEqualTo(18);
+                          assertThat(p.message())
+                              .isEqualTo("'transactions' is not a declared source");
+                        }));
+  }
 }

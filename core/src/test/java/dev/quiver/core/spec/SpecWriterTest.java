@@ -56,6 +56,28 @@ class SpecWriterTest {
   }
 
   @Test
+  void bundleViewsOverridingTheSharedSourcesDelayRoundTrip() {
+    Source shared = EXAMPLES.sources().get(0);
+    FeatureView v = EXAMPLES.views().get(0);
+    Source slower =
+        new Source(
+            shared.namespace(),
+            shared.name(),
+            shared.kind(),
+            shared.schema(),
+            shared.eventTimeField(),
+            shared.dedupKey(),
+            Duration.ofMinutes(3),
+            shared.options());
+    SpecBundle b =
+        new SpecBundle(
+            EXAMPLES.entities(), List.of(shared), List.of(v.withSource(slower)), List.of());
+    String text = SpecWriter.yaml(b);
+    assertThat(text).contains("source: transactions\n").contains("watermark_delay: 3m\n");
+    assertThat(SpecParser.parse(text, "b.yaml").bundle()).isEqualTo(b);
+  }
+
+  @Test
   void writesThePrdShape() {
     FeatureView prd =
         EXAMPLES.views().stream()
@@ -267,7 +289,9 @@ class SpecWriterTest {
           "view_" + r.nextInt(1000),
           new Version(1 + r.nextInt(20), r.nextInt(3)),
           List.of(entity),
-          r.nextInt(5) == 0 && sql ? null : source,
+          r.nextInt(5) == 0 && sql && features.stream().noneMatch(Feature::isAggregation)
+              ? null
+              : source,
           features,
           ts,
           ttl,

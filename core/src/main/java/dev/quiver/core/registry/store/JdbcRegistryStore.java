@@ -26,6 +26,7 @@ public final class JdbcRegistryStore implements RegistryStore {
   private final String identifier;
   private final String location;
   private final HikariDataSource pool;
+  private final SpecCache specs = new SpecCache(20_000);
 
   private JdbcRegistryStore(String identifier, String location, HikariDataSource pool) {
     this.identifier = identifier;
@@ -87,7 +88,7 @@ public final class JdbcRegistryStore implements RegistryStore {
     try (Connection c = pool.getConnection()) {
       c.setReadOnly(mode == Mode.READ);
       try {
-        T result = work.apply(new JdbcRegistryTransaction(c, mode != Mode.READ));
+        T result = work.apply(new JdbcRegistryTransaction(c, mode != Mode.READ, specs));
         if (mode == Mode.WRITE) {
           c.commit();
         } else {

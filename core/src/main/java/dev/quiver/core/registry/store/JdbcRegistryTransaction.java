@@ -26,9 +26,9 @@ final class JdbcRegistryTransaction implements RegistryTransaction {
   private final Sql sql;
   private final JdbcViewRows views;
 
-  JdbcRegistryTransaction(Connection connection, boolean writable) {
+  JdbcRegistryTransaction(Connection connection, boolean writable, SpecCache cache) {
     this.sql = new Sql(connection, writable);
-    this.views = new JdbcViewRows(sql);
+    this.views = new JdbcViewRows(sql, cache);
   }
 
   /** Carries an SQLException through the functional interfaces of {@link RegistryStore}. */

@@ -12,6 +12,7 @@ import dev.quiver.core.spec.ViewStatus;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,9 +29,11 @@ final class JdbcViewRows {
           + " fv.created_by";
 
   private final Sql sql;
+  private final SpecCache cache;
 
-  JdbcViewRows(Sql sql) {
+  JdbcViewRows(Sql sql, SpecCache cache) {
     this.sql = sql;
+    this.cache = cache;
   }
 
   List<VersionInfo> versionInfos(String namespace, String name) {
@@ -45,21 +48,58 @@ final class JdbcViewRows {
   }
 
   Optional<ViewRecord> view(String id) {
-    return sql.queryOne(
-        "SELECT " + COLUMNS + ", fv.spec FROM feature_views fv WHERE fv.id = ?",
-        JdbcViewRows::record,
-        id);
+    List<VersionInfo> info =
+        sql.query(
+            "SELECT " + COLUMNS + " FROM feature_views fv WHERE fv.id = ?", JdbcViewRows::info, id);
+    return records(info).stream().findFirst();
   }
 
   List<ViewRecord> versions(String namespace, String name) {
-    return sql.query(
-        "SELECT "
-            + COLUMNS
-            + ", fv.spec FROM feature_views fv WHERE fv.namespace = ? AND fv.name = ?"
-            + " ORDER BY fv.major, fv.revision",
-        JdbcViewRows::record,
-        namespace,
-        name);
+    return records(versionInfos(namespace, name));
+  }
+
+  /**
+   * Records for version rows: the spec of a version id never changes once written, so decoded specs
+   * come from the shared {@link SpecCache} and only misses are read (one query per 500). Status and
+   * sunset, which do change, always come from the rows just read.
+   */
+  private List<ViewRecord> records(List<VersionInfo> infos) {
+    Map<String, FeatureView> specs = new HashMap<>();
+    List<String> missing = new ArrayList<>();
+    for (VersionInfo i : infos) {
+      FeatureView cached = cache.get(i.id());
+      if (cached != null) {
+        specs.put(i.id(), cached);
+      } else {
+        missing.add(i.id());
+      }
+    }
+    for (int from = 0; from < missing.size(); from += 500) {
+      List<String> chunk = missing.subList(from, Math.min(missing.size(), from + 500));
+      String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+      for (Map.Entry<String, FeatureView> e :
+          sql.query(
+              "SELECT id, spec FROM feature_views WHERE id IN (" + marks + ")",
+              rs -> Map.entry(rs.getString(1), SpecJson.readView(rs.getString(2))),
+              chunk.toArray())) {
+        cache.put(e.getKey(), e.getValue());
+        specs.put(e.getKey(), e.getValue());
+      }
+    }
+    List<ViewRecord> out = new ArrayList<>(infos.size());
+    for (VersionInfo i : infos) {
+      FeatureView view = specs.get(i.id()).withVersion(i.version()).withStatus(i.status());
+      out.add(
+          new ViewRecord(
+              i.id(),
+              view,
+              i.createdAt(),
+              i.createdBy(),
+              i.sunsetAt(),
+              i.specChecksum(),
+              List.of()));
+    }
+    return List.copyOf(out);
   }
 
   List<ViewRecord> list(ViewQuery q) {
@@ -70,7 +110,7 @@ final class JdbcViewRows {
     } else {
       statusOf = " %s.status = ?";
     }
-    StringBuilder s = new StringBuilder("SELECT " + COLUMNS + ", fv.spec FROM feature_views fv");
+    StringBuilder s = new StringBuilder("SELECT " + COLUMNS + " FROM feature_views fv");
     s.append(" WHERE").append(String.format(statusOf, "fv"));
     if (q.status() != null) {
       args.add(q.status().name());
@@ -110,7 +150,7 @@ final class JdbcViewRows {
     }
     s.append(" ORDER BY fv.namespace, fv.name LIMIT ?");
     args.add(q.limit() <= 0 ? Integer.MAX_VALUE : q.limit());
-    return sql.query(s.toString(), JdbcViewRows::record, args.toArray());
+    return records(sql.query(s.toString(), JdbcViewRows::info, args.toArray()));
   }
 
   void insert(ViewRecord r) {
@@ -208,20 +248,5 @@ final class JdbcViewRows {
         rs.getString(6),
         Sql.instant(rs, 7),
         rs.getString(8));
-  }
-
-  /** The stored spec, with the registry-owned version, status and sunset columns applied. */
-  private static ViewRecord record(ResultSet rs) throws SQLException {
-    VersionInfo info = info(rs);
-    FeatureView view =
-        SpecJson.readView(rs.getString(9)).withVersion(info.version()).withStatus(info.status());
-    return new ViewRecord(
-        info.id(),
-        view,
-        info.createdAt(),
-        info.createdBy(),
-        info.sunsetAt(),
-        info.specChecksum(),
-        List.of());
   }
 }

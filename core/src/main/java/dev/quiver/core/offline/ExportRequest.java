@@ -1,0 +1,78 @@
+package dev.quiver.core.offline;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A training-set export: features (each {@code view.feature}, {@code view:v3.feature} or {@code
+ * view} for all of a view's features) and exactly one of: a label source, reference times, a time
+ * range with a step, or a manifest to rebuild.
+ *
+ * @param namespace the registry namespace of the views; null for {@code default}
+ * @param features feature references; may be empty only with {@code manifest}
+ * @param labels a Parquet/CSV path or an Iceberg table ({@code ns.table}); null if not used
+ * @param timestampColumn the labels' time column; null for {@code timestamp}
+ * @param times reference times for a retrieval without labels; null or empty if not used
+ * @param from range start (inclusive), with {@code to} and {@code step}
+ * @param to range end (inclusive)
+ * @param step range step
+ * @param output output directory (receives part-00000.parquet and _manifest.json)
+ * @param format output format; only {@code parquet}
+ * @param manifest a manifest file to rebuild; null if not used
+ * @param availabilityGuard null for the configured default
+ */
+public record ExportRequest(
+    String namespace,
+    List<String> features,
+    String labels,
+    String timestampColumn,
+    List<Instant> times,
+    Instant from,
+    Instant to,
+    Duration step,
+    String output,
+    String format,
+    String manifest,
+    Boolean availabilityGuard) {
+
+  public ExportRequest {
+    namespace = namespace == null || namespace.isBlank() ? "default" : namespace;
+    features = features == null ? List.of() : List.copyOf(features);
+    times = times == null ? List.of() : List.copyOf(times);
+    format = format == null ? "parquet" : format.toLowerCase(Locale.ROOT);
+    if (!format.equals("parquet")) {
+      throw new IllegalArgumentException("format: '" + format + "' (expected: parquet)");
+    }
+    if (output == null || output.isBlank()) {
+      throw new IllegalArgumentException("output: missing (expected: an output directory)");
+    }
+    int sources =
+        (labels != null ? 1 : 0)
+            + (!times.isEmpty() ? 1 : 0)
+            + (from != null || to != null || step != null ? 1 : 0)
+            + (manifest != null ? 1 : 0);
+    if (sources != 1) {
+      throw new IllegalArgumentException(
+          "labels: "
+              + (sources == 0 ? "missing" : "ambiguous")
+              + " (expected exactly one of labels, times, from/to/step, or manifest)");
+    }
+    if ((from != null || to != null || step != null)
+        && (from == null || to == null || step == null)) {
+      throw new IllegalArgumentException(
+          "from/to/step: all three are needed for a time range (got from="
+              + from
+              + ", to="
+              + to
+              + ", step="
+              + step
+              + ")");
+    }
+    if (manifest == null && features.isEmpty()) {
+      throw new IllegalArgumentException(
+          "features: [] (expected: at least one feature, e.g. user_profile.last_amount)");
+    }
+  }
+}

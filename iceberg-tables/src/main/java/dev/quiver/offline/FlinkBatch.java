@@ -1,0 +1,105 @@
+package dev.quiver.offline;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/** Flink settings shared by the offline batch jobs (training sets, backfills). */
+final class FlinkBatch {
+  /** Task slots of the shared local cluster: enough for any offline job's parallelism here. */
+  static final int LOCAL_SLOTS = 4;
+
+  private static MiniCluster shared;
+
+  private FlinkBatch() {}
+
+  /**
+   * An environment that submits to one local MiniCluster shared by every offline batch job of this
+   * JVM (started on first use, stopped at JVM exit), so that a job does not pay the cluster's
+   * start-up each time.
+   */
+  static synchronized StreamExecutionEnvironment environment(int parallelism) {
+    try {
+      if (shared == null) {
+        Configuration c = configuration(LOCAL_SLOTS);
+        MiniCluster mc =
+            new MiniCluster(
+                new MiniClusterConfiguration.Builder()
+                    .setConfiguration(c)
+                    .setNumTaskManagers(1)
+                    .setNumSlotsPerTaskManager(LOCAL_SLOTS)
+                    .build());
+        mc.start();
+        shared = mc;
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      try {
+                        mc.close();
+                      } catch (Exception ignored) {
+                        // exiting anyway
+                      }
+                    },
+                    "quiver-offline-minicluster-stop"));
+      }
+      URI rest = shared.getRestAddress().get();
+      Configuration c = configuration(Math.min(parallelism, LOCAL_SLOTS));
+      StreamExecutionEnvironment env =
+          StreamExecutionEnvironment.createRemoteEnvironment(rest.getHost(), rest.getPort(), c);
+      env.setParallelism(Math.min(parallelism, LOCAL_SLOTS));
+      return env;
+    } catch (Exception e) {
+      throw new IllegalStateException("starting the local Flink cluster failed: " + e, e);
+    }
+  }
+
+  static Configuration configuration(int parallelism) {
+    Configuration c = new Configuration();
+    c.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
+    c.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(1, parallelism));
+    // a failing batch job must fail, not restart forever
+    c.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    // batch sorts (keyBy, sortPartition) spill through managed memory
+    c.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("256m"));
+    c.setString("rest.bind-port", "0");
+    return c;
+  }
+
+  /** The root cause of a failed job, as an exception whose message names what failed. */
+  static RuntimeException unwrap(String what, Exception e) {
+    Throwable t = e;
+    while ((t instanceof ExecutionException || t.getCause() != null)
+        && t.getCause() != null
+        && t.getCause() != t) {
+      if (t instanceof IllegalArgumentException) {
+        break;
+      }
+      t = t.getCause();
+    }
+    if (t instanceof IllegalArgumentException iae) {
+      return iae;
+    }
+    return new IllegalStateException(what + " failed: " + t, e);
+  }
+
+  static void deleteQuietly(Path dir) {
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // scratch space only
+    }
+  }
+}

@@ -1,0 +1,185 @@
+package dev.quiver.offline;
+
+import java.util.Arrays;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.functions.FlatMapFunction;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.api.java.tuple.Tuple3;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.functions.sink.RichSinkFunction;
+import org.apache.flink.table.data.RowData;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.FileAppender;
+import org.apache.iceberg.types.Types;
+
+/** The small Flink functions of the point-in-time join. */
+final class FlinkFunctions {
+  private FlinkFunctions() {}
+
+  /** Label rows whose key or time is null join nothing but are kept (features stay null). */
+  static final String NULL_KEY = "\u0000";
+
+  /** Feature-table rows → events; rows with a null key are dropped (they can never join). */
+  static final class EventMapper implements FlatMapFunction<RowData, SweepRow> {
+    private static final long serialVersionUID = 1L;
+    private final RowDataValues values;
+    private final int viewIndex;
+    private final int[] keyPositions;
+    private final int[] valuePositions;
+    private final int eventTimePos;
+    private final int seqPos;
+    private final int ingestedPos;
+
+    EventMapper(TrainingSetPlan.ViewRead read) {
+      this.values = new RowDataValues(read.projection());
+      this.viewIndex = read.viewIndex();
+      this.keyPositions = read.keyPositions();
+      this.valuePositions = read.valuePositions();
+      this.eventTimePos = read.eventTimePos();
+      this.seqPos = read.seqPos();
+      this.ingestedPos = read.ingestedPos();
+    }
+
+    @Override
+    public void flatMap(RowData row, org.apache.flink.util.Collector<SweepRow> out) {
+      SweepRow r = toEvent(row);
+      if (r != null) {
+        out.collect(r);
+      }
+    }
+
+    SweepRow toEvent(RowData row) {
+      Object[] keyVals = new Object[keyPositions.length];
+      for (int i = 0; i < keyVals.length; i++) {
+        keyVals[i] = values.get(row, keyPositions[i]);
+      }
+      String key = KeyCodec.encode(keyVals, identity(keyVals.length));
+      if (key == null) {
+        return null;
+      }
+      Object[] v = new Object[valuePositions.length];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = values.get(row, valuePositions[i]);
+      }
+      return SweepRow.event(
+          key,
+          viewIndex,
+          values.millis(row, eventTimePos),
+          row.getLong(seqPos),
+          values.millis(row, ingestedPos),
+          v);
+    }
+  }
+
+  static int[] identity(int n) {
+    int[] out = new int[n];
+    Arrays.setAll(out, i -> i);
+    return out;
+  }
+
+  /** Label-table rows → label sweep rows keyed for the first entity group. */
+  static final class LabelMapper implements MapFunction<RowData, SweepRow> {
+    private static final long serialVersionUID = 1L;
+    private final RowDataValues values;
+    private final int width;
+    private final int timePos;
+    private final int[] keyPositions;
+    private final int featureSlots;
+
+    LabelMapper(Schema labelSchema, int timePos, int[] keyPositions, int featureSlots) {
+      this.values = new RowDataValues(labelSchema);
+      this.width = labelSchema.columns().size();
+      this.timePos = timePos;
+      this.keyPositions = keyPositions;
+      this.featureSlots = featureSlots;
+    }
+
+    @Override
+    public SweepRow map(RowData row) {
+      Object[] v = new Object[width];
+      for (int i = 0; i < width; i++) {
+        v[i] = values.get(row, i);
+      }
+      long t = v[timePos] == null ? Long.MIN_VALUE : ((Number) v[timePos]).longValue();
+      return SweepRow.label(key(v, keyPositions), t, v, featureSlots);
+    }
+  }
+
+  static String key(Object[] values, int[] positions) {
+    String k = KeyCodec.encode(values, positions);
+    return k == null ? NULL_KEY : k;
+  }
+
+  /** Re-keys label rows for the next entity group. */
+  static final class Rekey implements MapFunction<SweepRow, SweepRow> {
+    private static final long serialVersionUID = 1L;
+    private final int[] keyPositions;
+
+    Rekey(int[] keyPositions) {
+      this.keyPositions = keyPositions;
+    }
+
+    @Override
+    public SweepRow map(SweepRow r) {
+      r.key = key(r.values, keyPositions);
+      return r;
+    }
+  }
+
+  /** The output order: label time, then the label's values (deterministic across runs). */
+  static final class OutputOrder implements KeySelector<SweepRow, Tuple3<Long, String, String>> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Tuple3<Long, String, String> getKey(SweepRow r) {
+      return Tuple3.of(r.time, r.key, Arrays.deepToString(r.values));
+    }
+  }
+
+  /** Writes the sorted rows into one Parquet file (parallelism 1). */
+  static final class ParquetRowSink extends RichSinkFunction<SweepRow> {
+    private static final long serialVersionUID = 1L;
+    private final Schema schema;
+    private final String file;
+    private final int labelWidth;
+    private transient FileAppender<Record> appender;
+    private transient LongCounter rows;
+
+    ParquetRowSink(Schema schema, String file, int labelWidth) {
+      this.schema = schema;
+      this.file = file;
+      this.labelWidth = labelWidth;
+    }
+
+    @Override
+    public void open(Configuration parameters) {
+      appender = TrainingSetFiles.newAppender(schema, file);
+      rows = getRuntimeContext().getLongCounter(PointInTimeJoin.ROWS_ACCUMULATOR);
+    }
+
+    @Override
+    public void invoke(SweepRow r, Context context) {
+      GenericRecord rec = GenericRecord.create(schema);
+      var cols = schema.columns();
+      for (int i = 0; i < labelWidth; i++) {
+        rec.set(i, IcebergValues.toIceberg(cols.get(i).type(), r.values[i]));
+      }
+      for (int i = 0; i < r.features.length; i++) {
+        Types.NestedField f = cols.get(labelWidth + i);
+        rec.set(labelWidth + i, IcebergValues.toIceberg(f.type(), r.features[i]));
+      }
+      appender.add(rec);
+      rows.add(1L);
+    }
+
+    @Override
+    public void close() throws Exception {
+      if (appender != null) {
+        appender.close();
+      }
+    }
+  }
+}

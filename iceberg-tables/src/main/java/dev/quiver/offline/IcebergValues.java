@@ -1,0 +1,82 @@
+package dev.quiver.offline;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.iceberg.types.Type;
+
+/** Conversions between plain Java values and Iceberg generic-record values. */
+final class IcebergValues {
+  private IcebergValues() {}
+
+  /**
+   * A plain value (Instant / epoch millis for timestamps, byte[] for binary) as Iceberg holds it.
+   */
+  static Object toIceberg(Type type, Object v) {
+    if (v == null) {
+      return null;
+    }
+    switch (type.typeId()) {
+      case TIMESTAMP:
+        if (v instanceof OffsetDateTime o) {
+          return o;
+        }
+        if (v instanceof Instant i) {
+          return i.atOffset(ZoneOffset.UTC);
+        }
+        if (v instanceof Number n) {
+          return Instant.ofEpochMilli(n.longValue()).atOffset(ZoneOffset.UTC);
+        }
+        break;
+      case LONG:
+        return ((Number) v).longValue();
+      case INTEGER:
+        return ((Number) v).intValue();
+      case DOUBLE:
+        return ((Number) v).doubleValue();
+      case FLOAT:
+        return ((Number) v).floatValue();
+      case STRING:
+        return v.toString();
+      case BINARY:
+        return v instanceof byte[] b ? ByteBuffer.wrap(b) : v;
+      case LIST:
+        List<Object> out = new ArrayList<>();
+        Type element = type.asListType().elementType();
+        for (Object o : (List<?>) v) {
+          out.add(toIceberg(element, o));
+        }
+        return out;
+      default:
+        return v;
+    }
+    throw new IllegalArgumentException(
+        "value " + v + " (" + v.getClass().getSimpleName() + ") is not a " + type);
+  }
+
+  /** An Iceberg generic value as the plain value the sweep uses (timestamps as epoch millis). */
+  static Object fromIceberg(Object v) {
+    if (v instanceof OffsetDateTime o) {
+      return o.toInstant().toEpochMilli();
+    }
+    if (v instanceof ByteBuffer b) {
+      byte[] out = new byte[b.remaining()];
+      b.duplicate().get(out);
+      return out;
+    }
+    if (v instanceof CharSequence cs && !(v instanceof String)) {
+      return cs.toString();
+    }
+    if (v instanceof List<?> l) {
+      List<Object> out = new ArrayList<>(l.size());
+      for (Object o : l) {
+        out.add(fromIceberg(o));
+      }
+      return out;
+    }
+    return v;
+  }
+}

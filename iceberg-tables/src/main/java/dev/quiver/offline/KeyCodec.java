@@ -1,0 +1,42 @@
+package dev.quiver.offline;
+
+import dev.quiver.core.spec.FeatureType;
+
+/** Encodes join-key values as one string (the sweep's grouping key). */
+public final class KeyCodec {
+  private static final char SEP = '\u001f';
+
+  private KeyCodec() {}
+
+  /** Null when any key value is null (such rows join nothing). */
+  public static String encode(Object[] values, int[] positions) {
+    if (positions.length == 1) {
+      Object v = values[positions[0]];
+      return v == null ? null : v.toString();
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < positions.length; i++) {
+      Object v = values[positions[i]];
+      if (v == null) {
+        return null;
+      }
+      if (i > 0) {
+        sb.append(SEP);
+      }
+      sb.append(v);
+    }
+    return sb.toString();
+  }
+
+  public static String[] decode(String key, int parts) {
+    return parts == 1 ? new String[] {key} : key.split(String.valueOf(SEP), -1);
+  }
+
+  static Object typed(String part, FeatureType.Scalar type) {
+    return switch (type) {
+      case INT32 -> Integer.valueOf(part);
+      case INT64 -> Long.valueOf(part);
+      default -> part;
+    };
+  }
+}

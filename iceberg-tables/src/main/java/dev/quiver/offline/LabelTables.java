@@ -1,0 +1,268 @@
+package dev.quiver.offline;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.AppendFiles;
+import org.apache.iceberg.DataFiles;
+import org.apache.iceberg.FileFormat;
+import org.apache.iceberg.MetricsConfig;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.hadoop.HadoopTables;
+import org.apache.iceberg.mapping.MappingUtil;
+import org.apache.iceberg.mapping.NameMapping;
+import org.apache.iceberg.mapping.NameMappingParser;
+import org.apache.iceberg.parquet.ParquetSchemaUtil;
+import org.apache.iceberg.parquet.ParquetUtil;
+import org.apache.iceberg.shaded.org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.iceberg.shaded.org.apache.parquet.io.LocalInputFile;
+import org.apache.iceberg.shaded.org.apache.parquet.schema.MessageType;
+import org.apache.iceberg.types.Types;
+
+/**
+ * Presents any label source as an Iceberg table, so that one reader serves all of them: an Iceberg
+ * table is used as is (at a snapshot); Parquet files are registered by reference into a scratch
+ * table (no copy, a name mapping for files without field ids); a CSV file is parsed once into a
+ * scratch table (the time column as timestamptz, the other columns as strings).
+ */
+final class LabelTables {
+  private LabelTables() {}
+
+  /** A label table at a snapshot, and the checksum of the source for the manifest. */
+  record Labels(Table table, Long snapshotId, String checksum, String location) {}
+
+  static Labels open(LabelSource source, Catalog catalog, Path scratch) {
+    try {
+      return switch (source.format()) {
+        case "iceberg" -> {
+          Table t = catalog.loadTable(TableIdentifier.parse(source.location()));
+          Long snap =
+              source.snapshotId() != null
+                  ? source.snapshotId()
+                  : t.currentSnapshot() == null ? null : t.currentSnapshot().snapshotId();
+          yield new Labels(t, snap, "iceberg:" + t.uuid() + "@" + snap, t.location());
+        }
+        case "parquet" -> parquet(source, scratch);
+        case "csv" -> csv(source, scratch);
+        default -> throw new IllegalStateException(source.format());
+      };
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading labels " + source.location() + ": " + e, e);
+    }
+  }
+
+  static List<Path> files(String location, String suffix) throws IOException {
+    Path p = Path.of(location);
+    if (!Files.exists(p)) {
+      throw new IllegalArgumentException(
+          "labels: '" + location + "' does not exist (expected: a " + suffix + " file or folder)");
+    }
+    if (Files.isRegularFile(p)) {
+      return List.of(p);
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      List<Path> files =
+          s.filter(f -> Files.isRegularFile(f) && f.getFileName().toString().endsWith(suffix))
+              .sorted()
+              .toList();
+      if (files.isEmpty()) {
+        throw new IllegalArgumentException(
+            "labels: no " + suffix + " files under '" + location + "'");
+      }
+      return files;
+    }
+  }
+
+  /** SHA-256 over the files' bytes, in path order. */
+  static String checksum(List<Path> files) throws IOException {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      for (Path f : files) {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(f), md)) {
+          while (in.read(buf) >= 0) {
+            // digesting
+          }
+        }
+      }
+      return "sha256:" + HexFormat.of().formatHex(md.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Labels parquet(LabelSource source, Path scratch) throws IOException {
+    List<Path> files = files(source.location(), ".parquet");
+    Table t = registerParquet(files, scratch.resolve("labels").toUri().toString());
+    requireTimeColumn(t.schema(), source);
+    return new Labels(t, t.currentSnapshot().snapshotId(), checksum(files), source.location());
+  }
+
+  /**
+   * Registers Parquet files by reference (no copy) as a new unpartitioned Iceberg table at {@code
+   * location}, with a name mapping for files written without Iceberg field ids.
+   */
+  static Table registerParquet(List<Path> files, String location) throws IOException {
+    MessageType type;
+    try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(files.get(0)))) {
+      type = r.getFooter().getFileMetaData().getSchema();
+    }
+    Schema schema =
+        ParquetSchemaUtil.convert(
+            ParquetSchemaUtil.hasIds(type) ? type : ParquetSchemaUtil.addFallbackIds(type));
+    NameMapping mapping = MappingUtil.create(schema);
+    Table t =
+        new HadoopTables(new Configuration())
+            .create(
+                schema,
+                PartitionSpec.unpartitioned(),
+                Map.of(
+                    TableProperties.DEFAULT_NAME_MAPPING,
+                    NameMappingParser.toJson(mapping),
+                    TableProperties.FORMAT_VERSION,
+                    "2"),
+                location);
+    AppendFiles append = t.newAppend();
+    for (Path f : files) {
+      append.appendFile(
+          DataFiles.builder(PartitionSpec.unpartitioned())
+              .withPath(f.toAbsolutePath().toUri().toString())
+              .withFormat(FileFormat.PARQUET)
+              .withFileSizeInBytes(Files.size(f))
+              .withMetrics(
+                  ParquetUtil.fileMetrics(
+                      org.apache.iceberg.Files.localInput(f.toFile()),
+                      MetricsConfig.getDefault(),
+                      mapping))
+              .build());
+    }
+    append.commit();
+    return t;
+  }
+
+  private static void requireTimeColumn(Schema schema, LabelSource source) {
+    if (schema.findField(source.timestampColumn()) == null) {
+      throw new IllegalArgumentException(
+          "labels.timestamp_column: '"
+              + source.timestampColumn()
+              + "' is not a column of "
+              + source.location()
+              + " (columns: "
+              + String.join(", ", schema.columns().stream().map(Types.NestedField::name).toList())
+              + ")");
+    }
+  }
+
+  private static Labels csv(LabelSource source, Path scratch) throws IOException {
+    List<Path> files = files(source.location(), ".csv");
+    List<String> header = null;
+    List<String[]> rows = new ArrayList<>();
+    for (Path f : files) {
+      try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+        String line = r.readLine();
+        if (line == null) {
+          continue;
+        }
+        List<String> h = List.of(line.split(",", -1));
+        if (header == null) {
+          header = h.stream().map(String::strip).toList();
+        }
+        while ((line = r.readLine()) != null) {
+          if (!line.isBlank()) {
+            rows.add(line.split(",", -1));
+          }
+        }
+      }
+    }
+    if (header == null) {
+      throw new IllegalArgumentException("labels: '" + source.location() + "' is empty");
+    }
+    List<Types.NestedField> cols = new ArrayList<>();
+    int timeIdx = header.indexOf(source.timestampColumn());
+    for (int i = 0; i < header.size(); i++) {
+      cols.add(
+          Types.NestedField.optional(
+              i + 1,
+              header.get(i),
+              i == timeIdx ? Types.TimestampType.withZone() : Types.StringType.get()));
+    }
+    Schema schema = new Schema(cols);
+    requireTimeColumn(schema, source);
+    Table t =
+        new HadoopTables(new Configuration())
+            .create(
+                schema,
+                PartitionSpec.unpartitioned(),
+                Map.of(TableProperties.FORMAT_VERSION, "2"),
+                scratch.resolve("labels").toUri().toString());
+    OfflineWriter w = new OfflineWriter(t);
+    int line = 1;
+    for (String[] row : rows) {
+      line++;
+      Map<String, Object> values = new HashMap<>();
+      for (int i = 0; i < header.size() && i < row.length; i++) {
+        String v = row[i].strip();
+        if (v.isEmpty()) {
+          continue;
+        }
+        values.put(header.get(i), i == timeIdx ? parseTime(v, source, line) : v);
+      }
+      w.add(w.record(values));
+    }
+    w.commit(Map.of());
+    return new Labels(
+        t,
+        t.currentSnapshot() == null ? null : t.currentSnapshot().snapshotId(),
+        checksum(files),
+        source.location());
+  }
+
+  /** ISO-8601 instants or offsets, {@code yyyy-MM-dd[T ]HH:mm:ss[.SSS]} as UTC, or epoch millis. */
+  static Instant parseTime(String v, LabelSource source, int line) {
+    try {
+      if (v.chars().allMatch(Character::isDigit)) {
+        return Instant.ofEpochMilli(Long.parseLong(v));
+      }
+      if (v.endsWith("Z")) {
+        return Instant.parse(v);
+      }
+      if (v.matches(".*[+-]\\d\\d:\\d\\d$")) {
+        return OffsetDateTime.parse(v.replace(' ', 'T')).toInstant();
+      }
+      return LocalDateTime.parse(v.replace(' ', 'T')).toInstant(ZoneOffset.UTC);
+    } catch (DateTimeParseException | NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "labels line "
+              + line
+              + ": "
+              + source.timestampColumn()
+              + " '"
+              + v
+              + "' (expected: an ISO-8601 time such as 2024-05-01T12:00:00Z, or epoch millis)");
+    }
+  }
+}

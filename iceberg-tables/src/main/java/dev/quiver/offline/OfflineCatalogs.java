@@ -1,0 +1,93 @@
+package dev.quiver.offline;
+
+import dev.quiver.core.config.QuiverConfig;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.CatalogProperties;
+import org.apache.iceberg.CatalogUtil;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.flink.CatalogLoader;
+import org.apache.iceberg.jdbc.JdbcCatalog;
+
+/**
+ * Opens the Iceberg catalog that holds the offline tables, from {@code offline.*} options. The
+ * catalog kinds are Iceberg's own ({@code hadoop}: metadata in files under the warehouse; {@code
+ * jdbc}: pointers in a database given by {@code offline.properties.uri}).
+ */
+public final class OfflineCatalogs {
+  /** The catalog kinds Quiver supports, lowercase. */
+  public static final List<String> TYPES = List.of("hadoop", "jdbc");
+
+  private OfflineCatalogs() {}
+
+  /**
+   * Opens a new catalog instance. The caller owns it (close it if it is {@link AutoCloseable}).
+   *
+   * @throws IllegalArgumentException for an unknown catalog type, listing the supported ones
+   */
+  public static Catalog open(QuiverConfig config) {
+    Map<String, String> props = properties(config);
+    return CatalogUtil.buildIcebergCatalog(
+        config.get(OfflineOptions.CATALOG_NAME), props, new Configuration());
+  }
+
+  /** A Hadoop catalog on a local warehouse directory (tests, local mode). */
+  public static Catalog hadoop(Path warehouse) {
+    return open(
+        QuiverConfig.of(
+            Map.of(OfflineOptions.WAREHOUSE.key(), warehouse.toAbsolutePath().toString())));
+  }
+
+  /**
+   * The Iceberg catalog properties ({@code type}, {@code warehouse}, passthrough) for {@code
+   * config}; also what the Flink SQL {@code CREATE CATALOG ... WITH ('type'='iceberg', ...)} needs
+   * (see {@link TimeTravel#createCatalogSql}).
+   */
+  public static Map<String, String> properties(QuiverConfig config) {
+    String type = config.get(OfflineOptions.CATALOG_TYPE).trim().toLowerCase(Locale.ROOT);
+    if (!TYPES.contains(type)) {
+      throw new IllegalArgumentException(
+          OfflineOptions.CATALOG_TYPE.key()
+              + ": '"
+              + type
+              + "' (expected one of: "
+              + String.join(", ", TYPES)
+              + ")");
+    }
+    Map<String, String> props = new LinkedHashMap<>();
+    props.put(CatalogUtil.ICEBERG_CATALOG_TYPE, type);
+    props.put(
+        CatalogProperties.WAREHOUSE_LOCATION, warehouseUri(config.get(OfflineOptions.WAREHOUSE)));
+    props.putAll(config.withPrefix(OfflineOptions.PROPERTIES_PREFIX));
+    if ("jdbc".equals(type) && !props.containsKey(CatalogProperties.URI)) {
+      throw new IllegalArgumentException(
+          OfflineOptions.PROPERTIES_PREFIX
+              + "uri: missing (expected: the JDBC URL of the catalog database when"
+              + " offline.catalog-type is jdbc, e.g. jdbc:postgresql://host/db)");
+    }
+    return props;
+  }
+
+  /** A Flink-side loader of the same catalog (serializable, opened on the task managers). */
+  public static CatalogLoader loader(Map<String, String> props) {
+    String type = props.getOrDefault(CatalogUtil.ICEBERG_CATALOG_TYPE, "hadoop");
+    String name = props.getOrDefault("quiver.catalog-name", "quiver_offline");
+    return "hadoop".equals(type)
+        ? CatalogLoader.hadoop(name, new Configuration(), props)
+        : CatalogLoader.custom(name, props, new Configuration(), JdbcCatalog.class.getName());
+  }
+
+  /** A local path becomes an absolute {@code file:} URI; URIs with a scheme stay as they are. */
+  static String warehouseUri(String warehouse) {
+    if (warehouse.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+      return warehouse;
+    }
+    URI uri = Path.of(warehouse).toAbsolutePath().normalize().toUri();
+    return uri.toString();
+  }
+}

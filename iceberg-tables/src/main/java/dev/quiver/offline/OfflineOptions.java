@@ -1,0 +1,65 @@
+package dev.quiver.offline;
+
+import dev.quiver.core.config.ConfigOption;
+import java.util.List;
+
+/**
+ * Typed options of the offline store ({@code offline.*} in {@code quiver.yaml}). Raw Iceberg
+ * catalog properties (for example {@code offline.properties.uri} for a JDBC catalog, or {@code
+ * offline.properties.jdbc.user}) are passed to the catalog verbatim.
+ */
+public final class OfflineOptions {
+  private OfflineOptions() {}
+
+  public static final ConfigOption<String> CATALOG_TYPE =
+      ConfigOption.string(
+          "offline.catalog-type",
+          "hadoop",
+          "Iceberg catalog kind holding the offline tables: hadoop (files only) or jdbc.");
+
+  public static final ConfigOption<String> WAREHOUSE =
+      ConfigOption.string(
+          "offline.warehouse",
+          ".quiver/warehouse",
+          "Warehouse location (a path or URI) where the Iceberg tables live.");
+
+  public static final ConfigOption<String> CATALOG_NAME =
+      ConfigOption.string(
+          "offline.catalog-name", "quiver_offline", "Name of the Iceberg catalog (also in SQL).");
+
+  public static final ConfigOption<Boolean> AVAILABILITY_GUARD =
+      ConfigOption.bool(
+          "offline.availability-guard",
+          true,
+          "Training sets use an event at t only if its _ingested_at <= t (guards against"
+              + " backfills that wrote old event times later).");
+
+  public static final ConfigOption<Integer> PARALLELISM =
+      ConfigOption.integer(
+          "offline.parallelism", 2, "Parallelism of Flink batch jobs (exports, backfills).");
+
+  public static final ConfigOption<Long> BACKFILL_ONLINE_RATE =
+      ConfigOption.longOption(
+          "offline.backfill.online-rate",
+          20_000L,
+          "Maximum online-store upserts per second a backfill with --online may issue.");
+
+  public static final ConfigOption<Double> BACKFILL_ESTIMATED_RATE =
+      ConfigOption.doubleOption(
+          "offline.backfill.estimated-rate",
+          50_000.0,
+          "Events per second a dry run assumes when it estimates a backfill's duration.");
+
+  /** Raw catalog settings prefix. */
+  public static final String PROPERTIES_PREFIX = "offline.properties.";
+
+  public static List<ConfigOption<?>> all() {
+    return List.of(
+        CATALOG_TYPE,
+        WAREHOUSE,
+        CATALOG_NAME,
+        AVAILABILITY_GUARD,
+        PARALLELISM,
+        BACKFILL_ONLINE_RATE);
+  }
+}

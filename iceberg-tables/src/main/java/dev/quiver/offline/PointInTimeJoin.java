@@ -1,0 +1,284 @@
+package dev.quiver.offline;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.operators.Order;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.flink.CatalogLoader;
+import org.apache.iceberg.flink.FlinkSchemaUtil;
+import org.apache.iceberg.flink.TableLoader;
+import org.apache.iceberg.flink.source.IcebergSource;
+import org.apache.iceberg.types.Types;
+
+/**
+ * Builds point-in-time correct training sets with Flink in batch mode: label rows and the feature
+ * events of each entity group are unioned, grouped by entity key (Flink sorts keyed batch input),
+ * and swept forward in time per key ({@link PointInTimeSweep}); label rows flow through one sweep
+ * per entity group, then are sorted into a deterministic order and written as one Parquet file
+ * beside a manifest. No range join: cost grows with labels + events, not their product.
+ *
+ * <p>Thread-safe; each {@link #run} starts its own Flink job (on a local MiniCluster unless the
+ * configuration names a cluster).
+ */
+public final class PointInTimeJoin {
+  static final String ROWS_ACCUMULATOR = "quiver-training-rows";
+
+  private final Catalog catalog;
+  private final CatalogLoader catalogLoader;
+  private final int parallelism;
+
+  /**
+   * @param catalogProperties the Iceberg catalog properties ({@link OfflineCatalogs#properties})
+   */
+  public PointInTimeJoin(Catalog catalog, Map<String, String> catalogProperties, int parallelism) {
+    this.catalog = catalog;
+    this.catalogLoader = OfflineCatalogs.loader(catalogProperties);
+    this.parallelism = parallelism;
+  }
+
+  /** Progress callback: label rows written so far, and the total (-1 when unknown). */
+  @FunctionalInterface
+  public interface Progress {
+    void update(long done, long total);
+  }
+
+  /** The result of a run: the Parquet file, its row count and the manifest written beside it. */
+  public record Result(Path dataFile, long rows, TrainingSetManifest manifest, Path manifestFile) {}
+
+  /** Builds the training set, writes {@code part-00000.parquet} and {@code _manifest.json}. */
+  public Result run(TrainingSetRequest request) {
+    return run(request, (d, t) -> {});
+  }
+
+  /**
+   * Like {@link #run(TrainingSetRequest)}, reporting progress (labels swept so far) while the job
+   * runs.
+   */
+  public Result run(TrainingSetRequest request, Progress progress) {
+    return run(request, progress, null);
+  }
+
+  private Result run(
+      TrainingSetRequest request,
+      Progress progress,
+      TrainingSetManifest.LabelEntry expectedLabels) {
+    Path out = Path.of(request.output()).toAbsolutePath();
+    Path scratch;
+    try {
+      Files.createDirectories(out);
+      scratch = Files.createTempDirectory("quiver-export-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("creating output " + out, e);
+    }
+    TrainingSetPlan plan = TrainingSetPlan.resolve(request, catalog);
+    StreamExecutionEnvironment env = FlinkBatch.environment(parallelism);
+    env.setRuntimeMode(RuntimeExecutionMode.BATCH);
+
+    List<Types.NestedField> labelColumns;
+    DataStream<SweepRow> labels = null;
+    LabelTables.Labels labelTable = null;
+    SpineLabels spine = null;
+    if (request.labels() != null) {
+      labelTable = LabelTables.open(request.labels(), catalog, scratch);
+      if (expectedLabels != null && !expectedLabels.checksum().equals(labelTable.checksum())) {
+        throw new IllegalArgumentException(
+            "labels changed since the manifest was written: "
+                + request.labels().location()
+                + " has checksum "
+                + labelTable.checksum()
+                + ", the manifest recorded "
+                + expectedLabels.checksum()
+                + " (restore the original label files to rebuild)");
+      }
+      Schema ls = labelTable.table().schema();
+      labelColumns = ls.columns();
+      List<String> names = labelColumns.stream().map(Types.NestedField::name).toList();
+      int timePos = names.indexOf(request.labels().timestampColumn());
+      for (TrainingSetPlan.Group g : plan.groups()) {
+        for (String k : g.keyNames()) {
+          if (!names.contains(k)) {
+            throw new IllegalArgumentException(
+                "labels: join key '"
+                    + k
+                    + "' of view "
+                    + g.views().get(0).plan().name()
+                    + " is not a label column (columns: "
+                    + String.join(", ", names)
+                    + ")");
+          }
+        }
+      }
+      int[] firstKeys = positions(names, plan.groups().get(0).keyNames());
+      labels =
+          read(
+                  env,
+                  labelLoader(request.labels(), labelTable),
+                  labelTable.snapshotId(),
+                  ls,
+                  "labels")
+              .map(new FlinkFunctions.LabelMapper(ls, timePos, firstKeys, plan.featureSlots()))
+              .returns(TypeInformation.of(SweepRow.class))
+              .name("labels");
+    } else {
+      TrainingSetPlan.Group g = plan.groups().get(0);
+      labelColumns = new ArrayList<>();
+      int id = 0;
+      for (var k : g.joinKeys()) {
+        labelColumns.add(
+            Types.NestedField.optional(++id, k.name(), OfflineTables.icebergType(k.type())));
+      }
+      labelColumns.add(
+          Types.NestedField.optional(
+              ++id, SpineLabels.TIME_COLUMN, Types.TimestampType.withZone()));
+      spine = new SpineLabels(request.spine().millis(), g.joinKeys(), plan.featureSlots());
+    }
+    List<String> labelNames = labelColumns.stream().map(Types.NestedField::name).toList();
+
+    DataStream<SweepRow> current = labels;
+    for (int gi = 0; gi < plan.groups().size(); gi++) {
+      TrainingSetPlan.Group g = plan.groups().get(gi);
+      DataStream<SweepRow> events = null;
+      for (TrainingSetPlan.ViewRead r : g.views()) {
+        if (r.snapshotId() == null || r.snapshotId() < 0) {
+          continue; // empty at the pinned time: contributes nulls only
+        }
+        TableLoader loader =
+            TableLoader.fromCatalog(catalogLoader, OfflineTables.identifier(r.selection().view()));
+        DataStream<SweepRow> ev =
+            read(env, loader, r.snapshotId(), r.projection(), r.tableName())
+                .flatMap(new FlinkFunctions.EventMapper(r))
+                .returns(TypeInformation.of(SweepRow.class))
+                .name("events " + r.tableName());
+        events = events == null ? ev : events.union(ev);
+      }
+      if (current != null && gi > 0) {
+        current =
+            current
+                .map(new FlinkFunctions.Rekey(positions(labelNames, g.keyNames())))
+                .returns(TypeInformation.of(SweepRow.class));
+      }
+      DataStream<SweepRow> input =
+          current == null ? events : events == null ? current : current.union(events);
+      if (input == null) {
+        break; // retrieval without labels over empty tables: nothing to emit
+      }
+      current =
+          input
+              .keyBy(r -> r.key, TypeInformation.of(String.class))
+              .process(new SweepFunction(plan.sweep(g, request.availabilityGuard()), spine))
+              .returns(TypeInformation.of(SweepRow.class))
+              .name("point-in-time sweep " + g.keyNames());
+    }
+    Schema outSchema = plan.outputSchema(labelColumns);
+    Path dataFile = out.resolve(TrainingSetFiles.DATA_FILE);
+    long rows;
+    if (current == null) {
+      TrainingSetFiles.write(outSchema, dataFile, List.of());
+      rows = 0;
+    } else {
+      current
+          .global()
+          .fullWindowPartition()
+          .sortPartition(new FlinkFunctions.OutputOrder(), Order.ASCENDING)
+          .setParallelism(1)
+          .name("deterministic order")
+          .addSink(
+              new FlinkFunctions.ParquetRowSink(outSchema, dataFile.toString(), labelNames.size()))
+          .setParallelism(1)
+          .name("parquet " + dataFile.getFileName());
+      long total = labelTable == null ? -1 : totalRecords(labelTable);
+      rows = execute(env, "quiver training set " + out.getFileName(), progress, total);
+    }
+    TrainingSetManifest manifest =
+        TrainingSetManifest.of(request, plan, labelTable, dataFile, rows);
+    Path manifestFile = manifest.write(out);
+    FlinkBatch.deleteQuietly(scratch);
+    return new Result(dataFile, rows, manifest, manifestFile);
+  }
+
+  /**
+   * Rebuilds an export from its manifest into {@code output}: the same views and options, the
+   * pinned Iceberg snapshots (time travel), and the label source checked against its checksum.
+   */
+  public Result rebuild(TrainingSetManifest manifest, String output) {
+    return run(manifest.toRequest(output), (d, t) -> {}, manifest.labels());
+  }
+
+  private long execute(StreamExecutionEnvironment env, String name, Progress progress, long total) {
+    try {
+      JobClient client = env.executeAsync(name);
+      var done = client.getJobExecutionResult();
+      while (!done.isDone()) {
+        try {
+          Object n = client.getAccumulators().get().get(ROWS_ACCUMULATOR);
+          if (n instanceof Number num) {
+            progress.update(num.longValue(), total);
+          }
+        } catch (Exception ignored) {
+          // the job may finish between the two calls
+        }
+        try {
+          done.get(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException ignored) {
+          // keep polling
+        }
+      }
+      JobExecutionResult result = done.get();
+      Long rows = result.getAccumulatorResult(ROWS_ACCUMULATOR);
+      long n = rows == null ? 0 : rows;
+      progress.update(n, total);
+      return n;
+    } catch (Exception e) {
+      throw FlinkBatch.unwrap("training set", e);
+    }
+  }
+
+  private static long totalRecords(LabelTables.Labels labels) {
+    var snap = labels.snapshotId() == null ? null : labels.table().snapshot(labels.snapshotId());
+    return snap == null ? -1 : Long.parseLong(snap.summary().getOrDefault("total-records", "-1"));
+  }
+
+  private TableLoader labelLoader(LabelSource source, LabelTables.Labels labels) {
+    return "iceberg".equals(source.format())
+        ? TableLoader.fromCatalog(catalogLoader, TableIdentifier.parse(source.location()))
+        : TableLoader.fromHadoopTable(labels.table().location());
+  }
+
+  private static DataStream<RowData> read(
+      StreamExecutionEnvironment env,
+      TableLoader loader,
+      Long snapshot,
+      Schema projection,
+      String name) {
+    IcebergSource.Builder<RowData> b =
+        IcebergSource.forRowData().tableLoader(loader).streaming(false).project(projection);
+    if (snapshot != null) {
+      b.useSnapshotId(snapshot);
+    }
+    return env.fromSource(
+        b.build(),
+        WatermarkStrategy.noWatermarks(),
+        "read " + name,
+        InternalTypeInfo.of(FlinkSchemaUtil.convert(projection)));
+  }
+
+  private static int[] positions(List<String> names, List<String> wanted) {
+    return wanted.stream().mapToInt(names::indexOf).toArray();
+  }
+}

@@ -1,0 +1,259 @@
+package dev.quiver.offline;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.quiver.core.spec.Aggregation;
+import dev.quiver.core.spec.AggregationFunction;
+import dev.quiver.core.spec.Feature;
+import dev.quiver.core.spec.FeatureType;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.JoinKey;
+import dev.quiver.core.spec.Source;
+import dev.quiver.core.spec.SourceField;
+import dev.quiver.core.spec.Version;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * What an export read, so that it can be rebuilt row for row later: each view's version and
+ * semantics (ttl, tile, delay, features), the Iceberg snapshot id of each table, the label source
+ * and its checksum, and the options. Written as {@code _manifest.json} beside the data.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record TrainingSetManifest(
+    int formatVersion,
+    String exportId,
+    Instant createdAt,
+    List<ViewEntry> views,
+    LabelEntry labels,
+    List<Instant> referenceTimes,
+    boolean availabilityGuard,
+    String output,
+    long rows,
+    String outputChecksum) {
+
+  public static final String FILE = "_manifest.json";
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** One view as read. {@code snapshotId} null: the table was empty. */
+  public record ViewEntry(
+      String namespace,
+      String name,
+      String version,
+      String table,
+      Long snapshotId,
+      List<String> features,
+      List<KeyEntry> joinKeys,
+      long ttlMillis,
+      long tileMillis,
+      long availabilityDelayMillis,
+      List<FeatureEntry> definitions,
+      Map<String, String> inputTypes) {}
+
+  public record KeyEntry(String name, String type) {}
+
+  /** A feature's definition; aggregation fields are null for row features. */
+  public record FeatureEntry(
+      String name, String dtype, String column, String function, Long windowMillis, Integer n) {}
+
+  /** The label source; {@code checksum} is SHA-256 of the files or the Iceberg snapshot. */
+  public record LabelEntry(
+      String format, String location, String timestampColumn, Long snapshotId, String checksum) {}
+
+  static TrainingSetManifest of(
+      TrainingSetRequest request,
+      TrainingSetPlan plan,
+      LabelTables.Labels labels,
+      Path dataFile,
+      long rows) {
+    List<ViewEntry> views = new ArrayList<>();
+    for (TrainingSetPlan.ViewRead r : plan.reads()) {
+      FeatureView v = r.selection().view();
+      List<FeatureEntry> defs = new ArrayList<>();
+      Map<String, String> inputs = new LinkedHashMap<>();
+      for (Feature f : v.features()) {
+        Aggregation a = f.aggregation();
+        defs.add(
+            a == null
+                ? new FeatureEntry(f.name(), f.dtype().toString(), null, null, null, null)
+                : new FeatureEntry(
+                    f.name(),
+                    f.dtype().toString(),
+                    a.column(),
+                    a.function().specName(),
+                    a.window().toMillis(),
+                    a.n()));
+        if (a != null && !"*".equals(a.column())) {
+          inputs.put(a.column(), OfflineTables.inputType(v, f).toString());
+        }
+      }
+      views.add(
+          new ViewEntry(
+              v.namespace(),
+              v.name(),
+              v.version().toString(),
+              r.tableName(),
+              r.snapshotId() == null || r.snapshotId() < 0 ? null : r.snapshotId(),
+              r.selection().features(),
+              r.selection().joinKeys().stream()
+                  .map(k -> new KeyEntry(k.name(), k.type().toString()))
+                  .toList(),
+              v.ttl().toMillis(),
+              v.tileSize().toMillis(),
+              v.availabilityDelay().toMillis(),
+              defs,
+              inputs));
+    }
+    LabelEntry label =
+        request.labels() == null
+            ? null
+            : new LabelEntry(
+                request.labels().format(),
+                request.labels().location(),
+                request.labels().timestampColumn(),
+                labels.snapshotId(),
+                labels.checksum());
+    String checksum;
+    try {
+      checksum = LabelTables.checksum(List.of(dataFile));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new TrainingSetManifest(
+        1,
+        UUID.randomUUID().toString(),
+        Instant.now(),
+        views,
+        label,
+        request.spine() == null ? null : request.spine().times(),
+        request.availabilityGuard(),
+        dataFile.getParent().toString(),
+        rows,
+        checksum);
+  }
+
+  /** Writes {@code _manifest.json} into {@code dir}. */
+  public Path write(Path dir) {
+    Path f = dir.resolve(FILE);
+    try {
+      JSON.writeValue(f.toFile(), this);
+      return f;
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing " + f, e);
+    }
+  }
+
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Reads a manifest file (or the {@code _manifest.json} inside a directory). */
+  public static TrainingSetManifest read(Path path) {
+    Path f = Files.isDirectory(path) ? path.resolve(FILE) : path;
+    try {
+      TrainingSetManifest m = JSON.readValue(f.toFile(), TrainingSetManifest.class);
+      if (m.formatVersion() != 1) {
+        throw new IllegalArgumentException(
+            "manifest " + f + ": formatVersion " + m.formatVersion() + " (expected: 1)");
+      }
+      return m;
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "manifest " + f + ": not a training-set manifest: " + e.getMessage(), e);
+    }
+  }
+
+  /** The request that rebuilds this export into {@code output} from the pinned snapshots. */
+  public TrainingSetRequest toRequest(String output) {
+    List<FeatureSelection> sels = new ArrayList<>();
+    Map<String, Long> pinned = new LinkedHashMap<>();
+    for (ViewEntry e : views) {
+      sels.add(new FeatureSelection(view(e), e.features(), keys(e)));
+      pinned.put(e.table(), e.snapshotId() == null ? -1L : e.snapshotId());
+    }
+    LabelSource ls =
+        labels == null
+            ? null
+            : new LabelSource(
+                labels.format(), labels.location(), labels.timestampColumn(), labels.snapshotId());
+    return new TrainingSetRequest(
+        sels,
+        ls,
+        referenceTimes == null ? null : new Spine(referenceTimes),
+        output,
+        availabilityGuard,
+        pinned);
+  }
+
+  private static List<JoinKey> keys(ViewEntry e) {
+    return e.joinKeys().stream()
+        .map(k -> new JoinKey(k.name(), FeatureType.parse(k.type()).orElseThrow()))
+        .toList();
+  }
+
+  /** The view's semantics as they were at export time. */
+  static FeatureView view(ViewEntry e) {
+    List<Feature> features = new ArrayList<>();
+    for (FeatureEntry f : e.definitions()) {
+      FeatureType t = FeatureType.parse(f.dtype()).orElseThrow();
+      features.add(
+          f.function() == null
+              ? Feature.row(f.name(), t)
+              : new Feature(
+                  f.name(),
+                  t,
+                  "",
+                  null,
+                  new Aggregation(
+                      f.column(),
+                      AggregationFunction.parse(f.function()).orElseThrow(),
+                      Duration.ofMillis(f.windowMillis()),
+                      f.n() == null ? 0 : f.n()),
+                  Map.of()));
+    }
+    List<SourceField> fields = new ArrayList<>();
+    e.inputTypes()
+        .forEach((c, t) -> fields.add(new SourceField(c, FeatureType.parse(t).orElseThrow())));
+    Source source =
+        new Source(
+            e.namespace(),
+            e.name() + "_manifest",
+            "iceberg",
+            fields,
+            "event_time",
+            null,
+            null,
+            Map.of());
+    return FeatureView.builder(e.name())
+        .namespace(e.namespace())
+        .version(Version.parse(e.version()))
+        .entities(e.joinKeys().stream().map(k -> k.name()).toList())
+        .source(source)
+        .features(features)
+        .ttl(Duration.ofMillis(e.ttlMillis()))
+        .tileSize(Duration.ofMillis(e.tileMillis()))
+        .availabilityDelay(Duration.ofMillis(e.availabilityDelayMillis()))
+        .build();
+  }
+}

@@ -1,0 +1,47 @@
+package dev.quiver.offline;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A point-in-time training set (or a retrieval without labels) to build.
+ *
+ * @param features the selected features, from one or more views and entities
+ * @param labels label rows; null when {@code spine} is given
+ * @param spine reference times for a retrieval without labels; null when {@code labels} is given
+ * @param output directory that receives {@code part-00000.parquet} and {@code _manifest.json}
+ * @param availabilityGuard use an event at t only if its {@code _ingested_at <= t}
+ * @param pinnedSnapshots offline table name ({@code ns.view_vN}) → Iceberg snapshot id to read;
+ *     tables not named are read at their current snapshot
+ */
+public record TrainingSetRequest(
+    List<FeatureSelection> features,
+    LabelSource labels,
+    Spine spine,
+    String output,
+    boolean availabilityGuard,
+    Map<String, Long> pinnedSnapshots) {
+  public TrainingSetRequest {
+    features = List.copyOf(features);
+    if (features.isEmpty()) {
+      throw new IllegalArgumentException("features: [] (expected: at least one feature)");
+    }
+    if ((labels == null) == (spine == null)) {
+      throw new IllegalArgumentException(
+          "labels: exactly one of a label source or reference times is needed (got "
+              + (labels == null ? "neither" : "both")
+              + ")");
+    }
+    Objects.requireNonNull(output, "output");
+    pinnedSnapshots = pinnedSnapshots == null ? Map.of() : Map.copyOf(pinnedSnapshots);
+  }
+
+  public TrainingSetRequest withPinnedSnapshots(Map<String, Long> pinned) {
+    return new TrainingSetRequest(features, labels, spine, output, availabilityGuard, pinned);
+  }
+
+  public TrainingSetRequest withOutput(String out) {
+    return new TrainingSetRequest(features, labels, spine, out, availabilityGuard, pinnedSnapshots);
+  }
+}

@@ -1,0 +1,50 @@
+package dev.quiver.offline;
+
+import dev.quiver.core.spec.AggregationFunction;
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * How one view takes part in a point-in-time sweep: which event values are row features, which
+ * aggregations to compute and where their results go among the label's feature slots.
+ *
+ * @param viewIndex the {@link SweepRow#kind} of this view's events
+ * @param name {@code namespace.view:version}, for messages
+ * @param rowFeatures indexes into the event values of the selected row features
+ * @param aggregations the selected window aggregations
+ * @param outputOffset the first feature slot of this view; row features first, then aggregations
+ * @param ttlMillis row features are usable while {@code event_time > t - ttl}
+ * @param tileMillis the view's tile size (window starts are tile-aligned)
+ * @param delayMillis the availability delay: events are usable at t only if {@code event_time <= t
+ *     - delay}
+ */
+public record ViewPlan(
+    int viewIndex,
+    String name,
+    int[] rowFeatures,
+    List<AggPlan> aggregations,
+    int outputOffset,
+    long ttlMillis,
+    long tileMillis,
+    long delayMillis)
+    implements Serializable {
+
+  public int outputWidth() {
+    return rowFeatures.length + aggregations.size();
+  }
+
+  /**
+   * One window aggregation.
+   *
+   * @param inputIndex index into the event values of the input column; -1 for {@code count(*)}
+   * @param integral whether the input is an integral number (sum stays a long)
+   */
+  public record AggPlan(
+      AggregationFunction function, long windowMillis, int n, int inputIndex, boolean integral)
+      implements Serializable {}
+
+  /** The window start for a lookup at {@code t}: {@code floor(t/s)*s + s - W}. */
+  public static long windowStart(long t, long tileMillis, long windowMillis) {
+    return Math.floorDiv(t, tileMillis) * tileMillis + tileMillis - windowMillis;
+  }
+}

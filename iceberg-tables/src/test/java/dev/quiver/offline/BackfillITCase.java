@@ -1,0 +1,183 @@
+package dev.quiver.offline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.spec.AggregationFunction;
+import dev.quiver.core.spec.Feature;
+import dev.quiver.core.spec.FeatureType;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.Source;
+import dev.quiver.core.spec.SourceField;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.types.Types;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A backfill from raw Parquet history on a Flink MiniCluster into a tagged Iceberg snapshot. */
+class BackfillITCase {
+  @TempDir Path dir;
+
+  static final Schema RAW =
+      new Schema(
+          Types.NestedField.optional(1, "txn_id", Types.StringType.get()),
+          Types.NestedField.optional(2, "user_id", Types.StringType.get()),
+          Types.NestedField.optional(3, "amount", Types.DoubleType.get()),
+          Types.NestedField.optional(4, "merchant", Types.StringType.get()),
+          Types.NestedField.optional(5, "ts", Types.TimestampType.withZone()),
+          Types.NestedField.optional(6, "offset", Types.LongType.get()));
+
+  @Test
+  void backfillsARangeIntoATaggedSnapshotThatTheGuardHidesFromEarlierLabels() throws Exception {
+    Path wh = dir.resolve("wh");
+    QuiverConfig config =
+        QuiverConfig.of(
+            Map.of("offline.warehouse", wh.toString(), "offline.backfill.online-rate", "2000"));
+    Catalog catalog = OfflineCatalogs.open(config);
+    Path raw = dir.resolve("raw").resolve("events.parquet");
+    List<Record> events = new ArrayList<>();
+    Random rnd = new Random(5);
+    for (int i = 0; i < 3000; i++) {
+      GenericRecord r = GenericRecord.create(RAW);
+      String txn = "t" + (i % 2900); // 100 duplicates by txn_id
+      r.setField("txn_id", txn);
+      r.setField("user_id", "u" + rnd.nextInt(20));
+      r.setField("amount", (double) rnd.nextInt(1000));
+      r.setField("merchant", "m" + rnd.nextInt(5));
+      r.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + (i % 2900) * 97_000L));
+      r.setField("offset", (long) i);
+      events.add(r);
+    }
+    TrainingSetFiles.write(RAW, raw, events);
+    Source source =
+        new Source(
+            "default",
+            "txns_history",
+            "parquet",
+            List.of(
+                new SourceField("txn_id", FeatureType.STRING),
+                new SourceField("user_id", FeatureType.STRING),
+                new SourceField("amount", FeatureType.FLOAT64),
+                new SourceField("merchant", FeatureType.STRING),
+                new SourceField("ts", FeatureType.TIMESTAMP)),
+            "ts",
+            "txn_id",
+            Duration.ZERO,
+            Map.of("path", raw.getParent().toString()));
+    FeatureView view =
+        FeatureView.builder("user_txn")
+            .entities(List.of("user"))
+            .source(source)
+            .features(
+                List.of(
+                    new Feature(
+                        "last_amount", FeatureType.FLOAT64, "", "amount * 1", null, Map.of()),
+                    TestViews.agg(
+                        "amount_sum_1h",
+                        "amount",
+                        AggregationFunction.SUM,
+                        Duration.ofHours(1),
+                        FeatureType.FLOAT64)))
+            .build();
+    Instant from = Instant.ofEpochMilli(EventLog.BASE + 10 * EventLog.HOUR);
+    Instant to = Instant.ofEpochMilli(EventLog.BASE + 40 * EventLog.HOUR);
+    // the independent expectation: distinct txn ids (first by time) with ts in [from, to)
+    Set<String> seen = new HashSet<>();
+    Set<Long> days = new HashSet<>();
+    long expected = 0;
+    for (Record r : events) {
+      long ts = ((OffsetDateTime) r.getField("ts")).toInstant().toEpochMilli();
+      if (seen.add((String) r.getField("txn_id"))
+          && ts >= from.toEpochMilli()
+          && ts < to.toEpochMilli()) {
+        expected++;
+        days.add(ts / 86_400_000L);
+      }
+    }
+
+    Backfill backfill = new Backfill(config, catalog);
+    var keys = OfflineTables.joinKeys(view);
+    Backfill.Plan plan = backfill.plan(view, keys, null, from, to);
+    assertThat(plan.rows()).isEqualTo(expected);
+    assertThat(plan.partitions()).isEqualTo(days.size());
+    assertThat(plan.bytes()).isPositive();
+    assertThat(plan.estimatedSeconds()).isPositive();
+    assertThat(catalog.loadTable(OfflineTables.identifier(view)).currentSnapshot()).isNull();
+
+    List<Map<String, Object>> upserted = new CopyOnWriteArrayList<>();
+    long t0 = System.nanoTime();
+    Instant before = Instant.now();
+    Backfill.Result res =
+        backfill.run(view, keys, null, from, to, (v, rows) -> upserted.addAll(rows));
+    double elapsed = (System.nanoTime() - t0) / 1e9;
+    assertThat(res.rows()).isEqualTo(expected);
+    assertThat(upserted).hasSize((int) expected);
+    assertThat(elapsed).isGreaterThan(expected / 2000.0 * 0.8); // throttled
+
+    Table t = catalog.loadTable(OfflineTables.identifier(view));
+    Snapshot snap = t.snapshot(res.snapshotId());
+    assertThat(snap.summary())
+        .containsEntry(OfflineTables.BACKFILL_ID_PROPERTY, res.plan().backfillId());
+    assertThat(t.refs().get(res.tag()).snapshotId()).isEqualTo(res.snapshotId());
+    long count = 0;
+    try (CloseableIterable<Record> rows = IcebergGenerics.read(t).build()) {
+      for (Record r : rows) {
+        count++;
+        long ingested = ((OffsetDateTime) r.getField("_ingested_at")).toInstant().toEpochMilli();
+        assertThat(ingested).isBetween(before.toEpochMilli() - 1000, Instant.now().toEpochMilli());
+        assertThat(r.getField("_in_amount")).isEqualTo(r.getField("last_amount"));
+        long et = ((OffsetDateTime) r.getField("event_time")).toInstant().toEpochMilli();
+        assertThat(et).isGreaterThanOrEqualTo(from.toEpochMilli()).isLessThan(to.toEpochMilli());
+      }
+    }
+    assertThat(count).isEqualTo(expected);
+
+    // a training row labelled before the backfill ran never sees its values with the guard on
+    Path labels = dir.resolve("labels.parquet");
+    var ls = PointInTimeJoinITCase.labelSchema();
+    GenericRecord l = GenericRecord.create(ls);
+    l.setField("label_id", 1);
+    l.setField("user_id", "u3");
+    l.setField("ts", OffsetDateTime.now().minusDays(1));
+    TrainingSetFiles.write(ls, labels, List.of(l));
+    PointInTimeJoin join = new PointInTimeJoin(catalog, OfflineCatalogs.properties(config), 2);
+    for (boolean guard : new boolean[] {true, false}) {
+      Record row =
+          TrainingSetFiles.read(
+                  join.run(
+                          new TrainingSetRequest(
+                              List.of(FeatureSelection.all(view)),
+                              LabelSource.of(labels.toString(), "ts"),
+                              null,
+                              dir.resolve("o" + guard).toString(),
+                              guard,
+                              Map.of()))
+                      .dataFile())
+              .get(0);
+      // the ttl is 1 day: events from 2024 are expired either way; the 1h sum is empty either way
+      assertThat(row.getField("user_txn__last_amount")).isNull();
+    }
+
+    assertThatThrownBy(() -> backfill.plan(view, keys, dir.resolve("nothing").toString(), from, to))
+        .hasMessageContaining("does not exist");
+  }
+}

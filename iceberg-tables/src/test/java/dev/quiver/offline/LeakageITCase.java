@@ -1,0 +1,116 @@
+package dev.quiver.offline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.spec.AggregationFunction;
+import dev.quiver.core.spec.Feature;
+import dev.quiver.core.spec.FeatureType;
+import dev.quiver.core.spec.FeatureView;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.Record;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Leakage: an event 1 ms after the label time never appears; a value a backfill wrote after the
+ * label time (old event_time, late _ingested_at) never appears with the availability guard on; an
+ * availability delay hides events younger than the delay, inclusive at the edge.
+ */
+class LeakageITCase {
+  @TempDir Path dir;
+  static final long T = EventLog.BASE + 10 * EventLog.HOUR;
+
+  @Test
+  void noFutureValueEverReachesATrainingRow() {
+    Path wh = dir.resolve("wh");
+    QuiverConfig config = QuiverConfig.of(Map.of("offline.warehouse", wh.toString()));
+    Catalog catalog = OfflineCatalogs.open(config);
+    PointInTimeJoin join = new PointInTimeJoin(catalog, OfflineCatalogs.properties(config), 2);
+    FeatureView view =
+        FeatureView.builder("balance")
+            .entities(List.of("user"))
+            .ttl(Duration.ofHours(1))
+            .features(
+                List.of(
+                    Feature.row("amount", FeatureType.FLOAT64),
+                    TestViews.agg(
+                        "n_1h",
+                        "*",
+                        AggregationFunction.COUNT,
+                        Duration.ofHours(1),
+                        FeatureType.INT64)))
+            .build();
+    FeatureView delayed =
+        FeatureView.builder("delayed")
+            .entities(List.of("user"))
+            .ttl(Duration.ofHours(1))
+            .availabilityDelay(Duration.ofMinutes(5))
+            .features(List.of(Feature.row("score", FeatureType.FLOAT64)))
+            .build();
+    Table t = OfflineTables.ensureTable(catalog, view);
+    write(t, "u1", T - 20 * EventLog.MIN, 1, T - 20 * EventLog.MIN + 10, "amount", 1.0);
+    write(t, "u1", T + 1, 2, T + 5, "amount", 2.0); // 1 ms after the label
+    // the backfill: an old event time, written after the label time
+    write(t, "u1", T - 10 * EventLog.MIN, 3, T + EventLog.HOUR, "amount", 3.0);
+    Table d = OfflineTables.ensureTable(catalog, delayed);
+    write(d, "u1", T - 5 * EventLog.MIN, 1, T - 5 * EventLog.MIN, "score", 0.5); // exactly at delay
+    write(d, "u1", T - 5 * EventLog.MIN + 1, 2, T - 5 * EventLog.MIN + 1, "score", 0.9);
+
+    Path labels = dir.resolve("labels.parquet");
+    var schema = PointInTimeJoinITCase.labelSchema();
+    List<Record> rows = new ArrayList<>();
+    GenericRecord r = GenericRecord.create(schema);
+    r.setField("label_id", 0);
+    r.setField("user_id", "u1");
+    r.setField("ts", OfflineWriter.timestamptz(T));
+    rows.add(r);
+    TrainingSetFiles.write(schema, labels, rows);
+
+    Map<Boolean, Record> out = new HashMap<>();
+    for (boolean guard : new boolean[] {true, false}) {
+      out.put(
+          guard,
+          TrainingSetFiles.read(
+                  join.run(
+                          new TrainingSetRequest(
+                              List.of(FeatureSelection.all(view), FeatureSelection.all(delayed)),
+                              LabelSource.of(labels.toString(), "ts"),
+                              null,
+                              dir.resolve("out-" + guard).toString(),
+                              guard,
+                              Map.of()))
+                      .dataFile())
+              .get(0));
+    }
+    Record guarded = out.get(true);
+    assertThat(guarded.getField("balance__amount")).isEqualTo(1.0);
+    assertThat(guarded.getField("balance__n_1h")).isEqualTo(1L);
+    assertThat(guarded.getField("delayed__score")).isEqualTo(0.5);
+    // without the guard the late-written backfill value leaks in (feast #6617), the +1 ms never
+    Record unguarded = out.get(false);
+    assertThat(unguarded.getField("balance__amount")).isEqualTo(3.0);
+    assertThat(unguarded.getField("balance__n_1h")).isEqualTo(2L);
+  }
+
+  private static void write(
+      Table t, String user, long time, long seq, long ingested, String col, double v) {
+    OfflineWriter w = new OfflineWriter(t);
+    Map<String, Object> row = new HashMap<>();
+    row.put("user_id", user);
+    row.put("event_time", time);
+    row.put("_seq", seq);
+    row.put("_ingested_at", ingested);
+    row.put(col, v);
+    w.add(w.record(row));
+    w.commit(Map.of());
+  }
+}

@@ -1,0 +1,234 @@
+package dev.quiver.offline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.quiver.core.spec.FeatureView;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.types.Types;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The point-in-time join on a Flink MiniCluster against the plain reference, on an adversarial log:
+ * three views (two TTLs, every aggregation function), two entities, late availability, equal
+ * timestamps, labels before any event, after expiry, and 1 ms around events.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PointInTimeJoinITCase {
+  @TempDir static Path dir;
+  Catalog catalog;
+  PointInTimeJoin join;
+  EventLog log;
+  final FeatureView profile = TestViews.userProfile();
+  final FeatureView aggs = TestViews.userTxnAggs();
+  final FeatureView risk = TestViews.merchantRisk();
+  final List<Object[]> labels = new ArrayList<>(); // label_id, user_id, merchant_id, time
+
+  @BeforeAll
+  void setUp() {
+    Path wh = dir.resolve("warehouse");
+    catalog = OfflineCatalogs.hadoop(wh);
+    join =
+        new PointInTimeJoin(
+            catalog,
+            OfflineCatalogs.properties(
+                dev.quiver.core.config.QuiverConfig.of(Map.of("offline.warehouse", wh.toString()))),
+            2);
+    log =
+        new EventLog(42)
+            .generate(profile, "u", 6, 400)
+            .generate(aggs, "u", 6, 600)
+            .generate(risk, "m", 4, 300);
+    EventLog.write(catalog, profile, log.events, "user_id");
+    EventLog.write(catalog, aggs, log.events, "user_id");
+    EventLog.write(catalog, risk, log.events, "merchant_id");
+    Random rnd = new Random(7);
+    int id = 0;
+    for (int i = 0; i < 250; i++) {
+      long t = EventLog.BASE - 30 * EventLog.MIN + (long) (rnd.nextDouble() * 8 * EventLog.HOUR);
+      labels.add(new Object[] {id++, "u" + rnd.nextInt(7), "m" + rnd.nextInt(5), t});
+    }
+    // exactly at, and 1 ms before, event times (both window/ttl edges)
+    for (int i = 0; i < 60; i++) {
+      EventLog.Event e = log.events.get(rnd.nextInt(log.events.size()));
+      String user = e.view().equals("merchant_risk") ? "u" + rnd.nextInt(6) : e.key();
+      String merchant = e.view().equals("merchant_risk") ? e.key() : "m" + rnd.nextInt(4);
+      labels.add(new Object[] {id++, user, merchant, e.time()});
+      labels.add(new Object[] {id++, user, merchant, e.time() - 1});
+      labels.add(new Object[] {id++, user, merchant, e.ingestedAt()});
+    }
+  }
+
+  static Schema labelSchema() {
+    return new Schema(
+        Types.NestedField.required(1, "label_id", Types.IntegerType.get()),
+        Types.NestedField.optional(2, "user_id", Types.StringType.get()),
+        Types.NestedField.optional(3, "merchant_id", Types.StringType.get()),
+        Types.NestedField.optional(4, "ts", Types.TimestampType.withZone()),
+        Types.NestedField.optional(5, "is_fraud", Types.BooleanType.get()));
+  }
+
+  Path writeLabels(String name) {
+    Path f = dir.resolve(name).resolve("labels.parquet");
+    List<Record> rows = new ArrayList<>();
+    for (Object[] l : labels) {
+      GenericRecord r = GenericRecord.create(labelSchema());
+      r.setField("label_id", l[0]);
+      r.setField("user_id", l[1]);
+      r.setField("merchant_id", l[2]);
+      r.setField("ts", OfflineWriter.timestamptz((Long) l[3]));
+      r.setField("is_fraud", ((Integer) l[0]) % 3 == 0);
+      rows.add(r);
+    }
+    TrainingSetFiles.write(labelSchema(), f, rows);
+    return f;
+  }
+
+  TrainingSetRequest request(LabelSource labels, String out, boolean guard) {
+    return new TrainingSetRequest(
+        List.of(
+            FeatureSelection.all(profile), FeatureSelection.all(aggs), FeatureSelection.all(risk)),
+        labels,
+        null,
+        dir.resolve(out).toString(),
+        guard,
+        Map.of());
+  }
+
+  @Test
+  void matchesTheReferenceWithAndWithoutTheGuard() {
+    Path labelFile = writeLabels("labels1");
+    for (boolean guard : new boolean[] {true, false}) {
+      PointInTimeJoin.Result res =
+          join.run(request(LabelSource.of(labelFile.toString(), "ts"), "out-" + guard, guard));
+      List<Record> rows = TrainingSetFiles.read(res.dataFile());
+      assertThat(rows).hasSize(labels.size());
+      assertThat(res.rows()).isEqualTo(labels.size());
+      int nullProfiles = 0;
+      int liveProfiles = 0;
+      long prev = Long.MIN_VALUE;
+      for (Record row : rows) {
+        int id = (Integer) row.getField("label_id");
+        Object[] l = labels.get(id);
+        long t = ((OffsetDateTime) row.getField("ts")).toInstant().toEpochMilli();
+        assertThat(t).isEqualTo((Long) l[3]).isGreaterThanOrEqualTo(prev);
+        prev = t;
+        assertThat(row.getField("is_fraud")).isEqualTo(id % 3 == 0);
+        String where = "label " + id + " guard=" + guard;
+        var p = ReferencePit.values(profile, log.events, (String) l[1], t, guard);
+        PitAssert.assertRow(row, "user_profile", p, where);
+        PitAssert.assertRow(
+            row,
+            "user_txn_aggs",
+            ReferencePit.values(aggs, log.events, (String) l[1], t, guard),
+            where);
+        PitAssert.assertRow(
+            row,
+            "merchant_risk",
+            ReferencePit.values(risk, log.events, (String) l[2], t, guard),
+            where);
+        if (p.get("last_merchant") == null) {
+          nullProfiles++;
+        } else {
+          liveProfiles++;
+        }
+      }
+      // the data exercises both nothing-yet/expired and live values
+      assertThat(nullProfiles).isGreaterThan(10);
+      assertThat(liveProfiles).isGreaterThan(10);
+    }
+  }
+
+  @Test
+  void retrievalWithoutLabelsAtReferenceTimes() {
+    List<Instant> times = new ArrayList<>();
+    for (int h = 0; h <= 7; h++) {
+      times.add(Instant.ofEpochMilli(EventLog.BASE + h * EventLog.HOUR - 1));
+    }
+    TrainingSetRequest req =
+        new TrainingSetRequest(
+            List.of(FeatureSelection.all(profile), FeatureSelection.all(aggs)),
+            null,
+            new Spine(times),
+            dir.resolve("spine").toString(),
+            true,
+            Map.of());
+    List<Record> rows = TrainingSetFiles.read(join.run(req).dataFile());
+    // every user that has an event (u0..u5) at every time; u6 has none
+    assertThat(rows).hasSize(6 * times.size());
+    for (Record row : rows) {
+      String user = (String) row.getField("user_id");
+      long t = ((OffsetDateTime) row.getField("timestamp")).toInstant().toEpochMilli();
+      PitAssert.assertRow(
+          row,
+          "user_profile",
+          ReferencePit.values(profile, log.events, user, t, true),
+          user + "@" + t);
+      PitAssert.assertRow(
+          row,
+          "user_txn_aggs",
+          ReferencePit.values(aggs, log.events, user, t, true),
+          user + "@" + t);
+    }
+    assertThatThrownBy(
+            () ->
+                join.run(
+                    new TrainingSetRequest(
+                        List.of(FeatureSelection.all(profile), FeatureSelection.all(risk)),
+                        null,
+                        new Spine(times),
+                        dir.resolve("x").toString(),
+                        true,
+                        Map.of())))
+        .hasMessageContaining("needs features of one entity");
+  }
+
+  @Test
+  void csvLabelsAndClearErrors() throws Exception {
+    Path csv = dir.resolve("labels.csv");
+    StringBuilder sb = new StringBuilder("user_id,merchant_id,ts\n");
+    for (int i = 0; i < 40; i++) {
+      Object[] l = labels.get(i);
+      sb.append(l[1])
+          .append(',')
+          .append(l[2])
+          .append(',')
+          .append(Instant.ofEpochMilli((Long) l[3]))
+          .append('\n');
+    }
+    Files.writeString(csv, sb.toString());
+    List<Record> rows =
+        TrainingSetFiles.read(
+            join.run(request(LabelSource.of(csv.toString(), "ts"), "csv-out", true)).dataFile());
+    assertThat(rows).hasSize(40);
+    for (Record row : rows) {
+      long t = ((OffsetDateTime) row.getField("ts")).toInstant().toEpochMilli();
+      PitAssert.assertRow(
+          row,
+          "merchant_risk",
+          ReferencePit.values(risk, log.events, (String) row.getField("merchant_id"), t, true),
+          "csv");
+    }
+    Files.writeString(dir.resolve("bad.csv"), "user_id,merchant_id,when\nu1,m1,2024-05-01\n");
+    assertThatThrownBy(
+            () ->
+                join.run(
+                    request(LabelSource.of(dir.resolve("bad.csv").toString(), "ts"), "b", true)))
+        .hasMessageContaining("labels.timestamp_column: 'ts' is not a column")
+        .hasMessageContaining("user_id, merchant_id, when");
+  }
+}

@@ -1,0 +1,230 @@
+package dev.quiver.serving;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.server.RequestTimeoutException;
+import com.linecorp.armeria.server.ServerErrorHandler;
+import com.linecorp.armeria.server.ServiceConfig;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.quiver.core.registry.RegistryException;
+import dev.quiver.core.spec.SpecException;
+import dev.quiver.core.spec.SpecProblem;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where failures become HTTP responses. Every error body is {@code
+ * {"error":{"code","message","field"[,"details"]}}}; a stack trace never reaches a client. Typed
+ * exceptions map as follows: {@link ApiException} → its own status; {@link RegistryException}
+ * NOT_FOUND → 404, CONFLICT/BREAKING_CHANGE → 409, INVALID → 400, GONE → 410; {@link SpecException}
+ * → 400 with every problem in {@code details}; {@link IllegalArgumentException} and malformed JSON
+ * → 400; anything else → 500 with a generic message (and a log line).
+ */
+final class ApiErrors implements ServerErrorHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(ApiErrors.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final ServingMetrics metrics;
+
+  ApiErrors(ServingMetrics metrics) {
+    this.metrics = metrics;
+  }
+
+  @Override
+  public HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
+    Throwable t = unwrap(cause);
+    if (t instanceof com.linecorp.armeria.server.HttpStatusException h) {
+      return toResponse(fromStatus(h.httpStatus(), ctx.request().headers(), ctx.config()));
+    }
+    if (t instanceof com.linecorp.armeria.common.ContentTooLargeException) {
+      return toResponse(
+          fromStatus(HttpStatus.REQUEST_ENTITY_TOO_LARGE, ctx.request().headers(), ctx.config()));
+    }
+    return toResponse(toApiException(t));
+  }
+
+  @Override
+  public AggregatedHttpResponse renderStatus(
+      ServiceRequestContext ctx,
+      ServiceConfig config,
+      RequestHeaders headers,
+      HttpStatus status,
+      String description,
+      Throwable cause) {
+    ApiException e;
+    if (cause != null && !(cause instanceof com.linecorp.armeria.server.HttpStatusException)) {
+      e = toApiException(cause);
+    } else {
+      e = fromStatus(status, headers, config);
+    }
+    if (e == null) {
+      return null;
+    }
+    metrics.error(e.code());
+    return AggregatedHttpResponse.of(
+        ResponseHeaders.of(e.status(), HttpHeaderNames.CONTENT_TYPE, MediaType.JSON_UTF_8),
+        com.linecorp.armeria.common.HttpData.wrap(body(e)));
+  }
+
+  private static ApiException fromStatus(
+      HttpStatus status, RequestHeaders headers, ServiceConfig config) {
+    String path = headers == null ? "" : headers.path();
+    return switch (status.code()) {
+      case 404 ->
+          new ApiException(
+              status,
+              "NOT_FOUND",
+              null,
+              "no such endpoint: "
+                  + (headers == null ? "" : headers.method() + " ")
+                  + path
+                  + " (see GET /v1/openapi.json for the API)");
+      case 405 ->
+          new ApiException(
+              status,
+              "METHOD_NOT_ALLOWED",
+              null,
+              "method "
+                  + (headers == null ? "?" : headers.method())
+                  + " is not allowed on "
+                  + path
+                  + " (see GET /v1/openapi.json)");
+      case 413 ->
+          new ApiException(
+              status,
+              "PAYLOAD_TOO_LARGE",
+              null,
+              "request body is larger than "
+                  + (config == null ? "the limit" : config.maxRequestLength() + " bytes")
+                  + " (server.max-request-length); send fewer keys per request");
+      case 503 ->
+          new ApiException(
+              status, "UNAVAILABLE", null, "the server is shutting down or overloaded; retry");
+      case 408 ->
+          new ApiException(
+              HttpStatus.SERVICE_UNAVAILABLE,
+              "TIMEOUT",
+              null,
+              "the request did not complete within the server's request timeout");
+      default ->
+          status.isError()
+              ? new ApiException(
+                  status,
+                  status.reasonPhrase().toUpperCase().replace(' ', '_'),
+                  null,
+                  status.reasonPhrase())
+              : null;
+    };
+  }
+
+  HttpResponse toResponse(ApiException e) {
+    metrics.error(e.code());
+    ResponseHeaders headers =
+        e.retryAfterSeconds() > 0
+            ? ResponseHeaders.builder(e.status())
+                .contentType(MediaType.JSON_UTF_8)
+                .add(HttpHeaderNames.RETRY_AFTER, Long.toString(e.retryAfterSeconds()))
+                .build()
+            : ResponseHeaders.of(e.status(), HttpHeaderNames.CONTENT_TYPE, MediaType.JSON_UTF_8);
+    return HttpResponse.of(headers, com.linecorp.armeria.common.HttpData.wrap(body(e)));
+  }
+
+  private static Throwable unwrap(Throwable cause) {
+    Throwable t = cause;
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  static ApiException toApiException(Throwable cause) {
+    Throwable t = unwrap(cause);
+    if (t instanceof ApiException a) {
+      return a;
+    }
+    if (t instanceof RegistryException r) {
+      HttpStatus s =
+          switch (r.kind()) {
+            case NOT_FOUND -> HttpStatus.NOT_FOUND;
+            case CONFLICT, BREAKING_CHANGE -> HttpStatus.CONFLICT;
+            case INVALID -> HttpStatus.BAD_REQUEST;
+            case GONE -> HttpStatus.GONE;
+          };
+      return new ApiException(s, r.kind().name(), r.field(), r.getMessage());
+    }
+    if (t instanceof SpecException s) {
+      List<String> details =
+          s.problems().stream().filter(SpecProblem::isError).map(SpecProblem::describe).toList();
+      String first = details.isEmpty() ? s.getMessage() : details.get(0);
+      return new ApiException(
+          HttpStatus.BAD_REQUEST,
+          "INVALID_SPEC",
+          s.firstPath(),
+          details.size() + " error(s) in spec; first: " + first,
+          details);
+    }
+    if (t instanceof JsonProcessingException j) {
+      return ApiException.badRequest(
+          null, "malformed JSON: " + j.getOriginalMessage() + locationOf(j));
+    }
+    if (t instanceof IllegalArgumentException i) {
+      return ApiException.badRequest(null, i.getMessage());
+    }
+    if (t instanceof RequestTimeoutException) {
+      return new ApiException(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          "TIMEOUT",
+          null,
+          "the request did not complete within the server's request timeout");
+    }
+    LOG.warn("unexpected error serving a request", t);
+    return new ApiException(
+        HttpStatus.INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+        null,
+        "internal error (" + t.getClass().getSimpleName() + "); see the server log");
+  }
+
+  private static String locationOf(JsonProcessingException j) {
+    return j.getLocation() == null
+        ? ""
+        : " at line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr();
+  }
+
+  static byte[] body(ApiException e) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+      g.writeStartObject();
+      g.writeObjectFieldStart("error");
+      g.writeStringField("code", e.code());
+      g.writeStringField("message", e.getMessage());
+      g.writeStringField("field", e.field());
+      if (!e.details().isEmpty()) {
+        g.writeArrayFieldStart("details");
+        for (String d : e.details()) {
+          g.writeString(d);
+        }
+        g.writeEndArray();
+      }
+      g.writeEndObject();
+      g.writeEndObject();
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+    return out.toByteArray();
+  }
+}

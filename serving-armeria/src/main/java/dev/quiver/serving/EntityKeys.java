@@ -1,0 +1,123 @@
+package dev.quiver.serving;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.quiver.core.spec.Entity;
+import dev.quiver.core.spec.JoinKey;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Converts request keys into join-key value lists. A single-key entity takes a string (or an
+ * integer for an integral key) or an object {@code {join_key: value}}; a multi-key entity takes
+ * only objects naming every join key. Anything else is a 400 naming the key's index.
+ */
+final class EntityKeys {
+  private EntityKeys() {}
+
+  static List<List<Object>> parse(Entity entity, List<JsonNode> keys) {
+    List<JoinKey> joinKeys = entity.joinKeys();
+    List<List<Object>> out = new ArrayList<>(keys.size());
+    for (int i = 0; i < keys.size(); i++) {
+      JsonNode k = keys.get(i);
+      if (k.isObject()) {
+        out.add(fromObject(entity, k, i));
+      } else if (joinKeys.size() == 1) {
+        out.add(List.of(scalar(entity, joinKeys.get(0), k, i)));
+      } else {
+        throw wrongType(entity, k, i);
+      }
+    }
+    return out;
+  }
+
+  private static List<Object> fromObject(Entity entity, JsonNode k, int i) {
+    List<JoinKey> joinKeys = entity.joinKeys();
+    for (Iterator<String> it = k.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (joinKeys.stream().noneMatch(j -> j.name().equals(f))) {
+        throw ApiException.badRequest(
+            "keys[" + i + "]." + f,
+            "keys["
+                + i
+                + "]: '"
+                + f
+                + "' is not a join key of entity "
+                + entity.name()
+                + " (join keys: "
+                + names(entity)
+                + ")");
+      }
+    }
+    Object[] parts = new Object[joinKeys.size()];
+    for (int j = 0; j < joinKeys.size(); j++) {
+      JoinKey jk = joinKeys.get(j);
+      JsonNode v = k.get(jk.name());
+      if (v == null || v.isNull()) {
+        throw ApiException.badRequest(
+            "keys[" + i + "]." + jk.name(),
+            "keys["
+                + i
+                + "]: missing join key '"
+                + jk.name()
+                + "' (join keys: "
+                + names(entity)
+                + ")");
+      }
+      parts[j] = scalar(entity, jk, v, i);
+    }
+    return List.of(parts);
+  }
+
+  private static Object scalar(Entity entity, JoinKey jk, JsonNode v, int i) {
+    if (jk.type().scalar().isIntegral()) {
+      if (v.isIntegralNumber() && v.canConvertToLong()) {
+        return v.asLong();
+      }
+      if (v.isTextual()) {
+        try {
+          return Long.parseLong(v.asText());
+        } catch (NumberFormatException e) {
+          // fall through to the type error
+        }
+      }
+    } else if (v.isTextual()) {
+      return v.asText();
+    }
+    throw wrongType(entity, v, i);
+  }
+
+  private static ApiException wrongType(Entity entity, JsonNode v, int i) {
+    List<JoinKey> jks = entity.joinKeys();
+    String example =
+        jks.size() == 1
+            ? (jks.get(0).type().scalar().isIntegral() ? "42" : "\"u_123\"")
+                + " or {\""
+                + jks.get(0).name()
+                + "\": ...}"
+            : "{"
+                + String.join(", ", jks.stream().map(j -> "\"" + j.name() + "\": ...").toList())
+                + "}";
+    String shown = v.toString();
+    if (shown.length() > 60) {
+      shown = shown.substring(0, 60) + "...";
+    }
+    return ApiException.badRequest(
+        "keys[" + i + "]",
+        "keys["
+            + i
+            + "]: "
+            + shown
+            + " is not a key of entity "
+            + entity.name()
+            + " (expected: "
+            + example
+            + "; join keys: "
+            + names(entity)
+            + ")");
+  }
+
+  private static String names(Entity e) {
+    return String.join(", ", e.joinKeys().stream().map(j -> j.name() + " " + j.type()).toList());
+  }
+}

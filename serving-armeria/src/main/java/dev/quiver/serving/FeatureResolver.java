@@ -1,0 +1,335 @@
+package dev.quiver.serving;
+
+import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.registry.ViewRecord;
+import dev.quiver.core.spec.Entity;
+import dev.quiver.core.spec.Feature;
+import dev.quiver.core.spec.FeatureRef;
+import dev.quiver.core.spec.FeatureService;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.ViewStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Turns requested feature references into a {@link LookupPlan}. Rules: a qualified name ({@code
+ * view.f}) reads that view; a bare name is looked up among the entity's views and must be in
+ * exactly one (else 400 asking to qualify it); {@code latest} (or no version) is the newest ACTIVE
+ * version, a pinned version ({@code v3}, {@code v3.1}) never moves; a DEPRECATED version answers
+ * with a warning. Calls the registry, so it runs on a blocking thread, never on an event loop.
+ */
+final class FeatureResolver {
+  /** View tag that overrides {@code server.cache.max-staleness} for one view, in milliseconds. */
+  static final String STALENESS_TAG = "serving.max_staleness_ms";
+
+  private final FeatureRegistry registry;
+  private final Duration defaultStaleness;
+
+  FeatureResolver(FeatureRegistry registry, Duration defaultStaleness) {
+    this.registry = registry;
+    this.defaultStaleness = defaultStaleness;
+  }
+
+  LookupPlan resolve(String ns, String entityName, List<FeatureRef> refs, String serviceName) {
+    List<FeatureRef> wanted = refs;
+    String fieldPrefix = "features";
+    if (serviceName != null) {
+      FeatureService svc =
+          registry
+              .getService(ns, serviceName)
+              .orElseThrow(
+                  () ->
+                      ApiException.notFound(
+                          "feature_service",
+                          "unknown feature service '"
+                              + serviceName
+                              + "' in namespace "
+                              + ns
+                              + " (known: "
+                              + registry.listServices(ns).stream()
+                                  .map(FeatureService::name)
+                                  .sorted()
+                                  .collect(Collectors.joining(", "))
+                              + ")"));
+      wanted = svc.features();
+      fieldPrefix = "feature_service";
+    }
+    List<ViewRecord> entityViews = registry.viewsForEntity(ns, entityName);
+    Entity entity =
+        registry
+            .getEntity(ns, entityName)
+            .orElseGet(
+                () -> {
+                  if (entityViews.isEmpty()) {
+                    throw ApiException.notFound(
+                        "entity_name",
+                        "unknown entity '"
+                            + entityName
+                            + "' in namespace "
+                            + ns
+                            + " (known: "
+                            + registry.listEntities(ns).stream()
+                                .map(Entity::name)
+                                .sorted()
+                                .collect(Collectors.joining(", "))
+                            + ")");
+                  }
+                  return Entity.implicit(ns, entityName);
+                });
+
+    Map<String, List<String>> featuresByRecord = new LinkedHashMap<>();
+    Map<String, ViewRecord> records = new HashMap<>();
+    List<String[]> outputs = new ArrayList<>(); // {recordId, feature, outputName}
+    List<String> warnings = new ArrayList<>();
+    for (int i = 0; i < wanted.size(); i++) {
+      FeatureRef ref = wanted.get(i);
+      String field = serviceName != null ? fieldPrefix : fieldPrefix + "[" + i + "]";
+      ViewRecord rec =
+          ref.view() != null
+              ? resolveQualified(ns, entityName, ref, field)
+              : resolveBare(ns, entityName, entityViews, ref, field);
+      records.putIfAbsent(rec.id(), rec);
+      List<String> fs = featuresByRecord.computeIfAbsent(rec.id(), k -> new ArrayList<>());
+      if (!fs.contains(ref.feature())) {
+        fs.add(ref.feature());
+      }
+      outputs.add(new String[] {rec.id(), ref.feature(), outputName(ref, serviceName)});
+      if (rec.view().status() == ViewStatus.DEPRECATED) {
+        String w =
+            "view "
+                + rec.view().name()
+                + ":"
+                + rec.version()
+                + " is DEPRECATED"
+                + (rec.sunsetAt() == null ? "" : " (sunset " + rec.sunsetAt() + ")")
+                + "; move to a newer ACTIVE version";
+        if (!warnings.contains(w)) {
+          warnings.add(w);
+        }
+      }
+      for (String w : rec.warnings()) {
+        if (!warnings.contains(w)) {
+          warnings.add(w);
+        }
+      }
+    }
+    List<LookupPlan.ViewRead> reads = new ArrayList<>();
+    Map<String, Integer> readIndex = new HashMap<>();
+    for (Map.Entry<String, List<String>> e : featuresByRecord.entrySet()) {
+      ViewRecord rec = records.get(e.getKey());
+      readIndex.put(e.getKey(), reads.size());
+      reads.add(
+          new LookupPlan.ViewRead(
+              rec,
+              entity.joinKeys(),
+              List.copyOf(e.getValue()),
+              rec.version().toString(),
+              staleness(rec.view()).toNanos(),
+              rec.view().ttl().toMillis()));
+    }
+    String[] names = new String[outputs.size()];
+    int[] outRead = new int[outputs.size()];
+    int[] outFeature = new int[outputs.size()];
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < outputs.size(); i++) {
+      String[] o = outputs.get(i);
+      Integer prev = seen.put(o[2], i);
+      if (prev != null) {
+        throw ApiException.badRequest(
+            serviceName != null ? "feature_service" : "features[" + i + "]",
+            "feature '"
+                + o[2]
+                + "' is requested twice (features["
+                + prev
+                + "] and features["
+                + i
+                + "]); qualify one as view.feature or drop the duplicate");
+      }
+      names[i] = o[2];
+      outRead[i] = readIndex.get(o[0]);
+      outFeature[i] = reads.get(outRead[i]).features().indexOf(o[1]);
+    }
+    return new LookupPlan(
+        entity, List.copyOf(reads), names, outRead, outFeature, List.copyOf(warnings));
+  }
+
+  private static String outputName(FeatureRef ref, String serviceName) {
+    // Qualified requests answer under the qualified name (without a version) so that two views'
+    // same-named features never collide; bare names answer as written (PRD §11.2).
+    return ref.view() != null && serviceName == null
+        ? ref.view() + "." + ref.feature()
+        : ref.feature();
+  }
+
+  private ViewRecord resolveQualified(String ns, String entity, FeatureRef ref, String field) {
+    String versionRef = ref.version() == null ? "latest" : ref.version();
+    Optional<ViewRecord> found = registry.findView(ns, ref.view(), versionRef);
+    if (found.isEmpty() && ref.version() == null) {
+      found = registry.findView(ns, ref.view(), null);
+    }
+    ViewRecord rec =
+        found.orElseThrow(
+            () -> {
+              List<ViewRecord> versions = registry.versions(ns, ref.view());
+              if (versions.isEmpty()) {
+                return ApiException.notFound(
+                    field, "unknown feature view '" + ref.view() + "' in namespace " + ns);
+              }
+              return ApiException.notFound(
+                  field,
+                  "feature view "
+                      + ref.view()
+                      + " has no version '"
+                      + versionRef
+                      + "' (versions: "
+                      + versions.stream()
+                          .map(r -> r.version() + " " + r.view().status())
+                          .collect(Collectors.joining(", "))
+                      + ")");
+            });
+    if (!rec.view().entities().contains(entity)) {
+      throw ApiException.badRequest(
+          field,
+          "feature view "
+              + ref.view()
+              + " is keyed by "
+              + rec.view().entities()
+              + ", not by entity '"
+              + entity
+              + "'");
+    }
+    if (rec.view().feature(ref.feature()).isEmpty()) {
+      throw ApiException.notFound(
+          field,
+          "unknown feature '"
+              + ref.feature()
+              + "' in view "
+              + rec.view().name()
+              + ":"
+              + rec.version()
+              + didYouMean(ref.feature(), featureNames(List.of(rec))));
+    }
+    return rec;
+  }
+
+  private ViewRecord resolveBare(
+      String ns, String entity, List<ViewRecord> entityViews, FeatureRef ref, String field) {
+    List<ViewRecord> matches = new ArrayList<>();
+    boolean versionExists = false;
+    for (ViewRecord listed : entityViews) {
+      Optional<ViewRecord> rec;
+      if (ref.version() == null) {
+        rec = registry.findView(ns, listed.view().name(), "latest");
+        if (rec.isEmpty()) {
+          rec = Optional.of(listed); // no ACTIVE version: newest non-retired, served with a warning
+        }
+      } else {
+        rec = registry.findView(ns, listed.view().name(), ref.version());
+      }
+      if (rec.isPresent()) {
+        versionExists = true;
+        if (rec.get().view().feature(ref.feature()).isPresent()) {
+          matches.add(rec.get());
+        }
+      }
+    }
+    if (matches.size() > 1) {
+      throw ApiException.badRequest(
+          field,
+          "feature '"
+              + ref.feature()
+              + "' is ambiguous: it is in views "
+              + matches.stream()
+                  .map(r -> r.view().name())
+                  .sorted()
+                  .collect(Collectors.joining(", "))
+              + "; qualify it as "
+              + matches.stream()
+                  .map(r -> r.view().name() + "." + ref.feature())
+                  .sorted()
+                  .collect(Collectors.joining(" or ")));
+    }
+    if (matches.isEmpty()) {
+      if (ref.version() != null && !versionExists) {
+        throw ApiException.notFound(
+            field,
+            "no view of entity '"
+                + entity
+                + "' has version '"
+                + ref.version()
+                + "' with feature '"
+                + ref.feature()
+                + "'");
+      }
+      throw ApiException.notFound(
+          field,
+          "unknown feature '"
+              + ref.feature()
+              + (ref.version() == null ? "" : ":" + ref.version())
+              + "' for entity '"
+              + entity
+              + "'"
+              + didYouMean(ref.feature(), featureNames(entityViews)));
+    }
+    return matches.get(0);
+  }
+
+  private Duration staleness(FeatureView view) {
+    String tag = view.tags().get(STALENESS_TAG);
+    if (tag != null) {
+      try {
+        return Duration.ofMillis(Long.parseLong(tag.trim()));
+      } catch (NumberFormatException e) {
+        // An unparsable tag falls back to the server default; the registry validates tags later.
+      }
+    }
+    return defaultStaleness;
+  }
+
+  private static List<String> featureNames(List<ViewRecord> views) {
+    return views.stream()
+        .flatMap(v -> v.view().features().stream().map(Feature::name))
+        .distinct()
+        .sorted()
+        .toList();
+  }
+
+  static String didYouMean(String name, List<String> known) {
+    String best =
+        known.stream()
+            .min(Comparator.comparingInt(k -> distance(name, k)))
+            .filter(k -> distance(name, k) <= Math.max(2, name.length() / 3))
+            .orElse(null);
+    String list =
+        known.size() > 20
+            ? String.join(", ", known.subList(0, 20)) + ", ..."
+            : String.join(", ", known);
+    return (best == null ? "" : "; did you mean " + best + "?") + " (features: " + list + ")";
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+}

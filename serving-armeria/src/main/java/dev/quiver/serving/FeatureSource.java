@@ -1,0 +1,42 @@
+package dev.quiver.serving;
+
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.JoinKey;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where the lookup service reads current feature values: a thin adapter over the online store's
+ * reader, which merges window-aggregation tiles at read time and applies the view's TTL.
+ */
+public interface FeatureSource extends AutoCloseable {
+
+  /**
+   * Reads {@code features} of one view version for each key.
+   *
+   * <p>Contract: never blocks the calling thread (it is an event loop); the future completes with
+   * one array per key, in key order, each aligned with {@code features}, holding null where the key
+   * has no current value (never written, or older than {@code asOf - ttl}). A failure of the store
+   * completes the future exceptionally; it never throws. Thread-safe.
+   *
+   * @param joinKeys the entity's join keys, in order
+   * @param keys entity keys, each the join-key values in the entity's join-key order
+   * @param asOf answer as of this time; null = now
+   */
+  CompletableFuture<FeatureValue[][]> read(
+      FeatureView view,
+      List<JoinKey> joinKeys,
+      List<String> features,
+      List<List<Object>> keys,
+      Instant asOf);
+
+  /**
+   * A cheap readiness probe of the store; completes exceptionally (never throws) when it is
+   * unreachable.
+   */
+  CompletableFuture<Void> check();
+
+  @Override
+  default void close() {}
+}

@@ -1,0 +1,109 @@
+package dev.quiver.serving;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.client.circuitbreaker.CircuitState;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.quiver.core.registry.FeatureRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code GET /v1/health}: liveness (the process answers) and readiness (the registry and the online
+ * store answer within a second, and the store's circuit breaker is not open). 200 when ready, 503
+ * naming each failing dependency otherwise; {@code ?probe=live} answers liveness only.
+ */
+final class HealthService implements HttpService {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final FeatureRegistry registry;
+  private final FeatureSource source;
+  private final StoreGuard guard;
+
+  HealthService(FeatureRegistry registry, FeatureSource source, StoreGuard guard) {
+    this.registry = registry;
+    this.source = source;
+    this.guard = guard;
+  }
+
+  @Override
+  public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
+    if ("live".equals(ctx.queryParam("probe"))) {
+      return HttpResponse.ofJson(JSON.createObjectNode().put("status", "UP").put("live", true));
+    }
+    CompletableFuture<String> reg =
+        CompletableFuture.supplyAsync(
+                () -> {
+                  registry.listNamespaces();
+                  return (String) null;
+                },
+                ctx.blockingTaskExecutor())
+            .orTimeout(1, TimeUnit.SECONDS)
+            .exceptionally(HealthService::describe);
+    CompletableFuture<String> store;
+    try {
+      store =
+          source
+              .check()
+              .copy()
+              .orTimeout(1, TimeUnit.SECONDS)
+              .thenApply(
+                  v ->
+                      guard.state() == CircuitState.OPEN
+                          ? "circuit breaker open after recent read failures"
+                          : null)
+              .exceptionally(HealthService::describe);
+    } catch (RuntimeException e) {
+      store = CompletableFuture.completedFuture(describe(e));
+    }
+    CompletableFuture<String> s = store;
+    return HttpResponse.of(
+        reg.thenCombine(
+            s,
+            (r, o) -> {
+              ObjectNode body = JSON.createObjectNode();
+              List<String> failing = new ArrayList<>();
+              ObjectNode checks = body.putObject("checks");
+              check(checks, "registry", r, failing);
+              check(checks, "online_store", o, failing);
+              boolean ready = failing.isEmpty();
+              body.put("status", ready ? "UP" : "DOWN");
+              body.put("live", true);
+              body.put("ready", ready);
+              body.putPOJO("failing", failing);
+              try {
+                return HttpResponse.of(
+                    ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE,
+                    MediaType.JSON_UTF_8,
+                    JSON.writeValueAsBytes(body));
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            }));
+  }
+
+  private static void check(ObjectNode checks, String name, String error, List<String> failing) {
+    ObjectNode c = checks.putObject(name);
+    c.put("status", error == null ? "UP" : "DOWN");
+    if (error != null) {
+      c.put("error", error);
+      failing.add(name);
+    }
+  }
+
+  private static String describe(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && (c instanceof java.util.concurrent.CompletionException)) {
+      c = c.getCause();
+    }
+    return c instanceof java.util.concurrent.TimeoutException
+        ? "no answer within 1 s"
+        : c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage());
+  }
+}

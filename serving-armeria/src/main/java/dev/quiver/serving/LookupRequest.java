@@ -1,0 +1,222 @@
+package dev.quiver.serving;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.quiver.core.spec.FeatureRef;
+import dev.quiver.core.spec.FeatureView;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A parsed lookup body (PRD §11.2): {@code entity_name}, {@code keys}, {@code features} (strings
+ * {@code "f"}, {@code "f:v3"}, {@code "view.f"}, {@code "view:v3.f"} or objects {@code {name,
+ * version}}) or {@code feature_service}, {@code options {timeout_ms, consistency}}, {@code as_of}
+ * and {@code namespace}. Unknown fields are refused so that a typo never silently changes the
+ * answer.
+ *
+ * @param timeoutMs the deadline, or 0 for the server default
+ */
+record LookupRequest(
+    String namespace,
+    String entityName,
+    List<JsonNode> keys,
+    List<FeatureRef> features,
+    String featureService,
+    long timeoutMs,
+    boolean strong,
+    Instant asOf) {
+
+  static final int MAX_KEYS = 5_000;
+  static final long MAX_TIMEOUT_MS = 60_000;
+  private static final Set<String> FIELDS =
+      Set.of("namespace", "entity_name", "keys", "features", "feature_service", "options", "as_of");
+  private static final Set<String> OPTION_FIELDS = Set.of("timeout_ms", "consistency");
+
+  static LookupRequest parse(JsonNode root) {
+    if (root == null || !root.isObject()) {
+      throw ApiException.badRequest(
+          null,
+          "request body: expected a JSON object like {\"entity_name\":\"user\",\"keys\":[\"u_1\"],"
+              + "\"features\":[\"f\"]}");
+    }
+    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!FIELDS.contains(f)) {
+        throw ApiException.badRequest(
+            f,
+            "unknown field '"
+                + f
+                + "' (expected one of: "
+                + String.join(", ", sorted(FIELDS))
+                + ")");
+      }
+    }
+    String namespace = optText(root, "namespace", FeatureView.DEFAULT_NAMESPACE);
+    String entity = optText(root, "entity_name", null);
+    if (entity == null || entity.isBlank()) {
+      throw ApiException.badRequest(
+          "entity_name", "entity_name: missing (expected: e.g. \"user\")");
+    }
+    JsonNode keysNode = root.get("keys");
+    if (keysNode == null || !keysNode.isArray()) {
+      throw ApiException.badRequest(
+          "keys", "keys: expected an array of entity keys, e.g. [\"u_123\"]");
+    }
+    if (keysNode.isEmpty()) {
+      throw ApiException.badRequest("keys", "keys: [] (expected: at least one key)");
+    }
+    if (keysNode.size() > MAX_KEYS) {
+      throw ApiException.badRequest(
+          "keys",
+          "keys: "
+              + keysNode.size()
+              + " keys (expected: at most "
+              + MAX_KEYS
+              + " per request); split the batch");
+    }
+    List<JsonNode> keys = new ArrayList<>(keysNode.size());
+    keysNode.forEach(keys::add);
+
+    String service = optText(root, "feature_service", null);
+    JsonNode featuresNode = root.get("features");
+    List<FeatureRef> features = List.of();
+    if (featuresNode != null && !featuresNode.isNull()) {
+      if (service != null) {
+        throw ApiException.badRequest(
+            "feature_service", "give either features or feature_service, not both");
+      }
+      features = parseFeatures(featuresNode);
+    } else if (service == null) {
+      throw ApiException.badRequest(
+          "features", "features: missing (expected: a list of feature names, or feature_service)");
+    }
+
+    long timeoutMs = 0;
+    boolean strong = false;
+    JsonNode options = root.get("options");
+    if (options != null && !options.isNull()) {
+      if (!options.isObject()) {
+        throw ApiException.badRequest(
+            "options", "options: expected an object {timeout_ms, consistency}");
+      }
+      for (Iterator<String> it = options.fieldNames(); it.hasNext(); ) {
+        String f = it.next();
+        if (!OPTION_FIELDS.contains(f)) {
+          throw ApiException.badRequest(
+              "options." + f,
+              "unknown field 'options." + f + "' (expected: timeout_ms, consistency)");
+        }
+      }
+      JsonNode t = options.get("timeout_ms");
+      if (t != null && !t.isNull()) {
+        if (!t.isIntegralNumber() || t.asLong() < 1 || t.asLong() > MAX_TIMEOUT_MS) {
+          throw ApiException.badRequest(
+              "options.timeout_ms",
+              "options.timeout_ms: " + t + " (expected: an integer 1.." + MAX_TIMEOUT_MS + ")");
+        }
+        timeoutMs = t.asLong();
+      }
+      JsonNode c = options.get("consistency");
+      if (c != null && !c.isNull()) {
+        String v = c.isTextual() ? c.asText() : c.toString();
+        switch (v.toLowerCase(java.util.Locale.ROOT)) {
+          case "eventual" -> strong = false;
+          case "strong" -> strong = true;
+          default ->
+              throw ApiException.badRequest(
+                  "options.consistency",
+                  "options.consistency: '" + v + "' (expected: eventual or strong)");
+        }
+      }
+    }
+    Instant asOf = null;
+    JsonNode a = root.get("as_of");
+    if (a != null && !a.isNull()) {
+      try {
+        asOf = a.isIntegralNumber() ? Instant.ofEpochMilli(a.asLong()) : Instant.parse(a.asText());
+      } catch (DateTimeParseException | ArithmeticException e) {
+        throw ApiException.badRequest(
+            "as_of",
+            "as_of: '"
+                + a.asText()
+                + "' (expected: an ISO-8601 instant like 2025-11-25T12:00:00Z or epoch millis)");
+      }
+      if (!a.isIntegralNumber() && !a.isTextual()) {
+        throw ApiException.badRequest("as_of", "as_of: expected an ISO-8601 instant string");
+      }
+    }
+    return new LookupRequest(namespace, entity, keys, features, service, timeoutMs, strong, asOf);
+  }
+
+  private static List<FeatureRef> parseFeatures(JsonNode node) {
+    if (!node.isArray()) {
+      throw ApiException.badRequest(
+          "features",
+          "features: expected an array like [\"f\", {\"name\":\"g\",\"version\":\"v3\"}]");
+    }
+    if (node.isEmpty()) {
+      throw ApiException.badRequest("features", "features: [] (expected: at least one feature)");
+    }
+    List<FeatureRef> out = new ArrayList<>(node.size());
+    for (int i = 0; i < node.size(); i++) {
+      JsonNode f = node.get(i);
+      String field = "features[" + i + "]";
+      try {
+        if (f.isTextual()) {
+          out.add(FeatureRef.parse(f.asText()));
+        } else if (f.isObject()) {
+          for (Iterator<Map.Entry<String, JsonNode>> it = f.fields(); it.hasNext(); ) {
+            String k = it.next().getKey();
+            if (!k.equals("name") && !k.equals("version")) {
+              throw ApiException.badRequest(
+                  field + "." + k,
+                  "unknown field '" + k + "' in " + field + " (expected: name, version)");
+            }
+          }
+          JsonNode name = f.get("name");
+          if (name == null || !name.isTextual()) {
+            throw ApiException.badRequest(
+                field + ".name", field + ".name: missing (expected: a feature name string)");
+          }
+          FeatureRef r = FeatureRef.parse(name.asText());
+          JsonNode v = f.get("version");
+          if (v != null && !v.isNull()) {
+            if (!v.isTextual() || v.asText().isBlank()) {
+              throw ApiException.badRequest(
+                  field + ".version",
+                  field + ".version: " + v + " (expected: e.g. \"v3\" or \"latest\")");
+            }
+            String ver = v.asText();
+            r = new FeatureRef(r.view(), ver.equalsIgnoreCase("latest") ? null : ver, r.feature());
+          }
+          out.add(r);
+        } else {
+          throw ApiException.badRequest(
+              field, field + ": " + f + " (expected: a string like \"f:v3\" or {\"name\":\"f\"})");
+        }
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest(field, field + ": " + e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  private static String optText(JsonNode root, String field, String def) {
+    JsonNode n = root.get(field);
+    if (n == null || n.isNull()) {
+      return def;
+    }
+    if (!n.isTextual()) {
+      throw ApiException.badRequest(field, field + ": " + n + " (expected: a string)");
+    }
+    return n.asText();
+  }
+
+  private static List<String> sorted(Set<String> s) {
+    return s.stream().sorted().toList();
+  }
+}

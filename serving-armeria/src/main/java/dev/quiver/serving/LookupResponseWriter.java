@@ -1,0 +1,164 @@
+package dev.quiver.serving;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.linecorp.armeria.common.HttpData;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Writes a lookup answer in the PRD §11.2 shape with a Jackson streaming generator straight into a
+ * pooled Netty buffer (no tree, no intermediate byte[]); Armeria releases the buffer after the
+ * write.
+ */
+final class LookupResponseWriter {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final JsonFactory FACTORY = MAPPER.getFactory();
+
+  private LookupResponseWriter() {}
+
+  static HttpData write(
+      ByteBufAllocator alloc,
+      LookupRequest req,
+      LookupPlan plan,
+      KeyResult[][] byRead,
+      ServingMetrics metrics) {
+    int n = req.keys().size();
+    ByteBuf buf = alloc.buffer(96 + n * (32 + plan.outputNames().length * 80));
+    try (JsonGenerator g =
+        FACTORY.createGenerator((java.io.OutputStream) new ByteBufOutputStream(buf))) {
+      g.writeStartObject();
+      g.writeStringField("entity_name", req.entityName());
+      g.writeArrayFieldStart("results");
+      String[] names = plan.outputNames();
+      int[] outRead = plan.outputRead();
+      int[] outFeature = plan.outputFeature();
+      List<LookupPlan.ViewRead> reads = plan.reads();
+      for (int k = 0; k < n; k++) {
+        g.writeStartObject();
+        g.writeFieldName("key");
+        writeKey(g, req.keys().get(k));
+        g.writeObjectFieldStart("features");
+        int present = 0;
+        boolean stale = false;
+        for (int o = 0; o < names.length; o++) {
+          KeyResult r = byRead[outRead[o]][k];
+          stale |= r.stale();
+          FeatureValue v = r.values()[outFeature[o]];
+          g.writeObjectFieldStart(names[o]);
+          if (v == null) {
+            g.writeNullField("value");
+            g.writeNullField("ts");
+          } else {
+            present++;
+            g.writeFieldName("value");
+            writeValue(g, v.value());
+            if (v.hasTs()) {
+              g.writeStringField("ts", Instant.ofEpochMilli(v.tsMillis()).toString());
+            } else {
+              g.writeNullField("ts");
+            }
+          }
+          g.writeStringField("version", reads.get(outRead[o]).version());
+          g.writeEndObject();
+        }
+        g.writeEndObject();
+        KeyStatus status =
+            stale
+                ? KeyStatus.STALE
+                : present == names.length
+                    ? KeyStatus.OK
+                    : present == 0 ? KeyStatus.NOT_FOUND : KeyStatus.PARTIAL;
+        metrics.key(status);
+        g.writeStringField("status", status.name());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      if (!plan.warnings().isEmpty()) {
+        g.writeArrayFieldStart("warnings");
+        for (String w : plan.warnings()) {
+          g.writeString(w);
+        }
+        g.writeEndArray();
+      }
+      g.writeEndObject();
+    } catch (IOException | RuntimeException e) {
+      buf.release();
+      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+    }
+    return HttpData.wrap(buf);
+  }
+
+  private static void writeKey(JsonGenerator g, JsonNode key) throws IOException {
+    if (key.isTextual()) {
+      g.writeString(key.textValue());
+    } else {
+      MAPPER.writeTree(g, key);
+    }
+  }
+
+  static void writeValue(JsonGenerator g, Object v) throws IOException {
+    if (v instanceof Long l) {
+      g.writeNumber(l);
+    } else if (v instanceof Double d) {
+      writeDouble(g, d);
+    } else if (v instanceof String s) {
+      g.writeString(s);
+    } else if (v instanceof Integer i) {
+      g.writeNumber(i);
+    } else if (v instanceof Float f) {
+      writeDouble(g, f);
+    } else if (v instanceof Boolean b) {
+      g.writeBoolean(b);
+    } else if (v instanceof float[] fs) {
+      g.writeStartArray();
+      for (float f : fs) {
+        writeDouble(g, f);
+      }
+      g.writeEndArray();
+    } else if (v instanceof double[] ds) {
+      g.writeStartArray();
+      for (double d : ds) {
+        writeDouble(g, d);
+      }
+      g.writeEndArray();
+    } else if (v instanceof long[] ls) {
+      g.writeArray(ls, 0, ls.length);
+    } else if (v instanceof List<?> list) {
+      g.writeStartArray();
+      for (Object o : list) {
+        writeValue(g, o);
+      }
+      g.writeEndArray();
+    } else if (v instanceof byte[] bytes) {
+      g.writeBinary(bytes);
+    } else if (v == null) {
+      g.writeNull();
+    } else {
+      g.writeString(v.toString());
+    }
+  }
+
+  private static void writeDouble(JsonGenerator g, double d) throws IOException {
+    if (Double.isNaN(d) || Double.isInfinite(d)) {
+      g.writeNull(); // JSON has no NaN/Infinity
+    } else {
+      g.writeNumber(d);
+    }
+  }
+
+  private static void writeDouble(JsonGenerator g, float f) throws IOException {
+    if (Float.isNaN(f) || Float.isInfinite(f)) {
+      g.writeNull();
+    } else {
+      g.writeNumber(f);
+    }
+  }
+}

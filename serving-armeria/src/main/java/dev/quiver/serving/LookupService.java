@@ -1,0 +1,175 @@
+package dev.quiver.serving;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.CommonPools;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.util.TimeoutMode;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.spec.FeatureRef;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@code POST /v1/features:lookup} and {@code POST /v1/features:batchLookup}. Parses the body,
+ * resolves the feature list through a short-lived plan cache (registry calls run on the blocking
+ * executor, only on a miss), applies the per-key token bucket, reads each view version through the
+ * {@link ReadPath}, and streams the answer. No step blocks the event loop; every wait is bounded by
+ * the request's {@code timeout_ms}.
+ */
+final class LookupService implements HttpService {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ResponseHeaders OK_JSON =
+      ResponseHeaders.of(HttpStatus.OK, HttpHeaderNames.CONTENT_TYPE, MediaType.JSON_UTF_8);
+
+  private final FeatureResolver resolver;
+  private final ReadPath readPath;
+  private final KeyThrottle throttle;
+  private final ServingMetrics metrics;
+  private final long defaultTimeoutMs;
+  private final long serverTimeoutMs;
+  private final AsyncLoadingCache<PlanKey, LookupPlan> plans;
+
+  LookupService(
+      FeatureRegistry registry, ReadPath readPath, ServerOptions options, ServingMetrics metrics) {
+    this.resolver = new FeatureResolver(registry, options.cacheMaxStaleness());
+    this.readPath = readPath;
+    this.throttle = new KeyThrottle(options.perKeyRate(), options.perKeyBurst());
+    this.metrics = metrics;
+    this.defaultTimeoutMs = options.defaultLookupTimeout().toMillis();
+    this.serverTimeoutMs = options.requestTimeout().toMillis();
+    // Refresh-ahead: after plan-cache.ttl the next request still gets the cached plan while a
+    // blocking-pool thread re-resolves it, so the hot path never waits for the registry once warm.
+    this.plans =
+        Caffeine.newBuilder()
+            .maximumSize(10_000)
+            .refreshAfterWrite(options.planCacheTtl())
+            .expireAfterWrite(options.planCacheTtl().multipliedBy(30))
+            .executor(CommonPools.blockingTaskExecutor())
+            .buildAsync(
+                k -> resolver.resolve(k.namespace(), k.entity(), k.features(), k.service()));
+  }
+
+  @Override
+  public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
+    return HttpResponse.of(req.aggregate().thenCompose(agg -> handle(ctx, agg)));
+  }
+
+  private CompletableFuture<HttpResponse> handle(
+      ServiceRequestContext ctx, AggregatedHttpRequest agg) {
+    LookupRequest r = LookupRequest.parse(parseJson(agg.content()));
+    long timeoutMs = r.timeoutMs() > 0 ? r.timeoutMs() : defaultTimeoutMs;
+    if (timeoutMs + 1000 > serverTimeoutMs) {
+      ctx.setRequestTimeout(TimeoutMode.SET_FROM_START, Duration.ofMillis(timeoutMs + 1000));
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    CompletableFuture<LookupPlan> plan =
+        plans.get(new PlanKey(r.namespace(), r.entityName(), r.features(), r.featureService()));
+    if (!plan.isDone()) {
+      plan =
+          plan.copy()
+              .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+              .exceptionally(
+                  e -> {
+                    if (e instanceof TimeoutException || e.getCause() instanceof TimeoutException) {
+                      throw new ApiException(
+                          HttpStatus.SERVICE_UNAVAILABLE,
+                          "TIMEOUT",
+                          "options.timeout_ms",
+                          "resolving the features in the registry took longer than "
+                              + timeoutMs
+                              + " ms; retry or raise options.timeout_ms");
+                    }
+                    throw e instanceof RuntimeException re ? re : new RuntimeException(e);
+                  });
+    }
+    return plan.thenCompose(p -> execute(ctx, r, p, deadline));
+  }
+
+  private CompletableFuture<HttpResponse> execute(
+      ServiceRequestContext ctx, LookupRequest r, LookupPlan plan, long deadline) {
+    List<List<Object>> keys = EntityKeys.parse(plan.entity(), r.keys());
+    if (throttle.enabled()) {
+      long now = System.nanoTime();
+      for (int i = 0; i < keys.size(); i++) {
+        long waitNanos =
+            throttle.tryAcquire(new ThrottleKey(r.namespace(), r.entityName(), keys.get(i)), now);
+        if (waitNanos > 0) {
+          metrics.throttled();
+          throw ApiException.throttled(
+              "keys[" + i + "]",
+              "key "
+                  + r.keys().get(i)
+                  + " of entity "
+                  + r.entityName()
+                  + " is over its rate limit (server.rate-limit.per-key-rate); retry after the"
+                  + " Retry-After delay",
+              TimeUnit.NANOSECONDS.toSeconds(waitNanos) + 1);
+        }
+      }
+    }
+    // Leave a little of the budget for the last-known-good fallback and the encoding.
+    long storeBudget = Math.max(1, (deadline - System.nanoTime()) * 9 / 10);
+    List<LookupPlan.ViewRead> reads = plan.reads();
+    if (reads.size() == 1) {
+      return readPath
+          .read(reads.get(0), keys, r.asOf(), r.strong(), storeBudget)
+          .thenApply(res -> respond(ctx, r, plan, new KeyResult[][] {res}));
+    }
+    @SuppressWarnings("unchecked")
+    CompletableFuture<KeyResult[]>[] fs = new CompletableFuture[reads.size()];
+    for (int i = 0; i < fs.length; i++) {
+      fs[i] = readPath.read(reads.get(i), keys, r.asOf(), r.strong(), storeBudget);
+    }
+    return CompletableFuture.allOf(fs)
+        .thenApply(
+            v -> {
+              KeyResult[][] byRead = new KeyResult[fs.length][];
+              for (int i = 0; i < fs.length; i++) {
+                byRead[i] = fs[i].join();
+              }
+              return respond(ctx, r, plan, byRead);
+            });
+  }
+
+  private HttpResponse respond(
+      ServiceRequestContext ctx, LookupRequest r, LookupPlan plan, KeyResult[][] byRead) {
+    HttpData body = LookupResponseWriter.write(ctx.alloc(), r, plan, byRead, metrics);
+    return HttpResponse.of(OK_JSON, body);
+  }
+
+  private static JsonNode parseJson(HttpData content) {
+    if (content.isEmpty()) {
+      throw ApiException.badRequest(null, "request body: empty (expected: a JSON object)");
+    }
+    try {
+      return JSON.readTree(content.array());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw ApiErrors.toApiException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** What a plan depends on; feature refs are records, so equal lists mean equal requests. */
+  private record PlanKey(
+      String namespace, String entity, List<FeatureRef> features, String service) {}
+
+  private record ThrottleKey(String namespace, String entity, List<Object> key) {}
+}

@@ -1,0 +1,155 @@
+package dev.quiver.serving;
+
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.metric.MetricCollectingService;
+import dev.quiver.core.registry.FeatureRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The Quiver REST service on Armeria: lookups, the registry API, health, metrics and the OpenAPI
+ * document.
+ *
+ * <p>Decorator chain, outermost first: {@link MetricCollectingService} (latency histograms, QPS and
+ * status codes per route) → <b>authentication/authorization ({@link Authorizer}; no-op by default,
+ * the JWT/OIDC hook)</b> → the service. Errors from any layer are rendered by {@link ApiErrors}.
+ */
+public final class QuiverServer implements AutoCloseable {
+  private final Server server;
+  private final ServingMetrics metrics;
+  private final FeatureSource source;
+
+  private QuiverServer(Server server, ServingMetrics metrics, FeatureSource source) {
+    this.server = server;
+    this.metrics = metrics;
+    this.source = source;
+  }
+
+  /** Builds and starts a server; blocks until it listens. */
+  public static QuiverServer start(
+      ServerOptions options,
+      FeatureRegistry registry,
+      FeatureSource source,
+      Authorizer authorizer) {
+    QuiverServer s = newServer(options, registry, source, authorizer, new ServingMetrics());
+    s.server.start().join();
+    return s;
+  }
+
+  /** Builds a server without starting it (tests start it on an ephemeral port). */
+  static QuiverServer newServer(
+      ServerOptions options,
+      FeatureRegistry registry,
+      FeatureSource source,
+      Authorizer authorizer,
+      ServingMetrics metrics) {
+    StoreGuard guard = new StoreGuard(source, options, metrics);
+    ReadPath readPath = new ReadPath(guard, options, metrics);
+    LookupService lookup = new LookupService(registry, readPath, options, metrics);
+    ServerBuilder sb =
+        Server.builder()
+            .http(new java.net.InetSocketAddress(options.host(), options.port()))
+            .maxRequestLength(options.maxRequestLength())
+            .requestTimeout(options.requestTimeout())
+            .gracefulShutdownTimeout(options.shutdownQuietPeriod(), options.shutdownTimeout())
+            .meterRegistry(metrics.registry())
+            .errorHandler(new ApiErrors(metrics));
+    if (options.workerThreads() > 0) {
+      sb.workerGroup(options.workerThreads());
+    }
+    // The service name is the metrics' "service" tag: one latency histogram per endpoint.
+    sb.route()
+        .post("exact:/v1/features:lookup")
+        .defaultServiceName("/v1/features:lookup")
+        .build(protect(lookup, authorizer));
+    sb.route()
+        .post("exact:/v1/features:batchLookup")
+        .defaultServiceName("/v1/features:batchLookup")
+        .build(protect(lookup, authorizer));
+    RegistryService.register(sb, registry, svc -> protect(svc, authorizer));
+    sb.service("/v1/health", new HealthService(registry, source, guard));
+    sb.service(
+        "/v1/metrics",
+        protect(
+            (ctx, req) ->
+                HttpResponse.of(
+                    HttpStatus.OK,
+                    MediaType.parse("text/plain; version=0.0.4; charset=utf-8"),
+                    metrics.scrape()),
+            authorizer));
+    byte[] openapi = resource("openapi.json");
+    sb.service(
+        "/v1/openapi.json",
+        (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, openapi));
+    sb.decorator(
+        MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("quiver.http")));
+    return new QuiverServer(sb.build(), metrics, source);
+  }
+
+  /** Wraps {@code service} with the authorization hook; a no-op hook adds nothing to the path. */
+  static HttpService protect(HttpService service, Authorizer authorizer) {
+    if (authorizer == Authorizer.ALLOW_ALL) {
+      return service;
+    }
+    return (ctx, req) ->
+        HttpResponse.of(
+            authorizer
+                .authorize(ctx, req)
+                .toCompletableFuture()
+                .thenApply(
+                    v -> {
+                      try {
+                        return service.serve(ctx, req);
+                      } catch (Exception e) {
+                        throw new CompletionException(e);
+                      }
+                    }));
+  }
+
+  static byte[] resource(String name) {
+    try (InputStream in = QuiverServer.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource dev/quiver/serving/" + name);
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Starts the server and blocks until it listens. */
+  public QuiverServer startAndWait() {
+    server.start().join();
+    return this;
+  }
+
+  /** The services the server binds, for the documentation test. */
+  java.util.List<com.linecorp.armeria.server.ServiceConfig> serviceConfigs() {
+    return server.serviceConfigs();
+  }
+
+  /** The bound port (useful with port 0). */
+  public int port() {
+    return server.activeLocalPort();
+  }
+
+  public ServingMetrics metrics() {
+    return metrics;
+  }
+
+  /**
+   * Blocks until the server has stopped, after finishing in-flight requests (graceful shutdown).
+   */
+  @Override
+  public void close() {
+    server.stop().join();
+  }
+}

@@ -1,0 +1,226 @@
+package dev.quiver.serving;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.annotation.Blocking;
+import com.linecorp.armeria.server.annotation.Default;
+import com.linecorp.armeria.server.annotation.Get;
+import com.linecorp.armeria.server.annotation.Header;
+import com.linecorp.armeria.server.annotation.Param;
+import com.linecorp.armeria.server.annotation.Post;
+import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.registry.RegistryException;
+import dev.quiver.core.registry.ViewQuery;
+import dev.quiver.core.registry.ViewRecord;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.ViewStatus;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * The registry REST API ({@code /v1/registry/...}), a thin adapter over {@link FeatureRegistry}.
+ * Every method is {@link Blocking}: the registry talks to a database. Errors are thrown as typed
+ * exceptions and rendered by {@link ApiErrors}.
+ */
+final class RegistryService {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final int MAX_PAGE = 1000;
+
+  private final FeatureRegistry registry;
+  private final SpecCodec codec;
+
+  RegistryService(FeatureRegistry registry, SpecCodec codec) {
+    this.registry = registry;
+    this.codec = codec;
+  }
+
+  static void register(
+      ServerBuilder sb, FeatureRegistry registry, Function<HttpService, HttpService> protect) {
+    sb.annotatedService()
+        .decorator(protect::apply)
+        .build(new RegistryService(registry, SpecCodec.load()));
+  }
+
+  @Get("/v1/registry/featureViews")
+  @Blocking
+  public HttpResponse listViews(
+      @Param("namespace") @Default("") String namespace,
+      @Param("owner") @Default("") String owner,
+      @Param("tag") @Default("") String tag,
+      @Param("status") @Default("") String status,
+      @Param("q") @Default("") String q,
+      @Param("limit") @Default("100") int limit,
+      @Param("offset") @Default("0") int offset) {
+    if (limit < 1 || limit > MAX_PAGE) {
+      throw ApiException.badRequest(
+          "limit", "limit: " + limit + " (expected: 1.." + MAX_PAGE + ")");
+    }
+    if (offset < 0) {
+      throw ApiException.badRequest("offset", "offset: " + offset + " (expected: >= 0)");
+    }
+    ViewStatus st = null;
+    if (!status.isEmpty()) {
+      try {
+        st = ViewStatus.valueOf(status.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest(
+            "status", "status: '" + status + "' (expected: DRAFT, ACTIVE, DEPRECATED or RETIRED)");
+      }
+    }
+    List<ViewRecord> all =
+        registry.listViews(
+            new ViewQuery(
+                blankToNull(namespace),
+                blankToNull(owner),
+                blankToNull(tag),
+                st,
+                blankToNull(q),
+                offset + limit + 1));
+    ObjectNode body = JSON.createObjectNode();
+    ArrayNode items = body.putArray("items");
+    for (int i = offset; i < Math.min(all.size(), offset + limit); i++) {
+      items.add(codec.toJson(all.get(i)));
+    }
+    if (all.size() > offset + limit) {
+      body.put("next_offset", offset + limit);
+    } else {
+      body.putNull("next_offset");
+    }
+    return HttpResponse.ofJson(body);
+  }
+
+  @Get("regex:^/v1/registry/featureViews/(?<name>[^/:]+)/versions/(?<version>[^/:]+)$")
+  @Blocking
+  public HttpResponse getView(
+      @Param("name") String name,
+      @Param("version") String version,
+      @Param("namespace") @Default("default") String namespace) {
+    ViewRecord rec = registry.getView(namespace, name, version);
+    String etag = registry.headVersion(namespace, name).orElse(rec.version().toString());
+    return HttpResponse.of(
+        ResponseHeaders.builder(HttpStatus.OK)
+            .contentType(MediaType.JSON_UTF_8)
+            .add(HttpHeaderNames.ETAG, "\"" + etag + "\"")
+            .build(),
+        HttpData.ofUtf8(codec.toJson(rec).toString()));
+  }
+
+  @Get("regex:^/v1/registry/featureViews/(?<name>[^/:]+)/versions$")
+  @Blocking
+  public HttpResponse versions(
+      @Param("name") String name, @Param("namespace") @Default("default") String namespace) {
+    List<ViewRecord> versions = registry.versions(namespace, name);
+    if (versions.isEmpty()) {
+      throw new RegistryException(
+          RegistryException.Kind.NOT_FOUND,
+          "unknown feature view '" + name + "' in namespace " + namespace,
+          "name");
+    }
+    ObjectNode body = JSON.createObjectNode();
+    ArrayNode items = body.putArray("items");
+    versions.forEach(v -> items.add(codec.toJson(v)));
+    return HttpResponse.ofJson(body);
+  }
+
+  @Post("regex:^/v1/registry/featureViews/(?<name>[^/:]+)/versions/(?<version>[^/:]+):deprecate$")
+  @Blocking
+  public HttpResponse deprecate(
+      @Param("name") String name,
+      @Param("version") String version,
+      @Param("namespace") @Default("default") String namespace,
+      @Param("sunset") @Default("") String sunset,
+      @Param("actor") @Default("api") String actor) {
+    Instant sunsetAt = null;
+    if (!sunset.isEmpty()) {
+      try {
+        sunsetAt = Instant.parse(sunset);
+      } catch (DateTimeParseException e) {
+        throw ApiException.badRequest(
+            "sunset",
+            "sunset: '" + sunset + "' (expected: an ISO-8601 instant like 2026-01-31T00:00:00Z)");
+      }
+    }
+    ViewRecord rec = registry.getView(namespace, name, version);
+    ViewRecord after =
+        registry.setStatus(
+            namespace, name, rec.version().toString(), ViewStatus.DEPRECATED, sunsetAt, actor);
+    return HttpResponse.ofJson(codec.toJson(after));
+  }
+
+  @Post("/v1/registry/featureViews")
+  @Blocking
+  public HttpResponse applyView(
+      AggregatedHttpRequest req,
+      @Param("namespace") @Default("default") String namespace,
+      @Param("dry_run") @Default("false") boolean dryRun,
+      @Header("If-Match") @Default("") String ifMatch,
+      @Header("X-Quiver-Actor") @Default("api") String actor) {
+    MediaType ct = req.contentType();
+    boolean yaml = ct != null && (ct.subtype().contains("yaml") || ct.subtype().contains("x-yaml"));
+    String text = req.contentUtf8();
+    if (text.isBlank()) {
+      throw ApiException.badRequest(null, "request body: empty (expected: a feature view spec)");
+    }
+    FeatureRegistry.SpecBundle bundle = codec.parse(text, yaml, namespace);
+    List<FeatureRegistry.Precondition> preconditions = new ArrayList<>();
+    if (!ifMatch.isBlank()) {
+      // If-Match: the version the caller last read ("v3.1"), or "none" for a view that must not
+      // exist yet. The registry checks it atomically with the write and answers CONFLICT (409).
+      String expected = ifMatch.replace("\"", "").trim();
+      for (FeatureView v : bundle.views()) {
+        preconditions.add(
+            new FeatureRegistry.Precondition(
+                v.namespace(), v.name(), expected.equalsIgnoreCase("none") ? null : expected));
+      }
+    }
+    var result = registry.apply(bundle, actor, dryRun, preconditions);
+    ObjectNode body = codec.applyResultJson(result);
+    if (!dryRun && !bundle.views().isEmpty()) {
+      FeatureView v = bundle.views().get(0);
+      registry
+          .findView(v.namespace(), v.name(), "v" + v.version().major())
+          .ifPresent(r -> body.set("view", codec.toJson(r)));
+    }
+    boolean created =
+        result.changes().stream()
+            .anyMatch(c -> c.action().equals("CREATE") || c.action().equals("NEW_MAJOR"));
+    return HttpResponse.of(
+        created ? HttpStatus.CREATED : HttpStatus.OK, MediaType.JSON_UTF_8, body.toString());
+  }
+
+  @Get("/v1/registry/entities")
+  @Blocking
+  public HttpResponse entities(@Param("namespace") @Default("default") String namespace) {
+    ObjectNode body = JSON.createObjectNode();
+    ArrayNode items = body.putArray("items");
+    registry.listEntities(namespace).forEach(e -> items.add(codec.toJson(e)));
+    return HttpResponse.ofJson(body);
+  }
+
+  @Get("/v1/registry/featureServices")
+  @Blocking
+  public HttpResponse services(@Param("namespace") @Default("default") String namespace) {
+    ObjectNode body = JSON.createObjectNode();
+    ArrayNode items = body.putArray("items");
+    registry.listServices(namespace).forEach(s -> items.add(codec.toJson(s)));
+    return HttpResponse.ofJson(body);
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+}

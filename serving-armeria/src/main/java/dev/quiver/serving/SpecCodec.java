@@ -1,0 +1,122 @@
+package dev.quiver.serving;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.common.HttpStatus;
+import dev.quiver.core.registry.ApplyResult;
+import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.registry.ViewRecord;
+import dev.quiver.core.spec.Entity;
+import dev.quiver.core.spec.Feature;
+import dev.quiver.core.spec.FeatureRef;
+import dev.quiver.core.spec.FeatureService;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.JoinKey;
+
+/**
+ * Converts registry objects to and from the REST representation (PRD §11.2). Parsing is delegated
+ * to core's spec parser; rendering writes the §11.2 field names plus the registry's metadata
+ * (status, created_at, warnings).
+ */
+class SpecCodec {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static SpecCodec load() {
+    return new SpecCodec();
+  }
+
+  FeatureRegistry.SpecBundle parse(String text, boolean yaml, String namespace) {
+    throw new ApiException(
+        HttpStatus.NOT_IMPLEMENTED, "UNIMPLEMENTED", null, "spec parsing is not available yet");
+  }
+
+  ObjectNode toJson(ViewRecord r) {
+    FeatureView v = r.view();
+    ObjectNode n = JSON.createObjectNode();
+    n.put("namespace", v.namespace());
+    n.put("name", v.name());
+    n.put("version", r.version().toString());
+    n.put("status", v.status().name());
+    ArrayNode ents = n.putArray("entities");
+    v.entities().forEach(ents::add);
+    n.put("ttl_seconds", v.ttl().toSeconds());
+    n.put("sla_freshness_seconds", v.slaFreshness().toSeconds());
+    ArrayNode fs = n.putArray("features");
+    for (Feature f : v.features()) {
+      ObjectNode fn = fs.addObject();
+      fn.put("name", f.name());
+      fn.put("dtype", f.dtype().toString());
+      if (!f.description().isEmpty()) {
+        fn.put("description", f.description());
+      }
+    }
+    n.put("owner", v.owner());
+    n.put("description", v.description());
+    ObjectNode tags = n.putObject("tags");
+    v.tags().forEach(tags::put);
+    n.put("online", v.online());
+    n.put("offline", v.offline());
+    n.put("created_at", r.createdAt().toString());
+    n.put("created_by", r.createdBy());
+    if (r.sunsetAt() != null) {
+      n.put("sunset_at", r.sunsetAt().toString());
+    }
+    n.put("spec_checksum", r.specChecksum());
+    ArrayNode w = n.putArray("warnings");
+    r.warnings().forEach(w::add);
+    return n;
+  }
+
+  ObjectNode toJson(Entity e) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("namespace", e.namespace());
+    n.put("name", e.name());
+    ArrayNode keys = n.putArray("join_keys");
+    for (JoinKey k : e.joinKeys()) {
+      keys.addObject().put("name", k.name()).put("dtype", k.type().toString());
+    }
+    n.put("description", e.description());
+    n.put("owner", e.owner());
+    return n;
+  }
+
+  ObjectNode toJson(FeatureService s) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("namespace", s.namespace());
+    n.put("name", s.name());
+    ArrayNode fs = n.putArray("features");
+    for (FeatureRef f : s.features()) {
+      fs.add(f.toString());
+    }
+    n.put("owner", s.owner());
+    n.put("description", s.description());
+    return n;
+  }
+
+  ObjectNode applyResultJson(ApplyResult result) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("dry_run", result.dryRun());
+    ArrayNode changes = n.putArray("changes");
+    for (ApplyResult.ChangePlan c : result.changes()) {
+      ObjectNode cn = changes.addObject();
+      cn.put("kind", c.kind());
+      cn.put("namespace", c.namespace());
+      cn.put("name", c.name());
+      cn.put("action", c.action());
+      cn.put("from_version", c.fromVersion());
+      cn.put("to_version", c.toVersion());
+      ArrayNode diffs = cn.putArray("diffs");
+      for (ApplyResult.Change d : c.diffs()) {
+        diffs
+            .addObject()
+            .put("path", d.path())
+            .put("description", d.description())
+            .put("compatibility", d.compatibility().name());
+      }
+    }
+    ArrayNode w = n.putArray("warnings");
+    result.warnings().forEach(p -> w.add(p.describe()));
+    return n;
+  }
+}

@@ -1,0 +1,123 @@
+package dev.quiver.serving;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.linecorp.armeria.client.circuitbreaker.CircuitBreaker;
+import com.linecorp.armeria.client.circuitbreaker.CircuitState;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Degradation around the online store: a circuit breaker (Armeria's {@link CircuitBreaker}, used
+ * standalone: it is a plain failure-rate state machine, not tied to Armeria's HTTP client), a
+ * per-read deadline, and a bounded last-known-good (LKG) cache. {@link #fetch} never fails and
+ * never waits past its deadline: when the store is slow, down or the breaker is open it answers
+ * each key with its LKG values (true event times, past-TTL values dropped) marked stale.
+ */
+final class StoreGuard {
+  private final FeatureSource source;
+  private final CircuitBreaker breaker;
+  private final Cache<ReadKey, FeatureValue[]> lkg;
+  private final ServingMetrics metrics;
+
+  StoreGuard(FeatureSource source, ServerOptions options, ServingMetrics metrics) {
+    this.source = source;
+    this.metrics = metrics;
+    this.breaker =
+        CircuitBreaker.builder("online-store")
+            .failureRateThreshold(options.breakerFailureRate())
+            .minimumRequestThreshold(options.breakerMinRequests())
+            .circuitOpenWindow(options.breakerOpenWindow())
+            .trialRequestInterval(options.breakerOpenWindow())
+            .counterSlidingWindow(java.time.Duration.ofSeconds(10))
+            .counterUpdateInterval(java.time.Duration.ofMillis(200))
+            .build();
+    this.lkg = Caffeine.newBuilder().maximumSize(options.lkgMaxEntries()).build();
+    metrics.gauge(
+        "quiver.store.circuit.state",
+        "online store circuit breaker: 0 closed, 1 half-open, 2 open",
+        () ->
+            switch (breaker.circuitState()) {
+              case CLOSED -> 0;
+              case HALF_OPEN -> 1;
+              case OPEN, FORCED_OPEN -> 2;
+            });
+  }
+
+  CircuitState state() {
+    return breaker.circuitState();
+  }
+
+  /** Reads {@code rks} (all of one view read) within {@code timeoutNanos}; never fails. */
+  CompletableFuture<KeyResult[]> fetch(
+      LookupPlan.ViewRead read,
+      List<ReadKey> rks,
+      List<List<Object>> keys,
+      Instant asOf,
+      long timeoutNanos) {
+    if (!breaker.tryRequest()) {
+      metrics.breakerRejected();
+      return CompletableFuture.completedFuture(fallback(read, rks, asOf));
+    }
+    long t0 = System.nanoTime();
+    CompletableFuture<FeatureValue[][]> f;
+    try {
+      f = source.read(read.record().view(), read.joinKeys(), read.features(), keys, asOf).copy();
+    } catch (RuntimeException e) {
+      f = CompletableFuture.failedFuture(e);
+    }
+    return f.orTimeout(timeoutNanos, TimeUnit.NANOSECONDS)
+        .handle(
+            (values, err) -> {
+              if (err != null || values == null || values.length != rks.size()) {
+                breaker.onFailure();
+                metrics.storeError();
+                return fallback(read, rks, asOf);
+              }
+              breaker.onSuccess();
+              metrics.storeLatency(System.nanoTime() - t0);
+              KeyResult[] out = new KeyResult[values.length];
+              for (int i = 0; i < values.length; i++) {
+                FeatureValue[] v = values[i];
+                if (v == null) {
+                  v = new FeatureValue[read.features().size()];
+                }
+                if (asOf == null) {
+                  lkg.put(rks.get(i), v);
+                }
+                out[i] = new KeyResult(v, false);
+              }
+              return out;
+            });
+  }
+
+  private KeyResult[] fallback(LookupPlan.ViewRead read, List<ReadKey> rks, Instant asOf) {
+    KeyResult[] out = new KeyResult[rks.size()];
+    long ref = asOf == null ? System.currentTimeMillis() : asOf.toEpochMilli();
+    for (int i = 0; i < out.length; i++) {
+      ReadKey rk = rks.get(i);
+      FeatureValue[] v = lkg.getIfPresent(asOf == null ? rk : rk.withoutAsOf());
+      out[i] = new KeyResult(withinTtl(v, read, ref), true);
+    }
+    metrics.lkgServed(out.length);
+    return out;
+  }
+
+  /** A copy of {@code v} without values older than the view's TTL at {@code refMillis}. */
+  static FeatureValue[] withinTtl(FeatureValue[] v, LookupPlan.ViewRead read, long refMillis) {
+    FeatureValue[] out = new FeatureValue[read.features().size()];
+    if (v == null) {
+      return out;
+    }
+    long oldest = refMillis - read.ttlMillis();
+    for (int i = 0; i < out.length && i < v.length; i++) {
+      if (v[i] != null
+          && (!v[i].hasTs() || (v[i].tsMillis() >= oldest && v[i].tsMillis() <= refMillis))) {
+        out[i] = v[i];
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,51 @@
+package dev.quiver.serving;
+
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.JoinKey;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Fault injection around a real {@link FeatureSource}: added latency or failures on demand, to test
+ * timeouts and degradation without a remote store (the HBase ITCase stops a real one).
+ */
+final class FaultySource implements FeatureSource {
+  private final FeatureSource delegate;
+  volatile long delayMillis;
+  volatile boolean down;
+
+  FaultySource(FeatureSource delegate) {
+    this.delegate = delegate;
+  }
+
+  @Override
+  public CompletableFuture<FeatureValue[][]> read(
+      FeatureView view,
+      List<JoinKey> joinKeys,
+      List<String> features,
+      List<List<Object>> keys,
+      Instant asOf) {
+    if (down) {
+      return CompletableFuture.failedFuture(new IllegalStateException("injected: store down"));
+    }
+    CompletableFuture<FeatureValue[][]> f = delegate.read(view, joinKeys, features, keys, asOf);
+    long d = delayMillis;
+    return d <= 0
+        ? f
+        : f.thenApplyAsync(v -> v, CompletableFuture.delayedExecutor(d, TimeUnit.MILLISECONDS));
+  }
+
+  @Override
+  public CompletableFuture<Void> check() {
+    return down
+        ? CompletableFuture.failedFuture(new IllegalStateException("injected: store down"))
+        : delegate.check();
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+}

@@ -1,0 +1,256 @@
+package dev.quiver.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The lookup contract (PRD §11.2) over a real Armeria server on an ephemeral port, the embedded
+ * registry and the embedded RocksDB online store.
+ */
+class LookupContractITCase {
+  static ServingFixture fx;
+  static long now;
+
+  @BeforeAll
+  static void start() throws Exception {
+    fx =
+        new ServingFixture(
+            Map.of(
+                "server.max-request-length", "200000",
+                "server.cache.max-staleness", "0ms",
+                "server.rate-limit.per-key-rate", "0"),
+            s -> s);
+    now = fx.now;
+    // The first lookup resolves its plan in the registry and warms the JIT; later ones hit the
+    // plan cache.
+    fx.lookup(
+        "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[{\"name\":\"user_7d_txn_count\",\"version\":\"v3\"},{\"name\":\"user_total_spend_usd\",\"version\":\"v3\"}]}");
+  }
+
+  @AfterAll
+  static void stop() {
+    fx.close();
+  }
+
+  static ServingFixture.Reply lookup(String body) throws Exception {
+    return fx.lookup(body);
+  }
+
+  static ServingFixture.Reply post(String path, String body) throws Exception {
+    return fx.post(path, body);
+  }
+
+  @Test
+  void okPartialNotFoundInPrdShape() throws Exception {
+    ServingFixture.Reply r =
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u1\",\"u2\",\"nobody\"],"
+                + "\"features\":[{\"name\":\"user_7d_txn_count\",\"version\":\"v3\"},"
+                + "{\"name\":\"user_total_spend_usd\",\"version\":\"v3\"}],\"options\":{\"timeout_ms\":50}}");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.raw().headers().firstValue("content-type"))
+        .hasValueSatisfying(v -> assertThat(v).contains("json"));
+    JsonNode res = r.body().get("results");
+    assertThat(r.body().get("entity_name").asText()).isEqualTo("user");
+    assertThat(res.get(0).get("key").asText()).isEqualTo("u1");
+    JsonNode f = res.get(0).get("features").get("user_7d_txn_count");
+    assertThat(f.get("value").asLong()).isEqualTo(12);
+    assertThat(f.get("ts").asText()).isEqualTo(Instant.ofEpochMilli(now - 60_000).toString());
+    assertThat(f.get("version").asText()).isEqualTo("v3");
+    assertThat(res.get(0).get("features").get("user_total_spend_usd").get("value").asDouble())
+        .isEqualTo(451.75);
+    assertThat(res.get(0).get("status").asText()).isEqualTo("OK");
+    JsonNode p = res.get(1).get("features").get("user_total_spend_usd");
+    assertThat(p.get("value").isNull()).isTrue();
+    assertThat(p.get("ts").isNull()).isTrue();
+    assertThat(p.get("version").asText()).isEqualTo("v3");
+    assertThat(res.get(1).get("status").asText()).isEqualTo("PARTIAL");
+    assertThat(res.get(2).get("status").asText()).isEqualTo("NOT_FOUND");
+  }
+
+  @Test
+  void pinnedVersusLatestAndStringForms() throws Exception {
+    ServingFixture.Reply r =
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u1\"],"
+                + "\"features\":[\"user_activity_metrics:v3.user_7d_txn_count\",\"user_7d_txn_count\"]}");
+    JsonNode fs = r.body().get("results").get(0).get("features");
+    assertThat(fs.get("user_activity_metrics.user_7d_txn_count").get("value").asLong())
+        .isEqualTo(12);
+    assertThat(fs.get("user_activity_metrics.user_7d_txn_count").get("version").asText())
+        .isEqualTo("v3");
+    assertThat(fs.get("user_7d_txn_count").get("value").asLong()).isEqualTo(99);
+    assertThat(fs.get("user_7d_txn_count").get("version").asText()).isEqualTo("v4");
+    ServingFixture.Reply colon =
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_7d_txn_count:v3\"]}");
+    assertThat(colon.body().at("/results/0/features/user_7d_txn_count/value").asLong())
+        .isEqualTo(12);
+  }
+
+  @Test
+  void ttlExpiredValuesAreNeverCurrent() throws Exception {
+    ServingFixture.Reply r =
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u1\",\"u2\"],\"features\":[\"session_clicks\"]}");
+    assertThat(r.body().at("/results/0/features/session_clicks/value").isNull()).isTrue();
+    assertThat(r.body().at("/results/0/status").asText()).isEqualTo("NOT_FOUND");
+    assertThat(r.body().at("/results/1/features/session_clicks/value").asLong()).isEqualTo(7);
+  }
+
+  @Test
+  void asOfAnswersThePast() throws Exception {
+    String at = Instant.ofEpochMilli(now - 1_800_000).toString();
+    ServingFixture.Reply r =
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u_old\"],\"features\":[\"user_7d_txn_count:v3\"],\"as_of\":\""
+                + at
+                + "\"}");
+    assertThat(r.body().at("/results/0/features/user_7d_txn_count/value").asLong()).isEqualTo(1);
+    ServingFixture.Reply current =
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u_old\"],\"features\":[\"user_7d_txn_count:v3\"]}");
+    assertThat(current.body().at("/results/0/features/user_7d_txn_count/value").asLong())
+        .isEqualTo(2);
+  }
+
+  @Test
+  void listsAndEmbeddings() throws Exception {
+    ServingFixture.Reply r =
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"last_items:v3\",\"embedding:v3\"]}");
+    assertThat(r.body().at("/results/0/features/last_items/value").toString())
+        .isEqualTo("[\"a\",\"b\"]");
+    assertThat(r.body().at("/results/0/features/embedding/value").toString())
+        .isEqualTo("[0.5,-1.25]");
+  }
+
+  @Test
+  void featureServiceStandsInForTheList() throws Exception {
+    ServingFixture.Reply r =
+        lookup("{\"entity_name\":\"user\",\"keys\":[\"u2\"],\"feature_service\":\"fraud_model\"}");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.body().at("/results/0/features/user_7d_txn_count/value").asLong()).isEqualTo(3);
+    assertThat(r.body().at("/results/0/features/user_7d_txn_count/version").asText())
+        .isEqualTo("v3");
+    assertThat(r.body().at("/results/0/features/session_clicks/value").asLong()).isEqualTo(7);
+  }
+
+  @Test
+  void multiKeyEntityAndDeprecationWarning() throws Exception {
+    ServingFixture.Reply m =
+        lookup(
+            "{\"entity_name\":\"merchant\",\"keys\":[{\"merchant_id\":\"m1\",\"country\":\"DE\"}],\"features\":[\"risk\"]}");
+    assertThat(m.body().at("/results/0/features/risk/value").asDouble()).isEqualTo(0.9);
+    assertThat(m.body().at("/results/0/key/country").asText()).isEqualTo("DE");
+    ServingFixture.Reply d =
+        lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"legacy_score\"]}");
+    assertThat(d.body().at("/results/0/features/legacy_score/value").asDouble()).isEqualTo(0.25);
+    assertThat(d.body().get("warnings").get(0).asText()).contains("user_legacy:v1 is DEPRECATED");
+  }
+
+  @Test
+  void timeoutIsHonouredAndStoreFailureAnswersStale() throws Exception {
+    String body =
+        "{\"entity_name\":\"user\",\"keys\":[\"u2\"],\"features\":[\"user_7d_txn_count:v3\"],\"options\":{\"timeout_ms\":100,\"consistency\":\"strong\"}}";
+    assertThat(lookup(body).body().at("/results/0/status").asText()).isEqualTo("OK");
+    fx.source.delayMillis = 3_000;
+    try {
+      long t0 = System.nanoTime();
+      ServingFixture.Reply slow = lookup(body);
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(ms).isLessThan(1_000);
+      assertThat(slow.body().at("/results/0/status").asText()).isEqualTo("STALE");
+      assertThat(slow.body().at("/results/0/features/user_7d_txn_count/value").asLong())
+          .isEqualTo(3);
+      assertThat(slow.body().at("/results/0/features/user_7d_txn_count/ts").asText())
+          .isEqualTo(Instant.ofEpochMilli(now - 10_000).toString());
+    } finally {
+      fx.source.delayMillis = 0;
+    }
+  }
+
+  @Test
+  void badInputGetsDocumentedErrors() throws Exception {
+    assertError(
+        lookup("{\"entity_name\": \"user\", \"keys\": [\"u1\""),
+        400,
+        "INVALID_ARGUMENT",
+        null,
+        "malformed JSON");
+    assertError(
+        lookup("{\"entity_name\":\"usr\",\"keys\":[\"u1\"],\"features\":[\"x\"]}"),
+        404,
+        "NOT_FOUND",
+        "entity_name",
+        "unknown entity 'usr'");
+    assertError(
+        lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_7d_txn_cnt\"]}"),
+        404,
+        "NOT_FOUND",
+        "features[0]",
+        "did you mean user_7d_txn_count?");
+    assertError(
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_activity_metrics:v9.user_7d_txn_count\"]}"),
+        404,
+        "NOT_FOUND",
+        "features[0]",
+        "has no version 'v9'");
+    assertError(
+        lookup("{\"entity_name\":\"user\",\"keys\":[],\"features\":[\"x\"]}"),
+        400,
+        "INVALID_ARGUMENT",
+        "keys",
+        "at least one key");
+    assertError(
+        lookup("{\"entity_name\":\"user\",\"keys\":[42],\"features\":[\"session_clicks\"]}"),
+        400,
+        "INVALID_ARGUMENT",
+        "keys[0]",
+        "is not a key of entity user");
+    assertError(
+        lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"shared\"]}"),
+        400,
+        "INVALID_ARGUMENT",
+        "features[0]",
+        "qualify it as user_legacy.shared or user_session.shared");
+    StringBuilder many =
+        new StringBuilder("{\"entity_name\":\"user\",\"features\":[\"session_clicks\"],\"keys\":[");
+    for (int i = 0; i < 5001; i++) {
+      many.append(i == 0 ? "" : ",").append("\"k").append(i).append('"');
+    }
+    assertError(
+        post("/v1/features:batchLookup", many + "]}"),
+        400,
+        "INVALID_ARGUMENT",
+        "keys",
+        "at most 5000");
+    String huge =
+        "{\"entity_name\":\"user\",\"keys\":[\""
+            + "x".repeat(300_000)
+            + "\"],\"features\":[\"f\"]}";
+    assertError(lookup(huge), 413, "PAYLOAD_TOO_LARGE", null, "larger than 200000 bytes");
+    assertError(post("/v1/nothing", "{}"), 404, "NOT_FOUND", null, "no such endpoint");
+  }
+
+  static void assertError(
+      ServingFixture.Reply r, int status, String code, String field, String messagePart) {
+    assertThat(r.status()).as(r.body().toString()).isEqualTo(status);
+    JsonNode e = r.body().get("error");
+    assertThat(e.get("code").asText()).isEqualTo(code);
+    assertThat(e.get("message").asText()).contains(messagePart);
+    if (field == null) {
+      assertThat(e.get("field").isNull()).isTrue();
+    } else {
+      assertThat(e.get("field").asText()).isEqualTo(field);
+    }
+    assertThat(r.body().toString()).doesNotContain("at dev.quiver").doesNotContain("Exception:");
+  }
+}

@@ -1,0 +1,96 @@
+package dev.quiver.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** Health, metrics, 429 with Retry-After, and graceful shutdown on a real server. */
+class ServerLifecycleITCase {
+  static final String LOOKUP =
+      "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_7d_txn_count:v3\"],"
+          + "\"options\":{\"timeout_ms\":3000,\"consistency\":\"strong\"}}";
+
+  @Test
+  void healthNamesTheFailingDependencyAndMetricsAreServed() throws Exception {
+    try (ServingFixture fx = new ServingFixture(Map.of(), s -> s)) {
+      ServingFixture.Reply up = fx.get("/v1/health");
+      assertThat(up.status()).isEqualTo(200);
+      assertThat(up.body().get("ready").asBoolean()).isTrue();
+      assertThat(up.body().at("/checks/online_store/status").asText()).isEqualTo("UP");
+      assertThat(up.body().at("/checks/registry/status").asText()).isEqualTo("UP");
+      fx.source.down = true;
+      ServingFixture.Reply down = fx.get("/v1/health");
+      assertThat(down.status()).isEqualTo(503);
+      assertThat(down.body().get("failing").toString()).isEqualTo("[\"online_store\"]");
+      assertThat(down.body().at("/checks/online_store/error").asText()).contains("store down");
+      assertThat(fx.get("/v1/health?probe=live").status()).isEqualTo(200);
+      fx.source.down = false;
+
+      fx.lookup(LOOKUP);
+      fx.lookup("{\"entity_name\":\"nobody\",\"keys\":[\"u1\"],\"features\":[\"f\"]}");
+      String m = fx.metricsText();
+      assertThat(m).contains("quiver_http_requests_total").contains("/v1/features:lookup");
+      assertThat(m).contains("quiver_http_request_duration_seconds_bucket");
+      assertThat(HotKeyITCase.value(m, "quiver_api_errors_total", "code=\"NOT_FOUND\""))
+          .isGreaterThanOrEqualTo(1);
+      assertThat(HotKeyITCase.value(m, "quiver_lookup_keys_total", "status=\"OK\""))
+          .isGreaterThanOrEqualTo(1);
+      assertThat(m)
+          .contains("quiver_store_latency_seconds_bucket")
+          .contains("quiver_store_circuit_state");
+      assertThat(fx.get("/v1/openapi.json").body().get("openapi").asText()).startsWith("3.");
+    }
+  }
+
+  @Test
+  void overTheKeyRateGets429WithRetryAfter() throws Exception {
+    try (ServingFixture fx =
+        new ServingFixture(
+            Map.of(
+                "server.rate-limit.per-key-rate", "1",
+                "server.rate-limit.per-key-burst", "3"),
+            s -> s)) {
+      int ok = 0;
+      ServingFixture.Reply last = null;
+      for (int i = 0; i < 6; i++) {
+        last = fx.lookup(LOOKUP);
+        if (last.status() == 200) {
+          ok++;
+        }
+      }
+      assertThat(ok).isBetween(3, 4);
+      assertThat(last.status()).isEqualTo(429);
+      assertThat(last.raw().headers().firstValue("retry-after")).hasValue("1");
+      assertThat(last.body().at("/error/code").asText()).isEqualTo("RATE_LIMITED");
+      assertThat(last.body().at("/error/field").asText()).isEqualTo("keys[0]");
+      // Other keys are not affected.
+      assertThat(fx.lookup(LOOKUP.replace("u1", "u2")).status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void gracefulShutdownFinishesInFlightRequests() throws Exception {
+    ServingFixture fx =
+        new ServingFixture(Map.of("server.graceful-shutdown.quiet-period", "200ms"), s -> s);
+    fx.lookup(LOOKUP); // warm
+    fx.source.delayMillis = 800;
+    CompletableFuture<HttpResponse<String>> inFlight =
+        ServingFixture.HTTP.sendAsync(
+            HttpRequest.newBuilder(fx.uri("/v1/features:lookup"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(LOOKUP))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    Thread.sleep(200);
+    long t0 = System.nanoTime();
+    fx.close();
+    HttpResponse<String> r = inFlight.get();
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).contains("\"status\":\"OK\"").contains("\"value\":12");
+    assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(300);
+  }
+}

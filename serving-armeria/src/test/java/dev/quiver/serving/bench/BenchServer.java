@@ -1,0 +1,83 @@
+package dev.quiver.serving.bench;
+
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.serving.Authorizer;
+import dev.quiver.serving.QuiverServer;
+import dev.quiver.serving.ServerOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The server side of {@link LookupBench}, run in its own JVM so that its CPU time can be read from
+ * {@code /proc/<pid>/stat} apart from the load generator's. Modes:
+ *
+ * <ul>
+ *   <li>{@code floor DIR}: a bare Armeria server (same settings as Quiver's) whose routes {@code
+ *       /floor/<name>} aggregate the request and answer the precomputed bytes of {@code
+ *       DIR/<name>.json};
+ *   <li>{@code quiver DIR KEYS}: the Quiver server over the bench data set ({@link BenchData}).
+ * </ul>
+ *
+ * Prints {@code READY <port>} when it listens, and stops when stdin closes.
+ */
+public final class BenchServer {
+  public static void main(String[] args) throws Exception {
+    ServerOptions opts = ServerOptions.from(QuiverConfig.of(Map.of("server.port", "0")));
+    AutoCloseable closer;
+    int port;
+    if (args[0].equals("floor")) {
+      ServerBuilder sb =
+          Server.builder()
+              .http(new java.net.InetSocketAddress(opts.host(), 0))
+              .maxRequestLength(opts.maxRequestLength())
+              .requestTimeout(opts.requestTimeout())
+              .gracefulShutdownTimeout(opts.shutdownQuietPeriod(), opts.shutdownTimeout());
+      ResponseHeaders ok =
+          ResponseHeaders.of(HttpStatus.OK, HttpHeaderNames.CONTENT_TYPE, MediaType.JSON_UTF_8);
+      try (var files = Files.list(Path.of(args[1]))) {
+        for (Path p : files.filter(f -> f.toString().endsWith(".json")).toList()) {
+          byte[] body = Files.readAllBytes(p);
+          String name = p.getFileName().toString().replace(".json", "");
+          sb.service(
+              "/floor/" + name,
+              (ctx, req) ->
+                  HttpResponse.of(
+                      req.aggregate()
+                          .thenApply(
+                              agg ->
+                                  HttpResponse.of(
+                                      ok, com.linecorp.armeria.common.HttpData.wrap(body)))));
+        }
+      }
+      Server server = sb.build();
+      server.start().join();
+      port = server.activeLocalPort();
+      closer = () -> server.stop().join();
+    } else {
+      BenchData data = BenchData.open(Path.of(args[1]), Integer.parseInt(args[2]));
+      QuiverServer server =
+          QuiverServer.start(opts, data.registry(), data.source(), Authorizer.ALLOW_ALL);
+      port = server.port();
+      closer =
+          () -> {
+            server.close();
+            data.close();
+          };
+    }
+    System.out.println("READY " + port);
+    System.out.flush();
+    while (System.in.read() >= 0) {
+      // run until the parent closes our stdin
+    }
+    closer.close();
+    System.exit(0);
+  }
+}

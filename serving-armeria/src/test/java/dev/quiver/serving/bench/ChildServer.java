@@ -1,0 +1,80 @@
+package dev.quiver.serving.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A {@link BenchServer} in a child JVM on this JVM's classpath. Its CPU time (user + system) is
+ * read from {@code /proc/<pid>/stat}, so the server's cost per request excludes the load generator.
+ */
+final class ChildServer implements AutoCloseable {
+  private final Process process;
+  final int port;
+  private static final long TICKS_PER_SECOND = ticks();
+
+  ChildServer(String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xms1g");
+    cmd.add("-Xmx1g");
+    cmd.add("-XX:+UseG1GC");
+    cmd.add("-XX:+AlwaysPreTouch");
+    // hbase-shaded-client carries a netty-all version file although its Netty is relocated.
+    cmd.add("-Dcom.linecorp.armeria.warnNettyVersions=false");
+    String extra = System.getenv("QUIVER_BENCH_SERVER_JVM_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      cmd.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(BenchServer.class.getName());
+    cmd.addAll(List.of(args));
+    process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    BufferedReader r =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    String line;
+    int p = -1;
+    while ((line = r.readLine()) != null) {
+      if (line.startsWith("READY ")) {
+        p = Integer.parseInt(line.substring(6).trim());
+        break;
+      }
+    }
+    if (p < 0) {
+      process.destroyForcibly();
+      throw new IOException("bench server " + String.join(" ", args) + " did not start");
+    }
+    port = p;
+  }
+
+  /** CPU time (user + system) of the child so far, in nanoseconds (10 ms resolution). */
+  long cpuNanos() throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    return ticks * 1_000_000_000L / TICKS_PER_SECOND;
+  }
+
+  private static long ticks() {
+    try {
+      Process p = new ProcessBuilder("getconf", "CLK_TCK").start();
+      return Long.parseLong(new String(p.getInputStream().readAllBytes()).trim());
+    } catch (IOException | NumberFormatException e) {
+      return 100;
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    process.getOutputStream().close();
+    if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+  }
+}
