@@ -29,6 +29,9 @@ import picocli.CommandLine.ScopeType;
       DescribeCommand.class,
       DeprecateCommand.class,
       SqlCommand.class,
+      PlanCommand.class,
+      MaterializeCommand.class,
+      LocalCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     },

@@ -145,7 +145,7 @@ class ExactlyOnceITCase {
       kafka.createTopic(topic, 1);
       kafka.createTopic(topic + ".dlq", 1);
       try (HadoopCatalog c = catalog(warehouse)) {
-        OfflineTableSetup.ensure(c, view, Transactions.keys());
+        dev.quiver.offline.OfflineTables.ensureTable(c, view, Transactions.keys());
       }
     }
 

@@ -167,7 +167,7 @@ class MaterializationITCase {
     MaterializationPlan plan =
         new JobPlanner(settings(warehouse, online)).plan(view, Transactions.keys());
     try (HadoopCatalog c = catalog(warehouse)) {
-      OfflineTableSetup.ensure(c, view, Transactions.keys());
+      dev.quiver.offline.OfflineTables.ensureTable(c, view, Transactions.keys());
     }
     StreamExecutionEnvironment env =
         LocalFlink.localEnvironment(LocalFlink.configuration(config, restore, false));

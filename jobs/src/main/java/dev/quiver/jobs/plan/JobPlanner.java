@@ -35,9 +35,9 @@ public final class JobPlanner {
   public static final String TILE_FUNCTION = "QUIVER_TILE";
 
   /** The Iceberg column naming (kept equal to the offline module's layout). */
-  public static final String OFFLINE_EVENT_TIME = "event_time";
+  public static final String OFFLINE_EVENT_TIME = dev.quiver.offline.OfflineTables.EVENT_TIME;
 
-  public static final String OFFLINE_INPUT_PREFIX = "_in_";
+  public static final String OFFLINE_INPUT_PREFIX = dev.quiver.offline.OfflineTables.INPUT_PREFIX;
 
   private final PlannerSettings settings;
 
