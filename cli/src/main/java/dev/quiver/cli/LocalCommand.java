@@ -1,8 +1,13 @@
 package dev.quiver.cli;
 
 import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.registry.ApplyResult;
+import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.registry.FeatureRegistry.SpecBundle;
+import dev.quiver.core.spec.SpecParser;
 import dev.quiver.local.LocalRuntime;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -41,12 +46,24 @@ final class LocalCommand implements Callable<Integer> {
     QuiverConfig config = parent.environment().config();
     Path data = Path.of(config.get(CliOptions.DATA_DIR)).toAbsolutePath();
     PrintWriter out = parent.spec.commandLine().getOut();
+    FeatureRegistry registry = parent.environment().registry();
+    if (Files.exists(examples)) {
+      // Several versions of one view (e.g. v3 and v4) are applied in waves, as quiver apply does.
+      SpecParser.ParseResult parsed =
+          SpecParser.parsePath(examples, new RegistrySpecContext(registry));
+      int changed = 0;
+      for (SpecBundle wave : ApplyWaves.split(parsed.bundle())) {
+        ApplyResult result = registry.apply(wave, parent.environment().actor(), false);
+        changed +=
+            (int)
+                result.changes().stream()
+                    .filter(c -> !"UNCHANGED".equalsIgnoreCase(c.action()))
+                    .count();
+      }
+      out.println("Applied " + examples.toAbsolutePath() + " (" + changed + " changes).");
+    }
     LocalRuntime rt =
-        LocalRuntime.start(
-            config,
-            parent.environment().registry(),
-            new LocalRuntime.Settings(data, examples, rate),
-            out);
+        LocalRuntime.start(config, registry, new LocalRuntime.Settings(data, null, rate), out);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

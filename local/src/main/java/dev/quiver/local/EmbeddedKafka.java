@@ -1,5 +1,6 @@
 package dev.quiver.local;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,8 +37,33 @@ public final class EmbeddedKafka implements AutoCloseable {
             .build();
     cluster.format();
     cluster.startup();
-    cluster.waitForReadyBrokers();
-    return new EmbeddedKafka(cluster);
+    EmbeddedKafka kafka = new EmbeddedKafka(cluster);
+    kafka.awaitReady(Duration.ofSeconds(60));
+    return kafka;
+  }
+
+  /**
+   * Waits until the broker answers metadata requests. (The test kit's own wait uses JUnit
+   * assertions, which are not on the launcher's class path.)
+   */
+  private void awaitReady(Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Exception last = null;
+    try (Admin admin =
+        Admin.create(
+            Map.of("bootstrap.servers", bootstrapServers(), "request.timeout.ms", "5000"))) {
+      while (System.nanoTime() < deadline) {
+        try {
+          if (!admin.describeCluster().nodes().get().isEmpty()) {
+            return;
+          }
+        } catch (Exception e) {
+          last = e;
+        }
+        Thread.sleep(200);
+      }
+    }
+    throw new IllegalStateException("the embedded Kafka broker did not start in " + timeout, last);
   }
 
   public String bootstrapServers() {

@@ -148,6 +148,18 @@ public final class SampleEvents {
     if (name.contains("country")) {
       return COUNTRIES.get(random.nextInt(COUNTRIES.size()));
     }
+    List<String> pool =
+        switch (name) {
+          case "currency" -> List.of("USD", "EUR", "BRL", "INR", "JPY");
+          case "channel" -> List.of("web", "app", "pos");
+          case "device" -> List.of("ios", "android", "web");
+          case "page" -> List.of("/home", "/search", "/item", "/cart", "/checkout", "/help");
+          case "referrer" -> List.of("google", "newsletter", "direct", "partner");
+          default -> null;
+        };
+    if (pool != null) {
+      return pool.get(random.nextInt(pool.size()));
+    }
     return WORDS.get(random.nextInt(WORDS.size()));
   }
 }
