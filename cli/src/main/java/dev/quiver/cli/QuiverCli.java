@@ -32,6 +32,9 @@ import picocli.CommandLine.ScopeType;
       ServeCommand.class,
       ExportCommand.class,
       BackfillCommand.class,
+      PlanCommand.class,
+      MaterializeCommand.class,
+      LocalCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     },
