@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -53,25 +52,31 @@ public final class PointInTimeJoin {
     this.parallelism = parallelism;
   }
 
+  /** Progress callback: label rows written so far, and the total (-1 when unknown). */
+  @FunctionalInterface
+  public interface Progress {
+    void update(long done, long total);
+  }
+
   /** The result of a run: the Parquet file, its row count and the manifest written beside it. */
   public record Result(Path dataFile, long rows, TrainingSetManifest manifest, Path manifestFile) {}
 
   /** Builds the training set, writes {@code part-00000.parquet} and {@code _manifest.json}. */
   public Result run(TrainingSetRequest request) {
-    return run(request, p -> {});
+    return run(request, (d, t) -> {});
   }
 
   /**
    * Like {@link #run(TrainingSetRequest)}, reporting progress (labels swept so far) while the job
    * runs.
    */
-  public Result run(TrainingSetRequest request, Consumer<Long> progress) {
+  public Result run(TrainingSetRequest request, Progress progress) {
     return run(request, progress, null);
   }
 
   private Result run(
       TrainingSetRequest request,
-      Consumer<Long> progress,
+      Progress progress,
       TrainingSetManifest.LabelEntry expectedLabels) {
     Path out = Path.of(request.output()).toAbsolutePath();
     Path scratch;
@@ -128,7 +133,7 @@ public final class PointInTimeJoin {
                   ls,
                   "labels")
               .map(new FlinkFunctions.LabelMapper(ls, timePos, firstKeys, plan.featureSlots()))
-              .returns(TypeInformation.of(SweepRow.class))
+              .returns(SweepRowSerializer.TYPE)
               .name("labels");
     } else {
       TrainingSetPlan.Group g = plan.groups().get(0);
@@ -158,7 +163,7 @@ public final class PointInTimeJoin {
         DataStream<SweepRow> ev =
             read(env, loader, r.snapshotId(), r.projection(), r.tableName())
                 .flatMap(new FlinkFunctions.EventMapper(r))
-                .returns(TypeInformation.of(SweepRow.class))
+                .returns(SweepRowSerializer.TYPE)
                 .name("events " + r.tableName());
         events = events == null ? ev : events.union(ev);
       }
@@ -166,7 +171,7 @@ public final class PointInTimeJoin {
         current =
             current
                 .map(new FlinkFunctions.Rekey(positions(labelNames, g.keyNames())))
-                .returns(TypeInformation.of(SweepRow.class));
+                .returns(SweepRowSerializer.TYPE);
       }
       DataStream<SweepRow> input =
           current == null ? events : events == null ? current : current.union(events);
@@ -177,7 +182,7 @@ public final class PointInTimeJoin {
           input
               .keyBy(r -> r.key, TypeInformation.of(String.class))
               .process(new SweepFunction(plan.sweep(g, request.availabilityGuard()), spine))
-              .returns(TypeInformation.of(SweepRow.class))
+              .returns(SweepRowSerializer.TYPE)
               .name("point-in-time sweep " + g.keyNames());
     }
     Schema outSchema = plan.outputSchema(labelColumns);
@@ -197,7 +202,8 @@ public final class PointInTimeJoin {
               new FlinkFunctions.ParquetRowSink(outSchema, dataFile.toString(), labelNames.size()))
           .setParallelism(1)
           .name("parquet " + dataFile.getFileName());
-      rows = execute(env, "quiver training set " + out.getFileName(), progress);
+      long total = labelTable == null ? -1 : totalRecords(labelTable);
+      rows = execute(env, "quiver training set " + out.getFileName(), progress, total);
     }
     TrainingSetManifest manifest =
         TrainingSetManifest.of(request, plan, labelTable, dataFile, rows);
@@ -211,10 +217,10 @@ public final class PointInTimeJoin {
    * pinned Iceberg snapshots (time travel), and the label source checked against its checksum.
    */
   public Result rebuild(TrainingSetManifest manifest, String output) {
-    return run(manifest.toRequest(output), p -> {}, manifest.labels());
+    return run(manifest.toRequest(output), (d, t) -> {}, manifest.labels());
   }
 
-  private long execute(StreamExecutionEnvironment env, String name, Consumer<Long> progress) {
+  private long execute(StreamExecutionEnvironment env, String name, Progress progress, long total) {
     try {
       JobClient client = env.executeAsync(name);
       var done = client.getJobExecutionResult();
@@ -222,7 +228,7 @@ public final class PointInTimeJoin {
         try {
           Object n = client.getAccumulators().get().get(ROWS_ACCUMULATOR);
           if (n instanceof Number num) {
-            progress.accept(num.longValue());
+            progress.update(num.longValue(), total);
           }
         } catch (Exception ignored) {
           // the job may finish between the two calls
@@ -236,11 +242,16 @@ public final class PointInTimeJoin {
       JobExecutionResult result = done.get();
       Long rows = result.getAccumulatorResult(ROWS_ACCUMULATOR);
       long n = rows == null ? 0 : rows;
-      progress.accept(n);
+      progress.update(n, total);
       return n;
     } catch (Exception e) {
       throw FlinkBatch.unwrap("training set", e);
     }
+  }
+
+  private static long totalRecords(LabelTables.Labels labels) {
+    var snap = labels.snapshotId() == null ? null : labels.table().snapshot(labels.snapshotId());
+    return snap == null ? -1 : Long.parseLong(snap.summary().getOrDefault("total-records", "-1"));
   }
 
   private TableLoader labelLoader(LabelSource source, LabelTables.Labels labels) {

@@ -17,9 +17,14 @@ public final class RowKeys {
 
   private RowKeys() {}
 
+  /** The 64-bit hash of an encoded entity key whose top bytes are the salt. */
+  public static long hash(byte[] entityKey) {
+    return MurmurHash3.hash(entityKey, SEED)[0];
+  }
+
   /** {@code salt(entityKey) ++ entityKey}. */
   public static byte[] rowKey(byte[] entityKey) {
-    long h = MurmurHash3.hash(entityKey, SEED)[0];
+    long h = hash(entityKey);
     byte[] out = new byte[SALT_BYTES + entityKey.length];
     out[0] = (byte) (h >>> 56);
     out[1] = (byte) (h >>> 48);

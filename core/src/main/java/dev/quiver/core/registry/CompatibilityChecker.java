@@ -28,10 +28,10 @@ import java.util.function.Function;
  *       columns added; client-only source options; transformation code reformatted (same tokens);
  *   <li>breaking: remove or retype a feature; change its expression or aggregation (column,
  *       function, window, n); change entities; change the source (name, kind, event time, dedup
- *       key, topic/table/format), drop or retype a source column; change transformation code (by
- *       its whitespace-insensitive checksum) or language, add or remove a transformation; tile
- *       size; availability delay; ttl, allowed lateness or watermark delay decreased;
- *       online/offline switched off.
+ *       key, topic/table/format) or the watermark expression, drop or retype a source column;
+ *       change transformation code (by its whitespace-insensitive checksum) or language, add or
+ *       remove a transformation; tile size; availability delay; ttl, allowed lateness or watermark
+ *       delay decreased; online/offline switched off.
  * </ul>
  *
  * <p>The version and lifecycle status are not compared: the registry owns them. Stateless and
@@ -57,6 +57,17 @@ public final class CompatibilityChecker {
               BREAKING));
     }
     diffSource(old.source(), neu.source(), out);
+    if (!Objects.equals(old.watermarkExpr(), neu.watermarkExpr())) {
+      out.add(
+          new Change(
+              "watermark_expr",
+              "watermark expression "
+                  + old.watermarkExpr()
+                  + " -> "
+                  + neu.watermarkExpr()
+                  + " (changes the event time of every row)",
+              BREAKING));
+    }
     diffFeatures(old, neu, out);
     diffTransformations(old.transformations(), neu.transformations(), out);
     widen(out, "ttl", old.ttl(), neu.ttl(), "values expire");

@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -76,10 +75,14 @@ public final class DefaultFeatureRegistry implements FeatureRegistry {
     for (Precondition p : preconditions) {
       expected.put(p.namespace() + "." + p.name(), p.expectedVersion());
     }
-    // Sorted so that two bundles touching the same views lock their heads in the same order.
+    // Sorted so that two bundles touching the same views lock their heads in the same order, and
+    // so that several majors of one view land oldest first.
     List<FeatureView> sorted =
         bundle.views().stream()
-            .sorted(Comparator.comparing(FeatureView::namespace).thenComparing(FeatureView::name))
+            .sorted(
+                Comparator.comparing(FeatureView::namespace)
+                    .thenComparing(FeatureView::name)
+                    .thenComparing(v -> v.version().major()))
             .toList();
     checkDuplicates(sorted);
     String who = actor == null || actor.isBlank() ? "unknown" : actor;
@@ -100,10 +103,7 @@ public final class DefaultFeatureRegistry implements FeatureRegistry {
             plans.addAll(shared.implicitEntities(tx, v, who, now));
             String key = v.qualifiedName();
             String exp = expected.containsKey(key) ? expected.get(key) : "";
-            ChangePlan plan = views.apply(tx, v, exp, who, now);
-            if (!"CREATE".equals(plan.action()) && v.status() != ViewStatus.ACTIVE) {
-              warnings.add(statusIgnored(v, plan));
-            }
+            ChangePlan plan = views.apply(tx, v, exp, who, now, warnings);
             plans.add(plan);
           }
           for (FeatureService s : bundle.services()) {
@@ -125,83 +125,12 @@ public final class DefaultFeatureRegistry implements FeatureRegistry {
     return withRetries(
         Mode.WRITE,
         tx -> {
-          long seq = tx.headSeq(namespace, name);
           List<VersionInfo> all = existing(tx, namespace, name);
-          int major =
-              VersionResolver.isLatest(version)
-                  ? VersionResolver.resolve(name, all, version).version().major()
-                  : VersionResolver.parse(name, version).major();
-          VersionInfo current =
-              all.stream()
-                  .filter(v -> v.version().major() == major)
-                  .reduce((a, b) -> b)
-                  .orElseThrow(
-                      () ->
-                          new RegistryException(
-                              Kind.NOT_FOUND,
-                              name
-                                  + ":v"
-                                  + major
-                                  + " does not exist (versions: "
-                                  + VersionResolver.describe(all)
-                                  + ")",
-                              "version"));
-          ViewStatus from = current.status();
-          Instant newSunset = status == ViewStatus.ACTIVE ? null : sunset;
-          if (from == status && java.util.Objects.equals(current.sunsetAt(), newSunset)) {
-            return record(tx, name, current, all);
-          }
-          if (from != status && !from.canMoveTo(status)) {
-            throw new RegistryException(
-                Kind.INVALID,
-                "status: cannot move "
-                    + name
-                    + ":v"
-                    + major
-                    + " from "
-                    + from
-                    + " to "
-                    + status
-                    + " (allowed from "
-                    + from
-                    + ": "
-                    + allowedMoves(from)
-                    + ")",
-                "status");
-          }
-          if (!tx.advanceHead(namespace, name, seq, clock.instant())) {
-            throw new ViewApplier.HeadMoved(namespace + "." + name);
-          }
-          tx.updateStatus(namespace, name, major, status, newSunset);
-          Map<String, Object> detail = new LinkedHashMap<>();
-          detail.put("from", from.name());
-          detail.put("to", status.name());
-          detail.put("sunset", newSunset == null ? null : newSunset.toString());
-          tx.appendAudit(
-              new AuditEntry(
-                  clock.instant(),
-                  who,
-                  "STATUS",
-                  ViewApplier.KIND,
-                  namespace,
-                  name,
-                  "v" + major,
-                  SpecJson.write(detail)));
-          List<VersionInfo> after = tx.versionInfos(namespace, name);
           VersionInfo updated =
-              after.stream().filter(v -> v.id().equals(current.id())).findFirst().orElseThrow();
-          return record(tx, name, updated, after);
+              ViewLifecycle.move(
+                  tx, namespace, name, all, version, status, sunset, who, clock.instant());
+          return record(tx, name, updated, tx.versionInfos(namespace, name));
         });
-  }
-
-  private static String allowedMoves(ViewStatus from) {
-    List<String> moves = new ArrayList<>();
-    for (ViewStatus s : ViewStatus.values()) {
-      if (from.canMoveTo(s)) {
-        moves.add(s.name());
-      }
-    }
-    return moves.isEmpty() ? "none, it is final" : String.join(", ", moves);
   }
 
   private <T> T withRetries(Mode mode, Function<RegistryTransaction, T> work) {
@@ -234,28 +163,24 @@ public final class DefaultFeatureRegistry implements FeatureRegistry {
     }
   }
 
+  /** Several majors of one view may come together (applied oldest first); one major only once. */
   private static void checkDuplicates(List<FeatureView> views) {
     for (int i = 1; i < views.size(); i++) {
-      if (views.get(i).qualifiedName().equals(views.get(i - 1).qualifiedName())) {
+      FeatureView a = views.get(i - 1);
+      FeatureView b = views.get(i);
+      if (a.qualifiedName().equals(b.qualifiedName())
+          && a.version().major() == b.version().major()) {
         throw new RegistryException(
             Kind.INVALID,
             "views: "
-                + views.get(i).qualifiedName()
-                + " appears twice in one apply (expected:"
-                + " one spec per view name)",
-            "name");
+                + b.qualifiedName()
+                + ":v"
+                + b.version().major()
+                + " appears twice in one"
+                + " apply (expected: one spec per view major)",
+            "version");
       }
     }
-  }
-
-  private static SpecProblem statusIgnored(FeatureView v, ChangePlan plan) {
-    return new SpecProblem(
-        SpecProblem.Severity.WARNING,
-        null,
-        v.name() + ".status",
-        0,
-        "status " + v.status() + " is not applied to an existing view (" + plan.action() + ")",
-        "use quiver deprecate to move a version through its lifecycle");
   }
 
   // ---------------------------------------------------------------- reads

@@ -155,6 +155,14 @@ final class FeatureRules {
                   : a.n() + " (expected: 1.." + MAX_LAST_N + ")",
               "write n: 10 (how many most recent values to keep, 1.." + MAX_LAST_N + ")"));
     }
+    if (v.source() == null) {
+      out.add(
+          problem(
+              ap,
+              "a window aggregation reads the view's source, and this view has none",
+              "add source: <a declared source's name> (its SQL transformation does not feed aggregations)"));
+      return;
+    }
     FeatureType input = null;
     if (a.column().equals("*")) {
       if (fn != AggregationFunction.COUNT) {

@@ -353,6 +353,7 @@ class CompatibilityCheckerTest {
             "source.schema[user_id].type",
             BREAKING),
         c("source removed", b -> b.source(null), "source", BREAKING),
+        c("watermark expression", b -> b.watermarkExpr("ingest_time"), "watermark_expr", BREAKING),
         c(
             "watermark delay decrease",
             b -> b.source(source(s -> withWatermark(s, 1))),

@@ -33,6 +33,27 @@ class EmbeddedRegistryITCase extends RegistryConcurrencyContract {
   }
 
   @Test
+  void anotherProcessSharesTheOpenDatabaseFile() throws Exception {
+    applyOne(view("parent_view", 1, b -> {}));
+    Process child =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                RegistryChildProcess.class.getName(),
+                path.toString(),
+                "child_view")
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(child.getInputStream().readAllBytes());
+    assertThat(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(child.exitValue()).as(output).isZero();
+    assertThat(output).contains("LISTED [child_view, parent_view]");
+    assertThat(registry.getView(NS, "child_view", null).createdBy()).isEqualTo("child");
+  }
+
+  @Test
   void survivesAReopenFromTheFileAlone() {
     applyOne(view(2));
     String id = registry.getView(NS, VIEW, "v2").id();

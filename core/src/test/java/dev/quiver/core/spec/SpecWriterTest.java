@@ -289,7 +289,9 @@ class SpecWriterTest {
           "view_" + r.nextInt(1000),
           new Version(1 + r.nextInt(20), r.nextInt(3)),
           List.of(entity),
-          r.nextInt(5) == 0 && sql ? null : source,
+          r.nextInt(5) == 0 && sql && features.stream().noneMatch(Feature::isAggregation)
+              ? null
+              : source,
           features,
           ts,
           ttl,

@@ -10,28 +10,33 @@ import java.util.Arrays;
  * sorted key space per column family:
  *
  * <pre>
- *   key   = u16 len(row) ++ row ++ u16 len(qualifier) ++ qualifier ++ i64 (Long.MAX_VALUE - ts)
+ *   key   = hash8(entity) ++ u16 len(entity) ++ entity ++ u16 len(qualifier) ++ qualifier
+ *           ++ i64 (Long.MAX_VALUE - ts)
  *   value = i64 ts ++ cell bytes
  * </pre>
  *
- * where {@code row} is the salted row key ({@link RowKeys}). Length prefixes make every prefix
- * unambiguous; the inverted timestamp sorts the versions of one cell newest first, so one seek to
- * {@code (row, qualifier, MAX - asOf)} lands on the newest version with {@code ts <= asOf}. The
- * value repeats the timestamp at offset 0 because that is where Flink's RocksDB compaction filter
- * reads it for TTL expiry. All integers big-endian.
+ * where {@code entity} is the encoded entity key and {@code hash8} its 64-bit MurmurHash3 (the
+ * HBase salt widened): a fixed-length prefix per entity, so RocksDB's prefix Bloom filters skip
+ * every SST file that does not hold the entity, and an entity's cells stay contiguous for a
+ * whole-row read. Length prefixes make every prefix unambiguous; the inverted timestamp sorts the
+ * versions of one cell newest first, so one seek to {@code (row, qualifier, MAX - asOf)} lands on
+ * the newest version with {@code ts <= asOf}. The value repeats the timestamp at offset 0 because
+ * that is where Flink's RocksDB compaction filter reads it for TTL expiry. All integers big-endian.
  */
 final class EmbeddedKeys {
   private EmbeddedKeys() {}
 
-  /** {@code u16 len(row) ++ row}: the prefix of every key of one entity. */
+  /** Length of the fixed prefix that RocksDB's prefix extractor and Bloom filters use. */
+  static final int HASH_BYTES = 8;
+
+  /** {@code hash8 ++ u16 len(entity) ++ entity}: the prefix of every key of one entity. */
   static byte[] rowPrefix(byte[] entityKey) {
-    byte[] row = RowKeys.rowKey(entityKey);
-    if (row.length > 0xFFFF) {
+    if (entityKey.length > 0xFFFF) {
       throw new IllegalArgumentException(
           "entity key: " + entityKey.length + " bytes (expected: < 65,000)");
     }
-    ByteBuffer b = ByteBuffer.allocate(2 + row.length);
-    b.putShort((short) row.length).put(row);
+    ByteBuffer b = ByteBuffer.allocate(HASH_BYTES + 2 + entityKey.length);
+    b.putLong(RowKeys.hash(entityKey)).putShort((short) entityKey.length).put(entityKey);
     return b.array();
   }
 

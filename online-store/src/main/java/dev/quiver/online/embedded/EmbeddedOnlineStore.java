@@ -116,7 +116,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   private List<OnlineReadResult> readAll(List<OnlineRead> reads) {
     long now = clock.millis();
     Map<ViewTableId, RocksIterator> iterators = new HashMap<>();
-    try (ReadOptions options = new ReadOptions().setFillCache(true)) {
+    try (ReadOptions options = new ReadOptions().setPrefixSameAsStart(true)) {
       List<OnlineReadResult> out = new ArrayList<>(reads.size());
       for (OnlineRead r : reads) {
         try {
@@ -208,7 +208,8 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       throw new UnknownTableException(table);
     }
     long n = 0;
-    try (RocksIterator it = rocks.db().newIterator(f.handle())) {
+    try (ReadOptions all = new ReadOptions().setTotalOrderSeek(true);
+        RocksIterator it = rocks.db().newIterator(f.handle(), all)) {
       for (it.seekToFirst(); it.isValid(); it.next()) {
         n++;
       }

@@ -1,0 +1,109 @@
+package dev.quiver.catalog;
+
+import dev.quiver.core.config.ConfigOptionsProvider;
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.registry.FeatureRegistries;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.table.catalog.Catalog;
+import org.apache.flink.table.factories.CatalogFactory;
+import org.apache.flink.table.factories.FactoryUtil;
+
+/**
+ * Creates a {@link QuiverCatalog} for {@code CREATE CATALOG q WITH ('type'='quiver', ...)}. The
+ * registry options are the {@code registry.*} keys of {@code quiver.yaml} (as declared by the
+ * modules' {@link ConfigOptionsProvider}s), optionally read from a {@code config-file}; options
+ * given in the statement win. Unknown options are rejected by Flink's {@link FactoryUtil} with the
+ * list of supported ones.
+ */
+public class QuiverCatalogFactory implements CatalogFactory {
+  public static final String IDENTIFIER = "quiver";
+
+  public static final ConfigOption<String> DEFAULT_DATABASE =
+      ConfigOptions.key("default-database")
+          .stringType()
+          .defaultValue("default")
+          .withDescription("The namespace used when a statement names none.");
+
+  public static final ConfigOption<String> ACTOR =
+      ConfigOptions.key("actor")
+          .stringType()
+          .noDefaultValue()
+          .withDescription(
+              "Who the registry's audit log names for CREATE/ALTER TABLE; default: the OS user.");
+
+  public static final ConfigOption<String> CONFIG_FILE =
+      ConfigOptions.key("config-file")
+          .stringType()
+          .noDefaultValue()
+          .withDescription(
+              "A quiver.yaml whose registry.* options apply unless the statement sets them.");
+
+  /** Raw registry client settings, passed through verbatim. */
+  public static final String PROPERTIES_PREFIX = "registry.properties.";
+
+  @Override
+  public String factoryIdentifier() {
+    return IDENTIFIER;
+  }
+
+  @Override
+  public Set<ConfigOption<?>> requiredOptions() {
+    return Set.of();
+  }
+
+  @Override
+  public Set<ConfigOption<?>> optionalOptions() {
+    Set<ConfigOption<?>> options = new LinkedHashSet<>();
+    options.add(DEFAULT_DATABASE);
+    options.add(ACTOR);
+    options.add(CONFIG_FILE);
+    for (dev.quiver.core.config.ConfigOption<?> o : registryOptions()) {
+      options.add(
+          ConfigOptions.key(o.key())
+              .stringType()
+              .noDefaultValue()
+              .withDescription(o.description()));
+    }
+    return options;
+  }
+
+  /** The {@code registry.*} options that the modules on the class path declare. */
+  static Set<dev.quiver.core.config.ConfigOption<?>> registryOptions() {
+    Set<dev.quiver.core.config.ConfigOption<?>> out = new LinkedHashSet<>();
+    for (ConfigOptionsProvider p : ServiceLoader.load(ConfigOptionsProvider.class)) {
+      p.options().stream().filter(o -> o.key().startsWith("registry.")).forEach(out::add);
+    }
+    return out;
+  }
+
+  @Override
+  public Catalog createCatalog(Context context) {
+    FactoryUtil.CatalogFactoryHelper helper = FactoryUtil.createCatalogFactoryHelper(this, context);
+    helper.validateExcept(PROPERTIES_PREFIX);
+    QuiverConfig config =
+        registryConfig(context.getOptions(), helper.getOptions().get(CONFIG_FILE));
+    String actor = helper.getOptions().get(ACTOR);
+    return new QuiverCatalog(
+        context.getName(),
+        helper.getOptions().get(DEFAULT_DATABASE),
+        () -> FeatureRegistries.open(config),
+        actor == null ? System.getProperty("user.name", "flink-sql") : actor);
+  }
+
+  static QuiverConfig registryConfig(Map<String, String> options, String configFile) {
+    QuiverConfig config =
+        configFile == null ? QuiverConfig.empty() : QuiverConfig.load(Path.of(configFile));
+    for (Map.Entry<String, String> e : options.entrySet()) {
+      if (e.getKey().startsWith("registry.")) {
+        config = config.with(e.getKey(), e.getValue());
+      }
+    }
+    return config;
+  }
+}

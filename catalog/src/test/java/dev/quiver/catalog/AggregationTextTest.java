@@ -1,0 +1,36 @@
+package dev.quiver.catalog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.quiver.core.spec.Aggregation;
+import dev.quiver.core.spec.AggregationFunction;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class AggregationTextTest {
+  @Test
+  void roundTripsEveryFunction() {
+    for (AggregationFunction fn : AggregationFunction.values()) {
+      int n = fn == AggregationFunction.LAST_N ? 10 : 0;
+      Aggregation a = new Aggregation("amount", fn, Duration.ofHours(1), n);
+      assertThat(AggregationText.parse(AggregationText.format(a))).isEqualTo(a);
+    }
+    assertThat(AggregationText.parse("COUNT(*) OVER 7d"))
+        .isEqualTo(new Aggregation("*", AggregationFunction.COUNT, Duration.ofDays(7), 0));
+  }
+
+  @Test
+  void errorsShowTheExpectedForm() {
+    assertThatThrownBy(() -> AggregationText.parse("count over 7d"))
+        .hasMessageContaining("<function>(<column>) over <window>");
+    assertThatThrownBy(() -> AggregationText.parse("median(x) over 7d"))
+        .hasMessageContaining("'median' is not an aggregation function; functions: count, sum");
+    assertThatThrownBy(() -> AggregationText.parse("sum(x) over 7 days"))
+        .hasMessageContaining("<function>(<column>) over <window>");
+    assertThatThrownBy(() -> AggregationText.parse("sum(x) over 7y"))
+        .hasMessageContaining("window '7y' is not a duration");
+    assertThatThrownBy(() -> AggregationText.parse("last_n(x) over 1d"))
+        .hasMessageContaining("last_n(x, 10) over 1d");
+  }
+}

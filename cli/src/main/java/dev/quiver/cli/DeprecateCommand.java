@@ -1,0 +1,90 @@
+package dev.quiver.cli;
+
+import dev.quiver.core.registry.ViewRecord;
+import dev.quiver.core.spec.ViewStatus;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code quiver deprecate VIEW:VERSION [--sunset DATE] [--retire]}. */
+@Command(
+    name = "deprecate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Moves a view version through its lifecycle: ACTIVE -> DEPRECATED (readers get a warning"
+          + " naming the sunset date), and with --retire -> RETIRED (no longer readable).",
+      "Exit codes: 0 done, 1 bad date, 2 usage, 4 move not allowed, 5 no such view or version."
+    })
+final class DeprecateCommand implements Callable<Integer> {
+  @ParentCommand QuiverCli parent;
+
+  @Parameters(
+      paramLabel = "VIEW:VERSION",
+      description = "[namespace.]view:version, e.g. user_activity_metrics:v1 or risk.x:v2.1")
+  String ref;
+
+  @Option(names = "--namespace", paramLabel = "NS", description = "Namespace (default: default).")
+  String namespace;
+
+  @Option(
+      names = "--sunset",
+      paramLabel = "DATE",
+      description = "When the version will be retired: YYYY-MM-DD (UTC) or an ISO instant.")
+  String sunset;
+
+  @Option(names = "--retire", description = "Retire the version now (DEPRECATED -> RETIRED).")
+  boolean retire;
+
+  @Override
+  public Integer call() {
+    ViewRef view = ViewRef.parse(ref, namespace);
+    if (view.version() == null) {
+      throw new QuiverCli.CliUsageException(
+          "VIEW:VERSION: '" + ref + "' names no version; write e.g. " + view.view() + ":v1");
+    }
+    if (retire && sunset != null) {
+      throw new QuiverCli.CliUsageException(
+          "--sunset and --retire together: a retired version has no sunset; use one of them");
+    }
+    Instant sunsetAt = sunset == null ? null : parseDate(sunset);
+    ViewStatus target = retire ? ViewStatus.RETIRED : ViewStatus.DEPRECATED;
+    CliEnvironment env = parent.environment();
+    ViewRecord r =
+        env.registry()
+            .setStatus(
+                view.namespace(), view.view(), view.version(), target, sunsetAt, env.actor());
+    PrintWriter out = parent.spec.commandLine().getOut();
+    out.println(
+        r.view().qualifiedName()
+            + ":"
+            + r.version()
+            + " is now "
+            + r.view().status()
+            + (r.sunsetAt() == null ? "" : " (sunset " + r.sunsetAt() + ")")
+            + (target == ViewStatus.DEPRECATED
+                ? "; readers get a deprecation warning"
+                : "; it can no longer be read"));
+    out.flush();
+    return ExitCode.OK;
+  }
+
+  static Instant parseDate(String text) {
+    try {
+      return LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant();
+    } catch (DateTimeParseException e) {
+      try {
+        return Instant.parse(text);
+      } catch (DateTimeParseException e2) {
+        throw new IllegalArgumentException(
+            "--sunset: '" + text + "' (expected: a date YYYY-MM-DD or an ISO instant)");
+      }
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package dev.quiver.cli;
+
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.offline.JobStatus;
+import dev.quiver.core.offline.OfflineService;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.function.Function;
+
+/**
+ * What {@code quiver export} and {@code quiver backfill} share: how they get an {@link
+ * OfflineService} (the launcher wires the registry-backed Flink service in through the factory) and
+ * how they follow a job with a progress bar.
+ */
+final class OfflineCommands {
+  private OfflineCommands() {}
+
+  /** How the commands get their service; tests set their own. */
+  static volatile Function<QuiverConfig, OfflineService> services = FlinkOfflineServices::new;
+
+  /** The launcher's configuration, or the defaults when a command runs on its own (tests). */
+  static QuiverConfig config(QuiverCli parent) {
+    return parent == null ? QuiverConfig.empty() : parent.environment().config();
+  }
+
+  static Instant time(String option, String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          option + ": '" + text + "' (expected: an ISO-8601 time such as 2024-05-01T00:00:00Z)");
+    }
+  }
+
+  /** Polls the job and draws {@code [##### ] 50% 12,345 rows} until it finishes. */
+  static JobStatus follow(OfflineService service, String id, PrintWriter out, long pollMillis)
+      throws InterruptedException {
+    JobStatus s = service.status(id);
+    while (!s.state().isFinal()) {
+      out.print("\r" + bar(s));
+      out.flush();
+      Thread.sleep(pollMillis);
+      s = service.status(id);
+    }
+    out.println("\r" + bar(s));
+    return s;
+  }
+
+  static String bar(JobStatus s) {
+    int width = 30;
+    int filled = (int) Math.round(s.progress() * width);
+    return "["
+        + "#".repeat(filled)
+        + " ".repeat(width - filled)
+        + "] "
+        + String.format("%3d%%", Math.round(s.progress() * 100))
+        + String.format("  %,d rows  %s", s.rows(), s.state());
+  }
+}

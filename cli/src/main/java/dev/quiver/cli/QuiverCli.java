@@ -1,0 +1,159 @@
+package dev.quiver.cli;
+
+import dev.quiver.core.registry.RegistryException;
+import dev.quiver.core.spec.SpecException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * {@code bin/quiver}: the command-line launcher. Global options ({@code --config}, {@code --set})
+ * apply to every subcommand. Failures are converted to exit codes in one place ({@link
+ * #handle(Exception, CommandLine)}); see {@link ExitCode}.
+ */
+@Command(
+    name = "quiver",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionCommand.Provider.class,
+    description = "Quiver: a real-time feature store on Flink.",
+    subcommands = {
+      ApplyCommand.class,
+      ListCommand.class,
+      DescribeCommand.class,
+      DeprecateCommand.class,
+      SqlCommand.class,
+      ServeCommand.class,
+      ExportCommand.class,
+      BackfillCommand.class,
+      PlanCommand.class,
+      MaterializeCommand.class,
+      LocalCommand.class,
+      VersionCommand.class,
+      CommandLine.HelpCommand.class
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:success",
+      "1:invalid spec, argument value or SQL",
+      "2:usage or configuration error",
+      "3:breaking change refused (bump the major version)",
+      "4:conflict (concurrent change, or lifecycle move not allowed)",
+      "5:not found",
+      "70:unexpected failure"
+    })
+public final class QuiverCli implements Runnable {
+
+  @Option(
+      names = {"-c", "--config"},
+      scope = ScopeType.INHERIT,
+      paramLabel = "FILE",
+      description = "Configuration file (default: ./quiver.yaml when present).")
+  Path configFile;
+
+  @Option(
+      names = "--set",
+      scope = ScopeType.INHERIT,
+      paramLabel = "KEY=VALUE",
+      description = "Override one configuration option, e.g. --set registry.type=postgres.")
+  List<String> overrides = new ArrayList<>();
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private CliEnvironment environment;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command");
+  }
+
+  /** The configuration and registry, loaded on first use. */
+  CliEnvironment environment() {
+    if (environment == null) {
+      try {
+        environment = CliEnvironment.load(configFile, overrides);
+      } catch (IllegalArgumentException | UncheckedIOException e) {
+        throw new CliUsageException(e.getMessage());
+      }
+      PrintWriter err = spec.commandLine().getErr();
+      environment.warnings().forEach(w -> err.println("warning: " + w));
+    }
+    return environment;
+  }
+
+  /** A configured command line, for {@link #main} and tests. */
+  public static CommandLine commandLine() {
+    QuiverCli cli = new QuiverCli();
+    CommandLine cmd = new CommandLine(cli);
+    cmd.setExecutionExceptionHandler(
+        (Exception e, CommandLine c, ParseResult parsed) -> handle(e, c));
+    cmd.setExecutionStrategy(
+        parsed -> {
+          try {
+            return new CommandLine.RunLast().execute(parsed);
+          } finally {
+            if (cli.environment != null) {
+              cli.environment.close();
+            }
+          }
+        });
+    return cmd;
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** Maps a failure to its exit code after printing what failed and, where known, the fix. */
+  static int handle(Exception e, CommandLine cmd) {
+    PrintWriter err = cmd.getErr();
+    if (e instanceof SpecException se) {
+      se.problems().forEach(p -> err.println(p));
+      long errors = se.problems().stream().filter(p -> p.isError()).count();
+      err.println(errors + (errors == 1 ? " error" : " errors") + "; nothing was applied.");
+      return ExitCode.INVALID;
+    }
+    if (e instanceof RegistryException re) {
+      err.println(
+          "error: "
+              + re.getMessage()
+              + (re.field() == null || re.getMessage().contains(re.field())
+                  ? ""
+                  : " [" + re.field() + "]"));
+      return switch (re.kind()) {
+        case INVALID -> ExitCode.INVALID;
+        case BREAKING_CHANGE -> ExitCode.BREAKING_CHANGE;
+        case CONFLICT -> ExitCode.CONFLICT;
+        case NOT_FOUND, GONE -> ExitCode.NOT_FOUND;
+      };
+    }
+    if (e instanceof CliUsageException) {
+      err.println("error: " + e.getMessage());
+      return ExitCode.USAGE;
+    }
+    if (e instanceof IllegalArgumentException) {
+      err.println("error: " + e.getMessage());
+      return ExitCode.INVALID;
+    }
+    err.println("error: " + e);
+    Throwable cause = e.getCause();
+    while (cause != null) {
+      err.println("  caused by: " + cause);
+      cause = cause.getCause();
+    }
+    return ExitCode.FAILURE;
+  }
+
+  /** A usage problem found after parsing (e.g. a malformed VIEW:VERSION); exit code 2. */
+  static final class CliUsageException extends RuntimeException {
+    CliUsageException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package dev.quiver.cli;
+
+import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.registry.ViewRecord;
+import dev.quiver.core.spec.Entity;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.Source;
+import dev.quiver.core.spec.SpecParser;
+import java.util.Optional;
+
+/** Lets spec files reference the entities, sources and views that the registry already holds. */
+record RegistrySpecContext(FeatureRegistry registry) implements SpecParser.Context {
+  @Override
+  public Optional<Entity> entity(String namespace, String name) {
+    return registry.getEntity(namespace, name);
+  }
+
+  @Override
+  public Optional<Source> source(String namespace, String name) {
+    return registry.getSource(namespace, name);
+  }
+
+  @Override
+  public Optional<FeatureView> view(String namespace, String name) {
+    return registry.findView(namespace, name, "latest").map(ViewRecord::view);
+  }
+}

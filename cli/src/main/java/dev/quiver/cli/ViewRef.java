@@ -1,0 +1,41 @@
+package dev.quiver.cli;
+
+import dev.quiver.core.spec.FeatureView;
+
+/**
+ * A view named on the command line: {@code [namespace.]view[:version]}, e.g. {@code
+ * user_activity_metrics}, {@code risk.merchant_risk:v2}, {@code merchant_risk:v2.1}.
+ *
+ * @param version null when not given
+ */
+record ViewRef(String namespace, String view, String version) {
+
+  static ViewRef parse(String text, String defaultNamespace) {
+    String t = text.trim();
+    String version = null;
+    int colon = t.indexOf(':');
+    if (colon >= 0) {
+      version = t.substring(colon + 1);
+      t = t.substring(0, colon);
+    }
+    String ns = defaultNamespace == null ? FeatureView.DEFAULT_NAMESPACE : defaultNamespace;
+    int dot = t.indexOf('.');
+    if (dot >= 0) {
+      ns = t.substring(0, dot);
+      t = t.substring(dot + 1);
+    }
+    if (t.isEmpty() || ns.isEmpty() || (version != null && version.isEmpty())) {
+      throw new QuiverCli.CliUsageException(
+          "'"
+              + text
+              + "' is not a view reference (expected: [namespace.]view[:version], e.g."
+              + " risk.merchant_risk:v2)");
+    }
+    return new ViewRef(ns, t, version);
+  }
+
+  @Override
+  public String toString() {
+    return namespace + "." + view + (version == null ? "" : ":" + version);
+  }
+}

@@ -1,0 +1,156 @@
+package dev.quiver.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiver.core.offline.BackfillRequest;
+import dev.quiver.core.offline.ExportRequest;
+import dev.quiver.core.offline.JobStatus;
+import dev.quiver.core.offline.OfflineService;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The export/backfill commands against an in-memory offline service (unit test). */
+class OfflineCommandsTest {
+  final List<Object> submitted = new ArrayList<>();
+
+  /** A job that advances 25% per status call. */
+  final class FakeService implements OfflineService {
+    int calls;
+
+    @Override
+    public String submitExport(ExportRequest request) {
+      submitted.add(request);
+      return "job-1";
+    }
+
+    @Override
+    public String submitBackfill(BackfillRequest request) {
+      submitted.add(request);
+      return "job-2";
+    }
+
+    @Override
+    public JobStatus status(String jobId) {
+      calls++;
+      double p = Math.min(1.0, calls * 0.25);
+      return new JobStatus(
+          jobId,
+          "export",
+          p >= 1.0 ? JobStatus.State.SUCCEEDED : JobStatus.State.RUNNING,
+          p,
+          calls * 100L,
+          "out",
+          null,
+          Instant.EPOCH,
+          null,
+          Map.of(
+              "data_file",
+              "out/part-00000.parquet",
+              "manifest",
+              "out/_manifest.json",
+              "rows",
+              400L));
+    }
+
+    @Override
+    public List<JobStatus> jobs() {
+      return List.of();
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @AfterEach
+  void reset() {
+    OfflineCommands.services =
+        c -> {
+          throw new IllegalStateException("unset");
+        };
+  }
+
+  private String run(Object command, String... args) {
+    OfflineCommands.services = c -> new FakeService();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = new CommandLine(command);
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int code = cl.execute(args);
+    return code + "\n" + out + err;
+  }
+
+  @Test
+  void exportSubmitsAndDrawsProgress() {
+    String out =
+        run(
+            new ExportCommand(),
+            "user_profile.*",
+            "--from",
+            "2024-05-01T00:00:00Z",
+            "--to",
+            "2024-05-02T00:00:00Z",
+            "--step",
+            "1h",
+            "--output",
+            "out");
+    assertThat(out)
+        .startsWith("0\n")
+        .contains("export job job-1")
+        .contains("[###############")
+        .contains("100%")
+        .contains("wrote out/part-00000.parquet (400 rows)");
+    ExportRequest req = (ExportRequest) submitted.get(0);
+    assertThat(req.features()).containsExactly("user_profile.*");
+    assertThat(req.step()).hasHours(1);
+  }
+
+  @Test
+  void theLauncherHasBothCommands() {
+    assertThat(new CommandLine(new QuiverCli()).getSubcommands())
+        .containsKeys("export", "backfill");
+  }
+
+  @Test
+  void badInputIsNamed() {
+    assertThat(run(new ExportCommand(), "v.f", "--times", "yesterday", "--output", "o"))
+        .contains("--times: 'yesterday' (expected: an ISO-8601 time");
+    assertThat(run(new ExportCommand(), "v.f", "--output", "o"))
+        .contains(
+            "labels: missing (expected exactly one of labels, times, from/to/step, or manifest)");
+    assertThat(
+            run(
+                new BackfillCommand(),
+                "v",
+                "--from",
+                "2024-05-02T00:00:00Z",
+                "--to",
+                "2024-05-01T00:00:00Z"))
+        .contains("to: 2024-05-01T00:00:00Z (expected: after from");
+  }
+
+  @Test
+  void backfillPrintsTheDryRunFigures() {
+    String out =
+        run(
+            new BackfillCommand(),
+            "user_txn:v2",
+            "--from",
+            "2024-05-01T00:00:00Z",
+            "--to",
+            "2024-05-02T00:00:00Z",
+            "--dry-run");
+    assertThat(out).startsWith("0\n").contains("backfill dry run job-2").contains("rows");
+    BackfillRequest req = (BackfillRequest) submitted.get(0);
+    assertThat(req.view()).isEqualTo("user_txn");
+    assertThat(req.version()).isEqualTo("v2");
+    assertThat(req.dryRun()).isTrue();
+  }
+}

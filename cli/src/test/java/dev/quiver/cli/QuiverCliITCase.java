@@ -1,0 +1,136 @@
+package dev.quiver.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CLI in-process against the real embedded registry in a temporary data directory: apply (dry
+ * run and real), list, describe, deprecate, exit codes, and {@code sql -f} (Flink's SQL client, run
+ * in a child JVM because it reads FLINK_CONF_DIR from the environment).
+ */
+class QuiverCliITCase extends CliTestSupport {
+  @Test
+  void helpWorksEverywhere() {
+    for (String cmd :
+        List.of("apply", "list", "describe", "deprecate", "sql", "serve", "version")) {
+      Run r = run(cmd, "--help");
+      assertThat(r.code()).as(cmd).isZero();
+      assertThat(r.out()).as(cmd).contains("Usage: quiver " + cmd);
+    }
+    Run root = run("--help");
+    assertThat(root.code()).isZero();
+    assertThat(root.out()).contains("apply", "list", "describe", "deprecate", "sql", "Exit codes");
+  }
+
+  @Test
+  void usageErrorsExitWith2() {
+    assertThat(run("no-such-command").code()).isEqualTo(ExitCode.USAGE);
+    assertThat(run("apply").code()).isEqualTo(ExitCode.USAGE);
+    Run missing = run("apply", dir.resolve("nope.yaml").toString());
+    assertThat(missing.code()).isEqualTo(ExitCode.USAGE);
+    assertThat(missing.err()).contains("no such file or directory");
+    Run badKey = run("--set", "registry.tpye=embedded", "list");
+    assertThat(badKey.code()).isEqualTo(ExitCode.USAGE);
+    assertThat(badKey.err()).contains("Unsupported options: registry.tpye", "registry.type");
+  }
+
+  @Test
+  void dryRunOfTheExamplesPrintsAPlanAndWritesNothing() {
+    Run r = run("apply", "--dry-run", examples().toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("(dry run)")
+        .contains("+ feature_view default.user_activity_metrics")
+        .contains("+ feature_view default.merchant_risk")
+        .contains("Dry run: nothing was written");
+    Run list = run("list");
+    assertThat(list.code()).isZero();
+    assertThat(list.out()).contains("0 views");
+  }
+
+  @Test
+  void applyListDescribeDeprecate() throws IOException {
+    Path v1 = spec("v1.yaml", view("v1", "a@example.com", "last_page"));
+    Run applied = run("apply", dir.resolve("base.yaml").toString());
+    assertThat(applied.code()).as(applied.err()).isZero();
+    applied = run("apply", v1.toString());
+    assertThat(applied.code()).as(applied.err()).isZero();
+    assertThat(applied.out()).contains("+ feature_view default.user_pages", "Applied");
+
+    // A compatible change: the plan shows it, then a new revision.
+    Path v11 = spec("v11.yaml", view("v1", "b@example.com", "last_page", "page_again"));
+    Run plan = run("apply", "--dry-run", v11.toString());
+    assertThat(plan.code()).as(plan.err()).isZero();
+    assertThat(plan.out()).contains("~ feature_view default.user_pages", "COMPATIBLE");
+    assertThat(run("apply", v11.toString()).code()).isZero();
+
+    Run list = run("list", "--owner", "b@example.com");
+    assertThat(list.out()).contains("user_pages", "v1.1", "ACTIVE", "team=growth", "1 view");
+    assertThat(run("list", "--owner", "nobody").out()).contains("0 views");
+    assertThat(run("list", "--search", "page_again").out()).contains("user_pages");
+    Run listJson = run("list", "--output", "json");
+    assertThat(listJson.code()).as(listJson.err()).isZero();
+    JsonNode json = new ObjectMapper().readTree(listJson.out());
+    assertThat(json.size()).as(listJson.out()).isEqualTo(1);
+    assertThat(json.get(0).get("name").asText()).isEqualTo("user_pages");
+    assertThat(json.get(0).get("version").asText()).isEqualTo("v1.1");
+
+    Run describe = run("describe", "user_pages:v1.0");
+    assertThat(describe.code()).as(describe.err()).isZero();
+    assertThat(describe.out())
+        .contains("name: user_pages", "last_page", "Versions:", "v1.1", "upstream sources:")
+        .doesNotContain("page_again");
+    assertThat(run("describe", "no_such_view").code()).isEqualTo(ExitCode.NOT_FOUND);
+    assertThat(run("describe", "user_pages:v9").code()).isEqualTo(ExitCode.NOT_FOUND);
+
+    Run dep = run("deprecate", "user_pages:v1.1", "--sunset", "2030-01-01");
+    assertThat(dep.code()).as(dep.err()).isZero();
+    assertThat(dep.out()).contains("DEPRECATED", "2030-01-01");
+    assertThat(run("list", "--status", "deprecated").out()).contains("user_pages");
+    assertThat(run("deprecate", "user_pages:v1.1", "--sunset", "soon").code())
+        .isEqualTo(ExitCode.INVALID);
+    assertThat(run("deprecate", "user_pages").code()).isEqualTo(ExitCode.USAGE);
+  }
+
+  @Test
+  void specErrorsArePrintedWithFileAndLineAndExit1() throws IOException {
+    run("apply", dir.resolve("base.yaml").toString());
+    Path bad =
+        spec(
+            "bad.yaml",
+            """
+            name: broken
+            entities: [user]
+            source: clicks
+            ttl: 1d
+            features:
+              - {name: a, dtype: FLAOT64, expr: dwell_ms}
+            """);
+    Run r = run("apply", bad.toString());
+    assertThat(r.code()).isEqualTo(ExitCode.INVALID);
+    assertThat(r.err())
+        .contains("bad.yaml:6:", "features[0].dtype", "FLOAT64", "nothing was applied");
+  }
+
+  @Test
+  void breakingChangeUnderTheSameMajorIsRefusedWith3() throws IOException {
+    run("apply", dir.resolve("base.yaml").toString());
+    assertThat(run("apply", spec("v1.yaml", view("v1", "a@x.com", "p1", "p2")).toString()).code())
+        .isZero();
+    Path dropped = spec("v1b.yaml", view("v1", "a@x.com", "p1"));
+    Run r = run("apply", dropped.toString());
+    assertThat(r.code()).isEqualTo(ExitCode.BREAKING_CHANGE);
+    assertThat(r.err()).contains("p2");
+    Run dry = run("apply", "--dry-run", dropped.toString());
+    assertThat(dry.code()).isEqualTo(ExitCode.BREAKING_CHANGE);
+    // The fix: a new major.
+    assertThat(run("apply", spec("v2.yaml", view("v2", "a@x.com", "p1")).toString()).code())
+        .isZero();
+  }
+}

@@ -1,0 +1,154 @@
+package dev.quiver.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.registry.ApplyResult;
+import dev.quiver.core.registry.ApplyResult.Change;
+import dev.quiver.core.registry.ApplyResult.ChangePlan;
+import dev.quiver.core.registry.ApplyResult.Compatibility;
+import dev.quiver.core.registry.FeatureRegistry.SpecBundle;
+import dev.quiver.core.spec.Feature;
+import dev.quiver.core.spec.FeatureType;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.Version;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Units of the CLI that need no registry. */
+class QuiverCliTest {
+
+  @Test
+  void viewRefs() {
+    assertThat(ViewRef.parse("v", null)).isEqualTo(new ViewRef("default", "v", null));
+    assertThat(ViewRef.parse("risk.m:v2.1", null)).isEqualTo(new ViewRef("risk", "m", "v2.1"));
+    assertThat(ViewRef.parse("m:v3", "ns")).isEqualTo(new ViewRef("ns", "m", "v3"));
+    assertThatThrownBy(() -> ViewRef.parse("m:", null))
+        .hasMessageContaining("expected: [namespace.]view[:version]");
+    assertThatThrownBy(() -> ViewRef.parse(".m", null))
+        .isInstanceOf(QuiverCli.CliUsageException.class);
+  }
+
+  @Test
+  void sunsetDates() {
+    assertThat(DeprecateCommand.parseDate("2030-01-02"))
+        .isEqualTo(Instant.parse("2030-01-02T00:00:00Z"));
+    assertThat(DeprecateCommand.parseDate("2030-01-02T03:04:05Z"))
+        .isEqualTo(Instant.parse("2030-01-02T03:04:05Z"));
+    assertThatThrownBy(() -> DeprecateCommand.parseDate("next week"))
+        .hasMessage("--sunset: 'next week' (expected: a date YYYY-MM-DD or an ISO instant)");
+  }
+
+  static FeatureView view(String name, int major) {
+    return FeatureView.builder(name)
+        .version(Version.of(major))
+        .entities(List.of("user"))
+        .features(List.of(Feature.row("f", FeatureType.INT64)))
+        .build();
+  }
+
+  @Test
+  void severalVersionsOfOneViewAreAppliedInVersionOrder() {
+    SpecBundle bundle =
+        new SpecBundle(
+            List.of(),
+            List.of(),
+            List.of(view("a", 4), view("b", 1), view("a", 3), view("a", 5)),
+            List.of());
+    List<SpecBundle> waves = ApplyWaves.split(bundle);
+    assertThat(waves).hasSize(3);
+    assertThat(waves.get(0).views())
+        .extracting(v -> v.name() + v.version())
+        .containsExactly("av3", "bv1");
+    assertThat(waves.get(1).views()).extracting(v -> v.name() + v.version()).containsExactly("av4");
+    assertThat(waves.get(2).views()).extracting(v -> v.name() + v.version()).containsExactly("av5");
+    assertThat(ApplyWaves.split(SpecBundle.ofViews(view("x", 1)))).hasSize(1);
+  }
+
+  @Test
+  void planReadsLikeADiff() {
+    ApplyResult result =
+        new ApplyResult(
+            List.of(
+                new ChangePlan("feature_view", "default", "a", "CREATE", null, "v1", List.of()),
+                new ChangePlan(
+                    "feature_view",
+                    "default",
+                    "b",
+                    "UPDATE",
+                    "v1",
+                    "v1.1",
+                    List.of(
+                        new Change(
+                            "features[x]", "added feature x INT64", Compatibility.COMPATIBLE),
+                        new Change("features[y]", "removed feature y", Compatibility.BREAKING))),
+                new ChangePlan("entity", "default", "user", "UNCHANGED", null, null, List.of())),
+            List.of(),
+            true);
+    PlanPrinter plan = new PlanPrinter(result, List.of());
+    StringWriter sw = new StringWriter();
+    plan.print(new PrintWriter(sw), "specs/");
+    assertThat(sw.toString())
+        .contains("Plan for specs/ (dry run):")
+        .contains("  + feature_view default.a  (new, v1)")
+        .contains("  ~ feature_view default.b  v1 -> v1.1")
+        .containsPattern("\\+ added feature x INT64 +COMPATIBLE")
+        .containsPattern("- removed feature y +BREAKING")
+        .contains("  = entity default.user  (unchanged)")
+        .contains("1 to create, 1 to update, 0 new major, 1 unchanged.")
+        .contains("Breaking changes under an existing major version are refused");
+    assertThat(plan.hasRefusedBreakingChange()).isTrue();
+  }
+
+  @Test
+  void configValidationRejectsMisspeltKeysOfKnownSections() {
+    List<String> warnings = new ArrayList<>();
+    CliEnvironment.validate(
+        QuiverConfig.of(
+            java.util.Map.of("registry.type", "embedded", "quiver.data-dir", "x", "foo.bar", "1")),
+        warnings);
+    assertThat(warnings)
+        .containsExactly(
+            "config: 'foo.bar' belongs to no module on the class path; it is ignored here");
+    assertThatThrownBy(
+            () ->
+                CliEnvironment.validate(
+                    QuiverConfig.of(java.util.Map.of("quiver.data-dri", "x")), new ArrayList<>()))
+        .hasMessageContaining("Unsupported options: quiver.data-dri")
+        .hasMessageContaining("quiver.data-dir");
+    assertThatThrownBy(
+            () ->
+                CliEnvironment.validate(
+                    QuiverConfig.of(java.util.Map.of("registry.pool-size", "many")),
+                    new ArrayList<>()))
+        .hasMessageContaining("registry.pool-size: 'many' (expected: a integer)");
+  }
+
+  @Test
+  void sqlInitScriptCreatesTheCatalogWithoutCopyingThePassword(@TempDir Path dir) throws Exception {
+    Path yaml = dir.resolve("quiver.yaml");
+    Files.writeString(
+        yaml, "registry:\n  type: postgres\n  url: jdbc:postgresql://db/q\n  password: s3cret\n");
+    CliEnvironment env = CliEnvironment.load(yaml, List.of("registry.username=o'brien"));
+    SqlCommand sql = new SqlCommand();
+    sql.catalogName = "quiver";
+    String init = sql.initScript(env);
+    assertThat(init)
+        .startsWith("CREATE CATALOG `quiver` WITH (\n  'type' = 'quiver',")
+        .contains("'config-file' = '" + yaml.toAbsolutePath() + "'")
+        .contains("'registry.type' = 'postgres'")
+        .contains("'registry.url' = 'jdbc:postgresql://db/q'")
+        .contains("'registry.username' = 'o''brien'")
+        .endsWith(");\nUSE CATALOG `quiver`;\n")
+        .doesNotContain("s3cret")
+        .doesNotContain("registry.path");
+  }
+}

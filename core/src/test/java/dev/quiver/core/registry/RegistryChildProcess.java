@@ -1,0 +1,25 @@
+package dev.quiver.core.registry;
+
+import dev.quiver.core.config.QuiverConfig;
+import java.util.Map;
+
+/**
+ * Run in a separate JVM by {@link EmbeddedRegistryITCase}: opens the embedded registry at {@code
+ * args[0]}, applies view {@code args[1]}, and prints the names it lists.
+ */
+public final class RegistryChildProcess {
+  private RegistryChildProcess() {}
+
+  public static void main(String[] args) {
+    QuiverConfig config =
+        QuiverConfig.of(Map.of("registry.type", "embedded", "registry.path", args[0]));
+    try (FeatureRegistry r = FeatureRegistries.open(config)) {
+      r.apply(
+          FeatureRegistry.SpecBundle.ofViews(RegistryFixtures.view(args[1], 1, b -> {})),
+          "child",
+          false);
+      System.out.println(
+          "LISTED " + r.listViews(ViewQuery.all()).stream().map(v -> v.view().name()).toList());
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package dev.quiver.offline;
+
+import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.registry.ViewRecord;
+import dev.quiver.core.spec.Entity;
+import dev.quiver.core.spec.FeatureRef;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.JoinKey;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Resolves feature references ({@code view.feature}, {@code view:v3.feature}, {@code view.*})
+ * against the registry into per-view selections, pinned versions included.
+ */
+public final class FeatureResolver {
+  private FeatureResolver() {}
+
+  public static List<FeatureSelection> resolve(
+      FeatureRegistry registry, String namespace, List<String> refs) {
+    Map<String, List<String>> byView = new LinkedHashMap<>();
+    Map<String, FeatureView> views = new LinkedHashMap<>();
+    for (String text : refs) {
+      FeatureRef ref = FeatureRef.parse(text);
+      if (ref.view() == null) {
+        throw new IllegalArgumentException(
+            "features: '"
+                + text
+                + "' (expected: view.feature, view:v3.feature or view.* — the view is needed)");
+      }
+      ViewRecord rec = registry.getView(namespace, ref.view(), ref.version());
+      FeatureView view = rec.view();
+      String key = view.name() + ":" + view.version();
+      views.putIfAbsent(key, view);
+      List<String> fs = byView.computeIfAbsent(key, k -> new ArrayList<>());
+      if ("*".equals(ref.feature())) {
+        view.features().forEach(f -> fs.add(f.name()));
+      } else {
+        fs.add(ref.feature());
+      }
+    }
+    List<FeatureSelection> out = new ArrayList<>();
+    byView.forEach(
+        (key, fs) -> {
+          FeatureView view = views.get(key);
+          out.add(
+              new FeatureSelection(
+                  view, fs.stream().distinct().toList(), joinKeys(registry, view)));
+        });
+    return out;
+  }
+
+  public static List<JoinKey> joinKeys(FeatureRegistry registry, FeatureView view) {
+    return OfflineTables.joinKeys(
+        view, e -> registry.getEntity(view.namespace(), e).map(Entity::joinKeys).orElse(null));
+  }
+}

@@ -1,0 +1,95 @@
+package dev.quiver.jobs;
+
+import dev.quiver.core.config.ConfigOption;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Typed options of the materialization jobs ({@code jobs.*} and {@code kafka.*} in {@code
+ * quiver.yaml}). Raw Kafka client settings go under {@code kafka.properties.} and are passed to the
+ * consumer and producers verbatim.
+ */
+public final class JobOptions {
+  private JobOptions() {}
+
+  public static final ConfigOption<String> KAFKA_BOOTSTRAP =
+      ConfigOption.string(
+          "kafka.bootstrap-servers",
+          "127.0.0.1:9092",
+          "Kafka bootstrap servers used when a source does not name its own bootstrap_servers.");
+
+  public static final ConfigOption<String> KAFKA_GROUP_ID =
+      ConfigOption.string(
+          "kafka.group-id",
+          "quiver-materialize",
+          "Consumer group prefix; the job appends the view name (offsets live in checkpoints).");
+
+  public static final ConfigOption<String> STARTING_OFFSETS =
+      ConfigOption.string(
+          "jobs.starting-offsets",
+          "earliest",
+          "Where a job without a checkpoint starts reading: earliest or latest.");
+
+  public static final ConfigOption<String> DLQ_TOPIC_SUFFIX =
+      ConfigOption.string(
+          "jobs.dlq.topic-suffix",
+          ".dlq",
+          "Dead-letter topic = source topic + this suffix, unless the source sets option"
+              + " dlq_topic.");
+
+  public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
+      ConfigOption.duration(
+          "jobs.checkpoint-interval",
+          Duration.ofSeconds(5),
+          "Checkpoint interval: Iceberg commits and online flushes happen at least this often.");
+
+  public static final ConfigOption<String> CHECKPOINT_DIR =
+      ConfigOption.string(
+          "jobs.checkpoint-dir",
+          ".quiver/checkpoints",
+          "Where checkpoints (RocksDB state, Kafka offsets) are written; a path or URI.");
+
+  public static final ConfigOption<Duration> DEDUP_TTL =
+      ConfigOption.duration(
+          "jobs.dedup-ttl",
+          Duration.ofDays(1),
+          "How long dedup keys (and tile partial states) are kept in state. Raised automatically"
+              + " to at least tile + watermark delay + allowed lateness.");
+
+  public static final ConfigOption<Integer> PARALLELISM =
+      ConfigOption.integer("jobs.parallelism", 1, "Default parallelism of a materialization job.");
+
+  public static final ConfigOption<Duration> ONLINE_FLUSH_INTERVAL =
+      ConfigOption.duration(
+          "jobs.online.flush-interval",
+          Duration.ofMillis(100),
+          "Longest time an online write waits in the sink's batch (bounds freshness).");
+
+  public static final ConfigOption<Integer> ONLINE_BATCH_SIZE =
+      ConfigOption.integer(
+          "jobs.online.batch-size", 2000, "Online writes per batch before a forced flush.");
+
+  public static final ConfigOption<Duration> MINI_BATCH_LATENCY =
+      ConfigOption.duration(
+          "jobs.mini-batch-latency",
+          Duration.ofMillis(200),
+          "Flink SQL mini-batch latency for tile aggregation (0ms disables mini-batching).");
+
+  /** Raw Kafka client settings prefix. */
+  public static final String KAFKA_PROPERTIES_PREFIX = "kafka.properties.";
+
+  public static List<ConfigOption<?>> all() {
+    return List.of(
+        KAFKA_BOOTSTRAP,
+        KAFKA_GROUP_ID,
+        STARTING_OFFSETS,
+        DLQ_TOPIC_SUFFIX,
+        CHECKPOINT_INTERVAL,
+        CHECKPOINT_DIR,
+        DEDUP_TTL,
+        PARALLELISM,
+        ONLINE_FLUSH_INTERVAL,
+        ONLINE_BATCH_SIZE,
+        MINI_BATCH_LATENCY);
+  }
+}

@@ -1,0 +1,30 @@
+package dev.quiver.jobs.ingest;
+
+/**
+ * A rejected event on its way to the dead-letter topic: the original bytes, unchanged, with the
+ * reason code, a human-readable detail and the source coordinates (written as Kafka headers).
+ */
+public class DeadLetter {
+  /** Reason codes written in the {@code quiver.dlq.reason} header. */
+  public static final String MALFORMED = "malformed";
+
+  public static final String TOO_LATE = "too_late";
+
+  public String reason;
+  public String detail;
+  public String topic;
+  public int partition;
+  public long offset;
+  public byte[] value;
+
+  public DeadLetter() {}
+
+  public DeadLetter(String reason, String detail, RawEvent raw) {
+    this.reason = reason;
+    this.detail = detail;
+    this.topic = raw.topic;
+    this.partition = raw.partition;
+    this.offset = raw.offset;
+    this.value = raw.value;
+  }
+}

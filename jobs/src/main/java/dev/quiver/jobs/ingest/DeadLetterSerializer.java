@@ -1,0 +1,44 @@
+package dev.quiver.jobs.ingest;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+
+/**
+ * Writes a {@link DeadLetter} as a Kafka record whose value is the original event bytes and whose
+ * headers say why it was rejected: {@code quiver.dlq.reason} ({@code malformed} or {@code
+ * too_late}), {@code quiver.dlq.detail}, and {@code quiver.source.topic|partition|offset}.
+ */
+public final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
+  public static final String REASON = "quiver.dlq.reason";
+  public static final String DETAIL = "quiver.dlq.detail";
+  public static final String SOURCE_TOPIC = "quiver.source.topic";
+  public static final String SOURCE_PARTITION = "quiver.source.partition";
+  public static final String SOURCE_OFFSET = "quiver.source.offset";
+
+  private final String dlqTopic;
+
+  public DeadLetterSerializer(String dlqTopic) {
+    this.dlqTopic = dlqTopic;
+  }
+
+  @Override
+  public ProducerRecord<byte[], byte[]> serialize(
+      DeadLetter letter, KafkaSinkContext context, Long timestamp) {
+    List<Header> headers = new ArrayList<>(5);
+    headers.add(header(REASON, letter.reason));
+    headers.add(header(DETAIL, letter.detail));
+    headers.add(header(SOURCE_TOPIC, letter.topic));
+    headers.add(header(SOURCE_PARTITION, Integer.toString(letter.partition)));
+    headers.add(header(SOURCE_OFFSET, Long.toString(letter.offset)));
+    return new ProducerRecord<>(dlqTopic, null, null, null, letter.value, headers);
+  }
+
+  private static Header header(String key, String value) {
+    return new RecordHeader(key, (value == null ? "" : value).getBytes(StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,130 @@
+package dev.quiver.jobs.ingest;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeHint;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.types.Row;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The first step of every materialization job: parses raw Kafka bytes, rejects malformed events and
+ * events that are too late, and passes the rest on as rows of the {@link EventSchema}.
+ *
+ * <p><b>Watermark and lateness.</b> The gate keeps a watermark per Kafka partition: {@code wm = max
+ * event time seen so far in the partition − watermark delay}. An event with {@code event_time < wm
+ * − allowed_lateness} (watermark taken before the event itself) is too late: it is counted in the
+ * {@code quiverDeadLetterTooLate} metric and sent to the dead-letter output with reason {@code
+ * too_late}. The per-partition maxima are checkpointed (union list state), so after a restore from
+ * a checkpoint or savepoint the same events are accepted and rejected as in an uninterrupted run —
+ * unlike Flink's periodic watermarks, which restart from nothing and are emitted on a timer.
+ *
+ * <p>Malformed events (bad JSON, a missing key, event time or dedup key, a wrong type) are counted
+ * in {@code quiverDeadLetterMalformed} and sent to the dead-letter output with reason {@code
+ * malformed}; the job keeps running.
+ */
+public final class EventGate extends ProcessFunction<RawEvent, Row>
+    implements CheckpointedFunction {
+  /** Side output for rejected events. */
+  public static final OutputTag<DeadLetter> DEAD_LETTERS =
+      new OutputTag<>("quiver-dead-letters", TypeInformation.of(DeadLetter.class));
+
+  private final EventSchema schema;
+  private final long watermarkDelayMs;
+  private final long allowedLatenessMs;
+
+  private transient EventParser parser;
+  private transient Map<Integer, Long> maxEventMs;
+  private transient ListState<Tuple2<Integer, Long>> maxState;
+  private transient Counter malformed;
+  private transient Counter tooLate;
+  private transient Counter accepted;
+
+  public EventGate(EventSchema schema, long watermarkDelayMs, long allowedLatenessMs) {
+    this.schema = schema;
+    this.watermarkDelayMs = watermarkDelayMs;
+    this.allowedLatenessMs = allowedLatenessMs;
+  }
+
+  @Override
+  public void open(Configuration parameters) {
+    parser = new EventParser(schema);
+    var metrics = getRuntimeContext().getMetricGroup();
+    malformed = metrics.counter("quiverDeadLetterMalformed");
+    tooLate = metrics.counter("quiverDeadLetterTooLate");
+    accepted = metrics.counter("quiverEventsAccepted");
+  }
+
+  @Override
+  public void processElement(RawEvent raw, Context ctx, Collector<Row> out) {
+    Row row;
+    try {
+      row = parser.parse(raw);
+    } catch (EventParser.MalformedEventException e) {
+      malformed.inc();
+      ctx.output(DEAD_LETTERS, new DeadLetter(DeadLetter.MALFORMED, e.getMessage(), raw));
+      return;
+    }
+    long eventMs = (Long) row.getField(schema.columns().size() + 1);
+    Long max = maxEventMs.get(raw.partition);
+    if (max != null) {
+      long watermark = max - watermarkDelayMs;
+      if (eventMs < watermark - allowedLatenessMs) {
+        tooLate.inc();
+        ctx.output(
+            DEAD_LETTERS,
+            new DeadLetter(
+                DeadLetter.TOO_LATE,
+                "event time "
+                    + eventMs
+                    + " < watermark "
+                    + watermark
+                    + " - allowed lateness "
+                    + allowedLatenessMs
+                    + "ms",
+                raw));
+        return;
+      }
+    }
+    if (max == null || eventMs > max) {
+      maxEventMs.put(raw.partition, eventMs);
+    }
+    accepted.inc();
+    out.collect(row);
+  }
+
+  @Override
+  public void snapshotState(FunctionSnapshotContext context) throws Exception {
+    maxState.clear();
+    for (Map.Entry<Integer, Long> e : maxEventMs.entrySet()) {
+      maxState.add(Tuple2.of(e.getKey(), e.getValue()));
+    }
+  }
+
+  @Override
+  public void initializeState(FunctionInitializationContext context) throws Exception {
+    maxEventMs = new HashMap<>();
+    // Union state: after a rescale every subtask sees every partition's maximum, whichever
+    // partitions the Kafka source then assigns to it.
+    maxState =
+        context
+            .getOperatorStateStore()
+            .getUnionListState(
+                new ListStateDescriptor<>(
+                    "quiver-partition-max-event-time",
+                    TypeInformation.of(new TypeHint<Tuple2<Integer, Long>>() {})));
+    for (Tuple2<Integer, Long> t : maxState.get()) {
+      maxEventMs.merge(t.f0, t.f1, Math::max);
+    }
+  }
+}

@@ -1,0 +1,339 @@
+package dev.quiver.jobs.plan;
+
+import dev.quiver.core.spec.Aggregation;
+import dev.quiver.core.spec.Feature;
+import dev.quiver.core.spec.FeatureType;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.JoinKey;
+import dev.quiver.core.spec.Source;
+import dev.quiver.core.spec.SourceField;
+import dev.quiver.core.tile.TileAggregators;
+import dev.quiver.core.tile.Tiling;
+import dev.quiver.jobs.ingest.EventSchema;
+import dev.quiver.jobs.sink.SinkViewSpec;
+import dev.quiver.udfs.TileStateAggregate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Generates the Flink SQL that materializes a feature view: dedup on the source's dedup key, the
+ * view's projection (row features and aggregation inputs), tiles of partial aggregate states per
+ * (entity, tile) as an upsert stream, and the sinks (online rows, online tiles, the Iceberg table).
+ * Pure text generation: nothing here touches Flink, so {@code quiver plan} is instant.
+ */
+public final class JobPlanner {
+  public static final String EVENTS = "events";
+  public static final String PROJECTED = "projected";
+  public static final String ONLINE_ROWS = "online_rows";
+  public static final String ONLINE_TILES = "online_tiles";
+  public static final String TILE_START = "_tile_start";
+  public static final String TILE_RES = "_tile_res";
+  public static final String MAX_EVENT_MS = "_max_event_ms";
+  public static final String TILE_FUNCTION = "QUIVER_TILE";
+
+  /** The Iceberg column naming (kept equal to the offline module's layout). */
+  public static final String OFFLINE_EVENT_TIME = dev.quiver.offline.OfflineTables.EVENT_TIME;
+
+  public static final String OFFLINE_INPUT_PREFIX = dev.quiver.offline.OfflineTables.INPUT_PREFIX;
+
+  private final PlannerSettings settings;
+
+  public JobPlanner(PlannerSettings settings) {
+    this.settings = settings;
+  }
+
+  /**
+   * Plans {@code view}, whose entities have the join keys {@code keys} (in order).
+   *
+   * @throws IllegalArgumentException when the view cannot be materialized (no source, a key or
+   *     aggregated column missing from the source), naming the field and the fix
+   */
+  public MaterializationPlan plan(FeatureView view, List<JoinKey> keys) {
+    Source source = view.source();
+    if (source == null) {
+      throw new IllegalArgumentException(
+          "source: view " + view.qualifiedName() + " has none (expected: a source to read from)");
+    }
+    List<String> keyNames = keys.stream().map(JoinKey::name).toList();
+    EventSchema events =
+        new EventSchema(source.schema(), source.eventTimeField(), keyNames, source.dedupKey());
+    Map<String, FeatureType> inputs = aggregationInputs(view, source);
+
+    List<String> setup = new ArrayList<>();
+    List<String> views = new ArrayList<>();
+    List<String> inserts = new ArrayList<>();
+
+    views.add(projectedView(view, keys, inputs));
+
+    List<Feature> rowFeatures = view.features().stream().filter(f -> !f.isAggregation()).toList();
+    Map<String, Feature> series = series(view);
+    if (view.online() && settings.online()) {
+      if (!rowFeatures.isEmpty()) {
+        setup.add(onlineRowsTable(view, keys, rowFeatures));
+        inserts.add(
+            "INSERT INTO `"
+                + ONLINE_ROWS
+                + "`\nSELECT "
+                + cols(keyNames)
+                + ", `_event_ms`, `_seq`, "
+                + cols(rowFeatures.stream().map(Feature::name).toList())
+                + "\nFROM `"
+                + PROJECTED
+                + "`");
+      }
+      if (!series.isEmpty()) {
+        setup.add(
+            "CREATE TEMPORARY FUNCTION IF NOT EXISTS "
+                + TILE_FUNCTION
+                + " AS 'dev.quiver.udfs.TileStateAggregate'");
+        setup.add(onlineTilesTable(view, keys, series));
+        inserts.add(tilesInsert(view, keyNames, series));
+      }
+    }
+    if (view.offline() && settings.offline()) {
+      setup.add(
+          "CREATE CATALOG `"
+              + settings.icebergCatalog()
+              + "` WITH (\n"
+              + options(settings.icebergCatalogProperties())
+              + "\n)");
+      List<String> select = new ArrayList<>();
+      keyNames.forEach(k -> select.add(q(k)));
+      select.add("`_event_time` AS `" + OFFLINE_EVENT_TIME + "`");
+      rowFeatures.forEach(f -> select.add(q(f.name())));
+      inputs.keySet().forEach(c -> select.add(q(OFFLINE_INPUT_PREFIX + c)));
+      select.add("`_seq`");
+      select.add("`_ingested_at`");
+      inserts.add(
+          "INSERT INTO `"
+              + settings.icebergCatalog()
+              + "`.`"
+              + view.namespace()
+              + "`.`"
+              + offlineTableName(view)
+              + "`\nSELECT "
+              + String.join(", ", select)
+              + "\nFROM `"
+              + PROJECTED
+              + "`");
+    }
+    if (inserts.isEmpty()) {
+      throw new IllegalArgumentException(
+          "view "
+              + view.qualifiedName()
+              + ": online and offline are both off, nothing to materialize (expected: online:"
+              + " true or offline: true)");
+    }
+    return new MaterializationPlan(view, EVENTS, events, setup, views, inserts);
+  }
+
+  /** {@code <view>_v<major>}. */
+  public static String offlineTableName(FeatureView view) {
+    return view.name() + "_v" + view.version().major();
+  }
+
+  /**
+   * One tile series per distinct (function, column, n), named by {@link
+   * TileAggregators#seriesName}: features that differ only by window share tiles. The value is the
+   * first feature of the series.
+   */
+  public static Map<String, Feature> series(FeatureView view) {
+    Map<String, Feature> out = new LinkedHashMap<>();
+    for (Feature f : view.features()) {
+      if (f.isAggregation()) {
+        out.putIfAbsent(TileAggregators.seriesName(f.aggregation()), f);
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, FeatureType> aggregationInputs(FeatureView view, Source source) {
+    Map<String, FeatureType> out = new LinkedHashMap<>();
+    for (Feature f : view.features()) {
+      Aggregation a = f.aggregation();
+      if (a == null || "*".equals(a.column())) {
+        continue;
+      }
+      SourceField field =
+          source
+              .field(a.column())
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "features."
+                              + f.name()
+                              + ".column: '"
+                              + a.column()
+                              + "' is not a column of source "
+                              + source.name()
+                              + " (columns: "
+                              + source.schema().stream().map(SourceField::name).toList()
+                              + ")"));
+      out.putIfAbsent(a.column(), field.type());
+    }
+    return out;
+  }
+
+  private static String projectedView(
+      FeatureView view, List<JoinKey> keys, Map<String, FeatureType> inputs) {
+    List<String> select = new ArrayList<>();
+    keys.forEach(k -> select.add(q(k.name())));
+    for (String meta : List.of("_event_time", "_event_ms", "_seq", "_ingested_at")) {
+      select.add(q(meta));
+    }
+    for (Feature f : view.features()) {
+      if (f.isAggregation()) {
+        continue;
+      }
+      String expr =
+          f.expression() == null || f.expression().isBlank() ? q(f.name()) : f.expression();
+      select.add("CAST(" + expr + " AS " + f.dtype().flinkSqlType() + ") AS " + q(f.name()));
+    }
+    inputs.forEach(
+        (c, t) ->
+            select.add(
+                "CAST("
+                    + q(c)
+                    + " AS "
+                    + t.flinkSqlType()
+                    + ") AS "
+                    + q(OFFLINE_INPUT_PREFIX + c)));
+    return "CREATE TEMPORARY VIEW `"
+        + PROJECTED
+        + "` AS\nSELECT\n  "
+        + String.join(",\n  ", select)
+        + "\nFROM `"
+        + EVENTS
+        + "`";
+  }
+
+  private String onlineRowsTable(FeatureView view, List<JoinKey> keys, List<Feature> rowFeatures) {
+    List<String> cols = new ArrayList<>();
+    keys.forEach(k -> cols.add(q(k.name()) + " " + k.type().flinkSqlType()));
+    cols.add("`_event_ms` BIGINT");
+    cols.add("`_seq` BIGINT");
+    rowFeatures.forEach(f -> cols.add(q(f.name()) + " " + f.dtype().flinkSqlType()));
+    return "CREATE TEMPORARY TABLE `"
+        + ONLINE_ROWS
+        + "` (\n  "
+        + String.join(",\n  ", cols)
+        + "\n) WITH (\n"
+        + options(onlineOptions(view, keys, "rows"))
+        + "\n)";
+  }
+
+  private String onlineTilesTable(
+      FeatureView view, List<JoinKey> keys, Map<String, Feature> series) {
+    List<String> cols = new ArrayList<>();
+    keys.forEach(k -> cols.add(q(k.name()) + " " + k.type().flinkSqlType() + " NOT NULL"));
+    cols.add(q(TILE_RES) + " BIGINT NOT NULL");
+    cols.add(q(TILE_START) + " BIGINT NOT NULL");
+    cols.add(q(MAX_EVENT_MS) + " BIGINT");
+    series.keySet().forEach(s -> cols.add(q(s) + " BYTES"));
+    List<String> pk = new ArrayList<>(keys.stream().map(k -> q(k.name())).toList());
+    pk.add(q(TILE_RES));
+    pk.add(q(TILE_START));
+    cols.add("PRIMARY KEY (" + String.join(", ", pk) + ") NOT ENFORCED");
+    Map<String, String> opts = onlineOptions(view, keys, "tiles");
+    return "CREATE TEMPORARY TABLE `"
+        + ONLINE_TILES
+        + "` (\n  "
+        + String.join(",\n  ", cols)
+        + "\n) WITH (\n"
+        + options(opts)
+        + "\n)";
+  }
+
+  private Map<String, String> onlineOptions(FeatureView view, List<JoinKey> keys, String kind) {
+    Map<String, String> o = new LinkedHashMap<>();
+    o.put("connector", "quiver-online");
+    o.put("view", view.qualifiedName());
+    o.put("version", Integer.toString(view.version().major()));
+    o.put("kind", kind);
+    SinkViewSpec spec = SinkViewSpec.of(view, keys);
+    o.put("key-columns", spec.keyColumns());
+    o.put("features", spec.features());
+    o.put("ttl-ms", Long.toString(spec.ttlMs()));
+    o.put("tile-size-ms", Long.toString(spec.tileMs()));
+    o.putAll(settings.onlineSinkOptions());
+    return o;
+  }
+
+  private static String tilesInsert(
+      FeatureView view, List<String> keyNames, Map<String, Feature> series) {
+    List<String> select = new ArrayList<>(keyNames.stream().map(JobPlanner::q).toList());
+    select.add(q(TILE_RES));
+    select.add(q(TILE_START));
+    select.add("MAX(`_event_ms`) AS " + q(MAX_EVENT_MS));
+    series.forEach(
+        (name, f) -> {
+          Aggregation a = f.aggregation();
+          FeatureType input = TileStateAggregate.inputType(a.function(), f.dtype());
+          String value =
+              input == null
+                  ? "1"
+                  : "CAST("
+                      + q(OFFLINE_INPUT_PREFIX + a.column())
+                      + " AS "
+                      + input.flinkSqlType()
+                      + ")";
+          select.add(
+              TILE_FUNCTION
+                  + "('"
+                  + a.function().specName()
+                  + "', '"
+                  + a.column()
+                  + "', "
+                  + a.n()
+                  + ", '"
+                  + f.dtype()
+                  + "', "
+                  + value
+                  + ", `_event_ms`, `_seq`) AS "
+                  + q(name));
+        });
+    List<String> group = new ArrayList<>(keyNames.stream().map(JobPlanner::q).toList());
+    group.add(q(TILE_RES));
+    group.add(q(TILE_START));
+    String resolutions =
+        Tiling.forView(view).resolutions().stream()
+            .map(r -> "CAST(" + r + " AS BIGINT)")
+            .collect(Collectors.joining(", "));
+    // Every event updates one tile per resolution (the fine tile and its 1h/1d rollups).
+    return "INSERT INTO `"
+        + ONLINE_TILES
+        + "`\nSELECT "
+        + String.join(",\n  ", select)
+        + "\nFROM (\n  SELECT p.*, r."
+        + q(TILE_RES)
+        + ", p.`_event_ms` - MOD(p.`_event_ms`, r."
+        + q(TILE_RES)
+        + ") AS "
+        + q(TILE_START)
+        + "\n  FROM `"
+        + PROJECTED
+        + "` AS p CROSS JOIN UNNEST(ARRAY["
+        + resolutions
+        + "]) AS r("
+        + q(TILE_RES)
+        + ")\n)\nGROUP BY "
+        + String.join(", ", group);
+  }
+
+  static String q(String identifier) {
+    return "`" + identifier.replace("`", "``") + "`";
+  }
+
+  private static String cols(List<String> names) {
+    return names.stream().map(JobPlanner::q).collect(Collectors.joining(", "));
+  }
+
+  private static String options(Map<String, String> opts) {
+    return opts.entrySet().stream()
+        .map(e -> "  '" + e.getKey() + "' = '" + e.getValue().replace("'", "''") + "'")
+        .collect(Collectors.joining(",\n"));
+  }
+}

@@ -1,0 +1,66 @@
+package dev.quiver.jobs.plan;
+
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.jobs.ingest.EventSchema;
+import java.util.List;
+
+/**
+ * The Flink SQL of one feature view's materialization: everything after the parsed event stream, as
+ * one statement set. The same text runs in streaming mode (events from Kafka through {@code
+ * EventGate}) and in batch mode for backfills (events from a bounded table with the same columns);
+ * only the definition of {@link #eventsTable()} differs.
+ *
+ * @param eventsTable the name the parsed events are registered under
+ * @param eventSchema the parsed events' columns
+ * @param setup catalog, function and sink-table definitions
+ * @param views the dedup and projection views
+ * @param inserts the INSERT statements executed together as one statement set
+ */
+public record MaterializationPlan(
+    FeatureView view,
+    String eventsTable,
+    EventSchema eventSchema,
+    List<String> setup,
+    List<String> views,
+    List<String> inserts) {
+
+  public MaterializationPlan {
+    setup = List.copyOf(setup);
+    views = List.copyOf(views);
+    inserts = List.copyOf(inserts);
+  }
+
+  /** The whole plan as runnable SQL text, for {@code quiver plan}. */
+  public String sqlText() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("-- Quiver materialization of ")
+        .append(view.qualifiedName())
+        .append(':')
+        .append(view.version())
+        .append("\n-- `")
+        .append(eventsTable)
+        .append("` holds the accepted events. Streaming: Kafka -> EventGate (JSON parsing,")
+        .append(
+            "\n-- per-partition watermark, lateness cut, dead letters) -> dedup on the dedup key")
+        .append("\n-- (keyed by entity, state TTL) registers it as a view.")
+        .append("\n-- Batch (backfill): a bounded table with these columns:\n-- CREATE TABLE `")
+        .append(eventsTable)
+        .append("` (\n");
+    for (String line : eventSchema.ddlColumns().split("\n")) {
+      sb.append("--").append(line).append('\n');
+    }
+    sb.append("-- ) WITH (...);\n\n");
+    for (String s : setup) {
+      sb.append(s).append(";\n\n");
+    }
+    for (String s : views) {
+      sb.append(s).append(";\n\n");
+    }
+    sb.append("EXECUTE STATEMENT SET\nBEGIN\n");
+    for (String s : inserts) {
+      sb.append(s).append(";\n");
+    }
+    sb.append("END;\n");
+    return sb.toString();
+  }
+}

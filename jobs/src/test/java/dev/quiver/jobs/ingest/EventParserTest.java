@@ -1,0 +1,78 @@
+package dev.quiver.jobs.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.quiver.core.spec.FeatureType;
+import dev.quiver.core.spec.SourceField;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.apache.flink.types.Row;
+import org.junit.jupiter.api.Test;
+
+class EventParserTest {
+  private final EventSchema schema =
+      new EventSchema(
+          List.of(
+              new SourceField("txn_id", FeatureType.STRING),
+              new SourceField("user_id", FeatureType.STRING),
+              new SourceField("amount", FeatureType.FLOAT64),
+              new SourceField("qty", FeatureType.INT32),
+              new SourceField("tags", FeatureType.arrayOf(FeatureType.Scalar.STRING)),
+              new SourceField("ts", FeatureType.TIMESTAMP)),
+          "ts",
+          List.of("user_id"),
+          "txn_id");
+  private final EventParser parser = new EventParser(schema);
+
+  private Row parse(String json) throws Exception {
+    return parser.parse(new RawEvent("t", 2, 17, 1000L, json.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void parsesEveryTypeAndSetsMetadata() throws Exception {
+    Row r =
+        parse(
+            "{\"txn_id\":\"a\",\"user_id\":\"u\",\"amount\":1.5,\"qty\":3,\"tags\":[\"x\",\"y\"],"
+                + "\"ts\":\"2026-01-02T03:04:05.123Z\"}");
+    long ms = Instant.parse("2026-01-02T03:04:05.123Z").toEpochMilli();
+    assertThat(r.getField(0)).isEqualTo("a");
+    assertThat(r.getField(2)).isEqualTo(1.5);
+    assertThat(r.getField(3)).isEqualTo(3);
+    assertThat((String[]) r.getField(4)).containsExactly("x", "y");
+    assertThat(r.getField(6)).isEqualTo(Instant.ofEpochMilli(ms));
+    assertThat(r.getField(7)).isEqualTo(ms);
+    assertThat(r.getField(8)).isEqualTo(17L);
+    assertThat(r.getField(9)).isEqualTo(2);
+    assertThat(r.getField(10)).isEqualTo(Instant.ofEpochMilli(1000));
+  }
+
+  @Test
+  void acceptsEpochMillisAndZonelessTimestamps() throws Exception {
+    assertThat(parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":5}").getField(7)).isEqualTo(5L);
+    assertThat(
+            parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":\"1970-01-01 00:00:01\"}")
+                .getField(7))
+        .isEqualTo(1000L);
+  }
+
+  @Test
+  void namesWhatIsWrong() {
+    assertThatThrownBy(() -> parse("{\"txn_id\":")).hasMessageStartingWith("bad JSON");
+    assertThatThrownBy(() -> parse("[1]")).hasMessageContaining("expected an object");
+    assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"ts\":5}"))
+        .hasMessage("missing key 'user_id'");
+    assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\"}"))
+        .hasMessage("missing event time 'ts'");
+    assertThatThrownBy(() -> parse("{\"user_id\":\"u\",\"ts\":5}"))
+        .hasMessage("missing dedup key 'txn_id'");
+    assertThatThrownBy(
+            () -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":5,\"amount\":\"1\"}"))
+        .hasMessage("wrong type for 'amount': declared FLOAT64, got JSON STRING");
+    assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":5,\"qty\":1.5}"))
+        .hasMessage("wrong type for 'qty': declared INT32, got JSON NUMBER");
+    assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":\"yesterday\"}"))
+        .hasMessageContaining("'yesterday' is not a timestamp");
+  }
+}

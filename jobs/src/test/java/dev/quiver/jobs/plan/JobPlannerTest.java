@@ -1,0 +1,80 @@
+package dev.quiver.jobs.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.quiver.core.spec.Aggregation;
+import dev.quiver.core.spec.AggregationFunction;
+import dev.quiver.core.spec.Feature;
+import dev.quiver.core.spec.FeatureType;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.jobs.testing.Transactions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class JobPlannerTest {
+  private final PlannerSettings settings =
+      new PlannerSettings(
+          true,
+          true,
+          Map.of("store.online.type", "embedded"),
+          "quiver_offline",
+          Map.of("type", "iceberg", "catalog-type", "hadoop", "warehouse", "file:/tmp/w"));
+
+  @Test
+  void plansProjectionTilesAndSinksAsOneStatementSet() {
+    FeatureView view = Transactions.view("transactions", true, true);
+    MaterializationPlan plan = new JobPlanner(settings).plan(view, Transactions.keys());
+    String sql = plan.sqlText();
+    assertThat(plan.inserts()).hasSize(3);
+    assertThat(sql)
+        .contains("CAST(CAST(amount * 100 AS BIGINT) AS BIGINT) AS `amount_x100`")
+        .contains("CAST(`amount` AS DOUBLE) AS `_in_amount`")
+        .contains("'connector' = 'quiver-online'")
+        .contains("'kind' = 'tiles'")
+        .contains("PRIMARY KEY (`user_id`, `_tile_res`, `_tile_start`) NOT ENFORCED")
+        // 1-minute tiles with 1h and 1d rollups
+        .contains(
+            "UNNEST(ARRAY[CAST(60000 AS BIGINT), CAST(3600000 AS BIGINT), CAST(86400000 AS BIGINT)])")
+        .contains("QUIVER_TILE('count', '*', 0, 'INT64', 1, `_event_ms`, `_seq`) AS `count(*)`")
+        .contains(
+            "QUIVER_TILE('last_n', 'merchant', 3, 'ARRAY<STRING>', CAST(`_in_merchant` AS STRING)")
+        .contains("GROUP BY `user_id`, `_tile_res`, `_tile_start`")
+        .contains("INSERT INTO `quiver_offline`.`default`.`user_txn_v1`")
+        .contains("EXECUTE STATEMENT SET");
+    // windows of one series share tiles: one count(*) column for 5m, 1h and 7d
+    assertThat(sql.split("AS `count\\(\\*\\)`", -1)).hasSize(2);
+  }
+
+  @Test
+  void offlineOnlyViewHasNoOnlineSinks() {
+    FeatureView view = Transactions.view("transactions", false, true);
+    MaterializationPlan plan = new JobPlanner(settings).plan(view, Transactions.keys());
+    assertThat(plan.inserts()).hasSize(1);
+    assertThat(plan.sqlText()).doesNotContain("quiver-online");
+  }
+
+  @Test
+  void rejectsAnAggregationOverAnUnknownColumn() {
+    FeatureView base = Transactions.view("transactions", true, true);
+    FeatureView bad =
+        FeatureView.builder("v")
+            .entities(List.of("user"))
+            .source(base.source())
+            .features(
+                List.of(
+                    new Feature(
+                        "x_sum_1h",
+                        FeatureType.FLOAT64,
+                        "",
+                        null,
+                        new Aggregation("amout", AggregationFunction.SUM, Duration.ofHours(1), 0),
+                        Map.of())))
+            .build();
+    assertThatThrownBy(() -> new JobPlanner(settings).plan(bad, Transactions.keys()))
+        .hasMessageContaining("features.x_sum_1h.column: 'amout' is not a column of source")
+        .hasMessageContaining("amount");
+  }
+}

@@ -1,0 +1,191 @@
+package dev.quiver.local;
+
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.registry.ViewQuery;
+import dev.quiver.core.registry.ViewRecord;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.Source;
+import dev.quiver.core.spec.SpecParser;
+import dev.quiver.core.spec.ViewStatus;
+import dev.quiver.jobs.JobOptions;
+import dev.quiver.jobs.LocalFlink;
+import dev.quiver.jobs.Materializer;
+import dev.quiver.jobs.ViewResolution;
+import dev.quiver.serving.Authorizer;
+import dev.quiver.serving.OnlineFeatureSource;
+import dev.quiver.serving.QuiverServer;
+import dev.quiver.serving.ServerOptions;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The whole product in one JVM ({@code quiver local}, {@code make run}): an embedded KRaft Kafka
+ * broker, the example specs applied to the registry, a generator of sample events per Kafka source,
+ * one materialization job per streaming view on a local Flink MiniCluster, the embedded online
+ * store, Iceberg tables on the local disk, and the REST server. {@link #close()} stops everything
+ * in reverse order.
+ */
+public final class LocalRuntime implements AutoCloseable {
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final List<String> jobs = new ArrayList<>();
+  private final List<String> skipped = new ArrayList<>();
+  private EmbeddedKafka kafka;
+  private QuiverServer server;
+  private QuiverConfig config;
+
+  /** What to start. */
+  public record Settings(Path dataDir, Path examples, int eventsPerSecond) {}
+
+  /**
+   * Starts everything; returns once the server listens and the jobs are submitted.
+   *
+   * @param base the configuration (registry, server options); Kafka, online, offline and job
+   *     locations are set under {@code dataDir} unless given
+   */
+  public static LocalRuntime start(
+      QuiverConfig base, FeatureRegistry registry, Settings settings, PrintWriter out)
+      throws Exception {
+    LocalRuntime rt = new LocalRuntime();
+    try {
+      rt.run(base, registry, settings, out);
+      return rt;
+    } catch (Exception e) {
+      rt.close();
+      throw e;
+    }
+  }
+
+  private void run(QuiverConfig base, FeatureRegistry registry, Settings s, PrintWriter out)
+      throws Exception {
+    Files.createDirectories(s.dataDir());
+    out.println("Starting Kafka (embedded KRaft broker)...");
+    out.flush();
+    kafka = EmbeddedKafka.start();
+    resources.add(kafka);
+    config = withLocalDefaults(base, s.dataDir(), kafka.bootstrapServers());
+
+    if (s.examples() != null && Files.exists(s.examples())) {
+      out.println("Applying " + s.examples() + " to the registry...");
+      out.flush();
+      var parsed = SpecParser.parsePath(s.examples());
+      var applied = registry.apply(parsed.bundle(), "quiver-local", false);
+      out.println("  " + applied);
+    }
+
+    List<ViewResolution> views = new ArrayList<>();
+    Map<String, Source> sources = new LinkedHashMap<>();
+    for (ViewRecord r : registry.listViews(new ViewQuery(null, null, null, null, null, 10_000))) {
+      FeatureView v = r.view();
+      if (v.status() != ViewStatus.ACTIVE || v.source() == null || !v.source().isStream()) {
+        continue;
+      }
+      views.add(new ViewResolution(v, ViewResolution.keys(registry, v)));
+      sources.putIfAbsent(v.source().option("topic"), v.source());
+    }
+    List<String> topics = new ArrayList<>();
+    sources.keySet().forEach(t -> topics.addAll(List.of(t, t + ".dlq")));
+    kafka.ensureTopics(topics, 1);
+
+    Configuration flink = LocalFlink.configuration(config, null, true);
+    flink.setString("taskmanager.numberOfTaskSlots", Integer.toString(Math.max(4, views.size())));
+    flink.setString("taskmanager.memory.managed.size", "512m");
+    MiniCluster cluster =
+        new MiniCluster(
+            new MiniClusterConfiguration.Builder()
+                .setConfiguration(flink)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(Math.max(4, views.size()))
+                .build());
+    cluster.start();
+    resources.add(cluster);
+    for (ViewResolution v : views) {
+      String name = v.view().qualifiedName() + ":" + v.view().version();
+      try {
+        Configuration job = new Configuration(flink);
+        job.setString("pipeline.name", Materializer.jobName(v.view()));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(job);
+        Materializer.build(env, v.view(), v.keys(), config);
+        JobGraph graph = env.getStreamGraph().getJobGraph();
+        cluster.submitJob(graph).get();
+        jobs.add(name);
+      } catch (Exception | LinkageError e) {
+        skipped.add(name + ": " + rootMessage(e));
+      }
+    }
+
+    SampleProducer producer =
+        new SampleProducer(
+            kafka.bootstrapServers(), List.copyOf(sources.values()), s.eventsPerSecond());
+    producer.start();
+    resources.add(producer);
+
+    OnlineFeatureSource source = OnlineFeatureSource.open(config);
+    resources.add(source);
+    server = QuiverServer.start(ServerOptions.from(config), registry, source, Authorizer.ALLOW_ALL);
+    resources.add(server);
+  }
+
+  /** Kafka, the online store, Iceberg and checkpoints under the data directory unless set. */
+  static QuiverConfig withLocalDefaults(QuiverConfig base, Path dataDir, String bootstrap) {
+    QuiverConfig c = base.with(JobOptions.KAFKA_BOOTSTRAP.key(), bootstrap);
+    Map<String, String> defaults = new LinkedHashMap<>();
+    defaults.put("online.type", "embedded");
+    defaults.put("online.embedded.path", dataDir.resolve("online").toString());
+    defaults.put("offline.warehouse", dataDir.resolve("warehouse").toString());
+    defaults.put(JobOptions.CHECKPOINT_DIR.key(), dataDir.resolve("checkpoints").toString());
+    defaults.put(JobOptions.CHECKPOINT_INTERVAL.key(), "10s");
+    for (Map.Entry<String, String> e : defaults.entrySet()) {
+      if (!base.asMap().containsKey(e.getKey())) {
+        c = c.with(e.getKey(), e.getValue());
+      }
+    }
+    return c;
+  }
+
+  public List<String> jobs() {
+    return jobs;
+  }
+
+  public List<String> skipped() {
+    return skipped;
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  public QuiverConfig config() {
+    return config;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage().lines().findFirst().orElse("");
+  }
+
+  @Override
+  public void close() {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        // keep closing the rest
+      }
+    }
+    resources.clear();
+  }
+}

@@ -1,0 +1,165 @@
+package dev.quiver.local;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quiver.core.spec.FeatureType;
+import dev.quiver.core.spec.Source;
+import dev.quiver.core.spec.SourceField;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Realistic sample events for any source schema, so that {@code quiver local} shows live values for
+ * the example views: ids from small pools (so entities get many events), amounts with cents,
+ * merchants and countries from short lists, the event time near now. A small share is deliberately
+ * imperfect, as real streams are: about 10% out of order within the watermark delay, 1% too late,
+ * 3% duplicates (the same bytes again) and 1% malformed (bad JSON or a wrong type); the job sends
+ * the late and malformed ones to the dead-letter topic.
+ *
+ * <p>Not thread-safe; one per producing thread.
+ */
+public final class SampleEvents {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final List<String> MERCHANTS =
+      List.of("acme_books", "blue_cafe", "city_taxi", "fresh_market", "game_hub", "quick_fuel");
+  private static final List<String> COUNTRIES = List.of("US", "DE", "FR", "BR", "IN", "JP");
+  private static final List<String> WORDS =
+      List.of("view", "click", "search", "add_to_cart", "checkout", "login");
+
+  private final Source source;
+  private final Random random;
+  private final Clock clock;
+  private final Deque<byte[]> recent = new ArrayDeque<>();
+  private long counter;
+
+  public SampleEvents(Source source, long seed, Clock clock) {
+    this.source = source;
+    this.random = new Random(seed);
+    this.clock = clock;
+  }
+
+  /** The next event's bytes. */
+  public byte[] next() {
+    counter++;
+    double p = random.nextDouble();
+    if (p < 0.03 && !recent.isEmpty()) {
+      return recent.peekLast(); // a duplicate
+    }
+    if (p < 0.04) {
+      return malformed();
+    }
+    long now = clock.millis();
+    long delay = Math.max(1000, source.watermarkDelay().toMillis());
+    long eventTime;
+    if (p < 0.05) {
+      eventTime = now - 10 * 60_000L - random.nextInt(60_000); // far too late
+    } else if (p < 0.15) {
+      eventTime = now - random.nextInt((int) Math.min(Integer.MAX_VALUE, delay));
+    } else {
+      eventTime = now;
+    }
+    ObjectNode o = JSON.createObjectNode();
+    for (SourceField f : source.schema()) {
+      if (f.name().equals(source.eventTimeField())) {
+        if (f.type().scalar() == FeatureType.Scalar.TIMESTAMP) {
+          o.put(f.name(), Instant.ofEpochMilli(eventTime).toString());
+        } else {
+          o.put(f.name(), eventTime);
+        }
+      } else if (f.name().equals(source.dedupKey())) {
+        o.put(f.name(), source.name() + "-" + Long.toHexString(now) + "-" + counter);
+      } else {
+        put(o, f);
+      }
+    }
+    byte[] bytes = o.toString().getBytes(StandardCharsets.UTF_8);
+    recent.addLast(bytes);
+    if (recent.size() > 20) {
+      recent.removeFirst();
+    }
+    return bytes;
+  }
+
+  /** The entity-ish key of an event (for Kafka partitioning): its first id field, if any. */
+  public static byte[] key(Source source, byte[] event) {
+    try {
+      var node = JSON.readTree(event);
+      for (SourceField f : source.schema()) {
+        if (f.name().endsWith("_id") && !f.name().equals(source.dedupKey()) && node.has(f.name())) {
+          return node.get(f.name()).asText().getBytes(StandardCharsets.UTF_8);
+        }
+      }
+    } catch (Exception e) {
+      // malformed: no key
+    }
+    return null;
+  }
+
+  private byte[] malformed() {
+    String text =
+        random.nextBoolean()
+            ? "{\"" + source.eventTimeField() + "\": \"not json"
+            : "{\"" + source.eventTimeField() + "\": true}";
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private void put(ObjectNode o, SourceField f) {
+    String name = f.name().toLowerCase(Locale.ROOT);
+    FeatureType t = f.type();
+    if (t.array()) {
+      ArrayNode a = o.putArray(f.name());
+      for (int i = 0; i < 3; i++) {
+        if (t.scalar().isNumeric()) {
+          a.add(random.nextDouble());
+        } else {
+          a.add(WORDS.get(random.nextInt(WORDS.size())));
+        }
+      }
+      return;
+    }
+    switch (t.scalar()) {
+      case STRING -> o.put(f.name(), text(name));
+      case INT32 -> o.put(f.name(), random.nextInt(10) + 1);
+      case INT64 -> o.put(f.name(), (long) random.nextInt(1000));
+      case FLOAT32, FLOAT64 -> o.put(f.name(), Math.round(random.nextDouble() * 20_000) / 100.0);
+      case BOOL -> o.put(f.name(), random.nextInt(10) == 0);
+      case TIMESTAMP -> o.put(f.name(), Instant.ofEpochMilli(clock.millis()).toString());
+      case BYTES -> o.put(f.name(), "AAEC");
+      default -> {}
+    }
+  }
+
+  private String text(String name) {
+    if (name.endsWith("_id")) {
+      String prefix = name.substring(0, name.length() - 3);
+      int pool = prefix.equals("session") ? 200 : 50;
+      return prefix + "_" + random.nextInt(pool);
+    }
+    if (name.contains("merchant")) {
+      return MERCHANTS.get(random.nextInt(MERCHANTS.size()));
+    }
+    if (name.contains("country")) {
+      return COUNTRIES.get(random.nextInt(COUNTRIES.size()));
+    }
+    List<String> pool =
+        switch (name) {
+          case "currency" -> List.of("USD", "EUR", "BRL", "INR", "JPY");
+          case "channel" -> List.of("web", "app", "pos");
+          case "device" -> List.of("ios", "android", "web");
+          case "page" -> List.of("/home", "/search", "/item", "/cart", "/checkout", "/help");
+          case "referrer" -> List.of("google", "newsletter", "direct", "partner");
+          default -> null;
+        };
+    if (pool != null) {
+      return pool.get(random.nextInt(pool.size()));
+    }
+    return WORDS.get(random.nextInt(WORDS.size()));
+  }
+}

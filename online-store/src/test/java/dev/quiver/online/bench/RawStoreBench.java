@@ -1,0 +1,322 @@
+package dev.quiver.online.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.quiver.core.codec.EntityKeyCodec;
+import dev.quiver.core.codec.ValueCodec;
+import dev.quiver.core.spec.Aggregation;
+import dev.quiver.core.spec.AggregationFunction;
+import dev.quiver.core.spec.Feature;
+import dev.quiver.core.spec.FeatureType;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.JoinKey;
+import dev.quiver.core.tile.TileAggregator;
+import dev.quiver.core.tile.TileRef;
+import dev.quiver.core.tile.TileState;
+import dev.quiver.online.FeatureReader;
+import dev.quiver.online.FeatureWriter;
+import dev.quiver.online.OnlineRead;
+import dev.quiver.online.OnlineStore;
+import dev.quiver.online.OnlineStores;
+import dev.quiver.online.OnlineWrite;
+import dev.quiver.online.ViewTableId;
+import dev.quiver.online.hbase.HBaseMiniClusterFixture;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * Raw online-store read latency and throughput: multiGet of 1 key × 5 features and of 100-key
+ * batches, and a FeatureReader read (3 row features + a 7d count and a 1d sum merged from tiles),
+ * on the embedded store and (unless {@code --no-hbase}) on an HBase mini-cluster in this JVM.
+ * Closed loop: one caller for latency, 4 concurrent callers for throughput. Writes {@code
+ * raw-store.json} under {@code QUIVER_BENCH_DIR} (default {@code target/bench}).
+ */
+public final class RawStoreBench {
+  private static final JoinKey USER = new JoinKey("user_id", FeatureType.STRING);
+  private static final List<String> ROW_FEATURES = List.of("f1", "f2", "f3", "f4", "f5");
+  private static final Map<String, Object> RESULTS = new LinkedHashMap<>();
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  public static void main(String[] args) throws Exception {
+    List<String> argv = Arrays.asList(args);
+    if (argv.contains("--hbase-child")) {
+      // the HBase part, in a child JVM whose classpath holds only the mini-cluster's HBase jar
+      Map<String, Object> r;
+      try (HBaseMiniClusterFixture cluster = HBaseMiniClusterFixture.start();
+          OnlineStore store =
+              OnlineStores.open(
+                  cluster
+                      .config("quiver_bench")
+                      .with("online.hbase.rpc-timeout", "30s")
+                      .with("online.hbase.operation-timeout", "120s")
+                      .with("online.hbase.properties.hbase.client.retries.number", "10"))) {
+        r = run(store, 20_000);
+      }
+      JSON.writeValue(Path.of(argv.get(argv.indexOf("--hbase-child") + 1)).toFile(), r);
+      System.exit(0);
+    }
+    RESULTS.put("machine_load_average_at_start", loadAverage());
+    Path dir = Files.createTempDirectory("raw-store-bench");
+    try (OnlineStore embedded =
+        OnlineStores.open(
+            dev.quiver.core.config.QuiverConfig.of(
+                Map.of("online.type", "embedded", "online.embedded.path", dir.toString())))) {
+      RESULTS.put("embedded", run(embedded, 50_000));
+    }
+    if (!argv.contains("--no-hbase")) {
+      RESULTS.put("hbase", hbaseInChildJvm());
+    }
+    RESULTS.put("machine_load_average_at_end", loadAverage());
+    Path out = Path.of(System.getenv().getOrDefault("QUIVER_BENCH_DIR", "target/bench"));
+    Files.createDirectories(out);
+    JSON.writeValue(out.resolve("raw-store.json").toFile(), RESULTS);
+    System.out.println("wrote " + out.resolve("raw-store.json"));
+    System.exit(0);
+  }
+
+  private static double loadAverage() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
+  /**
+   * Runs the HBase part in a child JVM without {@code hbase-shaded-client} on the classpath: the
+   * mini-cluster jar bundles its own client, and two copies of HBase's shaded Netty clash.
+   */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> hbaseInChildJvm() {
+    try {
+      String cp =
+          Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+              .filter(e -> !e.contains("hbase-shaded-client"))
+              .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+      Path result = Files.createTempFile("raw-store-hbase", ".json");
+      List<String> cmd = new ArrayList<>();
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+      cmd.addAll(
+          List.of("-cp", cp, RawStoreBench.class.getName(), "--hbase-child", result.toString()));
+      Process p = new ProcessBuilder(cmd).inheritIO().start();
+      if (!p.waitFor(15, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        return Map.of(
+            "error",
+            "the HBase child JVM failed (exit " + (p.isAlive() ? "timeout" : p.exitValue()) + ")");
+      }
+      return JSON.readValue(result.toFile(), Map.class);
+    } catch (Exception e) {
+      return Map.of("error", e.toString());
+    }
+  }
+
+  private static FeatureView view() {
+    List<Feature> features = new ArrayList<>();
+    ROW_FEATURES.forEach(f -> features.add(Feature.row(f, FeatureType.FLOAT64)));
+    features.add(
+        new Feature(
+            "count_7d",
+            FeatureType.INT64,
+            "",
+            null,
+            new Aggregation("*", AggregationFunction.COUNT, Duration.ofDays(7), 0),
+            Map.of()));
+    features.add(
+        new Feature(
+            "sum_1d",
+            FeatureType.FLOAT64,
+            "",
+            null,
+            new Aggregation("f1", AggregationFunction.SUM, Duration.ofDays(1), 0),
+            Map.of()));
+    return FeatureView.builder("bench")
+        .entities(List.of("user"))
+        .ttl(Duration.ofDays(30))
+        .features(features)
+        .build();
+  }
+
+  private static Map<String, Object> run(OnlineStore store, int keys) {
+    String kind = store.kind();
+    FeatureView view = view();
+    FeatureWriter writer = new FeatureWriter(store, view);
+    writer.ensureTable();
+    ViewTableId table = writer.table();
+    long now = System.currentTimeMillis();
+    Random rnd = new Random(1);
+    long t0 = System.nanoTime();
+    List<CompletableFuture<Void>> pending = new ArrayList<>();
+    List<OnlineWrite> batch = new ArrayList<>();
+    long cells = 0;
+    for (int k = 0; k < keys; k++) {
+      byte[] key = EntityKeyCodec.encode(USER, "user-" + k);
+      for (String f : ROW_FEATURES) {
+        batch.add(
+            new OnlineWrite(
+                table,
+                key,
+                f,
+                now - rnd.nextInt(3_600_000),
+                ValueCodec.encode(FeatureType.FLOAT64, rnd.nextDouble())));
+      }
+      if (k % 10 == 0) { // a tenth of the keys get a week of activity, 20 events a day
+        batch.addAll(activity(writer, key, now, rnd));
+      }
+      if (batch.size() >= 2_000) {
+        cells += batch.size();
+        pending.add(store.multiPut(batch));
+        batch = new ArrayList<>();
+        if (pending.size() > 2) {
+          pending.remove(0).join();
+        }
+      }
+    }
+    cells += batch.size();
+    pending.add(store.multiPut(batch));
+    pending.forEach(CompletableFuture::join);
+    double loadSecs = (System.nanoTime() - t0) / 1e9;
+    if (store instanceof dev.quiver.online.embedded.EmbeddedOnlineStore e) {
+      e.compact(table); // steady state: reads measured after the bulk load is compacted
+    }
+    System.out.printf(
+        "%s: loaded %,d keys, %,d cells in %.1f s (%,.0f cells/s)%n",
+        kind, keys, cells, loadSecs, cells / loadSecs);
+
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("keys", keys);
+    r.put("load_cells_per_s", Math.round(cells / loadSecs));
+    Random pick = new Random(2);
+    Supplier<byte[]> anyKey = () -> EntityKeyCodec.encode(USER, "user-" + pick.nextInt(keys));
+    r.put(
+        "multiget_1key_5features",
+        measure(
+            kind + " multiGet 1 key x 5 features",
+            20_000,
+            1,
+            () -> store.multiGet(List.of(OnlineRead.latest(table, anyKey.get(), ROW_FEATURES)))));
+    r.put(
+        "multiget_100keys_5features",
+        measure(
+            kind + " multiGet 100 keys x 5 features",
+            2_000,
+            100,
+            () -> {
+              List<OnlineRead> reads = new ArrayList<>(100);
+              for (int i = 0; i < 100; i++) {
+                reads.add(OnlineRead.latest(table, anyKey.get(), ROW_FEATURES));
+              }
+              return store.multiGet(reads);
+            }));
+    FeatureReader reader = new FeatureReader(store, Clock.systemUTC());
+    List<String> mixed = List.of("f1", "f2", "f3", "count_7d", "sum_1d");
+    r.put(
+        "reader_1key_3rows_2windows",
+        measure(
+            kind + " FeatureReader 1 key x (3 rows + 7d count + 1d sum)",
+            10_000,
+            1,
+            () ->
+                reader.read(
+                    view,
+                    mixed,
+                    List.of(EntityKeyCodec.encode(USER, "user-" + 10 * pick.nextInt(keys / 10))),
+                    null)));
+    return r;
+  }
+
+  /** A week of events for one key, written as the streaming job would: final tile states. */
+  private static List<OnlineWrite> activity(
+      FeatureWriter writer, byte[] key, long now, Random rnd) {
+    Map<String, TileState> states = new LinkedHashMap<>();
+    Map<String, TileRef> refs = new LinkedHashMap<>();
+    Map<String, Long> maxTs = new LinkedHashMap<>();
+    for (int e = 0; e < 140; e++) {
+      long time = now - (long) (rnd.nextDouble() * Duration.ofDays(7).toMillis());
+      double amount = rnd.nextInt(1000) / 10.0;
+      for (Map.Entry<String, TileAggregator> s : writer.series().entrySet()) {
+        for (TileRef ref : writer.tiling().tilesOf(time)) {
+          String id = s.getKey() + "|" + ref;
+          TileAggregator a = s.getValue();
+          states.put(id, a.add(states.getOrDefault(id, a.empty()), amount, time, e));
+          refs.put(id, ref);
+          maxTs.merge(id, time, Math::max);
+        }
+      }
+    }
+    List<OnlineWrite> out = new ArrayList<>();
+    for (String id : states.keySet()) {
+      String series = id.substring(0, id.indexOf('|'));
+      out.add(writer.tile(key, series, refs.get(id), states.get(id), maxTs.get(id)));
+    }
+    return out;
+  }
+
+  private static Map<String, Object> measure(
+      String name, int iterations, int keysPerCall, Supplier<CompletableFuture<?>> call) {
+    for (int i = 0; i < iterations / 4; i++) {
+      call.get().join(); // warm-up
+    }
+    long[] lat = new long[iterations];
+    long start = System.nanoTime();
+    for (int i = 0; i < iterations; i++) {
+      long t = System.nanoTime();
+      call.get().join();
+      lat[i] = System.nanoTime() - t;
+    }
+    double serialSecs = (System.nanoTime() - start) / 1e9;
+    // throughput: 4 callers, each keeping one call in flight
+    int callers = 4;
+    int perCaller = iterations / 2;
+    long tp0 = System.nanoTime();
+    List<Thread> threads = new ArrayList<>();
+    for (int c = 0; c < callers; c++) {
+      Thread th =
+          new Thread(
+              () -> {
+                for (int i = 0; i < perCaller; i++) {
+                  call.get().join();
+                }
+              });
+      th.start();
+      threads.add(th);
+    }
+    for (Thread th : threads) {
+      try {
+        th.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    double tpSecs = (System.nanoTime() - tp0) / 1e9;
+    Arrays.sort(lat);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("p50_us", lat[(int) (iterations * 0.50)] / 1000.0);
+    m.put("p95_us", lat[(int) (iterations * 0.95)] / 1000.0);
+    m.put("p99_us", lat[(int) (iterations * 0.99)] / 1000.0);
+    m.put("calls_per_s_1_caller", Math.round(iterations / serialSecs));
+    m.put("calls_per_s_4_callers", Math.round(callers * perCaller / tpSecs));
+    m.put("keys_per_s_4_callers", Math.round((double) callers * perCaller * keysPerCall / tpSecs));
+    System.out.printf(
+        "%-70s p50 %8.1f us  p95 %8.1f us  p99 %8.1f us  %,8d calls/s (1 caller)  %,8d calls/s  %,9d keys/s (4 callers)%n",
+        name,
+        m.get("p50_us"),
+        m.get("p95_us"),
+        m.get("p99_us"),
+        m.get("calls_per_s_1_caller"),
+        m.get("calls_per_s_4_callers"),
+        m.get("keys_per_s_4_callers"));
+    return m;
+  }
+
+  private RawStoreBench() {}
+}
