@@ -1,6 +1,7 @@
 package dev.quiver.cli;
 
 import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.offline.OfflineService;
 import dev.quiver.serving.Authorizer;
 import dev.quiver.serving.OnlineFeatureSource;
 import dev.quiver.serving.QuiverServer;
@@ -49,8 +50,11 @@ final class ServeCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook = new Thread(stopped::countDown, "quiver-serve-shutdown");
     OnlineFeatureSource source = OnlineFeatureSource.open(config);
-    try (QuiverServer server =
-        QuiverServer.start(options, env.registry(), source, Authorizer.ALLOW_ALL)) {
+    // Exports and backfills behind /v1/offline/* and /v1/backfill run on the Flink offline service.
+    OfflineService offline = OfflineCommands.services.apply(config);
+    try (offline;
+        QuiverServer server =
+            QuiverServer.start(options, env.registry(), source, Authorizer.ALLOW_ALL, offline)) {
       Runtime.getRuntime().addShutdownHook(hook);
       out.println(
           "Quiver is serving on http://"

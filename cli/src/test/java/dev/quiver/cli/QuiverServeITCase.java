@@ -67,6 +67,26 @@ class QuiverServeITCase extends CliTestSupport {
             HttpResponse.BodyHandlers.ofString());
     assertThat(views.statusCode()).isEqualTo(200);
     assertThat(views.body()).contains("user_pages");
+    // The offline routes are wired to the real Flink offline service: it validates on submit.
+    HttpResponse<String> jobs =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/offline/jobs"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(jobs.statusCode()).as(jobs.body()).isEqualTo(200);
+    assertThat(jobs.body()).contains("\"jobs\"");
+    HttpResponse<String> badBackfill =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/backfill"))
+                .header("content-type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"feature_view\":\"no_such_view\",\"time_range\":{\"start\":"
+                            + "\"2025-10-01T00:00:00Z\",\"end\":\"2025-11-01T00:00:00Z\"}}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(badBackfill.statusCode()).as(badBackfill.body()).isBetween(400, 404);
+    assertThat(badBackfill.body()).contains("no_such_view").doesNotContain("Exception");
     serving.interrupt();
     serving.join(30_000);
     assertThat(serving.isAlive()).isFalse();
