@@ -72,8 +72,10 @@ public final class JobOptions {
   public static final ConfigOption<Duration> MINI_BATCH_LATENCY =
       ConfigOption.duration(
           "jobs.mini-batch-latency",
-          Duration.ofMillis(200),
-          "Flink SQL mini-batch latency for tile aggregation (0ms disables mini-batching).");
+          Duration.ZERO,
+          "Flink SQL mini-batch latency for tile aggregation; 0ms (the default) disables it."
+              + " Mini-batching raises throughput but ExactlyOnceITCase found an event counted"
+              + " twice in a tile after a restore with it on, so it is off until that is fixed.");
 
   /** Raw Kafka client settings prefix. */
   public static final String KAFKA_PROPERTIES_PREFIX = "kafka.properties.";

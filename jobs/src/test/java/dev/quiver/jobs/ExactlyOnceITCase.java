@@ -106,6 +106,17 @@ class ExactlyOnceITCase {
     s.produceFirstHalf();
     s.awaitSomeCommitted();
     first.cancel().get();
+    // A full stop: wait until every task of the first job has ended before restoring.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              try {
+                return first.getJobStatus().get().isGloballyTerminalState();
+              } catch (Exception gone) {
+                return true; // the per-job MiniCluster has shut down with it
+              }
+            });
     Path checkpoint =
         latestCheckpoint(tmp.resolve("checkpoints").resolve(first.getJobID().toString()));
     s.produceSecondHalf();

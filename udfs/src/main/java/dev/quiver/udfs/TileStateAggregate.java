@@ -30,10 +30,9 @@ import org.apache.flink.table.functions.AggregateFunction;
 @DataTypeHint("BYTES")
 public class TileStateAggregate extends AggregateFunction<byte[], TileStateAggregate.Acc> {
 
-  /** The accumulator: the encoded state (what Flink checkpoints), plus a decoded cache. */
+  /** The accumulator: the encoded state, exactly what Flink keeps in state and checkpoints. */
   public static class Acc {
     public byte[] state;
-    public transient TileState decoded;
   }
 
   private transient Map<String, Spec> specs;
@@ -56,13 +55,9 @@ public class TileStateAggregate extends AggregateFunction<byte[], TileStateAggre
       Long seq) {
     Spec spec = spec(function, column, n == null ? 0 : n, dtype);
     TileAggregator agg = spec.aggregator();
-    TileState state = acc.decoded;
-    if (state == null) {
-      state = acc.state == null ? agg.empty() : agg.decode(acc.state);
-    }
+    TileState state = acc.state == null ? agg.empty() : agg.decode(acc.state);
     Object v = spec.inputType() == null ? value : ValueCodec.normalize(spec.inputType(), value);
     state = agg.add(state, v, eventMs, seq == null ? 0L : seq);
-    acc.decoded = state;
     acc.state = agg.encode(state);
   }
 

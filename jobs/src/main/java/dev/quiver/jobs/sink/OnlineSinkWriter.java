@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -44,6 +45,11 @@ final class OnlineSinkWriter implements SinkWriter<RowData> {
   private final List<JoinKey> keys;
   private final String[] columns;
   private final List<OnlineWrite> buffer = new ArrayList<>();
+
+  /** The batch being written, if any: one at a time, so that cells land in write order. */
+  private CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
+
+  private int inFlightCells;
   private final Counter cells;
   private boolean timerSet;
 
@@ -97,43 +103,65 @@ final class OnlineSinkWriter implements SinkWriter<RowData> {
         buffer.add(writer.row(entity, columns[i], row.getField(i), eventMs));
       }
     }
-    if (buffer.size() >= batchSize) {
-      writeBuffer();
+    if (buffer.size() >= batchSize && inFlight.isDone()) {
+      writeBuffer(false);
+    } else if (buffer.size() >= 4 * batchSize) {
+      writeBuffer(false); // bounded buffer: waits for the batch in flight first
     } else if (!timerSet) {
       timerSet = true;
       time.registerTimer(
           time.getCurrentProcessingTime() + flushIntervalMs,
           ts -> {
             timerSet = false;
-            writeBuffer();
+            writeBuffer(false);
           });
     }
   }
 
+  /** Before a checkpoint barrier: everything buffered is written and durable. */
   @Override
   public void flush(boolean endOfInput) throws IOException {
-    writeBuffer();
+    writeBuffer(true);
   }
 
-  private void writeBuffer() throws IOException {
-    if (buffer.isEmpty()) {
-      return;
+  /**
+   * Starts writing the buffer once the previous batch is done (waiting for it), so batches never
+   * overtake each other; with {@code sync} also waits for this batch. While a batch is in flight
+   * the next one keeps filling, so batches grow with the store's latency.
+   */
+  private void writeBuffer(boolean sync) throws IOException {
+    awaitInFlight();
+    if (!buffer.isEmpty()) {
+      inFlightCells = buffer.size();
+      inFlight = writer.write(List.copyOf(buffer));
+      buffer.clear();
     }
+    if (sync) {
+      awaitInFlight();
+    }
+  }
+
+  private void awaitInFlight() throws IOException {
     try {
-      writer.write(List.copyOf(buffer)).get();
+      inFlight.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while writing online cells", e);
     } catch (ExecutionException e) {
       throw new IOException(
-          "online store write of " + buffer.size() + " cells failed: " + e.getCause(), e);
+          "online store write of " + inFlightCells + " cells failed: " + e.getCause(), e);
     }
-    cells.inc(buffer.size());
-    buffer.clear();
+    cells.inc(inFlightCells);
+    inFlightCells = 0;
   }
 
   @Override
   public void close() throws Exception {
+    try {
+      inFlight.get();
+    } catch (Exception ignored) {
+      // closing after a failure: the replay after the restore rewrites these cells
+    }
     store.close();
   }
 }
