@@ -63,7 +63,12 @@ final class LocalCommand implements Callable<Integer> {
       out.println("Applied " + examples.toAbsolutePath() + " (" + changed + " changes).");
     }
     LocalRuntime rt =
-        LocalRuntime.start(config, registry, new LocalRuntime.Settings(data, null, rate), out);
+        LocalRuntime.start(
+            config,
+            registry,
+            new LocalRuntime.Settings(data, null, rate),
+            out,
+            OfflineCommands.services);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -43,6 +43,8 @@ public final class LocalRuntime implements AutoCloseable {
   private EmbeddedKafka kafka;
   private QuiverServer server;
   private QuiverConfig config;
+  private java.util.function.Function<QuiverConfig, dev.quiver.core.offline.OfflineService>
+      offlineFactory;
 
   /** What to start. */
   public record Settings(Path dataDir, Path examples, int eventsPerSecond) {}
@@ -56,7 +58,24 @@ public final class LocalRuntime implements AutoCloseable {
   public static LocalRuntime start(
       QuiverConfig base, FeatureRegistry registry, Settings settings, PrintWriter out)
       throws Exception {
+    return start(base, registry, settings, out, null);
+  }
+
+  /**
+   * Like {@link #start(QuiverConfig, FeatureRegistry, Settings, PrintWriter)}, with the offline
+   * jobs service (exports, backfills) behind the server's {@code /v1/offline/*} and {@code
+   * /v1/backfill} routes, built from the local configuration (so it reads the same Iceberg
+   * warehouse the jobs write); null leaves those routes answering 503.
+   */
+  public static LocalRuntime start(
+      QuiverConfig base,
+      FeatureRegistry registry,
+      Settings settings,
+      PrintWriter out,
+      java.util.function.Function<QuiverConfig, dev.quiver.core.offline.OfflineService> offline)
+      throws Exception {
     LocalRuntime rt = new LocalRuntime();
+    rt.offlineFactory = offline;
     try {
       rt.run(base, registry, settings, out);
       return rt;
@@ -132,7 +151,14 @@ public final class LocalRuntime implements AutoCloseable {
 
     OnlineFeatureSource source = OnlineFeatureSource.open(config);
     resources.add(source);
-    server = QuiverServer.start(ServerOptions.from(config), registry, source, Authorizer.ALLOW_ALL);
+    dev.quiver.core.offline.OfflineService offline = null;
+    if (offlineFactory != null) {
+      offline = offlineFactory.apply(config);
+      resources.add(offline);
+    }
+    server =
+        QuiverServer.start(
+            ServerOptions.from(config), registry, source, Authorizer.ALLOW_ALL, offline);
     resources.add(server);
   }
 
