@@ -39,4 +39,6 @@ run_bench() {
 run_bench core dev.quiver.core.registry.bench.RegistryBench
 run_bench online-store dev.quiver.online.bench.RawStoreBench
 run_bench serving-armeria dev.quiver.serving.bench.LookupBench
+run_bench serving-armeria dev.quiver.serving.bench.FeastBench
+run_bench iceberg-tables dev.quiver.offline.bench.TrainingSetBench
 run_bench jobs dev.quiver.jobs.bench.IngestBench

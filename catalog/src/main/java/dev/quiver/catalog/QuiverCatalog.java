@@ -34,6 +34,8 @@ import org.apache.flink.table.catalog.exceptions.DatabaseNotEmptyException;
 import org.apache.flink.table.catalog.exceptions.DatabaseNotExistException;
 import org.apache.flink.table.catalog.exceptions.TableAlreadyExistException;
 import org.apache.flink.table.catalog.exceptions.TableNotExistException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The feature registry as a Flink catalog: namespaces are databases and each feature view is a
@@ -48,6 +50,7 @@ import org.apache.flink.table.catalog.exceptions.TableNotExistException;
  * created. Thread-safe as far as the registry is.
  */
 public class QuiverCatalog extends FeatureViewCatalogBase {
+  private static final Logger LOG = LoggerFactory.getLogger(QuiverCatalog.class);
   private final Supplier<FeatureRegistry> opener;
   private final boolean ownsRegistry;
   private final String actor;
@@ -320,6 +323,9 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
     if (problems.stream().anyMatch(SpecProblem::isError)) {
       throw new ValidationException(CatalogErrors.render(what, problems, view));
     }
+    // Flink's catalog API has no channel for warnings; they go to the log (and the registry keeps
+    // reader warnings on the version, shown as 'quiver.warnings').
+    problems.forEach(p -> LOG.warn("{}: {}", what, p.describe()));
     try {
       registry().apply(bundle, actor, false);
     } catch (RuntimeException e) {

@@ -3,13 +3,13 @@ package dev.quiver.cli;
 import dev.quiver.core.offline.BackfillRequest;
 import dev.quiver.core.offline.JobStatus;
 import dev.quiver.core.offline.OfflineService;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code quiver backfill VIEW --from --to [--dry-run] [--online]}. */
@@ -45,10 +45,7 @@ public final class BackfillCommand implements Callable<Integer> {
   @Option(names = "--namespace", description = "Registry namespace (default: default)")
   String namespace;
 
-  @Option(
-      names = {"-c", "--config"},
-      description = "quiver.yaml (default: ./quiver.yaml)")
-  Path config = Path.of("quiver.yaml");
+  @ParentCommand QuiverCli parent;
 
   @Override
   public Integer call() throws Exception {
@@ -70,7 +67,7 @@ public final class BackfillCommand implements Callable<Integer> {
             online,
             source,
             System.getProperty("user.name"));
-    try (OfflineService service = OfflineCommands.services.apply(OfflineCommands.config(config))) {
+    try (OfflineService service = OfflineCommands.services.apply(OfflineCommands.config(parent))) {
       var out = spec.commandLine().getOut();
       String id = service.submitBackfill(req);
       out.println((dryRun ? "backfill dry run " : "backfill job ") + id);

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeSet;
@@ -23,11 +24,13 @@ final class CliEnvironment implements AutoCloseable {
   static final String DEFAULT_CONFIG_FILE = "quiver.yaml";
 
   private final QuiverConfig config;
+  private final Path configFile;
   private final List<String> warnings;
   private FeatureRegistry registry;
 
-  private CliEnvironment(QuiverConfig config, List<String> warnings) {
+  private CliEnvironment(QuiverConfig config, Path configFile, List<String> warnings) {
     this.config = config;
+    this.configFile = configFile;
     this.warnings = warnings;
   }
 
@@ -38,16 +41,16 @@ final class CliEnvironment implements AutoCloseable {
    */
   static CliEnvironment load(Path configFile, List<String> overrides) {
     QuiverConfig config;
+    Path used = null;
     if (configFile != null) {
       if (!Files.isRegularFile(configFile)) {
         throw new IllegalArgumentException("--config: " + configFile + " (no such file)");
       }
-      config = QuiverConfig.load(configFile);
+      used = configFile;
     } else if (Files.isRegularFile(Path.of(DEFAULT_CONFIG_FILE))) {
-      config = QuiverConfig.load(Path.of(DEFAULT_CONFIG_FILE));
-    } else {
-      config = QuiverConfig.empty();
+      used = Path.of(DEFAULT_CONFIG_FILE);
     }
+    config = used == null ? QuiverConfig.empty() : QuiverConfig.load(used);
     for (String kv : overrides) {
       int eq = kv.indexOf('=');
       if (eq <= 0) {
@@ -57,7 +60,7 @@ final class CliEnvironment implements AutoCloseable {
     }
     List<String> warnings = new ArrayList<>();
     validate(config, warnings);
-    return new CliEnvironment(withDefaults(config), warnings);
+    return new CliEnvironment(withDefaults(config), used, warnings);
   }
 
   /**
@@ -89,18 +92,28 @@ final class CliEnvironment implements AutoCloseable {
     }
   }
 
-  /** The embedded registry lives under the data directory unless told otherwise. */
+  /** The embedded registry and online store live under the data directory unless told otherwise. */
   private static QuiverConfig withDefaults(QuiverConfig config) {
-    String type = config.asMap().getOrDefault("registry.type", "embedded");
-    if ("embedded".equals(type) && !config.asMap().containsKey("registry.path")) {
-      Path dir = Path.of(config.get(CliOptions.DATA_DIR)).resolve("registry");
-      return config.with("registry.path", dir.toString());
+    Path dataDir = Path.of(config.get(CliOptions.DATA_DIR));
+    Map<String, String> m = config.asMap();
+    if ("embedded".equals(m.getOrDefault("registry.type", "embedded"))
+        && !m.containsKey("registry.path")) {
+      config = config.with("registry.path", dataDir.resolve("registry").toString());
+    }
+    if ("embedded".equals(m.getOrDefault("online.type", "embedded"))
+        && !m.containsKey("online.embedded.path")) {
+      config = config.with("online.embedded.path", dataDir.resolve("online").toString());
     }
     return config;
   }
 
   QuiverConfig config() {
     return config;
+  }
+
+  /** The configuration file that was read, or null when running on defaults. */
+  Path configFile() {
+    return configFile;
   }
 
   List<String> warnings() {

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code quiver export}: a point-in-time training set (or a retrieval without labels). */
@@ -72,10 +73,7 @@ public final class ExportCommand implements Callable<Integer> {
       description = "Check _ingested_at <= t (default: the configured offline.availability-guard)")
   Boolean guard;
 
-  @Option(
-      names = {"-c", "--config"},
-      description = "quiver.yaml (default: ./quiver.yaml)")
-  Path config = Path.of("quiver.yaml");
+  @ParentCommand QuiverCli parent;
 
   @Override
   public Integer call() throws Exception {
@@ -103,7 +101,7 @@ public final class ExportCommand implements Callable<Integer> {
             "parquet",
             manifest,
             guard);
-    try (OfflineService service = OfflineCommands.services.apply(OfflineCommands.config(config))) {
+    try (OfflineService service = OfflineCommands.services.apply(OfflineCommands.config(parent))) {
       var out = spec.commandLine().getOut();
       String id = service.submitExport(req);
       out.println("export job " + id);

@@ -4,8 +4,6 @@ import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.offline.JobStatus;
 import dev.quiver.core.offline.OfflineService;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.function.Function;
@@ -18,16 +16,12 @@ import java.util.function.Function;
 final class OfflineCommands {
   private OfflineCommands() {}
 
-  /** Set by the launcher; tests set their own. */
-  static volatile Function<QuiverConfig, OfflineService> services =
-      config -> {
-        throw new IllegalStateException(
-            "no offline service is wired into this launcher (expected: the quiver launcher to"
-                + " set OfflineCommands.services with the registry store)");
-      };
+  /** How the commands get their service; tests set their own. */
+  static volatile Function<QuiverConfig, OfflineService> services = FlinkOfflineServices::new;
 
-  static QuiverConfig config(Path file) {
-    return file != null && Files.exists(file) ? QuiverConfig.load(file) : QuiverConfig.empty();
+  /** The launcher's configuration, or the defaults when a command runs on its own (tests). */
+  static QuiverConfig config(QuiverCli parent) {
+    return parent == null ? QuiverConfig.empty() : parent.environment().config();
   }
 
   static Instant time(String option, String text) {

@@ -80,7 +80,7 @@ final class SqlCommand implements Callable<Integer> {
     Path work = Files.createTempDirectory("quiver-sql");
     try {
       Path initScript = work.resolve("init.sql");
-      // Owner-only: the init script may carry registry credentials from quiver.yaml.
+      // Owner-only, though it never holds the password (see initScript).
       Files.createFile(
           initScript,
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -110,17 +110,26 @@ final class SqlCommand implements Callable<Integer> {
     }
   }
 
-  /** CREATE CATALOG with every registry option of the configuration, then USE CATALOG. */
+  /**
+   * CREATE CATALOG from this configuration, then USE CATALOG. The catalog reads the configuration
+   * file itself ({@code config-file}), so a password in it is never copied; the other registry
+   * options are repeated inline so that {@code --set} overrides and defaults apply.
+   */
   String initScript(CliEnvironment env) {
     QuiverConfig config = env.config();
     StringBuilder sb = new StringBuilder("CREATE CATALOG `" + catalogName + "` WITH (\n");
     sb.append("  'type' = 'quiver',\n");
     sb.append("  'actor' = '").append(quote(env.actor())).append("'");
+    if (env.configFile() != null) {
+      sb.append(",\n  'config-file' = '")
+          .append(quote(env.configFile().toAbsolutePath().toString()))
+          .append("'");
+    }
     for (Map.Entry<String, String> e : config.asMap().entrySet()) {
       String key = e.getKey();
       String value = e.getValue();
-      if (key.startsWith("registry.")) {
-        if (key.equals("registry.path")) {
+      if (key.startsWith("registry.") && !key.equals("registry.password")) {
+        if (key.equals("registry.path") && !value.startsWith("mem:")) {
           value = Path.of(value).toAbsolutePath().toString();
         }
         sb.append(",\n  '").append(quote(key)).append("' = '").append(quote(value)).append("'");

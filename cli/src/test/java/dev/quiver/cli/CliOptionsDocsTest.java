@@ -8,4 +8,14 @@ class CliOptionsDocsTest {
   void everyCliOptionIsDocumented() {
     ConfigDocsCompletenessTest.assertDocumented(CliOptions.ALL);
   }
+
+  /** Every option the launcher accepts in quiver.yaml, whichever module declares it. */
+  @Test
+  void everyOptionTheLauncherChecksIsDocumented() {
+    java.util.List<dev.quiver.core.config.ConfigOption<?>> all = new java.util.ArrayList<>();
+    java.util.ServiceLoader.load(dev.quiver.core.config.ConfigOptionsProvider.class)
+        .forEach(p -> all.addAll(p.options()));
+    org.assertj.core.api.Assertions.assertThat(all).hasSizeGreaterThan(CliOptions.ALL.size());
+    ConfigDocsCompletenessTest.assertDocumented(all);
+  }
 }

@@ -113,6 +113,12 @@ class OfflineCommandsTest {
   }
 
   @Test
+  void theLauncherHasBothCommands() {
+    assertThat(new CommandLine(new QuiverCli()).getSubcommands())
+        .containsKeys("export", "backfill");
+  }
+
+  @Test
   void badInputIsNamed() {
     assertThat(run(new ExportCommand(), "v.f", "--times", "yesterday", "--output", "o"))
         .contains("--times: 'yesterday' (expected: an ISO-8601 time");

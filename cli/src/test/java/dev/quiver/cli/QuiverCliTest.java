@@ -15,10 +15,13 @@ import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.Version;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Units of the CLI that need no registry. */
 class QuiverCliTest {
@@ -127,5 +130,25 @@ class QuiverCliTest {
                     QuiverConfig.of(java.util.Map.of("registry.pool-size", "many")),
                     new ArrayList<>()))
         .hasMessageContaining("registry.pool-size: 'many' (expected: a integer)");
+  }
+
+  @Test
+  void sqlInitScriptCreatesTheCatalogWithoutCopyingThePassword(@TempDir Path dir) throws Exception {
+    Path yaml = dir.resolve("quiver.yaml");
+    Files.writeString(
+        yaml, "registry:\n  type: postgres\n  url: jdbc:postgresql://db/q\n  password: s3cret\n");
+    CliEnvironment env = CliEnvironment.load(yaml, List.of("registry.username=o'brien"));
+    SqlCommand sql = new SqlCommand();
+    sql.catalogName = "quiver";
+    String init = sql.initScript(env);
+    assertThat(init)
+        .startsWith("CREATE CATALOG `quiver` WITH (\n  'type' = 'quiver',")
+        .contains("'config-file' = '" + yaml.toAbsolutePath() + "'")
+        .contains("'registry.type' = 'postgres'")
+        .contains("'registry.url' = 'jdbc:postgresql://db/q'")
+        .contains("'registry.username' = 'o''brien'")
+        .endsWith(");\nUSE CATALOG `quiver`;\n")
+        .doesNotContain("s3cret")
+        .doesNotContain("registry.path");
   }
 }

@@ -133,7 +133,7 @@ public final class PointInTimeJoin {
                   ls,
                   "labels")
               .map(new FlinkFunctions.LabelMapper(ls, timePos, firstKeys, plan.featureSlots()))
-              .returns(TypeInformation.of(SweepRow.class))
+              .returns(SweepRowSerializer.TYPE)
               .name("labels");
     } else {
       TrainingSetPlan.Group g = plan.groups().get(0);
@@ -163,7 +163,7 @@ public final class PointInTimeJoin {
         DataStream<SweepRow> ev =
             read(env, loader, r.snapshotId(), r.projection(), r.tableName())
                 .flatMap(new FlinkFunctions.EventMapper(r))
-                .returns(TypeInformation.of(SweepRow.class))
+                .returns(SweepRowSerializer.TYPE)
                 .name("events " + r.tableName());
         events = events == null ? ev : events.union(ev);
       }
@@ -171,7 +171,7 @@ public final class PointInTimeJoin {
         current =
             current
                 .map(new FlinkFunctions.Rekey(positions(labelNames, g.keyNames())))
-                .returns(TypeInformation.of(SweepRow.class));
+                .returns(SweepRowSerializer.TYPE);
       }
       DataStream<SweepRow> input =
           current == null ? events : events == null ? current : current.union(events);
@@ -182,7 +182,7 @@ public final class PointInTimeJoin {
           input
               .keyBy(r -> r.key, TypeInformation.of(String.class))
               .process(new SweepFunction(plan.sweep(g, request.availabilityGuard()), spine))
-              .returns(TypeInformation.of(SweepRow.class))
+              .returns(SweepRowSerializer.TYPE)
               .name("point-in-time sweep " + g.keyNames());
     }
     Schema outSchema = plan.outputSchema(labelColumns);

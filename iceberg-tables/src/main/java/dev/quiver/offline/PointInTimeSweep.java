@@ -21,8 +21,8 @@ import java.util.function.Consumer;
  *   <li>Row features: the newest usable event by {@code (event_time, _seq, _ingested_at)}; null
  *       when there is none or its {@code event_time <= t - ttl}.
  *   <li>Window aggregations over W with tile size s: usable events with {@code event_time} in
- *       {@code [floor(t/s)*s + s - W, t]}. Empty windows give 0 for count and count_distinct and
- *       null otherwise.
+ *       {@code [floor(t/s)*s + s - W, t]}, folded and finished by core's tile algebra (empty
+ *       windows: 0 for count, sum and count_distinct, [] for last_n, null otherwise).
  * </ul>
  *
  * <p>Cost: O((labels + events) log events) per key; memory: one key's rows.
@@ -102,7 +102,7 @@ public final class PointInTimeSweep implements Serializable {
       this.events = events;
       this.guard = guard;
       for (ViewPlan.AggPlan a : plan.aggregations()) {
-        windows.add(new WindowState(a));
+        windows.add(new WindowState(a, plan.tileMillis()));
       }
     }
 
@@ -126,8 +126,7 @@ public final class PointInTimeSweep implements Serializable {
         label.features[slot++] = live ? newest.values[idx] : null;
       }
       for (WindowState w : windows) {
-        w.evictBefore(ViewPlan.windowStart(t, plan.tileMillis(), w.plan.windowMillis()));
-        label.features[slot++] = w.value();
+        label.features[slot++] = w.value(t);
       }
     }
 

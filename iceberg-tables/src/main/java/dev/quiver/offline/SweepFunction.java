@@ -2,7 +2,6 @@ package dev.quiver.offline;
 
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -28,7 +27,7 @@ final class SweepFunction extends KeyedProcessFunction<String, SweepRow, SweepRo
   public void open(Configuration parameters) {
     rows =
         getRuntimeContext()
-            .getListState(new ListStateDescriptor<>("rows", TypeInformation.of(SweepRow.class)));
+            .getListState(new ListStateDescriptor<>("rows", SweepRowSerializer.TYPE));
   }
 
   @Override

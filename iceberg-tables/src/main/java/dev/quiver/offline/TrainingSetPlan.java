@@ -103,15 +103,15 @@ public final class TrainingSetPlan {
               "*".equals(a.column())
                   ? -1
                   : indexOf(valueCols, OfflineTables.inputColumn(a.column()));
-          FeatureType inType =
-              "*".equals(a.column()) ? null : OfflineTables.inputType(sel.view(), f);
           aggs.add(
               new ViewPlan.AggPlan(
                   a.function(),
+                  a.column(),
                   a.window().toMillis(),
                   a.n(),
                   in,
-                  inType != null && inType.scalar().isIntegral()));
+                  f.dtype().scalar(),
+                  f.dtype().array()));
         }
       }
       cols.addAll(valueCols);

@@ -1,6 +1,7 @@
 package dev.quiver.offline;
 
 import dev.quiver.core.spec.AggregationFunction;
+import dev.quiver.core.spec.FeatureType;
 import java.io.Serializable;
 import java.util.List;
 
@@ -36,11 +37,19 @@ public record ViewPlan(
   /**
    * One window aggregation.
    *
+   * @param column the aggregated source column; {@code *} for {@code count(*)}
    * @param inputIndex index into the event values of the input column; -1 for {@code count(*)}
-   * @param integral whether the input is an integral number (sum stays a long)
+   * @param dtype the feature's output type (scalar), as the online tile algebra derives it
+   * @param dtypeArray whether the output is an array (last_n)
    */
   public record AggPlan(
-      AggregationFunction function, long windowMillis, int n, int inputIndex, boolean integral)
+      AggregationFunction function,
+      String column,
+      long windowMillis,
+      int n,
+      int inputIndex,
+      FeatureType.Scalar dtype,
+      boolean dtypeArray)
       implements Serializable {}
 
   /** The window start for a lookup at {@code t}: {@code floor(t/s)*s + s - W}. */

@@ -1,156 +1,102 @@
 package dev.quiver.offline;
 
-import dev.quiver.core.spec.AggregationFunction;
-import java.util.ArrayList;
-import java.util.Collections;
+import dev.quiver.core.codec.ValueCodec;
+import dev.quiver.core.spec.Aggregation;
+import dev.quiver.core.spec.Feature;
+import dev.quiver.core.spec.FeatureType;
+import dev.quiver.core.tile.TileAggregator;
+import dev.quiver.core.tile.TileAggregators;
+import dev.quiver.core.tile.TileRef;
+import dev.quiver.core.tile.TileState;
+import dev.quiver.core.tile.Tiling;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
- * The usable events of one key inside one sliding window, with the running state of one
- * aggregation. Events enter in any order (late availability) and leave only from the old end
- * (window starts only move forward), so every function is maintained incrementally.
+ * One window aggregation of one key during a sweep, computed exactly as an online read computes it:
+ * the usable events are folded into the team-wide tiles (core's {@link Tiling}, fine tiles plus
+ * rollups) with core's {@link TileAggregator} states, and a value at t merges the tiles of {@link
+ * Tiling#cover} and finishes them. So count_distinct uses the same HLL sketch, stddev the same
+ * formula and last_n the same order online and offline.
  */
 final class WindowState {
   final ViewPlan.AggPlan plan;
-  private final TreeSet<SweepRow> inWindow;
-  private final Map<SweepRow, Long> ids = new HashMap<>();
-  private long nextId;
-  private long count;
-  private long nonNull;
-  private long longSum;
-  private double sum;
-  private double sumSq;
-  private final TreeMap<Object, Integer> values;
-  private final Map<Object, Integer> distinct = new HashMap<>();
-  private long lowerBound = Long.MIN_VALUE;
+  private final TileAggregator agg;
+  private final FeatureType inputType;
+  private final Tiling tiling;
+  private final Map<TileRef, TileState> tiles = new HashMap<>();
+  private long evictedBefore = Long.MIN_VALUE;
+  private int sinceEviction;
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  WindowState(ViewPlan.AggPlan plan) {
+  WindowState(ViewPlan.AggPlan plan, long tileMillis) {
     this.plan = plan;
-    this.inWindow =
-        new TreeSet<>(
-            PointInTimeSweep.EVENT_ORDER.thenComparingLong(
-                r -> ids.getOrDefault(r, Long.MAX_VALUE)));
-    this.values = new TreeMap<>((a, b) -> ((Comparable) a).compareTo(b));
-  }
-
-  private Object input(SweepRow e) {
-    return plan.inputIndex() < 0 ? Boolean.TRUE : e.values[plan.inputIndex()];
+    FeatureType dtype = new FeatureType(plan.dtype(), plan.dtypeArray());
+    Feature f =
+        new Feature(
+            "window",
+            dtype,
+            "",
+            null,
+            new Aggregation(
+                plan.column(), plan.function(), Duration.ofMillis(plan.windowMillis()), plan.n()),
+            Map.of());
+    this.agg = TileAggregators.forFeature(f);
+    this.inputType =
+        switch (plan.function()) {
+          case COUNT -> "*".equals(plan.column()) ? null : FeatureType.STRING;
+          case AVG, STDDEV -> FeatureType.FLOAT64;
+          case COUNT_DISTINCT -> FeatureType.STRING;
+          case LAST_N -> new FeatureType(dtype.scalar(), false);
+          default -> dtype;
+        };
+    this.tiling = Tiling.withDefaultRollups(Duration.ofMillis(tileMillis));
   }
 
   void add(SweepRow e) {
-    if (e.time < lowerBound) {
-      return; // already outside every later window
+    if (e.time < evictedBefore) {
+      return; // outside every later window
     }
-    ids.put(e, nextId++);
-    inWindow.add(e);
-    count++;
-    Object v = input(e);
-    if (v == null) {
-      return;
+    Object v = plan.inputIndex() < 0 ? null : e.values[plan.inputIndex()];
+    if (v != null && inputType != null) {
+      v =
+          ValueCodec.normalize(
+              inputType,
+              v instanceof Number n && inputType == FeatureType.STRING ? n.toString() : v);
     }
-    nonNull++;
-    switch (plan.function()) {
-      case SUM, AVG, STDDEV -> {
-        double d = ((Number) v).doubleValue();
-        if (plan.integral()) {
-          longSum += ((Number) v).longValue();
-        }
-        sum += d;
-        sumSq += d * d;
-      }
-      case MIN, MAX -> values.merge(v, 1, Integer::sum);
-      case COUNT_DISTINCT -> distinct.merge(v, 1, Integer::sum);
-      default -> {}
+    for (TileRef r : tiling.tilesOf(e.time)) {
+      TileState s = tiles.get(r);
+      tiles.put(r, agg.add(s == null ? agg.empty() : s, v, e.time, e.seq));
     }
   }
 
-  void evictBefore(long start) {
-    lowerBound = Math.max(lowerBound, start);
-    while (!inWindow.isEmpty() && inWindow.first().time < start) {
-      SweepRow e = inWindow.pollFirst();
-      ids.remove(e);
-      count--;
-      Object v = input(e);
-      if (v == null) {
-        continue;
-      }
-      nonNull--;
-      switch (plan.function()) {
-        case SUM, AVG, STDDEV -> {
-          double d = ((Number) v).doubleValue();
-          if (plan.integral()) {
-            longSum -= ((Number) v).longValue();
-          }
-          sum -= d;
-          sumSq -= d * d;
-        }
-        case MIN, MAX -> values.computeIfPresent(v, (k, c) -> c == 1 ? null : c - 1);
-        case COUNT_DISTINCT -> distinct.computeIfPresent(v, (k, c) -> c == 1 ? null : c - 1);
-        default -> {}
+  /** The feature value at {@code t}: the merged states of the window's tile cover, finished. */
+  Object value(long t) {
+    long start = tiling.windowStart(t, plan.windowMillis());
+    if (++sinceEviction >= 64) {
+      evict(start);
+    }
+    TileState merged = agg.empty();
+    for (TileRef r : tiling.cover(t, plan.windowMillis())) {
+      TileState s = tiles.get(r);
+      if (s != null) {
+        merged = agg.merge(merged, s);
       }
     }
-    if (nonNull == 0) {
-      // exact zero again: no drift carried over an empty window
-      sum = 0;
-      sumSq = 0;
-      longSum = 0;
-    }
+    Object v = agg.finish(merged);
+    // a plain list: the value travels through Flink's and Spark's serializers
+    return v instanceof java.util.List<?> l ? new java.util.ArrayList<>(l) : v;
   }
 
-  Object value() {
-    AggregationFunction f = plan.function();
-    if (f == AggregationFunction.COUNT) {
-      return plan.inputIndex() < 0 ? count : nonNull;
-    }
-    if (f == AggregationFunction.COUNT_DISTINCT) {
-      return (long) distinct.size();
-    }
-    if (nonNull == 0) {
-      return null;
-    }
-    return switch (f) {
-      case SUM -> plan.integral() ? (Object) longSum : (Object) sum;
-      case AVG -> sum / nonNull;
-      case STDDEV -> {
-        double mean = sum / nonNull;
-        yield Math.sqrt(Math.max(0.0, sumSq / nonNull - mean * mean));
-      }
-      case MIN -> values.firstKey();
-      case MAX -> values.lastKey();
-      case FIRST -> firstNonNull(inWindow.iterator());
-      case LAST -> firstNonNull(inWindow.descendingIterator());
-      case LAST_N -> lastN();
-      default -> throw new IllegalStateException(f.toString());
-    };
-  }
-
-  private Object firstNonNull(Iterator<SweepRow> it) {
+  private void evict(long start) {
+    sinceEviction = 0;
+    evictedBefore = Math.max(evictedBefore, start);
+    Iterator<TileRef> it = tiles.keySet().iterator();
     while (it.hasNext()) {
-      Object v = input(it.next());
-      if (v != null) {
-        return v;
+      if (it.next().end() <= evictedBefore) {
+        it.remove();
       }
     }
-    return null;
-  }
-
-  /** The newest n non-null inputs, oldest first. */
-  private List<Object> lastN() {
-    List<Object> out = new ArrayList<>(plan.n());
-    Iterator<SweepRow> it = inWindow.descendingIterator();
-    while (it.hasNext() && out.size() < plan.n()) {
-      Object v = input(it.next());
-      if (v != null) {
-        out.add(v);
-      }
-    }
-    Collections.reverse(out);
-    return out;
   }
 }

@@ -14,25 +14,25 @@ import org.apache.iceberg.catalog.Catalog;
  * broken by _seq), repeated corrections, null values, and late availability (_ingested_at long
  * after event_time).
  */
-final class EventLog {
-  static final long BASE = 1_714_521_600_000L; // 2024-05-01T00:00:00Z
-  static final long MIN = 60_000L;
-  static final long HOUR = 3_600_000L;
+public final class EventLog {
+  public static final long BASE = 1_714_521_600_000L; // 2024-05-01T00:00:00Z
+  public static final long MIN = 60_000L;
+  public static final long HOUR = 3_600_000L;
 
   /** One offline-table row, as plain values. */
-  record Event(
+  public record Event(
       String view, String key, long time, long seq, long ingestedAt, Map<String, Object> values) {}
 
-  final List<Event> events = new ArrayList<>();
+  public final List<Event> events = new ArrayList<>();
   private final Random rnd;
   private long seq = 1_000;
 
-  EventLog(long seed) {
+  public EventLog(long seed) {
     this.rnd = new Random(seed);
   }
 
   /** Adds {@code n} events for a view with keys {@code prefix0..prefix(keys-1)}. */
-  EventLog generate(FeatureView view, String prefix, int keys, int n) {
+  public EventLog generate(FeatureView view, String prefix, int keys, int n) {
     for (int i = 0; i < n; i++) {
       String key = prefix + rnd.nextInt(keys);
       // minute granularity: many equal event times per key
@@ -83,7 +83,8 @@ final class EventLog {
   }
 
   /** Writes this log's rows of {@code view} into its offline table, in a few commits. */
-  static void write(Catalog catalog, FeatureView view, List<Event> events, String keyColumn) {
+  public static void write(
+      Catalog catalog, FeatureView view, List<Event> events, String keyColumn) {
     Table t = OfflineTables.ensureTable(catalog, view);
     List<Event> mine = events.stream().filter(e -> e.view().equals(view.name())).toList();
     int commits = 3;

@@ -141,6 +141,54 @@ class FlinkOfflineServiceITCase {
       assertThat(failed.state()).isEqualTo(JobStatus.State.FAILED);
       assertThat(failed.error()).contains("pass its history as --source");
       assertThat(service.jobs()).hasSize(3);
+
+      // a real backfill through the service leaves an audit entry with its id
+      Path raw = dir.resolve("raw").resolve("events.parquet");
+      var rawSchema =
+          new org.apache.iceberg.Schema(
+              org.apache.iceberg.types.Types.NestedField.optional(
+                  1, "user_id", org.apache.iceberg.types.Types.StringType.get()),
+              org.apache.iceberg.types.Types.NestedField.optional(
+                  2, "last_amount", org.apache.iceberg.types.Types.DoubleType.get()),
+              org.apache.iceberg.types.Types.NestedField.optional(
+                  3, "last_merchant", org.apache.iceberg.types.Types.StringType.get()),
+              org.apache.iceberg.types.Types.NestedField.optional(
+                  4, "ts", org.apache.iceberg.types.Types.TimestampType.withZone()));
+      java.util.List<org.apache.iceberg.data.Record> rows = new java.util.ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        var r = org.apache.iceberg.data.GenericRecord.create(rawSchema);
+        r.setField("user_id", "u" + (i % 3));
+        r.setField("last_amount", (double) i);
+        r.setField("last_merchant", "m1");
+        r.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + i * 60_000L));
+        rows.add(r);
+      }
+      TrainingSetFiles.write(rawSchema, raw, rows);
+      String bf =
+          service.submitBackfill(
+              new BackfillRequest(
+                  null,
+                  "user_profile",
+                  null,
+                  Instant.ofEpochMilli(EventLog.BASE),
+                  Instant.ofEpochMilli(EventLog.BASE + EventLog.HOUR),
+                  false,
+                  false,
+                  raw.getParent().toString(),
+                  "alice"));
+      JobStatus bfDone = awaitDone(service, bf);
+      assertThat(bfDone.state()).as(bfDone.error()).isEqualTo(JobStatus.State.SUCCEEDED);
+      assertThat(bfDone.rows()).isEqualTo(50);
+      assertThat(registry.audit)
+          .singleElement()
+          .satisfies(
+              a -> {
+                assertThat(a.action()).isEqualTo("backfill");
+                assertThat(a.actor()).isEqualTo("alice");
+                assertThat(a.detail())
+                    .contains((String) bfDone.details().get("backfill_id"))
+                    .contains("\"rows\":50");
+              });
     }
   }
 

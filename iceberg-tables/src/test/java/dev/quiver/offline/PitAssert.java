@@ -8,10 +8,10 @@ import java.util.Map;
 import org.apache.iceberg.data.Record;
 
 /** Compares a training-set row with reference values. */
-final class PitAssert {
+public final class PitAssert {
   private PitAssert() {}
 
-  static void assertFeature(String where, Object actual, Object expected) {
+  public static void assertFeature(String where, Object actual, Object expected) {
     if (expected == null) {
       assertThat(actual).as(where).isNull();
     } else if (expected instanceof Double d) {
@@ -27,7 +27,8 @@ final class PitAssert {
     }
   }
 
-  static void assertRow(Record row, String view, Map<String, Object> expected, String where) {
+  public static void assertRow(
+      Record row, String view, Map<String, Object> expected, String where) {
     expected.forEach(
         (f, v) -> assertFeature(where + " " + view + "__" + f, row.getField(view + "__" + f), v));
   }

@@ -14,7 +14,7 @@ import java.util.Map;
  * The plain reference: for one (key, t) and one view, scans every event of the log. Deliberately
  * naive (no sorting tricks, no state carried between labels) and independent of the sweep.
  */
-final class ReferencePit {
+public final class ReferencePit {
   private ReferencePit() {}
 
   static Map<String, Object> values(
@@ -78,7 +78,12 @@ final class ReferencePit {
         break;
     }
     if (xs.isEmpty()) {
-      return null;
+      // the team-wide empty-window values: sum 0, last_n [], the others null
+      return switch (a.function()) {
+        case SUM -> 0.0;
+        case LAST_N -> List.of();
+        default -> null;
+      };
     }
     switch (a.function()) {
       case SUM:
@@ -109,7 +114,8 @@ final class ReferencePit {
             double d = ((Number) x).doubleValue() - mean;
             var += d * d;
           }
-          return Math.sqrt(var / xs.size());
+          // the sample standard deviation, undefined below two values
+          return xs.size() < 2 ? null : Math.sqrt(var / (xs.size() - 1));
         }
       case MIN:
         {
@@ -132,7 +138,14 @@ final class ReferencePit {
       case LAST:
         return xs.get(xs.size() - 1);
       case LAST_N:
-        return new ArrayList<>(xs.subList(Math.max(0, xs.size() - a.n()), xs.size()));
+        {
+          // the newest n, newest first
+          List<Object> out = new ArrayList<>();
+          for (int i = xs.size() - 1; i >= 0 && out.size() < a.n(); i--) {
+            out.add(xs.get(i));
+          }
+          return out;
+        }
       default:
         throw new IllegalStateException(a.function().toString());
     }

@@ -14,15 +14,15 @@ import java.util.List;
 import java.util.Map;
 
 /** Feature views used across the offline tests. */
-final class TestViews {
+public final class TestViews {
   private TestViews() {}
 
-  static Feature agg(
+  public static Feature agg(
       String name, String column, AggregationFunction fn, Duration window, FeatureType dtype) {
     return agg(name, column, fn, window, dtype, 0);
   }
 
-  static Feature agg(
+  public static Feature agg(
       String name,
       String column,
       AggregationFunction fn,
@@ -32,7 +32,7 @@ final class TestViews {
     return new Feature(name, dtype, "", null, new Aggregation(column, fn, window, n), Map.of());
   }
 
-  static Source txnSource() {
+  public static Source txnSource() {
     return new Source(
         "default",
         "txns",
@@ -49,7 +49,7 @@ final class TestViews {
   }
 
   /** user: a row feature view (last amount / merchant) with a 2h ttl. */
-  static FeatureView userProfile() {
+  public static FeatureView userProfile() {
     return FeatureView.builder("user_profile")
         .entities(List.of("user"))
         .source(txnSource())
@@ -62,7 +62,7 @@ final class TestViews {
   }
 
   /** user: every aggregation function over 1h and 3h windows, tile 5 minutes. */
-  static FeatureView userTxnAggs() {
+  public static FeatureView userTxnAggs() {
     List<Feature> fs = new ArrayList<>();
     for (Duration w : List.of(Duration.ofHours(1), Duration.ofHours(3))) {
       String s = w.toHours() + "h";
@@ -100,7 +100,7 @@ final class TestViews {
   }
 
   /** merchant: a row feature with a short 30 minute ttl and a version 2 major. */
-  static FeatureView merchantRisk() {
+  public static FeatureView merchantRisk() {
     return FeatureView.builder("merchant_risk")
         .entities(List.of("merchant"))
         .version(Version.of(2))

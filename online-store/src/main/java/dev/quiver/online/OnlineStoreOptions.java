@@ -108,13 +108,4 @@ public final class OnlineStoreOptions {
               + "; raw HBase client settings go under online.hbase.properties.)");
     }
   }
-
-  /** Reads a positive integer option. */
-  static int positive(QuiverConfig config, ConfigOption<Integer> option) {
-    int v = config.get(option);
-    if (v <= 0) {
-      throw new IllegalArgumentException(option.key() + ": " + v + " (expected: > 0)");
-    }
-    return v;
-  }
 }

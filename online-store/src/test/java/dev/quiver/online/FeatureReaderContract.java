@@ -16,8 +16,6 @@ import dev.quiver.core.tile.ReferenceAggregates.Event;
 import dev.quiver.core.tile.TileAggregator;
 import dev.quiver.core.tile.TileRef;
 import dev.quiver.core.tile.TileState;
-import dev.quiver.online.embedded.EmbeddedOnlineStore;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,17 +27,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.TestInstance;
 
 /**
- * {@link FeatureReader} over the embedded store, fed the way the streaming job feeds it (complete
- * tile states at every resolution, row cells at event time), against {@link ReferenceAggregates}
- * computed from the raw events by the window rule.
+ * {@link FeatureReader} over a real store (subclasses: embedded, HBase), fed the way the streaming
+ * job feeds it (complete tile states at every resolution, row cells at event time), against {@link
+ * ReferenceAggregates} computed from the raw events by the window rule.
  */
-class FeatureReaderTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class FeatureReaderContract {
   private static final long MIN = 60_000L;
   private static final long DAY = 1440 * MIN;
   private static final JoinKey USER_ID = new JoinKey("user_id", FeatureType.STRING);
@@ -47,8 +45,9 @@ class FeatureReaderTest {
   /** An event of the test: user, merchant, amount, time, seq. */
   record Txn(String user, String merchant, Double amount, long time, long seq) {}
 
-  @TempDir static Path dir;
-  private static EmbeddedOnlineStore store;
+  /** The store under test, open for the whole class. */
+  protected abstract OnlineStore store();
+
   private static final FeatureView VIEW =
       FeatureView.builder("txn")
           .entities(List.of("user"))
@@ -113,9 +112,10 @@ class FeatureReaderTest {
   }
 
   @BeforeAll
-  static void load() {
-    store = new EmbeddedOnlineStore(dir, 2, 16, Clock.systemUTC());
-    FeatureWriter writer = new FeatureWriter(store, VIEW);
+  void load() {
+    EVENTS.clear();
+    lastEvent = 0;
+    FeatureWriter writer = new FeatureWriter(store(), VIEW);
     writer.ensureTable();
     Random rnd = new Random(7);
     long end = System.currentTimeMillis() - 30 * MIN;
@@ -170,13 +170,8 @@ class FeatureReaderTest {
     writer.write(writes).join();
   }
 
-  @AfterAll
-  static void close() {
-    store.close();
-  }
-
-  private static FeatureReader readerAt(long now) {
-    return new FeatureReader(store, Clock.fixed(Instant.ofEpochMilli(now), ZoneOffset.UTC));
+  private FeatureReader readerAt(long now) {
+    return new FeatureReader(store(), Clock.fixed(Instant.ofEpochMilli(now), ZoneOffset.UTC));
   }
 
   private static List<byte[]> keys(String... users) {
@@ -332,7 +327,7 @@ class FeatureReaderTest {
   @Test
   void lateOutOfOrderArrivalNeverOvercountsAnAsOfRead() {
     FeatureView late = VIEW.withVersion(dev.quiver.core.spec.Version.of(2));
-    FeatureWriter writer = new FeatureWriter(store, late);
+    FeatureWriter writer = new FeatureWriter(store(), late);
     writer.ensureTable();
     List<Txn> shuffled = new ArrayList<>(EVENTS.get("u1"));
     Collections.shuffle(shuffled, new Random(3));

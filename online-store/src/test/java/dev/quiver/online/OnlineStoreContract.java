@@ -247,6 +247,18 @@ public abstract class OnlineStoreContract {
   }
 
   @Test
+  void writesToAnUnknownTableFailWithAClearError() {
+    ViewTableId missing = new ViewTableId("contract", "missing", 1);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                store()
+                    .multiPut(List.of(new OnlineWrite(missing, key("w"), "f", T0, bytes("x"))))
+                    .join())
+        .hasCauseInstanceOf(UnknownTableException.class)
+        .hasMessageContaining("unknown online table contract.missing.v1");
+  }
+
+  @Test
   void emptyBatchesAreFine() {
     assertThat(store().multiGet(List.of()).join()).isEmpty();
     store().multiPut(List.of()).join();

@@ -173,7 +173,7 @@ final class ApiErrors implements ServerErrorHandler {
       return new ApiException(
           HttpStatus.BAD_REQUEST,
           "INVALID_SPEC",
-          s.firstPath(),
+          s.firstPath() == null || s.firstPath().isBlank() ? null : s.firstPath(),
           details.size() + " error(s) in spec; first: " + first,
           details);
     }

@@ -1,5 +1,8 @@
 package dev.quiver.serving;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import com.linecorp.armeria.common.CommonPools;
 import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.Entity;
@@ -31,43 +34,117 @@ final class FeatureResolver {
 
   private final FeatureRegistry registry;
   private final Duration defaultStaleness;
+  // Registry reads shared by every plan of an entity, refreshed ahead like the plans themselves, so
+  // that resolving a new feature list of a known entity costs no registry round trip.
+  private final LoadingCache<List<String>, List<ViewRecord>> entityViews;
+  private final LoadingCache<List<String>, Optional<ViewRecord>> views;
 
-  FeatureResolver(FeatureRegistry registry, Duration defaultStaleness) {
+  FeatureResolver(FeatureRegistry registry, Duration defaultStaleness, Duration refresh) {
     this.registry = registry;
     this.defaultStaleness = defaultStaleness;
+    this.entityViews =
+        Caffeine.newBuilder()
+            .maximumSize(10_000)
+            .refreshAfterWrite(refresh)
+            .expireAfterWrite(refresh.multipliedBy(30))
+            .executor(CommonPools.blockingTaskExecutor())
+            .build(k -> registry.viewsForEntity(k.get(0), k.get(1)));
+    this.views =
+        Caffeine.newBuilder()
+            .maximumSize(100_000)
+            .refreshAfterWrite(refresh)
+            .expireAfterWrite(refresh.multipliedBy(30))
+            .executor(CommonPools.blockingTaskExecutor())
+            .build(k -> registry.findView(k.get(0), k.get(1), k.get(2)));
+    this.entities =
+        Caffeine.newBuilder()
+            .maximumSize(10_000)
+            .refreshAfterWrite(refresh)
+            .expireAfterWrite(refresh.multipliedBy(30))
+            .executor(CommonPools.blockingTaskExecutor())
+            .build(k -> registry.getEntity(k.get(0), k.get(1)));
+    this.services =
+        Caffeine.newBuilder()
+            .maximumSize(10_000)
+            .refreshAfterWrite(refresh)
+            .expireAfterWrite(refresh.multipliedBy(30))
+            .executor(CommonPools.blockingTaskExecutor())
+            .build(k -> registry.getService(k.get(0), k.get(1)));
   }
 
-  LookupPlan resolve(String ns, String entityName, List<FeatureRef> refs, String serviceName) {
+  private final LoadingCache<List<String>, Optional<Entity>> entities;
+  private final LoadingCache<List<String>, Optional<FeatureService>> services;
+
+  /** Thrown in inline mode when an answer is not in the caches: resolve on a blocking thread. */
+  static final class NeedsRegistry extends RuntimeException {
+    NeedsRegistry() {
+      super("needs a registry round trip", null, false, false);
+    }
+  }
+
+  private static final NeedsRegistry NEEDS_REGISTRY = new NeedsRegistry();
+
+  private static <V> V cached(
+      LoadingCache<List<String>, V> cache, List<String> key, boolean inline) {
+    if (!inline) {
+      return cache.get(key);
+    }
+    V v = cache.getIfPresent(key);
+    if (v == null) {
+      throw NEEDS_REGISTRY;
+    }
+    return v;
+  }
+
+  private static void requireBlocking(boolean inline) {
+    if (inline) {
+      throw NEEDS_REGISTRY;
+    }
+  }
+
+  private Optional<ViewRecord> findView(String ns, String name, String ref, boolean inline) {
+    return cached(views, List.of(ns, name, ref == null ? "latest" : ref), inline);
+  }
+
+  /**
+   * Resolves a plan.
+   *
+   * @param inline true on an event loop: use only cached registry answers and throw {@link
+   *     NeedsRegistry} when one is missing; false on a blocking thread: load what is missing
+   */
+  LookupPlan resolve(
+      String ns, String entityName, List<FeatureRef> refs, String serviceName, boolean inline) {
     List<FeatureRef> wanted = refs;
     String fieldPrefix = "features";
     if (serviceName != null) {
       FeatureService svc =
-          registry
-              .getService(ns, serviceName)
+          cached(services, List.of(ns, serviceName), inline)
               .orElseThrow(
-                  () ->
-                      ApiException.notFound(
-                          "feature_service",
-                          "unknown feature service '"
-                              + serviceName
-                              + "' in namespace "
-                              + ns
-                              + " (known: "
-                              + registry.listServices(ns).stream()
-                                  .map(FeatureService::name)
-                                  .sorted()
-                                  .collect(Collectors.joining(", "))
-                              + ")"));
+                  () -> {
+                    requireBlocking(inline);
+                    return ApiException.notFound(
+                        "feature_service",
+                        "unknown feature service '"
+                            + serviceName
+                            + "' in namespace "
+                            + ns
+                            + " (known: "
+                            + registry.listServices(ns).stream()
+                                .map(FeatureService::name)
+                                .sorted()
+                                .collect(Collectors.joining(", "))
+                            + ")");
+                  });
       wanted = svc.features();
       fieldPrefix = "feature_service";
     }
-    List<ViewRecord> entityViews = registry.viewsForEntity(ns, entityName);
+    List<ViewRecord> entityViews = cached(this.entityViews, List.of(ns, entityName), inline);
     Entity entity =
-        registry
-            .getEntity(ns, entityName)
+        cached(entities, List.of(ns, entityName), inline)
             .orElseGet(
                 () -> {
                   if (entityViews.isEmpty()) {
+                    requireBlocking(inline);
                     throw ApiException.notFound(
                         "entity_name",
                         "unknown entity '"
@@ -93,8 +170,8 @@ final class FeatureResolver {
       String field = serviceName != null ? fieldPrefix : fieldPrefix + "[" + i + "]";
       ViewRecord rec =
           ref.view() != null
-              ? resolveQualified(ns, entityName, ref, field)
-              : resolveBare(ns, entityName, entityViews, ref, field);
+              ? resolveQualified(ns, entityName, ref, field, inline)
+              : resolveBare(ns, entityName, entityViews, ref, field, inline);
       records.putIfAbsent(rec.id(), rec);
       List<String> fs = featuresByRecord.computeIfAbsent(rec.id(), k -> new ArrayList<>());
       if (!fs.contains(ref.feature())) {
@@ -168,11 +245,12 @@ final class FeatureResolver {
         : ref.feature();
   }
 
-  private ViewRecord resolveQualified(String ns, String entity, FeatureRef ref, String field) {
+  private ViewRecord resolveQualified(
+      String ns, String entity, FeatureRef ref, String field, boolean inline) {
     String versionRef = ref.version() == null ? "latest" : ref.version();
-    Optional<ViewRecord> found = registry.findView(ns, ref.view(), versionRef);
-    if (found.isEmpty() && ref.version() == null) {
-      found = registry.findView(ns, ref.view(), null);
+    Optional<ViewRecord> found = findView(ns, ref.view(), versionRef, inline);
+    if (found.isEmpty()) {
+      requireBlocking(inline);
     }
     ViewRecord rec =
         found.orElseThrow(
@@ -220,18 +298,23 @@ final class FeatureResolver {
   }
 
   private ViewRecord resolveBare(
-      String ns, String entity, List<ViewRecord> entityViews, FeatureRef ref, String field) {
+      String ns,
+      String entity,
+      List<ViewRecord> entityViews,
+      FeatureRef ref,
+      String field,
+      boolean inline) {
     List<ViewRecord> matches = new ArrayList<>();
     boolean versionExists = false;
     for (ViewRecord listed : entityViews) {
       Optional<ViewRecord> rec;
       if (ref.version() == null) {
-        rec = registry.findView(ns, listed.view().name(), "latest");
+        rec = findView(ns, listed.view().name(), "latest", inline);
         if (rec.isEmpty()) {
           rec = Optional.of(listed); // no ACTIVE version: newest non-retired, served with a warning
         }
       } else {
-        rec = registry.findView(ns, listed.view().name(), ref.version());
+        rec = findView(ns, listed.view().name(), ref.version(), inline);
       }
       if (rec.isPresent()) {
         versionExists = true;

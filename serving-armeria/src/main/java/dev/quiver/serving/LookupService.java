@@ -48,7 +48,8 @@ final class LookupService implements HttpService {
 
   LookupService(
       FeatureRegistry registry, ReadPath readPath, ServerOptions options, ServingMetrics metrics) {
-    this.resolver = new FeatureResolver(registry, options.cacheMaxStaleness());
+    this.resolver =
+        new FeatureResolver(registry, options.cacheMaxStaleness(), options.planCacheTtl());
     this.readPath = readPath;
     this.throttle = new KeyThrottle(options.perKeyRate(), options.perKeyBurst());
     this.metrics = metrics;
@@ -63,7 +64,7 @@ final class LookupService implements HttpService {
             .expireAfterWrite(options.planCacheTtl().multipliedBy(30))
             .executor(CommonPools.blockingTaskExecutor())
             .buildAsync(
-                k -> resolver.resolve(k.namespace(), k.entity(), k.features(), k.service()));
+                k -> resolver.resolve(k.namespace(), k.entity(), k.features(), k.service(), false));
   }
 
   @Override
@@ -79,8 +80,21 @@ final class LookupService implements HttpService {
       ctx.setRequestTimeout(TimeoutMode.SET_FROM_START, Duration.ofMillis(timeoutMs + 1000));
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    CompletableFuture<LookupPlan> plan =
-        plans.get(new PlanKey(r.namespace(), r.entityName(), r.features(), r.featureService()));
+    PlanKey key = new PlanKey(r.namespace(), r.entityName(), r.features(), r.featureService());
+    CompletableFuture<LookupPlan> plan = plans.getIfPresent(key);
+    if (plan == null) {
+      // A new feature list of a known entity usually resolves from the resolver's registry caches
+      // right here, without a thread hop; only a real registry round trip goes to the blocking
+      // pool.
+      try {
+        LookupPlan p =
+            resolver.resolve(r.namespace(), r.entityName(), r.features(), r.featureService(), true);
+        plan = CompletableFuture.completedFuture(p);
+        plans.put(key, plan);
+      } catch (FeatureResolver.NeedsRegistry e) {
+        plan = plans.get(key);
+      }
+    }
     if (!plan.isDone()) {
       plan =
           plan.copy()

@@ -26,11 +26,49 @@ public final class QuiverServer implements AutoCloseable {
   private final Server server;
   private final ServingMetrics metrics;
   private final FeatureSource source;
+  private final java.util.List<AutoCloseable> owned = new java.util.ArrayList<>();
 
   private QuiverServer(Server server, ServingMetrics metrics, FeatureSource source) {
     this.server = server;
     this.metrics = metrics;
     this.source = source;
+  }
+
+  /**
+   * What {@code quiver serve} runs: opens the registry ({@code registry.*}) and the online store
+   * ({@code online.*}) from {@code config}, starts the server ({@code server.*}) and blocks until
+   * it listens. Closing the server closes both.
+   */
+  public static QuiverServer open(dev.quiver.core.config.QuiverConfig config) {
+    return open(config, null);
+  }
+
+  /**
+   * Like {@link #open(dev.quiver.core.config.QuiverConfig)}, with the offline jobs service behind
+   * {@code /v1/offline/*} and {@code /v1/backfill} (null: those routes answer 503). The caller
+   * keeps ownership of {@code offline}.
+   */
+  public static QuiverServer open(
+      dev.quiver.core.config.QuiverConfig config, dev.quiver.core.offline.OfflineService offline) {
+    FeatureRegistry registry = dev.quiver.core.registry.FeatureRegistries.open(config);
+    OnlineFeatureSource source;
+    try {
+      source = OnlineFeatureSource.open(config);
+    } catch (RuntimeException e) {
+      registry.close();
+      throw e;
+    }
+    QuiverServer s;
+    try {
+      s = start(ServerOptions.from(config), registry, source, Authorizer.ALLOW_ALL, offline);
+    } catch (RuntimeException e) {
+      source.close();
+      registry.close();
+      throw e;
+    }
+    s.owned.add(source);
+    s.owned.add(registry);
+    return s;
   }
 
   /** Builds and starts a server; blocks until it listens. */
@@ -39,7 +77,21 @@ public final class QuiverServer implements AutoCloseable {
       FeatureRegistry registry,
       FeatureSource source,
       Authorizer authorizer) {
-    QuiverServer s = newServer(options, registry, source, authorizer, new ServingMetrics());
+    return start(options, registry, source, authorizer, null);
+  }
+
+  /**
+   * Builds and starts a server with an offline jobs service (null: the offline routes answer 503);
+   * blocks until it listens. The caller keeps ownership of {@code offline}.
+   */
+  public static QuiverServer start(
+      ServerOptions options,
+      FeatureRegistry registry,
+      FeatureSource source,
+      Authorizer authorizer,
+      dev.quiver.core.offline.OfflineService offline) {
+    QuiverServer s =
+        newServer(options, registry, source, authorizer, new ServingMetrics(), offline);
     s.server.start().join();
     return s;
   }
@@ -51,6 +103,16 @@ public final class QuiverServer implements AutoCloseable {
       FeatureSource source,
       Authorizer authorizer,
       ServingMetrics metrics) {
+    return newServer(options, registry, source, authorizer, metrics, null);
+  }
+
+  static QuiverServer newServer(
+      ServerOptions options,
+      FeatureRegistry registry,
+      FeatureSource source,
+      Authorizer authorizer,
+      ServingMetrics metrics,
+      dev.quiver.core.offline.OfflineService offline) {
     StoreGuard guard = new StoreGuard(source, options, metrics);
     ReadPath readPath = new ReadPath(guard, options, metrics);
     LookupService lookup = new LookupService(registry, readPath, options, metrics);
@@ -75,6 +137,7 @@ public final class QuiverServer implements AutoCloseable {
         .defaultServiceName("/v1/features:batchLookup")
         .build(protect(lookup, authorizer));
     RegistryService.register(sb, registry, svc -> protect(svc, authorizer));
+    OfflineJobsService.register(sb, offline, svc -> protect(svc, authorizer));
     sb.service("/v1/health", new HealthService(registry, source, guard));
     sb.service(
         "/v1/metrics",
@@ -151,5 +214,12 @@ public final class QuiverServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop().join();
+    for (AutoCloseable c : owned) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // keep closing the others; nothing useful to do with a close failure at shutdown
+      }
+    }
   }
 }

@@ -23,6 +23,7 @@ import dev.quiver.core.registry.RegistryException;
 import dev.quiver.core.registry.ViewQuery;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.SpecParser;
 import dev.quiver.core.spec.ViewStatus;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -52,7 +53,7 @@ final class RegistryService {
       ServerBuilder sb, FeatureRegistry registry, Function<HttpService, HttpService> protect) {
     sb.annotatedService()
         .decorator(protect::apply)
-        .build(new RegistryService(registry, SpecCodec.load()));
+        .build(new RegistryService(registry, new SpecCodec(registry)));
   }
 
   @Get("/v1/registry/featureViews")
@@ -165,17 +166,21 @@ final class RegistryService {
   @Blocking
   public HttpResponse applyView(
       AggregatedHttpRequest req,
-      @Param("namespace") @Default("default") String namespace,
       @Param("dry_run") @Default("false") boolean dryRun,
       @Header("If-Match") @Default("") String ifMatch,
       @Header("X-Quiver-Actor") @Default("api") String actor) {
-    MediaType ct = req.contentType();
-    boolean yaml = ct != null && (ct.subtype().contains("yaml") || ct.subtype().contains("x-yaml"));
     String text = req.contentUtf8();
     if (text.isBlank()) {
       throw ApiException.badRequest(null, "request body: empty (expected: a feature view spec)");
     }
-    FeatureRegistry.SpecBundle bundle = codec.parse(text, yaml, namespace);
+    SpecParser.ParseResult parsed = codec.parse(text);
+    FeatureRegistry.SpecBundle bundle = parsed.bundle();
+    if (bundle.views().isEmpty()
+        && bundle.entities().isEmpty()
+        && bundle.services().isEmpty()
+        && bundle.sources().isEmpty()) {
+      throw ApiException.badRequest(null, "request body: no spec found (expected: a feature view)");
+    }
     List<FeatureRegistry.Precondition> preconditions = new ArrayList<>();
     if (!ifMatch.isBlank()) {
       // If-Match: the version the caller last read ("v3.1"), or "none" for a view that must not
@@ -189,6 +194,8 @@ final class RegistryService {
     }
     var result = registry.apply(bundle, actor, dryRun, preconditions);
     ObjectNode body = codec.applyResultJson(result);
+    ArrayNode parseWarnings = (ArrayNode) body.get("warnings");
+    parsed.warnings().forEach(w -> parseWarnings.add(w.describe()));
     if (!dryRun && !bundle.views().isEmpty()) {
       FeatureView v = bundle.views().get(0);
       registry

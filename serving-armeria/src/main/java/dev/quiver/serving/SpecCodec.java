@@ -3,16 +3,18 @@ package dev.quiver.serving;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.linecorp.armeria.common.HttpStatus;
 import dev.quiver.core.registry.ApplyResult;
 import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.Entity;
-import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureRef;
 import dev.quiver.core.spec.FeatureService;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.JoinKey;
+import dev.quiver.core.spec.Source;
+import dev.quiver.core.spec.SpecParser;
+import dev.quiver.core.spec.SpecWriter;
+import java.util.Optional;
 
 /**
  * Converts registry objects to and from the REST representation (PRD §11.2). Parsing is delegated
@@ -22,41 +24,44 @@ import dev.quiver.core.spec.JoinKey;
 class SpecCodec {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  static SpecCodec load() {
-    return new SpecCodec();
+  private final SpecParser.Context context;
+
+  SpecCodec(FeatureRegistry registry) {
+    // A posted view may name entities, sources and views the registry already holds.
+    this.context =
+        new SpecParser.Context() {
+          @Override
+          public Optional<Entity> entity(String namespace, String name) {
+            return registry.getEntity(namespace, name);
+          }
+
+          @Override
+          public Optional<Source> source(String namespace, String name) {
+            return registry.getSource(namespace, name);
+          }
+
+          @Override
+          public Optional<FeatureView> view(String namespace, String name) {
+            return registry.findView(namespace, name, "latest").map(ViewRecord::view);
+          }
+        };
   }
 
-  FeatureRegistry.SpecBundle parse(String text, boolean yaml, String namespace) {
-    throw new ApiException(
-        HttpStatus.NOT_IMPLEMENTED, "UNIMPLEMENTED", null, "spec parsing is not available yet");
+  /**
+   * Parses a request body (PRD §11.2 JSON or YAML; JSON is YAML, so one parser reads both).
+   *
+   * @throws dev.quiver.core.spec.SpecException with every problem and its field path
+   */
+  SpecParser.ParseResult parse(String text) {
+    return SpecParser.parse(text, "<request>", context);
   }
 
+  /** The view in the §11.2 shape (SpecWriter) plus the registry's metadata. */
   ObjectNode toJson(ViewRecord r) {
     FeatureView v = r.view();
-    ObjectNode n = JSON.createObjectNode();
-    n.put("namespace", v.namespace());
-    n.put("name", v.name());
+    ObjectNode n = JSON.valueToTree(SpecWriter.toMap(v));
     n.put("version", r.version().toString());
     n.put("status", v.status().name());
-    ArrayNode ents = n.putArray("entities");
-    v.entities().forEach(ents::add);
-    n.put("ttl_seconds", v.ttl().toSeconds());
-    n.put("sla_freshness_seconds", v.slaFreshness().toSeconds());
-    ArrayNode fs = n.putArray("features");
-    for (Feature f : v.features()) {
-      ObjectNode fn = fs.addObject();
-      fn.put("name", f.name());
-      fn.put("dtype", f.dtype().toString());
-      if (!f.description().isEmpty()) {
-        fn.put("description", f.description());
-      }
-    }
-    n.put("owner", v.owner());
-    n.put("description", v.description());
-    ObjectNode tags = n.putObject("tags");
-    v.tags().forEach(tags::put);
-    n.put("online", v.online());
-    n.put("offline", v.offline());
     n.put("created_at", r.createdAt().toString());
     n.put("created_by", r.createdBy());
     if (r.sunsetAt() != null) {

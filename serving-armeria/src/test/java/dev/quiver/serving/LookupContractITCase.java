@@ -132,6 +132,35 @@ class LookupContractITCase {
   }
 
   @Test
+  void windowAggregationsAreMergedFromTilesAtRequestTime() throws Exception {
+    ServingFixture.Reply r =
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u1\",\"u2\"],"
+                + "\"features\":[\"txn_cnt_1h\",\"txn_cnt_1d\",\"items_last3_1d\"]}");
+    JsonNode fs = r.body().at("/results/0/features");
+    assertThat(fs.at("/txn_cnt_1h/value").asLong()).isEqualTo(2);
+    assertThat(fs.at("/txn_cnt_1d/value").asLong()).isEqualTo(3);
+    assertThat(fs.at("/items_last3_1d/value").toString())
+        .isEqualTo("[\"d\",\"c\",\"b\"]"); // newest first
+    assertThat(fs.at("/txn_cnt_1h/ts").asText())
+        .isEqualTo(Instant.ofEpochMilli(now - 600_000).toString());
+    assertThat(r.body().at("/results/0/status").asText()).isEqualTo("OK");
+    // A key without events: the counts decay to 0 over an empty window (ts null).
+    assertThat(r.body().at("/results/1/features/txn_cnt_1h/value").asLong()).isEqualTo(0);
+    assertThat(r.body().at("/results/1/features/txn_cnt_1h/ts").isNull()).isTrue();
+    // As of 2 hours ago, the 1 h window holds none of the events; the 1 d window only the one
+    // 3 h 20 min ago (the 30 h old one is outside it, the newer ones are after as_of).
+    ServingFixture.Reply past =
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"txn_cnt_1h\",\"txn_cnt_1d\"],"
+                + "\"as_of\":\""
+                + Instant.ofEpochMilli(now - 7_200_000)
+                + "\"}");
+    assertThat(past.body().at("/results/0/features/txn_cnt_1h/value").asLong()).isEqualTo(0);
+    assertThat(past.body().at("/results/0/features/txn_cnt_1d/value").asLong()).isEqualTo(1);
+  }
+
+  @Test
   void featureServiceStandsInForTheList() throws Exception {
     ServingFixture.Reply r =
         lookup("{\"entity_name\":\"user\",\"keys\":[\"u2\"],\"feature_service\":\"fraud_model\"}");
@@ -247,9 +276,9 @@ class LookupContractITCase {
     assertThat(e.get("code").asText()).isEqualTo(code);
     assertThat(e.get("message").asText()).contains(messagePart);
     if (field == null) {
-      assertThat(e.get("field").isNull()).isTrue();
+      assertThat(e.get("field").isNull()).as(r.body().toString()).isTrue();
     } else {
-      assertThat(e.get("field").asText()).isEqualTo(field);
+      assertThat(e.get("field").asText()).as(r.body().toString()).isEqualTo(field);
     }
     assertThat(r.body().toString()).doesNotContain("at dev.quiver").doesNotContain("Exception:");
   }

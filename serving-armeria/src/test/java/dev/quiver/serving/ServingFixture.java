@@ -6,6 +6,9 @@ import dev.quiver.core.codec.EntityKeyCodec;
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.registry.FeatureRegistries;
 import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.spec.Aggregation;
+import dev.quiver.core.spec.AggregationFunction;
+import dev.quiver.core.spec.Durations;
 import dev.quiver.core.spec.Entity;
 import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureRef;
@@ -15,6 +18,10 @@ import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.JoinKey;
 import dev.quiver.core.spec.Version;
 import dev.quiver.core.spec.ViewStatus;
+import dev.quiver.core.tile.TileAggregator;
+import dev.quiver.core.tile.TileRef;
+import dev.quiver.core.tile.TileState;
+import dev.quiver.core.tile.Tiling;
 import dev.quiver.online.FeatureWriter;
 import dev.quiver.online.OnlineWrite;
 import java.net.URI;
@@ -51,6 +58,7 @@ final class ServingFixture implements AutoCloseable {
   final FeatureView v3;
   final FeatureView v4;
   final FeatureView session;
+  final FeatureView windows;
   final QuiverServer server;
   final ServingMetrics metrics = new ServingMetrics();
 
@@ -125,6 +133,22 @@ final class ServingFixture implements AutoCloseable {
                 Feature.row("shared", FeatureType.STRING)),
             Duration.ofDays(1),
             ViewStatus.DEPRECATED);
+    windows =
+        FeatureView.builder("user_txn_windows")
+            .entities(List.of("user"))
+            .features(
+                List.of(
+                    agg("txn_cnt_1h", FeatureType.INT64, "*", AggregationFunction.COUNT, "1h", 0),
+                    agg("txn_cnt_1d", FeatureType.INT64, "*", AggregationFunction.COUNT, "1d", 0),
+                    agg(
+                        "items_last3_1d",
+                        FeatureType.arrayOf(FeatureType.Scalar.STRING),
+                        "item",
+                        AggregationFunction.LAST_N,
+                        "1d",
+                        3)))
+            .ttl(Duration.ofDays(2))
+            .build();
     FeatureView merchant =
         FeatureView.builder("merchant_risk")
             .entities(List.of("merchant"))
@@ -145,7 +169,7 @@ final class ServingFixture implements AutoCloseable {
         new FeatureRegistry.SpecBundle(
             List.of(user, merchantEntity),
             List.of(),
-            List.of(v3, session, legacy.withStatus(ViewStatus.ACTIVE), merchant),
+            List.of(v3, session, legacy.withStatus(ViewStatus.ACTIVE), merchant, windows),
             List.of()),
         "test",
         false);
@@ -172,6 +196,14 @@ final class ServingFixture implements AutoCloseable {
       write(v3, List.of("k" + i), "user_7d_txn_count", now - 5_000, (long) i);
     }
     flush(List.of(v3, v4, session, legacy, merchant), List.of(user, merchantEntity));
+    // Window aggregations: events 10 min, 30 min, 3 h 20 min and 30 h ago, folded into tiles (every
+    // resolution, as the streaming job does); the reader merges them at request time.
+    writeTiles(
+        windows,
+        user,
+        List.of("u1"),
+        new long[] {now - 600_000, now - 1_800_000, now - 12_000_000, now - 108_000_000},
+        new String[] {"d", "c", "b", "a"});
     Map<String, String> c = new HashMap<>(Map.of("server.port", "0"));
     c.putAll(config);
     ServerOptions opts = ServerOptions.from(QuiverConfig.of(c).validate(ServerOptions.ALL));
@@ -208,6 +240,38 @@ final class ServingFixture implements AutoCloseable {
     }
     byWriter.forEach((k, ws) -> writers.get(k).write(ws).join());
     pending.clear();
+  }
+
+  static Feature agg(
+      String name, FeatureType dtype, String column, AggregationFunction f, String window, int n) {
+    return new Feature(
+        name,
+        dtype,
+        "",
+        null,
+        new Aggregation(column, f, Durations.parse(window).orElseThrow(), n),
+        Map.of());
+  }
+
+  void writeTiles(FeatureView v, Entity e, List<Object> key, long[] times, String[] items) {
+    FeatureWriter w = new FeatureWriter(store.store(), v);
+    w.ensureTable();
+    Tiling tiling = w.tiling();
+    byte[] k = EntityKeyCodec.encode(e.joinKeys(), key);
+    List<OnlineWrite> out = new ArrayList<>();
+    for (Map.Entry<String, TileAggregator> series : w.series().entrySet()) {
+      TileAggregator agg = series.getValue();
+      Map<TileRef, TileState> states = new HashMap<>();
+      Map<TileRef, Long> maxTs = new HashMap<>();
+      for (int i = 0; i < times.length; i++) {
+        for (TileRef t : tiling.tilesOf(times[i])) {
+          states.put(t, agg.add(states.getOrDefault(t, agg.empty()), items[i], times[i], i));
+          maxTs.merge(t, times[i], Math::max);
+        }
+      }
+      states.forEach((t, st) -> out.add(w.tile(k, series.getKey(), t, st, maxTs.get(t))));
+    }
+    w.write(out).join();
   }
 
   static FeatureView view(String name, int major, List<Feature> fs, Duration ttl, ViewStatus st) {

@@ -75,10 +75,14 @@ public final class DefaultFeatureRegistry implements FeatureRegistry {
     for (Precondition p : preconditions) {
       expected.put(p.namespace() + "." + p.name(), p.expectedVersion());
     }
-    // Sorted so that two bundles touching the same views lock their heads in the same order.
+    // Sorted so that two bundles touching the same views lock their heads in the same order, and
+    // so that several majors of one view land oldest first.
     List<FeatureView> sorted =
         bundle.views().stream()
-            .sorted(Comparator.comparing(FeatureView::namespace).thenComparing(FeatureView::name))
+            .sorted(
+                Comparator.comparing(FeatureView::namespace)
+                    .thenComparing(FeatureView::name)
+                    .thenComparing(v -> v.version().major()))
             .toList();
     checkDuplicates(sorted);
     String who = actor == null || actor.isBlank() ? "unknown" : actor;
@@ -99,10 +103,7 @@ public final class DefaultFeatureRegistry implements FeatureRegistry {
             plans.addAll(shared.implicitEntities(tx, v, who, now));
             String key = v.qualifiedName();
             String exp = expected.containsKey(key) ? expected.get(key) : "";
-            ChangePlan plan = views.apply(tx, v, exp, who, now);
-            if (!"CREATE".equals(plan.action()) && v.status() != ViewStatus.ACTIVE) {
-              warnings.add(statusIgnored(v, plan));
-            }
+            ChangePlan plan = views.apply(tx, v, exp, who, now, warnings);
             plans.add(plan);
           }
           for (FeatureService s : bundle.services()) {
@@ -162,28 +163,24 @@ public final class DefaultFeatureRegistry implements FeatureRegistry {
     }
   }
 
+  /** Several majors of one view may come together (applied oldest first); one major only once. */
   private static void checkDuplicates(List<FeatureView> views) {
     for (int i = 1; i < views.size(); i++) {
-      if (views.get(i).qualifiedName().equals(views.get(i - 1).qualifiedName())) {
+      FeatureView a = views.get(i - 1);
+      FeatureView b = views.get(i);
+      if (a.qualifiedName().equals(b.qualifiedName())
+          && a.version().major() == b.version().major()) {
         throw new RegistryException(
             Kind.INVALID,
             "views: "
-                + views.get(i).qualifiedName()
-                + " appears twice in one apply (expected:"
-                + " one spec per view name)",
-            "name");
+                + b.qualifiedName()
+                + ":v"
+                + b.version().major()
+                + " appears twice in one"
+                + " apply (expected: one spec per view major)",
+            "version");
       }
     }
-  }
-
-  private static SpecProblem statusIgnored(FeatureView v, ChangePlan plan) {
-    return new SpecProblem(
-        SpecProblem.Severity.WARNING,
-        null,
-        v.name() + ".status",
-        0,
-        "status " + v.status() + " is not applied to an existing view (" + plan.action() + ")",
-        "use quiver deprecate to move a version through its lifecycle");
   }
 
   // ---------------------------------------------------------------- reads

@@ -7,6 +7,7 @@ import dev.quiver.core.registry.RegistryException.Kind;
 import dev.quiver.core.registry.store.RegistryTransaction;
 import dev.quiver.core.registry.store.VersionInfo;
 import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.SpecProblem;
 import dev.quiver.core.spec.Version;
 import dev.quiver.core.spec.ViewStatus;
 import java.time.Instant;
@@ -43,7 +44,12 @@ final class ViewApplier {
    *     null = the view must not exist)
    */
   ChangePlan apply(
-      RegistryTransaction tx, FeatureView spec, String expected, String actor, Instant now) {
+      RegistryTransaction tx,
+      FeatureView spec,
+      String expected,
+      String actor,
+      Instant now,
+      List<SpecProblem> warnings) {
     String ns = spec.namespace();
     String name = spec.name();
     long seq = tx.headSeq(ns, name);
@@ -72,6 +78,22 @@ final class ViewApplier {
             .filter(v -> v.version().major() == major)
             .reduce((a, b) -> b) // oldest first, so the last is the newest revision
             .orElse(null);
+    if (sameMajor != null && spec.status() != sameMajor.status()) {
+      warnings.add(
+          new SpecProblem(
+              SpecProblem.Severity.WARNING,
+              null,
+              "status",
+              0,
+              name
+                  + ": status "
+                  + spec.status()
+                  + " is not applied to the existing v"
+                  + major
+                  + ", which is "
+                  + sameMajor.status(),
+              "move a version through its lifecycle with quiver deprecate (setStatus)"));
+    }
     if (sameMajor != null && sameMajor.specChecksum().equals(checksum)) {
       return new ChangePlan(
           KIND, ns, name, "UNCHANGED", sameMajor.version().toString(), null, List.of());

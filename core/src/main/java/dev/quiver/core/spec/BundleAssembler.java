@@ -30,7 +30,6 @@ final class BundleAssembler {
   private final Map<String, Entity> entities = new LinkedHashMap<>();
   private final Map<String, Source> sources = new LinkedHashMap<>();
   private final Map<String, FeatureView> views = new LinkedHashMap<>();
-  private final Map<String, FeatureView> newest = new LinkedHashMap<>();
   private final Map<String, FeatureService> services = new LinkedHashMap<>();
   private final Map<String, String> declaredAt = new LinkedHashMap<>();
   private final List<Pending<ViewDraft>> drafts = new ArrayList<>();
@@ -99,7 +98,7 @@ final class BundleAssembler {
           SpecValidator.validate(
               svc,
               name ->
-                  Optional.ofNullable(newest.get(key(svc.namespace(), name)))
+                  Optional.ofNullable(views.get(key(svc.namespace(), name)))
                       .or(() -> context.view(svc.namespace(), name)));
       addDeduplicated(s, found, p -> p);
     }
@@ -182,7 +181,8 @@ final class BundleAssembler {
           "name",
           "duplicate " + what + " '" + name + "' (first declared at " + first + ")",
           what.equals("feature view")
-              ? "keep one declaration per major version, or give this one a new version"
+              ? "keep one declaration (one spec per view in an apply; the registry keeps the older"
+                  + " versions), or rename one"
               : "keep one declaration, or rename one");
     } else {
       into.put(k, value);
@@ -242,11 +242,8 @@ final class BundleAssembler {
     }
     addDeduplicated(pending, found, d::toSpecPath);
     if (!d.name().isEmpty()) {
-      // Several majors of one view may be applied together (v3 and its successor v4), in file
-      // order.
-      declare("feature view", ns, d.name() + ":v" + view.version().major(), log, views, view);
-      newest.merge(
-          key(ns, d.name()), view, (a, b) -> a.version().compareTo(b.version()) >= 0 ? a : b);
+      // One spec per view per apply (the registry versions it); a new major replaces the old one.
+      declare("feature view", ns, d.name(), log, views, view);
     }
     if (d.featureService() != null) {
       addToService(view, d.featureService(), log);

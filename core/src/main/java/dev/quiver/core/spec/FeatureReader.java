@@ -117,7 +117,10 @@ final class FeatureReader {
       String featureName = expand ? name + "_" + Durations.format(w) : name;
       Aggregation aggregation =
           new Aggregation(
-              column, function, w, n == null ? 0 : (int) Math.max(-1, Math.min(n, 1_000_000)));
+              column,
+              function,
+              w,
+              n == null ? 0 : (int) Math.max(Integer.MIN_VALUE, Math.min(n, Integer.MAX_VALUE)));
       out.add(
           new ViewDraft.FeatureDraft(
               featureName, dtype, description, expr, aggregation, tags, path, windowPaths.get(i)));

@@ -196,6 +196,25 @@ abstract class RegistryContract extends RegistryContractSupport {
   }
 
   @Test
+  void severalMajorsOfOneViewInOneApplyLandOldestFirst() {
+    ApplyResult r = apply(view(4), view(3));
+    assertThat(r.changes())
+        .filteredOn(c -> c.kind().equals("feature_view"))
+        .extracting(ChangePlan::action, ChangePlan::toVersion)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("CREATE", "v3"),
+            org.assertj.core.groups.Tuple.tuple("NEW_MAJOR", "v4"));
+    assertThat(apply(view(3), view(4)).changes())
+        .filteredOn(c -> c.kind().equals("feature_view"))
+        .extracting(ChangePlan::action)
+        .containsExactly("UNCHANGED", "UNCHANGED");
+    RegistryException twice =
+        registryError(
+            Kind.INVALID, () -> apply(view(4), view(4, b -> b.owner("other@example.com"))));
+    assertThat(twice.getMessage()).contains("default.user_activity_metrics:v4 appears twice");
+  }
+
+  @Test
   void olderMajorIsRefusedUnlessUnchanged() {
     applyOne(view(3));
     applyOne(view(4));
@@ -325,6 +344,31 @@ abstract class RegistryContract extends RegistryContractSupport {
         () ->
             registry.apply(
                 SpecBundle.ofViews(view(1, b -> b.entities(List.of("account")))), "tester", true));
+    // A service may reference a view created in the same (dry-run) apply; nothing persists.
+    ApplyResult withService =
+        registry.apply(
+            new SpecBundle(
+                List.of(),
+                List.of(),
+                List.of(view("new_view", 1, b -> {})),
+                List.of(
+                    new dev.quiver.core.spec.FeatureService(
+                        NS,
+                        "scoring",
+                        List.of(
+                            dev.quiver.core.spec.FeatureRef.parse("new_view.user_7d_txn_count")),
+                        "",
+                        "",
+                        Map.of()))),
+            "tester",
+            true);
+    assertThat(withService.changes())
+        .extracting(ChangePlan::kind, ChangePlan::action)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("feature_view", "CREATE"),
+            org.assertj.core.groups.Tuple.tuple("feature_service", "CREATE"));
+    assertThat(registry.getService(NS, "scoring")).isEmpty();
+    assertThat(registry.findView(NS, "new_view", null)).isEmpty();
     // The real apply then gives the same plan the dry run showed.
     assertThat(applyOne(next).toVersion()).isEqualTo("v1.1");
   }

@@ -40,6 +40,19 @@ abstract class RegistryLifecycleContract extends RegistryContract {
     assertThat(deprecated.warnings())
         .containsExactly(
             "user_activity_metrics:v3 is DEPRECATED, sunset 2026-12-31; no ACTIVE successor yet");
+    ApplyResult again =
+        apply(view(3, b -> b.features(plus(rowFeature("user_country", FeatureType.STRING)))));
+    assertThat(again.changes()).extracting(ChangePlan::action).containsExactly("UNCHANGED");
+    assertThat(again.warnings())
+        .singleElement()
+        .satisfies(
+            w -> {
+              assertThat(w.path()).isEqualTo("status");
+              assertThat(w.message())
+                  .isEqualTo(
+                      "user_activity_metrics: status ACTIVE is not applied to"
+                          + " the existing v3, which is DEPRECATED");
+            });
     // A compatible revision of a deprecated major stays deprecated, sunset included.
     ChangePlan rev =
         applyOne(

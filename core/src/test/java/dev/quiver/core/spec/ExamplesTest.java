@@ -32,13 +32,13 @@ class ExamplesTest {
             "session_activity:v1",
             "user_engagement:v1",
             "user_session_history:v1",
-            "user_activity_metrics:v3",
-            "user_activity_metrics:v4");
+            "user_activity:v1",
+            "user_activity_metrics:v3");
     assertThat(b.services())
         .extracting(FeatureService::name)
         .containsExactly("fraud_model", "ranking_model");
     // The PRD view names no source; its SQL reads the declared transactions source.
-    FeatureView prd = b.views().get(4);
+    FeatureView prd = b.views().get(5);
     assertThat(prd.source().name()).isEqualTo("transactions");
     assertThat(r.warnings())
         .extracting(SpecProblem::path)

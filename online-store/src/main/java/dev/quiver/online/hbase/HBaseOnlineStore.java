@@ -122,7 +122,14 @@ public final class HBaseOnlineStore implements OnlineStore {
       TableDescriptor current = await(admin.getDescriptor(tableName));
       ColumnFamilyDescriptor existing = current.getColumnFamily(family.getName());
       if (existing == null) {
-        await(admin.addColumnFamily(tableName, family));
+        try {
+          await(admin.addColumnFamily(tableName, family));
+        } catch (ExecutionException e) {
+          // another process (the streaming job, a second server) may have added it meanwhile
+          if (await(admin.getDescriptor(tableName)).getColumnFamily(family.getName()) == null) {
+            throw e;
+          }
+        }
       } else if (existing.getTimeToLive() != family.getTimeToLive()
           || existing.getMaxVersions() != family.getMaxVersions()) {
         await(

@@ -121,17 +121,4 @@ class EmbeddedOnlineStoreITCase extends OnlineStoreContract {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("Unsupported options: online.embedded.pth (supported: ");
   }
-
-  @Test
-  void writesToAnUnknownTableFailTheBatchWithAClearError() {
-    ViewTableId missing = new ViewTableId("ns", "missing", 1);
-    assertThatThrownBy(
-            () ->
-                store
-                    .multiPut(
-                        List.of(new OnlineWrite(missing, new byte[] {1}, "f", 1, new byte[0])))
-                    .join())
-        .hasRootCauseMessage(
-            "unknown online table ns.missing.v1 (create it with ensureTable, e.g. by materializing the view)");
-  }
 }

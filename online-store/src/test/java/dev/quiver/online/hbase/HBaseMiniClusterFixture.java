@@ -18,9 +18,11 @@ import org.apache.hadoop.hbase.HBaseTestingUtility;
  */
 public final class HBaseMiniClusterFixture implements AutoCloseable {
   private final HBaseTestingUtility util;
+  private final String tmpdir;
 
-  private HBaseMiniClusterFixture(HBaseTestingUtility util) {
+  private HBaseMiniClusterFixture(HBaseTestingUtility util, String tmpdir) {
     this.util = util;
+    this.tmpdir = tmpdir;
   }
 
   /** Starts ZooKeeper and HBase. */
@@ -29,9 +31,16 @@ public final class HBaseMiniClusterFixture implements AutoCloseable {
     conf.setInt("hbase.master.info.port", -1);
     conf.setInt("hbase.regionserver.info.port", -1);
     conf.setBoolean("hbase.defaults.for.version.skip", true);
+    // The testing utility points java.io.tmpdir into its own data dir, which it deletes at
+    // shutdown; native libraries loaded later in the JVM (RocksDB's) are extracted to tmpdir.
+    String tmpdir = System.getProperty("java.io.tmpdir");
     HBaseTestingUtility util = new HBaseTestingUtility(conf);
-    util.startMiniCluster(1);
-    return new HBaseMiniClusterFixture(util);
+    try {
+      util.startMiniCluster(1);
+    } finally {
+      System.setProperty("java.io.tmpdir", tmpdir);
+    }
+    return new HBaseMiniClusterFixture(util, tmpdir);
   }
 
   /** {@code host:port} of the mini-cluster's ZooKeeper. */
@@ -63,11 +72,19 @@ public final class HBaseMiniClusterFixture implements AutoCloseable {
 
   /** Starts HBase again after {@link #stopHBase()}; tables and data are kept. */
   public void startHBase() throws Exception {
-    util.startMiniHBaseCluster();
+    try {
+      util.startMiniHBaseCluster();
+    } finally {
+      System.setProperty("java.io.tmpdir", tmpdir);
+    }
   }
 
   @Override
   public void close() throws Exception {
-    util.shutdownMiniCluster();
+    try {
+      util.shutdownMiniCluster();
+    } finally {
+      System.setProperty("java.io.tmpdir", tmpdir);
+    }
   }
 }

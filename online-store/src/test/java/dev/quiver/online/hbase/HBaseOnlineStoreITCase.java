@@ -2,6 +2,7 @@ package dev.quiver.online.hbase;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiver.online.FeatureReaderContract;
 import dev.quiver.online.OnlineRead;
 import dev.quiver.online.OnlineStore;
 import dev.quiver.online.OnlineStoreContract;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /** The contract suite on a real HBase mini-cluster (one per class). */
@@ -38,6 +40,15 @@ class HBaseOnlineStoreITCase extends OnlineStoreContract {
   @Override
   protected OnlineStore store() {
     return store;
+  }
+
+  /** FeatureReader end to end on HBase, on the same mini-cluster. */
+  @Nested
+  class FeatureReads extends FeatureReaderContract {
+    @Override
+    protected OnlineStore store() {
+      return store;
+    }
   }
 
   @Test

@@ -1,31 +1,43 @@
 package dev.quiver.serving.bench;
 
+import dev.quiver.core.codec.EntityKeyCodec;
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.registry.FeatureRegistries;
 import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.spec.Entity;
 import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.Version;
+import dev.quiver.online.FeatureWriter;
+import dev.quiver.online.OnlineWrite;
 import dev.quiver.serving.FeatureSource;
-import dev.quiver.serving.InMemoryFeatureRegistry;
-import dev.quiver.serving.InMemoryFeatureSource;
+import dev.quiver.serving.OnlineFeatureSource;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The bench data set: entity {@code user}, view {@code user_activity_metrics:v1} with 5 features
- * (INT64, FLOAT64, STRING, BOOL, INT64), {@code keys} users with every feature written.
+ * The bench data set on the real embedded stack (H2 registry file, RocksDB online store under
+ * {@code dir}): entity {@code user}, view {@code user_activity_metrics:v1} with 5 features (INT64,
+ * FLOAT64, STRING, BOOL, INT64), {@code keys} users with every feature written.
  */
 public final class BenchData implements AutoCloseable {
   static final List<String> FEATURES =
       List.of("txn_count", "total_spend_usd", "segment", "is_premium", "days_active");
   private final FeatureRegistry registry;
-  private final FeatureSource source;
+  private final OnlineFeatureSource source;
+  final FeatureView view;
+  final Entity entity;
 
-  private BenchData(FeatureRegistry registry, FeatureSource source) {
+  private BenchData(
+      FeatureRegistry registry, OnlineFeatureSource source, FeatureView view, Entity entity) {
     this.registry = registry;
     this.source = source;
+    this.view = view;
+    this.entity = entity;
   }
 
   static FeatureView view() {
@@ -44,21 +56,46 @@ public final class BenchData implements AutoCloseable {
   }
 
   static BenchData open(Path dir, int keys) {
-    InMemoryFeatureRegistry reg = new InMemoryFeatureRegistry();
-    InMemoryFeatureSource src = new InMemoryFeatureSource();
-    reg.put(Entity.implicit("default", "user"));
+    FeatureRegistry reg =
+        FeatureRegistries.open(
+            QuiverConfig.of(
+                Map.of(
+                    "registry.type",
+                    "embedded",
+                    "registry.path",
+                    dir.resolve("registry").toString())));
+    OnlineFeatureSource src =
+        OnlineFeatureSource.open(
+            QuiverConfig.of(
+                Map.of(
+                    "online.type",
+                    "embedded",
+                    "online.embedded.path",
+                    dir.resolve("online").toString())));
+    Entity user = Entity.implicit("default", "user");
     FeatureView v = view();
-    reg.put(v);
+    reg.apply(
+        new FeatureRegistry.SpecBundle(List.of(user), List.of(), List.of(v), List.of()),
+        "bench",
+        false);
+    FeatureWriter w = new FeatureWriter(src.store(), v);
+    w.ensureTable();
     long now = System.currentTimeMillis();
+    List<OnlineWrite> batch = new ArrayList<>();
     for (int i = 0; i < keys; i++) {
-      List<Object> k = List.of("u" + i);
-      src.write(v, k, "txn_count", now - 1000, (long) i);
-      src.write(v, k, "total_spend_usd", now - 1000, i * 1.25);
-      src.write(v, k, "segment", now - 1000, i % 2 == 0 ? "gold" : "silver");
-      src.write(v, k, "is_premium", now - 1000, i % 3 == 0);
-      src.write(v, k, "days_active", now - 1000, (long) (i % 365));
+      byte[] k = EntityKeyCodec.encode(user.joinKeys(), List.of("u" + i));
+      batch.add(w.row(k, "txn_count", (long) i, now - 1000));
+      batch.add(w.row(k, "total_spend_usd", i * 1.25, now - 1000));
+      batch.add(w.row(k, "segment", i % 2 == 0 ? "gold" : "silver", now - 1000));
+      batch.add(w.row(k, "is_premium", i % 3 == 0, now - 1000));
+      batch.add(w.row(k, "days_active", (long) (i % 365), now - 1000));
+      if (batch.size() >= 50_000) {
+        w.write(batch).join();
+        batch.clear();
+      }
     }
-    return new BenchData(reg, src);
+    w.write(batch).join();
+    return new BenchData(reg, src, v, user);
   }
 
   FeatureRegistry registry() {

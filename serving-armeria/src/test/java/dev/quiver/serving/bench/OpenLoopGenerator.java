@@ -27,6 +27,7 @@ import org.HdrHistogram.Histogram;
  */
 public final class OpenLoopGenerator implements AutoCloseable {
   private final Selector selector;
+  private final InetSocketAddress target;
   private final Conn[] conns;
   private final byte[][] requests;
   private final int[] tags;
@@ -63,6 +64,7 @@ public final class OpenLoopGenerator implements AutoCloseable {
   public OpenLoopGenerator(InetSocketAddress target, int connections, byte[][] requests, int[] tags)
       throws IOException {
     this.selector = Selector.open();
+    this.target = target;
     this.requests = requests;
     this.tags = tags;
     this.conns = new Conn[connections];
@@ -213,9 +215,28 @@ public final class OpenLoopGenerator implements AutoCloseable {
         }
       }
       if (k.isReadable()) {
-        int n = c.channel.read(c.in);
+        int n;
+        try {
+          n = c.channel.read(c.in);
+        } catch (IOException e) {
+          n = -1;
+        }
         if (n < 0) {
-          throw new IOException("server closed a connection");
+          // The server closed the connection (e.g. an idle keep-alive timeout, or a reset):
+          // the request in flight counts as an error and the connection is reopened.
+          k.cancel();
+          c.reconnect(selector, target);
+          if (c.inFlightSince != 0) {
+            counters[0]++;
+            counters[1]++;
+            c.inFlightSince = 0;
+          }
+          if (resendClosed != null) {
+            send(c, System.nanoTime());
+          } else {
+            idle.add(c);
+          }
+          continue;
         }
         int status = c.complete();
         if (status != 0) {
@@ -250,7 +271,7 @@ public final class OpenLoopGenerator implements AutoCloseable {
 
   /** One keep-alive connection and its response parser state. */
   private static final class Conn {
-    final SocketChannel channel;
+    SocketChannel channel;
     ByteBuffer in = ByteBuffer.allocate(64 * 1024);
     ByteBuffer out;
     SelectionKey key;
@@ -259,6 +280,16 @@ public final class OpenLoopGenerator implements AutoCloseable {
 
     Conn(SocketChannel channel) {
       this.channel = channel;
+    }
+
+    void reconnect(Selector selector, InetSocketAddress target) throws IOException {
+      channel.close();
+      channel = SocketChannel.open();
+      channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      channel.connect(target);
+      channel.configureBlocking(false);
+      in.clear();
+      key = channel.register(selector, 0, this);
     }
 
     /**

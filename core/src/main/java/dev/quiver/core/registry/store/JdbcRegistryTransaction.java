@@ -14,7 +14,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -386,9 +385,5 @@ final class JdbcRegistryTransaction implements RegistryTransaction {
                 rs.getString(7),
                 rs.getString(8)),
         args.toArray());
-  }
-
-  static String lower(String s) {
-    return s == null ? null : s.toLowerCase(Locale.ROOT);
   }
 }

@@ -88,7 +88,16 @@ final class JdbcViewRows {
     }
     List<ViewRecord> out = new ArrayList<>(infos.size());
     for (VersionInfo i : infos) {
-      FeatureView view = specs.get(i.id()).withVersion(i.version()).withStatus(i.status());
+      // The stored JSON carries the version and the status it was written with; the columns are
+      // authoritative (status changes), and copying only when they differ keeps lists cheap.
+      FeatureView view = specs.get(i.id());
+      if (view.version().major() != i.version().major()
+          || view.version().revision() != i.version().revision()) {
+        view = view.withVersion(i.version());
+      }
+      if (view.status() != i.status()) {
+        view = view.withStatus(i.status());
+      }
       out.add(
           new ViewRecord(
               i.id(),

@@ -153,7 +153,10 @@ public final class RegistryBench {
           () ->
               registry.listViews(
                   new ViewQuery(null, null, null, null, "view_" + random.nextInt(100), 10_000)));
-      String id = registry.getView("default", name(0), null).id();
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < VIEWS; i++) {
+        ids.add(registry.getView("default", name(i), null).id());
+      }
       try (Connection c =
               DriverManager.getConnection(
                   rawUrl.startsWith("jdbc:")
@@ -169,7 +172,7 @@ public final class RegistryBench {
             2_000,
             200,
             () -> {
-              ps.setString(1, id);
+              ps.setString(1, ids.get(random.nextInt(ids.size())));
               try (ResultSet rs = ps.executeQuery()) {
                 check(rs.next() && rs.getString(1).length() > 0, "raw get");
               }

@@ -1,0 +1,52 @@
+package dev.quiver.cli;
+
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.offline.BackfillRequest;
+import dev.quiver.core.offline.ExportRequest;
+import dev.quiver.core.offline.JobStatus;
+import dev.quiver.core.offline.OfflineService;
+import dev.quiver.core.registry.FeatureRegistries;
+import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.offline.FlinkOfflineService;
+import java.util.List;
+
+/**
+ * The launcher's offline service: the Flink service over the configured registry, closing both.
+ * Online upserts for {@code --online} backfills are not wired into the CLI yet (the service then
+ * refuses {@code --online} with that reason).
+ */
+final class FlinkOfflineServices implements OfflineService {
+  private final FeatureRegistry registry;
+  private final FlinkOfflineService service;
+
+  FlinkOfflineServices(QuiverConfig config) {
+    this.registry = FeatureRegistries.open(config);
+    this.service = new FlinkOfflineService(config, registry, null);
+  }
+
+  @Override
+  public String submitExport(ExportRequest request) {
+    return service.submitExport(request);
+  }
+
+  @Override
+  public String submitBackfill(BackfillRequest request) {
+    return service.submitBackfill(request);
+  }
+
+  @Override
+  public JobStatus status(String jobId) {
+    return service.status(jobId);
+  }
+
+  @Override
+  public List<JobStatus> jobs() {
+    return service.jobs();
+  }
+
+  @Override
+  public void close() {
+    service.close();
+    registry.close();
+  }
+}

@@ -1,0 +1,82 @@
+package dev.quiver.cli;
+
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.offline.OfflineService;
+import dev.quiver.serving.Authorizer;
+import dev.quiver.serving.OnlineFeatureSource;
+import dev.quiver.serving.QuiverServer;
+import dev.quiver.serving.ServerOptions;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code quiver serve}: the Armeria REST service (lookups, registry, health, metrics, OpenAPI) over
+ * the configured registry and online store, until the process is stopped (Ctrl-C / SIGTERM) or the
+ * thread running it is interrupted.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Starts the REST service (lookups, registry, /v1/health, /v1/metrics, OpenAPI) on"
+          + " server.host:server.port (default 127.0.0.1:8080) and serves until stopped.",
+      "Exit codes: 0 stopped, 2 usage or configuration error, 70 could not start."
+    })
+final class ServeCommand implements Callable<Integer> {
+  @ParentCommand QuiverCli parent;
+
+  @Option(names = "--port", description = "Overrides server.port (0 picks a free port).")
+  Integer port;
+
+  @Option(names = "--host", description = "Overrides server.host.")
+  String host;
+
+  @Override
+  public Integer call() {
+    CliEnvironment env = parent.environment();
+    QuiverConfig config = env.config();
+    if (port != null) {
+      config = config.with(ServerOptions.PORT.key(), port.toString());
+    }
+    if (host != null) {
+      config = config.with(ServerOptions.HOST.key(), host);
+    }
+    ServerOptions options = ServerOptions.from(config);
+    PrintWriter out = parent.spec.commandLine().getOut();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(stopped::countDown, "quiver-serve-shutdown");
+    OnlineFeatureSource source = OnlineFeatureSource.open(config);
+    // Exports and backfills behind /v1/offline/* and /v1/backfill run on the Flink offline service.
+    OfflineService offline = OfflineCommands.services.apply(config);
+    try (offline;
+        QuiverServer server =
+            QuiverServer.start(options, env.registry(), source, Authorizer.ALLOW_ALL, offline)) {
+      Runtime.getRuntime().addShutdownHook(hook);
+      out.println(
+          "Quiver is serving on http://"
+              + config.get(ServerOptions.HOST)
+              + ":"
+              + server.port()
+              + " (health: /v1/health); stop with Ctrl-C");
+      out.flush();
+      try {
+        stopped.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // stopped by the embedding code: a normal stop
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // The JVM is exiting: the hook is running, nothing to remove.
+        }
+      }
+    } finally {
+      source.close();
+    }
+    return ExitCode.OK;
+  }
+}

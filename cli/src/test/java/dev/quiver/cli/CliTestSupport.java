@@ -1,0 +1,84 @@
+package dev.quiver.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the CLI in-process with its own data directory, and writes spec fixtures. */
+abstract class CliTestSupport {
+  @TempDir Path dir;
+
+  record Run(int code, String out, String err) {}
+
+  Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    List<String> all = new ArrayList<>(List.of("--set", "quiver.data-dir=" + dir.resolve("data")));
+    all.addAll(List.of(args));
+    int code =
+        QuiverCli.commandLine()
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true))
+            .execute(all.toArray(String[]::new));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  static Path examples() {
+    Path d = Path.of("").toAbsolutePath();
+    while (d != null && !Files.isDirectory(d.resolve("examples"))) {
+      d = d.getParent();
+    }
+    assertThat(d).as("examples/ above the module directory").isNotNull();
+    return d.resolve("examples");
+  }
+
+  Path spec(String name, String yaml) throws IOException {
+    Path p = dir.resolve(name);
+    Files.writeString(p, yaml);
+    return p;
+  }
+
+  static final String ENTITY_AND_SOURCE =
+      """
+      kind: entity
+      name: user
+      join_keys: [{name: user_id, type: STRING}]
+      ---
+      kind: kafka
+      name: clicks
+      schema:
+        - {name: user_id, type: STRING}
+        - {name: page, type: STRING}
+        - {name: dwell_ms, type: BIGINT}
+        - {name: event_time, type: TIMESTAMP}
+      event_time_field: event_time
+      options: {topic: clicks, format: json}
+      """;
+
+  static String view(String version, String owner, String... features) {
+    StringBuilder sb =
+        new StringBuilder(
+            "name: user_pages\nversion: "
+                + version
+                + "\nentities: [user]\nsource: clicks\nttl: 1d\nowner: "
+                + owner
+                + "\ntags: {team: growth}\nfeatures:\n");
+    for (String f : features) {
+      sb.append("  - {name: ").append(f).append(", dtype: STRING, expr: page}\n");
+    }
+    return sb.toString();
+  }
+
+  @BeforeEach
+  void baseSpecs() throws IOException {
+    spec("base.yaml", ENTITY_AND_SOURCE);
+  }
+}

@@ -1,0 +1,321 @@
+package dev.quiver.offline.spark;
+
+import dev.quiver.offline.KeyCodec;
+import dev.quiver.offline.OfflineTables;
+import dev.quiver.offline.PointInTimeSweep;
+import dev.quiver.offline.SpineLabels;
+import dev.quiver.offline.SweepRow;
+import dev.quiver.offline.TrainingSetPlan;
+import dev.quiver.offline.TrainingSetRequest;
+import java.io.Serializable;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.types.Type;
+import org.apache.iceberg.types.Types;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The point-in-time training set on Spark, for inputs too large for one machine: the same plan
+ * ({@link TrainingSetPlan}) and the same per-key sweep ({@link PointInTimeSweep}) as the Flink
+ * path, over the same Iceberg tables read through iceberg-spark-runtime (a second engine reading
+ * them unchanged). Labels and events are unioned and grouped by entity key; the output is sorted
+ * into the same deterministic order as the Flink path.
+ *
+ * <p>The session must have the offline catalog registered as an Iceberg {@code SparkCatalog} named
+ * {@code catalogName} and {@code spark.sql.datetime.java8API.enabled=true}.
+ */
+public final class SparkTrainingSet {
+  private final SparkSession spark;
+  private final Catalog catalog;
+  private final String catalogName;
+
+  public SparkTrainingSet(SparkSession spark, Catalog catalog, String catalogName) {
+    this.spark = spark;
+    this.catalog = catalog;
+    this.catalogName = catalogName;
+  }
+
+  /** Builds the training set; returns it as a DataFrame in the deterministic output order. */
+  public Dataset<Row> build(TrainingSetRequest request) {
+    TrainingSetPlan plan = TrainingSetPlan.resolve(request, catalog);
+    List<Types.NestedField> labelColumns;
+    JavaRDD<SweepRow> current = null;
+    SpineLabels spine = null;
+    int slots = plan.featureSlots();
+    if (request.labels() != null) {
+      Dataset<Row> labels = readLabels(request);
+      StructType ls = labels.schema();
+      labelColumns = new ArrayList<>();
+      int id = 0;
+      for (StructField f : ls.fields()) {
+        labelColumns.add(Types.NestedField.optional(++id, f.name(), icebergType(f.dataType())));
+      }
+      List<String> names = Arrays.asList(ls.fieldNames());
+      int timePos = names.indexOf(request.labels().timestampColumn());
+      int[] keys = positions(names, plan.groups().get(0).keyNames());
+      int width = names.size();
+      current =
+          labels
+              .javaRDD()
+              .map(
+                  r -> {
+                    Object[] v = new Object[width];
+                    for (int i = 0; i < width; i++) {
+                      v[i] = plain(r.get(i));
+                    }
+                    long t =
+                        v[timePos] == null ? Long.MIN_VALUE : ((Number) v[timePos]).longValue();
+                    String k = KeyCodec.encode(v, keys);
+                    return SweepRow.label(k == null ? "\u0000" : k, t, v, slots);
+                  });
+    } else {
+      TrainingSetPlan.Group g = plan.groups().get(0);
+      labelColumns = new ArrayList<>();
+      int id = 0;
+      for (var k : g.joinKeys()) {
+        labelColumns.add(
+            Types.NestedField.optional(++id, k.name(), OfflineTables.icebergType(k.type())));
+      }
+      labelColumns.add(
+          Types.NestedField.optional(
+              ++id, SpineLabels.TIME_COLUMN, Types.TimestampType.withZone()));
+      spine = new SpineLabels(request.spine().millis(), g.joinKeys(), slots);
+    }
+    List<String> labelNames = labelColumns.stream().map(Types.NestedField::name).toList();
+    for (int gi = 0; gi < plan.groups().size(); gi++) {
+      TrainingSetPlan.Group g = plan.groups().get(gi);
+      JavaRDD<SweepRow> events = null;
+      for (TrainingSetPlan.ViewRead r : g.views()) {
+        if (r.snapshotId() == null || r.snapshotId() < 0) {
+          continue;
+        }
+        JavaRDD<SweepRow> ev = readEvents(r);
+        events = events == null ? ev : events.union(ev);
+      }
+      if (current != null && gi > 0) {
+        int[] keys = positions(labelNames, g.keyNames());
+        current =
+            current.map(
+                r -> {
+                  String k = KeyCodec.encode(r.values, keys);
+                  r.key = k == null ? "\u0000" : k;
+                  return r;
+                });
+      }
+      JavaRDD<SweepRow> input =
+          current == null ? events : events == null ? current : current.union(events);
+      if (input == null) {
+        current = null;
+        break;
+      }
+      PointInTimeSweep sweep = plan.sweep(g, request.availabilityGuard());
+      SpineLabels sp = spine;
+      current =
+          input
+              .groupBy(r -> r.key)
+              .flatMap(
+                  e -> {
+                    Iterable<SweepRow> rows = sp == null ? e._2() : sp.withLabels(e._1(), e._2());
+                    List<SweepRow> out = new ArrayList<>();
+                    sweep.sweep(rows, out::add);
+                    return out.iterator();
+                  });
+    }
+    Schema outSchema = plan.outputSchema(labelColumns);
+    StructType sparkSchema = sparkType(outSchema);
+    if (current == null) {
+      return spark.createDataFrame(List.of(), sparkSchema);
+    }
+    int labelWidth = labelNames.size();
+    List<Type> types = outSchema.columns().stream().map(f -> f.type()).toList();
+    JavaRDD<Row> rows =
+        current
+            .sortBy(OrderKey::of, true, 1)
+            .map(
+                r -> {
+                  Object[] v = new Object[types.size()];
+                  for (int i = 0; i < labelWidth; i++) {
+                    v[i] = sparkValue(types.get(i), r.values[i]);
+                  }
+                  for (int i = 0; i < r.features.length; i++) {
+                    v[labelWidth + i] = sparkValue(types.get(labelWidth + i), r.features[i]);
+                  }
+                  return RowFactory.create(v);
+                });
+    return spark.createDataFrame(rows, sparkSchema);
+  }
+
+  private Dataset<Row> readLabels(TrainingSetRequest request) {
+    var src = request.labels();
+    Dataset<Row> df =
+        switch (src.format()) {
+          case "parquet" -> spark.read().parquet(src.location());
+          case "csv" -> spark.read().option("header", "true").csv(src.location());
+          default -> spark.read().table(catalogName + "." + src.location());
+        };
+    String tc = src.timestampColumn();
+    if (df.schema().apply(tc).dataType().equals(DataTypes.StringType)) {
+      df = df.withColumn(tc, functions.to_timestamp(functions.col(tc)));
+    }
+    return df;
+  }
+
+  private JavaRDD<SweepRow> readEvents(TrainingSetPlan.ViewRead r) {
+    List<String> cols = r.projection().columns().stream().map(Types.NestedField::name).toList();
+    Dataset<Row> df =
+        spark
+            .read()
+            .option("snapshot-id", r.snapshotId())
+            .table(catalogName + "." + r.tableName())
+            .selectExpr(cols.stream().map(c -> "`" + c + "`").toArray(String[]::new));
+    int[] keyPos = r.keyPositions();
+    int[] valuePos = r.valuePositions();
+    int etPos = r.eventTimePos();
+    int seqPos = r.seqPos();
+    int inPos = r.ingestedPos();
+    int view = r.viewIndex();
+    int[] identity = new int[keyPos.length];
+    Arrays.setAll(identity, i -> i);
+    return df.javaRDD()
+        .map(
+            row -> {
+              Object[] k = new Object[keyPos.length];
+              for (int i = 0; i < k.length; i++) {
+                k[i] = plain(row.get(keyPos[i]));
+              }
+              String key = KeyCodec.encode(k, identity);
+              if (key == null) {
+                return null;
+              }
+              Object[] v = new Object[valuePos.length];
+              for (int i = 0; i < v.length; i++) {
+                v[i] = plain(row.get(valuePos[i]));
+              }
+              return SweepRow.event(
+                  key,
+                  view,
+                  ((Number) plain(row.get(etPos))).longValue(),
+                  row.getLong(seqPos),
+                  ((Number) plain(row.get(inPos))).longValue(),
+                  v);
+            })
+        .filter(x -> x != null);
+  }
+
+  /** Spark values → the sweep's plain values (timestamps as epoch millis, arrays as lists). */
+  static Object plain(Object v) {
+    if (v instanceof Instant i) {
+      return i.toEpochMilli();
+    }
+    if (v instanceof java.sql.Timestamp ts) {
+      return ts.getTime();
+    }
+    if (v instanceof scala.collection.Seq<?> s) {
+      List<Object> out = new ArrayList<>();
+      scala.collection.Iterator<?> it = s.iterator();
+      while (it.hasNext()) {
+        out.add(plain(it.next()));
+      }
+      return out;
+    }
+    return v;
+  }
+
+  @SuppressWarnings("unchecked")
+  static Object sparkValue(Type t, Object v) {
+    if (v == null) {
+      return null;
+    }
+    if (t.typeId() == Type.TypeID.TIMESTAMP) {
+      return Instant.ofEpochMilli(((Number) v).longValue());
+    }
+    if (t.typeId() == Type.TypeID.LIST) {
+      return scala.collection.JavaConverters.asScalaBuffer((List<Object>) v).toSeq();
+    }
+    return switch (t.typeId()) {
+      case LONG -> ((Number) v).longValue();
+      case INTEGER -> ((Number) v).intValue();
+      case DOUBLE -> ((Number) v).doubleValue();
+      case FLOAT -> ((Number) v).floatValue();
+      default -> v;
+    };
+  }
+
+  static StructType sparkType(Schema schema) {
+    List<StructField> fields = new ArrayList<>();
+    for (Types.NestedField f : schema.columns()) {
+      fields.add(DataTypes.createStructField(f.name(), sparkType(f.type()), true));
+    }
+    return DataTypes.createStructType(fields);
+  }
+
+  static DataType sparkType(Type t) {
+    return switch (t.typeId()) {
+      case STRING -> DataTypes.StringType;
+      case LONG -> DataTypes.LongType;
+      case INTEGER -> DataTypes.IntegerType;
+      case DOUBLE -> DataTypes.DoubleType;
+      case FLOAT -> DataTypes.FloatType;
+      case BOOLEAN -> DataTypes.BooleanType;
+      case BINARY -> DataTypes.BinaryType;
+      case TIMESTAMP -> DataTypes.TimestampType;
+      case LIST -> DataTypes.createArrayType(sparkType(t.asListType().elementType()), true);
+      default -> throw new IllegalArgumentException("unsupported column type " + t);
+    };
+  }
+
+  static Type icebergType(DataType t) {
+    if (t.equals(DataTypes.StringType)) {
+      return Types.StringType.get();
+    } else if (t.equals(DataTypes.LongType)) {
+      return Types.LongType.get();
+    } else if (t.equals(DataTypes.IntegerType)) {
+      return Types.IntegerType.get();
+    } else if (t.equals(DataTypes.DoubleType)) {
+      return Types.DoubleType.get();
+    } else if (t.equals(DataTypes.FloatType)) {
+      return Types.FloatType.get();
+    } else if (t.equals(DataTypes.BooleanType)) {
+      return Types.BooleanType.get();
+    } else if (t.equals(DataTypes.TimestampType)) {
+      return Types.TimestampType.withZone();
+    } else if (t.equals(DataTypes.BinaryType)) {
+      return Types.BinaryType.get();
+    }
+    throw new IllegalArgumentException("unsupported label column type " + t);
+  }
+
+  private static int[] positions(List<String> names, List<String> wanted) {
+    return wanted.stream().mapToInt(names::indexOf).toArray();
+  }
+
+  /** The same output order as the Flink path: time, key, then the label values. */
+  record OrderKey(long time, String key, String values)
+      implements Comparable<OrderKey>, Serializable {
+    static OrderKey of(SweepRow r) {
+      return new OrderKey(r.time, r.key, Arrays.deepToString(r.values));
+    }
+
+    @Override
+    public int compareTo(OrderKey o) {
+      int c = Long.compare(time, o.time);
+      if (c == 0) {
+        c = key.compareTo(o.key);
+      }
+      return c != 0 ? c : values.compareTo(o.values);
+    }
+  }
+}

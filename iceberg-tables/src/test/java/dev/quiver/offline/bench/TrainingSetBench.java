@@ -1,0 +1,459 @@
+package dev.quiver.offline.bench;
+
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.spec.Feature;
+import dev.quiver.core.spec.FeatureType;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.Source;
+import dev.quiver.core.spec.SourceField;
+import dev.quiver.offline.Backfill;
+import dev.quiver.offline.FeatureSelection;
+import dev.quiver.offline.LabelSource;
+import dev.quiver.offline.OfflineCatalogs;
+import dev.quiver.offline.OfflineTables;
+import dev.quiver.offline.OfflineWriter;
+import dev.quiver.offline.PointInTimeJoin;
+import dev.quiver.offline.TrainingSetFiles;
+import dev.quiver.offline.TrainingSetRequest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+import org.apache.iceberg.DataFiles;
+import org.apache.iceberg.FileFormat;
+import org.apache.iceberg.MetricsConfig;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.parquet.ParquetUtil;
+import org.apache.iceberg.types.Types;
+
+/**
+ * Training-set benchmark: N label rows (default 1,000,000) × 3 views (default 3.4M events each)
+ * from generated Parquet, through the Flink point-in-time join; in the same run DuckDB's ASOF JOIN
+ * on the same Parquet files, Feast's {@code get_historical_features} (DuckDB offline store) on a
+ * slice when bench/.venv has Feast, and the backfill throughput. Prints the figures and ratios and
+ * writes {@code $QUIVER_BENCH_DIR/training-set.json}.
+ *
+ * <p>Sizes: {@code -Dlabels=}, {@code -Devents=} (per view), {@code -Dusers=}, {@code
+ * -Dfeast.fraction=} (default 0.1), {@code -Dbackfill.events=}.
+ */
+public final class TrainingSetBench {
+  static final long BASE = 1_714_521_600_000L; // 2024-05-01
+  static final long SPAN = 30L * 86_400_000L;
+
+  public static void main(String[] args) throws Exception {
+    int labels = Integer.getInteger("labels", 1_000_000);
+    int events = Integer.getInteger("events", 3_400_000);
+    int users = Integer.getInteger("users", 100_000);
+    double feastFraction = Double.parseDouble(System.getProperty("feast.fraction", "0.1"));
+    int backfillEvents = Integer.getInteger("backfill.events", 1_000_000);
+    Path out = Path.of(System.getenv().getOrDefault("QUIVER_BENCH_DIR", "target/bench"));
+    Path work = out.resolve("training-set-work");
+    deleteTree(work);
+    Files.createDirectories(work);
+    Path wh = work.resolve("warehouse");
+    QuiverConfig config =
+        QuiverConfig.of(Map.of("offline.warehouse", wh.toString(), "offline.parallelism", "2"));
+    Catalog catalog = OfflineCatalogs.open(config);
+
+    List<FeatureView> views = new ArrayList<>();
+    for (String v : List.of("bench_a", "bench_b", "bench_c")) {
+      views.add(
+          FeatureView.builder(v)
+              .entities(List.of("user"))
+              .ttl(Duration.ofDays(7))
+              .features(
+                  List.of(
+                      Feature.row("f_double", FeatureType.FLOAT64),
+                      Feature.row("f_long", FeatureType.INT64)))
+              .build());
+    }
+    long t0 = System.nanoTime();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    List<Future<?>> writes = new ArrayList<>();
+    int vi = 0;
+    for (FeatureView v : views) {
+      int seed = vi++;
+      writes.add(
+          pool.submit(
+              () -> {
+                writeView(
+                    catalog,
+                    v,
+                    work.resolve("events").resolve(v.name() + ".parquet"),
+                    events,
+                    users,
+                    seed);
+                return null;
+              }));
+    }
+    Path labelFile = work.resolve("labels").resolve("labels.parquet");
+    writes.add(
+        pool.submit(
+            () -> {
+              writeLabels(labelFile, labels, users);
+              return null;
+            }));
+    for (Future<?> f : writes) {
+      f.get();
+    }
+    pool.shutdown();
+    double genSeconds = (System.nanoTime() - t0) / 1e9;
+    System.out.printf(
+        Locale.ROOT,
+        "generated %,d labels and 3 x %,d events in %.1f s%n",
+        labels,
+        events,
+        genSeconds);
+
+    // Quiver (Flink batch point-in-time join)
+    PointInTimeJoin join = new PointInTimeJoin(catalog, OfflineCatalogs.properties(config), 2);
+    TrainingSetRequest req =
+        new TrainingSetRequest(
+            views.stream().map(FeatureSelection::all).toList(),
+            LabelSource.of(labelFile.getParent().toString(), "ts"),
+            null,
+            work.resolve("quiver-out").toString(),
+            true,
+            Map.of());
+    long q0 = System.nanoTime();
+    PointInTimeJoin.Result res = join.run(req);
+    double quiverSeconds = (System.nanoTime() - q0) / 1e9;
+    System.out.printf(
+        Locale.ROOT,
+        "quiver (flink) : %,d rows in %.1f s = %,.0f rows/s%n",
+        res.rows(),
+        quiverSeconds,
+        res.rows() / quiverSeconds);
+
+    // DuckDB ASOF JOIN on the same Parquet files
+    double duckSeconds = duckdb(work, labelFile, views);
+    System.out.printf(
+        Locale.ROOT,
+        "duckdb asof    : %,d rows in %.1f s = %,.0f rows/s%n",
+        labels,
+        duckSeconds,
+        labels / duckSeconds);
+
+    // Feast get_historical_features (DuckDB offline store) on a slice
+    Map<String, Object> feast = feast(work, labelFile, views, feastFraction);
+
+    // Backfill throughput
+    Map<String, Object> backfill = backfill(config, catalog, work, backfillEvents, users);
+
+    double ratioDuck = quiverSeconds / duckSeconds;
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("benchmark", "training-set");
+    json.put("labels", labels);
+    json.put("views", 3);
+    json.put("feature_rows", 3L * events);
+    json.put("users", users);
+    json.put("quiver_seconds", quiverSeconds);
+    json.put("quiver_rows_per_second", res.rows() / quiverSeconds);
+    json.put("duckdb_seconds", duckSeconds);
+    json.put("duckdb_rows_per_second", labels / duckSeconds);
+    json.put("quiver_vs_duckdb_time_ratio", ratioDuck);
+    json.put("target_vs_duckdb", "<= 2.0");
+    json.putAll(feast);
+    if (feast.get("feast_rows_per_second") instanceof Double fr) {
+      double speedup = (res.rows() / quiverSeconds) / fr;
+      json.put("quiver_vs_feast_throughput_ratio", speedup);
+      json.put("target_vs_feast", ">= 10.0");
+      System.out.printf(
+          Locale.ROOT, "quiver vs feast: %.1fx the throughput (target >= 10x)%n", speedup);
+    }
+    json.putAll(backfill);
+    System.out.printf(Locale.ROOT, "quiver vs duckdb: %.2fx the time (target <= 2x)%n", ratioDuck);
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("training-set.json"), toJson(json));
+    System.out.println("wrote " + out.resolve("training-set.json"));
+    System.exit(0);
+  }
+
+  static void writeView(Catalog catalog, FeatureView view, Path file, int n, int users, int seed)
+      throws IOException {
+    Schema schema = OfflineTables.schema(view);
+    Table table =
+        catalog
+            .buildTable(OfflineTables.identifier(view), schema)
+            .withPartitionSpec(PartitionSpec.unpartitioned())
+            .withProperty(TableProperties.FORMAT_VERSION, "2")
+            .create();
+    SplittableRandom rnd = new SplittableRandom(seed);
+    TrainingSetFiles.write(
+        table.schema(),
+        file,
+        generated(
+            n,
+            i -> {
+              GenericRecord r = GenericRecord.create(table.schema());
+              long t = BASE + rnd.nextLong(SPAN);
+              r.setField("user_id", "u" + rnd.nextInt(users));
+              r.setField("event_time", OfflineWriter.timestamptz(t));
+              r.setField("f_double", rnd.nextDouble());
+              r.setField("f_long", (long) i);
+              r.setField("_seq", (long) i);
+              r.setField("_ingested_at", OfflineWriter.timestamptz(t + 1000));
+              return r;
+            }));
+    table
+        .newAppend()
+        .appendFile(
+            DataFiles.builder(PartitionSpec.unpartitioned())
+                .withPath(file.toAbsolutePath().toUri().toString())
+                .withFormat(FileFormat.PARQUET)
+                .withFileSizeInBytes(Files.size(file))
+                .withMetrics(
+                    ParquetUtil.fileMetrics(
+                        org.apache.iceberg.Files.localInput(file.toFile()),
+                        MetricsConfig.getDefault()))
+                .build())
+        .commit();
+  }
+
+  static void writeLabels(Path file, int n, int users) {
+    Schema schema =
+        new Schema(
+            Types.NestedField.optional(1, "user_id", Types.StringType.get()),
+            Types.NestedField.optional(2, "ts", Types.TimestampType.withZone()),
+            Types.NestedField.optional(3, "label", Types.IntegerType.get()));
+    SplittableRandom rnd = new SplittableRandom(99);
+    TrainingSetFiles.write(
+        schema,
+        file,
+        generated(
+            n,
+            i -> {
+              GenericRecord r = GenericRecord.create(schema);
+              r.setField("user_id", "u" + rnd.nextInt(users));
+              r.setField("ts", OfflineWriter.timestamptz(BASE + rnd.nextLong(SPAN + 86_400_000L)));
+              r.setField("label", rnd.nextInt(2));
+              return r;
+            }));
+  }
+
+  static Iterable<Record> generated(int n, Function<Integer, Record> make) {
+    return () ->
+        new Iterator<>() {
+          int i;
+
+          @Override
+          public boolean hasNext() {
+            return i < n;
+          }
+
+          @Override
+          public Record next() {
+            return make.apply(i++);
+          }
+        };
+  }
+
+  static double duckdb(Path work, Path labels, List<FeatureView> views) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+        Statement s = c.createStatement()) {
+      s.execute("SET threads TO 2");
+      StringBuilder sql = new StringBuilder("COPY (SELECT l.user_id, l.ts, l.label");
+      for (FeatureView v : views) {
+        String a = v.name();
+        for (String f : List.of("f_double", "f_long")) {
+          sql.append(", CASE WHEN ")
+              .append(a)
+              .append(".event_time > l.ts - INTERVAL 7 DAY THEN ")
+              .append(a)
+              .append('.')
+              .append(f)
+              .append(" END AS ")
+              .append(a)
+              .append("__")
+              .append(f);
+        }
+      }
+      sql.append(" FROM read_parquet('").append(labels).append("') l");
+      for (FeatureView v : views) {
+        String a = v.name();
+        sql.append(" ASOF LEFT JOIN read_parquet('")
+            .append(work.resolve("events").resolve(a + ".parquet"))
+            .append("') ")
+            .append(a)
+            .append(" ON l.user_id = ")
+            .append(a)
+            .append(".user_id AND l.ts >= ")
+            .append(a)
+            .append(".event_time");
+      }
+      sql.append(" ORDER BY l.ts, l.user_id) TO '")
+          .append(work.resolve("duckdb-out.parquet"))
+          .append("' (FORMAT PARQUET)");
+      long d0 = System.nanoTime();
+      s.execute(sql.toString());
+      double secs = (System.nanoTime() - d0) / 1e9;
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT COUNT(*) FROM read_parquet('" + work.resolve("duckdb-out.parquet") + "')")) {
+        rs.next();
+        System.out.printf(Locale.ROOT, "duckdb wrote %,d rows%n", rs.getLong(1));
+      }
+      return secs;
+    }
+  }
+
+  static Map<String, Object> feast(Path work, Path labels, List<FeatureView> views, double fraction)
+      throws Exception {
+    Map<String, Object> out = new LinkedHashMap<>();
+    Path py = Path.of("bench/.venv/bin/python");
+    Path script = Path.of("bench/feast/feast_historical.py");
+    if (!Files.exists(py) || !Files.exists(script)) {
+      System.out.println(
+          "feast: skipped (bench/.venv with feast not found; see bench/feast/README.md)");
+      out.put("feast", "skipped: bench/.venv missing");
+      return out;
+    }
+    Path result = work.resolve("feast.json");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                py.toString(),
+                script.toString(),
+                "--events-dir",
+                work.resolve("events").toString(),
+                "--labels",
+                labels.toString(),
+                "--fraction",
+                Double.toString(fraction),
+                "--work",
+                work.resolve("feast").toString(),
+                "--out",
+                result.toString())
+            .inheritIO();
+    int rc = pb.start().waitFor();
+    if (rc != 0 || !Files.exists(result)) {
+      out.put("feast", "failed: exit " + rc);
+      return out;
+    }
+    String json = Files.readString(result);
+    double secs =
+        Double.parseDouble(json.replaceAll("(?s).*\"seconds\":\\s*([0-9.eE+-]+).*", "$1"));
+    long rows = Long.parseLong(json.replaceAll("(?s).*\"rows\":\\s*([0-9]+).*", "$1"));
+    System.out.printf(
+        Locale.ROOT,
+        "feast (%.0f%% slice): %,d rows in %.1f s = %,.0f rows/s%n",
+        fraction * 100,
+        rows,
+        secs,
+        rows / secs);
+    out.put("feast_fraction", fraction);
+    out.put("feast_rows", rows);
+    out.put("feast_seconds", secs);
+    out.put("feast_rows_per_second", rows / secs);
+    return out;
+  }
+
+  static Map<String, Object> backfill(
+      QuiverConfig config, Catalog catalog, Path work, int n, int users) throws Exception {
+    Schema raw =
+        new Schema(
+            Types.NestedField.optional(1, "user_id", Types.StringType.get()),
+            Types.NestedField.optional(2, "amount", Types.DoubleType.get()),
+            Types.NestedField.optional(3, "ts", Types.TimestampType.withZone()),
+            Types.NestedField.optional(4, "offset", Types.LongType.get()));
+    Path file = work.resolve("raw").resolve("events.parquet");
+    SplittableRandom rnd = new SplittableRandom(3);
+    TrainingSetFiles.write(
+        raw,
+        file,
+        generated(
+            n,
+            i -> {
+              GenericRecord r = GenericRecord.create(raw);
+              r.setField("user_id", "u" + rnd.nextInt(users));
+              r.setField("amount", rnd.nextDouble() * 100);
+              r.setField("ts", OfflineWriter.timestamptz(BASE + rnd.nextLong(SPAN)));
+              r.setField("offset", (long) i);
+              return r;
+            }));
+    Source source =
+        new Source(
+            "default",
+            "raw",
+            "parquet",
+            List.of(
+                new SourceField("user_id", FeatureType.STRING),
+                new SourceField("amount", FeatureType.FLOAT64),
+                new SourceField("ts", FeatureType.TIMESTAMP)),
+            "ts",
+            null,
+            Duration.ZERO,
+            Map.of("path", file.getParent().toString()));
+    FeatureView view =
+        FeatureView.builder("bench_backfill")
+            .entities(List.of("user"))
+            .source(source)
+            .features(List.of(new Feature("amount", FeatureType.FLOAT64, "", null, null, Map.of())))
+            .build();
+    Backfill.Result r =
+        new Backfill(config, catalog)
+            .run(
+                view,
+                OfflineTables.joinKeys(view),
+                null,
+                Instant.ofEpochMilli(BASE),
+                Instant.ofEpochMilli(BASE + SPAN + 1),
+                null);
+    double eps = r.rows() / r.seconds();
+    System.out.printf(
+        Locale.ROOT,
+        "backfill       : %,d events in %.1f s = %,.0f events/s%n",
+        r.rows(),
+        r.seconds(),
+        eps);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("backfill_events", r.rows());
+    out.put("backfill_seconds", r.seconds());
+    out.put("backfill_events_per_second", eps);
+    return out;
+  }
+
+  static String toJson(Map<String, Object> m) {
+    StringBuilder sb = new StringBuilder("{\n");
+    int i = 0;
+    for (Map.Entry<String, Object> e : m.entrySet()) {
+      Object v = e.getValue();
+      sb.append("  \"")
+          .append(e.getKey())
+          .append("\": ")
+          .append(v instanceof Number ? v.toString() : "\"" + v + "\"")
+          .append(++i < m.size() ? ",\n" : "\n");
+    }
+    return sb.append("}\n").toString();
+  }
+
+  static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (var s = Files.walk(p)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
+    }
+  }
+}

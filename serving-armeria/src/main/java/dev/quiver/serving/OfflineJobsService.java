@@ -1,0 +1,270 @@
+package dev.quiver.serving;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.annotation.Blocking;
+import com.linecorp.armeria.server.annotation.Get;
+import com.linecorp.armeria.server.annotation.Param;
+import com.linecorp.armeria.server.annotation.Post;
+import dev.quiver.core.offline.BackfillRequest;
+import dev.quiver.core.offline.ExportRequest;
+import dev.quiver.core.offline.JobStatus;
+import dev.quiver.core.offline.OfflineService;
+import dev.quiver.core.spec.Durations;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Offline jobs over REST ({@code POST /v1/offline/export}, {@code POST /v1/backfill}, {@code GET
+ * /v1/offline/jobs[/{id}]}), a thin adapter over core's {@link OfflineService}. The serving module
+ * never depends on Flink: the launcher passes a Flink-backed service in; without one these routes
+ * answer 503 with a message saying how to enable them. Submissions return 202 with the job id and a
+ * status URL; long exports are followed by polling the status.
+ */
+final class OfflineJobsService {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<String> EXPORT_FIELDS =
+      Set.of(
+          "namespace",
+          "features",
+          "labels",
+          "timestamp_column",
+          "reference_times",
+          "time_range",
+          "output_location",
+          "format",
+          "manifest",
+          "availability_guard");
+  private static final Set<String> BACKFILL_FIELDS =
+      Set.of(
+          "namespace",
+          "feature_view",
+          "version",
+          "time_range",
+          "dry_run",
+          "online",
+          "source",
+          "actor");
+
+  private final OfflineService offline;
+
+  OfflineJobsService(OfflineService offline) {
+    this.offline = offline;
+  }
+
+  static void register(
+      ServerBuilder sb, OfflineService offline, Function<HttpService, HttpService> protect) {
+    sb.annotatedService().decorator(protect::apply).build(new OfflineJobsService(offline));
+  }
+
+  @Post("/v1/offline/export")
+  @Blocking
+  public HttpResponse export(AggregatedHttpRequest req) throws IOException {
+    JsonNode body = body(req, EXPORT_FIELDS);
+    ExportRequest request =
+        new ExportRequest(
+            text(body, "namespace"),
+            strings(body, "features"),
+            text(body, "labels"),
+            text(body, "timestamp_column"),
+            times(body.path("reference_times"), "reference_times"),
+            time(body.path("time_range").path("start"), "time_range.start"),
+            time(body.path("time_range").path("end"), "time_range.end"),
+            duration(body.path("time_range").path("step"), "time_range.step"),
+            text(body, "output_location"),
+            text(body, "format"),
+            text(body, "manifest"),
+            body.hasNonNull("availability_guard")
+                ? body.get("availability_guard").asBoolean()
+                : null);
+    return accepted(service().submitExport(request));
+  }
+
+  @Post("/v1/backfill")
+  @Blocking
+  public HttpResponse backfill(AggregatedHttpRequest req) throws IOException {
+    JsonNode body = body(req, BACKFILL_FIELDS);
+    BackfillRequest request =
+        new BackfillRequest(
+            text(body, "namespace"),
+            text(body, "feature_view"),
+            text(body, "version"),
+            time(body.path("time_range").path("start"), "time_range.start"),
+            time(body.path("time_range").path("end"), "time_range.end"),
+            body.path("dry_run").asBoolean(false),
+            body.path("online").asBoolean(false),
+            text(body, "source"),
+            text(body, "actor"));
+    return accepted(service().submitBackfill(request));
+  }
+
+  @Get("/v1/offline/jobs")
+  @Blocking
+  public HttpResponse jobs() {
+    ArrayNode arr = JSON.createArrayNode();
+    service().jobs().forEach(j -> arr.add(statusJson(j)));
+    ObjectNode out = JSON.createObjectNode();
+    out.set("jobs", arr);
+    return json(HttpStatus.OK, out);
+  }
+
+  @Get("/v1/offline/jobs/{id}")
+  @Blocking
+  public HttpResponse job(@Param("id") String id) {
+    try {
+      return json(HttpStatus.OK, statusJson(service().status(id)));
+    } catch (NoSuchElementException e) {
+      throw ApiException.notFound("id", e.getMessage());
+    }
+  }
+
+  private OfflineService service() {
+    if (offline == null) {
+      throw new ApiException(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          "OFFLINE_DISABLED",
+          null,
+          "offline jobs are not enabled on this server; run 'quiver serve' (which wires the Flink"
+              + " offline service) or 'quiver local'");
+    }
+    return offline;
+  }
+
+  private static HttpResponse accepted(String id) {
+    ObjectNode out = JSON.createObjectNode();
+    out.put("job_id", id);
+    out.put("status_url", "/v1/offline/jobs/" + id);
+    return json(HttpStatus.ACCEPTED, out);
+  }
+
+  static ObjectNode statusJson(JobStatus s) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("id", s.id());
+    n.put("kind", s.kind());
+    n.put("state", s.state().name());
+    n.put("progress", s.progress());
+    n.put("rows", s.rows());
+    n.put("output", s.output());
+    n.put("error", s.error());
+    n.put("submitted_at", s.submittedAt() == null ? null : s.submittedAt().toString());
+    n.put("finished_at", s.finishedAt() == null ? null : s.finishedAt().toString());
+    n.set("details", JSON.valueToTree(s.details()));
+    return n;
+  }
+
+  private static HttpResponse json(HttpStatus status, JsonNode node) {
+    try {
+      return HttpResponse.of(status, MediaType.JSON_UTF_8, JSON.writeValueAsBytes(node));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static JsonNode body(AggregatedHttpRequest req, Set<String> known) throws IOException {
+    String content = req.contentUtf8();
+    if (content.isBlank()) {
+      throw ApiException.badRequest(null, "empty body (expected: a JSON object)");
+    }
+    JsonNode body = JSON.readTree(content);
+    if (body == null || !body.isObject()) {
+      throw ApiException.badRequest(null, "body: expected a JSON object");
+    }
+    Iterator<String> names = body.fieldNames();
+    while (names.hasNext()) {
+      String name = names.next();
+      if (!known.contains(name)) {
+        throw ApiException.badRequest(
+            name,
+            name + ": unknown field (expected one of " + known.stream().sorted().toList() + ")");
+      }
+    }
+    return body;
+  }
+
+  private static String text(JsonNode body, String field) {
+    JsonNode n = body.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isTextual()) {
+      throw ApiException.badRequest(field, field + ": " + n + " (expected: a string)");
+    }
+    return n.asText();
+  }
+
+  private static List<String> strings(JsonNode body, String field) {
+    JsonNode n = body.get(field);
+    if (n == null || n.isNull()) {
+      return List.of();
+    }
+    if (!n.isArray()) {
+      throw ApiException.badRequest(field, field + ": " + n + " (expected: an array of strings)");
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode item : n) {
+      if (!item.isTextual()) {
+        throw ApiException.badRequest(field, field + ": " + item + " (expected: a string)");
+      }
+      out.add(item.asText());
+    }
+    return out;
+  }
+
+  private static List<Instant> times(JsonNode n, String field) {
+    if (n.isMissingNode() || n.isNull()) {
+      return List.of();
+    }
+    if (!n.isArray()) {
+      throw ApiException.badRequest(field, field + ": " + n + " (expected: an array of times)");
+    }
+    List<Instant> out = new ArrayList<>();
+    for (int i = 0; i < n.size(); i++) {
+      out.add(time(n.get(i), field + "[" + i + "]"));
+    }
+    return out;
+  }
+
+  private static Instant time(JsonNode n, String field) {
+    if (n.isMissingNode() || n.isNull()) {
+      return null;
+    }
+    try {
+      return Instant.parse(n.asText());
+    } catch (DateTimeParseException e) {
+      throw ApiException.badRequest(
+          field,
+          field
+              + ": '"
+              + n.asText()
+              + "' (expected: an ISO-8601 time such as 2025-11-25T12:00:00Z)");
+    }
+  }
+
+  private static Duration duration(JsonNode n, String field) {
+    if (n.isMissingNode() || n.isNull()) {
+      return null;
+    }
+    return Durations.parse(n.asText())
+        .orElseThrow(
+            () ->
+                ApiException.badRequest(
+                    field,
+                    field + ": '" + n.asText() + "' (expected: a duration such as 1h or 1d)"));
+  }
+}

@@ -1,0 +1,100 @@
+package dev.quiver.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiver.online.hbase.HBaseMiniClusterFixture;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Must show 4: serving from a real HBase mini-cluster, stop HBase while lookups run: answers turn
+ * STALE (last-known-good values with their true ts) within the timeout and none hangs; restart it
+ * and answers are OK again.
+ */
+class HBaseFaultITCase {
+  static final int TIMEOUT_MS = 500;
+  static final String LOOKUP =
+      "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_7d_txn_count:v3\"],"
+          + "\"options\":{\"timeout_ms\":"
+          + TIMEOUT_MS
+          + ",\"consistency\":\"strong\"}}";
+
+  record Sample(long atMillis, long tookMillis, int http, String status, long value, String ts) {}
+
+  @Test
+  void staleWhileHBaseIsDownAndOkAfterRestart() throws Exception {
+    try (HBaseMiniClusterFixture hbase = HBaseMiniClusterFixture.start();
+        ServingFixture fx =
+            new ServingFixture(
+                Map.of("server.breaker.open-window", "1s", "server.rate-limit.per-key-rate", "0"),
+                s -> s,
+                hbase.config("quiver_serving_fault"))) {
+      String ts = Instant.ofEpochMilli(fx.now - 60_000).toString();
+      Sample first = sample(fx, 0);
+      assertThat(first.status()).isEqualTo("OK");
+      assertThat(first.value()).isEqualTo(12);
+
+      List<Sample> samples = new ArrayList<>();
+      long t0 = System.currentTimeMillis();
+      Thread stopper =
+          new Thread(
+              () -> {
+                try {
+                  hbase.stopHBase();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      stopper.start();
+      // Keep serving while HBase goes down, and for a while after.
+      while (stopper.isAlive() || System.currentTimeMillis() - t0 < 15_000) {
+        samples.add(sample(fx, t0));
+      }
+      stopper.join();
+      List<Sample> stale = samples.stream().filter(s -> s.status().equals("STALE")).toList();
+      assertThat(stale).as("answers after HBase stopped").isNotEmpty();
+      assertThat(samples.get(samples.size() - 1).status()).isEqualTo("STALE");
+      assertThat(stale).allSatisfy(s -> assertThat(s.value()).isEqualTo(12));
+      assertThat(stale).allSatisfy(s -> assertThat(s.ts()).isEqualTo(ts));
+      assertThat(samples)
+          .allSatisfy(
+              s -> {
+                assertThat(s.http()).isEqualTo(200);
+                // the deadline plus scheduling slack on a shared 2-core machine; never a hang
+                assertThat(s.tookMillis()).isLessThan(TIMEOUT_MS + 700);
+              });
+      assertThat(fx.metricsText()).contains("quiver_lkg_served_total");
+
+      hbase.startHBase();
+      long restarted = System.currentTimeMillis();
+      Sample last = sample(fx, restarted);
+      while (!last.status().equals("OK") && System.currentTimeMillis() - restarted < 90_000) {
+        assertThat(last.tookMillis()).isLessThan(TIMEOUT_MS + 700);
+        Thread.sleep(200);
+        last = sample(fx, restarted);
+      }
+      assertThat(last.status()).as("after restart").isEqualTo("OK");
+      assertThat(last.value()).isEqualTo(12);
+      System.out.printf(
+          "HBase fault: %d answers while down (%d STALE), OK again %d ms after restart%n",
+          samples.size(), stale.size(), last.atMillis());
+    }
+  }
+
+  static Sample sample(ServingFixture fx, long t0) throws Exception {
+    long start = System.nanoTime();
+    ServingFixture.Reply r = fx.lookup(LOOKUP);
+    long took = (System.nanoTime() - start) / 1_000_000;
+    var f = r.body().at("/results/0/features/user_7d_txn_count");
+    return new Sample(
+        System.currentTimeMillis() - t0,
+        took,
+        r.status(),
+        r.body().at("/results/0/status").asText(),
+        f.path("value").asLong(-1),
+        f.path("ts").asText());
+  }
+}

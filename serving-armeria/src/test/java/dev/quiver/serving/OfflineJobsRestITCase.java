@@ -1,0 +1,218 @@
+package dev.quiver.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quiver.core.offline.BackfillRequest;
+import dev.quiver.core.offline.ExportRequest;
+import dev.quiver.core.offline.JobStatus;
+import dev.quiver.core.offline.OfflineService;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The offline REST routes on a real server: request mapping to core's {@link OfflineService}
+ * records, 202 with a status URL, job status, and the 4xx/503 error bodies. The service behind them
+ * here is a recording stand-in; the Flink implementation has its own ITCases in iceberg-tables.
+ */
+class OfflineJobsRestITCase {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  /** Records what it is asked and reports every job as SUCCEEDED. */
+  static final class RecordingOfflineService implements OfflineService {
+    final List<Object> requests = new CopyOnWriteArrayList<>();
+
+    @Override
+    public String submitExport(ExportRequest request) {
+      requests.add(request);
+      return "exp-" + requests.size();
+    }
+
+    @Override
+    public String submitBackfill(BackfillRequest request) {
+      if (request.view().equals("nope")) {
+        throw new IllegalArgumentException("view: 'nope' is not a feature view");
+      }
+      requests.add(request);
+      return "bf-" + requests.size();
+    }
+
+    @Override
+    public JobStatus status(String jobId) {
+      if (!jobId.startsWith("exp-") && !jobId.startsWith("bf-")) {
+        throw new NoSuchElementException("no offline job '" + jobId + "'");
+      }
+      return new JobStatus(
+          jobId,
+          jobId.startsWith("exp-") ? "export" : "backfill",
+          JobStatus.State.SUCCEEDED,
+          1.0,
+          42,
+          "/tmp/out",
+          null,
+          Instant.parse("2025-11-25T12:00:00Z"),
+          Instant.parse("2025-11-25T12:00:01Z"),
+          Map.of("snapshot_id", 7L));
+    }
+
+    @Override
+    public List<JobStatus> jobs() {
+      List<JobStatus> out = new ArrayList<>();
+      for (int i = requests.size(); i >= 1; i--) {
+        Object r = requests.get(i - 1);
+        out.add(status((r instanceof ExportRequest ? "exp-" : "bf-") + i));
+      }
+      return out;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  record Reply(int status, JsonNode body) {}
+
+  static Reply call(int port, String method, String path, String body) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(10));
+    if (method.equals("POST")) {
+      b.header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+    }
+    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return new Reply(r.statusCode(), JSON.readTree(r.body()));
+  }
+
+  static QuiverServer server(OfflineService offline) {
+    return QuiverServer.newServer(
+            ServerOptions.defaults().withPort(0),
+            new InMemoryFeatureRegistry(),
+            new InMemoryFeatureSource(),
+            Authorizer.ALLOW_ALL,
+            new ServingMetrics(),
+            offline)
+        .startAndWait();
+  }
+
+  @Test
+  void exportAndBackfillBecomeJobsWithStatus() throws Exception {
+    RecordingOfflineService offline = new RecordingOfflineService();
+    try (QuiverServer s = server(offline)) {
+      Reply export =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"user_activity.txn_count_7d\"],\"time_range\":{\"start\":"
+                  + "\"2025-11-01T00:00:00Z\",\"end\":\"2025-11-02T00:00:00Z\",\"step\":\"1h\"},"
+                  + "\"output_location\":\"/tmp/out\"}");
+      assertThat(export.status()).isEqualTo(202);
+      assertThat(export.body().get("job_id").asText()).isEqualTo("exp-1");
+      assertThat(export.body().get("status_url").asText()).isEqualTo("/v1/offline/jobs/exp-1");
+      ExportRequest er = (ExportRequest) offline.requests.get(0);
+      assertThat(er.features()).containsExactly("user_activity.txn_count_7d");
+      assertThat(er.from()).isEqualTo(Instant.parse("2025-11-01T00:00:00Z"));
+      assertThat(er.step()).isEqualTo(Duration.ofHours(1));
+      assertThat(er.output()).isEqualTo("/tmp/out");
+
+      Reply backfill =
+          call(
+              s.port(),
+              "POST",
+              "/v1/backfill",
+              "{\"feature_view\":\"user_activity\",\"version\":\"v1\",\"dry_run\":true,"
+                  + "\"time_range\":{\"start\":\"2025-10-01T00:00:00Z\","
+                  + "\"end\":\"2025-11-01T00:00:00Z\"}}");
+      assertThat(backfill.status()).isEqualTo(202);
+      BackfillRequest br = (BackfillRequest) offline.requests.get(1);
+      assertThat(br.view()).isEqualTo("user_activity");
+      assertThat(br.version()).isEqualTo("v1");
+      assertThat(br.dryRun()).isTrue();
+      assertThat(br.online()).isFalse();
+
+      Reply status = call(s.port(), "GET", "/v1/offline/jobs/exp-1", null);
+      assertThat(status.status()).isEqualTo(200);
+      assertThat(status.body().get("state").asText()).isEqualTo("SUCCEEDED");
+      assertThat(status.body().get("rows").asLong()).isEqualTo(42);
+      assertThat(status.body().at("/details/snapshot_id").asLong()).isEqualTo(7);
+
+      Reply all = call(s.port(), "GET", "/v1/offline/jobs", null);
+      assertThat(all.body().get("jobs")).hasSize(2);
+      assertThat(all.body().get("jobs").get(0).get("id").asText()).isEqualTo("bf-2");
+    }
+  }
+
+  @Test
+  void badRequestsGetTheDocumentedErrorBody() throws Exception {
+    RecordingOfflineService offline = new RecordingOfflineService();
+    try (QuiverServer s = server(offline)) {
+      Reply malformed = call(s.port(), "POST", "/v1/offline/export", "{\"features\": [");
+      assertThat(malformed.status()).isEqualTo(400);
+      assertThat(malformed.body().at("/error/message").asText()).contains("malformed JSON");
+
+      Reply ambiguous =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"labels\":\"l.parquet\","
+                  + "\"reference_times\":[\"2025-11-01T00:00:00Z\"],\"output_location\":\"/o\"}");
+      assertThat(ambiguous.status()).isEqualTo(400);
+      assertThat(ambiguous.body().at("/error/message").asText())
+          .contains("labels: ambiguous (expected exactly one of labels");
+
+      Reply badTime =
+          call(
+              s.port(),
+              "POST",
+              "/v1/backfill",
+              "{\"feature_view\":\"v\",\"time_range\":{\"start\":\"yesterday\","
+                  + "\"end\":\"2025-11-01T00:00:00Z\"}}");
+      assertThat(badTime.status()).isEqualTo(400);
+      assertThat(badTime.body().at("/error/field").asText()).isEqualTo("time_range.start");
+      assertThat(badTime.body().at("/error/message").asText()).contains("ISO-8601");
+
+      Reply unknownField =
+          call(s.port(), "POST", "/v1/backfill", "{\"feature_view\":\"v\",\"form\":\"x\"}");
+      assertThat(unknownField.status()).isEqualTo(400);
+      assertThat(unknownField.body().at("/error/field").asText()).isEqualTo("form");
+
+      Reply unknownView =
+          call(
+              s.port(),
+              "POST",
+              "/v1/backfill",
+              "{\"feature_view\":\"nope\",\"time_range\":{\"start\":\"2025-10-01T00:00:00Z\","
+                  + "\"end\":\"2025-11-01T00:00:00Z\"}}");
+      assertThat(unknownView.status()).isEqualTo(400);
+      assertThat(unknownView.body().at("/error/message").asText()).contains("'nope'");
+
+      Reply missingJob = call(s.port(), "GET", "/v1/offline/jobs/zzz", null);
+      assertThat(missingJob.status()).isEqualTo(404);
+      assertThat(missingJob.body().at("/error/message").asText()).contains("'zzz'");
+      assertThat(offline.requests).isEmpty();
+    }
+  }
+
+  @Test
+  void withoutAnOfflineServiceTheRoutesSay503AndHowToEnableThem() throws Exception {
+    try (QuiverServer s = server(null)) {
+      Reply r = call(s.port(), "GET", "/v1/offline/jobs", null);
+      assertThat(r.status()).isEqualTo(503);
+      assertThat(r.body().at("/error/code").asText()).isEqualTo("OFFLINE_DISABLED");
+      assertThat(r.body().at("/error/message").asText()).contains("quiver serve");
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package dev.quiver.serving;
+
+import static dev.quiver.serving.LookupContractITCase.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The registry REST API on the embedded registry: a round trip and the documented bad inputs. */
+class RegistryRestITCase {
+  static ServingFixture fx;
+
+  static final String PRD_VIEW =
+      """
+      {
+        "name": "user_spend_metrics",
+        "version": "v3",
+        "entities": ["user"],
+        "ttl_seconds": 604800,
+        "sla_freshness_seconds": 60,
+        "watermark_expr": "event_time",
+        "features": [
+          {"name": "user_7d_txn_total", "dtype": "INT64"},
+          {"name": "user_spend_total_usd", "dtype": "FLOAT64"}
+        ],
+        "transformations": [{"language": "flink", "code": "SELECT user_id, 1 AS user_7d_txn_total, 2.0 AS user_spend_total_usd FROM t"}],
+        "owner": "a.patel@example.com",
+        "tags": {"domain": "payments", "pii": "no"}
+      }
+      """;
+
+  @BeforeAll
+  static void start() {
+    fx = new ServingFixture(Map.of("server.max-request-length", "20000"), s -> s);
+  }
+
+  @AfterAll
+  static void stop() {
+    fx.close();
+  }
+
+  @Test
+  void roundTrip() throws Exception {
+    ServingFixture.Reply created = fx.post("/v1/registry/featureViews", PRD_VIEW);
+    assertThat(created.status()).as(created.body().toString()).isEqualTo(201);
+    assertThat(created.body().at("/view/version").asText()).isEqualTo("v3");
+
+    ServingFixture.Reply got =
+        fx.get("/v1/registry/featureViews/user_spend_metrics/versions/latest");
+    assertThat(got.status()).isEqualTo(200);
+    assertThat(got.body().get("name").asText()).isEqualTo("user_spend_metrics");
+    assertThat(got.body().get("owner").asText()).isEqualTo("a.patel@example.com");
+    assertThat(got.body().at("/features/1/name").asText()).isEqualTo("user_spend_total_usd");
+    assertThat(got.raw().headers().firstValue("etag")).hasValue("\"v3\"");
+
+    // A compatible change (a new feature) is a new revision; If-Match with the old head works once.
+    String added =
+        PRD_VIEW.replace(
+            "{\"name\": \"user_spend_total_usd\", \"dtype\": \"FLOAT64\"}",
+            "{\"name\": \"user_spend_total_usd\", \"dtype\": \"FLOAT64\"},"
+                + " {\"name\": \"user_refunds\", \"dtype\": \"INT64\"}");
+    ServingFixture.Reply updated =
+        fx.send(
+            java.net.http.HttpRequest.newBuilder(fx.uri("/v1/registry/featureViews"))
+                .header("content-type", "application/json")
+                .header("If-Match", "\"v3\"")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(added))
+                .build());
+    assertThat(updated.status()).as(updated.body().toString()).isEqualTo(200);
+    assertThat(updated.body().at("/view/version").asText()).isEqualTo("v3.1");
+    ServingFixture.Reply stale =
+        fx.send(
+            java.net.http.HttpRequest.newBuilder(fx.uri("/v1/registry/featureViews"))
+                .header("content-type", "application/json")
+                .header("If-Match", "\"v3\"")
+                .POST(
+                    java.net.http.HttpRequest.BodyPublishers.ofString(
+                        added.replace("a.patel@", "b.patel@")))
+                .build());
+    assertThat(stale.status()).as(stale.body().toString()).isEqualTo(409);
+    assertThat(stale.body().at("/error/code").asText()).isEqualTo("CONFLICT");
+
+    // YAML works too; filters and pagination.
+    String yaml =
+        """
+        name: yaml_view
+        version: v1
+        entities: [user]
+        ttl_seconds: 3600
+        owner: yaml@example.com
+        tags: {domain: growth}
+        features:
+          - {name: clicks, dtype: INT64}
+        transformations:
+          - {language: flink, code: "SELECT user_id, 1 AS clicks FROM t"}
+        """;
+    assertThat(fx.post("/v1/registry/featureViews", yaml, "application/yaml").status())
+        .isEqualTo(201);
+    ServingFixture.Reply byOwner = fx.get("/v1/registry/featureViews?owner=yaml@example.com");
+    assertThat(byOwner.body().get("items")).hasSize(1);
+    assertThat(byOwner.body().at("/items/0/name").asText()).isEqualTo("yaml_view");
+    assertThat(fx.get("/v1/registry/featureViews?tag=domain=payments").body().get("items"))
+        .hasSize(1);
+    assertThat(fx.get("/v1/registry/featureViews?q=yaml").body().get("items")).hasSize(1);
+    ServingFixture.Reply page = fx.get("/v1/registry/featureViews?limit=2&offset=0");
+    assertThat(page.body().get("items")).hasSize(2);
+    assertThat(page.body().get("next_offset").asInt()).isEqualTo(2);
+
+    ServingFixture.Reply dep =
+        fx.post("/v1/registry/featureViews/yaml_view/versions/v1:deprecate", "");
+    assertThat(dep.status()).as(dep.body().toString()).isEqualTo(200);
+    assertThat(dep.body().get("status").asText()).isEqualTo("DEPRECATED");
+    assertThat(fx.get("/v1/registry/featureViews?status=DEPRECATED").body().toString())
+        .contains("yaml_view");
+    assertThat(fx.get("/v1/registry/entities").body().toString()).contains("merchant_id");
+    assertThat(fx.get("/v1/registry/featureServices").body().toString()).contains("fraud_model");
+  }
+
+  @Test
+  void badInputs() throws Exception {
+    assertError(
+        fx.post("/v1/registry/featureViews", "{\"name\": \"x\", "), 400, "INVALID_SPEC", null, "");
+    assertError(
+        fx.get("/v1/registry/featureViews/no_such_view/versions/latest"),
+        404,
+        "NOT_FOUND",
+        "name",
+        "no_such_view");
+    ServingFixture.Reply spec =
+        fx.post(
+            "/v1/registry/featureViews",
+            PRD_VIEW
+                .replace("\"INT64\"", "\"FLAOT64\"")
+                .replace("user_spend_metrics", "typo_view"));
+    assertThat(spec.status()).isEqualTo(400);
+    assertThat(spec.body().at("/error/code").asText()).isEqualTo("INVALID_SPEC");
+    assertThat(spec.body().at("/error/field").asText()).isEqualTo("features[0].dtype");
+    assertThat(spec.body().at("/error/details/0").asText()).contains("FLAOT64");
+
+    String v1 = PRD_VIEW.replace("user_spend_metrics", "breaking_view");
+    assertThat(fx.post("/v1/registry/featureViews", v1).status()).isEqualTo(201);
+    ServingFixture.Reply breaking =
+        fx.post(
+            "/v1/registry/featureViews",
+            v1.replace("{\"name\": \"user_7d_txn_total\", \"dtype\": \"INT64\"},", ""));
+    assertThat(breaking.status()).as(breaking.body().toString()).isEqualTo(409);
+    assertThat(breaking.body().at("/error/code").asText()).isEqualTo("BREAKING_CHANGE");
+    assertThat(breaking.body().at("/error/message").asText()).contains("user_7d_txn_total");
+
+    String huge = PRD_VIEW.replace("a.patel@example.com", "x".repeat(30_000));
+    assertError(
+        fx.post("/v1/registry/featureViews", huge), 413, "PAYLOAD_TOO_LARGE", null, "20000");
+    assertError(
+        fx.get("/v1/registry/featureViews?status=SHINY"),
+        400,
+        "INVALID_ARGUMENT",
+        "status",
+        "SHINY");
+  }
+}
