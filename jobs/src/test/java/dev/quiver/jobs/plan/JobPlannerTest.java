@@ -36,8 +36,10 @@ class JobPlannerTest {
         .contains("'kind' = 'tiles'")
         .contains("PRIMARY KEY (`user_id`, `_tile_res`, `_tile_start`) NOT ENFORCED")
         // 1-minute tiles with 1h and 1d rollups
-        .contains(
-            "UNNEST(ARRAY[CAST(60000 AS BIGINT), CAST(3600000 AS BIGINT), CAST(86400000 AS BIGINT)])")
+        .contains("CAST(60000 AS BIGINT) AS `_tile_res`, `_event_ms` - MOD(`_event_ms`, 60000)")
+        .contains("CAST(3600000 AS BIGINT) AS `_tile_res`")
+        .contains("CAST(86400000 AS BIGINT) AS `_tile_res`")
+        .doesNotContain("UNNEST")
         .contains("QUIVER_TILE('count', '*', 0, 'INT64', 1, `_event_ms`, `_seq`) AS `count(*)`")
         .contains(
             "QUIVER_TILE('last_n', 'merchant', 3, 'ARRAY<STRING>', CAST(`_in_merchant` AS STRING)")
