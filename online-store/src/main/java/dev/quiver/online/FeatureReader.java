@@ -29,7 +29,7 @@ import java.util.concurrent.CompletableFuture;
  * features and the head tile the newest version with {@code ts <= t} (a tile version's ts is the
  * newest event time folded into it, so no event after t is counted), and the newest version of the
  * closed tiles before the head (all their events are before t). TTL: a row value counts only if
- * {@code ts >= t - ttl}.
+ * {@code ts > t - ttl} (the offline rule: a value exactly ttl old has expired).
  *
  * <p>Thread-safe; holds no resources of its own (the caller closes the store).
  */
@@ -92,7 +92,7 @@ public final class FeatureReader {
       }
     }
     int readsPerKey = asOf && !closed.isEmpty() ? 2 : 1;
-    long minRowTs = t - view.ttl().toMillis();
+    long expiredTs = t - view.ttl().toMillis();
     String version = view.version().toString();
     return store
         .multiGet(reads)
@@ -102,7 +102,7 @@ public final class FeatureReader {
               for (int i = 0; i < entityKeys.size(); i++) {
                 List<OnlineReadResult> mine =
                     results.subList(i * readsPerKey, (i + 1) * readsPerKey);
-                out.add(assemble(features, tileQualifiers, mine, minRowTs, version));
+                out.add(assemble(features, tileQualifiers, mine, expiredTs, version));
               }
               return out;
             });
@@ -112,7 +112,7 @@ public final class FeatureReader {
       List<Feature> features,
       Map<Feature, List<String>> tileQualifiers,
       List<OnlineReadResult> results,
-      long minRowTs,
+      long expiredTs,
       String version) {
     Map<String, OnlineCell> cells = new HashMap<>();
     for (OnlineReadResult r : results) {
@@ -126,7 +126,7 @@ public final class FeatureReader {
     for (Feature f : features) {
       if (!f.isAggregation()) {
         OnlineCell c = cells.get(Qualifiers.row(f.name()));
-        if (c == null || c.ts() < minRowTs) {
+        if (c == null || c.ts() <= expiredTs) {
           missing = true;
         } else {
           values.put(

@@ -194,7 +194,7 @@ public abstract class FeatureReaderContract {
     List<Txn> txns = EVENTS.get(user);
     if (!f.isAggregation()) {
       return txns.stream()
-          .filter(e -> e.time() <= t && e.time() >= t - VIEW.ttl().toMillis())
+          .filter(e -> e.time() <= t && e.time() > t - VIEW.ttl().toMillis())
           .max(Comparator.comparingLong(Txn::time).thenComparingLong(Txn::seq))
           .map(e -> f.name().equals("merchant") ? (Object) e.merchant() : nullable(e.amount()))
           .orElse(null);
