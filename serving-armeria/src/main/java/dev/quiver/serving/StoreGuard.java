@@ -105,7 +105,10 @@ final class StoreGuard {
     return out;
   }
 
-  /** A copy of {@code v} without values older than the view's TTL at {@code refMillis}. */
+  /**
+   * A copy of {@code v} without values that expired at {@code refMillis}: live means {@code ts >
+   * refMillis − ttl} (exclusive, the same rule as the online reader and the offline join).
+   */
   static FeatureValue[] withinTtl(FeatureValue[] v, LookupPlan.ViewRead read, long refMillis) {
     FeatureValue[] out = new FeatureValue[read.features().size()];
     if (v == null) {
@@ -114,7 +117,7 @@ final class StoreGuard {
     long oldest = refMillis - read.ttlMillis();
     for (int i = 0; i < out.length && i < v.length; i++) {
       if (v[i] != null
-          && (!v[i].hasTs() || (v[i].tsMillis() >= oldest && v[i].tsMillis() <= refMillis))) {
+          && (!v[i].hasTs() || (v[i].tsMillis() > oldest && v[i].tsMillis() <= refMillis))) {
         out[i] = v[i];
       }
     }
