@@ -226,7 +226,9 @@ final class SpecTree {
       String key = part;
       List<Integer> indexes = new ArrayList<>();
       int b = part.indexOf('[');
-      if (b >= 0) {
+      // Only "key[0][1]" is an indexed step; a key that merely contains '[' (a typo such as
+      // "features[") is a plain key.
+      if (b >= 0 && part.endsWith("]")) {
         key = part.substring(0, b);
         for (String ix : part.substring(b + 1, part.length() - 1).split("\\]\\[")) {
           try {
