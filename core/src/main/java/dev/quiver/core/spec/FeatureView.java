@@ -119,12 +119,26 @@ public record FeatureView(
   }
 
   public FeatureView withVersion(Version v) {
+    return copy(v, status, source);
+  }
+
+  public FeatureView withStatus(ViewStatus s) {
+    return copy(version, s, source);
+  }
+
+  /** This view over another source (e.g. a source referenced by name, once resolved). */
+  public FeatureView withSource(Source s) {
+    return copy(version, status, s);
+  }
+
+  /** The one place the withers call the canonical constructor: a copy with these three changed. */
+  private FeatureView copy(Version v, ViewStatus st, Source src) {
     return new FeatureView(
         namespace,
         name,
         v,
         entities,
-        source,
+        src,
         features,
         transformations,
         ttl,
@@ -132,54 +146,7 @@ public record FeatureView(
         allowedLateness,
         tileSize,
         availabilityDelay,
-        status,
-        online,
-        offline,
-        owner,
-        description,
-        tags,
-        watermarkExpr);
-  }
-
-  public FeatureView withStatus(ViewStatus s) {
-    return new FeatureView(
-        namespace,
-        name,
-        version,
-        entities,
-        source,
-        features,
-        transformations,
-        ttl,
-        slaFreshness,
-        allowedLateness,
-        tileSize,
-        availabilityDelay,
-        s,
-        online,
-        offline,
-        owner,
-        description,
-        tags,
-        watermarkExpr);
-  }
-
-  /** This view over another source (e.g. a source referenced by name, once resolved). */
-  public FeatureView withSource(Source s) {
-    return new FeatureView(
-        namespace,
-        name,
-        version,
-        entities,
-        s,
-        features,
-        transformations,
-        ttl,
-        slaFreshness,
-        allowedLateness,
-        tileSize,
-        availabilityDelay,
-        status,
+        st,
         online,
         offline,
         owner,
