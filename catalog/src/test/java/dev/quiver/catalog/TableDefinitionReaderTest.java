@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiver.core.registry.FeatureRegistry.SpecBundle;
+import dev.quiver.core.registry.testing.InMemoryFeatureRegistry;
 import dev.quiver.core.spec.AggregationFunction;
 import dev.quiver.core.spec.Entity;
 import dev.quiver.core.spec.FeatureType;

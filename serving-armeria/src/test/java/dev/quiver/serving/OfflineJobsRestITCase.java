@@ -8,6 +8,7 @@ import dev.quiver.core.offline.BackfillRequest;
 import dev.quiver.core.offline.ExportRequest;
 import dev.quiver.core.offline.JobStatus;
 import dev.quiver.core.offline.OfflineService;
+import dev.quiver.core.registry.testing.InMemoryFeatureRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -56,48 +56,6 @@ public record FeatureView(
     watermarkExpr = watermarkExpr == null || watermarkExpr.isBlank() ? null : watermarkExpr;
   }
 
-  /** The constructor without {@code watermarkExpr} (null: the source's event-time field). */
-  public FeatureView(
-      String namespace,
-      String name,
-      Version version,
-      List<String> entities,
-      Source source,
-      List<Feature> features,
-      List<Transformation> transformations,
-      Duration ttl,
-      Duration slaFreshness,
-      Duration allowedLateness,
-      Duration tileSize,
-      Duration availabilityDelay,
-      ViewStatus status,
-      boolean online,
-      boolean offline,
-      String owner,
-      String description,
-      Map<String, String> tags) {
-    this(
-        namespace,
-        name,
-        version,
-        entities,
-        source,
-        features,
-        transformations,
-        ttl,
-        slaFreshness,
-        allowedLateness,
-        tileSize,
-        availabilityDelay,
-        status,
-        online,
-        offline,
-        owner,
-        description,
-        tags,
-        null);
-  }
-
   /**
    * The event-time column of the view's rows: {@code watermark_expr} when given (the PRD spelling),
    * else the source's event-time field; null when neither is known.

@@ -1,4 +1,4 @@
-package dev.quiver.serving;
+package dev.quiver.core.registry.testing;
 
 import dev.quiver.core.registry.ApplyResult;
 import dev.quiver.core.registry.AuditEntry;
@@ -18,43 +18,73 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** An in-memory registry for unit tests of the HTTP layer: version resolution only, no checks. */
+/**
+ * A unit-test fake shared by the modules' HTTP and catalog tests: version resolution and lifecycle
+ * only, no compatibility checks, no persistence. The ITCases use the real embedded or PostgreSQL
+ * registry.
+ *
+ * <p>{@link #apply} keeps a view's version when its major is new, and otherwise assigns the next
+ * revision under that major (v3 applied twice gives v3.0 then v3.1), like the real registry does
+ * for a compatible change.
+ */
 public final class InMemoryFeatureRegistry implements FeatureRegistry {
   private final Map<String, List<ViewRecord>> views = new ConcurrentHashMap<>();
   private final Map<String, Entity> entities = new ConcurrentHashMap<>();
+  private final Map<String, Source> sources = new ConcurrentHashMap<>();
   private final Map<String, FeatureService> services = new ConcurrentHashMap<>();
+  private final List<AuditEntry> audit = new CopyOnWriteArrayList<>();
 
   public void put(Entity e) {
     entities.put(e.namespace() + "." + e.name(), e);
+  }
+
+  public void put(Source s) {
+    sources.put(s.namespace() + "." + s.name(), s);
   }
 
   public void put(FeatureService s) {
     services.put(s.namespace() + "." + s.name(), s);
   }
 
+  /** Stores the view exactly as given (its version included). */
   public ViewRecord put(FeatureView v) {
+    return put(v, "test");
+  }
+
+  private ViewRecord put(FeatureView v, String actor) {
     ViewRecord r =
         new ViewRecord(
             UUID.randomUUID().toString(),
             v,
             Instant.now(),
-            "test",
+            actor,
             null,
             "sum-" + v.hashCode(),
             List.of());
-    views.computeIfAbsent(v.namespace() + "." + v.name(), k -> new CopyOnWriteArrayList<>()).add(r);
+    views.computeIfAbsent(v.qualifiedName(), k -> new CopyOnWriteArrayList<>()).add(r);
     return r;
   }
 
   @Override
-  public ApplyResult apply(SpecBundle bundle, String actor, boolean dryRun) {
+  public synchronized ApplyResult apply(SpecBundle bundle, String actor, boolean dryRun) {
     bundle.entities().forEach(this::put);
+    bundle.sources().forEach(this::put);
     bundle.services().forEach(this::put);
-    bundle.views().forEach(this::put);
+    for (FeatureView v : bundle.views()) {
+      int major = v.version().major();
+      Optional<ViewRecord> sameMajor =
+          views.getOrDefault(v.qualifiedName(), List.of()).stream()
+              .filter(r -> r.version().major() == major)
+              .max(Comparator.comparing(ViewRecord::version));
+      put(
+          sameMajor.map(r -> v.withVersion(new Version(major, r.version().revision() + 1))).orElse(v),
+          actor);
+    }
     return new ApplyResult(List.of(), List.of(), dryRun);
   }
 
@@ -97,20 +127,16 @@ public final class InMemoryFeatureRegistry implements FeatureRegistry {
           .filter(r -> q.owner() == null || r.view().owner().equals(q.owner()))
           .filter(r -> q.status() == null || r.view().status() == q.status())
           .filter(r -> q.text() == null || r.view().name().contains(q.text()))
-          .filter(
-              r -> {
-                if (q.tag() == null) {
-                  return true;
-                }
-                String[] kv = q.tag().split("=", 2);
-                return kv.length == 1
-                    ? r.view().tags().containsKey(kv[0])
-                    : kv[1].equals(r.view().tags().get(kv[0]));
-              })
+          .filter(r -> q.tag() == null || hasTag(r.view(), q.tag()))
           .ifPresent(out::add);
     }
     out.sort(Comparator.comparing(r -> r.view().name()));
     return out.size() > q.limit() ? out.subList(0, q.limit()) : out;
+  }
+
+  private static boolean hasTag(FeatureView v, String tag) {
+    String[] kv = tag.split("=", 2);
+    return kv.length == 1 ? v.tags().containsKey(kv[0]) : kv[1].equals(v.tags().get(kv[0]));
   }
 
   @Override
@@ -119,7 +145,7 @@ public final class InMemoryFeatureRegistry implements FeatureRegistry {
   }
 
   @Override
-  public ViewRecord setStatus(
+  public synchronized ViewRecord setStatus(
       String namespace,
       String name,
       String version,
@@ -128,7 +154,7 @@ public final class InMemoryFeatureRegistry implements FeatureRegistry {
       String actor) {
     List<ViewRecord> all = views.get(namespace + "." + name);
     ViewRecord r = getView(namespace, name, version);
-    ViewRecord n =
+    ViewRecord moved =
         new ViewRecord(
             r.id(),
             r.view().withStatus(status),
@@ -137,8 +163,8 @@ public final class InMemoryFeatureRegistry implements FeatureRegistry {
             sunset,
             r.specChecksum(),
             r.warnings());
-    all.set(all.indexOf(r), n);
-    return n;
+    all.set(all.indexOf(r), moved);
+    return moved;
   }
 
   @Override
@@ -153,7 +179,7 @@ public final class InMemoryFeatureRegistry implements FeatureRegistry {
 
   @Override
   public Optional<Source> getSource(String namespace, String name) {
-    return Optional.empty();
+    return Optional.ofNullable(sources.get(namespace + "." + name));
   }
 
   @Override
@@ -166,9 +192,12 @@ public final class InMemoryFeatureRegistry implements FeatureRegistry {
     return services.values().stream().filter(e -> e.namespace().equals(namespace)).toList();
   }
 
+  /** The namespaces that hold a view, or {@code default} when there is none. */
   @Override
   public List<String> listNamespaces() {
-    return List.of("default");
+    TreeSet<String> out = new TreeSet<>();
+    views.values().forEach(l -> out.add(l.get(0).view().namespace()));
+    return out.isEmpty() ? List.of("default") : List.copyOf(out);
   }
 
   @Override
@@ -177,8 +206,17 @@ public final class InMemoryFeatureRegistry implements FeatureRegistry {
   }
 
   @Override
+  public void recordAudit(AuditEntry entry) {
+    audit.add(entry);
+  }
+
+  @Override
   public List<AuditEntry> audit(String namespace, String name, int limit) {
-    return List.of();
+    return audit.stream()
+        .filter(e -> namespace == null || namespace.equals(e.namespace()))
+        .filter(e -> name == null || name.equals(e.name()))
+        .limit(limit)
+        .toList();
   }
 
   @Override
