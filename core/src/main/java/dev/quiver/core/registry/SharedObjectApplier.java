@@ -72,17 +72,7 @@ final class SharedObjectApplier {
     }
     tx.ensureNamespace(e.namespace(), now);
     tx.putEntity(e, actor, now);
-    ChangePlan plan =
-        new ChangePlan(
-            "entity",
-            e.namespace(),
-            e.name(),
-            old.isEmpty() ? "CREATE" : "UPDATE",
-            null,
-            null,
-            diffs);
-    ViewApplier.audit(tx, plan, actor, now);
-    return plan;
+    return audited(tx, "entity", e.namespace(), e.name(), old.isEmpty(), diffs, actor, now);
   }
 
   /** Registers {@link Entity#implicit} for each entity a view names that nobody declared. */
@@ -108,17 +98,7 @@ final class SharedObjectApplier {
             : checker.diffSource(old.get(), s);
     tx.ensureNamespace(s.namespace(), now);
     tx.putSource(s, actor, now);
-    ChangePlan plan =
-        new ChangePlan(
-            "source",
-            s.namespace(),
-            s.name(),
-            old.isEmpty() ? "CREATE" : "UPDATE",
-            null,
-            null,
-            diffs);
-    ViewApplier.audit(tx, plan, actor, now);
-    return plan;
+    return audited(tx, "source", s.namespace(), s.name(), old.isEmpty(), diffs, actor, now);
   }
 
   ChangePlan service(RegistryTransaction tx, FeatureService s, String actor, Instant now) {
@@ -159,17 +139,8 @@ final class SharedObjectApplier {
     }
     tx.ensureNamespace(s.namespace(), now);
     tx.putService(stored, actor, now);
-    ChangePlan plan =
-        new ChangePlan(
-            "feature_service",
-            s.namespace(),
-            s.name(),
-            old.isEmpty() ? "CREATE" : "UPDATE",
-            null,
-            null,
-            diffs);
-    ViewApplier.audit(tx, plan, actor, now);
-    return plan;
+    return audited(
+        tx, "feature_service", s.namespace(), s.name(), old.isEmpty(), diffs, actor, now);
   }
 
   /** Checks one service reference against the registry and fills in its view when omitted. */
@@ -260,5 +231,21 @@ final class SharedObjectApplier {
     return e.joinKeys().stream()
         .map(k -> k.name() + " " + k.type())
         .collect(Collectors.joining(", ", "[", "]"));
+  }
+
+  /** The plan of a created or updated shared object, recorded in the audit log. */
+  private static ChangePlan audited(
+      RegistryTransaction tx,
+      String kind,
+      String namespace,
+      String name,
+      boolean created,
+      List<Change> diffs,
+      String actor,
+      Instant now) {
+    ChangePlan plan =
+        new ChangePlan(kind, namespace, name, created ? "CREATE" : "UPDATE", null, null, diffs);
+    ViewApplier.audit(tx, plan, actor, now);
+    return plan;
   }
 }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * {@link RegistryTransaction} over one JDBC connection. Namespaces, entities, sources, services and
@@ -158,28 +159,39 @@ final class JdbcRegistryTransaction implements RegistryTransaction {
     }
   }
 
-  // ---- entities ----
-
-  @Override
-  public Optional<Entity> entity(String namespace, String name) {
+  /** One spec by name from a table of specs ({@code table} is one of this class's constants). */
+  private <T> Optional<T> specByName(
+      String table, Function<String, T> reader, String namespace, String name) {
     return sql.queryOne(
-        "SELECT spec FROM entities WHERE namespace = ? AND name = ?",
-        rs -> SpecJson.readEntity(rs.getString(1)),
+        "SELECT spec FROM " + table + " WHERE namespace = ? AND name = ?",
+        rs -> reader.apply(rs.getString(1)),
         namespace,
         name);
   }
 
-  @Override
-  public List<Entity> entities(String namespace) {
+  /** Every spec of a table in one namespace (all namespaces when null), ordered by name. */
+  private <T> List<T> specsIn(String table, Function<String, T> reader, String namespace) {
     if (namespace == null) {
       return sql.query(
-          "SELECT spec FROM entities ORDER BY namespace, name",
-          rs -> SpecJson.readEntity(rs.getString(1)));
+          "SELECT spec FROM " + table + " ORDER BY namespace, name",
+          rs -> reader.apply(rs.getString(1)));
     }
     return sql.query(
-        "SELECT spec FROM entities WHERE namespace = ? ORDER BY name",
-        rs -> SpecJson.readEntity(rs.getString(1)),
+        "SELECT spec FROM " + table + " WHERE namespace = ? ORDER BY name",
+        rs -> reader.apply(rs.getString(1)),
         namespace);
+  }
+
+  // ---- entities ----
+
+  @Override
+  public Optional<Entity> entity(String namespace, String name) {
+    return specByName("entities", SpecJson::readEntity, namespace, name);
+  }
+
+  @Override
+  public List<Entity> entities(String namespace) {
+    return specsIn("entities", SpecJson::readEntity, namespace);
   }
 
   @Override
@@ -219,11 +231,7 @@ final class JdbcRegistryTransaction implements RegistryTransaction {
 
   @Override
   public Optional<Source> source(String namespace, String name) {
-    return sql.queryOne(
-        "SELECT spec FROM sources WHERE namespace = ? AND name = ?",
-        rs -> SpecJson.readSource(rs.getString(1)),
-        namespace,
-        name);
+    return specByName("sources", SpecJson::readSource, namespace, name);
   }
 
   @Override
@@ -263,24 +271,12 @@ final class JdbcRegistryTransaction implements RegistryTransaction {
 
   @Override
   public Optional<FeatureService> service(String namespace, String name) {
-    return sql.queryOne(
-        "SELECT spec FROM feature_services WHERE namespace = ? AND name = ?",
-        rs -> SpecJson.readService(rs.getString(1)),
-        namespace,
-        name);
+    return specByName("feature_services", SpecJson::readService, namespace, name);
   }
 
   @Override
   public List<FeatureService> services(String namespace) {
-    if (namespace == null) {
-      return sql.query(
-          "SELECT spec FROM feature_services ORDER BY namespace, name",
-          rs -> SpecJson.readService(rs.getString(1)));
-    }
-    return sql.query(
-        "SELECT spec FROM feature_services WHERE namespace = ? ORDER BY name",
-        rs -> SpecJson.readService(rs.getString(1)),
-        namespace);
+    return specsIn("feature_services", SpecJson::readService, namespace);
   }
 
   @Override

@@ -82,7 +82,9 @@ public final class InMemoryFeatureRegistry implements FeatureRegistry {
               .filter(r -> r.version().major() == major)
               .max(Comparator.comparing(ViewRecord::version));
       put(
-          sameMajor.map(r -> v.withVersion(new Version(major, r.version().revision() + 1))).orElse(v),
+          sameMajor
+              .map(r -> v.withVersion(new Version(major, r.version().revision() + 1)))
+              .orElse(v),
           actor);
     }
     return new ApplyResult(List.of(), List.of(), dryRun);
