@@ -3,6 +3,7 @@ package dev.quiver.cli;
 import dev.quiver.core.registry.ApplyResult;
 import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.registry.FeatureRegistry.SpecBundle;
+import dev.quiver.core.registry.RegistrySpecContext;
 import dev.quiver.core.spec.SpecParser;
 import java.io.PrintWriter;
 import java.nio.file.Files;

@@ -4,6 +4,7 @@ import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.registry.ApplyResult;
 import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.registry.FeatureRegistry.SpecBundle;
+import dev.quiver.core.registry.RegistrySpecContext;
 import dev.quiver.core.spec.SpecParser;
 import dev.quiver.local.LocalRuntime;
 import java.io.PrintWriter;

@@ -5,16 +5,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.core.registry.ApplyResult;
 import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.registry.RegistrySpecContext;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.Entity;
 import dev.quiver.core.spec.FeatureRef;
 import dev.quiver.core.spec.FeatureService;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.JoinKey;
-import dev.quiver.core.spec.Source;
 import dev.quiver.core.spec.SpecParser;
 import dev.quiver.core.spec.SpecWriter;
-import java.util.Optional;
 
 /**
  * Converts registry objects to and from the REST representation (PRD §11.2). Parsing is delegated
@@ -28,23 +27,7 @@ class SpecCodec {
 
   SpecCodec(FeatureRegistry registry) {
     // A posted view may name entities, sources and views the registry already holds.
-    this.context =
-        new SpecParser.Context() {
-          @Override
-          public Optional<Entity> entity(String namespace, String name) {
-            return registry.getEntity(namespace, name);
-          }
-
-          @Override
-          public Optional<Source> source(String namespace, String name) {
-            return registry.getSource(namespace, name);
-          }
-
-          @Override
-          public Optional<FeatureView> view(String namespace, String name) {
-            return registry.findView(namespace, name, "latest").map(ViewRecord::view);
-          }
-        };
+    this.context = new RegistrySpecContext(registry);
   }
 
   /**

@@ -6,9 +6,9 @@ import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.registry.ApplyResult;
 import dev.quiver.core.registry.FeatureRegistries;
 import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.registry.RegistrySpecContext;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,23 +43,7 @@ class ExamplesApplyITCase {
           .extracting(FeatureService::name)
           .contains("fraud_model", "ranking_model");
 
-      SpecParser.Context context =
-          new SpecParser.Context() {
-            @Override
-            public Optional<Entity> entity(String namespace, String name) {
-              return registry.getEntity(namespace, name);
-            }
-
-            @Override
-            public Optional<Source> source(String namespace, String name) {
-              return registry.getSource(namespace, name);
-            }
-
-            @Override
-            public Optional<FeatureView> view(String namespace, String name) {
-              return registry.findView(namespace, name, null).map(r -> r.view());
-            }
-          };
+      SpecParser.Context context = new RegistrySpecContext(registry);
       for (FeatureView v : parsed.bundle().views()) {
         FeatureView stored =
             registry.getView(v.namespace(), v.name(), v.version().toString()).view();

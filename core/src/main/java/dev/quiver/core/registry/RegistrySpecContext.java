@@ -1,15 +1,16 @@
-package dev.quiver.cli;
+package dev.quiver.core.registry;
 
-import dev.quiver.core.registry.FeatureRegistry;
-import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.Entity;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.Source;
 import dev.quiver.core.spec.SpecParser;
 import java.util.Optional;
 
-/** Lets spec files reference the entities, sources and views that the registry already holds. */
-record RegistrySpecContext(FeatureRegistry registry) implements SpecParser.Context {
+/**
+ * Lets spec files (the CLI's apply, the REST API's request bodies) reference the entities, sources
+ * and views that the registry already holds; a referenced view resolves to its latest version.
+ */
+public record RegistrySpecContext(FeatureRegistry registry) implements SpecParser.Context {
   @Override
   public Optional<Entity> entity(String namespace, String name) {
     return registry.getEntity(namespace, name);
