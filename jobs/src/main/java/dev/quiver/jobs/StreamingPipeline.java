@@ -10,9 +10,9 @@ import dev.quiver.jobs.ingest.EventGate;
 import dev.quiver.jobs.ingest.EventSchema;
 import dev.quiver.jobs.ingest.RawEvent;
 import dev.quiver.jobs.ingest.RawEventDeserializer;
+import dev.quiver.jobs.ingest.SourceFormat;
 import dev.quiver.jobs.plan.MaterializationPlan;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -42,20 +42,18 @@ public final class StreamingPipeline {
     FeatureView view = plan.view();
     Source source = view.source();
     String topic = requireOption(source, "topic");
-    String format = source.options().getOrDefault("format", "json").toLowerCase(Locale.ROOT);
-    if (!format.equals("json")) {
-      throw new IllegalArgumentException(
-          "sources."
-              + source.name()
-              + ".format: '"
-              + format
-              + "' (expected: json; avro and debezium-json are not supported by the streaming"
-              + " job yet)");
-    }
+    SourceFormat format = SourceFormat.of(source);
+    format.decoder(plan.eventSchema()); // fail now, not in the task, on a schema mismatch
     String bootstrap =
         source.options().getOrDefault("bootstrap_servers", config.get(JobOptions.KAFKA_BOOTSTRAP));
     String dlqTopic =
-        source.options().getOrDefault("dlq_topic", topic + config.get(JobOptions.DLQ_TOPIC_SUFFIX));
+        source
+            .options()
+            .getOrDefault(
+                "dead_letter_topic",
+                source
+                    .options()
+                    .getOrDefault("dlq_topic", topic + config.get(JobOptions.DLQ_TOPIC_SUFFIX)));
     Properties kafkaProps = new Properties();
     kafkaProps.putAll(config.withPrefix(JobOptions.KAFKA_PROPERTIES_PREFIX));
     source
@@ -87,7 +85,7 @@ public final class StreamingPipeline {
     long lateness = view.allowedLateness().toMillis();
     SingleOutputStreamOperator<Row> parsed =
         raw.process(
-                new EventGate(plan.eventSchema(), delay, lateness),
+                new EventGate(plan.eventSchema(), format, delay, lateness),
                 ExternalTypeInfo.of(plan.eventSchema().rowType()))
             .name("parse+lateness")
             .uid("quiver-gate-" + view.name());
