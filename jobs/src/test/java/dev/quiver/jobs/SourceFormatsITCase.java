@@ -57,7 +57,7 @@ class SourceFormatsITCase {
 
   @Test
   void debeziumJsonChangeEventsEqualTheReference() throws Exception {
-    List<Transactions.Record> log = SourceEncodings.debezium(Transactions.generate(900, 7), 7);
+    List<Transactions.Record> log = SourceEncodings.debezium(Transactions.generate(1000, 7), 7);
     Reference ref = materialize("txn-debezium", Map.of("format", "debezium-json"), log);
     assertThat(ref.rejected.stream().filter(r -> r.reason().equals("not_materialized")).count())
         .as("deletes in the log")

@@ -47,7 +47,7 @@ public final class SourceEncodings {
   /**
    * Debezium envelopes: creates, snapshot reads and updates (half of them in the schema/payload
    * wrapper with MicroTimestamp times), the original malformed records (bad JSON or no {@code op}),
-   * plus deletes and envelopes without an {@code after} row.
+   * plus deletes, envelopes without an {@code after} row and re-sent changes.
    */
   public static List<Record> debezium(List<Record> log, long seed) {
     Random r = new Random(seed);
@@ -61,11 +61,13 @@ public final class SourceEncodings {
       }
       out.add(enc);
       double p = r.nextDouble();
-      if (p < 0.02 && rec.txn() != null) {
+      if (p < 0.015 && rec.txn() != null) {
         String before = afterJson(rec.txn(), false);
         out.add(kind(envelope("d", before, "null", rec.txn().ts()), DELETE));
-      } else if (p < 0.03) {
+      } else if (p < 0.02) {
         out.add(kind(envelope("c", "null", "null", 0), "no after"));
+      } else if (p < 0.05 && rec.txn() != null) {
+        out.add(enc); // at-least-once delivery: a restarted connector re-sends the change
       }
     }
     return out;
