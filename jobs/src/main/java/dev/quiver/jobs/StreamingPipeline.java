@@ -34,6 +34,9 @@ import org.apache.flink.types.Row;
  * executed here; the caller runs {@code env.execute}/{@code executeAsync}.
  */
 public final class StreamingPipeline {
+  /** The broker's default {@code transaction.max.timeout.ms}: 15 minutes. */
+  static final long DLQ_TRANSACTION_TIMEOUT_MS = 15 * 60 * 1000L;
+
   private StreamingPipeline() {}
 
   /** Adds the job's operators to {@code env}. */
@@ -90,15 +93,7 @@ public final class StreamingPipeline {
             .name("parse+lateness")
             .uid("quiver-gate-" + view.name());
 
-    Properties producerProps = new Properties();
-    producerProps.putAll(kafkaProps);
-    KafkaSink<DeadLetter> dlq =
-        KafkaSink.<DeadLetter>builder()
-            .setBootstrapServers(bootstrap)
-            .setRecordSerializer(new DeadLetterSerializer(dlqTopic))
-            .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-            .setKafkaProducerConfig(producerProps)
-            .build();
+    KafkaSink<DeadLetter> dlq = deadLetterSink(view, bootstrap, dlqTopic, kafkaProps);
     parsed
         .getSideOutput(EventGate.DEAD_LETTERS)
         .sinkTo(dlq)
@@ -127,6 +122,29 @@ public final class StreamingPipeline {
     StreamStatementSet set = tEnv.createStatementSet();
     plan.inserts().forEach(set::addInsertSql);
     set.attachAsDataStream();
+  }
+
+  /**
+   * The dead-letter producer: exactly-once, in Kafka transactions committed with each checkpoint,
+   * so a restore never writes a dead letter twice ({@code read_committed} consumers see each
+   * rejected record once, a checkpoint interval after it was rejected). The transactional id prefix
+   * is stable across restarts and unique per view version and topic; the transaction timeout
+   * defaults to 15 minutes, the broker's default maximum ({@code transaction.max.timeout.ms}), and
+   * can be set as {@code kafka.properties.transaction.timeout.ms}.
+   */
+  static KafkaSink<DeadLetter> deadLetterSink(
+      FeatureView view, String bootstrap, String dlqTopic, Properties kafkaProps) {
+    Properties producerProps = new Properties();
+    producerProps.putAll(kafkaProps);
+    producerProps.putIfAbsent("transaction.timeout.ms", Long.toString(DLQ_TRANSACTION_TIMEOUT_MS));
+    return KafkaSink.<DeadLetter>builder()
+        .setBootstrapServers(bootstrap)
+        .setRecordSerializer(new DeadLetterSerializer(dlqTopic))
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(
+            "quiver-dlq-" + view.qualifiedName() + "-v" + view.version().major() + "-" + dlqTopic)
+        .setKafkaProducerConfig(producerProps)
+        .build();
   }
 
   /**
