@@ -35,7 +35,7 @@ public final class JobOptions {
           "jobs.dlq.topic-suffix",
           ".dlq",
           "Dead-letter topic = source topic + this suffix, unless the source sets option"
-              + " dlq_topic.");
+              + " dead_letter_topic.");
 
   public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
       ConfigOption.duration(

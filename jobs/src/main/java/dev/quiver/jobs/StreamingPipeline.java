@@ -10,9 +10,9 @@ import dev.quiver.jobs.ingest.EventGate;
 import dev.quiver.jobs.ingest.EventSchema;
 import dev.quiver.jobs.ingest.RawEvent;
 import dev.quiver.jobs.ingest.RawEventDeserializer;
+import dev.quiver.jobs.ingest.SourceFormat;
 import dev.quiver.jobs.plan.MaterializationPlan;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -34,6 +34,9 @@ import org.apache.flink.types.Row;
  * executed here; the caller runs {@code env.execute}/{@code executeAsync}.
  */
 public final class StreamingPipeline {
+  /** The broker's default {@code transaction.max.timeout.ms}: 15 minutes. */
+  static final long DLQ_TRANSACTION_TIMEOUT_MS = 15 * 60 * 1000L;
+
   private StreamingPipeline() {}
 
   /** Adds the job's operators to {@code env}. */
@@ -42,20 +45,18 @@ public final class StreamingPipeline {
     FeatureView view = plan.view();
     Source source = view.source();
     String topic = requireOption(source, "topic");
-    String format = source.options().getOrDefault("format", "json").toLowerCase(Locale.ROOT);
-    if (!format.equals("json")) {
-      throw new IllegalArgumentException(
-          "sources."
-              + source.name()
-              + ".format: '"
-              + format
-              + "' (expected: json; avro and debezium-json are not supported by the streaming"
-              + " job yet)");
-    }
+    SourceFormat format = SourceFormat.of(source);
+    format.decoder(plan.eventSchema()); // fail now, not in the task, on a schema mismatch
     String bootstrap =
         source.options().getOrDefault("bootstrap_servers", config.get(JobOptions.KAFKA_BOOTSTRAP));
     String dlqTopic =
-        source.options().getOrDefault("dlq_topic", topic + config.get(JobOptions.DLQ_TOPIC_SUFFIX));
+        source
+            .options()
+            .getOrDefault(
+                "dead_letter_topic",
+                source
+                    .options()
+                    .getOrDefault("dlq_topic", topic + config.get(JobOptions.DLQ_TOPIC_SUFFIX)));
     Properties kafkaProps = new Properties();
     kafkaProps.putAll(config.withPrefix(JobOptions.KAFKA_PROPERTIES_PREFIX));
     source
@@ -87,20 +88,12 @@ public final class StreamingPipeline {
     long lateness = view.allowedLateness().toMillis();
     SingleOutputStreamOperator<Row> parsed =
         raw.process(
-                new EventGate(plan.eventSchema(), delay, lateness),
+                new EventGate(plan.eventSchema(), format, delay, lateness),
                 ExternalTypeInfo.of(plan.eventSchema().rowType()))
             .name("parse+lateness")
             .uid("quiver-gate-" + view.name());
 
-    Properties producerProps = new Properties();
-    producerProps.putAll(kafkaProps);
-    KafkaSink<DeadLetter> dlq =
-        KafkaSink.<DeadLetter>builder()
-            .setBootstrapServers(bootstrap)
-            .setRecordSerializer(new DeadLetterSerializer(dlqTopic))
-            .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-            .setKafkaProducerConfig(producerProps)
-            .build();
+    KafkaSink<DeadLetter> dlq = deadLetterSink(view, bootstrap, dlqTopic, kafkaProps);
     parsed
         .getSideOutput(EventGate.DEAD_LETTERS)
         .sinkTo(dlq)
@@ -129,6 +122,29 @@ public final class StreamingPipeline {
     StreamStatementSet set = tEnv.createStatementSet();
     plan.inserts().forEach(set::addInsertSql);
     set.attachAsDataStream();
+  }
+
+  /**
+   * The dead-letter producer: exactly-once, in Kafka transactions committed with each checkpoint,
+   * so a restore never writes a dead letter twice ({@code read_committed} consumers see each
+   * rejected record once, a checkpoint interval after it was rejected). The transactional id prefix
+   * is stable across restarts and unique per view version and topic; the transaction timeout
+   * defaults to 15 minutes, the broker's default maximum ({@code transaction.max.timeout.ms}), and
+   * can be set as {@code kafka.properties.transaction.timeout.ms}.
+   */
+  static KafkaSink<DeadLetter> deadLetterSink(
+      FeatureView view, String bootstrap, String dlqTopic, Properties kafkaProps) {
+    Properties producerProps = new Properties();
+    producerProps.putAll(kafkaProps);
+    producerProps.putIfAbsent("transaction.timeout.ms", Long.toString(DLQ_TRANSACTION_TIMEOUT_MS));
+    return KafkaSink.<DeadLetter>builder()
+        .setBootstrapServers(bootstrap)
+        .setRecordSerializer(new DeadLetterSerializer(dlqTopic))
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(
+            "quiver-dlq-" + view.qualifiedName() + "-v" + view.version().major() + "-" + dlqTopic)
+        .setKafkaProducerConfig(producerProps)
+        .build();
   }
 
   /**

@@ -12,6 +12,7 @@ import java.util.TreeSet;
 final class SourceRules {
   static final List<String> KINDS = List.of("kafka", "iceberg", "parquet", "jdbc");
   static final List<String> FORMATS = List.of("json", "avro", "debezium-json");
+  static final List<String> AVRO_WIRE_FORMATS = List.of("plain", "confluent");
 
   /** Per kind: required options, then optional ones. Anything under {@code properties.} passes. */
   static final Map<String, List<Set<String>>> OPTIONS =
@@ -19,7 +20,15 @@ final class SourceRules {
           "kafka",
           List.of(
               Set.of("topic", "format"),
-              Set.of("bootstrap_servers", "group_id", "startup_mode", "dead_letter_topic")),
+              Set.of(
+                  "bootstrap_servers",
+                  "group_id",
+                  "startup_mode",
+                  "dead_letter_topic",
+                  "avro_schema",
+                  "avro_schema_file",
+                  "avro_wire_format",
+                  "avro_schema_id")),
           "iceberg",
           List.of(Set.of("table"), Set.of("catalog", "warehouse")),
           "parquet",
@@ -160,6 +169,64 @@ final class SourceRules {
                   + "Formats: "
                   + String.join(", ", FORMATS)));
     }
+    if ("kafka".equals(s.kind())) {
+      avroOptions(s, format, out);
+    }
+  }
+
+  /** Avro needs exactly one writer schema; the avro_* options mean nothing for other formats. */
+  private static void avroOptions(Source s, String format, List<SpecProblem> out) {
+    boolean inline = present(s, "avro_schema");
+    boolean file = present(s, "avro_schema_file");
+    if ("avro".equals(format)) {
+      if (!inline && !file) {
+        out.add(
+            problem(
+                "options.avro_schema",
+                "missing (format avro needs the writer schema)",
+                "add options: {avro_schema: '<schema JSON>'} or {avro_schema_file: <path to .avsc>}"));
+      } else if (inline && file) {
+        out.add(
+            problem(
+                "options.avro_schema_file",
+                "both avro_schema and avro_schema_file are set",
+                "keep one of them"));
+      }
+      String wire = s.option("avro_wire_format");
+      if (wire != null && !AVRO_WIRE_FORMATS.contains(wire)) {
+        out.add(
+            problem(
+                "options.avro_wire_format",
+                "'" + wire + "' is not an Avro wire format",
+                "use plain (one datum per record) or confluent (magic byte 0 + 4-byte schema id)"));
+      }
+      String id = s.option("avro_schema_id");
+      if (id != null && !id.strip().matches("-?\\d{1,10}")) {
+        out.add(
+            problem(
+                "options.avro_schema_id",
+                "'" + id + "' is not an integer schema id",
+                "write the registry's id of the writer schema, e.g. avro_schema_id: 42"));
+      }
+    } else {
+      for (String key :
+          List.of("avro_schema", "avro_schema_file", "avro_wire_format", "avro_schema_id")) {
+        if (present(s, key)) {
+          out.add(
+              problem(
+                  "options." + key,
+                  "only applies to format avro (format is "
+                      + (format == null ? "unset" : format)
+                      + ")",
+                  "set format: avro, or remove " + key));
+        }
+      }
+    }
+  }
+
+  private static boolean present(Source s, String key) {
+    String v = s.option(key);
+    return v != null && !v.isBlank();
   }
 
   private static String exampleValue(String option) {

@@ -195,6 +195,9 @@ class SpecWriterTest {
       Map<String, String> options = new LinkedHashMap<>();
       options.put("topic", "topic_" + r.nextInt(9));
       options.put("format", pick3("json", "avro", "debezium-json"));
+      if (options.get("format").equals("avro")) {
+        options.put("avro_schema_file", "/schemas/" + options.get("topic") + ".avsc");
+      }
       if (r.nextBoolean()) {
         options.put("properties.max.poll.records", String.valueOf(r.nextInt(1000)));
       }

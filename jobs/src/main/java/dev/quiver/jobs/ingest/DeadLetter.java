@@ -10,6 +10,12 @@ public class DeadLetter {
 
   public static final String TOO_LATE = "too_late";
 
+  /**
+   * A well-formed record that is deliberately not materialized, e.g. a Debezium delete (op {@code
+   * d}), truncate or tombstone.
+   */
+  public static final String NOT_MATERIALIZED = "not_materialized";
+
   public String reason;
   public String detail;
   public String topic;

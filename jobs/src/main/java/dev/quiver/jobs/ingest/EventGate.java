@@ -31,7 +31,9 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>Malformed events (bad JSON, a missing key, event time or dedup key, a wrong type) are counted
  * in {@code quiverDeadLetterMalformed} and sent to the dead-letter output with reason {@code
- * malformed}; the job keeps running.
+ * malformed}; the job keeps running. Records deliberately not materialized (a Debezium delete,
+ * truncate or tombstone) are counted in {@code quiverDeadLetterNotMaterialized} and sent with
+ * reason {@code not_materialized}. Decoding is the {@link SourceFormat}'s {@link EventDecoder}.
  */
 public final class EventGate extends ProcessFunction<RawEvent, Row>
     implements CheckpointedFunction {
@@ -40,28 +42,38 @@ public final class EventGate extends ProcessFunction<RawEvent, Row>
       new OutputTag<>("quiver-dead-letters", TypeInformation.of(DeadLetter.class));
 
   private final EventSchema schema;
+  private final SourceFormat format;
   private final long watermarkDelayMs;
   private final long allowedLatenessMs;
 
-  private transient EventParser parser;
+  private transient EventDecoder parser;
   private transient Map<Integer, Long> maxEventMs;
   private transient ListState<Tuple2<Integer, Long>> maxState;
   private transient Counter malformed;
   private transient Counter tooLate;
+  private transient Counter notMaterialized;
   private transient Counter accepted;
 
   public EventGate(EventSchema schema, long watermarkDelayMs, long allowedLatenessMs) {
+    this(schema, SourceFormat.JSON, watermarkDelayMs, allowedLatenessMs);
+  }
+
+  /** A gate for events in {@code format} (json, debezium-json or avro). */
+  public EventGate(
+      EventSchema schema, SourceFormat format, long watermarkDelayMs, long allowedLatenessMs) {
     this.schema = schema;
+    this.format = format;
     this.watermarkDelayMs = watermarkDelayMs;
     this.allowedLatenessMs = allowedLatenessMs;
   }
 
   @Override
   public void open(Configuration parameters) {
-    parser = new EventParser(schema);
+    parser = format.decoder(schema);
     var metrics = getRuntimeContext().getMetricGroup();
     malformed = metrics.counter("quiverDeadLetterMalformed");
     tooLate = metrics.counter("quiverDeadLetterTooLate");
+    notMaterialized = metrics.counter("quiverDeadLetterNotMaterialized");
     accepted = metrics.counter("quiverEventsAccepted");
   }
 
@@ -69,10 +81,10 @@ public final class EventGate extends ProcessFunction<RawEvent, Row>
   public void processElement(RawEvent raw, Context ctx, Collector<Row> out) {
     Row row;
     try {
-      row = parser.parse(raw);
+      row = parser.decode(raw);
     } catch (EventParser.MalformedEventException e) {
-      malformed.inc();
-      ctx.output(DEAD_LETTERS, new DeadLetter(DeadLetter.MALFORMED, e.getMessage(), raw));
+      (DeadLetter.MALFORMED.equals(e.reason()) ? malformed : notMaterialized).inc();
+      ctx.output(DEAD_LETTERS, new DeadLetter(e.reason(), e.getMessage(), raw));
       return;
     }
     long eventMs = (Long) row.getField(schema.columns().size() + 1);

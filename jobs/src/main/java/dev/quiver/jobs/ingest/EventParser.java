@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quiver.core.spec.FeatureType;
-import dev.quiver.core.spec.SourceField;
 import java.lang.reflect.Array;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -23,21 +22,39 @@ import org.apache.flink.types.Row;
  * 2026-01-02T03:04:05Z}, with an offset, or without one meaning UTC). Not thread-safe; one per
  * task.
  */
-public final class EventParser {
+public final class EventParser implements EventDecoder {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final EventSchema schema;
-  private final int eventTimeIndex;
+  private final RowAssembler rows;
 
   public EventParser(EventSchema schema) {
-    this.schema = schema;
-    this.eventTimeIndex = schema.index(schema.eventTimeField());
+    this.rows = new RowAssembler(schema);
   }
 
-  /** Thrown for a malformed event; the message is the dead-letter detail. */
+  /**
+   * Thrown for a record that is not materialized; the message is the dead-letter detail and {@link
+   * #reason()} the dead-letter reason code ({@link DeadLetter#MALFORMED} unless said otherwise).
+   */
   public static final class MalformedEventException extends Exception {
+    private final String reason;
+
     public MalformedEventException(String message) {
-      super(message, null, false, false);
+      this(DeadLetter.MALFORMED, message);
     }
+
+    public MalformedEventException(String reason, String message) {
+      super(message, null, false, false);
+      this.reason = reason;
+    }
+
+    /** The dead-letter reason code, e.g. {@link DeadLetter#MALFORMED}. */
+    public String reason() {
+      return reason;
+    }
+  }
+
+  @Override
+  public Row decode(RawEvent raw) throws MalformedEventException {
+    return parse(raw);
   }
 
   /**
@@ -45,9 +62,14 @@ public final class EventParser {
    * set from {@code raw}.
    */
   public Row parse(RawEvent raw) throws MalformedEventException {
+    return fromObject(readObject(raw.value), raw);
+  }
+
+  /** Parses {@code bytes} as one JSON object. */
+  static JsonNode readObject(byte[] bytes) throws MalformedEventException {
     JsonNode root;
     try {
-      root = JSON.readTree(raw.value);
+      root = JSON.readTree(bytes);
     } catch (JsonProcessingException e) {
       throw new MalformedEventException("bad JSON: " + e.getOriginalMessage());
     } catch (java.io.IOException e) {
@@ -57,45 +79,17 @@ public final class EventParser {
       throw new MalformedEventException(
           "bad JSON: expected an object, got " + (root == null ? "nothing" : root.getNodeType()));
     }
-    Row row = Row.withPositions(schema.arity());
-    var columns = schema.columns();
-    for (int i = 0; i < columns.size(); i++) {
-      SourceField c = columns.get(i);
-      JsonNode v = root.get(c.name());
-      if (v == null || v.isNull()) {
-        if (i == eventTimeIndex) {
-          throw new MalformedEventException("missing event time '" + c.name() + "'");
-        }
-        if (schema.requiredKeys().contains(c.name())) {
-          throw new MalformedEventException("missing key '" + c.name() + "'");
-        }
-        if (c.name().equals(schema.dedupKey())) {
-          throw new MalformedEventException("missing dedup key '" + c.name() + "'");
-        }
-        continue;
-      }
-      Object value = convert(c.name(), c.type(), v);
-      row.setField(i, value);
-    }
-    long eventMs = eventMillis(columns.get(eventTimeIndex), row.getField(eventTimeIndex));
-    int n = columns.size();
-    row.setField(n, Instant.ofEpochMilli(eventMs));
-    row.setField(n + 1, eventMs);
-    row.setField(n + 2, raw.offset);
-    row.setField(n + 3, raw.partition);
-    row.setField(n + 4, Instant.ofEpochMilli(raw.kafkaTimestamp));
-    return row;
+    return root;
   }
 
-  private static long eventMillis(SourceField c, Object value) throws MalformedEventException {
-    if (value instanceof Instant i) {
-      return i.toEpochMilli();
-    }
-    if (value instanceof Long l) {
-      return l;
-    }
-    throw new MalformedEventException(
-        "wrong type for event time '" + c.name() + "': declared " + c.type());
+  /** The row of one JSON object whose fields are the source's columns. */
+  Row fromObject(JsonNode object, RawEvent raw) throws MalformedEventException {
+    return rows.assemble(
+        raw,
+        (i, c) -> {
+          JsonNode v = object.get(c.name());
+          return v == null || v.isNull() ? null : convert(c.name(), c.type(), v);
+        });
   }
 
   private static Object convert(String name, FeatureType type, JsonNode v)

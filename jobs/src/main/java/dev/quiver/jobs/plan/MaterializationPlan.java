@@ -39,7 +39,7 @@ public record MaterializationPlan(
         .append(view.version())
         .append("\n-- `")
         .append(eventsTable)
-        .append("` holds the accepted events. Streaming: Kafka -> EventGate (JSON parsing,")
+        .append("` holds the accepted events. Streaming: Kafka -> EventGate (decoding,")
         .append(
             "\n-- per-partition watermark, lateness cut, dead letters) -> dedup on the dedup key")
         .append("\n-- (keyed by entity, state TTL) registers it as a view.")

@@ -79,4 +79,78 @@ class JobPlannerTest {
         .hasMessageContaining("features.x_sum_1h.column: 'amout' is not a column of source")
         .hasMessageContaining("amount");
   }
+
+  @Test
+  void aSqlTransformationBecomesTheProjectionOverTheEvents() {
+    FeatureView json = Transactions.view("transactions", true, true);
+    FeatureView view =
+        FeatureView.builder("user_sql")
+            .entities(List.of("user"))
+            .source(json.source())
+            .features(
+                List.of(
+                    new Feature("big_merchant", FeatureType.STRING, "", null, null, Map.of()),
+                    new Feature("amount", FeatureType.FLOAT64, "", null, null, Map.of()),
+                    new Feature(
+                        "txn_count_1h",
+                        FeatureType.INT64,
+                        "",
+                        null,
+                        new Aggregation("*", AggregationFunction.COUNT, Duration.ofHours(1), 0),
+                        Map.of())))
+            .transformations(
+                List.of(
+                    new dev.quiver.core.spec.Transformation(
+                        "sql",
+                        "CREATE VIEW v AS SELECT user_id AS entity_key, UPPER(merchant) AS"
+                            + " big_merchant, * FROM transactions t WHERE amount >= 100")))
+            .ttl(Duration.ofDays(30))
+            .tileSize(Duration.ofMinutes(1))
+            .build();
+    String sql = new JobPlanner(settings).plan(view, Transactions.keys()).sqlText();
+    assertThat(sql)
+        .contains("CAST(user_id AS STRING) AS `user_id`")
+        .contains("`t`.`_event_time`")
+        .contains("CAST(UPPER(merchant) AS STRING) AS `big_merchant`")
+        .contains("CAST(`amount` AS DOUBLE) AS `amount`")
+        .contains("FROM `events` AS `t`\nWHERE amount >= 100")
+        .contains("QUIVER_TILE('count', '*'");
+  }
+
+  @Test
+  void thePrdsGroupByTransformationIsRefusedAtPlanTime() {
+    FeatureView json = Transactions.view("transactions", true, true);
+    FeatureView view =
+        FeatureView.builder("user_activity_metrics")
+            .entities(List.of("user"))
+            .source(json.source())
+            .features(
+                List.of(new Feature("user_7d_txn_count", FeatureType.INT64, "", null, null, null)))
+            .transformations(
+                List.of(
+                    new dev.quiver.core.spec.Transformation(
+                        "flink",
+                        "SELECT user_id as entity_key, COUNT(*) as user_7d_txn_count FROM"
+                            + " transactions GROUP BY user_id, TUMBLE(ts, INTERVAL '1' DAY)")))
+            .ttl(Duration.ofDays(7))
+            .build();
+    assertThatThrownBy(() -> new JobPlanner(settings).plan(view, Transactions.keys()))
+        .hasMessageStartingWith("transformations[0].code: GROUP BY is not supported")
+        .hasMessageContaining("function: count, window: 7d");
+    FeatureView noOutput =
+        FeatureView.builder("user_sql")
+            .entities(List.of("user"))
+            .source(json.source())
+            .features(List.of(new Feature("spend", FeatureType.FLOAT64, "", null, null, null)))
+            .transformations(
+                List.of(
+                    new dev.quiver.core.spec.Transformation(
+                        "sql", "SELECT user_id, amount AS amount_usd FROM transactions")))
+            .ttl(Duration.ofDays(7))
+            .build();
+    assertThatThrownBy(() -> new JobPlanner(settings).plan(noOutput, Transactions.keys()))
+        .hasMessage(
+            "features.spend: not an output of transformations[0].code (expected: <expression> AS"
+                + " spend in its SELECT, or expr: on the feature)");
+  }
 }

@@ -53,11 +53,24 @@ public final class KafkaBroker implements AutoCloseable {
     }
   }
 
-  /** Reads every record currently in {@code topic} (all partitions, from the beginning). */
+  /**
+   * Reads every committed record currently in {@code topic} (all partitions, from the beginning),
+   * as a {@code read_committed} consumer.
+   */
   public List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+    return readAll(topic, true);
+  }
+
+  /**
+   * Reads every record currently in {@code topic}; with {@code committedOnly} false, also those of
+   * open and aborted transactions ({@code read_uncommitted}).
+   */
+  public List<ConsumerRecord<byte[], byte[]>> readAll(String topic, boolean committedOnly) {
     Properties p = new Properties();
     p.put("bootstrap.servers", bootstrapServers());
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        committedOnly ? "read_committed" : "read_uncommitted");
     try (KafkaConsumer<byte[], byte[]> c =
         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> parts =

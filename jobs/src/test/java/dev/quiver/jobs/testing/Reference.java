@@ -17,7 +17,10 @@ public final class Reference {
   /** An accepted event with its sequence (offset) and ingestion time. */
   public record Accepted(Txn txn, long seq, long ingestedAt) {}
 
-  /** A rejected record: offset and reason code. */
+  /**
+   * A rejected record: offset and reason code ({@code malformed}, {@code too_late}, or {@code
+   * not_materialized} for a change-data-capture delete).
+   */
   public record Rejected(long offset, String reason) {}
 
   public final List<Accepted> accepted = new ArrayList<>();
@@ -35,7 +38,8 @@ public final class Reference {
     for (Sent s : ordered) {
       Txn t = s.record().txn();
       if (t == null) {
-        rejected.add(new Rejected(s.offset(), "malformed"));
+        boolean delete = SourceEncodings.DELETE.equals(s.record().malformedKind());
+        rejected.add(new Rejected(s.offset(), delete ? "not_materialized" : "malformed"));
         continue;
       }
       if (max != null && t.ts() < max - delayMs - latenessMs) {

@@ -1,0 +1,404 @@
+package dev.quiver.jobs.plan;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The subset of a view's SQL {@code transformations} block that the materialization job runs: one
+ * row-at-a-time {@code SELECT} over the view's source,
+ *
+ * <pre>
+ * [CREATE [TEMPORARY] VIEW name AS]
+ * SELECT expr [AS] name, ... | *  FROM source [[AS] alias]  [WHERE condition]  [;]
+ * </pre>
+ *
+ * <p>Every output row is one accepted (deduplicated, not too late) event, keeping that event's
+ * event time, offset and ingestion time; so the same statement means the same thing in the
+ * streaming job and in a batch backfill. Everything that needs state or a clock-driven result —
+ * {@code GROUP BY}, {@code HAVING}, aggregate functions, window functions and table-valued windows
+ * ({@code TUMBLE}, {@code HOP}, {@code CUMULATE}, {@code SESSION}, {@code OVER}), joins, set
+ * operations, subqueries, {@code DISTINCT}, {@code ORDER BY}/{@code LIMIT}, several statements — is
+ * refused at plan time with an error naming {@code transformations[i].code} and the fix (usually: a
+ * declarative window aggregation, which is compiled to tiles).
+ *
+ * @param outputs output name → SQL expression, in SELECT order (names lower-cased for lookup)
+ * @param star whether the SELECT list has {@code *} (every source column is an output)
+ * @param where the WHERE condition, or null
+ * @param alias the name the source is referred to by in the expressions
+ */
+public record SqlTransformation(
+    Map<String, String> outputs, boolean star, String where, String alias) {
+
+  private static final Pattern CREATE_VIEW =
+      Pattern.compile(
+          "^CREATE\\s+(?:TEMPORARY\\s+)?VIEW\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?[`\\w.]+\\s+AS\\s+",
+          Pattern.CASE_INSENSITIVE);
+  private static final Pattern IDENT = Pattern.compile("`(?:[^`]|``)+`|[A-Za-z_][A-Za-z0-9_$]*");
+  private static final Pattern QUALIFIED =
+      Pattern.compile("(?:(?:`(?:[^`]|``)+`|[A-Za-z_]\\w*)\\.)*(`(?:[^`]|``)+`|[A-Za-z_]\\w*)");
+  private static final Pattern ALIASED =
+      Pattern.compile(
+          "(?s)(.*\\S)\\s+AS\\s+(`(?:[^`]|``)+`|[A-Za-z_]\\w*)", Pattern.CASE_INSENSITIVE);
+
+  /** Clauses after FROM that the job does not run, with the fix. */
+  private static final Map<String, String> REFUSED_CLAUSES =
+      Map.ofEntries(
+          Map.entry("GROUP", "GROUP BY"),
+          Map.entry("HAVING", "HAVING"),
+          Map.entry("JOIN", "a join"),
+          Map.entry("LEFT", "a join"),
+          Map.entry("RIGHT", "a join"),
+          Map.entry("INNER", "a join"),
+          Map.entry("FULL", "a join"),
+          Map.entry("CROSS", "a join"),
+          Map.entry("LATERAL", "a lateral join"),
+          Map.entry("UNION", "UNION"),
+          Map.entry("INTERSECT", "INTERSECT"),
+          Map.entry("EXCEPT", "EXCEPT"),
+          Map.entry("MINUS", "MINUS"),
+          Map.entry("ORDER", "ORDER BY"),
+          Map.entry("LIMIT", "LIMIT"),
+          Map.entry("OFFSET", "OFFSET"),
+          Map.entry("FETCH", "FETCH"),
+          Map.entry("WINDOW", "WINDOW"),
+          Map.entry("MATCH_RECOGNIZE", "MATCH_RECOGNIZE"));
+
+  private static final Set<String> AGGREGATES =
+      Set.of(
+          "COUNT",
+          "SUM",
+          "AVG",
+          "MIN",
+          "MAX",
+          "STDDEV",
+          "STDDEV_POP",
+          "STDDEV_SAMP",
+          "VARIANCE",
+          "VAR_POP",
+          "VAR_SAMP",
+          "COLLECT",
+          "LISTAGG",
+          "FIRST_VALUE",
+          "LAST_VALUE",
+          "ARRAY_AGG",
+          "JSON_ARRAYAGG",
+          "JSON_OBJECTAGG");
+  private static final Set<String> WINDOWS =
+      Set.of(
+          "TUMBLE",
+          "HOP",
+          "CUMULATE",
+          "SESSION",
+          "TUMBLE_START",
+          "TUMBLE_END",
+          "HOP_START",
+          "HOP_END",
+          "SESSION_START",
+          "SESSION_END",
+          "TUMBLE_ROWTIME",
+          "HOP_ROWTIME");
+
+  private static final String AGG_FIX =
+      "declare window aggregations as features, e.g. {name: txn_count_7d, aggregation: {column:"
+          + " '*', function: count, window: 7d}} (compiled to tiles), and keep only row-at-a-time"
+          + " expressions in the SELECT";
+
+  /**
+   * Parses transformation {@code index} of a view whose source is {@code sourceName}.
+   *
+   * @throws IllegalArgumentException naming {@code transformations[index].code}, what is not
+   *     supported and the fix
+   */
+  public static SqlTransformation parse(String code, int index, String sourceName) {
+    String field = "transformations[" + index + "].code";
+    Scan s = new Scan(stripComments(code).strip(), field);
+    String text = s.text;
+    Matcher create = CREATE_VIEW.matcher(text);
+    if (create.find()) {
+      text = text.substring(create.end());
+    }
+    s = new Scan(text, field);
+    List<Scan.Token> words = s.topLevelWords();
+    if (words.isEmpty() || !words.get(0).upper().equals("SELECT") || words.get(0).start() != 0) {
+      throw s.refuse(
+          "expected one SELECT statement (optionally as CREATE VIEW name AS SELECT ...)",
+          "write SELECT <expressions> FROM " + sourceName + " [WHERE <condition>]");
+    }
+    s.refuseNested();
+    Scan.Token from = null;
+    for (Scan.Token w : words) {
+      if (w.upper().equals("FROM")) {
+        from = w;
+        break;
+      }
+      if (w.upper().equals("DISTINCT")) {
+        throw s.refuse("SELECT DISTINCT keeps state over all events", AGG_FIX);
+      }
+    }
+    if (from == null) {
+      throw s.refuse("no FROM clause", "read the view's source: ... FROM " + sourceName);
+    }
+    String items = text.substring(words.get(0).end(), from.start());
+    String rest = text.substring(from.end()).strip();
+    Matcher target =
+        Pattern.compile(
+                "(?s)^("
+                    + QUALIFIED.pattern()
+                    + ")(?:\\s+(?:AS\\s+)?("
+                    + IDENT.pattern()
+                    + "))?"
+                    + "(?:\\s+(WHERE)\\s+(.+))?$",
+                Pattern.CASE_INSENSITIVE)
+            .matcher(rest);
+    String afterFrom = rest;
+    for (Scan.Token w : new Scan(rest, field).topLevelWords()) {
+      String clause = REFUSED_CLAUSES.get(w.upper());
+      if (clause != null) {
+        throw s.refuse(
+            clause + " is not supported by the materialization job (one row in, at most one out)",
+            clause.equals("GROUP BY") || clause.equals("HAVING") || clause.equals("WINDOW")
+                ? AGG_FIX
+                : "compute it upstream (another job writing the source topic), or drop it");
+      }
+    }
+    if (afterFrom.contains(",") && afterFrom.indexOf(',') < whereAt(afterFrom)) {
+      throw s.refuse(
+          "reads several tables (a join)", "read only the view's source: ... FROM " + sourceName);
+    }
+    if (!target.matches()) {
+      throw s.refuse(
+          "cannot read the FROM clause '" + abbreviate(rest) + "'",
+          "write FROM " + sourceName + " [WHERE <condition>]");
+    }
+    String table = unquote(target.group(2));
+    String alias = target.group(3) == null ? null : unquote(target.group(3));
+    if (alias != null && alias.equalsIgnoreCase("WHERE")) {
+      alias = null;
+    }
+    if (!table.equalsIgnoreCase(sourceName)) {
+      throw s.refuse(
+          "reads '" + table + "', not the view's source '" + sourceName + "'",
+          "read FROM " + sourceName + ", or set the view's source: " + table);
+    }
+    String where = target.group(5) == null ? null : target.group(5).strip();
+    Map<String, String> outputs = new LinkedHashMap<>();
+    boolean star = false;
+    for (String item : Scan.splitTopLevel(items, ',')) {
+      String it = item.strip();
+      if (it.equals("*") || it.matches("(?s)" + QUALIFIED.pattern() + "\\.\\*")) {
+        star = true;
+        continue;
+      }
+      s.refuseCalls(it);
+      String name;
+      String expr;
+      Matcher as = ALIASED.matcher(it);
+      if (as.matches()) {
+        expr = as.group(1).strip();
+        name = unquote(as.group(2));
+      } else if (QUALIFIED.matcher(it).matches()) {
+        Matcher last = QUALIFIED.matcher(it);
+        last.matches();
+        expr = it;
+        name = unquote(last.group(1));
+      } else {
+        throw s.refuse(
+            "the select item '" + abbreviate(it) + "' has no name",
+            "name it: " + abbreviate(it) + " AS <feature name>");
+      }
+      if (outputs.put(name.toLowerCase(Locale.ROOT), expr) != null) {
+        throw s.refuse("two select items are named '" + name + "'", "give each output one name");
+      }
+    }
+    if (where != null) {
+      s.refuseCalls(where);
+    }
+    return new SqlTransformation(outputs, star, where, alias == null ? table : alias);
+  }
+
+  /** The expression of output {@code name}, or null when the SELECT does not produce it. */
+  public String output(String name) {
+    return outputs.get(name.toLowerCase(Locale.ROOT));
+  }
+
+  private static int whereAt(String s) {
+    Matcher m = Pattern.compile("\\bWHERE\\b", Pattern.CASE_INSENSITIVE).matcher(s);
+    return m.find() ? m.start() : s.length();
+  }
+
+  private static String unquote(String id) {
+    return id.startsWith("`") ? id.substring(1, id.length() - 1).replace("``", "`") : id;
+  }
+
+  static String abbreviate(String s) {
+    String one = s.strip().replaceAll("\\s+", " ");
+    return one.length() > 60 ? one.substring(0, 57) + "..." : one;
+  }
+
+  /** Removes {@code --} and {@code /* *\/} comments outside string literals and identifiers. */
+  static String stripComments(String code) {
+    StringBuilder out = new StringBuilder(code.length());
+    int i = 0;
+    while (i < code.length()) {
+      char c = code.charAt(i);
+      if (c == '\'' || c == '`') {
+        int end = Scan.closing(code, i);
+        out.append(code, i, end);
+        i = end;
+      } else if (code.startsWith("--", i)) {
+        int nl = code.indexOf('\n', i);
+        i = nl < 0 ? code.length() : nl;
+      } else if (code.startsWith("/*", i)) {
+        int end = code.indexOf("*/", i + 2);
+        i = end < 0 ? code.length() : end + 2;
+        out.append(' ');
+      } else {
+        out.append(c);
+        i++;
+      }
+    }
+    return out.toString();
+  }
+
+  /** A scan of SQL text that knows string literals, quoted identifiers and parentheses. */
+  private static final class Scan {
+    record Token(String text, int start, int end, int depth) {
+      String upper() {
+        return text.toUpperCase(Locale.ROOT);
+      }
+    }
+
+    final String text;
+    final String field;
+    final List<Token> words = new ArrayList<>();
+
+    Scan(String raw, String field) {
+      this.field = field;
+      String t = raw.strip();
+      List<String> statements = splitTopLevel(t, ';');
+      List<String> nonEmpty = statements.stream().filter(x -> !x.isBlank()).toList();
+      if (nonEmpty.size() > 1) {
+        throw refuse(
+            "holds " + nonEmpty.size() + " statements",
+            "keep one SELECT; the materialization job runs a single statement");
+      }
+      this.text = nonEmpty.isEmpty() ? "" : nonEmpty.get(0).strip();
+      int depth = 0;
+      int i = 0;
+      while (i < text.length()) {
+        char c = text.charAt(i);
+        if (c == '\'' || c == '`') {
+          i = closing(text, i);
+        } else if (c == '(') {
+          depth++;
+          i++;
+        } else if (c == ')') {
+          depth--;
+          i++;
+        } else if (Character.isLetter(c) || c == '_') {
+          int j = i;
+          while (j < text.length()
+              && (Character.isLetterOrDigit(text.charAt(j)) || text.charAt(j) == '_')) {
+            j++;
+          }
+          boolean qualified = i > 0 && text.charAt(i - 1) == '.';
+          if (!qualified) {
+            words.add(new Token(text.substring(i, j), i, j, depth));
+          }
+          i = j;
+        } else {
+          i++;
+        }
+      }
+    }
+
+    List<Token> topLevelWords() {
+      return words.stream().filter(w -> w.depth() == 0).toList();
+    }
+
+    /** Subqueries and window/aggregate calls anywhere in the text. */
+    void refuseNested() {
+      for (Token w : words) {
+        if (w.depth() > 0 && w.upper().equals("SELECT")) {
+          throw refuse(
+              "holds a subquery", "keep one SELECT over the view's source; move the rest upstream");
+        }
+        if (w.upper().equals("OVER")) {
+          throw refuse("OVER (an over-window aggregation) is not supported", AGG_FIX);
+        }
+      }
+    }
+
+    /** Aggregate and window function calls in {@code expr}. */
+    void refuseCalls(String expr) {
+      Matcher m = Pattern.compile("\\b([A-Za-z_]\\w*)\\s*\\(").matcher(expr);
+      while (m.find()) {
+        String fn = m.group(1).toUpperCase(Locale.ROOT);
+        if (AGGREGATES.contains(fn)) {
+          throw refuse(
+              fn
+                  + "(...) is an aggregate: it needs GROUP BY, which the materialization job does"
+                  + " not run",
+              AGG_FIX);
+        }
+        if (WINDOWS.contains(fn)) {
+          throw refuse(
+              fn + "(...) is a group window, which the materialization job does not run", AGG_FIX);
+        }
+      }
+    }
+
+    IllegalArgumentException refuse(String what, String fix) {
+      return new IllegalArgumentException(field + ": " + what + " (expected: " + fix + ")");
+    }
+
+    /** Index just past the literal or quoted identifier opening at {@code i}. */
+    static int closing(String s, int i) {
+      char q = s.charAt(i);
+      int j = i + 1;
+      while (j < s.length()) {
+        if (s.charAt(j) == q) {
+          if (j + 1 < s.length() && s.charAt(j + 1) == q) {
+            j += 2;
+            continue;
+          }
+          return j + 1;
+        }
+        j++;
+      }
+      return s.length();
+    }
+
+    /** Splits at {@code sep} outside parentheses, literals and quoted identifiers. */
+    static List<String> splitTopLevel(String s, char sep) {
+      List<String> out = new ArrayList<>();
+      int depth = 0;
+      int from = 0;
+      int i = 0;
+      while (i < s.length()) {
+        char c = s.charAt(i);
+        if (c == '\'' || c == '`') {
+          i = closing(s, i);
+          continue;
+        }
+        if (c == '(') {
+          depth++;
+        } else if (c == ')') {
+          depth--;
+        } else if (c == sep && depth == 0) {
+          out.add(s.substring(from, i));
+          from = i + 1;
+        }
+        i++;
+      }
+      out.add(s.substring(from));
+      return out;
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package dev.quiver.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.quiver.core.codec.EntityKeyCodec;
+import dev.quiver.core.spec.Aggregation;
+import dev.quiver.core.spec.AggregationFunction;
+import dev.quiver.core.spec.Feature;
+import dev.quiver.core.spec.FeatureType;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.Transformation;
+import dev.quiver.jobs.testing.KafkaBroker;
+import dev.quiver.jobs.testing.OnlineReference;
+import dev.quiver.jobs.testing.Reference;
+import dev.quiver.jobs.testing.Transactions;
+import dev.quiver.jobs.testing.Transactions.Txn;
+import dev.quiver.online.EntityFeatures;
+import dev.quiver.online.FeatureReader;
+import dev.quiver.online.FeatureValue;
+import dev.quiver.online.OnlineStore;
+import dev.quiver.online.OnlineStores;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.hadoop.HadoopCatalog;
+import org.apache.iceberg.io.CloseableIterable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A PRD-style view whose row features come from a SQL {@code transformations} block (with the PRD's
+ * {@code user_id AS entity_key} and a WHERE filter) plus a declarative count, run by the real job
+ * (KRaft broker, MiniCluster, embedded online store, Iceberg), compared with a plain reference: the
+ * latest accepted event with {@code amount >= 100} per user, its values computed here in Java.
+ */
+class TransformationITCase {
+  static final String SQL =
+      """
+      -- the row features, PRD style
+      CREATE VIEW user_big_txn AS
+      SELECT user_id AS entity_key,
+             UPPER(merchant) AS big_merchant,
+             CAST(amount * 100 AS BIGINT) AS amount_cents,
+             amount AS big_amount
+      FROM transactions
+      WHERE amount >= 100;
+      """;
+
+  static KafkaBroker kafka;
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void startKafka() throws Exception {
+    kafka = KafkaBroker.start();
+    MaterializationITCase.kafka = kafka; // its helpers produce to and read from this broker
+  }
+
+  @AfterAll
+  static void stopKafka() throws Exception {
+    MaterializationITCase.kafka = null;
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  static FeatureView view(String topic) {
+    return FeatureView.builder("user_big_txn")
+        .entities(List.of("user"))
+        .source(Transactions.source(topic))
+        .features(
+            List.of(
+                new Feature("big_merchant", FeatureType.STRING, "", null, null, Map.of()),
+                new Feature("amount_cents", FeatureType.INT64, "", null, null, Map.of()),
+                new Feature("big_amount", FeatureType.FLOAT64, "", null, null, Map.of()),
+                new Feature(
+                    "txn_count_1h",
+                    FeatureType.INT64,
+                    "",
+                    null,
+                    new Aggregation("*", AggregationFunction.COUNT, Duration.ofHours(1), 0),
+                    Map.of())))
+        .transformations(List.of(new Transformation("sql", SQL)))
+        .ttl(Duration.ofDays(30))
+        .allowedLateness(Transactions.LATENESS)
+        .tileSize(Transactions.TILE)
+        .build();
+  }
+
+  @Test
+  void transformedRowFeaturesEqualTheReference() throws Exception {
+    String topic = "txn-sql";
+    kafka.createTopic(topic, 1);
+    kafka.createTopic(topic + ".dlq", 1);
+    List<Reference.Sent> log = MaterializationITCase.produce(topic, Transactions.generate(900, 5));
+    Reference ref =
+        new Reference(
+            log, Transactions.WATERMARK_DELAY.toMillis(), Transactions.LATENESS.toMillis());
+    List<Reference.Accepted> big =
+        ref.accepted.stream().filter(a -> a.txn().amount() >= 100).toList();
+    assertThat(big.size()).isBetween(ref.accepted.size() / 2, ref.accepted.size() - 50);
+
+    FeatureView view = view(topic);
+    Path warehouse = tmp.resolve("warehouse");
+    Map<String, String> online = MaterializationITCase.embedded(tmp.resolve("online"));
+    JobClient job =
+        MaterializationITCase.start(
+            view, MaterializationITCase.config(tmp), warehouse, online, null);
+    try (HadoopCatalog catalog = MaterializationITCase.catalog(warehouse)) {
+      Table table =
+          catalog.loadTable(TableIdentifier.of(Namespace.of("default"), "user_big_txn_v1"));
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> icebergRows(table).size() >= big.size());
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> kafka.readAll(topic + ".dlq").size() >= ref.rejected.size());
+      job.cancel().get();
+      assertThat(icebergRows(table)).isEqualTo(expectedRows(big));
+      MaterializationITCase.assertDeadLetters(topic, log, ref);
+    }
+    try (OnlineStore store = OnlineStores.open(MaterializationITCase.storeConfig(online))) {
+      assertThat(assertOnline(store, view, big, OnlineReference.readTimes(ref.accepted)))
+          .isGreaterThan(400);
+    }
+  }
+
+  /** Row features: the latest filtered event at t (ties: higher offset); the count: tiles. */
+  static int assertOnline(
+      OnlineStore store, FeatureView view, List<Reference.Accepted> big, List<Long> times)
+      throws Exception {
+    FeatureReader reader = new FeatureReader(store, Clock.systemUTC());
+    List<String> users =
+        new ArrayList<>(new TreeSet<>(big.stream().map(a -> a.txn().userId()).toList()));
+    List<byte[]> keys = new ArrayList<>();
+    users.forEach(u -> keys.add(EntityKeyCodec.encode(Transactions.keys(), List.of(u))));
+    List<String> names = view.features().stream().map(Feature::name).toList();
+    int compared = 0;
+    for (long t : times) {
+      List<EntityFeatures> got = reader.read(view, names, keys, t).get();
+      for (int i = 0; i < users.size(); i++) {
+        String user = users.get(i);
+        Txn latest =
+            big.stream()
+                .filter(a -> a.txn().userId().equals(user) && a.txn().ts() <= t)
+                .max(
+                    Comparator.comparingLong((Reference.Accepted a) -> a.txn().ts())
+                        .thenComparingLong(Reference.Accepted::seq))
+                .map(Reference.Accepted::txn)
+                .orElse(null);
+        Map<String, FeatureValue> values = got.get(i).features();
+        for (Feature f : view.features()) {
+          Object want =
+              switch (f.name()) {
+                case "big_merchant" ->
+                    latest == null ? null : latest.merchant().toUpperCase(Locale.ROOT);
+                case "amount_cents" -> latest == null ? null : (long) (latest.amount() * 100);
+                case "big_amount" -> latest == null ? null : latest.amount();
+                default -> OnlineReference.expected(big, user, f, t);
+              };
+          FeatureValue fv = values.get(f.name());
+          assertThat(fv == null ? null : fv.value())
+              .as(user + " " + f.name() + " at " + t)
+              .isEqualTo(want);
+          compared++;
+        }
+      }
+    }
+    return compared;
+  }
+
+  static List<String> icebergRows(Table table) throws Exception {
+    table.refresh();
+    List<String> rows = new ArrayList<>();
+    if (table.currentSnapshot() == null) {
+      return rows;
+    }
+    try (CloseableIterable<Record> it = IcebergGenerics.read(table).build()) {
+      for (Record r : it) {
+        rows.add(
+            String.join(
+                "|",
+                String.valueOf(r.getField("user_id")),
+                Long.toString(
+                    ((OffsetDateTime) r.getField("event_time")).toInstant().toEpochMilli()),
+                String.valueOf(r.getField("big_merchant")),
+                String.valueOf(r.getField("amount_cents")),
+                String.valueOf(r.getField("big_amount")),
+                String.valueOf(r.getField("_seq"))));
+      }
+    }
+    rows.sort(null);
+    return rows;
+  }
+
+  static List<String> expectedRows(List<Reference.Accepted> big) {
+    List<String> rows = new ArrayList<>();
+    for (Reference.Accepted a : big) {
+      Txn t = a.txn();
+      rows.add(
+          String.join(
+              "|",
+              t.userId(),
+              Long.toString(t.ts()),
+              t.merchant().toUpperCase(Locale.ROOT),
+              Long.toString((long) (t.amount() * 100)),
+              Double.toString(t.amount()),
+              Long.toString(a.seq())));
+    }
+    rows.sort(null);
+    return rows;
+  }
+}

@@ -1,0 +1,134 @@
+package dev.quiver.jobs.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.quiver.core.spec.FeatureType;
+import dev.quiver.core.spec.SourceField;
+import dev.quiver.jobs.ingest.EventParser.MalformedEventException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.apache.flink.types.Row;
+import org.junit.jupiter.api.Test;
+
+class DebeziumJsonParserTest {
+  private final EventSchema schema =
+      new EventSchema(
+          List.of(
+              new SourceField("txn_id", FeatureType.STRING),
+              new SourceField("user_id", FeatureType.STRING),
+              new SourceField("amount", FeatureType.FLOAT64),
+              new SourceField("ts", FeatureType.TIMESTAMP)),
+          "ts",
+          List.of("user_id"),
+          "txn_id");
+  private final DebeziumJsonParser parser = new DebeziumJsonParser(schema);
+
+  private Row decode(String json) throws Exception {
+    return parser.decode(new RawEvent("t", 0, 5, 1000L, json.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static String envelope(String op, String before, String after) {
+    return "{\"before\":"
+        + before
+        + ",\"after\":"
+        + after
+        + ",\"op\":\""
+        + op
+        + "\",\"ts_ms\":1700000000123,\"source\":{\"connector\":\"postgresql\",\"table\":\"txn\"}}";
+  }
+
+  private static final String ROW =
+      "{\"txn_id\":\"a\",\"user_id\":\"u1\",\"amount\":12.5,\"ts\":\"2026-01-02T03:04:05Z\"}";
+
+  @Test
+  void createsReadsAndUpdatesMaterializeTheAfterRow() throws Exception {
+    long ms = Instant.parse("2026-01-02T03:04:05Z").toEpochMilli();
+    for (String op : List.of("c", "r", "u")) {
+      Row r = decode(envelope(op, op.equals("u") ? ROW.replace("12.5", "1.0") : "null", ROW));
+      assertThat(r.getField(0)).isEqualTo("a");
+      assertThat(r.getField(1)).isEqualTo("u1");
+      assertThat(r.getField(2)).isEqualTo(12.5);
+      assertThat(r.getField(5)).isEqualTo(ms);
+      assertThat(r.getField(6)).isEqualTo(5L);
+    }
+  }
+
+  @Test
+  void unwrapsTheConnectSchemaPayloadWrapperAndConvertsMicroTimestamps() throws Exception {
+    long ms = Instant.parse("2026-01-02T03:04:05.678Z").toEpochMilli();
+    String after =
+        "{\"txn_id\":\"a\",\"user_id\":\"u1\",\"amount\":3,\"ts\":" + (ms * 1000 + 999) + "}";
+    String wrapped =
+        "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"field\":\"before\",\"type\":\"struct\"},"
+            + "{\"field\":\"after\",\"type\":\"struct\",\"fields\":["
+            + "{\"field\":\"txn_id\",\"type\":\"string\"},"
+            + "{\"field\":\"ts\",\"type\":\"int64\",\"name\":\"io.debezium.time.MicroTimestamp\"}]}]},"
+            + "\"payload\":"
+            + envelope("c", "null", after)
+            + "}";
+    Row r = decode(wrapped);
+    assertThat(r.getField(2)).isEqualTo(3.0);
+    assertThat(r.getField(3)).isEqualTo(Instant.ofEpochMilli(ms));
+    assertThat(r.getField(5)).isEqualTo(ms);
+  }
+
+  @Test
+  void eventTimeMayComeFromTheEnvelopesTsMs() throws Exception {
+    EventSchema bySource =
+        new EventSchema(
+            List.of(
+                new SourceField("user_id", FeatureType.STRING),
+                new SourceField("ts_ms", FeatureType.INT64)),
+            "ts_ms",
+            List.of("user_id"),
+            null);
+    Row r =
+        new DebeziumJsonParser(bySource)
+            .decode(
+                new RawEvent(
+                    "t",
+                    0,
+                    1,
+                    0,
+                    envelope("c", "null", "{\"user_id\":\"u\"}").getBytes(StandardCharsets.UTF_8)));
+    assertThat(r.getField(1)).isEqualTo(1700000000123L);
+  }
+
+  @Test
+  void deletesTruncatesAndTombstonesAreNotMaterialized() {
+    for (String value : List.of(envelope("d", ROW, "null"), "{\"op\":\"t\",\"ts_ms\":1}", "")) {
+      MalformedEventException e =
+          catchThrowableOfType(MalformedEventException.class, () -> decode(value));
+      assertThat(e).as(value).isNotNull();
+      assertThat(e.reason()).isEqualTo(DeadLetter.NOT_MATERIALIZED);
+      assertThat(e.getMessage()).contains("not materialized");
+    }
+  }
+
+  @Test
+  void malformedEnvelopesAndRowsNameTheProblem() {
+    assertMalformed("{\"after\":", "bad JSON");
+    assertMalformed("{\"after\":" + ROW + "}", "missing 'op'");
+    assertMalformed(envelope("x", "null", ROW), "unknown op 'x'");
+    assertMalformed(envelope("c", "null", "null"), "op 'c' without an 'after' object");
+    assertMalformed(envelope("u", ROW, "[1]"), "op 'u' without an 'after' object");
+    assertMalformed(
+        envelope("c", "null", ROW.replace("\"user_id\":\"u1\",", "")), "missing key 'user_id'");
+    assertMalformed(
+        envelope("c", "null", ROW.replace("12.5", "\"12.5\"")),
+        "wrong type for 'amount': declared FLOAT64, got JSON STRING");
+    assertMalformed(
+        envelope("c", "null", ROW.replace("\"2026-01-02T03:04:05Z\"", "null")),
+        "missing event time 'ts'");
+  }
+
+  private void assertMalformed(String value, String message) {
+    MalformedEventException e =
+        catchThrowableOfType(MalformedEventException.class, () -> decode(value));
+    assertThat(e).as(value).isNotNull();
+    assertThat(e.reason()).isEqualTo(DeadLetter.MALFORMED);
+    assertThat(e.getMessage()).contains(message);
+  }
+}
