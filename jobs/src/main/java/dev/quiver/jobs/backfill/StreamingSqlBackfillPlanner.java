@@ -123,7 +123,8 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
               + columns(schema, r.ingestedAt().toEpochMilli())
               + "\nFROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
               + String.join(", ", r.keys().stream().map(k -> q(k.name())).toList())
-              + ", `_event_ms` ORDER BY `_seq` DESC, `_partition` DESC) AS `_tie`\n  FROM `"
+              + ", `_event_ms` ORDER BY `_seq` DESC, `_partition` DESC,"
+              + " `_event_ms`) AS `_tie`\n  FROM `"
               + ALL_EVENTS
               + "`)\nWHERE `_tie` = 1";
       secondSetup.add("DROP TEMPORARY VIEW `" + JobPlanner.PROJECTED + "`");
@@ -215,7 +216,7 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
         + String.join(", ", cols)
         + "\nFROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
         + String.join(", ", partition)
-        + " ORDER BY `_seq`, `_partition`) AS `_first`\n  FROM `"
+        + " ORDER BY `_seq`, `_partition`, `_event_ms`) AS `_first`\n  FROM `"
         + PARSED
         + "` WHERE "
         + range
