@@ -12,8 +12,8 @@ import java.util.List;
 
 /**
  * The launcher's offline service: the Flink service over the configured registry, closing both.
- * Online upserts for {@code --online} backfills are not wired into the CLI yet (the service then
- * refuses {@code --online} with that reason).
+ * Backfills run the streaming job's SQL (quiver-jobs' planner); with {@code --online} they write
+ * the configured online store ({@code online.*}) through its SPI, throttled.
  */
 final class FlinkOfflineServices implements OfflineService {
   private final FeatureRegistry registry;
@@ -21,7 +21,7 @@ final class FlinkOfflineServices implements OfflineService {
 
   FlinkOfflineServices(QuiverConfig config) {
     this.registry = FeatureRegistries.open(config);
-    this.service = new FlinkOfflineService(config, registry, null);
+    this.service = new FlinkOfflineService(config, registry);
   }
 
   @Override

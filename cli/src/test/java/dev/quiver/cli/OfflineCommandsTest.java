@@ -70,10 +70,7 @@ class OfflineCommandsTest {
 
   @AfterEach
   void reset() {
-    OfflineCommands.services =
-        c -> {
-          throw new IllegalStateException("unset");
-        };
+    OfflineCommands.services = FlinkOfflineServices::new; // the launcher's default
   }
 
   private String run(Object command, String... args) {

@@ -8,39 +8,42 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
 import java.util.UUID;
-import org.apache.flink.api.connector.source.util.ratelimit.GuavaRateLimiter;
+import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.EnvironmentSettings;
+import org.apache.flink.table.api.bridge.java.StreamStatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.CloseableIterator;
 import org.apache.iceberg.FileScanTask;
-import org.apache.iceberg.Schema;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
-import org.apache.iceberg.data.Record;
 import org.apache.iceberg.flink.FlinkSchemaUtil;
 import org.apache.iceberg.flink.TableLoader;
 import org.apache.iceberg.flink.sink.FlinkSink;
 import org.apache.iceberg.io.CloseableIterable;
-import org.apache.iceberg.types.Types;
 
 /**
- * A backfill: the view's projection of its raw history (Iceberg table or Parquet files) over an
- * event-time range, run in Flink batch mode, appended to the view's offline table as one snapshot
- * whose summary carries the backfill id ({@link OfflineTables#BACKFILL_ID_PROPERTY}) and which is
- * tagged {@code backfill-<id>}. Its rows get {@code _ingested_at} = the backfill's start, so the
- * availability guard keeps them out of training rows labelled earlier. Optionally upserts the
- * online store afterwards, throttled to a fixed rate so serving latency holds.
+ * A backfill: the streaming job's SQL (found through the {@link BackfillPlanner} SPI; {@code
+ * quiver-jobs} provides the planner of {@code quiver plan}) run in Flink batch mode over a bounded
+ * history of raw events — an Iceberg table, Parquet files or a Kafka offset range — for the event
+ * times {@code [from, to)}, appended to the view's offline table as one snapshot whose summary
+ * carries the backfill id ({@link OfflineTables#BACKFILL_ID_PROPERTY}) and which is tagged {@code
+ * backfill-<id>}. Its rows get {@code _ingested_at} = the backfill's start, so the availability
+ * guard keeps them out of training rows labelled earlier. With {@code online}, the streaming job's
+ * online inserts (rows and tiles) run in the same batch job, throttled to {@link
+ * OfflineOptions#BACKFILL_ONLINE_RATE} upserts per second so that serving latency holds.
+ *
+ * <p>A backfill has no lateness: every event of the range counts, however late it arrived (the
+ * streaming job's watermark and lateness cut exist to bound its state, and a backfill's input is
+ * complete). Duplicates are dropped by the source's dedup key, first by arrival (offset).
  */
 public final class Backfill {
   /** The backfill's tag prefix: {@code backfill-<id>}. */
@@ -49,14 +52,38 @@ public final class Backfill {
   private final QuiverConfig config;
   private final Catalog catalog;
   private final int parallelism;
+  private final BackfillPlanner planner;
 
   public Backfill(QuiverConfig config, Catalog catalog) {
     this.config = config;
     this.catalog = catalog;
     this.parallelism = config.get(OfflineOptions.PARALLELISM);
+    this.planner = planner(config.get(OfflineOptions.BACKFILL_PLANNER));
   }
 
-  /** What a backfill will do; the figures are exact counts over the range, time an estimate. */
+  /** The planner named {@code id} among those on the class path. */
+  static BackfillPlanner planner(String id) {
+    TreeMap<String, BackfillPlanner> found = new TreeMap<>();
+    for (BackfillPlanner p : ServiceLoader.load(BackfillPlanner.class)) {
+      found.put(p.identifier(), p);
+    }
+    BackfillPlanner p = found.get(id);
+    if (p == null) {
+      throw new IllegalArgumentException(
+          OfflineOptions.BACKFILL_PLANNER.key()
+              + ": '"
+              + id
+              + "' is not available (available: "
+              + (found.isEmpty() ? "none; put quiver-jobs on the class path" : found.keySet())
+              + ")");
+    }
+    return p;
+  }
+
+  /**
+   * What a backfill will do; rows and partitions are exact counts over the range, bytes the size of
+   * the files read (-1 for a Kafka range), time an estimate.
+   */
   public record Plan(
       String backfillId,
       String table,
@@ -69,31 +96,28 @@ public final class Backfill {
       double estimatedSeconds,
       String sql) {}
 
-  /** What a backfill did. {@code snapshotId} is null when the range held no events. */
+  /**
+   * What a backfill did. {@code snapshotId} is null when the range held no events; {@code
+   * onlineRows} is the number of events upserted online (0 without online).
+   */
   public record Result(
       Plan plan, Long snapshotId, String tag, long rows, double seconds, long onlineRows) {}
-
-  /** Upserts backfilled rows into the online store (the online module supplies it). */
-  @FunctionalInterface
-  public interface OnlineUpsert {
-    /**
-     * Writes rows (offline-table columns, timestamps as epoch millis) for one view; idempotent (an
-     * upsert keyed by entity and event time). Called from one thread.
-     */
-    void upsert(FeatureView view, List<Map<String, Object>> rows);
-  }
 
   /** Plans a backfill and counts its rows, bytes and partitions (the dry run). */
   public Plan plan(
       FeatureView view, List<JoinKey> keys, String sourceOverride, Instant from, Instant to) {
-    try (Session s = open(view, keys, sourceOverride, from, to, UUID.randomUUID().toString())) {
-      String sql = s.sql;
+    try (Session s =
+        open(view, keys, sourceOverride, from, to, UUID.randomUUID().toString(), false)) {
       long rows = 0;
       long partitions = 0;
       try (CloseableIterator<Row> it =
           s.tEnv
               .executeSql(
-                  "SELECT COUNT(*), COUNT(DISTINCT CAST(`event_time` AS DATE)) FROM (" + sql + ")")
+                  "SELECT COUNT(*), COUNT(DISTINCT CAST(`"
+                      + OfflineTables.EVENT_TIME
+                      + "` AS DATE)) FROM ("
+                      + s.query.offlineSelect()
+                      + ")")
               .collect()) {
         if (it.hasNext()) {
           Row r = it.next();
@@ -101,41 +125,49 @@ public final class Backfill {
           partitions = ((Number) r.getField(1)).longValue();
         }
       }
-      long bytes = 0;
-      try (CloseableIterable<FileScanTask> tasks = s.raw.newScan().planFiles()) {
-        for (FileScanTask t : tasks) {
-          bytes += t.file().fileSizeInBytes();
+      long bytes = -1;
+      if (s.raw != null) {
+        bytes = 0;
+        try (CloseableIterable<FileScanTask> tasks = s.raw.newScan().planFiles()) {
+          for (FileScanTask t : tasks) {
+            bytes += t.file().fileSizeInBytes();
+          }
         }
       }
       double rate = config.get(OfflineOptions.BACKFILL_ESTIMATED_RATE);
       return new Plan(
           s.id,
           s.tableName,
-          s.sourceName,
+          s.source.describe(),
           from,
           to,
           rows,
           bytes,
           partitions,
           5.0 + rows / Math.max(1.0, rate),
-          sql);
+          s.query.sqlText());
     } catch (Exception e) {
       throw FlinkBatch.unwrap("backfill plan", e);
     }
   }
 
-  /** Runs a backfill; with {@code online} non-null, upserts its rows to the online store too. */
+  /** Runs a backfill; with {@code online}, upserts its rows and tiles to the online store too. */
   public Result run(
       FeatureView view,
       List<JoinKey> keys,
       String sourceOverride,
       Instant from,
       Instant to,
-      OnlineUpsert online) {
+      boolean online) {
     long start = System.nanoTime();
     String id = UUID.randomUUID().toString();
-    try (Session s = open(view, keys, sourceOverride, from, to, id)) {
-      DataStream<Row> rows = s.tEnv.toDataStream(s.tEnv.sqlQuery(s.sql));
+    try (Session s = open(view, keys, sourceOverride, from, to, id, online)) {
+      if (!s.query.onlineInserts().isEmpty()) {
+        StreamStatementSet set = s.tEnv.createStatementSet();
+        s.query.onlineInserts().forEach(set::addInsertSql);
+        set.attachAsDataStream();
+      }
+      DataStream<Row> rows = s.tEnv.toDataStream(s.tEnv.sqlQuery(s.query.offlineSelect()));
       Table table = s.table;
       FlinkSink.forRow(rows, FlinkSchemaUtil.toSchema(table.schema()))
           .tableLoader(
@@ -144,57 +176,31 @@ public final class Backfill {
                   OfflineTables.identifier(view)))
           .setSnapshotProperty(OfflineTables.BACKFILL_ID_PROPERTY, id)
           .setSnapshotProperty("quiver.backfill-range", from + "/" + to)
-          .setSnapshotProperty("quiver.backfill-source", s.sourceName)
+          .setSnapshotProperty("quiver.backfill-source", s.source.describe())
           .append();
-      s.env.execute("quiver backfill " + view.qualifiedName() + ":" + view.version());
+      String name = "quiver backfill " + view.qualifiedName() + ":" + view.version();
+      s.env.execute(name);
+      if (!s.query.secondInserts().isEmpty()) {
+        s.query.secondSetup().forEach(s.tEnv::executeSql);
+        StreamStatementSet set = s.tEnv.createStatementSet();
+        s.query.secondInserts().forEach(set::addInsertSql);
+        set.attachAsDataStream();
+        s.env.execute(name + " (online rows)");
+      }
       table.refresh();
       Snapshot snap = findSnapshot(table, id);
-      Plan plan = new Plan(id, s.tableName, s.sourceName, from, to, 0, 0, 0, 0, s.sql);
+      Plan plan =
+          new Plan(id, s.tableName, s.source.describe(), from, to, 0, 0, 0, 0, s.query.sqlText());
       if (snap == null) {
         return new Result(plan, null, null, 0, seconds(start), 0);
       }
       String tag = TAG_PREFIX + id;
       table.manageSnapshots().createTag(tag, snap.snapshotId()).commit();
       long added = Long.parseLong(snap.summary().getOrDefault("added-records", "0"));
-      long onlineRows = online == null ? 0 : upsertOnline(view, table, snap, online);
-      return new Result(plan, snap.snapshotId(), tag, added, seconds(start), onlineRows);
+      return new Result(plan, snap.snapshotId(), tag, added, seconds(start), online ? added : 0);
     } catch (Exception e) {
       throw FlinkBatch.unwrap("backfill", e);
     }
-  }
-
-  private long upsertOnline(FeatureView view, Table table, Snapshot snap, OnlineUpsert online)
-      throws IOException {
-    long rate = config.get(OfflineOptions.BACKFILL_ONLINE_RATE);
-    GuavaRateLimiter limiter = new GuavaRateLimiter(rate);
-    int batchSize = (int) Math.max(1, Math.min(500, rate / 10));
-    List<Map<String, Object>> batch = new ArrayList<>(batchSize);
-    long n = 0;
-    Long parent = snap.parentId();
-    var scan = IcebergGenerics.read(table);
-    try (CloseableIterable<Record> records =
-        parent == null
-            ? scan.useSnapshot(snap.snapshotId()).build()
-            : scan.appendsBetween(parent, snap.snapshotId()).build()) {
-      for (Record r : records) {
-        limiter.acquire().toCompletableFuture().join();
-        Map<String, Object> row = new LinkedHashMap<>();
-        for (Types.NestedField f : table.schema().columns()) {
-          row.put(f.name(), IcebergValues.fromIceberg(r.getField(f.name())));
-        }
-        batch.add(row);
-        if (batch.size() == batchSize) {
-          online.upsert(view, List.copyOf(batch));
-          n += batch.size();
-          batch.clear();
-        }
-      }
-    }
-    if (!batch.isEmpty()) {
-      online.upsert(view, List.copyOf(batch));
-      n += batch.size();
-    }
-    return n;
   }
 
   /** The snapshot a backfill wrote, found by its summary property. */
@@ -217,15 +223,30 @@ public final class Backfill {
       String sourceOverride,
       Instant from,
       Instant to,
-      String id) {
+      String id,
+      boolean online) {
     Session s = new Session();
     s.id = id;
     s.env = FlinkBatch.environment(parallelism);
+    s.env.setRuntimeMode(RuntimeExecutionMode.BATCH);
     s.tEnv = StreamTableEnvironment.create(s.env, EnvironmentSettings.inBatchMode());
     s.tEnv.getConfig().setLocalTimeZone(java.time.ZoneOffset.UTC);
     TimeTravel.register(s.tEnv, config);
     s.table = OfflineTables.ensureTable(catalog, view, keys);
     s.tableName = OfflineTables.identifier(view).toString();
+    s.source = source(s, view, sourceOverride);
+    s.query =
+        planner.prepare(
+            new BackfillPlanner.Request(
+                s.env, s.tEnv, config, view, keys, s.source, from, to, Instant.now(), online));
+    return s;
+  }
+
+  /**
+   * The raw history: {@code sourceOverride} if given, else the view's own source; a Kafka source is
+   * read as an offset range, Parquet files and Iceberg tables as tables.
+   */
+  private BackfillSource source(Session s, FeatureView view, String sourceOverride) {
     String source = sourceOverride;
     if (source == null) {
       if (view.source() == null) {
@@ -236,17 +257,20 @@ public final class Backfill {
           switch (view.source().kind()) {
             case "iceberg" -> view.source().option("table");
             case "parquet" -> view.source().option("path");
+            case "kafka" -> "kafka";
             default ->
                 throw new IllegalArgumentException(
                     "source: view "
                         + view.qualifiedName()
                         + " reads a "
                         + view.source().kind()
-                        + " stream; pass its history as --source (Parquet files or an Iceberg"
-                        + " table) for a batch backfill");
+                        + " source; pass its history as --source (Parquet files, an Iceberg"
+                        + " table or kafka[:P:FIRST-END,...])");
           };
     }
-    s.sourceName = source;
+    if (source.equals("kafka") || source.startsWith("kafka:")) {
+      return new BackfillSource.Kafka(source);
+    }
     if (source.contains("/") || source.endsWith(".parquet")) {
       try {
         s.scratch = Files.createTempDirectory("quiver-backfill-");
@@ -262,24 +286,21 @@ public final class Backfill {
               + " 'warehouse'='"
               + s.scratch.toUri()
               + "')");
-      s.rawName = "`quiver_backfill_raw`.`raw`.`events`";
-    } else {
-      TableIdentifier rid = TableIdentifier.parse(source);
-      s.raw = catalog.loadTable(rid);
-      s.rawName =
-          "`"
-              + config.get(OfflineOptions.CATALOG_NAME)
-              + "`.`"
-              + rid.namespace()
-              + "`.`"
-              + rid.name()
-              + "`";
+      return new BackfillSource.Table(
+          "`quiver_backfill_raw`.`raw`.`events`", s.raw.schema(), source);
     }
-    Schema rawSchema = s.raw.schema();
-    s.sql =
-        BackfillSql.select(
-            view, keys, s.table.schema(), rawSchema, s.rawName, from, to, Instant.now());
-    return s;
+    TableIdentifier rid = TableIdentifier.parse(source);
+    s.raw = catalog.loadTable(rid);
+    return new BackfillSource.Table(
+        "`"
+            + config.get(OfflineOptions.CATALOG_NAME)
+            + "`.`"
+            + rid.namespace()
+            + "`.`"
+            + rid.name()
+            + "`",
+        s.raw.schema(),
+        source);
   }
 
   /** Per-run Flink and scratch resources. */
@@ -290,9 +311,8 @@ public final class Backfill {
     Table table;
     String tableName;
     Table raw;
-    String rawName;
-    String sourceName;
-    String sql;
+    BackfillSource source;
+    BackfillPlanner.Query query;
     Path scratch;
 
     @Override

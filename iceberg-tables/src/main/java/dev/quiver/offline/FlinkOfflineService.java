@@ -37,19 +37,17 @@ public final class FlinkOfflineService implements OfflineService {
   private final QuiverConfig config;
   private final FeatureRegistry registry;
   private final Catalog catalog;
-  private final Backfill.OnlineUpsert online;
   private final ExecutorService executor;
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
 
   /**
-   * @param online the online store's upsert, for {@code --online} backfills; null when none
+   * @param config the offline store, Flink and (for {@code --online} backfills) online store
+   *     settings
    */
-  public FlinkOfflineService(
-      QuiverConfig config, FeatureRegistry registry, Backfill.OnlineUpsert online) {
+  public FlinkOfflineService(QuiverConfig config, FeatureRegistry registry) {
     this.config = config;
     this.registry = registry;
     this.catalog = OfflineCatalogs.open(config);
-    this.online = online;
     this.executor =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -151,11 +149,6 @@ public final class FlinkOfflineService implements OfflineService {
   @Override
   public String submitBackfill(BackfillRequest req) {
     FeatureView view = registry.getView(req.namespace(), req.view(), req.version()).view();
-    if (req.online() && online == null) {
-      throw new IllegalArgumentException(
-          "online: no online store is configured for this service (expected: run with an"
-              + " online store, or drop --online)");
-    }
     var keys = FeatureResolver.joinKeys(registry, view);
     Backfill backfill = new Backfill(config, catalog);
     Job job = new Job(UUID.randomUUID().toString(), req.dryRun() ? "backfill-dry-run" : "backfill");
@@ -170,8 +163,7 @@ public final class FlinkOfflineService implements OfflineService {
             return;
           }
           Backfill.Result r =
-              backfill.run(
-                  view, keys, req.source(), req.from(), req.to(), req.online() ? online : null);
+              backfill.run(view, keys, req.source(), req.from(), req.to(), req.online());
           job.rows = r.rows();
           Map<String, Object> d = planDetails(r.plan());
           d.put("snapshot_id", r.snapshotId());

@@ -44,6 +44,13 @@ public final class OfflineOptions {
           20_000L,
           "Maximum online-store upserts per second a backfill with --online may issue.");
 
+  public static final ConfigOption<String> BACKFILL_PLANNER =
+      ConfigOption.string(
+          "offline.backfill.planner",
+          "streaming-sql",
+          "Which BackfillPlanner turns a view into its backfill's batch SQL (streaming-sql: the"
+              + " streaming job's own statements, from quiver-jobs).");
+
   public static final ConfigOption<Double> BACKFILL_ESTIMATED_RATE =
       ConfigOption.doubleOption(
           "offline.backfill.estimated-rate",
@@ -60,6 +67,8 @@ public final class OfflineOptions {
         CATALOG_NAME,
         AVAILABILITY_GUARD,
         PARALLELISM,
-        BACKFILL_ONLINE_RATE);
+        BACKFILL_ONLINE_RATE,
+        BACKFILL_PLANNER,
+        BACKFILL_ESTIMATED_RATE);
   }
 }

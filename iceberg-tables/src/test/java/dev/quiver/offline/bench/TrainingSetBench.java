@@ -4,9 +4,6 @@ import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
-import dev.quiver.core.spec.Source;
-import dev.quiver.core.spec.SourceField;
-import dev.quiver.offline.Backfill;
 import dev.quiver.offline.FeatureSelection;
 import dev.quiver.offline.LabelSource;
 import dev.quiver.offline.OfflineCatalogs;
@@ -23,7 +20,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -52,11 +48,12 @@ import org.apache.iceberg.types.Types;
  * Training-set benchmark: N label rows (default 1,000,000) × 3 views (default 3.4M events each)
  * from generated Parquet, through the Flink point-in-time join; in the same run DuckDB's ASOF JOIN
  * on the same Parquet files, Feast's {@code get_historical_features} (DuckDB offline store) on a
- * slice when bench/.venv has Feast, and the backfill throughput. Prints the figures and ratios and
- * writes {@code $QUIVER_BENCH_DIR/training-set.json}.
+ * slice when bench/.venv has Feast. Prints the figures and ratios and writes {@code
+ * $QUIVER_BENCH_DIR/training-set.json}. (The backfill throughput is {@code BackfillBench} in
+ * quiver-jobs, whose planner a backfill needs.)
  *
  * <p>Sizes: {@code -Dlabels=}, {@code -Devents=} (per view), {@code -Dusers=}, {@code
- * -Dfeast.fraction=} (default 0.1), {@code -Dbackfill.events=}.
+ * -Dfeast.fraction=} (default 0.1).
  */
 public final class TrainingSetBench {
   static final long BASE = 1_714_521_600_000L; // 2024-05-01
@@ -67,7 +64,6 @@ public final class TrainingSetBench {
     int events = Integer.getInteger("events", 3_400_000);
     int users = Integer.getInteger("users", 100_000);
     double feastFraction = Double.parseDouble(System.getProperty("feast.fraction", "0.1"));
-    int backfillEvents = Integer.getInteger("backfill.events", 1_000_000);
     Path out = Path.of(System.getenv().getOrDefault("QUIVER_BENCH_DIR", "target/bench"));
     Path work = out.resolve("training-set-work");
     deleteTree(work);
@@ -159,9 +155,6 @@ public final class TrainingSetBench {
     // Feast get_historical_features (DuckDB offline store) on a slice
     Map<String, Object> feast = feast(work, labelFile, views, feastFraction);
 
-    // Backfill throughput
-    Map<String, Object> backfill = backfill(config, catalog, work, backfillEvents, users);
-
     double ratioDuck = quiverSeconds / duckSeconds;
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("benchmark", "training-set");
@@ -183,7 +176,6 @@ public final class TrainingSetBench {
       System.out.printf(
           Locale.ROOT, "quiver vs feast: %.1fx the throughput (target >= 10x)%n", speedup);
     }
-    json.putAll(backfill);
     System.out.printf(Locale.ROOT, "quiver vs duckdb: %.2fx the time (target <= 2x)%n", ratioDuck);
     Files.createDirectories(out);
     Files.writeString(out.resolve("training-set.json"), toJson(json));
@@ -366,71 +358,6 @@ public final class TrainingSetBench {
     out.put("feast_rows", rows);
     out.put("feast_seconds", secs);
     out.put("feast_rows_per_second", rows / secs);
-    return out;
-  }
-
-  static Map<String, Object> backfill(
-      QuiverConfig config, Catalog catalog, Path work, int n, int users) throws Exception {
-    Schema raw =
-        new Schema(
-            Types.NestedField.optional(1, "user_id", Types.StringType.get()),
-            Types.NestedField.optional(2, "amount", Types.DoubleType.get()),
-            Types.NestedField.optional(3, "ts", Types.TimestampType.withZone()),
-            Types.NestedField.optional(4, "offset", Types.LongType.get()));
-    Path file = work.resolve("raw").resolve("events.parquet");
-    SplittableRandom rnd = new SplittableRandom(3);
-    TrainingSetFiles.write(
-        raw,
-        file,
-        generated(
-            n,
-            i -> {
-              GenericRecord r = GenericRecord.create(raw);
-              r.setField("user_id", "u" + rnd.nextInt(users));
-              r.setField("amount", rnd.nextDouble() * 100);
-              r.setField("ts", OfflineWriter.timestamptz(BASE + rnd.nextLong(SPAN)));
-              r.setField("offset", (long) i);
-              return r;
-            }));
-    Source source =
-        new Source(
-            "default",
-            "raw",
-            "parquet",
-            List.of(
-                new SourceField("user_id", FeatureType.STRING),
-                new SourceField("amount", FeatureType.FLOAT64),
-                new SourceField("ts", FeatureType.TIMESTAMP)),
-            "ts",
-            null,
-            Duration.ZERO,
-            Map.of("path", file.getParent().toString()));
-    FeatureView view =
-        FeatureView.builder("bench_backfill")
-            .entities(List.of("user"))
-            .source(source)
-            .features(List.of(new Feature("amount", FeatureType.FLOAT64, "", null, null, Map.of())))
-            .build();
-    Backfill.Result r =
-        new Backfill(config, catalog)
-            .run(
-                view,
-                OfflineTables.joinKeys(view),
-                null,
-                Instant.ofEpochMilli(BASE),
-                Instant.ofEpochMilli(BASE + SPAN + 1),
-                null);
-    double eps = r.rows() / r.seconds();
-    System.out.printf(
-        Locale.ROOT,
-        "backfill       : %,d events in %.1f s = %,.0f events/s%n",
-        r.rows(),
-        r.seconds(),
-        eps);
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("backfill_events", r.rows());
-    out.put("backfill_seconds", r.seconds());
-    out.put("backfill_events_per_second", eps);
     return out;
   }
 

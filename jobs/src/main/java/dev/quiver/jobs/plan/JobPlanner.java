@@ -103,25 +103,7 @@ public final class JobPlanner {
               + "` WITH (\n"
               + options(settings.icebergCatalogProperties())
               + "\n)");
-      List<String> select = new ArrayList<>();
-      keyNames.forEach(k -> select.add(q(k)));
-      select.add("`_event_time` AS `" + OFFLINE_EVENT_TIME + "`");
-      rowFeatures.forEach(f -> select.add(q(f.name())));
-      inputs.keySet().forEach(c -> select.add(q(OFFLINE_INPUT_PREFIX + c)));
-      select.add("`_seq`");
-      select.add("`_ingested_at`");
-      inserts.add(
-          "INSERT INTO `"
-              + settings.icebergCatalog()
-              + "`.`"
-              + view.namespace()
-              + "`.`"
-              + offlineTableName(view)
-              + "`\nSELECT "
-              + String.join(", ", select)
-              + "\nFROM `"
-              + PROJECTED
-              + "`");
+      inserts.add("INSERT INTO " + offlineTable(view) + "\n" + offlineSelect(view, keys));
     }
     if (inserts.isEmpty()) {
       throw new IllegalArgumentException(
@@ -131,6 +113,37 @@ public final class JobPlanner {
               + " true or offline: true)");
     }
     return new MaterializationPlan(view, EVENTS, events, setup, views, inserts);
+  }
+
+  /**
+   * The Iceberg table the plan's offline {@code INSERT} writes, quoted: catalog.namespace.table.
+   */
+  public String offlineTable(FeatureView view) {
+    return "`"
+        + settings.icebergCatalog()
+        + "`.`"
+        + view.namespace()
+        + "`.`"
+        + offlineTableName(view)
+        + "`";
+  }
+
+  /**
+   * The query of the plan's offline {@code INSERT} (its text after the {@code INSERT INTO} line):
+   * the offline table's columns from the {@code projected} view. A backfill runs this same text in
+   * batch mode and writes it with its own Iceberg sink (to tag the snapshot with the backfill id).
+   */
+  public static String offlineSelect(FeatureView view, List<JoinKey> keys) {
+    Source source = view.source();
+    Map<String, FeatureType> inputs = aggregationInputs(view, source);
+    List<String> select = new ArrayList<>();
+    keys.forEach(k -> select.add(q(k.name())));
+    select.add("`_event_time` AS `" + OFFLINE_EVENT_TIME + "`");
+    view.features().stream().filter(f -> !f.isAggregation()).forEach(f -> select.add(q(f.name())));
+    inputs.keySet().forEach(c -> select.add(q(OFFLINE_INPUT_PREFIX + c)));
+    select.add("`_seq`");
+    select.add("`_ingested_at`");
+    return "SELECT " + String.join(", ", select) + "\nFROM `" + PROJECTED + "`";
   }
 
   /** {@code <view>_v<major>}. */

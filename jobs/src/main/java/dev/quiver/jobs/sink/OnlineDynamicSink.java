@@ -15,6 +15,7 @@ final class OnlineDynamicSink implements DynamicTableSink {
   private final Map<String, String> store;
   private final int batchSize;
   private final long flushIntervalMs;
+  private final long rateLimit;
   private final DataType rowType;
 
   OnlineDynamicSink(
@@ -23,12 +24,14 @@ final class OnlineDynamicSink implements DynamicTableSink {
       Map<String, String> store,
       int batchSize,
       long flushIntervalMs,
+      long rateLimit,
       DataType rowType) {
     this.spec = spec;
     this.tiles = tiles;
     this.store = store;
     this.batchSize = batchSize;
     this.flushIntervalMs = flushIntervalMs;
+    this.rateLimit = rateLimit;
     this.rowType = rowType;
   }
 
@@ -54,12 +57,14 @@ final class OnlineDynamicSink implements DynamicTableSink {
             DataType.getFieldNames(rowType).toArray(String[]::new),
             batchSize,
             flushIntervalMs,
+            rateLimit,
             context.createDataStructureConverter(rowType)));
   }
 
   @Override
   public DynamicTableSink copy() {
-    return new OnlineDynamicSink(spec, tiles, store, batchSize, flushIntervalMs, rowType);
+    return new OnlineDynamicSink(
+        spec, tiles, store, batchSize, flushIntervalMs, rateLimit, rowType);
   }
 
   @Override

@@ -15,6 +15,7 @@ final class OnlineSink implements Sink<RowData> {
   private final String[] columns;
   private final int batchSize;
   private final long flushIntervalMs;
+  private final long rateLimit;
   private final DataStructureConverter converter;
 
   OnlineSink(
@@ -24,6 +25,7 @@ final class OnlineSink implements Sink<RowData> {
       String[] columns,
       int batchSize,
       long flushIntervalMs,
+      long rateLimit,
       DataStructureConverter converter) {
     this.spec = spec;
     this.tiles = tiles;
@@ -31,6 +33,7 @@ final class OnlineSink implements Sink<RowData> {
     this.columns = columns;
     this.batchSize = batchSize;
     this.flushIntervalMs = flushIntervalMs;
+    this.rateLimit = rateLimit;
     this.converter = converter;
   }
 
@@ -44,6 +47,7 @@ final class OnlineSink implements Sink<RowData> {
         columns,
         batchSize,
         flushIntervalMs,
+        rateLimit <= 0 ? 0 : Math.max(1, rateLimit / context.getNumberOfParallelSubtasks()),
         converter,
         context.getProcessingTimeService(),
         context.metricGroup());

@@ -44,6 +44,14 @@ public final class OnlineSinkFactory implements DynamicTableSinkFactory {
           .defaultValue(Duration.ofMillis(100))
           .withDescription("longest wait of a buffered cell");
 
+  public static final ConfigOption<Long> RATE_LIMIT =
+      ConfigOptions.key("rate-limit")
+          .longType()
+          .defaultValue(0L)
+          .withDescription(
+              "most rows (or tiles) written per second over all subtasks; 0 = unlimited (backfills"
+                  + " with --online set it so that serving latency holds)");
+
   @Override
   public String factoryIdentifier() {
     return IDENTIFIER;
@@ -56,7 +64,7 @@ public final class OnlineSinkFactory implements DynamicTableSinkFactory {
 
   @Override
   public Set<ConfigOption<?>> optionalOptions() {
-    return Set.of(BATCH_SIZE, FLUSH_INTERVAL);
+    return Set.of(BATCH_SIZE, FLUSH_INTERVAL, RATE_LIMIT);
   }
 
   @Override
@@ -99,6 +107,7 @@ public final class OnlineSinkFactory implements DynamicTableSinkFactory {
         store,
         o.get(BATCH_SIZE),
         o.get(FLUSH_INTERVAL).toMillis(),
+        o.get(RATE_LIMIT),
         context.getPhysicalRowDataType());
   }
 }

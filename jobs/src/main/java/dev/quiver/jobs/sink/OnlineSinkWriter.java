@@ -16,6 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.source.util.ratelimit.GuavaRateLimiter;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.table.connector.RuntimeConverter;
@@ -30,6 +32,9 @@ import org.apache.flink.types.Row;
  * in the store. Writes are idempotent (row cells at their event time, tiles as whole states), so
  * the replay after a restore converges to the same cells: an exactly-once effect.
  *
+ * <p>With a rate limit (a backfill's {@code --online}), each subtask writes at most its share of
+ * rows per second, blocking before it converts the next row.
+ *
  * <p>Row layout: rows sink = join keys, {@code _event_ms}, {@code _seq}, row features; tiles sink =
  * join keys, {@code _tile_res}, {@code _tile_start}, {@code _max_event_ms}, one encoded state per
  * tile series.
@@ -38,6 +43,7 @@ final class OnlineSinkWriter implements SinkWriter<RowData> {
   private final boolean tiles;
   private final int batchSize;
   private final long flushIntervalMs;
+  private final RateLimiter limiter;
   private final DataStructureConverter converter;
   private final ProcessingTimeService time;
   private final OnlineStore store;
@@ -60,6 +66,7 @@ final class OnlineSinkWriter implements SinkWriter<RowData> {
       String[] columns,
       int batchSize,
       long flushIntervalMs,
+      long rowsPerSecond,
       DataStructureConverter converter,
       ProcessingTimeService time,
       MetricGroup metrics) {
@@ -67,6 +74,7 @@ final class OnlineSinkWriter implements SinkWriter<RowData> {
     this.columns = columns;
     this.batchSize = batchSize;
     this.flushIntervalMs = flushIntervalMs;
+    this.limiter = rowsPerSecond > 0 ? new GuavaRateLimiter(rowsPerSecond) : null;
     this.converter = converter;
     this.time = time;
     converter.open(RuntimeConverter.Context.create(OnlineSinkWriter.class.getClassLoader()));
@@ -79,6 +87,9 @@ final class OnlineSinkWriter implements SinkWriter<RowData> {
 
   @Override
   public void write(RowData element, Context context) throws IOException, InterruptedException {
+    if (limiter != null) {
+      limiter.acquire().toCompletableFuture().join(); // throttled (backfills): blocks this task
+    }
     Row row = (Row) converter.toExternal(element);
     int k = keys.size();
     List<Object> keyValues = new ArrayList<>(k);

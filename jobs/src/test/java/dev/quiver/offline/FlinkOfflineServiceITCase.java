@@ -32,8 +32,32 @@ class FlinkOfflineServiceITCase {
     FeatureView profile = TestViews.userProfile();
     EventLog log = new EventLog(11).generate(profile, "u", 3, 100);
     EventLog.write(catalog, profile, log.events, "user_id");
-    InMemoryRegistry registry = new InMemoryRegistry().add(profile);
-    try (FlinkOfflineService service = new FlinkOfflineService(config, registry, null)) {
+    // the backfilled view's features are expressions over its source's columns, as the streaming
+    // job (whose SQL a backfill runs) requires
+    FeatureView rows =
+        FeatureView.builder("user_rows")
+            .entities(List.of("user"))
+            .source(TestViews.txnSource())
+            .ttl(Duration.ofHours(2))
+            .features(
+                List.of(
+                    new dev.quiver.core.spec.Feature(
+                        "last_amount",
+                        dev.quiver.core.spec.FeatureType.FLOAT64,
+                        "",
+                        "amount",
+                        null,
+                        Map.of()),
+                    new dev.quiver.core.spec.Feature(
+                        "last_merchant",
+                        dev.quiver.core.spec.FeatureType.STRING,
+                        "",
+                        "merchant",
+                        null,
+                        Map.of())))
+            .build();
+    InMemoryRegistry registry = new InMemoryRegistry().add(profile).add(rows);
+    try (FlinkOfflineService service = new FlinkOfflineService(config, registry)) {
       String id =
           service.submitExport(
               new ExportRequest(
@@ -109,37 +133,22 @@ class FlinkOfflineServiceITCase {
                           null)))
           .hasMessageContaining("the view is needed");
       assertThatThrownBy(() -> service.status("nope")).isInstanceOf(NoSuchElementException.class);
-      assertThatThrownBy(
-              () ->
-                  service.submitBackfill(
-                      new BackfillRequest(
-                          null,
-                          "user_profile",
-                          null,
-                          Instant.EPOCH,
-                          Instant.now(),
-                          false,
-                          true,
-                          null,
-                          "me")))
-          .hasMessageContaining("online: no online store is configured");
-
-      // a failing job reports its error: the view's kafka source needs --source
+      // a failing job reports its error: the history to read does not exist
       String bad =
           service.submitBackfill(
               new BackfillRequest(
                   null,
-                  "user_profile",
+                  "user_rows",
                   null,
                   Instant.EPOCH,
                   Instant.now(),
                   true,
                   false,
-                  null,
+                  dir.resolve("nothing").toString(),
                   "me"));
       JobStatus failed = awaitDone(service, bad);
       assertThat(failed.state()).isEqualTo(JobStatus.State.FAILED);
-      assertThat(failed.error()).contains("pass its history as --source");
+      assertThat(failed.error()).contains("does not exist");
       assertThat(service.jobs()).hasSize(3);
 
       // a real backfill through the service leaves an audit entry with its id
@@ -149,26 +158,26 @@ class FlinkOfflineServiceITCase {
               org.apache.iceberg.types.Types.NestedField.optional(
                   1, "user_id", org.apache.iceberg.types.Types.StringType.get()),
               org.apache.iceberg.types.Types.NestedField.optional(
-                  2, "last_amount", org.apache.iceberg.types.Types.DoubleType.get()),
+                  2, "amount", org.apache.iceberg.types.Types.DoubleType.get()),
               org.apache.iceberg.types.Types.NestedField.optional(
-                  3, "last_merchant", org.apache.iceberg.types.Types.StringType.get()),
+                  3, "merchant", org.apache.iceberg.types.Types.StringType.get()),
               org.apache.iceberg.types.Types.NestedField.optional(
                   4, "ts", org.apache.iceberg.types.Types.TimestampType.withZone()));
-      java.util.List<org.apache.iceberg.data.Record> rows = new java.util.ArrayList<>();
+      java.util.List<org.apache.iceberg.data.Record> raws = new java.util.ArrayList<>();
       for (int i = 0; i < 50; i++) {
         var r = org.apache.iceberg.data.GenericRecord.create(rawSchema);
         r.setField("user_id", "u" + (i % 3));
-        r.setField("last_amount", (double) i);
-        r.setField("last_merchant", "m1");
+        r.setField("amount", (double) i);
+        r.setField("merchant", "m1");
         r.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + i * 60_000L));
-        rows.add(r);
+        raws.add(r);
       }
-      TrainingSetFiles.write(rawSchema, raw, rows);
+      TrainingSetFiles.write(rawSchema, raw, raws);
       String bf =
           service.submitBackfill(
               new BackfillRequest(
                   null,
-                  "user_profile",
+                  "user_rows",
                   null,
                   Instant.ofEpochMilli(EventLog.BASE),
                   Instant.ofEpochMilli(EventLog.BASE + EventLog.HOUR),

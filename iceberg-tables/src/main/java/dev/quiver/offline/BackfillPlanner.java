@@ -1,0 +1,85 @@
+package dev.quiver.offline;
+
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.JoinKey;
+import java.time.Instant;
+import java.util.List;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+
+/**
+ * Turns a view into the batch SQL of its backfill: the streaming job's own statements over a
+ * bounded events table. Implementations are found through {@link java.util.ServiceLoader} by {@link
+ * #identifier()} ({@code offline.backfill.planner}); the {@code quiver-jobs} module provides {@code
+ * streaming-sql}, which runs the text {@code quiver plan VIEW} prints.
+ */
+public interface BackfillPlanner {
+  /** The lowercase name this planner is chosen by. */
+  String identifier();
+
+  /**
+   * Registers in {@code request.tEnv()} the view's events read from {@code request.source()} (event
+   * times in {@code [from, to)}, deduplicated, {@code _ingested_at = ingestedAt}) and the streaming
+   * job's views over them, and returns the statements that produce the backfill's rows. Called once
+   * per backfill, from the backfill's thread; registers only temporary objects.
+   *
+   * @return never null
+   * @throws IllegalArgumentException when the view or the source cannot be backfilled, naming the
+   *     field and the fix
+   */
+  Query prepare(Request request);
+
+  /**
+   * What to prepare.
+   *
+   * @param env the batch-mode stream environment the backfill's job runs on
+   * @param tEnv a batch-mode table environment over {@code env}
+   * @param config the Quiver configuration (Kafka bootstrap, online store, …)
+   * @param view the view version to backfill
+   * @param keys its join keys, in order
+   * @param source where the raw events are
+   * @param from first event time included
+   * @param to first event time excluded
+   * @param ingestedAt the {@code _ingested_at} of every backfilled row
+   * @param online whether the online sinks run too (throttled by {@code
+   *     offline.backfill.online-rate})
+   */
+  record Request(
+      StreamExecutionEnvironment env,
+      StreamTableEnvironment tEnv,
+      QuiverConfig config,
+      FeatureView view,
+      List<JoinKey> keys,
+      BackfillSource source,
+      Instant from,
+      Instant to,
+      Instant ingestedAt,
+      boolean online) {}
+
+  /**
+   * The prepared backfill: a first batch job writes the offline rows and the online inserts that do
+   * not depend on write order (tiles); a second one, after the {@code secondSetup} statements, the
+   * order-dependent online inserts (row cells, where of two events with equal event time the one
+   * written last wins).
+   *
+   * @param offlineSelect the streaming job's Iceberg {@code INSERT}'s query: rows in the offline
+   *     table's column order
+   * @param onlineInserts online {@code INSERT}s of the first job (empty unless online)
+   * @param secondSetup statements run between the two jobs (empty unless online)
+   * @param secondInserts online {@code INSERT}s of the second job (empty unless online)
+   * @param sqlText the whole text, for the dry run and the audit
+   */
+  record Query(
+      String offlineSelect,
+      List<String> onlineInserts,
+      List<String> secondSetup,
+      List<String> secondInserts,
+      String sqlText) {
+    public Query {
+      onlineInserts = List.copyOf(onlineInserts);
+      secondSetup = List.copyOf(secondSetup);
+      secondInserts = List.copyOf(secondInserts);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package dev.quiver.jobs.backfill;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * A bounded range of a Kafka topic: per partition, the first offset read and the first not read.
+ * {@code kafka} means every offset retained when the backfill starts; {@code
+ * kafka:0:100-200,1:0-50} names the ranges.
+ */
+record KafkaRange(String topic, Map<TopicPartition, Long> first, Map<TopicPartition, Long> end) {
+  KafkaRange {
+    first = Map.copyOf(first);
+    end = Map.copyOf(end);
+  }
+
+  /** Total number of offsets in the range (records, including the ones the parser rejects). */
+  long offsets() {
+    long n = 0;
+    for (var e : end.entrySet()) {
+      n += Math.max(0, e.getValue() - first.getOrDefault(e.getKey(), e.getValue()));
+    }
+    return n;
+  }
+
+  /**
+   * Resolves {@code spec} against the broker: explicit ranges are taken as given, {@code kafka}
+   * asks the broker for the beginning and end offsets of every partition of {@code topic}.
+   *
+   * @throws IllegalArgumentException for a malformed spec or a topic the broker does not have
+   */
+  static KafkaRange resolve(String spec, String topic, Properties kafka) {
+    Map<TopicPartition, Long> first = new TreeMap<>(KafkaRange::compare);
+    Map<TopicPartition, Long> end = new TreeMap<>(KafkaRange::compare);
+    if (spec.startsWith("kafka:")) {
+      for (String part : spec.substring("kafka:".length()).split(",")) {
+        String[] pr = part.trim().split(":");
+        String[] range = pr.length == 2 ? pr[1].split("-") : new String[0];
+        try {
+          if (range.length != 2) {
+            throw new NumberFormatException();
+          }
+          TopicPartition tp = new TopicPartition(topic, Integer.parseInt(pr[0]));
+          long a = Long.parseLong(range[0]);
+          long b = Long.parseLong(range[1]);
+          if (a < 0 || b < a) {
+            throw new NumberFormatException();
+          }
+          first.put(tp, a);
+          end.put(tp, b);
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException(
+              "source: '"
+                  + part
+                  + "' in '"
+                  + spec
+                  + "' (expected: kafka:PARTITION:FIRST-END[,...], offsets FIRST included and END"
+                  + " excluded, e.g. kafka:0:100-200)");
+        }
+      }
+      return new KafkaRange(topic, first, end);
+    }
+    Properties p = new Properties();
+    p.putAll(kafka);
+    p.putIfAbsent("default.api.timeout.ms", "15000");
+    p.putIfAbsent("request.timeout.ms", "15000");
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(15));
+      if (infos == null || infos.isEmpty()) {
+        throw new IllegalArgumentException(
+            "source: topic '" + topic + "' does not exist at " + p.get("bootstrap.servers"));
+      }
+      List<TopicPartition> tps = new ArrayList<>();
+      infos.forEach(i -> tps.add(new TopicPartition(topic, i.partition())));
+      first.putAll(c.beginningOffsets(tps, Duration.ofSeconds(15)));
+      end.putAll(c.endOffsets(tps, Duration.ofSeconds(15)));
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      throw new IllegalArgumentException(
+          "source: Kafka at "
+              + p.get("bootstrap.servers")
+              + " did not answer for topic '"
+              + topic
+              + "' ("
+              + e.getMessage()
+              + "); check kafka.bootstrap-servers or the source's bootstrap_servers");
+    }
+    return new KafkaRange(topic, first, end);
+  }
+
+  private static int compare(TopicPartition a, TopicPartition b) {
+    int c = a.topic().compareTo(b.topic());
+    return c != 0 ? c : Integer.compare(a.partition(), b.partition());
+  }
+}

@@ -1,0 +1,348 @@
+package dev.quiver.jobs.backfill;
+
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.spec.FeatureType;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.JoinKey;
+import dev.quiver.core.spec.Source;
+import dev.quiver.core.spec.SourceField;
+import dev.quiver.jobs.JobOptions;
+import dev.quiver.jobs.Materializer;
+import dev.quiver.jobs.ingest.EventSchema;
+import dev.quiver.jobs.ingest.RawEventDeserializer;
+import dev.quiver.jobs.plan.JobPlanner;
+import dev.quiver.jobs.plan.MaterializationPlan;
+import dev.quiver.jobs.plan.PlannerSettings;
+import dev.quiver.jobs.sink.OnlineSinkFactory;
+import dev.quiver.offline.BackfillPlanner;
+import dev.quiver.offline.BackfillSource;
+import dev.quiver.offline.OfflineOptions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.table.api.Schema;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.table.runtime.typeutils.ExternalTypeInfo;
+import org.apache.iceberg.types.Type;
+import org.apache.iceberg.types.Types;
+
+/**
+ * {@code streaming-sql}: a backfill runs the streaming job's own SQL ({@link JobPlanner}, the text
+ * {@code quiver plan VIEW} prints) in batch mode. Only the definition of the {@code events} table
+ * differs: instead of Kafka → EventGate → Deduplicator, a bounded read of the raw history with the
+ * same columns ({@link EventSchema}):
+ *
+ * <ul>
+ *   <li>a Kafka offset range is read with the same deserializer and parser as the streaming job; an
+ *       Iceberg table or Parquet files are read with SQL casts into the declared columns ({@code
+ *       _seq} from a {@code _seq} or {@code offset} column, else 0; {@code _partition} from {@code
+ *       _partition} or {@code partition}, else 0);
+ *   <li>no lateness: every event with event time in {@code [from, to)} counts (the streaming job's
+ *       lateness cut bounds its state; a backfill's input is complete, so its rows are the
+ *       corrected history);
+ *   <li>duplicates by the dedup key (per entity, as the streaming dedup is keyed) keep the first by
+ *       {@code (_seq, _partition)}: within a Kafka partition that is arrival order, as in the
+ *       streaming job, whose dedup state however forgets keys after {@code jobs.dedup-ttl};
+ *   <li>{@code _ingested_at} is the backfill's start, so that training sets labelled before it
+ *       never see its rows (the availability guard).
+ * </ul>
+ *
+ * <p>The plan's Iceberg {@code INSERT} query runs as is, written by the backfill's own Iceberg sink
+ * (which tags the snapshot); with {@code --online} the plan's online inserts run too, through the
+ * {@code quiver-online} sink (the OnlineStore SPI) throttled by {@code
+ * offline.backfill.online-rate}: tiles in the first job, row cells in a second one over the events
+ * with one row per (entity, event time) — the highest {@code (_seq, _partition)}, the streaming
+ * job's tie rule, since batch writes have no arrival order.
+ */
+public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
+  static final String PARSED = "events_parsed";
+  static final String ALL_EVENTS = "events_all";
+
+  @Override
+  public String identifier() {
+    return "streaming-sql";
+  }
+
+  @Override
+  public Query prepare(Request r) {
+    FeatureView view = r.view();
+    Source source = view.source();
+    if (source == null) {
+      throw new IllegalArgumentException(
+          "source: view " + view.qualifiedName() + " has none (expected: a source to read from)");
+    }
+    QuiverConfig config = r.config();
+    PlannerSettings settings = settings(config, r.online(), view);
+    JobPlanner planner = new JobPlanner(settings);
+    MaterializationPlan plan = planner.plan(view, r.keys());
+    String offlineSelect = JobPlanner.offlineSelect(view, r.keys());
+    String offlineInsert = "INSERT INTO " + planner.offlineTable(view) + "\n" + offlineSelect;
+    if (!plan.inserts().contains(offlineInsert)) {
+      throw new IllegalStateException(
+          "the streaming plan of " + view.qualifiedName() + " has no offline insert to backfill");
+    }
+    StreamTableEnvironment tEnv = r.tEnv();
+    tEnv.createTemporaryFunction(EpochMillis.NAME, EpochMillis.class);
+    EventSchema schema = plan.eventSchema();
+    String parsedSql = null;
+    if (r.source() instanceof BackfillSource.Table t) {
+      parsedSql = tableEvents(schema, t);
+      tEnv.executeSql("CREATE TEMPORARY VIEW `" + PARSED + "` AS\n" + parsedSql);
+    } else {
+      registerKafka(r, schema, source, ((BackfillSource.Kafka) r.source()).spec());
+    }
+    String all = allEvents(schema, r.keys(), r.from().toEpochMilli(), r.to().toEpochMilli());
+    String events =
+        "SELECT " + columns(schema, r.ingestedAt().toEpochMilli()) + "\nFROM `" + ALL_EVENTS + "`";
+    tEnv.executeSql("CREATE TEMPORARY VIEW `" + ALL_EVENTS + "` AS\n" + all);
+    tEnv.executeSql("CREATE TEMPORARY VIEW `" + plan.eventsTable() + "` AS\n" + events);
+    String catalogDdl = "CREATE CATALOG `" + settings.icebergCatalog() + "`";
+    List<String> setup = plan.setup().stream().filter(s -> !s.startsWith(catalogDdl)).toList();
+    setup.forEach(tEnv::executeSql);
+    plan.views().forEach(tEnv::executeSql);
+
+    String rowsPrefix = "INSERT INTO `" + JobPlanner.ONLINE_ROWS + "`";
+    List<String> first = new ArrayList<>();
+    List<String> second = new ArrayList<>();
+    for (String insert : plan.inserts()) {
+      if (insert.equals(offlineInsert)) {
+        continue;
+      }
+      (insert.startsWith(rowsPrefix) ? second : first).add(insert);
+    }
+    List<String> secondSetup = new ArrayList<>();
+    if (!second.isEmpty()) {
+      String lastPerTime =
+          "SELECT "
+              + columns(schema, r.ingestedAt().toEpochMilli())
+              + "\nFROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
+              + String.join(", ", r.keys().stream().map(k -> q(k.name())).toList())
+              + ", `_event_ms` ORDER BY `_seq` DESC, `_partition` DESC,"
+              + " `_event_ms`) AS `_tie`\n  FROM `"
+              + ALL_EVENTS
+              + "`)\nWHERE `_tie` = 1";
+      secondSetup.add("DROP TEMPORARY VIEW `" + JobPlanner.PROJECTED + "`");
+      secondSetup.add("DROP TEMPORARY VIEW `" + plan.eventsTable() + "`");
+      secondSetup.add("CREATE TEMPORARY VIEW `" + plan.eventsTable() + "` AS\n" + lastPerTime);
+      secondSetup.addAll(plan.views());
+    }
+
+    StringBuilder text = new StringBuilder();
+    text.append("-- backfill of ")
+        .append(view.qualifiedName())
+        .append(':')
+        .append(view.version())
+        .append(" from ")
+        .append(r.source().describe())
+        .append(", event times [")
+        .append(r.from())
+        .append(", ")
+        .append(r.to())
+        .append(")\n");
+    if (parsedSql != null) {
+      text.append("CREATE TEMPORARY VIEW `").append(PARSED).append("` AS\n");
+      text.append(parsedSql).append(";\n\n");
+    } else {
+      text.append("-- `").append(PARSED).append("`: the Kafka range through the job's parser\n\n");
+    }
+    text.append("CREATE TEMPORARY VIEW `").append(ALL_EVENTS).append("` AS\n").append(all);
+    text.append(";\n\nCREATE TEMPORARY VIEW `").append(plan.eventsTable()).append("` AS\n");
+    text.append(events).append(";\n\n-- the streaming job's statements:\n");
+    setup.forEach(s -> text.append(s).append(";\n\n"));
+    plan.views().forEach(s -> text.append(s).append(";\n\n"));
+    text.append("-- into a new snapshot of ").append(planner.offlineTable(view)).append(":\n");
+    text.append(offlineSelect).append(";\n");
+    first.forEach(s -> text.append('\n').append(s).append(";\n"));
+    if (!second.isEmpty()) {
+      text.append("\n-- then, row cells one per (entity, event time):\n");
+      secondSetup.forEach(s -> text.append(s).append(";\n"));
+      second.forEach(s -> text.append(s).append(";\n"));
+    }
+    return new Query(offlineSelect, first, secondSetup, second, text.toString());
+  }
+
+  /** The streaming settings with the online sinks only when asked, throttled. */
+  static PlannerSettings settings(QuiverConfig config, boolean online, FeatureView view) {
+    PlannerSettings s = Materializer.settings(config);
+    Map<String, String> sink = new LinkedHashMap<>(s.onlineSinkOptions());
+    boolean withOnline = online && view.online();
+    if (online && !view.online()) {
+      throw new IllegalArgumentException(
+          "online: view " + view.qualifiedName() + " has online: false (drop --online)");
+    }
+    if (withOnline) {
+      long rate = config.get(OfflineOptions.BACKFILL_ONLINE_RATE);
+      // the rows and the tiles sink share the budget
+      sink.put(OnlineSinkFactory.RATE_LIMIT.key(), Long.toString(Math.max(1, rate / 2)));
+    }
+    return new PlannerSettings(
+        withOnline, true, sink, s.icebergCatalog(), s.icebergCatalogProperties());
+  }
+
+  /** The declared columns, then the metadata columns with {@code _ingested_at} replaced. */
+  private static String columns(EventSchema schema, long ingestedAtMs) {
+    List<String> cols = new ArrayList<>();
+    schema.columns().forEach(c -> cols.add(q(c.name())));
+    cols.add(q(EventSchema.EVENT_TIME));
+    cols.add(q(EventSchema.EVENT_MS));
+    cols.add(q(EventSchema.SEQ));
+    cols.add(q(EventSchema.PARTITION));
+    cols.add("TO_TIMESTAMP_LTZ(" + ingestedAtMs + ", 3) AS " + q(EventSchema.INGESTED_AT));
+    return String.join(", ", cols);
+  }
+
+  /** Events in range, first copy per (entity, dedup key) by (_seq, _partition). */
+  static String allEvents(EventSchema schema, List<JoinKey> keys, long fromMs, long toMs) {
+    String range = "`_event_ms` >= " + fromMs + " AND `_event_ms` < " + toMs;
+    if (schema.dedupKey() == null || schema.dedupKey().isBlank()) {
+      return "SELECT * FROM `" + PARSED + "` WHERE " + range;
+    }
+    List<String> partition = new ArrayList<>(keys.stream().map(k -> q(k.name())).toList());
+    partition.add(q(schema.dedupKey()));
+    List<String> cols = new ArrayList<>();
+    schema.columns().forEach(c -> cols.add(q(c.name())));
+    for (String m :
+        List.of(
+            EventSchema.EVENT_TIME, EventSchema.EVENT_MS, EventSchema.SEQ, EventSchema.PARTITION)) {
+      cols.add(q(m));
+    }
+    return "SELECT "
+        + String.join(", ", cols)
+        + "\nFROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
+        + String.join(", ", partition)
+        + " ORDER BY `_seq`, `_partition`, `_event_ms`) AS `_first`\n  FROM `"
+        + PARSED
+        + "` WHERE "
+        + range
+        + ")\nWHERE `_first` = 1";
+  }
+
+  /** The parsed events of an Iceberg table of raw events: the declared columns and metadata. */
+  static String tableEvents(EventSchema schema, BackfillSource.Table t) {
+    org.apache.iceberg.Schema raw = t.schema();
+    List<String> cols = new ArrayList<>();
+    String eventTime = null;
+    String eventMs = null;
+    List<String> notNull = new ArrayList<>();
+    for (SourceField c : schema.columns()) {
+      Types.NestedField f = raw.findField(c.name());
+      if (f == null) {
+        throw new IllegalArgumentException(
+            "source: column '"
+                + c.name()
+                + "' of the view's source is not in the raw events "
+                + t.describe()
+                + " (columns: "
+                + raw.columns().stream().map(Types.NestedField::name).toList()
+                + ")");
+      }
+      Type.TypeID id = f.type().typeId();
+      boolean numeric = id == Type.TypeID.LONG || id == Type.TypeID.INTEGER;
+      String expr;
+      if (c.type().equals(FeatureType.TIMESTAMP) && numeric) {
+        expr = "TO_TIMESTAMP_LTZ(" + q(c.name()) + ", 3)";
+      } else {
+        expr = "CAST(" + q(c.name()) + " AS " + c.type().flinkSqlType() + ")";
+      }
+      cols.add(expr + " AS " + q(c.name()));
+      if (c.name().equals(schema.eventTimeField())) {
+        if (c.type().equals(FeatureType.TIMESTAMP)) {
+          eventTime = expr;
+          eventMs = EpochMillis.NAME + "(" + expr + ")";
+        } else if (c.type().equals(FeatureType.INT64)) {
+          eventTime = "TO_TIMESTAMP_LTZ(" + q(c.name()) + ", 3)";
+          eventMs = "CAST(" + q(c.name()) + " AS BIGINT)";
+        } else {
+          throw new IllegalArgumentException(
+              "event_time_field: '"
+                  + c.name()
+                  + "' is "
+                  + c.type()
+                  + " (expected: timestamp or int64 epoch milliseconds)");
+        }
+      }
+      if (c.name().equals(schema.eventTimeField())
+          || schema.requiredKeys().contains(c.name())
+          || c.name().equals(schema.dedupKey())) {
+        notNull.add(q(c.name()) + " IS NOT NULL");
+      }
+    }
+    cols.add(eventTime + " AS " + q(EventSchema.EVENT_TIME));
+    cols.add(eventMs + " AS " + q(EventSchema.EVENT_MS));
+    cols.add(meta(raw, List.of("_seq", "offset"), "BIGINT") + " AS " + q(EventSchema.SEQ));
+    cols.add(
+        meta(raw, List.of("_partition", "partition"), "INT") + " AS " + q(EventSchema.PARTITION));
+    return "SELECT "
+        + String.join(",\n  ", cols)
+        + "\nFROM "
+        + t.flinkName()
+        + (notNull.isEmpty() ? "" : "\nWHERE " + String.join(" AND ", notNull));
+  }
+
+  private static String meta(org.apache.iceberg.Schema raw, List<String> names, String type) {
+    for (String n : names) {
+      if (raw.findField(n) != null) {
+        return "CAST(" + q(n) + " AS " + type + ")";
+      }
+    }
+    return "CAST(0 AS " + type + ")";
+  }
+
+  private static void registerKafka(Request r, EventSchema schema, Source source, String spec) {
+    QuiverConfig config = r.config();
+    String topic = source.option("topic");
+    if (topic == null || topic.isBlank()) {
+      throw new IllegalArgumentException(
+          "source: view source "
+              + source.name()
+              + " names no topic (expected: a Kafka source, or --source PATH|TABLE)");
+    }
+    String format = source.options().getOrDefault("format", "json").toLowerCase(Locale.ROOT);
+    if (!format.equals("json")) {
+      throw new IllegalArgumentException(
+          "sources." + source.name() + ".format: '" + format + "' (expected: json for a backfill)");
+    }
+    Properties props = new Properties();
+    props.putAll(config.withPrefix(JobOptions.KAFKA_PROPERTIES_PREFIX));
+    source
+        .options()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith("properties.")) {
+                props.put(k.substring("properties.".length()), v);
+              }
+            });
+    String bootstrap =
+        source.options().getOrDefault("bootstrap_servers", config.get(JobOptions.KAFKA_BOOTSTRAP));
+    props.put("bootstrap.servers", bootstrap);
+    KafkaRange range = KafkaRange.resolve(spec, topic, props);
+    KafkaSource<dev.quiver.jobs.ingest.RawEvent> kafka =
+        KafkaSource.<dev.quiver.jobs.ingest.RawEvent>builder()
+            .setBootstrapServers(bootstrap)
+            .setTopics(topic)
+            .setGroupId("quiver-backfill-" + source.name())
+            .setStartingOffsets(OffsetsInitializer.offsets(range.first()))
+            .setBounded(OffsetsInitializer.offsets(range.end()))
+            .setDeserializer(new RawEventDeserializer())
+            .setProperties(props)
+            .build();
+    var parsed =
+        r.env()
+            .fromSource(kafka, WatermarkStrategy.noWatermarks(), "kafka-range:" + topic)
+            .flatMap(new BatchParser(schema), ExternalTypeInfo.of(schema.rowType()))
+            .name("parse");
+    r.tEnv()
+        .createTemporaryView(
+            PARSED, parsed, Schema.newBuilder().fromRowDataType(schema.rowType()).build());
+  }
+
+  static String q(String name) {
+    return "`" + name.replace("`", "``") + "`";
+  }
+}

@@ -1,0 +1,315 @@
+package dev.quiver.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.jobs.testing.KafkaBroker;
+import dev.quiver.jobs.testing.OnlineReference;
+import dev.quiver.jobs.testing.Reference;
+import dev.quiver.jobs.testing.Transactions;
+import dev.quiver.offline.Backfill;
+import dev.quiver.offline.OfflineCatalogs;
+import dev.quiver.offline.OfflineTables;
+import dev.quiver.offline.OfflineWriter;
+import dev.quiver.offline.TrainingSetFiles;
+import dev.quiver.online.OnlineStore;
+import dev.quiver.online.OnlineStores;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.hadoop.HadoopCatalog;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.types.Types;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 5, must show 3: the backfill's Iceberg rows equal the streaming job's rows. The real
+ * streaming job (KRaft broker → Flink MiniCluster → embedded online store + Iceberg) materializes a
+ * generated adversarial log (duplicates, out-of-order and equal timestamps, malformed and too-late
+ * records); then the same view is backfilled — through the same SQL text, in Flink batch mode —
+ * from the Kafka offset range and from Parquet files of the same raw events, each into a new
+ * snapshot of the same table, the Kafka one with {@code --online} into a fresh online store.
+ *
+ * <ul>
+ *   <li>The backfill has no lateness (docs/backfills.md): its rows are the streaming job's rows
+ *       plus exactly the events the streaming job dropped as too late; restricted to the events the
+ *       streaming job accepted they are equal, row for row (every column but {@code _ingested_at},
+ *       which is the backfill's start by design).
+ *   <li>Both are checked against the plain {@link Reference} (with and without the lateness cut).
+ *   <li>The Parquet backfill's rows equal the Kafka backfill's.
+ *   <li>The online store written by the backfill answers every sampled (user, t), rows and window
+ *       aggregations (tiles), as the plain online reference over all deduplicated events does; the
+ *       upserts were throttled.
+ * </ul>
+ */
+class BackfillMatchesStreamingITCase {
+  static KafkaBroker kafka;
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void startKafka() throws Exception {
+    kafka = KafkaBroker.start();
+    MaterializationITCase.kafka = kafka;
+  }
+
+  @AfterAll
+  static void stopKafka() throws Exception {
+    MaterializationITCase.kafka = null;
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  @Test
+  void backfillRowsEqualTheStreamingJobsRows() throws Exception {
+    String topic = "txn-backfill";
+    kafka.createTopic(topic, 1);
+    kafka.createTopic(topic + ".dlq", 1);
+    List<Reference.Sent> log =
+        MaterializationITCase.produce(topic, Transactions.generateChunk(0, 1500, 17, 6));
+    Reference streamingRef =
+        new Reference(
+            log, Transactions.WATERMARK_DELAY.toMillis(), Transactions.LATENESS.toMillis());
+    MaterializationITCase.assertAdversarial(log, streamingRef);
+    Reference backfillRef = new Reference(log, 0, Long.MAX_VALUE / 4); // no lateness
+    Set<String> streamed = new HashSet<>();
+    streamingRef.accepted.forEach(a -> streamed.add(a.txn().txnId()));
+
+    // 1. the streaming job
+    FeatureView view = Transactions.view(topic, true, true);
+    Path warehouse = tmp.resolve("warehouse");
+    JobClient job =
+        MaterializationITCase.start(
+            view,
+            MaterializationITCase.config(tmp),
+            warehouse,
+            MaterializationITCase.embedded(tmp.resolve("online-streaming")),
+            null);
+    long streamingSnapshot;
+    List<String> streamingRows;
+    try (HadoopCatalog catalog = MaterializationITCase.catalog(warehouse)) {
+      Table table = catalog.loadTable(OfflineTables.identifier(view));
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () ->
+                  MaterializationITCase.icebergRows(table).size() >= streamingRef.accepted.size());
+      job.cancel().get();
+      table.refresh();
+      streamingSnapshot = table.currentSnapshot().snapshotId();
+      streamingRows = rows(table, null, streamingSnapshot, null);
+    }
+    assertThat(streamingRows).isEqualTo(withoutIngestedAt(streamingRef));
+
+    // 2. the backfill of the same events from the Kafka offset range, with --online
+    Path onlineDir = tmp.resolve("online-backfill");
+    long rate = 2000;
+    QuiverConfig config =
+        QuiverConfig.of(
+            Map.of(
+                "offline.warehouse", warehouse.toString(),
+                "kafka.bootstrap-servers", kafka.bootstrapServers(),
+                "online.type", "embedded",
+                "online.embedded.path", onlineDir.toString(),
+                "offline.backfill.online-rate", Long.toString(rate)));
+    Instant from = Transactions.T0.minus(Duration.ofHours(1));
+    Instant to = Transactions.T0.plus(Duration.ofDays(1));
+    Catalog catalog = OfflineCatalogs.open(config);
+    Backfill backfill = new Backfill(config, catalog);
+    Backfill.Plan plan = backfill.plan(view, Transactions.keys(), "kafka", from, to);
+    assertThat(plan.rows()).isEqualTo(backfillRef.accepted.size());
+    assertThat(plan.sql())
+        .contains(dev.quiver.jobs.plan.JobPlanner.offlineSelect(view, Transactions.keys()));
+    Instant before = Instant.now();
+    long t0 = System.nanoTime();
+    Backfill.Result kafkaRun = backfill.run(view, Transactions.keys(), "kafka", from, to, true);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    Instant after = Instant.now();
+    Table table = catalog.loadTable(OfflineTables.identifier(view));
+    List<String> kafkaRows = rows(table, streamingSnapshot, kafkaRun.snapshotId(), ingestedAt());
+    assertThat(ingestedAt)
+        .allSatisfy(ms -> assertThat(ms).isBetween(before.toEpochMilli(), after.toEpochMilli()));
+
+    // the backfill = every well-formed, deduplicated event: the reference without lateness
+    assertThat(kafkaRows).isEqualTo(withoutIngestedAt(backfillRef));
+    // ... = the streaming job's rows + the events it dropped as too late
+    List<String> onlyInBackfill = new ArrayList<>();
+    List<String> inBoth = new ArrayList<>();
+    for (String r : kafkaRows) {
+      (streamed.contains(txnOf(r, backfillRef)) ? inBoth : onlyInBackfill).add(r);
+    }
+    assertThat(inBoth)
+        .as("backfill rows of the events the stream accepted")
+        .isEqualTo(streamingRows);
+    long tooLate =
+        streamingRef.rejected.stream()
+            .filter(r -> r.reason().equals("too_late"))
+            .map(Reference.Rejected::offset)
+            .filter(o -> isFirstCopy(log, o))
+            .count();
+    assertThat(onlyInBackfill).hasSize((int) tooLate).isNotEmpty();
+
+    // the online store the backfill wrote: rows and tiles as the reference over all events says
+    try (OnlineStore store =
+        OnlineStores.open(
+            QuiverConfig.of(
+                Map.of("online.type", "embedded", "online.embedded.path", onlineDir.toString())))) {
+      int compared =
+          OnlineReference.assertOnlineEqualsReference(
+              store, view, backfillRef.accepted, OnlineReference.readTimes(backfillRef.accepted));
+      assertThat(compared).isGreaterThan(500);
+    }
+    // throttled: the row cells alone (one upsert per event) take rows / (rate / 2) seconds
+    assertThat(kafkaRun.onlineRows()).isEqualTo(kafkaRows.size());
+    assertThat(seconds).isGreaterThan(kafkaRows.size() / (rate / 2.0) * 0.9);
+
+    // 3. the backfill of the same raw events from Parquet files (offset column = _seq)
+    Path parquet = tmp.resolve("raw").resolve("events.parquet");
+    writeRaw(log, parquet);
+    Backfill.Result parquetRun =
+        backfill.run(view, Transactions.keys(), parquet.getParent().toString(), from, to, false);
+    table.refresh();
+    Snapshot parquetSnap = table.snapshot(parquetRun.snapshotId());
+    assertThat(parquetSnap.parentId()).isEqualTo(kafkaRun.snapshotId());
+    List<String> parquetRows = rows(table, kafkaRun.snapshotId(), parquetRun.snapshotId(), null);
+    assertThat(parquetRows).isEqualTo(kafkaRows);
+    System.out.printf(
+        "BackfillMatchesStreamingITCase: %d streaming rows, %d backfill rows (%d too late for the"
+            + " stream), online backfill %.1f s%n",
+        streamingRows.size(), kafkaRows.size(), onlyInBackfill.size(), seconds);
+    if (catalog instanceof AutoCloseable c) {
+      c.close();
+    }
+  }
+
+  private final List<Long> ingestedAt = new ArrayList<>();
+
+  private List<Long> ingestedAt() {
+    ingestedAt.clear();
+    return ingestedAt;
+  }
+
+  /** Is the record at offset {@code o} the first copy of its txn (the one dedup would keep)? */
+  private static boolean isFirstCopy(List<Reference.Sent> log, long o) {
+    Map<String, Long> first = new HashMap<>();
+    for (Reference.Sent s : log) {
+      if (s.record().txn() != null) {
+        first.putIfAbsent(s.record().txn().txnId(), s.offset());
+      }
+    }
+    for (Reference.Sent s : log) {
+      if (s.offset() == o) {
+        return first.get(s.record().txn().txnId()) == o;
+      }
+    }
+    return false;
+  }
+
+  /** The txn id of a formatted row, by its (user, event time, seq) among the reference's events. */
+  private static String txnOf(String row, Reference ref) {
+    String[] f = row.split("\\|");
+    long seq = Long.parseLong(f[7]);
+    for (Reference.Accepted a : ref.accepted) {
+      if (a.seq() == seq) {
+        return a.txn().txnId();
+      }
+    }
+    throw new AssertionError("no event with offset " + seq);
+  }
+
+  /** The reference's expected Iceberg rows without the {@code _ingested_at} field. */
+  private static List<String> withoutIngestedAt(Reference ref) {
+    return MaterializationITCase.expectedRows(ref).stream()
+        .map(BackfillMatchesStreamingITCase::dropLast)
+        .sorted()
+        .toList();
+  }
+
+  private static String dropLast(String row) {
+    return row.substring(0, row.lastIndexOf('|'));
+  }
+
+  /**
+   * The rows a snapshot range added (all rows up to {@code to} when {@code from} is null), in the
+   * format of {@link MaterializationITCase#icebergRows} without {@code _ingested_at}, which goes to
+   * {@code ingested} when given.
+   */
+  private static List<String> rows(Table table, Long from, long to, List<Long> ingested)
+      throws Exception {
+    table.refresh();
+    var scan = IcebergGenerics.read(table);
+    List<String> out = new ArrayList<>();
+    try (CloseableIterable<Record> it =
+        from == null ? scan.useSnapshot(to).build() : scan.appendsBetween(from, to).build()) {
+      for (Record r : it) {
+        out.add(
+            String.join(
+                "|",
+                String.valueOf(r.getField("user_id")),
+                Long.toString(
+                    ((OffsetDateTime) r.getField("event_time")).toInstant().toEpochMilli()),
+                String.valueOf(r.getField("last_merchant")),
+                String.valueOf(r.getField("last_amount")),
+                String.valueOf(r.getField("amount_x100")),
+                String.valueOf(r.getField("_in_amount")),
+                String.valueOf(r.getField("_in_merchant")),
+                String.valueOf(r.getField("_seq"))));
+        if (ingested != null) {
+          ingested.add(((OffsetDateTime) r.getField("_ingested_at")).toInstant().toEpochMilli());
+        }
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** The log's well-formed records as Parquet raw events, the Kafka offset as a column. */
+  private static void writeRaw(List<Reference.Sent> log, Path file) {
+    Schema raw =
+        new Schema(
+            Types.NestedField.optional(1, "txn_id", Types.StringType.get()),
+            Types.NestedField.optional(2, "user_id", Types.StringType.get()),
+            Types.NestedField.optional(3, "merchant", Types.StringType.get()),
+            Types.NestedField.optional(4, "amount", Types.DoubleType.get()),
+            Types.NestedField.optional(5, "ts", Types.TimestampType.withZone()),
+            Types.NestedField.optional(6, "offset", Types.LongType.get()));
+    List<Record> records = new ArrayList<>();
+    for (Reference.Sent s : log) {
+      Transactions.Txn t = s.record().txn();
+      if (t == null) {
+        continue; // malformed: the streaming job's dead letters, not raw history
+      }
+      GenericRecord r = GenericRecord.create(raw);
+      r.setField("txn_id", t.txnId());
+      r.setField("user_id", t.userId());
+      r.setField("merchant", t.merchant());
+      r.setField("amount", t.amount());
+      r.setField("ts", OfflineWriter.timestamptz(t.ts()));
+      r.setField("offset", s.offset());
+      records.add(r);
+    }
+    TrainingSetFiles.write(raw, file, records);
+  }
+}
