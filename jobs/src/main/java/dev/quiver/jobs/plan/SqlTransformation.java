@@ -18,9 +18,19 @@ import java.util.regex.Pattern;
  * SELECT expr [AS] name, ... | *  FROM source [[AS] alias]  [WHERE condition]  [;]
  * </pre>
  *
- * <p>Every output row is one accepted (deduplicated, not too late) event, keeping that event's
- * event time, offset and ingestion time; so the same statement means the same thing in the
- * streaming job and in a batch backfill. Everything that needs state or a clock-driven result —
+ * <p>or one tumbling-window aggregation per entity,
+ *
+ * <pre>
+ * SELECT key [AS entity_key], AGG(...) [FILTER (WHERE ...)] AS name, TUMBLE_END(time, i) AS x, ...
+ * FROM source [WHERE condition]  GROUP BY key, TUMBLE(time, INTERVAL 'n' SECOND|MINUTE|HOUR|DAY)
+ * </pre>
+ *
+ * whose {@code time} is the source's event-time field; each closed window is one output row whose
+ * event time is the window's end (see {@code JobPlanner}).
+ *
+ * <p>Every output row of the first form is one accepted (deduplicated, not too late) event, keeping
+ * that event's event time, offset and ingestion time; so the same statement means the same thing in
+ * the streaming job and in a batch backfill. Everything that needs state or a clock-driven result —
  * {@code GROUP BY}, {@code HAVING}, aggregate functions, window functions and table-valued windows
  * ({@code TUMBLE}, {@code HOP}, {@code CUMULATE}, {@code SESSION}, {@code OVER}), joins, set
  * operations, subqueries, {@code DISTINCT}, {@code ORDER BY}/{@code LIMIT}, several statements — is
@@ -31,9 +41,18 @@ import java.util.regex.Pattern;
  * @param star whether the SELECT list has {@code *} (every source column is an output)
  * @param where the WHERE condition, or null
  * @param alias the name the source is referred to by in the expressions
+ * @param groupBy the GROUP BY items, the {@code TUMBLE(...)} one included (empty unless {@link
+ *     #window} is set)
+ * @param window the {@code TUMBLE} window's interval literal, e.g. {@code INTERVAL '1' DAY}, or
+ *     null for a row-at-a-time SELECT
  */
 public record SqlTransformation(
-    Map<String, String> outputs, boolean star, String where, String alias) {
+    Map<String, String> outputs,
+    boolean star,
+    String where,
+    String alias,
+    List<String> groupBy,
+    String window) {
 
   private static final Pattern CREATE_VIEW =
       Pattern.compile(
@@ -49,7 +68,6 @@ public record SqlTransformation(
   /** Clauses after FROM that the job does not run, with the fix. */
   private static final Map<String, String> REFUSED_CLAUSES =
       Map.ofEntries(
-          Map.entry("GROUP", "GROUP BY"),
           Map.entry("HAVING", "HAVING"),
           Map.entry("JOIN", "a join"),
           Map.entry("LEFT", "a join"),
@@ -103,6 +121,16 @@ public record SqlTransformation(
           "SESSION_END",
           "TUMBLE_ROWTIME",
           "HOP_ROWTIME");
+  private static final Set<String> TUMBLE_AUXILIARY = Set.of("TUMBLE_START", "TUMBLE_END");
+  private static final String QUALIFIED_TEXT =
+      "(?:(?:`(?:[^`]|``)+`|[A-Za-z_]\\w*)\\.)*(`(?:[^`]|``)+`|[A-Za-z_]\\w*)";
+  private static final Pattern TUMBLE =
+      Pattern.compile(
+          "(?is)TUMBLE\\s*\\(\\s*("
+              + QUALIFIED_TEXT
+              + ")\\s*,\\s*(INTERVAL\\s+'\\d+'\\s+(?:SECOND|MINUTE|HOUR|DAY))\\s*\\)");
+  private static final Pattern WINDOW_CALL =
+      Pattern.compile("(?i)\\b(TUMBLE(?:_START|_END)?)\\s*\\(\\s*(" + QUALIFIED_TEXT + ")\\s*,");
 
   private static final String AGG_FIX =
       "declare window aggregations as features, e.g. {name: txn_count_7d, aggregation: {column:"
@@ -146,6 +174,48 @@ public record SqlTransformation(
     }
     String items = text.substring(words.get(0).end(), from.start());
     String rest = text.substring(from.end()).strip();
+    List<String> groupBy = new ArrayList<>();
+    String window = null;
+    for (Scan.Token w : new Scan(rest, field).topLevelWords()) {
+      if (w.upper().equals("GROUP")) {
+        String clause = rest.substring(w.end()).strip();
+        if (!clause.regionMatches(true, 0, "BY", 0, 2)) {
+          throw s.refuse(
+              "GROUP without BY", "write GROUP BY <key>, TUMBLE(<event time>, <interval>)");
+        }
+        rest = rest.substring(0, w.start()).strip();
+        for (String g : Scan.splitTopLevel(clause.substring(2), ',')) {
+          Matcher tumble = TUMBLE.matcher(g.strip());
+          if (tumble.matches()) {
+            if (window != null) {
+              throw s.refuse("groups by two windows", "group by one TUMBLE(...) window");
+            }
+            window = tumble.group(3).replaceAll("\\s+", " ");
+            groupBy.add(g.strip());
+          } else if (g.strip().isEmpty()) {
+            throw s.refuse("an empty GROUP BY item", "remove the extra comma");
+          } else if (Pattern.compile("(?i)\\b(HOP|SESSION|CUMULATE|TUMBLE)\\s*\\(")
+              .matcher(g)
+              .find()) {
+            throw s.refuse(
+                "the window '"
+                    + abbreviate(g)
+                    + "' is not supported (only TUMBLE(<event time>,"
+                    + " INTERVAL 'n' SECOND|MINUTE|HOUR|DAY))",
+                AGG_FIX);
+          } else {
+            groupBy.add(g.strip());
+          }
+        }
+        if (window == null) {
+          throw s.refuse(
+              "GROUP BY without a TUMBLE(...) window never closes a group (the result would be"
+                  + " updated forever)",
+              "group by the entity and TUMBLE(<event time>, INTERVAL 'n' DAY), or " + AGG_FIX);
+        }
+        break;
+      }
+    }
     Matcher target =
         Pattern.compile(
                 "(?s)^("
@@ -161,8 +231,8 @@ public record SqlTransformation(
       String clause = REFUSED_CLAUSES.get(w.upper());
       if (clause != null) {
         throw s.refuse(
-            clause + " is not supported by the materialization job (one row in, at most one out)",
-            clause.equals("GROUP BY") || clause.equals("HAVING") || clause.equals("WINDOW")
+            clause + " is not supported by the materialization job",
+            clause.equals("HAVING") || clause.equals("WINDOW")
                 ? AGG_FIX
                 : "compute it upstream (another job writing the source topic), or drop it");
       }
@@ -195,7 +265,7 @@ public record SqlTransformation(
         star = true;
         continue;
       }
-      s.refuseCalls(it);
+      s.refuseCalls(it, window != null);
       String name;
       String expr;
       Matcher as = ALIASED.matcher(it);
@@ -217,9 +287,50 @@ public record SqlTransformation(
       }
     }
     if (where != null) {
-      s.refuseCalls(where);
+      s.refuseCalls(where, false);
     }
-    return new SqlTransformation(outputs, star, where, alias == null ? table : alias);
+    if (window != null && star) {
+      throw s.refuse("SELECT * with GROUP BY", "name each output: <aggregate> AS <feature name>");
+    }
+    return new SqlTransformation(
+        outputs, star, where, alias == null ? table : alias, List.copyOf(groupBy), window);
+  }
+
+  /** Whether this is the tumbling-window aggregation form. */
+  public boolean windowed() {
+    return window != null;
+  }
+
+  /**
+   * {@code expr} with the time argument of every {@code TUMBLE}, {@code TUMBLE_START} and {@code
+   * TUMBLE_END} call replaced by {@code rowtime}.
+   *
+   * @throws IllegalArgumentException when a window is over another column than {@code
+   *     eventTimeField}
+   */
+  public static String onRowtime(String expr, String eventTimeField, String rowtime, int index) {
+    Matcher m = WINDOW_CALL.matcher(expr);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String column = unquote(m.group(3));
+      if (!column.equalsIgnoreCase(eventTimeField) && !column.equals("_event_time")) {
+        throw new IllegalArgumentException(
+            "transformations["
+                + index
+                + "].code: "
+                + m.group(1)
+                + "("
+                + column
+                + ", ...) is not over the event time (expected: "
+                + m.group(1)
+                + "("
+                + eventTimeField
+                + ", INTERVAL ...), the source's event_time_field)");
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + "(" + rowtime + ","));
+    }
+    m.appendTail(out);
+    return out.toString();
   }
 
   /** The expression of output {@code name}, or null when the SELECT does not produce it. */
@@ -335,11 +446,14 @@ public record SqlTransformation(
       }
     }
 
-    /** Aggregate and window function calls in {@code expr}. */
-    void refuseCalls(String expr) {
+    /** Aggregate and window function calls in {@code expr} (allowed when {@code grouped}). */
+    void refuseCalls(String expr, boolean grouped) {
       Matcher m = Pattern.compile("\\b([A-Za-z_]\\w*)\\s*\\(").matcher(expr);
       while (m.find()) {
         String fn = m.group(1).toUpperCase(Locale.ROOT);
+        if (grouped && (AGGREGATES.contains(fn) || TUMBLE_AUXILIARY.contains(fn))) {
+          continue;
+        }
         if (AGGREGATES.contains(fn)) {
           throw refuse(
               fn
