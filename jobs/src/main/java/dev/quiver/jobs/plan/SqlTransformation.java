@@ -30,12 +30,12 @@ import java.util.regex.Pattern;
  *
  * <p>Every output row of the first form is one accepted (deduplicated, not too late) event, keeping
  * that event's event time, offset and ingestion time; so the same statement means the same thing in
- * the streaming job and in a batch backfill. Everything that needs state or a clock-driven result —
- * {@code GROUP BY}, {@code HAVING}, aggregate functions, window functions and table-valued windows
- * ({@code TUMBLE}, {@code HOP}, {@code CUMULATE}, {@code SESSION}, {@code OVER}), joins, set
- * operations, subqueries, {@code DISTINCT}, {@code ORDER BY}/{@code LIMIT}, several statements — is
- * refused at plan time with an error naming {@code transformations[i].code} and the fix (usually: a
- * declarative window aggregation, which is compiled to tiles).
+ * the streaming job and in a batch backfill. Everything else — {@code GROUP BY} without a {@code
+ * TUMBLE} window, other windows ({@code HOP}, {@code CUMULATE}, {@code SESSION}, {@code OVER}),
+ * {@code HAVING}, aggregates without {@code GROUP BY}, joins, set operations, subqueries, {@code
+ * DISTINCT}, {@code ORDER BY}/{@code LIMIT}, several statements — is refused at plan time with an
+ * error naming {@code transformations[i].code} and the fix (usually: a declarative window
+ * aggregation, which is compiled to tiles).
  *
  * @param outputs output name → SQL expression, in SELECT order (names lower-cased for lookup)
  * @param star whether the SELECT list has {@code *} (every source column is an output)
