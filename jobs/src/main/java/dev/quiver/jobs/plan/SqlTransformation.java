@@ -87,7 +87,7 @@ public record SqlTransformation(
           Map.entry("WINDOW", "WINDOW"),
           Map.entry("MATCH_RECOGNIZE", "MATCH_RECOGNIZE"));
 
-  private static final Set<String> AGGREGATES =
+  static final Set<String> AGGREGATES =
       Set.of(
           "COUNT",
           "SUM",
@@ -107,7 +107,7 @@ public record SqlTransformation(
           "ARRAY_AGG",
           "JSON_ARRAYAGG",
           "JSON_OBJECTAGG");
-  private static final Set<String> WINDOWS =
+  static final Set<String> WINDOWS =
       Set.of(
           "TUMBLE",
           "HOP",
@@ -121,7 +121,7 @@ public record SqlTransformation(
           "SESSION_END",
           "TUMBLE_ROWTIME",
           "HOP_ROWTIME");
-  private static final Set<String> TUMBLE_AUXILIARY = Set.of("TUMBLE_START", "TUMBLE_END");
+  static final Set<String> TUMBLE_AUXILIARY = Set.of("TUMBLE_START", "TUMBLE_END");
   private static final String QUALIFIED_TEXT =
       "(?:(?:`(?:[^`]|``)+`|[A-Za-z_]\\w*)\\.)*(`(?:[^`]|``)+`|[A-Za-z_]\\w*)";
   private static final Pattern TUMBLE =
@@ -132,7 +132,7 @@ public record SqlTransformation(
   private static final Pattern WINDOW_CALL =
       Pattern.compile("(?i)\\b(TUMBLE(?:_START|_END)?)\\s*\\(\\s*(" + QUALIFIED_TEXT + ")\\s*,");
 
-  private static final String AGG_FIX =
+  static final String AGG_FIX =
       "declare window aggregations as features, e.g. {name: txn_count_7d, aggregation: {column:"
           + " '*', function: count, window: 7d}} (compiled to tiles), and keep only row-at-a-time"
           + " expressions in the SELECT";
@@ -145,22 +145,22 @@ public record SqlTransformation(
    */
   public static SqlTransformation parse(String code, int index, String sourceName) {
     String field = "transformations[" + index + "].code";
-    Scan s = new Scan(stripComments(code).strip(), field);
+    SqlScan s = new SqlScan(stripComments(code).strip(), field);
     String text = s.text;
     Matcher create = CREATE_VIEW.matcher(text);
     if (create.find()) {
       text = text.substring(create.end());
     }
-    s = new Scan(text, field);
-    List<Scan.Token> words = s.topLevelWords();
+    s = new SqlScan(text, field);
+    List<SqlScan.Token> words = s.topLevelWords();
     if (words.isEmpty() || !words.get(0).upper().equals("SELECT") || words.get(0).start() != 0) {
       throw s.refuse(
           "expected one SELECT statement (optionally as CREATE VIEW name AS SELECT ...)",
           "write SELECT <expressions> FROM " + sourceName + " [WHERE <condition>]");
     }
     s.refuseNested();
-    Scan.Token from = null;
-    for (Scan.Token w : words) {
+    SqlScan.Token from = null;
+    for (SqlScan.Token w : words) {
       if (w.upper().equals("FROM")) {
         from = w;
         break;
@@ -176,7 +176,7 @@ public record SqlTransformation(
     String rest = text.substring(from.end()).strip();
     List<String> groupBy = new ArrayList<>();
     String window = null;
-    for (Scan.Token w : new Scan(rest, field).topLevelWords()) {
+    for (SqlScan.Token w : new SqlScan(rest, field).topLevelWords()) {
       if (w.upper().equals("GROUP")) {
         String clause = rest.substring(w.end()).strip();
         if (!clause.regionMatches(true, 0, "BY", 0, 2)) {
@@ -184,7 +184,7 @@ public record SqlTransformation(
               "GROUP without BY", "write GROUP BY <key>, TUMBLE(<event time>, <interval>)");
         }
         rest = rest.substring(0, w.start()).strip();
-        for (String g : Scan.splitTopLevel(clause.substring(2), ',')) {
+        for (String g : SqlScan.splitTopLevel(clause.substring(2), ',')) {
           Matcher tumble = TUMBLE.matcher(g.strip());
           if (tumble.matches()) {
             if (window != null) {
@@ -227,7 +227,7 @@ public record SqlTransformation(
                 Pattern.CASE_INSENSITIVE)
             .matcher(rest);
     String afterFrom = rest;
-    for (Scan.Token w : new Scan(rest, field).topLevelWords()) {
+    for (SqlScan.Token w : new SqlScan(rest, field).topLevelWords()) {
       String clause = REFUSED_CLAUSES.get(w.upper());
       if (clause != null) {
         throw s.refuse(
@@ -259,7 +259,7 @@ public record SqlTransformation(
     String where = target.group(5) == null ? null : target.group(5).strip();
     Map<String, String> outputs = new LinkedHashMap<>();
     boolean star = false;
-    for (String item : Scan.splitTopLevel(items, ',')) {
+    for (String item : SqlScan.splitTopLevel(items, ',')) {
       String it = item.strip();
       if (it.equals("*") || it.matches("(?s)" + QUALIFIED.pattern() + "\\.\\*")) {
         star = true;
@@ -359,7 +359,7 @@ public record SqlTransformation(
     while (i < code.length()) {
       char c = code.charAt(i);
       if (c == '\'' || c == '`') {
-        int end = Scan.closing(code, i);
+        int end = SqlScan.closing(code, i);
         out.append(code, i, end);
         i = end;
       } else if (code.startsWith("--", i)) {
@@ -375,144 +375,5 @@ public record SqlTransformation(
       }
     }
     return out.toString();
-  }
-
-  /** A scan of SQL text that knows string literals, quoted identifiers and parentheses. */
-  private static final class Scan {
-    record Token(String text, int start, int end, int depth) {
-      String upper() {
-        return text.toUpperCase(Locale.ROOT);
-      }
-    }
-
-    final String text;
-    final String field;
-    final List<Token> words = new ArrayList<>();
-
-    Scan(String raw, String field) {
-      this.field = field;
-      String t = raw.strip();
-      List<String> statements = splitTopLevel(t, ';');
-      List<String> nonEmpty = statements.stream().filter(x -> !x.isBlank()).toList();
-      if (nonEmpty.size() > 1) {
-        throw refuse(
-            "holds " + nonEmpty.size() + " statements",
-            "keep one SELECT; the materialization job runs a single statement");
-      }
-      this.text = nonEmpty.isEmpty() ? "" : nonEmpty.get(0).strip();
-      int depth = 0;
-      int i = 0;
-      while (i < text.length()) {
-        char c = text.charAt(i);
-        if (c == '\'' || c == '`') {
-          i = closing(text, i);
-        } else if (c == '(') {
-          depth++;
-          i++;
-        } else if (c == ')') {
-          depth--;
-          i++;
-        } else if (Character.isLetter(c) || c == '_') {
-          int j = i;
-          while (j < text.length()
-              && (Character.isLetterOrDigit(text.charAt(j)) || text.charAt(j) == '_')) {
-            j++;
-          }
-          boolean qualified = i > 0 && text.charAt(i - 1) == '.';
-          if (!qualified) {
-            words.add(new Token(text.substring(i, j), i, j, depth));
-          }
-          i = j;
-        } else {
-          i++;
-        }
-      }
-    }
-
-    List<Token> topLevelWords() {
-      return words.stream().filter(w -> w.depth() == 0).toList();
-    }
-
-    /** Subqueries and window/aggregate calls anywhere in the text. */
-    void refuseNested() {
-      for (Token w : words) {
-        if (w.depth() > 0 && w.upper().equals("SELECT")) {
-          throw refuse(
-              "holds a subquery", "keep one SELECT over the view's source; move the rest upstream");
-        }
-        if (w.upper().equals("OVER")) {
-          throw refuse("OVER (an over-window aggregation) is not supported", AGG_FIX);
-        }
-      }
-    }
-
-    /** Aggregate and window function calls in {@code expr} (allowed when {@code grouped}). */
-    void refuseCalls(String expr, boolean grouped) {
-      Matcher m = Pattern.compile("\\b([A-Za-z_]\\w*)\\s*\\(").matcher(expr);
-      while (m.find()) {
-        String fn = m.group(1).toUpperCase(Locale.ROOT);
-        if (grouped && (AGGREGATES.contains(fn) || TUMBLE_AUXILIARY.contains(fn))) {
-          continue;
-        }
-        if (AGGREGATES.contains(fn)) {
-          throw refuse(
-              fn
-                  + "(...) is an aggregate: it needs GROUP BY, which the materialization job does"
-                  + " not run",
-              AGG_FIX);
-        }
-        if (WINDOWS.contains(fn)) {
-          throw refuse(
-              fn + "(...) is a group window, which the materialization job does not run", AGG_FIX);
-        }
-      }
-    }
-
-    IllegalArgumentException refuse(String what, String fix) {
-      return new IllegalArgumentException(field + ": " + what + " (expected: " + fix + ")");
-    }
-
-    /** Index just past the literal or quoted identifier opening at {@code i}. */
-    static int closing(String s, int i) {
-      char q = s.charAt(i);
-      int j = i + 1;
-      while (j < s.length()) {
-        if (s.charAt(j) == q) {
-          if (j + 1 < s.length() && s.charAt(j + 1) == q) {
-            j += 2;
-            continue;
-          }
-          return j + 1;
-        }
-        j++;
-      }
-      return s.length();
-    }
-
-    /** Splits at {@code sep} outside parentheses, literals and quoted identifiers. */
-    static List<String> splitTopLevel(String s, char sep) {
-      List<String> out = new ArrayList<>();
-      int depth = 0;
-      int from = 0;
-      int i = 0;
-      while (i < s.length()) {
-        char c = s.charAt(i);
-        if (c == '\'' || c == '`') {
-          i = closing(s, i);
-          continue;
-        }
-        if (c == '(') {
-          depth++;
-        } else if (c == ')') {
-          depth--;
-        } else if (c == sep && depth == 0) {
-          out.add(s.substring(from, i));
-          from = i + 1;
-        }
-        i++;
-      }
-      out.add(s.substring(from));
-      return out;
-    }
   }
 }
