@@ -8,9 +8,11 @@ import dev.quiver.jobs.ingest.DeadLetterSerializer;
 import dev.quiver.jobs.ingest.Deduplicator;
 import dev.quiver.jobs.ingest.EventGate;
 import dev.quiver.jobs.ingest.EventSchema;
+import dev.quiver.jobs.ingest.EventTimeWatermarks;
 import dev.quiver.jobs.ingest.RawEvent;
 import dev.quiver.jobs.ingest.RawEventDeserializer;
 import dev.quiver.jobs.ingest.SourceFormat;
+import dev.quiver.jobs.plan.JobPlanner;
 import dev.quiver.jobs.plan.MaterializationPlan;
 import java.time.Duration;
 import java.util.Properties;
@@ -116,7 +118,17 @@ public final class StreamingPipeline {
 
     StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
     configureTables(tEnv, view, config);
-    tEnv.createTemporaryView(plan.eventsTable(), accepted, schema.tableSchema());
+    if (JobPlanner.needsRowtime(view)) {
+      tEnv.getConfig().setLocalTimeZone(java.time.ZoneOffset.UTC); // windows aligned to the epoch
+      accepted =
+          accepted
+              .assignTimestampsAndWatermarks(EventTimeWatermarks.strategy(schema, delay + lateness))
+              .name("event-time watermarks")
+              .uid("quiver-watermarks-" + view.name());
+      tEnv.createTemporaryView(plan.eventsTable(), accepted, schema.tableSchemaWithRowtime());
+    } else {
+      tEnv.createTemporaryView(plan.eventsTable(), accepted, schema.tableSchema());
+    }
     plan.setup().forEach(tEnv::executeSql);
     plan.views().forEach(tEnv::executeSql);
     StreamStatementSet set = tEnv.createStatementSet();

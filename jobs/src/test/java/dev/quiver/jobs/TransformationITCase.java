@@ -142,6 +142,173 @@ class TransformationITCase {
     }
   }
 
+  static final String WINDOW_SQL =
+      """
+      SELECT user_id AS entity_key,
+             TUMBLE_END(ts, INTERVAL '1' MINUTE) AS window_end,
+             COUNT(*) AS txn_count,
+             SUM(amount) AS spend,
+             MAX(merchant) AS top_merchant
+      FROM transactions
+      WHERE amount >= 100
+      GROUP BY user_id, TUMBLE(ts, INTERVAL '1' MINUTE)
+      """;
+
+  /** One closed window of one user in the reference. */
+  record Window(String user, long end, long count, double spend, String top, long seq) {}
+
+  /**
+   * A GROUP BY TUMBLE transformation: one row per user and closed 1-minute window, at the window's
+   * end. Reference: the filtered accepted events grouped by user and {@code floor(ts / 1 min)}; a
+   * window is closed once the largest accepted event time is {@code delay + lateness} past its end;
+   * online at t, the latest closed window ending at or before t.
+   */
+  @Test
+  void tumblingWindowAggregationEqualsTheReference() throws Exception {
+    String topic = "txn-sql-window";
+    kafka.createTopic(topic, 1);
+    kafka.createTopic(topic + ".dlq", 1);
+    List<Reference.Sent> log = MaterializationITCase.produce(topic, Transactions.generate(900, 9));
+    Reference ref =
+        new Reference(
+            log, Transactions.WATERMARK_DELAY.toMillis(), Transactions.LATENESS.toMillis());
+    long maxTs = ref.accepted.stream().mapToLong(a -> a.txn().ts()).max().orElseThrow();
+    long bound = Transactions.WATERMARK_DELAY.toMillis() + Transactions.LATENESS.toMillis();
+    Map<String, List<Reference.Accepted>> groups = new java.util.TreeMap<>();
+    for (Reference.Accepted a : ref.accepted) {
+      if (a.txn().amount() >= 100) {
+        long end = Math.floorDiv(a.txn().ts(), 60_000L) * 60_000L + 60_000L;
+        groups.computeIfAbsent(a.txn().userId() + "|" + end, k -> new ArrayList<>()).add(a);
+      }
+    }
+    List<Window> windows = new ArrayList<>();
+    groups.forEach(
+        (k, events) -> {
+          long end = Long.parseLong(k.substring(k.indexOf('|') + 1));
+          if (end <= maxTs - bound) {
+            windows.add(
+                new Window(
+                    k.substring(0, k.indexOf('|')),
+                    end,
+                    events.size(),
+                    events.stream().mapToDouble(a -> a.txn().amount()).sum(),
+                    events.stream().map(a -> a.txn().merchant()).max(String::compareTo).get(),
+                    events.stream().mapToLong(Reference.Accepted::seq).max().getAsLong()));
+          }
+        });
+    assertThat(windows.size()).isGreaterThan(50);
+
+    FeatureView view =
+        FeatureView.builder("user_minute")
+            .entities(List.of("user"))
+            .source(Transactions.source(topic))
+            .features(
+                List.of(
+                    new Feature("txn_count", FeatureType.INT64, "", null, null, Map.of()),
+                    new Feature("spend", FeatureType.FLOAT64, "", null, null, Map.of()),
+                    new Feature("top_merchant", FeatureType.STRING, "", null, null, Map.of())))
+            .transformations(List.of(new Transformation("flink", WINDOW_SQL)))
+            .ttl(Duration.ofDays(30))
+            .allowedLateness(Transactions.LATENESS)
+            .tileSize(Transactions.TILE)
+            .build();
+    Path warehouse = tmp.resolve("warehouse");
+    Map<String, String> online = MaterializationITCase.embedded(tmp.resolve("online"));
+    JobClient job =
+        MaterializationITCase.start(
+            view, MaterializationITCase.config(tmp), warehouse, online, null);
+    List<String> expected = new ArrayList<>();
+    for (Window w : windows) {
+      expected.add(
+          String.join(
+              "|",
+              w.user(),
+              Long.toString(w.end()),
+              Long.toString(w.count()),
+              String.format(Locale.ROOT, "%.2f", w.spend()),
+              w.top(),
+              Long.toString(w.seq())));
+    }
+    expected.sort(null);
+    try (HadoopCatalog catalog = MaterializationITCase.catalog(warehouse)) {
+      Table table =
+          catalog.loadTable(TableIdentifier.of(Namespace.of("default"), "user_minute_v1"));
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> windowRows(table).size() >= expected.size());
+      Thread.sleep(2000); // a window emitted that should not have been would show up by now
+      job.cancel().get();
+      assertThat(windowRows(table)).isEqualTo(expected);
+    }
+    try (OnlineStore store = OnlineStores.open(MaterializationITCase.storeConfig(online))) {
+      FeatureReader reader = new FeatureReader(store, Clock.systemUTC());
+      List<String> users =
+          new ArrayList<>(new TreeSet<>(windows.stream().map(Window::user).toList()));
+      List<byte[]> keys = new ArrayList<>();
+      users.forEach(u -> keys.add(EntityKeyCodec.encode(Transactions.keys(), List.of(u))));
+      int compared = 0;
+      for (long t : OnlineReference.readTimes(ref.accepted)) {
+        List<EntityFeatures> got =
+            reader.read(view, List.of("txn_count", "spend", "top_merchant"), keys, t).get();
+        for (int i = 0; i < users.size(); i++) {
+          String user = users.get(i);
+          Window latest =
+              windows.stream()
+                  .filter(w -> w.user().equals(user) && w.end() <= t)
+                  .max(Comparator.comparingLong(Window::end))
+                  .orElse(null);
+          Map<String, FeatureValue> v = got.get(i).features();
+          String what = user + " at " + t;
+          assertThat(value(v, "txn_count"))
+              .as(what)
+              .isEqualTo(latest == null ? null : latest.count());
+          assertThat(value(v, "top_merchant"))
+              .as(what)
+              .isEqualTo(latest == null ? null : latest.top());
+          if (latest == null) {
+            assertThat(value(v, "spend")).as(what).isNull();
+          } else {
+            assertThat((Double) value(v, "spend"))
+                .as(what)
+                .isCloseTo(latest.spend(), org.assertj.core.api.Assertions.within(1e-6));
+          }
+          compared += 3;
+        }
+      }
+      assertThat(compared).isGreaterThan(300);
+    }
+  }
+
+  private static Object value(Map<String, FeatureValue> values, String name) {
+    FeatureValue fv = values.get(name);
+    return fv == null ? null : fv.value();
+  }
+
+  static List<String> windowRows(Table table) throws Exception {
+    table.refresh();
+    List<String> rows = new ArrayList<>();
+    if (table.currentSnapshot() == null) {
+      return rows;
+    }
+    try (CloseableIterable<Record> it = IcebergGenerics.read(table).build()) {
+      for (Record r : it) {
+        rows.add(
+            String.join(
+                "|",
+                String.valueOf(r.getField("user_id")),
+                Long.toString(
+                    ((OffsetDateTime) r.getField("event_time")).toInstant().toEpochMilli()),
+                String.valueOf(r.getField("txn_count")),
+                String.format(Locale.ROOT, "%.2f", (Double) r.getField("spend")),
+                String.valueOf(r.getField("top_merchant")),
+                String.valueOf(r.getField("_seq"))));
+      }
+    }
+    rows.sort(null);
+    return rows;
+  }
+
   /** Row features: the latest filtered event at t (ties: higher offset); the count: tiles. */
   static int assertOnline(
       OnlineStore store, FeatureView view, List<Reference.Accepted> big, List<Long> times)

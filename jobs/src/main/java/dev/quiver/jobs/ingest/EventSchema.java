@@ -87,6 +87,18 @@ public record EventSchema(
         .build();
   }
 
+  /**
+   * The table schema for the parsed stream with {@code _event_time} as the rowtime attribute and
+   * the stream's own watermarks ({@code SOURCE_WATERMARK()}), for windowed transformations.
+   */
+  public Schema tableSchemaWithRowtime() {
+    return Schema.newBuilder()
+        .fromRowDataType(rowType())
+        .columnByExpression(PROCTIME, "PROCTIME()")
+        .watermark(EVENT_TIME, "SOURCE_WATERMARK()")
+        .build();
+  }
+
   /** The column list as Flink SQL DDL (for a batch source over the same columns). */
   public String ddlColumns() {
     StringBuilder sb = new StringBuilder();

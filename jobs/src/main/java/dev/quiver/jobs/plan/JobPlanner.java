@@ -69,7 +69,7 @@ public final class JobPlanner {
     views.add(
         view.transformations().isEmpty()
             ? projectedView(view, keys, inputs)
-            : transformedView(view, keys, inputs));
+            : TransformationProjection.projectedView(view, keys, inputs));
 
     List<Feature> rowFeatures = view.features().stream().filter(f -> !f.isAggregation()).toList();
     Map<String, Feature> series = series(view);
@@ -144,6 +144,15 @@ public final class JobPlanner {
     select.add("`_seq`");
     select.add("`_ingested_at`");
     return "SELECT " + String.join(", ", select) + "\nFROM `" + PROJECTED + "`";
+  }
+
+  /**
+   * Whether the view's events must carry an event-time attribute with watermarks: true for a view
+   * whose SQL transformation is a tumbling-window aggregation (see {@link
+   * TransformationProjection#needsRowtime}).
+   */
+  public static boolean needsRowtime(FeatureView view) {
+    return TransformationProjection.needsRowtime(view);
   }
 
   /** {@code <view>_v<major>}. */
@@ -224,93 +233,6 @@ public final class JobPlanner {
         + "\nFROM `"
         + EVENTS
         + "`";
-  }
-
-  /**
-   * The projection of a view with a SQL {@code transformations} block (the subset {@link
-   * SqlTransformation} accepts): the same columns as {@link #projectedView}, but each row feature
-   * (and each join key the SELECT renames, e.g. the PRD's {@code user_id AS entity_key}) is the
-   * user's select expression, and the user's WHERE filters the view's events. Aggregation inputs
-   * still read the source columns (the transformation does not feed aggregations). Plain SQL over
-   * {@code events}: it runs unchanged in batch mode.
-   */
-  private static String transformedView(
-      FeatureView view, List<JoinKey> keys, Map<String, FeatureType> inputs) {
-    if (view.transformations().size() > 1) {
-      throw new IllegalArgumentException(
-          "transformations: "
-              + view.transformations().size()
-              + " given (expected: one SELECT; merge them into one statement)");
-    }
-    Source source = view.source();
-    SqlTransformation t =
-        SqlTransformation.parse(view.transformations().get(0).code(), 0, source.name());
-    List<String> select = new ArrayList<>();
-    for (JoinKey k : keys) {
-      String expr = t.output(k.name());
-      if (expr == null && keys.size() == 1 && t.output("entity_key") != null) {
-        expr = t.output("entity_key");
-      }
-      if (expr == null && t.star() && source.field(k.name()).isPresent()) {
-        expr = q(k.name());
-      }
-      if (expr == null) {
-        throw new IllegalArgumentException(
-            "transformations[0].code: the SELECT does not output the join key '"
-                + k.name()
-                + "' (expected: "
-                + k.name()
-                + (keys.size() == 1 ? " or <expr> AS entity_key" : "")
-                + " among the select items)");
-      }
-      select.add("CAST(" + expr + " AS " + k.type().flinkSqlType() + ") AS " + q(k.name()));
-    }
-    for (String meta : List.of("_event_time", "_event_ms", "_seq", "_ingested_at")) {
-      select.add(q(t.alias()) + "." + q(meta));
-    }
-    for (Feature f : view.features()) {
-      if (f.isAggregation()) {
-        continue;
-      }
-      String expr = f.expression() == null || f.expression().isBlank() ? null : f.expression();
-      if (expr == null) {
-        expr = t.output(f.name());
-      }
-      if (expr == null && t.star() && source.field(f.name()).isPresent()) {
-        expr = q(f.name());
-      }
-      if (expr == null) {
-        throw new IllegalArgumentException(
-            "features."
-                + f.name()
-                + ": not an output of transformations[0].code (expected: <expression> AS "
-                + f.name()
-                + " in its SELECT, or expr: on the feature)");
-      }
-      select.add("CAST(" + expr + " AS " + f.dtype().flinkSqlType() + ") AS " + q(f.name()));
-    }
-    inputs.forEach(
-        (c, type) ->
-            select.add(
-                "CAST("
-                    + q(t.alias())
-                    + "."
-                    + q(c)
-                    + " AS "
-                    + type.flinkSqlType()
-                    + ") AS "
-                    + q(OFFLINE_INPUT_PREFIX + c)));
-    return "CREATE TEMPORARY VIEW `"
-        + PROJECTED
-        + "` AS\n-- from transformations[0] of "
-        + view.qualifiedName()
-        + "\nSELECT\n  "
-        + String.join(",\n  ", select)
-        + "\nFROM `"
-        + EVENTS
-        + "` AS "
-        + q(t.alias())
-        + (t.where() == null ? "" : "\nWHERE " + t.where());
   }
 
   private String onlineRowsTable(FeatureView view, List<JoinKey> keys, List<Feature> rowFeatures) {

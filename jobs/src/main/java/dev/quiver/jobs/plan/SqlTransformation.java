@@ -18,22 +18,41 @@ import java.util.regex.Pattern;
  * SELECT expr [AS] name, ... | *  FROM source [[AS] alias]  [WHERE condition]  [;]
  * </pre>
  *
- * <p>Every output row is one accepted (deduplicated, not too late) event, keeping that event's
- * event time, offset and ingestion time; so the same statement means the same thing in the
- * streaming job and in a batch backfill. Everything that needs state or a clock-driven result —
- * {@code GROUP BY}, {@code HAVING}, aggregate functions, window functions and table-valued windows
- * ({@code TUMBLE}, {@code HOP}, {@code CUMULATE}, {@code SESSION}, {@code OVER}), joins, set
- * operations, subqueries, {@code DISTINCT}, {@code ORDER BY}/{@code LIMIT}, several statements — is
- * refused at plan time with an error naming {@code transformations[i].code} and the fix (usually: a
- * declarative window aggregation, which is compiled to tiles).
+ * <p>or one tumbling-window aggregation per entity,
+ *
+ * <pre>
+ * SELECT key [AS entity_key], AGG(...) [FILTER (WHERE ...)] AS name, TUMBLE_END(time, i) AS x, ...
+ * FROM source [WHERE condition]  GROUP BY key, TUMBLE(time, INTERVAL 'n' SECOND|MINUTE|HOUR|DAY)
+ * </pre>
+ *
+ * whose {@code time} is the source's event-time field; each closed window is one output row whose
+ * event time is the window's end (see {@code JobPlanner}).
+ *
+ * <p>Every output row of the first form is one accepted (deduplicated, not too late) event, keeping
+ * that event's event time, offset and ingestion time; so the same statement means the same thing in
+ * the streaming job and in a batch backfill. Everything else — {@code GROUP BY} without a {@code
+ * TUMBLE} window, other windows ({@code HOP}, {@code CUMULATE}, {@code SESSION}, {@code OVER}),
+ * {@code HAVING}, aggregates without {@code GROUP BY}, joins, set operations, subqueries, {@code
+ * DISTINCT}, {@code ORDER BY}/{@code LIMIT}, several statements — is refused at plan time with an
+ * error naming {@code transformations[i].code} and the fix (usually: a declarative window
+ * aggregation, which is compiled to tiles).
  *
  * @param outputs output name → SQL expression, in SELECT order (names lower-cased for lookup)
  * @param star whether the SELECT list has {@code *} (every source column is an output)
  * @param where the WHERE condition, or null
  * @param alias the name the source is referred to by in the expressions
+ * @param groupBy the GROUP BY items, the {@code TUMBLE(...)} one included (empty unless {@link
+ *     #window} is set)
+ * @param window the {@code TUMBLE} window's interval literal, e.g. {@code INTERVAL '1' DAY}, or
+ *     null for a row-at-a-time SELECT
  */
 public record SqlTransformation(
-    Map<String, String> outputs, boolean star, String where, String alias) {
+    Map<String, String> outputs,
+    boolean star,
+    String where,
+    String alias,
+    List<String> groupBy,
+    String window) {
 
   private static final Pattern CREATE_VIEW =
       Pattern.compile(
@@ -49,7 +68,6 @@ public record SqlTransformation(
   /** Clauses after FROM that the job does not run, with the fix. */
   private static final Map<String, String> REFUSED_CLAUSES =
       Map.ofEntries(
-          Map.entry("GROUP", "GROUP BY"),
           Map.entry("HAVING", "HAVING"),
           Map.entry("JOIN", "a join"),
           Map.entry("LEFT", "a join"),
@@ -69,7 +87,7 @@ public record SqlTransformation(
           Map.entry("WINDOW", "WINDOW"),
           Map.entry("MATCH_RECOGNIZE", "MATCH_RECOGNIZE"));
 
-  private static final Set<String> AGGREGATES =
+  static final Set<String> AGGREGATES =
       Set.of(
           "COUNT",
           "SUM",
@@ -89,7 +107,7 @@ public record SqlTransformation(
           "ARRAY_AGG",
           "JSON_ARRAYAGG",
           "JSON_OBJECTAGG");
-  private static final Set<String> WINDOWS =
+  static final Set<String> WINDOWS =
       Set.of(
           "TUMBLE",
           "HOP",
@@ -103,8 +121,18 @@ public record SqlTransformation(
           "SESSION_END",
           "TUMBLE_ROWTIME",
           "HOP_ROWTIME");
+  static final Set<String> TUMBLE_AUXILIARY = Set.of("TUMBLE_START", "TUMBLE_END");
+  private static final String QUALIFIED_TEXT =
+      "(?:(?:`(?:[^`]|``)+`|[A-Za-z_]\\w*)\\.)*(`(?:[^`]|``)+`|[A-Za-z_]\\w*)";
+  private static final Pattern TUMBLE =
+      Pattern.compile(
+          "(?is)TUMBLE\\s*\\(\\s*("
+              + QUALIFIED_TEXT
+              + ")\\s*,\\s*(INTERVAL\\s+'\\d+'\\s+(?:SECOND|MINUTE|HOUR|DAY))\\s*\\)");
+  private static final Pattern WINDOW_CALL =
+      Pattern.compile("(?i)\\b(TUMBLE(?:_START|_END)?)\\s*\\(\\s*(" + QUALIFIED_TEXT + ")\\s*,");
 
-  private static final String AGG_FIX =
+  static final String AGG_FIX =
       "declare window aggregations as features, e.g. {name: txn_count_7d, aggregation: {column:"
           + " '*', function: count, window: 7d}} (compiled to tiles), and keep only row-at-a-time"
           + " expressions in the SELECT";
@@ -117,22 +145,22 @@ public record SqlTransformation(
    */
   public static SqlTransformation parse(String code, int index, String sourceName) {
     String field = "transformations[" + index + "].code";
-    Scan s = new Scan(stripComments(code).strip(), field);
+    SqlScan s = new SqlScan(stripComments(code).strip(), field);
     String text = s.text;
     Matcher create = CREATE_VIEW.matcher(text);
     if (create.find()) {
       text = text.substring(create.end());
     }
-    s = new Scan(text, field);
-    List<Scan.Token> words = s.topLevelWords();
+    s = new SqlScan(text, field);
+    List<SqlScan.Token> words = s.topLevelWords();
     if (words.isEmpty() || !words.get(0).upper().equals("SELECT") || words.get(0).start() != 0) {
       throw s.refuse(
           "expected one SELECT statement (optionally as CREATE VIEW name AS SELECT ...)",
           "write SELECT <expressions> FROM " + sourceName + " [WHERE <condition>]");
     }
     s.refuseNested();
-    Scan.Token from = null;
-    for (Scan.Token w : words) {
+    SqlScan.Token from = null;
+    for (SqlScan.Token w : words) {
       if (w.upper().equals("FROM")) {
         from = w;
         break;
@@ -146,6 +174,48 @@ public record SqlTransformation(
     }
     String items = text.substring(words.get(0).end(), from.start());
     String rest = text.substring(from.end()).strip();
+    List<String> groupBy = new ArrayList<>();
+    String window = null;
+    for (SqlScan.Token w : new SqlScan(rest, field).topLevelWords()) {
+      if (w.upper().equals("GROUP")) {
+        String clause = rest.substring(w.end()).strip();
+        if (!clause.regionMatches(true, 0, "BY", 0, 2)) {
+          throw s.refuse(
+              "GROUP without BY", "write GROUP BY <key>, TUMBLE(<event time>, <interval>)");
+        }
+        rest = rest.substring(0, w.start()).strip();
+        for (String g : SqlScan.splitTopLevel(clause.substring(2), ',')) {
+          Matcher tumble = TUMBLE.matcher(g.strip());
+          if (tumble.matches()) {
+            if (window != null) {
+              throw s.refuse("groups by two windows", "group by one TUMBLE(...) window");
+            }
+            window = tumble.group(3).replaceAll("\\s+", " ");
+            groupBy.add(g.strip());
+          } else if (g.strip().isEmpty()) {
+            throw s.refuse("an empty GROUP BY item", "remove the extra comma");
+          } else if (Pattern.compile("(?i)\\b(HOP|SESSION|CUMULATE|TUMBLE)\\s*\\(")
+              .matcher(g)
+              .find()) {
+            throw s.refuse(
+                "the window '"
+                    + abbreviate(g)
+                    + "' is not supported (only TUMBLE(<event time>,"
+                    + " INTERVAL 'n' SECOND|MINUTE|HOUR|DAY))",
+                AGG_FIX);
+          } else {
+            groupBy.add(g.strip());
+          }
+        }
+        if (window == null) {
+          throw s.refuse(
+              "GROUP BY without a TUMBLE(...) window never closes a group (the result would be"
+                  + " updated forever)",
+              "group by the entity and TUMBLE(<event time>, INTERVAL 'n' DAY), or " + AGG_FIX);
+        }
+        break;
+      }
+    }
     Matcher target =
         Pattern.compile(
                 "(?s)^("
@@ -157,12 +227,12 @@ public record SqlTransformation(
                 Pattern.CASE_INSENSITIVE)
             .matcher(rest);
     String afterFrom = rest;
-    for (Scan.Token w : new Scan(rest, field).topLevelWords()) {
+    for (SqlScan.Token w : new SqlScan(rest, field).topLevelWords()) {
       String clause = REFUSED_CLAUSES.get(w.upper());
       if (clause != null) {
         throw s.refuse(
-            clause + " is not supported by the materialization job (one row in, at most one out)",
-            clause.equals("GROUP BY") || clause.equals("HAVING") || clause.equals("WINDOW")
+            clause + " is not supported by the materialization job",
+            clause.equals("HAVING") || clause.equals("WINDOW")
                 ? AGG_FIX
                 : "compute it upstream (another job writing the source topic), or drop it");
       }
@@ -189,13 +259,13 @@ public record SqlTransformation(
     String where = target.group(5) == null ? null : target.group(5).strip();
     Map<String, String> outputs = new LinkedHashMap<>();
     boolean star = false;
-    for (String item : Scan.splitTopLevel(items, ',')) {
+    for (String item : SqlScan.splitTopLevel(items, ',')) {
       String it = item.strip();
       if (it.equals("*") || it.matches("(?s)" + QUALIFIED.pattern() + "\\.\\*")) {
         star = true;
         continue;
       }
-      s.refuseCalls(it);
+      s.refuseCalls(it, window != null);
       String name;
       String expr;
       Matcher as = ALIASED.matcher(it);
@@ -217,9 +287,50 @@ public record SqlTransformation(
       }
     }
     if (where != null) {
-      s.refuseCalls(where);
+      s.refuseCalls(where, false);
     }
-    return new SqlTransformation(outputs, star, where, alias == null ? table : alias);
+    if (window != null && star) {
+      throw s.refuse("SELECT * with GROUP BY", "name each output: <aggregate> AS <feature name>");
+    }
+    return new SqlTransformation(
+        outputs, star, where, alias == null ? table : alias, List.copyOf(groupBy), window);
+  }
+
+  /** Whether this is the tumbling-window aggregation form. */
+  public boolean windowed() {
+    return window != null;
+  }
+
+  /**
+   * {@code expr} with the time argument of every {@code TUMBLE}, {@code TUMBLE_START} and {@code
+   * TUMBLE_END} call replaced by {@code rowtime}.
+   *
+   * @throws IllegalArgumentException when a window is over another column than {@code
+   *     eventTimeField}
+   */
+  public static String onRowtime(String expr, String eventTimeField, String rowtime, int index) {
+    Matcher m = WINDOW_CALL.matcher(expr);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String column = unquote(m.group(3));
+      if (!column.equalsIgnoreCase(eventTimeField) && !column.equals("_event_time")) {
+        throw new IllegalArgumentException(
+            "transformations["
+                + index
+                + "].code: "
+                + m.group(1)
+                + "("
+                + column
+                + ", ...) is not over the event time (expected: "
+                + m.group(1)
+                + "("
+                + eventTimeField
+                + ", INTERVAL ...), the source's event_time_field)");
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + "(" + rowtime + ","));
+    }
+    m.appendTail(out);
+    return out.toString();
   }
 
   /** The expression of output {@code name}, or null when the SELECT does not produce it. */
@@ -248,7 +359,7 @@ public record SqlTransformation(
     while (i < code.length()) {
       char c = code.charAt(i);
       if (c == '\'' || c == '`') {
-        int end = Scan.closing(code, i);
+        int end = SqlScan.closing(code, i);
         out.append(code, i, end);
         i = end;
       } else if (code.startsWith("--", i)) {
@@ -264,141 +375,5 @@ public record SqlTransformation(
       }
     }
     return out.toString();
-  }
-
-  /** A scan of SQL text that knows string literals, quoted identifiers and parentheses. */
-  private static final class Scan {
-    record Token(String text, int start, int end, int depth) {
-      String upper() {
-        return text.toUpperCase(Locale.ROOT);
-      }
-    }
-
-    final String text;
-    final String field;
-    final List<Token> words = new ArrayList<>();
-
-    Scan(String raw, String field) {
-      this.field = field;
-      String t = raw.strip();
-      List<String> statements = splitTopLevel(t, ';');
-      List<String> nonEmpty = statements.stream().filter(x -> !x.isBlank()).toList();
-      if (nonEmpty.size() > 1) {
-        throw refuse(
-            "holds " + nonEmpty.size() + " statements",
-            "keep one SELECT; the materialization job runs a single statement");
-      }
-      this.text = nonEmpty.isEmpty() ? "" : nonEmpty.get(0).strip();
-      int depth = 0;
-      int i = 0;
-      while (i < text.length()) {
-        char c = text.charAt(i);
-        if (c == '\'' || c == '`') {
-          i = closing(text, i);
-        } else if (c == '(') {
-          depth++;
-          i++;
-        } else if (c == ')') {
-          depth--;
-          i++;
-        } else if (Character.isLetter(c) || c == '_') {
-          int j = i;
-          while (j < text.length()
-              && (Character.isLetterOrDigit(text.charAt(j)) || text.charAt(j) == '_')) {
-            j++;
-          }
-          boolean qualified = i > 0 && text.charAt(i - 1) == '.';
-          if (!qualified) {
-            words.add(new Token(text.substring(i, j), i, j, depth));
-          }
-          i = j;
-        } else {
-          i++;
-        }
-      }
-    }
-
-    List<Token> topLevelWords() {
-      return words.stream().filter(w -> w.depth() == 0).toList();
-    }
-
-    /** Subqueries and window/aggregate calls anywhere in the text. */
-    void refuseNested() {
-      for (Token w : words) {
-        if (w.depth() > 0 && w.upper().equals("SELECT")) {
-          throw refuse(
-              "holds a subquery", "keep one SELECT over the view's source; move the rest upstream");
-        }
-        if (w.upper().equals("OVER")) {
-          throw refuse("OVER (an over-window aggregation) is not supported", AGG_FIX);
-        }
-      }
-    }
-
-    /** Aggregate and window function calls in {@code expr}. */
-    void refuseCalls(String expr) {
-      Matcher m = Pattern.compile("\\b([A-Za-z_]\\w*)\\s*\\(").matcher(expr);
-      while (m.find()) {
-        String fn = m.group(1).toUpperCase(Locale.ROOT);
-        if (AGGREGATES.contains(fn)) {
-          throw refuse(
-              fn
-                  + "(...) is an aggregate: it needs GROUP BY, which the materialization job does"
-                  + " not run",
-              AGG_FIX);
-        }
-        if (WINDOWS.contains(fn)) {
-          throw refuse(
-              fn + "(...) is a group window, which the materialization job does not run", AGG_FIX);
-        }
-      }
-    }
-
-    IllegalArgumentException refuse(String what, String fix) {
-      return new IllegalArgumentException(field + ": " + what + " (expected: " + fix + ")");
-    }
-
-    /** Index just past the literal or quoted identifier opening at {@code i}. */
-    static int closing(String s, int i) {
-      char q = s.charAt(i);
-      int j = i + 1;
-      while (j < s.length()) {
-        if (s.charAt(j) == q) {
-          if (j + 1 < s.length() && s.charAt(j + 1) == q) {
-            j += 2;
-            continue;
-          }
-          return j + 1;
-        }
-        j++;
-      }
-      return s.length();
-    }
-
-    /** Splits at {@code sep} outside parentheses, literals and quoted identifiers. */
-    static List<String> splitTopLevel(String s, char sep) {
-      List<String> out = new ArrayList<>();
-      int depth = 0;
-      int from = 0;
-      int i = 0;
-      while (i < s.length()) {
-        char c = s.charAt(i);
-        if (c == '\'' || c == '`') {
-          i = closing(s, i);
-          continue;
-        }
-        if (c == '(') {
-          depth++;
-        } else if (c == ')') {
-          depth--;
-        } else if (c == sep && depth == 0) {
-          out.add(s.substring(from, i));
-          from = i + 1;
-        }
-        i++;
-      }
-      out.add(s.substring(from));
-      return out;
-    }
   }
 }

@@ -118,7 +118,7 @@ class JobPlannerTest {
   }
 
   @Test
-  void thePrdsGroupByTransformationIsRefusedAtPlanTime() {
+  void aTumblingWindowTransformationGroupsTheEventsOnTheirEventTime() {
     FeatureView json = Transactions.view("transactions", true, true);
     FeatureView view =
         FeatureView.builder("user_activity_metrics")
@@ -134,9 +134,29 @@ class JobPlannerTest {
                             + " transactions GROUP BY user_id, TUMBLE(ts, INTERVAL '1' DAY)")))
             .ttl(Duration.ofDays(7))
             .build();
-    assertThatThrownBy(() -> new JobPlanner(settings).plan(view, Transactions.keys()))
-        .hasMessageStartingWith("transformations[0].code: GROUP BY is not supported")
-        .hasMessageContaining("function: count, window: 7d");
+    assertThat(JobPlanner.needsRowtime(view)).isTrue();
+    assertThat(JobPlanner.needsRowtime(json)).isFalse();
+    String sql = new JobPlanner(settings).plan(view, Transactions.keys()).sqlText();
+    assertThat(sql)
+        .contains("CAST(COUNT(*) AS BIGINT) AS `user_7d_txn_count`")
+        .contains(
+            "(MAX(`transactions`.`_event_ms`) - MOD(MAX(`transactions`.`_event_ms`), 86400000)"
+                + " + 86400000) AS `_event_ms`")
+        .contains("GROUP BY user_id, TUMBLE(`transactions`.`_event_time`, INTERVAL '1' DAY)");
+
+    FeatureView mixed =
+        FeatureView.builder("mixed")
+            .entities(List.of("user"))
+            .source(json.source())
+            .features(
+                List.of(
+                    new Feature("user_7d_txn_count", FeatureType.INT64, "", null, null, null),
+                    json.features().stream().filter(Feature::isAggregation).findFirst().get()))
+            .transformations(view.transformations())
+            .ttl(Duration.ofDays(7))
+            .build();
+    assertThatThrownBy(() -> new JobPlanner(settings).plan(mixed, Transactions.keys()))
+        .hasMessageContaining(".aggregation: not allowed with a GROUP BY transformation");
     FeatureView noOutput =
         FeatureView.builder("user_sql")
             .entities(List.of("user"))

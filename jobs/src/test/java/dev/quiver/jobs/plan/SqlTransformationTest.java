@@ -42,12 +42,43 @@ class SqlTransformationTest {
   }
 
   @Test
-  void refusesWhatTheJobDoesNotRunNamingTheFieldAndTheFix() throws Exception {
+  void acceptsThePrdsTumblingWindowAggregation() throws Exception {
     String prd = Files.readString(Path.of("../examples/user_activity_metrics.yaml"));
     String code = prd.substring(prd.indexOf("-- Flink SQL"), prd.indexOf("owner:"));
-    assertThatThrownBy(() -> SqlTransformation.parse(code, 0, "transactions"))
-        .hasMessageStartingWith("transformations[0].code: GROUP BY is not supported")
-        .hasMessageContaining("aggregation: {column: '*', function: count, window: 7d}");
+    SqlTransformation t = SqlTransformation.parse(code, 0, "transactions");
+    assertThat(t.windowed()).isTrue();
+    assertThat(t.window()).isEqualTo("INTERVAL '1' DAY");
+    assertThat(t.groupBy()).containsExactly("user_id", "TUMBLE(event_time, INTERVAL '1' DAY)");
+    assertThat(t.output("entity_key")).isEqualTo("user_id");
+    assertThat(t.output("user_total_spend_usd")).isEqualTo("SUM(amount_usd)");
+    assertThat(t.output("user_7d_txn_count")).startsWith("COUNT(*) FILTER (WHERE");
+    assertThat(
+            SqlTransformation.onRowtime(
+                "TUMBLE_END(event_time, INTERVAL '1' DAY)", "event_time", "`e`.`_event_time`", 0))
+        .isEqualTo("TUMBLE_END(`e`.`_event_time`, INTERVAL '1' DAY)");
+    assertThatThrownBy(
+            () ->
+                SqlTransformation.onRowtime(
+                    "TUMBLE(_ingested, INTERVAL '1' DAY)", "event_time", "`_event_time`", 0))
+        .hasMessageContaining("TUMBLE(_ingested, ...) is not over the event time");
+  }
+
+  @Test
+  void refusesWhatTheJobDoesNotRunNamingTheFieldAndTheFix() {
+    refused(
+        "SELECT user_id, COUNT(*) AS n FROM transactions GROUP BY user_id",
+        "GROUP BY without a TUMBLE(...) window never closes a group");
+    refused(
+        "SELECT user_id, COUNT(*) AS n FROM transactions"
+            + " GROUP BY user_id, HOP(ts, INTERVAL '1' HOUR, INTERVAL '1' DAY)",
+        "the window 'HOP(ts, INTERVAL '1' HOUR, INTERVAL '1' DAY)' is not supported");
+    refused(
+        "SELECT user_id, COUNT(*) AS n FROM transactions"
+            + " GROUP BY user_id, TUMBLE(ts, INTERVAL '1' DAY) HAVING COUNT(*) > 1",
+        "HAVING");
+    refused(
+        "SELECT * FROM transactions GROUP BY user_id, TUMBLE(ts, INTERVAL '1' DAY)",
+        "SELECT * with GROUP BY");
     refused("SELECT COUNT(*) AS n FROM transactions", "COUNT(...) is an aggregate");
     refused(
         "SELECT user_id, SUM(amount) OVER (PARTITION BY user_id ORDER BY ts) AS s FROM transactions",
