@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.configuration.Configuration;
@@ -41,14 +42,19 @@ final class SweepFunction extends KeyedProcessFunction<Long, SweepRow, SweepRow>
     ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
   }
 
-  private void sweep(String key, Iterable<SweepRow> keyRows, Collector<SweepRow> out) {
-    sweep.sweep(spine == null ? keyRows : spine.withLabels(key, keyRows), out::collect);
-  }
-
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<SweepRow> out)
       throws Exception {
-    Iterable<SweepRow> all = rows.get();
+    sweepByKey(sweep, spine, rows.get(), out::collect);
+    rows.clear();
+  }
+
+  /**
+   * Sweeps the rows of one key hash: one sweep per distinct full key (in key order when hashes
+   * collide), so that colliding keys never see each other's events.
+   */
+  static void sweepByKey(
+      PointInTimeSweep sweep, SpineLabels spine, Iterable<SweepRow> all, Consumer<SweepRow> out) {
     String first = null;
     boolean oneKey = true;
     for (SweepRow r : all) {
@@ -63,16 +69,14 @@ final class SweepFunction extends KeyedProcessFunction<Long, SweepRow, SweepRow>
       return;
     }
     if (oneKey) {
-      sweep(first, all, out);
-    } else {
-      Map<String, List<SweepRow>> byKey = new TreeMap<>();
-      for (SweepRow r : all) {
-        byKey.computeIfAbsent(r.key, k -> new ArrayList<>()).add(r);
-      }
-      for (Map.Entry<String, List<SweepRow>> e : byKey.entrySet()) {
-        sweep(e.getKey(), e.getValue(), out);
-      }
+      sweep.sweep(spine == null ? all : spine.withLabels(first, all), out);
+      return;
     }
-    rows.clear();
+    Map<String, List<SweepRow>> byKey = new TreeMap<>();
+    for (SweepRow r : all) {
+      byKey.computeIfAbsent(r.key, k -> new ArrayList<>()).add(r);
+    }
+    byKey.forEach(
+        (key, rows) -> sweep.sweep(spine == null ? rows : spine.withLabels(key, rows), out));
   }
 }
