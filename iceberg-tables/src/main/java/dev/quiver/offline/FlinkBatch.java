@@ -73,7 +73,9 @@ final class FlinkBatch {
     // a failing batch job must fail, not restart forever
     c.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
     // batch sorts (keyBy, sortPartition) spill through managed memory
-    c.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("256m"));
+    // (allocated on demand, released after the job): enough that a million-label training set's
+    // keyed sort does not spill to disk
+    c.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("3g"));
     c.setString("rest.bind-port", "0");
     return c;
   }

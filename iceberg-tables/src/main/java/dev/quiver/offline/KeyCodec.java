@@ -28,6 +28,25 @@ public final class KeyCodec {
     return sb.toString();
   }
 
+  /**
+   * A 64-bit hash of an encoded key, the Flink grouping key of the sweep: a fixed-length key lets
+   * Flink's batch sort compare normalized key bytes instead of deserializing strings. Distinct keys
+   * may collide; the sweep separates them again by the full key.
+   */
+  public static long hash64(String key) {
+    long h = 0xcbf29ce484222325L; // FNV-1a over the chars, then murmur3's fmix64
+    for (int i = 0; i < key.length(); i++) {
+      h ^= key.charAt(i);
+      h *= 0x100000001b3L;
+    }
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    h *= 0xc4ceb9fe1a85ec53L;
+    h ^= h >>> 33;
+    return h;
+  }
+
   public static String[] decode(String key, int parts) {
     return parts == 1 ? new String[] {key} : key.split(String.valueOf(SEP), -1);
   }

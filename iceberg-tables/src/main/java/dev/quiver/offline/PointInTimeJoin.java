@@ -89,6 +89,9 @@ public final class PointInTimeJoin {
     TrainingSetPlan plan = TrainingSetPlan.resolve(request, catalog);
     StreamExecutionEnvironment env = FlinkBatch.environment(parallelism);
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);
+    // every function here builds new objects from its input and keeps none of it: no defensive
+    // copies between chained operators
+    env.getConfig().enableObjectReuse();
 
     List<Types.NestedField> labelColumns;
     DataStream<SweepRow> labels = null;
@@ -180,7 +183,14 @@ public final class PointInTimeJoin {
       }
       current =
           input
-              .keyBy(r -> r.key, TypeInformation.of(String.class))
+              // the record timestamp is the row's time: Flink's batch sort orders by (key,
+              // timestamp), so rows arrive in time order and equal sort keys are rare (a sort
+              // full of equal keys falls back to comparing serialized records)
+              .assignTimestampsAndWatermarks(
+                  WatermarkStrategy.<SweepRow>noWatermarks()
+                      .withTimestampAssigner((r, previous) -> r.time))
+              .name("row time")
+              .keyBy(r -> KeyCodec.hash64(r.key), TypeInformation.of(Long.class))
               .process(new SweepFunction(plan.sweep(g, request.availabilityGuard()), spine))
               .returns(SweepRowSerializer.TYPE)
               .name("point-in-time sweep " + g.keyNames());

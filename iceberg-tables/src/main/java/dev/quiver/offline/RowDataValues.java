@@ -43,7 +43,7 @@ final class RowDataValues implements Serializable {
       case DOUBLE -> row.getDouble(pos);
       case FLOAT -> row.getFloat(pos);
       case BOOLEAN -> row.getBoolean(pos);
-      case BINARY, FIXED -> row.getBinary(pos);
+      case BINARY, FIXED -> row.getBinary(pos).clone(); // the source may reuse its rows
       case TIMESTAMP -> row.getTimestamp(pos, 6).getMillisecond();
       case DATE -> row.getInt(pos);
       case LIST -> list(t.asListType().elementType(), row.getArray(pos));

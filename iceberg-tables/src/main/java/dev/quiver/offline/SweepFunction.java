@@ -1,5 +1,10 @@
 package dev.quiver.offline;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.configuration.Configuration;
@@ -8,11 +13,12 @@ import org.apache.flink.util.Collector;
 
 /**
  * Runs {@link PointInTimeSweep} per entity key in Flink batch mode: the keyed input arrives sorted
- * by key, rows of one key are buffered in keyed state, and the end-of-key timer sweeps them. With
- * reference times instead of labels, the label rows are generated for every key that has an event
- * at or before the last reference time.
+ * by the key's 64-bit hash ({@link KeyCodec#hash64}, a fixed-length sort key), rows of one hash are
+ * buffered in keyed state, and the end-of-key timer sweeps them — one sweep per distinct full key,
+ * so that keys whose hashes collide never mix. With reference times instead of labels, the label
+ * rows are generated for every key that has an event at or before the last reference time.
  */
-final class SweepFunction extends KeyedProcessFunction<String, SweepRow, SweepRow> {
+final class SweepFunction extends KeyedProcessFunction<Long, SweepRow, SweepRow> {
   private static final long serialVersionUID = 1L;
   private final PointInTimeSweep sweep;
   private final SpineLabels spine;
@@ -39,11 +45,38 @@ final class SweepFunction extends KeyedProcessFunction<String, SweepRow, SweepRo
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<SweepRow> out)
       throws Exception {
-    Iterable<SweepRow> all = rows.get();
-    if (spine != null) {
-      all = spine.withLabels(ctx.getCurrentKey(), all);
-    }
-    sweep.sweep(all, out::collect);
+    sweepByKey(sweep, spine, rows.get(), out::collect);
     rows.clear();
+  }
+
+  /**
+   * Sweeps the rows of one key hash: one sweep per distinct full key (in key order when hashes
+   * collide), so that colliding keys never see each other's events.
+   */
+  static void sweepByKey(
+      PointInTimeSweep sweep, SpineLabels spine, Iterable<SweepRow> all, Consumer<SweepRow> out) {
+    String first = null;
+    boolean oneKey = true;
+    for (SweepRow r : all) {
+      if (first == null) {
+        first = r.key;
+      } else if (!first.equals(r.key)) {
+        oneKey = false;
+        break;
+      }
+    }
+    if (first == null) {
+      return;
+    }
+    if (oneKey) {
+      sweep.sweep(spine == null ? all : spine.withLabels(first, all), out);
+      return;
+    }
+    Map<String, List<SweepRow>> byKey = new TreeMap<>();
+    for (SweepRow r : all) {
+      byKey.computeIfAbsent(r.key, k -> new ArrayList<>()).add(r);
+    }
+    byKey.forEach(
+        (key, rows) -> sweep.sweep(spine == null ? rows : spine.withLabels(key, rows), out));
   }
 }

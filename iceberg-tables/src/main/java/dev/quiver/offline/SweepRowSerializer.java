@@ -92,9 +92,47 @@ public final class SweepRowSerializer extends TypeSerializer<SweepRow> {
     return deserialize(in);
   }
 
+  /** Copies one serialized row without materializing it (batch sorts spill through this). */
   @Override
   public void copy(DataInputView source, DataOutputView target) throws IOException {
-    serialize(deserialize(source), target);
+    StringValue.copyString(source, target);
+    target.write(source, 8 + 4 + 8 + 8);
+    copyArray(source, target);
+    copyArray(source, target);
+  }
+
+  private static void copyArray(DataInputView in, DataOutputView out) throws IOException {
+    int n = in.readInt();
+    out.writeInt(n);
+    for (int i = 0; i < n; i++) {
+      copyValue(in, out);
+    }
+  }
+
+  private static void copyValue(DataInputView in, DataOutputView out) throws IOException {
+    byte tag = in.readByte();
+    out.writeByte(tag);
+    switch (tag) {
+      case 0 -> {}
+      case 1 -> StringValue.copyString(in, out);
+      case 2 -> out.write(in, 8);
+      case 3, 5 -> out.write(in, 4);
+      case 4 -> out.write(in, 8);
+      case 6 -> out.write(in, 1);
+      case 7, 9 -> {
+        int len = in.readInt();
+        out.writeInt(len);
+        out.write(in, len);
+      }
+      case 8 -> {
+        int n = in.readInt();
+        out.writeInt(n);
+        for (int i = 0; i < n; i++) {
+          copyValue(in, out);
+        }
+      }
+      default -> throw new IOException("corrupt sweep row: value tag " + tag);
+    }
   }
 
   private static void writeArray(Object[] a, DataOutputView out) throws IOException {

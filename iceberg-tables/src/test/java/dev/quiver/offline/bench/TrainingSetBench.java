@@ -53,7 +53,7 @@ import org.apache.iceberg.types.Types;
  * quiver-jobs, whose planner a backfill needs.)
  *
  * <p>Sizes: {@code -Dlabels=}, {@code -Devents=} (per view), {@code -Dusers=}, {@code
- * -Dfeast.fraction=} (default 0.1).
+ * -Dfeast.fraction=} (default 0.1); {@code -Dbaselines=false} runs Quiver alone (for profiling).
  */
 public final class TrainingSetBench {
   static final long BASE = 1_714_521_600_000L; // 2024-05-01
@@ -143,6 +143,9 @@ public final class TrainingSetBench {
         quiverSeconds,
         res.rows() / quiverSeconds);
 
+    if (!Boolean.parseBoolean(System.getProperty("baselines", "true"))) {
+      System.exit(0); // -Dbaselines=false: Quiver only (profiling)
+    }
     // DuckDB ASOF JOIN on the same Parquet files
     double duckSeconds = duckdb(work, labelFile, views);
     System.out.printf(
