@@ -79,4 +79,11 @@ final class ThreadCpu {
                     LinkedHashMap::new)));
     return out;
   }
+
+  /** The % share of a thread group in a {@link #delta} result (0 when absent). */
+  @SuppressWarnings("unchecked")
+  static double share(Map<String, Object> delta, String group) {
+    Object pct = ((Map<String, Object>) delta.get("threadGroupsPct")).get(group);
+    return pct == null ? 0 : ((Number) pct).doubleValue();
+  }
 }
