@@ -39,12 +39,6 @@ public final class LocalFlink {
     // per subtask, since managed memory is split evenly over the slots.
     c.setString("state.backend.rocksdb.use-bloom-filter", "true");
     c.setString("state.backend.rocksdb.predefined-options", "FLASH_SSD_OPTIMIZED");
-    // No compression in L0/L1, where every flush and most compactions write: less CPU per event;
-    // the long-lived deeper levels stay LZ4-compressed.
-    c.setString(
-        "state.backend.rocksdb.compression.per-level",
-        "NO_COMPRESSION;NO_COMPRESSION;LZ4_COMPRESSION;LZ4_COMPRESSION;LZ4_COMPRESSION;"
-            + "LZ4_COMPRESSION;LZ4_COMPRESSION");
     int parallelism = config.get(JobOptions.PARALLELISM);
     c.setString("taskmanager.memory.managed.size", "256m");
     c.setString("taskmanager.numberOfTaskSlots", Integer.toString(Math.max(1, parallelism)));

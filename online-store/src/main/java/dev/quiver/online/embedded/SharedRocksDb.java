@@ -185,7 +185,7 @@ final class SharedRocksDb {
   }
 
   private ColumnFamilyOptions familyOptions(FlinkCompactionFilterFactory filter) {
-    // Point-lookup tuning: small blocks, Bloom filters on the fixed per-entity hash prefix
+    // Point-lookup tuning: small blocks, LZ4, Bloom filters on the fixed per-entity hash prefix
     // (also in the memtable), so a seek only touches files that hold the entity.
     BlockBasedTableConfig table =
         new BlockBasedTableConfig()
@@ -198,17 +198,7 @@ final class SharedRocksDb {
             .setTableFormatConfig(table)
             .useFixedLengthPrefixExtractor(EmbeddedKeys.HASH_BYTES)
             .setMemtablePrefixBloomSizeRatio(0.05)
-            // L0/L1 uncompressed (every flush and most compactions write there: less CPU for
-            // the streaming writer), LZ4 below.
-            .setCompressionPerLevel(
-                List.of(
-                    CompressionType.NO_COMPRESSION,
-                    CompressionType.NO_COMPRESSION,
-                    CompressionType.LZ4_COMPRESSION,
-                    CompressionType.LZ4_COMPRESSION,
-                    CompressionType.LZ4_COMPRESSION,
-                    CompressionType.LZ4_COMPRESSION,
-                    CompressionType.LZ4_COMPRESSION))
+            .setCompressionType(CompressionType.LZ4_COMPRESSION)
             .setLevelCompactionDynamicLevelBytes(true);
     if (filter != null) {
       o.setCompactionFilterFactory(filter);
