@@ -43,3 +43,4 @@ run_bench serving-armeria dev.quiver.serving.bench.FeastBench
 run_bench iceberg-tables dev.quiver.offline.bench.TrainingSetBench
 run_bench jobs dev.quiver.jobs.bench.IngestBench
 run_bench jobs dev.quiver.offline.bench.BackfillBench
+run_bench jobs dev.quiver.jobs.bench.HBaseIngestBench

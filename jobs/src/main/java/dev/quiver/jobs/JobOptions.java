@@ -72,9 +72,15 @@ public final class JobOptions {
   public static final ConfigOption<Duration> MINI_BATCH_LATENCY =
       ConfigOption.duration(
           "jobs.mini-batch-latency",
-          Duration.ZERO,
-          "Flink SQL mini-batch latency for tile aggregation; 0ms (the default) disables it"
-              + " (the exactly-once tests run without it).");
+          Duration.ofMillis(200),
+          "Flink SQL mini-batch latency of the tile aggregation: tile states are read from and"
+              + " written to state once per key per batch, not per event; 0ms disables it.");
+
+  public static final ConfigOption<Integer> MINI_BATCH_SIZE =
+      ConfigOption.integer(
+          "jobs.mini-batch-size",
+          10_000,
+          "Rows buffered per mini-batch before it is processed (with jobs.mini-batch-latency).");
 
   /** Raw Kafka client settings prefix. */
   public static final String KAFKA_PROPERTIES_PREFIX = "kafka.properties.";
@@ -91,6 +97,7 @@ public final class JobOptions {
         PARALLELISM,
         ONLINE_FLUSH_INTERVAL,
         ONLINE_BATCH_SIZE,
-        MINI_BATCH_LATENCY);
+        MINI_BATCH_LATENCY,
+        MINI_BATCH_SIZE);
   }
 }

@@ -181,7 +181,8 @@ public final class StreamingPipeline {
     if (!miniBatch.isZero()) {
       conf.set("table.exec.mini-batch.enabled", "true");
       conf.set("table.exec.mini-batch.allow-latency", miniBatch.toMillis() + " ms");
-      conf.set("table.exec.mini-batch.size", "5000");
+      conf.set(
+          "table.exec.mini-batch.size", Integer.toString(config.get(JobOptions.MINI_BATCH_SIZE)));
     }
     conf.set("pipeline.name", "quiver-materialize-" + view.qualifiedName() + "-" + view.version());
   }

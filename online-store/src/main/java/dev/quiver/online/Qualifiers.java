@@ -20,10 +20,14 @@ public final class Qualifiers {
 
   /** The qualifier of one tile of a series. */
   public static String tile(String series, TileRef tile) {
-    return series
-        + "@"
-        + Durations.format(Duration.ofMillis(tile.resolution()))
-        + "@"
-        + tile.start();
+    return tilePrefix(series, tile.resolution()) + tile.start();
+  }
+
+  /**
+   * {@code <series>@<resolution>@}: what the qualifiers of a series' tiles of one resolution start
+   * with (writers cache it and append the tile start).
+   */
+  public static String tilePrefix(String series, long resolutionMillis) {
+    return series + "@" + Durations.format(Duration.ofMillis(resolutionMillis)) + "@";
   }
 }

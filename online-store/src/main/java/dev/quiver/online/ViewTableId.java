@@ -38,7 +38,20 @@ public record ViewTableId(String namespace, String view, int major) {
   }
 
   private static String sanitize(String s) {
-    return UNSAFE.matcher(s).replaceAll("_");
+    // Fast path (the sinks call this per cell): names are almost always already safe.
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean safe =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '_'
+              || c == '-';
+      if (!safe) {
+        return UNSAFE.matcher(s).replaceAll("_");
+      }
+    }
+    return s;
   }
 
   @Override

@@ -119,6 +119,35 @@ public abstract class OnlineStoreContract {
   }
 
   @Test
+  void oneBatchOfManyCellsPerEntityKeepsEveryVersionAndTheLastWriteOfACell() {
+    // Writers send an entity's cells together; stores may group them (one HBase Put per entity).
+    byte[] a = key("batch-a");
+    byte[] b = key("batch-b");
+    String q = "sum(amount)@5m@0";
+    put(
+        new OnlineWrite(TABLE, a, "f", T0 + 100, bytes("a1")),
+        new OnlineWrite(TABLE, a, q, T0 + 100, bytes("tile-1")),
+        new OnlineWrite(TABLE, a, "f", T0 + 200, bytes("a2")),
+        new OnlineWrite(TABLE, b, "f", T0 + 150, bytes("b1")),
+        new OnlineWrite(TABLE, a, q, T0 + 200, bytes("tile-2")),
+        // a late event: the tile's complete new state at the same newest event time
+        new OnlineWrite(TABLE, a, q, T0 + 200, bytes("tile-3")),
+        new OnlineWrite(TABLE, b, q, T0 + 150, bytes("tile-b")));
+    assertThat(str(get(OnlineRead.latest(TABLE, a, List.of("f"))).cells().get("f")))
+        .isEqualTo("a2");
+    assertThat(str(get(new OnlineRead(TABLE, a, List.of("f"), T0 + 199, 0)).cells().get("f")))
+        .isEqualTo("a1");
+    assertThat(str(get(OnlineRead.latest(TABLE, a, List.of(q))).cells().get(q)))
+        .isEqualTo("tile-3");
+    assertThat(str(get(new OnlineRead(TABLE, a, List.of(q), T0 + 199, 0)).cells().get(q)))
+        .isEqualTo("tile-1");
+    assertThat(str(get(OnlineRead.latest(TABLE, b, List.of("f"))).cells().get("f")))
+        .isEqualTo("b1");
+    assertThat(str(get(OnlineRead.latest(TABLE, b, List.of(q))).cells().get(q)))
+        .isEqualTo("tile-b");
+  }
+
+  @Test
   void wholeRowReadReturnsEveryQualifierAsOf() {
     byte[] k = key("row");
     put(

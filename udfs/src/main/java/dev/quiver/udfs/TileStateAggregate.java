@@ -30,14 +30,39 @@ import org.apache.flink.table.functions.AggregateFunction;
 @DataTypeHint("BYTES")
 public class TileStateAggregate extends AggregateFunction<byte[], TileStateAggregate.Acc> {
 
-  /** The accumulator: the encoded state, exactly what Flink keeps in state and checkpoints. */
+  /**
+   * The accumulator: the encoded state, exactly what Flink keeps in state and checkpoints ({@link
+   * #getState}). The decoded state is kept beside it (transient, not part of the accumulator's
+   * type) while events are folded in, and encoded only when Flink reads the accumulator back: with
+   * mini-batches, once per key and batch instead of once per event.
+   */
   public static class Acc {
-    public byte[] state;
+    private byte[] state;
+    private transient TileState decoded;
+    private transient TileAggregator aggregator;
+
+    /** The encoded state (null before the first event). */
+    public byte[] getState() {
+      if (decoded != null) {
+        state = aggregator.encode(decoded);
+        decoded = null;
+        aggregator = null;
+      }
+      return state;
+    }
+
+    public void setState(byte[] state) {
+      this.state = state;
+      this.decoded = null;
+      this.aggregator = null;
+    }
   }
 
-  private transient Map<String, Spec> specs;
+  private transient Map<SpecKey, Spec> specs;
 
   private record Spec(TileAggregator aggregator, FeatureType inputType) {}
+
+  private record SpecKey(String function, String column, int n, String dtype) {}
 
   @Override
   public Acc createAccumulator() {
@@ -55,22 +80,28 @@ public class TileStateAggregate extends AggregateFunction<byte[], TileStateAggre
       Long seq) {
     Spec spec = spec(function, column, n == null ? 0 : n, dtype);
     TileAggregator agg = spec.aggregator();
-    TileState state = acc.state == null ? agg.empty() : agg.decode(acc.state);
+    TileState state;
+    if (acc.decoded != null && acc.aggregator == agg) {
+      state = acc.decoded;
+    } else {
+      byte[] encoded = acc.getState();
+      state = encoded == null ? agg.empty() : agg.decode(encoded);
+    }
     Object v = spec.inputType() == null ? value : ValueCodec.normalize(spec.inputType(), value);
-    state = agg.add(state, v, eventMs, seq == null ? 0L : seq);
-    acc.state = agg.encode(state);
+    acc.decoded = agg.add(state, v, eventMs, seq == null ? 0L : seq);
+    acc.aggregator = agg;
   }
 
   @Override
   public byte[] getValue(Acc acc) {
-    return acc.state;
+    return acc.getState();
   }
 
   private Spec spec(String function, String column, int n, String dtype) {
     if (specs == null) {
       specs = new HashMap<>();
     }
-    String key = function + '\u0000' + column + '\u0000' + n + '\u0000' + dtype;
+    SpecKey key = new SpecKey(function, column, n, dtype);
     Spec s = specs.get(key);
     if (s == null) {
       s = newSpec(function, column, n, dtype);

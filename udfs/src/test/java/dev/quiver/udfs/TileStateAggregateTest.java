@@ -61,6 +61,34 @@ class TileStateAggregateTest {
   }
 
   @Test
+  void readsAndRestoresBetweenEventsGiveTheStateOfOneUninterruptedFold() {
+    // Flink reads the accumulator back (getState) and restores it into a fresh one (setState)
+    // between events or batches; the decoded state cached in the accumulator must not leak.
+    TileStateAggregate udaf = new TileStateAggregate();
+    FeatureType dtype = FeatureType.arrayOf(FeatureType.Scalar.STRING);
+    String type = dtype.toString();
+    var whole = udaf.createAccumulator();
+    var pieces = udaf.createAccumulator();
+    var sum = udaf.createAccumulator();
+    java.util.Random r = new java.util.Random(7);
+    for (int i = 0; i < 200; i++) {
+      String v = "m" + r.nextInt(5);
+      long ts = 1000L + r.nextInt(50);
+      udaf.accumulate(whole, "last_n", "m", 3, type, v, ts, (long) i);
+      udaf.accumulate(pieces, "last_n", "m", 3, type, v, ts, (long) i);
+      udaf.accumulate(sum, "sum", "amount", 0, "FLOAT64", (double) i, ts, (long) i);
+      if (r.nextInt(3) == 0) {
+        byte[] read = udaf.getValue(pieces);
+        pieces = udaf.createAccumulator();
+        pieces.setState(read.clone());
+      }
+    }
+    assertThat(udaf.getValue(pieces)).isEqualTo(udaf.getValue(whole));
+    assertThat(finish("sum", "amount", 0, FeatureType.FLOAT64, sum.getState()))
+        .isEqualTo(199 * 200 / 2.0);
+  }
+
+  @Test
   void unknownFunctionIsNamed() {
     TileStateAggregate udaf = new TileStateAggregate();
     assertThatThrownBy(

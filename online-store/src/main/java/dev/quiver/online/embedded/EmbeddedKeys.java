@@ -51,6 +51,17 @@ final class EmbeddedKeys {
     return b.array();
   }
 
+  /** {@code key(cellPrefix(rowPrefix, qualifier), ts)} in one allocation. */
+  static byte[] key(byte[] rowPrefix, String qualifier, long ts) {
+    byte[] q = qualifier.getBytes(StandardCharsets.UTF_8);
+    if (q.length > 0xFFFF) {
+      throw new IllegalArgumentException("qualifier: " + q.length + " bytes (expected: < 65,000)");
+    }
+    ByteBuffer b = ByteBuffer.allocate(rowPrefix.length + 2 + q.length + 8);
+    b.put(rowPrefix).putShort((short) q.length).put(q).putLong(Long.MAX_VALUE - ts);
+    return b.array();
+  }
+
   /** The key of one version: {@code cellPrefix ++ (MAX - ts)}. */
   static byte[] key(byte[] cellPrefix, long ts) {
     ByteBuffer b = ByteBuffer.allocate(cellPrefix.length + 8);

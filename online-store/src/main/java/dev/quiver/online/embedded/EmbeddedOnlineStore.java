@@ -87,16 +87,27 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     return async(
         () -> {
           try (WriteBatch batch = new WriteBatch()) {
+            // Writers send an entity's cells together: the family and the entity's row prefix
+            // (its hash) are looked up once per run of equal tables and entities.
+            ViewTableId table = null;
+            SharedRocksDb.Family f = null;
+            byte[] entity = null;
+            byte[] row = null;
             for (OnlineWrite w : writes) {
-              SharedRocksDb.Family f = rocks.family(w.table());
-              if (f == null) {
-                throw new UnknownTableException(w.table());
+              if (!w.table().equals(table)) {
+                table = w.table();
+                f = rocks.family(table);
+                if (f == null) {
+                  throw new UnknownTableException(table);
+                }
               }
-              byte[] prefix =
-                  EmbeddedKeys.cellPrefix(EmbeddedKeys.rowPrefix(w.entityKey()), w.qualifier());
+              if (w.entityKey() != entity) {
+                entity = w.entityKey();
+                row = EmbeddedKeys.rowPrefix(entity);
+              }
               batch.put(
                   f.handle(),
-                  EmbeddedKeys.key(prefix, w.ts()),
+                  EmbeddedKeys.key(row, w.qualifier(), w.ts()),
                   EmbeddedKeys.value(w.ts(), w.value()));
             }
             rocks.db().write(writeOptions, batch);

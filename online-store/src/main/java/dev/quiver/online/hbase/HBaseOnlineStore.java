@@ -13,9 +13,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -170,12 +172,28 @@ public final class HBaseOnlineStore implements OnlineStore {
     if (writes.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    List<Put> puts = new ArrayList<>(writes.size());
+    // One Put per run of cells of the same entity and table (writers send an entity's cells
+    // together), split where a qualifier repeats so that no Put holds two versions of a cell.
+    List<Put> puts = new ArrayList<>();
+    Put put = null;
+    ViewTableId viewTable = null;
+    byte[] cf = null;
+    byte[] entity = null;
+    Set<String> qualifiers = new HashSet<>();
     for (OnlineWrite w : writes) {
-      puts.add(
-          new Put(RowKeys.rowKey(w.entityKey()))
-              .addColumn(
-                  family(w.table()), RowKeys.qualifierBytes(w.qualifier()), w.ts(), w.value()));
+      if (!w.table().equals(viewTable)) {
+        viewTable = w.table();
+        cf = family(viewTable);
+        put = null;
+      }
+      if (put == null || w.entityKey() != entity || !qualifiers.add(w.qualifier())) {
+        entity = w.entityKey();
+        put = new Put(RowKeys.rowKey(entity));
+        puts.add(put);
+        qualifiers.clear();
+        qualifiers.add(w.qualifier());
+      }
+      put.addColumn(cf, RowKeys.qualifierBytes(w.qualifier()), w.ts(), w.value());
     }
     return table
         .putAll(puts)
