@@ -240,6 +240,51 @@ class TransformationITCase {
       Thread.sleep(2000); // a window emitted that should not have been would show up by now
       job.cancel().get();
       assertThat(windowRows(table)).isEqualTo(expected);
+
+      // The backfill runs the same transformation SQL in batch mode over the Kafka range: no
+      // lateness, so it holds every window of every deduplicated event (too-late ones included)
+      // and the windows the stream had not closed yet.
+      long streamed = table.currentSnapshot().snapshotId();
+      dev.quiver.core.config.QuiverConfig bc =
+          dev.quiver.core.config.QuiverConfig.of(
+              Map.of(
+                  "offline.warehouse", warehouse.toString(),
+                  "kafka.bootstrap-servers", kafka.bootstrapServers()));
+      dev.quiver.offline.Backfill.Result bf =
+          new dev.quiver.offline.Backfill(bc, dev.quiver.offline.OfflineCatalogs.open(bc))
+              .run(
+                  view,
+                  Transactions.keys(),
+                  "kafka",
+                  Transactions.T0.minus(Duration.ofHours(1)),
+                  Transactions.T0.plus(Duration.ofDays(1)),
+                  false);
+      Reference all = new Reference(log, 0, Long.MAX_VALUE / 4);
+      Map<String, List<Reference.Accepted>> allGroups = new java.util.TreeMap<>();
+      for (Reference.Accepted a : all.accepted) {
+        if (a.txn().amount() >= 100) {
+          long end = Math.floorDiv(a.txn().ts(), 60_000L) * 60_000L + 60_000L;
+          allGroups.computeIfAbsent(a.txn().userId() + "|" + end, k -> new ArrayList<>()).add(a);
+        }
+      }
+      List<String> backfillExpected = new ArrayList<>();
+      allGroups.forEach(
+          (k, events) ->
+              backfillExpected.add(
+                  String.join(
+                      "|",
+                      k,
+                      Long.toString(events.size()),
+                      String.format(
+                          Locale.ROOT,
+                          "%.2f",
+                          events.stream().mapToDouble(a -> a.txn().amount()).sum()),
+                      events.stream().map(a -> a.txn().merchant()).max(String::compareTo).get(),
+                      Long.toString(
+                          events.stream().mapToLong(Reference.Accepted::seq).max().getAsLong()))));
+      backfillExpected.sort(null);
+      assertThat(backfillExpected.size()).isGreaterThan(expected.size());
+      assertThat(windowRows(table, streamed, bf.snapshotId())).isEqualTo(backfillExpected);
     }
     try (OnlineStore store = OnlineStores.open(MaterializationITCase.storeConfig(online))) {
       FeatureReader reader = new FeatureReader(store, Clock.systemUTC());
@@ -286,12 +331,20 @@ class TransformationITCase {
   }
 
   static List<String> windowRows(Table table) throws Exception {
+    return windowRows(table, null, null);
+  }
+
+  /** The rows a snapshot range added ({@code from} null: the whole current table). */
+  static List<String> windowRows(Table table, Long from, Long to) throws Exception {
     table.refresh();
     List<String> rows = new ArrayList<>();
     if (table.currentSnapshot() == null) {
       return rows;
     }
-    try (CloseableIterable<Record> it = IcebergGenerics.read(table).build()) {
+    try (CloseableIterable<Record> it =
+        from == null
+            ? IcebergGenerics.read(table).build()
+            : IcebergGenerics.read(table).appendsBetween(from, to).build()) {
       for (Record r : it) {
         rows.add(
             String.join(

@@ -98,8 +98,20 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
       registerKafka(r, schema, source, ((BackfillSource.Kafka) r.source()).spec());
     }
     String all = allEvents(schema, r.keys(), r.from().toEpochMilli(), r.to().toEpochMilli());
-    String events =
-        "SELECT " + columns(schema, r.ingestedAt().toEpochMilli()) + "\nFROM `" + ALL_EVENTS + "`";
+    String cols = columns(schema, r.ingestedAt().toEpochMilli());
+    if (JobPlanner.needsRowtime(view)) {
+      // batch group windows take a TIMESTAMP column (the session time zone is UTC, so the
+      // windows stay aligned to the epoch as in the streaming job)
+      cols =
+          cols.replace(
+              q(EventSchema.EVENT_TIME) + ",",
+              "CAST("
+                  + q(EventSchema.EVENT_TIME)
+                  + " AS TIMESTAMP(3)) AS "
+                  + q(EventSchema.EVENT_TIME)
+                  + ",");
+    }
+    String events = "SELECT " + cols + "\nFROM `" + ALL_EVENTS + "`";
     tEnv.executeSql("CREATE TEMPORARY VIEW `" + ALL_EVENTS + "` AS\n" + all);
     tEnv.executeSql("CREATE TEMPORARY VIEW `" + plan.eventsTable() + "` AS\n" + events);
     String catalogDdl = "CREATE CATALOG `" + settings.icebergCatalog() + "`";
