@@ -38,7 +38,19 @@ public record ViewTableId(String namespace, String view, int major) {
   }
 
   private static String sanitize(String s) {
-    return UNSAFE.matcher(s).replaceAll("_");
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean safe =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '_'
+              || c == '-';
+      if (!safe) {
+        return UNSAFE.matcher(s).replaceAll("_");
+      }
+    }
+    return s; // the common case, without a regex on the read path
   }
 
   @Override

@@ -55,7 +55,19 @@ public final class BenchData implements AutoCloseable {
         .build();
   }
 
+  /** The embedded online store under {@code dir}. */
+  static QuiverConfig embedded(Path dir) {
+    return QuiverConfig.of(
+        Map.of(
+            "online.type", "embedded", "online.embedded.path", dir.resolve("online").toString()));
+  }
+
   static BenchData open(Path dir, int keys) {
+    return open(dir, keys, embedded(dir));
+  }
+
+  /** Writes the data set into the online store that {@code online} configures. */
+  static BenchData open(Path dir, int keys, QuiverConfig online) {
     FeatureRegistry reg =
         FeatureRegistries.open(
             QuiverConfig.of(
@@ -64,14 +76,7 @@ public final class BenchData implements AutoCloseable {
                     "embedded",
                     "registry.path",
                     dir.resolve("registry").toString())));
-    OnlineFeatureSource src =
-        OnlineFeatureSource.open(
-            QuiverConfig.of(
-                Map.of(
-                    "online.type",
-                    "embedded",
-                    "online.embedded.path",
-                    dir.resolve("online").toString())));
+    OnlineFeatureSource src = OnlineFeatureSource.open(online);
     Entity user = Entity.implicit("default", "user");
     FeatureView v = view();
     reg.apply(
