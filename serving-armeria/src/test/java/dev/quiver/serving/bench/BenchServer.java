@@ -80,7 +80,10 @@ public final class BenchServer {
                       "online.type", "hbase",
                       "online.hbase.zookeeper-quorum", args[3],
                       "online.hbase.table", "quiver_bench",
-                      "online.hbase.presplit-regions", "4"))
+                      "online.hbase.presplit-regions", "4",
+                      // loading the data set on a busy machine: big multi-puts take seconds
+                      "online.hbase.rpc-timeout", "60s",
+                      "online.hbase.operation-timeout", "120s"))
               : BenchData.embedded(Path.of(args[1]));
       BenchData data = BenchData.open(Path.of(args[1]), Integer.parseInt(args[2]), online);
       QuiverServer server =

@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * $QUIVER_BENCH_DIR/lookup.json}. Feast's figures are read from {@code feast.json} in the same
  * directory when {@code bench/feast/run_feast.sh} produced it.
  *
- * <p>Environment: {@code QUIVER_BENCH_SECONDS} (measured seconds per run, default 5), {@code
+ * <p>Environment: {@code QUIVER_BENCH_SECONDS} (measured seconds per run, default 4), {@code
  * QUIVER_BENCH_KEYS} (entity keys, default 100000), {@code QUIVER_BENCH_HBASE} ({@code false} skips
  * the HBase runs).
  */
@@ -53,7 +53,7 @@ public final class LookupBench {
   public static void main(String[] args) throws Exception {
     Path out = Path.of(System.getenv().getOrDefault("QUIVER_BENCH_DIR", "target/bench"));
     Files.createDirectories(out);
-    long seconds = Long.parseLong(System.getenv().getOrDefault("QUIVER_BENCH_SECONDS", "5"));
+    long seconds = Long.parseLong(System.getenv().getOrDefault("QUIVER_BENCH_SECONDS", "4"));
     int keys = Integer.parseInt(System.getenv().getOrDefault("QUIVER_BENCH_KEYS", "100000"));
     boolean withHBase = !"false".equals(System.getenv("QUIVER_BENCH_HBASE"));
     long dur = TimeUnit.SECONDS.toNanos(seconds);
@@ -63,6 +63,7 @@ public final class LookupBench {
     Map<String, OpenLoopGenerator.Result> byName = new LinkedHashMap<>();
     Map<String, Double> cpu = new LinkedHashMap<>();
     report.put("load_average_start", loadAverage());
+    long t0 = System.nanoTime();
 
     Random rnd = new Random(42);
     Map<String, byte[][]> quiverReqs = new LinkedHashMap<>();
@@ -106,6 +107,7 @@ public final class LookupBench {
         }
       }
     }
+    System.out.printf("floor and embedded runs done at %.0f s%n", (System.nanoTime() - t0) / 1e9);
     if (withHBase) {
       System.out.println("starting the HBase mini-cluster (own JVM) and Quiver on it...");
       try (ChildServer cluster = new ChildServer("hbase-cluster");
@@ -115,6 +117,7 @@ public final class LookupBench {
                   work.resolve("data-hbase").toString(),
                   Integer.toString(keys),
                   "localhost:" + cluster.port)) {
+        System.out.printf("HBase ready at %.0f s%n", (System.nanoTime() - t0) / 1e9);
         warm(quiver, quiverReqs);
         for (Scenario sc : SCENARIOS) {
           run(quiver, "hbase" + sc.name(), quiverReqs.get(sc.kind()), sc.rate(), dur, cpu, byName);
@@ -485,7 +488,7 @@ public final class LookupBench {
 
   /**
    * Warms a server up until its JIT has settled: closed-loop windows of 3 s until two consecutive
-   * windows cost the same server CPU per request (within 10%), at most 45 s; then the batches. On a
+   * windows cost the same server CPU per request (within 10%), at most 30 s; then the batches. On a
    * busy machine the compiler threads lag, and a fixed warm-up would bill compilation to the run.
    */
   static void warm(ChildServer s, Map<String, byte[][]> reqs) throws Exception {
@@ -493,7 +496,7 @@ public final class LookupBench {
         new OpenLoopGenerator(
             new InetSocketAddress("127.0.0.1", s.port), CONNECTIONS, reqs.get("single"))) {
       double prev = Double.NaN;
-      for (int i = 0; i < 15; i++) {
+      for (int i = 0; i < 10; i++) {
         long c0 = s.cpuNanos();
         OpenLoopGenerator.Result r = g.runClosed("warm", TimeUnit.SECONDS.toNanos(3));
         double c = (s.cpuNanos() - c0) / (double) Math.max(1, r.completed());
