@@ -80,7 +80,13 @@ class LookupFuzzITCase {
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                     .build());
         n++;
-        if (r.status() >= 500 || (r.status() >= 400 && !r.body().path("error").has("code"))) {
+        // 503 TIMEOUT is the documented answer to a blown options.timeout_ms (the seeds ask for
+        // 50 ms; a fuzzed version needs a registry round trip, which a loaded machine can make
+        // slower than that): an honoured deadline, not a server fault. Every other 5xx fails.
+        boolean deadline =
+            r.status() == 503 && "TIMEOUT".equals(r.body().path("error").path("code").asText());
+        if ((r.status() >= 500 && !deadline)
+            || (r.status() >= 400 && !r.body().path("error").has("code"))) {
           failures.add(
               r.status()
                   + " "

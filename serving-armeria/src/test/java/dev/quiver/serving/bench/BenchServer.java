@@ -35,7 +35,16 @@ import java.util.Map;
  */
 public final class BenchServer {
   public static void main(String[] args) throws Exception {
-    ServerOptions opts = ServerOptions.from(QuiverConfig.of(Map.of("server.port", "0")));
+    // Extra server.* options for experiments, e.g.
+    // -Dquiver.bench.server=server.inline-read.max-keys=0
+    Map<String, String> conf = new java.util.HashMap<>(Map.of("server.port", "0"));
+    String extra = System.getProperty("quiver.bench.server", "");
+    for (String kv : extra.split(",")) {
+      if (kv.contains("=")) {
+        conf.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+      }
+    }
+    ServerOptions opts = ServerOptions.from(QuiverConfig.of(conf));
     AutoCloseable closer;
     int port;
     if (args[0].equals("floor")) {

@@ -33,6 +33,10 @@ final class ChildServer implements AutoCloseable {
     }
     // hbase-shaded-client carries a netty-all version file although its Netty is relocated.
     cmd.add("-Dcom.linecorp.armeria.warnNettyVersions=false");
+    String serverConf = System.getProperty("quiver.bench.server");
+    if (serverConf != null) {
+      cmd.add("-Dquiver.bench.server=" + serverConf); // see BenchServer
+    }
     String extra = System.getenv("QUIVER_BENCH_SERVER_JVM_OPTS");
     if (!cluster && extra != null && !extra.isBlank()) {
       cmd.addAll(List.of(extra.trim().split("\\s+")));
