@@ -329,13 +329,14 @@ public final class LookupBench {
       sb.append(
           fmt(
               "%s: %.1f us server CPU per lookup -> a 2-core node at 65%% CPU serves ~%.0f req/s"
-                  + " (measured peak with the generator on the same cores: %.0f req/s; p95 at 10k"
-                  + " req/s %.2f ms). 20k req/s needs %d nodes, 50k needs %d (+1 for N+1; from the"
-                  + " measured peak instead: %d and %d). ",
+                  + " (measured peak with the generator on the same cores: %.0f req/s at p95 %.2f"
+                  + " ms; open model at 10k req/s: p95 %.2f ms). 20k req/s needs %d nodes, 50k"
+                  + " needs %d (+1 for N+1; from the measured peak instead: %d and %d). ",
               store,
               c,
               perNode,
               peak.achievedRate(),
+              peak.p(95),
               at10.p(95),
               (int) Math.ceil(20_000 / perNode),
               (int) Math.ceil(50_000 / perNode),
@@ -343,8 +344,10 @@ public final class LookupBench {
               (int) Math.ceil(50_000 / peak.achievedRate())));
     }
     sb.append(
-        "The online store then serves 20k-50k multi-gets/s minus near-cache hits; p95 stays far"
-            + " below 30 ms while each node runs below its knee.");
+        "The online store then serves 20k-50k multi-gets/s minus near-cache hits. p95 < 30 ms"
+            + " holds while each node stays below the rate at which its p95 was measured under"
+            + " 30 ms; on a loaded machine the open-model p95 is the generator's queueing, not the"
+            + " server's.");
     return sb.toString();
   }
 
