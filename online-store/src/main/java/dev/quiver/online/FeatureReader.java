@@ -52,60 +52,106 @@ public final class FeatureReader {
    */
   public CompletableFuture<List<EntityFeatures>> read(
       FeatureView view, List<String> featureNames, List<byte[]> entityKeys, Long asOfMillis) {
+    Batch b = plan(view, featureNames, entityKeys, asOfMillis);
+    return store.multiGet(b.reads).thenApply(b::assemble);
+  }
+
+  /**
+   * Like {@link #read}, on the calling thread, for a store whose {@link OnlineStore#readsInline()}
+   * is true; the caller bounds the batch size (the thread is held for the whole read).
+   *
+   * @throws UnsupportedOperationException when the store reads over the network
+   */
+  public List<EntityFeatures> readInline(
+      FeatureView view, List<String> featureNames, List<byte[]> entityKeys, Long asOfMillis) {
+    Batch b = plan(view, featureNames, entityKeys, asOfMillis);
+    return b.assemble(store.multiGetInline(b.reads));
+  }
+
+  private Batch plan(
+      FeatureView view, List<String> featureNames, List<byte[]> entityKeys, Long asOfMillis) {
     List<Feature> features = resolve(view, featureNames);
-    Tiling tiling = Tiling.forView(view);
     ViewTableId table = ViewTableId.of(view);
     long t = asOfMillis == null ? clock.millis() : asOfMillis;
     boolean asOf = asOfMillis != null;
 
-    Set<String> current = new LinkedHashSet<>(); // read at asOf (rows, head tiles)
+    List<String> current = new ArrayList<>(features.size()); // read at asOf (rows, head tiles)
     Set<String> closed = new LinkedHashSet<>(); // read at their newest version
     Map<Feature, List<String>> tileQualifiers = new HashMap<>();
+    Tiling tiling = null; // only views with window aggregations need one
     for (Feature f : features) {
       if (!f.isAggregation()) {
-        current.add(Qualifiers.row(f.name()));
+        String q = Qualifiers.row(f.name());
+        if (!current.contains(q)) {
+          current.add(q);
+        }
         continue;
+      }
+      if (tiling == null) {
+        tiling = Tiling.forView(view);
       }
       String series = TileAggregators.seriesName(f.aggregation());
       List<String> qs = new ArrayList<>();
       for (TileRef ref : tiling.cover(t, f.aggregation().window().toMillis())) {
         String q = Qualifiers.tile(series, ref);
         qs.add(q);
-        (ref.start() == tiling.tileStart(t) && ref.resolution() == tiling.tileSize()
-                ? current
-                : closed)
-            .add(q);
+        boolean head = ref.start() == tiling.tileStart(t) && ref.resolution() == tiling.tileSize();
+        if (head) {
+          if (!current.contains(q)) {
+            current.add(q);
+          }
+        } else {
+          closed.add(q);
+        }
       }
       tileQualifiers.put(f, qs);
     }
-    List<OnlineRead> reads = new ArrayList<>();
-    for (byte[] key : entityKeys) {
-      if (!asOf) {
-        List<String> all = new ArrayList<>(current);
-        all.addAll(closed);
+    List<OnlineRead> reads = new ArrayList<>(entityKeys.size());
+    if (!asOf) {
+      List<String> all = new ArrayList<>(current);
+      all.addAll(closed);
+      all = List.copyOf(all); // one immutable list shared by every key's read
+      for (byte[] key : entityKeys) {
         reads.add(OnlineRead.latest(table, key, all));
-      } else {
-        reads.add(new OnlineRead(table, key, List.copyOf(current), t, 0));
-        if (!closed.isEmpty()) {
-          reads.add(OnlineRead.latest(table, key, List.copyOf(closed)));
+      }
+    } else {
+      List<String> cur = List.copyOf(current);
+      List<String> cl = List.copyOf(closed);
+      for (byte[] key : entityKeys) {
+        reads.add(new OnlineRead(table, key, cur, t, 0));
+        if (!cl.isEmpty()) {
+          reads.add(OnlineRead.latest(table, key, cl));
         }
       }
     }
     int readsPerKey = asOf && !closed.isEmpty() ? 2 : 1;
-    long expiredTs = t - view.ttl().toMillis();
-    String version = view.version().toString();
-    return store
-        .multiGet(reads)
-        .thenApply(
-            results -> {
-              List<EntityFeatures> out = new ArrayList<>(entityKeys.size());
-              for (int i = 0; i < entityKeys.size(); i++) {
-                List<OnlineReadResult> mine =
-                    results.subList(i * readsPerKey, (i + 1) * readsPerKey);
-                out.add(assemble(features, tileQualifiers, mine, expiredTs, version));
-              }
-              return out;
-            });
+    return new Batch(
+        features,
+        tileQualifiers,
+        reads,
+        entityKeys.size(),
+        readsPerKey,
+        t - view.ttl().toMillis(),
+        view.version().toString());
+  }
+
+  /** The store reads of one batch and how to assemble their results. */
+  private record Batch(
+      List<Feature> features,
+      Map<Feature, List<String>> tileQualifiers,
+      List<OnlineRead> reads,
+      int keys,
+      int readsPerKey,
+      long expiredTs,
+      String version) {
+    List<EntityFeatures> assemble(List<OnlineReadResult> results) {
+      List<EntityFeatures> out = new ArrayList<>(keys);
+      for (int i = 0; i < keys; i++) {
+        List<OnlineReadResult> mine = results.subList(i * readsPerKey, (i + 1) * readsPerKey);
+        out.add(FeatureReader.assemble(features, tileQualifiers, mine, expiredTs, version));
+      }
+      return out;
+    }
   }
 
   private static EntityFeatures assemble(

@@ -45,6 +45,28 @@ public interface OnlineStore extends AutoCloseable {
    */
   CompletableFuture<List<OnlineReadResult>> multiGet(List<OnlineRead> reads);
 
+  /**
+   * Whether this store reads in process, without network I/O (the embedded store), so that a small
+   * batch can be read on the calling thread with {@link #multiGetInline} instead of paying two
+   * thread hand-offs for a read of a few microseconds.
+   */
+  default boolean readsInline() {
+    return false;
+  }
+
+  /**
+   * Reads one batch on the calling thread; same results as {@link #multiGet}. Only for stores whose
+   * {@link #readsInline()} is true: the call holds the thread for the read's whole duration, so
+   * callers on an event loop bound the batch size. Never throws for a failed read (it is reported
+   * in that element); throws {@link IllegalStateException} on a closed store.
+   *
+   * @throws UnsupportedOperationException when the store reads over the network
+   */
+  default List<OnlineReadResult> multiGetInline(List<OnlineRead> reads) {
+    throw new UnsupportedOperationException(
+        "the " + kind() + " online store reads over the network; use multiGet");
+  }
+
   /** The factory identifier of this store ({@code embedded}, {@code hbase}). */
   String kind();
 

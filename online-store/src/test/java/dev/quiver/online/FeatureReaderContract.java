@@ -250,6 +250,27 @@ public abstract class FeatureReaderContract {
   }
 
   @Test
+  void inlineReadsEqualTheReferenceWhereTheStoreHasThem() {
+    long now = lastEvent + 5 * MIN;
+    FeatureReader reader = readerAt(now);
+    if (!store().readsInline()) {
+      assertThatThrownBy(() -> reader.readInline(VIEW, ALL, keys("u1"), null))
+          .isInstanceOf(UnsupportedOperationException.class);
+      return;
+    }
+    List<EntityFeatures> got = reader.readInline(VIEW, ALL, keys("u1", "u2", "u3"), null);
+    assertThat(got).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      assertThat(got.get(i).status()).isEqualTo(EntityFeatures.Status.OK);
+      assertMatches("u" + (i + 1), got.get(i), now);
+    }
+    long t = lastEvent - 3 * 60 * MIN;
+    List<EntityFeatures> asOf = reader.readInline(VIEW, ALL, keys("u1", "u2"), t);
+    assertMatches("u1", asOf.get(0), t);
+    assertMatches("u2", asOf.get(1), t);
+  }
+
+  @Test
   void asOfReadsEqualTheReferenceAndNeverSeeLaterEvents() {
     Random rnd = new Random(11);
     FeatureReader reader = readerAt(lastEvent + MIN);

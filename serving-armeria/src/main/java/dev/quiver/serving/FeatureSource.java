@@ -32,6 +32,30 @@ public interface FeatureSource extends AutoCloseable {
       Instant asOf);
 
   /**
+   * Whether {@link #readInline} is available: the store is in process (embedded), so a small batch
+   * costs less read on the calling thread than handed to the store's threads and back.
+   */
+  default boolean readsInline() {
+    return false;
+  }
+
+  /**
+   * Like {@link #read}, on the calling thread, for a source whose {@link #readsInline()} is true.
+   * The caller (an event loop) bounds the batch size, since the thread is held for the whole read.
+   * Throws on a failure of the store (the caller answers from last-known-good). Thread-safe.
+   *
+   * @throws UnsupportedOperationException when the source has no inline path
+   */
+  default FeatureValue[][] readInline(
+      FeatureView view,
+      List<JoinKey> joinKeys,
+      List<String> features,
+      List<List<Object>> keys,
+      Instant asOf) {
+    throw new UnsupportedOperationException("this feature source reads asynchronously only");
+  }
+
+  /**
    * A cheap readiness probe of the store; completes exceptionally (never throws) when it is
    * unreachable.
    */

@@ -23,6 +23,7 @@ final class KeyThrottle {
         Caffeine.newBuilder()
             .maximumSize(200_000)
             .expireAfterAccess(Duration.ofSeconds(10))
+            .executor(Runnable::run) // amortized cleanup on the caller, no pool hand-off
             .build();
   }
 

@@ -41,6 +41,9 @@ final class LookupResponseWriter {
       int[] outRead = plan.outputRead();
       int[] outFeature = plan.outputFeature();
       List<LookupPlan.ViewRead> reads = plan.reads();
+      // Features of one row usually share their event time: format each distinct ts once.
+      long lastTs = Long.MIN_VALUE;
+      String lastTsText = null;
       for (int k = 0; k < n; k++) {
         g.writeStartObject();
         g.writeFieldName("key");
@@ -61,7 +64,11 @@ final class LookupResponseWriter {
             g.writeFieldName("value");
             writeValue(g, v.value());
             if (v.hasTs()) {
-              g.writeStringField("ts", Instant.ofEpochMilli(v.tsMillis()).toString());
+              if (v.tsMillis() != lastTs || lastTsText == null) {
+                lastTs = v.tsMillis();
+                lastTsText = Instant.ofEpochMilli(lastTs).toString();
+              }
+              g.writeStringField("ts", lastTsText);
             } else {
               g.writeNullField("ts");
             }

@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
 import com.linecorp.armeria.common.CommonPools;
+import com.linecorp.armeria.common.ExchangeType;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpRequest;
@@ -15,6 +16,7 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.util.TimeoutMode;
 import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.RoutingContext;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.spec.FeatureRef;
@@ -67,9 +69,27 @@ final class LookupService implements HttpService {
                 k -> resolver.resolve(k.namespace(), k.entity(), k.features(), k.service(), false));
   }
 
+  /** Unary: Armeria aggregates the body in its decoder instead of streaming it to us. */
+  @Override
+  public ExchangeType exchangeType(RoutingContext routingContext) {
+    return ExchangeType.UNARY;
+  }
+
   @Override
   public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
-    return HttpResponse.of(req.aggregate().thenCompose(agg -> handle(ctx, agg)));
+    CompletableFuture<AggregatedHttpRequest> agg = req.aggregate();
+    if (!agg.isDone() || agg.isCompletedExceptionally()) {
+      return HttpResponse.of(agg.thenCompose(a -> handle(ctx, a)));
+    }
+    // The common case: the body is here and (embedded store, plan cached) the whole lookup runs
+    // on this event loop, so the answer is returned directly, without a deferred response.
+    CompletableFuture<HttpResponse> res;
+    try {
+      res = handle(ctx, agg.join());
+    } catch (RuntimeException e) {
+      return HttpResponse.ofFailure(e);
+    }
+    return res.isDone() && !res.isCompletedExceptionally() ? res.join() : HttpResponse.of(res);
   }
 
   private CompletableFuture<HttpResponse> handle(

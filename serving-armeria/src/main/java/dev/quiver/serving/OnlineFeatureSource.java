@@ -51,34 +51,55 @@ public final class OnlineFeatureSource implements FeatureSource {
       List<String> features,
       List<List<Object>> keys,
       Instant asOf) {
+    return reader
+        .read(view, features, encode(joinKeys, keys), asOf == null ? null : asOf.toEpochMilli())
+        .thenApply(results -> convert(features, results));
+  }
+
+  @Override
+  public boolean readsInline() {
+    return store.readsInline();
+  }
+
+  @Override
+  public FeatureValue[][] readInline(
+      FeatureView view,
+      List<JoinKey> joinKeys,
+      List<String> features,
+      List<List<Object>> keys,
+      Instant asOf) {
+    return convert(
+        features,
+        reader.readInline(
+            view, features, encode(joinKeys, keys), asOf == null ? null : asOf.toEpochMilli()));
+  }
+
+  private static List<byte[]> encode(List<JoinKey> joinKeys, List<List<Object>> keys) {
     List<byte[]> encoded = new ArrayList<>(keys.size());
     for (List<Object> k : keys) {
       encoded.add(EntityKeyCodec.encode(joinKeys, k));
     }
-    return reader
-        .read(view, features, encoded, asOf == null ? null : asOf.toEpochMilli())
-        .thenApply(
-            results -> {
-              FeatureValue[][] out = new FeatureValue[results.size()][];
-              for (int i = 0; i < out.length; i++) {
-                EntityFeatures ef = results.get(i);
-                if (ef.status() == EntityFeatures.Status.ERROR) {
-                  // One failed key fails the batch: the guard answers it from last-known-good.
-                  throw new IllegalStateException(
-                      "online store read failed: " + ef.error(), ef.error());
-                }
-                FeatureValue[] row = new FeatureValue[features.size()];
-                for (int f = 0; f < row.length; f++) {
-                  dev.quiver.online.FeatureValue v = ef.features().get(features.get(f));
-                  if (v != null && v.value() != null) {
-                    row[f] =
-                        new FeatureValue(v.value(), v.ts() == null ? FeatureValue.NO_TS : v.ts());
-                  }
-                }
-                out[i] = row;
-              }
-              return out;
-            });
+    return encoded;
+  }
+
+  private static FeatureValue[][] convert(List<String> features, List<EntityFeatures> results) {
+    FeatureValue[][] out = new FeatureValue[results.size()][];
+    for (int i = 0; i < out.length; i++) {
+      EntityFeatures ef = results.get(i);
+      if (ef.status() == EntityFeatures.Status.ERROR) {
+        // One failed key fails the batch: the guard answers it from last-known-good.
+        throw new IllegalStateException("online store read failed: " + ef.error(), ef.error());
+      }
+      FeatureValue[] row = new FeatureValue[features.size()];
+      for (int f = 0; f < row.length; f++) {
+        dev.quiver.online.FeatureValue v = ef.features().get(features.get(f));
+        if (v != null && v.value() != null) {
+          row[f] = new FeatureValue(v.value(), v.ts() == null ? FeatureValue.NO_TS : v.ts());
+        }
+      }
+      out[i] = row;
+    }
+    return out;
   }
 
   /**

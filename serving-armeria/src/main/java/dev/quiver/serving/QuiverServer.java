@@ -7,6 +7,7 @@ import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.docs.DocService;
 import com.linecorp.armeria.server.metric.MetricCollectingService;
 import dev.quiver.core.registry.FeatureRegistry;
 import java.io.IOException;
@@ -17,6 +18,8 @@ import java.util.concurrent.CompletionException;
 /**
  * The Quiver REST service on Armeria: lookups, the registry API, health, metrics and the OpenAPI
  * document.
+ *
+ * <p>Armeria's DocService at {@code /docs/} browses the annotated services.
  *
  * <p>Decorator chain, outermost first: {@link MetricCollectingService} (latency histograms, QPS and
  * status codes per route) → <b>authentication/authorization ({@link Authorizer}; no-op by default,
@@ -152,6 +155,9 @@ public final class QuiverServer implements AutoCloseable {
     sb.service(
         "/v1/openapi.json",
         (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, openapi));
+    // Browsable reference of the annotated services (registry, offline jobs), with a request
+    // console; the lookup endpoints are plain services, documented in openapi.json.
+    sb.serviceUnder("/docs", DocService.builder().build());
     sb.decorator(
         MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("quiver.http")));
     return new QuiverServer(sb.build(), metrics, source);

@@ -37,6 +37,7 @@ final class ReadPath {
             ? null
             : Caffeine.newBuilder()
                 .maximumSize(options.cacheMaxEntries())
+                .executor(Runnable::run) // amortized cleanup on the caller, no pool hand-off
                 .expireAfter(
                     new Expiry<ReadKey, Cached>() {
                       @Override
@@ -70,7 +71,9 @@ final class ReadPath {
     int n = keys.size();
     KeyResult[] out = new KeyResult[n];
     boolean cacheable = near != null && asOf == null && !strong && read.maxStalenessNanos() > 0;
-    boolean coalesce = coalescing && !strong;
+    // An inline read completes before this method returns, so there is no in-flight read for
+    // others to join; coalescing would only add bookkeeping.
+    boolean coalesce = coalescing && !strong && !guard.readsInline(n);
     List<ReadKey> fetchKeys = null;
     List<List<Object>> fetchRaw = null;
     List<CompletableFuture<KeyResult>> fetchFutures = null;
@@ -94,8 +97,9 @@ final class ReadPath {
         }
         metrics.cacheMiss();
       }
-      CompletableFuture<KeyResult> mine = new CompletableFuture<>();
+      CompletableFuture<KeyResult> mine = null;
       if (coalesce) {
+        mine = new CompletableFuture<>();
         CompletableFuture<KeyResult> existing = inflight.putIfAbsent(rk, mine);
         if (existing != null) {
           metrics.coalesced();
@@ -142,13 +146,15 @@ final class ReadPath {
                       out[fi[j]] = r;
                       if (coalesce) {
                         inflight.remove(rk, ff.get(j));
+                        ff.get(j).complete(r);
                       }
-                      ff.get(j).complete(r);
                     }
                   });
     }
     if (waitCount == 0) {
-      return fetched.thenApply(v -> out);
+      return fetched.isDone() && !fetched.isCompletedExceptionally()
+          ? CompletableFuture.completedFuture(out)
+          : fetched.thenApply(v -> out);
     }
     final List<CompletableFuture<KeyResult>> w = waits;
     final int[] wi = waitIdx;

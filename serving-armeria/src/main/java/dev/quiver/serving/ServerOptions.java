@@ -28,6 +28,9 @@ import java.util.List;
  * @param breakerMinRequests requests in the sliding window before the breaker may open
  * @param breakerOpenWindow how long the breaker stays open before a trial request
  * @param planCacheTtl how long a resolved feature list (names → view versions) is reused
+ * @param inlineReadMaxKeys an in-process store (embedded) is read on the event loop, without a
+ *     thread hand-off, for lookups of at most this many keys; larger batches go to the store's
+ *     threads; 0 (the default) always hands off
  */
 public record ServerOptions(
     int port,
@@ -47,7 +50,8 @@ public record ServerOptions(
     double breakerFailureRate,
     long breakerMinRequests,
     Duration breakerOpenWindow,
-    Duration planCacheTtl) {
+    Duration planCacheTtl,
+    int inlineReadMaxKeys) {
 
   public static final ConfigOption<Integer> PORT =
       ConfigOption.integer(
@@ -126,6 +130,13 @@ public record ServerOptions(
           Duration.ofSeconds(1),
           "How long a resolved feature list (names to view versions) is reused; bounds how soon"
               + " 'latest' follows a new ACTIVE version.");
+  public static final ConfigOption<Integer> INLINE_READ_MAX_KEYS =
+      ConfigOption.integer(
+          "server.inline-read.max-keys",
+          0,
+          "Lookups of at most this many keys read an in-process (embedded) store on the event loop,"
+              + " without a thread hand-off; larger batches use the store's threads. 0 (default)"
+              + " always hands off, which measured cheaper on a 2-core machine.");
 
   /** Every option of this module, for {@link QuiverConfig#validate}. */
   public static final List<ConfigOption<?>> ALL =
@@ -147,7 +158,8 @@ public record ServerOptions(
           BREAKER_FAILURE_RATE,
           BREAKER_MIN_REQUESTS,
           BREAKER_OPEN_WINDOW,
-          PLAN_CACHE_TTL);
+          PLAN_CACHE_TTL,
+          INLINE_READ_MAX_KEYS);
 
   public ServerOptions {
     if (port < 0 || port > 65535) {
@@ -168,6 +180,10 @@ public record ServerOptions(
     if (perKeyBurst < 1) {
       throw new IllegalArgumentException(
           "server.rate-limit.per-key-burst: " + perKeyBurst + " (expected: >= 1)");
+    }
+    if (inlineReadMaxKeys < 0) {
+      throw new IllegalArgumentException(
+          "server.inline-read.max-keys: " + inlineReadMaxKeys + " (expected: >= 0)");
     }
     if (breakerFailureRate <= 0 || breakerFailureRate > 1) {
       throw new IllegalArgumentException(
@@ -195,7 +211,8 @@ public record ServerOptions(
         c.get(BREAKER_FAILURE_RATE),
         c.get(BREAKER_MIN_REQUESTS),
         c.get(BREAKER_OPEN_WINDOW),
-        c.get(PLAN_CACHE_TTL));
+        c.get(PLAN_CACHE_TTL),
+        c.get(INLINE_READ_MAX_KEYS));
   }
 
   public static ServerOptions defaults() {
@@ -222,6 +239,7 @@ public record ServerOptions(
         breakerFailureRate,
         breakerMinRequests,
         breakerOpenWindow,
-        planCacheTtl);
+        planCacheTtl,
+        inlineReadMaxKeys);
   }
 }

@@ -45,9 +45,11 @@ public final class ServingMetrics {
               @Override
               public DistributionStatisticConfig configure(
                   Meter.Id id, DistributionStatisticConfig config) {
+                // Histograms only where they answer a question (end-to-end latency per route,
+                // store latency): each histogram costs a bucket update on every request.
                 if (id.getType() == Meter.Type.TIMER
-                    && (id.getName().startsWith("quiver.http")
-                        || id.getName().startsWith("quiver."))) {
+                    && (id.getName().equals("quiver.http.total.duration")
+                        || id.getName().equals("quiver.store.latency"))) {
                   return DistributionStatisticConfig.builder()
                       .percentilesHistogram(true)
                       .minimumExpectedValue((double) Duration.ofNanos(100_000).toNanos())

@@ -21,10 +21,12 @@ final class StoreGuard {
   private final CircuitBreaker breaker;
   private final Cache<ReadKey, FeatureValue[]> lkg;
   private final ServingMetrics metrics;
+  private final int inlineMaxKeys;
 
   StoreGuard(FeatureSource source, ServerOptions options, ServingMetrics metrics) {
     this.source = source;
     this.metrics = metrics;
+    this.inlineMaxKeys = options.inlineReadMaxKeys();
     this.breaker =
         CircuitBreaker.builder("online-store")
             .failureRateThreshold(options.breakerFailureRate())
@@ -34,7 +36,10 @@ final class StoreGuard {
             .counterSlidingWindow(java.time.Duration.ofSeconds(10))
             .counterUpdateInterval(java.time.Duration.ofMillis(200))
             .build();
-    this.lkg = Caffeine.newBuilder().maximumSize(options.lkgMaxEntries()).build();
+    // Maintenance on the calling thread: a hand-off to the common pool per write costs more CPU
+    // than the amortized cleanup itself.
+    this.lkg =
+        Caffeine.newBuilder().maximumSize(options.lkgMaxEntries()).executor(Runnable::run).build();
     metrics.gauge(
         "quiver.store.circuit.state",
         "online store circuit breaker: 0 closed, 1 half-open, 2 open",
@@ -46,11 +51,20 @@ final class StoreGuard {
             });
   }
 
+  /** Whether a read of {@code keys} keys runs on the calling thread (see {@link #fetch}). */
+  boolean readsInline(int keys) {
+    return keys <= inlineMaxKeys && source.readsInline();
+  }
+
   CircuitState state() {
     return breaker.circuitState();
   }
 
-  /** Reads {@code rks} (all of one view read) within {@code timeoutNanos}; never fails. */
+  /**
+   * Reads {@code rks} (all of one view read) within {@code timeoutNanos}; never fails. A small
+   * batch of an in-process store is read on the calling thread (the future is then already
+   * complete); an answer later than the deadline is treated like a timeout in both paths.
+   */
   CompletableFuture<KeyResult[]> fetch(
       LookupPlan.ViewRead read,
       List<ReadKey> rks,
@@ -62,35 +76,51 @@ final class StoreGuard {
       return CompletableFuture.completedFuture(fallback(read, rks, asOf));
     }
     long t0 = System.nanoTime();
+    if (readsInline(keys.size())) {
+      FeatureValue[][] values;
+      try {
+        values =
+            source.readInline(read.record().view(), read.joinKeys(), read.features(), keys, asOf);
+      } catch (RuntimeException e) {
+        values = null;
+      }
+      boolean late = System.nanoTime() - t0 > timeoutNanos;
+      return CompletableFuture.completedFuture(complete(read, rks, asOf, late ? null : values, t0));
+    }
     CompletableFuture<FeatureValue[][]> f;
     try {
-      f = source.read(read.record().view(), read.joinKeys(), read.features(), keys, asOf).copy();
+      f = source.read(read.record().view(), read.joinKeys(), read.features(), keys, asOf);
     } catch (RuntimeException e) {
       f = CompletableFuture.failedFuture(e);
     }
-    return f.orTimeout(timeoutNanos, TimeUnit.NANOSECONDS)
-        .handle(
-            (values, err) -> {
-              if (err != null || values == null || values.length != rks.size()) {
-                breaker.onFailure();
-                metrics.storeError();
-                return fallback(read, rks, asOf);
-              }
-              breaker.onSuccess();
-              metrics.storeLatency(System.nanoTime() - t0);
-              KeyResult[] out = new KeyResult[values.length];
-              for (int i = 0; i < values.length; i++) {
-                FeatureValue[] v = values[i];
-                if (v == null) {
-                  v = new FeatureValue[read.features().size()];
-                }
-                if (asOf == null) {
-                  lkg.put(rks.get(i), v);
-                }
-                out[i] = new KeyResult(v, false);
-              }
-              return out;
-            });
+    if (!f.isDone()) {
+      f = f.copy().orTimeout(timeoutNanos, TimeUnit.NANOSECONDS);
+    }
+    return f.handle((values, err) -> complete(read, rks, asOf, err == null ? values : null, t0));
+  }
+
+  /** Values (null: the read failed or timed out) to key results, recording the outcome. */
+  private KeyResult[] complete(
+      LookupPlan.ViewRead read, List<ReadKey> rks, Instant asOf, FeatureValue[][] values, long t0) {
+    if (values == null || values.length != rks.size()) {
+      breaker.onFailure();
+      metrics.storeError();
+      return fallback(read, rks, asOf);
+    }
+    breaker.onSuccess();
+    metrics.storeLatency(System.nanoTime() - t0);
+    KeyResult[] out = new KeyResult[values.length];
+    for (int i = 0; i < values.length; i++) {
+      FeatureValue[] v = values[i];
+      if (v == null) {
+        v = new FeatureValue[read.features().size()];
+      }
+      if (asOf == null) {
+        lkg.put(rks.get(i), v);
+      }
+      out[i] = new KeyResult(v, false);
+    }
+    return out;
   }
 
   private KeyResult[] fallback(LookupPlan.ViewRead read, List<ReadKey> rks, Instant asOf) {

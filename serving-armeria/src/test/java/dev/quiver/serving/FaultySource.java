@@ -37,6 +37,25 @@ final class FaultySource implements FeatureSource {
         : f.thenApplyAsync(v -> v, CompletableFuture.delayedExecutor(d, TimeUnit.MILLISECONDS));
   }
 
+  /** Inline while no delay is injected (a delay needs the asynchronous path). */
+  @Override
+  public boolean readsInline() {
+    return delegate.readsInline() && delayMillis <= 0;
+  }
+
+  @Override
+  public FeatureValue[][] readInline(
+      FeatureView view,
+      List<JoinKey> joinKeys,
+      List<String> features,
+      List<List<Object>> keys,
+      Instant asOf) {
+    if (down) {
+      throw new IllegalStateException("injected: store down");
+    }
+    return delegate.readInline(view, joinKeys, features, keys, asOf);
+  }
+
   @Override
   public CompletableFuture<Void> check() {
     return down

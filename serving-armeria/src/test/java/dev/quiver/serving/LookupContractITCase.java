@@ -24,7 +24,9 @@ class LookupContractITCase {
             Map.of(
                 "server.max-request-length", "200000",
                 "server.cache.max-staleness", "0ms",
-                "server.rate-limit.per-key-rate", "0"),
+                "server.rate-limit.per-key-rate", "0",
+                // the inline read path (off by default; the other ITCases cover the hand-off)
+                "server.inline-read.max-keys", "64"),
             s -> s);
     now = fx.now;
     // The first lookup resolves its plan in the registry and warms the JIT; later ones hit the

@@ -38,6 +38,13 @@ class RoutesDocumentedTest {
       for (ServiceConfig sc : s.serviceConfigs()) {
         Route route = sc.route();
         String path = openApiPath(route);
+        if (path.equals("/docs/*")) {
+          // Armeria's DocService: a browsable UI, not an API operation; only docs/api.md names it.
+          if (!apiMd.contains("/docs/")) {
+            missing.add("docs/api.md: /docs/");
+          }
+          continue;
+        }
         Set<HttpMethod> methods = route.methods();
         JsonNode item = doc.path("paths").path(path);
         for (HttpMethod m : methods) {

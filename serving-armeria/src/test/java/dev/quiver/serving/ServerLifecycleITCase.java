@@ -34,7 +34,7 @@ class ServerLifecycleITCase {
       fx.lookup("{\"entity_name\":\"nobody\",\"keys\":[\"u1\"],\"features\":[\"f\"]}");
       String m = fx.metricsText();
       assertThat(m).contains("quiver_http_requests_total").contains("/v1/features:lookup");
-      assertThat(m).contains("quiver_http_request_duration_seconds_bucket");
+      assertThat(m).contains("quiver_http_total_duration_seconds_bucket");
       assertThat(HotKeyITCase.value(m, "quiver_api_errors_total", "code=\"NOT_FOUND\""))
           .isGreaterThanOrEqualTo(1);
       assertThat(HotKeyITCase.value(m, "quiver_lookup_keys_total", "status=\"OK\""))

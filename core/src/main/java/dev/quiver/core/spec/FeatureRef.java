@@ -22,6 +22,9 @@ public record FeatureRef(String view, String version, String feature) {
    */
   public static FeatureRef parse(String text) {
     String t = Objects.requireNonNull(text, "feature reference").trim();
+    if (!t.isEmpty() && t.indexOf('.') < 0 && t.indexOf(':') < 0) {
+      return new FeatureRef(null, null, t); // a bare name (no pattern below can match it)
+    }
     Matcher m;
     if ((m = PINNED.matcher(t)).matches()) {
       return new FeatureRef(m.group(1), m.group(2), m.group(3));
@@ -31,9 +34,6 @@ public record FeatureRef(String view, String version, String feature) {
     }
     if ((m = VIEW_FEATURE.matcher(t)).matches()) {
       return new FeatureRef(m.group(1), null, m.group(2));
-    }
-    if (!t.isEmpty() && t.indexOf('.') < 0 && t.indexOf(':') < 0) {
-      return new FeatureRef(null, null, t);
     }
     throw new IllegalArgumentException(
         "feature reference: '"

@@ -51,6 +51,8 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   private final ExecutorService executor;
   private final Clock clock;
   private final WriteOptions writeOptions = new WriteOptions();
+  // Read-only after construction, so one instance serves every concurrent read.
+  private final ReadOptions readOptions = new ReadOptions().setPrefixSameAsStart(true);
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /** Opens (or shares) the store at {@code path}. */
@@ -124,10 +126,22 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     return async(() -> readAll(reads));
   }
 
+  @Override
+  public boolean readsInline() {
+    return true;
+  }
+
+  @Override
+  public List<OnlineReadResult> multiGetInline(List<OnlineRead> reads) {
+    checkOpen();
+    return readAll(reads);
+  }
+
   private List<OnlineReadResult> readAll(List<OnlineRead> reads) {
     long now = clock.millis();
     Map<ViewTableId, RocksIterator> iterators = new HashMap<>();
-    try (ReadOptions options = new ReadOptions().setPrefixSameAsStart(true)) {
+    ReadOptions options = readOptions;
+    try {
       List<OnlineReadResult> out = new ArrayList<>(reads.size());
       for (OnlineRead r : reads) {
         try {
@@ -254,6 +268,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
         Thread.currentThread().interrupt();
       }
       writeOptions.close();
+      readOptions.close();
       rocks.release();
     }
   }

@@ -51,9 +51,13 @@ final class SharedRocksDb {
   private final DBOptions dbOptions;
   private final LRUCache cache;
   private final Map<String, Family> families = new ConcurrentHashMap<>();
+  private final Map<ViewTableId, ById> byTable = new ConcurrentHashMap<>();
+  private volatile int generation;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final Properties ttls = new Properties();
   private int refs;
+
+  private record ById(Family family, int generation) {}
 
   /** A column family with its TTL and compaction filter. */
   record Family(ColumnFamilyHandle handle, FlinkCompactionFilterFactory filter, long ttlMillis) {}
@@ -142,7 +146,18 @@ final class SharedRocksDb {
   }
 
   Family family(ViewTableId table) {
-    return families.get(table.familyName());
+    // By table id first: familyName() builds a string, and this runs once per read. An entry of an
+    // older generation (a family created or re-configured since) is looked up again by name.
+    ById cached = byTable.get(table);
+    int gen = generation;
+    if (cached != null && cached.generation() == gen) {
+      return cached.family();
+    }
+    Family f = families.get(table.familyName());
+    if (f != null) {
+      byTable.put(table, new ById(f, gen));
+    }
+    return f;
   }
 
   /** Creates the family or updates its TTL. */
@@ -162,6 +177,7 @@ final class SharedRocksDb {
         existing.filter().configure(FlinkCompactionFilter.Config.createForValue(ttlMillis, 1000));
         families.put(name, new Family(existing.handle(), existing.filter(), ttlMillis));
       }
+      generation++; // after the put: cached ids read before it are looked up again
       ttls.setProperty(name, Long.toString(ttlMillis));
       Path tmp = path.resolve(TTL_FILE + ".tmp");
       try (OutputStream out = Files.newOutputStream(tmp)) {

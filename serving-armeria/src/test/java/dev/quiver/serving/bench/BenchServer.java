@@ -23,14 +23,28 @@ import java.util.Map;
  *   <li>{@code floor DIR}: a bare Armeria server (same settings as Quiver's) whose routes {@code
  *       /floor/<name>} aggregate the request and answer the precomputed bytes of {@code
  *       DIR/<name>.json};
- *   <li>{@code quiver DIR KEYS}: the Quiver server over the bench data set ({@link BenchData}).
+ *   <li>{@code quiver DIR KEYS}: the Quiver server over the bench data set ({@link BenchData}) on
+ *       the embedded store;
+ *   <li>{@code quiver-hbase DIR KEYS ZK}: the same on the HBase store of the mini-cluster whose
+ *       ZooKeeper is {@code ZK};
+ *   <li>{@code hbase-cluster}: an HBase mini-cluster (prints {@code READY <zookeeper port>}), kept
+ *       in a JVM of its own so that the region server's CPU is not counted as the server's.
  * </ul>
  *
  * Prints {@code READY <port>} when it listens, and stops when stdin closes.
  */
 public final class BenchServer {
   public static void main(String[] args) throws Exception {
-    ServerOptions opts = ServerOptions.from(QuiverConfig.of(Map.of("server.port", "0")));
+    // Extra server.* options for experiments, e.g.
+    // -Dquiver.bench.server=server.inline-read.max-keys=0
+    Map<String, String> conf = new java.util.HashMap<>(Map.of("server.port", "0"));
+    String extra = System.getProperty("quiver.bench.server", "");
+    for (String kv : extra.split(",")) {
+      if (kv.contains("=")) {
+        conf.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+      }
+    }
+    ServerOptions opts = ServerOptions.from(QuiverConfig.of(conf));
     AutoCloseable closer;
     int port;
     if (args[0].equals("floor")) {
@@ -61,8 +75,26 @@ public final class BenchServer {
       server.start().join();
       port = server.activeLocalPort();
       closer = () -> server.stop().join();
+    } else if (args[0].equals("hbase-cluster")) {
+      dev.quiver.online.hbase.HBaseMiniClusterFixture cluster =
+          dev.quiver.online.hbase.HBaseMiniClusterFixture.start();
+      String zk = cluster.zookeeperQuorum();
+      port = Integer.parseInt(zk.substring(zk.lastIndexOf(':') + 1));
+      closer = cluster;
     } else {
-      BenchData data = BenchData.open(Path.of(args[1]), Integer.parseInt(args[2]));
+      QuiverConfig online =
+          args[0].equals("quiver-hbase")
+              ? QuiverConfig.of(
+                  Map.of(
+                      "online.type", "hbase",
+                      "online.hbase.zookeeper-quorum", args[3],
+                      "online.hbase.table", "quiver_bench",
+                      "online.hbase.presplit-regions", "4",
+                      // loading the data set on a busy machine: big multi-puts take seconds
+                      "online.hbase.rpc-timeout", "60s",
+                      "online.hbase.operation-timeout", "120s"))
+              : BenchData.embedded(Path.of(args[1]));
+      BenchData data = BenchData.open(Path.of(args[1]), Integer.parseInt(args[2]), online);
       QuiverServer server =
           QuiverServer.start(opts, data.registry(), data.source(), Authorizer.ALLOW_ALL);
       port = server.port();

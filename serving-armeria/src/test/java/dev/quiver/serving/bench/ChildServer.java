@@ -21,18 +21,34 @@ final class ChildServer implements AutoCloseable {
   ChildServer(String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xms1g");
-    cmd.add("-Xmx1g");
+    boolean cluster = args.length > 0 && args[0].equals("hbase-cluster");
+    cmd.add(cluster ? "-Xms512m" : "-Xms1g");
+    cmd.add(cluster ? "-Xmx2g" : "-Xmx1g");
     cmd.add("-XX:+UseG1GC");
     cmd.add("-XX:+AlwaysPreTouch");
+    for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (a.startsWith("--add-opens")) {
+        cmd.add(a); // HBase and RocksDB need the parent's opens
+      }
+    }
     // hbase-shaded-client carries a netty-all version file although its Netty is relocated.
     cmd.add("-Dcom.linecorp.armeria.warnNettyVersions=false");
+    String serverConf = System.getProperty("quiver.bench.server");
+    if (serverConf != null) {
+      cmd.add("-Dquiver.bench.server=" + serverConf); // see BenchServer
+    }
     String extra = System.getenv("QUIVER_BENCH_SERVER_JVM_OPTS");
-    if (extra != null && !extra.isBlank()) {
+    if (!cluster && extra != null && !extra.isBlank()) {
       cmd.addAll(List.of(extra.trim().split("\\s+")));
     }
     cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
+    // As in the module's tests: the HBase mini-cluster jar bundles its own client and Netty, which
+    // clash with hbase-shaded-client; both the cluster and the server use the bundled one.
+    cmd.add(
+        java.util.Arrays.stream(
+                System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+            .filter(e -> !e.contains("hbase-shaded-client"))
+            .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator)));
     cmd.add(BenchServer.class.getName());
     cmd.addAll(List.of(args));
     process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -51,6 +67,21 @@ final class ChildServer implements AutoCloseable {
       throw new IOException("bench server " + String.join(" ", args) + " did not start");
     }
     port = p;
+    // Keep draining stdout (HBase logs there): a full pipe would stall the child.
+    Thread drain =
+        new Thread(
+            () -> {
+              try {
+                while (r.readLine() != null) {
+                  // discard
+                }
+              } catch (IOException e) {
+                // the child is gone
+              }
+            },
+            "bench-child-stdout");
+    drain.setDaemon(true);
+    drain.start();
   }
 
   /** CPU time (user + system) of the child so far, in nanoseconds (10 ms resolution). */

@@ -20,34 +20,54 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The lookup benchmark ({@code make bench}): Quiver's lookup endpoint on the embedded store against
- * the floor (a bare Armeria endpoint answering precomputed bytes of the same size, same server
- * settings), each in its own child JVM so that server CPU per request is measured apart from the
- * load generator ({@link OpenLoopGenerator}, open model, latency from intended send time). Prints
- * every figure beside the floor's, the pass/fail of each target, the scale-out arithmetic for PRD
- * §14, and writes {@code $QUIVER_BENCH_DIR/lookup.json}. Feast's figures are read from {@code
- * feast.json} in the same directory when {@code bench/feast/run_feast.sh} produced it.
+ * The lookup benchmark ({@code make bench}): Quiver's lookup endpoint on the embedded store and on
+ * HBase (a mini-cluster in a JVM of its own) against the floor (a bare Armeria endpoint answering
+ * precomputed bytes of the same size, same server settings), each server in its own child JVM so
+ * that server CPU per request is measured apart from the load generator ({@link OpenLoopGenerator},
+ * open model, latency from intended send time). Floor and embedded runs alternate scenario by
+ * scenario, so that both see the same machine load. Prints every figure beside the floor's with the
+ * ratio, the pass/fail of each target, the scale-out arithmetic for PRD §14, and writes {@code
+ * $QUIVER_BENCH_DIR/lookup.json}. Feast's figures are read from {@code feast.json} in the same
+ * directory when {@code bench/feast/run_feast.sh} produced it.
  *
- * <p>Environment: {@code QUIVER_BENCH_SECONDS} (measured seconds per run, default 10), {@code
- * QUIVER_BENCH_KEYS} (entity keys, default 100000).
+ * <p>Environment: {@code QUIVER_BENCH_SECONDS} (measured seconds per run, default 4), {@code
+ * QUIVER_BENCH_KEYS} (entity keys, default 100000), {@code QUIVER_BENCH_HBASE} ({@code false} skips
+ * the HBase runs).
  */
 public final class LookupBench {
   static final ObjectMapper JSON = new ObjectMapper();
   static final int CONNECTIONS = 64;
 
+  /** One load shape: a rate (0 = closed loop, peak) over one kind of request. */
+  record Scenario(String name, double rate, String kind) {}
+
+  static final List<Scenario> SCENARIOS =
+      List.of(
+          new Scenario("@5000", 5_000, "single"),
+          new Scenario("@10000", 10_000, "single"),
+          new Scenario("@20000", 20_000, "single"),
+          new Scenario("-peak", 0, "single"),
+          new Scenario("-batch100@500", 500, "batch100"),
+          new Scenario("-batch1000@50", 50, "batch1000"));
+
   public static void main(String[] args) throws Exception {
     Path out = Path.of(System.getenv().getOrDefault("QUIVER_BENCH_DIR", "target/bench"));
     Files.createDirectories(out);
-    long seconds = Long.parseLong(System.getenv().getOrDefault("QUIVER_BENCH_SECONDS", "10"));
+    long seconds = Long.parseLong(System.getenv().getOrDefault("QUIVER_BENCH_SECONDS", "4"));
     int keys = Integer.parseInt(System.getenv().getOrDefault("QUIVER_BENCH_KEYS", "100000"));
+    boolean withHBase = !"false".equals(System.getenv("QUIVER_BENCH_HBASE"));
     long dur = TimeUnit.SECONDS.toNanos(seconds);
     Path work = Files.createTempDirectory("quiver-lookup-bench");
     Path floorDir = Files.createDirectories(work.resolve("floor"));
     Map<String, Object> report = new LinkedHashMap<>();
-    List<OpenLoopGenerator.Result> all = new ArrayList<>();
+    Map<String, OpenLoopGenerator.Result> byName = new LinkedHashMap<>();
     Map<String, Double> cpu = new LinkedHashMap<>();
+    report.put("load_average_start", loadAverage());
+    long t0 = System.nanoTime();
 
     Random rnd = new Random(42);
+    Map<String, byte[][]> quiverReqs = new LinkedHashMap<>();
+    Map<String, byte[][]> floorReqs = new LinkedHashMap<>();
     byte[][] single = new byte[50_000][];
     byte[][] floorSingle = new byte[single.length][];
     for (int i = 0; i < single.length; i++) {
@@ -55,19 +75,16 @@ public final class LookupBench {
       single[i] = OpenLoopGenerator.post("/v1/features:lookup", "bench", body);
       floorSingle[i] = OpenLoopGenerator.post("/floor/lookup", "bench", body);
     }
-    byte[][] batch100 = batches(rnd, keys, 100, 200, "/v1/features:batchLookup");
-    byte[][] floor100 = batches(rnd, keys, 100, 200, "/floor/batch100");
-    byte[][] batch1000 = batches(rnd, keys, 1000, 40, "/v1/features:batchLookup");
-    byte[][] floor1000 = batches(rnd, keys, 1000, 40, "/floor/batch1000");
+    quiverReqs.put("single", single);
+    floorReqs.put("single", floorSingle);
+    quiverReqs.put("batch100", batches(rnd, keys, 100, 200, "/v1/features:batchLookup"));
+    floorReqs.put("batch100", batches(rnd, keys, 100, 200, "/floor/batch100"));
+    quiverReqs.put("batch1000", batches(rnd, keys, 1000, 40, "/v1/features:batchLookup"));
+    floorReqs.put("batch1000", batches(rnd, keys, 1000, 40, "/floor/batch1000"));
 
-    System.out.println(
-        "lookup bench: "
-            + keys
-            + " keys, "
-            + seconds
-            + " s per run, "
-            + CONNECTIONS
-            + " connections");
+    System.out.printf(
+        "lookup bench: %d keys, %d s per run, %d connections, load average %.1f%n",
+        keys, seconds, CONNECTIONS, loadAverage());
     try (ChildServer quiver =
         new ChildServer("quiver", work.resolve("data").toString(), Integer.toString(keys))) {
       // The floor answers exactly the bytes Quiver answers for the same kind of request.
@@ -75,181 +92,304 @@ public final class LookupBench {
       sample(quiver.port, lookupBody(keyList(0, 100)), floorDir.resolve("batch100.json"));
       sample(quiver.port, lookupBody(keyList(0, 1000)), floorDir.resolve("batch1000.json"));
       try (ChildServer floor = new ChildServer("floor", floorDir.toString())) {
-        warm(floor, floorSingle, floor100);
-        warm(quiver, single, batch100);
-        for (int rate : new int[] {5_000, 10_000, 20_000}) {
-          all.add(open(floor, "floor@" + rate, floorSingle, rate, dur, cpu));
-          all.add(open(quiver, "quiver@" + rate, single, rate, dur, cpu));
+        warm(floor, floorReqs);
+        warm(quiver, quiverReqs);
+        for (Scenario sc : SCENARIOS) {
+          run(floor, "floor" + sc.name(), floorReqs.get(sc.kind()), sc.rate(), dur, cpu, byName);
+          run(
+              quiver,
+              "embedded" + sc.name(),
+              quiverReqs.get(sc.kind()),
+              sc.rate(),
+              dur,
+              cpu,
+              byName);
         }
-        all.add(closed(floor, "floor-peak", floorSingle, dur, cpu));
-        all.add(closed(quiver, "quiver-peak", single, dur, cpu));
-        all.add(open(floor, "floor-batch100@500", floor100, 500, dur, cpu));
-        all.add(open(quiver, "quiver-batch100@500", batch100, 500, dur, cpu));
-        all.add(open(floor, "floor-batch1000@50", floor1000, 50, dur, cpu));
-        all.add(open(quiver, "quiver-batch1000@50", batch1000, 50, dur, cpu));
+      }
+    }
+    System.out.printf("floor and embedded runs done at %.0f s%n", (System.nanoTime() - t0) / 1e9);
+    if (withHBase) {
+      System.out.println("starting the HBase mini-cluster (own JVM) and Quiver on it...");
+      try (ChildServer cluster = new ChildServer("hbase-cluster");
+          ChildServer quiver =
+              new ChildServer(
+                  "quiver-hbase",
+                  work.resolve("data-hbase").toString(),
+                  Integer.toString(keys),
+                  "localhost:" + cluster.port)) {
+        System.out.printf("HBase ready at %.0f s%n", (System.nanoTime() - t0) / 1e9);
+        warm(quiver, quiverReqs);
+        for (Scenario sc : SCENARIOS) {
+          run(quiver, "hbase" + sc.name(), quiverReqs.get(sc.kind()), sc.rate(), dur, cpu, byName);
+        }
       }
     }
     // The raw store: the same reads straight through the online store SPI (FeatureReader over the
-    // embedded RocksDB store), in this JVM, closed loop, one thread.
+    // embedded RocksDB store), in this JVM, closed loop, one thread. (HBase raw: RawStoreBench.)
     try (BenchData raw = BenchData.open(work.resolve("raw"), keys)) {
-      all.add(rawStore(raw, "raw-store-1key", 1, keys, dur, cpu));
-      all.add(rawStore(raw, "raw-store-100keys", 100, keys, dur / 2, cpu));
+      put(byName, rawStore(raw, "raw-embedded-1key", 1, keys, dur, cpu));
+      put(byName, rawStore(raw, "raw-embedded-100keys", 100, keys, dur / 2, cpu));
     }
-    Map<String, OpenLoopGenerator.Result> byName = new LinkedHashMap<>();
-    all.forEach(r -> byName.put(r.name(), r));
+    report.put("load_average_end", loadAverage());
 
+    ArrayNode runs = JSON.createArrayNode();
+    for (OpenLoopGenerator.Result r : byName.values()) {
+      runs.add(json(r, cpu.getOrDefault(r.name(), Double.NaN)));
+    }
+    report.put("runs", runs);
+
+    // Each Quiver run beside the floor's run of the same scenario, with the ratios.
     System.out.printf(
-        "%n%-22s %10s %10s %8s %8s %8s %8s %8s %7s %12s%n",
+        "%n%-22s %9s %9s %8s %8s %8s %8s %6s %8s | %8s %8s | %6s %6s%n",
         "run",
         "offered/s",
-        "achieved/s",
+        "achieved",
         "p50 ms",
         "p95 ms",
         "p99 ms",
         "p99.9 ms",
-        "max ms",
         "errors",
-        "cpu us/req");
-    ArrayNode runs = JSON.createArrayNode();
-    for (OpenLoopGenerator.Result r : all) {
-      double c = cpu.getOrDefault(r.name(), Double.NaN);
-      System.out.printf(
-          "%-22s %10.0f %10.0f %8.3f %8.3f %8.3f %8.3f %8.3f %7d %12.1f%n",
-          r.name(),
-          r.offeredRate(),
-          r.achievedRate(),
-          r.p(50),
-          r.p(95),
-          r.p(99),
-          r.p(99.9),
-          r.latencyMicros().getMaxValue() / 1000.0,
-          r.errors() + r.backlogDropped(),
-          c);
-      ObjectNode n = runs.addObject();
-      n.put("name", r.name())
-          .put("offered_rate", r.offeredRate())
-          .put("achieved_rate", r.achievedRate())
-          .put("p50_ms", r.p(50))
-          .put("p95_ms", r.p(95))
-          .put("p99_ms", r.p(99))
-          .put("p999_ms", r.p(99.9))
-          .put("max_ms", r.latencyMicros().getMaxValue() / 1000.0)
-          .put("completed", r.completed())
-          .put("errors", r.errors())
-          .put("dropped", r.backlogDropped())
-          .put("server_cpu_us_per_request", c);
+        "cpu us",
+        "floor p99",
+        "floor cpu",
+        "p99 x",
+        "cpu x");
+    ArrayNode comparisons = JSON.createArrayNode();
+    for (String store : List.of("embedded", "hbase")) {
+      for (Scenario sc : SCENARIOS) {
+        OpenLoopGenerator.Result q = byName.get(store + sc.name());
+        OpenLoopGenerator.Result f = byName.get("floor" + sc.name());
+        if (q == null || f == null) {
+          continue;
+        }
+        double cq = cpu.get(q.name());
+        double cf = cpu.get(f.name());
+        System.out.printf(
+            "%-22s %9.0f %9.0f %8.3f %8.3f %8.3f %8.3f %6d %8.1f | %8.3f %8.1f | %6.2f %6.2f%n",
+            q.name(),
+            q.offeredRate(),
+            q.achievedRate(),
+            q.p(50),
+            q.p(95),
+            q.p(99),
+            q.p(99.9),
+            q.errors() + q.backlogDropped(),
+            cq,
+            f.p(99),
+            cf,
+            q.p(99) / f.p(99),
+            cq / cf);
+        ObjectNode c = comparisons.addObject();
+        c.put("store", store)
+            .put("scenario", sc.name().substring(sc.name().startsWith("-") ? 1 : 0));
+        c.set("quiver", json(q, cq));
+        c.set("floor", json(f, cf));
+        c.put("p99_ratio", q.p(99) / f.p(99))
+            .put("cpu_ratio", cq / cf)
+            .put("achieved_ratio", q.achievedRate() / f.achievedRate());
+      }
     }
-    report.put("runs", runs);
+    for (String raw : List.of("raw-embedded-1key", "raw-embedded-100keys")) {
+      OpenLoopGenerator.Result r = byName.get(raw);
+      System.out.printf(
+          "%-22s %9s %9.0f %8.3f %8.3f %8.3f %8.3f %6d %8.1f%n",
+          raw, "closed", r.achievedRate(), r.p(50), r.p(95), r.p(99), r.p(99.9), 0, cpu.get(raw));
+    }
+    report.put("comparisons", comparisons);
 
-    // Targets.
     List<String[]> targets = new ArrayList<>();
-    OpenLoopGenerator.Result q5 = byName.get("quiver@5000");
-    OpenLoopGenerator.Result q10 = byName.get("quiver@10000");
+    for (String store : List.of("embedded", "hbase")) {
+      if (byName.containsKey(store + "@5000")) {
+        targets(targets, store, byName, cpu);
+      }
+    }
+    feast(out, report, targets, byName);
+    System.out.println();
+    ArrayNode tj = JSON.createArrayNode();
+    for (String[] t : targets) {
+      System.out.printf("%-50s %-7s %s%n", t[0], t[1], t[2]);
+      tj.addObject().put("target", t[0]).put("result", t[1]).put("value", t[2]);
+    }
+    report.put("targets", tj);
+
+    String arithmetic = scaleOut(byName, cpu);
+    System.out.println("\nscale-out (PRD §14): " + arithmetic);
+    report.put("scale_out", arithmetic);
+    Path file = out.resolve("lookup.json");
+    JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), report);
+    System.out.println("wrote " + file.toAbsolutePath());
+  }
+
+  private static void targets(
+      List<String[]> targets,
+      String store,
+      Map<String, OpenLoopGenerator.Result> byName,
+      Map<String, Double> cpu) {
+    String p = "[" + store + "] ";
+    OpenLoopGenerator.Result q5 = byName.get(store + "@5000");
+    OpenLoopGenerator.Result q10 = byName.get(store + "@10000");
     OpenLoopGenerator.Result f10 = byName.get("floor@10000");
-    target(targets, "p99 at 5k req/s < 2 ms", q5.p(99) < 2.0, String.format("%.3f ms", q5.p(99)));
+    target(targets, p + "p99 at 5k req/s < 2 ms", q5.p(99) < 2.0, fmt("%.3f ms", q5.p(99)));
     target(
         targets,
-        "p99 at 10k <= 1.5x floor",
+        p + "p99 at 10k <= 1.5x floor",
         q10.p(99) <= 1.5 * f10.p(99),
-        String.format(
-            "%.3f ms vs floor %.3f ms (%.2fx)", q10.p(99), f10.p(99), q10.p(99) / f10.p(99)));
-    double cq = cpu.get("quiver@10000");
+        fmt("%.3f ms vs floor %.3f ms (%.2fx)", q10.p(99), f10.p(99), q10.p(99) / f10.p(99)));
+    // CPU per lookup where the server is busiest but not saturated by the shared generator.
+    double cq = cpu.get(store + "@10000");
     double cf = cpu.get("floor@10000");
     target(
         targets,
-        "server CPU/lookup <= 1.25x floor",
+        p + "server CPU/lookup <= 1.25x floor (10k)",
         cq <= 1.25 * cf,
-        String.format("%.1f us vs floor %.1f us (%.2fx)", cq, cf, cq / cf));
-    double pq = byName.get("quiver-peak").achievedRate();
+        fmt("%.1f us vs floor %.1f us (%.2fx)", cq, cf, cq / cf));
+    double pq = byName.get(store + "-peak").achievedRate();
     double pf = byName.get("floor-peak").achievedRate();
     target(
         targets,
-        "peak >= 80% of floor",
+        p + "peak >= 80% of floor",
         pq >= 0.8 * pf,
-        String.format("%.0f vs floor %.0f req/s (%.0f%%)", pq, pf, 100 * pq / pf));
+        fmt("%.0f vs floor %.0f req/s (%.0f%%)", pq, pf, 100 * pq / pf));
     long errors =
-        all.stream()
-            .filter(r -> r.name().startsWith("quiver"))
+        byName.values().stream()
+            .filter(r -> r.name().startsWith(store))
             .mapToLong(r -> r.errors() + r.backlogDropped())
             .sum();
-    target(targets, "0 errors", errors == 0, errors + " errors");
-    OpenLoopGenerator.Result b100 = byName.get("quiver-batch100@500");
+    target(targets, p + "0 errors", errors == 0, errors + " errors");
+    OpenLoopGenerator.Result b100 = byName.get(store + "-batch100@500");
     target(
         targets,
-        "batch 100 keys p99 < 5 ms at 500 req/s",
+        p + "batch 100 keys p99 < 5 ms at 500 req/s",
         b100.p(99) < 5,
-        String.format(
-            "%.3f ms (floor %.3f ms)", b100.p(99), byName.get("floor-batch100@500").p(99)));
-    OpenLoopGenerator.Result b1000 = byName.get("quiver-batch1000@50");
+        fmt("%.3f ms (floor %.3f ms)", b100.p(99), byName.get("floor-batch100@500").p(99)));
+    OpenLoopGenerator.Result b1000 = byName.get(store + "-batch1000@50");
     target(
         targets,
-        "batch 1000 keys p99 < 50 ms",
+        p + "batch 1000 keys p99 < 50 ms",
         b1000.p(99) < 50,
-        String.format(
-            "%.3f ms (floor %.3f ms)", b1000.p(99), byName.get("floor-batch1000@50").p(99)));
+        fmt("%.3f ms (floor %.3f ms)", b1000.p(99), byName.get("floor-batch1000@50").p(99)));
+  }
+
+  private static void feast(
+      Path out,
+      Map<String, Object> report,
+      List<String[]> targets,
+      Map<String, OpenLoopGenerator.Result> byName)
+      throws java.io.IOException {
     Path feast = out.resolve("feast.json");
-    if (Files.exists(feast)) {
-      JsonNode fj = JSON.readTree(feast.toFile());
-      double feastRate = fj.path("peak_rate_at_p99").asDouble();
-      double feastP99 = fj.path("p99_ms").asDouble();
-      // Quiver's best rate (open-model runs and the closed-loop peak) whose p99 is no worse than
-      // Feast's p99 at its highest sustained rate.
-      double quiverAtEqualP99 =
-          all.stream()
-              .filter(
-                  r ->
-                      (r.name().startsWith("quiver@") || r.name().equals("quiver-peak"))
-                          && r.errors() == 0
-                          && r.p(99) <= feastP99)
-              .mapToDouble(OpenLoopGenerator.Result::achievedRate)
-              .max()
-              .orElse(0);
-      target(
-          targets,
-          ">= 20x Feast throughput at equal p99",
-          quiverAtEqualP99 >= 20 * feastRate,
-          String.format(
-              "quiver %.0f req/s vs feast %.0f req/s at p99 <= %.1f ms (%.0fx)",
-              quiverAtEqualP99, feastRate, feastP99, quiverAtEqualP99 / Math.max(1, feastRate)));
-      report.put("feast", fj);
-    } else {
+    if (!Files.exists(feast)) {
       targets.add(
           new String[] {
             ">= 20x Feast throughput at equal p99",
             "NOT RUN",
             "run bench/feast/run_feast.sh first (writes " + feast + ")"
           });
+      return;
     }
-    System.out.println();
-    ArrayNode tj = JSON.createArrayNode();
-    for (String[] t : targets) {
-      System.out.printf("%-40s %-7s %s%n", t[0], t[1], t[2]);
-      tj.addObject().put("target", t[0]).put("result", t[1]).put("value", t[2]);
-    }
-    report.put("targets", tj);
+    JsonNode fj = JSON.readTree(feast.toFile());
+    double feastRate = fj.path("peak_rate_at_p99").asDouble();
+    double feastP99 = fj.path("p99_ms").asDouble();
+    // Quiver's best rate (open-model runs and the closed-loop peak) whose p99 is no worse than
+    // Feast's p99 at its highest sustained rate.
+    double quiverAtEqualP99 =
+        byName.values().stream()
+            .filter(
+                r ->
+                    (r.name().startsWith("embedded@") || r.name().equals("embedded-peak"))
+                        && r.errors() == 0
+                        && r.p(99) <= feastP99)
+            .mapToDouble(OpenLoopGenerator.Result::achievedRate)
+            .max()
+            .orElse(0);
+    target(
+        targets,
+        ">= 20x Feast throughput at equal p99",
+        quiverAtEqualP99 >= 20 * feastRate,
+        fmt(
+            "quiver %.0f req/s vs feast %.0f req/s at p99 <= %.1f ms (%.0fx)",
+            quiverAtEqualP99, feastRate, feastP99, quiverAtEqualP99 / Math.max(1, feastRate)));
+    report.put("feast", fj);
+  }
 
-    // PRD §14 scale-out arithmetic: stateless servers, each given 2 cores of its own.
-    double perNode =
-        pq; // peak on 2 shared cores, generator included: a lower bound per 2-core node
-    double atTarget = perNode * 0.65; // PRD §14.3: 60-70% CPU at steady load
-    String arithmetic =
-        String.format(
-            "one 2-core node peaked at %.0f req/s with the generator on the same cores; at 65%% CPU it serves"
-                + " %.0f req/s with p99 %.2f ms at 10k. 20k req/s needs %d nodes, 50k needs %d (+1 for N+1"
-                + " redundancy); the online store must then serve %.0f-%.0f multi-gets/s (fewer with the near"
-                + " cache). p95 stays far below 30 ms while each node runs below its knee.",
-            perNode,
-            atTarget,
-            q10.p(99),
-            (int) Math.ceil(20_000 / atTarget),
-            (int) Math.ceil(50_000 / atTarget),
-            20_000.0,
-            50_000.0);
-    System.out.println("\nscale-out (PRD §14): " + arithmetic);
-    report.put("scale_out", arithmetic);
-    Path file = out.resolve("lookup.json");
-    JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), report);
-    System.out.println("wrote " + file.toAbsolutePath());
+  /**
+   * PRD §14 (20k-50k req/s, p95 < 30 ms) by stateless scale-out. A node's capacity comes from the
+   * server CPU per lookup (robust on a shared machine): 2 cores at the 65% utilisation of PRD
+   * §14.3. The measured closed-loop peak (generator on the same 2 cores) is a lower bound.
+   */
+  static String scaleOut(Map<String, OpenLoopGenerator.Result> byName, Map<String, Double> cpu) {
+    StringBuilder sb = new StringBuilder();
+    for (String store : List.of("embedded", "hbase")) {
+      Double c = cpu.get(store + "@10000");
+      OpenLoopGenerator.Result peak = byName.get(store + "-peak");
+      OpenLoopGenerator.Result at10 = byName.get(store + "@10000");
+      if (c == null || peak == null) {
+        continue;
+      }
+      double perNode = 2 * 0.65 * 1e6 / c;
+      sb.append(
+          fmt(
+              "%s: %.1f us server CPU per lookup -> a 2-core node at 65%% CPU serves ~%.0f req/s"
+                  + " (measured peak with the generator on the same cores: %.0f req/s at p95 %.2f"
+                  + " ms; open model at 10k req/s: p95 %.2f ms). 20k req/s needs %d nodes, 50k"
+                  + " needs %d (+1 for N+1; from the measured peak instead: %d and %d). ",
+              store,
+              c,
+              perNode,
+              peak.achievedRate(),
+              peak.p(95),
+              at10.p(95),
+              (int) Math.ceil(20_000 / perNode),
+              (int) Math.ceil(50_000 / perNode),
+              (int) Math.ceil(20_000 / peak.achievedRate()),
+              (int) Math.ceil(50_000 / peak.achievedRate())));
+    }
+    sb.append(
+        "The online store then serves 20k-50k multi-gets/s minus near-cache hits. p95 < 30 ms"
+            + " holds while each node stays below the rate at which its p95 was measured under"
+            + " 30 ms; on a loaded machine the open-model p95 is the generator's queueing, not the"
+            + " server's.");
+    return sb.toString();
+  }
+
+  static String fmt(String f, Object... args) {
+    return String.format(f, args);
+  }
+
+  static double loadAverage() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
+  static ObjectNode json(OpenLoopGenerator.Result r, double cpuMicros) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("name", r.name())
+        .put("offered_rate", r.offeredRate())
+        .put("achieved_rate", r.achievedRate())
+        .put("p50_ms", r.p(50))
+        .put("p95_ms", r.p(95))
+        .put("p99_ms", r.p(99))
+        .put("p999_ms", r.p(99.9))
+        .put("max_ms", r.latencyMicros().getMaxValue() / 1000.0)
+        .put("completed", r.completed())
+        .put("errors", r.errors())
+        .put("dropped", r.backlogDropped())
+        .put("server_cpu_us_per_request", cpuMicros);
+    return n;
+  }
+
+  static void put(Map<String, OpenLoopGenerator.Result> byName, OpenLoopGenerator.Result r) {
+    byName.put(r.name(), r);
+  }
+
+  static void run(
+      ChildServer s,
+      String name,
+      byte[][] reqs,
+      double rate,
+      long dur,
+      Map<String, Double> cpu,
+      Map<String, OpenLoopGenerator.Result> byName)
+      throws Exception {
+    put(byName, rate > 0 ? open(s, name, reqs, rate, dur, cpu) : closed(s, name, reqs, dur, cpu));
   }
 
   static OpenLoopGenerator.Result rawStore(
@@ -349,14 +489,31 @@ public final class LookupBench {
     Files.write(to, r.body());
   }
 
-  static void warm(ChildServer s, byte[][] single, byte[][] batch) throws Exception {
+  /**
+   * Warms a server up until its JIT has settled: closed-loop windows of 3 s until two consecutive
+   * windows cost the same server CPU per request (within 10%), at most 30 s; then the batches. On a
+   * busy machine the compiler threads lag, and a fixed warm-up would bill compilation to the run.
+   */
+  static void warm(ChildServer s, Map<String, byte[][]> reqs) throws Exception {
     try (OpenLoopGenerator g =
-        new OpenLoopGenerator(new InetSocketAddress("127.0.0.1", s.port), CONNECTIONS, single)) {
-      g.runClosed("warm", TimeUnit.SECONDS.toNanos(8));
+        new OpenLoopGenerator(
+            new InetSocketAddress("127.0.0.1", s.port), CONNECTIONS, reqs.get("single"))) {
+      double prev = Double.NaN;
+      for (int i = 0; i < 10; i++) {
+        long c0 = s.cpuNanos();
+        OpenLoopGenerator.Result r = g.runClosed("warm", TimeUnit.SECONDS.toNanos(3));
+        double c = (s.cpuNanos() - c0) / (double) Math.max(1, r.completed());
+        if (i >= 2 && Math.abs(c - prev) <= 0.1 * prev) {
+          break;
+        }
+        prev = c;
+      }
     }
-    try (OpenLoopGenerator g =
-        new OpenLoopGenerator(new InetSocketAddress("127.0.0.1", s.port), 8, batch)) {
-      g.runClosed("warm-batch", TimeUnit.SECONDS.toNanos(3));
+    for (String kind : List.of("batch100", "batch1000")) {
+      try (OpenLoopGenerator g =
+          new OpenLoopGenerator(new InetSocketAddress("127.0.0.1", s.port), 4, reqs.get(kind))) {
+        g.runClosed("warm-" + kind, TimeUnit.SECONDS.toNanos(2));
+      }
     }
   }
 
@@ -365,7 +522,7 @@ public final class LookupBench {
       throws Exception {
     try (OpenLoopGenerator g =
         new OpenLoopGenerator(new InetSocketAddress("127.0.0.1", s.port), CONNECTIONS, reqs)) {
-      g.runOpen(name + "-warm", rate, TimeUnit.SECONDS.toNanos(2));
+      g.runOpen(name + "-warm", rate, TimeUnit.SECONDS.toNanos(1));
       long c0 = s.cpuNanos();
       OpenLoopGenerator.Result r = g.runOpen(name, rate, dur);
       cpu.put(name, (s.cpuNanos() - c0) / 1000.0 / Math.max(1, r.completed()));
