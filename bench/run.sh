@@ -36,10 +36,25 @@ run_bench() {
   java ${QUIVER_BENCH_JAVA_OPTS:--Xmx4g} $OPENS -cp "$cp" "$main" "$@"
 }
 
+# Feast's Python feature server, the lookup baseline: bench/feast/run_feast.sh installs Feast into
+# bench/.venv (pip), starts `feast serve` and re-enters this script with QUIVER_FEAST_URL set, so
+# FeastBench writes feast.json before LookupBench reads it for the ratio. QUIVER_BENCH_FEAST=false skips it.
+run_feast() {
+  local main=dev.quiver.serving.bench.FeastBench
+  if [[ -n "$FILTER" && "$main" != *"$FILTER"* ]]; then return 0; fi
+  if [[ -n "${QUIVER_FEAST_URL:-}" ]]; then
+    run_bench serving-armeria "$main"
+  elif [[ "${QUIVER_BENCH_FEAST:-true}" == "false" ]]; then
+    echo "=== $main skipped (QUIVER_BENCH_FEAST=false)"
+  else
+    bash "$ROOT/bench/feast/run_feast.sh" || echo "=== $main failed (above); LookupBench prints no Feast ratio"
+  fi
+}
+
 run_bench core dev.quiver.core.registry.bench.RegistryBench
 run_bench online-store dev.quiver.online.bench.RawStoreBench
+run_feast
 run_bench serving-armeria dev.quiver.serving.bench.LookupBench
-run_bench serving-armeria dev.quiver.serving.bench.FeastBench
 run_bench iceberg-tables dev.quiver.offline.bench.TrainingSetBench
 run_bench jobs dev.quiver.jobs.bench.IngestBench
 run_bench jobs dev.quiver.offline.bench.BackfillBench
