@@ -46,23 +46,8 @@ final class TransformationProjection {
     }
     List<String> select = new ArrayList<>();
     for (JoinKey k : keys) {
-      String expr = t.output(k.name());
-      if (expr == null && keys.size() == 1 && t.output("entity_key") != null) {
-        expr = t.output("entity_key");
-      }
-      if (expr == null && t.star() && source.field(k.name()).isPresent()) {
-        expr = q(k.name());
-      }
-      if (expr == null) {
-        throw new IllegalArgumentException(
-            "transformations[0].code: the SELECT does not output the join key '"
-                + k.name()
-                + "' (expected: "
-                + k.name()
-                + (keys.size() == 1 ? " or <expr> AS entity_key" : "")
-                + " among the select items)");
-      }
-      select.add("CAST(" + expr + " AS " + k.type().flinkSqlType() + ") AS " + q(k.name()));
+      boolean fromStar = t.star() && source.field(k.name()).isPresent();
+      select.add(keySelectItem(k, keys, t, fromStar, ""));
     }
     for (String meta : List.of("_event_time", "_event_ms", "_seq", "_ingested_at")) {
       select.add(q(t.alias()) + "." + q(meta));
@@ -152,20 +137,7 @@ final class TransformationProjection {
     }
     List<String> select = new ArrayList<>();
     for (JoinKey k : keys) {
-      String expr = t.output(k.name());
-      if (expr == null && keys.size() == 1) {
-        expr = t.output("entity_key");
-      }
-      if (expr == null) {
-        throw new IllegalArgumentException(
-            "transformations[0].code: the SELECT does not output the join key '"
-                + k.name()
-                + "' (expected: "
-                + k.name()
-                + (keys.size() == 1 ? " or <expr> AS entity_key" : "")
-                + " among the select items, and in the GROUP BY)");
-      }
-      select.add("CAST(" + expr + " AS " + k.type().flinkSqlType() + ") AS " + q(k.name()));
+      select.add(keySelectItem(k, keys, t, false, ", and in the GROUP BY"));
     }
     String endMs =
         "(MAX("
@@ -235,5 +207,35 @@ final class TransformationProjection {
       case "HOUR" -> n * 3_600_000L;
       default -> n * 86_400_000L;
     };
+  }
+
+  /**
+   * The select item of a join key: the SELECT's output of that name, else (one key) its {@code
+   * entity_key} output, else the source column itself when {@code fromStar} ({@code SELECT *}),
+   * cast to the key's type.
+   *
+   * @throws IllegalArgumentException naming {@code transformations[0].code} when none applies
+   */
+  private static String keySelectItem(
+      JoinKey k, List<JoinKey> keys, SqlTransformation t, boolean fromStar, String alsoExpected) {
+    String expr = t.output(k.name());
+    if (expr == null && keys.size() == 1) {
+      expr = t.output("entity_key");
+    }
+    if (expr == null && fromStar) {
+      expr = q(k.name());
+    }
+    if (expr == null) {
+      throw new IllegalArgumentException(
+          "transformations[0].code: the SELECT does not output the join key '"
+              + k.name()
+              + "' (expected: "
+              + k.name()
+              + (keys.size() == 1 ? " or <expr> AS entity_key" : "")
+              + " among the select items"
+              + alsoExpected
+              + ")");
+    }
+    return "CAST(" + expr + " AS " + k.type().flinkSqlType() + ") AS " + q(k.name());
   }
 }
