@@ -42,24 +42,22 @@ final class EmbeddedKeys {
 
   /** {@code rowPrefix ++ u16 len(q) ++ q}: the prefix of every version of one cell. */
   static byte[] cellPrefix(byte[] rowPrefix, String qualifier) {
-    byte[] q = qualifier.getBytes(StandardCharsets.UTF_8);
-    if (q.length > 0xFFFF) {
-      throw new IllegalArgumentException("qualifier: " + q.length + " bytes (expected: < 65,000)");
-    }
-    ByteBuffer b = ByteBuffer.allocate(rowPrefix.length + 2 + q.length);
-    b.put(rowPrefix).putShort((short) q.length).put(q);
-    return b.array();
+    return cell(rowPrefix, qualifier, 0).array();
   }
 
   /** {@code key(cellPrefix(rowPrefix, qualifier), ts)} in one allocation. */
   static byte[] key(byte[] rowPrefix, String qualifier, long ts) {
+    return cell(rowPrefix, qualifier, 8).putLong(Long.MAX_VALUE - ts).array();
+  }
+
+  /** A buffer holding the cell prefix, with {@code room} more bytes left for the caller. */
+  private static ByteBuffer cell(byte[] rowPrefix, String qualifier, int room) {
     byte[] q = qualifier.getBytes(StandardCharsets.UTF_8);
     if (q.length > 0xFFFF) {
       throw new IllegalArgumentException("qualifier: " + q.length + " bytes (expected: < 65,000)");
     }
-    ByteBuffer b = ByteBuffer.allocate(rowPrefix.length + 2 + q.length + 8);
-    b.put(rowPrefix).putShort((short) q.length).put(q).putLong(Long.MAX_VALUE - ts);
-    return b.array();
+    ByteBuffer b = ByteBuffer.allocate(rowPrefix.length + 2 + q.length + room);
+    return b.put(rowPrefix).putShort((short) q.length).put(q);
   }
 
   /** The key of one version: {@code cellPrefix ++ (MAX - ts)}. */
