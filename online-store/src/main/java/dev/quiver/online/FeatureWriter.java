@@ -2,6 +2,7 @@ package dev.quiver.online;
 
 import dev.quiver.core.codec.ValueCodec;
 import dev.quiver.core.spec.Feature;
+import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.tile.TileAggregator;
 import dev.quiver.core.tile.TileAggregators;
@@ -9,6 +10,7 @@ import dev.quiver.core.tile.TileRef;
 import dev.quiver.core.tile.TileState;
 import dev.quiver.core.tile.Tiling;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +34,10 @@ public final class FeatureWriter {
   private final ViewTableId table;
   private final Tiling tiling;
   private final Map<String, TileAggregator> series = new LinkedHashMap<>();
+  // Per-cell work resolved once (sinks call row/tile per cell): each row feature's type, and each
+  // series' qualifier prefix per resolution (a tile's qualifier is that prefix + its start).
+  private final Map<String, FeatureType> rowTypes = new HashMap<>();
+  private final Map<String, Map<Long, String>> tilePrefixes = new HashMap<>();
 
   public FeatureWriter(OnlineStore store, FeatureView view) {
     this.store = store;
@@ -40,8 +46,14 @@ public final class FeatureWriter {
     this.tiling = Tiling.forView(view);
     for (Feature f : view.features()) {
       if (f.isAggregation()) {
-        series.putIfAbsent(
-            TileAggregators.seriesName(f.aggregation()), TileAggregators.forFeature(f));
+        String name = TileAggregators.seriesName(f.aggregation());
+        if (series.putIfAbsent(name, TileAggregators.forFeature(f)) == null) {
+          Map<Long, String> prefixes = new HashMap<>();
+          tiling.resolutions().forEach(r -> prefixes.put(r, Qualifiers.tilePrefix(name, r)));
+          tilePrefixes.put(name, prefixes);
+        }
+      } else {
+        rowTypes.put(f.name(), f.dtype());
       }
     }
   }
@@ -84,19 +96,13 @@ public final class FeatureWriter {
 
   /** The cell of a row feature value (null allowed) at its event time. */
   public OnlineWrite row(byte[] entityKey, String feature, Object value, long eventTime) {
-    Feature f =
-        view.feature(feature)
-            .filter(x -> !x.isAggregation())
-            .orElseThrow(
-                () ->
-                    new IllegalArgumentException(
-                        "feature: '"
-                            + feature
-                            + "' (expected: a row feature of "
-                            + view.qualifiedName()
-                            + ")"));
+    FeatureType type = rowTypes.get(feature);
+    if (type == null) {
+      throw new IllegalArgumentException(
+          "feature: '" + feature + "' (expected: a row feature of " + view.qualifiedName() + ")");
+    }
     return new OnlineWrite(
-        table, entityKey, Qualifiers.row(feature), eventTime, ValueCodec.encode(f.dtype(), value));
+        table, entityKey, Qualifiers.row(feature), eventTime, ValueCodec.encode(type, value));
   }
 
   /** The cell of one tile's complete partial state. */
@@ -113,12 +119,16 @@ public final class FeatureWriter {
   /** The cell of one tile, from an already encoded state. */
   public OnlineWrite tile(
       byte[] entityKey, String seriesName, TileRef tile, byte[] encodedState, long maxEventTime) {
-    if (!tiling.resolutions().contains(tile.resolution())) {
-      throw new IllegalArgumentException(
-          "tile resolution: " + tile.resolution() + "ms (expected one of " + tiling + ")");
+    Map<Long, String> prefixes = tilePrefixes.get(seriesName);
+    String prefix = prefixes == null ? null : prefixes.get(tile.resolution());
+    if (prefix == null) {
+      if (!tiling.resolutions().contains(tile.resolution())) {
+        throw new IllegalArgumentException(
+            "tile resolution: " + tile.resolution() + "ms (expected one of " + tiling + ")");
+      }
+      prefix = Qualifiers.tilePrefix(seriesName, tile.resolution());
     }
-    return new OnlineWrite(
-        table, entityKey, Qualifiers.tile(seriesName, tile), maxEventTime, encodedState);
+    return new OnlineWrite(table, entityKey, prefix + tile.start(), maxEventTime, encodedState);
   }
 
   /** Writes cells; see {@link OnlineStore#multiPut} for the idempotence contract. */

@@ -1,20 +1,16 @@
 package dev.quiver.jobs.sink;
 
 import dev.quiver.core.codec.EntityKeyCodec;
-import dev.quiver.core.codec.ValueCodec;
 import dev.quiver.core.config.QuiverConfig;
-import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.JoinKey;
+import dev.quiver.core.tile.TileRef;
 import dev.quiver.online.FeatureWriter;
 import dev.quiver.online.OnlineStore;
 import dev.quiver.online.OnlineStores;
 import dev.quiver.online.OnlineWrite;
-import dev.quiver.online.Qualifiers;
-import dev.quiver.online.ViewTableId;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -55,9 +51,6 @@ final class OnlineSinkWriter implements SinkWriter<RowData> {
   private final FeatureWriter writer;
   private final List<JoinKey> keys;
   private final String[] columns;
-  private final ViewTableId table;
-  private final FeatureType[] rowTypes;
-  private final Map<Long, String[]> tilePrefixes = new HashMap<>();
   private final List<OnlineWrite> buffer = new ArrayList<>();
 
   /** The batch being written, if any: one at a time, so that cells land in write order. */
@@ -90,39 +83,18 @@ final class OnlineSinkWriter implements SinkWriter<RowData> {
     this.store = OnlineStores.open(QuiverConfig.of(storeConfig));
     this.writer = new FeatureWriter(store, view);
     this.writer.ensureTable();
-    this.table = writer.table();
     this.keys = spec.keys();
     this.cells = metrics.counter("quiverOnlineCellsWritten");
-    // Per-cell work resolved once: each row column's type, each tile column's qualifier prefix
-    // per resolution (a tile cell's qualifier is that prefix + the tile start).
-    int first = keys.size() + (tiles ? 3 : 2);
-    this.rowTypes = new FeatureType[columns.length];
-    for (long res : writer.tiling().resolutions()) {
-      tilePrefixes.put(res, new String[columns.length]);
-    }
-    for (int i = first; i < columns.length; i++) {
+    // Fail at start-up, not on the first row, when a column is no series / row feature of the view.
+    for (int i = keys.size() + (tiles ? 3 : 2); i < columns.length; i++) {
       String column = columns[i];
-      if (tiles) {
-        if (!writer.series().containsKey(column)) {
-          throw new IllegalArgumentException(
-              "series: '" + column + "' (expected one of " + writer.series().keySet() + ")");
-        }
-        for (Map.Entry<Long, String[]> e : tilePrefixes.entrySet()) {
-          e.getValue()[i] = Qualifiers.tilePrefix(column, e.getKey());
-        }
-      } else {
-        rowTypes[i] =
-            view.feature(column)
-                .filter(f -> !f.isAggregation())
-                .orElseThrow(
-                    () ->
-                        new IllegalArgumentException(
-                            "feature: '"
-                                + column
-                                + "' (expected: a row feature of "
-                                + view.qualifiedName()
-                                + ")"))
-                .dtype();
+      if (tiles && !writer.series().containsKey(column)) {
+        throw new IllegalArgumentException(
+            "series: '" + column + "' (expected one of " + writer.series().keySet() + ")");
+      }
+      if (!tiles && view.feature(column).filter(f -> !f.isAggregation()).isEmpty()) {
+        throw new IllegalArgumentException(
+            "feature: '" + column + "' (expected: a row feature of " + view.qualifiedName() + ")");
       }
     }
   }
@@ -143,28 +115,17 @@ final class OnlineSinkWriter implements SinkWriter<RowData> {
       long res = (Long) row.getField(k);
       long start = (Long) row.getField(k + 1);
       long maxEventMs = (Long) row.getField(k + 2);
-      String[] prefixes = tilePrefixes.get(res);
-      if (prefixes == null) {
-        throw new IllegalArgumentException(
-            "tile resolution: " + res + "ms (expected one of " + writer.tiling() + ")");
-      }
-      String startText = Long.toString(start);
+      TileRef tile = new TileRef(res, start);
       for (int i = k + 3; i < columns.length; i++) {
         byte[] state = (byte[]) row.getField(i);
         if (state != null) {
-          buffer.add(new OnlineWrite(table, entity, prefixes[i] + startText, maxEventMs, state));
+          buffer.add(writer.tile(entity, columns[i], tile, state, maxEventMs));
         }
       }
     } else {
       long eventMs = (Long) row.getField(k);
       for (int i = k + 2; i < columns.length; i++) {
-        buffer.add(
-            new OnlineWrite(
-                table,
-                entity,
-                Qualifiers.row(columns[i]),
-                eventMs,
-                ValueCodec.encode(rowTypes[i], row.getField(i))));
+        buffer.add(writer.row(entity, columns[i], row.getField(i), eventMs));
       }
     }
     if (buffer.size() >= batchSize && inFlight.isDone()) {
