@@ -8,6 +8,7 @@ import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.offline.BackfillRequest;
 import dev.quiver.core.offline.ExportRequest;
 import dev.quiver.core.offline.JobStatus;
+import dev.quiver.core.registry.testing.InMemoryFeatureRegistry;
 import dev.quiver.core.spec.FeatureView;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,9 @@ class FlinkOfflineServiceITCase {
                         null,
                         Map.of())))
             .build();
-    InMemoryRegistry registry = new InMemoryRegistry().add(profile).add(rows);
+    InMemoryFeatureRegistry registry = new InMemoryFeatureRegistry();
+    registry.put(profile);
+    registry.put(rows);
     try (FlinkOfflineService service = new FlinkOfflineService(config, registry)) {
       String id =
           service.submitExport(
@@ -98,39 +101,9 @@ class FlinkOfflineServiceITCase {
       assertThat(awaitDone(service, again).details().get("output_checksum"))
           .isEqualTo(done.details().get("output_checksum"));
 
-      assertThatThrownBy(
-              () ->
-                  service.submitExport(
-                      new ExportRequest(
-                          null,
-                          List.of("user_profile.nope"),
-                          null,
-                          null,
-                          List.of(Instant.now()),
-                          null,
-                          null,
-                          null,
-                          "out",
-                          null,
-                          null,
-                          null)))
+      assertThatThrownBy(() -> service.submitExport(exportNow("user_profile.nope")))
           .hasMessageContaining("unknown feature 'nope' in view default.user_profile:v1");
-      assertThatThrownBy(
-              () ->
-                  service.submitExport(
-                      new ExportRequest(
-                          null,
-                          List.of("last_amount"),
-                          null,
-                          null,
-                          List.of(Instant.now()),
-                          null,
-                          null,
-                          null,
-                          "out",
-                          null,
-                          null,
-                          null)))
+      assertThatThrownBy(() -> service.submitExport(exportNow("last_amount")))
           .hasMessageContaining("the view is needed");
       assertThatThrownBy(() -> service.status("nope")).isInstanceOf(NoSuchElementException.class);
       // a failing job reports its error: the history to read does not exist
@@ -188,7 +161,7 @@ class FlinkOfflineServiceITCase {
       JobStatus bfDone = awaitDone(service, bf);
       assertThat(bfDone.state()).as(bfDone.error()).isEqualTo(JobStatus.State.SUCCEEDED);
       assertThat(bfDone.rows()).isEqualTo(50);
-      assertThat(registry.audit)
+      assertThat(registry.audit(null, null, 100))
           .singleElement()
           .satisfies(
               a -> {
@@ -199,6 +172,23 @@ class FlinkOfflineServiceITCase {
                     .contains("\"rows\":50");
               });
     }
+  }
+
+  /** An export of one feature at the current time into {@code out}. */
+  static ExportRequest exportNow(String feature) {
+    return new ExportRequest(
+        null,
+        List.of(feature),
+        null,
+        null,
+        List.of(Instant.now()),
+        null,
+        null,
+        null,
+        "out",
+        null,
+        null,
+        null);
   }
 
   static JobStatus awaitDone(FlinkOfflineService service, String id) {

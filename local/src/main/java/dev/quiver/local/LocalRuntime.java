@@ -12,6 +12,7 @@ import dev.quiver.jobs.JobOptions;
 import dev.quiver.jobs.LocalFlink;
 import dev.quiver.jobs.Materializer;
 import dev.quiver.jobs.ViewResolution;
+import dev.quiver.kafka.EmbeddedKafka;
 import dev.quiver.serving.Authorizer;
 import dev.quiver.serving.OnlineFeatureSource;
 import dev.quiver.serving.QuiverServer;

@@ -1,56 +1,41 @@
 package dev.quiver.jobs.testing;
 
+import dev.quiver.kafka.EmbeddedKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import kafka.testkit.KafkaClusterTestKit;
-import kafka.testkit.TestKitNodes;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-/** A real single-node KRaft Kafka broker, in process, for tests. */
+/**
+ * The jobs' tests' view of a real single-node KRaft broker in process: the launcher is {@link
+ * EmbeddedKafka} (shared with {@code quiver local}); this adds the test-side readers of what a job
+ * wrote.
+ */
 public final class KafkaBroker implements AutoCloseable {
-  private final KafkaClusterTestKit cluster;
+  private final EmbeddedKafka kafka;
 
-  private KafkaBroker(KafkaClusterTestKit cluster) {
-    this.cluster = cluster;
+  private KafkaBroker(EmbeddedKafka kafka) {
+    this.kafka = kafka;
   }
 
   public static KafkaBroker start() throws Exception {
-    KafkaClusterTestKit cluster =
-        new KafkaClusterTestKit.Builder(
-                new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    .build())
-            .setConfigProp("offsets.topic.replication.factor", "1")
-            .setConfigProp("transaction.state.log.replication.factor", "1")
-            .setConfigProp("transaction.state.log.min.isr", "1")
-            .setConfigProp("group.initial.rebalance.delay.ms", "0")
-            .setConfigProp("num.partitions", "1")
-            .build();
-    cluster.format();
-    cluster.startup();
-    cluster.waitForReadyBrokers();
-    return new KafkaBroker(cluster);
+    return new KafkaBroker(EmbeddedKafka.start());
   }
 
   public String bootstrapServers() {
-    return cluster.bootstrapServers();
+    return kafka.bootstrapServers();
   }
 
   public void createTopic(String name, int partitions) throws Exception {
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
-    }
+    kafka.createTopic(name, partitions);
   }
 
   /**
@@ -67,36 +52,36 @@ public final class KafkaBroker implements AutoCloseable {
    */
   public List<ConsumerRecord<byte[], byte[]>> readAll(String topic, boolean committedOnly) {
     Properties p = new Properties();
-    p.put("bootstrap.servers", bootstrapServers());
     p.put(
         ConsumerConfig.ISOLATION_LEVEL_CONFIG,
         committedOnly ? "read_committed" : "read_uncommitted");
-    try (KafkaConsumer<byte[], byte[]> c =
-        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> parts =
-          c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-              .map(i -> new TopicPartition(topic, i.partition()))
-              .toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = c.endOffsets(parts);
-      List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-      long deadline = System.currentTimeMillis() + 10_000;
-      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))
-          && System.currentTimeMillis() < deadline) {
-        c.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-      return out;
-    }
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    drain(topic, p, Duration.ofSeconds(10), records -> records.forEach(out::add));
+    return out;
   }
 
   /** Consumes {@code topic} from the beginning to its end and counts the records (bytes only). */
   public int countAll(String topic) {
     Properties p = new Properties();
-    p.put("bootstrap.servers", bootstrapServers());
     p.put("max.poll.records", "5000");
     p.put("fetch.max.bytes", "52428800");
-    int n = 0;
+    int[] n = {0};
+    drain(topic, p, null, records -> n[0] += records.count());
+    return n[0];
+  }
+
+  /**
+   * Polls every partition of {@code topic} from its beginning to its end offset as of now, handing
+   * each batch to {@code sink}; gives up after {@code timeout} when one is given.
+   */
+  private void drain(
+      String topic,
+      Properties settings,
+      Duration timeout,
+      Consumer<ConsumerRecords<byte[], byte[]>> sink) {
+    Properties p = new Properties();
+    p.putAll(settings);
+    p.put("bootstrap.servers", bootstrapServers());
     try (KafkaConsumer<byte[], byte[]> c =
         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> parts =
@@ -106,15 +91,17 @@ public final class KafkaBroker implements AutoCloseable {
       c.assign(parts);
       c.seekToBeginning(parts);
       Map<TopicPartition, Long> end = c.endOffsets(parts);
-      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        n += c.poll(Duration.ofMillis(200)).count();
+      long deadline =
+          timeout == null ? Long.MAX_VALUE : System.currentTimeMillis() + timeout.toMillis();
+      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))
+          && System.currentTimeMillis() < deadline) {
+        sink.accept(c.poll(Duration.ofMillis(200)));
       }
     }
-    return n;
   }
 
   @Override
   public void close() throws Exception {
-    cluster.close();
+    kafka.close();
   }
 }

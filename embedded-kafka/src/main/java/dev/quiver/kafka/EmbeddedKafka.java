@@ -1,4 +1,4 @@
-package dev.quiver.local;
+package dev.quiver.kafka;
 
 import java.time.Duration;
 import java.util.List;
@@ -11,8 +11,10 @@ import org.apache.kafka.clients.admin.NewTopic;
 
 /**
  * A single-node KRaft Kafka broker in this JVM, from the Kafka test kit that ships with {@code
- * kafka_2.13}: up in a few seconds, nothing to install. For {@code quiver local} only; its data
- * lives in a temporary directory and is gone when it stops.
+ * kafka_2.13}: up in a few seconds, nothing to install. It backs {@code quiver local} and the
+ * integration tests and benchmarks of the jobs; its data lives in a temporary directory and is gone
+ * when it stops. Replication factors are 1 (one broker), consumer-group rebalances start at once,
+ * and auto-created topics get one partition.
  */
 public final class EmbeddedKafka implements AutoCloseable {
   private final KafkaClusterTestKit cluster;
@@ -21,7 +23,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     this.cluster = cluster;
   }
 
-  /** Starts the broker and waits until it is ready. */
+  /** Starts the broker and waits until it answers metadata requests. */
   public static EmbeddedKafka start() throws Exception {
     KafkaClusterTestKit cluster =
         new KafkaClusterTestKit.Builder(
@@ -34,12 +36,18 @@ public final class EmbeddedKafka implements AutoCloseable {
             .setConfigProp("transaction.state.log.replication.factor", "1")
             .setConfigProp("transaction.state.log.min.isr", "1")
             .setConfigProp("group.initial.rebalance.delay.ms", "0")
+            .setConfigProp("num.partitions", "1")
             .build();
-    cluster.format();
-    cluster.startup();
     EmbeddedKafka kafka = new EmbeddedKafka(cluster);
-    kafka.awaitReady(Duration.ofSeconds(60));
-    return kafka;
+    try {
+      cluster.format();
+      cluster.startup();
+      kafka.awaitReady(Duration.ofSeconds(60));
+      return kafka;
+    } catch (Exception e) {
+      kafka.close();
+      throw e;
+    }
   }
 
   /**
@@ -66,13 +74,27 @@ public final class EmbeddedKafka implements AutoCloseable {
     throw new IllegalStateException("the embedded Kafka broker did not start in " + timeout, last);
   }
 
+  /** The {@code host:port} list clients connect to. */
   public String bootstrapServers() {
     return cluster.bootstrapServers();
   }
 
-  /** Creates the topics that do not exist yet (one partition each, replication 1). */
+  /**
+   * Creates one topic (replication 1).
+   *
+   * @throws Exception when it exists already or the broker refuses it
+   */
+  public void createTopic(String name, int partitions) throws Exception {
+    try (Admin admin = admin()) {
+      admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+    }
+  }
+
+  /**
+   * Creates the topics that do not exist yet (replication 1); existing ones are left as they are.
+   */
   public void ensureTopics(List<String> names, int partitions) throws Exception {
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+    try (Admin admin = admin()) {
       Set<String> existing = admin.listTopics().names().get();
       List<NewTopic> missing =
           names.stream()
@@ -84,6 +106,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         admin.createTopics(missing).all().get();
       }
     }
+  }
+
+  private Admin admin() {
+    return Admin.create(Map.of("bootstrap.servers", bootstrapServers()));
   }
 
   @Override

@@ -1,0 +1,59 @@
+package dev.quiver.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/** The launcher against itself: a real broker that creates topics and carries records. */
+class EmbeddedKafkaITCase {
+  @Test
+  void startsCreatesTopicsAndCarriesRecords() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      kafka.createTopic("a", 3);
+      kafka.ensureTopics(List.of("a", "b", "b"), 2); // "a" exists: left with its 3 partitions
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        var topics = admin.describeTopics(List.of("a", "b")).allTopicNames().get();
+        assertThat(topics.get("a").partitions()).hasSize(3);
+        assertThat(topics.get("b").partitions()).hasSize(2);
+      }
+      assertThatThrownBy(() -> kafka.createTopic("a", 1)).hasMessageContaining("already exists");
+
+      Map<String, Object> common = Map.of("bootstrap.servers", kafka.bootstrapServers());
+      try (var producer =
+          new KafkaProducer<>(common, new StringSerializer(), new StringSerializer())) {
+        for (int i = 0; i < 10; i++) {
+          producer.send(new ProducerRecord<>("b", i % 2, null, "v" + i)).get();
+        }
+      }
+      List<String> got = new ArrayList<>();
+      try (var consumer =
+          new KafkaConsumer<>(common, new StringDeserializer(), new StringDeserializer())) {
+        List<TopicPartition> parts =
+            List.of(new TopicPartition("b", 0), new TopicPartition("b", 1));
+        consumer.assign(parts);
+        consumer.seekToBeginning(parts);
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (got.size() < 10 && System.currentTimeMillis() < deadline) {
+          for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+            got.add(r.value());
+          }
+        }
+      }
+      assertThat(got)
+          .containsExactlyInAnyOrder("v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9");
+    }
+  }
+}
