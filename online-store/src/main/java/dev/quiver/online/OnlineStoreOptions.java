@@ -4,7 +4,6 @@ import dev.quiver.core.config.ConfigOption;
 import dev.quiver.core.config.QuiverConfig;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * Typed options of the online store ({@code online.*} in {@code quiver.yaml}). Raw HBase client
@@ -92,20 +91,6 @@ public final class OnlineStoreOptions {
    * @throws IllegalArgumentException listing the unknown and the supported keys
    */
   public static void validate(QuiverConfig config) {
-    List<String> known = all().stream().map(ConfigOption::key).toList();
-    List<String> unknown =
-        config.asMap().keySet().stream()
-            .filter(k -> k.startsWith("online."))
-            .filter(k -> !known.contains(k) && !k.startsWith("online.hbase.properties."))
-            .sorted()
-            .toList();
-    if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException(
-          "Unsupported options: "
-              + String.join(", ", unknown)
-              + " (supported: "
-              + known.stream().sorted().collect(Collectors.joining(", "))
-              + "; raw HBase client settings go under online.hbase.properties.)");
-    }
+    config.validateSection("online.", all(), "online.hbase.properties.", "HBase");
   }
 }

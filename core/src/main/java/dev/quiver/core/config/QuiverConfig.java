@@ -169,10 +169,38 @@ public final class QuiverConfig {
    * @throws IllegalArgumentException listing the unknown keys and the known ones
    */
   public QuiverConfig validate(Collection<ConfigOption<?>> known) {
+    return rejectUnknown(
+        known,
+        k -> true,
+        k -> k.contains("properties."),
+        "raw client settings go under a 'properties.' prefix");
+  }
+
+  /**
+   * Rejects the keys of one section (those starting with {@code section}, e.g. {@code online.})
+   * that no known option declares, except raw client settings under {@code rawPrefix}; the other
+   * sections are left to their modules.
+   *
+   * @throws IllegalArgumentException listing the unknown keys and the known ones
+   */
+  public QuiverConfig validateSection(
+      String section, Collection<ConfigOption<?>> known, String rawPrefix, String rawClient) {
+    return rejectUnknown(
+        known,
+        k -> k.startsWith(section),
+        k -> k.startsWith(rawPrefix),
+        "raw " + rawClient + " client settings go under " + rawPrefix);
+  }
+
+  private QuiverConfig rejectUnknown(
+      Collection<ConfigOption<?>> known,
+      java.util.function.Predicate<String> inScope,
+      java.util.function.Predicate<String> raw,
+      String rawHint) {
     Set<String> knownKeys = known.stream().map(ConfigOption::key).collect(Collectors.toSet());
     List<String> unknown =
         values.keySet().stream()
-            .filter(k -> !knownKeys.contains(k) && !k.contains("properties."))
+            .filter(k -> inScope.test(k) && !knownKeys.contains(k) && !raw.test(k))
             .sorted()
             .toList();
     if (!unknown.isEmpty()) {
@@ -181,7 +209,9 @@ public final class QuiverConfig {
               + String.join(", ", unknown)
               + " (supported: "
               + knownKeys.stream().sorted().collect(Collectors.joining(", "))
-              + "; raw client settings go under a 'properties.' prefix)");
+              + "; "
+              + rawHint
+              + ")");
     }
     return this;
   }

@@ -77,40 +77,39 @@ public record FeatureView(
   }
 
   public FeatureView withVersion(Version v) {
-    return copy(v, status, source);
+    return toBuilder().version(v).assemble();
   }
 
   public FeatureView withStatus(ViewStatus s) {
-    return copy(version, s, source);
+    return toBuilder().status(s).assemble();
   }
 
   /** This view over another source (e.g. a source referenced by name, once resolved). */
   public FeatureView withSource(Source s) {
-    return copy(version, status, s);
+    return toBuilder().source(s).assemble();
   }
 
-  /** The one place the withers call the canonical constructor: a copy with these three changed. */
-  private FeatureView copy(Version v, ViewStatus st, Source src) {
-    return new FeatureView(
-        namespace,
-        name,
-        v,
-        entities,
-        src,
-        features,
-        transformations,
-        ttl,
-        slaFreshness,
-        allowedLateness,
-        tileSize,
-        availabilityDelay,
-        st,
-        online,
-        offline,
-        owner,
-        description,
-        tags,
-        watermarkExpr);
+  /** A builder holding every field of this view. */
+  public Builder toBuilder() {
+    return builder(name)
+        .namespace(namespace)
+        .version(version)
+        .entities(entities)
+        .source(source)
+        .features(features)
+        .transformations(transformations)
+        .ttl(ttl)
+        .slaFreshness(slaFreshness)
+        .allowedLateness(allowedLateness)
+        .tileSize(tileSize)
+        .availabilityDelay(availabilityDelay)
+        .status(status)
+        .online(online)
+        .offline(offline)
+        .owner(owner)
+        .description(description)
+        .tags(tags)
+        .watermarkExpr(watermarkExpr);
   }
 
   public static Builder builder(String name) {
@@ -243,6 +242,14 @@ public record FeatureView(
       if (ttl.isNegative() || ttl.isZero()) {
         throw new IllegalArgumentException("ttl_seconds: " + ttl.toSeconds() + " (expected: > 0)");
       }
+      return assemble();
+    }
+
+    /**
+     * The view without the builder's checks: for copies of a view that was valid already, and for
+     * the spec reader, whose validator reports every problem of a draft at once.
+     */
+    FeatureView assemble() {
       return new FeatureView(
           namespace,
           name,

@@ -53,4 +53,47 @@ public record Source(
   public String option(String key) {
     return options.get(key);
   }
+
+  /** This source with another kind (the other fields as they are). */
+  public Source withKind(String kind) {
+    return new Source(
+        namespace, name, kind, schema, eventTimeField, dedupKey, watermarkDelay, options);
+  }
+
+  /** This source with another raw-event schema. */
+  public Source withSchema(List<SourceField> schema) {
+    return new Source(
+        namespace, name, kind, schema, eventTimeField, dedupKey, watermarkDelay, options);
+  }
+
+  /** This source with another event-time field. */
+  public Source withEventTimeField(String eventTimeField) {
+    return new Source(
+        namespace, name, kind, schema, eventTimeField, dedupKey, watermarkDelay, options);
+  }
+
+  /** This source with another dedup key (null: none). */
+  public Source withDedupKey(String dedupKey) {
+    return new Source(
+        namespace, name, kind, schema, eventTimeField, dedupKey, watermarkDelay, options);
+  }
+
+  /** This source with another watermark delay. */
+  public Source withWatermarkDelay(Duration watermarkDelay) {
+    return new Source(
+        namespace, name, kind, schema, eventTimeField, dedupKey, watermarkDelay, options);
+  }
+
+  /** This source with these options instead of its own. */
+  public Source withOptions(Map<String, String> options) {
+    return new Source(
+        namespace, name, kind, schema, eventTimeField, dedupKey, watermarkDelay, options);
+  }
+
+  /** This source with its options plus (or overridden by) {@code more}. */
+  public Source withMoreOptions(Map<String, String> more) {
+    Map<String, String> merged = new java.util.HashMap<>(options);
+    merged.putAll(more);
+    return withOptions(merged);
+  }
 }

@@ -140,16 +140,7 @@ public final class SpecWriter {
     for (Source b : bundle.sources()) {
       if (b.namespace().equals(s.namespace())
           && b.name().equals(s.name())
-          && b.equals(
-              new Source(
-                  s.namespace(),
-                  s.name(),
-                  s.kind(),
-                  s.schema(),
-                  s.eventTimeField(),
-                  s.dedupKey(),
-                  b.watermarkDelay(),
-                  s.options()))) {
+          && b.equals(s.withWatermarkDelay(b.watermarkDelay()))) {
         return b;
       }
     }

@@ -70,16 +70,7 @@ record ViewDraft(
   FeatureView build(Source resolved) {
     Source effective = resolved;
     if (effective != null && watermarkDelay != null) {
-      effective =
-          new Source(
-              effective.namespace(),
-              effective.name(),
-              effective.kind(),
-              effective.schema(),
-              effective.eventTimeField(),
-              effective.dedupKey(),
-              watermarkDelay,
-              effective.options());
+      effective = effective.withWatermarkDelay(watermarkDelay);
     }
     List<Feature> out = new ArrayList<>();
     for (FeatureDraft d : features) {
@@ -92,26 +83,26 @@ record ViewDraft(
               d.aggregation(),
               d.tags()));
     }
-    return new FeatureView(
-        namespace,
-        name,
-        version,
-        entities,
-        effective,
-        out,
-        transformations,
-        ttl == null ? MISSING_TTL : ttl,
-        slaFreshness,
-        allowedLateness,
-        tileSize,
-        availabilityDelay,
-        status,
-        online,
-        offline,
-        owner,
-        description,
-        tags,
-        watermarkExpr);
+    return FeatureView.builder(name)
+        .namespace(namespace)
+        .version(version)
+        .entities(entities)
+        .source(effective)
+        .features(out)
+        .transformations(transformations)
+        .ttl(ttl == null ? MISSING_TTL : ttl)
+        .slaFreshness(slaFreshness)
+        .allowedLateness(allowedLateness)
+        .tileSize(tileSize)
+        .availabilityDelay(availabilityDelay)
+        .status(status)
+        .online(online)
+        .offline(offline)
+        .owner(owner)
+        .description(description)
+        .tags(tags)
+        .watermarkExpr(watermarkExpr)
+        .assemble();
   }
 
   private static FeatureType typeOf(FeatureDraft d, Source source) {

@@ -25,7 +25,6 @@ import dev.quiver.core.spec.Version;
 import dev.quiver.core.spec.ViewStatus;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -114,22 +113,25 @@ class CompatibilityCheckerTest {
             COMPATIBLE),
         c(
             "source column added",
-            b -> b.source(source(s -> withSchema(s, plusColumn(s)))),
+            b -> b.source(source(s -> s.withSchema(plusColumn(s)))),
             "source.schema[country]",
             COMPATIBLE),
         c(
             "watermark delay increase",
-            b -> b.source(source(s -> withWatermark(s, 60))),
+            b -> b.source(source(s -> s.withWatermarkDelay(Duration.ofSeconds(60)))),
             "source.watermark_delay",
             COMPATIBLE),
         c(
             "client-only source option",
-            b -> b.source(source(s -> withOption(s, "bootstrap_servers", "kafka-2:9092"))),
+            b ->
+                b.source(
+                    source(s -> s.withMoreOptions(Map.of("bootstrap_servers", "kafka-2:9092")))),
             "source.options.bootstrap_servers",
             COMPATIBLE),
         c(
             "client property",
-            b -> b.source(source(s -> withOption(s, "properties.fetch.min.bytes", "1"))),
+            b ->
+                b.source(source(s -> s.withMoreOptions(Map.of("properties.fetch.min.bytes", "1")))),
             "source.options.properties.fetch.min.bytes",
             COMPATIBLE),
         c(
@@ -272,68 +274,32 @@ class CompatibilityCheckerTest {
             BREAKING),
         c(
             "source kind",
-            b ->
-                b.source(
-                    source(
-                        s ->
-                            new Source(
-                                s.namespace(),
-                                s.name(),
-                                "iceberg",
-                                s.schema(),
-                                s.eventTimeField(),
-                                s.dedupKey(),
-                                s.watermarkDelay(),
-                                s.options()))),
+            b -> b.source(source(s -> s.withKind("iceberg"))),
             "source.kind",
             BREAKING),
         c(
             "event-time field",
-            b ->
-                b.source(
-                    source(
-                        s ->
-                            new Source(
-                                s.namespace(),
-                                s.name(),
-                                s.kind(),
-                                s.schema(),
-                                "ingest_time",
-                                s.dedupKey(),
-                                s.watermarkDelay(),
-                                s.options()))),
+            b -> b.source(source(s -> s.withEventTimeField("ingest_time"))),
             "source.event_time_field",
             BREAKING),
         c(
             "dedup key",
-            b ->
-                b.source(
-                    source(
-                        s ->
-                            new Source(
-                                s.namespace(),
-                                s.name(),
-                                s.kind(),
-                                s.schema(),
-                                s.eventTimeField(),
-                                null,
-                                s.watermarkDelay(),
-                                s.options()))),
+            b -> b.source(source(s -> s.withDedupKey(null))),
             "source.dedup_key",
             BREAKING),
         c(
             "topic",
-            b -> b.source(source(s -> withOption(s, "topic", "transactions_v2"))),
+            b -> b.source(source(s -> s.withMoreOptions(Map.of("topic", "transactions_v2")))),
             "source.options.topic",
             BREAKING),
         c(
             "format",
-            b -> b.source(source(s -> withOption(s, "format", "avro"))),
+            b -> b.source(source(s -> s.withMoreOptions(Map.of("format", "avro")))),
             "source.options.format",
             BREAKING),
         c(
             "source column removed",
-            b -> b.source(source(s -> withSchema(s, s.schema().subList(0, 4)))),
+            b -> b.source(source(s -> s.withSchema(s.schema().subList(0, 4)))),
             "source.schema[txn_id]",
             BREAKING),
         c(
@@ -342,8 +308,7 @@ class CompatibilityCheckerTest {
                 b.source(
                     source(
                         s ->
-                            withSchema(
-                                s,
+                            s.withSchema(
                                 List.of(
                                     new SourceField("user_id", FeatureType.INT64),
                                     s.schema().get(1),
@@ -356,7 +321,7 @@ class CompatibilityCheckerTest {
         c("watermark expression", b -> b.watermarkExpr("ingest_time"), "watermark_expr", BREAKING),
         c(
             "watermark delay decrease",
-            b -> b.source(source(s -> withWatermark(s, 1))),
+            b -> b.source(source(s -> s.withWatermarkDelay(Duration.ofSeconds(1)))),
             "source.watermark_delay",
             BREAKING),
         c("tile size", b -> b.tileSize(Duration.ofMinutes(1)), "tile_size", BREAKING),
@@ -462,48 +427,10 @@ class CompatibilityCheckerTest {
     return f.apply(transactions());
   }
 
-  private static Source withSchema(Source s, List<SourceField> schema) {
-    return new Source(
-        s.namespace(),
-        s.name(),
-        s.kind(),
-        schema,
-        s.eventTimeField(),
-        s.dedupKey(),
-        s.watermarkDelay(),
-        s.options());
-  }
-
   private static List<SourceField> plusColumn(Source s) {
     List<SourceField> out = new ArrayList<>(s.schema());
     out.add(new SourceField("country", FeatureType.STRING));
     return out;
-  }
-
-  private static Source withWatermark(Source s, int seconds) {
-    return new Source(
-        s.namespace(),
-        s.name(),
-        s.kind(),
-        s.schema(),
-        s.eventTimeField(),
-        s.dedupKey(),
-        Duration.ofSeconds(seconds),
-        s.options());
-  }
-
-  private static Source withOption(Source s, String key, String value) {
-    Map<String, String> o = new HashMap<>(s.options());
-    o.put(key, value);
-    return new Source(
-        s.namespace(),
-        s.name(),
-        s.kind(),
-        s.schema(),
-        s.eventTimeField(),
-        s.dedupKey(),
-        s.watermarkDelay(),
-        o);
   }
 
   private static Feature rowFeatureExpr(String name, FeatureType type, String expr) {

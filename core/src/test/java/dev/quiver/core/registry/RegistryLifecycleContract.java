@@ -184,22 +184,7 @@ abstract class RegistryLifecycleContract extends RegistryContract {
     RegistryException badView =
         registryError(
             Kind.INVALID,
-            () ->
-                registry.apply(
-                    new SpecBundle(
-                        List.of(),
-                        List.of(),
-                        List.of(),
-                        List.of(
-                            new FeatureService(
-                                NS,
-                                "s2",
-                                List.of(FeatureRef.parse("user_activity_metric.user_7d_txn_count")),
-                                "",
-                                "",
-                                Map.of()))),
-                    "t",
-                    false));
+            () -> applyService(registry, "s2", "user_activity_metric.user_7d_txn_count"));
     assertThat(badView.getMessage())
         .contains("unknown view 'user_activity_metric'")
         .contains("did you mean user_activity_metrics?");
@@ -207,44 +192,13 @@ abstract class RegistryLifecycleContract extends RegistryContract {
     RegistryException badFeature =
         registryError(
             Kind.INVALID,
-            () ->
-                registry.apply(
-                    new SpecBundle(
-                        List.of(),
-                        List.of(),
-                        List.of(),
-                        List.of(
-                            new FeatureService(
-                                NS,
-                                "s3",
-                                List.of(
-                                    FeatureRef.parse("user_activity_metrics:v1.user_7d_txn_cnt")),
-                                "",
-                                "",
-                                Map.of()))),
-                    "t",
-                    false));
+            () -> applyService(registry, "s3", "user_activity_metrics:v1.user_7d_txn_cnt"));
     assertThat(badFeature.getMessage())
         .startsWith("unknown feature 'user_7d_txn_cnt' in view" + " user_activity_metrics:v1")
         .endsWith("did you mean user_7d_txn_count?");
     registryError(
         Kind.INVALID,
-        () ->
-            registry.apply(
-                new SpecBundle(
-                    List.of(),
-                    List.of(),
-                    List.of(),
-                    List.of(
-                        new FeatureService(
-                            NS,
-                            "s4",
-                            List.of(FeatureRef.parse("user_activity_metrics:v9.user_7d_txn_count")),
-                            "",
-                            "",
-                            Map.of()))),
-                "t",
-                false));
+        () -> applyService(registry, "s4", "user_activity_metrics:v9.user_7d_txn_count"));
     assertThat(registry.getService(NS, "s2")).isEmpty();
 
     // Changing the keys of an entity that views use would change their join keys: refused.
@@ -304,5 +258,20 @@ abstract class RegistryLifecycleContract extends RegistryContract {
                 .get(0)
                 .action())
         .isEqualTo("CREATE");
+  }
+
+  /**
+   * Applies a bundle of one feature service {@code name} that reads the one feature {@code ref}.
+   */
+  private static ApplyResult applyService(FeatureRegistry registry, String name, String ref) {
+    return registry.apply(
+        new SpecBundle(
+            List.of(),
+            List.of(),
+            List.of(),
+            List.of(
+                new FeatureService(NS, name, List.of(FeatureRef.parse(ref)), "", "", Map.of()))),
+        "t",
+        false);
   }
 }

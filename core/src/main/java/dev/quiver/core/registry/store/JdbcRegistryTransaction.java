@@ -13,10 +13,14 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * {@link RegistryTransaction} over one JDBC connection. Namespaces, entities, sources, services and
@@ -182,6 +186,54 @@ final class JdbcRegistryTransaction implements RegistryTransaction {
         namespace);
   }
 
+  /**
+   * Updates the row named {@code namespace.name} of {@code table} (its {@code columns}, {@code
+   * updated_at} and {@code updated_by}), or inserts it with a new id when there is none. Table and
+   * column names are fixed strings of this class, never input.
+   *
+   * @return the row's id
+   */
+  private String upsertByName(
+      String table,
+      String namespace,
+      String name,
+      Map<String, Object> columns,
+      String actor,
+      Instant at) {
+    List<Object> args = new ArrayList<>(columns.values());
+    args.addAll(Arrays.asList(Sql.ts(at), actor, namespace, name)); // actor may be null
+    int n =
+        sql.update(
+            "UPDATE "
+                + table
+                + " SET "
+                + columns.keySet().stream().map(c -> c + " = ?").collect(Collectors.joining(", "))
+                + ", updated_at = ?, updated_by = ? WHERE namespace = ? AND name = ?",
+            args.toArray());
+    if (n > 0) {
+      return sql.queryOne(
+              "SELECT id FROM " + table + " WHERE namespace = ? AND name = ?",
+              rs -> rs.getString(1),
+              namespace,
+              name)
+          .orElseThrow();
+    }
+    String id = UUID.randomUUID().toString();
+    List<Object> insert = new ArrayList<>(Arrays.asList(id, namespace, name));
+    insert.addAll(columns.values());
+    insert.addAll(Arrays.asList(Sql.ts(at), Sql.ts(at), actor));
+    sql.update(
+        "INSERT INTO "
+            + table
+            + " (id, namespace, name, "
+            + String.join(", ", columns.keySet())
+            + ", created_at, updated_at, updated_by) VALUES ("
+            + String.join(", ", java.util.Collections.nCopies(insert.size(), "?"))
+            + ")",
+        insert.toArray());
+    return id;
+  }
+
   // ---- entities ----
 
   @Override
@@ -196,35 +248,12 @@ final class JdbcRegistryTransaction implements RegistryTransaction {
 
   @Override
   public void putEntity(Entity e, String actor, Instant at) {
-    String spec = SpecJson.write(e);
-    String keys = SpecJson.write(e.joinKeys());
-    int n =
-        sql.update(
-            "UPDATE entities SET join_keys = ?, description = ?, owner = ?, spec = ?,"
-                + " updated_at = ?, updated_by = ? WHERE namespace = ? AND name = ?",
-            keys,
-            e.description(),
-            e.owner(),
-            spec,
-            Sql.ts(at),
-            actor,
-            e.namespace(),
-            e.name());
-    if (n == 0) {
-      sql.update(
-          "INSERT INTO entities (id, namespace, name, join_keys, description, owner, spec,"
-              + " created_at, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          UUID.randomUUID().toString(),
-          e.namespace(),
-          e.name(),
-          keys,
-          e.description(),
-          e.owner(),
-          spec,
-          Sql.ts(at),
-          Sql.ts(at),
-          actor);
-    }
+    Map<String, Object> columns = new LinkedHashMap<>();
+    columns.put("join_keys", SpecJson.write(e.joinKeys()));
+    columns.put("description", e.description());
+    columns.put("owner", e.owner());
+    columns.put("spec", SpecJson.write(e));
+    upsertByName("entities", e.namespace(), e.name(), columns, actor, at);
   }
 
   // ---- sources ----
@@ -236,35 +265,12 @@ final class JdbcRegistryTransaction implements RegistryTransaction {
 
   @Override
   public void putSource(Source s, String actor, Instant at) {
-    String spec = SpecJson.write(s);
-    String checksum = SpecJson.checksum(s);
-    int n =
-        sql.update(
-            "UPDATE sources SET kind = ?, event_time_field = ?, spec = ?, spec_checksum = ?,"
-                + " updated_at = ?, updated_by = ? WHERE namespace = ? AND name = ?",
-            s.kind(),
-            s.eventTimeField(),
-            spec,
-            checksum,
-            Sql.ts(at),
-            actor,
-            s.namespace(),
-            s.name());
-    if (n == 0) {
-      sql.update(
-          "INSERT INTO sources (id, namespace, name, kind, event_time_field, spec, spec_checksum,"
-              + " created_at, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          UUID.randomUUID().toString(),
-          s.namespace(),
-          s.name(),
-          s.kind(),
-          s.eventTimeField(),
-          spec,
-          checksum,
-          Sql.ts(at),
-          Sql.ts(at),
-          actor);
-    }
+    Map<String, Object> columns = new LinkedHashMap<>();
+    columns.put("kind", s.kind());
+    columns.put("event_time_field", s.eventTimeField());
+    columns.put("spec", SpecJson.write(s));
+    columns.put("spec_checksum", SpecJson.checksum(s));
+    upsertByName("sources", s.namespace(), s.name(), columns, actor, at);
   }
 
   // ---- feature services ----
@@ -281,41 +287,12 @@ final class JdbcRegistryTransaction implements RegistryTransaction {
 
   @Override
   public void putService(FeatureService s, String actor, Instant at) {
-    String spec = SpecJson.write(s);
-    Optional<String> existing =
-        sql.queryOne(
-            "SELECT id FROM feature_services WHERE namespace = ? AND name = ?",
-            rs -> rs.getString(1),
-            s.namespace(),
-            s.name());
-    String id;
-    if (existing.isPresent()) {
-      id = existing.get();
-      sql.update(
-          "UPDATE feature_services SET owner = ?, description = ?, spec = ?, updated_at = ?,"
-              + " updated_by = ? WHERE id = ?",
-          s.owner(),
-          s.description(),
-          spec,
-          Sql.ts(at),
-          actor,
-          id);
-      sql.update("DELETE FROM feature_service_refs WHERE service_id = ?", id);
-    } else {
-      id = UUID.randomUUID().toString();
-      sql.update(
-          "INSERT INTO feature_services (id, namespace, name, owner, description, spec,"
-              + " created_at, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          id,
-          s.namespace(),
-          s.name(),
-          s.owner(),
-          s.description(),
-          spec,
-          Sql.ts(at),
-          Sql.ts(at),
-          actor);
-    }
+    Map<String, Object> columns = new LinkedHashMap<>();
+    columns.put("owner", s.owner());
+    columns.put("description", s.description());
+    columns.put("spec", SpecJson.write(s));
+    String id = upsertByName("feature_services", s.namespace(), s.name(), columns, actor, at);
+    sql.update("DELETE FROM feature_service_refs WHERE service_id = ?", id);
     int i = 0;
     for (FeatureRef ref : s.features()) {
       if (ref.view() == null) {
