@@ -1,11 +1,11 @@
 package dev.quiver.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.FeatureView;
-import dev.quiver.jobs.testing.KafkaBroker;
+import dev.quiver.jobs.testing.IcebergRows;
+import dev.quiver.jobs.testing.MaterializationHarness;
 import dev.quiver.jobs.testing.OnlineReference;
 import dev.quiver.jobs.testing.Reference;
 import dev.quiver.jobs.testing.Transactions;
@@ -19,7 +19,6 @@ import dev.quiver.online.OnlineStores;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -32,14 +31,11 @@ import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.data.GenericRecord;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.hadoop.HadoopCatalog;
-import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.types.Types;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -63,35 +59,17 @@ import org.junit.jupiter.api.io.TempDir;
  * </ul>
  */
 class BackfillMatchesStreamingITCase {
-  static KafkaBroker kafka;
+  @RegisterExtension static final MaterializationHarness harness = new MaterializationHarness();
 
   @TempDir Path tmp;
-
-  @BeforeAll
-  static void startKafka() throws Exception {
-    kafka = KafkaBroker.start();
-    MaterializationITCase.kafka = kafka;
-  }
-
-  @AfterAll
-  static void stopKafka() throws Exception {
-    MaterializationITCase.kafka = null;
-    if (kafka != null) {
-      kafka.close();
-    }
-  }
 
   @Test
   void backfillRowsEqualTheStreamingJobsRows() throws Exception {
     String topic = "txn-backfill";
-    kafka.createTopic(topic, 1);
-    kafka.createTopic(topic + ".dlq", 1);
-    List<Reference.Sent> log =
-        MaterializationITCase.produce(topic, Transactions.generateChunk(0, 1500, 17, 6));
-    Reference streamingRef =
-        new Reference(
-            log, Transactions.WATERMARK_DELAY.toMillis(), Transactions.LATENESS.toMillis());
-    MaterializationITCase.assertAdversarial(log, streamingRef);
+    harness.createTopics(topic);
+    List<Reference.Sent> log = harness.produce(topic, Transactions.generateChunk(0, 1500, 17, 6));
+    Reference streamingRef = MaterializationHarness.reference(log);
+    MaterializationHarness.assertAdversarial(log, streamingRef);
     Reference backfillRef = new Reference(log, 0, Long.MAX_VALUE / 4); // no lateness
     Set<String> streamed = new HashSet<>();
     streamingRef.accepted.forEach(a -> streamed.add(a.txn().txnId()));
@@ -100,28 +78,23 @@ class BackfillMatchesStreamingITCase {
     FeatureView view = Transactions.view(topic, true, true);
     Path warehouse = tmp.resolve("warehouse");
     JobClient job =
-        MaterializationITCase.start(
+        harness.start(
             view,
-            MaterializationITCase.config(tmp),
+            harness.config(tmp),
             warehouse,
-            MaterializationITCase.embedded(tmp.resolve("online-streaming")),
+            MaterializationHarness.embedded(tmp.resolve("online-streaming")),
             null);
     long streamingSnapshot;
     List<String> streamingRows;
-    try (HadoopCatalog catalog = MaterializationITCase.catalog(warehouse)) {
+    try (HadoopCatalog catalog = MaterializationHarness.catalog(warehouse)) {
       Table table = catalog.loadTable(OfflineTables.identifier(view));
-      await()
-          .atMost(Duration.ofSeconds(90))
-          .pollInterval(Duration.ofMillis(500))
-          .until(
-              () ->
-                  MaterializationITCase.icebergRows(table).size() >= streamingRef.accepted.size());
-      job.cancel().get();
+      MaterializationHarness.awaitRows(table, streamingRef.accepted.size(), Duration.ofSeconds(90));
+      MaterializationHarness.stop(job);
       table.refresh();
       streamingSnapshot = table.currentSnapshot().snapshotId();
       streamingRows = rows(table, null, streamingSnapshot, null);
     }
-    assertThat(streamingRows).isEqualTo(withoutIngestedAt(streamingRef));
+    assertThat(streamingRows).isEqualTo(IcebergRows.expectedWithoutIngestedAt(streamingRef));
 
     // 2. the backfill of the same events from the Kafka offset range, with --online
     Path onlineDir = tmp.resolve("online-backfill");
@@ -130,7 +103,7 @@ class BackfillMatchesStreamingITCase {
         QuiverConfig.of(
             Map.of(
                 "offline.warehouse", warehouse.toString(),
-                "kafka.bootstrap-servers", kafka.bootstrapServers(),
+                "kafka.bootstrap-servers", harness.kafka().bootstrapServers(),
                 "online.type", "embedded",
                 "online.embedded.path", onlineDir.toString(),
                 "offline.backfill.online-rate", Long.toString(rate)));
@@ -153,7 +126,7 @@ class BackfillMatchesStreamingITCase {
         .allSatisfy(ms -> assertThat(ms).isBetween(before.toEpochMilli(), after.toEpochMilli()));
 
     // the backfill = every well-formed, deduplicated event: the reference without lateness
-    assertThat(kafkaRows).isEqualTo(withoutIngestedAt(backfillRef));
+    assertThat(kafkaRows).isEqualTo(IcebergRows.expectedWithoutIngestedAt(backfillRef));
     // ... = the streaming job's rows + the events it dropped as too late
     List<String> onlyInBackfill = new ArrayList<>();
     List<String> inBoth = new ArrayList<>();
@@ -239,50 +212,21 @@ class BackfillMatchesStreamingITCase {
     throw new AssertionError("no event with offset " + seq);
   }
 
-  /** The reference's expected Iceberg rows without the {@code _ingested_at} field. */
-  private static List<String> withoutIngestedAt(Reference ref) {
-    return MaterializationITCase.expectedRows(ref).stream()
-        .map(BackfillMatchesStreamingITCase::dropLast)
-        .sorted()
-        .toList();
-  }
-
-  private static String dropLast(String row) {
-    return row.substring(0, row.lastIndexOf('|'));
-  }
-
   /**
-   * The rows a snapshot range added (all rows up to {@code to} when {@code from} is null), in the
-   * format of {@link MaterializationITCase#icebergRows} without {@code _ingested_at}, which goes to
-   * {@code ingested} when given.
+   * The rows a snapshot range added (all rows up to {@code to} when {@code from} is null) without
+   * {@code _ingested_at}, which goes to {@code ingested} when given.
    */
-  private static List<String> rows(Table table, Long from, long to, List<Long> ingested)
-      throws Exception {
-    table.refresh();
-    var scan = IcebergGenerics.read(table);
-    List<String> out = new ArrayList<>();
-    try (CloseableIterable<Record> it =
-        from == null ? scan.useSnapshot(to).build() : scan.appendsBetween(from, to).build()) {
-      for (Record r : it) {
-        out.add(
-            String.join(
-                "|",
-                String.valueOf(r.getField("user_id")),
-                Long.toString(
-                    ((OffsetDateTime) r.getField("event_time")).toInstant().toEpochMilli()),
-                String.valueOf(r.getField("last_merchant")),
-                String.valueOf(r.getField("last_amount")),
-                String.valueOf(r.getField("amount_x100")),
-                String.valueOf(r.getField("_in_amount")),
-                String.valueOf(r.getField("_in_merchant")),
-                String.valueOf(r.getField("_seq"))));
-        if (ingested != null) {
-          ingested.add(((OffsetDateTime) r.getField("_ingested_at")).toInstant().toEpochMilli());
-        }
-      }
-    }
-    out.sort(null);
-    return out;
+  private static List<String> rows(Table table, Long from, long to, List<Long> ingested) {
+    return IcebergRows.read(
+        table,
+        from,
+        to,
+        r -> {
+          if (ingested != null) {
+            ingested.add(IcebergRows.millis(r, "_ingested_at"));
+          }
+          return IcebergRows.TRANSACTIONS_WITHOUT_INGESTED_AT.apply(r);
+        });
   }
 
   /** The log's well-formed records as Parquet raw events, the Kafka offset as a column. */

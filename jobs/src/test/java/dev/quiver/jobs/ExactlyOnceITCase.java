@@ -1,22 +1,16 @@
 package dev.quiver.jobs;
 
-import static dev.quiver.jobs.MaterializationITCase.assertDeadLetters;
-import static dev.quiver.jobs.MaterializationITCase.catalog;
-import static dev.quiver.jobs.MaterializationITCase.expectedRows;
-import static dev.quiver.jobs.MaterializationITCase.icebergRows;
-import static dev.quiver.jobs.MaterializationITCase.produce;
-import static dev.quiver.jobs.MaterializationITCase.storeConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.FeatureView;
-import dev.quiver.jobs.plan.JobPlanner;
-import dev.quiver.jobs.plan.MaterializationPlan;
-import dev.quiver.jobs.testing.KafkaBroker;
+import dev.quiver.jobs.testing.IcebergRows;
+import dev.quiver.jobs.testing.MaterializationHarness;
 import dev.quiver.jobs.testing.OnlineReference;
 import dev.quiver.jobs.testing.Reference;
 import dev.quiver.jobs.testing.Transactions;
+import dev.quiver.offline.OfflineTables;
 import dev.quiver.online.OnlineStore;
 import dev.quiver.online.OnlineStores;
 import java.io.IOException;
@@ -28,21 +22,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.apache.flink.api.common.JobID;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.jobgraph.JobGraph;
-import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.Namespace;
-import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.hadoop.HadoopCatalog;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -52,49 +38,23 @@ import org.junit.jupiter.api.io.TempDir;
  * reference: nothing lost, nothing counted twice.
  */
 class ExactlyOnceITCase {
-  static KafkaBroker kafka;
+  @RegisterExtension static final MaterializationHarness harness = new MaterializationHarness();
 
   @TempDir Path tmp;
-
-  @BeforeAll
-  static void startKafka() throws Exception {
-    kafka = KafkaBroker.start();
-    MaterializationITCase.kafka = kafka;
-  }
-
-  @AfterAll
-  static void stopKafka() throws Exception {
-    if (kafka != null) {
-      kafka.close();
-    }
-  }
 
   @Test
   void taskManagerFailureRestartsFromCheckpoint() throws Exception {
     String topic = "txn-tm-failure";
     Scenario s = new Scenario(topic, tmp);
-    Configuration conf = LocalFlink.configuration(s.config, null, true);
-    MiniCluster cluster =
-        new MiniCluster(
-            new MiniClusterConfiguration.Builder()
-                .setConfiguration(conf)
-                .setNumTaskManagers(1)
-                .setNumSlotsPerTaskManager(4)
-                .build());
-    cluster.start();
-    try {
-      JobGraph graph = s.jobGraph(conf, null);
-      JobID id = cluster.submitJob(graph).get().getJobID();
-      s.produceFirstHalf();
-      s.awaitSomeCommitted();
-      cluster.terminateTaskManager(0).get();
-      cluster.startTaskManager();
-      s.produceSecondHalf();
-      s.awaitAll();
-      cluster.cancelJob(id).get();
-    } finally {
-      cluster.close();
-    }
+    MiniCluster cluster = harness.flink();
+    JobClient job = harness.submit(s.jobGraph(null, true));
+    s.produceFirstHalf();
+    s.awaitSomeCommitted();
+    cluster.terminateTaskManager(0).get();
+    cluster.startTaskManager();
+    s.produceSecondHalf();
+    s.awaitAll();
+    MaterializationHarness.stop(job);
     s.assertEqualsReference();
   }
 
@@ -105,24 +65,14 @@ class ExactlyOnceITCase {
     JobClient first = s.startLocal(null);
     s.produceFirstHalf();
     s.awaitSomeCommitted();
-    first.cancel().get();
-    // A full stop: wait until every task of the first job has ended before restoring.
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () -> {
-              try {
-                return first.getJobStatus().get().isGloballyTerminalState();
-              } catch (Exception gone) {
-                return true; // the per-job MiniCluster has shut down with it
-              }
-            });
+    // A full stop: every task of the first job has ended before restoring.
+    MaterializationHarness.stop(first);
     Path checkpoint =
         latestCheckpoint(tmp.resolve("checkpoints").resolve(first.getJobID().toString()));
     s.produceSecondHalf();
     JobClient second = s.startLocal(checkpoint);
     s.awaitAll();
-    second.cancel().get();
+    MaterializationHarness.stop(second);
     s.assertEqualsReference();
   }
 
@@ -147,33 +97,23 @@ class ExactlyOnceITCase {
         .pollInterval(Duration.ofMillis(100))
         .until(
             () ->
-                kafka.readAll(topic + ".dlq", false).stream()
+                harness.kafka().readAll(topic + ".dlq", false).stream()
                         .filter(
                             r ->
                                 Long.parseLong(
-                                        MaterializationITCase.header(r, "quiver.source.offset"))
+                                        MaterializationHarness.header(r, "quiver.source.offset"))
                                     > firstHalfEnd)
                         .count()
                     >= 3);
-    first.cancel().get();
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () -> {
-              try {
-                return first.getJobStatus().get().isGloballyTerminalState();
-              } catch (Exception gone) {
-                return true;
-              }
-            });
+    MaterializationHarness.stop(first);
     Path checkpoint =
         latestCheckpoint(tmp.resolve("checkpoints").resolve(first.getJobID().toString()));
     JobClient second = s.startLocal(checkpoint);
     s.awaitAll();
-    second.cancel().get();
+    MaterializationHarness.stop(second);
     s.assertEqualsReference();
     // the stop did catch dead letters in flight: their first copies are there, but aborted
-    assertThat(kafka.readAll(topic + ".dlq", false).size())
+    assertThat(harness.kafka().readAll(topic + ".dlq", false).size())
         .as("dead letters incl. aborted transactions")
         .isGreaterThan(s.reference().rejected.size());
   }
@@ -206,85 +146,58 @@ class ExactlyOnceITCase {
     Scenario(String topic, Path tmp, Duration checkpointInterval) throws Exception {
       this.topic = topic;
       this.warehouse = tmp.resolve("warehouse");
-      this.online = MaterializationITCase.embedded(tmp.resolve("online"));
-      QuiverConfig base = MaterializationITCase.config(tmp);
+      this.online = MaterializationHarness.embedded(tmp.resolve("online"));
+      QuiverConfig base = harness.config(tmp);
       this.config =
           checkpointInterval == null
               ? base
               : base.with(
                   JobOptions.CHECKPOINT_INTERVAL.key(), checkpointInterval.toSeconds() + "s");
       this.view = Transactions.view(topic, true, true);
-      kafka.createTopic(topic, 1);
-      kafka.createTopic(topic + ".dlq", 1);
-      try (HadoopCatalog c = catalog(warehouse)) {
-        dev.quiver.offline.OfflineTables.ensureTable(c, view, Transactions.keys());
-      }
+      harness.createTopics(topic);
     }
 
-    MaterializationPlan plan() {
-      return new JobPlanner(MaterializationITCase.settings(warehouse, online))
-          .plan(view, Transactions.keys());
-    }
-
-    JobGraph jobGraph(Configuration conf, Path restore) {
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-      StreamingPipeline.build(env, plan(), config);
-      JobGraph graph = env.getStreamGraph().getJobGraph();
-      if (restore != null) {
-        graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(restore.toString()));
-      }
-      return graph;
+    JobGraph jobGraph(Path restore, boolean restarts) {
+      return MaterializationHarness.jobGraph(view, config, warehouse, online, restore, restarts);
     }
 
     JobClient startLocal(Path restore) throws Exception {
-      StreamExecutionEnvironment env =
-          LocalFlink.localEnvironment(LocalFlink.configuration(config, restore, false));
-      StreamingPipeline.build(env, plan(), config);
-      return env.executeAsync("exactly-once-" + topic);
+      return harness.submit(jobGraph(restore, false));
     }
 
     void produceFirstHalf() throws Exception {
-      log.addAll(produce(topic, records.subList(0, records.size() / 2)));
+      log.addAll(harness.produce(topic, records.subList(0, records.size() / 2)));
     }
 
     void produceSecondHalf() throws Exception {
-      log.addAll(produce(topic, records.subList(records.size() / 2, records.size())));
+      log.addAll(harness.produce(topic, records.subList(records.size() / 2, records.size())));
     }
 
     Reference reference() {
-      return new Reference(
-          log, Transactions.WATERMARK_DELAY.toMillis(), Transactions.LATENESS.toMillis());
+      return MaterializationHarness.reference(log);
     }
 
     Table table(HadoopCatalog c) {
-      return c.loadTable(TableIdentifier.of(Namespace.of("default"), "user_txn_v1"));
+      return c.loadTable(OfflineTables.identifier(view));
     }
 
     void awaitSomeCommitted() throws Exception {
-      try (HadoopCatalog c = catalog(warehouse)) {
-        Table t = table(c);
-        await()
-            .atMost(Duration.ofSeconds(60))
-            .pollInterval(Duration.ofMillis(300))
-            .until(() -> !icebergRows(t).isEmpty());
+      try (HadoopCatalog c = MaterializationHarness.catalog(warehouse)) {
+        MaterializationHarness.awaitRows(table(c), 1, Duration.ofSeconds(60));
       }
     }
 
     void awaitAll() throws Exception {
       Reference ref = reference();
-      try (HadoopCatalog c = catalog(warehouse)) {
-        Table t = table(c);
-        await()
-            .atMost(Duration.ofSeconds(60))
-            .pollInterval(Duration.ofMillis(300))
-            .until(() -> icebergRows(t).size() >= ref.accepted.size());
+      try (HadoopCatalog c = MaterializationHarness.catalog(warehouse)) {
+        MaterializationHarness.awaitRows(table(c), ref.accepted.size(), Duration.ofSeconds(60));
       }
       await()
           .atMost(Duration.ofSeconds(30))
           .until(
               () ->
-                  kafka.readAll(topic + ".dlq").stream()
-                          .map(r -> MaterializationITCase.header(r, "quiver.source.offset"))
+                  harness.kafka().readAll(topic + ".dlq").stream()
+                          .map(r -> MaterializationHarness.header(r, "quiver.source.offset"))
                           .distinct()
                           .count()
                       >= ref.rejected.size());
@@ -292,11 +205,11 @@ class ExactlyOnceITCase {
 
     void assertEqualsReference() throws Exception {
       Reference ref = reference();
-      try (HadoopCatalog c = catalog(warehouse)) {
-        assertThat(icebergRows(table(c))).isEqualTo(expectedRows(ref));
+      try (HadoopCatalog c = MaterializationHarness.catalog(warehouse)) {
+        assertThat(IcebergRows.read(table(c))).isEqualTo(IcebergRows.expected(ref));
       }
-      assertDeadLetters(topic, log, ref);
-      try (OnlineStore store = OnlineStores.open(storeConfig(online))) {
+      harness.assertDeadLetters(topic, log, ref);
+      try (OnlineStore store = OnlineStores.open(MaterializationHarness.storeConfig(online))) {
         OnlineReference.assertOnlineEqualsReference(
             store, view, ref.accepted, OnlineReference.readTimes(ref.accepted));
       }

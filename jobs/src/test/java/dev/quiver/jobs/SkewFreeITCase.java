@@ -1,13 +1,13 @@
 package dev.quiver.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.quiver.core.codec.EntityKeyCodec;
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureView;
-import dev.quiver.jobs.testing.KafkaBroker;
+import dev.quiver.jobs.testing.IcebergRows;
+import dev.quiver.jobs.testing.MaterializationHarness;
 import dev.quiver.jobs.testing.OnlineReference;
 import dev.quiver.jobs.testing.Reference;
 import dev.quiver.jobs.testing.Transactions;
@@ -43,9 +43,8 @@ import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.hadoop.HadoopCatalog;
 import org.apache.iceberg.types.Types;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -80,52 +79,28 @@ import org.junit.jupiter.api.io.TempDir;
  * MaterializationITCase} does on its own log), since they are the offline side's input here.
  */
 class SkewFreeITCase {
-  static KafkaBroker kafka;
+  @RegisterExtension static final MaterializationHarness harness = new MaterializationHarness();
 
   @TempDir Path tmp;
-
-  @BeforeAll
-  static void startKafka() throws Exception {
-    kafka = KafkaBroker.start();
-    MaterializationITCase.kafka = kafka; // its producer/config helpers read this field
-  }
-
-  @AfterAll
-  static void stopKafka() throws Exception {
-    MaterializationITCase.kafka = null;
-    if (kafka != null) {
-      kafka.close();
-    }
-  }
 
   @Test
   void onlineOfflineAndReferenceAgreeAtEverySampledKeyAndTime() throws Exception {
     String topic = "txn-skew";
-    kafka.createTopic(topic, 1);
-    kafka.createTopic(topic + ".dlq", 1);
+    harness.createTopics(topic);
     // 6 users so that equal timestamps often fall on the same user (tie-breaks by offset)
-    List<Reference.Sent> log =
-        MaterializationITCase.produce(topic, Transactions.generateChunk(0, 1500, 42, 6));
-    Reference ref =
-        new Reference(
-            log, Transactions.WATERMARK_DELAY.toMillis(), Transactions.LATENESS.toMillis());
+    List<Reference.Sent> log = harness.produce(topic, Transactions.generateChunk(0, 1500, 42, 6));
+    Reference ref = MaterializationHarness.reference(log);
     List<Reference.Accepted> accepted = ref.accepted;
 
     FeatureView view = Transactions.view(topic, true, true);
     Path warehouse = tmp.resolve("warehouse");
-    Map<String, String> online = MaterializationITCase.embedded(tmp.resolve("online"));
-    JobClient job =
-        MaterializationITCase.start(
-            view, MaterializationITCase.config(tmp), warehouse, online, null);
-    try (HadoopCatalog catalog = MaterializationITCase.catalog(warehouse)) {
+    Map<String, String> online = MaterializationHarness.embedded(tmp.resolve("online"));
+    JobClient job = harness.start(view, harness.config(tmp), warehouse, online, null);
+    try (HadoopCatalog catalog = MaterializationHarness.catalog(warehouse)) {
       Table table = catalog.loadTable(dev.quiver.offline.OfflineTables.identifier(view));
-      await()
-          .atMost(Duration.ofSeconds(90))
-          .pollInterval(Duration.ofMillis(500))
-          .until(() -> MaterializationITCase.icebergRows(table).size() >= accepted.size());
-      job.cancel().get();
-      assertThat(MaterializationITCase.icebergRows(table))
-          .isEqualTo(MaterializationITCase.expectedRows(ref));
+      MaterializationHarness.awaitRows(table, accepted.size(), Duration.ofSeconds(90));
+      MaterializationHarness.stop(job);
+      assertThat(IcebergRows.read(table)).isEqualTo(IcebergRows.expected(ref));
     }
 
     List<String> users = users(accepted);
@@ -270,7 +245,7 @@ class SkewFreeITCase {
       keys.add(EntityKeyCodec.encode(Transactions.keys(), List.of(u)));
     }
     List<String> names = view.features().stream().map(Feature::name).toList();
-    try (OnlineStore store = OnlineStores.open(MaterializationITCase.storeConfig(options))) {
+    try (OnlineStore store = OnlineStores.open(MaterializationHarness.storeConfig(options))) {
       FeatureReader reader = new FeatureReader(store, Clock.systemUTC());
       for (long t : times) {
         List<EntityFeatures> got = reader.read(view, names, keys, t).get();
@@ -311,7 +286,7 @@ class SkewFreeITCase {
     QuiverConfig cfg = QuiverConfig.of(Map.of("offline.warehouse", warehouse.toString()));
     FeatureSelection sel = new FeatureSelection(view, List.of(), Transactions.keys());
     PointInTimeJoin.Result res;
-    try (HadoopCatalog catalog = MaterializationITCase.catalog(warehouse)) {
+    try (HadoopCatalog catalog = MaterializationHarness.catalog(warehouse)) {
       res =
           new PointInTimeJoin(catalog, OfflineCatalogs.properties(cfg), 2)
               .run(

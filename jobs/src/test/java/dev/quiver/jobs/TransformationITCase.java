@@ -1,7 +1,6 @@
 package dev.quiver.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.quiver.core.codec.EntityKeyCodec;
 import dev.quiver.core.spec.Aggregation;
@@ -10,11 +9,13 @@ import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.Transformation;
-import dev.quiver.jobs.testing.KafkaBroker;
+import dev.quiver.jobs.testing.IcebergRows;
+import dev.quiver.jobs.testing.MaterializationHarness;
 import dev.quiver.jobs.testing.OnlineReference;
 import dev.quiver.jobs.testing.Reference;
 import dev.quiver.jobs.testing.Transactions;
 import dev.quiver.jobs.testing.Transactions.Txn;
+import dev.quiver.offline.OfflineTables;
 import dev.quiver.online.EntityFeatures;
 import dev.quiver.online.FeatureReader;
 import dev.quiver.online.FeatureValue;
@@ -23,7 +24,6 @@ import dev.quiver.online.OnlineStores;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -32,15 +32,10 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.Namespace;
-import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.hadoop.HadoopCatalog;
-import org.apache.iceberg.io.CloseableIterable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -62,23 +57,9 @@ class TransformationITCase {
       WHERE amount >= 100;
       """;
 
-  static KafkaBroker kafka;
+  @RegisterExtension static final MaterializationHarness harness = new MaterializationHarness();
 
   @TempDir Path tmp;
-
-  @BeforeAll
-  static void startKafka() throws Exception {
-    kafka = KafkaBroker.start();
-    MaterializationITCase.kafka = kafka; // its helpers produce to and read from this broker
-  }
-
-  @AfterAll
-  static void stopKafka() throws Exception {
-    MaterializationITCase.kafka = null;
-    if (kafka != null) {
-      kafka.close();
-    }
-  }
 
   static FeatureView view(String topic) {
     return FeatureView.builder("user_big_txn")
@@ -106,37 +87,27 @@ class TransformationITCase {
   @Test
   void transformedRowFeaturesEqualTheReference() throws Exception {
     String topic = "txn-sql";
-    kafka.createTopic(topic, 1);
-    kafka.createTopic(topic + ".dlq", 1);
-    List<Reference.Sent> log = MaterializationITCase.produce(topic, Transactions.generate(900, 5));
-    Reference ref =
-        new Reference(
-            log, Transactions.WATERMARK_DELAY.toMillis(), Transactions.LATENESS.toMillis());
+    harness.createTopics(topic);
+    List<Reference.Sent> log = harness.produce(topic, Transactions.generate(900, 5));
+    Reference ref = MaterializationHarness.reference(log);
     List<Reference.Accepted> big =
         ref.accepted.stream().filter(a -> a.txn().amount() >= 100).toList();
     assertThat(big.size()).isBetween(ref.accepted.size() / 2, ref.accepted.size() - 50);
 
     FeatureView view = view(topic);
     Path warehouse = tmp.resolve("warehouse");
-    Map<String, String> online = MaterializationITCase.embedded(tmp.resolve("online"));
-    JobClient job =
-        MaterializationITCase.start(
-            view, MaterializationITCase.config(tmp), warehouse, online, null);
-    try (HadoopCatalog catalog = MaterializationITCase.catalog(warehouse)) {
-      Table table =
-          catalog.loadTable(TableIdentifier.of(Namespace.of("default"), "user_big_txn_v1"));
-      await()
-          .atMost(Duration.ofSeconds(90))
-          .pollInterval(Duration.ofMillis(500))
-          .until(() -> icebergRows(table).size() >= big.size());
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> kafka.readAll(topic + ".dlq").size() >= ref.rejected.size());
-      job.cancel().get();
-      assertThat(icebergRows(table)).isEqualTo(expectedRows(big));
-      MaterializationITCase.assertDeadLetters(topic, log, ref);
+    Map<String, String> online = MaterializationHarness.embedded(tmp.resolve("online"));
+    JobClient job = harness.start(view, harness.config(tmp), warehouse, online, null);
+    try (HadoopCatalog catalog = MaterializationHarness.catalog(warehouse)) {
+      Table table = catalog.loadTable(OfflineTables.identifier(view));
+      MaterializationHarness.awaitRows(table, big.size(), Duration.ofSeconds(90));
+      harness.awaitDeadLetters(topic, ref.rejected.size());
+      MaterializationHarness.stop(job);
+      assertThat(IcebergRows.read(table, null, null, TransformationITCase::bigRow))
+          .isEqualTo(expectedRows(big));
+      harness.assertDeadLetters(topic, log, ref);
     }
-    try (OnlineStore store = OnlineStores.open(MaterializationITCase.storeConfig(online))) {
+    try (OnlineStore store = OnlineStores.open(MaterializationHarness.storeConfig(online))) {
       assertThat(assertOnline(store, view, big, OnlineReference.readTimes(ref.accepted)))
           .isGreaterThan(400);
     }
@@ -166,12 +137,9 @@ class TransformationITCase {
   @Test
   void tumblingWindowAggregationEqualsTheReference() throws Exception {
     String topic = "txn-sql-window";
-    kafka.createTopic(topic, 1);
-    kafka.createTopic(topic + ".dlq", 1);
-    List<Reference.Sent> log = MaterializationITCase.produce(topic, Transactions.generate(900, 9));
-    Reference ref =
-        new Reference(
-            log, Transactions.WATERMARK_DELAY.toMillis(), Transactions.LATENESS.toMillis());
+    harness.createTopics(topic);
+    List<Reference.Sent> log = harness.produce(topic, Transactions.generate(900, 9));
+    Reference ref = MaterializationHarness.reference(log);
     long maxTs = ref.accepted.stream().mapToLong(a -> a.txn().ts()).max().orElseThrow();
     long bound = Transactions.WATERMARK_DELAY.toMillis() + Transactions.LATENESS.toMillis();
     Map<String, List<Reference.Accepted>> groups = new java.util.TreeMap<>();
@@ -213,10 +181,8 @@ class TransformationITCase {
             .tileSize(Transactions.TILE)
             .build();
     Path warehouse = tmp.resolve("warehouse");
-    Map<String, String> online = MaterializationITCase.embedded(tmp.resolve("online"));
-    JobClient job =
-        MaterializationITCase.start(
-            view, MaterializationITCase.config(tmp), warehouse, online, null);
+    Map<String, String> online = MaterializationHarness.embedded(tmp.resolve("online"));
+    JobClient job = harness.start(view, harness.config(tmp), warehouse, online, null);
     List<String> expected = new ArrayList<>();
     for (Window w : windows) {
       expected.add(
@@ -230,16 +196,12 @@ class TransformationITCase {
               Long.toString(w.seq())));
     }
     expected.sort(null);
-    try (HadoopCatalog catalog = MaterializationITCase.catalog(warehouse)) {
-      Table table =
-          catalog.loadTable(TableIdentifier.of(Namespace.of("default"), "user_minute_v1"));
-      await()
-          .atMost(Duration.ofSeconds(90))
-          .pollInterval(Duration.ofMillis(500))
-          .until(() -> windowRows(table).size() >= expected.size());
+    try (HadoopCatalog catalog = MaterializationHarness.catalog(warehouse)) {
+      Table table = catalog.loadTable(OfflineTables.identifier(view));
+      MaterializationHarness.awaitRows(table, expected.size(), Duration.ofSeconds(90));
       Thread.sleep(2000); // a window emitted that should not have been would show up by now
-      job.cancel().get();
-      assertThat(windowRows(table)).isEqualTo(expected);
+      MaterializationHarness.stop(job);
+      assertThat(windowRows(table, null, null)).isEqualTo(expected);
 
       // The backfill runs the same transformation SQL in batch mode over the Kafka range: no
       // lateness, so it holds every window of every deduplicated event (too-late ones included)
@@ -249,7 +211,7 @@ class TransformationITCase {
           dev.quiver.core.config.QuiverConfig.of(
               Map.of(
                   "offline.warehouse", warehouse.toString(),
-                  "kafka.bootstrap-servers", kafka.bootstrapServers()));
+                  "kafka.bootstrap-servers", harness.kafka().bootstrapServers()));
       dev.quiver.offline.Backfill.Result bf =
           new dev.quiver.offline.Backfill(bc, dev.quiver.offline.OfflineCatalogs.open(bc))
               .run(
@@ -286,7 +248,7 @@ class TransformationITCase {
       assertThat(backfillExpected.size()).isGreaterThan(expected.size());
       assertThat(windowRows(table, streamed, bf.snapshotId())).isEqualTo(backfillExpected);
     }
-    try (OnlineStore store = OnlineStores.open(MaterializationITCase.storeConfig(online))) {
+    try (OnlineStore store = OnlineStores.open(MaterializationHarness.storeConfig(online))) {
       FeatureReader reader = new FeatureReader(store, Clock.systemUTC());
       List<String> users =
           new ArrayList<>(new TreeSet<>(windows.stream().map(Window::user).toList()));
@@ -330,36 +292,21 @@ class TransformationITCase {
     return fv == null ? null : fv.value();
   }
 
-  static List<String> windowRows(Table table) throws Exception {
-    return windowRows(table, null, null);
-  }
-
   /** The rows a snapshot range added ({@code from} null: the whole current table). */
-  static List<String> windowRows(Table table, Long from, Long to) throws Exception {
-    table.refresh();
-    List<String> rows = new ArrayList<>();
-    if (table.currentSnapshot() == null) {
-      return rows;
-    }
-    try (CloseableIterable<Record> it =
-        from == null
-            ? IcebergGenerics.read(table).build()
-            : IcebergGenerics.read(table).appendsBetween(from, to).build()) {
-      for (Record r : it) {
-        rows.add(
+  static List<String> windowRows(Table table, Long from, Long to) {
+    return IcebergRows.read(
+        table,
+        from,
+        to,
+        r ->
             String.join(
                 "|",
                 String.valueOf(r.getField("user_id")),
-                Long.toString(
-                    ((OffsetDateTime) r.getField("event_time")).toInstant().toEpochMilli()),
+                Long.toString(IcebergRows.millis(r, "event_time")),
                 String.valueOf(r.getField("txn_count")),
                 String.format(Locale.ROOT, "%.2f", (Double) r.getField("spend")),
                 String.valueOf(r.getField("top_merchant")),
                 String.valueOf(r.getField("_seq"))));
-      }
-    }
-    rows.sort(null);
-    return rows;
   }
 
   /** Row features: the latest filtered event at t (ties: higher offset); the count: tiles. */
@@ -406,28 +353,15 @@ class TransformationITCase {
     return compared;
   }
 
-  static List<String> icebergRows(Table table) throws Exception {
-    table.refresh();
-    List<String> rows = new ArrayList<>();
-    if (table.currentSnapshot() == null) {
-      return rows;
-    }
-    try (CloseableIterable<Record> it = IcebergGenerics.read(table).build()) {
-      for (Record r : it) {
-        rows.add(
-            String.join(
-                "|",
-                String.valueOf(r.getField("user_id")),
-                Long.toString(
-                    ((OffsetDateTime) r.getField("event_time")).toInstant().toEpochMilli()),
-                String.valueOf(r.getField("big_merchant")),
-                String.valueOf(r.getField("amount_cents")),
-                String.valueOf(r.getField("big_amount")),
-                String.valueOf(r.getField("_seq"))));
-      }
-    }
-    rows.sort(null);
-    return rows;
+  static String bigRow(Record r) {
+    return String.join(
+        "|",
+        String.valueOf(r.getField("user_id")),
+        Long.toString(IcebergRows.millis(r, "event_time")),
+        String.valueOf(r.getField("big_merchant")),
+        String.valueOf(r.getField("amount_cents")),
+        String.valueOf(r.getField("big_amount")),
+        String.valueOf(r.getField("_seq")));
   }
 
   static List<String> expectedRows(List<Reference.Accepted> big) {
