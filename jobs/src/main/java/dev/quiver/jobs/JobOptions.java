@@ -82,6 +82,14 @@ public final class JobOptions {
           10_000,
           "Rows buffered per mini-batch before it is processed (with jobs.mini-batch-latency).");
 
+  public static final ConfigOption<Duration> SOURCE_IDLE_TIMEOUT =
+      ConfigOption.duration(
+          "jobs.source-idle-timeout",
+          Duration.ofSeconds(30),
+          "A Kafka partition that sends no event for this long stops holding back the event-time"
+              + " watermark of tumbling-window transformations, so their windows still close"
+              + " while it is silent; 0s turns it off (a silent partition then keeps them open).");
+
   /** Raw Kafka client settings prefix. */
   public static final String KAFKA_PROPERTIES_PREFIX = "kafka.properties.";
 
@@ -98,6 +106,7 @@ public final class JobOptions {
         ONLINE_FLUSH_INTERVAL,
         ONLINE_BATCH_SIZE,
         MINI_BATCH_LATENCY,
-        MINI_BATCH_SIZE);
+        MINI_BATCH_SIZE,
+        SOURCE_IDLE_TIMEOUT);
   }
 }

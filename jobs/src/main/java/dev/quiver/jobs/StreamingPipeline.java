@@ -122,7 +122,9 @@ public final class StreamingPipeline {
       tEnv.getConfig().setLocalTimeZone(java.time.ZoneOffset.UTC); // windows aligned to the epoch
       accepted =
           accepted
-              .assignTimestampsAndWatermarks(EventTimeWatermarks.strategy(schema, delay + lateness))
+              .assignTimestampsAndWatermarks(
+                  EventTimeWatermarks.strategy(
+                      schema, delay + lateness, config.get(JobOptions.SOURCE_IDLE_TIMEOUT)))
               .name("event-time watermarks")
               .uid("quiver-watermarks-" + view.name());
       tEnv.createTemporaryView(plan.eventsTable(), accepted, schema.tableSchemaWithRowtime());

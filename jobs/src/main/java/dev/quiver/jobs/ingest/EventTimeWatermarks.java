@@ -1,5 +1,6 @@
 package dev.quiver.jobs.ingest;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.eventtime.Watermark;
@@ -7,6 +8,7 @@ import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.types.Row;
+import org.apache.flink.util.clock.RelativeClock;
 
 /**
  * Flink watermarks for views whose SQL needs event time (tumbling-window transformations), derived
@@ -15,40 +17,84 @@ import org.apache.flink.types.Row;
  * partitions seen. An event the gate accepted is therefore never late for a window, and a window
  * closes once every partition's events are past its end by delay + lateness. Partitions that have
  * sent nothing yet do not hold the watermark back.
+ *
+ * <p><b>Idle partitions</b> ({@code jobs.source-idle-timeout}): a partition that has sent nothing
+ * for the idle timeout (on Flink's input-activity clock, which does not advance while the job is
+ * back-pressured) is left out of the minimum until it sends again, so one silent partition does not
+ * keep every window open; when every partition is idle the input is marked idle ({@link
+ * WatermarkStrategy#withIdleness}). A zero timeout turns this off. The price: events that a
+ * partition sends after an idle spell and that are older than the watermark the other partitions
+ * moved on are late for windows that have closed meanwhile.
  */
 public final class EventTimeWatermarks implements WatermarkGenerator<Row> {
-  private final int eventMsIndex;
   private final int partitionIndex;
   private final long boundMs;
-  private final Map<Integer, Long> maxByPartition = new HashMap<>();
+  private final long idleMs;
+  private final RelativeClock clock;
+  private final Map<Integer, Progress> partitions = new HashMap<>();
 
-  private EventTimeWatermarks(EventSchema schema, long boundMs) {
-    this.eventMsIndex = schema.columns().size() + 1;
-    this.partitionIndex = schema.columns().size() + 3;
-    this.boundMs = boundMs;
+  /** One partition's largest event time and when it was last seen sending. */
+  private static final class Progress {
+    long maxTs = Long.MIN_VALUE;
+    long lastActiveMs;
+    boolean sentSinceLastEmit;
   }
 
-  /** Timestamps from {@code _event_ms}; watermarks trailing by {@code boundMs}. */
+  EventTimeWatermarks(EventSchema schema, long boundMs, Duration idleTimeout, RelativeClock clock) {
+    this.partitionIndex = schema.columns().size() + 3;
+    this.boundMs = boundMs;
+    this.idleMs = idleTimeout.toMillis();
+    this.clock = clock;
+  }
+
+  /** Timestamps from {@code _event_ms}; watermarks trailing by {@code boundMs}; no idleness. */
   public static WatermarkStrategy<Row> strategy(EventSchema schema, long boundMs) {
+    return strategy(schema, boundMs, Duration.ZERO);
+  }
+
+  /**
+   * Timestamps from {@code _event_ms}; watermarks trailing by {@code boundMs}; a partition silent
+   * for {@code idleTimeout} stops holding the watermark back ({@link Duration#ZERO}: never).
+   */
+  public static WatermarkStrategy<Row> strategy(
+      EventSchema schema, long boundMs, Duration idleTimeout) {
+    if (idleTimeout.isNegative()) {
+      throw new IllegalArgumentException(
+          "jobs.source-idle-timeout: " + idleTimeout + " (expected: >= 0, 0 to turn it off)");
+    }
     int eventMs = schema.columns().size() + 1;
-    return WatermarkStrategy.<Row>forGenerator(ctx -> new EventTimeWatermarks(schema, boundMs))
-        .withTimestampAssigner((row, previous) -> (Long) row.getField(eventMs));
+    WatermarkStrategy<Row> strategy =
+        WatermarkStrategy.<Row>forGenerator(
+                ctx ->
+                    new EventTimeWatermarks(
+                        schema, boundMs, idleTimeout, ctx.getInputActivityClock()))
+            .withTimestampAssigner((row, previous) -> (Long) row.getField(eventMs));
+    return idleTimeout.isZero() ? strategy : strategy.withIdleness(idleTimeout);
   }
 
   @Override
   public void onEvent(Row row, long timestamp, WatermarkOutput output) {
-    maxByPartition.merge((Integer) row.getField(partitionIndex), timestamp, Math::max);
+    Progress p =
+        partitions.computeIfAbsent((Integer) row.getField(partitionIndex), k -> new Progress());
+    p.maxTs = Math.max(p.maxTs, timestamp);
+    p.sentSinceLastEmit = true; // the clock is read once per periodic emit, not per event
   }
 
   @Override
   public void onPeriodicEmit(WatermarkOutput output) {
-    if (maxByPartition.isEmpty()) {
-      return;
-    }
+    long now = clock.relativeTimeMillis();
     long min = Long.MAX_VALUE;
-    for (long max : maxByPartition.values()) {
-      min = Math.min(min, max);
+    for (Progress p : partitions.values()) {
+      if (p.sentSinceLastEmit) {
+        p.lastActiveMs = now;
+        p.sentSinceLastEmit = false;
+      }
+      if (idleMs == 0 || now - p.lastActiveMs < idleMs) {
+        min = Math.min(min, p.maxTs);
+      }
     }
-    output.emitWatermark(new Watermark(min - boundMs - 1));
+    if (min != Long.MAX_VALUE) {
+      output.emitWatermark(new Watermark(min - boundMs - 1));
+    }
   }
 }
