@@ -25,7 +25,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
@@ -65,34 +64,27 @@ class BackfillMatchesStreamingITCase {
 
   @Test
   void backfillRowsEqualTheStreamingJobsRows() throws Exception {
-    String topic = "txn-backfill";
-    harness.createTopics(topic);
-    List<Reference.Sent> log = harness.produce(topic, Transactions.generateChunk(0, 1500, 17, 6));
-    Reference streamingRef = MaterializationHarness.reference(log);
+    // 1. the streaming job
+    FeatureView view = Transactions.view("txn-backfill", true, true);
+    MaterializationHarness.CaughtUp run =
+        harness.catchUp(
+            view,
+            Transactions.generateChunk(0, 1500, 17, 6),
+            tmp,
+            MaterializationHarness.embedded(tmp.resolve("online-streaming")),
+            false);
+    List<Reference.Sent> log = run.log();
+    Reference streamingRef = run.reference();
     MaterializationHarness.assertAdversarial(log, streamingRef);
     Reference backfillRef = new Reference(log, 0, Long.MAX_VALUE / 4); // no lateness
     Set<String> streamed = new HashSet<>();
     streamingRef.accepted.forEach(a -> streamed.add(a.txn().txnId()));
-
-    // 1. the streaming job
-    FeatureView view = Transactions.view(topic, true, true);
-    Path warehouse = tmp.resolve("warehouse");
-    JobClient job =
-        harness.start(
-            view,
-            harness.config(tmp),
-            warehouse,
-            MaterializationHarness.embedded(tmp.resolve("online-streaming")),
-            null);
-    long streamingSnapshot;
+    Path warehouse = run.warehouse();
+    long streamingSnapshot = run.snapshotId();
     List<String> streamingRows;
     try (HadoopCatalog catalog = MaterializationHarness.catalog(warehouse)) {
-      Table table = catalog.loadTable(OfflineTables.identifier(view));
-      MaterializationHarness.awaitRows(table, streamingRef.accepted.size(), Duration.ofSeconds(90));
-      MaterializationHarness.stop(job);
-      table.refresh();
-      streamingSnapshot = table.currentSnapshot().snapshotId();
-      streamingRows = rows(table, null, streamingSnapshot, null);
+      streamingRows =
+          rows(catalog.loadTable(OfflineTables.identifier(view)), null, streamingSnapshot, null);
     }
     assertThat(streamingRows).isEqualTo(IcebergRows.expectedWithoutIngestedAt(streamingRef));
 

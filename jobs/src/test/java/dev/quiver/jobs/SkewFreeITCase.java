@@ -25,7 +25,6 @@ import dev.quiver.online.OnlineStore;
 import dev.quiver.online.OnlineStores;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -36,7 +35,6 @@ import java.util.Objects;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.GenericRecord;
@@ -85,21 +83,16 @@ class SkewFreeITCase {
 
   @Test
   void onlineOfflineAndReferenceAgreeAtEverySampledKeyAndTime() throws Exception {
-    String topic = "txn-skew";
-    harness.createTopics(topic);
-    // 6 users so that equal timestamps often fall on the same user (tie-breaks by offset)
-    List<Reference.Sent> log = harness.produce(topic, Transactions.generateChunk(0, 1500, 42, 6));
-    Reference ref = MaterializationHarness.reference(log);
-    List<Reference.Accepted> accepted = ref.accepted;
-
-    FeatureView view = Transactions.view(topic, true, true);
-    Path warehouse = tmp.resolve("warehouse");
+    FeatureView view = Transactions.view("txn-skew", true, true);
     Map<String, String> online = MaterializationHarness.embedded(tmp.resolve("online"));
-    JobClient job = harness.start(view, harness.config(tmp), warehouse, online, null);
+    // 6 users so that equal timestamps often fall on the same user (tie-breaks by offset)
+    MaterializationHarness.CaughtUp run =
+        harness.catchUp(view, Transactions.generateChunk(0, 1500, 42, 6), tmp, online, false);
+    Reference ref = run.reference();
+    List<Reference.Accepted> accepted = ref.accepted;
+    Path warehouse = run.warehouse();
     try (HadoopCatalog catalog = MaterializationHarness.catalog(warehouse)) {
       Table table = catalog.loadTable(dev.quiver.offline.OfflineTables.identifier(view));
-      MaterializationHarness.awaitRows(table, accepted.size(), Duration.ofSeconds(90));
-      MaterializationHarness.stop(job);
       assertThat(IcebergRows.read(table)).isEqualTo(IcebergRows.expected(ref));
     }
 

@@ -263,11 +263,47 @@ public final class MaterializationHarness implements BeforeAllCallback, AfterAll
   }
 
   /**
-   * The whole adversarial scenario: produces {@code records} to the view's topic (created here),
-   * checks the log is adversarial enough, runs the view's job until Iceberg holds every accepted
-   * event and the dead-letter topic every rejected record, stops it, and asserts that Iceberg rows,
-   * dead letters (reason and original bytes) and online values (read back through {@code
-   * storeConfig}) equal the plain reference.
+   * What {@link #catchUp} leaves behind.
+   *
+   * @param snapshotId the Iceberg snapshot current when the job was stopped
+   */
+  public record CaughtUp(
+      List<Reference.Sent> log, Reference reference, Path warehouse, long snapshotId) {}
+
+  /**
+   * Produces {@code records} to the view's topic (created here), runs the view's job until Iceberg
+   * holds every event the reference accepts (and, with {@code awaitDeadLetters}, the dead-letter
+   * topic every rejected record), and stops it.
+   */
+  public CaughtUp catchUp(
+      FeatureView view,
+      List<Transactions.Record> records,
+      Path tmp,
+      Map<String, String> online,
+      boolean awaitDeadLetters)
+      throws Exception {
+    String topic = view.source().option("topic");
+    createTopics(topic);
+    List<Reference.Sent> log = produce(topic, records);
+    Reference ref = reference(log);
+    Path warehouse = tmp.resolve("warehouse");
+    JobClient job = start(view, config(tmp), warehouse, online, null);
+    try (HadoopCatalog catalog = catalog(warehouse)) {
+      Table table = catalog.loadTable(OfflineTables.identifier(view));
+      awaitRows(table, ref.accepted.size(), Duration.ofSeconds(120));
+      if (awaitDeadLetters) {
+        awaitDeadLetters(topic, ref.rejected.size());
+      }
+      stop(job);
+      table.refresh();
+      return new CaughtUp(log, ref, warehouse, table.currentSnapshot().snapshotId());
+    }
+  }
+
+  /**
+   * The whole adversarial scenario: {@link #catchUp} on a log checked to be adversarial enough,
+   * then Iceberg rows, dead letters (reason and original bytes) and online values (read back
+   * through {@code storeConfig}) must equal the plain reference.
    *
    * @return the reference, for further checks
    */
@@ -278,21 +314,14 @@ public final class MaterializationHarness implements BeforeAllCallback, AfterAll
       Map<String, String> online,
       QuiverConfig storeConfig)
       throws Exception {
-    String topic = view.source().option("topic");
-    createTopics(topic);
-    List<Reference.Sent> log = produce(topic, records);
-    Reference ref = reference(log);
-    assertAdversarial(log, ref);
-    Path warehouse = tmp.resolve("warehouse");
-    JobClient job = start(view, config(tmp), warehouse, online, null);
-    try (HadoopCatalog catalog = catalog(warehouse)) {
+    CaughtUp run = catchUp(view, records, tmp, online, true);
+    Reference ref = run.reference();
+    assertAdversarial(run.log(), ref);
+    try (HadoopCatalog catalog = catalog(run.warehouse())) {
       Table table = catalog.loadTable(OfflineTables.identifier(view));
-      awaitRows(table, ref.accepted.size(), Duration.ofSeconds(120));
-      awaitDeadLetters(topic, ref.rejected.size());
-      stop(job);
       assertThat(IcebergRows.read(table)).isEqualTo(IcebergRows.expected(ref));
     }
-    assertDeadLetters(topic, log, ref);
+    assertDeadLetters(view.source().option("topic"), run.log(), ref);
     try (OnlineStore store = OnlineStores.open(storeConfig)) {
       int compared =
           OnlineReference.assertOnlineEqualsReference(
