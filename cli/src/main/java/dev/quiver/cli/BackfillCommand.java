@@ -1,14 +1,11 @@
 package dev.quiver.cli;
 
 import dev.quiver.core.offline.BackfillRequest;
-import dev.quiver.core.offline.JobStatus;
-import dev.quiver.core.offline.OfflineService;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -24,8 +21,7 @@ import picocli.CommandLine.Spec;
 public final class BackfillCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", description = "VIEW or VIEW:VERSION")
-  String view;
+  @Mixin ViewRefArgs target;
 
   @Option(names = "--from", required = true, description = "First event time included, ISO-8601")
   String from;
@@ -42,44 +38,28 @@ public final class BackfillCommand implements Callable<Integer> {
   @Option(names = "--source", description = "History to read: Parquet path or Iceberg table")
   String source;
 
-  @Option(names = "--namespace", description = "Registry namespace (default: default)")
-  String namespace;
-
   @ParentCommand QuiverCli parent;
 
   @Override
   public Integer call() throws Exception {
-    String name = view;
-    String version = null;
-    int colon = view.indexOf(':');
-    if (colon > 0) {
-      name = view.substring(0, colon);
-      version = view.substring(colon + 1);
-    }
+    ViewRef view = target.parse();
     BackfillRequest req =
         new BackfillRequest(
-            namespace,
-            name,
-            version,
+            view.namespace(),
+            view.view(),
+            view.version(),
             OfflineCommands.time("--from", from),
             OfflineCommands.time("--to", to),
             dryRun,
             online,
             source,
             System.getProperty("user.name"));
-    try (OfflineService service = OfflineCommands.services.apply(OfflineCommands.config(parent))) {
-      var out = spec.commandLine().getOut();
-      String id = service.submitBackfill(req);
-      out.println((dryRun ? "backfill dry run " : "backfill job ") + id);
-      JobStatus s = OfflineCommands.follow(service, id, out, 500);
-      if (s.state() == JobStatus.State.FAILED) {
-        spec.commandLine().getErr().println("backfill failed: " + s.error());
-        return 1;
-      }
-      for (Map.Entry<String, Object> e : s.details().entrySet()) {
-        out.println(String.format("%-18s %s", e.getKey(), e.getValue()));
-      }
-      return 0;
-    }
+    return OfflineCommands.submitAndFollow(
+        parent,
+        spec,
+        "backfill",
+        dryRun ? "backfill dry run" : "backfill job",
+        service -> service.submitBackfill(req),
+        (out, s) -> s.details().forEach((k, v) -> out.println(String.format("%-18s %s", k, v))));
   }
 }

@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code quiver describe VIEW[:VERSION]}: the spec as YAML, its versions, lineage and warnings. */
@@ -36,11 +36,7 @@ final class DescribeCommand implements Callable<Integer> {
 
   @ParentCommand QuiverCli parent;
 
-  @Parameters(paramLabel = "VIEW[:VERSION]", description = "[namespace.]view[:version]")
-  String ref;
-
-  @Option(names = "--namespace", paramLabel = "NS", description = "Namespace (default: default).")
-  String namespace;
+  @Mixin ViewRefArgs target;
 
   @Option(
       names = {"-o", "--output"},
@@ -50,11 +46,9 @@ final class DescribeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ViewRef view = ViewRef.parse(ref, namespace);
+    ViewRef view = target.parse();
     FeatureRegistry registry = parent.environment().registry();
-    ViewRecord record =
-        registry.getView(
-            view.namespace(), view.view(), view.version() == null ? "latest" : view.version());
+    ViewRecord record = target.record(registry);
     List<ViewRecord> versions = registry.versions(view.namespace(), view.view());
     Lineage lineage = registry.lineage(view.namespace(), view.view());
     PrintWriter out = parent.spec.commandLine().getOut();

@@ -1,8 +1,6 @@
 package dev.quiver.cli;
 
 import dev.quiver.core.offline.ExportRequest;
-import dev.quiver.core.offline.JobStatus;
-import dev.quiver.core.offline.OfflineService;
 import dev.quiver.core.spec.Durations;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -101,18 +99,15 @@ public final class ExportCommand implements Callable<Integer> {
             "parquet",
             manifest,
             guard);
-    try (OfflineService service = OfflineCommands.services.apply(OfflineCommands.config(parent))) {
-      var out = spec.commandLine().getOut();
-      String id = service.submitExport(req);
-      out.println("export job " + id);
-      JobStatus s = OfflineCommands.follow(service, id, out, 500);
-      if (s.state() == JobStatus.State.FAILED) {
-        spec.commandLine().getErr().println("export failed: " + s.error());
-        return 1;
-      }
-      out.println("wrote " + s.details().get("data_file") + " (" + s.rows() + " rows)");
-      out.println("manifest " + s.details().get("manifest"));
-      return 0;
-    }
+    return OfflineCommands.submitAndFollow(
+        parent,
+        spec,
+        "export",
+        "export job",
+        service -> service.submitExport(req),
+        (out, s) -> {
+          out.println("wrote " + s.details().get("data_file") + " (" + s.rows() + " rows)");
+          out.println("manifest " + s.details().get("manifest"));
+        });
   }
 }

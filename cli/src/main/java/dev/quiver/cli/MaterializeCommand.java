@@ -13,8 +13,8 @@ import java.util.concurrent.Callable;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
@@ -36,11 +36,7 @@ import picocli.CommandLine.ParentCommand;
 final class MaterializeCommand implements Callable<Integer> {
   @ParentCommand QuiverCli parent;
 
-  @Parameters(paramLabel = "VIEW[:VERSION]", description = "[namespace.]view[:version]")
-  String ref;
-
-  @Option(names = "--namespace", paramLabel = "NS", description = "Namespace (default: default).")
-  String namespace;
+  @Mixin ViewRefArgs target;
 
   @Option(
       names = "--restore",
@@ -50,12 +46,8 @@ final class MaterializeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ViewRef v = ViewRef.parse(ref, namespace);
     FeatureRegistry registry = parent.environment().registry();
-    FeatureView view =
-        registry
-            .getView(v.namespace(), v.view(), v.version() == null ? "latest" : v.version())
-            .view();
+    FeatureView view = target.record(registry).view();
     QuiverConfig config = LocalDefaults.apply(parent.environment().config());
     PrintWriter out = parent.spec.commandLine().getOut();
     StreamExecutionEnvironment env =

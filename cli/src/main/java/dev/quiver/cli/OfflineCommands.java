@@ -6,7 +6,9 @@ import dev.quiver.core.offline.OfflineService;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * What {@code quiver export} and {@code quiver backfill} share: how they get an {@link
@@ -33,6 +35,40 @@ final class OfflineCommands {
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException(
           option + ": '" + text + "' (expected: an ISO-8601 time such as 2024-05-01T00:00:00Z)");
+    }
+  }
+
+  /** Submits one job to an offline service. */
+  @FunctionalInterface
+  interface Submission {
+    String submit(OfflineService service) throws Exception;
+  }
+
+  /**
+   * Opens the configured service, submits the job, prints {@code "<title> <id>"}, follows the job
+   * with a progress bar and hands its final status to {@code report}.
+   *
+   * @return 0, or 1 after printing {@code "<what> failed: <error>"} when the job failed
+   */
+  static int submitAndFollow(
+      QuiverCli parent,
+      CommandSpec spec,
+      String what,
+      String title,
+      Submission submission,
+      BiConsumer<PrintWriter, JobStatus> report)
+      throws Exception {
+    try (OfflineService service = services.apply(config(parent))) {
+      PrintWriter out = spec.commandLine().getOut();
+      String id = submission.submit(service);
+      out.println(title + " " + id);
+      JobStatus s = follow(service, id, out, 500);
+      if (s.state() == JobStatus.State.FAILED) {
+        spec.commandLine().getErr().println(what + " failed: " + s.error());
+        return 1;
+      }
+      report.accept(out, s);
+      return 0;
     }
   }
 

@@ -6,8 +6,7 @@ import dev.quiver.jobs.Materializer;
 import dev.quiver.jobs.ViewResolution;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code quiver plan VIEW[:VERSION]}: prints the Flink SQL that materializes a view. */
@@ -23,20 +22,12 @@ import picocli.CommandLine.ParentCommand;
 final class PlanCommand implements Callable<Integer> {
   @ParentCommand QuiverCli parent;
 
-  @Parameters(paramLabel = "VIEW[:VERSION]", description = "[namespace.]view[:version]")
-  String ref;
-
-  @Option(names = "--namespace", paramLabel = "NS", description = "Namespace (default: default).")
-  String namespace;
+  @Mixin ViewRefArgs target;
 
   @Override
   public Integer call() {
-    ViewRef v = ViewRef.parse(ref, namespace);
     FeatureRegistry registry = parent.environment().registry();
-    FeatureView view =
-        registry
-            .getView(v.namespace(), v.view(), v.version() == null ? "latest" : v.version())
-            .view();
+    FeatureView view = target.record(registry).view();
     var config = LocalDefaults.apply(parent.environment().config());
     String sql = Materializer.plan(view, ViewResolution.keys(registry, view), config).sqlText();
     parent.spec.commandLine().getOut().print(sql);
