@@ -76,34 +76,26 @@ class CompatibilityCheckerTest {
             b -> b.offline(false)),
         c(
             "feature description",
-            b ->
-                b.features(
-                    List.of(
-                        count7d(),
-                        spend30d(),
-                        new Feature(
-                            "user_last_merchant",
-                            FeatureType.STRING,
-                            "new words",
-                            "merchant",
-                            null,
-                            Map.of("pii", "no")))),
+            withLastMerchant(
+                new Feature(
+                    "user_last_merchant",
+                    FeatureType.STRING,
+                    "new words",
+                    "merchant",
+                    null,
+                    Map.of("pii", "no"))),
             "features[user_last_merchant].description",
             COMPATIBLE),
         c(
             "feature tag",
-            b ->
-                b.features(
-                    List.of(
-                        count7d(),
-                        spend30d(),
-                        new Feature(
-                            "user_last_merchant",
-                            FeatureType.STRING,
-                            "",
-                            "merchant",
-                            null,
-                            Map.of("pii", "yes")))),
+            withLastMerchant(
+                new Feature(
+                    "user_last_merchant",
+                    FeatureType.STRING,
+                    "",
+                    "merchant",
+                    null,
+                    Map.of("pii", "yes"))),
             "features[user_last_merchant].tags.pii",
             COMPATIBLE),
         c(
@@ -152,70 +144,40 @@ class CompatibilityCheckerTest {
             BREAKING),
         c(
             "retype a feature",
-            b ->
-                b.features(
-                    List.of(
-                        count7d(),
-                        spend30d(),
-                        rowFeatureExpr("user_last_merchant", FeatureType.INT64, "merchant"))),
+            withLastMerchant(rowFeatureExpr("user_last_merchant", FeatureType.INT64, "merchant")),
             "features[user_last_merchant].dtype",
             BREAKING),
         c(
             "feature expression",
-            b ->
-                b.features(
-                    List.of(
-                        count7d(),
-                        spend30d(),
-                        rowFeatureExpr(
-                            "user_last_merchant", FeatureType.STRING, "UPPER(merchant)"))),
+            withLastMerchant(
+                rowFeatureExpr("user_last_merchant", FeatureType.STRING, "UPPER(merchant)")),
             "features[user_last_merchant].expression",
             BREAKING),
         c(
             "aggregation column",
-            b ->
-                b.features(
-                    List.of(
-                        count7d(),
-                        agg("user_total_spend_usd", "amount_usd", AggregationFunction.SUM, 30),
-                        lastMerchant())),
+            withSpend(agg("user_total_spend_usd", "amount_usd", AggregationFunction.SUM, 30)),
             "features[user_total_spend_usd].aggregation.column",
             BREAKING),
         c(
             "aggregation function",
-            b ->
-                b.features(
-                    List.of(
-                        count7d(),
-                        agg("user_total_spend_usd", "amount", AggregationFunction.MAX, 30),
-                        lastMerchant())),
+            withSpend(agg("user_total_spend_usd", "amount", AggregationFunction.MAX, 30)),
             "features[user_total_spend_usd].aggregation.function",
             BREAKING),
         c(
             "aggregation window",
-            b ->
-                b.features(
-                    List.of(
-                        count7d(),
-                        agg("user_total_spend_usd", "amount", AggregationFunction.SUM, 7),
-                        lastMerchant())),
+            withSpend(agg("user_total_spend_usd", "amount", AggregationFunction.SUM, 7)),
             "features[user_total_spend_usd].aggregation.window",
             BREAKING),
         c(
             "row feature becomes aggregation",
-            b ->
-                b.features(
-                    List.of(
-                        count7d(),
-                        spend30d(),
-                        new Feature(
-                            "user_last_merchant",
-                            FeatureType.STRING,
-                            "",
-                            null,
-                            new Aggregation(
-                                "merchant", AggregationFunction.LAST, Duration.ofDays(1), 0),
-                            Map.of("pii", "no")))),
+            withLastMerchant(
+                new Feature(
+                    "user_last_merchant",
+                    FeatureType.STRING,
+                    "",
+                    null,
+                    new Aggregation("merchant", AggregationFunction.LAST, Duration.ofDays(1), 0),
+                    Map.of("pii", "no"))),
             "features[user_last_merchant].aggregation",
             BREAKING),
         c("entities", b -> b.entities(List.of("user", "merchant")), "entities", BREAKING),
@@ -445,5 +407,15 @@ class CompatibilityCheckerTest {
         null,
         new Aggregation(column, f, Duration.ofDays(days), 0),
         Map.of());
+  }
+
+  /** The base features with {@code user_last_merchant} replaced by {@code f}. */
+  private static Consumer<FeatureView.Builder> withLastMerchant(Feature f) {
+    return b -> b.features(List.of(count7d(), spend30d(), f));
+  }
+
+  /** The base features with {@code user_total_spend_usd} replaced by {@code f}. */
+  private static Consumer<FeatureView.Builder> withSpend(Feature f) {
+    return b -> b.features(List.of(count7d(), f, lastMerchant()));
   }
 }
