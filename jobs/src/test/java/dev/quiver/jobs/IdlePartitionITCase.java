@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.quiver.core.config.QuiverConfig;
-import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
-import dev.quiver.core.spec.Transformation;
 import dev.quiver.jobs.testing.IcebergRows;
 import dev.quiver.jobs.testing.MaterializationHarness;
 import dev.quiver.jobs.testing.Transactions;
@@ -73,38 +71,40 @@ class IdlePartitionITCase {
   /** One event as produced: partition, the intended values and the JSON bytes. */
   record Event(int partition, String txnId, String user, long amount, long ts, byte[] bytes) {}
 
+  /**
+   * Both jobs run side by side on the class's MiniCluster, each on its own topic with the same
+   * shape of log: one with a 2 s idle timeout, one with it off.
+   */
   @Test
-  void aWindowClosesWhileOnePartitionIsSilent() throws Exception {
-    Run run = new Run("txn-idle", "2s");
-    run.produce(run.firstMinute());
-    run.awaitConsumed();
-    List<Event> rest = run.partitionZeroGoesOn();
-    run.produce(rest);
-
-    List<String> expected = run.closedWindows();
-    assertThat(expected).as("closed windows of the reference").hasSizeGreaterThan(3);
-    try (HadoopCatalog catalog = MaterializationHarness.catalog(run.warehouse)) {
-      Table table = catalog.loadTable(OfflineTables.identifier(run.view));
-      MaterializationHarness.awaitRows(table, expected.size(), Duration.ofSeconds(60));
-      run.awaitConsumed();
-      Thread.sleep(2000); // a window emitted that should not have been would show up by now
-      MaterializationHarness.stop(run.job);
-      assertThat(windowRows(table)).isEqualTo(expected);
+  void aWindowClosesWhileOnePartitionIsSilentOnlyWithTheIdleTimeout() throws Exception {
+    Run idle = new Run("txn-idle", "2s");
+    Run held = new Run("txn-no-idle", "0s");
+    for (Run run : List.of(idle, held)) {
+      run.produce(run.firstMinute());
     }
-  }
+    idle.awaitConsumed();
+    held.awaitConsumed();
+    for (Run run : List.of(idle, held)) {
+      run.produce(run.partitionZeroGoesOn());
+    }
 
-  @Test
-  void withoutTheTimeoutASilentPartitionHoldsEveryWindowOpen() throws Exception {
-    Run run = new Run("txn-no-idle", "0s");
-    run.produce(run.firstMinute());
-    run.awaitConsumed();
-    run.produce(run.partitionZeroGoesOn());
-    assertThat(run.closedWindows()).as("windows the idle timeout would close").isNotEmpty();
-    run.awaitConsumed(); // every event read and a checkpoint (an Iceberg commit) taken after it
-    Thread.sleep(3000); // three more checkpoint intervals
-    MaterializationHarness.stop(run.job);
-    try (HadoopCatalog catalog = MaterializationHarness.catalog(run.warehouse)) {
-      assertThat(windowRows(catalog.loadTable(OfflineTables.identifier(run.view)))).isEmpty();
+    List<String> expected = idle.closedWindows();
+    assertThat(expected).as("closed windows of the reference").hasSizeGreaterThan(3);
+    assertThat(held.closedWindows()).as("windows the idle timeout would close").isNotEmpty();
+    try (HadoopCatalog catalog = MaterializationHarness.catalog(idle.warehouse);
+        HadoopCatalog heldCatalog = MaterializationHarness.catalog(held.warehouse)) {
+      Table table = catalog.loadTable(OfflineTables.identifier(idle.view));
+      MaterializationHarness.awaitRows(table, expected.size(), Duration.ofSeconds(60));
+      // every event read and a checkpoint (an Iceberg commit) taken after it, by both jobs
+      idle.awaitConsumed();
+      held.awaitConsumed();
+      Thread.sleep(2000); // a window emitted that should not have been would show up by now
+      MaterializationHarness.stop(idle.job);
+      MaterializationHarness.stop(held.job);
+      assertThat(windowRows(table)).as("with the timeout").isEqualTo(expected);
+      assertThat(windowRows(heldCatalog.loadTable(OfflineTables.identifier(held.view))))
+          .as("without it")
+          .isEmpty();
     }
   }
 
@@ -123,18 +123,14 @@ class IdlePartitionITCase {
       harness.kafka().createTopic(topic, 2);
       harness.kafka().createTopic(topic + ".dlq", 1);
       view =
-          FeatureView.builder("idle_" + topic.replace('-', '_'))
-              .entities(List.of("user"))
-              .source(Transactions.source(topic))
-              .features(
-                  List.of(
-                      new Feature("txn_count", FeatureType.INT64, "", null, null, Map.of()),
-                      new Feature("spend", FeatureType.FLOAT64, "", null, null, Map.of())))
-              .transformations(List.of(new Transformation("flink", WINDOW_SQL)))
-              .ttl(Duration.ofDays(30))
-              .allowedLateness(Transactions.LATENESS)
-              .tileSize(Transactions.TILE)
-              .build();
+          Transactions.sqlView(
+              "idle_" + topic.replace('-', '_'),
+              topic,
+              "flink",
+              WINDOW_SQL,
+              List.of(
+                  Transactions.column("txn_count", FeatureType.INT64),
+                  Transactions.column("spend", FeatureType.FLOAT64)));
       warehouse = tmp.resolve(topic).resolve("warehouse");
       QuiverConfig config =
           harness

@@ -8,7 +8,6 @@ import dev.quiver.core.spec.AggregationFunction;
 import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
-import dev.quiver.core.spec.Transformation;
 import dev.quiver.jobs.testing.IcebergRows;
 import dev.quiver.jobs.testing.MaterializationHarness;
 import dev.quiver.jobs.testing.OnlineReference;
@@ -62,26 +61,22 @@ class TransformationITCase {
   @TempDir Path tmp;
 
   static FeatureView view(String topic) {
-    return FeatureView.builder("user_big_txn")
-        .entities(List.of("user"))
-        .source(Transactions.source(topic))
-        .features(
-            List.of(
-                new Feature("big_merchant", FeatureType.STRING, "", null, null, Map.of()),
-                new Feature("amount_cents", FeatureType.INT64, "", null, null, Map.of()),
-                new Feature("big_amount", FeatureType.FLOAT64, "", null, null, Map.of()),
-                new Feature(
-                    "txn_count_1h",
-                    FeatureType.INT64,
-                    "",
-                    null,
-                    new Aggregation("*", AggregationFunction.COUNT, Duration.ofHours(1), 0),
-                    Map.of())))
-        .transformations(List.of(new Transformation("sql", SQL)))
-        .ttl(Duration.ofDays(30))
-        .allowedLateness(Transactions.LATENESS)
-        .tileSize(Transactions.TILE)
-        .build();
+    return Transactions.sqlView(
+        "user_big_txn",
+        topic,
+        "sql",
+        SQL,
+        List.of(
+            Transactions.column("big_merchant", FeatureType.STRING),
+            Transactions.column("amount_cents", FeatureType.INT64),
+            Transactions.column("big_amount", FeatureType.FLOAT64),
+            new Feature(
+                "txn_count_1h",
+                FeatureType.INT64,
+                "",
+                null,
+                new Aggregation("*", AggregationFunction.COUNT, Duration.ofHours(1), 0),
+                Map.of())));
   }
 
   @Test
@@ -167,19 +162,15 @@ class TransformationITCase {
     assertThat(windows.size()).isGreaterThan(50);
 
     FeatureView view =
-        FeatureView.builder("user_minute")
-            .entities(List.of("user"))
-            .source(Transactions.source(topic))
-            .features(
-                List.of(
-                    new Feature("txn_count", FeatureType.INT64, "", null, null, Map.of()),
-                    new Feature("spend", FeatureType.FLOAT64, "", null, null, Map.of()),
-                    new Feature("top_merchant", FeatureType.STRING, "", null, null, Map.of())))
-            .transformations(List.of(new Transformation("flink", WINDOW_SQL)))
-            .ttl(Duration.ofDays(30))
-            .allowedLateness(Transactions.LATENESS)
-            .tileSize(Transactions.TILE)
-            .build();
+        Transactions.sqlView(
+            "user_minute",
+            topic,
+            "flink",
+            WINDOW_SQL,
+            List.of(
+                Transactions.column("txn_count", FeatureType.INT64),
+                Transactions.column("spend", FeatureType.FLOAT64),
+                Transactions.column("top_merchant", FeatureType.STRING)));
     Path warehouse = tmp.resolve("warehouse");
     Map<String, String> online = MaterializationHarness.embedded(tmp.resolve("online"));
     JobClient job = harness.start(view, harness.config(tmp), warehouse, online, null);

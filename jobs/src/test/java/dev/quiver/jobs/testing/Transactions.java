@@ -109,6 +109,28 @@ public final class Transactions {
         .build();
   }
 
+  /**
+   * A view over {@link #source} whose features come from a SQL transformation ({@code dialect}
+   * {@code sql} or {@code flink}): the generator's lateness and tile, a 30-day TTL.
+   */
+  public static FeatureView sqlView(
+      String name, String topic, String dialect, String sql, List<Feature> features) {
+    return FeatureView.builder(name)
+        .entities(List.of("user"))
+        .source(source(topic))
+        .features(features)
+        .transformations(List.of(new dev.quiver.core.spec.Transformation(dialect, sql)))
+        .ttl(Duration.ofDays(30))
+        .allowedLateness(LATENESS)
+        .tileSize(TILE)
+        .build();
+  }
+
+  /** A feature that a SQL transformation outputs (no expression, no aggregation). */
+  public static Feature column(String name, FeatureType type) {
+    return new Feature(name, type, "", null, null, Map.of());
+  }
+
   private static void agg(
       List<Feature> out,
       String base,
