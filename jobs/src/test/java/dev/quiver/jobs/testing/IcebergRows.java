@@ -6,6 +6,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
@@ -59,9 +60,16 @@ public final class IcebergRows {
     return rows;
   }
 
-  /** How many rows the current snapshot holds. */
-  public static int count(Table table) {
-    return read(table, null, null, r -> "").size();
+  /**
+   * How many rows the current snapshot holds, from its summary (metadata only: cheap enough to poll
+   * while a job runs; the jobs only append).
+   */
+  public static long count(Table table) {
+    table.refresh();
+    Snapshot current = table.currentSnapshot();
+    return current == null
+        ? 0
+        : Long.parseLong(current.summary().getOrDefault("total-records", "0"));
   }
 
   /** The reference's accepted events as {@link #TRANSACTIONS} rows. */
