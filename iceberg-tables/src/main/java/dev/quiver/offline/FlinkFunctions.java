@@ -1,12 +1,17 @@
 package dev.quiver.offline;
 
+import java.io.IOException;
 import java.util.Arrays;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.java.tuple.Tuple3;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.streaming.api.functions.sink.RichSinkFunction;
 import org.apache.flink.table.data.RowData;
 import org.apache.iceberg.Schema;
@@ -111,6 +116,35 @@ final class FlinkFunctions {
   static String key(Object[] values, int[] positions) {
     String k = KeyCodec.encode(values, positions);
     return k == null ? NULL_KEY : k;
+  }
+
+  /** The type of {@link Pack}'s output: a row's key hash and its serialized bytes. */
+  static final TypeInformation<Tuple2<Long, byte[]>> PACKED =
+      org.apache.flink.api.common.typeinfo.Types.TUPLE(
+          org.apache.flink.api.common.typeinfo.Types.LONG,
+          PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
+  /**
+   * Serializes a sweep row once, beside its key hash: the shuffle to the sweep then copies opaque
+   * bytes and {@link SweepFunction} buffers them as they are.
+   */
+  static final class Pack implements MapFunction<SweepRow, Tuple2<Long, byte[]>> {
+    private static final long serialVersionUID = 1L;
+    private transient DataOutputSerializer buffer;
+    private transient Tuple2<Long, byte[]> out;
+
+    @Override
+    public Tuple2<Long, byte[]> map(SweepRow r) throws IOException {
+      if (buffer == null) {
+        buffer = new DataOutputSerializer(256);
+        out = new Tuple2<>();
+      }
+      buffer.clear();
+      SweepRowSerializer.INSTANCE.serialize(r, buffer);
+      out.f0 = KeyCodec.hash64(r.key);
+      out.f1 = buffer.getCopyOfBuffer();
+      return out;
+    }
   }
 
   /** Re-keys label rows for the next entity group. */

@@ -11,7 +11,7 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.operators.Order;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -156,44 +156,44 @@ public final class PointInTimeJoin {
     DataStream<SweepRow> current = labels;
     for (int gi = 0; gi < plan.groups().size(); gi++) {
       TrainingSetPlan.Group g = plan.groups().get(gi);
-      DataStream<SweepRow> events = null;
+      DataStream<Tuple2<Long, byte[]>> events = null;
       for (TrainingSetPlan.ViewRead r : g.views()) {
         if (r.snapshotId() == null || r.snapshotId() < 0) {
           continue; // empty at the pinned time: contributes nulls only
         }
         TableLoader loader =
             TableLoader.fromCatalog(catalogLoader, OfflineTables.identifier(r.selection().view()));
-        DataStream<SweepRow> ev =
-            read(env, loader, r.snapshotId(), r.projection(), r.tableName())
-                .flatMap(new FlinkFunctions.EventMapper(r))
-                .returns(SweepRowSerializer.TYPE)
-                .name("events " + r.tableName());
+        DataStream<Tuple2<Long, byte[]>> ev =
+            pack(
+                read(env, loader, r.snapshotId(), r.projection(), r.tableName())
+                    .flatMap(new FlinkFunctions.EventMapper(r))
+                    .returns(SweepRowSerializer.TYPE)
+                    .name("events " + r.tableName()));
         events = events == null ? ev : events.union(ev);
       }
-      if (current != null && gi > 0) {
-        current =
-            current
-                .map(new FlinkFunctions.Rekey(positions(labelNames, g.keyNames())))
-                .returns(SweepRowSerializer.TYPE);
+      DataStream<Tuple2<Long, byte[]>> labelInput = null;
+      if (current != null) {
+        labelInput =
+            pack(
+                gi == 0
+                    ? current
+                    : current
+                        .map(new FlinkFunctions.Rekey(positions(labelNames, g.keyNames())))
+                        .returns(SweepRowSerializer.TYPE));
       }
-      DataStream<SweepRow> input =
-          current == null ? events : events == null ? current : current.union(events);
+      DataStream<Tuple2<Long, byte[]>> input =
+          labelInput == null ? events : events == null ? labelInput : labelInput.union(events);
       if (input == null) {
         break; // retrieval without labels over empty tables: nothing to emit
       }
       current =
           input
-              // the record timestamp is the row's time: Flink's batch sort orders by (key,
-              // timestamp), so rows arrive in time order and equal sort keys are rare (a sort
-              // full of equal keys falls back to comparing serialized records)
-              .assignTimestampsAndWatermarks(
-                  WatermarkStrategy.<SweepRow>noWatermarks()
-                      .withTimestampAssigner((r, previous) -> r.time))
-              .name("row time")
-              .keyBy(r -> KeyCodec.hash64(r.key), TypeInformation.of(Long.class))
-              .process(new SweepFunction(plan.sweep(g, request.availabilityGuard()), spine))
-              .returns(SweepRowSerializer.TYPE)
-              .name("point-in-time sweep " + g.keyNames());
+              // hash partitions; each sweep buffers its partition and sorts it by key hash itself
+              .partitionCustom((Long hash, int n) -> (int) Long.remainderUnsigned(hash, n), 0)
+              .transform(
+                  "point-in-time sweep " + g.keyNames(),
+                  SweepRowSerializer.TYPE,
+                  new SweepFunction(plan.sweep(g, request.availabilityGuard()), spine));
     }
     Schema outSchema = plan.outputSchema(labelColumns);
     Path dataFile = out.resolve(TrainingSetFiles.DATA_FILE);
@@ -286,6 +286,11 @@ public final class PointInTimeJoin {
         WatermarkStrategy.noWatermarks(),
         "read " + name,
         InternalTypeInfo.of(FlinkSchemaUtil.convert(projection)));
+  }
+
+  /** Serializes rows once, beside their key hash, for the shuffle into the sweep. */
+  private static DataStream<Tuple2<Long, byte[]>> pack(DataStream<SweepRow> rows) {
+    return rows.map(new FlinkFunctions.Pack()).returns(FlinkFunctions.PACKED).name("pack");
   }
 
   private static int[] positions(List<String> names, List<String> wanted) {

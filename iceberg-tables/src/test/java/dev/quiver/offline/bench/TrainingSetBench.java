@@ -134,26 +134,34 @@ public final class TrainingSetBench {
             true,
             Map.of());
     long q0 = System.nanoTime();
+    long qc0 = processCpuNanos();
     PointInTimeJoin.Result res = join.run(req);
     double quiverSeconds = (System.nanoTime() - q0) / 1e9;
+    double quiverCpu = (processCpuNanos() - qc0) / 1e9;
     System.out.printf(
         Locale.ROOT,
-        "quiver (flink) : %,d rows in %.1f s = %,.0f rows/s%n",
+        "quiver (flink) : %,d rows in %.1f s = %,.0f rows/s, %.1f CPU-s (load average %.1f)%n",
         res.rows(),
         quiverSeconds,
-        res.rows() / quiverSeconds);
+        res.rows() / quiverSeconds,
+        quiverCpu,
+        loadAverage());
 
     if (!Boolean.parseBoolean(System.getProperty("baselines", "true"))) {
       System.exit(0); // -Dbaselines=false: Quiver only (profiling)
     }
     // DuckDB ASOF JOIN on the same Parquet files
+    long dc0 = processCpuNanos();
     double duckSeconds = duckdb(work, labelFile, views);
+    double duckCpu = (processCpuNanos() - dc0) / 1e9;
     System.out.printf(
         Locale.ROOT,
-        "duckdb asof    : %,d rows in %.1f s = %,.0f rows/s%n",
+        "duckdb asof    : %,d rows in %.1f s = %,.0f rows/s, %.1f CPU-s (load average %.1f)%n",
         labels,
         duckSeconds,
-        labels / duckSeconds);
+        labels / duckSeconds,
+        duckCpu,
+        loadAverage());
 
     // Feast get_historical_features (DuckDB offline store) on a slice
     Map<String, Object> feast = feast(work, labelFile, views, feastFraction);
@@ -167,9 +175,13 @@ public final class TrainingSetBench {
     json.put("users", users);
     json.put("quiver_seconds", quiverSeconds);
     json.put("quiver_rows_per_second", res.rows() / quiverSeconds);
+    json.put("quiver_cpu_seconds", quiverCpu);
     json.put("duckdb_seconds", duckSeconds);
     json.put("duckdb_rows_per_second", labels / duckSeconds);
+    json.put("duckdb_cpu_seconds", duckCpu);
     json.put("quiver_vs_duckdb_time_ratio", ratioDuck);
+    json.put("quiver_vs_duckdb_cpu_ratio", quiverCpu / duckCpu);
+    json.put("load_average", loadAverage());
     json.put("target_vs_duckdb", "<= 2.0");
     json.putAll(feast);
     if (feast.get("feast_rows_per_second") instanceof Double fr) {
@@ -179,7 +191,11 @@ public final class TrainingSetBench {
       System.out.printf(
           Locale.ROOT, "quiver vs feast: %.1fx the throughput (target >= 10x)%n", speedup);
     }
-    System.out.printf(Locale.ROOT, "quiver vs duckdb: %.2fx the time (target <= 2x)%n", ratioDuck);
+    System.out.printf(
+        Locale.ROOT,
+        "quiver vs duckdb: %.2fx the time (target <= 2x), %.2fx the CPU%n",
+        ratioDuck,
+        quiverCpu / duckCpu);
     Files.createDirectories(out);
     Files.writeString(out.resolve("training-set.json"), toJson(json));
     System.out.println("wrote " + out.resolve("training-set.json"));
@@ -362,6 +378,17 @@ public final class TrainingSetBench {
     out.put("feast_seconds", secs);
     out.put("feast_rows_per_second", rows / secs);
     return out;
+  }
+
+  /** CPU time of this process (the local Flink cluster and DuckDB run inside it). */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  static double loadAverage() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
   }
 
   static String toJson(Map<String, Object> m) {
