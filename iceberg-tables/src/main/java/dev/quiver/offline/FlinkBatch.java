@@ -7,14 +7,19 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.runtime.minicluster.MiniClusterJobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 
 /** Flink settings shared by the offline batch jobs (training sets, backfills). */
 final class FlinkBatch {
@@ -64,6 +69,31 @@ final class FlinkBatch {
     } catch (Exception e) {
       throw new IllegalStateException("starting the local Flink cluster failed: " + e, e);
     }
+  }
+
+  /**
+   * Submits the environment's job straight to the shared local cluster (an environment from {@link
+   * #environment}) and returns an in-process client: progress polls and the result then cost a
+   * method call, where the REST client of {@code executeAsync} built a new HTTP client (and its
+   * threads) for every accumulator poll — measurable CPU over a long job.
+   */
+  static JobClient submit(StreamExecutionEnvironment env, String name) throws Exception {
+    MiniCluster mc;
+    synchronized (FlinkBatch.class) {
+      mc = shared;
+    }
+    if (mc == null) {
+      return env.executeAsync(name);
+    }
+    StreamGraph graph = env.getStreamGraph();
+    graph.setJobName(name);
+    JobGraph job = graph.getJobGraph(FlinkBatch.class.getClassLoader(), null);
+    JobID id = mc.submitJob(job).get().getJobID();
+    return new MiniClusterJobClient(
+        id,
+        mc,
+        FlinkBatch.class.getClassLoader(),
+        MiniClusterJobClient.JobFinalizationBehavior.NOTHING);
   }
 
   static Configuration configuration(int parallelism) {

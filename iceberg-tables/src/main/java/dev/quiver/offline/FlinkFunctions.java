@@ -3,6 +3,7 @@ package dev.quiver.offline;
 import java.io.IOException;
 import java.util.Arrays;
 import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -17,6 +18,7 @@ import org.apache.flink.table.data.RowData;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.flink.source.reader.RowDataConverter;
 import org.apache.iceberg.io.FileAppender;
 import org.apache.iceberg.types.Types;
 
@@ -78,6 +80,43 @@ final class FlinkFunctions {
           v);
     }
   }
+
+  /**
+   * Feature-table rows → packed events ({@link Pack}'s format), inside Iceberg's split reader: no
+   * copy of the reader's row and no event object crosses a thread. Rows with a null key come out
+   * with null bytes (dropped by {@link #KEEP}).
+   */
+  static final class EventPacker implements RowDataConverter<Tuple2<Long, byte[]>> {
+    private static final long serialVersionUID = 1L;
+    private final EventMapper events;
+    private final Pack pack = new Pack();
+
+    EventPacker(TrainingSetPlan.ViewRead read) {
+      this.events = new EventMapper(read);
+    }
+
+    @Override
+    public Tuple2<Long, byte[]> apply(RowData row) {
+      SweepRow r = events.toEvent(row);
+      if (r == null) {
+        return Tuple2.of(0L, null);
+      }
+      try {
+        Tuple2<Long, byte[]> p = pack.map(r);
+        return Tuple2.of(p.f0, p.f1); // the reader batches records: a new tuple each
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public TypeInformation<Tuple2<Long, byte[]>> getProducedType() {
+      return PACKED;
+    }
+  }
+
+  /** Drops the packed rows of events with a null key. */
+  static final FilterFunction<Tuple2<Long, byte[]>> KEEP = t -> t.f1 != null;
 
   static int[] identity(int n) {
     int[] out = new int[n];
@@ -173,6 +212,9 @@ final class FlinkFunctions {
     }
   }
 
+  /** The Parquet codec of training-set outputs (see {@link TrainingSetFiles#newAppender}). */
+  static final String OUTPUT_CODEC = "snappy";
+
   /** Writes the sorted rows into one Parquet file (parallelism 1). */
   static final class ParquetRowSink extends RichSinkFunction<SweepRow> {
     private static final long serialVersionUID = 1L;
@@ -190,7 +232,7 @@ final class FlinkFunctions {
 
     @Override
     public void open(Configuration parameters) {
-      appender = TrainingSetFiles.newAppender(schema, file);
+      appender = TrainingSetFiles.newAppender(schema, file, OUTPUT_CODEC);
       rows = getRuntimeContext().getLongCounter(PointInTimeJoin.ROWS_ACCUMULATOR);
     }
 

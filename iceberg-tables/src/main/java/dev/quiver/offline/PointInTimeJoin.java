@@ -164,11 +164,7 @@ public final class PointInTimeJoin {
         TableLoader loader =
             TableLoader.fromCatalog(catalogLoader, OfflineTables.identifier(r.selection().view()));
         DataStream<Tuple2<Long, byte[]>> ev =
-            pack(
-                read(env, loader, r.snapshotId(), r.projection(), r.tableName())
-                    .flatMap(new FlinkFunctions.EventMapper(r))
-                    .returns(SweepRowSerializer.TYPE)
-                    .name("events " + r.tableName()));
+            readEvents(env, loader, r).filter(FlinkFunctions.KEEP).name("events " + r.tableName());
         events = events == null ? ev : events.union(ev);
       }
       DataStream<Tuple2<Long, byte[]>> labelInput = null;
@@ -232,7 +228,7 @@ public final class PointInTimeJoin {
 
   private long execute(StreamExecutionEnvironment env, String name, Progress progress, long total) {
     try {
-      JobClient client = env.executeAsync(name);
+      JobClient client = FlinkBatch.submit(env, name);
       var done = client.getJobExecutionResult();
       while (!done.isDone()) {
         try {
@@ -286,6 +282,22 @@ public final class PointInTimeJoin {
         WatermarkStrategy.noWatermarks(),
         "read " + name,
         InternalTypeInfo.of(FlinkSchemaUtil.convert(projection)));
+  }
+
+  /** A view's table as packed events, converted inside Iceberg's split reader. */
+  private static DataStream<Tuple2<Long, byte[]>> readEvents(
+      StreamExecutionEnvironment env, TableLoader loader, TrainingSetPlan.ViewRead r) {
+    IcebergSource.Builder<Tuple2<Long, byte[]>> b =
+        IcebergSource.forOutputType(new FlinkFunctions.EventPacker(r))
+            .tableLoader(loader)
+            .streaming(false)
+            .project(r.projection())
+            .useSnapshotId(r.snapshotId());
+    return env.fromSource(
+        b.build(),
+        WatermarkStrategy.noWatermarks(),
+        "read " + r.tableName(),
+        FlinkFunctions.PACKED);
   }
 
   /** Serializes rows once, beside their key hash, for the shuffle into the sweep. */
