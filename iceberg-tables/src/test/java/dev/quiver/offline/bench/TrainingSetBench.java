@@ -188,8 +188,17 @@ public final class TrainingSetBench {
       double speedup = (res.rows() / quiverSeconds) / fr;
       json.put("quiver_vs_feast_throughput_ratio", speedup);
       json.put("target_vs_feast", ">= 10.0");
+      double cpuSpeedup = Double.NaN;
+      if (feast.get("feast_cpu_seconds") instanceof Double fc && !fc.isNaN()) {
+        // rows per CPU-second, Quiver's over Feast's
+        cpuSpeedup = (res.rows() / quiverCpu) / ((Long) feast.get("feast_rows") / fc);
+        json.put("quiver_vs_feast_rows_per_cpu_second_ratio", cpuSpeedup);
+      }
       System.out.printf(
-          Locale.ROOT, "quiver vs feast: %.1fx the throughput (target >= 10x)%n", speedup);
+          Locale.ROOT,
+          "quiver vs feast: %.1fx the throughput (target >= 10x), %.1fx the rows per CPU-second%n",
+          speedup,
+          cpuSpeedup);
     }
     System.out.printf(
         Locale.ROOT,
@@ -366,17 +375,24 @@ public final class TrainingSetBench {
     double secs =
         Double.parseDouble(json.replaceAll("(?s).*\"seconds\":\\s*([0-9.eE+-]+).*", "$1"));
     long rows = Long.parseLong(json.replaceAll("(?s).*\"rows\":\\s*([0-9]+).*", "$1"));
+    double cpu =
+        json.contains("\"cpu_seconds\"")
+            ? Double.parseDouble(json.replaceAll("(?s).*\"cpu_seconds\":\\s*([0-9.eE+-]+).*", "$1"))
+            : Double.NaN;
     System.out.printf(
         Locale.ROOT,
-        "feast (%.0f%% slice): %,d rows in %.1f s = %,.0f rows/s%n",
+        "feast (%.0f%% slice): %,d rows in %.1f s = %,.0f rows/s, %.1f CPU-s (load average %.1f)%n",
         fraction * 100,
         rows,
         secs,
-        rows / secs);
+        rows / secs,
+        cpu,
+        loadAverage());
     out.put("feast_fraction", fraction);
     out.put("feast_rows", rows);
     out.put("feast_seconds", secs);
     out.put("feast_rows_per_second", rows / secs);
+    out.put("feast_cpu_seconds", cpu);
     return out;
   }
 
