@@ -28,8 +28,10 @@ import org.apache.iceberg.types.Types;
 
 /**
  * Builds point-in-time correct training sets with Flink in batch mode: label rows and the feature
- * events of each entity group are unioned, grouped by entity key (Flink sorts keyed batch input),
- * and swept forward in time per key ({@link PointInTimeSweep}); label rows flow through one sweep
+ * events of each entity group are serialized once with their key hash, unioned, hash-partitioned,
+ * grouped by key inside each partition ({@link SweepFunction}: a compact buffer and a primitive
+ * sort instead of Flink's keyed sort) and swept forward in time per key ({@link
+ * PointInTimeSweep}); label rows flow through one sweep
  * per entity group, then are sorted into a deterministic order and written as one Parquet file
  * beside a manifest. No range join: cost grows with labels + events, not their product.
  *
