@@ -2,25 +2,16 @@ package dev.quiver.offline;
 
 import java.io.IOException;
 import java.util.Arrays;
-import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.java.tuple.Tuple2;
-import org.apache.flink.api.java.tuple.Tuple3;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.memory.DataOutputSerializer;
-import org.apache.flink.streaming.api.functions.sink.RichSinkFunction;
 import org.apache.flink.table.data.RowData;
 import org.apache.iceberg.Schema;
-import org.apache.iceberg.data.GenericRecord;
-import org.apache.iceberg.data.Record;
 import org.apache.iceberg.flink.source.reader.RowDataConverter;
-import org.apache.iceberg.io.FileAppender;
-import org.apache.iceberg.types.Types;
 
 /** The small Flink functions of the point-in-time join. */
 final class FlinkFunctions {
@@ -202,60 +193,6 @@ final class FlinkFunctions {
     }
   }
 
-  /** The output order: label time, then the label's values (deterministic across runs). */
-  static final class OutputOrder implements KeySelector<SweepRow, Tuple3<Long, String, String>> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public Tuple3<Long, String, String> getKey(SweepRow r) {
-      return Tuple3.of(r.time, r.key, Arrays.deepToString(r.values));
-    }
-  }
-
   /** The Parquet codec of training-set outputs (see {@link TrainingSetFiles#newAppender}). */
   static final String OUTPUT_CODEC = "snappy";
-
-  /** Writes the sorted rows into one Parquet file (parallelism 1). */
-  static final class ParquetRowSink extends RichSinkFunction<SweepRow> {
-    private static final long serialVersionUID = 1L;
-    private final Schema schema;
-    private final String file;
-    private final int labelWidth;
-    private transient FileAppender<Record> appender;
-    private transient LongCounter rows;
-
-    ParquetRowSink(Schema schema, String file, int labelWidth) {
-      this.schema = schema;
-      this.file = file;
-      this.labelWidth = labelWidth;
-    }
-
-    @Override
-    public void open(Configuration parameters) {
-      appender = TrainingSetFiles.newAppender(schema, file, OUTPUT_CODEC);
-      rows = getRuntimeContext().getLongCounter(PointInTimeJoin.ROWS_ACCUMULATOR);
-    }
-
-    @Override
-    public void invoke(SweepRow r, Context context) {
-      GenericRecord rec = GenericRecord.create(schema);
-      var cols = schema.columns();
-      for (int i = 0; i < labelWidth; i++) {
-        rec.set(i, IcebergValues.toIceberg(cols.get(i).type(), r.values[i]));
-      }
-      for (int i = 0; i < r.features.length; i++) {
-        Types.NestedField f = cols.get(labelWidth + i);
-        rec.set(labelWidth + i, IcebergValues.toIceberg(f.type(), r.features[i]));
-      }
-      appender.add(rec);
-      rows.add(1L);
-    }
-
-    @Override
-    public void close() throws Exception {
-      if (appender != null) {
-        appender.close();
-      }
-    }
-  }
 }

@@ -10,7 +10,6 @@ import java.util.Map;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.operators.Order;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -30,10 +29,10 @@ import org.apache.iceberg.types.Types;
  * Builds point-in-time correct training sets with Flink in batch mode: label rows and the feature
  * events of each entity group are serialized once with their key hash, unioned, hash-partitioned,
  * grouped by key inside each partition ({@link SweepFunction}: a compact buffer and a primitive
- * sort instead of Flink's keyed sort) and swept forward in time per key ({@link
- * PointInTimeSweep}); label rows flow through one sweep
- * per entity group, then are sorted into a deterministic order and written as one Parquet file
- * beside a manifest. No range join: cost grows with labels + events, not their product.
+ * sort instead of Flink's keyed sort) and swept forward in time per key ({@link PointInTimeSweep});
+ * label rows flow through one sweep per entity group, then are sorted into a deterministic order
+ * and written as one Parquet file beside a manifest. No range join: cost grows with labels +
+ * events, not their product.
  *
  * <p>Thread-safe; each {@link #run} starts its own Flink job (on a local MiniCluster unless the
  * configuration names a cluster).
@@ -202,14 +201,11 @@ public final class PointInTimeJoin {
     } else {
       current
           .global()
-          .fullWindowPartition()
-          .sortPartition(new FlinkFunctions.OutputOrder(), Order.ASCENDING)
-          .setParallelism(1)
-          .name("deterministic order")
-          .addSink(
-              new FlinkFunctions.ParquetRowSink(outSchema, dataFile.toString(), labelNames.size()))
-          .setParallelism(1)
-          .name("parquet " + dataFile.getFileName());
+          .transform(
+              "deterministic order -> parquet " + dataFile.getFileName(),
+              org.apache.flink.api.common.typeinfo.Types.VOID,
+              new OrderedParquetSink(outSchema, dataFile.toString(), labelNames.size()))
+          .setParallelism(1);
       long total = labelTable == null ? -1 : totalRecords(labelTable);
       rows = execute(env, "quiver training set " + out.getFileName(), progress, total);
     }
