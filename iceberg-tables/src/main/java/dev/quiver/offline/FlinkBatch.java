@@ -102,9 +102,9 @@ final class FlinkBatch {
     c.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(1, parallelism));
     // a failing batch job must fail, not restart forever
     c.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-    // batch sorts (keyBy, sortPartition) spill through managed memory
-    // (allocated on demand, released after the job): enough that a million-label training set's
-    // keyed sort does not spill to disk
+    // batch sorts and joins of backfills (Flink SQL) spill through managed memory (allocated on
+    // demand, released after the job); training sets sort on the heap in their own operators
+    // (SweepFunction, OrderedParquetSink) and use none
     c.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("3g"));
     c.setString("rest.bind-port", "0");
     return c;
