@@ -7,14 +7,19 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.runtime.minicluster.MiniClusterJobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 
 /** Flink settings shared by the offline batch jobs (training sets, backfills). */
 final class FlinkBatch {
@@ -66,15 +71,40 @@ final class FlinkBatch {
     }
   }
 
+  /**
+   * Submits the environment's job straight to the shared local cluster (an environment from {@link
+   * #environment}) and returns an in-process client: progress polls and the result then cost a
+   * method call, where the REST client of {@code executeAsync} built a new HTTP client (and its
+   * threads) for every accumulator poll — measurable CPU over a long job.
+   */
+  static JobClient submit(StreamExecutionEnvironment env, String name) throws Exception {
+    MiniCluster mc;
+    synchronized (FlinkBatch.class) {
+      mc = shared;
+    }
+    if (mc == null) {
+      return env.executeAsync(name);
+    }
+    StreamGraph graph = env.getStreamGraph();
+    graph.setJobName(name);
+    JobGraph job = graph.getJobGraph(FlinkBatch.class.getClassLoader(), null);
+    JobID id = mc.submitJob(job).get().getJobID();
+    return new MiniClusterJobClient(
+        id,
+        mc,
+        FlinkBatch.class.getClassLoader(),
+        MiniClusterJobClient.JobFinalizationBehavior.NOTHING);
+  }
+
   static Configuration configuration(int parallelism) {
     Configuration c = new Configuration();
     c.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
     c.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(1, parallelism));
     // a failing batch job must fail, not restart forever
     c.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-    // batch sorts (keyBy, sortPartition) spill through managed memory
-    // (allocated on demand, released after the job): enough that a million-label training set's
-    // keyed sort does not spill to disk
+    // batch sorts and joins of backfills (Flink SQL) spill through managed memory (allocated on
+    // demand, released after the job); training sets sort on the heap in their own operators
+    // (SweepFunction, OrderedParquetSink) and use none
     c.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("3g"));
     c.setString("rest.bind-port", "0");
     return c;

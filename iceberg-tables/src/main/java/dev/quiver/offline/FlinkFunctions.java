@@ -1,19 +1,17 @@
 package dev.quiver.offline;
 
+import java.io.IOException;
 import java.util.Arrays;
-import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.api.java.functions.KeySelector;
-import org.apache.flink.api.java.tuple.Tuple3;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.streaming.api.functions.sink.RichSinkFunction;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.table.data.RowData;
 import org.apache.iceberg.Schema;
-import org.apache.iceberg.data.GenericRecord;
-import org.apache.iceberg.data.Record;
-import org.apache.iceberg.io.FileAppender;
-import org.apache.iceberg.types.Types;
+import org.apache.iceberg.flink.source.reader.RowDataConverter;
 
 /** The small Flink functions of the point-in-time join. */
 final class FlinkFunctions {
@@ -74,6 +72,43 @@ final class FlinkFunctions {
     }
   }
 
+  /**
+   * Feature-table rows → packed events ({@link Pack}'s format), inside Iceberg's split reader: no
+   * copy of the reader's row and no event object crosses a thread. Rows with a null key come out
+   * with null bytes (dropped by {@link #KEEP}).
+   */
+  static final class EventPacker implements RowDataConverter<Tuple2<Long, byte[]>> {
+    private static final long serialVersionUID = 1L;
+    private final EventMapper events;
+    private final Pack pack = new Pack();
+
+    EventPacker(TrainingSetPlan.ViewRead read) {
+      this.events = new EventMapper(read);
+    }
+
+    @Override
+    public Tuple2<Long, byte[]> apply(RowData row) {
+      SweepRow r = events.toEvent(row);
+      if (r == null) {
+        return Tuple2.of(0L, null);
+      }
+      try {
+        Tuple2<Long, byte[]> p = pack.map(r);
+        return Tuple2.of(p.f0, p.f1); // the reader batches records: a new tuple each
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public TypeInformation<Tuple2<Long, byte[]>> getProducedType() {
+      return PACKED;
+    }
+  }
+
+  /** Drops the packed rows of events with a null key. */
+  static final FilterFunction<Tuple2<Long, byte[]>> KEEP = t -> t.f1 != null;
+
   static int[] identity(int n) {
     int[] out = new int[n];
     Arrays.setAll(out, i -> i);
@@ -113,6 +148,35 @@ final class FlinkFunctions {
     return k == null ? NULL_KEY : k;
   }
 
+  /** The type of {@link Pack}'s output: a row's key hash and its serialized bytes. */
+  static final TypeInformation<Tuple2<Long, byte[]>> PACKED =
+      org.apache.flink.api.common.typeinfo.Types.TUPLE(
+          org.apache.flink.api.common.typeinfo.Types.LONG,
+          PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
+  /**
+   * Serializes a sweep row once, beside its key hash: the shuffle to the sweep then copies opaque
+   * bytes and {@link SweepFunction} buffers them as they are.
+   */
+  static final class Pack implements MapFunction<SweepRow, Tuple2<Long, byte[]>> {
+    private static final long serialVersionUID = 1L;
+    private transient DataOutputSerializer buffer;
+    private transient Tuple2<Long, byte[]> out;
+
+    @Override
+    public Tuple2<Long, byte[]> map(SweepRow r) throws IOException {
+      if (buffer == null) {
+        buffer = new DataOutputSerializer(256);
+        out = new Tuple2<>();
+      }
+      buffer.clear();
+      SweepRowSerializer.INSTANCE.serialize(r, buffer);
+      out.f0 = KeyCodec.hash64(r.key);
+      out.f1 = buffer.getCopyOfBuffer();
+      return out;
+    }
+  }
+
   /** Re-keys label rows for the next entity group. */
   static final class Rekey implements MapFunction<SweepRow, SweepRow> {
     private static final long serialVersionUID = 1L;
@@ -129,57 +193,6 @@ final class FlinkFunctions {
     }
   }
 
-  /** The output order: label time, then the label's values (deterministic across runs). */
-  static final class OutputOrder implements KeySelector<SweepRow, Tuple3<Long, String, String>> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public Tuple3<Long, String, String> getKey(SweepRow r) {
-      return Tuple3.of(r.time, r.key, Arrays.deepToString(r.values));
-    }
-  }
-
-  /** Writes the sorted rows into one Parquet file (parallelism 1). */
-  static final class ParquetRowSink extends RichSinkFunction<SweepRow> {
-    private static final long serialVersionUID = 1L;
-    private final Schema schema;
-    private final String file;
-    private final int labelWidth;
-    private transient FileAppender<Record> appender;
-    private transient LongCounter rows;
-
-    ParquetRowSink(Schema schema, String file, int labelWidth) {
-      this.schema = schema;
-      this.file = file;
-      this.labelWidth = labelWidth;
-    }
-
-    @Override
-    public void open(Configuration parameters) {
-      appender = TrainingSetFiles.newAppender(schema, file);
-      rows = getRuntimeContext().getLongCounter(PointInTimeJoin.ROWS_ACCUMULATOR);
-    }
-
-    @Override
-    public void invoke(SweepRow r, Context context) {
-      GenericRecord rec = GenericRecord.create(schema);
-      var cols = schema.columns();
-      for (int i = 0; i < labelWidth; i++) {
-        rec.set(i, IcebergValues.toIceberg(cols.get(i).type(), r.values[i]));
-      }
-      for (int i = 0; i < r.features.length; i++) {
-        Types.NestedField f = cols.get(labelWidth + i);
-        rec.set(labelWidth + i, IcebergValues.toIceberg(f.type(), r.features[i]));
-      }
-      appender.add(rec);
-      rows.add(1L);
-    }
-
-    @Override
-    public void close() throws Exception {
-      if (appender != null) {
-        appender.close();
-      }
-    }
-  }
+  /** The Parquet codec of training-set outputs (see {@link TrainingSetFiles#newAppender}). */
+  static final String OUTPUT_CODEC = "snappy";
 }

@@ -28,7 +28,7 @@ final class IcebergValues {
           return i.atOffset(ZoneOffset.UTC);
         }
         if (v instanceof Number n) {
-          return Instant.ofEpochMilli(n.longValue()).atOffset(ZoneOffset.UTC);
+          return OfflineWriter.timestamptz(n.longValue());
         }
         break;
       case LONG:

@@ -10,8 +10,7 @@ import java.util.Map;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.operators.Order;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -28,10 +27,12 @@ import org.apache.iceberg.types.Types;
 
 /**
  * Builds point-in-time correct training sets with Flink in batch mode: label rows and the feature
- * events of each entity group are unioned, grouped by entity key (Flink sorts keyed batch input),
- * and swept forward in time per key ({@link PointInTimeSweep}); label rows flow through one sweep
- * per entity group, then are sorted into a deterministic order and written as one Parquet file
- * beside a manifest. No range join: cost grows with labels + events, not their product.
+ * events of each entity group are serialized once with their key hash, unioned, hash-partitioned,
+ * grouped by key inside each partition ({@link SweepFunction}: a compact buffer and a primitive
+ * sort instead of Flink's keyed sort) and swept forward in time per key ({@link PointInTimeSweep});
+ * label rows flow through one sweep per entity group, then are sorted into a deterministic order
+ * and written as one Parquet file beside a manifest. No range join: cost grows with labels +
+ * events, not their product.
  *
  * <p>Thread-safe; each {@link #run} starts its own Flink job (on a local MiniCluster unless the
  * configuration names a cluster).
@@ -156,44 +157,40 @@ public final class PointInTimeJoin {
     DataStream<SweepRow> current = labels;
     for (int gi = 0; gi < plan.groups().size(); gi++) {
       TrainingSetPlan.Group g = plan.groups().get(gi);
-      DataStream<SweepRow> events = null;
+      DataStream<Tuple2<Long, byte[]>> events = null;
       for (TrainingSetPlan.ViewRead r : g.views()) {
         if (r.snapshotId() == null || r.snapshotId() < 0) {
           continue; // empty at the pinned time: contributes nulls only
         }
         TableLoader loader =
             TableLoader.fromCatalog(catalogLoader, OfflineTables.identifier(r.selection().view()));
-        DataStream<SweepRow> ev =
-            read(env, loader, r.snapshotId(), r.projection(), r.tableName())
-                .flatMap(new FlinkFunctions.EventMapper(r))
-                .returns(SweepRowSerializer.TYPE)
-                .name("events " + r.tableName());
+        DataStream<Tuple2<Long, byte[]>> ev =
+            readEvents(env, loader, r).filter(FlinkFunctions.KEEP).name("events " + r.tableName());
         events = events == null ? ev : events.union(ev);
       }
-      if (current != null && gi > 0) {
-        current =
-            current
-                .map(new FlinkFunctions.Rekey(positions(labelNames, g.keyNames())))
-                .returns(SweepRowSerializer.TYPE);
+      DataStream<Tuple2<Long, byte[]>> labelInput = null;
+      if (current != null) {
+        labelInput =
+            pack(
+                gi == 0
+                    ? current
+                    : current
+                        .map(new FlinkFunctions.Rekey(positions(labelNames, g.keyNames())))
+                        .returns(SweepRowSerializer.TYPE));
       }
-      DataStream<SweepRow> input =
-          current == null ? events : events == null ? current : current.union(events);
+      DataStream<Tuple2<Long, byte[]>> input =
+          labelInput == null ? events : events == null ? labelInput : labelInput.union(events);
       if (input == null) {
         break; // retrieval without labels over empty tables: nothing to emit
       }
       current =
           input
-              // the record timestamp is the row's time: Flink's batch sort orders by (key,
-              // timestamp), so rows arrive in time order and equal sort keys are rare (a sort
-              // full of equal keys falls back to comparing serialized records)
-              .assignTimestampsAndWatermarks(
-                  WatermarkStrategy.<SweepRow>noWatermarks()
-                      .withTimestampAssigner((r, previous) -> r.time))
-              .name("row time")
-              .keyBy(r -> KeyCodec.hash64(r.key), TypeInformation.of(Long.class))
-              .process(new SweepFunction(plan.sweep(g, request.availabilityGuard()), spine))
-              .returns(SweepRowSerializer.TYPE)
-              .name("point-in-time sweep " + g.keyNames());
+              // hash partitions; each sweep buffers its partition and sorts it by key hash itself
+              .partitionCustom((Long hash, int n) -> (int) Long.remainderUnsigned(hash, n), 0)
+              .transform(
+                  "point-in-time sweep " + g.keyNames(),
+                  SweepRowSerializer.TYPE,
+                  new SweepFunction(plan.sweep(g, request.availabilityGuard()), spine));
     }
     Schema outSchema = plan.outputSchema(labelColumns);
     Path dataFile = out.resolve(TrainingSetFiles.DATA_FILE);
@@ -204,14 +201,11 @@ public final class PointInTimeJoin {
     } else {
       current
           .global()
-          .fullWindowPartition()
-          .sortPartition(new FlinkFunctions.OutputOrder(), Order.ASCENDING)
-          .setParallelism(1)
-          .name("deterministic order")
-          .addSink(
-              new FlinkFunctions.ParquetRowSink(outSchema, dataFile.toString(), labelNames.size()))
-          .setParallelism(1)
-          .name("parquet " + dataFile.getFileName());
+          .transform(
+              "deterministic order -> parquet " + dataFile.getFileName(),
+              org.apache.flink.api.common.typeinfo.Types.VOID,
+              new OrderedParquetSink(outSchema, dataFile.toString(), labelNames.size()))
+          .setParallelism(1);
       long total = labelTable == null ? -1 : totalRecords(labelTable);
       rows = execute(env, "quiver training set " + out.getFileName(), progress, total);
     }
@@ -232,7 +226,7 @@ public final class PointInTimeJoin {
 
   private long execute(StreamExecutionEnvironment env, String name, Progress progress, long total) {
     try {
-      JobClient client = env.executeAsync(name);
+      JobClient client = FlinkBatch.submit(env, name);
       var done = client.getJobExecutionResult();
       while (!done.isDone()) {
         try {
@@ -286,6 +280,27 @@ public final class PointInTimeJoin {
         WatermarkStrategy.noWatermarks(),
         "read " + name,
         InternalTypeInfo.of(FlinkSchemaUtil.convert(projection)));
+  }
+
+  /** A view's table as packed events, converted inside Iceberg's split reader. */
+  private static DataStream<Tuple2<Long, byte[]>> readEvents(
+      StreamExecutionEnvironment env, TableLoader loader, TrainingSetPlan.ViewRead r) {
+    IcebergSource.Builder<Tuple2<Long, byte[]>> b =
+        IcebergSource.forOutputType(new FlinkFunctions.EventPacker(r))
+            .tableLoader(loader)
+            .streaming(false)
+            .project(r.projection())
+            .useSnapshotId(r.snapshotId());
+    return env.fromSource(
+        b.build(),
+        WatermarkStrategy.noWatermarks(),
+        "read " + r.tableName(),
+        FlinkFunctions.PACKED);
+  }
+
+  /** Serializes rows once, beside their key hash, for the shuffle into the sweep. */
+  private static DataStream<Tuple2<Long, byte[]>> pack(DataStream<SweepRow> rows) {
+    return rows.map(new FlinkFunctions.Pack()).returns(FlinkFunctions.PACKED).name("pack");
   }
 
   private static int[] positions(List<String> names, List<String> wanted) {

@@ -1,6 +1,7 @@
 package dev.quiver.offline;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.ExecutionConfig;
@@ -11,7 +12,6 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
-import org.apache.flink.types.StringValue;
 import org.apache.flink.util.InstantiationUtil;
 
 /**
@@ -65,7 +65,7 @@ public final class SweepRowSerializer extends TypeSerializer<SweepRow> {
 
   @Override
   public void serialize(SweepRow r, DataOutputView out) throws IOException {
-    StringValue.writeString(r.key, out);
+    writeUtf8(r.key, out);
     out.writeLong(r.time);
     out.writeInt(r.kind);
     out.writeLong(r.seq);
@@ -77,7 +77,7 @@ public final class SweepRowSerializer extends TypeSerializer<SweepRow> {
   @Override
   public SweepRow deserialize(DataInputView in) throws IOException {
     SweepRow r = new SweepRow();
-    r.key = StringValue.readString(in);
+    r.key = readUtf8(in);
     r.time = in.readLong();
     r.kind = in.readInt();
     r.seq = in.readLong();
@@ -95,7 +95,7 @@ public final class SweepRowSerializer extends TypeSerializer<SweepRow> {
   /** Copies one serialized row without materializing it (batch sorts spill through this). */
   @Override
   public void copy(DataInputView source, DataOutputView target) throws IOException {
-    StringValue.copyString(source, target);
+    copyUtf8(source, target);
     target.write(source, 8 + 4 + 8 + 8);
     copyArray(source, target);
     copyArray(source, target);
@@ -114,7 +114,7 @@ public final class SweepRowSerializer extends TypeSerializer<SweepRow> {
     out.writeByte(tag);
     switch (tag) {
       case 0 -> {}
-      case 1 -> StringValue.copyString(in, out);
+      case 1 -> copyUtf8(in, out);
       case 2 -> out.write(in, 8);
       case 3, 5 -> out.write(in, 4);
       case 4 -> out.write(in, 8);
@@ -132,6 +132,38 @@ public final class SweepRowSerializer extends TypeSerializer<SweepRow> {
         }
       }
       default -> throw new IOException("corrupt sweep row: value tag " + tag);
+    }
+  }
+
+  /**
+   * Strings as a byte length and UTF-8 bytes (-1: null): cheaper to read than Flink's char-by-char
+   * {@code StringValue} encoding for the short ASCII keys that dominate here.
+   */
+  private static void writeUtf8(String s, DataOutputView out) throws IOException {
+    if (s == null) {
+      out.writeInt(-1);
+      return;
+    }
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(b.length);
+    out.write(b);
+  }
+
+  private static String readUtf8(DataInputView in) throws IOException {
+    int n = in.readInt();
+    if (n < 0) {
+      return null;
+    }
+    byte[] b = new byte[n];
+    in.readFully(b);
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  private static void copyUtf8(DataInputView in, DataOutputView out) throws IOException {
+    int n = in.readInt();
+    out.writeInt(n);
+    if (n > 0) {
+      out.write(in, n);
     }
   }
 
@@ -163,7 +195,7 @@ public final class SweepRowSerializer extends TypeSerializer<SweepRow> {
       out.writeByte(0);
     } else if (v instanceof String s) {
       out.writeByte(1);
-      StringValue.writeString(s, out);
+      writeUtf8(s, out);
     } else if (v instanceof Long l) {
       out.writeByte(2);
       out.writeLong(l);
@@ -203,7 +235,7 @@ public final class SweepRowSerializer extends TypeSerializer<SweepRow> {
       case 0:
         return null;
       case 1:
-        return StringValue.readString(in);
+        return readUtf8(in);
       case 2:
         return in.readLong();
       case 3:

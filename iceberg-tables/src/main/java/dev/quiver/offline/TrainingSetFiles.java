@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.iceberg.Schema;
+import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.data.parquet.GenericParquetWriter;
@@ -25,6 +26,15 @@ public final class TrainingSetFiles {
   private TrainingSetFiles() {}
 
   static FileAppender<Record> newAppender(Schema schema, String file) {
+    return newAppender(schema, file, "gzip");
+  }
+
+  /**
+   * An appender with the given Parquet codec ({@code gzip}, Iceberg's default for files outside a
+   * table, or {@code snappy}, which training-set outputs use: several times cheaper to write and
+   * DuckDB's and Spark's default too).
+   */
+  static FileAppender<Record> newAppender(Schema schema, String file, String codec) {
     try {
       Path p = Path.of(file);
       Files.createDirectories(p.getParent());
@@ -32,6 +42,7 @@ public final class TrainingSetFiles {
       return Parquet.write(org.apache.iceberg.Files.localOutput(p.toFile()))
           .schema(schema)
           .createWriterFunc(GenericParquetWriter::create)
+          .set(TableProperties.PARQUET_COMPRESSION, codec)
           .overwrite()
           .build();
     } catch (IOException e) {

@@ -134,26 +134,34 @@ public final class TrainingSetBench {
             true,
             Map.of());
     long q0 = System.nanoTime();
+    long qc0 = processCpuNanos();
     PointInTimeJoin.Result res = join.run(req);
     double quiverSeconds = (System.nanoTime() - q0) / 1e9;
+    double quiverCpu = (processCpuNanos() - qc0) / 1e9;
     System.out.printf(
         Locale.ROOT,
-        "quiver (flink) : %,d rows in %.1f s = %,.0f rows/s%n",
+        "quiver (flink) : %,d rows in %.1f s = %,.0f rows/s, %.1f CPU-s (load average %.1f)%n",
         res.rows(),
         quiverSeconds,
-        res.rows() / quiverSeconds);
+        res.rows() / quiverSeconds,
+        quiverCpu,
+        loadAverage());
 
     if (!Boolean.parseBoolean(System.getProperty("baselines", "true"))) {
       System.exit(0); // -Dbaselines=false: Quiver only (profiling)
     }
     // DuckDB ASOF JOIN on the same Parquet files
+    long dc0 = processCpuNanos();
     double duckSeconds = duckdb(work, labelFile, views);
+    double duckCpu = (processCpuNanos() - dc0) / 1e9;
     System.out.printf(
         Locale.ROOT,
-        "duckdb asof    : %,d rows in %.1f s = %,.0f rows/s%n",
+        "duckdb asof    : %,d rows in %.1f s = %,.0f rows/s, %.1f CPU-s (load average %.1f)%n",
         labels,
         duckSeconds,
-        labels / duckSeconds);
+        labels / duckSeconds,
+        duckCpu,
+        loadAverage());
 
     // Feast get_historical_features (DuckDB offline store) on a slice
     Map<String, Object> feast = feast(work, labelFile, views, feastFraction);
@@ -167,19 +175,36 @@ public final class TrainingSetBench {
     json.put("users", users);
     json.put("quiver_seconds", quiverSeconds);
     json.put("quiver_rows_per_second", res.rows() / quiverSeconds);
+    json.put("quiver_cpu_seconds", quiverCpu);
     json.put("duckdb_seconds", duckSeconds);
     json.put("duckdb_rows_per_second", labels / duckSeconds);
+    json.put("duckdb_cpu_seconds", duckCpu);
     json.put("quiver_vs_duckdb_time_ratio", ratioDuck);
+    json.put("quiver_vs_duckdb_cpu_ratio", quiverCpu / duckCpu);
+    json.put("load_average", loadAverage());
     json.put("target_vs_duckdb", "<= 2.0");
     json.putAll(feast);
     if (feast.get("feast_rows_per_second") instanceof Double fr) {
       double speedup = (res.rows() / quiverSeconds) / fr;
       json.put("quiver_vs_feast_throughput_ratio", speedup);
       json.put("target_vs_feast", ">= 10.0");
+      double cpuSpeedup = Double.NaN;
+      if (feast.get("feast_cpu_seconds") instanceof Double fc && !fc.isNaN()) {
+        // rows per CPU-second, Quiver's over Feast's
+        cpuSpeedup = (res.rows() / quiverCpu) / ((Long) feast.get("feast_rows") / fc);
+        json.put("quiver_vs_feast_rows_per_cpu_second_ratio", cpuSpeedup);
+      }
       System.out.printf(
-          Locale.ROOT, "quiver vs feast: %.1fx the throughput (target >= 10x)%n", speedup);
+          Locale.ROOT,
+          "quiver vs feast: %.1fx the throughput (target >= 10x), %.1fx the rows per CPU-second%n",
+          speedup,
+          cpuSpeedup);
     }
-    System.out.printf(Locale.ROOT, "quiver vs duckdb: %.2fx the time (target <= 2x)%n", ratioDuck);
+    System.out.printf(
+        Locale.ROOT,
+        "quiver vs duckdb: %.2fx the time (target <= 2x), %.2fx the CPU%n",
+        ratioDuck,
+        quiverCpu / duckCpu);
     Files.createDirectories(out);
     Files.writeString(out.resolve("training-set.json"), toJson(json));
     System.out.println("wrote " + out.resolve("training-set.json"));
@@ -350,18 +375,36 @@ public final class TrainingSetBench {
     double secs =
         Double.parseDouble(json.replaceAll("(?s).*\"seconds\":\\s*([0-9.eE+-]+).*", "$1"));
     long rows = Long.parseLong(json.replaceAll("(?s).*\"rows\":\\s*([0-9]+).*", "$1"));
+    double cpu =
+        json.contains("\"cpu_seconds\"")
+            ? Double.parseDouble(json.replaceAll("(?s).*\"cpu_seconds\":\\s*([0-9.eE+-]+).*", "$1"))
+            : Double.NaN;
     System.out.printf(
         Locale.ROOT,
-        "feast (%.0f%% slice): %,d rows in %.1f s = %,.0f rows/s%n",
+        "feast (%.0f%% slice): %,d rows in %.1f s = %,.0f rows/s, %.1f CPU-s (load average %.1f)%n",
         fraction * 100,
         rows,
         secs,
-        rows / secs);
+        rows / secs,
+        cpu,
+        loadAverage());
     out.put("feast_fraction", fraction);
     out.put("feast_rows", rows);
     out.put("feast_seconds", secs);
     out.put("feast_rows_per_second", rows / secs);
+    out.put("feast_cpu_seconds", cpu);
     return out;
+  }
+
+  /** CPU time of this process (the local Flink cluster and DuckDB run inside it). */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  static double loadAverage() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
   }
 
   static String toJson(Map<String, Object> m) {

@@ -1,0 +1,190 @@
+package dev.quiver.offline;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.FileAppender;
+import org.apache.iceberg.types.Types;
+
+/**
+ * The last step of a training set (parallelism 1): buffers the swept label rows serialized, sorts
+ * them into the deterministic output order — label time, then entity key, then the label's values
+ * ({@link #ORDER}, the Spark path's order too) — and writes them as one Parquet file. The sort is a
+ * primitive sort of packed {@code (time - min, row index)} longs; rows of equal time (rare) are
+ * then ordered by the full comparator. Replaces a Flink {@code sortPartition} whose key serialized
+ * a {@code deepToString} of every row's values.
+ */
+final class OrderedParquetSink extends AbstractStreamOperator<Void>
+    implements OneInputStreamOperator<SweepRow, Void>, BoundedOneInput {
+  private static final long serialVersionUID = 1L;
+
+  /** The deterministic output order: label time, entity key, the label values as text. */
+  static final Comparator<SweepRow> ORDER =
+      Comparator.<SweepRow>comparingLong(r -> r.time)
+          .thenComparing(r -> r.key)
+          .thenComparing(r -> Arrays.deepToString(r.values));
+
+  private final Schema schema;
+  private final String file;
+  private final int labelWidth;
+
+  /** Serialized rows in chunks of up to {@link #CHUNK} bytes (one byte[] cannot pass 2 GiB). */
+  private static final int CHUNK = 1 << 28;
+
+  private transient List<byte[]> chunks;
+  private transient DataOutputSerializer rows;
+  private transient long[] times;
+
+  /** Per row: chunk index (high 32 bits) and start offset; its length in {@link #lengths}. */
+  private transient long[] where;
+
+  private transient int[] lengths;
+  private transient int size;
+  private transient LongCounter written;
+
+  OrderedParquetSink(Schema schema, String file, int labelWidth) {
+    this.schema = schema;
+    this.file = file;
+    this.labelWidth = labelWidth;
+  }
+
+  @Override
+  public void open() throws Exception {
+    super.open();
+    chunks = new ArrayList<>();
+    rows = new DataOutputSerializer(1 << 20);
+    times = new long[1024];
+    where = new long[1024];
+    lengths = new int[1024];
+    written = getRuntimeContext().getLongCounter(PointInTimeJoin.ROWS_ACCUMULATOR);
+  }
+
+  @Override
+  public void processElement(StreamRecord<SweepRow> element) throws IOException {
+    SweepRow r = element.getValue();
+    if (rows.length() > CHUNK) {
+      chunks.add(rows.getCopyOfBuffer());
+      rows.clear();
+    }
+    int start = rows.length();
+    SweepRowSerializer.INSTANCE.serialize(r, rows);
+    if (size == times.length) {
+      times = Arrays.copyOf(times, size * 2);
+      where = Arrays.copyOf(where, size * 2);
+      lengths = Arrays.copyOf(lengths, size * 2);
+    }
+    times[size] = r.time;
+    where[size] = ((long) chunks.size() << 32) | start;
+    lengths[size] = rows.length() - start;
+    size++;
+  }
+
+  @Override
+  public void endInput() throws IOException {
+    int[] order = timeOrder(times, size);
+    chunks.add(rows.getSharedBuffer());
+    DataInputDeserializer in = new DataInputDeserializer();
+    try (FileAppender<Record> appender =
+        TrainingSetFiles.newAppender(schema, file, FlinkFunctions.OUTPUT_CODEC)) {
+      int i = 0;
+      while (i < size) {
+        // rows of equal time: full comparator (key, then values)
+        int j = i + 1;
+        while (j < size && times[order[j]] == times[order[i]]) {
+          j++;
+        }
+        List<SweepRow> run = new ArrayList<>(j - i);
+        for (int k = i; k < j; k++) {
+          run.add(read(in, order[k]));
+        }
+        if (run.size() > 1) {
+          run.sort(ORDER);
+        }
+        for (SweepRow r : run) {
+          appender.add(record(r));
+          written.add(1L);
+        }
+        i = j;
+      }
+    }
+    rows = null;
+    chunks = null;
+  }
+
+  /**
+   * The indexes {@code 0..size-1} sorted by {@code times[i]} (signed; ties in any order): one
+   * primitive sort of packed {@code (time - min, index)} longs when the time span leaves room for
+   * the index bits, else a boxed sort.
+   */
+  static int[] timeOrder(long[] times, int size) {
+    int[] order = new int[size];
+    if (size == 0) {
+      return order;
+    }
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
+    for (int i = 0; i < size; i++) {
+      min = Math.min(min, times[i]);
+      max = Math.max(max, times[i]);
+    }
+    int idxBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(size - 1));
+    // may overflow for extreme times (a label without time sorts first, as Long.MIN_VALUE): then
+    // the boxed sort below
+    long span = max - min;
+    if (span >= 0 && 64 - Long.numberOfLeadingZeros(span) + idxBits <= 63) {
+      long[] packed = new long[size];
+      for (int i = 0; i < size; i++) {
+        packed[i] = ((times[i] - min) << idxBits) | i;
+      }
+      Arrays.sort(packed);
+      long mask = (1L << idxBits) - 1;
+      for (int i = 0; i < size; i++) {
+        order[i] = (int) (packed[i] & mask);
+      }
+      return order;
+    }
+    Integer[] boxed = new Integer[size];
+    Arrays.setAll(boxed, i -> i);
+    Arrays.sort(boxed, Comparator.comparingLong(i -> times[i]));
+    for (int i = 0; i < size; i++) {
+      order[i] = boxed[i];
+    }
+    return order;
+  }
+
+  private SweepRow read(DataInputDeserializer in, int row) {
+    long w = where[row];
+    in.setBuffer(chunks.get((int) (w >>> 32)), (int) w, lengths[row]);
+    try {
+      return SweepRowSerializer.INSTANCE.deserialize(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading a buffered output row", e);
+    }
+  }
+
+  private Record record(SweepRow r) {
+    GenericRecord rec = GenericRecord.create(schema);
+    var cols = schema.columns();
+    for (int i = 0; i < labelWidth; i++) {
+      rec.set(i, IcebergValues.toIceberg(cols.get(i).type(), r.values[i]));
+    }
+    for (int i = 0; i < r.features.length; i++) {
+      Types.NestedField f = cols.get(labelWidth + i);
+      rec.set(labelWidth + i, IcebergValues.toIceberg(f.type(), r.features[i]));
+    }
+    return rec;
+  }
+}
