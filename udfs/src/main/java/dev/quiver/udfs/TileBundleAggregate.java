@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.annotation.InputGroup;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.binary.BinaryStringData;
 import org.apache.flink.table.functions.AggregateFunction;
 
 /**
@@ -97,15 +99,21 @@ public class TileBundleAggregate extends AggregateFunction<byte[], TileBundleAgg
   }
 
   private transient Map<String, Series> specs;
+  private transient StringData lastSpec;
+  private transient Series lastSeries;
 
   @Override
   public Acc createAccumulator() {
     return new Acc();
   }
 
+  /**
+   * Folds one event into every series of the tile. {@code series} is taken as Flink's internal
+   * string (no conversion per call: it is the same literal for every row).
+   */
   public void accumulate(
       Acc acc,
-      String series,
+      @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData series,
       Long eventMs,
       Long seq,
       @DataTypeHint(inputGroup = InputGroup.ANY) Object... values) {
@@ -142,15 +150,19 @@ public class TileBundleAggregate extends AggregateFunction<byte[], TileBundleAgg
     return acc.getBundle();
   }
 
-  private Series series(String spec) {
+  private Series series(StringData spec) {
+    // The literal is the same for every row: compare its bytes with the last one (a copy, in case
+    // the caller reuses the object) before decoding and hashing it as a Java string.
+    if (lastSpec != null && lastSpec.equals(spec)) {
+      return lastSeries;
+    }
     if (specs == null) {
       specs = new HashMap<>();
     }
-    Series s = specs.get(spec);
-    if (s == null) {
-      s = parse(spec);
-      specs.put(spec, s);
-    }
+    String text = spec.toString();
+    Series s = specs.computeIfAbsent(text, TileBundleAggregate::parse);
+    lastSpec = BinaryStringData.fromString(text);
+    lastSeries = s;
     return s;
   }
 

@@ -14,11 +14,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.table.data.StringData;
 import org.junit.jupiter.api.Test;
 
 class TileBundleAggregateTest {
-  private static final String SUM_AVG_COUNT =
-      "sum|amount|0|FLOAT64;avg|amount|0|FLOAT64;count|*|0|INT64";
+  private static final StringData SUM_AVG_COUNT =
+      StringData.fromString("sum|amount|0|FLOAT64;avg|amount|0|FLOAT64;count|*|0|INT64");
 
   /** Finishes series {@code fn(column)} of a bundle the way the online reader does. */
   private static Object finish(String fn, String column, int n, FeatureType dtype, byte[] bundle) {
@@ -62,7 +63,7 @@ class TileBundleAggregateTest {
     TileBundleAggregate udaf = new TileBundleAggregate();
     var acc = udaf.createAccumulator();
     FeatureType dtype = FeatureType.arrayOf(FeatureType.Scalar.STRING);
-    String spec = "last_n|m|2|" + dtype;
+    StringData spec = StringData.fromString("last_n|m|2|" + dtype);
     // arrival order differs from event order; "c" and "d" tie on event time, d has the higher seq
     udaf.accumulate(acc, spec, 2000L, 9L, "d");
     udaf.accumulate(acc, spec, 1000L, 1L, "a");
@@ -75,8 +76,11 @@ class TileBundleAggregateTest {
     // Flink reads the accumulator back (getBundle) and restores it into a fresh one (setBundle)
     // between events or batches; the decoded states cached in the accumulator must not leak.
     TileBundleAggregate udaf = new TileBundleAggregate();
-    String spec =
-        "last_n|m|3|" + FeatureType.arrayOf(FeatureType.Scalar.STRING) + ";sum|amount|0|FLOAT64";
+    StringData spec =
+        StringData.fromString(
+            "last_n|m|3|"
+                + FeatureType.arrayOf(FeatureType.Scalar.STRING)
+                + ";sum|amount|0|FLOAT64");
     var whole = udaf.createAccumulator();
     var pieces = udaf.createAccumulator();
     java.util.Random r = new java.util.Random(7);
@@ -100,7 +104,13 @@ class TileBundleAggregateTest {
   void badSeriesAreNamed() {
     TileBundleAggregate udaf = new TileBundleAggregate();
     assertThatThrownBy(
-            () -> udaf.accumulate(udaf.createAccumulator(), "median|x|0|FLOAT64", 1L, 1L, 1.0))
+            () ->
+                udaf.accumulate(
+                    udaf.createAccumulator(),
+                    StringData.fromString("median|x|0|FLOAT64"),
+                    1L,
+                    1L,
+                    1.0))
         .hasMessageContaining("function: 'median'");
     assertThatThrownBy(() -> udaf.accumulate(udaf.createAccumulator(), SUM_AVG_COUNT, 1L, 1L, 1.0))
         .hasMessageContaining("1 values for 3 series");

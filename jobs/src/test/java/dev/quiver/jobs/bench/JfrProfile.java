@@ -23,7 +23,8 @@ final class JfrProfile implements AutoCloseable {
   JfrProfile(Path file) {
     this.file = file;
     recording.enable("jdk.ExecutionSample").withPeriod(java.time.Duration.ofMillis(10));
-    // Threads inside JNI (RocksDB get/put/write) are not execution samples; recorded for `jfr print`.
+    // Threads inside JNI (RocksDB get/put/write) are not execution samples; recorded for `jfr
+    // print`.
     recording.enable("jdk.NativeMethodSample").withPeriod(java.time.Duration.ofMillis(20));
     recording.start();
   }
