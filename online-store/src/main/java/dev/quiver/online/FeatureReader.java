@@ -5,9 +5,11 @@ import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.tile.TileAggregator;
 import dev.quiver.core.tile.TileAggregators;
+import dev.quiver.core.tile.TileBundle;
 import dev.quiver.core.tile.TileRef;
 import dev.quiver.core.tile.TileState;
 import dev.quiver.core.tile.Tiling;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -90,10 +92,9 @@ public final class FeatureReader {
       if (tiling == null) {
         tiling = Tiling.forView(view);
       }
-      String series = TileAggregators.seriesName(f.aggregation());
       List<String> qs = new ArrayList<>();
       for (TileRef ref : tiling.cover(t, f.aggregation().window().toMillis())) {
-        String q = Qualifiers.tile(series, ref);
+        String q = Qualifiers.tile(ref);
         qs.add(q);
         boolean head = ref.start() == tiling.tileStart(t) && ref.resolution() == tiling.tileSize();
         if (head) {
@@ -181,12 +182,14 @@ public final class FeatureReader {
         continue;
       }
       TileAggregator agg = TileAggregators.forFeature(f);
+      byte[] series = TileAggregators.seriesName(f.aggregation()).getBytes(StandardCharsets.UTF_8);
       TileState state = agg.empty();
       Long ts = null;
       for (String q : tileQualifiers.get(f)) {
         OnlineCell c = cells.get(q);
-        if (c != null) {
-          state = agg.merge(state, agg.decode(c.value()));
+        byte[] s = c == null ? null : TileBundle.find(c.value(), series);
+        if (s != null) {
+          state = agg.merge(state, agg.decode(s));
           ts = ts == null ? c.ts() : Math.max(ts, c.ts());
         }
       }

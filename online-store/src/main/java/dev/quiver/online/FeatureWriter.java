@@ -6,10 +6,12 @@ import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.tile.TileAggregator;
 import dev.quiver.core.tile.TileAggregators;
+import dev.quiver.core.tile.TileBundle;
 import dev.quiver.core.tile.TileRef;
 import dev.quiver.core.tile.TileState;
 import dev.quiver.core.tile.Tiling;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,8 +20,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Builds the online cells of one feature view and writes them: row features (qualifier = feature
- * name, ts = event time) and tiles (qualifier = series + resolution + start, value = the complete
- * partial state, ts = the newest event time in it). Used by the streaming job's online sink.
+ * name, ts = event time) and tiles (qualifier = {@code tiles@<resolution>@<start>}, value = a
+ * {@link TileBundle} of the complete partial state of every series, ts = the newest event time in
+ * the tile). Used by the streaming job's online sink.
  *
  * <p>The writer must keep a tile for <em>every</em> resolution of {@link #tiling()} (fine tiles and
  * the 1h/1d rollups: {@link Tiling#tilesOf(long)} lists the tiles an event updates), because
@@ -34,24 +37,21 @@ public final class FeatureWriter {
   private final ViewTableId table;
   private final Tiling tiling;
   private final Map<String, TileAggregator> series = new LinkedHashMap<>();
-  // Per-cell work resolved once (sinks call row/tile per cell): each row feature's type, and each
-  // series' qualifier prefix per resolution (a tile's qualifier is that prefix + its start).
+  // Per-cell work resolved once (sinks call row/tile per cell): each row feature's type, and the
+  // tile qualifier prefix per resolution (a tile's qualifier is that prefix + its start).
   private final Map<String, FeatureType> rowTypes = new HashMap<>();
-  private final Map<String, Map<Long, String>> tilePrefixes = new HashMap<>();
+  private final Map<Long, String> tilePrefixes = new HashMap<>();
 
   public FeatureWriter(OnlineStore store, FeatureView view) {
     this.store = store;
     this.view = view;
     this.table = ViewTableId.of(view);
     this.tiling = Tiling.forView(view);
+    tiling.resolutions().forEach(r -> tilePrefixes.put(r, Qualifiers.tilePrefix(r)));
     for (Feature f : view.features()) {
       if (f.isAggregation()) {
         String name = TileAggregators.seriesName(f.aggregation());
-        if (series.putIfAbsent(name, TileAggregators.forFeature(f)) == null) {
-          Map<Long, String> prefixes = new HashMap<>();
-          tiling.resolutions().forEach(r -> prefixes.put(r, Qualifiers.tilePrefix(name, r)));
-          tilePrefixes.put(name, prefixes);
-        }
+        series.putIfAbsent(name, TileAggregators.forFeature(f));
       } else {
         rowTypes.put(f.name(), f.dtype());
       }
@@ -105,30 +105,36 @@ public final class FeatureWriter {
         table, entityKey, Qualifiers.row(feature), eventTime, ValueCodec.encode(type, value));
   }
 
-  /** The cell of one tile's complete partial state. */
+  /**
+   * The cell of one tile: the complete partial states of the given series (name → state; series
+   * missing from the map have no state in this tile), in one {@link TileBundle}.
+   *
+   * @throws IllegalArgumentException for a series that is not one of {@link #series()}
+   */
   public OnlineWrite tile(
-      byte[] entityKey, String seriesName, TileRef tile, TileState state, long maxEventTime) {
-    TileAggregator agg = series.get(seriesName);
-    if (agg == null) {
-      throw new IllegalArgumentException(
-          "series: '" + seriesName + "' (expected one of " + series.keySet() + ")");
+      byte[] entityKey, TileRef tile, Map<String, TileState> states, long maxEventTime) {
+    List<String> names = new ArrayList<>(states.size());
+    byte[][] encoded = new byte[states.size()][];
+    for (Map.Entry<String, TileState> e : states.entrySet()) {
+      TileAggregator agg = series.get(e.getKey());
+      if (agg == null) {
+        throw new IllegalArgumentException(
+            "series: '" + e.getKey() + "' (expected one of " + series.keySet() + ")");
+      }
+      encoded[names.size()] = agg.encode(e.getValue());
+      names.add(e.getKey());
     }
-    return tile(entityKey, seriesName, tile, agg.encode(state), maxEventTime);
+    return tile(entityKey, tile, TileBundle.encode(TileBundle.names(names), encoded), maxEventTime);
   }
 
-  /** The cell of one tile, from an already encoded state. */
-  public OnlineWrite tile(
-      byte[] entityKey, String seriesName, TileRef tile, byte[] encodedState, long maxEventTime) {
-    Map<Long, String> prefixes = tilePrefixes.get(seriesName);
-    String prefix = prefixes == null ? null : prefixes.get(tile.resolution());
+  /** The cell of one tile, from an already encoded {@link TileBundle}. */
+  public OnlineWrite tile(byte[] entityKey, TileRef tile, byte[] bundle, long maxEventTime) {
+    String prefix = tilePrefixes.get(tile.resolution());
     if (prefix == null) {
-      if (!tiling.resolutions().contains(tile.resolution())) {
-        throw new IllegalArgumentException(
-            "tile resolution: " + tile.resolution() + "ms (expected one of " + tiling + ")");
-      }
-      prefix = Qualifiers.tilePrefix(seriesName, tile.resolution());
+      throw new IllegalArgumentException(
+          "tile resolution: " + tile.resolution() + "ms (expected one of " + tiling + ")");
     }
-    return new OnlineWrite(table, entityKey, prefix + tile.start(), maxEventTime, encodedState);
+    return new OnlineWrite(table, entityKey, prefix + tile.start(), maxEventTime, bundle);
   }
 
   /** Writes cells; see {@link OnlineStore#multiPut} for the idempotence contract. */

@@ -6,10 +6,10 @@ import java.util.Objects;
  * One cell to write: the value of {@code qualifier} for an entity, at timestamp {@code ts}.
  *
  * <p>Row features: qualifier = the feature name, ts = the event time. Tiles: qualifier = {@link
- * Qualifiers#tile}, ts = the newest event time folded into the state, value = the complete partial
- * aggregate (an upsert, never an increment). Writing the same (entity, qualifier, ts) again
- * replaces that version, so a replay is idempotent, and a write with an older ts never hides a
- * newer one.
+ * Qualifiers#tile}, ts = the newest event time folded into the tile, value = a {@code TileBundle}
+ * of the complete partial aggregate of every series (an upsert, never an increment). Writing the
+ * same (entity, qualifier, ts) again replaces that version, so a replay is idempotent, and a write
+ * with an older ts never hides a newer one.
  *
  * @param table the view major version
  * @param entityKey the encoded entity key ({@code EntityKeyCodec}), without salt; not copied, do

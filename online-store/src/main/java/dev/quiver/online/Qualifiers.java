@@ -6,9 +6,10 @@ import java.time.Duration;
 
 /**
  * Column qualifiers of the online layout. A row feature's qualifier is its name ({@code
- * amount_last}); a tile's is {@code <series>@<resolution>@<start millis>}, e.g. {@code
- * sum(amount)@5m@1732665600000}, where the series is {@code TileAggregators.seriesName}. Feature
- * names are identifiers, so the two never collide.
+ * amount_last}); a tile's is {@code tiles@<resolution>@<start millis>}, e.g. {@code
+ * tiles@5m@1732665600000}, and its value is a {@code TileBundle} holding the partial state of every
+ * tile series of the view in that tile. Feature names are identifiers (no {@code @}), so the two
+ * never collide.
  */
 public final class Qualifiers {
   private Qualifiers() {}
@@ -18,16 +19,16 @@ public final class Qualifiers {
     return featureName;
   }
 
-  /** The qualifier of one tile of a series. */
-  public static String tile(String series, TileRef tile) {
-    return tilePrefix(series, tile.resolution()) + tile.start();
+  /** The qualifier of one tile (all series of the view, in one bundle). */
+  public static String tile(TileRef tile) {
+    return tilePrefix(tile.resolution()) + tile.start();
   }
 
   /**
-   * {@code <series>@<resolution>@}: what the qualifiers of a series' tiles of one resolution start
-   * with (writers cache it and append the tile start).
+   * {@code tiles@<resolution>@}: what the qualifiers of the tiles of one resolution start with
+   * (writers cache it and append the tile start).
    */
-  public static String tilePrefix(String series, long resolutionMillis) {
-    return series + "@" + Durations.format(Duration.ofMillis(resolutionMillis)) + "@";
+  public static String tilePrefix(long resolutionMillis) {
+    return "tiles@" + Durations.format(Duration.ofMillis(resolutionMillis)) + "@";
   }
 }

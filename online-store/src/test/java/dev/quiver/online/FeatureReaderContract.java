@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -154,17 +155,19 @@ public abstract class FeatureReaderContract {
     for (Txn e : arrival) {
       writes.add(writer.row(key, "merchant", e.merchant(), e.time()));
       writes.add(writer.row(key, "amount", e.amount(), e.time()));
-      for (Map.Entry<String, TileAggregator> s : writer.series().entrySet()) {
-        Object value = s.getKey().contains("merchant") ? e.merchant() : e.amount();
-        for (TileRef ref : writer.tiling().tilesOf(e.time())) {
+      for (TileRef ref : writer.tiling().tilesOf(e.time())) {
+        Map<String, TileState> tile = new LinkedHashMap<>();
+        for (Map.Entry<String, TileAggregator> s : writer.series().entrySet()) {
+          Object value = s.getKey().contains("merchant") ? e.merchant() : e.amount();
           String id = s.getKey() + ref;
           TileAggregator a = s.getValue();
           TileState st = a.add(states.getOrDefault(id, a.empty()), value, e.time(), e.seq());
           states.put(id, st);
-          long ts = Math.max(maxTs.getOrDefault(id, Long.MIN_VALUE), e.time());
-          maxTs.put(id, ts);
-          writes.add(writer.tile(key, s.getKey(), ref, st, ts));
+          tile.put(s.getKey(), st);
         }
+        long ts = Math.max(maxTs.getOrDefault(ref.toString(), Long.MIN_VALUE), e.time());
+        maxTs.put(ref.toString(), ts);
+        writes.add(writer.tile(key, ref, tile, ts));
       }
     }
     writer.write(writes).join();

@@ -258,19 +258,22 @@ final class ServingFixture implements AutoCloseable {
     w.ensureTable();
     Tiling tiling = w.tiling();
     byte[] k = EntityKeyCodec.encode(e.joinKeys(), key);
-    List<OnlineWrite> out = new ArrayList<>();
+    // One cell per tile holding every series (a TileBundle), as the streaming job writes them.
+    Map<TileRef, Map<String, TileState>> tiles = new HashMap<>();
+    Map<TileRef, Long> maxTs = new HashMap<>();
     for (Map.Entry<String, TileAggregator> series : w.series().entrySet()) {
       TileAggregator agg = series.getValue();
-      Map<TileRef, TileState> states = new HashMap<>();
-      Map<TileRef, Long> maxTs = new HashMap<>();
       for (int i = 0; i < times.length; i++) {
         for (TileRef t : tiling.tilesOf(times[i])) {
-          states.put(t, agg.add(states.getOrDefault(t, agg.empty()), items[i], times[i], i));
+          Map<String, TileState> states = tiles.computeIfAbsent(t, x -> new HashMap<>());
+          String name = series.getKey();
+          states.put(name, agg.add(states.getOrDefault(name, agg.empty()), items[i], times[i], i));
           maxTs.merge(t, times[i], Math::max);
         }
       }
-      states.forEach((t, st) -> out.add(w.tile(k, series.getKey(), t, st, maxTs.get(t))));
     }
+    List<OnlineWrite> out = new ArrayList<>();
+    tiles.forEach((t, st) -> out.add(w.tile(k, t, st, maxTs.get(t))));
     w.write(out).join();
   }
 

@@ -2,11 +2,8 @@ package dev.quiver.core.tile;
 
 import dev.quiver.core.codec.ValueCodec;
 import dev.quiver.core.spec.FeatureType;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * Byte layout shared by the state encodings: a leading tag byte (the function) and a format
@@ -17,20 +14,30 @@ final class StateBytes {
 
   private StateBytes() {}
 
+  /**
+   * Appends big-endian fields to a growing array (no stream objects: encoders run once per tile,
+   * series and mini-batch in the streaming job).
+   */
   static final class Writer {
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(32);
-    private final DataOutputStream out = new DataOutputStream(bytes);
+    private byte[] buf = new byte[32];
+    private int size;
 
     Writer(byte tag) {
-      bytes.write(tag);
-      bytes.write(FORMAT);
+      buf[0] = tag;
+      buf[1] = FORMAT;
+      size = 2;
+    }
+
+    private void ensure(int more) {
+      if (size + more > buf.length) {
+        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+      }
     }
 
     Writer writeLong(long v) {
-      try {
-        out.writeLong(v);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+      ensure(8);
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        buf[size++] = (byte) (v >>> shift);
       }
       return this;
     }
@@ -40,17 +47,19 @@ final class StateBytes {
     }
 
     Writer writeInt(int v) {
-      try {
-        out.writeInt(v);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      ensure(4);
+      buf[size++] = (byte) (v >>> 24);
+      buf[size++] = (byte) (v >>> 16);
+      buf[size++] = (byte) (v >>> 8);
+      buf[size++] = (byte) v;
       return this;
     }
 
     Writer writeBlob(byte[] b) {
       writeInt(b.length);
-      bytes.write(b, 0, b.length);
+      ensure(b.length);
+      System.arraycopy(b, 0, buf, size, b.length);
+      size += b.length;
       return this;
     }
 
@@ -59,7 +68,7 @@ final class StateBytes {
     }
 
     byte[] toBytes() {
-      return bytes.toByteArray();
+      return Arrays.copyOf(buf, size);
     }
   }
 

@@ -11,7 +11,7 @@ import dev.quiver.core.tile.TileAggregators;
 import dev.quiver.core.tile.Tiling;
 import dev.quiver.jobs.ingest.EventSchema;
 import dev.quiver.jobs.sink.SinkViewSpec;
-import dev.quiver.udfs.TileStateAggregate;
+import dev.quiver.udfs.TileBundleAggregate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +32,8 @@ public final class JobPlanner {
   public static final String TILE_START = "_tile_start";
   public static final String TILE_RES = "_tile_res";
   public static final String MAX_EVENT_MS = "_max_event_ms";
-  public static final String TILE_FUNCTION = "QUIVER_TILE";
+  public static final String TILES = "_tiles";
+  public static final String TILE_FUNCTION = "QUIVER_TILES";
 
   /** The Iceberg column naming (kept equal to the offline module's layout). */
   public static final String OFFLINE_EVENT_TIME = dev.quiver.offline.OfflineTables.EVENT_TIME;
@@ -91,7 +92,9 @@ public final class JobPlanner {
         setup.add(
             "CREATE TEMPORARY FUNCTION IF NOT EXISTS "
                 + TILE_FUNCTION
-                + " AS 'dev.quiver.udfs.TileStateAggregate'");
+                + " AS '"
+                + TileBundleAggregate.class.getName()
+                + "'");
         setup.add(onlineTilesTable(view, keys, series));
         inserts.add(tilesInsert(view, keyNames, series));
       }
@@ -257,7 +260,7 @@ public final class JobPlanner {
     cols.add(q(TILE_RES) + " BIGINT NOT NULL");
     cols.add(q(TILE_START) + " BIGINT NOT NULL");
     cols.add(q(MAX_EVENT_MS) + " BIGINT");
-    series.keySet().forEach(s -> cols.add(q(s) + " BYTES"));
+    cols.add(q(TILES) + " BYTES");
     List<String> pk = new ArrayList<>(keys.stream().map(k -> q(k.name())).toList());
     pk.add(q(TILE_RES));
     pk.add(q(TILE_START));
@@ -293,44 +296,48 @@ public final class JobPlanner {
     select.add(q(TILE_RES));
     select.add(q(TILE_START));
     select.add("MAX(`_event_ms`) AS " + q(MAX_EVENT_MS));
+    // One QUIVER_TILES call for every series of the view: one accumulator (one byte array) per
+    // tile in state, and its result is the online tile cell (a TileBundle of all series).
+    List<String> specs = new ArrayList<>();
+    List<String> values = new ArrayList<>();
+    List<String> inputs = new ArrayList<>();
     series.forEach(
         (name, f) -> {
           Aggregation a = f.aggregation();
-          FeatureType input = TileStateAggregate.inputType(a.function(), f.dtype());
-          String value =
-              input == null
-                  ? "1"
-                  : "CAST("
-                      + q(OFFLINE_INPUT_PREFIX + a.column())
-                      + " AS "
-                      + input.flinkSqlType()
-                      + ")";
-          select.add(
-              TILE_FUNCTION
-                  + "('"
-                  + a.function().specName()
-                  + "', '"
-                  + a.column()
-                  + "', "
-                  + a.n()
-                  + ", '"
-                  + f.dtype()
-                  + "', "
-                  + value
-                  + ", `_event_ms`, `_seq`) AS "
-                  + q(name));
+          specs.add(TileBundleAggregate.seriesSpec(a, f.dtype()));
+          FeatureType input = TileBundleAggregate.inputType(a.function(), f.dtype());
+          String column = q(OFFLINE_INPUT_PREFIX + a.column());
+          if (input != null && !inputs.contains(column)) {
+            inputs.add(column);
+          }
+          values.add(input == null ? "1" : "CAST(" + column + " AS " + input.flinkSqlType() + ")");
         });
+    select.add(
+        TILE_FUNCTION
+            + "('"
+            + String.join(";", specs).replace("'", "''")
+            + "', `_event_ms`, `_seq`, "
+            + String.join(", ", values)
+            + ") AS "
+            + q(TILES));
     List<String> group = new ArrayList<>(keyNames.stream().map(JobPlanner::q).toList());
     group.add(q(TILE_RES));
     group.add(q(TILE_START));
     // Every event updates one tile per resolution (the fine tile and its 1h/1d rollups): one
     // stateless projection per resolution, unioned. (A CROSS JOIN UNNEST of a constant array
     // plans as a regular join with a bounded VALUES input, which keeps every event in join state
-    // and re-emits them all after a restore.)
+    // and re-emits them all after a restore.) Each branch carries only the columns the tiles
+    // need, so the shuffle to the aggregation moves no row features.
+    List<String> carried = new ArrayList<>(keyNames.stream().map(JobPlanner::q).toList());
+    carried.add("`_event_ms`");
+    carried.add("`_seq`");
+    carried.addAll(inputs);
     List<String> branches = new ArrayList<>();
     for (long r : Tiling.forView(view).resolutions()) {
       branches.add(
-          "  SELECT *, CAST("
+          "  SELECT "
+              + String.join(", ", carried)
+              + ", CAST("
               + r
               + " AS BIGINT) AS "
               + q(TILE_RES)

@@ -4,6 +4,7 @@ import dev.quiver.core.codec.EntityKeyCodec;
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.JoinKey;
+import dev.quiver.core.tile.TileBundle;
 import dev.quiver.core.tile.TileRef;
 import dev.quiver.online.FeatureWriter;
 import dev.quiver.online.OnlineStore;
@@ -37,8 +38,8 @@ import org.apache.flink.types.Row;
  * rows per second, blocking before it converts the next row.
  *
  * <p>Row layout: rows sink = join keys, {@code _event_ms}, {@code _seq}, row features; tiles sink =
- * join keys, {@code _tile_res}, {@code _tile_start}, {@code _max_event_ms}, one encoded state per
- * tile series.
+ * join keys, {@code _tile_res}, {@code _tile_start}, {@code _max_event_ms}, the tile's {@link
+ * TileBundle} (every series' state), written as one cell.
  */
 final class OnlineSinkWriter implements SinkWriter<RowData> {
   private final boolean tiles;
@@ -85,14 +86,17 @@ final class OnlineSinkWriter implements SinkWriter<RowData> {
     this.writer.ensureTable();
     this.keys = spec.keys();
     this.cells = metrics.counter("quiverOnlineCellsWritten");
-    // Fail at start-up, not on the first row, when a column is no series / row feature of the view.
-    for (int i = keys.size() + (tiles ? 3 : 2); i < columns.length; i++) {
+    // Fail at start-up, not on the first row, when a column is no row feature of the view.
+    if (tiles && columns.length != keys.size() + 4) {
+      throw new IllegalArgumentException(
+          "tiles sink columns: "
+              + List.of(columns)
+              + " (expected the join keys, _tile_res, _tile_start, _max_event_ms and one tile"
+              + " bundle column)");
+    }
+    for (int i = keys.size() + 2; !tiles && i < columns.length; i++) {
       String column = columns[i];
-      if (tiles && !writer.series().containsKey(column)) {
-        throw new IllegalArgumentException(
-            "series: '" + column + "' (expected one of " + writer.series().keySet() + ")");
-      }
-      if (!tiles && view.feature(column).filter(f -> !f.isAggregation()).isEmpty()) {
+      if (view.feature(column).filter(f -> !f.isAggregation()).isEmpty()) {
         throw new IllegalArgumentException(
             "feature: '" + column + "' (expected: a row feature of " + view.qualifiedName() + ")");
       }
@@ -115,12 +119,9 @@ final class OnlineSinkWriter implements SinkWriter<RowData> {
       long res = (Long) row.getField(k);
       long start = (Long) row.getField(k + 1);
       long maxEventMs = (Long) row.getField(k + 2);
-      TileRef tile = new TileRef(res, start);
-      for (int i = k + 3; i < columns.length; i++) {
-        byte[] state = (byte[]) row.getField(i);
-        if (state != null) {
-          buffer.add(writer.tile(entity, columns[i], tile, state, maxEventMs));
-        }
+      byte[] bundle = (byte[]) row.getField(k + 3);
+      if (bundle != null) {
+        buffer.add(writer.tile(entity, new TileRef(res, start), bundle, maxEventMs));
       }
     } else {
       long eventMs = (Long) row.getField(k);

@@ -23,6 +23,9 @@ final class JfrProfile implements AutoCloseable {
   JfrProfile(Path file) {
     this.file = file;
     recording.enable("jdk.ExecutionSample").withPeriod(java.time.Duration.ofMillis(10));
+    // Threads inside JNI (RocksDB get/put/write) are not execution samples; recorded for `jfr
+    // print`.
+    recording.enable("jdk.NativeMethodSample").withPeriod(java.time.Duration.ofMillis(20));
     recording.start();
   }
 

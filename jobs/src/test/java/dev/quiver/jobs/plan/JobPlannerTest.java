@@ -40,14 +40,18 @@ class JobPlannerTest {
         .contains("CAST(3600000 AS BIGINT) AS `_tile_res`")
         .contains("CAST(86400000 AS BIGINT) AS `_tile_res`")
         .doesNotContain("UNNEST")
-        .contains("QUIVER_TILE('count', '*', 0, 'INT64', 1, `_event_ms`, `_seq`) AS `count(*)`")
-        .contains(
-            "QUIVER_TILE('last_n', 'merchant', 3, 'ARRAY<STRING>', CAST(`_in_merchant` AS STRING)")
+        .contains("QUIVER_TILES('count|*|0|INT64;")
+        .contains(";last_n|merchant|3|ARRAY<STRING>")
+        .contains("', `_event_ms`, `_seq`, 1, ")
+        .contains("CAST(`_in_merchant` AS STRING)")
+        .contains(") AS `_tiles`")
+        // the union branches carry only what the tiles need (no row features)
+        .contains("  SELECT `user_id`, `_event_ms`, `_seq`, `_in_amount`, `_in_merchant`, CAST(")
         .contains("GROUP BY `user_id`, `_tile_res`, `_tile_start`")
         .contains("INSERT INTO `quiver_offline`.`default`.`user_txn_v1`")
         .contains("EXECUTE STATEMENT SET");
     // windows of one series share tiles: one count(*) column for 5m, 1h and 7d
-    assertThat(sql.split("AS `count\\(\\*\\)`", -1)).hasSize(2);
+    assertThat(sql.split("count\\|\\*\\|0", -1)).hasSize(2);
   }
 
   @Test
@@ -114,7 +118,7 @@ class JobPlannerTest {
         .contains("CAST(UPPER(merchant) AS STRING) AS `big_merchant`")
         .contains("CAST(`amount` AS DOUBLE) AS `amount`")
         .contains("FROM `events` AS `t`\nWHERE amount >= 100")
-        .contains("QUIVER_TILE('count', '*'");
+        .contains("QUIVER_TILES('count|*|0|INT64");
   }
 
   @Test

@@ -147,7 +147,7 @@ public final class OnlineReference {
                     .cells();
             cells.forEach(
                 (q, c) -> {
-                  if (q.startsWith("count(*)@1m")) {
+                  if (q.startsWith("tiles@1m")) {
                     System.out.println(
                         "  cell "
                             + q

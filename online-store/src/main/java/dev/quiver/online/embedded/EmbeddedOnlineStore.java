@@ -96,7 +96,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
             byte[] entity = null;
             byte[] row = null;
             for (OnlineWrite w : writes) {
-              if (!w.table().equals(table)) {
+              if (w.table() != table && !w.table().equals(table)) { // one instance per sink
                 table = w.table();
                 f = rocks.family(table);
                 if (f == null) {

@@ -253,11 +253,17 @@ public final class RawStoreBench {
         }
       }
     }
-    List<OnlineWrite> out = new ArrayList<>();
+    // One cell per tile holding every series (a TileBundle), as the streaming job writes them.
+    Map<TileRef, Map<String, TileState>> byTile = new LinkedHashMap<>();
+    Map<TileRef, Long> tileTs = new LinkedHashMap<>();
     for (String id : states.keySet()) {
       String series = id.substring(0, id.indexOf('|'));
-      out.add(writer.tile(key, series, refs.get(id), states.get(id), maxTs.get(id)));
+      TileRef ref = refs.get(id);
+      byTile.computeIfAbsent(ref, r -> new LinkedHashMap<>()).put(series, states.get(id));
+      tileTs.merge(ref, maxTs.get(id), Math::max);
     }
+    List<OnlineWrite> out = new ArrayList<>();
+    byTile.forEach((ref, st) -> out.add(writer.tile(key, ref, st, tileTs.get(ref))));
     return out;
   }
 
