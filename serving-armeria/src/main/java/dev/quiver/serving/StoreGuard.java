@@ -132,7 +132,9 @@ final class StoreGuard {
    * float[]} compares by identity, so those entries are simply replaced as before.
    */
   private void remember(ReadKey rk, FeatureValue[] v) {
-    FeatureValue[] known = lkg.getIfPresent(rk);
+    // Quietly: no access recording for this check; an entry that is never replaced may then age
+    // out first under size pressure, and the next read puts it back.
+    FeatureValue[] known = lkg.policy().getIfPresentQuietly(rk);
     if (known == null || !java.util.Arrays.equals(known, v)) {
       lkg.put(rk, v);
     }

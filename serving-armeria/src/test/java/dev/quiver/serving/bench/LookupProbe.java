@@ -34,6 +34,11 @@ public final class LookupProbe {
     reqs.put("single", single);
     reqs.put("batch100", LookupBench.batches(rnd, keys, 100, 200, "/v1/features:batchLookup"));
     reqs.put("batch1000", LookupBench.batches(rnd, keys, 1000, 40, "/v1/features:batchLookup"));
+    String ab = System.getenv("QUIVER_PROBE_AB");
+    if (ab != null) {
+      abTest(ab, work, keys, seconds, reqs, args);
+      return;
+    }
     try (ChildServer s = new ChildServer("quiver", work.resolve("data").toString(), "" + keys)) {
       LookupBench.warm(s, reqs);
       for (int a = 0; a < args.length; a++) {
@@ -90,6 +95,53 @@ public final class LookupProbe {
                 d.get(i).getKey(),
                 d.get(i).getValue() / 1e6,
                 d.get(i).getValue() / 1000.0 / Math.max(1, r.completed()));
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Interleaved A/B: server A with the default options, B with {@code conf} (server.* options,
+   * comma separated), both warmed up, then rounds at each rate in {@code args}, alternating A and B
+   * (order swapped every round) so both see the same machine load; prints CPU per request of each.
+   */
+  static void abTest(
+      String conf, Path work, int keys, long seconds, Map<String, byte[][]> reqs, String[] args)
+      throws Exception {
+    System.clearProperty("quiver.bench.server");
+    try (ChildServer a = new ChildServer("quiver", work.resolve("a").toString(), "" + keys)) {
+      System.setProperty("quiver.bench.server", conf);
+      try (ChildServer b = new ChildServer("quiver", work.resolve("b").toString(), "" + keys)) {
+        LookupBench.warm(a, reqs);
+        LookupBench.warm(b, reqs);
+        ChildServer[] servers = {a, b};
+        for (int round = 0; round < 3; round++) {
+          for (String arg : args) {
+            double rate = Double.parseDouble(arg);
+            for (int i = 0; i < 2; i++) {
+              ChildServer s = servers[(i + round) % 2];
+              try (OpenLoopGenerator g =
+                  new OpenLoopGenerator(
+                      new InetSocketAddress("127.0.0.1", s.port),
+                      LookupBench.CONNECTIONS,
+                      reqs.get("single"))) {
+                long c0 = s.cpuNanos();
+                OpenLoopGenerator.Result r =
+                    rate > 0
+                        ? g.runOpen("ab", rate, TimeUnit.SECONDS.toNanos(seconds))
+                        : g.runClosed("ab", TimeUnit.SECONDS.toNanos(seconds));
+                System.out.printf(
+                    "round %d rate %6.0f %s: achieved %6.0f p50 %8.3f p99 %8.3f ms cpu %6.1f us/req%n",
+                    round,
+                    rate,
+                    s == a ? "A (default)" : "B (" + conf + ")",
+                    r.achievedRate(),
+                    r.p(50),
+                    r.p(99),
+                    (s.cpuNanos() - c0) / 1000.0 / Math.max(1, r.completed()));
+              }
+            }
           }
         }
       }
