@@ -102,49 +102,30 @@ public final class FeatureReader {
     List<Feature> features = shape.features();
     ViewTableId table = shape.table();
     boolean asOf = asOfMillis != null;
-
-    List<String> current = new ArrayList<>(features.size()); // read at asOf (rows, head tiles)
-    Set<String> closed = new LinkedHashSet<>(); // read at their newest version
-    Map<Feature, List<String>> tileQualifiers = new HashMap<>();
-    Tiling tiling = null; // only views with window aggregations need one
-    for (Feature f : features) {
-      if (!f.isAggregation()) {
-        String q = Qualifiers.row(f.name());
-        if (!current.contains(q)) {
-          current.add(q);
-        }
-        continue;
+    // The tile cover depends on t only through its head tile: a "now" read reuses the plan of the
+    // last read in the same head tile.
+    TilePlan tp;
+    if (asOf) {
+      tp = tilePlan(shape, view, t);
+    } else {
+      tp = shape.nowPlan().get();
+      if (tp == null || tp.head() != Math.floorDiv(t, tp.tileSize()) * tp.tileSize()) {
+        tp = tilePlan(shape, view, t);
+        shape.nowPlan().set(tp);
       }
-      if (tiling == null) {
-        tiling = Tiling.forView(view);
-      }
-      String series = TileAggregators.seriesName(f.aggregation());
-      List<String> qs = new ArrayList<>();
-      for (TileRef ref : tiling.cover(t, f.aggregation().window().toMillis())) {
-        String q = Qualifiers.tile(series, ref);
-        qs.add(q);
-        boolean head = ref.start() == tiling.tileStart(t) && ref.resolution() == tiling.tileSize();
-        if (head) {
-          if (!current.contains(q)) {
-            current.add(q);
-          }
-        } else {
-          closed.add(q);
-        }
-      }
-      tileQualifiers.put(f, qs);
     }
+    List<String> current = tp.current();
+    List<String> closed = tp.closed();
+    Map<Feature, List<String>> tileQualifiers = tp.tileQualifiers();
     List<OnlineRead> reads = new ArrayList<>(entityKeys.size());
     if (!asOf) {
-      List<String> all = new ArrayList<>(current);
-      all.addAll(closed);
-      all = List.copyOf(all); // one immutable list shared by every key's read
+      List<String> all = tp.all(); // one immutable list shared by every key's read
       for (byte[] key : entityKeys) {
         reads.add(OnlineRead.latest(table, key, all));
       }
     } else {
-      List<String> cur = List.copyOf(current);
-      List<String> cl = List.copyOf(closed);
+      List<String> cur = current;
+      List<String> cl = closed;
       for (byte[] key : entityKeys) {
         reads.add(new OnlineRead(table, key, cur, t, 0));
         if (!cl.isEmpty()) {
@@ -162,6 +143,63 @@ public final class FeatureReader {
         readsPerKey,
         t - view.ttl().toMillis(),
         shape.version());
+  }
+
+  /**
+   * The qualifiers of a read at {@code t} of a view with window aggregations.
+   *
+   * @param tileSize the fine tile size (0 for a view without aggregations)
+   * @param head the head tile's start (the plan holds for every t in that tile)
+   * @param current read at the as-of time: rows and head tiles
+   * @param closed read at their newest version: closed tiles
+   * @param all current then closed, for a "now" read
+   */
+  private record TilePlan(
+      long tileSize,
+      long head,
+      List<String> current,
+      List<String> closed,
+      List<String> all,
+      Map<Feature, List<String>> tileQualifiers) {}
+
+  private static TilePlan tilePlan(Shape shape, FeatureView view, long t) {
+    List<String> current = new ArrayList<>(shape.features().size());
+    Set<String> closed = new LinkedHashSet<>();
+    Map<Feature, List<String>> tileQualifiers = new HashMap<>();
+    Tiling tiling = shape.hasAggregations() ? Tiling.forView(view) : null;
+    for (Feature f : shape.features()) {
+      if (!f.isAggregation()) {
+        String q = Qualifiers.row(f.name());
+        if (!current.contains(q)) {
+          current.add(q);
+        }
+        continue;
+      }
+      String series = TileAggregators.seriesName(f.aggregation());
+      List<String> qs = new ArrayList<>();
+      for (TileRef ref : tiling.cover(t, f.aggregation().window().toMillis())) {
+        String q = Qualifiers.tile(series, ref);
+        qs.add(q);
+        boolean head = ref.start() == tiling.tileStart(t) && ref.resolution() == tiling.tileSize();
+        if (head) {
+          if (!current.contains(q)) {
+            current.add(q);
+          }
+        } else {
+          closed.add(q);
+        }
+      }
+      tileQualifiers.put(f, List.copyOf(qs));
+    }
+    List<String> all = new ArrayList<>(current);
+    all.addAll(closed);
+    return new TilePlan(
+        tiling == null ? 0 : tiling.tileSize(),
+        tiling == null ? t : tiling.tileStart(t),
+        List.copyOf(current),
+        List.copyOf(closed),
+        List.copyOf(all),
+        Map.copyOf(tileQualifiers));
   }
 
   private Shape shape(FeatureView view, List<String> featureNames) {
@@ -188,7 +226,8 @@ public final class FeatureReader {
               distinctRows,
               aggregations,
               ViewTableId.of(view),
-              view.version().toString());
+              view.version().toString(),
+              new java.util.concurrent.atomic.AtomicReference<>());
       if (shapes.size() >= MAX_SHAPES) {
         shapes.clear();
       }
@@ -219,6 +258,7 @@ public final class FeatureReader {
    *
    * @param featureQualifiers one entry per feature: its row qualifier, null for an aggregation
    * @param readQualifiers the distinct row qualifiers, in feature order
+   * @param nowPlan the tile plan of the latest "now" read (views with aggregations)
    */
   private record Shape(
       List<Feature> features,
@@ -226,7 +266,8 @@ public final class FeatureReader {
       List<String> readQualifiers,
       boolean hasAggregations,
       ViewTableId table,
-      String version) {}
+      String version,
+      java.util.concurrent.atomic.AtomicReference<TilePlan> nowPlan) {}
 
   /** The store reads of one batch and how to assemble their results. */
   private record Batch(
