@@ -39,6 +39,17 @@ public final class FeatureReader {
   private final OnlineStore store;
   private final Clock clock;
 
+  /**
+   * The time-independent part of a plan (resolved features, their row qualifiers) per view object
+   * and feature list. Callers (the lookup service) hold their views in plan caches, so the same
+   * objects come back on every request; a view is compared by identity (a registry refresh makes
+   * new objects: the map is cleared when it grows past {@link #MAX_SHAPES}).
+   */
+  private final java.util.concurrent.ConcurrentHashMap<ShapeKey, Shape> shapes =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static final int MAX_SHAPES = 1024;
+
   public FeatureReader(OnlineStore store, Clock clock) {
     this.store = store;
     this.clock = clock;
@@ -72,25 +83,99 @@ public final class FeatureReader {
 
   private Batch plan(
       FeatureView view, List<String> featureNames, List<byte[]> entityKeys, Long asOfMillis) {
-    List<Feature> features = resolve(view, featureNames);
-    ViewTableId table = ViewTableId.of(view);
+    Shape shape = shape(view, featureNames);
     long t = asOfMillis == null ? clock.millis() : asOfMillis;
+    if (!shape.hasAggregations() && asOfMillis == null) {
+      // Rows only, read now: the whole plan but "t" is fixed per (view, features).
+      List<OnlineRead> reads = new ArrayList<>(entityKeys.size());
+      for (byte[] key : entityKeys) {
+        reads.add(OnlineRead.latest(shape.table(), key, shape.readQualifiers()));
+      }
+      return new Batch(
+          shape.features(),
+          shape.featureQualifiers(),
+          Map.of(),
+          reads,
+          entityKeys.size(),
+          1,
+          t - view.ttl().toMillis(),
+          shape.version());
+    }
+    List<Feature> features = shape.features();
+    ViewTableId table = shape.table();
     boolean asOf = asOfMillis != null;
+    // The tile cover depends on t only through its head tile: a "now" read reuses the plan of the
+    // last read in the same head tile.
+    TilePlan tp;
+    if (asOf) {
+      tp = tilePlan(shape, view, t);
+    } else {
+      tp = shape.nowPlan().get();
+      if (tp == null || tp.head() != Math.floorDiv(t, tp.tileSize()) * tp.tileSize()) {
+        tp = tilePlan(shape, view, t);
+        shape.nowPlan().set(tp);
+      }
+    }
+    List<String> current = tp.current();
+    List<String> closed = tp.closed();
+    Map<Feature, List<String>> tileQualifiers = tp.tileQualifiers();
+    List<OnlineRead> reads = new ArrayList<>(entityKeys.size());
+    if (!asOf) {
+      List<String> all = tp.all(); // one immutable list shared by every key's read
+      for (byte[] key : entityKeys) {
+        reads.add(OnlineRead.latest(table, key, all));
+      }
+    } else {
+      List<String> cur = current;
+      List<String> cl = closed;
+      for (byte[] key : entityKeys) {
+        reads.add(new OnlineRead(table, key, cur, t, 0));
+        if (!cl.isEmpty()) {
+          reads.add(OnlineRead.latest(table, key, cl));
+        }
+      }
+    }
+    int readsPerKey = asOf && !closed.isEmpty() ? 2 : 1;
+    return new Batch(
+        features,
+        shape.featureQualifiers(),
+        tileQualifiers,
+        reads,
+        entityKeys.size(),
+        readsPerKey,
+        t - view.ttl().toMillis(),
+        shape.version());
+  }
 
-    List<String> current = new ArrayList<>(features.size()); // read at asOf (rows, head tiles)
-    Set<String> closed = new LinkedHashSet<>(); // read at their newest version
+  /**
+   * The qualifiers of a read at {@code t} of a view with window aggregations.
+   *
+   * @param tileSize the fine tile size (0 for a view without aggregations)
+   * @param head the head tile's start (the plan holds for every t in that tile)
+   * @param current read at the as-of time: rows and head tiles
+   * @param closed read at their newest version: closed tiles
+   * @param all current then closed, for a "now" read
+   */
+  private record TilePlan(
+      long tileSize,
+      long head,
+      List<String> current,
+      List<String> closed,
+      List<String> all,
+      Map<Feature, List<String>> tileQualifiers) {}
+
+  private static TilePlan tilePlan(Shape shape, FeatureView view, long t) {
+    List<String> current = new ArrayList<>(shape.features().size());
+    Set<String> closed = new LinkedHashSet<>();
     Map<Feature, List<String>> tileQualifiers = new HashMap<>();
-    Tiling tiling = null; // only views with window aggregations need one
-    for (Feature f : features) {
+    Tiling tiling = shape.hasAggregations() ? Tiling.forView(view) : null;
+    for (Feature f : shape.features()) {
       if (!f.isAggregation()) {
         String q = Qualifiers.row(f.name());
         if (!current.contains(q)) {
           current.add(q);
         }
         continue;
-      }
-      if (tiling == null) {
-        tiling = Tiling.forView(view);
       }
       List<String> qs = new ArrayList<>();
       for (TileRef ref : tiling.cover(t, f.aggregation().window().toMillis())) {
@@ -105,40 +190,90 @@ public final class FeatureReader {
           closed.add(q);
         }
       }
-      tileQualifiers.put(f, qs);
+      tileQualifiers.put(f, List.copyOf(qs));
     }
-    List<OnlineRead> reads = new ArrayList<>(entityKeys.size());
-    if (!asOf) {
-      List<String> all = new ArrayList<>(current);
-      all.addAll(closed);
-      all = List.copyOf(all); // one immutable list shared by every key's read
-      for (byte[] key : entityKeys) {
-        reads.add(OnlineRead.latest(table, key, all));
-      }
-    } else {
-      List<String> cur = List.copyOf(current);
-      List<String> cl = List.copyOf(closed);
-      for (byte[] key : entityKeys) {
-        reads.add(new OnlineRead(table, key, cur, t, 0));
-        if (!cl.isEmpty()) {
-          reads.add(OnlineRead.latest(table, key, cl));
+    List<String> all = new ArrayList<>(current);
+    all.addAll(closed);
+    return new TilePlan(
+        tiling == null ? 0 : tiling.tileSize(),
+        tiling == null ? t : tiling.tileStart(t),
+        List.copyOf(current),
+        List.copyOf(closed),
+        List.copyOf(all),
+        Map.copyOf(tileQualifiers));
+  }
+
+  private Shape shape(FeatureView view, List<String> featureNames) {
+    ShapeKey key = new ShapeKey(view, featureNames);
+    Shape s = shapes.get(key);
+    if (s == null) {
+      List<Feature> features = List.copyOf(resolve(view, featureNames));
+      List<String> rowQualifiers = new ArrayList<>(features.size());
+      boolean aggregations = false;
+      for (Feature f : features) {
+        if (f.isAggregation()) {
+          aggregations = true;
+          rowQualifiers.add(null);
+        } else {
+          rowQualifiers.add(Qualifiers.row(f.name()));
         }
       }
+      List<String> distinctRows =
+          rowQualifiers.stream().filter(java.util.Objects::nonNull).distinct().toList();
+      s =
+          new Shape(
+              features,
+              java.util.Collections.unmodifiableList(rowQualifiers),
+              distinctRows,
+              aggregations,
+              ViewTableId.of(view),
+              view.version().toString(),
+              new java.util.concurrent.atomic.AtomicReference<>());
+      if (shapes.size() >= MAX_SHAPES) {
+        shapes.clear();
+      }
+      shapes.put(new ShapeKey(view, List.copyOf(featureNames)), s);
     }
-    int readsPerKey = asOf && !closed.isEmpty() ? 2 : 1;
-    return new Batch(
-        features,
-        tileQualifiers,
-        reads,
-        entityKeys.size(),
-        readsPerKey,
-        t - view.ttl().toMillis(),
-        view.version().toString());
+    return s;
   }
+
+  /**
+   * A view (by identity) and a feature list.
+   *
+   * @param view compared by identity
+   */
+  private record ShapeKey(FeatureView view, List<String> names) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ShapeKey k && k.view == view && k.names.equals(names);
+    }
+
+    @Override
+    public int hashCode() {
+      return System.identityHashCode(view) * 31 + names.hashCode();
+    }
+  }
+
+  /**
+   * What a plan needs that does not depend on time.
+   *
+   * @param featureQualifiers one entry per feature: its row qualifier, null for an aggregation
+   * @param readQualifiers the distinct row qualifiers, in feature order
+   * @param nowPlan the tile plan of the latest "now" read (views with aggregations)
+   */
+  private record Shape(
+      List<Feature> features,
+      List<String> featureQualifiers,
+      List<String> readQualifiers,
+      boolean hasAggregations,
+      ViewTableId table,
+      String version,
+      java.util.concurrent.atomic.AtomicReference<TilePlan> nowPlan) {}
 
   /** The store reads of one batch and how to assemble their results. */
   private record Batch(
       List<Feature> features,
+      List<String> featureQualifiers,
       Map<Feature, List<String>> tileQualifiers,
       List<OnlineRead> reads,
       int keys,
@@ -148,36 +283,42 @@ public final class FeatureReader {
     List<EntityFeatures> assemble(List<OnlineReadResult> results) {
       List<EntityFeatures> out = new ArrayList<>(keys);
       for (int i = 0; i < keys; i++) {
-        List<OnlineReadResult> mine = results.subList(i * readsPerKey, (i + 1) * readsPerKey);
-        out.add(FeatureReader.assemble(features, tileQualifiers, mine, expiredTs, version));
+        out.add(
+            FeatureReader.assemble(
+                this,
+                results.get(i * readsPerKey),
+                readsPerKey == 2 ? results.get(i * 2 + 1) : null));
       }
       return out;
     }
   }
 
-  private static EntityFeatures assemble(
-      List<Feature> features,
-      Map<Feature, List<String>> tileQualifiers,
-      List<OnlineReadResult> results,
-      long expiredTs,
-      String version) {
-    Map<String, OnlineCell> cells = new HashMap<>();
-    for (OnlineReadResult r : results) {
-      if (!r.ok()) {
-        return new EntityFeatures(EntityFeatures.Status.ERROR, Map.of(), r.error());
-      }
-      cells.putAll(r.cells());
+  /** One key's features from its read (and, for an as-of read of tiles, its closed-tile read). */
+  private static EntityFeatures assemble(Batch b, OnlineReadResult first, OnlineReadResult second) {
+    if (!first.ok()) {
+      return new EntityFeatures(EntityFeatures.Status.ERROR, Map.of(), first.error());
     }
+    if (second != null && !second.ok()) {
+      return new EntityFeatures(EntityFeatures.Status.ERROR, Map.of(), second.error());
+    }
+    Map<String, OnlineCell> cells = first.cells();
+    if (second != null && !second.cells().isEmpty()) {
+      cells = new HashMap<>(cells);
+      cells.putAll(second.cells());
+    }
+    List<Feature> features = b.features();
     Map<String, FeatureValue> values = new LinkedHashMap<>();
     boolean missing = false;
-    for (Feature f : features) {
+    for (int i = 0; i < features.size(); i++) {
+      Feature f = features.get(i);
       if (!f.isAggregation()) {
-        OnlineCell c = cells.get(Qualifiers.row(f.name()));
-        if (c == null || c.ts() <= expiredTs) {
+        OnlineCell c = cells.get(b.featureQualifiers().get(i));
+        if (c == null || c.ts() <= b.expiredTs()) {
           missing = true;
         } else {
           values.put(
-              f.name(), new FeatureValue(ValueCodec.decode(f.dtype(), c.value()), c.ts(), version));
+              f.name(),
+              new FeatureValue(ValueCodec.decode(f.dtype(), c.value()), c.ts(), b.version()));
         }
         continue;
       }
@@ -185,7 +326,7 @@ public final class FeatureReader {
       byte[] series = TileAggregators.seriesName(f.aggregation()).getBytes(StandardCharsets.UTF_8);
       TileState state = agg.empty();
       Long ts = null;
-      for (String q : tileQualifiers.get(f)) {
+      for (String q : b.tileQualifiers().get(f)) {
         OnlineCell c = cells.get(q);
         byte[] s = c == null ? null : TileBundle.find(c.value(), series);
         if (s != null) {
@@ -193,7 +334,7 @@ public final class FeatureReader {
           ts = ts == null ? c.ts() : Math.max(ts, c.ts());
         }
       }
-      values.put(f.name(), new FeatureValue(agg.finish(state), ts, version));
+      values.put(f.name(), new FeatureValue(agg.finish(state), ts, b.version()));
     }
     EntityFeatures.Status status =
         cells.isEmpty()

@@ -252,6 +252,54 @@ public abstract class FeatureReaderContract {
     }
   }
 
+  /**
+   * One reader whose clock moves forward across many tile boundaries (and back): a "now" read
+   * reuses the tile plan of the previous read in the same head tile, which must never serve a stale
+   * cover.
+   */
+  @Test
+  void oneReaderFollowsItsClockAcrossTiles() {
+    long[] now = {0};
+    Clock moving =
+        new Clock() {
+          @Override
+          public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(java.time.ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public long millis() {
+            return now[0];
+          }
+
+          @Override
+          public Instant instant() {
+            return Instant.ofEpochMilli(now[0]);
+          }
+        };
+    FeatureReader reader = new FeatureReader(store(), moving);
+    java.util.Random rnd = new java.util.Random(11);
+    // A "now" read sees every event stored so far, so it is compared from the last event on.
+    long t = lastEvent;
+    for (int i = 0; i < 40; i++) {
+      // mostly forward by up to ~90 minutes, sometimes back (never before the last event)
+      long step = (long) (rnd.nextDouble() * 90 * MIN);
+      t = i % 7 == 6 ? Math.max(lastEvent, t - 2 * step) : t + step;
+      now[0] = t;
+      List<EntityFeatures> got = reader.read(VIEW, ALL, keys("u1", "u2"), null).join();
+      for (int k = 0; k < 2; k++) {
+        assertMatches("u" + (k + 1), got.get(k), t);
+      }
+      now[0] = t + 1; // the same head tile, almost always
+      assertMatches("u1", reader.read(VIEW, ALL, keys("u1"), null).join().get(0), t + 1);
+    }
+  }
+
   @Test
   void inlineReadsEqualTheReferenceWhereTheStoreHasThem() {
     long now = lastEvent + 5 * MIN;

@@ -7,9 +7,12 @@ import java.time.Duration;
 /**
  * Per-entity-key token buckets (FR-016): each key may be read {@code rate} times per second with
  * bursts up to {@code burst}; beyond that its lookups get 429 with {@code Retry-After}. Buckets
- * live in a bounded Caffeine cache and are forgotten after a few idle seconds. A bucket is a few
- * fields under its own lock: a library bucket (Bucket4j) would add a dependency for the same dozen
- * lines.
+ * live in a bounded Caffeine cache and are forgotten once they have been idle long enough to be
+ * full again ({@code burst / rate} seconds, at least one): a new bucket starts full, so forgetting
+ * a full one changes nothing, and far fewer buckets are alive at once (with keys spread over a
+ * large key space every read used to leave a bucket behind for 10 s, which the young GC then had to
+ * copy again and again before it died in the old generation). A bucket is a few fields under its
+ * own lock: a library bucket (Bucket4j) would add a dependency for the same dozen lines.
  */
 final class KeyThrottle {
   private final double ratePerNano;
@@ -22,9 +25,17 @@ final class KeyThrottle {
     this.buckets =
         Caffeine.newBuilder()
             .maximumSize(200_000)
-            .expireAfterAccess(Duration.ofSeconds(10))
+            .expireAfterAccess(refillTime(ratePerSecond, burst))
             .executor(Runnable::run) // amortized cleanup on the caller, no pool hand-off
             .build();
+  }
+
+  /** The time an empty bucket takes to fill up, rounded up to whole seconds (at least 1 s). */
+  static Duration refillTime(double ratePerSecond, int burst) {
+    if (ratePerSecond <= 0) {
+      return Duration.ofSeconds(1);
+    }
+    return Duration.ofSeconds(Math.max(1, (long) Math.ceil(burst / ratePerSecond)));
   }
 
   boolean enabled() {
@@ -37,7 +48,10 @@ final class KeyThrottle {
    * @return 0 when allowed, else the nanoseconds until a token is available
    */
   long tryAcquire(Object key, long nowNanos) {
-    Bucket b = buckets.get(key, k -> new Bucket(burst, nowNanos));
+    Bucket b = buckets.getIfPresent(key);
+    if (b == null) {
+      b = buckets.get(key, k -> new Bucket(burst, nowNanos));
+    }
     synchronized (b) {
       double tokens = Math.min(burst, b.tokens + (nowNanos - b.updated) * ratePerNano);
       b.updated = nowNanos;

@@ -76,6 +76,45 @@ class LookupContractITCase {
     assertThat(res.get(2).get("status").asText()).isEqualTo("NOT_FOUND");
   }
 
+  /**
+   * A batch larger than one store read ({@link StoreGuard#CHUNK_KEYS}) is read in parallel parts:
+   * every key's answer must still be the one a single-key lookup gives, in request order.
+   */
+  @Test
+  void largeBatchAnswersEveryKeyInOrder() throws Exception {
+    String features =
+        "\"features\":[{\"name\":\"user_7d_txn_count\",\"version\":\"v3\"},"
+            + "{\"name\":\"user_total_spend_usd\",\"version\":\"v3\"}]";
+    java.util.List<String> keys = new java.util.ArrayList<>();
+    java.util.Random rnd = new java.util.Random(7);
+    for (int i = 0; i < 3 * StoreGuard.CHUNK_KEYS + 17; i++) {
+      int pick = rnd.nextInt(3);
+      keys.add(pick == 0 ? "u1" : pick == 1 ? "u2" : "nobody" + i);
+    }
+    Map<String, JsonNode> single = new java.util.HashMap<>();
+    for (String k : java.util.Set.of("u1", "u2", "nobody")) {
+      ServingFixture.Reply r =
+          lookup("{\"entity_name\":\"user\",\"keys\":[\"" + k + "\"]," + features + "}");
+      single.put(k, r.body().get("results").get(0));
+    }
+    StringBuilder body = new StringBuilder("{\"entity_name\":\"user\",\"keys\":[");
+    for (int i = 0; i < keys.size(); i++) {
+      body.append(i == 0 ? "\"" : ",\"").append(keys.get(i)).append('"');
+    }
+    ServingFixture.Reply r =
+        post("/v1/features:batchLookup", body.append("],").append(features).append('}').toString());
+    assertThat(r.status()).isEqualTo(200);
+    JsonNode res = r.body().get("results");
+    assertThat(res.size()).isEqualTo(keys.size());
+    for (int i = 0; i < keys.size(); i++) {
+      String k = keys.get(i);
+      JsonNode expected = single.get(k.startsWith("nobody") ? "nobody" : k);
+      assertThat(res.get(i).get("key").asText()).isEqualTo(k);
+      assertThat(res.get(i).get("features")).isEqualTo(expected.get("features"));
+      assertThat(res.get(i).get("status")).isEqualTo(expected.get("status"));
+    }
+  }
+
   @Test
   void pinnedVersusLatestAndStringForms() throws Exception {
     ServingFixture.Reply r =

@@ -84,6 +84,34 @@ final class ChildServer implements AutoCloseable {
     drain.start();
   }
 
+  long pid() {
+    return process.pid();
+  }
+
+  /**
+   * CPU time of the child's JIT compiler threads ({@code C1/C2 CompilerThread*}) so far, in
+   * nanoseconds, from {@code /proc/<pid>/task/<tid>/stat} (10 ms resolution).
+   */
+  long jitNanos() throws IOException {
+    long ticks = 0;
+    try (var tasks = Files.list(Path.of("/proc/" + process.pid() + "/task"))) {
+      for (Path t : tasks.toList()) {
+        String stat;
+        try {
+          stat = Files.readString(t.resolve("stat"));
+        } catch (IOException e) {
+          continue; // the thread ended
+        }
+        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        }
+      }
+    }
+    return ticks * 1_000_000_000L / TICKS_PER_SECOND;
+  }
+
   /** CPU time (user + system) of the child so far, in nanoseconds (10 ms resolution). */
   long cpuNanos() throws IOException {
     String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));

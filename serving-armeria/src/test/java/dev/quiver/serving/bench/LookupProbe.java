@@ -1,0 +1,175 @@
+package dev.quiver.serving.bench;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A diagnostic companion of {@link LookupBench}: one server ({@code floor} or {@code quiver} on the
+ * embedded store) in a child JVM, warmed up, then open-model runs at the given rates while the
+ * child's per-thread CPU is sampled from {@code /proc/<pid>/task/*}/stat; prints the threads that
+ * used the most CPU in each run. Args: {@code quiver|floor rate...} (env as LookupBench).
+ */
+public final class LookupProbe {
+  public static void main(String[] args) throws Exception {
+    int keys = Integer.parseInt(System.getenv().getOrDefault("QUIVER_BENCH_KEYS", "100000"));
+    long seconds = Long.parseLong(System.getenv().getOrDefault("QUIVER_BENCH_SECONDS", "4"));
+    String kind = System.getenv().getOrDefault("QUIVER_PROBE_KIND", "single");
+    Path work = Files.createTempDirectory("quiver-lookup-probe");
+    Random rnd = new Random(42);
+    byte[][] single = new byte[50_000][];
+    for (int i = 0; i < single.length; i++) {
+      byte[] body =
+          LookupBench.lookupBody(List.of("u" + rnd.nextInt(keys))).getBytes(StandardCharsets.UTF_8);
+      single[i] = OpenLoopGenerator.post("/v1/features:lookup", "bench", body);
+    }
+    Map<String, byte[][]> reqs = new HashMap<>();
+    reqs.put("single", single);
+    reqs.put("batch100", LookupBench.batches(rnd, keys, 100, 200, "/v1/features:batchLookup"));
+    reqs.put("batch1000", LookupBench.batches(rnd, keys, 1000, 40, "/v1/features:batchLookup"));
+    String ab = System.getenv("QUIVER_PROBE_AB");
+    if (ab != null) {
+      abTest(ab, work, keys, seconds, reqs, args);
+      return;
+    }
+    try (ChildServer s = new ChildServer("quiver", work.resolve("data").toString(), "" + keys)) {
+      LookupBench.warm(s, reqs);
+      for (int a = 0; a < args.length; a++) {
+        double rate = Double.parseDouble(args[a]);
+        try (OpenLoopGenerator g =
+            new OpenLoopGenerator(
+                new InetSocketAddress("127.0.0.1", s.port),
+                LookupBench.CONNECTIONS,
+                reqs.get(kind))) {
+          if (rate > 0) {
+            g.runOpen("warm", rate, TimeUnit.SECONDS.toNanos(1));
+          }
+          String jfr = System.getenv("QUIVER_PROBE_JFR");
+          if (jfr != null) {
+            jcmd(
+                s.pid(),
+                "JFR.start",
+                "name=probe",
+                "settings=profile",
+                "filename=" + jfr + "-" + a + ".jfr");
+          }
+          Map<String, Long> t0 = threads(s.pid());
+          long c0 = s.cpuNanos();
+          OpenLoopGenerator.Result r =
+              rate > 0
+                  ? g.runOpen("probe", rate, TimeUnit.SECONDS.toNanos(seconds))
+                  : g.runClosed("probe", TimeUnit.SECONDS.toNanos(seconds));
+          long c1 = s.cpuNanos();
+          Map<String, Long> t1 = threads(s.pid());
+          if (jfr != null) {
+            jcmd(s.pid(), "JFR.stop", "name=probe");
+            jcmd(s.pid(), "Compiler.codecache");
+          }
+          System.out.printf(
+              "%s rate %.0f: achieved %.0f p50 %.3f p99 %.3f p99.9 %.3f max %.3f ms errors %d,"
+                  + " cpu %.1f us/req%n",
+              kind,
+              rate,
+              r.achievedRate(),
+              r.p(50),
+              r.p(99),
+              r.p(99.9),
+              r.latencyMicros().getMaxValue() / 1000.0,
+              r.errors(),
+              (c1 - c0) / 1000.0 / Math.max(1, r.completed()));
+          List<Map.Entry<String, Long>> d = new ArrayList<>();
+          for (var e : t1.entrySet()) {
+            d.add(Map.entry(e.getKey(), e.getValue() - t0.getOrDefault(e.getKey(), 0L)));
+          }
+          d.sort((x, y) -> Long.compare(y.getValue(), x.getValue()));
+          for (int i = 0; i < Math.min(14, d.size()); i++) {
+            System.out.printf(
+                "   %-40s %8.1f ms  %6.1f us/req%n",
+                d.get(i).getKey(),
+                d.get(i).getValue() / 1e6,
+                d.get(i).getValue() / 1000.0 / Math.max(1, r.completed()));
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Interleaved A/B: server A with the default options, B with {@code conf} (server.* options,
+   * comma separated), both warmed up, then rounds at each rate in {@code args}, alternating A and B
+   * (order swapped every round) so both see the same machine load; prints CPU per request of each.
+   */
+  static void abTest(
+      String conf, Path work, int keys, long seconds, Map<String, byte[][]> reqs, String[] args)
+      throws Exception {
+    System.clearProperty("quiver.bench.server");
+    try (ChildServer a = new ChildServer("quiver", work.resolve("a").toString(), "" + keys)) {
+      System.setProperty("quiver.bench.server", conf);
+      try (ChildServer b = new ChildServer("quiver", work.resolve("b").toString(), "" + keys)) {
+        LookupBench.warm(a, reqs);
+        LookupBench.warm(b, reqs);
+        ChildServer[] servers = {a, b};
+        for (int round = 0; round < 3; round++) {
+          for (String arg : args) {
+            double rate = Double.parseDouble(arg);
+            for (int i = 0; i < 2; i++) {
+              ChildServer s = servers[(i + round) % 2];
+              try (OpenLoopGenerator g =
+                  new OpenLoopGenerator(
+                      new InetSocketAddress("127.0.0.1", s.port),
+                      LookupBench.CONNECTIONS,
+                      reqs.get("single"))) {
+                long c0 = s.cpuNanos();
+                OpenLoopGenerator.Result r =
+                    rate > 0
+                        ? g.runOpen("ab", rate, TimeUnit.SECONDS.toNanos(seconds))
+                        : g.runClosed("ab", TimeUnit.SECONDS.toNanos(seconds));
+                System.out.printf(
+                    "round %d rate %6.0f %s: achieved %6.0f p50 %8.3f p99 %8.3f ms cpu %6.1f us/req%n",
+                    round,
+                    rate,
+                    s == a ? "A (default)" : "B (" + conf + ")",
+                    r.achievedRate(),
+                    r.p(50),
+                    r.p(99),
+                    (s.cpuNanos() - c0) / 1000.0 / Math.max(1, r.completed()));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  static void jcmd(long pid, String... cmd) throws Exception {
+    List<String> c = new ArrayList<>(List.of("jcmd", Long.toString(pid)));
+    c.addAll(List.of(cmd));
+    new ProcessBuilder(c).inheritIO().start().waitFor();
+  }
+
+  /** CPU nanoseconds per thread (name + tid) of process {@code pid}. */
+  static Map<String, Long> threads(long pid) throws Exception {
+    Map<String, Long> out = new HashMap<>();
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path t : tasks.toList()) {
+        try {
+          String stat = Files.readString(t.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+          out.put(name + "#" + t.getFileName(), ticks * 10_000_000L);
+        } catch (java.io.IOException e) {
+          // thread ended
+        }
+      }
+    }
+    return out;
+  }
+}
