@@ -148,6 +148,79 @@ public abstract class OnlineStoreContract {
   }
 
   @Test
+  void aReadOfManySparseQualifiersMatchesAReferenceAndPointReads() {
+    // Dense tile-like cells of several entities (so an entity's neighbours in key order hold
+    // cells too), each cell with 0-4 versions around the read bounds; reads ask for a random,
+    // sparse, unordered subset with long gaps, absent cells and qualifiers that are prefixes of
+    // others, several entities in one batch.
+    java.util.Random rnd = new java.util.Random(42);
+    List<byte[]> entities = new ArrayList<>();
+    List<Map<String, java.util.TreeMap<Long, String>>> stored = new ArrayList<>();
+    List<String> universe = new ArrayList<>(List.of("a", "ab", "b", "tiles@1d@1", "tiles@1d@10"));
+    for (int i = 0; i < 400; i++) {
+      universe.add("tiles@5m@" + (1_700_000_000_000L + i * 300_000L));
+    }
+    for (int i = 0; i < 60; i++) {
+      universe.add("tiles@1h@" + (1_700_000_000_000L + i * 3_600_000L));
+    }
+    List<OnlineWrite> writes = new ArrayList<>();
+    for (int e = 0; e < 6; e++) {
+      byte[] k = key("sparse");
+      entities.add(k);
+      Map<String, java.util.TreeMap<Long, String>> cells = new java.util.HashMap<>();
+      for (String q : universe) {
+        int versions = rnd.nextInt(10) < 3 ? 0 : 1 + rnd.nextInt(4);
+        for (int v = 0; v < versions; v++) {
+          long ts = T0 + rnd.nextInt(1000); // distinct ts per version: last write is kept
+          String value = q + "/" + e + "/" + ts;
+          if (cells.computeIfAbsent(q, x -> new java.util.TreeMap<>()).put(ts, value) == null) {
+            writes.add(new OnlineWrite(TABLE, k, q, ts, bytes(value)));
+          }
+        }
+      }
+      stored.add(cells);
+    }
+    java.util.Collections.shuffle(writes, rnd);
+    store().multiPut(writes).join();
+    long[][] bounds = {{Long.MAX_VALUE, 0}, {T0 + 500, 0}, {T0 + 700, T0 + 300}, {T0 - 1, 0}};
+    for (int round = 0; round < 8; round++) {
+      long[] b = bounds[round % bounds.length];
+      List<OnlineRead> reads = new ArrayList<>();
+      List<Map<String, String>> expected = new ArrayList<>();
+      for (int e = 0; e < entities.size(); e++) {
+        List<String> qs = new ArrayList<>(universe);
+        java.util.Collections.shuffle(qs, rnd);
+        qs = new ArrayList<>(qs.subList(0, 2 + rnd.nextInt(80)));
+        qs.add("absent-" + round); // never written
+        reads.add(new OnlineRead(TABLE, entities.get(e), qs, b[0], b[1]));
+        Map<String, String> want = new java.util.HashMap<>();
+        for (String q : qs) {
+          java.util.TreeMap<Long, String> versions = stored.get(e).get(q);
+          Map.Entry<Long, String> v = versions == null ? null : versions.floorEntry(b[0]);
+          if (v != null && v.getKey() >= b[1]) {
+            want.put(q, v.getValue() + "@" + v.getKey());
+          }
+        }
+        expected.add(want);
+      }
+      List<OnlineReadResult> results = store().multiGet(reads).join();
+      for (int e = 0; e < reads.size(); e++) {
+        OnlineRead r = reads.get(e);
+        Map<String, String> got = new java.util.HashMap<>();
+        results.get(e).cells().forEach((q, c) -> got.put(q, str(c) + "@" + c.ts()));
+        assertThat(got).as("entity %d, round %d", e, round).isEqualTo(expected.get(e));
+        for (String q : r.qualifiers().subList(0, Math.min(5, r.qualifiers().size()))) {
+          OnlineCell point =
+              get(new OnlineRead(TABLE, r.entityKey(), List.of(q), r.asOf(), r.minTs()))
+                  .cells()
+                  .get(q);
+          assertThat(point == null ? null : str(point) + "@" + point.ts()).isEqualTo(got.get(q));
+        }
+      }
+    }
+  }
+
+  @Test
   void wholeRowReadReturnsEveryQualifierAsOf() {
     byte[] k = key("row");
     put(

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,12 +37,20 @@ import org.rocksdb.WriteOptions;
  * default store: nothing to install, and one writer (a Flink job) and the lookup server can share
  * it in one JVM through {@link SharedRocksDb}.
  *
- * <p>Reads: one iterator per table per batch, one seek per (entity, qualifier), the same snapshot
- * for the whole batch. Cells older than the table's TTL are filtered at read time and dropped at
- * compaction. Async calls run on a small store-owned executor.
+ * <p>Reads: one iterator per table per batch, the same snapshot for the whole batch. A read of many
+ * qualifiers of one entity walks the entity's keys in order (one seek, then {@code next()},
+ * re-seeking over long gaps) instead of seeking once per qualifier. Cells older than the table's
+ * TTL are filtered at read time and dropped at compaction. Async calls run on a small store-owned
+ * executor.
  */
 public final class EmbeddedOnlineStore implements OnlineStore {
   private static final AtomicInteger THREAD_IDS = new AtomicInteger();
+
+  /**
+   * How many keys a multi-qualifier read steps over with {@code next()} before it re-seeks: a
+   * {@code next()} costs a fraction of a seek, which searches the memtable and every level again.
+   */
+  static final int MAX_STEPS = Integer.getInteger("quiver.embedded.walk-steps", 8);
 
   static {
     RocksDB.loadLibrary();
@@ -171,23 +180,22 @@ public final class EmbeddedOnlineStore implements OnlineStore {
 
   private static Map<String, OnlineCell> read(RocksIterator it, OnlineRead r, long minTs) {
     byte[] row = EmbeddedKeys.rowPrefix(r.entityKey());
-    Map<String, OnlineCell> cells = new LinkedHashMap<>();
-    if (!r.qualifiers().isEmpty()) {
-      for (String q : r.qualifiers()) {
-        byte[] prefix = EmbeddedKeys.cellPrefix(row, q);
-        it.seek(EmbeddedKeys.key(prefix, r.asOf()));
-        if (it.isValid()) {
-          byte[] key = it.key();
-          if (key.length == prefix.length + 8 && EmbeddedKeys.startsWith(key, prefix)) {
-            long ts = EmbeddedKeys.tsOfKey(key);
-            if (ts >= minTs) {
-              cells.put(q, new OnlineCell(ts, EmbeddedKeys.cellOfValue(it.value())));
-            }
-          }
-        }
+    List<String> qualifiers = r.qualifiers();
+    if (qualifiers.size() == 1) {
+      Map<String, OnlineCell> cells = new LinkedHashMap<>(2);
+      String q = qualifiers.get(0);
+      byte[] target = EmbeddedKeys.key(row, q, r.asOf());
+      it.seek(target);
+      OnlineCell c = it.isValid() ? cellAt(it, it.key(), target, minTs) : null;
+      if (c != null) {
+        cells.put(q, c);
       }
       return cells;
     }
+    if (!qualifiers.isEmpty()) {
+      return walk(it, row, r, minTs);
+    }
+    Map<String, OnlineCell> cells = new LinkedHashMap<>();
     // Whole row: versions of each qualifier are contiguous and newest first.
     String seen = null;
     for (it.seek(row); it.isValid(); it.next()) {
@@ -206,6 +214,87 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       }
     }
     return cells;
+  }
+
+  /**
+   * Reads many qualifiers of one entity in key order with one iterator: seeks to the smallest
+   * target, then steps forward with {@code next()}, re-seeking only when a target is more than
+   * {@link #MAX_STEPS} keys ahead. Each target {@code (row, q, MAX - asOf)} gets the first key at
+   * or after it, exactly what a seek to it returns, because targets are visited in ascending order
+   * and the iterator never passes a target it has not answered. The iterator is bounded to the
+   * entity's hash prefix ({@code prefix_same_as_start}): when it runs out, no later target has a
+   * cell. Results come back in the order of the read's qualifiers.
+   */
+  private static Map<String, OnlineCell> walk(
+      RocksIterator it, byte[] row, OnlineRead r, long minTs) {
+    List<String> qualifiers = r.qualifiers();
+    int n = qualifiers.size();
+    Target[] targets = new Target[n];
+    for (int i = 0; i < n; i++) {
+      targets[i] = new Target(i, EmbeddedKeys.key(row, qualifiers.get(i), r.asOf()));
+    }
+    Arrays.sort(targets);
+    OnlineCell[] found = new OnlineCell[n];
+    byte[] key = null; // the iterator's current key; null before the first seek
+    for (Target t : targets) {
+      if (key == null || Arrays.compareUnsigned(key, t.key) < 0) {
+        key = advance(it, key != null, t.key);
+        if (key == null) {
+          break; // past the entity's last key: no later target has a cell
+        }
+      }
+      found[t.index] = cellAt(it, key, t.key, minTs);
+    }
+    Map<String, OnlineCell> cells = new LinkedHashMap<>(n * 2);
+    for (int i = 0; i < n; i++) {
+      if (found[i] != null) {
+        cells.put(qualifiers.get(i), found[i]);
+      }
+    }
+    return cells;
+  }
+
+  /**
+   * Moves the iterator to the first key {@code >= target}: up to {@link #MAX_STEPS} next()s from
+   * the current position (a position before the target), else one seek. Returns that key, or null
+   * when there is none in the iterator's prefix.
+   */
+  private static byte[] advance(RocksIterator it, boolean positioned, byte[] target) {
+    if (positioned) {
+      for (int step = 0; step < MAX_STEPS; step++) {
+        it.next();
+        if (!it.isValid()) {
+          return null;
+        }
+        byte[] key = it.key();
+        if (Arrays.compareUnsigned(key, target) >= 0) {
+          return key;
+        }
+      }
+    }
+    it.seek(target);
+    return it.isValid() ? it.key() : null;
+  }
+
+  /**
+   * The cell at the iterator if {@code key} (its current key, the first at or after {@code target})
+   * is a version of the target's cell no older than {@code minTs}; else null.
+   */
+  private static OnlineCell cellAt(RocksIterator it, byte[] key, byte[] target, long minTs) {
+    int prefix = target.length - 8;
+    if (key.length != target.length || !Arrays.equals(key, 0, prefix, target, 0, prefix)) {
+      return null;
+    }
+    long ts = EmbeddedKeys.tsOfKey(key);
+    return ts >= minTs ? new OnlineCell(ts, EmbeddedKeys.cellOfValue(it.value())) : null;
+  }
+
+  /** A read's key to seek for its {@code index}-th qualifier, ordered as RocksDB orders keys. */
+  private record Target(int index, byte[] key) implements Comparable<Target> {
+    @Override
+    public int compareTo(Target o) {
+      return Arrays.compareUnsigned(key, o.key);
+    }
   }
 
   /**

@@ -273,6 +273,7 @@ public final class RawStoreBench {
       call.get().join(); // warm-up
     }
     long[] lat = new long[iterations];
+    long cpu0 = processCpuNanos();
     long start = System.nanoTime();
     for (int i = 0; i < iterations; i++) {
       long t = System.nanoTime();
@@ -280,6 +281,8 @@ public final class RawStoreBench {
       lat[i] = System.nanoTime() - t;
     }
     double serialSecs = (System.nanoTime() - start) / 1e9;
+    // process CPU (caller, store threads, GC, compactions) over the 1-caller loop, per call
+    double cpuUsPerCall = (processCpuNanos() - cpu0) / 1e3 / iterations;
     // throughput: 4 callers, each keeping one call in flight
     int callers = 4;
     int perCaller = iterations / 2;
@@ -309,19 +312,27 @@ public final class RawStoreBench {
     m.put("p50_us", lat[(int) (iterations * 0.50)] / 1000.0);
     m.put("p95_us", lat[(int) (iterations * 0.95)] / 1000.0);
     m.put("p99_us", lat[(int) (iterations * 0.99)] / 1000.0);
+    m.put("cpu_us_per_call_1_caller", Math.round(cpuUsPerCall * 10) / 10.0);
     m.put("calls_per_s_1_caller", Math.round(iterations / serialSecs));
     m.put("calls_per_s_4_callers", Math.round(callers * perCaller / tpSecs));
     m.put("keys_per_s_4_callers", Math.round((double) callers * perCaller * keysPerCall / tpSecs));
     System.out.printf(
-        "%-70s p50 %8.1f us  p95 %8.1f us  p99 %8.1f us  %,8d calls/s (1 caller)  %,8d calls/s  %,9d keys/s (4 callers)%n",
+        "%-70s p50 %8.1f us  p95 %8.1f us  p99 %8.1f us  cpu %7.1f us/call  %,8d calls/s (1 caller)  %,8d calls/s  %,9d keys/s (4 callers)%n",
         name,
         m.get("p50_us"),
         m.get("p95_us"),
         m.get("p99_us"),
+        m.get("cpu_us_per_call_1_caller"),
         m.get("calls_per_s_1_caller"),
         m.get("calls_per_s_4_callers"),
         m.get("keys_per_s_4_callers"));
     return m;
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private RawStoreBench() {}
