@@ -231,7 +231,37 @@ public final class RawStoreBench {
                     mixed,
                     List.of(EntityKeyCodec.encode(USER, "user-" + 10 * pick.nextInt(keys / 10))),
                     null)));
+    if (store.readsInline()) {
+      // The same read on the calling thread: its thread CPU is the read's own cost, without the
+      // hand-off to the store's executor, GC or background compactions.
+      r.put(
+          "reader_inline_1key_3rows_2windows_thread_cpu_us",
+          threadCpuPerCall(
+              kind + " FeatureReader.readInline 1 key x (3 rows + 7d count + 1d sum)",
+              20_000,
+              () ->
+                  reader.readInline(
+                      view,
+                      mixed,
+                      List.of(EntityKeyCodec.encode(USER, "user-" + 10 * pick.nextInt(keys / 10))),
+                      null)));
+    }
     return r;
+  }
+
+  private static double threadCpuPerCall(String name, int iterations, Runnable call) {
+    java.lang.management.ThreadMXBean threads =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    for (int i = 0; i < iterations / 4; i++) {
+      call.run(); // warm-up
+    }
+    long cpu0 = threads.getCurrentThreadCpuTime();
+    for (int i = 0; i < iterations; i++) {
+      call.run();
+    }
+    double us = Math.round((threads.getCurrentThreadCpuTime() - cpu0) / 1e2 / iterations) / 10.0;
+    System.out.printf("%-70s thread cpu %7.1f us/call%n", name, us);
+    return us;
   }
 
   /** A week of events for one key, written as the streaming job would: final tile states. */
