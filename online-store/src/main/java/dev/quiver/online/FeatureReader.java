@@ -94,6 +94,7 @@ public final class FeatureReader {
       return new Batch(
           shape.features(),
           shape.featureQualifiers(),
+          shape.tileSeries(),
           Map.of(),
           reads,
           entityKeys.size(),
@@ -126,12 +127,10 @@ public final class FeatureReader {
         reads.add(OnlineRead.latest(table, key, all));
       }
     } else {
-      List<String> cur = current;
-      List<String> cl = closed;
       for (byte[] key : entityKeys) {
-        reads.add(new OnlineRead(table, key, cur, t, 0));
-        if (!cl.isEmpty()) {
-          reads.add(OnlineRead.latest(table, key, cl));
+        reads.add(new OnlineRead(table, key, current, t, 0));
+        if (!closed.isEmpty()) {
+          reads.add(OnlineRead.latest(table, key, closed));
         }
       }
     }
@@ -139,6 +138,7 @@ public final class FeatureReader {
     return new Batch(
         features,
         shape.featureQualifiers(),
+        shape.tileSeries(),
         tileQualifiers,
         reads,
         entityKeys.size(),
@@ -209,13 +209,17 @@ public final class FeatureReader {
     if (s == null) {
       List<Feature> features = List.copyOf(resolve(view, featureNames));
       List<String> rowQualifiers = new ArrayList<>(features.size());
+      List<byte[]> tileSeries = new ArrayList<>(features.size());
       boolean aggregations = false;
       for (Feature f : features) {
         if (f.isAggregation()) {
           aggregations = true;
           rowQualifiers.add(null);
+          tileSeries.add(
+              TileAggregators.seriesName(f.aggregation()).getBytes(StandardCharsets.UTF_8));
         } else {
           rowQualifiers.add(Qualifiers.row(f.name()));
+          tileSeries.add(null);
         }
       }
       List<String> distinctRows =
@@ -224,6 +228,7 @@ public final class FeatureReader {
           new Shape(
               features,
               java.util.Collections.unmodifiableList(rowQualifiers),
+              java.util.Collections.unmodifiableList(tileSeries),
               distinctRows,
               aggregations,
               ViewTableId.of(view),
@@ -258,12 +263,15 @@ public final class FeatureReader {
    * What a plan needs that does not depend on time.
    *
    * @param featureQualifiers one entry per feature: its row qualifier, null for an aggregation
+   * @param tileSeries one entry per feature: its tile series name in UTF-8 (the name inside a tile
+   *     bundle), null for a row feature
    * @param readQualifiers the distinct row qualifiers, in feature order
    * @param nowPlan the tile plan of the latest "now" read (views with aggregations)
    */
   private record Shape(
       List<Feature> features,
       List<String> featureQualifiers,
+      List<byte[]> tileSeries,
       List<String> readQualifiers,
       boolean hasAggregations,
       ViewTableId table,
@@ -274,6 +282,7 @@ public final class FeatureReader {
   private record Batch(
       List<Feature> features,
       List<String> featureQualifiers,
+      List<byte[]> tileSeries,
       Map<Feature, List<String>> tileQualifiers,
       List<OnlineRead> reads,
       int keys,
@@ -323,7 +332,7 @@ public final class FeatureReader {
         continue;
       }
       TileAggregator agg = TileAggregators.forFeature(f);
-      byte[] series = TileAggregators.seriesName(f.aggregation()).getBytes(StandardCharsets.UTF_8);
+      byte[] series = b.tileSeries().get(i);
       TileState state = agg.empty();
       Long ts = null;
       for (String q : b.tileQualifiers().get(f)) {
