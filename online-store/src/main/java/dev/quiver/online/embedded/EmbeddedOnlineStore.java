@@ -1,6 +1,5 @@
 package dev.quiver.online.embedded;
 
-import dev.quiver.online.OnlineCell;
 import dev.quiver.online.OnlineRead;
 import dev.quiver.online.OnlineReadResult;
 import dev.quiver.online.OnlineStore;
@@ -12,9 +11,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -39,20 +36,12 @@ import org.rocksdb.WriteOptions;
  *
  * <p>Reads: one iterator per table per batch, the same snapshot for the whole batch. A read of many
  * qualifiers of one entity walks the entity's keys in order (one seek, then {@code next()},
- * re-seeking over long gaps) instead of seeking once per qualifier. Cells older than the table's
- * TTL are filtered at read time and dropped at compaction. Async calls run on a small store-owned
- * executor.
+ * re-seeking over long gaps) instead of seeking once per qualifier ({@link EmbeddedReads}). Cells
+ * older than the table's TTL are filtered at read time and dropped at compaction. Async calls run
+ * on a small store-owned executor.
  */
 public final class EmbeddedOnlineStore implements OnlineStore {
   private static final AtomicInteger THREAD_IDS = new AtomicInteger();
-
-  /**
-   * How many keys a multi-qualifier read steps over with {@code next()} before it re-seeks. Each
-   * step is a JNI call plus a key copy; a seek searches the memtable and every level again.
-   * Measured with RawStoreBench (thread CPU of a 7d + 1d window read): 3-8 steps are best (~39-45
-   * us), 0 (a seek per cell, in key order) ~60 us, 32 ~62 us.
-   */
-  static final int MAX_STEPS = 4;
 
   static {
     RocksDB.loadLibrary();
@@ -152,6 +141,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
     long now = clock.millis();
     Map<ViewTableId, RocksIterator> iterators = new HashMap<>();
     ReadOptions options = readOptions;
+    EmbeddedReads walker = EmbeddedReads.forThread();
     try {
       List<OnlineReadResult> out = new ArrayList<>(reads.size());
       for (OnlineRead r : reads) {
@@ -165,7 +155,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
               iterators.computeIfAbsent(
                   r.table(), t -> rocks.db().newIterator(f.handle(), options));
           long minTs = Math.max(r.minTs(), expiryBound(now, f.ttlMillis()));
-          out.add(OnlineReadResult.found(read(it, r, minTs)));
+          out.add(OnlineReadResult.found(walker.read(it, r, minTs)));
         } catch (RuntimeException e) {
           out.add(OnlineReadResult.failed(e));
         }
@@ -178,125 +168,6 @@ public final class EmbeddedOnlineStore implements OnlineStore {
 
   private static long expiryBound(long now, long ttlMillis) {
     return ttlMillis >= now ? 0 : now - ttlMillis;
-  }
-
-  private static Map<String, OnlineCell> read(RocksIterator it, OnlineRead r, long minTs) {
-    byte[] row = EmbeddedKeys.rowPrefix(r.entityKey());
-    List<String> qualifiers = r.qualifiers();
-    if (qualifiers.size() == 1) {
-      Map<String, OnlineCell> cells = new LinkedHashMap<>(2);
-      String q = qualifiers.get(0);
-      byte[] target = EmbeddedKeys.key(row, q, r.asOf());
-      it.seek(target);
-      OnlineCell c = it.isValid() ? cellAt(it, it.key(), target, minTs) : null;
-      if (c != null) {
-        cells.put(q, c);
-      }
-      return cells;
-    }
-    if (!qualifiers.isEmpty()) {
-      return walk(it, row, r, minTs);
-    }
-    Map<String, OnlineCell> cells = new LinkedHashMap<>();
-    // Whole row: versions of each qualifier are contiguous and newest first.
-    String seen = null;
-    for (it.seek(row); it.isValid(); it.next()) {
-      byte[] key = it.key();
-      if (!EmbeddedKeys.startsWith(key, row)) {
-        break;
-      }
-      String q = EmbeddedKeys.qualifierOf(key, row.length);
-      long ts = EmbeddedKeys.tsOfKey(key);
-      if (q.equals(seen) || ts > r.asOf()) {
-        continue;
-      }
-      seen = q;
-      if (ts >= minTs) {
-        cells.put(q, new OnlineCell(ts, EmbeddedKeys.cellOfValue(it.value())));
-      }
-    }
-    return cells;
-  }
-
-  /**
-   * Reads many qualifiers of one entity in key order with one iterator: seeks to the smallest
-   * target, then steps forward with {@code next()}, re-seeking only when a target is more than
-   * {@link #MAX_STEPS} keys ahead. Each target {@code (row, q, MAX - asOf)} gets the first key at
-   * or after it, exactly what a seek to it returns, because targets are visited in ascending order
-   * and the iterator never passes a target it has not answered. The iterator is bounded to the
-   * entity's hash prefix ({@code prefix_same_as_start}): when it runs out, no later target has a
-   * cell. Results come back in the order of the read's qualifiers.
-   */
-  private static Map<String, OnlineCell> walk(
-      RocksIterator it, byte[] row, OnlineRead r, long minTs) {
-    List<String> qualifiers = r.qualifiers();
-    int n = qualifiers.size();
-    Target[] targets = new Target[n];
-    for (int i = 0; i < n; i++) {
-      targets[i] = new Target(i, EmbeddedKeys.key(row, qualifiers.get(i), r.asOf()));
-    }
-    Arrays.sort(targets);
-    OnlineCell[] found = new OnlineCell[n];
-    byte[] key = null; // the iterator's current key; null before the first seek
-    for (Target t : targets) {
-      if (key == null || Arrays.compareUnsigned(key, t.key) < 0) {
-        key = advance(it, key != null, t.key);
-        if (key == null) {
-          break; // past the entity's last key: no later target has a cell
-        }
-      }
-      found[t.index] = cellAt(it, key, t.key, minTs);
-    }
-    Map<String, OnlineCell> cells = new LinkedHashMap<>(n * 2);
-    for (int i = 0; i < n; i++) {
-      if (found[i] != null) {
-        cells.put(qualifiers.get(i), found[i]);
-      }
-    }
-    return cells;
-  }
-
-  /**
-   * Moves the iterator to the first key {@code >= target}: up to {@link #MAX_STEPS} next()s from
-   * the current position (a position before the target), else one seek. Returns that key, or null
-   * when there is none in the iterator's prefix.
-   */
-  private static byte[] advance(RocksIterator it, boolean positioned, byte[] target) {
-    if (positioned) {
-      for (int step = 0; step < MAX_STEPS; step++) {
-        it.next();
-        if (!it.isValid()) {
-          return null;
-        }
-        byte[] key = it.key();
-        if (Arrays.compareUnsigned(key, target) >= 0) {
-          return key;
-        }
-      }
-    }
-    it.seek(target);
-    return it.isValid() ? it.key() : null;
-  }
-
-  /**
-   * The cell at the iterator if {@code key} (its current key, the first at or after {@code target})
-   * is a version of the target's cell no older than {@code minTs}; else null.
-   */
-  private static OnlineCell cellAt(RocksIterator it, byte[] key, byte[] target, long minTs) {
-    int prefix = target.length - 8;
-    if (key.length != target.length || !Arrays.equals(key, 0, prefix, target, 0, prefix)) {
-      return null;
-    }
-    long ts = EmbeddedKeys.tsOfKey(key);
-    return ts >= minTs ? new OnlineCell(ts, EmbeddedKeys.cellOfValue(it.value())) : null;
-  }
-
-  /** A read's key to seek for its {@code index}-th qualifier, ordered as RocksDB orders keys. */
-  private record Target(int index, byte[] key) implements Comparable<Target> {
-    @Override
-    public int compareTo(Target o) {
-      return Arrays.compareUnsigned(key, o.key);
-    }
   }
 
   /**

@@ -62,7 +62,7 @@ public final class RawStoreBench {
                       .with("online.hbase.rpc-timeout", "30s")
                       .with("online.hbase.operation-timeout", "120s")
                       .with("online.hbase.properties.hbase.client.retries.number", "10"))) {
-        r = run(store, 20_000);
+        r = run(store, Integer.getInteger("quiver.bench.hbase-keys", 20_000));
       }
       JSON.writeValue(Path.of(argv.get(argv.indexOf("--hbase-child") + 1)).toFile(), r);
       System.exit(0);
@@ -73,7 +73,7 @@ public final class RawStoreBench {
         OnlineStores.open(
             dev.quiver.core.config.QuiverConfig.of(
                 Map.of("online.type", "embedded", "online.embedded.path", dir.toString())))) {
-      RESULTS.put("embedded", run(embedded, 50_000));
+      RESULTS.put("embedded", run(embedded, Integer.getInteger("quiver.bench.keys", 50_000)));
     }
     if (!argv.contains("--no-hbase")) {
       RESULTS.put("hbase", hbaseInChildJvm());
@@ -232,6 +232,47 @@ public final class RawStoreBench {
                     List.of(EntityKeyCodec.encode(USER, "user-" + 10 * pick.nextInt(keys / 10))),
                     null)));
     if (store.readsInline()) {
+      // The store reads alone on the calling thread (no hand-off to the store's executor): thread
+      // CPU per call is the read's own cost (JNI, RocksDB, our key building and cell objects).
+      r.put(
+          "multiget_inline_1key_5features_thread_cpu_us",
+          threadCpuPerCall(
+              kind + " multiGetInline 1 key x 5 features",
+              50_000,
+              () ->
+                  store.multiGetInline(
+                      List.of(OnlineRead.latest(table, anyKey.get(), ROW_FEATURES)))));
+      r.put(
+          "multiget_inline_100keys_5features_thread_cpu_us",
+          threadCpuPerCall(
+              kind + " multiGetInline 100 keys x 5 features",
+              2_000,
+              () -> {
+                List<OnlineRead> reads = new ArrayList<>(100);
+                for (int i = 0; i < 100; i++) {
+                  reads.add(OnlineRead.latest(table, anyKey.get(), ROW_FEATURES));
+                }
+                store.multiGetInline(reads);
+              }));
+      List<String> rows = ROW_FEATURES;
+      r.put(
+          "reader_inline_1key_5rows_thread_cpu_us",
+          threadCpuPerCall(
+              kind + " FeatureReader.readInline 1 key x 5 rows",
+              50_000,
+              () -> reader.readInline(view, rows, List.of(anyKey.get()), null)));
+      r.put(
+          "reader_inline_100keys_5rows_thread_cpu_us",
+          threadCpuPerCall(
+              kind + " FeatureReader.readInline 100 keys x 5 rows",
+              2_000,
+              () -> {
+                List<byte[]> batchKeys = new ArrayList<>(100);
+                for (int i = 0; i < 100; i++) {
+                  batchKeys.add(anyKey.get());
+                }
+                reader.readInline(view, rows, batchKeys, null);
+              }));
       // The same read on the calling thread: its thread CPU is the read's own cost, without the
       // hand-off to the store's executor, GC or background compactions.
       r.put(
