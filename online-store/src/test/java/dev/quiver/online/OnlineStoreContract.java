@@ -221,6 +221,106 @@ public abstract class OnlineStoreContract {
   }
 
   @Test
+  void manyQualifierPointAndWholeRowReadsAgreeWithAReferenceOnGeneratedData() {
+    // Generated cells on the 1h-TTL table: 0-4 versions per cell, some expired (ts up to 3h ago),
+    // qualifiers longer than 256 bytes, values over 4 KiB, an entity key over 256 bytes, and
+    // neighbouring entities with cells. Each read is answered three ways (one read of many
+    // qualifiers, one read per qualifier, the whole row) and compared with a TreeMap reference.
+    java.util.Random rnd = new java.util.Random(7);
+    long now = System.currentTimeMillis();
+    long hour = Duration.ofHours(1).toMillis();
+    List<String> universe = new ArrayList<>(List.of("f", "f2", "g", "x".repeat(300), "tiles@1d@1"));
+    for (int i = 0; i < 40; i++) {
+      universe.add("tiles@5m@" + (1_700_000_000_000L + i * 300_000L));
+    }
+    List<byte[]> entities = new ArrayList<>();
+    List<Map<String, java.util.TreeMap<Long, String>>> stored = new ArrayList<>();
+    List<OnlineWrite> writes = new ArrayList<>();
+    for (int e = 0; e < 8; e++) {
+      byte[] k = e == 0 ? key("long-" + "k".repeat(300)) : key("gen");
+      entities.add(k);
+      Map<String, java.util.TreeMap<Long, String>> cells = new java.util.HashMap<>();
+      for (String q : universe) {
+        int versions = rnd.nextInt(10) < 3 ? 0 : 1 + rnd.nextInt(4);
+        for (int v = 0; v < versions; v++) {
+          // ts in [now - 3h, now - 2min], never within a minute of the TTL bound (now - 1h)
+          long ts = now - 2 * 60_000 - rnd.nextInt((int) (3 * hour - 2 * 60_000));
+          if (Math.abs(ts - (now - hour)) < 60_000) {
+            continue;
+          }
+          String value = q.length() > 20 ? "v" : q + "/" + e + "/" + ts;
+          if (rnd.nextInt(20) == 0) {
+            value = value + "#".repeat(5000);
+          }
+          if (cells.computeIfAbsent(q, x -> new java.util.TreeMap<>()).put(ts, value) == null) {
+            writes.add(new OnlineWrite(SHORT_TTL, k, q, ts, bytes(value)));
+          }
+        }
+      }
+      stored.add(cells);
+    }
+    java.util.Collections.shuffle(writes, rnd);
+    store().multiPut(writes).join();
+    long[][] bounds = {
+      {Long.MAX_VALUE, 0},
+      {now - hour / 2, 0},
+      {now - hour / 4, now - hour / 2},
+      {now - 2 * hour, 0}
+    };
+    for (int round = 0; round < 8; round++) {
+      long[] b = bounds[round % bounds.length];
+      List<String> shuffled = new ArrayList<>(universe);
+      java.util.Collections.shuffle(shuffled, rnd);
+      // one list instance for every entity of the batch
+      List<String> shared = List.copyOf(shuffled.subList(0, 1 + rnd.nextInt(30)));
+      List<OnlineRead> reads = new ArrayList<>();
+      for (byte[] k : entities) {
+        reads.add(new OnlineRead(SHORT_TTL, k, shared, b[0], b[1]));
+      }
+      List<OnlineReadResult> many = store().multiGet(reads).join();
+      List<OnlineReadResult> rows =
+          store()
+              .multiGet(
+                  entities.stream()
+                      .map(k -> new OnlineRead(SHORT_TTL, k, List.of(), b[0], b[1]))
+                      .toList())
+              .join();
+      for (int e = 0; e < entities.size(); e++) {
+        Map<String, String> want = new java.util.HashMap<>();
+        for (String q : shared) {
+          java.util.TreeMap<Long, String> versions = stored.get(e).get(q);
+          Map.Entry<Long, String> v = versions == null ? null : versions.floorEntry(b[0]);
+          if (v != null && v.getKey() >= b[1] && v.getKey() > now - hour) {
+            want.put(q, v.getValue() + "@" + v.getKey());
+          }
+        }
+        Map<String, String> got = new java.util.HashMap<>();
+        many.get(e).cells().forEach((q, c) -> got.put(q, str(c) + "@" + c.ts()));
+        assertThat(got).as("many qualifiers, entity %d, round %d", e, round).isEqualTo(want);
+        Map<String, String> whole = new java.util.HashMap<>();
+        rows.get(e)
+            .cells()
+            .forEach(
+                (q, c) -> {
+                  if (shared.contains(q)) {
+                    whole.put(q, str(c) + "@" + c.ts());
+                  }
+                });
+        assertThat(whole).as("whole row, entity %d, round %d", e, round).isEqualTo(want);
+        for (String q : shared) {
+          OnlineCell point =
+              get(new OnlineRead(SHORT_TTL, entities.get(e), List.of(q), b[0], b[1]))
+                  .cells()
+                  .get(q);
+          assertThat(point == null ? null : str(point) + "@" + point.ts())
+              .as("point read of %s, entity %d, round %d", q, e, round)
+              .isEqualTo(want.get(q));
+        }
+      }
+    }
+  }
+
+  @Test
   void wholeRowReadReturnsEveryQualifierAsOf() {
     byte[] k = key("row");
     put(

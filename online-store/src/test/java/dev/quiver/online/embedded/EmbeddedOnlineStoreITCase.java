@@ -108,6 +108,89 @@ class EmbeddedOnlineStoreITCase extends OnlineStoreContract {
   }
 
   @Test
+  void concurrentInlineAndAsyncReadsOfDifferentQualifierListsGetTheSerialAnswers()
+      throws Exception {
+    // Each thread keeps its own read buffers and last qualifier plan: threads that interleave
+    // reads of different lists (and lists of different lengths) must not see each other's state.
+    long now = System.currentTimeMillis();
+    java.util.Random rnd = new java.util.Random(11);
+    List<OnlineWrite> writes = new java.util.ArrayList<>();
+    List<byte[]> keys = new java.util.ArrayList<>();
+    for (int e = 0; e < 50; e++) {
+      byte[] k = ("concurrent-" + e).getBytes(StandardCharsets.UTF_8);
+      keys.add(k);
+      for (int q = 0; q < 30; q++) {
+        if (rnd.nextInt(3) > 0) {
+          writes.add(
+              new OnlineWrite(
+                  TABLE, k, "q" + q, now - rnd.nextInt(100_000), new byte[] {(byte) e, (byte) q}));
+        }
+      }
+    }
+    store.multiPut(writes).join();
+    List<List<String>> lists = new java.util.ArrayList<>();
+    for (int l = 0; l < 6; l++) {
+      List<String> qs = new java.util.ArrayList<>();
+      for (int q = 0; q < 30; q++) {
+        if (rnd.nextInt(6) <= l) {
+          qs.add("q" + q);
+        }
+      }
+      lists.add(List.copyOf(qs));
+    }
+    Map<String, String> serial = new java.util.HashMap<>();
+    for (int l = 0; l < lists.size(); l++) {
+      for (int e = 0; e < keys.size(); e++) {
+        serial.put(l + "/" + e, render(read(keys.get(e), lists.get(l), false)));
+      }
+    }
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int seed = t;
+        done.add(
+            pool.submit(
+                () -> {
+                  java.util.Random r = new java.util.Random(seed);
+                  for (int i = 0; i < 2_000; i++) {
+                    int l = r.nextInt(lists.size());
+                    int e = r.nextInt(keys.size());
+                    assertThat(render(read(keys.get(e), lists.get(l), r.nextBoolean())))
+                        .as("list %d, entity %d", l, e)
+                        .isEqualTo(serial.get(l + "/" + e));
+                  }
+                }));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static Map<String, dev.quiver.online.OnlineCell> read(
+      byte[] key, List<String> qualifiers, boolean inline) {
+    List<OnlineRead> reads = List.of(OnlineRead.latest(TABLE, key, qualifiers));
+    return (inline ? store.multiGetInline(reads) : store.multiGet(reads).join()).get(0).cells();
+  }
+
+  private static String render(Map<String, dev.quiver.online.OnlineCell> cells) {
+    StringBuilder b = new StringBuilder();
+    cells.forEach(
+        (q, c) ->
+            b.append(q)
+                .append('=')
+                .append(java.util.Arrays.toString(c.value()))
+                .append('@')
+                .append(c.ts())
+                .append(';'));
+    return b.toString();
+  }
+
+  @Test
   void unknownStoreTypeListsTheAvailableOnes() {
     assertThatThrownBy(() -> OnlineStores.open(QuiverConfig.of(Map.of("online.type", "redis"))))
         .isInstanceOf(IllegalArgumentException.class)
