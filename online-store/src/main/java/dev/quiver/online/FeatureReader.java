@@ -222,8 +222,11 @@ public final class FeatureReader {
           tileSeries.add(null);
         }
       }
+      // List.copyOf: a list OnlineRead keeps as is (it copies Stream.toList()'s, which allows
+      // nulls), so every read of the shape shares one instance and the store's per-list plan.
       List<String> distinctRows =
-          rowQualifiers.stream().filter(java.util.Objects::nonNull).distinct().toList();
+          List.copyOf(
+              rowQualifiers.stream().filter(java.util.Objects::nonNull).distinct().toList());
       s =
           new Shape(
               features,
