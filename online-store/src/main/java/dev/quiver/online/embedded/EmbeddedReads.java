@@ -48,9 +48,12 @@ final class EmbeddedReads {
   private byte[] target = new byte[256];
 
   private int targetLength;
-  // The plan of the last qualifier list (by identity).
+  // The plans of the last two qualifier lists (by identity): an as-of read of tiles reads two
+  // lists per key (rows and head tile, closed tiles), alternating through the batch.
   private List<String> lastQualifiers;
   private QualifierPlan lastPlan;
+  private List<String> previousQualifiers;
+  private QualifierPlan previousPlan;
 
   private EmbeddedReads() {}
 
@@ -88,11 +91,16 @@ final class EmbeddedReads {
   }
 
   private QualifierPlan plan(List<String> qualifiers) {
-    if (qualifiers != lastQualifiers) {
-      lastPlan = QualifierPlan.of(qualifiers);
-      lastQualifiers = qualifiers;
+    if (qualifiers == lastQualifiers) {
+      return lastPlan;
     }
-    return lastPlan;
+    QualifierPlan plan =
+        qualifiers == previousQualifiers ? previousPlan : QualifierPlan.of(qualifiers);
+    previousQualifiers = lastQualifiers;
+    previousPlan = lastPlan;
+    lastQualifiers = qualifiers;
+    lastPlan = plan;
+    return plan;
   }
 
   /**
