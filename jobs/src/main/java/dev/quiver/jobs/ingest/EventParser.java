@@ -162,6 +162,10 @@ public final class EventParser implements EventDecoder {
 
   static Instant parseInstant(String name, String text) throws MalformedEventException {
     String t = text.trim();
+    Instant fast = IsoTimestamps.parse(t);
+    if (fast != null) {
+      return fast;
+    }
     try {
       return OffsetDateTime.parse(t).toInstant();
     } catch (DateTimeParseException e) {

@@ -200,6 +200,17 @@ final class SharedRocksDb {
     return f;
   }
 
+  /** Per level (L0..L6): none on the levels that writes keep rewriting, LZ4 below. */
+  private static final List<CompressionType> COMPRESSION_PER_LEVEL =
+      List.of(
+          CompressionType.NO_COMPRESSION,
+          CompressionType.NO_COMPRESSION,
+          CompressionType.LZ4_COMPRESSION,
+          CompressionType.LZ4_COMPRESSION,
+          CompressionType.LZ4_COMPRESSION,
+          CompressionType.LZ4_COMPRESSION,
+          CompressionType.LZ4_COMPRESSION);
+
   private ColumnFamilyOptions familyOptions(FlinkCompactionFilterFactory filter) {
     // Point-lookup tuning: small blocks, LZ4, Bloom filters on the fixed per-entity hash prefix
     // (also in the memtable), so a seek only touches files that hold the entity.
@@ -215,6 +226,10 @@ final class SharedRocksDb {
             .useFixedLengthPrefixExtractor(EmbeddedKeys.HASH_BYTES)
             .setMemtablePrefixBloomSizeRatio(0.05)
             .setCompressionType(CompressionType.LZ4_COMPRESSION)
+            // Upserts rewrite recent tiles and rows: the young levels are rewritten often, so
+            // they stay uncompressed (no LZ4 on flush and on L0/L1 compactions); older levels
+            // keep LZ4.
+            .setCompressionPerLevel(COMPRESSION_PER_LEVEL)
             .setLevelCompactionDynamicLevelBytes(true);
     if (filter != null) {
       o.setCompactionFilterFactory(filter);
