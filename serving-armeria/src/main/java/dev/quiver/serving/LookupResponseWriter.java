@@ -2,6 +2,7 @@ package dev.quiver.serving;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.linecorp.armeria.common.HttpData;
@@ -21,6 +22,13 @@ import java.util.List;
 final class LookupResponseWriter {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final JsonFactory FACTORY = MAPPER.getFactory();
+  // Field names written for every key and feature, encoded to UTF-8 once.
+  private static final SerializedString KEY = new SerializedString("key");
+  private static final SerializedString FEATURES = new SerializedString("features");
+  private static final SerializedString VALUE = new SerializedString("value");
+  private static final SerializedString TS = new SerializedString("ts");
+  private static final SerializedString VERSION = new SerializedString("version");
+  private static final SerializedString STATUS = new SerializedString("status");
 
   private LookupResponseWriter() {}
 
@@ -46,9 +54,10 @@ final class LookupResponseWriter {
       String lastTsText = null;
       for (int k = 0; k < n; k++) {
         g.writeStartObject();
-        g.writeFieldName("key");
+        g.writeFieldName(KEY);
         writeKey(g, req.keys().get(k));
-        g.writeObjectFieldStart("features");
+        g.writeFieldName(FEATURES);
+        g.writeStartObject();
         int present = 0;
         boolean stale = false;
         for (int o = 0; o < names.length; o++) {
@@ -57,23 +66,28 @@ final class LookupResponseWriter {
           FeatureValue v = r.values()[outFeature[o]];
           g.writeObjectFieldStart(names[o]);
           if (v == null) {
-            g.writeNullField("value");
-            g.writeNullField("ts");
+            g.writeFieldName(VALUE);
+            g.writeNull();
+            g.writeFieldName(TS);
+            g.writeNull();
           } else {
             present++;
-            g.writeFieldName("value");
+            g.writeFieldName(VALUE);
             writeValue(g, v.value());
             if (v.hasTs()) {
               if (v.tsMillis() != lastTs || lastTsText == null) {
                 lastTs = v.tsMillis();
                 lastTsText = Instant.ofEpochMilli(lastTs).toString();
               }
-              g.writeStringField("ts", lastTsText);
+              g.writeFieldName(TS);
+              g.writeString(lastTsText);
             } else {
-              g.writeNullField("ts");
+              g.writeFieldName(TS);
+              g.writeNull();
             }
           }
-          g.writeStringField("version", reads.get(outRead[o]).version());
+          g.writeFieldName(VERSION);
+          g.writeString(reads.get(outRead[o]).version());
           g.writeEndObject();
         }
         g.writeEndObject();
@@ -84,7 +98,8 @@ final class LookupResponseWriter {
                     ? KeyStatus.OK
                     : present == 0 ? KeyStatus.NOT_FOUND : KeyStatus.PARTIAL;
         metrics.key(status);
-        g.writeStringField("status", status.name());
+        g.writeFieldName(STATUS);
+        g.writeString(status.name());
         g.writeEndObject();
       }
       g.writeEndArray();
