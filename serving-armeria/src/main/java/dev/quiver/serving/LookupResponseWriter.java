@@ -29,6 +29,14 @@ final class LookupResponseWriter {
   private static final SerializedString TS = new SerializedString("ts");
   private static final SerializedString VERSION = new SerializedString("version");
   private static final SerializedString STATUS = new SerializedString("status");
+  private static final SerializedString[] STATUS_NAMES =
+      new SerializedString[KeyStatus.values().length];
+
+  static {
+    for (KeyStatus k : KeyStatus.values()) {
+      STATUS_NAMES[k.ordinal()] = new SerializedString(k.name());
+    }
+  }
 
   private LookupResponseWriter() {}
 
@@ -49,9 +57,14 @@ final class LookupResponseWriter {
       int[] outRead = plan.outputRead();
       int[] outFeature = plan.outputFeature();
       List<LookupPlan.ViewRead> reads = plan.reads();
-      // Features of one row usually share their event time: format each distinct ts once.
+      // Written for every key: each read's version and each distinct event time are encoded once
+      // per answer (features of one row, and often rows of one batch, share their event time).
+      SerializedString[] versions = new SerializedString[reads.size()];
+      for (int i = 0; i < versions.length; i++) {
+        versions[i] = new SerializedString(reads.get(i).version());
+      }
       long lastTs = Long.MIN_VALUE;
-      String lastTsText = null;
+      SerializedString lastTsText = null;
       for (int k = 0; k < n; k++) {
         g.writeStartObject();
         g.writeFieldName(KEY);
@@ -77,7 +90,7 @@ final class LookupResponseWriter {
             if (v.hasTs()) {
               if (v.tsMillis() != lastTs || lastTsText == null) {
                 lastTs = v.tsMillis();
-                lastTsText = Instant.ofEpochMilli(lastTs).toString();
+                lastTsText = new SerializedString(Instant.ofEpochMilli(lastTs).toString());
               }
               g.writeFieldName(TS);
               g.writeString(lastTsText);
@@ -87,7 +100,7 @@ final class LookupResponseWriter {
             }
           }
           g.writeFieldName(VERSION);
-          g.writeString(reads.get(outRead[o]).version());
+          g.writeString(versions[outRead[o]]);
           g.writeEndObject();
         }
         g.writeEndObject();
@@ -99,7 +112,7 @@ final class LookupResponseWriter {
                     : present == 0 ? KeyStatus.NOT_FOUND : KeyStatus.PARTIAL;
         metrics.key(status);
         g.writeFieldName(STATUS);
-        g.writeString(status.name());
+        g.writeString(STATUS_NAMES[status.ordinal()]);
         g.writeEndObject();
       }
       g.writeEndArray();
