@@ -54,6 +54,11 @@ final class LookupResponseWriter {
       g.writeStringField("entity_name", req.entityName());
       g.writeArrayFieldStart("results");
       String[] names = plan.outputNames();
+      // Feature names are written once per key: encode them once per answer.
+      SerializedString[] encodedNames = new SerializedString[names.length];
+      for (int o = 0; o < names.length; o++) {
+        encodedNames[o] = new SerializedString(names[o]);
+      }
       int[] outRead = plan.outputRead();
       int[] outFeature = plan.outputFeature();
       List<LookupPlan.ViewRead> reads = plan.reads();
@@ -77,7 +82,8 @@ final class LookupResponseWriter {
           KeyResult r = byRead[outRead[o]][k];
           stale |= r.stale();
           FeatureValue v = r.values()[outFeature[o]];
-          g.writeObjectFieldStart(names[o]);
+          g.writeFieldName(encodedNames[o]);
+          g.writeStartObject();
           if (v == null) {
             g.writeFieldName(VALUE);
             g.writeNull();
