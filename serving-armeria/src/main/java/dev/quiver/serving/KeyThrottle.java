@@ -48,10 +48,9 @@ final class KeyThrottle {
    * @return 0 when allowed, else the nanoseconds until a token is available
    */
   long tryAcquire(Object key, long nowNanos) {
-    Bucket b = buckets.getIfPresent(key);
-    if (b == null) {
-      b = buckets.get(key, k -> new Bucket(burst, nowNanos));
-    }
+    // One probe: get() looks the key up before computing (with keys spread over a large key space
+    // most lookups find no bucket, and a getIfPresent() first probed the map twice).
+    Bucket b = buckets.get(key, k -> new Bucket(burst, nowNanos));
     synchronized (b) {
       double tokens = Math.min(burst, b.tokens + (nowNanos - b.updated) * ratePerNano);
       b.updated = nowNanos;

@@ -164,11 +164,18 @@ record LookupRequest(
     List<FeatureRef> out = new ArrayList<>(node.size());
     for (int i = 0; i < node.size(); i++) {
       JsonNode f = node.get(i);
+      if (f.isTextual()) { // the common case, without building the field name of an error
+        try {
+          out.add(FeatureRef.parse(f.asText()));
+          continue;
+        } catch (IllegalArgumentException e) {
+          throw ApiException.badRequest(
+              "features[" + i + "]", "features[" + i + "]: " + e.getMessage());
+        }
+      }
       String field = "features[" + i + "]";
       try {
-        if (f.isTextual()) {
-          out.add(FeatureRef.parse(f.asText()));
-        } else if (f.isObject()) {
+        if (f.isObject()) {
           for (Iterator<Map.Entry<String, JsonNode>> it = f.fields(); it.hasNext(); ) {
             String k = it.next().getKey();
             if (!k.equals("name") && !k.equals("version")) {

@@ -2,6 +2,7 @@ package dev.quiver.serving;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.linecorp.armeria.common.HttpData;
@@ -21,6 +22,21 @@ import java.util.List;
 final class LookupResponseWriter {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final JsonFactory FACTORY = MAPPER.getFactory();
+  // Field names written for every key and feature, encoded to UTF-8 once.
+  private static final SerializedString KEY = new SerializedString("key");
+  private static final SerializedString FEATURES = new SerializedString("features");
+  private static final SerializedString VALUE = new SerializedString("value");
+  private static final SerializedString TS = new SerializedString("ts");
+  private static final SerializedString VERSION = new SerializedString("version");
+  private static final SerializedString STATUS = new SerializedString("status");
+  private static final SerializedString[] STATUS_NAMES =
+      new SerializedString[KeyStatus.values().length];
+
+  static {
+    for (KeyStatus k : KeyStatus.values()) {
+      STATUS_NAMES[k.ordinal()] = new SerializedString(k.name());
+    }
+  }
 
   private LookupResponseWriter() {}
 
@@ -38,42 +54,59 @@ final class LookupResponseWriter {
       g.writeStringField("entity_name", req.entityName());
       g.writeArrayFieldStart("results");
       String[] names = plan.outputNames();
+      // Feature names are written once per key: encode them once per answer.
+      SerializedString[] encodedNames = new SerializedString[names.length];
+      for (int o = 0; o < names.length; o++) {
+        encodedNames[o] = new SerializedString(names[o]);
+      }
       int[] outRead = plan.outputRead();
       int[] outFeature = plan.outputFeature();
       List<LookupPlan.ViewRead> reads = plan.reads();
-      // Features of one row usually share their event time: format each distinct ts once.
+      // Written for every key: each read's version and each distinct event time are encoded once
+      // per answer (features of one row, and often rows of one batch, share their event time).
+      SerializedString[] versions = new SerializedString[reads.size()];
+      for (int i = 0; i < versions.length; i++) {
+        versions[i] = new SerializedString(reads.get(i).version());
+      }
       long lastTs = Long.MIN_VALUE;
-      String lastTsText = null;
+      SerializedString lastTsText = null;
       for (int k = 0; k < n; k++) {
         g.writeStartObject();
-        g.writeFieldName("key");
+        g.writeFieldName(KEY);
         writeKey(g, req.keys().get(k));
-        g.writeObjectFieldStart("features");
+        g.writeFieldName(FEATURES);
+        g.writeStartObject();
         int present = 0;
         boolean stale = false;
         for (int o = 0; o < names.length; o++) {
           KeyResult r = byRead[outRead[o]][k];
           stale |= r.stale();
           FeatureValue v = r.values()[outFeature[o]];
-          g.writeObjectFieldStart(names[o]);
+          g.writeFieldName(encodedNames[o]);
+          g.writeStartObject();
           if (v == null) {
-            g.writeNullField("value");
-            g.writeNullField("ts");
+            g.writeFieldName(VALUE);
+            g.writeNull();
+            g.writeFieldName(TS);
+            g.writeNull();
           } else {
             present++;
-            g.writeFieldName("value");
+            g.writeFieldName(VALUE);
             writeValue(g, v.value());
             if (v.hasTs()) {
               if (v.tsMillis() != lastTs || lastTsText == null) {
                 lastTs = v.tsMillis();
-                lastTsText = Instant.ofEpochMilli(lastTs).toString();
+                lastTsText = new SerializedString(Instant.ofEpochMilli(lastTs).toString());
               }
-              g.writeStringField("ts", lastTsText);
+              g.writeFieldName(TS);
+              g.writeString(lastTsText);
             } else {
-              g.writeNullField("ts");
+              g.writeFieldName(TS);
+              g.writeNull();
             }
           }
-          g.writeStringField("version", reads.get(outRead[o]).version());
+          g.writeFieldName(VERSION);
+          g.writeString(versions[outRead[o]]);
           g.writeEndObject();
         }
         g.writeEndObject();
@@ -84,7 +117,8 @@ final class LookupResponseWriter {
                     ? KeyStatus.OK
                     : present == 0 ? KeyStatus.NOT_FOUND : KeyStatus.PARTIAL;
         metrics.key(status);
-        g.writeStringField("status", status.name());
+        g.writeFieldName(STATUS);
+        g.writeString(STATUS_NAMES[status.ordinal()]);
         g.writeEndObject();
       }
       g.writeEndArray();

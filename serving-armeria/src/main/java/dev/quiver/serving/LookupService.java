@@ -64,9 +64,17 @@ final class LookupService implements HttpService {
             .maximumSize(10_000)
             .refreshAfterWrite(options.planCacheTtl())
             .expireAfterWrite(options.planCacheTtl().multipliedBy(30))
-            .executor(CommonPools.blockingTaskExecutor())
+            // Maintenance (draining the read buffer every few lookups) on the calling event loop:
+            // with the blocking pool as the cache's executor each drain was a thread hand-off.
+            // Loads and refreshes still run on the blocking pool (registry calls are JDBC).
+            .executor(Runnable::run)
             .buildAsync(
-                k -> resolver.resolve(k.namespace(), k.entity(), k.features(), k.service(), false));
+                (k, ignored) ->
+                    CompletableFuture.supplyAsync(
+                        () ->
+                            resolver.resolve(
+                                k.namespace(), k.entity(), k.features(), k.service(), false),
+                        CommonPools.blockingTaskExecutor()));
   }
 
   /** Unary: Armeria aggregates the body in its decoder instead of streaming it to us. */

@@ -54,8 +54,17 @@ public final class ServingMetrics {
                       .percentilesHistogram(true)
                       .minimumExpectedValue((double) Duration.ofNanos(100_000).toNanos())
                       .maximumExpectedValue((double) Duration.ofSeconds(10).toNanos())
+                      .percentiles() // none: the buckets give the quantiles (see below)
                       .build()
                       .merge(config);
+                }
+                if (id.getName().startsWith("quiver.http.")) {
+                  // Armeria's defaults add client-side percentiles (0.5 ... 0.999, 1.0) to each of
+                  // its timers and summaries: five HdrHistogram recordings per request, the
+                  // largest metrics cost on the lookup path. Counts, sums and maxima stay, and
+                  // end-to-end quantiles come from the total-duration histogram's buckets
+                  // (histogram_quantile in Prometheus).
+                  return DistributionStatisticConfig.builder().percentiles().build().merge(config);
                 }
                 return config;
               }

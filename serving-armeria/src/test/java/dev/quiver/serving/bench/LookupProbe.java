@@ -125,7 +125,7 @@ public final class LookupProbe {
                   new OpenLoopGenerator(
                       new InetSocketAddress("127.0.0.1", s.port),
                       LookupBench.CONNECTIONS,
-                      reqs.get("single"))) {
+                      reqs.get(System.getenv().getOrDefault("QUIVER_PROBE_KIND", "single")))) {
                 long c0 = s.cpuNanos();
                 OpenLoopGenerator.Result r =
                     rate > 0
