@@ -2,6 +2,10 @@ package dev.quiver.offline;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,21 +29,33 @@ final class SweepRowArena {
   static final int BUCKET_BITS = 8;
   static final int BUCKETS = 1 << BUCKET_BITS;
 
+  /** Reads the big-endian int length that opens a serialized key. */
+  private static final VarHandle INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+
   private final Bucket[] buckets = new Bucket[BUCKETS];
   private final DataOutputSerializer scratch = new DataOutputSerializer(256);
   private long size;
   private long bytes;
 
-  /** One radix bucket: rows back to back, with their end offsets and key hashes. */
+  /**
+   * One radix bucket: rows back to back in chunks that double up to {@link #MAX_CHUNK} (a row never
+   * spans two; a full chunk is never copied), with one packed location per row.
+   */
   private static final class Bucket {
-    byte[] data = new byte[4096];
+    byte[][] chunks = new byte[4][];
+    int chunkCount;
+    byte[] current;
     int used;
 
-    /** Per row: its key hash, then its end offset in {@link #data} (one cache line for both). */
+    /** Per row: its key hash, then {@code chunk << 32 | start} (one cache line for both). */
     long[] meta = new long[64];
 
     int count;
   }
+
+  static final int FIRST_CHUNK = 4096;
+  static final int MAX_CHUNK = 1 << 20;
 
   /** Appends a row (copied: the caller may reuse it). */
   void add(SweepRow row, long hash) {
@@ -62,16 +78,24 @@ final class SweepRowArena {
     if (b == null) {
       b = buckets[bi] = new Bucket();
     }
-    if (b.used + len > b.data.length) {
-      b.data = Arrays.copyOf(b.data, Math.max(b.data.length * 2, b.used + len));
+    if (b.current == null || b.used + len > b.current.length) {
+      int size =
+          b.current == null ? FIRST_CHUNK : Math.min(MAX_CHUNK, Math.max(b.current.length * 2, 1));
+      b.current = new byte[Math.max(size, len)];
+      b.used = 0;
+      if (b.chunkCount == b.chunks.length) {
+        b.chunks = Arrays.copyOf(b.chunks, b.chunkCount * 2);
+      }
+      b.chunks[b.chunkCount++] = b.current;
     }
-    System.arraycopy(row, 0, b.data, b.used, len);
+    System.arraycopy(row, 0, b.current, b.used, len);
+    long location = (long) (b.chunkCount - 1) << 32 | b.used;
     b.used += len;
     if (2 * b.count == b.meta.length) {
       b.meta = Arrays.copyOf(b.meta, b.meta.length * 2);
     }
     b.meta[2 * b.count] = hash;
-    b.meta[2 * b.count + 1] = b.used;
+    b.meta[2 * b.count + 1] = location;
     b.count++;
     size++;
     bytes += len;
@@ -118,15 +142,41 @@ final class SweepRowArena {
       order[i] = (b.meta[2 * i] & ~idxMask) | i;
     }
     Arrays.sort(order);
+    byte[] prevChunk = null;
+    int prevStart = 0;
+    String prevKey = null;
     int i = 0;
     while (i < n) {
       long prefix = order[i] & ~idxMask;
       List<SweepRow> rows = new ArrayList<>();
       do {
-        int row = (int) (order[i] & idxMask);
-        int start = row == 0 ? 0 : (int) b.meta[2 * row - 1];
-        in.setBuffer(b.data, start, (int) b.meta[2 * row + 1] - start);
-        rows.add(SweepRowSerializer.INSTANCE.deserialize(in));
+        long location = b.meta[2 * (int) (order[i] & idxMask) + 1];
+        byte[] chunk = b.chunks[(int) (location >>> 32)];
+        int start = (int) location;
+        // the key (length, UTF-8 bytes) opens the row: consecutive rows of one key share its string
+        int keyLen = (int) INT.get(chunk, start);
+        String key;
+        if (keyLen < 0) {
+          key = null;
+        } else if (prevChunk != null
+            && keyLen == (int) INT.get(prevChunk, prevStart)
+            && Arrays.equals(
+                chunk,
+                start + 4,
+                start + 4 + keyLen,
+                prevChunk,
+                prevStart + 4,
+                prevStart + 4 + keyLen)) {
+          key = prevKey;
+        } else {
+          key = new String(chunk, start + 4, keyLen, StandardCharsets.UTF_8);
+        }
+        prevChunk = keyLen < 0 ? null : chunk;
+        prevStart = start;
+        prevKey = key;
+        int body = start + 4 + Math.max(keyLen, 0);
+        in.setBuffer(chunk, body, chunk.length - body);
+        rows.add(SweepRowSerializer.deserializeAfterKey(key, in));
         i++;
       } while (i < n && (order[i] & ~idxMask) == prefix);
       group.accept(rows);
