@@ -26,7 +26,7 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * <p>Not thread-safe (one per operator instance).
  */
 final class SweepRowArena {
-  static final int BUCKET_BITS = 8;
+  static final int BUCKET_BITS = 10;
   static final int BUCKETS = 1 << BUCKET_BITS;
 
   /** Reads the big-endian int length that opens a serialized key. */
