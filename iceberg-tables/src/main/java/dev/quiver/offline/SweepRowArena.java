@@ -20,8 +20,10 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * cost about their serialized size and no per-row objects, and each bucket is small enough to be
  * sorted and read back inside the CPU caches. {@link #forEachKeyGroup} sorts each bucket by key
  * hash with one primitive sort of packed {@code (hash prefix, row index)} longs and hands over one
- * group of rows at a time, deserialized; rows of distinct keys whose hash prefixes collide share a
- * group (the caller separates them by their full key).
+ * group of rows at a time, deserialized (consecutive rows with equal key bytes share one key
+ * string); rows of distinct keys whose hash prefixes collide share a group (the caller separates
+ * them by their full key). 1,024 buckets keep a bucket of a 5.6M-row partition (~340 KiB) inside
+ * the L2 cache with its sort arrays (measured: 256 buckets read back 17% slower).
  *
  * <p>Not thread-safe (one per operator instance).
  */
@@ -79,8 +81,7 @@ final class SweepRowArena {
       b = buckets[bi] = new Bucket();
     }
     if (b.current == null || b.used + len > b.current.length) {
-      int size =
-          b.current == null ? FIRST_CHUNK : Math.min(MAX_CHUNK, Math.max(b.current.length * 2, 1));
+      int size = b.current == null ? FIRST_CHUNK : Math.min(MAX_CHUNK, b.current.length * 2);
       b.current = new byte[Math.max(size, len)];
       b.used = 0;
       if (b.chunkCount == b.chunks.length) {

@@ -46,14 +46,18 @@ import org.apache.iceberg.types.Types;
 
 /**
  * Training-set benchmark: N label rows (default 1,000,000) × 3 views (default 3.4M events each)
- * from generated Parquet, through the Flink point-in-time join; in the same run DuckDB's ASOF JOIN
- * on the same Parquet files, Feast's {@code get_historical_features} (DuckDB offline store) on a
- * slice when bench/.venv has Feast. Prints the figures and ratios and writes {@code
- * $QUIVER_BENCH_DIR/training-set.json}. (The backfill throughput is {@code BackfillBench} in
- * quiver-jobs, whose planner a backfill needs.)
+ * from generated Parquet, through the Flink point-in-time join twice in the same JVM — cold (the
+ * JVM's first job: cluster start, class loading, JIT) and warm (the same export again, as a
+ * long-running server runs it); in the same run DuckDB's ASOF JOIN on the same Parquet files and
+ * Feast's {@code get_historical_features} on slices of the labels with its DuckDB offline store and
+ * with its default file offline store, when bench/.venv has Feast. Prints the figures and the
+ * ratios of both Quiver runs and writes {@code $QUIVER_BENCH_DIR/training-set.json}. (The backfill
+ * throughput is {@code BackfillBench} in quiver-jobs, whose planner a backfill needs.)
  *
  * <p>Sizes: {@code -Dlabels=}, {@code -Devents=} (per view), {@code -Dusers=}, {@code
- * -Dfeast.fraction=} (default 0.1); {@code -Dbaselines=false} runs Quiver alone (for profiling).
+ * -Dfeast.fraction=} (DuckDB store, default 0.1), {@code -Dfeast.file.fraction=} (file store,
+ * default 0.1); {@code -Dwarm=false} skips the warm run; {@code -Dbaselines=false} runs Quiver
+ * alone (for profiling). Pass them in {@code QUIVER_BENCH_JAVA_OPTS}.
  */
 public final class TrainingSetBench {
   static final long BASE = 1_714_521_600_000L; // 2024-05-01
