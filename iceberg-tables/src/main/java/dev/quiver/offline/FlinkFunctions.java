@@ -78,14 +78,23 @@ final class FlinkFunctions {
   static final class EventPacker implements RowDataConverter<PackedRow> {
     private static final long serialVersionUID = 1L;
     private final EventMapper events;
+    private final EventBytes direct;
     private final Pack pack = new Pack();
 
     EventPacker(TrainingSetPlan.ViewRead read) {
       this.events = new EventMapper(read);
+      this.direct = EventBytes.supports(read) ? new EventBytes(read) : null;
     }
 
     @Override
     public PackedRow apply(RowData row) {
+      if (direct != null) {
+        try {
+          return direct.pack(row); // a new row each: the reader batches records
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
       SweepRow r = events.toEvent(row);
       if (r == null) {
         return new PackedRow(0L, null);

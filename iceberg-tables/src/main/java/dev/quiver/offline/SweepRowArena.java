@@ -35,25 +35,32 @@ final class SweepRowArena {
   private static final VarHandle INT =
       MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
+  /** Per bucket, its chunks; the append path's state is in the flat arrays below. */
   private final Bucket[] buckets = new Bucket[BUCKETS];
+
+  // The append path touches only these dense per-bucket arrays (cache-resident for 1,024 buckets),
+  // not a scattered object per bucket.
+  private final byte[][] current = new byte[BUCKETS][];
+  private final int[] used = new int[BUCKETS];
+  private final int[] chunkIndex = new int[BUCKETS];
+
+  /**
+   * Per bucket and row: its key hash, then {@code chunk << 32 | start} (one cache line for both).
+   */
+  private final long[][] meta = new long[BUCKETS][];
+
+  private final int[] count = new int[BUCKETS];
   private final DataOutputSerializer scratch = new DataOutputSerializer(256);
   private long size;
   private long bytes;
 
   /**
-   * One radix bucket: rows back to back in chunks that double up to {@link #MAX_CHUNK} (a row never
-   * spans two; a full chunk is never copied), with one packed location per row.
+   * One radix bucket's chunks: rows back to back in chunks that double up to {@link #MAX_CHUNK} (a
+   * row never spans two; a full chunk is never copied).
    */
   private static final class Bucket {
     byte[][] chunks = new byte[4][];
     int chunkCount;
-    byte[] current;
-    int used;
-
-    /** Per row: its key hash, then {@code chunk << 32 | start} (one cache line for both). */
-    long[] meta = new long[64];
-
-    int count;
   }
 
   static final int FIRST_CHUNK = 4096;
@@ -76,28 +83,34 @@ final class SweepRowArena {
    */
   void add(byte[] row, int len, long hash) {
     int bi = (int) (hash >>> (64 - BUCKET_BITS));
-    Bucket b = buckets[bi];
-    if (b == null) {
-      b = buckets[bi] = new Bucket();
-    }
-    if (b.current == null || b.used + len > b.current.length) {
-      int size = b.current == null ? FIRST_CHUNK : Math.min(MAX_CHUNK, b.current.length * 2);
-      b.current = new byte[Math.max(size, len)];
-      b.used = 0;
+    byte[] cur = current[bi];
+    int at = used[bi];
+    if (cur == null || at + len > cur.length) {
+      Bucket b = buckets[bi];
+      if (b == null) {
+        b = buckets[bi] = new Bucket();
+      }
+      int chunkSize = cur == null ? FIRST_CHUNK : Math.min(MAX_CHUNK, cur.length * 2);
+      cur = current[bi] = new byte[Math.max(chunkSize, len)];
+      at = 0;
       if (b.chunkCount == b.chunks.length) {
         b.chunks = Arrays.copyOf(b.chunks, b.chunkCount * 2);
       }
-      b.chunks[b.chunkCount++] = b.current;
+      b.chunks[b.chunkCount] = cur;
+      chunkIndex[bi] = b.chunkCount++;
     }
-    System.arraycopy(row, 0, b.current, b.used, len);
-    long location = (long) (b.chunkCount - 1) << 32 | b.used;
-    b.used += len;
-    if (2 * b.count == b.meta.length) {
-      b.meta = Arrays.copyOf(b.meta, b.meta.length * 2);
+    System.arraycopy(row, 0, cur, at, len);
+    used[bi] = at + len;
+    int c = count[bi];
+    long[] m = meta[bi];
+    if (m == null) {
+      m = meta[bi] = new long[64];
+    } else if (2 * c == m.length) {
+      m = meta[bi] = Arrays.copyOf(m, m.length * 2);
     }
-    b.meta[2 * b.count] = hash;
-    b.meta[2 * b.count + 1] = location;
-    b.count++;
+    m[2 * c] = hash;
+    m[2 * c + 1] = (long) chunkIndex[bi] << 32 | at;
+    count[bi] = c + 1;
     size++;
     bytes += len;
   }
@@ -123,8 +136,14 @@ final class SweepRowArena {
         if (b == null) {
           continue;
         }
+        long[] m = meta[bi];
+        int n = count[bi];
         buckets[bi] = null;
-        readBucket(b, in, group);
+        current[bi] = null;
+        meta[bi] = null;
+        used[bi] = 0;
+        count[bi] = 0;
+        readBucket(b, m, n, in, group);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("reading a buffered sweep row", e);
@@ -133,14 +152,14 @@ final class SweepRowArena {
     bytes = 0;
   }
 
-  private static void readBucket(Bucket b, DataInputDeserializer in, Consumer<List<SweepRow>> group)
+  private static void readBucket(
+      Bucket b, long[] meta, int n, DataInputDeserializer in, Consumer<List<SweepRow>> group)
       throws IOException {
-    int n = b.count;
     int idxBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(n - 1));
     long idxMask = (1L << idxBits) - 1;
     long[] order = new long[n];
     for (int i = 0; i < n; i++) {
-      order[i] = (b.meta[2 * i] & ~idxMask) | i;
+      order[i] = (meta[2 * i] & ~idxMask) | i;
     }
     Arrays.sort(order);
     byte[] prevChunk = null;
@@ -151,7 +170,7 @@ final class SweepRowArena {
       long prefix = order[i] & ~idxMask;
       List<SweepRow> rows = new ArrayList<>();
       do {
-        long location = b.meta[2 * (int) (order[i] & idxMask) + 1];
+        long location = meta[2 * (int) (order[i] & idxMask) + 1];
         byte[] chunk = b.chunks[(int) (location >>> 32)];
         int start = (int) location;
         // the key (length, UTF-8 bytes) opens the row: consecutive rows of one key share its string
