@@ -2,7 +2,9 @@
 
 Called by dev.quiver.offline.bench.TrainingSetBench with the same event files (one per view) and
 label file; takes a slice of the labels (--fraction) because Feast at 1M label rows is slow here.
-Writes {"seconds": s, "rows": n, "offline_store": kind} to --out.
+--store picks the offline store: duckdb (DuckDBOfflineStore) or file (Feast's default file store).
+Writes {"seconds", "cpu_seconds", "rows" (returned), "label_rows" (of the slice), "offline_store"}
+to --out.
 """
 import argparse
 import json
@@ -16,20 +18,15 @@ from feast.repo_config import RepoConfig
 from feast.types import Float64, Int64
 
 
-def offline_store():
-    try:
+def offline_store(kind):
+    """Feast's DuckDB offline store, or its default `file` store (pandas + dask in Feast 0.67)."""
+    if kind == "duckdb":
         from feast.infra.offline_stores.duckdb import DuckDBOfflineStoreConfig
 
         return DuckDBOfflineStoreConfig(), "duckdb"
-    except Exception:  # without the duckdb extra: the file store (dask in recent Feast)
-        try:
-            from feast.infra.offline_stores.dask import DaskOfflineStoreConfig
+    from feast.infra.offline_stores.dask import DaskOfflineStoreConfig
 
-            return DaskOfflineStoreConfig(), "dask"
-        except Exception:
-            from feast.infra.offline_stores.file import FileOfflineStoreConfig
-
-            return FileOfflineStoreConfig(), "file"
+    return DaskOfflineStoreConfig(type="file"), "file"
 
 
 def main():
@@ -39,9 +36,11 @@ def main():
     p.add_argument("--fraction", type=float, default=0.1)
     p.add_argument("--work", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--store", choices=["duckdb", "file"], default="duckdb")
     a = p.parse_args()
+    a.events_dir, a.labels, a.work = map(os.path.abspath, (a.events_dir, a.labels, a.work))
     os.makedirs(a.work, exist_ok=True)
-    store_cfg, kind = offline_store()
+    store_cfg, kind = offline_store(a.store)
     config = RepoConfig(
         project="quiver_bench",
         registry=os.path.join(a.work, "registry.db"),
@@ -82,7 +81,13 @@ def main():
     cpu = time.process_time() - c0
     with open(a.out, "w") as f:
         json.dump(
-            {"seconds": secs, "cpu_seconds": cpu, "rows": len(df), "offline_store": kind}, f
+            {
+                "seconds": secs,
+                "cpu_seconds": cpu,
+                "rows": len(df),
+                "label_rows": len(labels),
+                "offline_store": kind,
+            }, f
         )
     print(f"feast ({kind} offline store): {len(df)} rows in {secs:.1f} s")
 

@@ -5,9 +5,7 @@ import java.util.Arrays;
 import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.table.data.RowData;
 import org.apache.iceberg.Schema;
@@ -77,37 +75,45 @@ final class FlinkFunctions {
    * copy of the reader's row and no event object crosses a thread. Rows with a null key come out
    * with null bytes (dropped by {@link #KEEP}).
    */
-  static final class EventPacker implements RowDataConverter<Tuple2<Long, byte[]>> {
+  static final class EventPacker implements RowDataConverter<PackedRow> {
     private static final long serialVersionUID = 1L;
     private final EventMapper events;
+    private final EventBytes direct;
     private final Pack pack = new Pack();
 
     EventPacker(TrainingSetPlan.ViewRead read) {
       this.events = new EventMapper(read);
+      this.direct = EventBytes.supports(read) ? new EventBytes(read) : null;
     }
 
     @Override
-    public Tuple2<Long, byte[]> apply(RowData row) {
+    public PackedRow apply(RowData row) {
+      if (direct != null) {
+        try {
+          return direct.pack(row); // a new row each: the reader batches records
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
       SweepRow r = events.toEvent(row);
       if (r == null) {
-        return Tuple2.of(0L, null);
+        return new PackedRow(0L, null);
       }
       try {
-        Tuple2<Long, byte[]> p = pack.map(r);
-        return Tuple2.of(p.f0, p.f1); // the reader batches records: a new tuple each
+        return pack.map(r); // a new row each: the reader batches records
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
     }
 
     @Override
-    public TypeInformation<Tuple2<Long, byte[]>> getProducedType() {
-      return PACKED;
+    public TypeInformation<PackedRow> getProducedType() {
+      return PackedRow.TYPE;
     }
   }
 
   /** Drops the packed rows of events with a null key. */
-  static final FilterFunction<Tuple2<Long, byte[]>> KEEP = t -> t.f1 != null;
+  static final FilterFunction<PackedRow> KEEP = t -> t.bytes != null;
 
   static int[] identity(int n) {
     int[] out = new int[n];
@@ -148,32 +154,23 @@ final class FlinkFunctions {
     return k == null ? NULL_KEY : k;
   }
 
-  /** The type of {@link Pack}'s output: a row's key hash and its serialized bytes. */
-  static final TypeInformation<Tuple2<Long, byte[]>> PACKED =
-      org.apache.flink.api.common.typeinfo.Types.TUPLE(
-          org.apache.flink.api.common.typeinfo.Types.LONG,
-          PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-
   /**
    * Serializes a sweep row once, beside its key hash: the shuffle to the sweep then copies opaque
    * bytes and {@link SweepFunction} buffers them as they are.
    */
-  static final class Pack implements MapFunction<SweepRow, Tuple2<Long, byte[]>> {
+  static final class Pack implements MapFunction<SweepRow, PackedRow> {
     private static final long serialVersionUID = 1L;
     private transient DataOutputSerializer buffer;
-    private transient Tuple2<Long, byte[]> out;
 
+    /** A new packed row per call (its bytes copied out of this function's buffer). */
     @Override
-    public Tuple2<Long, byte[]> map(SweepRow r) throws IOException {
+    public PackedRow map(SweepRow r) throws IOException {
       if (buffer == null) {
         buffer = new DataOutputSerializer(256);
-        out = new Tuple2<>();
       }
       buffer.clear();
       SweepRowSerializer.INSTANCE.serialize(r, buffer);
-      out.f0 = KeyCodec.hash64(r.key);
-      out.f1 = buffer.getCopyOfBuffer();
-      return out;
+      return new PackedRow(KeyCodec.hash64(r.key), buffer.getCopyOfBuffer());
     }
   }
 

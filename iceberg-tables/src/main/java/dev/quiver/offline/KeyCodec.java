@@ -47,6 +47,30 @@ public final class KeyCodec {
     return h;
   }
 
+  /** {@link #hash64Ascii}'s answer for bytes that are not all ASCII (never a real hash's use). */
+  static final long NOT_ASCII = 0L;
+
+  /**
+   * {@link #hash64} of the string whose UTF-8 bytes these are, when they are all ASCII (then each
+   * byte is one char); {@link #NOT_ASCII} otherwise (hash the decoded string instead).
+   */
+  static long hash64Ascii(byte[] utf8) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : utf8) {
+      if (b < 0) {
+        return NOT_ASCII;
+      }
+      h ^= b;
+      h *= 0x100000001b3L;
+    }
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    h *= 0xc4ceb9fe1a85ec53L;
+    h ^= h >>> 33;
+    return h;
+  }
+
   public static String[] decode(String key, int parts) {
     return parts == 1 ? new String[] {key} : key.split(String.valueOf(SEP), -1);
   }

@@ -108,7 +108,8 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
         }
         List<SweepRow> run = new ArrayList<>(j - i);
         for (int k = i; k < j; k++) {
-          run.add(read(in, order[k]));
+          // the key only orders rows of equal time: not decoded for a row alone at its time
+          run.add(read(in, order[k], j - i > 1));
         }
         if (run.size() > 1) {
           run.sort(ORDER);
@@ -165,10 +166,15 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
     return order;
   }
 
-  private SweepRow read(DataInputDeserializer in, int row) {
+  private SweepRow read(DataInputDeserializer in, int row, boolean withKey) {
     long w = where[row];
     in.setBuffer(chunks.get((int) (w >>> 32)), (int) w, lengths[row]);
     try {
+      if (!withKey) {
+        int keyLen = in.readInt();
+        in.skipBytesToRead(Math.max(keyLen, 0));
+        return SweepRowSerializer.deserializeAfterKey(null, in);
+      }
       return SweepRowSerializer.INSTANCE.deserialize(in);
     } catch (IOException e) {
       throw new UncheckedIOException("reading a buffered output row", e);

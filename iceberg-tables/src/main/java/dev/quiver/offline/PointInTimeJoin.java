@@ -10,7 +10,6 @@ import java.util.Map;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -157,18 +156,18 @@ public final class PointInTimeJoin {
     DataStream<SweepRow> current = labels;
     for (int gi = 0; gi < plan.groups().size(); gi++) {
       TrainingSetPlan.Group g = plan.groups().get(gi);
-      DataStream<Tuple2<Long, byte[]>> events = null;
+      DataStream<PackedRow> events = null;
       for (TrainingSetPlan.ViewRead r : g.views()) {
         if (r.snapshotId() == null || r.snapshotId() < 0) {
           continue; // empty at the pinned time: contributes nulls only
         }
         TableLoader loader =
             TableLoader.fromCatalog(catalogLoader, OfflineTables.identifier(r.selection().view()));
-        DataStream<Tuple2<Long, byte[]>> ev =
+        DataStream<PackedRow> ev =
             readEvents(env, loader, r).filter(FlinkFunctions.KEEP).name("events " + r.tableName());
         events = events == null ? ev : events.union(ev);
       }
-      DataStream<Tuple2<Long, byte[]>> labelInput = null;
+      DataStream<PackedRow> labelInput = null;
       if (current != null) {
         labelInput =
             pack(
@@ -178,15 +177,14 @@ public final class PointInTimeJoin {
                         .map(new FlinkFunctions.Rekey(positions(labelNames, g.keyNames())))
                         .returns(SweepRowSerializer.TYPE));
       }
-      DataStream<Tuple2<Long, byte[]>> input =
+      DataStream<PackedRow> input =
           labelInput == null ? events : events == null ? labelInput : labelInput.union(events);
       if (input == null) {
         break; // retrieval without labels over empty tables: nothing to emit
       }
+      // hash partitions; each sweep buffers its partition and sorts it by key hash itself
       current =
-          input
-              // hash partitions; each sweep buffers its partition and sorts it by key hash itself
-              .partitionCustom((Long hash, int n) -> (int) Long.remainderUnsigned(hash, n), 0)
+          HashPartitioner.partition(input)
               .transform(
                   "point-in-time sweep " + g.keyNames(),
                   SweepRowSerializer.TYPE,
@@ -283,24 +281,21 @@ public final class PointInTimeJoin {
   }
 
   /** A view's table as packed events, converted inside Iceberg's split reader. */
-  private static DataStream<Tuple2<Long, byte[]>> readEvents(
+  private static DataStream<PackedRow> readEvents(
       StreamExecutionEnvironment env, TableLoader loader, TrainingSetPlan.ViewRead r) {
-    IcebergSource.Builder<Tuple2<Long, byte[]>> b =
+    IcebergSource.Builder<PackedRow> b =
         IcebergSource.forOutputType(new FlinkFunctions.EventPacker(r))
             .tableLoader(loader)
             .streaming(false)
             .project(r.projection())
             .useSnapshotId(r.snapshotId());
     return env.fromSource(
-        b.build(),
-        WatermarkStrategy.noWatermarks(),
-        "read " + r.tableName(),
-        FlinkFunctions.PACKED);
+        b.build(), WatermarkStrategy.noWatermarks(), "read " + r.tableName(), PackedRow.TYPE);
   }
 
   /** Serializes rows once, beside their key hash, for the shuffle into the sweep. */
-  private static DataStream<Tuple2<Long, byte[]>> pack(DataStream<SweepRow> rows) {
-    return rows.map(new FlinkFunctions.Pack()).returns(FlinkFunctions.PACKED).name("pack");
+  private static DataStream<PackedRow> pack(DataStream<SweepRow> rows) {
+    return rows.map(new FlinkFunctions.Pack()).returns(PackedRow.TYPE).name("pack");
   }
 
   private static int[] positions(List<String> names, List<String> wanted) {

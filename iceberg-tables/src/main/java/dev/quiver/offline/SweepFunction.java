@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -31,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * raise the parallelism to split larger inputs, or use the Spark path.
  */
 final class SweepFunction extends AbstractStreamOperator<SweepRow>
-    implements OneInputStreamOperator<Tuple2<Long, byte[]>, SweepRow>, BoundedOneInput {
+    implements OneInputStreamOperator<PackedRow, SweepRow>, BoundedOneInput {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(SweepFunction.class);
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -51,9 +50,9 @@ final class SweepFunction extends AbstractStreamOperator<SweepRow>
   }
 
   @Override
-  public void processElement(StreamRecord<Tuple2<Long, byte[]>> element) {
-    Tuple2<Long, byte[]> packed = element.getValue();
-    rows.add(packed.f1, packed.f1.length, packed.f0);
+  public void processElement(StreamRecord<PackedRow> element) {
+    PackedRow packed = element.getValue();
+    rows.add(packed.bytes, packed.bytes.length, packed.hash);
   }
 
   @Override

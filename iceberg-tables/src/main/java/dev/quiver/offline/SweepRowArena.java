@@ -2,6 +2,10 @@ package dev.quiver.offline;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,30 +20,51 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * cost about their serialized size and no per-row objects, and each bucket is small enough to be
  * sorted and read back inside the CPU caches. {@link #forEachKeyGroup} sorts each bucket by key
  * hash with one primitive sort of packed {@code (hash prefix, row index)} longs and hands over one
- * group of rows at a time, deserialized; rows of distinct keys whose hash prefixes collide share a
- * group (the caller separates them by their full key).
+ * group of rows at a time, deserialized (consecutive rows with equal key bytes share one key
+ * string); rows of distinct keys whose hash prefixes collide share a group (the caller separates
+ * them by their full key). 1,024 buckets keep a bucket of a 5.6M-row partition (~340 KiB) inside
+ * the L2 cache with its sort arrays (measured: 256 buckets read back 17% slower).
  *
  * <p>Not thread-safe (one per operator instance).
  */
 final class SweepRowArena {
-  static final int BUCKET_BITS = 8;
+  static final int BUCKET_BITS = 10;
   static final int BUCKETS = 1 << BUCKET_BITS;
 
+  /** Reads the big-endian int length that opens a serialized key. */
+  private static final VarHandle INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+
+  /** Per bucket, its chunks; the append path's state is in the flat arrays below. */
   private final Bucket[] buckets = new Bucket[BUCKETS];
+
+  // The append path touches only these dense per-bucket arrays (cache-resident for 1,024 buckets),
+  // not a scattered object per bucket.
+  private final byte[][] current = new byte[BUCKETS][];
+  private final int[] used = new int[BUCKETS];
+  private final int[] chunkIndex = new int[BUCKETS];
+
+  /**
+   * Per bucket and row: its key hash, then {@code chunk << 32 | start} (one cache line for both).
+   */
+  private final long[][] meta = new long[BUCKETS][];
+
+  private final int[] count = new int[BUCKETS];
   private final DataOutputSerializer scratch = new DataOutputSerializer(256);
   private long size;
   private long bytes;
 
-  /** One radix bucket: rows back to back, with their end offsets and key hashes. */
+  /**
+   * One radix bucket's chunks: rows back to back in chunks that double up to {@link #MAX_CHUNK} (a
+   * row never spans two; a full chunk is never copied).
+   */
   private static final class Bucket {
-    byte[] data = new byte[4096];
-    int used;
-
-    /** Per row: its key hash, then its end offset in {@link #data} (one cache line for both). */
-    long[] meta = new long[64];
-
-    int count;
+    byte[][] chunks = new byte[4][];
+    int chunkCount;
   }
+
+  static final int FIRST_CHUNK = 4096;
+  static final int MAX_CHUNK = 1 << 20;
 
   /** Appends a row (copied: the caller may reuse it). */
   void add(SweepRow row, long hash) {
@@ -58,21 +83,34 @@ final class SweepRowArena {
    */
   void add(byte[] row, int len, long hash) {
     int bi = (int) (hash >>> (64 - BUCKET_BITS));
-    Bucket b = buckets[bi];
-    if (b == null) {
-      b = buckets[bi] = new Bucket();
+    byte[] cur = current[bi];
+    int at = used[bi];
+    if (cur == null || at + len > cur.length) {
+      Bucket b = buckets[bi];
+      if (b == null) {
+        b = buckets[bi] = new Bucket();
+      }
+      int chunkSize = cur == null ? FIRST_CHUNK : Math.min(MAX_CHUNK, cur.length * 2);
+      cur = current[bi] = new byte[Math.max(chunkSize, len)];
+      at = 0;
+      if (b.chunkCount == b.chunks.length) {
+        b.chunks = Arrays.copyOf(b.chunks, b.chunkCount * 2);
+      }
+      b.chunks[b.chunkCount] = cur;
+      chunkIndex[bi] = b.chunkCount++;
     }
-    if (b.used + len > b.data.length) {
-      b.data = Arrays.copyOf(b.data, Math.max(b.data.length * 2, b.used + len));
+    System.arraycopy(row, 0, cur, at, len);
+    used[bi] = at + len;
+    int c = count[bi];
+    long[] m = meta[bi];
+    if (m == null) {
+      m = meta[bi] = new long[64];
+    } else if (2 * c == m.length) {
+      m = meta[bi] = Arrays.copyOf(m, m.length * 2);
     }
-    System.arraycopy(row, 0, b.data, b.used, len);
-    b.used += len;
-    if (2 * b.count == b.meta.length) {
-      b.meta = Arrays.copyOf(b.meta, b.meta.length * 2);
-    }
-    b.meta[2 * b.count] = hash;
-    b.meta[2 * b.count + 1] = b.used;
-    b.count++;
+    m[2 * c] = hash;
+    m[2 * c + 1] = (long) chunkIndex[bi] << 32 | at;
+    count[bi] = c + 1;
     size++;
     bytes += len;
   }
@@ -98,8 +136,14 @@ final class SweepRowArena {
         if (b == null) {
           continue;
         }
+        long[] m = meta[bi];
+        int n = count[bi];
         buckets[bi] = null;
-        readBucket(b, in, group);
+        current[bi] = null;
+        meta[bi] = null;
+        used[bi] = 0;
+        count[bi] = 0;
+        readBucket(b, m, n, in, group);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("reading a buffered sweep row", e);
@@ -108,25 +152,51 @@ final class SweepRowArena {
     bytes = 0;
   }
 
-  private static void readBucket(Bucket b, DataInputDeserializer in, Consumer<List<SweepRow>> group)
+  private static void readBucket(
+      Bucket b, long[] meta, int n, DataInputDeserializer in, Consumer<List<SweepRow>> group)
       throws IOException {
-    int n = b.count;
     int idxBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(n - 1));
     long idxMask = (1L << idxBits) - 1;
     long[] order = new long[n];
     for (int i = 0; i < n; i++) {
-      order[i] = (b.meta[2 * i] & ~idxMask) | i;
+      order[i] = (meta[2 * i] & ~idxMask) | i;
     }
     Arrays.sort(order);
+    byte[] prevChunk = null;
+    int prevStart = 0;
+    String prevKey = null;
     int i = 0;
     while (i < n) {
       long prefix = order[i] & ~idxMask;
       List<SweepRow> rows = new ArrayList<>();
       do {
-        int row = (int) (order[i] & idxMask);
-        int start = row == 0 ? 0 : (int) b.meta[2 * row - 1];
-        in.setBuffer(b.data, start, (int) b.meta[2 * row + 1] - start);
-        rows.add(SweepRowSerializer.INSTANCE.deserialize(in));
+        long location = meta[2 * (int) (order[i] & idxMask) + 1];
+        byte[] chunk = b.chunks[(int) (location >>> 32)];
+        int start = (int) location;
+        // the key (length, UTF-8 bytes) opens the row: consecutive rows of one key share its string
+        int keyLen = (int) INT.get(chunk, start);
+        String key;
+        if (keyLen < 0) {
+          key = null;
+        } else if (prevChunk != null
+            && keyLen == (int) INT.get(prevChunk, prevStart)
+            && Arrays.equals(
+                chunk,
+                start + 4,
+                start + 4 + keyLen,
+                prevChunk,
+                prevStart + 4,
+                prevStart + 4 + keyLen)) {
+          key = prevKey;
+        } else {
+          key = new String(chunk, start + 4, keyLen, StandardCharsets.UTF_8);
+        }
+        prevChunk = keyLen < 0 ? null : chunk;
+        prevStart = start;
+        prevKey = key;
+        int body = start + 4 + Math.max(keyLen, 0);
+        in.setBuffer(chunk, body, chunk.length - body);
+        rows.add(SweepRowSerializer.deserializeAfterKey(key, in));
         i++;
       } while (i < n && (order[i] & ~idxMask) == prefix);
       group.accept(rows);

@@ -76,8 +76,16 @@ public final class SweepRowSerializer extends TypeSerializer<SweepRow> {
 
   @Override
   public SweepRow deserialize(DataInputView in) throws IOException {
+    return deserializeAfterKey(readUtf8(in), in);
+  }
+
+  /**
+   * Reads the rest of a row whose key the caller has already decoded (its bytes skipped): the
+   * sweep's buffer shares one key string among the consecutive rows of a key.
+   */
+  static SweepRow deserializeAfterKey(String key, DataInputView in) throws IOException {
     SweepRow r = new SweepRow();
-    r.key = readUtf8(in);
+    r.key = key;
     r.time = in.readLong();
     r.kind = in.readInt();
     r.seq = in.readLong();
