@@ -110,6 +110,36 @@ class OfflineCommandsTest {
   }
 
   @Test
+  void theStoresFollowTheDataDirectory() {
+    List<dev.quiver.core.config.QuiverConfig> seen = new ArrayList<>();
+    OfflineCommands.services =
+        c -> {
+          seen.add(c);
+          return new FakeService();
+        };
+    CommandLine cl = new CommandLine(new QuiverCli());
+    cl.setOut(new PrintWriter(new StringWriter(), true));
+    cl.setErr(new PrintWriter(new StringWriter(), true));
+    int code =
+        cl.execute(
+            "--set",
+            "quiver.data-dir=/tmp/qdata",
+            "export",
+            "v.f",
+            "--times",
+            "2024-05-01T00:00:00Z",
+            "--output",
+            "o");
+    assertThat(code).isZero();
+    assertThat(seen).hasSize(1);
+    assertThat(seen.get(0).asMap())
+        .containsEntry(
+            "offline.warehouse", java.nio.file.Path.of("/tmp/qdata/warehouse").toString())
+        .containsEntry(
+            "online.embedded.path", java.nio.file.Path.of("/tmp/qdata/online").toString());
+  }
+
+  @Test
   void theLauncherHasBothCommands() {
     assertThat(new CommandLine(new QuiverCli()).getSubcommands())
         .containsKeys("export", "backfill");
