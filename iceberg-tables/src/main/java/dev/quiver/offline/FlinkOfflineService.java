@@ -241,7 +241,13 @@ public final class FlinkOfflineService implements OfflineService {
           } catch (Exception | Error e) {
             job.error = e.getMessage() == null ? e.toString() : e.getMessage();
             job.state = JobStatus.State.FAILED;
-            LOG.warn("offline job {} ({}) failed", job.id, job.kind, e);
+            if (e instanceof IllegalArgumentException) {
+              // bad input (a missing table or column, an unreachable source): the message names
+              // it and the job status carries it; a stack trace would only bury it
+              LOG.warn("offline job {} ({}) failed: {}", job.id, job.kind, job.error);
+            } else {
+              LOG.warn("offline job {} ({}) failed", job.id, job.kind, e);
+            }
           } finally {
             job.finishedAt = Instant.now();
           }
