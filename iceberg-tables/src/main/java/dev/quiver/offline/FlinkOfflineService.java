@@ -166,6 +166,9 @@ public final class FlinkOfflineService implements OfflineService {
               backfill.run(view, keys, req.source(), req.from(), req.to(), req.online());
           job.rows = r.rows();
           Map<String, Object> d = planDetails(r.plan());
+          // a run does not estimate: its plan's counts are zeros, so report what it wrote
+          d.keySet().removeAll(List.of("bytes", "partitions", "estimated_seconds"));
+          d.put("rows", r.rows());
           d.put("snapshot_id", r.snapshotId());
           d.put("tag", r.tag());
           d.put("seconds", r.seconds());

@@ -161,6 +161,9 @@ class FlinkOfflineServiceITCase {
       JobStatus bfDone = awaitDone(service, bf);
       assertThat(bfDone.state()).as(bfDone.error()).isEqualTo(JobStatus.State.SUCCEEDED);
       assertThat(bfDone.rows()).isEqualTo(50);
+      assertThat(bfDone.details())
+          .containsEntry("rows", 50L)
+          .doesNotContainKeys("bytes", "partitions", "estimated_seconds");
       assertThat(registry.audit(null, null, 100))
           .singleElement()
           .satisfies(
