@@ -159,7 +159,10 @@ public final class FlinkOfflineService implements OfflineService {
           if (req.dryRun()) {
             Backfill.Plan p = backfill.plan(view, keys, req.source(), req.from(), req.to());
             job.rows = p.rows();
-            job.details = planDetails(p);
+            Map<String, Object> d = planDetails(p);
+            d.put("sql", p.sql()); // the dry run shows what would run (backfills.md)
+            d.values().removeIf(v -> v == null);
+            job.details = d;
             return;
           }
           Backfill.Result r =
