@@ -151,7 +151,20 @@ class OfflineCommandsTest {
         .contains("--times: 'yesterday' (expected: an ISO-8601 time");
     assertThat(run(new ExportCommand(), "v.f", "--output", "o"))
         .contains(
-            "labels: missing (expected exactly one of labels, times, from/to/step, or manifest)");
+            "input: missing (expected exactly one of --labels, --times, --from/--to/--step or"
+                + " --manifest)");
+    assertThat(
+            run(
+                new ExportCommand(),
+                "v.f",
+                "--labels",
+                "l.csv",
+                "--times",
+                "2024-05-01T00:00:00Z",
+                "--output",
+                "o"))
+        .contains("input: ambiguous")
+        .contains("got --labels and --times");
     assertThat(
             run(
                 new BackfillCommand(),
