@@ -60,6 +60,16 @@ public final class BackfillCommand implements Callable<Integer> {
         "backfill",
         dryRun ? "backfill dry run" : "backfill job",
         service -> service.submitBackfill(req),
-        (out, s) -> s.details().forEach((k, v) -> out.println(String.format("%-18s %s", k, v))));
+        (out, s) -> {
+          s.details().entrySet().stream()
+              .filter(e -> !e.getKey().equals("sql"))
+              .sorted(java.util.Map.Entry.comparingByKey())
+              .forEach(e -> out.println(String.format("%-18s %s", e.getKey(), e.getValue())));
+          if (s.details().get("sql") != null) {
+            out.println();
+            out.println("SQL (the statements of 'quiver plan', run in batch mode):");
+            out.println(s.details().get("sql"));
+          }
+        });
   }
 }

@@ -75,6 +75,27 @@ public final class ExportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    List<String> given = new ArrayList<>();
+    if (labels != null) {
+      given.add("--labels");
+    }
+    if (!times.isEmpty()) {
+      given.add("--times");
+    }
+    if (from != null || to != null || step != null) {
+      given.add("--from/--to/--step");
+    }
+    if (manifest != null) {
+      given.add("--manifest");
+    }
+    if (given.size() != 1) {
+      // checked here so that the message names this command's options (core names its fields)
+      throw new IllegalArgumentException(
+          (given.isEmpty() ? "input: missing" : "input: ambiguous")
+              + " (expected exactly one of --labels, --times, --from/--to/--step or --manifest"
+              + (given.isEmpty() ? "" : "; got " + String.join(" and ", given))
+              + ")");
+    }
     List<Instant> ts = new ArrayList<>();
     for (String t : times) {
       ts.add(OfflineCommands.time("--times", t));

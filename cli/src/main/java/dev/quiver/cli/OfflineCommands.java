@@ -21,9 +21,14 @@ final class OfflineCommands {
   /** How the commands get their service; tests set their own. */
   static volatile Function<QuiverConfig, OfflineService> services = FlinkOfflineServices::new;
 
-  /** The launcher's configuration, or the defaults when a command runs on its own (tests). */
+  /**
+   * The launcher's configuration, or the defaults when a command runs on its own (tests); the
+   * warehouse, online store and checkpoints default to {@code quiver.data-dir}, as for {@code
+   * quiver local}, so that an export or backfill reads what the local jobs wrote.
+   */
   static QuiverConfig config(QuiverCli parent) {
-    return parent == null ? QuiverConfig.empty() : parent.environment().config();
+    return LocalDefaults.apply(
+        parent == null ? QuiverConfig.empty() : parent.environment().config());
   }
 
   static Instant time(String option, String text) {

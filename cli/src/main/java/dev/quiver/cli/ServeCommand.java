@@ -38,7 +38,7 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CliEnvironment env = parent.environment();
-    QuiverConfig config = env.config();
+    QuiverConfig config = LocalDefaults.apply(env.config());
     if (port != null) {
       config = config.with(ServerOptions.PORT.key(), port.toString());
     }

@@ -110,6 +110,36 @@ class OfflineCommandsTest {
   }
 
   @Test
+  void theStoresFollowTheDataDirectory() {
+    List<dev.quiver.core.config.QuiverConfig> seen = new ArrayList<>();
+    OfflineCommands.services =
+        c -> {
+          seen.add(c);
+          return new FakeService();
+        };
+    CommandLine cl = new CommandLine(new QuiverCli());
+    cl.setOut(new PrintWriter(new StringWriter(), true));
+    cl.setErr(new PrintWriter(new StringWriter(), true));
+    int code =
+        cl.execute(
+            "--set",
+            "quiver.data-dir=/tmp/qdata",
+            "export",
+            "v.f",
+            "--times",
+            "2024-05-01T00:00:00Z",
+            "--output",
+            "o");
+    assertThat(code).isZero();
+    assertThat(seen).hasSize(1);
+    assertThat(seen.get(0).asMap())
+        .containsEntry(
+            "offline.warehouse", java.nio.file.Path.of("/tmp/qdata/warehouse").toString())
+        .containsEntry(
+            "online.embedded.path", java.nio.file.Path.of("/tmp/qdata/online").toString());
+  }
+
+  @Test
   void theLauncherHasBothCommands() {
     assertThat(new CommandLine(new QuiverCli()).getSubcommands())
         .containsKeys("export", "backfill");
@@ -121,7 +151,20 @@ class OfflineCommandsTest {
         .contains("--times: 'yesterday' (expected: an ISO-8601 time");
     assertThat(run(new ExportCommand(), "v.f", "--output", "o"))
         .contains(
-            "labels: missing (expected exactly one of labels, times, from/to/step, or manifest)");
+            "input: missing (expected exactly one of --labels, --times, --from/--to/--step or"
+                + " --manifest)");
+    assertThat(
+            run(
+                new ExportCommand(),
+                "v.f",
+                "--labels",
+                "l.csv",
+                "--times",
+                "2024-05-01T00:00:00Z",
+                "--output",
+                "o"))
+        .contains("input: ambiguous")
+        .contains("got --labels and --times");
     assertThat(
             run(
                 new BackfillCommand(),

@@ -159,13 +159,19 @@ public final class FlinkOfflineService implements OfflineService {
           if (req.dryRun()) {
             Backfill.Plan p = backfill.plan(view, keys, req.source(), req.from(), req.to());
             job.rows = p.rows();
-            job.details = planDetails(p);
+            Map<String, Object> d = planDetails(p);
+            d.put("sql", p.sql()); // the dry run shows what would run (backfills.md)
+            d.values().removeIf(v -> v == null);
+            job.details = d;
             return;
           }
           Backfill.Result r =
               backfill.run(view, keys, req.source(), req.from(), req.to(), req.online());
           job.rows = r.rows();
           Map<String, Object> d = planDetails(r.plan());
+          // a run does not estimate: its plan's counts are zeros, so report what it wrote
+          d.keySet().removeAll(List.of("bytes", "partitions", "estimated_seconds"));
+          d.put("rows", r.rows());
           d.put("snapshot_id", r.snapshotId());
           d.put("tag", r.tag());
           d.put("seconds", r.seconds());
@@ -241,7 +247,13 @@ public final class FlinkOfflineService implements OfflineService {
           } catch (Exception | Error e) {
             job.error = e.getMessage() == null ? e.toString() : e.getMessage();
             job.state = JobStatus.State.FAILED;
-            LOG.warn("offline job {} ({}) failed", job.id, job.kind, e);
+            if (e instanceof IllegalArgumentException) {
+              // bad input (a missing table or column, an unreachable source): the message names
+              // it and the job status carries it; a stack trace would only bury it
+              LOG.warn("offline job {} ({}) failed: {}", job.id, job.kind, job.error);
+            } else {
+              LOG.warn("offline job {} ({}) failed", job.id, job.kind, e);
+            }
           } finally {
             job.finishedAt = Instant.now();
           }

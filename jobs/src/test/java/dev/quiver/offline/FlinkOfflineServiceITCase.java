@@ -146,6 +146,23 @@ class FlinkOfflineServiceITCase {
         raws.add(r);
       }
       TrainingSetFiles.write(rawSchema, raw, raws);
+      JobStatus dry =
+          awaitDone(
+              service,
+              service.submitBackfill(
+                  new BackfillRequest(
+                      null,
+                      "user_rows",
+                      null,
+                      Instant.ofEpochMilli(EventLog.BASE),
+                      Instant.ofEpochMilli(EventLog.BASE + EventLog.HOUR),
+                      true,
+                      false,
+                      raw.getParent().toString(),
+                      "alice")));
+      assertThat(dry.state()).as(dry.error()).isEqualTo(JobStatus.State.SUCCEEDED);
+      assertThat(dry.rows()).isEqualTo(50);
+      assertThat((String) dry.details().get("sql")).contains("CREATE TEMPORARY VIEW");
       String bf =
           service.submitBackfill(
               new BackfillRequest(
@@ -161,6 +178,9 @@ class FlinkOfflineServiceITCase {
       JobStatus bfDone = awaitDone(service, bf);
       assertThat(bfDone.state()).as(bfDone.error()).isEqualTo(JobStatus.State.SUCCEEDED);
       assertThat(bfDone.rows()).isEqualTo(50);
+      assertThat(bfDone.details())
+          .containsEntry("rows", 50L)
+          .doesNotContainKeys("bytes", "partitions", "estimated_seconds");
       assertThat(registry.audit(null, null, 100))
           .singleElement()
           .satisfies(

@@ -168,10 +168,29 @@ final class FeatureResolver {
     for (int i = 0; i < wanted.size(); i++) {
       FeatureRef ref = wanted.get(i);
       String field = serviceName != null ? fieldPrefix : fieldPrefix + "[" + i + "]";
-      ViewRecord rec =
-          ref.view() != null
-              ? resolveQualified(ns, entityName, ref, field, inline)
-              : resolveBare(ns, entityName, entityViews, ref, field, inline);
+      ViewRecord rec;
+      try {
+        rec =
+            ref.view() != null
+                ? resolveQualified(ns, entityName, ref, field, inline)
+                : resolveBare(ns, entityName, entityViews, ref, field, inline);
+      } catch (ApiException e) {
+        if (serviceName == null || e.status().code() != 400) {
+          throw e;
+        }
+        // say which of the service's features is at fault, and how a lookup can serve it
+        throw ApiException.badRequest(
+            "feature_service",
+            "feature service '"
+                + serviceName
+                + "': "
+                + ref
+                + ": "
+                + e.getMessage()
+                + "; a lookup serves one entity, so a service mixing entities cannot be looked"
+                + " up as one: ask for each entity's features with 'features' in separate"
+                + " requests, or define one feature service per entity");
+      }
       records.putIfAbsent(rec.id(), rec);
       List<String> fs = featuresByRecord.computeIfAbsent(rec.id(), k -> new ArrayList<>());
       if (!fs.contains(ref.feature())) {

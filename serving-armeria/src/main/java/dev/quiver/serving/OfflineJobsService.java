@@ -77,41 +77,82 @@ final class OfflineJobsService {
   @Blocking
   public HttpResponse export(AggregatedHttpRequest req) throws IOException {
     JsonNode body = body(req, EXPORT_FIELDS);
+    JsonNode range = object(body, "time_range", Set.of("start", "end", "step"));
+    requireOneInput(body, range);
+    if (text(body, "output_location") == null) {
+      throw ApiException.badRequest(
+          "output_location",
+          "output_location: missing (expected: the output directory, e.g. \"/data/exports/x\")");
+    }
+    if (range != null) {
+      for (String part : List.of("start", "end", "step")) {
+        if (!range.hasNonNull(part)) {
+          throw ApiException.badRequest(
+              "time_range." + part,
+              "time_range."
+                  + part
+                  + ": missing (expected: start, end and step, e.g."
+                  + " {\"start\":\"2025-11-01T00:00:00Z\",\"end\":\"2025-11-02T00:00:00Z\","
+                  + "\"step\":\"1h\"})");
+        }
+      }
+    }
+    JsonNode r = range == null ? JSON.missingNode() : range;
     ExportRequest request =
-        new ExportRequest(
-            text(body, "namespace"),
-            strings(body, "features"),
-            text(body, "labels"),
-            text(body, "timestamp_column"),
-            times(body.path("reference_times"), "reference_times"),
-            time(body.path("time_range").path("start"), "time_range.start"),
-            time(body.path("time_range").path("end"), "time_range.end"),
-            duration(body.path("time_range").path("step"), "time_range.step"),
-            text(body, "output_location"),
-            text(body, "format"),
-            text(body, "manifest"),
-            body.hasNonNull("availability_guard")
-                ? body.get("availability_guard").asBoolean()
-                : null);
-    return accepted(service().submitExport(request));
+        validated(
+            () ->
+                new ExportRequest(
+                    text(body, "namespace"),
+                    strings(body, "features"),
+                    text(body, "labels"),
+                    text(body, "timestamp_column"),
+                    times(body.path("reference_times"), "reference_times"),
+                    time(r.path("start"), "time_range.start"),
+                    time(r.path("end"), "time_range.end"),
+                    duration(r.path("step"), "time_range.step"),
+                    text(body, "output_location"),
+                    text(body, "format"),
+                    text(body, "manifest"),
+                    bool(body, "availability_guard")));
+    return accepted(validated(() -> service().submitExport(request)));
   }
 
   @Post("/v1/backfill")
   @Blocking
   public HttpResponse backfill(AggregatedHttpRequest req) throws IOException {
     JsonNode body = body(req, BACKFILL_FIELDS);
+    if (text(body, "feature_view") == null) {
+      throw ApiException.badRequest(
+          "feature_view",
+          "feature_view: missing (expected: a feature view name, e.g. \"user_activity\")");
+    }
+    JsonNode range = object(body, "time_range", Set.of("start", "end"));
+    for (String part : List.of("start", "end")) {
+      if (range == null || !range.hasNonNull(part)) {
+        throw ApiException.badRequest(
+            "time_range." + part,
+            "time_range."
+                + part
+                + ": missing (expected: the event-time range [start, end), e.g."
+                + " {\"start\":\"2025-10-01T00:00:00Z\",\"end\":\"2025-11-01T00:00:00Z\"})");
+      }
+    }
+    Boolean dryRun = bool(body, "dry_run");
+    Boolean online = bool(body, "online");
     BackfillRequest request =
-        new BackfillRequest(
-            text(body, "namespace"),
-            text(body, "feature_view"),
-            text(body, "version"),
-            time(body.path("time_range").path("start"), "time_range.start"),
-            time(body.path("time_range").path("end"), "time_range.end"),
-            body.path("dry_run").asBoolean(false),
-            body.path("online").asBoolean(false),
-            text(body, "source"),
-            text(body, "actor"));
-    return accepted(service().submitBackfill(request));
+        validated(
+            () ->
+                new BackfillRequest(
+                    text(body, "namespace"),
+                    text(body, "feature_view"),
+                    text(body, "version"),
+                    time(range.path("start"), "time_range.start"),
+                    time(range.path("end"), "time_range.end"),
+                    Boolean.TRUE.equals(dryRun),
+                    Boolean.TRUE.equals(online),
+                    text(body, "source"),
+                    text(body, "actor")));
+    return accepted(validated(() -> service().submitBackfill(request)));
   }
 
   @Get("/v1/offline/jobs")
@@ -195,6 +236,117 @@ final class OfflineJobsService {
       }
     }
     return body;
+  }
+
+  /** The export inputs, in the REST API's names; exactly one must be given. */
+  private static void requireOneInput(JsonNode body, JsonNode range) {
+    List<String> given = new ArrayList<>();
+    if (body.hasNonNull("labels")) {
+      given.add("labels");
+    }
+    if (body.path("reference_times").size() > 0) {
+      given.add("reference_times");
+    }
+    if (range != null) {
+      given.add("time_range");
+    }
+    if (body.hasNonNull("manifest")) {
+      given.add("manifest");
+    }
+    if (given.size() != 1) {
+      throw ApiException.badRequest(
+          given.isEmpty() ? "labels" : given.get(1),
+          "labels: "
+              + (given.isEmpty() ? "missing" : "ambiguous")
+              + " (expected exactly one of labels, reference_times, time_range or manifest"
+              + (given.isEmpty() ? "" : "; got " + String.join(" and ", given))
+              + ")");
+    }
+  }
+
+  /**
+   * Runs a request's construction or submission and turns core's {@link IllegalArgumentException}
+   * (whose message starts with core's name of the field) into a 400 naming the REST field.
+   */
+  private static <T> T validated(java.util.function.Supplier<T> action) {
+    try {
+      return action.get();
+    } catch (IllegalArgumentException e) {
+      String message = e.getMessage() == null ? e.toString() : e.getMessage();
+      int colon = message.indexOf(':');
+      String core = colon > 0 ? message.substring(0, colon) : "";
+      String field = REST_FIELDS.get(core);
+      if (field == null) {
+        throw ApiException.badRequest(null, message);
+      }
+      throw ApiException.badRequest(field, field + message.substring(colon));
+    }
+  }
+
+  /** Core's field names (shared with the CLI's options) to this API's. */
+  private static final java.util.Map<String, String> REST_FIELDS =
+      java.util.Map.ofEntries(
+          java.util.Map.entry("features", "features"),
+          java.util.Map.entry("labels", "labels"),
+          java.util.Map.entry("labels.timestamp_column", "timestamp_column"),
+          java.util.Map.entry("timestamp_column", "timestamp_column"),
+          java.util.Map.entry("times", "reference_times"),
+          java.util.Map.entry("output", "output_location"),
+          java.util.Map.entry("format", "format"),
+          java.util.Map.entry("manifest", "manifest"),
+          java.util.Map.entry("view", "feature_view"),
+          java.util.Map.entry("version", "version"),
+          java.util.Map.entry("from", "time_range.start"),
+          java.util.Map.entry("to", "time_range.end"),
+          java.util.Map.entry("source", "source"),
+          java.util.Map.entry("namespace", "namespace"));
+
+  /** An optional JSON object field with known members; null when absent. */
+  private static JsonNode object(JsonNode body, String field, Set<String> members) {
+    JsonNode n = body.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isObject()) {
+      throw ApiException.badRequest(
+          field,
+          field
+              + ": "
+              + n
+              + " (expected: an object with "
+              + members.stream().sorted().toList()
+              + ")");
+    }
+    Iterator<String> names = n.fieldNames();
+    while (names.hasNext()) {
+      String name = names.next();
+      if (!members.contains(name)) {
+        throw ApiException.badRequest(
+            field + "." + name,
+            field
+                + "."
+                + name
+                + ": unknown field (expected one of "
+                + members.stream().sorted().toList()
+                + ")");
+      }
+    }
+    return n;
+  }
+
+  /**
+   * An optional JSON boolean; null when absent. A string such as "yes" is refused, not read as
+   * false.
+   */
+  private static Boolean bool(JsonNode body, String field) {
+    JsonNode n = body.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isBoolean()) {
+      throw ApiException.badRequest(field, field + ": " + n + " (expected: true or false)");
+    }
+    return n.booleanValue();
   }
 
   private static String text(JsonNode body, String field) {

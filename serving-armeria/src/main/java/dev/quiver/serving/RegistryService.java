@@ -56,6 +56,14 @@ final class RegistryService {
         .build(new RegistryService(registry, new SpecCodec(registry)));
   }
 
+  private static Integer integer(String text) {
+    try {
+      return Integer.valueOf(text.trim());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
   @Get("/v1/registry/featureViews")
   @Blocking
   public HttpResponse listViews(
@@ -64,14 +72,18 @@ final class RegistryService {
       @Param("tag") @Default("") String tag,
       @Param("status") @Default("") String status,
       @Param("q") @Default("") String q,
-      @Param("limit") @Default("100") int limit,
-      @Param("offset") @Default("0") int offset) {
-    if (limit < 1 || limit > MAX_PAGE) {
+      @Param("limit") @Default("100") String limitText,
+      @Param("offset") @Default("0") String offsetText) {
+    // taken as text: Armeria's own int conversion answers "For input string: ..." without a field
+    Integer limit = integer(limitText);
+    if (limit == null || limit < 1 || limit > MAX_PAGE) {
       throw ApiException.badRequest(
-          "limit", "limit: " + limit + " (expected: 1.." + MAX_PAGE + ")");
+          "limit", "limit: '" + limitText + "' (expected: an integer 1.." + MAX_PAGE + ")");
     }
-    if (offset < 0) {
-      throw ApiException.badRequest("offset", "offset: " + offset + " (expected: >= 0)");
+    Integer offset = integer(offsetText);
+    if (offset == null || offset < 0) {
+      throw ApiException.badRequest(
+          "offset", "offset: '" + offsetText + "' (expected: an integer >= 0)");
     }
     ViewStatus st = null;
     if (!status.isEmpty()) {

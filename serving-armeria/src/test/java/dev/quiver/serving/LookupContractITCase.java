@@ -213,6 +213,19 @@ class LookupContractITCase {
   }
 
   @Test
+  void aFeatureServiceMixingEntitiesIsRefusedNamingTheFeatureAndTheFix() throws Exception {
+    ServingFixture.Reply r =
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u2\"],\"feature_service\":\"checkout_model\"}");
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.body().at("/error/field").asText()).isEqualTo("feature_service");
+    assertThat(r.body().at("/error/message").asText())
+        .contains("feature service 'checkout_model'")
+        .contains("merchant_risk")
+        .contains("separate requests");
+  }
+
+  @Test
   void multiKeyEntityAndDeprecationWarning() throws Exception {
     ServingFixture.Reply m =
         lookup(

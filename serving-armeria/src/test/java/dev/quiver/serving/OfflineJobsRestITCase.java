@@ -208,6 +208,109 @@ class OfflineJobsRestITCase {
   }
 
   @Test
+  void wrongTypesAndMissingFieldsAreRefusedNamingTheRestField() throws Exception {
+    RecordingOfflineService offline = new RecordingOfflineService();
+    String range =
+        "\"time_range\":{\"start\":\"2025-10-01T00:00:00Z\",\"end\":\"2025-11-01T00:00:00Z\"}";
+    try (QuiverServer s = server(offline)) {
+      // "yes" is not a boolean: it must not be read as false (which would run a real backfill).
+      Reply dryRunText =
+          call(
+              s.port(),
+              "POST",
+              "/v1/backfill",
+              "{\"feature_view\":\"v\"," + range + ",\"dry_run\":\"yes\"}");
+      assertThat(dryRunText.status()).isEqualTo(400);
+      assertThat(dryRunText.body().at("/error/field").asText()).isEqualTo("dry_run");
+      assertThat(dryRunText.body().at("/error/message").asText()).contains("true or false");
+
+      Reply onlineNumber =
+          call(
+              s.port(),
+              "POST",
+              "/v1/backfill",
+              "{\"feature_view\":\"v\"," + range + ",\"online\":1}");
+      assertThat(onlineNumber.body().at("/error/field").asText()).isEqualTo("online");
+
+      Reply noView = call(s.port(), "POST", "/v1/backfill", "{" + range + "}");
+      assertThat(noView.status()).isEqualTo(400);
+      assertThat(noView.body().at("/error/field").asText()).isEqualTo("feature_view");
+
+      Reply noRange = call(s.port(), "POST", "/v1/backfill", "{\"feature_view\":\"v\"}");
+      assertThat(noRange.status()).isEqualTo(400);
+      assertThat(noRange.body().at("/error/field").asText()).isEqualTo("time_range.start");
+
+      Reply reversed =
+          call(
+              s.port(),
+              "POST",
+              "/v1/backfill",
+              "{\"feature_view\":\"v\",\"time_range\":{\"start\":\"2025-11-01T00:00:00Z\","
+                  + "\"end\":\"2025-10-01T00:00:00Z\"}}");
+      assertThat(reversed.status()).isEqualTo(400);
+      assertThat(reversed.body().at("/error/field").asText()).isEqualTo("time_range.end");
+
+      Reply unknownView =
+          call(s.port(), "POST", "/v1/backfill", "{\"feature_view\":\"nope\"," + range + "}");
+      assertThat(unknownView.body().at("/error/field").asText()).isEqualTo("feature_view");
+      assertThat(unknownView.body().at("/error/message").asText()).startsWith("feature_view: ");
+
+      Reply rangeText =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"time_range\":\"yesterday\",\"output_location\":\"/o\"}");
+      assertThat(rangeText.status()).isEqualTo(400);
+      assertThat(rangeText.body().at("/error/field").asText()).isEqualTo("time_range");
+
+      Reply noStep =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"]," + range + ",\"output_location\":\"/o\"}");
+      assertThat(noStep.body().at("/error/field").asText()).isEqualTo("time_range.step");
+
+      Reply noOutput =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"reference_times\":[\"2025-11-01T00:00:00Z\"]}");
+      assertThat(noOutput.body().at("/error/field").asText()).isEqualTo("output_location");
+
+      Reply noInput =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"output_location\":\"/o\"}");
+      assertThat(noInput.body().at("/error/message").asText())
+          .contains("labels, reference_times, time_range or manifest");
+
+      Reply guardText =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"reference_times\":[\"2025-11-01T00:00:00Z\"],"
+                  + "\"output_location\":\"/o\",\"availability_guard\":\"no\"}");
+      assertThat(guardText.body().at("/error/field").asText()).isEqualTo("availability_guard");
+
+      Reply badFormat =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"reference_times\":[\"2025-11-01T00:00:00Z\"],"
+                  + "\"output_location\":\"/o\",\"format\":\"xlsx\"}");
+      assertThat(badFormat.body().at("/error/field").asText()).isEqualTo("format");
+      assertThat(offline.requests).isEmpty();
+    }
+  }
+
+  @Test
   void withoutAnOfflineServiceTheRoutesSay503AndHowToEnableThem() throws Exception {
     try (QuiverServer s = server(null)) {
       Reply r = call(s.port(), "GET", "/v1/offline/jobs", null);

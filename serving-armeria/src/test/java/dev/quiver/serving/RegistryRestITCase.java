@@ -104,6 +104,12 @@ class RegistryRestITCase {
     assertThat(fx.get("/v1/registry/featureViews?tag=domain=payments").body().get("items"))
         .hasSize(1);
     assertThat(fx.get("/v1/registry/featureViews?q=yaml").body().get("items")).hasSize(1);
+    ServingFixture.Reply notANumber = fx.get("/v1/registry/featureViews?limit=abc");
+    assertThat(notANumber.status()).isEqualTo(400);
+    assertThat(notANumber.body().at("/error/field").asText()).isEqualTo("limit");
+    assertThat(notANumber.body().at("/error/message").asText()).contains("'abc'").contains("1..");
+    assertThat(fx.get("/v1/registry/featureViews?offset=-1").body().at("/error/field").asText())
+        .isEqualTo("offset");
     ServingFixture.Reply page = fx.get("/v1/registry/featureViews?limit=2&offset=0");
     assertThat(page.body().get("items")).hasSize(2);
     assertThat(page.body().get("next_offset").asInt()).isEqualTo(2);

@@ -174,8 +174,18 @@ final class ServingFixture implements AutoCloseable {
         "test",
         false);
     registry.apply(FeatureRegistry.SpecBundle.ofViews(v4), "test", false);
+    FeatureService mixed =
+        new FeatureService(
+            "default",
+            "checkout_model",
+            List.of(
+                FeatureRef.parse("user_activity_metrics:v3.user_7d_txn_count"),
+                FeatureRef.parse("merchant_risk.risk")),
+            "",
+            "",
+            Map.of());
     registry.apply(
-        new FeatureRegistry.SpecBundle(List.of(), List.of(), List.of(), List.of(fraud)),
+        new FeatureRegistry.SpecBundle(List.of(), List.of(), List.of(), List.of(fraud, mixed)),
         "test",
         false);
     registry.setStatus("default", "user_legacy", "v1", ViewStatus.DEPRECATED, null, "test");
