@@ -46,7 +46,7 @@ final class LookupService implements HttpService {
   private final ServingMetrics metrics;
   private final long defaultTimeoutMs;
   private final long serverTimeoutMs;
-  private final AsyncLoadingCache<PlanKey, LookupPlan> plans;
+  private final AsyncLoadingCache<PlanKey, Resolution> plans;
 
   LookupService(
       FeatureRegistry registry, ReadPath readPath, ServerOptions options, ServingMetrics metrics) {
@@ -71,10 +71,7 @@ final class LookupService implements HttpService {
             .buildAsync(
                 (k, ignored) ->
                     CompletableFuture.supplyAsync(
-                        () ->
-                            resolver.resolve(
-                                k.namespace(), k.entity(), k.features(), k.service(), false),
-                        CommonPools.blockingTaskExecutor()));
+                        () -> resolveOnBlockingThread(k), CommonPools.blockingTaskExecutor()));
   }
 
   /** Unary: Armeria aggregates the body in its decoder instead of streaming it to us. */
@@ -109,7 +106,7 @@ final class LookupService implements HttpService {
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     PlanKey key = new PlanKey(r.namespace(), r.entityName(), r.features(), r.featureService());
-    CompletableFuture<LookupPlan> plan = plans.getIfPresent(key);
+    CompletableFuture<Resolution> plan = plans.getIfPresent(key);
     if (plan == null) {
       // A new feature list of a known entity usually resolves from the resolver's registry caches
       // right here, without a thread hop; only a real registry round trip goes to the blocking
@@ -117,7 +114,7 @@ final class LookupService implements HttpService {
       try {
         LookupPlan p =
             resolver.resolve(r.namespace(), r.entityName(), r.features(), r.featureService(), true);
-        plan = CompletableFuture.completedFuture(p);
+        plan = CompletableFuture.completedFuture(new Resolution(p, null));
         plans.put(key, plan);
       } catch (FeatureResolver.NeedsRegistry e) {
         plan = plans.get(key);
@@ -141,8 +138,34 @@ final class LookupService implements HttpService {
                     throw e instanceof RuntimeException re ? re : new RuntimeException(e);
                   });
     }
-    return plan.thenCompose(p -> execute(ctx, r, p, deadline));
+    return plan.thenCompose(
+        res -> {
+          if (res.error() != null) {
+            // Not cached: the next request resolves again (the feature may be registered by then).
+            plans.synchronous().invalidate(key);
+            throw res.error();
+          }
+          return execute(ctx, r, res.plan(), deadline);
+        });
   }
+
+  /**
+   * The cache's loader. A request's own mistake (an unknown entity, feature or version) is a value
+   * here, not a failed load: Caffeine logs every failed asynchronous load with its stack trace, and
+   * a bad request must cost one 4xx, not a trace in the server log. Other failures (the registry is
+   * down) still fail the load and are logged.
+   */
+  private Resolution resolveOnBlockingThread(PlanKey k) {
+    try {
+      return new Resolution(
+          resolver.resolve(k.namespace(), k.entity(), k.features(), k.service(), false), null);
+    } catch (ApiException e) {
+      return new Resolution(null, e);
+    }
+  }
+
+  /** A resolved plan, or the request error that resolving it gave (exactly one is non-null). */
+  private record Resolution(LookupPlan plan, ApiException error) {}
 
   private CompletableFuture<HttpResponse> execute(
       ServiceRequestContext ctx, LookupRequest r, LookupPlan plan, long deadline) {

@@ -260,6 +260,42 @@ class LookupContractITCase {
   }
 
   @Test
+  void aBadRequestLogsNoStackTrace() throws Exception {
+    // Caffeine logs a failed asynchronous load (through System.Logger, here java.util.logging)
+    // with its stack trace: a request's own mistake must not be one.
+    java.util.logging.Logger caffeine = java.util.logging.Logger.getLogger("com.github.benmanes");
+    java.util.List<java.util.logging.LogRecord> logged =
+        java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    java.util.logging.Handler capture =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord record) {
+            logged.add(record);
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    caffeine.addHandler(capture);
+    try {
+      for (int i = 0; i < 3; i++) {
+        assertError(
+            lookup("{\"entity_name\":\"nobody" + i + "\",\"keys\":[\"u1\"],\"features\":[\"x\"]}"),
+            404,
+            "NOT_FOUND",
+            "entity_name",
+            "unknown entity 'nobody" + i + "'");
+      }
+    } finally {
+      caffeine.removeHandler(capture);
+    }
+    assertThat(logged).extracting(java.util.logging.LogRecord::getMessage).isEmpty();
+  }
+
+  @Test
   void badInputGetsDocumentedErrors() throws Exception {
     assertError(
         lookup("{\"entity_name\": \"user\", \"keys\": [\"u1\""),
