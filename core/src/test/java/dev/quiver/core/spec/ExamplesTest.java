@@ -36,7 +36,7 @@ class ExamplesTest {
             "user_activity_metrics:v3");
     assertThat(b.services())
         .extracting(FeatureService::name)
-        .containsExactly("fraud_model", "ranking_model");
+        .containsExactly("fraud_model", "user_risk_profile", "ranking_model");
     // The PRD view names no source; its SQL reads the declared transactions source.
     FeatureView prd = b.views().get(5);
     assertThat(prd.source().name()).isEqualTo("transactions");
