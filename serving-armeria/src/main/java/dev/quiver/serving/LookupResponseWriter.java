@@ -77,6 +77,7 @@ final class LookupResponseWriter {
         g.writeFieldName(FEATURES);
         g.writeStartObject();
         int present = 0;
+        int backed = 0; // values with an event time: backed by stored rows or tiles
         boolean stale = false;
         for (int o = 0; o < names.length; o++) {
           KeyResult r = byRead[outRead[o]][k];
@@ -94,6 +95,7 @@ final class LookupResponseWriter {
             g.writeFieldName(VALUE);
             writeValue(g, v.value());
             if (v.hasTs()) {
+              backed++;
               if (v.tsMillis() != lastTs || lastTsText == null) {
                 lastTs = v.tsMillis();
                 lastTsText = new SerializedString(Instant.ofEpochMilli(lastTs).toString());
@@ -110,12 +112,14 @@ final class LookupResponseWriter {
           g.writeEndObject();
         }
         g.writeEndObject();
+        // NOT_FOUND: nothing stored backs any requested feature. A window aggregation over an
+        // empty window (a count of 0, ts null) is shown but does not make a never-seen key found.
         KeyStatus status =
             stale
                 ? KeyStatus.STALE
-                : present == names.length
-                    ? KeyStatus.OK
-                    : present == 0 ? KeyStatus.NOT_FOUND : KeyStatus.PARTIAL;
+                : backed == 0
+                    ? KeyStatus.NOT_FOUND
+                    : present == names.length ? KeyStatus.OK : KeyStatus.PARTIAL;
         metrics.key(status);
         g.writeFieldName(STATUS);
         g.writeString(STATUS_NAMES[status.ordinal()]);

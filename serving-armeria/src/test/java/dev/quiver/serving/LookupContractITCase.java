@@ -189,6 +189,14 @@ class LookupContractITCase {
     // A key without events: the counts decay to 0 over an empty window (ts null).
     assertThat(r.body().at("/results/1/features/txn_cnt_1h/value").asLong()).isEqualTo(0);
     assertThat(r.body().at("/results/1/features/txn_cnt_1h/ts").isNull()).isTrue();
+    // ...and nothing stored backs any of its values: the key is not found.
+    assertThat(r.body().at("/results/1/status").asText()).isEqualTo("NOT_FOUND");
+    ServingFixture.Reply never =
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"never_seen\"],"
+                + "\"features\":[\"txn_cnt_1h\",\"txn_cnt_1d\"]}");
+    assertThat(never.body().at("/results/0/features/txn_cnt_1d/value").asLong()).isEqualTo(0);
+    assertThat(never.body().at("/results/0/status").asText()).isEqualTo("NOT_FOUND");
     // As of 2 hours ago, the 1 h window holds none of the events; the 1 d window only the one
     // 3 h 20 min ago (the 30 h old one is outside it, the newer ones are after as_of).
     ServingFixture.Reply past =
@@ -199,6 +207,8 @@ class LookupContractITCase {
                 + "\"}");
     assertThat(past.body().at("/results/0/features/txn_cnt_1h/value").asLong()).isEqualTo(0);
     assertThat(past.body().at("/results/0/features/txn_cnt_1d/value").asLong()).isEqualTo(1);
+    // An empty 1 h window beside a backed 1 d one: every feature answered, the key found.
+    assertThat(past.body().at("/results/0/status").asText()).isEqualTo("OK");
   }
 
   @Test
