@@ -13,7 +13,7 @@ REPO="$(mktemp -d /tmp/quiver-feast-XXXXXX)"
 
 if [[ ! -x "$VENV/bin/feast" ]]; then
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "feast==$FEAST_VERSION"
+  "$VENV/bin/pip" install -q "feast[duckdb]==$FEAST_VERSION" # duckdb: the training-set baseline's DuckDB offline store
 fi
 
 mkdir -p "$REPO/data"
