@@ -36,7 +36,7 @@ import java.util.Map;
 public final class BenchServer {
   public static void main(String[] args) throws Exception {
     // Extra server.* options for experiments, e.g.
-    // -Dquiver.bench.server=server.inline-read.max-keys=0
+    // -Dquiver.bench.server=server.inline-read.max-keys=1
     Map<String, String> conf = new java.util.HashMap<>(Map.of("server.port", "0"));
     String extra = System.getProperty("quiver.bench.server", "");
     for (String kv : extra.split(",")) {
