@@ -1,8 +1,6 @@
 package dev.quiver.offline;
 
 import java.io.IOException;
-import org.apache.flink.api.common.ExecutionConfig;
-import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -30,7 +28,8 @@ final class PackedRow {
   }
 
   /** The type information of packed rows. */
-  static final TypeInformation<PackedRow> TYPE = new Info();
+  static final TypeInformation<PackedRow> TYPE =
+      new SerializerTypeInfo<>(PackedRow.class, Serializer.INSTANCE);
 
   /** Writes the hash, the length and the bytes; reads into a new row each time. */
   static final class Serializer extends TypeSerializer<PackedRow> {
@@ -125,71 +124,6 @@ final class PackedRow {
   public static final class Snapshot extends SimpleTypeSerializerSnapshot<PackedRow> {
     public Snapshot() {
       super(() -> Serializer.INSTANCE);
-    }
-  }
-
-  private static final class Info extends TypeInformation<PackedRow> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public boolean isBasicType() {
-      return false;
-    }
-
-    @Override
-    public boolean isTupleType() {
-      return false;
-    }
-
-    @Override
-    public int getArity() {
-      return 1;
-    }
-
-    @Override
-    public int getTotalFields() {
-      return 1;
-    }
-
-    @Override
-    public Class<PackedRow> getTypeClass() {
-      return PackedRow.class;
-    }
-
-    @Override
-    public boolean isKeyType() {
-      return false;
-    }
-
-    @Override
-    public TypeSerializer<PackedRow> createSerializer(SerializerConfig config) {
-      return Serializer.INSTANCE;
-    }
-
-    @Override
-    @SuppressWarnings("deprecation")
-    public TypeSerializer<PackedRow> createSerializer(ExecutionConfig config) {
-      return Serializer.INSTANCE;
-    }
-
-    @Override
-    public String toString() {
-      return "PackedRow";
-    }
-
-    @Override
-    public boolean equals(Object obj) {
-      return obj instanceof Info;
-    }
-
-    @Override
-    public int hashCode() {
-      return Info.class.hashCode();
-    }
-
-    @Override
-    public boolean canEqual(Object obj) {
-      return obj instanceof Info;
     }
   }
 }

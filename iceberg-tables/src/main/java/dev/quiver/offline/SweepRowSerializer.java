@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.ExecutionConfig;
-import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -23,7 +21,8 @@ public final class SweepRowSerializer extends TypeSerializer<SweepRow> {
   public static final SweepRowSerializer INSTANCE = new SweepRowSerializer();
 
   /** The type information that uses this serializer. */
-  public static final TypeInformation<SweepRow> TYPE = new Info();
+  public static final TypeInformation<SweepRow> TYPE =
+      new SerializerTypeInfo<>(SweepRow.class, INSTANCE);
 
   @Override
   public boolean isImmutableType() {
@@ -304,71 +303,6 @@ public final class SweepRowSerializer extends TypeSerializer<SweepRow> {
   public static final class Snapshot extends SimpleTypeSerializerSnapshot<SweepRow> {
     public Snapshot() {
       super(() -> INSTANCE);
-    }
-  }
-
-  private static final class Info extends TypeInformation<SweepRow> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public boolean isBasicType() {
-      return false;
-    }
-
-    @Override
-    public boolean isTupleType() {
-      return false;
-    }
-
-    @Override
-    public int getArity() {
-      return 1;
-    }
-
-    @Override
-    public int getTotalFields() {
-      return 1;
-    }
-
-    @Override
-    public Class<SweepRow> getTypeClass() {
-      return SweepRow.class;
-    }
-
-    @Override
-    public boolean isKeyType() {
-      return false;
-    }
-
-    @Override
-    public TypeSerializer<SweepRow> createSerializer(SerializerConfig config) {
-      return INSTANCE;
-    }
-
-    @Override
-    @SuppressWarnings("deprecation")
-    public TypeSerializer<SweepRow> createSerializer(ExecutionConfig config) {
-      return INSTANCE;
-    }
-
-    @Override
-    public String toString() {
-      return "SweepRow";
-    }
-
-    @Override
-    public boolean equals(Object obj) {
-      return obj instanceof Info;
-    }
-
-    @Override
-    public int hashCode() {
-      return Info.class.hashCode();
-    }
-
-    @Override
-    public boolean canEqual(Object obj) {
-      return obj instanceof Info;
     }
   }
 }
