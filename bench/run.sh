@@ -55,6 +55,10 @@ run_bench core dev.quiver.core.registry.bench.RegistryBench
 run_bench online-store dev.quiver.online.bench.RawStoreBench
 run_feast
 run_bench serving-armeria dev.quiver.serving.bench.LookupBench
+# The training-set bench's Feast baselines need bench/.venv even when it runs alone.
+if [[ "${QUIVER_BENCH_FEAST:-true}" != "false" && ( -z "$FILTER" || "dev.quiver.offline.bench.TrainingSetBench" == *"$FILTER"* ) ]]; then
+  bash "$ROOT/bench/feast/venv.sh" || echo "=== Feast install failed (above); TrainingSetBench runs without its Feast baselines"
+fi
 run_bench iceberg-tables dev.quiver.offline.bench.TrainingSetBench
 run_bench jobs dev.quiver.jobs.bench.IngestBench
 run_bench jobs dev.quiver.offline.bench.BackfillBench

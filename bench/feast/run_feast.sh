@@ -7,14 +7,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 KEYS="${QUIVER_BENCH_KEYS:-100000}"
 PORT="${QUIVER_FEAST_PORT:-6566}"
-FEAST_VERSION="${QUIVER_FEAST_VERSION:-0.67.0}"
 VENV="$ROOT/bench/.venv"
 REPO="$(mktemp -d /tmp/quiver-feast-XXXXXX)"
 
-if [[ ! -x "$VENV/bin/feast" ]]; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "feast[duckdb]==$FEAST_VERSION" # duckdb: the training-set baseline's DuckDB offline store
-fi
+bash "$ROOT/bench/feast/venv.sh"
 
 mkdir -p "$REPO/data"
 cat > "$REPO/feature_store.yaml" <<YAML

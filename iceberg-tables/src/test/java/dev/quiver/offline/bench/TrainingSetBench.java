@@ -56,7 +56,7 @@ import org.apache.iceberg.types.Types;
  *
  * <p>Sizes: {@code -Dlabels=}, {@code -Devents=} (per view), {@code -Dusers=}, {@code
  * -Dfeast.fraction=} (DuckDB store, default 0.1), {@code -Dfeast.file.fraction=} (file store,
- * default 0.1); {@code -Dwarm=false} skips the warm run; {@code -Dbaselines=false} runs Quiver
+ * default 0.1); {@code -Dwarm=false} runs only the cold export; {@code -Dbaselines=false} runs Quiver
  * alone (for profiling). Pass them in {@code QUIVER_BENCH_JAVA_OPTS}.
  */
 public final class TrainingSetBench {
@@ -402,8 +402,8 @@ public final class TrainingSetBench {
     Path script = Path.of("bench/feast/feast_historical.py");
     if (!Files.exists(py) || !Files.exists(script)) {
       System.out.println(
-          "feast: skipped (bench/.venv with feast not found; see bench/feast/README.md)");
-      out.put(p + "status", "skipped: bench/.venv missing");
+          "feast: not run (bench/.venv with feast not found: QUIVER_BENCH_FEAST=false, or pip failed; see bench/feast/README.md)");
+      out.put(p + "status", "not run: bench/.venv missing");
       return out;
     }
     Path result = work.resolve("feast-" + store + ".json");
