@@ -56,8 +56,8 @@ import org.apache.iceberg.types.Types;
  *
  * <p>Sizes: {@code -Dlabels=}, {@code -Devents=} (per view), {@code -Dusers=}, {@code
  * -Dfeast.fraction=} (DuckDB store, default 0.1), {@code -Dfeast.file.fraction=} (file store,
- * default 0.1); {@code -Dwarm=false} runs only the cold export; {@code -Dbaselines=false} runs Quiver
- * alone (for profiling). Pass them in {@code QUIVER_BENCH_JAVA_OPTS}.
+ * default 0.1); {@code -Dwarm=false} runs only the cold export; {@code -Dbaselines=false} runs
+ * Quiver alone (for profiling). Pass them in {@code QUIVER_BENCH_JAVA_OPTS}.
  */
 public final class TrainingSetBench {
   static final long BASE = 1_714_521_600_000L; // 2024-05-01
