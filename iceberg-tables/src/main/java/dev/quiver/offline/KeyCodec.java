@@ -34,17 +34,12 @@ public final class KeyCodec {
    * may collide; the sweep separates them again by the full key.
    */
   public static long hash64(String key) {
-    long h = 0xcbf29ce484222325L; // FNV-1a over the chars, then murmur3's fmix64
+    long h = FNV_OFFSET; // FNV-1a over the chars, then murmur3's fmix64
     for (int i = 0; i < key.length(); i++) {
       h ^= key.charAt(i);
-      h *= 0x100000001b3L;
+      h *= FNV_PRIME;
     }
-    h ^= h >>> 33;
-    h *= 0xff51afd7ed558ccdL;
-    h ^= h >>> 33;
-    h *= 0xc4ceb9fe1a85ec53L;
-    h ^= h >>> 33;
-    return h;
+    return fmix64(h);
   }
 
   /** {@link #hash64Ascii}'s answer for bytes that are not all ASCII (never a real hash's use). */
@@ -55,14 +50,22 @@ public final class KeyCodec {
    * byte is one char); {@link #NOT_ASCII} otherwise (hash the decoded string instead).
    */
   static long hash64Ascii(byte[] utf8) {
-    long h = 0xcbf29ce484222325L;
+    long h = FNV_OFFSET;
     for (byte b : utf8) {
       if (b < 0) {
         return NOT_ASCII;
       }
       h ^= b;
-      h *= 0x100000001b3L;
+      h *= FNV_PRIME;
     }
+    return fmix64(h);
+  }
+
+  private static final long FNV_OFFSET = 0xcbf29ce484222325L;
+  private static final long FNV_PRIME = 0x100000001b3L;
+
+  /** murmur3's 64-bit finalizer: spreads the FNV state's low-entropy bits over the whole word. */
+  private static long fmix64(long h) {
     h ^= h >>> 33;
     h *= 0xff51afd7ed558ccdL;
     h ^= h >>> 33;
