@@ -119,8 +119,23 @@ public final class IngestBench {
           "checkpointInterval", config.get(JobOptions.CHECKPOINT_INTERVAL).toMillis() + " ms");
       result.put("miniBatchLatency", config.get(JobOptions.MINI_BATCH_LATENCY).toMillis() + " ms");
       FeatureView view = Transactions.view(topic, true, true);
-      StreamExecutionEnvironment env =
-          LocalFlink.localEnvironment(LocalFlink.configuration(config, null, false));
+      org.apache.flink.configuration.Configuration flinkConf =
+          LocalFlink.configuration(config, null, false);
+      RocksDbMetrics.enable(flinkConf);
+      // A/B knob for the RocksDB block cache + write buffers of Flink's state (default: the job's).
+      String managed = System.getenv("QUIVER_BENCH_FLINK_MANAGED_MEMORY");
+      if (managed != null && !managed.isBlank()) {
+        flinkConf.setString("taskmanager.memory.managed.size", managed);
+        result.put("flinkManagedMemory", managed);
+      }
+      StreamExecutionEnvironment env = LocalFlink.localEnvironment(flinkConf);
+      RocksDbMetrics.Sampler rocksdb = new RocksDbMetrics.Sampler();
+      List<Map<String, Object>> rocksdbTimeline = new ArrayList<>();
+      long lastSample = 0;
+      int samples = 0;
+      Map<String, Double> prevPoint = null;
+      long prevRows = 0;
+      long prevCpu = 0;
       JfrProfile profile = new JfrProfile(dir.resolve("ingest.jfr"));
       JobClient job = Materializer.start(env, view, Transactions.keys(), config);
       Catalog catalog = Materializer.openCatalog(config);
@@ -143,6 +158,39 @@ public final class IngestBench {
         if (started != 0 && first == null && rows > seenRows && now - started >= WARMUP_NS) {
           first = new long[] {now, rows, ThreadCpu.processCpuNanos()};
           threadsAtFirst = ThreadCpu.snapshot();
+        }
+        if (started != 0 && now - lastSample >= 1_000_000_000L) {
+          Map<String, Double> sample = RocksDbMetrics.sample();
+          if (first != null) {
+            rocksdb.add(sample);
+          }
+          if (rocksdbTimeline.size() < 100 && samples++ % 5 == 0) {
+            Map<String, Object> point =
+                RocksDbMetrics.timelinePoint((now - started) / 1000_000, rows, sample);
+            // CPU per committed row of the tile aggregation task and of the process since the
+            // previous point: does the cost per event drift as the state grows?
+            Map<String, Double> threadsNow = ThreadCpu.snapshot();
+            long cpuNow = ThreadCpu.processCpuNanos();
+            if (prevPoint != null && rows > prevRows) {
+              double aggUs =
+                  1e6
+                      * (threadsNow.getOrDefault("GroupAggregate[", 0.0)
+                          - prevPoint.getOrDefault("GroupAggregate[", 0.0))
+                      / (rows - prevRows);
+              point.put("tileTaskUsPerRow", Math.round(aggUs));
+              point.put(
+                  "processUsPerRow", Math.round((cpuNow - prevCpu) / 1e3 / (rows - prevRows)));
+            }
+            point.put(
+                "blockCacheMissesSoFar", RocksDbMetrics.sumOf(sample, "rocksdb.block_cache_miss"));
+            point.put(
+                "blockCacheHitsSoFar", RocksDbMetrics.sumOf(sample, "rocksdb.block_cache_hit"));
+            prevPoint = threadsNow;
+            prevRows = rows;
+            prevCpu = cpuNow;
+            rocksdbTimeline.add(point);
+          }
+          lastSample = now;
         }
         if (rows > seenRows) {
           last = new long[] {now, rows, ThreadCpu.processCpuNanos()};
@@ -177,6 +225,8 @@ public final class IngestBench {
           "cpuMicrosPerEventWithoutJit",
           Math.round(cpuMicrosPerEvent * (1 - jitShare / 100) * 10) / 10.0);
       result.put("profile", prof);
+      result.put("rocksdbMeasured", rocksdb.summary());
+      result.put("rocksdbTimeline", rocksdbTimeline);
       result.put("loadAverageAfterSustainedPhase", loadAverage());
       System.out.println(
           "sustained ("
