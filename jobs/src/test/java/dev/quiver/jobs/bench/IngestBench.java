@@ -128,6 +128,15 @@ public final class IngestBench {
         flinkConf.setString("taskmanager.memory.managed.size", managed);
         result.put("flinkManagedMemory", managed);
       }
+      // A/B knob for any Flink setting: QUIVER_BENCH_FLINK_CONF="key=value;key=value".
+      String extra = System.getenv("QUIVER_BENCH_FLINK_CONF");
+      if (extra != null && !extra.isBlank()) {
+        for (String kv : extra.split(";")) {
+          int eq = kv.indexOf('=');
+          flinkConf.setString(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+        }
+        result.put("flinkConf", extra);
+      }
       StreamExecutionEnvironment env = LocalFlink.localEnvironment(flinkConf);
       RocksDbMetrics.Sampler rocksdb = new RocksDbMetrics.Sampler();
       List<Map<String, Object>> rocksdbTimeline = new ArrayList<>();
