@@ -44,6 +44,13 @@ public final class LocalFlink {
     // and, unlike no compression, keeps the bytes written (and checkpointed) small (measured: see
     // docs/materialization.md).
     c.setString("state.backend.rocksdb.compression.per.level", "LZ4_COMPRESSION");
+    // Partitioned index and filter blocks: with managed memory, index and filter blocks live in
+    // the block cache beside data blocks, one block per SST file. Once the tile state outgrew the
+    // cache (~150k tiles per subtask in IngestBench), block cache hits stalled and the tile task
+    // cost 3-8x more per event for the rest of the run (session 4's "swing"); with partitions
+    // (small index/filter blocks, only their top level pinned) the same bench stayed at its
+    // early cost to the end (measured: docs/materialization.md, "Session 5").
+    c.setString("state.backend.rocksdb.memory.partitioned-index-filters", "true");
     int parallelism = config.get(JobOptions.PARALLELISM);
     c.setString("taskmanager.memory.managed.size", "256m");
     c.setString("taskmanager.numberOfTaskSlots", Integer.toString(Math.max(1, parallelism)));
