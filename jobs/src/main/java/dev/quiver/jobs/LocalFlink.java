@@ -46,7 +46,7 @@ public final class LocalFlink {
     c.setString("state.backend.rocksdb.compression.per.level", "LZ4_COMPRESSION");
     // Partitioned index and filter blocks: with managed memory, index and filter blocks live in
     // the block cache beside data blocks, one block per SST file. Once the tile state outgrew the
-    // cache (~150k tiles per subtask in IngestBench), block cache hits stalled and the tile task
+    // cache (~300k tiles per subtask in IngestBench), block cache hits stalled and the tile task
     // cost 3-8x more per event for the rest of the run (session 4's "swing"); with partitions
     // (small index/filter blocks, only their top level pinned) the same bench stayed at its
     // early cost to the end (measured: docs/materialization.md, "Session 5").
