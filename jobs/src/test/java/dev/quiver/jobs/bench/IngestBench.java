@@ -57,6 +57,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       steady rate; each probe's lag is from the producer's send to the moment its row feature is
  *       visible through the {@link FeatureReader}. p50/p95/p99.
  *   <li>Profile: a JFR sampling profile of the sustained phase (top methods and components).
+ *   <li>Flink state: RocksDB native metrics of the dedup and tile states ({@link RocksDbMetrics}),
+ *       their mean/max (properties) or delta (statistics) over the measured interval, and a 5 s
+ *       timeline with the tile aggregation task's CPU per committed row. {@code
+ *       QUIVER_BENCH_FLINK_MANAGED_MEMORY} and {@code QUIVER_BENCH_FLINK_CONF} ({@code
+ *       key=value;...}) change the Flink configuration for A/B runs.
  * </ol>
  *
  * Baseline in the same run: the raw Kafka consume rate of the same backlog (one consumer, bytes
