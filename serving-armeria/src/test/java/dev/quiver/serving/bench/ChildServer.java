@@ -44,11 +44,14 @@ final class ChildServer implements AutoCloseable {
     cmd.add("-cp");
     // As in the module's tests: the HBase mini-cluster jar bundles its own client and Netty, which
     // clash with hbase-shaded-client; both the cluster and the server use the bundled one.
+    // quiver.bench.prepend: class directories put first (LookupProbe's A/B of two builds).
+    String prepend = System.getProperty("quiver.bench.prepend", "");
     cmd.add(
-        java.util.Arrays.stream(
-                System.getProperty("java.class.path").split(java.io.File.pathSeparator))
-            .filter(e -> !e.contains("hbase-shaded-client"))
-            .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator)));
+        (prepend.isBlank() ? "" : prepend + java.io.File.pathSeparator)
+            + java.util.Arrays.stream(
+                    System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(e -> !e.contains("hbase-shaded-client"))
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator)));
     cmd.add(BenchServer.class.getName());
     cmd.addAll(List.of(args));
     process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
