@@ -17,6 +17,8 @@ final class ChildServer implements AutoCloseable {
   private final Process process;
   final int port;
   private static final long TICKS_PER_SECOND = ticks();
+  private static final java.util.concurrent.atomic.AtomicInteger CHILDREN =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   ChildServer(String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
@@ -39,7 +41,9 @@ final class ChildServer implements AutoCloseable {
     }
     String extra = System.getenv("QUIVER_BENCH_SERVER_JVM_OPTS");
     if (!cluster && extra != null && !extra.isBlank()) {
-      cmd.addAll(List.of(extra.trim().split("\\s+")));
+      // @ID@ becomes a number of its own per child (e.g. one JFR file per server of an A/B).
+      String id = Integer.toString(CHILDREN.incrementAndGet());
+      cmd.addAll(List.of(extra.trim().replace("@ID@", id).split("\\s+")));
     }
     cmd.add("-cp");
     // As in the module's tests: the HBase mini-cluster jar bundles its own client and Netty, which
