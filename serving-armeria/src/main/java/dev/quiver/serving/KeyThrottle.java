@@ -18,6 +18,8 @@ final class KeyThrottle {
   private final double ratePerNano;
   private final double burst;
   private final Cache<Object, Bucket> buckets;
+  // Non-capturing, made once: a lambda capturing the time was allocated on every take.
+  private final java.util.function.Function<Object, Bucket> newBucket = k -> new Bucket();
 
   KeyThrottle(double ratePerSecond, int burst) {
     this.ratePerNano = ratePerSecond / 1e9;
@@ -50,9 +52,11 @@ final class KeyThrottle {
   long tryAcquire(Object key, long nowNanos) {
     // One probe: get() looks the key up before computing (with keys spread over a large key space
     // most lookups find no bucket, and a getIfPresent() first probed the map twice).
-    Bucket b = buckets.get(key, k -> new Bucket(burst, nowNanos));
+    Bucket b = buckets.get(key, newBucket);
     synchronized (b) {
-      double tokens = Math.min(burst, b.tokens + (nowNanos - b.updated) * ratePerNano);
+      double tokens =
+          b.fresh ? burst : Math.min(burst, b.tokens + (nowNanos - b.updated) * ratePerNano);
+      b.fresh = false;
       b.updated = nowNanos;
       if (tokens >= 1) {
         b.tokens = tokens - 1;
@@ -63,13 +67,10 @@ final class KeyThrottle {
     }
   }
 
+  /** A bucket; a fresh one (never taken from) is full. Guarded by its own monitor. */
   private static final class Bucket {
+    boolean fresh = true;
     double tokens;
     long updated;
-
-    Bucket(double tokens, long updated) {
-      this.tokens = tokens;
-      this.updated = updated;
-    }
   }
 }

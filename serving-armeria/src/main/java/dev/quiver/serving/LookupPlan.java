@@ -1,5 +1,6 @@
 package dev.quiver.serving;
 
+import com.fasterxml.jackson.core.io.SerializedString;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.Entity;
 import dev.quiver.core.spec.JoinKey;
@@ -14,6 +15,9 @@ import java.util.List;
  * @param outputRead for each output, the index of its {@link ViewRead}
  * @param outputFeature for each output, the index of the feature in that read
  * @param warnings deprecation and other warnings to return to the caller
+ * @param encodedNames {@code outputNames} as JSON strings encoded once per plan (the response
+ *     writer writes them for every key of every answer)
+ * @param encodedVersions each read's {@code version}, encoded once per plan
  */
 record LookupPlan(
     Entity entity,
@@ -21,7 +25,37 @@ record LookupPlan(
     String[] outputNames,
     int[] outputRead,
     int[] outputFeature,
-    List<String> warnings) {
+    List<String> warnings,
+    SerializedString[] encodedNames,
+    SerializedString[] encodedVersions) {
+
+  LookupPlan(
+      Entity entity,
+      List<ViewRead> reads,
+      String[] outputNames,
+      int[] outputRead,
+      int[] outputFeature,
+      List<String> warnings) {
+    this(
+        entity,
+        reads,
+        outputNames,
+        outputRead,
+        outputFeature,
+        warnings,
+        encode(outputNames),
+        encode(reads.stream().map(ViewRead::version).toArray(String[]::new)));
+  }
+
+  /** Encodes each text now, so that the plan's readers on other threads share the bytes. */
+  private static SerializedString[] encode(String[] texts) {
+    SerializedString[] out = new SerializedString[texts.length];
+    for (int i = 0; i < texts.length; i++) {
+      out[i] = new SerializedString(texts[i]);
+      out[i].asQuotedUTF8(); // computed and cached here, not on first use per answer
+    }
+    return out;
+  }
 
   /**
    * One view version to read.

@@ -1,8 +1,17 @@
 package dev.quiver.serving;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.linecorp.armeria.common.HttpData;
 import dev.quiver.core.spec.FeatureRef;
 import dev.quiver.core.spec.FeatureView;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -17,6 +26,13 @@ import java.util.Set;
  * version}}) or {@code feature_service}, {@code options {timeout_ms, consistency}}, {@code as_of}
  * and {@code namespace}. Unknown fields are refused so that a typo never silently changes the
  * answer.
+ *
+ * <p>{@link #parse(HttpData)} reads the common shape (strings for {@code entity_name}, {@code
+ * namespace}, {@code feature_service}, the keys and the features; no options, no {@code as_of})
+ * with Jackson's streaming parser straight from the body, without building a JSON tree; any other
+ * body, and every body it would refuse, is parsed again as a tree by {@link #parse(JsonNode)},
+ * which owns every error message. So both paths answer alike by construction ({@code
+ * LookupRequestTest} compares them on generated bodies).
  *
  * @param timeoutMs the deadline, or 0 for the server default
  */
@@ -35,6 +51,132 @@ record LookupRequest(
   private static final Set<String> FIELDS =
       Set.of("namespace", "entity_name", "keys", "features", "feature_service", "options", "as_of");
   private static final Set<String> OPTION_FIELDS = Set.of("timeout_ms", "consistency");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonFactory FACTORY = JSON.getFactory();
+
+  /** Parses a request body; a malformed or invalid body is an {@link ApiException} (400). */
+  static LookupRequest parse(HttpData content) {
+    if (content.isEmpty()) {
+      throw ApiException.badRequest(null, "request body: empty (expected: a JSON object)");
+    }
+    byte[] body = content.array();
+    LookupRequest fast;
+    try (JsonParser p = FACTORY.createParser(body)) {
+      fast = parseCommon(p);
+    } catch (IOException | IllegalArgumentException e) {
+      fast = null; // the tree parse below reports it
+    }
+    return fast != null ? fast : parse(readTree(body));
+  }
+
+  static JsonNode readTree(byte[] body) {
+    try {
+      return JSON.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw ApiErrors.toApiException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The streaming fast path: the request when the body has the common shape and is valid, else null
+   * (then {@link #parse(JsonNode)} parses it again and gives the answer or the error).
+   */
+  private static LookupRequest parseCommon(JsonParser p) throws IOException {
+    if (p.nextToken() != JsonToken.START_OBJECT) {
+      return null;
+    }
+    String namespace = null;
+    String entity = null;
+    String service = null;
+    List<JsonNode> keys = null;
+    List<FeatureRef> features = null;
+    int seen = 0; // one bit per field: a repeated field takes the tree path
+    JsonToken t;
+    while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      int bit;
+      switch (field) {
+        case "entity_name" -> {
+          bit = 1;
+          entity = p.nextToken() == JsonToken.VALUE_STRING ? p.getText() : null;
+          if (entity == null) {
+            return null;
+          }
+        }
+        case "namespace" -> {
+          bit = 2;
+          namespace = p.nextToken() == JsonToken.VALUE_STRING ? p.getText() : null;
+          if (namespace == null) {
+            return null;
+          }
+        }
+        case "feature_service" -> {
+          bit = 4;
+          service = p.nextToken() == JsonToken.VALUE_STRING ? p.getText() : null;
+          if (service == null) {
+            return null;
+          }
+        }
+        case "keys" -> {
+          bit = 8;
+          if (p.nextToken() != JsonToken.START_ARRAY) {
+            return null;
+          }
+          keys = new ArrayList<>();
+          while ((t = p.nextToken()) == JsonToken.VALUE_STRING) {
+            if (keys.size() == MAX_KEYS) {
+              return null;
+            }
+            keys.add(TextNode.valueOf(p.getText()));
+          }
+          if (t != JsonToken.END_ARRAY) {
+            return null;
+          }
+        }
+        case "features" -> {
+          bit = 16;
+          if (p.nextToken() != JsonToken.START_ARRAY) {
+            return null;
+          }
+          features = new ArrayList<>();
+          while ((t = p.nextToken()) == JsonToken.VALUE_STRING) {
+            features.add(FeatureRef.parse(p.getText())); // IllegalArgumentException: tree path
+          }
+          if (t != JsonToken.END_ARRAY) {
+            return null;
+          }
+        }
+        default -> {
+          return null; // options, as_of, or a field the tree path refuses
+        }
+      }
+      if ((seen & bit) != 0) {
+        return null;
+      }
+      seen |= bit;
+    }
+    if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+      return null;
+    }
+    if (entity == null || entity.isBlank() || keys == null || keys.isEmpty()) {
+      return null;
+    }
+    if (features == null ? service == null : service != null || features.isEmpty()) {
+      return null;
+    }
+    return new LookupRequest(
+        namespace == null ? FeatureView.DEFAULT_NAMESPACE : namespace,
+        entity,
+        keys,
+        features == null ? List.of() : features,
+        service,
+        0,
+        false,
+        null);
+  }
 
   static LookupRequest parse(JsonNode root) {
     if (root == null || !root.isObject()) {

@@ -11,7 +11,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Instant;
 import java.util.List;
 
 /**
@@ -54,22 +53,16 @@ final class LookupResponseWriter {
       g.writeStringField("entity_name", req.entityName());
       g.writeArrayFieldStart("results");
       String[] names = plan.outputNames();
-      // Feature names are written once per key: encode them once per answer.
-      SerializedString[] encodedNames = new SerializedString[names.length];
-      for (int o = 0; o < names.length; o++) {
-        encodedNames[o] = new SerializedString(names[o]);
-      }
+      // Feature names and versions are written for every key: the plan holds them encoded.
+      SerializedString[] encodedNames = plan.encodedNames();
+      SerializedString[] versions = plan.encodedVersions();
       int[] outRead = plan.outputRead();
       int[] outFeature = plan.outputFeature();
-      List<LookupPlan.ViewRead> reads = plan.reads();
-      // Written for every key: each read's version and each distinct event time are encoded once
-      // per answer (features of one row, and often rows of one batch, share their event time).
-      SerializedString[] versions = new SerializedString[reads.size()];
-      for (int i = 0; i < versions.length; i++) {
-        versions[i] = new SerializedString(reads.get(i).version());
-      }
+      // Each distinct event time is formatted once per answer (features of one row, and often
+      // rows of one batch, share their event time), straight to bytes (IsoInstant).
       long lastTs = Long.MIN_VALUE;
-      SerializedString lastTsText = null;
+      byte[] tsText = new byte[IsoInstant.MAX_LENGTH];
+      int tsLength = -1;
       for (int k = 0; k < n; k++) {
         g.writeStartObject();
         g.writeFieldName(KEY);
@@ -96,12 +89,12 @@ final class LookupResponseWriter {
             writeValue(g, v.value());
             if (v.hasTs()) {
               backed++;
-              if (v.tsMillis() != lastTs || lastTsText == null) {
+              if (v.tsMillis() != lastTs || tsLength < 0) {
                 lastTs = v.tsMillis();
-                lastTsText = new SerializedString(Instant.ofEpochMilli(lastTs).toString());
+                tsLength = IsoInstant.format(lastTs, tsText);
               }
               g.writeFieldName(TS);
-              g.writeString(lastTsText);
+              g.writeRawUTF8String(tsText, 0, tsLength); // ASCII: nothing to escape
             } else {
               g.writeFieldName(TS);
               g.writeNull();

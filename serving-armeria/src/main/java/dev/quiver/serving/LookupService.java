@@ -1,7 +1,5 @@
 package dev.quiver.serving;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
@@ -20,8 +18,6 @@ import com.linecorp.armeria.server.RoutingContext;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.spec.FeatureRef;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,7 +32,6 @@ import java.util.concurrent.TimeoutException;
  * the request's {@code timeout_ms}.
  */
 final class LookupService implements HttpService {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final ResponseHeaders OK_JSON =
       ResponseHeaders.of(HttpStatus.OK, HttpHeaderNames.CONTENT_TYPE, MediaType.JSON_UTF_8);
 
@@ -99,7 +94,7 @@ final class LookupService implements HttpService {
 
   private CompletableFuture<HttpResponse> handle(
       ServiceRequestContext ctx, AggregatedHttpRequest agg) {
-    LookupRequest r = LookupRequest.parse(parseJson(agg.content()));
+    LookupRequest r = LookupRequest.parse(agg.content());
     long timeoutMs = r.timeoutMs() > 0 ? r.timeoutMs() : defaultTimeoutMs;
     if (timeoutMs + 1000 > serverTimeoutMs) {
       ctx.setRequestTimeout(TimeoutMode.SET_FROM_START, Duration.ofMillis(timeoutMs + 1000));
@@ -217,19 +212,6 @@ final class LookupService implements HttpService {
       ServiceRequestContext ctx, LookupRequest r, LookupPlan plan, KeyResult[][] byRead) {
     HttpData body = LookupResponseWriter.write(ctx.alloc(), r, plan, byRead, metrics);
     return HttpResponse.of(OK_JSON, body);
-  }
-
-  private static JsonNode parseJson(HttpData content) {
-    if (content.isEmpty()) {
-      throw ApiException.badRequest(null, "request body: empty (expected: a JSON object)");
-    }
-    try {
-      return JSON.readTree(content.array());
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw ApiErrors.toApiException(e);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /** What a plan depends on; feature refs are records, so equal lists mean equal requests. */

@@ -3,7 +3,6 @@ package dev.quiver.serving;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
-import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
@@ -159,7 +158,7 @@ public final class QuiverServer implements AutoCloseable {
     // console; the lookup endpoints are plain services, documented in openapi.json.
     sb.serviceUnder("/docs", DocService.builder().build());
     sb.decorator(
-        MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("quiver.http")));
+        MetricCollectingService.newDecorator(new CachedMeterIdPrefixFunction("quiver.http")));
     return new QuiverServer(sb.build(), metrics, source);
   }
 

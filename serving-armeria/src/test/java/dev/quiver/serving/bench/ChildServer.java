@@ -17,6 +17,8 @@ final class ChildServer implements AutoCloseable {
   private final Process process;
   final int port;
   private static final long TICKS_PER_SECOND = ticks();
+  private static final java.util.concurrent.atomic.AtomicInteger CHILDREN =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   ChildServer(String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
@@ -39,16 +41,21 @@ final class ChildServer implements AutoCloseable {
     }
     String extra = System.getenv("QUIVER_BENCH_SERVER_JVM_OPTS");
     if (!cluster && extra != null && !extra.isBlank()) {
-      cmd.addAll(List.of(extra.trim().split("\\s+")));
+      // @ID@ becomes a number of its own per child (e.g. one JFR file per server of an A/B).
+      String id = Integer.toString(CHILDREN.incrementAndGet());
+      cmd.addAll(List.of(extra.trim().replace("@ID@", id).split("\\s+")));
     }
     cmd.add("-cp");
     // As in the module's tests: the HBase mini-cluster jar bundles its own client and Netty, which
     // clash with hbase-shaded-client; both the cluster and the server use the bundled one.
+    // quiver.bench.prepend: class directories put first (LookupProbe's A/B of two builds).
+    String prepend = System.getProperty("quiver.bench.prepend", "");
     cmd.add(
-        java.util.Arrays.stream(
-                System.getProperty("java.class.path").split(java.io.File.pathSeparator))
-            .filter(e -> !e.contains("hbase-shaded-client"))
-            .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator)));
+        (prepend.isBlank() ? "" : prepend + java.io.File.pathSeparator)
+            + java.util.Arrays.stream(
+                    System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(e -> !e.contains("hbase-shaded-client"))
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator)));
     cmd.add(BenchServer.class.getName());
     cmd.addAll(List.of(args));
     process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();

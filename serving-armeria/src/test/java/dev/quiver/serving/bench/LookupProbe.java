@@ -112,11 +112,19 @@ public final class LookupProbe {
     System.clearProperty("quiver.bench.server");
     try (ChildServer a = new ChildServer("quiver", work.resolve("a").toString(), "" + keys)) {
       System.setProperty("quiver.bench.server", conf);
+      // QUIVER_PROBE_B_CLASSES: class directories that B loads first (another build of the server),
+      // for an interleaved A/B of two code versions; conf may then be empty.
+      String bClasses = System.getenv("QUIVER_PROBE_B_CLASSES");
+      if (bClasses != null) {
+        System.setProperty("quiver.bench.prepend", bClasses);
+      }
       try (ChildServer b = new ChildServer("quiver", work.resolve("b").toString(), "" + keys)) {
+        System.clearProperty("quiver.bench.prepend");
         LookupBench.warm(a, reqs);
         LookupBench.warm(b, reqs);
         ChildServer[] servers = {a, b};
-        for (int round = 0; round < 3; round++) {
+        int rounds = Integer.parseInt(System.getenv().getOrDefault("QUIVER_PROBE_ROUNDS", "3"));
+        for (int round = 0; round < rounds; round++) {
           for (String arg : args) {
             double rate = Double.parseDouble(arg);
             for (int i = 0; i < 2; i++) {
@@ -127,19 +135,28 @@ public final class LookupProbe {
                       LookupBench.CONNECTIONS,
                       reqs.get(System.getenv().getOrDefault("QUIVER_PROBE_KIND", "single")))) {
                 long c0 = s.cpuNanos();
+                // Wall-clock window of the run, to line it up with the child's GC log
+                // (-Xlog:gc:file=...:time through QUIVER_BENCH_SERVER_JVM_OPTS).
+                java.time.Instant from = java.time.Instant.now();
                 OpenLoopGenerator.Result r =
                     rate > 0
                         ? g.runOpen("ab", rate, TimeUnit.SECONDS.toNanos(seconds))
                         : g.runClosed("ab", TimeUnit.SECONDS.toNanos(seconds));
                 System.out.printf(
-                    "round %d rate %6.0f %s: achieved %6.0f p50 %8.3f p99 %8.3f ms cpu %6.1f us/req%n",
+                    "round %d rate %6.0f %s: achieved %6.0f p50 %8.3f p99 %8.3f ms cpu %6.1f us/req"
+                        + " pid %d window %s %s%n",
                     round,
                     rate,
-                    s == a ? "A (default)" : "B (" + conf + ")",
+                    s == a
+                        ? "A (default)"
+                        : "B (" + conf + (bClasses == null ? "" : " " + bClasses) + ")",
                     r.achievedRate(),
                     r.p(50),
                     r.p(99),
-                    (s.cpuNanos() - c0) / 1000.0 / Math.max(1, r.completed()));
+                    (s.cpuNanos() - c0) / 1000.0 / Math.max(1, r.completed()),
+                    s.pid(),
+                    from,
+                    java.time.Instant.now());
               }
             }
           }

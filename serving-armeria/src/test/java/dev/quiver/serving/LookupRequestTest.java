@@ -1,0 +1,160 @@
+package dev.quiver.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.linecorp.armeria.common.HttpData;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link LookupRequest#parse(HttpData)} (a streaming fast path with the tree parser behind it)
+ * against the tree parser alone ({@link
+ * LookupRequest#parse(com.fasterxml.jackson.databind.JsonNode)} over a full Jackson tree, the
+ * session-4 implementation): on generated bodies, valid and not, both must give an equal request or
+ * the same error (status, code, field, message).
+ */
+class LookupRequestTest {
+  /** A parse outcome: the request, or the error's parts. */
+  private record Outcome(LookupRequest request, String error) {}
+
+  private static Outcome run(java.util.function.Supplier<LookupRequest> parse) {
+    try {
+      return new Outcome(parse.get(), null);
+    } catch (ApiException e) {
+      return new Outcome(
+          null, e.status().code() + " " + e.code() + " " + e.field() + " " + e.getMessage());
+    }
+  }
+
+  private static Outcome streaming(byte[] body) {
+    return run(() -> LookupRequest.parse(HttpData.wrap(body)));
+  }
+
+  private static Outcome tree(byte[] body) {
+    return run(
+        () -> {
+          if (body.length == 0) {
+            throw ApiException.badRequest(null, "request body: empty (expected: a JSON object)");
+          }
+          return LookupRequest.parse(LookupRequest.readTree(body));
+        });
+  }
+
+  private static final String[][] VALUES = {
+    // entity_name
+    {"\"user\"", "\"\"", "\"  \"", "null", "42", "[\"user\"]", "{\"a\":1}", "\"us\\u0065r\""},
+    // namespace
+    {"\"default\"", "\"ns1\"", "null", "7", "\"\""},
+    // keys
+    {
+      "[\"u1\"]",
+      "[\"u1\",\"u2\",\"\"]",
+      "[]",
+      "[42]",
+      "[{\"user_id\":\"u1\"}]",
+      "\"u1\"",
+      "null",
+      "[null]",
+      "[\"a\",1]",
+      "[\"\\u00e9\\\"x\\\\\"]",
+      "[\"u1\",]",
+      "[true]"
+    },
+    // features
+    {
+      "[\"f1\"]", "[\"f1\",\"v.f2\",\"f3:v3\",\"view:v3.f4\"]", "[]", "[\"bad::\"]", "[\" \"]",
+      "[{\"name\":\"f\",\"version\":\"v3\"}]", "\"f\"", "null", "[1]", "[\"f:latest\"]"
+    },
+    // feature_service
+    {"\"svc\"", "null", "3", "\"\""},
+    // options
+    {"{\"timeout_ms\":100}", "{\"consistency\":\"strong\"}", "{\"x\":1}", "5", "null", "{}"},
+    // as_of
+    {"\"2025-11-25T12:00:00Z\"", "1700000000000", "\"bad\"", "null", "1.5"},
+    // an unknown field
+    {"1", "\"x\"", "null"}
+  };
+
+  private static final String[] NAMES = {
+    "entity_name", "namespace", "keys", "features", "feature_service", "options", "as_of", "foo"
+  };
+
+  private static String body(SplittableRandom rnd) {
+    List<String> fields = new ArrayList<>();
+    // The common shape most of the time, so that the fast path is exercised hard.
+    double[] presence = {0.95, 0.3, 0.95, 0.85, 0.15, 0.1, 0.08, 0.03};
+    for (int f = 0; f < NAMES.length; f++) {
+      if (rnd.nextDouble() < presence[f]) {
+        String[] vs = VALUES[f];
+        String v = rnd.nextDouble() < 0.6 ? vs[0] : vs[rnd.nextInt(vs.length)];
+        fields.add("\"" + NAMES[f] + "\"" + ws(rnd) + ":" + ws(rnd) + v);
+        if (rnd.nextDouble() < 0.05) { // a repeated field
+          fields.add("\"" + NAMES[f] + "\":" + vs[rnd.nextInt(vs.length)]);
+        }
+      }
+    }
+    if (rnd.nextDouble() < 0.02) { // at and over the key limit
+      StringBuilder k = new StringBuilder("\"keys\":[");
+      int n = LookupRequest.MAX_KEYS - 1 + rnd.nextInt(3);
+      for (int i = 0; i < n; i++) {
+        k.append(i == 0 ? "" : ",").append("\"k").append(i).append('"');
+      }
+      fields.removeIf(s -> s.startsWith("\"keys\""));
+      fields.add(k.append(']').toString());
+    }
+    java.util.Collections.shuffle(fields, new java.util.Random(rnd.nextLong()));
+    String s = ws(rnd) + "{" + String.join("," + ws(rnd), fields) + "}" + ws(rnd);
+    double r = rnd.nextDouble();
+    if (r < 0.05) {
+      s = s.substring(0, rnd.nextInt(s.length() + 1)); // truncated
+    } else if (r < 0.08) {
+      s = s + new String[] {"x", "}", "{}", "[", " 1", "\"", "//"}[rnd.nextInt(7)]; // trailing
+    } else if (r < 0.10) {
+      s = new String[] {"[]", "\"x\"", "1", "null", "[{}]", "  "}[rnd.nextInt(6)];
+    }
+    return s;
+  }
+
+  private static String ws(SplittableRandom rnd) {
+    return rnd.nextDouble() < 0.8 ? "" : new String[] {" ", "\n", "\t ", "  "}[rnd.nextInt(4)];
+  }
+
+  @Test
+  void streamingParseAgreesWithTheTreeParser() {
+    SplittableRandom rnd = new SplittableRandom(20261127);
+    int fast = 0;
+    for (int i = 0; i < 30_000; i++) {
+      byte[] b = body(rnd).getBytes(StandardCharsets.UTF_8);
+      Outcome s = streaming(b);
+      Outcome t = tree(b);
+      assertThat(s).as(new String(b, StandardCharsets.UTF_8)).isEqualTo(t);
+      if (s.request() != null) {
+        fast++;
+      }
+    }
+    // The generator must produce plenty of valid requests, or the comparison proves little.
+    assertThat(fast).isGreaterThan(5_000);
+  }
+
+  @Test
+  void commonShapesParse() {
+    LookupRequest r =
+        LookupRequest.parse(
+            HttpData.ofUtf8(
+                "{\"entity_name\":\"user\",\"keys\":[\"u1\",\"u2\"],"
+                    + "\"features\":[\"f1\",\"v:v3.f2\"],\"namespace\":\"ns\"}"));
+    assertThat(r.entityName()).isEqualTo("user");
+    assertThat(r.namespace()).isEqualTo("ns");
+    assertThat(r.keys()).extracting(k -> k.asText()).containsExactly("u1", "u2");
+    assertThat(r.features())
+        .containsExactly(
+            dev.quiver.core.spec.FeatureRef.parse("f1"),
+            dev.quiver.core.spec.FeatureRef.parse("v:v3.f2"));
+    assertThat(r.timeoutMs()).isZero();
+    assertThat(r.asOf()).isNull();
+    assertThat(streaming(new byte[0]).error()).contains("request body: empty");
+  }
+}
