@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * packed row by row ({@link FlinkFunctions.EventPacker}), the same bytes either way.
  *
  * <p>Serializable; {@link #apply} is called on the source's split-fetcher thread, one split at a
- * time.
+ * time. A split is always read from its start: the offline batch jobs run without restarts ({@link
+ * FlinkBatch#configuration}), so a split's saved position is never resumed from.
  */
 final class EventBatchReader implements ReaderFunction<PackedBatch> {
   private static final long serialVersionUID = 1L;
