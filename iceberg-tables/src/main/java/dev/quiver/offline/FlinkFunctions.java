@@ -2,14 +2,11 @@ package dev.quiver.offline;
 
 import java.io.IOException;
 import java.util.Arrays;
-import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.table.data.RowData;
 import org.apache.iceberg.Schema;
-import org.apache.iceberg.flink.source.reader.RowDataConverter;
 
 /** The small Flink functions of the point-in-time join. */
 final class FlinkFunctions {
@@ -71,11 +68,11 @@ final class FlinkFunctions {
   }
 
   /**
-   * Feature-table rows → packed events ({@link Pack}'s format), inside Iceberg's split reader: no
-   * copy of the reader's row and no event object crosses a thread. Rows with a null key come out
-   * with null bytes (dropped by {@link #KEEP}).
+   * Feature-table rows → packed events ({@link Pack}'s format): the row path of {@link
+   * EventBatchReader} (delete files, other formats, multi-key views). Rows with a null key come out
+   * with null bytes (the caller drops them).
    */
-  static final class EventPacker implements RowDataConverter<PackedRow> {
+  static final class EventPacker implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     private final EventMapper events;
     private final EventBytes direct;
@@ -86,34 +83,19 @@ final class FlinkFunctions {
       this.direct = EventBytes.supports(read) ? new EventBytes(read) : null;
     }
 
-    @Override
-    public PackedRow apply(RowData row) {
-      if (direct != null) {
-        try {
-          return direct.pack(row); // a new row each: the reader batches records
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }
-      SweepRow r = events.toEvent(row);
-      if (r == null) {
-        return new PackedRow(0L, null);
-      }
+    /** A new packed row per call. */
+    PackedRow apply(RowData row) {
       try {
-        return pack.map(r); // a new row each: the reader batches records
+        if (direct != null) {
+          return direct.pack(row);
+        }
+        SweepRow r = events.toEvent(row);
+        return r == null ? new PackedRow(0L, null) : pack.map(r);
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
     }
-
-    @Override
-    public TypeInformation<PackedRow> getProducedType() {
-      return PackedRow.TYPE;
-    }
   }
-
-  /** Drops the packed rows of events with a null key. */
-  static final FilterFunction<PackedRow> KEEP = t -> t.bytes != null;
 
   static int[] identity(int n) {
     int[] out = new int[n];

@@ -8,26 +8,31 @@ import org.apache.flink.streaming.runtime.partitioner.StreamPartitioner;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
- * Sends each {@link PackedRow} to the sweep subtask of its key hash ({@code hash mod n}), reading
- * the primitive hash directly (no key selector, no boxing). Stateless.
+ * Sends each {@link PackedBatch} to the sweep subtask its rows were partitioned for ({@link
+ * PartitionBatches}: {@code hash mod n}). Stateless.
  */
-final class HashPartitioner extends StreamPartitioner<PackedRow> {
+final class HashPartitioner extends StreamPartitioner<PackedBatch> {
   private static final long serialVersionUID = 1L;
 
-  /** {@code rows}, hash-partitioned over the downstream operator's subtasks. */
-  static DataStream<PackedRow> partition(DataStream<PackedRow> rows) {
+  /** {@code batches}, each sent to the downstream subtask it was built for. */
+  static DataStream<PackedBatch> partition(DataStream<PackedBatch> batches) {
     return new DataStream<>(
-        rows.getExecutionEnvironment(),
-        new PartitionTransformation<>(rows.getTransformation(), new HashPartitioner()));
+        batches.getExecutionEnvironment(),
+        new PartitionTransformation<>(batches.getTransformation(), new HashPartitioner()));
   }
 
   @Override
-  public int selectChannel(SerializationDelegate<StreamRecord<PackedRow>> record) {
-    return (int) Long.remainderUnsigned(record.getInstance().getValue().hash, numberOfChannels);
+  public int selectChannel(SerializationDelegate<StreamRecord<PackedBatch>> record) {
+    int ch = record.getInstance().getValue().channel;
+    if (ch >= numberOfChannels) {
+      throw new IllegalStateException(
+          "a batch built for sweep subtask " + ch + " of " + numberOfChannels + " subtasks");
+    }
+    return ch;
   }
 
   @Override
-  public StreamPartitioner<PackedRow> copy() {
+  public StreamPartitioner<PackedBatch> copy() {
     return this;
   }
 

@@ -50,8 +50,14 @@ public final class KeyCodec {
    * byte is one char); {@link #NOT_ASCII} otherwise (hash the decoded string instead).
    */
   static long hash64Ascii(byte[] utf8) {
+    return hash64Ascii(utf8, 0, utf8.length);
+  }
+
+  /** {@link #hash64Ascii(byte[])} of {@code utf8[offset, offset + length)}. */
+  static long hash64Ascii(byte[] utf8, int offset, int length) {
     long h = FNV_OFFSET;
-    for (byte b : utf8) {
+    for (int i = offset, end = offset + length; i < end; i++) {
+      byte b = utf8[i];
       if (b < 0) {
         return NOT_ASCII;
       }

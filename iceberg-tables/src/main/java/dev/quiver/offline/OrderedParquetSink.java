@@ -54,6 +54,7 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
   private transient int[] lengths;
   private transient int size;
   private transient LongCounter written;
+  private transient GenericRecord reuse;
 
   OrderedParquetSink(Schema schema, String file, int labelWidth) {
     this.schema = schema;
@@ -181,8 +182,16 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
     }
   }
 
+  /**
+   * {@code r} as an output record: one record reused for every row (every field is set each time,
+   * and the appender encodes it in {@code add}); {@code GenericRecord.create} looks its schema up
+   * in a cache on every call.
+   */
   private Record record(SweepRow r) {
-    GenericRecord rec = GenericRecord.create(schema);
+    if (reuse == null) {
+      reuse = GenericRecord.create(schema);
+    }
+    GenericRecord rec = reuse;
     var cols = schema.columns();
     for (int i = 0; i < labelWidth; i++) {
       rec.set(i, IcebergValues.toIceberg(cols.get(i).type(), r.values[i]));

@@ -154,20 +154,18 @@ public final class PointInTimeJoin {
     List<String> labelNames = labelColumns.stream().map(Types.NestedField::name).toList();
 
     DataStream<SweepRow> current = labels;
+    int channels = env.getParallelism();
     for (int gi = 0; gi < plan.groups().size(); gi++) {
       TrainingSetPlan.Group g = plan.groups().get(gi);
-      DataStream<PackedRow> events = null;
+      DataStream<PackedBatch> events = null;
       for (TrainingSetPlan.ViewRead r : g.views()) {
         if (r.snapshotId() == null || r.snapshotId() < 0) {
           continue; // empty at the pinned time: contributes nulls only
         }
-        TableLoader loader =
-            TableLoader.fromCatalog(catalogLoader, OfflineTables.identifier(r.selection().view()));
-        DataStream<PackedRow> ev =
-            readEvents(env, loader, r).filter(FlinkFunctions.KEEP).name("events " + r.tableName());
+        DataStream<PackedBatch> ev = readEvents(env, r, channels);
         events = events == null ? ev : events.union(ev);
       }
-      DataStream<PackedRow> labelInput = null;
+      DataStream<PackedBatch> labelInput = null;
       if (current != null) {
         labelInput =
             pack(
@@ -175,20 +173,22 @@ public final class PointInTimeJoin {
                     ? current
                     : current
                         .map(new FlinkFunctions.Rekey(positions(labelNames, g.keyNames())))
-                        .returns(SweepRowSerializer.TYPE));
+                        .returns(SweepRowSerializer.TYPE),
+                channels);
       }
-      DataStream<PackedRow> input =
+      DataStream<PackedBatch> input =
           labelInput == null ? events : events == null ? labelInput : labelInput.union(events);
       if (input == null) {
         break; // retrieval without labels over empty tables: nothing to emit
       }
-      // hash partitions; each sweep buffers its partition and sorts it by key hash itself
+      // batches partitioned by key hash; each sweep buffers its partition and sorts it itself
       current =
           HashPartitioner.partition(input)
               .transform(
                   "point-in-time sweep " + g.keyNames(),
                   SweepRowSerializer.TYPE,
-                  new SweepFunction(plan.sweep(g, request.availabilityGuard()), spine));
+                  new SweepFunction(plan.sweep(g, request.availabilityGuard()), spine))
+              .setParallelism(channels);
     }
     Schema outSchema = plan.outputSchema(labelColumns);
     Path dataFile = out.resolve(TrainingSetFiles.DATA_FILE);
@@ -280,22 +280,28 @@ public final class PointInTimeJoin {
         InternalTypeInfo.of(FlinkSchemaUtil.convert(projection)));
   }
 
-  /** A view's table as packed events, converted inside Iceberg's split reader. */
-  private static DataStream<PackedRow> readEvents(
-      StreamExecutionEnvironment env, TableLoader loader, TrainingSetPlan.ViewRead r) {
-    IcebergSource.Builder<PackedRow> b =
-        IcebergSource.forOutputType(new FlinkFunctions.EventPacker(r))
-            .tableLoader(loader)
+  /**
+   * A view's table as batches of packed events for {@code channels} sweep subtasks, built inside
+   * Iceberg's split reader ({@link EventBatchReader}: the columnar path for plain Parquet files).
+   */
+  private DataStream<PackedBatch> readEvents(
+      StreamExecutionEnvironment env, TrainingSetPlan.ViewRead r, int channels) {
+    TableIdentifier id = OfflineTables.identifier(r.selection().view());
+    IcebergSource<PackedBatch> source =
+        IcebergSource.<PackedBatch>builder()
+            .tableLoader(TableLoader.fromCatalog(catalogLoader, id))
+            .readerFunction(new EventBatchReader(catalog.loadTable(id), r, channels))
             .streaming(false)
             .project(r.projection())
-            .useSnapshotId(r.snapshotId());
+            .useSnapshotId(r.snapshotId())
+            .build();
     return env.fromSource(
-        b.build(), WatermarkStrategy.noWatermarks(), "read " + r.tableName(), PackedRow.TYPE);
+        source, WatermarkStrategy.noWatermarks(), "read " + r.tableName(), PackedBatch.TYPE);
   }
 
-  /** Serializes rows once, beside their key hash, for the shuffle into the sweep. */
-  private static DataStream<PackedRow> pack(DataStream<SweepRow> rows) {
-    return rows.map(new FlinkFunctions.Pack()).returns(PackedRow.TYPE).name("pack");
+  /** Serializes label rows once, beside their key hash, in batches for the sweep subtasks. */
+  private static DataStream<PackedBatch> pack(DataStream<SweepRow> rows, int channels) {
+    return rows.transform("pack", PackedBatch.TYPE, new LabelBatches(channels));
   }
 
   private static int[] positions(List<String> names, List<String> wanted) {

@@ -16,21 +16,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs {@link PointInTimeSweep} per entity key in Flink batch mode, on one hash partition of the
- * rows, which arrive serialized by {@link FlinkFunctions.Pack} with their key hash ({@link
- * KeyCodec#hash64}, also the partitioning key), so that the exchange copies bytes and the buffer
- * appends them without deserializing: the operator buffers its whole partition compactly ({@link
- * SweepRowArena}: serialized rows, one primitive sort key per row), and at the end of input sorts
- * it by key hash with a primitive sort and sweeps one key at a time — one sweep per distinct full
- * key, so that keys whose hashes collide never mix. This replaces Flink's generic keyed sort, whose
- * 8-byte normalized-key cap made every row of a key fall back to comparing serialized records. With
- * reference times instead of labels, the label rows are generated for every key that has an event
- * at or before the last reference time.
+ * rows, which arrive serialized in {@link PackedBatch}es with their key hash ({@link
+ * KeyCodec#hash64}, also the partitioning key), so that the exchange copies a few large records and
+ * the buffer appends each row's bytes without deserializing: the operator buffers its whole
+ * partition compactly ({@link SweepRowArena}: serialized rows, one primitive sort key per row), and
+ * at the end of input sorts it by key hash with a primitive sort and sweeps one key at a time — one
+ * sweep per distinct full key, so that keys whose hashes collide never mix. This replaces Flink's
+ * generic keyed sort, whose 8-byte normalized-key cap made every row of a key fall back to
+ * comparing serialized records. With reference times instead of labels, the label rows are
+ * generated for every key that has an event at or before the last reference time.
  *
  * <p>Memory: one partition's serialized rows on the heap (about 60 bytes per event of two values);
  * raise the parallelism to split larger inputs, or use the Spark path.
  */
 final class SweepFunction extends AbstractStreamOperator<SweepRow>
-    implements OneInputStreamOperator<PackedRow, SweepRow>, BoundedOneInput {
+    implements OneInputStreamOperator<PackedBatch, SweepRow>, BoundedOneInput {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(SweepFunction.class);
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -50,9 +50,8 @@ final class SweepFunction extends AbstractStreamOperator<SweepRow>
   }
 
   @Override
-  public void processElement(StreamRecord<PackedRow> element) {
-    PackedRow packed = element.getValue();
-    rows.add(packed.bytes, packed.bytes.length, packed.hash);
+  public void processElement(StreamRecord<PackedBatch> element) {
+    element.getValue().forEachRow(rows::add);
   }
 
   @Override

@@ -74,14 +74,14 @@ final class SweepRowArena {
     } catch (IOException e) {
       throw new UncheckedIOException("buffering a sweep row", e);
     }
-    add(scratch.getSharedBuffer(), scratch.length(), hash);
+    add(scratch.getSharedBuffer(), 0, scratch.length(), hash);
   }
 
   /**
-   * Appends a row already serialized by {@link SweepRowSerializer} (the first {@code len} bytes of
-   * {@code row}, copied).
+   * Appends a row already serialized by {@link SweepRowSerializer} ({@code len} bytes of {@code
+   * row} from {@code offset}, copied).
    */
-  void add(byte[] row, int len, long hash) {
+  void add(byte[] row, int offset, int len, long hash) {
     int bi = (int) (hash >>> (64 - BUCKET_BITS));
     byte[] cur = current[bi];
     int at = used[bi];
@@ -99,7 +99,7 @@ final class SweepRowArena {
       b.chunks[b.chunkCount] = cur;
       chunkIndex[bi] = b.chunkCount++;
     }
-    System.arraycopy(row, 0, cur, at, len);
+    System.arraycopy(row, offset, cur, at, len);
     used[bi] = at + len;
     int c = count[bi];
     long[] m = meta[bi];

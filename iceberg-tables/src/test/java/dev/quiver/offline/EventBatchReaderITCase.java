@@ -1,0 +1,254 @@
+package dev.quiver.offline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.apache.flink.table.data.RowData;
+import org.apache.iceberg.CombinedScanTask;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DataFiles;
+import org.apache.iceberg.FileFormat;
+import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.MetricsConfig;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.GenericAppenderFactory;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.deletes.PositionDelete;
+import org.apache.iceberg.deletes.PositionDeleteWriter;
+import org.apache.iceberg.encryption.EncryptedFiles;
+import org.apache.iceberg.encryption.InputFilesDecryptor;
+import org.apache.iceberg.flink.source.RowDataFileScanTaskReader;
+import org.apache.iceberg.flink.source.split.IcebergSourceSplit;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.io.CloseableIterator;
+import org.apache.iceberg.parquet.ParquetUtil;
+import org.apache.iceberg.types.Types;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The columnar event path ({@link EventBatchReader} with {@link EventColumns}) yields exactly the
+ * events — bytes, key hash and sweep partition — that Iceberg's own row reader gives through the
+ * row packer, on a real table with every scalar type, nulls, null and non-ASCII keys, sub-
+ * millisecond and pre-1970 timestamps, a file written before a column was added (read row by row)
+ * and a file with a position delete file (read row by row, deleted rows absent).
+ */
+class EventBatchReaderITCase {
+  static final Schema SCHEMA =
+      new Schema(
+          Types.NestedField.optional(1, "user_id", Types.StringType.get()),
+          Types.NestedField.required(2, "event_time", Types.TimestampType.withZone()),
+          Types.NestedField.optional(3, "f_double", Types.DoubleType.get()),
+          Types.NestedField.optional(4, "f_long", Types.LongType.get()),
+          Types.NestedField.optional(5, "f_int", Types.IntegerType.get()),
+          Types.NestedField.optional(6, "f_float", Types.FloatType.get()),
+          Types.NestedField.optional(7, "f_bool", Types.BooleanType.get()),
+          Types.NestedField.optional(8, "f_str", Types.StringType.get()),
+          Types.NestedField.optional(9, "f_date", Types.DateType.get()),
+          Types.NestedField.optional(10, "f_ts", Types.TimestampType.withZone()),
+          Types.NestedField.required(11, "_seq", Types.LongType.get()),
+          Types.NestedField.required(12, "_ingested_at", Types.TimestampType.withZone()),
+          Types.NestedField.optional(13, "account", Types.LongType.get()));
+
+  static final int CHANNELS = 3;
+
+  @TempDir Path dir;
+
+  @Test
+  void columnarEventsEqualTheRowPath() throws Exception {
+    Catalog catalog = OfflineCatalogs.hadoop(dir);
+    Table table =
+        catalog
+            .buildTable(TableIdentifier.of("default", "events"), SCHEMA)
+            .withPartitionSpec(PartitionSpec.unpartitioned())
+            .withProperty(TableProperties.FORMAT_VERSION, "2")
+            .create();
+    Random rnd = new Random(7);
+    DataFile plain = append(table, SCHEMA, "a.parquet", rows(rnd, SCHEMA, 0, 6_000));
+    append(table, SCHEMA, "b.parquet", rows(rnd, SCHEMA, 6_000, 3_000));
+    // a file from before f_str was added: its events have f_str null
+    Schema old =
+        SCHEMA.select("user_id", "event_time", "f_double", "f_long", "_seq", "_ingested_at");
+    append(table, old, "old.parquet", rows(rnd, old, 9_000, 2_000));
+    deleteEveryTenthRow(table, plain);
+    table.refresh();
+
+    for (int keyPos : new int[] {0, 12}) {
+      TrainingSetPlan.ViewRead read =
+          new TrainingSetPlan.ViewRead(
+              null,
+              2,
+              "t",
+              table.currentSnapshot().snapshotId(),
+              SCHEMA,
+              new int[] {keyPos},
+              1,
+              10,
+              11,
+              new int[] {2, 3, 4, 5, 6, 7, 8, 9},
+              null);
+      List<String> columnar = columnar(table, read);
+      List<String> rowPath = rowPath(table, read);
+      assertThat(columnar).hasSameElementsAs(rowPath).hasSameSizeAs(rowPath);
+      // independent count: live rows (deletes applied) with a non-null key
+      long live = 0;
+      try (CloseableIterable<Record> all = IcebergGenerics.read(table).build()) {
+        for (Record r : all) {
+          live += r.get(keyPos) == null ? 0 : 1;
+        }
+      }
+      assertThat(columnar).hasSize((int) live);
+      assertThat(live).isLessThan(11_000 - 600).isGreaterThan(5_000); // 600 rows deleted
+    }
+  }
+
+  /** Every event of the table through the reader function, as {@code channel/hash/bytes}. */
+  private static List<String> columnar(Table table, TrainingSetPlan.ViewRead read)
+      throws Exception {
+    EventBatchReader reader = new EventBatchReader(table, read, CHANNELS);
+    List<String> out = new ArrayList<>();
+    for (CombinedScanTask task : plan(table, read)) {
+      try (var fetches = reader.apply(IcebergSourceSplit.fromCombinedScanTask(task))) {
+        while (fetches.hasNext()) {
+          var fetch = fetches.next();
+          assertThat(fetch.nextSplit()).isNotNull();
+          for (var r = fetch.nextRecordFromSplit(); r != null; r = fetch.nextRecordFromSplit()) {
+            PackedBatch b = r.record();
+            b.forEachRow(
+                (bytes, off, len, hash) -> {
+                  assertThat(b.channel).isEqualTo(PartitionBatches.channel(hash, CHANNELS));
+                  out.add(render(hash, java.util.Arrays.copyOfRange(bytes, off, off + len)));
+                });
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The reference: Iceberg's RowData reader (deletes applied) and the row packer. */
+  private static List<String> rowPath(Table table, TrainingSetPlan.ViewRead read) throws Exception {
+    FlinkFunctions.EventPacker packer = new FlinkFunctions.EventPacker(read);
+    List<String> out = new ArrayList<>();
+    for (CombinedScanTask task : plan(table, read)) {
+      InputFilesDecryptor dec = new InputFilesDecryptor(task, table.io(), table.encryption());
+      for (FileScanTask f : task.files()) {
+        try (CloseableIterator<RowData> rows =
+            new RowDataFileScanTaskReader(table.schema(), read.projection(), null, true, List.of())
+                .open(f, dec)) {
+          while (rows.hasNext()) {
+            PackedRow p = packer.apply(rows.next());
+            if (p.bytes != null) {
+              out.add(render(p.hash, p.bytes));
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static List<CombinedScanTask> plan(Table table, TrainingSetPlan.ViewRead read)
+      throws Exception {
+    List<CombinedScanTask> tasks = new ArrayList<>();
+    try (CloseableIterable<CombinedScanTask> it =
+        table.newScan().project(read.projection()).planTasks()) {
+      it.forEach(tasks::add);
+    }
+    assertThat(tasks).isNotEmpty();
+    return tasks;
+  }
+
+  private static String render(long hash, byte[] bytes) {
+    return PartitionBatches.channel(hash, CHANNELS)
+        + "/"
+        + hash
+        + "/"
+        + HexFormat.of().formatHex(bytes);
+  }
+
+  private static List<Record> rows(Random rnd, Schema schema, int seq0, int n) {
+    List<Record> out = new ArrayList<>();
+    String[] keys = {"u", "ü", "用户"};
+    for (int i = 0; i < n; i++) {
+      GenericRecord r = GenericRecord.create(schema);
+      r.setField("user_id", rnd.nextInt(40) == 0 ? null : keys[rnd.nextInt(3)] + rnd.nextInt(100));
+      r.setField("event_time", ts(rnd));
+      r.setField("_seq", (long) (seq0 + i));
+      r.setField("_ingested_at", ts(rnd));
+      set(r, rnd, "f_double", rnd.nextDouble());
+      set(r, rnd, "f_long", rnd.nextLong());
+      set(r, rnd, "f_int", rnd.nextInt());
+      set(r, rnd, "f_float", rnd.nextFloat());
+      set(r, rnd, "f_bool", rnd.nextBoolean());
+      set(r, rnd, "f_str", rnd.nextBoolean() ? "x" + i : "é€" + i);
+      set(r, rnd, "f_date", LocalDate.ofEpochDay(rnd.nextInt(40_000) - 20_000));
+      set(r, rnd, "f_ts", ts(rnd));
+      set(r, rnd, "account", (long) rnd.nextInt(1000) - 500);
+      out.add(r);
+    }
+    return out;
+  }
+
+  private static void set(GenericRecord r, Random rnd, String field, Object v) {
+    if (r.struct().field(field) != null) {
+      r.setField(field, rnd.nextInt(10) == 0 ? null : v);
+    }
+  }
+
+  /** Micros precision, some before 1970 (floor to millis, as Flink's TimestampData). */
+  private static OffsetDateTime ts(Random rnd) {
+    long micros = (rnd.nextBoolean() ? 1 : -1) * (long) (rnd.nextDouble() * 2e15);
+    return Instant.EPOCH.plusNanos(micros * 1000).atOffset(ZoneOffset.UTC);
+  }
+
+  private DataFile append(Table table, Schema schema, String name, List<Record> rows)
+      throws Exception {
+    Path file = dir.resolve(name);
+    TrainingSetFiles.write(schema, file, rows);
+    DataFile df =
+        DataFiles.builder(PartitionSpec.unpartitioned())
+            .withPath(file.toAbsolutePath().toUri().toString())
+            .withFormat(FileFormat.PARQUET)
+            .withFileSizeInBytes(Files.size(file))
+            .withMetrics(
+                ParquetUtil.fileMetrics(
+                    org.apache.iceberg.Files.localInput(file.toFile()), MetricsConfig.getDefault()))
+            .build();
+    table.newAppend().appendFile(df).commit();
+    return df;
+  }
+
+  private void deleteEveryTenthRow(Table table, DataFile file) throws Exception {
+    Path deletes = dir.resolve("a-deletes.parquet");
+    PositionDeleteWriter<Record> w =
+        new GenericAppenderFactory(table.schema(), table.spec())
+            .newPosDeleteWriter(
+                EncryptedFiles.plainAsEncryptedOutput(
+                    org.apache.iceberg.Files.localOutput(deletes.toFile())),
+                FileFormat.PARQUET,
+                null);
+    try (w) {
+      for (long pos = 0; pos < file.recordCount(); pos += 10) {
+        w.write(PositionDelete.<Record>create().set(file.location(), pos, null));
+      }
+    }
+    table.newRowDelta().addDeletes(w.toDeleteFile()).commit();
+  }
+}
