@@ -1,5 +1,6 @@
 package dev.quiver.serving;
 
+import io.netty.util.concurrent.EventExecutor;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,13 +53,17 @@ final class ReadPath {
   /**
    * Reads one view version for every key, within {@code timeoutNanos}. The future never fails: a
    * store failure yields stale last-known-good results.
+   *
+   * @param timer the request's event loop (times the store read, see {@link StoreGuard#fetch}), or
+   *     null
    */
   CompletableFuture<KeyResult[]> read(
       LookupPlan.ViewRead read,
       List<List<Object>> keys,
       Instant asOf,
       boolean strong,
-      long timeoutNanos) {
+      long timeoutNanos,
+      EventExecutor timer) {
     int n = keys.size();
     KeyResult[] out = new KeyResult[n];
     long staleness = read.maxStalenessNanos();
@@ -138,7 +143,7 @@ final class ReadPath {
       final int[] fi = fetchIdx;
       fetched =
           guard
-              .fetch(read, fk, fetchEntries, fetchRaw, asOf, timeoutNanos)
+              .fetch(read, fk, fetchEntries, fetchRaw, asOf, timeoutNanos, timer)
               .thenAccept(
                   results -> {
                     for (int j = 0; j < results.length; j++) {

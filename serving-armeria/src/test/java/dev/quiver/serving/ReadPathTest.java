@@ -71,7 +71,7 @@ class ReadPathTest {
       ReadPath p, LookupPlan.ViewRead r, List<String> keys, Instant asOf, boolean strong) {
     List<List<Object>> ks = new ArrayList<>();
     keys.forEach(k -> ks.add(List.of(k)));
-    return p.read(r, ks, asOf, strong, LONG).join();
+    return p.read(r, ks, asOf, strong, LONG, null).join();
   }
 
   private double count(String name, String... tags) {
@@ -235,12 +235,13 @@ class ReadPathTest {
     source.delayMillis = 400;
     long reads = source.reads.get();
     CompletableFuture<KeyResult[]> first =
-        p.read(r, List.of(List.of("u1")), null, false, TimeUnit.SECONDS.toNanos(5));
+        p.read(r, List.of(List.of("u1")), null, false, TimeUnit.SECONDS.toNanos(5), null);
     CompletableFuture<KeyResult[]> second =
-        p.read(r, List.of(List.of("u1")), null, false, TimeUnit.SECONDS.toNanos(5));
+        p.read(r, List.of(List.of("u1")), null, false, TimeUnit.SECONDS.toNanos(5), null);
     long t0 = System.nanoTime();
     KeyResult impatient =
-        p.read(r, List.of(List.of("u1")), null, false, TimeUnit.MILLISECONDS.toNanos(50)).join()[0];
+        p.read(r, List.of(List.of("u1")), null, false, TimeUnit.MILLISECONDS.toNanos(50), null)
+            .join()[0];
     assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.MILLISECONDS.toNanos(350));
     assertThat(impatient.stale()).isTrue();
     assertThat(impatient.values()[0].value()).as("last-known-good, not nulls").isEqualTo(1L);
