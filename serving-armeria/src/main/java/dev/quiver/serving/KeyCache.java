@@ -23,8 +23,9 @@ import java.util.Arrays;
  * into the entry in place. Bounded by size (Caffeine's W-TinyLFU), not by time: staleness is
  * checked at read time against the entry's read time.
  *
- * <p>Thread-safe. Entries are updated without locking: a racing pair of reads of one key leaves
- * whichever finished last, as a cache put would.
+ * <p>Thread-safe. Entries are updated without locking: a read that started before the entry's last
+ * update is ignored, and two reads of one key finishing at the same moment may leave either one's
+ * values (as racing cache puts would).
  */
 final class KeyCache {
   private final Cache<ReadKey, Entry> entries;
@@ -94,9 +95,5 @@ final class KeyCache {
       e.values = values;
     }
     e.readAtNanos = readAtNanos;
-  }
-
-  long size() {
-    return entries.estimatedSize();
   }
 }
