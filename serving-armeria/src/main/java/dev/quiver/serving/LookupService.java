@@ -18,6 +18,7 @@ import com.linecorp.armeria.server.RoutingContext;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.spec.FeatureRef;
+import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -187,15 +188,16 @@ final class LookupService implements HttpService {
     // Leave a little of the budget for the last-known-good fallback and the encoding.
     long storeBudget = Math.max(1, (deadline - System.nanoTime()) * 9 / 10);
     List<LookupPlan.ViewRead> reads = plan.reads();
+    EventExecutor timer = ctx.eventLoop().withoutContext();
     if (reads.size() == 1) {
       return readPath
-          .read(reads.get(0), keys, r.asOf(), r.strong(), storeBudget)
+          .read(reads.get(0), keys, r.asOf(), r.strong(), storeBudget, timer)
           .thenApply(res -> respond(ctx, r, plan, new KeyResult[][] {res}));
     }
     @SuppressWarnings("unchecked")
     CompletableFuture<KeyResult[]>[] fs = new CompletableFuture[reads.size()];
     for (int i = 0; i < fs.length; i++) {
-      fs[i] = readPath.read(reads.get(i), keys, r.asOf(), r.strong(), storeBudget);
+      fs[i] = readPath.read(reads.get(i), keys, r.asOf(), r.strong(), storeBudget, timer);
     }
     return CompletableFuture.allOf(fs)
         .thenApply(

@@ -1,8 +1,6 @@
 package dev.quiver.serving;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
+import io.netty.util.concurrent.EventExecutor;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,84 +13,89 @@ import java.util.concurrent.TimeUnit;
  * deadline, last-known-good). Hot keys (FR-016) are absorbed here: a key read by many concurrent
  * requests costs one store read (coalescing), and repeated reads within a view's max staleness are
  * answered from memory (near cache). Requests with {@code consistency: strong} or {@code as_of}
- * bypass both. Never blocks; runs on the event loop that received the request.
+ * bypass both. The near cache is the guard's {@link KeyCache}: the one probe per key made here
+ * serves the near-cache check and, handed to the guard, its last-known-good update. Never blocks;
+ * runs on the event loop that received the request.
  */
 final class ReadPath {
+  private static final int MAX_SHAPES = 10_000;
   private final StoreGuard guard;
+  private final KeyCache cache;
   private final ServingMetrics metrics;
   private final boolean coalescing;
-  private final Cache<ReadKey, Cached> near;
+  private final boolean nearCache;
   private final ConcurrentHashMap<ReadKey, CompletableFuture<KeyResult>> inflight =
       new ConcurrentHashMap<>();
-
-  /** A cached answer with the view's staleness bound, which is its time-to-live in the cache. */
-  private record Cached(FeatureValue[] values, long ttlNanos) {}
+  // One ReadKey.Shape per (view version, features), so that cache keys compare it by identity.
+  private final ConcurrentHashMap<ReadKey.Shape, ReadKey.Shape> shapes = new ConcurrentHashMap<>();
 
   ReadPath(StoreGuard guard, ServerOptions options, ServingMetrics metrics) {
     this.guard = guard;
+    this.cache = guard.cache();
     this.metrics = metrics;
     this.coalescing = options.coalescing();
-    this.near =
-        options.cacheMaxEntries() <= 0
-            ? null
-            : Caffeine.newBuilder()
-                .maximumSize(options.cacheMaxEntries())
-                .executor(Runnable::run) // amortized cleanup on the caller, no pool hand-off
-                .expireAfter(
-                    new Expiry<ReadKey, Cached>() {
-                      @Override
-                      public long expireAfterCreate(ReadKey k, Cached v, long now) {
-                        return v.ttlNanos();
-                      }
+    this.nearCache = options.cacheMaxEntries() > 0;
+  }
 
-                      @Override
-                      public long expireAfterUpdate(ReadKey k, Cached v, long now, long cur) {
-                        return v.ttlNanos();
-                      }
-
-                      @Override
-                      public long expireAfterRead(ReadKey k, Cached v, long now, long cur) {
-                        return cur;
-                      }
-                    })
-                .build();
+  private ReadKey.Shape shape(LookupPlan.ViewRead read) {
+    ReadKey.Shape s = new ReadKey.Shape(read.id(), read.features());
+    ReadKey.Shape known = shapes.get(s);
+    if (known != null) {
+      return known;
+    }
+    if (shapes.size() >= MAX_SHAPES) {
+      shapes.clear(); // many feature lists (a client varying them): shapes still compare equal
+    }
+    known = shapes.putIfAbsent(s, s);
+    return known != null ? known : s;
   }
 
   /**
    * Reads one view version for every key, within {@code timeoutNanos}. The future never fails: a
    * store failure yields stale last-known-good results.
+   *
+   * @param timer the request's event loop (times the store read, see {@link StoreGuard#fetch}), or
+   *     null
    */
   CompletableFuture<KeyResult[]> read(
       LookupPlan.ViewRead read,
       List<List<Object>> keys,
       Instant asOf,
       boolean strong,
-      long timeoutNanos) {
+      long timeoutNanos,
+      EventExecutor timer) {
     int n = keys.size();
     KeyResult[] out = new KeyResult[n];
-    boolean cacheable = near != null && asOf == null && !strong && read.maxStalenessNanos() > 0;
+    long staleness = read.maxStalenessNanos();
+    boolean cacheable = nearCache && asOf == null && !strong && staleness > 0;
     // An inline read completes before this method returns, so there is no in-flight read for
     // others to join; coalescing would only add bookkeeping.
     boolean coalesce = coalescing && !strong && !guard.readsInline(n);
+    ReadKey.Shape shape = shape(read);
+    long now = System.nanoTime();
     List<ReadKey> fetchKeys = null;
     List<List<Object>> fetchRaw = null;
+    KeyCache.Entry[] fetchEntries = null;
     List<CompletableFuture<KeyResult>> fetchFutures = null;
     int[] fetchIdx = null;
     int fetchCount = 0;
     List<CompletableFuture<KeyResult>> waits = null;
+    List<ReadKey> waitKeys = null;
     int[] waitIdx = null;
     int waitCount = 0;
     long nowMillis = 0;
     for (int i = 0; i < n; i++) {
-      ReadKey rk = new ReadKey(read.id(), read.features(), keys.get(i), asOf);
+      ReadKey rk = new ReadKey(shape, keys.get(i), asOf);
+      // One probe: the near-cache check, and the entry a successful read updates (last-known-good).
+      // A read that cannot be served from the cache does not count as an access.
+      KeyCache.Entry entry = asOf != null ? null : cacheable ? cache.get(rk) : cache.getQuietly(rk);
       if (cacheable) {
-        Cached c = near.getIfPresent(rk);
-        if (c != null) {
+        if (entry != null && entry.freshAt(now, staleness)) {
           metrics.cacheHit();
           if (nowMillis == 0) {
             nowMillis = System.currentTimeMillis();
           }
-          out[i] = new KeyResult(StoreGuard.withinTtl(c.values(), read, nowMillis), false);
+          out[i] = new KeyResult(StoreGuard.withinTtl(entry.values(), read, nowMillis), false);
           continue;
         }
         metrics.cacheMiss();
@@ -105,10 +108,12 @@ final class ReadPath {
           metrics.coalesced();
           if (waits == null) {
             waits = new ArrayList<>();
+            waitKeys = new ArrayList<>();
             waitIdx = new int[n];
           }
           // Never wait past this request's own deadline for someone else's read.
           waits.add(existing.copy().completeOnTimeout(null, timeoutNanos, TimeUnit.NANOSECONDS));
+          waitKeys.add(rk);
           waitIdx[waitCount++] = i;
           continue;
         }
@@ -116,12 +121,16 @@ final class ReadPath {
       if (fetchKeys == null) {
         fetchKeys = new ArrayList<>(n - i);
         fetchRaw = new ArrayList<>(n - i);
-        fetchFutures = new ArrayList<>(n - i);
+        fetchEntries = new KeyCache.Entry[n - i];
+        fetchFutures = coalesce ? new ArrayList<>(n - i) : null;
         fetchIdx = new int[n];
       }
       fetchKeys.add(rk);
       fetchRaw.add(keys.get(i));
-      fetchFutures.add(mine);
+      fetchEntries[fetchCount] = entry;
+      if (coalesce) {
+        fetchFutures.add(mine);
+      }
       fetchIdx[fetchCount++] = i;
     }
     if (fetchCount == 0 && waitCount == 0) {
@@ -134,18 +143,14 @@ final class ReadPath {
       final int[] fi = fetchIdx;
       fetched =
           guard
-              .fetch(read, fk, fetchRaw, asOf, timeoutNanos)
+              .fetch(read, fk, fetchEntries, fetchRaw, asOf, timeoutNanos, timer)
               .thenAccept(
                   results -> {
                     for (int j = 0; j < results.length; j++) {
                       KeyResult r = results[j];
-                      ReadKey rk = fk.get(j);
-                      if (cacheable && !r.stale()) {
-                        near.put(rk, new Cached(r.values(), read.maxStalenessNanos()));
-                      }
                       out[fi[j]] = r;
-                      if (coalesce) {
-                        inflight.remove(rk, ff.get(j));
+                      if (ff != null) {
+                        inflight.remove(fk.get(j), ff.get(j));
                         ff.get(j).complete(r);
                       }
                     }
@@ -157,17 +162,24 @@ final class ReadPath {
           : fetched.thenApply(v -> out);
     }
     final List<CompletableFuture<KeyResult>> w = waits;
+    final List<ReadKey> wk = waitKeys;
     final int[] wi = waitIdx;
     final int wc = waitCount;
     CompletableFuture<?> waited = CompletableFuture.allOf(w.toArray(new CompletableFuture[0]));
     return fetched.thenCombine(
         waited,
         (a, b) -> {
+          long ref = 0;
           for (int j = 0; j < wc; j++) {
             KeyResult r = w.get(j).join();
-            // null: the shared read outlived our deadline; answer as the store being slow.
-            out[wi[j]] =
-                r != null ? r : new KeyResult(new FeatureValue[read.features().size()], true);
+            if (r == null) {
+              // The shared read outlived our deadline: answer as the store being slow.
+              if (ref == 0) {
+                ref = asOf == null ? System.currentTimeMillis() : asOf.toEpochMilli();
+              }
+              r = guard.lastKnownGood(read, wk.get(j), null, ref);
+            }
+            out[wi[j]] = r;
           }
           return out;
         });

@@ -1,25 +1,28 @@
 package dev.quiver.serving;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.linecorp.armeria.client.circuitbreaker.CircuitBreaker;
 import com.linecorp.armeria.client.circuitbreaker.CircuitState;
+import io.netty.util.concurrent.EventExecutor;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Degradation around the online store: a circuit breaker (Armeria's {@link CircuitBreaker}, used
  * standalone: it is a plain failure-rate state machine, not tied to Armeria's HTTP client), a
- * per-read deadline, and a bounded last-known-good (LKG) cache. {@link #fetch} never fails and
- * never waits past its deadline: when the store is slow, down or the breaker is open it answers
- * each key with its LKG values (true event times, past-TTL values dropped) marked stale.
+ * per-read deadline, and last-known-good (LKG) values from the {@link KeyCache}, which every
+ * successful read of now updates. {@link #fetch} never fails and never waits past its deadline:
+ * when the store is slow, down or the breaker is open it answers each key with its LKG values (true
+ * event times, past-TTL values dropped) marked stale.
  */
 final class StoreGuard {
   private final FeatureSource source;
   private final CircuitBreaker breaker;
-  private final Cache<ReadKey, FeatureValue[]> lkg;
+  private final KeyCache cache;
+  private final boolean lkgEnabled;
   private final ServingMetrics metrics;
   private final int inlineMaxKeys;
 
@@ -39,10 +42,9 @@ final class StoreGuard {
             .counterSlidingWindow(java.time.Duration.ofSeconds(10))
             .counterUpdateInterval(java.time.Duration.ofMillis(200))
             .build();
-    // Maintenance on the calling thread: a hand-off to the common pool per write costs more CPU
-    // than the amortized cleanup itself.
-    this.lkg =
-        Caffeine.newBuilder().maximumSize(options.lkgMaxEntries()).executor(Runnable::run).build();
+    // One cache for the near cache (ReadPath) and last-known-good: as large as the larger bound.
+    this.cache = new KeyCache(Math.max(options.lkgMaxEntries(), options.cacheMaxEntries()));
+    this.lkgEnabled = options.lkgMaxEntries() > 0;
     metrics.gauge(
         "quiver.store.circuit.state",
         "online store circuit breaker: 0 closed, 1 half-open, 2 open",
@@ -59,6 +61,11 @@ final class StoreGuard {
     return keys <= inlineMaxKeys && source.readsInline();
   }
 
+  /** The values last read per key: last-known-good here, the near cache in {@link ReadPath}. */
+  KeyCache cache() {
+    return cache;
+  }
+
   CircuitState state() {
     return breaker.circuitState();
   }
@@ -67,16 +74,23 @@ final class StoreGuard {
    * Reads {@code rks} (all of one view read) within {@code timeoutNanos}; never fails. A small
    * batch of an in-process store is read on the calling thread (the future is then already
    * complete); an answer later than the deadline is treated like a timeout in both paths.
+   *
+   * @param entries aligned with {@code rks}: each key's cache entry found before the read, or null
+   *     (none, or an as-of read); a successful read of now updates them
+   * @param timer the event loop of the request, which times the read when called on it; null (or
+   *     another thread) uses {@link CompletableFuture#orTimeout}
    */
   CompletableFuture<KeyResult[]> fetch(
       LookupPlan.ViewRead read,
       List<ReadKey> rks,
+      KeyCache.Entry[] entries,
       List<List<Object>> keys,
       Instant asOf,
-      long timeoutNanos) {
+      long timeoutNanos,
+      EventExecutor timer) {
     if (!breaker.tryRequest()) {
       metrics.breakerRejected();
-      return CompletableFuture.completedFuture(fallback(read, rks, asOf));
+      return CompletableFuture.completedFuture(fallback(read, rks, entries, asOf));
     }
     long t0 = System.nanoTime();
     if (readsInline(keys.size())) {
@@ -88,7 +102,8 @@ final class StoreGuard {
         values = null;
       }
       boolean late = System.nanoTime() - t0 > timeoutNanos;
-      return CompletableFuture.completedFuture(complete(read, rks, asOf, late ? null : values, t0));
+      return CompletableFuture.completedFuture(
+          complete(read, rks, entries, asOf, late ? null : values, t0));
     }
     CompletableFuture<FeatureValue[][]> f;
     try {
@@ -96,10 +111,28 @@ final class StoreGuard {
     } catch (RuntimeException e) {
       f = CompletableFuture.failedFuture(e);
     }
+    if (!f.isDone() && timer != null && timer.inEventLoop()) {
+      // The deadline as a task of this event loop: scheduling on the loop from the loop is a queue
+      // insert without a lock or a wake-up, and the cancel from the store's thread is queued for
+      // the loop lazily. orTimeout's shared timer thread took a lock twice per read and was woken
+      // whenever its queue had run empty, i.e. about once per read below saturation.
+      CompletableFuture<FeatureValue[][]> d = f.copy();
+      ScheduledFuture<?> deadline =
+          timer.schedule(
+              () -> d.completeExceptionally(new TimeoutException()),
+              timeoutNanos,
+              TimeUnit.NANOSECONDS);
+      return d.handle(
+          (values, err) -> {
+            deadline.cancel(false);
+            return complete(read, rks, entries, asOf, err == null ? values : null, t0);
+          });
+    }
     if (!f.isDone()) {
       f = f.copy().orTimeout(timeoutNanos, TimeUnit.NANOSECONDS);
     }
-    return f.handle((values, err) -> complete(read, rks, asOf, err == null ? values : null, t0));
+    return f.handle(
+        (values, err) -> complete(read, rks, entries, asOf, err == null ? values : null, t0));
   }
 
   private CompletableFuture<FeatureValue[][]> readOnce(
@@ -139,11 +172,16 @@ final class StoreGuard {
 
   /** Values (null: the read failed or timed out) to key results, recording the outcome. */
   private KeyResult[] complete(
-      LookupPlan.ViewRead read, List<ReadKey> rks, Instant asOf, FeatureValue[][] values, long t0) {
+      LookupPlan.ViewRead read,
+      List<ReadKey> rks,
+      KeyCache.Entry[] entries,
+      Instant asOf,
+      FeatureValue[][] values,
+      long t0) {
     if (values == null || values.length != rks.size()) {
       breaker.onFailure();
       metrics.storeError();
-      return fallback(read, rks, asOf);
+      return fallback(read, rks, entries, asOf);
     }
     breaker.onSuccess();
     metrics.storeLatency(System.nanoTime() - t0);
@@ -154,40 +192,39 @@ final class StoreGuard {
         v = new FeatureValue[read.features().size()];
       }
       if (asOf == null) {
-        remember(rks.get(i), v);
+        // The read's start time: the values are at most as old as the store was then.
+        cache.record(rks.get(i), entries[i], v, t0);
       }
       out[i] = new KeyResult(v, false);
     }
     return out;
   }
 
-  /**
-   * Records {@code v} as the last-known-good values of {@code rk}, unless the cache already holds
-   * equal values. Replacing an unchanged entry on every read made each read's values survive into
-   * the old generation (the cache's entries live there), so every young GC had to copy them and
-   * scan the cards of the replaced references: about 100 MB of churned old-generation state in the
-   * lookup bench, and young pauses of 70-120 ms. Values compare as records; an embedding's {@code
-   * float[]} compares by identity, so those entries are simply replaced as before.
-   */
-  private void remember(ReadKey rk, FeatureValue[] v) {
-    // Quietly: no access recording for this check; an entry that is never replaced may then age
-    // out first under size pressure, and the next read puts it back.
-    FeatureValue[] known = lkg.policy().getIfPresentQuietly(rk);
-    if (known == null || !java.util.Arrays.equals(known, v)) {
-      lkg.put(rk, v);
-    }
-  }
-
-  private KeyResult[] fallback(LookupPlan.ViewRead read, List<ReadKey> rks, Instant asOf) {
+  private KeyResult[] fallback(
+      LookupPlan.ViewRead read, List<ReadKey> rks, KeyCache.Entry[] entries, Instant asOf) {
     KeyResult[] out = new KeyResult[rks.size()];
     long ref = asOf == null ? System.currentTimeMillis() : asOf.toEpochMilli();
     for (int i = 0; i < out.length; i++) {
-      ReadKey rk = rks.get(i);
-      FeatureValue[] v = lkg.getIfPresent(asOf == null ? rk : rk.withoutAsOf());
-      out[i] = new KeyResult(withinTtl(v, read, ref), true);
+      out[i] = lastKnownGood(read, rks.get(i), entries == null ? null : entries[i], ref);
     }
-    metrics.lkgServed(out.length);
     return out;
+  }
+
+  /**
+   * The last-known-good answer of one key, as of {@code refMillis} (now, or the read's as-of time):
+   * its latest values read of now, without those expired at {@code refMillis}, marked stale.
+   *
+   * @param known the key's cache entry if the caller has it, else null (it is looked up)
+   */
+  KeyResult lastKnownGood(
+      LookupPlan.ViewRead read, ReadKey rk, KeyCache.Entry known, long refMillis) {
+    FeatureValue[] v = null;
+    if (lkgEnabled) {
+      KeyCache.Entry e = known != null ? known : cache.get(rk.withoutAsOf());
+      v = e == null ? null : e.values();
+    }
+    metrics.lkgServed(1);
+    return new KeyResult(withinTtl(v, read, refMillis), true);
   }
 
   /**
