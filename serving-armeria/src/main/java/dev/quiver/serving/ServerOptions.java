@@ -92,7 +92,11 @@ public record ServerOptions(
               + " serving.max_staleness_ms.");
   public static final ConfigOption<Long> CACHE_MAX_ENTRIES =
       ConfigOption.longOption(
-          "server.cache.max-entries", 100_000L, "Near cache: most (view, key) entries kept.");
+          "server.cache.max-entries",
+          100_000L,
+          "Near cache: most (view, key) entries kept; 0 turns the near cache off. The near cache"
+              + " and last-known-good share one entry per key, bounded by the larger of this and"
+              + " server.lkg.max-entries.");
   public static final ConfigOption<Boolean> COALESCING =
       ConfigOption.bool(
           "server.coalescing.enabled", true, "Merge identical concurrent store reads into one.");
@@ -108,7 +112,9 @@ public record ServerOptions(
       ConfigOption.longOption(
           "server.lkg.max-entries",
           200_000L,
-          "Last-known-good values kept to answer STALE while the store is down.");
+          "Last-known-good values kept to answer STALE while the store is down; 0 turns"
+              + " last-known-good off. Shares its entries with the near cache (see"
+              + " server.cache.max-entries).");
   public static final ConfigOption<Double> BREAKER_FAILURE_RATE =
       ConfigOption.doubleOption(
           "server.breaker.failure-rate",
