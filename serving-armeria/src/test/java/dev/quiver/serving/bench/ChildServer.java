@@ -26,7 +26,10 @@ final class ChildServer implements AutoCloseable {
     boolean cluster = args.length > 0 && args[0].equals("hbase-cluster");
     cmd.add(cluster ? "-Xms512m" : "-Xms1g");
     cmd.add(cluster ? "-Xmx2g" : "-Xmx1g");
-    cmd.add("-XX:+UseG1GC");
+    String extra = System.getenv("QUIVER_BENCH_SERVER_JVM_OPTS");
+    if (cluster || extra == null || !extra.matches(".*-XX:\\+Use\\w+GC.*")) {
+      cmd.add("-XX:+UseG1GC"); // unless the extra options pick another collector
+    }
     cmd.add("-XX:+AlwaysPreTouch");
     for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (a.startsWith("--add-opens")) {
@@ -39,7 +42,6 @@ final class ChildServer implements AutoCloseable {
     if (serverConf != null) {
       cmd.add("-Dquiver.bench.server=" + serverConf); // see BenchServer
     }
-    String extra = System.getenv("QUIVER_BENCH_SERVER_JVM_OPTS");
     if (!cluster && extra != null && !extra.isBlank()) {
       // @ID@ becomes a number of its own per child (e.g. one JFR file per server of an A/B).
       String id = Integer.toString(CHILDREN.incrementAndGet());
