@@ -101,22 +101,19 @@ record LookupRequest(
       switch (field) {
         case "entity_name" -> {
           bit = 1;
-          entity = p.nextToken() == JsonToken.VALUE_STRING ? p.getText() : null;
-          if (entity == null) {
+          if ((entity = stringValue(p)) == null) {
             return null;
           }
         }
         case "namespace" -> {
           bit = 2;
-          namespace = p.nextToken() == JsonToken.VALUE_STRING ? p.getText() : null;
-          if (namespace == null) {
+          if ((namespace = stringValue(p)) == null) {
             return null;
           }
         }
         case "feature_service" -> {
           bit = 4;
-          service = p.nextToken() == JsonToken.VALUE_STRING ? p.getText() : null;
-          if (service == null) {
+          if ((service = stringValue(p)) == null) {
             return null;
           }
         }
@@ -176,6 +173,11 @@ record LookupRequest(
         0,
         false,
         null);
+  }
+
+  /** The next value's text if it is a JSON string, else null (then the tree path decides). */
+  private static String stringValue(JsonParser p) throws IOException {
+    return p.nextToken() == JsonToken.VALUE_STRING ? p.getText() : null;
   }
 
   static LookupRequest parse(JsonNode root) {
