@@ -106,6 +106,13 @@ public final class IngestBench {
       result.put("produceEventsPerSec", Math.round(produceRate));
       double rawConsume = rawConsumeRate(kafka, topic, events);
       result.put("baselineRawConsumeEventsPerSec", Math.round(rawConsume));
+      // The Flink floor: the same source and decode into a discarding sink, same parallelism.
+      FeatureView view = Transactions.view(topic, true, true);
+      Map<String, Object> floor =
+          "false".equals(env("QUIVER_BENCH_FLOOR", "true"))
+              ? Map.of()
+              : FlinkFloor.run(kafka.bootstrapServers(), topic, events, view, Transactions.keys());
+      result.put("flinkFloor", floor);
 
       Map<String, String> settings = new HashMap<>(online);
       settings.put(JobOptions.KAFKA_BOOTSTRAP.key(), kafka.bootstrapServers());
@@ -123,7 +130,6 @@ public final class IngestBench {
       result.put(
           "checkpointInterval", config.get(JobOptions.CHECKPOINT_INTERVAL).toMillis() + " ms");
       result.put("miniBatchLatency", config.get(JobOptions.MINI_BATCH_LATENCY).toMillis() + " ms");
-      FeatureView view = Transactions.view(topic, true, true);
       org.apache.flink.configuration.Configuration flinkConf =
           LocalFlink.configuration(config, null, false);
       RocksDbMetrics.enable(flinkConf);
@@ -224,6 +230,8 @@ public final class IngestBench {
       result.put("measuredRows", last[1] - first[1]);
       result.put("sustainedEventsPerSec", Math.round(rate));
       result.put("ratioToRawConsume", Math.round(1000.0 * rate / rawConsume) / 1000.0);
+      result.put("ratioToFlinkFloor", floorRatio(floor, "decode", rate));
+      result.put("ratioToFlinkFloorKeyBy", floorRatio(floor, "decodeKeyBy", rate));
       result.put("target", ">= 100000 events/s");
       // CPU time per event (the whole process: job, broker, bench), steadier than the rate when
       // other work shares the machine.
@@ -251,6 +259,10 @@ public final class IngestBench {
               + result.get("baselineRawConsumeEventsPerSec")
               + " events/s, ratio "
               + result.get("ratioToRawConsume")
+              + "; Flink floor ratio "
+              + result.get("ratioToFlinkFloor")
+              + ", with keyBy "
+              + result.get("ratioToFlinkFloorKeyBy")
               + ")");
       // Freshness is measured on a caught-up job: the backlog job stops, and a new one starts at
       // the end of the topic (the probes then measure latency, not the queue).
@@ -275,6 +287,14 @@ public final class IngestBench {
     System.out.println(text);
     Files.writeString(out.resolve(name + ".json"), text);
     return result;
+  }
+
+  /** {@code rate} as a fraction of a floor variant's events/s, or null without a floor. */
+  @SuppressWarnings("unchecked")
+  private static Double floorRatio(Map<String, Object> floor, String variant, double rate) {
+    Object v = floor.get(variant);
+    Object r = v == null ? null : ((Map<String, Object>) v).get("eventsPerSec");
+    return r == null ? null : Math.round(1000.0 * rate / ((Number) r).doubleValue()) / 1000.0;
   }
 
   /** Produces a warm-up event every second until the live job has written it online. */
