@@ -45,4 +45,41 @@ class TileBundleTest {
     assertThatThrownBy(() -> TileBundle.find(truncated, new byte[] {'x'}))
         .hasMessageContaining("truncated");
   }
+
+  @Test
+  void readsFormatOneCellsWrittenBeforeFormatTwo() {
+    Random rnd = new Random(7);
+    List<String> series = List.of("count(*)", "sum(amount)", "last_n(merchant,3)");
+    byte[][] names = TileBundle.names(series);
+    byte[][] states = new byte[series.size()][];
+    for (int i = 0; i < states.length; i++) {
+      states[i] = new byte[1 + rnd.nextInt(400)];
+      rnd.nextBytes(states[i]);
+    }
+    byte[] v1 = TileBundle.encodeNames(names, states);
+    byte[] v2 = TileBundle.encode(names, states);
+    assertThat(v1[1]).isEqualTo(TileBundle.FORMAT_NAMES);
+    assertThat(v2[1]).isEqualTo(TileBundle.FORMAT_HASHES);
+    for (int i = 0; i < states.length; i++) {
+      assertThat(TileBundle.find(v1, names[i])).as(series.get(i)).isEqualTo(states[i]);
+      assertThat(TileBundle.find(v2, names[i])).as(series.get(i)).isEqualTo(states[i]);
+    }
+    assertThat(TileBundle.find(v1, TileBundle.names(List.of("max(amount)"))[0])).isNull();
+    // per series: names (8 + 11 + 18 bytes) + 2 + 4 in format 1, 8 + 1-2 (varint) in format 2
+    assertThat(v2.length).isLessThan(v1.length);
+  }
+
+  @Test
+  void rejectsTruncatedFormatTwoBundles() {
+    byte[] state = new byte[200];
+    byte[] bundle =
+        TileBundle.encode(
+            TileBundle.names(List.of("count(*)", "sum(x)")), new byte[][] {state, state});
+    for (int cut : new int[] {5, 12, 13, 100, bundle.length - 1}) {
+      byte[] truncated = java.util.Arrays.copyOf(bundle, cut);
+      assertThatThrownBy(() -> TileBundle.find(truncated, new byte[] {'x'}))
+          .as("cut at " + cut)
+          .hasMessageContaining("truncated");
+    }
+  }
 }

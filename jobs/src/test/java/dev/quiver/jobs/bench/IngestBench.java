@@ -64,9 +64,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       key=value;...}) change the Flink configuration for A/B runs.
  * </ol>
  *
- * Baseline in the same run: the raw Kafka consume rate of the same backlog (one consumer, bytes
- * only), printed beside the job's rate. {@link HBaseIngestBench} runs the same against an HBase
- * mini-cluster.
+ * Baselines in the same run: the raw Kafka consume rate of the same backlog (one consumer, bytes
+ * only), and the {@link FlinkFloor} (the job's Kafka source and decode into a discarding sink, with
+ * and without one keyBy; {@code QUIVER_BENCH_FLOOR=false} skips it), each printed beside the job's
+ * rate as a ratio. {@link HBaseIngestBench} runs the same against an HBase mini-cluster.
  */
 public final class IngestBench {
   /** Longest sustained phase measured (keeps the benchmark within a few minutes). */
