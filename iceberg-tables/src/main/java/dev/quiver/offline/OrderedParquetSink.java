@@ -20,12 +20,15 @@ import org.apache.iceberg.io.FileAppender;
 import org.apache.iceberg.types.Types;
 
 /**
- * The last step of a training set (parallelism 1): buffers the swept label rows serialized, sorts
- * them into the deterministic output order — label time, then entity key, then the label's values
- * ({@link #ORDER}, the Spark path's order too) — and writes them as one Parquet file. The sort is a
- * primitive sort of packed {@code (time - min, row index)} longs; rows of equal time (rare) are
- * then ordered by the full comparator. Replaces a Flink {@code sortPartition} whose key serialized
- * a {@code deepToString} of every row's values.
+ * The last step of a training set, chained to each subtask of the last sweep (no shuffle): buffers
+ * that subtask's swept label rows serialized, sorts them into the deterministic output order —
+ * label time, then entity key, then the label's values ({@link #ORDER}, the Spark path's order too)
+ * — and writes them as the export's part {@code part-<subtask>.parquet}, so the parts are written
+ * in parallel while the other subtasks still sweep. Which part a label lands in follows its key
+ * hash and the parallelism ({@link HashPartitioner}); each part is ordered, their concatenation is
+ * not. The sort is a primitive sort of packed {@code (time - min, row index)} longs; rows of equal
+ * time (rare) are then ordered by the full comparator. Replaces a Flink {@code sortPartition} whose
+ * key serialized a {@code deepToString} of every row's values.
  */
 final class OrderedParquetSink extends AbstractStreamOperator<Void>
     implements OneInputStreamOperator<SweepRow, Void>, BoundedOneInput {
@@ -38,8 +41,9 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
           .thenComparing(r -> Arrays.deepToString(r.values));
 
   private final Schema schema;
-  private final String file;
+  private final String directory;
   private final int labelWidth;
+  private transient String file;
 
   /** Serialized rows in chunks of up to {@link #CHUNK} bytes (one byte[] cannot pass 2 GiB). */
   private static final int CHUNK = 1 << 28;
@@ -56,15 +60,24 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
   private transient LongCounter written;
   private transient GenericRecord reuse;
 
-  OrderedParquetSink(Schema schema, String file, int labelWidth) {
+  /**
+   * @param directory the export's output directory; the subtask writes its part there
+   */
+  OrderedParquetSink(Schema schema, String directory, int labelWidth) {
     this.schema = schema;
-    this.file = file;
+    this.directory = directory;
     this.labelWidth = labelWidth;
   }
 
   @Override
   public void open() throws Exception {
     super.open();
+    file =
+        java.nio.file.Path.of(directory)
+            .resolve(
+                TrainingSetFiles.partName(
+                    getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()))
+            .toString();
     chunks = new ArrayList<>();
     rows = new DataOutputSerializer(1 << 20);
     times = new long[1024];

@@ -125,6 +125,86 @@ final class SweepRowArena {
   }
 
   /**
+   * One run of rows with the same key-hash prefix, still serialized: row {@code i} starts at byte
+   * {@code (int) rows[i]} of {@code chunks[(int) (rows[i] >>> 32)]}. Both arrays are only valid
+   * during the call (reused).
+   */
+  @FunctionalInterface
+  interface RawGroup {
+    void accept(byte[][] chunks, long[] rows, int n);
+  }
+
+  /**
+   * Like {@link #forEachKeyGroup(Consumer)} without deserializing: hands over each run's row
+   * locations (in arrival order) for a columnar read.
+   */
+  void forEachRawKeyGroup(RawGroup group) {
+    long[] locs = new long[64];
+    for (int bi = 0; bi < BUCKETS; bi++) {
+      Bucket b = buckets[bi];
+      if (b == null) {
+        continue;
+      }
+      long[] m = meta[bi];
+      int n = count[bi];
+      release(bi);
+      long[] order = sortByHash(m, n);
+      long idxMask = indexMask(n);
+      int i = 0;
+      while (i < n) {
+        long prefix = order[i] & ~idxMask;
+        int g = 0;
+        do {
+          if (g == locs.length) {
+            locs = Arrays.copyOf(locs, g * 2);
+          }
+          locs[g++] = m[2 * (int) (order[i] & idxMask) + 1];
+          i++;
+        } while (i < n && (order[i] & ~idxMask) == prefix);
+        group.accept(b.chunks, locs, g);
+      }
+    }
+    size = 0;
+    bytes = 0;
+  }
+
+  /** Deserializes the rows of a raw group (consecutive rows of one key share its string). */
+  static List<SweepRow> deserialize(byte[][] chunks, long[] rows, int n) {
+    List<SweepRow> out = new ArrayList<>(n);
+    DataInputDeserializer in = new DataInputDeserializer();
+    try {
+      readRows(chunks, rows, n, in, out);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading a buffered sweep row", e);
+    }
+    return out;
+  }
+
+  private void release(int bi) {
+    buckets[bi] = null;
+    current[bi] = null;
+    meta[bi] = null;
+    used[bi] = 0;
+    count[bi] = 0;
+  }
+
+  private static long indexMask(int n) {
+    int idxBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(n - 1));
+    return (1L << idxBits) - 1;
+  }
+
+  /** Packed {@code (hash prefix, row index)} longs of a bucket's rows, sorted. */
+  private static long[] sortByHash(long[] meta, int n) {
+    long idxMask = indexMask(n);
+    long[] order = new long[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = (meta[2 * i] & ~idxMask) | i;
+    }
+    Arrays.sort(order);
+    return order;
+  }
+
+  /**
    * Calls {@code group} once per run of rows with the same key-hash prefix, in hash order, each run
    * in arrival order, releasing each bucket once read. The list passed is the caller's to keep.
    */
@@ -138,11 +218,7 @@ final class SweepRowArena {
         }
         long[] m = meta[bi];
         int n = count[bi];
-        buckets[bi] = null;
-        current[bi] = null;
-        meta[bi] = null;
-        used[bi] = 0;
-        count[bi] = 0;
+        release(bi);
         readBucket(b, m, n, in, group);
       }
     } catch (IOException e) {
@@ -155,51 +231,60 @@ final class SweepRowArena {
   private static void readBucket(
       Bucket b, long[] meta, int n, DataInputDeserializer in, Consumer<List<SweepRow>> group)
       throws IOException {
-    int idxBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(n - 1));
-    long idxMask = (1L << idxBits) - 1;
-    long[] order = new long[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = (meta[2 * i] & ~idxMask) | i;
-    }
-    Arrays.sort(order);
-    byte[] prevChunk = null;
-    int prevStart = 0;
-    String prevKey = null;
+    long idxMask = indexMask(n);
+    long[] order = sortByHash(meta, n);
+    long[] locs = new long[64];
     int i = 0;
     while (i < n) {
       long prefix = order[i] & ~idxMask;
-      List<SweepRow> rows = new ArrayList<>();
+      int g = 0;
       do {
-        long location = meta[2 * (int) (order[i] & idxMask) + 1];
-        byte[] chunk = b.chunks[(int) (location >>> 32)];
-        int start = (int) location;
-        // the key (length, UTF-8 bytes) opens the row: consecutive rows of one key share its string
-        int keyLen = (int) INT.get(chunk, start);
-        String key;
-        if (keyLen < 0) {
-          key = null;
-        } else if (prevChunk != null
-            && keyLen == (int) INT.get(prevChunk, prevStart)
-            && Arrays.equals(
-                chunk,
-                start + 4,
-                start + 4 + keyLen,
-                prevChunk,
-                prevStart + 4,
-                prevStart + 4 + keyLen)) {
-          key = prevKey;
-        } else {
-          key = new String(chunk, start + 4, keyLen, StandardCharsets.UTF_8);
+        if (g == locs.length) {
+          locs = Arrays.copyOf(locs, g * 2);
         }
-        prevChunk = keyLen < 0 ? null : chunk;
-        prevStart = start;
-        prevKey = key;
-        int body = start + 4 + Math.max(keyLen, 0);
-        in.setBuffer(chunk, body, chunk.length - body);
-        rows.add(SweepRowSerializer.deserializeAfterKey(key, in));
+        locs[g++] = meta[2 * (int) (order[i] & idxMask) + 1];
         i++;
       } while (i < n && (order[i] & ~idxMask) == prefix);
+      List<SweepRow> rows = new ArrayList<>(g);
+      readRows(b.chunks, locs, g, in, rows);
       group.accept(rows);
+    }
+  }
+
+  private static void readRows(
+      byte[][] chunks, long[] locs, int n, DataInputDeserializer in, List<SweepRow> out)
+      throws IOException {
+    byte[] prevChunk = null;
+    int prevStart = 0;
+    String prevKey = null;
+    for (int i = 0; i < n; i++) {
+      long location = locs[i];
+      byte[] chunk = chunks[(int) (location >>> 32)];
+      int start = (int) location;
+      // the key (length, UTF-8 bytes) opens the row: consecutive rows of one key share its string
+      int keyLen = (int) INT.get(chunk, start);
+      String key;
+      if (keyLen < 0) {
+        key = null;
+      } else if (prevChunk != null
+          && keyLen == (int) INT.get(prevChunk, prevStart)
+          && Arrays.equals(
+              chunk,
+              start + 4,
+              start + 4 + keyLen,
+              prevChunk,
+              prevStart + 4,
+              prevStart + 4 + keyLen)) {
+        key = prevKey;
+      } else {
+        key = new String(chunk, start + 4, keyLen, StandardCharsets.UTF_8);
+      }
+      prevChunk = keyLen < 0 ? null : chunk;
+      prevStart = start;
+      prevKey = key;
+      int body = start + 4 + Math.max(keyLen, 0);
+      in.setBuffer(chunk, body, chunk.length - body);
+      out.add(SweepRowSerializer.deserializeAfterKey(key, in));
     }
   }
 }
