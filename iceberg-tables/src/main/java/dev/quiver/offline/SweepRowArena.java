@@ -125,9 +125,9 @@ final class SweepRowArena {
   }
 
   /**
-   * One run of rows with the same key-hash prefix, still serialized: row {@code i} starts at byte
-   * {@code (int) rows[i]} of {@code chunks[(int) (rows[i] >>> 32)]}. Both arrays are only valid
-   * during the call (reused).
+   * One group of rows with the same key hash, still serialized: row {@code i} starts at byte {@code
+   * (int) rows[i]} of {@code chunks[(int) (rows[i] >>> 32)]}. Both arrays are only valid during the
+   * call (reused).
    */
   @FunctionalInterface
   interface RawGroup {
@@ -135,11 +135,13 @@ final class SweepRowArena {
   }
 
   /**
-   * Like {@link #forEachKeyGroup(Consumer)} without deserializing: hands over each run's row
-   * locations (in arrival order) for a columnar read.
+   * Like {@link #forEachKeyGroup(Consumer)} without deserializing, and grouped by the full hash
+   * ({@link HashGroups}), in no particular group order: hands over each group's row locations (in
+   * arrival order) for a columnar read.
    */
   void forEachRawKeyGroup(RawGroup group) {
     long[] locs = new long[64];
+    HashGroups groups = new HashGroups();
     for (int bi = 0; bi < BUCKETS; bi++) {
       Bucket b = buckets[bi];
       if (b == null) {
@@ -148,24 +150,113 @@ final class SweepRowArena {
       long[] m = meta[bi];
       int n = count[bi];
       release(bi);
-      long[] order = sortByHash(m, n);
-      long idxMask = indexMask(n);
-      int i = 0;
-      while (i < n) {
-        long prefix = order[i] & ~idxMask;
-        int g = 0;
-        do {
-          if (g == locs.length) {
-            locs = Arrays.copyOf(locs, g * 2);
-          }
-          locs[g++] = m[2 * (int) (order[i] & idxMask) + 1];
-          i++;
-        } while (i < n && (order[i] & ~idxMask) == prefix);
+      long[] grouped = groups.group(m, n);
+      int[] ends = groups.ends;
+      int from = 0;
+      for (int gi = 0; gi < groups.count; gi++) {
+        int g = ends[gi] - from;
+        if (g > locs.length) {
+          locs = new long[Math.max(g, locs.length * 2)];
+        }
+        System.arraycopy(grouped, from, locs, 0, g);
         group.accept(b.chunks, locs, g);
+        from = ends[gi];
       }
     }
     size = 0;
     bytes = 0;
+  }
+
+  /**
+   * Groups a bucket's rows by their full key hash without sorting them: a counting sort over the
+   * distinct hashes, found in a small open-addressing table (a bucket holds ~100 keys and thousands
+   * of rows, so the table stays in the L1 cache). Groups come in the order their hash was first
+   * seen, each group's rows in arrival order. Replaced a primitive sort of the bucket by hash
+   * (session 6): the order of the groups does not matter, since each part is sorted at the end.
+   * Reused from bucket to bucket.
+   */
+  static final class HashGroups {
+    private long[] hashes = new long[256];
+    private int[] ids = new int[256];
+    private int[] groupOf = new int[1024];
+    private int[] starts = new int[256];
+    private long[] grouped = new long[1024];
+
+    /** After {@link #group}: the number of groups, and each group's end in the returned array. */
+    int count;
+
+    int[] ends = new int[256];
+
+    /**
+     * The row locations of {@code meta} ({@code hash, location} pairs of {@code n} rows) grouped by
+     * hash; see {@link #count} and {@link #ends}. The array is reused by the next call.
+     */
+    long[] group(long[] meta, int n) {
+      Arrays.fill(ids, 0);
+      count = 0;
+      if (groupOf.length < n) {
+        groupOf = new int[Math.max(n, groupOf.length * 2)];
+        grouped = new long[groupOf.length];
+      }
+      for (int i = 0; i < n; i++) {
+        groupOf[i] = idOf(meta[2 * i]);
+      }
+      if (starts.length < count + 1) {
+        starts = new int[Math.max(count + 1, starts.length * 2)];
+        ends = new int[starts.length];
+      }
+      Arrays.fill(starts, 0, count + 1, 0);
+      for (int i = 0; i < n; i++) {
+        starts[groupOf[i] + 1]++;
+      }
+      for (int g = 0; g < count; g++) {
+        starts[g + 1] += starts[g];
+        ends[g] = starts[g + 1];
+      }
+      for (int i = 0; i < n; i++) {
+        grouped[starts[groupOf[i]]++] = meta[2 * i + 1];
+      }
+      return grouped;
+    }
+
+    /** The group id of {@code hash}, a new one the first time it is seen. */
+    private int idOf(long hash) {
+      if (2 * (count + 1) > hashes.length) {
+        grow();
+      }
+      int mask = hashes.length - 1;
+      int slot = (int) (hash ^ (hash >>> 32)) & mask;
+      while (true) {
+        int id = ids[slot];
+        if (id == 0) {
+          hashes[slot] = hash;
+          ids[slot] = ++count;
+          return count - 1;
+        }
+        if (hashes[slot] == hash) {
+          return id - 1;
+        }
+        slot = (slot + 1) & mask;
+      }
+    }
+
+    private void grow() {
+      long[] oldHashes = hashes;
+      int[] oldIds = ids;
+      hashes = new long[oldHashes.length * 2];
+      ids = new int[oldIds.length * 2];
+      int mask = hashes.length - 1;
+      for (int s = 0; s < oldIds.length; s++) {
+        if (oldIds[s] != 0) {
+          int slot = (int) (oldHashes[s] ^ (oldHashes[s] >>> 32)) & mask;
+          while (ids[slot] != 0) {
+            slot = (slot + 1) & mask;
+          }
+          hashes[slot] = oldHashes[s];
+          ids[slot] = oldIds[s];
+        }
+      }
+    }
   }
 
   /** Deserializes the rows of a raw group (consecutive rows of one key share its string). */

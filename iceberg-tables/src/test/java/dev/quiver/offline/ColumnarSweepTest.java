@@ -59,7 +59,10 @@ class ColumnarSweepTest {
         b.forEachKeyGroup(g -> SweepFunction.sweepByKey(sweep, null, g, r -> add(objects, r)));
 
         String where = "seed " + seed + " guard " + guard;
-        assertThat(columnar).as(where).isEqualTo(objects).hasSize(20 * 30);
+        // the columnar path groups by hash in no particular order: compare key by key, each key's
+        // labels in their order
+        assertThat(byKey(columnar)).as(where).isEqualTo(byKey(objects));
+        assertThat(columnar).as(where).hasSize(20 * 30);
         // not vacuous: live row values, expired or missing ones, and non-empty windows
         assertThat(columnar.stream().filter(s -> s.contains("=[null, null,")).count())
             .as(where)
@@ -69,6 +72,47 @@ class ColumnarSweepTest {
             .as(where)
             .isPositive();
       }
+    }
+  }
+
+  private static java.util.Map<String, List<String>> byKey(List<String> rows) {
+    java.util.Map<String, List<String>> m = new java.util.TreeMap<>();
+    for (String r : rows) {
+      m.computeIfAbsent(r.substring(0, r.indexOf('@')), k -> new ArrayList<>()).add(r);
+    }
+    return m;
+  }
+
+  @Test
+  void hashGroupsHoldEveryRowOnceByHashInArrivalOrder() {
+    Random rnd = new Random(5);
+    SweepRowArena.HashGroups groups = new SweepRowArena.HashGroups();
+    for (int n : new int[] {1, 7, 3_000, 20_000, 50}) {
+      long[] meta = new long[2 * n];
+      for (int i = 0; i < n; i++) {
+        // many distinct hashes (the table grows), some equal, some equal in their low 32 bits
+        long h = rnd.nextInt(3) == 0 ? rnd.nextInt(5) : rnd.nextLong();
+        meta[2 * i] = rnd.nextInt(4) == 0 ? h << 32 : h;
+        meta[2 * i + 1] = i;
+      }
+      long[] grouped = groups.group(meta, n);
+      java.util.Set<Long> seen = new java.util.HashSet<>();
+      java.util.Set<Long> rows = new java.util.HashSet<>();
+      int from = 0;
+      for (int g = 0; g < groups.count; g++) {
+        long hash = meta[2 * (int) grouped[from]];
+        assertThat(seen.add(hash)).as("one group per hash").isTrue();
+        for (int k = from; k < groups.ends[g]; k++) {
+          assertThat(meta[2 * (int) grouped[k]]).isEqualTo(hash);
+          if (k > from) {
+            assertThat(grouped[k]).isGreaterThan(grouped[k - 1]); // arrival order
+          }
+          rows.add(grouped[k]);
+        }
+        from = groups.ends[g];
+      }
+      assertThat(from).isEqualTo(n);
+      assertThat(rows).hasSize(n);
     }
   }
 
