@@ -22,8 +22,10 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * hash with one primitive sort of packed {@code (hash prefix, row index)} longs and hands over one
  * group of rows at a time, deserialized (consecutive rows with equal key bytes share one key
  * string); rows of distinct keys whose hash prefixes collide share a group (the caller separates
- * them by their full key). 1,024 buckets keep a bucket of a 5.6M-row partition (~340 KiB) inside
- * the L2 cache with its sort arrays (measured: 256 buckets read back 17% slower).
+ * them by their full key). {@link #forEachRawKeyGroup} hands over the groups still serialized,
+ * grouped by full hash without a sort ({@link HashGroups}), for {@link ColumnarSweep}. 1,024
+ * buckets keep a bucket of a 5.6M-row partition (~340 KiB) inside the L2 cache with its sort arrays
+ * (measured: 256 buckets read back 17% slower).
  *
  * <p>Not thread-safe (one per operator instance).
  */
