@@ -127,7 +127,15 @@ public final class ExportCommand implements Callable<Integer> {
         "export job",
         service -> service.submitExport(req),
         (out, s) -> {
-          out.println("wrote " + s.details().get("data_file") + " (" + s.rows() + " rows)");
+          Object parts = s.details().get("data_files");
+          out.println(
+              "wrote "
+                  + s.details().get("output")
+                  + " ("
+                  + s.rows()
+                  + " rows in "
+                  + (parts instanceof java.util.List<?> l ? l.size() : 1)
+                  + " Parquet parts)");
           out.println("manifest " + s.details().get("manifest"));
         });
   }

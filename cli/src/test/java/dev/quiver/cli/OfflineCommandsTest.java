@@ -51,8 +51,10 @@ class OfflineCommandsTest {
           Instant.EPOCH,
           null,
           Map.of(
-              "data_file",
-              "out/part-00000.parquet",
+              "output",
+              "out",
+              "data_files",
+              java.util.List.of("out/part-00000.parquet", "out/part-00001.parquet"),
               "manifest",
               "out/_manifest.json",
               "rows",
@@ -103,7 +105,7 @@ class OfflineCommandsTest {
         .contains("export job job-1")
         .contains("[###############")
         .contains("100%")
-        .contains("wrote out/part-00000.parquet (400 rows)");
+        .contains("wrote out (400 rows in 2 Parquet parts)");
     ExportRequest req = (ExportRequest) submitted.get(0);
     assertThat(req.features()).containsExactly("user_profile.*");
     assertThat(req.step()).hasHours(1);

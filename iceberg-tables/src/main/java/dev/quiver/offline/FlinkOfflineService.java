@@ -104,7 +104,8 @@ public final class FlinkOfflineService implements OfflineService {
           job.rows = res.rows();
           job.details =
               Map.of(
-                  "data_file", res.dataFile().toString(),
+                  "output", res.output().toString(),
+                  "data_files", res.dataFiles().stream().map(Path::toString).toList(),
                   "manifest", res.manifestFile().toString(),
                   "output_checksum", res.manifest().outputChecksum());
         });

@@ -36,7 +36,10 @@ public final class OfflineOptions {
 
   public static final ConfigOption<Integer> PARALLELISM =
       ConfigOption.integer(
-          "offline.parallelism", 2, "Parallelism of Flink batch jobs (exports, backfills).");
+          "offline.parallelism",
+          2,
+          "Parallelism of Flink batch jobs (exports, backfills); an export writes one Parquet part per"
+              + " sweep subtask, so this is also its number of parts.");
 
   public static final ConfigOption<Long> BACKFILL_ONLINE_RATE =
       ConfigOption.longOption(

@@ -11,6 +11,7 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.iceberg.Schema;
@@ -20,12 +21,15 @@ import org.apache.iceberg.io.FileAppender;
 import org.apache.iceberg.types.Types;
 
 /**
- * The last step of a training set (parallelism 1): buffers the swept label rows serialized, sorts
- * them into the deterministic output order — label time, then entity key, then the label's values
- * ({@link #ORDER}, the Spark path's order too) — and writes them as one Parquet file. The sort is a
- * primitive sort of packed {@code (time - min, row index)} longs; rows of equal time (rare) are
- * then ordered by the full comparator. Replaces a Flink {@code sortPartition} whose key serialized
- * a {@code deepToString} of every row's values.
+ * The last step of a training set, chained to each subtask of the last sweep (no shuffle): buffers
+ * that subtask's swept label rows serialized, sorts them into the deterministic output order —
+ * label time, then entity key, then the label's values ({@link #ORDER}, the Spark path's order too)
+ * — and writes them as the export's part {@code part-<subtask>.parquet}, so the parts are written
+ * in parallel while the other subtasks still sweep. Which part a label lands in follows its key
+ * hash and the parallelism ({@link HashPartitioner}); each part is ordered, their concatenation is
+ * not. The sort is a primitive sort of packed {@code (time - min, row index)} longs; rows of equal
+ * time (rare) are then ordered by the full comparator. Replaces a Flink {@code sortPartition} whose
+ * key serialized a {@code deepToString} of every row's values.
  */
 final class OrderedParquetSink extends AbstractStreamOperator<Void>
     implements OneInputStreamOperator<SweepRow, Void>, BoundedOneInput {
@@ -38,39 +42,57 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
           .thenComparing(r -> Arrays.deepToString(r.values));
 
   private final Schema schema;
-  private final String file;
+  private final String directory;
   private final int labelWidth;
+  private transient String file;
 
   /** Serialized rows in chunks of up to {@link #CHUNK} bytes (one byte[] cannot pass 2 GiB). */
   private static final int CHUNK = 1 << 28;
 
   private transient List<byte[]> chunks;
   private transient DataOutputSerializer rows;
-  private transient long[] times;
+  transient long[] times;
 
   /** Per row: chunk index (high 32 bits) and start offset; its length in {@link #lengths}. */
   private transient long[] where;
 
   private transient int[] lengths;
-  private transient int size;
+  transient int size;
   private transient LongCounter written;
   private transient GenericRecord reuse;
 
-  OrderedParquetSink(Schema schema, String file, int labelWidth) {
+  /**
+   * @param directory the export's output directory; the subtask writes its part there
+   */
+  OrderedParquetSink(Schema schema, String directory, int labelWidth) {
     this.schema = schema;
-    this.file = file;
+    this.directory = directory;
+    // chained to the sweep subtask it follows (an operator's default is HEAD: its own task, and the
+    // rows would cross a serializing exchange)
+    this.chainingStrategy = ChainingStrategy.ALWAYS;
     this.labelWidth = labelWidth;
   }
 
   @Override
   public void open() throws Exception {
     super.open();
+    file =
+        java.nio.file.Path.of(directory)
+            .resolve(
+                TrainingSetFiles.partName(
+                    getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()))
+            .toString();
+    initBuffer();
+    written = getRuntimeContext().getLongCounter(PointInTimeJoin.ROWS_ACCUMULATOR);
+  }
+
+  /** An empty row buffer. */
+  void initBuffer() {
     chunks = new ArrayList<>();
     rows = new DataOutputSerializer(1 << 20);
     times = new long[1024];
     where = new long[1024];
     lengths = new int[1024];
-    written = getRuntimeContext().getLongCounter(PointInTimeJoin.ROWS_ACCUMULATOR);
   }
 
   @Override
@@ -95,35 +117,126 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
 
   @Override
   public void endInput() throws IOException {
-    int[] order = timeOrder(times, size);
-    chunks.add(rows.getSharedBuffer());
+    seal();
+    int[] ends = localize(ROWS_PER_BUCKET);
     DataInputDeserializer in = new DataInputDeserializer();
     try (FileAppender<Record> appender =
         TrainingSetFiles.newAppender(schema, file, FlinkFunctions.OUTPUT_CODEC)) {
-      int i = 0;
-      while (i < size) {
-        // rows of equal time: full comparator (key, then values)
-        int j = i + 1;
-        while (j < size && times[order[j]] == times[order[i]]) {
-          j++;
-        }
-        List<SweepRow> run = new ArrayList<>(j - i);
-        for (int k = i; k < j; k++) {
-          // the key only orders rows of equal time: not decoded for a row alone at its time
-          run.add(read(in, order[k], j - i > 1));
-        }
-        if (run.size() > 1) {
-          run.sort(ORDER);
-        }
-        for (SweepRow r : run) {
-          appender.add(record(r));
-          written.add(1L);
-        }
-        i = j;
+      int from = 0;
+      for (int to : ends) {
+        writeSorted(appender, in, from, to);
+        from = to;
       }
     }
-    rows = null;
     chunks = null;
+    where = null;
+    lengths = null;
+    times = null;
+  }
+
+  /** Ends the buffering: the last chunk joins {@link #chunks}. */
+  void seal() {
+    chunks.add(rows.getSharedBuffer());
+    rows = null;
+  }
+
+  /** Average rows per time bucket of {@link #localize}: ~20 KiB of rows, inside the L1/L2 cache. */
+  static final int ROWS_PER_BUCKET = 256;
+
+  /**
+   * Regroups the buffered rows by time range before the sort, so that the time-ordered read that
+   * follows stays inside one small bucket at a time instead of jumping across the whole buffer (a
+   * cache and TLB miss per row: 11% of a warm export's samples in session 6). One sequential pass
+   * counts the rows per time bucket (buckets are monotone in time, so equal times share a bucket),
+   * a second copies each row's bytes to its bucket's place in one array (sequential reads, one
+   * write stream per bucket) and rewrites {@link #where}, {@link #lengths} and {@link #times} in
+   * that order. Costs a second copy of the rows' bytes while it runs.
+   *
+   * @return the end (exclusive row index) of each bucket, in time order; one bucket of all rows
+   *     when the rows are few, their time span overflows or their bytes exceed one array
+   */
+  int[] localize(int rowsPerBucket) {
+    if (size < 2 * rowsPerBucket) {
+      return new int[] {size};
+    }
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
+    long total = 0;
+    for (int i = 0; i < size; i++) {
+      min = Math.min(min, times[i]);
+      max = Math.max(max, times[i]);
+      total += lengths[i];
+    }
+    long span = max - min;
+    if (span < 0 || total > Integer.MAX_VALUE - 16) {
+      return new int[] {size};
+    }
+    int n = Math.min(1 << 16, size / rowsPerBucket);
+    long width = span / n + 1;
+    int[] rowAt = new int[n + 1];
+    long[] byteAt = new long[n + 1];
+    for (int i = 0; i < size; i++) {
+      int b = (int) ((times[i] - min) / width);
+      rowAt[b + 1]++;
+      byteAt[b + 1] += lengths[i];
+    }
+    for (int b = 0; b < n; b++) {
+      rowAt[b + 1] += rowAt[b];
+      byteAt[b + 1] += byteAt[b];
+    }
+    int[] ends = Arrays.copyOfRange(rowAt, 1, n + 1);
+    byte[] dst = new byte[(int) total];
+    long[] where2 = new long[size];
+    int[] lengths2 = new int[size];
+    long[] times2 = new long[size];
+    for (int i = 0; i < size; i++) {
+      int b = (int) ((times[i] - min) / width);
+      int p = rowAt[b]++;
+      int off = (int) byteAt[b];
+      long w = where[i];
+      System.arraycopy(chunks.get((int) (w >>> 32)), (int) w, dst, off, lengths[i]);
+      byteAt[b] += lengths[i];
+      where2[p] = off;
+      lengths2[p] = lengths[i];
+      times2[p] = times[i];
+    }
+    chunks = new ArrayList<>(List.of(dst));
+    where = where2;
+    lengths = lengths2;
+    times = times2;
+    return ends;
+  }
+
+  /**
+   * Writes rows {@code from..to-1} in the deterministic order: by time (a primitive sort), rows of
+   * equal time by {@link #ORDER}.
+   */
+  private void writeSorted(
+      FileAppender<Record> appender, DataInputDeserializer in, int from, int to) {
+    int m = to - from;
+    long[] sorted = new long[m];
+    int[] order = timeOrder(Arrays.copyOfRange(times, from, to), m, sorted);
+    int i = 0;
+    while (i < m) {
+      // rows of equal time: full comparator (key, then values)
+      int j = i + 1;
+      while (j < m && sorted[j] == sorted[i]) {
+        j++;
+      }
+      List<SweepRow> run = new ArrayList<>(j - i);
+      for (int k = i; k < j; k++) {
+        // the key only orders rows of equal time: not decoded for a row alone at its time
+        run.add(read(in, from + order[k], j - i > 1));
+      }
+      if (run.size() > 1) {
+        run.sort(ORDER);
+      }
+      for (SweepRow r : run) {
+        appender.add(record(r));
+        written.add(1L);
+      }
+      i = j;
+    }
   }
 
   /**
@@ -132,6 +245,14 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
    * the index bits, else a boxed sort.
    */
   static int[] timeOrder(long[] times, int size) {
+    return timeOrder(times, size, new long[size]);
+  }
+
+  /**
+   * {@link #timeOrder(long[], int)}, also writing the times in that order into {@code sorted} (so
+   * that the caller finds runs of equal time without a random read per row).
+   */
+  static int[] timeOrder(long[] times, int size, long[] sorted) {
     int[] order = new int[size];
     if (size == 0) {
       return order;
@@ -155,6 +276,7 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
       long mask = (1L << idxBits) - 1;
       for (int i = 0; i < size; i++) {
         order[i] = (int) (packed[i] & mask);
+        sorted[i] = (packed[i] >>> idxBits) + min;
       }
       return order;
     }
@@ -163,11 +285,12 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
     Arrays.sort(boxed, Comparator.comparingLong(i -> times[i]));
     for (int i = 0; i < size; i++) {
       order[i] = boxed[i];
+      sorted[i] = times[order[i]];
     }
     return order;
   }
 
-  private SweepRow read(DataInputDeserializer in, int row, boolean withKey) {
+  SweepRow read(DataInputDeserializer in, int row, boolean withKey) {
     long w = where[row];
     in.setBuffer(chunks.get((int) (w >>> 32)), (int) w, lengths[row]);
     try {

@@ -29,9 +29,9 @@ import org.apache.iceberg.types.Types;
  * events of each entity group are serialized once with their key hash, unioned, hash-partitioned,
  * grouped by key inside each partition ({@link SweepFunction}: a compact buffer and a primitive
  * sort instead of Flink's keyed sort) and swept forward in time per key ({@link PointInTimeSweep});
- * label rows flow through one sweep per entity group, then are sorted into a deterministic order
- * and written as one Parquet file beside a manifest. No range join: cost grows with labels +
- * events, not their product.
+ * label rows flow through one sweep per entity group; each subtask of the last sweep sorts its
+ * label rows into a deterministic order and writes them as one Parquet part, beside a manifest that
+ * lists every part. No range join: cost grows with labels + events, not their product.
  *
  * <p>Thread-safe; each {@link #run} starts its own Flink job (on a local MiniCluster unless the
  * configuration names a cluster).
@@ -58,10 +58,21 @@ public final class PointInTimeJoin {
     void update(long done, long total);
   }
 
-  /** The result of a run: the Parquet file, its row count and the manifest written beside it. */
-  public record Result(Path dataFile, long rows, TrainingSetManifest manifest, Path manifestFile) {}
+  /**
+   * The result of a run: the output directory, its Parquet parts in part order (one per sweep
+   * subtask; each ordered by label time), the row count and the manifest written beside them.
+   */
+  public record Result(
+      Path output,
+      List<Path> dataFiles,
+      long rows,
+      TrainingSetManifest manifest,
+      Path manifestFile) {}
 
-  /** Builds the training set, writes {@code part-00000.parquet} and {@code _manifest.json}. */
+  /**
+   * Builds the training set, writes its parts ({@code part-00000.parquet}, one per sweep subtask)
+   * and {@code _manifest.json}.
+   */
   public Result run(TrainingSetRequest request) {
     return run(request, (d, t) -> {});
   }
@@ -82,6 +93,7 @@ public final class PointInTimeJoin {
     Path scratch;
     try {
       Files.createDirectories(out);
+      TrainingSetFiles.deleteParts(out);
       scratch = Files.createTempDirectory("quiver-export-");
     } catch (IOException e) {
       throw new UncheckedIOException("creating output " + out, e);
@@ -191,27 +203,36 @@ public final class PointInTimeJoin {
               .setParallelism(channels);
     }
     Schema outSchema = plan.outputSchema(labelColumns);
-    Path dataFile = out.resolve(TrainingSetFiles.DATA_FILE);
     long rows;
     if (current == null) {
-      TrainingSetFiles.write(outSchema, dataFile, List.of());
+      TrainingSetFiles.write(outSchema, out.resolve(TrainingSetFiles.partName(0)), List.of());
       rows = 0;
     } else {
+      // one part per sweep subtask, chained to it: no shuffle and no serial writer at the end
       current
-          .global()
+          .forward()
           .transform(
-              "deterministic order -> parquet " + dataFile.getFileName(),
+              "deterministic order -> parquet parts",
               org.apache.flink.api.common.typeinfo.Types.VOID,
-              new OrderedParquetSink(outSchema, dataFile.toString(), labelNames.size()))
-          .setParallelism(1);
+              new OrderedParquetSink(outSchema, out.toString(), labelNames.size()))
+          .setParallelism(channels);
       long total = labelTable == null ? -1 : totalRecords(labelTable);
       rows = execute(env, "quiver training set " + out.getFileName(), progress, total);
     }
-    TrainingSetManifest manifest =
-        TrainingSetManifest.of(request, plan, labelTable, dataFile, rows);
+    List<Path> parts = TrainingSetFiles.parts(out);
+    TrainingSetManifest manifest = TrainingSetManifest.of(request, plan, labelTable, out, parts);
+    if (manifest.rows() != rows) {
+      throw new IllegalStateException(
+          "training set "
+              + out
+              + ": the parts hold "
+              + manifest.rows()
+              + " rows, the job wrote "
+              + rows);
+    }
     Path manifestFile = manifest.write(out);
     FlinkBatch.deleteQuietly(scratch);
-    return new Result(dataFile, rows, manifest, manifestFile);
+    return new Result(out, parts, rows, manifest, manifestFile);
   }
 
   /**

@@ -48,6 +48,11 @@ public final class PointInTimeSweep implements Serializable {
     return views;
   }
 
+  /** Whether events are usable at t only once ingested ({@code _ingested_at <= t}). */
+  public boolean availabilityGuard() {
+    return availabilityGuard;
+  }
+
   /**
    * Sweeps one key's rows and emits its label rows with their features filled in, ordered by label
    * time. Rows of views this sweep does not plan are ignored. Does not retain {@code rows}.

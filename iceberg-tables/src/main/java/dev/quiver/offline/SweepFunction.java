@@ -20,11 +20,13 @@ import org.slf4j.LoggerFactory;
  * KeyCodec#hash64}, also the partitioning key), so that the exchange copies a few large records and
  * the buffer appends each row's bytes without deserializing: the operator buffers its whole
  * partition compactly ({@link SweepRowArena}: serialized rows, one primitive sort key per row), and
- * at the end of input sorts it by key hash with a primitive sort and sweeps one key at a time — one
- * sweep per distinct full key, so that keys whose hashes collide never mix. This replaces Flink's
- * generic keyed sort, whose 8-byte normalized-key cap made every row of a key fall back to
- * comparing serialized records. With reference times instead of labels, the label rows are
- * generated for every key that has an event at or before the last reference time.
+ * at the end of input groups it by key hash and sweeps one key at a time (with labels: {@link
+ * ColumnarSweep}, straight over the buffered bytes, no object per event; retrieval without labels
+ * deserializes each key's rows for {@link PointInTimeSweep}) — one sweep per distinct full key, so
+ * that keys whose hashes collide never mix. This replaces Flink's generic keyed sort, whose 8-byte
+ * normalized-key cap made every row of a key fall back to comparing serialized records. With
+ * reference times instead of labels, the label rows are generated for every key that has an event
+ * at or before the last reference time.
  *
  * <p>Memory: one partition's serialized rows on the heap (about 60 bytes per event of two values);
  * raise the parallelism to split larger inputs, or use the Spark path.
@@ -61,8 +63,14 @@ final class SweepFunction extends AbstractStreamOperator<SweepRow>
     long t0 = System.nanoTime();
     long cpu0 = THREADS.getCurrentThreadCpuTime();
     StreamRecord<SweepRow> reuse = new StreamRecord<>(null);
-    rows.forEachKeyGroup(
-        group -> sweepByKey(sweep, spine, group, r -> output.collect(reuse.replace(r))));
+    Consumer<SweepRow> out = r -> output.collect(reuse.replace(r));
+    if (spine == null) {
+      // labels given: sweep the buffered bytes without an object per event
+      ColumnarSweep columnar = new ColumnarSweep(sweep);
+      rows.forEachRawKeyGroup((chunks, locs, n) -> columnar.sweep(chunks, locs, n, out));
+    } else {
+      rows.forEachKeyGroup(group -> sweepByKey(sweep, spine, group, out));
+    }
     LOG.info(
         "point-in-time sweep: {} rows ({} MiB serialized) sorted and swept in {} ms ({} ms CPU)",
         rowCount,

@@ -185,7 +185,7 @@ public final class SweepRowSerializer extends TypeSerializer<SweepRow> {
     }
   }
 
-  private static Object[] readArray(DataInputView in) throws IOException {
+  static Object[] readArray(DataInputView in) throws IOException {
     int n = in.readInt();
     if (n < 0) {
       return null;

@@ -20,10 +20,56 @@ import org.apache.iceberg.shaded.org.apache.parquet.io.LocalInputFile;
 
 /** Reading and writing training-set Parquet files (local paths). */
 public final class TrainingSetFiles {
-  /** The data file name inside an export's output directory. */
-  public static final String DATA_FILE = "part-00000.parquet";
+  /** The file-name prefix of an export's Parquet parts ({@code part-00000.parquet}, ...). */
+  public static final String PART_PREFIX = "part-";
+
+  /** The file-name suffix of an export's Parquet parts. */
+  public static final String PART_SUFFIX = ".parquet";
 
   private TrainingSetFiles() {}
+
+  /** The name of part {@code index} of an export ({@code part-00003.parquet}). */
+  public static String partName(int index) {
+    return String.format(java.util.Locale.ROOT, "%s%05d%s", PART_PREFIX, index, PART_SUFFIX);
+  }
+
+  /** The Parquet parts in an export's output directory, in part order (empty if none). */
+  public static List<Path> parts(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (var s = Files.list(dir)) {
+      return s.filter(
+              p -> {
+                String n = p.getFileName().toString();
+                return n.startsWith(PART_PREFIX) && n.endsWith(PART_SUFFIX);
+              })
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("listing " + dir, e);
+    }
+  }
+
+  /** Deletes the Parquet parts a previous export left in {@code dir}. */
+  static void deleteParts(Path dir) {
+    for (Path p : parts(dir)) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException e) {
+        throw new UncheckedIOException("deleting " + p, e);
+      }
+    }
+  }
+
+  /** The row count of a Parquet file, from its footer. */
+  public static long rowCount(Path file) {
+    try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(file))) {
+      return r.getRecordCount();
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + file, e);
+    }
+  }
 
   static FileAppender<Record> newAppender(Schema schema, String file) {
     return newAppender(schema, file, "gzip");
@@ -68,6 +114,18 @@ public final class TrainingSetFiles {
     } catch (IOException e) {
       throw new UncheckedIOException("reading " + file, e);
     }
+  }
+
+  /**
+   * Reads every record of an export's parts, part after part (each part is ordered by label time;
+   * the concatenation is not).
+   */
+  public static List<Record> read(List<Path> parts) {
+    List<Record> out = new ArrayList<>();
+    for (Path p : parts) {
+      out.addAll(read(p));
+    }
+    return out;
   }
 
   /** Reads every record of a Parquet file written by Quiver. */

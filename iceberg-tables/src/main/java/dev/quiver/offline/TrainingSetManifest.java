@@ -15,12 +15,16 @@ import dev.quiver.core.spec.Source;
 import dev.quiver.core.spec.SourceField;
 import dev.quiver.core.spec.Version;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +33,10 @@ import java.util.UUID;
 /**
  * What an export read, so that it can be rebuilt row for row later: each view's version and
  * semantics (ttl, tile, delay, features), the Iceberg snapshot id of each table, the label source
- * and its checksum, and the options. Written as {@code _manifest.json} beside the data.
+ * and its checksum, and the options, and the output: every Parquet part with its row count and
+ * SHA-256, and one checksum over all parts in part order. Written as {@code _manifest.json} beside
+ * the data. Format 2 (parts) since session 6; format-1 manifests (one {@code part-00000.parquet},
+ * no parts list) are still read and rebuilt.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainingSetManifest(
@@ -42,9 +49,15 @@ public record TrainingSetManifest(
     boolean availabilityGuard,
     String output,
     long rows,
-    String outputChecksum) {
+    String outputChecksum,
+    List<PartEntry> parts) {
 
   public static final String FILE = "_manifest.json";
+  static final int FORMAT_VERSION = 2;
+
+  /** One Parquet part of the output: its file name in the output directory, rows and SHA-256. */
+  public record PartEntry(String file, long rows, String checksum) {}
+
   private static final ObjectMapper JSON =
       new ObjectMapper()
           .registerModule(new JavaTimeModule())
@@ -81,8 +94,8 @@ public record TrainingSetManifest(
       TrainingSetRequest request,
       TrainingSetPlan plan,
       LabelTables.Labels labels,
-      Path dataFile,
-      long rows) {
+      Path output,
+      List<Path> dataFiles) {
     List<ViewEntry> views = new ArrayList<>();
     for (TrainingSetPlan.ViewRead r : plan.reads()) {
       FeatureView v = r.selection().view();
@@ -130,23 +143,51 @@ public record TrainingSetManifest(
                 request.labels().timestampColumn(),
                 labels.snapshotId(),
                 labels.checksum());
-    String checksum;
-    try {
-      checksum = LabelTables.checksum(List.of(dataFile));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    List<PartEntry> parts = new ArrayList<>();
+    long rows = 0;
+    MessageDigest all = sha256();
+    byte[] buf = new byte[1 << 16];
+    for (Path p : dataFiles) {
+      // one read per part feeds both its own digest and the digest of all parts in order
+      MessageDigest part = sha256();
+      try (InputStream in = Files.newInputStream(p)) {
+        for (int n; (n = in.read(buf)) >= 0; ) {
+          part.update(buf, 0, n);
+          all.update(buf, 0, n);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("reading " + p, e);
+      }
+      long n = TrainingSetFiles.rowCount(p);
+      rows += n;
+      parts.add(new PartEntry(p.getFileName().toString(), n, hex(part)));
     }
+    String checksum = hex(all);
     return new TrainingSetManifest(
-        1,
+        FORMAT_VERSION,
         UUID.randomUUID().toString(),
         Instant.now(),
         views,
         label,
         request.spine() == null ? null : request.spine().times(),
         request.availabilityGuard(),
-        dataFile.getParent().toString(),
+        output.toString(),
         rows,
-        checksum);
+        checksum,
+        parts);
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The digest as {@link LabelTables#checksum} writes it ({@code sha256:<hex>}). */
+  private static String hex(MessageDigest md) {
+    return "sha256:" + HexFormat.of().formatHex(md.digest());
   }
 
   /** Writes {@code _manifest.json} into {@code dir}. */
@@ -173,9 +214,15 @@ public record TrainingSetManifest(
     Path f = Files.isDirectory(path) ? path.resolve(FILE) : path;
     try {
       TrainingSetManifest m = JSON.readValue(f.toFile(), TrainingSetManifest.class);
-      if (m.formatVersion() != 1) {
+      if (m.formatVersion() != 1 && m.formatVersion() != FORMAT_VERSION) {
         throw new IllegalArgumentException(
-            "manifest " + f + ": formatVersion " + m.formatVersion() + " (expected: 1)");
+            "manifest "
+                + f
+                + ": formatVersion "
+                + m.formatVersion()
+                + " (expected: 1 or "
+                + FORMAT_VERSION
+                + ")");
       }
       return m;
     } catch (IOException e) {

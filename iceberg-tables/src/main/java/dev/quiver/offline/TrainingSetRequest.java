@@ -10,7 +10,8 @@ import java.util.Objects;
  * @param features the selected features, from one or more views and entities
  * @param labels label rows; null when {@code spine} is given
  * @param spine reference times for a retrieval without labels; null when {@code labels} is given
- * @param output directory that receives {@code part-00000.parquet} and {@code _manifest.json}
+ * @param output directory that receives the Parquet parts ({@code part-00000.parquet}, one per
+ *     sweep subtask) and {@code _manifest.json}
  * @param availabilityGuard use an event at t only if its {@code _ingested_at <= t}
  * @param pinnedSnapshots offline table name ({@code ns.view_vN}) → Iceberg snapshot id to read;
  *     tables not named are read at their current snapshot

@@ -58,16 +58,32 @@ final class WindowState {
     if (e.time < evictedBefore) {
       return; // outside every later window
     }
-    Object v = plan.inputIndex() < 0 ? null : e.values[plan.inputIndex()];
+    add(e.time, e.seq, plan.inputIndex() < 0 ? null : e.values[plan.inputIndex()]);
+  }
+
+  /** Whether an event at {@code time} can still count (windows only move forward). */
+  boolean accepts(long time) {
+    return time >= evictedBefore;
+  }
+
+  /**
+   * Folds one usable event: its time, {@code _seq} and the value of the aggregated column (ignored
+   * for {@code count(*)}).
+   */
+  void add(long time, long seq, Object input) {
+    if (time < evictedBefore) {
+      return; // outside every later window
+    }
+    Object v = input;
     if (v != null && inputType != null) {
       v =
           ValueCodec.normalize(
               inputType,
               v instanceof Number n && inputType == FeatureType.STRING ? n.toString() : v);
     }
-    for (TileRef r : tiling.tilesOf(e.time)) {
+    for (TileRef r : tiling.tilesOf(time)) {
       TileState s = tiles.get(r);
-      tiles.put(r, agg.add(s == null ? agg.empty() : s, v, e.time, e.seq));
+      tiles.put(r, agg.add(s == null ? agg.empty() : s, v, time, seq));
     }
   }
 

@@ -88,7 +88,7 @@ class LeakageITCase {
                               dir.resolve("out-" + guard).toString(),
                               guard,
                               Map.of()))
-                      .dataFile())
+                      .dataFiles())
               .get(0));
     }
     Record guarded = out.get(true);

@@ -115,18 +115,26 @@ class PointInTimeJoinITCase {
     for (boolean guard : new boolean[] {true, false}) {
       PointInTimeJoin.Result res =
           join.run(request(LabelSource.of(labelFile.toString(), "ts"), "out-" + guard, guard));
-      List<Record> rows = TrainingSetFiles.read(res.dataFile());
+      List<Record> rows = TrainingSetFiles.read(res.dataFiles());
       assertThat(rows).hasSize(labels.size());
       assertThat(res.rows()).isEqualTo(labels.size());
       int nullProfiles = 0;
       int liveProfiles = 0;
-      long prev = Long.MIN_VALUE;
+      // each part is ordered by label time (the parts together are not)
+      assertThat(res.dataFiles()).hasSize(2);
+      for (Path part : res.dataFiles()) {
+        long prev = Long.MIN_VALUE;
+        for (Record row : TrainingSetFiles.read(part)) {
+          long t = ((OffsetDateTime) row.getField("ts")).toInstant().toEpochMilli();
+          assertThat(t).as(part.toString()).isGreaterThanOrEqualTo(prev);
+          prev = t;
+        }
+      }
       for (Record row : rows) {
         int id = (Integer) row.getField("label_id");
         Object[] l = labels.get(id);
         long t = ((OffsetDateTime) row.getField("ts")).toInstant().toEpochMilli();
-        assertThat(t).isEqualTo((Long) l[3]).isGreaterThanOrEqualTo(prev);
-        prev = t;
+        assertThat(t).isEqualTo((Long) l[3]);
         assertThat(row.getField("is_fraud")).isEqualTo(id % 3 == 0);
         String where = "label " + id + " guard=" + guard;
         var p = ReferencePit.values(profile, log.events, (String) l[1], t, guard);
@@ -167,7 +175,7 @@ class PointInTimeJoinITCase {
             dir.resolve("spine").toString(),
             true,
             Map.of());
-    List<Record> rows = TrainingSetFiles.read(join.run(req).dataFile());
+    List<Record> rows = TrainingSetFiles.read(join.run(req).dataFiles());
     // every user that has an event (u0..u5) at every time; u6 has none
     assertThat(rows).hasSize(6 * times.size());
     for (Record row : rows) {
@@ -213,7 +221,7 @@ class PointInTimeJoinITCase {
     Files.writeString(csv, sb.toString());
     List<Record> rows =
         TrainingSetFiles.read(
-            join.run(request(LabelSource.of(csv.toString(), "ts"), "csv-out", true)).dataFile());
+            join.run(request(LabelSource.of(csv.toString(), "ts"), "csv-out", true)).dataFiles());
     assertThat(rows).hasSize(40);
     for (Record row : rows) {
       long t = ((OffsetDateTime) row.getField("ts")).toInstant().toEpochMilli();

@@ -90,13 +90,27 @@ class ReproducibilityITCase {
 
     // a fresh export sees the new data ...
     PointInTimeJoin.Result fresh = join.run(request.withOutput(dir.resolve("fresh").toString()));
-    assertThat(TrainingSetFiles.read(fresh.dataFile()))
-        .isNotEqualTo(TrainingSetFiles.read(first.dataFile()));
+    assertThat(TrainingSetFiles.read(fresh.dataFiles()))
+        .isNotEqualTo(TrainingSetFiles.read(first.dataFiles()));
     // ... the rebuild does not: identical rows and identical bytes
     PointInTimeJoin.Result rebuilt = join.rebuild(manifest, dir.resolve("rebuilt").toString());
-    assertThat(TrainingSetFiles.read(rebuilt.dataFile()))
-        .isEqualTo(TrainingSetFiles.read(first.dataFile()));
+    assertThat(TrainingSetFiles.read(rebuilt.dataFiles()))
+        .isEqualTo(TrainingSetFiles.read(first.dataFiles()));
     assertThat(rebuilt.manifest().outputChecksum()).isEqualTo(manifest.outputChecksum());
+    // every part: same file name, rows and bytes; the manifest's figures are the files' own
+    assertThat(rebuilt.manifest().parts()).isEqualTo(manifest.parts());
+    assertThat(manifest.parts()).hasSize(first.dataFiles().size()).hasSizeGreaterThan(1);
+    assertThat(manifest.parts().stream().mapToLong(TrainingSetManifest.PartEntry::rows).sum())
+        .isEqualTo(120);
+    for (int i = 0; i < first.dataFiles().size(); i++) {
+      Path part = first.dataFiles().get(i);
+      TrainingSetManifest.PartEntry e = manifest.parts().get(i);
+      assertThat(e.file()).isEqualTo(part.getFileName().toString());
+      assertThat(e.rows()).isEqualTo(TrainingSetFiles.read(part).size());
+      assertThat(e.checksum()).isEqualTo(LabelTables.checksum(List.of(part)));
+      assertThat(TrainingSetFiles.read(rebuilt.dataFiles().get(i)))
+          .isEqualTo(TrainingSetFiles.read(part));
+    }
 
     // changed labels are refused with the reason
     TrainingSetFiles.write(schema, labels, rows.subList(0, 10));

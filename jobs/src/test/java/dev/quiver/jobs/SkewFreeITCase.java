@@ -293,7 +293,7 @@ class SkewFreeITCase {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    List<Record> rows = TrainingSetFiles.read(res.dataFile());
+    List<Record> rows = TrainingSetFiles.read(res.dataFiles());
     assertThat(rows).hasSize(labels.size());
     Map<String, Map<String, Object>> out = new TreeMap<>();
     for (Record row : rows) {

@@ -175,7 +175,7 @@ class BackfillITCase {
                               dir.resolve("o" + guard).toString(),
                               guard,
                               Map.of()))
-                      .dataFile())
+                      .dataFiles())
               .get(0);
       // the ttl is 1 day: events from 2024 are expired either way; the 1h sum is empty either way
       assertThat(row.getField("user_txn__last_amount")).isNull();

@@ -18,7 +18,8 @@ import java.util.Locale;
  * @param from range start (inclusive), with {@code to} and {@code step}
  * @param to range end (inclusive)
  * @param step range step
- * @param output output directory (receives part-00000.parquet and _manifest.json)
+ * @param output output directory (receives the Parquet parts part-00000.parquet,
+ *     part-00001.parquet, ..., one per sweep subtask, and _manifest.json)
  * @param format output format; only {@code parquet}
  * @param manifest a manifest file to rebuild; null if not used
  * @param availabilityGuard null for the configured default
