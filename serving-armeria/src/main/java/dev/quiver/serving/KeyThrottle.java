@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -13,11 +14,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * rounded up, at least one): a new bucket starts full, so forgetting a full one changes no answer,
  * and far fewer buckets are alive at once.
  *
- * <p>Buckets live in a {@link ConcurrentHashMap} swept for idle buckets at most once per {@link
- * #SWEEP_INTERVAL} by whichever caller finds the sweep due (amortized: one pass over the live
- * buckets per interval). Until session 6 they lived in a Caffeine cache with {@code
- * expireAfterAccess}; with keys spread over a large key space almost every lookup inserts a new
- * bucket, and Caffeine's per-write bookkeeping (write buffer, access-order deque, expiry and
+ * <p>Buckets live in a {@link ConcurrentHashMap} swept for idle buckets in passes at most one
+ * {@link #SWEEP_INTERVAL} apart; while a pass is under way, each caller that finds it free examines
+ * the next {@link #SWEEP_BATCH} buckets (amortized: one pass over the live buckets per interval,
+ * and no caller held for more than a batch). Until session 6 they lived in a Caffeine cache with
+ * {@code expireAfterAccess}; with keys spread over a large key space almost every lookup inserts a
+ * new bucket, and Caffeine's per-write bookkeeping (write buffer, access-order deque, expiry and
  * eviction in its maintenance) was 12% of a lookup server's CPU samples at 10k lookups/s
  * (docs/serving.md, "Session 6"). A bucket is a few fields under its own lock: a library bucket
  * (Bucket4j) would add a dependency for the same dozen lines.
@@ -32,6 +34,9 @@ final class KeyThrottle {
   static final Duration SWEEP_INTERVAL = Duration.ofSeconds(1);
   static final int DEFAULT_MAX_BUCKETS = 200_000;
 
+  /** Buckets one caller examines per sweep step. */
+  static final int SWEEP_BATCH = 64;
+
   private final double ratePerNano;
   private final double burst;
   private final long idleNanos;
@@ -39,6 +44,11 @@ final class KeyThrottle {
   private final int maxBuckets;
   private final ConcurrentHashMap<Object, Bucket> buckets = new ConcurrentHashMap<>();
   private final AtomicLong nextSweep = new AtomicLong(Long.MIN_VALUE);
+  private final AtomicBoolean sweeping = new AtomicBoolean();
+  // The pass under way (guarded by sweeping): its iterator and how many buckets it must still drop
+  // to get back under maxBuckets.
+  private Iterator<Map.Entry<Object, Bucket>> sweep;
+  private int sweepOver;
 
   KeyThrottle(double ratePerSecond, int burst) {
     this(ratePerSecond, burst, DEFAULT_MAX_BUCKETS);
@@ -80,8 +90,12 @@ final class KeyThrottle {
     long due = nextSweep.get();
     if (due == Long.MIN_VALUE) {
       nextSweep.compareAndSet(Long.MIN_VALUE, nowNanos + sweepIntervalNanos);
-    } else if (nowNanos - due >= 0 && nextSweep.compareAndSet(due, nowNanos + sweepIntervalNanos)) {
-      sweep(nowNanos);
+    } else if (nowNanos - due >= 0 && sweeping.compareAndSet(false, true)) {
+      try {
+        sweepSome(nowNanos);
+      } finally {
+        sweeping.set(false);
+      }
     }
     while (true) {
       Bucket b = buckets.get(key); // one probe when the key has a bucket
@@ -110,27 +124,39 @@ final class KeyThrottle {
     }
   }
 
-  /** Forgets buckets idle for the refill time (full again), then any beyond the size bound. */
-  private void sweep(long nowNanos) {
-    int over = buckets.size() - maxBuckets;
-    for (Iterator<Map.Entry<Object, Bucket>> it = buckets.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<Object, Bucket> e = it.next();
+  /**
+   * One step of the sweep (the caller holds {@link #sweeping}): at most {@link #SWEEP_BATCH}
+   * buckets, so that no caller is held for a pass over all of them (a pass removing 20,000 buckets
+   * took ~1.6 ms); a pass ends when its iterator does, and the next one is due an interval later.
+   * Forgets buckets idle for the refill time (full again), then any beyond the size bound.
+   */
+  private void sweepSome(long nowNanos) {
+    if (sweep == null) {
+      sweep = buckets.entrySet().iterator(); // weakly consistent: sees the map as it changes
+      sweepOver = buckets.size() - maxBuckets;
+    }
+    for (int i = 0; i < SWEEP_BATCH && sweep.hasNext(); i++) {
+      Map.Entry<Object, Bucket> e = sweep.next();
       Bucket b = e.getValue();
       synchronized (b) {
-        if (b.fresh) {
-          continue; // just created, its first take is under way
+        if (b.fresh || b.removed) {
+          continue; // just created (its first take is under way), or already gone
         }
         // Idle for the refill time and full again by the bucket's own arithmetic (the refill time
         // is rounded, and rate x time in floating point may fall a hair short of the burst).
         boolean full =
             nowNanos - b.updated >= idleNanos
                 && b.tokens + (nowNanos - b.updated) * ratePerNano >= burst;
-        if (full || over > 0) {
+        if (full || sweepOver > 0) {
           b.removed = true;
           buckets.remove(e.getKey(), b);
-          over--;
+          sweepOver--;
         }
       }
+    }
+    if (!sweep.hasNext()) {
+      sweep = null;
+      nextSweep.set(nowNanos + sweepIntervalNanos);
     }
   }
 

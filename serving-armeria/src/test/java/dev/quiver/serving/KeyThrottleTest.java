@@ -92,16 +92,22 @@ class KeyThrottleTest {
       assertThat(t.tryAcquire("k" + i, now)).isZero();
     }
     assertThat(t.size()).isEqualTo(10_000);
-    now += 2_100_000_000L; // past the refill time: all full again, the next take's sweep drops them
-    assertThat(t.tryAcquire("other", now)).isZero();
+    now += 2_100_000_000L; // past the refill time: all full again, the next takes' sweep drops them
+    for (int i = 0; i < 10_000 / KeyThrottle.SWEEP_BATCH + 2; i++) {
+      assertThat(t.tryAcquire("other", now)).isZero(); // each take sweeps one batch
+    }
     assertThat(t.size()).isEqualTo(1);
 
     KeyThrottle small = new KeyThrottle(1000, 2000, 100);
     for (int i = 0; i < 1_000; i++) {
       small.tryAcquire("k" + i, i * 1_000_000L); // 1 s in all: one sweep above the bound
     }
-    small.tryAcquire("last", 1_500_000_000L);
-    assertThat(small.size()).isLessThanOrEqualTo(101);
+    for (int i = 0; i < 1_000 / KeyThrottle.SWEEP_BATCH + 2; i++) {
+      small.tryAcquire("last", 1_500_000_000L);
+    }
+    // The bound (100), plus "last", whose bucket the pass may itself drop as an arbitrary one and
+    // the next take recreate (the pass counts what to drop when it starts).
+    assertThat(small.size()).isBetween(100, 102);
   }
 
   @Test
