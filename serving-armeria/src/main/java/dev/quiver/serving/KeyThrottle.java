@@ -2,7 +2,6 @@ package dev.quiver.serving;
 
 import java.time.Duration;
 import java.util.Iterator;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,7 +46,7 @@ final class KeyThrottle {
   private final AtomicBoolean sweeping = new AtomicBoolean();
   // The pass under way (guarded by sweeping): its iterator and how many buckets it must still drop
   // to get back under maxBuckets.
-  private Iterator<Map.Entry<Object, Bucket>> sweep;
+  private Iterator<Bucket> sweep;
   private int sweepOver;
 
   KeyThrottle(double ratePerSecond, int burst) {
@@ -132,12 +131,13 @@ final class KeyThrottle {
    */
   private void sweepSome(long nowNanos) {
     if (sweep == null) {
-      sweep = buckets.entrySet().iterator(); // weakly consistent: sees the map as it changes
+      // Values only: an entry iterator allocates an entry object per bucket. Weakly consistent: it
+      // sees the map as it changes.
+      sweep = buckets.values().iterator();
       sweepOver = buckets.size() - maxBuckets;
     }
     for (int i = 0; i < SWEEP_BATCH && sweep.hasNext(); i++) {
-      Map.Entry<Object, Bucket> e = sweep.next();
-      Bucket b = e.getValue();
+      Bucket b = sweep.next();
       synchronized (b) {
         if (b.fresh || b.removed) {
           continue; // just created (its first take is under way), or already gone
@@ -149,7 +149,9 @@ final class KeyThrottle {
                 && b.tokens + (nowNanos - b.updated) * ratePerNano >= burst;
         if (full || sweepOver > 0) {
           b.removed = true;
-          buckets.remove(e.getKey(), b);
+          // Removes this bucket's key: only a sweep removes, and a key gets a new bucket only once
+          // its old one is gone, so the key still maps to b.
+          sweep.remove();
           sweepOver--;
         }
       }
