@@ -94,7 +94,7 @@ public final class BenchServer {
               LookupBench.lookupBody(java.util.List.of("u1")));
       Map<String, String> variants = new java.util.LinkedHashMap<>();
       variants.put("full-hits", "server.cache.max-staleness=1h");
-      variants.put("full-store", "");
+      variants.put("full-store", "server.inline-read.max-keys=0"); // handed off
       variants.put("full-inline", "server.inline-read.max-keys=1");
       StringBuilder ports = new StringBuilder("PORTS ladder=" + ladder.port());
       java.util.List<QuiverServer> fulls = new java.util.ArrayList<>();
