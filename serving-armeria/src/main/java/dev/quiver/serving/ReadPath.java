@@ -37,7 +37,22 @@ final class ReadPath {
     this.nearCache = options.cacheMaxEntries() > 0;
   }
 
+  /** The last view read's shape: a plan's reads are reused until the plan is refreshed. */
+  private record LastShape(LookupPlan.ViewRead read, ReadKey.Shape shape) {}
+
+  private volatile LastShape lastShape;
+
   private ReadKey.Shape shape(LookupPlan.ViewRead read) {
+    LastShape last = lastShape;
+    if (last != null && last.read() == read) {
+      return last.shape(); // the common case: one allocation-free identity check
+    }
+    ReadKey.Shape s = sharedShape(read);
+    lastShape = new LastShape(read, s);
+    return s;
+  }
+
+  private ReadKey.Shape sharedShape(LookupPlan.ViewRead read) {
     ReadKey.Shape s = new ReadKey.Shape(read.id(), read.features());
     ReadKey.Shape known = shapes.get(s);
     if (known != null) {

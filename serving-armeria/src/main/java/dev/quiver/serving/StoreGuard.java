@@ -228,21 +228,30 @@ final class StoreGuard {
   }
 
   /**
-   * A copy of {@code v} without values that expired at {@code refMillis}: live means {@code ts >
-   * refMillis − ttl} (exclusive, the same rule as the online reader and the offline join).
+   * {@code v} without values that expired at {@code refMillis}: live means {@code ts > refMillis −
+   * ttl} (exclusive, the same rule as the online reader and the offline join). Returns {@code v}
+   * itself when every value is live and it has the read's length (the common case of a near-cache
+   * hit: no copy), else a new array; value arrays are never modified once read, so sharing is safe.
    */
   static FeatureValue[] withinTtl(FeatureValue[] v, LookupPlan.ViewRead read, long refMillis) {
-    FeatureValue[] out = new FeatureValue[read.features().size()];
+    int n = read.features().size();
     if (v == null) {
-      return out;
+      return new FeatureValue[n];
     }
     long oldest = refMillis - read.ttlMillis();
-    for (int i = 0; i < out.length && i < v.length; i++) {
-      if (v[i] != null
-          && (!v[i].hasTs() || (v[i].tsMillis() > oldest && v[i].tsMillis() <= refMillis))) {
+    FeatureValue[] out = v.length == n ? null : new FeatureValue[n];
+    for (int i = 0; i < n && i < v.length; i++) {
+      boolean live =
+          v[i] != null
+              && (!v[i].hasTs() || (v[i].tsMillis() > oldest && v[i].tsMillis() <= refMillis));
+      if (out == null && !live && v[i] != null) {
+        out = new FeatureValue[n];
+        System.arraycopy(v, 0, out, 0, i); // the live values before this one
+      }
+      if (out != null && live) {
         out[i] = v[i];
       }
     }
-    return out;
+    return out == null ? v : out;
   }
 }

@@ -81,6 +81,48 @@ public final class BenchServer {
       String zk = cluster.zookeeperQuorum();
       port = Integer.parseInt(zk.substring(zk.lastIndexOf(':') + 1));
       closer = cluster;
+    } else if (args[0].equals("ladder")) {
+      // The ladder of LookupLadderProbe: LadderServer's rungs, then three real Quiver servers
+      // (near-cache hits, store reads handed off, inline store reads) on one data set. All share
+      // Armeria's common event loops, so only the server being driven uses CPU.
+      BenchData data = BenchData.open(Path.of(args[1]), Integer.parseInt(args[2]));
+      dev.quiver.serving.LadderServer ladder =
+          dev.quiver.serving.LadderServer.start(
+              conf,
+              data.registry(),
+              data.source(),
+              LookupBench.lookupBody(java.util.List.of("u1")));
+      Map<String, String> variants = new java.util.LinkedHashMap<>();
+      variants.put("full-hits", "server.cache.max-staleness=1h");
+      variants.put("full-store", "server.inline-read.max-keys=0"); // handed off
+      variants.put("full-inline", "server.inline-read.max-keys=1");
+      StringBuilder ports = new StringBuilder("PORTS ladder=" + ladder.port());
+      java.util.List<QuiverServer> fulls = new java.util.ArrayList<>();
+      for (var v : variants.entrySet()) {
+        Map<String, String> c = new java.util.HashMap<>(conf);
+        if (!v.getValue().isEmpty()) {
+          String kv = v.getValue();
+          c.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
+        QuiverServer q =
+            QuiverServer.start(
+                ServerOptions.from(QuiverConfig.of(c)),
+                data.registry(),
+                data.source(),
+                Authorizer.ALLOW_ALL);
+        fulls.add(q);
+        ports.append(' ').append(v.getKey()).append('=').append(q.port());
+      }
+      System.out.println(ports);
+      port = ladder.port();
+      closer =
+          () -> {
+            ladder.close();
+            for (QuiverServer q : fulls) {
+              q.close();
+            }
+            data.close();
+          };
     } else {
       QuiverConfig online =
           args[0].equals("quiver-hbase")
@@ -106,10 +148,29 @@ public final class BenchServer {
     }
     System.out.println("READY " + port);
     System.out.flush();
-    while (System.in.read() >= 0) {
-      // run until the parent closes our stdin
+    // Run until the parent closes our stdin; "alloc" asks for the bytes allocated so far by all
+    // live threads (ThreadMXBean), answered as "ALLOC <bytes>".
+    java.io.BufferedReader in =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+    for (String line; (line = in.readLine()) != null; ) {
+      if (line.trim().equals("alloc")) {
+        System.out.println("ALLOC " + allocatedBytes());
+        System.out.flush();
+      }
     }
     closer.close();
     System.exit(0);
+  }
+
+  /** Bytes allocated so far by every live thread of this JVM. */
+  static long allocatedBytes() {
+    com.sun.management.ThreadMXBean t =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (long b : t.getThreadAllocatedBytes(t.getAllThreadIds())) {
+      sum += Math.max(0, b);
+    }
+    return sum;
   }
 }

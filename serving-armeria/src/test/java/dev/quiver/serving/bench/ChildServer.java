@@ -70,6 +70,13 @@ final class ChildServer implements AutoCloseable {
         p = Integer.parseInt(line.substring(6).trim());
         break;
       }
+      if (line.startsWith("PORTS ")) {
+        for (String kv : line.substring(6).trim().split(" ")) {
+          ports.put(
+              kv.substring(0, kv.indexOf('=')),
+              Integer.parseInt(kv.substring(kv.indexOf('=') + 1)));
+        }
+      }
     }
     if (p < 0) {
       process.destroyForcibly();
@@ -81,8 +88,10 @@ final class ChildServer implements AutoCloseable {
         new Thread(
             () -> {
               try {
-                while (r.readLine() != null) {
-                  // discard
+                for (String l; (l = r.readLine()) != null; ) {
+                  if (l.startsWith("ALLOC ")) {
+                    allocAnswers.offer(Long.parseLong(l.substring(6).trim()));
+                  } // anything else: discard
                 }
               } catch (IOException e) {
                 // the child is gone
@@ -91,6 +100,24 @@ final class ChildServer implements AutoCloseable {
             "bench-child-stdout");
     drain.setDaemon(true);
     drain.start();
+  }
+
+  /** Ports a {@code ladder} child announced ({@code PORTS name=port ...}), by name. */
+  final java.util.Map<String, Integer> ports = new java.util.LinkedHashMap<>();
+
+  private final java.util.concurrent.BlockingQueue<Long> allocAnswers =
+      new java.util.concurrent.LinkedBlockingQueue<>();
+
+  /** Bytes allocated so far by the child's live threads (asked for on its stdin). */
+  long allocatedBytes() throws IOException, InterruptedException {
+    var out = process.getOutputStream();
+    out.write("alloc\n".getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    Long b = allocAnswers.poll(20, java.util.concurrent.TimeUnit.SECONDS);
+    if (b == null) {
+      throw new IOException("bench server did not answer 'alloc'");
+    }
+    return b;
   }
 
   long pid() {
