@@ -34,11 +34,12 @@ import org.rocksdb.WriteOptions;
  * default store: nothing to install, and one writer (a Flink job) and the lookup server can share
  * it in one JVM through {@link SharedRocksDb}.
  *
- * <p>Reads: one iterator per table per batch, the same snapshot for the whole batch. A read of many
- * qualifiers of one entity walks the entity's keys in order (one seek, then {@code next()},
- * re-seeking over long gaps) instead of seeking once per qualifier ({@link EmbeddedReads}). Cells
- * older than the table's TTL are filtered at read time and dropped at compaction. Async calls run
- * on a small store-owned executor.
+ * <p>Reads: one iterator per table per batch, the same snapshot for the whole batch (inline reads
+ * reuse one iterator per thread and table, refreshed at the start of each call: {@link
+ * ThreadIterators}). A read of many qualifiers of one entity walks the entity's keys in order (one
+ * seek, then {@code next()}, re-seeking over long gaps) instead of seeking once per qualifier
+ * ({@link EmbeddedReads}). Cells older than the table's TTL are filtered at read time and dropped
+ * at compaction. Async calls run on a small store-owned executor.
  */
 public final class EmbeddedOnlineStore implements OnlineStore {
   private static final AtomicInteger THREAD_IDS = new AtomicInteger();
@@ -54,11 +55,15 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   // Read-only after construction, so one instance serves every concurrent read.
   private final ReadOptions readOptions = new ReadOptions().setPrefixSameAsStart(true);
   private final AtomicBoolean closed = new AtomicBoolean();
+  // Inline reads (the lookup server's event loops) keep one refreshed iterator per thread and
+  // table.
+  private final ThreadIterators inlineIterators;
 
   /** Opens (or shares) the store at {@code path}. */
   public EmbeddedOnlineStore(Path path, int threads, int blockCacheMb, Clock clock) {
     this.rocks = SharedRocksDb.acquire(path, blockCacheMb);
     this.clock = clock;
+    this.inlineIterators = new ThreadIterators(rocks.db(), readOptions);
     this.executor =
         Executors.newFixedThreadPool(
             threads,
@@ -123,7 +128,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   @Override
   public CompletableFuture<List<OnlineReadResult>> multiGet(List<OnlineRead> reads) {
     checkOpen();
-    return async(() -> readAll(reads));
+    return async(() -> readAll(reads, null));
   }
 
   @Override
@@ -134,12 +139,16 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   @Override
   public List<OnlineReadResult> multiGetInline(List<OnlineRead> reads) {
     checkOpen();
-    return readAll(reads);
+    return readAll(reads, inlineIterators.begin());
   }
 
-  private List<OnlineReadResult> readAll(List<OnlineRead> reads) {
+  /**
+   * Reads on the calling thread. {@code cached}: this thread's long-lived iterators (refreshed once
+   * per call), or null for iterators made and closed by this call.
+   */
+  private List<OnlineReadResult> readAll(List<OnlineRead> reads, ThreadIterators.PerThread cached) {
     long now = clock.millis();
-    Map<ViewTableId, RocksIterator> iterators = new HashMap<>();
+    Map<ViewTableId, RocksIterator> iterators = cached == null ? new HashMap<>() : Map.of();
     ReadOptions options = readOptions;
     EmbeddedReads walker = EmbeddedReads.forThread();
     try {
@@ -152,8 +161,10 @@ public final class EmbeddedOnlineStore implements OnlineStore {
             continue;
           }
           RocksIterator it =
-              iterators.computeIfAbsent(
-                  r.table(), t -> rocks.db().newIterator(f.handle(), options));
+              cached != null
+                  ? cached.iterator(r.table(), f.handle())
+                  : iterators.computeIfAbsent(
+                      r.table(), t -> rocks.db().newIterator(f.handle(), options));
           long minTs = Math.max(r.minTs(), expiryBound(now, f.ttlMillis()));
           out.add(OnlineReadResult.found(walker.read(it, r, minTs)));
         } catch (RuntimeException e) {
@@ -229,6 +240,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      inlineIterators.close();
       writeOptions.close();
       readOptions.close();
       rocks.release();

@@ -171,6 +171,50 @@ class EmbeddedOnlineStoreITCase extends OnlineStoreContract {
     }
   }
 
+  @Test
+  void inlineReadsOnOneThreadSeeEveryEarlierWriteThroughTheirReusedIterator() {
+    // Inline reads reuse one iterator per thread and table (refreshed per call): each read must see
+    // every write made before it, exactly as a fresh iterator (the async path) and a plain model
+    // do.
+    java.util.Random rnd = new java.util.Random(42);
+    Map<String, long[]> model = new java.util.HashMap<>(); // key -> {ts, value}
+    long base = System.currentTimeMillis() - 60_000;
+    for (int step = 0; step < 2_000; step++) {
+      String k = "reuse-" + rnd.nextInt(20);
+      byte[] key = k.getBytes(StandardCharsets.UTF_8);
+      if (rnd.nextInt(3) > 0) {
+        long[] cur = model.get(k);
+        // newer, same-timestamp rewrite, or an older (late) version
+        long ts =
+            cur == null
+                ? base
+                : cur[0]
+                    + switch (rnd.nextInt(3)) {
+                      case 0 -> 1 + rnd.nextInt(100);
+                      case 1 -> 0;
+                      default -> -1 - rnd.nextInt(100);
+                    };
+        byte value = (byte) rnd.nextInt(100);
+        store.multiPut(List.of(new OnlineWrite(TABLE, key, "f", ts, new byte[] {value}))).join();
+        if (cur == null || ts >= cur[0]) {
+          model.put(k, new long[] {ts, value});
+        }
+      }
+      Map<String, dev.quiver.online.OnlineCell> inline = read(key, List.of("f"), true);
+      Map<String, dev.quiver.online.OnlineCell> fresh = read(key, List.of("f"), false);
+      assertThat(render(inline)).as("step %d key %s", step, k).isEqualTo(render(fresh));
+      long[] want = model.get(k);
+      if (want == null) {
+        assertThat(inline).as("step %d key %s", step, k).isEmpty();
+      } else {
+        assertThat(inline.get("f").ts()).as("step %d key %s", step, k).isEqualTo(want[0]);
+        assertThat(inline.get("f").value())
+            .as("step %d key %s", step, k)
+            .containsExactly((byte) want[1]);
+      }
+    }
+  }
+
   private static Map<String, dev.quiver.online.OnlineCell> read(
       byte[] key, List<String> qualifiers, boolean inline) {
     List<OnlineRead> reads = List.of(OnlineRead.latest(TABLE, key, qualifiers));
