@@ -153,9 +153,52 @@ public final class TrainingSetBench {
     double quiverSeconds = cold.seconds();
     double quiverCpu = cold.cpuSeconds();
 
-    if (!Boolean.parseBoolean(System.getProperty("baselines", "true"))) {
-      System.exit(0); // -Dbaselines=false: Quiver only (profiling)
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("benchmark", "training-set");
+    json.put("labels", labels);
+    json.put("views", 3);
+    json.put("feature_rows", 3L * events);
+    json.put("users", users);
+    json.put("quiver_seconds", quiverSeconds);
+    json.put("quiver_rows_per_second", res.rows() / quiverSeconds);
+    json.put("quiver_cpu_seconds", quiverCpu);
+    if (warm != null) {
+      json.put("quiver_warm_seconds", warm.seconds());
+      json.put("quiver_warm_rows_per_second", warm.result().rows() / warm.seconds());
+      json.put("quiver_warm_cpu_seconds", warm.cpuSeconds());
     }
+    // -Dbaselines=false (profiling): Quiver only, no DuckDB or Feast, and no ratios in the JSON
+    boolean baselines = Boolean.parseBoolean(System.getProperty("baselines", "true"));
+    json.put("baselines", baselines);
+    if (baselines) {
+      baselines(json, work, labelFile, views, labels, feastFraction, feastFileFraction, cold, warm);
+    } else {
+      json.put("load_average", loadAverage());
+    }
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("training-set.json"), toJson(json));
+    System.out.println("wrote " + out.resolve("training-set.json"));
+    System.exit(0);
+  }
+
+  /**
+   * The baselines on the same Parquet files and their ratios to Quiver's runs ({@code warm} may be
+   * null): DuckDB's ASOF JOIN, then Feast's get_historical_features on slices (its DuckDB offline
+   * store, then its default file store).
+   */
+  static void baselines(
+      Map<String, Object> json,
+      Path work,
+      Path labelFile,
+      List<FeatureView> views,
+      int labels,
+      double feastFraction,
+      double feastFileFraction,
+      Run cold,
+      Run warm)
+      throws Exception {
+    double quiverSeconds = cold.seconds();
+    double quiverCpu = cold.cpuSeconds();
     // DuckDB ASOF JOIN on the same Parquet files
     long dc0 = processCpuNanos();
     double duckSeconds = duckdb(work, labelFile, views);
@@ -174,20 +217,6 @@ public final class TrainingSetBench {
     Map<String, Object> feastDuck = feast(work, labelFile, feastFraction, "duckdb");
     Map<String, Object> feastFile = feast(work, labelFile, feastFileFraction, "file");
 
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("benchmark", "training-set");
-    json.put("labels", labels);
-    json.put("views", 3);
-    json.put("feature_rows", 3L * events);
-    json.put("users", users);
-    json.put("quiver_seconds", quiverSeconds);
-    json.put("quiver_rows_per_second", res.rows() / quiverSeconds);
-    json.put("quiver_cpu_seconds", quiverCpu);
-    if (warm != null) {
-      json.put("quiver_warm_seconds", warm.seconds());
-      json.put("quiver_warm_rows_per_second", warm.result().rows() / warm.seconds());
-      json.put("quiver_warm_cpu_seconds", warm.cpuSeconds());
-    }
     json.put("duckdb_seconds", duckSeconds);
     json.put("duckdb_rows_per_second", labels / duckSeconds);
     json.put("duckdb_cpu_seconds", duckCpu);
@@ -236,10 +265,6 @@ public final class TrainingSetBench {
             cpuSpeedup);
       }
     }
-    Files.createDirectories(out);
-    Files.writeString(out.resolve("training-set.json"), toJson(json));
-    System.out.println("wrote " + out.resolve("training-set.json"));
-    System.exit(0);
   }
 
   /** One timed export. */
