@@ -170,7 +170,7 @@ final class LookupService implements HttpService {
       long now = System.nanoTime();
       for (int i = 0; i < keys.size(); i++) {
         long waitNanos =
-            throttle.tryAcquire(new ThrottleKey(r.namespace(), r.entityName(), keys.get(i)), now);
+            throttle.tryAcquire(throttle.hash(r.namespace(), r.entityName(), keys.get(i)), now);
         if (waitNanos > 0) {
           metrics.throttled();
           throw ApiException.throttled(
@@ -219,6 +219,4 @@ final class LookupService implements HttpService {
   /** What a plan depends on; feature refs are records, so equal lists mean equal requests. */
   private record PlanKey(
       String namespace, String entity, List<FeatureRef> features, String service) {}
-
-  private record ThrottleKey(String namespace, String entity, List<Object> key) {}
 }

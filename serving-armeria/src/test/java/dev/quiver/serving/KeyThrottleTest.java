@@ -151,4 +151,57 @@ class KeyThrottleTest {
       assertThat(admitted.get()).as("attempt %d", attempt).isEqualTo(20 * burst);
     }
   }
+
+  @Test
+  void manyKeysThroughGrowthAndSweepsAnswerLikeTheReference() {
+    // Thousands of keys: every stripe's table grows several times, and sweeps remove buckets from
+    // the middle of probe runs (backward shifts), while the answers must stay the reference's.
+    Random rnd = new Random(11);
+    KeyThrottle t = new KeyThrottle(2, 3); // refill time 2 s
+    Reference ref = new Reference(2, 3);
+    long now = 0;
+    int refused = 0;
+    int maxSize = 0;
+    for (int i = 0; i < 400_000; i++) {
+      // ~20k takes/s, and now and then an idle gap around the refill time
+      now += i % 50_000 == 0 ? 2_000_000_000L + rnd.nextInt(3) - 1 : rnd.nextInt(100_000);
+      Object key = rnd.nextInt(3) == 0 ? "h" + rnd.nextInt(20) : "k" + rnd.nextInt(20_000);
+      long want = ref.tryAcquire(key, now);
+      assertThat(t.tryAcquire(key, now)).as("step %d key %s", i, key).isEqualTo(want);
+      refused += want > 0 ? 1 : 0;
+      maxSize = Math.max(maxSize, t.size());
+    }
+    assertThat(refused).isGreaterThan(10_000);
+    assertThat(maxSize).isGreaterThan(5_000); // the tables grew
+    assertThat(t.size()).isLessThan(maxSize); // and sweeps removed buckets
+  }
+
+  @Test
+  void entityKeyHashesSeparateTheirParts() {
+    KeyThrottle t = new KeyThrottle(1, 1);
+    java.util.Set<Long> seen = new java.util.HashSet<>();
+    List<List<Object>> keys =
+        List.of(
+            List.of("ab", "c"),
+            List.of("a", "bc"),
+            List.of("abc"),
+            List.of(1L),
+            List.of("1"),
+            List.of(1L, 2L),
+            List.of(2L, 1L),
+            List.of());
+    for (List<Object> k : keys) {
+      assertThat(seen.add(t.hash("ns", "user", k))).as("key %s", k).isTrue();
+    }
+    assertThat(seen.add(t.hash("ns2", "user", List.of("ab", "c")))).isTrue();
+    assertThat(seen.add(t.hash("ns", "user2", List.of("ab", "c")))).isTrue();
+    assertThat(t.hash("ns", "user", List.of("ab", "c")))
+        .isEqualTo(t.hash("ns", "user", List.of(new String("ab"), "c")));
+    for (int i = 0; i < 200_000; i++) {
+      assertThat(seen.add(t.hash("ns", "user", List.of("u" + i)))).as("u%d", i).isTrue();
+    }
+    // Two instances use different seeds: the identity is not predictable from outside.
+    assertThat(new KeyThrottle(1, 1).hash("ns", "user", List.of("u1")))
+        .isNotEqualTo(t.hash("ns", "user", List.of("u1")));
+  }
 }

@@ -177,7 +177,7 @@ public final class LadderServer implements AutoCloseable {
       List<List<Object>> keys = EntityKeys.parse(plan.entity(), r.keys());
       long now = System.nanoTime();
       for (int i = 0; i < keys.size(); i++) {
-        throttle.tryAcquire(new ThrottleKey(r.namespace(), r.entityName(), keys.get(i)), now);
+        throttle.tryAcquire(throttle.hash(r.namespace(), r.entityName(), keys.get(i)), now);
       }
       KeyResult[] res =
           readPath
@@ -200,8 +200,6 @@ public final class LadderServer implements AutoCloseable {
 
   private record PlanKey(
       String namespace, String entity, List<FeatureRef> features, String service) {}
-
-  private record ThrottleKey(String namespace, String entity, List<Object> key) {}
 
   @Override
   public void close() {

@@ -47,6 +47,11 @@ final class ChildServer implements AutoCloseable {
       String id = Integer.toString(CHILDREN.incrementAndGet());
       cmd.addAll(List.of(extra.trim().replace("@ID@", id).split("\\s+")));
     }
+    // quiver.bench.jvm: options of this child only (LookupProbe's A/B of JVM options).
+    String own = System.getProperty("quiver.bench.jvm", "");
+    if (!cluster && !own.isBlank()) {
+      cmd.addAll(List.of(own.trim().split("\\s+")));
+    }
     cmd.add("-cp");
     // As in the module's tests: the HBase mini-cluster jar bundles its own client and Netty, which
     // clash with hbase-shaded-client; both the cluster and the server use the bundled one.

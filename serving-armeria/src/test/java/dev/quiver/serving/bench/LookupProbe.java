@@ -118,8 +118,15 @@ public final class LookupProbe {
       if (bClasses != null) {
         System.setProperty("quiver.bench.prepend", bClasses);
       }
+      // QUIVER_PROBE_B_JVM_OPTS: JVM options of B only (after QUIVER_BENCH_SERVER_JVM_OPTS), for an
+      // interleaved A/B of GC settings.
+      String bJvm = System.getenv("QUIVER_PROBE_B_JVM_OPTS");
+      if (bJvm != null) {
+        System.setProperty("quiver.bench.jvm", bJvm);
+      }
       try (ChildServer b = new ChildServer("quiver", work.resolve("b").toString(), "" + keys)) {
         System.clearProperty("quiver.bench.prepend");
+        System.clearProperty("quiver.bench.jvm");
         LookupBench.warm(a, reqs);
         LookupBench.warm(b, reqs);
         ChildServer[] servers = {a, b};
@@ -149,7 +156,11 @@ public final class LookupProbe {
                     rate,
                     s == a
                         ? "A (default)"
-                        : "B (" + conf + (bClasses == null ? "" : " " + bClasses) + ")",
+                        : "B ("
+                            + conf
+                            + (bClasses == null ? "" : " " + bClasses)
+                            + (bJvm == null ? "" : " " + bJvm)
+                            + ")",
                     r.achievedRate(),
                     r.p(50),
                     r.p(99),
