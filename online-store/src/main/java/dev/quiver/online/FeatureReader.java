@@ -81,6 +81,71 @@ public final class FeatureReader {
     return b.assemble(store.multiGetInline(b.reads));
   }
 
+  /**
+   * Builds the caller's value objects straight from a read's decoded values (see {@link
+   * #readInlineRows}), so that no intermediate map or value record is made per key.
+   *
+   * @param <V> the caller's value type
+   */
+  @FunctionalInterface
+  public interface ValueFactory<V> {
+    /**
+     * @param value the decoded value (see {@code ValueCodec} for Java types); never null
+     * @param ts the value's event time, epoch millis
+     */
+    V value(Object value, long ts);
+  }
+
+  /**
+   * The allocation-lean form of {@link #readInline} for the lookup server's single-key reads: when
+   * {@code featureNames} are all row features (no window aggregation) and the read is of now, fills
+   * {@code out[k]} with a new row from {@code newRow} for each entity key, holding at feature
+   * {@code i} {@code values.value(value, ts)} of its current cell, or null where {@link
+   * #readInline} would hold no feature or a null value (never written, past the TTL, a null value).
+   * Reads through {@link OnlineStore#multiGetInlineCells}: no map, result or value record per key.
+   *
+   * @param out one slot per entity key
+   * @return false (and nothing read) when the read does not qualify: then use {@link #readInline}
+   * @throws OnlineStoreException when the read of any key failed
+   * @throws IllegalArgumentException for an unknown feature name
+   * @throws UnsupportedOperationException when the store reads over the network
+   */
+  public <V> boolean readInlineRows(
+      FeatureView view,
+      List<String> featureNames,
+      List<byte[]> entityKeys,
+      ValueFactory<V> values,
+      java.util.function.IntFunction<V[]> newRow,
+      V[][] out) {
+    Shape shape = shape(view, featureNames);
+    if (shape.hasAggregations()) {
+      return false;
+    }
+    long expiredTs = clock.millis() - view.ttl().toMillis();
+    List<OnlineRead> reads = new ArrayList<>(entityKeys.size());
+    for (byte[] key : entityKeys) {
+      reads.add(OnlineRead.latest(shape.table(), key, shape.readQualifiers()));
+    }
+    OnlineCell[][] cells = store.multiGetInlineCells(reads);
+    List<Feature> features = shape.features();
+    int[] readIndex = shape.readIndex();
+    for (int k = 0; k < out.length; k++) {
+      V[] row = newRow.apply(features.size());
+      OnlineCell[] found = cells[k];
+      for (int i = 0; i < row.length; i++) {
+        OnlineCell c = found[readIndex[i]];
+        if (c != null && c.ts() > expiredTs) {
+          Object v = ValueCodec.decode(features.get(i).dtype(), c.value());
+          if (v != null) {
+            row[i] = values.value(v, c.ts());
+          }
+        }
+      }
+      out[k] = row;
+    }
+    return true;
+  }
+
   private Batch plan(
       FeatureView view, List<String> featureNames, List<byte[]> entityKeys, Long asOfMillis) {
     Shape shape = shape(view, featureNames);
@@ -227,12 +292,18 @@ public final class FeatureReader {
       List<String> distinctRows =
           List.copyOf(
               rowQualifiers.stream().filter(java.util.Objects::nonNull).distinct().toList());
+      int[] readIndex = new int[features.size()];
+      for (int i = 0; i < readIndex.length; i++) {
+        readIndex[i] =
+            rowQualifiers.get(i) == null ? -1 : distinctRows.indexOf(rowQualifiers.get(i));
+      }
       s =
           new Shape(
               features,
               java.util.Collections.unmodifiableList(rowQualifiers),
               java.util.Collections.unmodifiableList(tileSeries),
               distinctRows,
+              readIndex,
               aggregations,
               ViewTableId.of(view),
               view.version().toString(),
@@ -269,6 +340,8 @@ public final class FeatureReader {
    * @param tileSeries one entry per feature: its tile series name in UTF-8 (the name inside a tile
    *     bundle), null for a row feature
    * @param readQualifiers the distinct row qualifiers, in feature order
+   * @param readIndex one entry per feature: the index of its row qualifier in readQualifiers, -1
+   *     for an aggregation
    * @param nowPlan the tile plan of the latest "now" read (views with aggregations)
    */
   private record Shape(
@@ -276,6 +349,7 @@ public final class FeatureReader {
       List<String> featureQualifiers,
       List<byte[]> tileSeries,
       List<String> readQualifiers,
+      int[] readIndex,
       boolean hasAggregations,
       ViewTableId table,
       String version,

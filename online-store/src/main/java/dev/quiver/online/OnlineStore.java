@@ -67,6 +67,44 @@ public interface OnlineStore extends AutoCloseable {
         "the " + kind() + " online store reads over the network; use multiGet");
   }
 
+  /**
+   * Like {@link #multiGetInline}, each read's cells as an array aligned with its qualifiers (null
+   * where a qualifier has no cell in range), without a map or a result object per read: the
+   * allocation-lean path of the lookup server's single-key reads (docs/serving.md, "Session 7").
+   * Every read must name its qualifiers (a whole-row read has no alignment). Same cells as {@link
+   * #multiGetInline}; the default implementation derives them from it.
+   *
+   * @return one array per read, in order; never null
+   * @throws OnlineStoreException when any read failed (the caller treats the batch as failed)
+   * @throws IllegalArgumentException for a read without qualifiers
+   * @throws UnsupportedOperationException when the store reads over the network
+   */
+  default OnlineCell[][] multiGetInlineCells(List<OnlineRead> reads) {
+    for (OnlineRead r : reads) {
+      if (r.qualifiers().isEmpty()) {
+        throw new IllegalArgumentException(
+            "reads: a read of " + r.table() + " names no qualifiers (expected: at least one)");
+      }
+    }
+    List<OnlineReadResult> results = multiGetInline(reads);
+    OnlineCell[][] out = new OnlineCell[reads.size()][];
+    for (int i = 0; i < out.length; i++) {
+      OnlineReadResult r = results.get(i);
+      if (!r.ok()) {
+        throw new OnlineStoreException(
+            "inline read of " + reads.get(i).table() + " failed: " + r.error().getMessage(),
+            r.error());
+      }
+      List<String> qualifiers = reads.get(i).qualifiers();
+      OnlineCell[] cells = new OnlineCell[qualifiers.size()];
+      for (int q = 0; q < cells.length; q++) {
+        cells[q] = r.cells().get(qualifiers.get(q));
+      }
+      out[i] = cells;
+    }
+    return out;
+  }
+
   /** The factory identifier of this store ({@code embedded}, {@code hbase}). */
   String kind();
 

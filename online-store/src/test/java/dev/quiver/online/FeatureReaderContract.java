@@ -321,6 +321,86 @@ public abstract class FeatureReaderContract {
     assertMatches("u2", asOf.get(1), t);
   }
 
+  /**
+   * The allocation-lean inline path ({@link FeatureReader#readInlineRows}, the lookup server's
+   * single-key reads) against the reference and against {@link FeatureReader#readInline}: row
+   * features in any order and with repeats, an unknown key, and times on both sides of each user's
+   * TTL boundary (a value exactly ttl old has expired).
+   */
+  @Test
+  void inlineRowReadsEqualTheReferenceAndTheInlineReads() {
+    List<List<String>> lists =
+        List.of(List.of("merchant", "amount"), List.of("amount", "merchant", "amount"));
+    FeatureReader.ValueFactory<Object[]> pair = (v, ts) -> new Object[] {v, ts};
+    if (!store().readsInline()) {
+      assertThatThrownBy(
+              () ->
+                  readerAt(lastEvent)
+                      .readInlineRows(
+                          VIEW, lists.get(0), keys("u1"), pair, Object[][]::new, new Object[1][][]))
+          .isInstanceOf(UnsupportedOperationException.class);
+      return;
+    }
+    List<Long> times = new ArrayList<>(List.of(lastEvent + 5 * MIN, lastEvent + 3 * DAY));
+    for (String u : List.of("u1", "u2", "u3")) {
+      long last = EVENTS.get(u).get(EVENTS.get(u).size() - 1).time();
+      long ttl = VIEW.ttl().toMillis();
+      times.addAll(List.of(last + ttl - 1, last + ttl, last + ttl + 1));
+    }
+    int served = 0;
+    int absent = 0;
+    for (long t : times) {
+      FeatureReader reader = readerAt(t);
+      for (List<String> names : lists) {
+        List<String> users = List.of("u1", "nobody", "u2", "u3");
+        Object[][][] got = new Object[users.size()][][];
+        assertThat(
+                reader.readInlineRows(
+                    VIEW, names, keys(users.toArray(String[]::new)), pair, Object[][]::new, got))
+            .isTrue();
+        List<EntityFeatures> inline =
+            reader.readInline(VIEW, names, keys(users.toArray(String[]::new)), null);
+        for (int k = 0; k < users.size(); k++) {
+          assertThat(got[k].length).isEqualTo(names.size());
+          for (int i = 0; i < names.size(); i++) {
+            String where = users.get(k) + " " + names.get(i) + " at " + t;
+            Object want =
+                users.get(k).equals("nobody")
+                    ? null
+                    : expected(users.get(k), VIEW.feature(names.get(i)).orElseThrow(), t);
+            FeatureValue viaInline = inline.get(k).features().get(names.get(i));
+            if (want == null || want == NULL_VALUE) {
+              assertThat(got[k][i]).as(where).isNull();
+              assertThat(viaInline == null || viaInline.value() == null).as(where).isTrue();
+              absent++;
+            } else {
+              assertThat(got[k][i]).as(where).isNotNull();
+              assertThat(got[k][i][0]).as(where).isEqualTo(want);
+              assertThat(got[k][i][0]).as(where).isEqualTo(viaInline.value());
+              assertThat(got[k][i][1]).as(where).isEqualTo(viaInline.ts());
+              served++;
+            }
+          }
+        }
+      }
+    }
+    assertThat(served).isGreaterThan(20);
+    assertThat(absent).isGreaterThan(20);
+    // A feature list with a window aggregation does not qualify: nothing is read.
+    Object[][][] untouched = new Object[1][][];
+    assertThat(
+            readerAt(lastEvent)
+                .readInlineRows(
+                    VIEW,
+                    List.of("merchant", "txn_count_1h"),
+                    keys("u1"),
+                    pair,
+                    Object[][]::new,
+                    untouched))
+        .isFalse();
+    assertThat(untouched[0]).isNull();
+  }
+
   @Test
   void asOfReadsEqualTheReferenceAndNeverSeeLaterEvents() {
     Random rnd = new Random(11);

@@ -68,10 +68,19 @@ public final class OnlineFeatureSource implements FeatureSource {
       List<String> features,
       List<List<Object>> keys,
       Instant asOf) {
+    List<byte[]> encoded = encode(joinKeys, keys);
+    if (asOf == null) {
+      // Rows only, read now (the common lookup): values straight into the served records, without
+      // the reader's per-key maps and records (docs/serving.md, "Session 7").
+      FeatureValue[][] out = new FeatureValue[encoded.size()][];
+      if (reader.readInlineRows(
+          view, features, encoded, FeatureValue::new, FeatureValue[]::new, out)) {
+        return out;
+      }
+    }
     return convert(
         features,
-        reader.readInline(
-            view, features, encode(joinKeys, keys), asOf == null ? null : asOf.toEpochMilli()));
+        reader.readInline(view, features, encoded, asOf == null ? null : asOf.toEpochMilli()));
   }
 
   private static List<byte[]> encode(List<JoinKey> joinKeys, List<List<Object>> keys) {

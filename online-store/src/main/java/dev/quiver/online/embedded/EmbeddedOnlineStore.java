@@ -1,5 +1,6 @@
 package dev.quiver.online.embedded;
 
+import dev.quiver.online.OnlineCell;
 import dev.quiver.online.OnlineRead;
 import dev.quiver.online.OnlineReadResult;
 import dev.quiver.online.OnlineStore;
@@ -140,6 +141,25 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   public List<OnlineReadResult> multiGetInline(List<OnlineRead> reads) {
     checkOpen();
     return readAll(reads, inlineIterators.begin());
+  }
+
+  @Override
+  public OnlineCell[][] multiGetInlineCells(List<OnlineRead> reads) {
+    checkOpen();
+    ThreadIterators.PerThread cached = inlineIterators.begin();
+    long now = clock.millis();
+    EmbeddedReads walker = EmbeddedReads.forThread();
+    OnlineCell[][] out = new OnlineCell[reads.size()][];
+    for (int i = 0; i < out.length; i++) {
+      OnlineRead r = reads.get(i);
+      SharedRocksDb.Family f = rocks.family(r.table());
+      if (f == null) {
+        throw new UnknownTableException(r.table());
+      }
+      long minTs = Math.max(r.minTs(), expiryBound(now, f.ttlMillis()));
+      out[i] = walker.readCells(cached.iterator(r.table(), f.handle()), r, minTs);
+    }
+    return out;
   }
 
   /**

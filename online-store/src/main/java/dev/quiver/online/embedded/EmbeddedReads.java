@@ -127,6 +127,31 @@ final class EmbeddedReads {
    */
   private Map<String, OnlineCell> walk(RocksIterator it, byte[] row, OnlineRead r, long minTs) {
     List<String> qualifiers = r.qualifiers();
+    OnlineCell[] found = walkCells(it, row, r, minTs);
+    Map<String, OnlineCell> cells = new LinkedHashMap<>(qualifiers.size() * 2);
+    for (int i = 0; i < found.length; i++) {
+      if (found[i] != null) {
+        cells.put(qualifiers.get(i), found[i]);
+      }
+    }
+    return cells;
+  }
+
+  /**
+   * Like {@link #read} for a read that names its qualifiers: the cells aligned with them (null
+   * where none is in range), without a map.
+   */
+  OnlineCell[] readCells(RocksIterator it, OnlineRead r, long minTs) {
+    if (r.qualifiers().isEmpty()) {
+      throw new IllegalArgumentException(
+          "reads: a read of " + r.table() + " names no qualifiers (expected: at least one)");
+    }
+    return walkCells(it, EmbeddedKeys.rowPrefix(r.entityKey()), r, minTs);
+  }
+
+  /** The walk of {@link #walk}, its cells aligned with the read's qualifiers. */
+  private OnlineCell[] walkCells(RocksIterator it, byte[] row, OnlineRead r, long minTs) {
+    List<String> qualifiers = r.qualifiers();
     QualifierPlan plan = plan(qualifiers);
     int n = qualifiers.size();
     long inverted = Long.MAX_VALUE - r.asOf();
@@ -142,13 +167,7 @@ final class EmbeddedReads {
       }
       found[i] = cellAt(it, minTs);
     }
-    Map<String, OnlineCell> cells = new LinkedHashMap<>(n * 2);
-    for (int i = 0; i < n; i++) {
-      if (found[i] != null) {
-        cells.put(qualifiers.get(i), found[i]);
-      }
-    }
-    return cells;
+    return found;
   }
 
   /** The whole row: versions of each qualifier are contiguous and newest first. */

@@ -203,6 +203,17 @@ class EmbeddedOnlineStoreITCase extends OnlineStoreContract {
       Map<String, dev.quiver.online.OnlineCell> inline = read(key, List.of("f"), true);
       Map<String, dev.quiver.online.OnlineCell> fresh = read(key, List.of("f"), false);
       assertThat(render(inline)).as("step %d key %s", step, k).isEqualTo(render(fresh));
+      // The map-free inline path (the lookup server's single-key reads) through the same iterator:
+      // aligned with its qualifiers, null for one never written.
+      dev.quiver.online.OnlineCell[] cells =
+          store.multiGetInlineCells(List.of(OnlineRead.latest(TABLE, key, List.of("g", "f"))))[0];
+      assertThat(cells).as("step %d key %s", step, k).hasSize(2);
+      assertThat(cells[0]).as("step %d key %s", step, k).isNull();
+      Map<String, dev.quiver.online.OnlineCell> asMap = new java.util.LinkedHashMap<>();
+      if (cells[1] != null) {
+        asMap.put("f", cells[1]);
+      }
+      assertThat(render(asMap)).as("step %d key %s", step, k).isEqualTo(render(fresh));
       long[] want = model.get(k);
       if (want == null) {
         assertThat(inline).as("step %d key %s", step, k).isEmpty();
