@@ -29,6 +29,13 @@ final class ChildServer implements AutoCloseable {
     String extra = System.getenv("QUIVER_BENCH_SERVER_JVM_OPTS");
     if (cluster || extra == null || !extra.matches(".*-XX:\\+Use\\w+GC.*")) {
       cmd.add("-XX:+UseG1GC"); // unless the extra options pick another collector
+      if (!cluster && (extra == null || !extra.contains("MaxTenuringThreshold"))) {
+        // Since session 7, the recommended serving setting (docs/serving.md, "Tuning"), for every
+        // bench server alike (the floor too): long-lived objects (near-cache entries) are promoted
+        // after one survivor copy instead of being copied up to 15 times; G1's default made the
+        // young pauses of a lookup server copy 8-20 MB each (docs/benchmarks.md, "Session 7").
+        cmd.add("-XX:MaxTenuringThreshold=1");
+      }
     }
     cmd.add("-XX:+AlwaysPreTouch");
     for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
