@@ -35,6 +35,10 @@ import org.apache.iceberg.types.Types;
 final class OrderedParquetSink extends AbstractStreamOperator<Void>
     implements OneInputStreamOperator<SweepRow, Void>, BoundedOneInput {
   private static final long serialVersionUID = 1L;
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(OrderedParquetSink.class);
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
 
   /** The deterministic output order: label time, entity key, the label values as text. */
   static final Comparator<SweepRow> ORDER =
@@ -118,6 +122,9 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
 
   @Override
   public void endInput() throws IOException {
+    long t0 = System.nanoTime();
+    long cpu0 = THREADS.getCurrentThreadCpuTime();
+    int rowCount = size;
     seal();
     int[] ends = localize(ROWS_PER_BUCKET);
     DataInputDeserializer in = new DataInputDeserializer();
@@ -146,6 +153,12 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
     where = null;
     lengths = null;
     times = null;
+    LOG.info(
+        "parquet part {}: {} rows sorted and written in {} ms ({} ms CPU)",
+        file,
+        rowCount,
+        (System.nanoTime() - t0) / 1_000_000,
+        (THREADS.getCurrentThreadCpuTime() - cpu0) / 1_000_000);
   }
 
   /** Receives the buffered rows in output order. */
