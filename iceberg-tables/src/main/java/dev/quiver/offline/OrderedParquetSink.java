@@ -2,6 +2,8 @@ package dev.quiver.offline;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -20,6 +22,8 @@ import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.FileAppender;
 import org.apache.iceberg.types.Types;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The last step of a training set, chained to each subtask of the last sweep (no shuffle): buffers
@@ -35,10 +39,8 @@ import org.apache.iceberg.types.Types;
 final class OrderedParquetSink extends AbstractStreamOperator<Void>
     implements OneInputStreamOperator<SweepRow, Void>, BoundedOneInput {
   private static final long serialVersionUID = 1L;
-  private static final org.slf4j.Logger LOG =
-      org.slf4j.LoggerFactory.getLogger(OrderedParquetSink.class);
-  private static final java.lang.management.ThreadMXBean THREADS =
-      java.lang.management.ManagementFactory.getThreadMXBean();
+  private static final Logger LOG = LoggerFactory.getLogger(OrderedParquetSink.class);
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   /** The deterministic output order: label time, entity key, the label values as text. */
   static final Comparator<SweepRow> ORDER =
