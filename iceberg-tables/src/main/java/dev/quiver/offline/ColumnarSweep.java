@@ -41,6 +41,9 @@ final class ColumnarSweep {
   private final boolean guard;
   private final DataInputDeserializer in = new DataInputDeserializer();
 
+  /** Emit {@link RawLabelRow}s (label bytes not decoded) instead of plain label rows. */
+  private final boolean rawLabels;
+
   // per row of the current group
   private long[] time = new long[64];
   private long[] seq = new long[64];
@@ -55,6 +58,16 @@ final class ColumnarSweep {
   private long[] packed = new long[64];
 
   ColumnarSweep(PointInTimeSweep sweep) {
+    this(sweep, false);
+  }
+
+  /**
+   * @param rawLabels emit each label as a {@link RawLabelRow} (its key and values left encoded in
+   *     the buffer it was read from) for a chained consumer that serializes it right away; else as
+   *     a plain {@link SweepRow}
+   */
+  ColumnarSweep(PointInTimeSweep sweep, boolean rawLabels) {
+    this.rawLabels = rawLabels;
     this.sweep = sweep;
     this.views = sweep.views();
     this.guard = sweep.availabilityGuard();
@@ -91,6 +104,12 @@ final class ColumnarSweep {
       if (kind[i] == SweepRow.LABEL) {
         if (labels == null) {
           labels = new ArrayList<>();
+        }
+        if (rawLabels) {
+          labels.add(rawLabel(chunk, start, at + HEADER, time[i]));
+          continue;
+        }
+        if (key == null) {
           int rawLen = (int) INT.get(chunk, start);
           key = rawLen < 0 ? null : new String(chunk, start + 4, rawLen, StandardCharsets.UTF_8);
         }
@@ -111,6 +130,19 @@ final class ColumnarSweep {
       fill(v, chunks, rows, m, labels);
     }
     labels.forEach(out);
+  }
+
+  /** The label row serialized at {@code chunk[start..]}, its values at {@code valuesAt}. */
+  private RawLabelRow rawLabel(byte[] chunk, int start, int valuesAt, long t) {
+    in.setBuffer(chunk, valuesAt, chunk.length - valuesAt);
+    try {
+      SweepRowSerializer.skipArray(in);
+      int end = in.getPosition();
+      // the feature slots that earlier groups' sweeps filled are kept (nulls for the first)
+      return new RawLabelRow(chunk, start, end, t, SweepRowSerializer.readArray(in));
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading a buffered label row", e);
+    }
   }
 
   /** Whether all {@code n} rows carry the same key bytes. */

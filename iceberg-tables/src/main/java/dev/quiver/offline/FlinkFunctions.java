@@ -166,7 +166,8 @@ final class FlinkFunctions {
     }
 
     @Override
-    public SweepRow map(SweepRow r) {
+    public SweepRow map(SweepRow in) {
+      SweepRow r = SweepRowSerializer.materialize(in);
       r.key = key(r.values, keyPositions);
       return r;
     }

@@ -3,6 +3,7 @@ package dev.quiver.offline;
 import java.io.IOException;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
@@ -20,6 +21,9 @@ final class LabelBatches extends AbstractStreamOperator<PackedBatch>
 
   LabelBatches(int channels) {
     this.channels = channels;
+    // chained to the label reader (an operator's default is HEAD: its own task, and every label row
+    // crossed a serializing exchange to be serialized again here)
+    this.chainingStrategy = ChainingStrategy.ALWAYS;
   }
 
   @Override

@@ -199,7 +199,11 @@ public final class PointInTimeJoin {
               .transform(
                   "point-in-time sweep " + g.keyNames(),
                   SweepRowSerializer.TYPE,
-                  new SweepFunction(plan.sweep(g, request.availabilityGuard()), spine))
+                  new SweepFunction(
+                      plan.sweep(g, request.availabilityGuard()),
+                      spine,
+                      // the last group's rows go to the chained part writer only
+                      gi == plan.groups().size() - 1))
               .setParallelism(channels);
     }
     Schema outSchema = plan.outputSchema(labelColumns);

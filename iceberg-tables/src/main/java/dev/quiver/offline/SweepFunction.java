@@ -38,11 +38,22 @@ final class SweepFunction extends AbstractStreamOperator<SweepRow>
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
   private final PointInTimeSweep sweep;
   private final SpineLabels spine;
+  private final boolean rawLabels;
   private transient SweepRowArena rows;
 
   SweepFunction(PointInTimeSweep sweep, SpineLabels spine) {
+    this(sweep, spine, false);
+  }
+
+  /**
+   * @param rawLabels emit label rows as {@link RawLabelRow}s (see {@link ColumnarSweep}): only when
+   *     the consumer is chained and serializes each row right away ({@link OrderedParquetSink}),
+   *     never when another group re-keys the rows
+   */
+  SweepFunction(PointInTimeSweep sweep, SpineLabels spine, boolean rawLabels) {
     this.sweep = sweep;
     this.spine = spine;
+    this.rawLabels = rawLabels;
   }
 
   @Override
@@ -66,7 +77,7 @@ final class SweepFunction extends AbstractStreamOperator<SweepRow>
     Consumer<SweepRow> out = r -> output.collect(reuse.replace(r));
     if (spine == null) {
       // labels given: sweep the buffered bytes without an object per event
-      ColumnarSweep columnar = new ColumnarSweep(sweep);
+      ColumnarSweep columnar = new ColumnarSweep(sweep, rawLabels);
       rows.forEachRawKeyGroup((chunks, locs, n) -> columnar.sweep(chunks, locs, n, out));
     } else {
       rows.forEachKeyGroup(group -> sweepByKey(sweep, spine, group, out));

@@ -8,6 +8,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.util.InstantiationUtil;
@@ -39,8 +40,60 @@ public final class SweepRowSerializer extends TypeSerializer<SweepRow> {
     return new SweepRow();
   }
 
+  /**
+   * {@code r} as a plain row: a {@link RawLabelRow}'s key and label values decoded from its bytes
+   * (its features array is shared), any other row itself.
+   */
+  static SweepRow materialize(SweepRow r) {
+    if (!(r instanceof RawLabelRow raw)) {
+      return r;
+    }
+    DataInputDeserializer in = new DataInputDeserializer(raw.chunk, raw.from, raw.to - raw.from);
+    try {
+      SweepRow m = new SweepRow();
+      m.key = readUtf8(in);
+      m.time = in.readLong();
+      m.kind = in.readInt();
+      m.seq = in.readLong();
+      m.ingestedAt = in.readLong();
+      m.values = readArray(in);
+      m.features = raw.features;
+      return m;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("decoding a buffered label row", e);
+    }
+  }
+
+  /** Skips one serialized value array ({@link #readArray}'s input) without decoding it. */
+  static void skipArray(DataInputView in) throws IOException {
+    int n = in.readInt();
+    for (int i = 0; i < n; i++) {
+      skipValue(in);
+    }
+  }
+
+  private static void skipValue(DataInputView in) throws IOException {
+    byte tag = in.readByte();
+    switch (tag) {
+      case 0 -> {}
+      case 1 -> in.skipBytesToRead(Math.max(0, in.readInt()));
+      case 2, 4 -> in.skipBytesToRead(8);
+      case 3, 5 -> in.skipBytesToRead(4);
+      case 6 -> in.skipBytesToRead(1);
+      case 7, 9 -> in.skipBytesToRead(in.readInt());
+      case 8 -> {
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+          skipValue(in);
+        }
+      }
+      default -> throw new IOException("corrupt sweep row: value tag " + tag);
+    }
+  }
+
   @Override
-  public SweepRow copy(SweepRow from) {
+  public SweepRow copy(SweepRow row) {
+    SweepRow from = materialize(row);
     SweepRow r = new SweepRow();
     r.key = from.key;
     r.time = from.time;
@@ -64,6 +117,12 @@ public final class SweepRowSerializer extends TypeSerializer<SweepRow> {
 
   @Override
   public void serialize(SweepRow r, DataOutputView out) throws IOException {
+    if (r instanceof RawLabelRow raw) {
+      // key, time, sort fields and label values as they were read: one copy, no decode
+      out.write(raw.chunk, raw.from, raw.to - raw.from);
+      writeArray(r.features, out);
+      return;
+    }
     writeUtf8(r.key, out);
     out.writeLong(r.time);
     out.writeInt(r.kind);
@@ -236,8 +295,12 @@ public final class SweepRowSerializer extends TypeSerializer<SweepRow> {
     }
   }
 
-  private static Object readValue(DataInputView in) throws IOException {
-    byte tag = in.readByte();
+  static Object readValue(DataInputView in) throws IOException {
+    return readValue(in.readByte(), in);
+  }
+
+  /** A value whose tag byte the caller has read. */
+  static Object readValue(byte tag, DataInputView in) throws IOException {
     switch (tag) {
       case 0:
         return null;

@@ -15,8 +15,10 @@ import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.FileAppender;
 import org.apache.iceberg.parquet.Parquet;
 import org.apache.iceberg.parquet.ParquetSchemaUtil;
+import org.apache.iceberg.parquet.ParquetValueWriter;
 import org.apache.iceberg.shaded.org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.iceberg.shaded.org.apache.parquet.io.LocalInputFile;
+import org.apache.iceberg.shaded.org.apache.parquet.schema.MessageType;
 
 /** Reading and writing training-set Parquet files (local paths). */
 public final class TrainingSetFiles {
@@ -81,13 +83,25 @@ public final class TrainingSetFiles {
    * DuckDB's and Spark's default too).
    */
   static FileAppender<Record> newAppender(Schema schema, String file, String codec) {
+    return newAppender(schema, file, codec, GenericParquetWriter::create);
+  }
+
+  /**
+   * {@link #newAppender(Schema, String, String)} with another value writer (the same file settings,
+   * so the same values make the same file).
+   */
+  static <T> FileAppender<T> newAppender(
+      Schema schema,
+      String file,
+      String codec,
+      java.util.function.BiFunction<Schema, MessageType, ParquetValueWriter<?>> writer) {
     try {
       Path p = Path.of(file);
       Files.createDirectories(p.getParent());
       Files.deleteIfExists(p);
       return Parquet.write(org.apache.iceberg.Files.localOutput(p.toFile()))
           .schema(schema)
-          .createWriterFunc(GenericParquetWriter::create)
+          .createWriterFunc(writer)
           .set(TableProperties.PARQUET_COMPRESSION, codec)
           .overwrite()
           .build();
