@@ -102,12 +102,20 @@ public final class FlinkOfflineService implements OfflineService {
                   ? join.rebuild(manifest, req.output())
                   : join.run(request, (done, total) -> progress(job, done, total));
           job.rows = res.rows();
-          job.details =
-              Map.of(
-                  "output", res.output().toString(),
-                  "data_files", res.dataFiles().stream().map(Path::toString).toList(),
-                  "manifest", res.manifestFile().toString(),
-                  "output_checksum", res.manifest().outputChecksum());
+          Map<String, Object> details = new java.util.LinkedHashMap<>();
+          details.put("output", res.output().toString());
+          details.put("data_files", res.dataFiles().stream().map(Path::toString).toList());
+          details.put("manifest", res.manifestFile().toString());
+          details.put("output_checksum", res.manifest().outputChecksum());
+          details.put("output_data_checksum", res.manifest().outputDataChecksum());
+          if (rebuild && manifest.outputDataChecksum() != null) {
+            // The pages of every part, in part order, against the original export's (the files'
+            // own checksums may differ in the footer only: see TrainingSetManifest).
+            details.put(
+                "matches_manifest",
+                manifest.outputDataChecksum().equals(res.manifest().outputDataChecksum()));
+          }
+          job.details = java.util.Collections.unmodifiableMap(details);
         });
   }
 

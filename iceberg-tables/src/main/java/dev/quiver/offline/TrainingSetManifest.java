@@ -35,8 +35,17 @@ import java.util.UUID;
  * semantics (ttl, tile, delay, features), the Iceberg snapshot id of each table, the label source
  * and its checksum, and the options, and the output: every Parquet part with its row count and
  * SHA-256, and one checksum over all parts in part order. Written as {@code _manifest.json} beside
- * the data. Format 2 (parts) since session 6; format-1 manifests (one {@code part-00000.parquet},
- * no parts list) are still read and rebuilt.
+ * the data.
+ *
+ * <p>Two checksums per part: {@code checksum} is the SHA-256 of the whole file as written, and
+ * {@code dataChecksum} the SHA-256 of its bytes before the Parquet footer (the leading magic and
+ * every column chunk: all dictionary and data pages). The footer is left out of the second one
+ * because parquet-mr writes each column chunk's {@code encodings} in the order of a {@code HashSet}
+ * of enum constants, whose identity hashes differ between JVMs (and its {@code created_by} names
+ * the library's version): identical rows rebuilt in another process give the same {@code
+ * dataChecksum} but may give another {@code checksum}. A rebuild compares data checksums. Format 2
+ * (parts) since session 6; format-1 manifests (one {@code part-00000.parquet}, no parts list) are
+ * still read and rebuilt.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainingSetManifest(
@@ -50,13 +59,18 @@ public record TrainingSetManifest(
     String output,
     long rows,
     String outputChecksum,
-    List<PartEntry> parts) {
+    List<PartEntry> parts,
+    String outputDataChecksum) {
 
   public static final String FILE = "_manifest.json";
   static final int FORMAT_VERSION = 2;
 
-  /** One Parquet part of the output: its file name in the output directory, rows and SHA-256. */
-  public record PartEntry(String file, long rows, String checksum) {}
+  /**
+   * One Parquet part of the output: its file name in the output directory, rows, the SHA-256 of the
+   * file and of its pages ({@code dataChecksum}: the bytes before the footer; null in manifests
+   * written before session 7).
+   */
+  public record PartEntry(String file, long rows, String checksum, String dataChecksum) {}
 
   private static final ObjectMapper JSON =
       new ObjectMapper()
@@ -146,21 +160,29 @@ public record TrainingSetManifest(
     List<PartEntry> parts = new ArrayList<>();
     long rows = 0;
     MessageDigest all = sha256();
+    MessageDigest allData = sha256();
     byte[] buf = new byte[1 << 16];
     for (Path p : dataFiles) {
-      // one read per part feeds both its own digest and the digest of all parts in order
+      // one read per part feeds its own two digests and the two digests of all parts in order
       MessageDigest part = sha256();
+      MessageDigest data = sha256();
+      long dataBytes = pagesLength(p);
+      long pos = 0;
       try (InputStream in = Files.newInputStream(p)) {
         for (int n; (n = in.read(buf)) >= 0; ) {
           part.update(buf, 0, n);
           all.update(buf, 0, n);
+          int inData = (int) Math.max(0, Math.min(n, dataBytes - pos));
+          data.update(buf, 0, inData);
+          allData.update(buf, 0, inData);
+          pos += n;
         }
       } catch (IOException e) {
         throw new UncheckedIOException("reading " + p, e);
       }
       long n = TrainingSetFiles.rowCount(p);
       rows += n;
-      parts.add(new PartEntry(p.getFileName().toString(), n, hex(part)));
+      parts.add(new PartEntry(p.getFileName().toString(), n, hex(part), hex(data)));
     }
     String checksum = hex(all);
     return new TrainingSetManifest(
@@ -174,7 +196,32 @@ public record TrainingSetManifest(
         output.toString(),
         rows,
         checksum,
-        parts);
+        parts,
+        hex(allData));
+  }
+
+  /**
+   * The length of a Parquet file's bytes before its footer: the file ends with the footer, its
+   * length (4 bytes, little-endian) and the magic {@code PAR1}.
+   */
+  static long pagesLength(Path parquetFile) {
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(parquetFile)) {
+      long size = ch.size();
+      java.nio.ByteBuffer tail =
+          java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      if (size < 12 || ch.read(tail, size - 8) != 8 || tail.getInt(4) != 0x31524150) {
+        throw new IllegalArgumentException(
+            parquetFile + ": not a Parquet file (expected the magic PAR1 at its end)");
+      }
+      long footer = Integer.toUnsignedLong(tail.getInt(0));
+      if (footer > size - 12) {
+        throw new IllegalArgumentException(
+            parquetFile + ": footer length " + footer + " exceeds the file (truncated?)");
+      }
+      return size - 8 - footer;
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + parquetFile, e);
+    }
   }
 
   private static MessageDigest sha256() {

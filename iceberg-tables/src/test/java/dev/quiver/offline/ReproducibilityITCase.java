@@ -97,6 +97,9 @@ class ReproducibilityITCase {
     assertThat(TrainingSetFiles.read(rebuilt.dataFiles()))
         .isEqualTo(TrainingSetFiles.read(first.dataFiles()));
     assertThat(rebuilt.manifest().outputChecksum()).isEqualTo(manifest.outputChecksum());
+    assertThat(rebuilt.manifest().outputDataChecksum())
+        .startsWith("sha256:")
+        .isEqualTo(manifest.outputDataChecksum());
     // every part: same file name, rows and bytes; the manifest's figures are the files' own
     assertThat(rebuilt.manifest().parts()).isEqualTo(manifest.parts());
     assertThat(manifest.parts()).hasSize(first.dataFiles().size()).hasSizeGreaterThan(1);
@@ -108,6 +111,7 @@ class ReproducibilityITCase {
       assertThat(e.file()).isEqualTo(part.getFileName().toString());
       assertThat(e.rows()).isEqualTo(TrainingSetFiles.read(part).size());
       assertThat(e.checksum()).isEqualTo(LabelTables.checksum(List.of(part)));
+      assertThat(e.dataChecksum()).isEqualTo(pagesSha256(part));
       assertThat(TrainingSetFiles.read(rebuilt.dataFiles().get(i)))
           .isEqualTo(TrainingSetFiles.read(part));
     }
@@ -148,5 +152,18 @@ class ReproducibilityITCase {
     try (it) {
       return ((Number) it.next().getField(0)).longValue();
     }
+  }
+
+  /** SHA-256 of a Parquet file's bytes before its footer, read plainly from the file's tail. */
+  private static String pagesSha256(Path parquet) throws Exception {
+    byte[] f = java.nio.file.Files.readAllBytes(parquet);
+    int footer =
+        java.nio.ByteBuffer.wrap(f, f.length - 8, 4)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+            .getInt();
+    byte[] digest =
+        java.security.MessageDigest.getInstance("SHA-256")
+            .digest(java.util.Arrays.copyOf(f, f.length - 8 - footer));
+    return "sha256:" + java.util.HexFormat.of().formatHex(digest);
   }
 }

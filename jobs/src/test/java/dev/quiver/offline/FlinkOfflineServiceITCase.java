@@ -98,8 +98,12 @@ class FlinkOfflineServiceITCase {
                   null,
                   dir.resolve("export").resolve(TrainingSetManifest.FILE).toString(),
                   null));
-      assertThat(awaitDone(service, again).details().get("output_checksum"))
-          .isEqualTo(done.details().get("output_checksum"));
+      var rebuilt = awaitDone(service, again).details();
+      assertThat(rebuilt.get("output_checksum")).isEqualTo(done.details().get("output_checksum"));
+      assertThat(rebuilt.get("output_data_checksum"))
+          .isEqualTo(done.details().get("output_data_checksum"));
+      assertThat(rebuilt.get("matches_manifest")).isEqualTo(true);
+      assertThat(done.details()).doesNotContainKey("matches_manifest");
 
       assertThatThrownBy(() -> service.submitExport(exportNow("user_profile.nope")))
           .hasMessageContaining("unknown feature 'nope' in view default.user_profile:v1");

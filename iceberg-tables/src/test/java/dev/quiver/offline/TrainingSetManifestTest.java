@@ -1,0 +1,98 @@
+package dev.quiver.offline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.data.parquet.GenericParquetWriter;
+import org.apache.iceberg.io.FileAppender;
+import org.apache.iceberg.parquet.Parquet;
+import org.apache.iceberg.types.Types;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A part's data checksum covers its pages and nothing of its footer: two files with the same rows
+ * and different footers (here: key-value metadata; across JVMs: the order of parquet-mr's encodings
+ * sets) have equal page bytes, and different rows give different page bytes. The reference for the
+ * footer's position is read from the file's tail here, independently of {@link
+ * TrainingSetManifest#pagesLength}.
+ */
+class TrainingSetManifestTest {
+  static final Schema SCHEMA =
+      new Schema(
+          Types.NestedField.optional(1, "user_id", Types.StringType.get()),
+          Types.NestedField.optional(2, "v", Types.LongType.get()));
+
+  @TempDir Path dir;
+
+  @Test
+  void pagesEndWhereTheFooterStarts() throws IOException {
+    Path a = write("a.parquet", rows(500, 0), "one");
+    Path b = write("b.parquet", rows(500, 0), "another, longer footer value");
+    Path c = write("c.parquet", rows(500, 1), "one");
+
+    byte[] fa = Files.readAllBytes(a);
+    byte[] fb = Files.readAllBytes(b);
+    assertThat(fa).isNotEqualTo(fb); // the footers differ
+    assertThat(TrainingSetManifest.pagesLength(a)).isEqualTo(referencePages(fa));
+    assertThat(TrainingSetManifest.pagesLength(b)).isEqualTo(referencePages(fb));
+    assertThat(pages(a)).isEqualTo(pages(b)); // same rows, same pages
+    assertThat(pages(a)).isNotEqualTo(pages(c)); // one value changed
+    assertThat(pages(a)).startsWith((byte) 'P', (byte) 'A', (byte) 'R', (byte) '1');
+  }
+
+  @Test
+  void notParquetIsRefusedWithTheReason() throws IOException {
+    Path f = dir.resolve("x.parquet");
+    Files.writeString(f, "this is not a parquet file");
+    assertThatThrownBy(() -> TrainingSetManifest.pagesLength(f))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a Parquet file");
+  }
+
+  private static long referencePages(byte[] file) {
+    int footer = ByteBuffer.wrap(file, file.length - 8, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    return file.length - 8L - footer;
+  }
+
+  private static byte[] pages(Path p) throws IOException {
+    byte[] f = Files.readAllBytes(p);
+    return Arrays.copyOf(f, (int) referencePages(f));
+  }
+
+  private static List<Record> rows(int n, int changed) {
+    List<Record> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      GenericRecord r = GenericRecord.create(SCHEMA);
+      r.setField("user_id", "user_" + (i % 37));
+      r.setField("v", (long) i * 31 + (i == n / 2 ? changed : 0));
+      out.add(r);
+    }
+    return out;
+  }
+
+  private Path write(String name, List<Record> rows, String meta) throws IOException {
+    Path p = dir.resolve(name);
+    try (FileAppender<Record> w =
+        Parquet.write(org.apache.iceberg.Files.localOutput(p.toFile()))
+            .schema(SCHEMA)
+            .createWriterFunc(GenericParquetWriter::create)
+            .meta("quiver.test", meta)
+            .overwrite()
+            .build()) {
+      w.addAll(rows);
+    }
+    return p;
+  }
+}
