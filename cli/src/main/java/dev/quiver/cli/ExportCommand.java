@@ -137,6 +137,15 @@ public final class ExportCommand implements Callable<Integer> {
                   + (parts instanceof java.util.List<?> l ? l.size() : 1)
                   + " Parquet parts)");
           out.println("manifest " + s.details().get("manifest"));
+          Object matches = s.details().get("matches_manifest");
+          if (matches != null) {
+            out.println(
+                Boolean.TRUE.equals(matches)
+                    ? "rebuilt: every part's pages equal the original export's (dataChecksum)"
+                    : "rebuilt: the pages differ from the original export's; compare the rows"
+                        + " (a different offline.parallelism spreads the same rows over other"
+                        + " parts)");
+          }
         });
   }
 }

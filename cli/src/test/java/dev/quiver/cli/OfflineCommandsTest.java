@@ -50,15 +50,22 @@ class OfflineCommandsTest {
           null,
           Instant.EPOCH,
           null,
-          Map.of(
-              "output",
-              "out",
-              "data_files",
-              java.util.List.of("out/part-00000.parquet", "out/part-00001.parquet"),
-              "manifest",
-              "out/_manifest.json",
-              "rows",
-              400L));
+          details());
+    }
+
+    /** An export's details; a rebuild (a request with a manifest) says whether it matched. */
+    private Map<String, Object> details() {
+      Map<String, Object> d = new java.util.LinkedHashMap<>();
+      d.put("output", "out");
+      d.put("data_files", List.of("out/part-00000.parquet", "out/part-00001.parquet"));
+      d.put("manifest", "out/_manifest.json");
+      d.put("rows", 400L);
+      if (!submitted.isEmpty()
+          && submitted.get(submitted.size() - 1) instanceof ExportRequest r
+          && r.manifest() != null) {
+        d.put("matches_manifest", r.manifest().startsWith("same"));
+      }
+      return d;
     }
 
     @Override
@@ -109,6 +116,17 @@ class OfflineCommandsTest {
     ExportRequest req = (ExportRequest) submitted.get(0);
     assertThat(req.features()).containsExactly("user_profile.*");
     assertThat(req.step()).hasHours(1);
+  }
+
+  @Test
+  void aRebuildSaysWhetherItsPagesMatchTheManifest() {
+    assertThat(run(new ExportCommand(), "--manifest", "same/_manifest.json", "--output", "r"))
+        .startsWith("0\n")
+        .contains("rebuilt: every part's pages equal the original export's");
+    assertThat(run(new ExportCommand(), "--manifest", "other/_manifest.json", "--output", "r"))
+        .contains("rebuilt: the pages differ from the original export's");
+    assertThat(run(new ExportCommand(), "v.f", "--times", "2024-05-01T00:00:00Z", "--output", "o"))
+        .doesNotContain("rebuilt:");
   }
 
   @Test
