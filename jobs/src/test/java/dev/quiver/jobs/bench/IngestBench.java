@@ -73,6 +73,12 @@ public final class IngestBench {
   /** Longest sustained phase measured (keeps the benchmark within a few minutes). */
   static final long MEASURE_MS = Long.parseLong(env("QUIVER_BENCH_MEASURE_MS", "90000"));
 
+  /**
+   * Distinct users the events are spread over (default 20,000: sparse entities, about 10 events per
+   * user per day of event time); fewer users make hot entities.
+   */
+  static final int USERS = Integer.parseInt(env("QUIVER_BENCH_USERS", "20000"));
+
   /** Time from the first Iceberg commit to the start of the measurement. */
   static final long WARMUP_NS = Long.parseLong(env("QUIVER_BENCH_WARMUP_MS", "20000")) * 1_000_000L;
 
@@ -95,6 +101,7 @@ public final class IngestBench {
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("name", name);
     result.put("events", events);
+    result.put("users", USERS);
     result.put("store", store);
     result.put("loadAverageAtStart", loadAverage());
     try (KafkaBroker kafka = KafkaBroker.start()) {
@@ -349,7 +356,7 @@ public final class IngestBench {
       int chunk = 100_000;
       for (int from = 0; from < events; from += chunk) {
         for (Transactions.Record r :
-            Transactions.generateChunk(from, Math.min(chunk, events - from), 11, 20_000)) {
+            Transactions.generateChunk(from, Math.min(chunk, events - from), 11, USERS)) {
           String user = r.txn() == null ? "x" : r.txn().userId();
           p.send(new ProducerRecord<>(topic, user.getBytes(StandardCharsets.UTF_8), r.bytes()));
         }
