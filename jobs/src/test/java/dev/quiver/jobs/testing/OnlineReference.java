@@ -180,7 +180,13 @@ public final class OnlineReference {
       out.add(k * s - 1);
     }
     long last = out.get(out.size() - 1);
-    out.add(last + 8L * 86_400_000L); // window decay: no events in the 8 days after
+    // Reads whose windows cover whole hours and days of the events, so the 1h and 1d rollup tiles
+    // are read (a window only reads a rollup tile that ends before its head tile).
+    long hour = 3_600_000L;
+    long day = 86_400_000L;
+    out.add(Math.floorDiv(max, hour) * hour + hour + 2 * s - 1);
+    out.add(Math.floorDiv(max, day) * day + day + 2 * s - 1);
+    out.add(last + 8L * day); // window decay: no events in the 8 days after
     return out;
   }
 }
