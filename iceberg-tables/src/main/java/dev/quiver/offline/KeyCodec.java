@@ -1,5 +1,6 @@
 package dev.quiver.offline;
 
+import dev.quiver.core.codec.Hash64;
 import dev.quiver.core.spec.FeatureType;
 
 /** Encodes join-key values as one string (the sweep's grouping key). */
@@ -34,12 +35,11 @@ public final class KeyCodec {
    * may collide; the sweep separates them again by the full key.
    */
   public static long hash64(String key) {
-    long h = FNV_OFFSET; // FNV-1a over the chars, then murmur3's fmix64
+    long h = Hash64.FNV_OFFSET; // FNV-1a over the chars, then murmur3's fmix64
     for (int i = 0; i < key.length(); i++) {
-      h ^= key.charAt(i);
-      h *= FNV_PRIME;
+      h = Hash64.step(h, key.charAt(i));
     }
-    return fmix64(h);
+    return Hash64.fmix64(h);
   }
 
   /** {@link #hash64Ascii}'s answer for bytes that are not all ASCII (never a real hash's use). */
@@ -55,29 +55,15 @@ public final class KeyCodec {
 
   /** {@link #hash64Ascii(byte[])} of {@code utf8[offset, offset + length)}. */
   static long hash64Ascii(byte[] utf8, int offset, int length) {
-    long h = FNV_OFFSET;
+    long h = Hash64.FNV_OFFSET;
     for (int i = offset, end = offset + length; i < end; i++) {
       byte b = utf8[i];
       if (b < 0) {
         return NOT_ASCII;
       }
-      h ^= b;
-      h *= FNV_PRIME;
+      h = Hash64.step(h, b);
     }
-    return fmix64(h);
-  }
-
-  private static final long FNV_OFFSET = 0xcbf29ce484222325L;
-  private static final long FNV_PRIME = 0x100000001b3L;
-
-  /** murmur3's 64-bit finalizer: spreads the FNV state's low-entropy bits over the whole word. */
-  private static long fmix64(long h) {
-    h ^= h >>> 33;
-    h *= 0xff51afd7ed558ccdL;
-    h ^= h >>> 33;
-    h *= 0xc4ceb9fe1a85ec53L;
-    h ^= h >>> 33;
-    return h;
+    return Hash64.fmix64(h);
   }
 
   public static String[] decode(String key, int parts) {

@@ -1,5 +1,6 @@
 package dev.quiver.serving;
 
+import dev.quiver.core.codec.Hash64;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -224,7 +225,7 @@ final class KeyThrottle {
 
   // --- the key hash: FNV-1a style over the parts' contents, tagged by kind, then fmix64.
 
-  private static final long PRIME = 0x100000001b3L;
+  private static final long PRIME = Hash64.FNV_PRIME;
 
   private static long hash(long h, Object part) {
     if (part instanceof String str) {
@@ -255,12 +256,7 @@ final class KeyThrottle {
   }
 
   private static long finish(long h) {
-    h ^= h >>> 33;
-    h *= 0xff51afd7ed558ccdL;
-    h ^= h >>> 33;
-    h *= 0xc4ceb9fe1a85ec53L;
-    h ^= h >>> 33;
-    return h;
+    return Hash64.fmix64(h);
   }
 
   /**

@@ -210,12 +210,7 @@ public final class TileBundle {
 
   /** 64-bit FNV-1a of {@code b[from, to)}. */
   static long hash(byte[] b, int from, int to) {
-    long h = 0xcbf29ce484222325L;
-    for (int i = from; i < to; i++) {
-      h ^= b[i] & 0xFF;
-      h *= 0x100000001b3L;
-    }
-    return h;
+    return dev.quiver.core.codec.Hash64.fnv1a(b, from, to);
   }
 
   private static int varintSize(int v) {
