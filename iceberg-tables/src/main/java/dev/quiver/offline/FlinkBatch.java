@@ -22,7 +22,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 
 /** Flink settings shared by the offline batch jobs (training sets, backfills). */
-final class FlinkBatch {
+public final class FlinkBatch {
   /** Task slots of the shared local cluster: enough for any offline job's parallelism here. */
   static final int LOCAL_SLOTS = 4;
 
@@ -68,6 +68,19 @@ final class FlinkBatch {
       return env;
     } catch (Exception e) {
       throw new IllegalStateException("starting the local Flink cluster failed: " + e, e);
+    }
+  }
+
+  /**
+   * Stops the shared local cluster if one was started (its threads are not daemons, so a JVM that
+   * ran offline jobs ends only after this or at {@code System.exit}); the next offline job starts a
+   * new one. For programs that end on their own: benchmarks, tools. Waits for the cluster to stop.
+   */
+  public static synchronized void stopSharedCluster() throws Exception {
+    if (shared != null) {
+      MiniCluster mc = shared;
+      shared = null;
+      mc.close();
     }
   }
 

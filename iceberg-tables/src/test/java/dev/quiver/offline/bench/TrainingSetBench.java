@@ -178,7 +178,7 @@ public final class TrainingSetBench {
     Files.createDirectories(out);
     Files.writeString(out.resolve("training-set.json"), toJson(json));
     System.out.println("wrote " + out.resolve("training-set.json"));
-    System.exit(0);
+    dev.quiver.offline.FlinkBatch.stopSharedCluster(); // its threads would keep the JVM alive
   }
 
   /**

@@ -56,7 +56,10 @@ public final class BackfillBench {
     Files.createDirectories(out);
     Files.writeString(out.resolve("backfill.json"), TrainingSetBench.toJson(json));
     System.out.println("wrote " + out.resolve("backfill.json"));
-    System.exit(0);
+    if (catalog instanceof AutoCloseable c) {
+      c.close();
+    }
+    dev.quiver.offline.FlinkBatch.stopSharedCluster(); // its threads would keep the JVM alive
   }
 
   static Map<String, Object> run(QuiverConfig config, Catalog catalog, Path work, int n, int users)

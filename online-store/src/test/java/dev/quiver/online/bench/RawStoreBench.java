@@ -65,7 +65,8 @@ public final class RawStoreBench {
         r = run(store, Integer.getInteger("quiver.bench.hbase-keys", 20_000));
       }
       JSON.writeValue(Path.of(argv.get(argv.indexOf("--hbase-child") + 1)).toFile(), r);
-      System.exit(0);
+      ChildJvm.markDone(); // the parent ends this JVM (the mini-cluster's threads stay behind)
+      return;
     }
     RESULTS.put("machine_load_average_at_start", loadAverage());
     Path dir = Files.createTempDirectory("raw-store-bench");
@@ -83,36 +84,26 @@ public final class RawStoreBench {
     Files.createDirectories(out);
     JSON.writeValue(out.resolve("raw-store.json").toFile(), RESULTS);
     System.out.println("wrote " + out.resolve("raw-store.json"));
-    System.exit(0);
   }
 
   private static double loadAverage() {
     return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
   }
 
-  /**
-   * Runs the HBase part in a child JVM without {@code hbase-shaded-client} on the classpath: the
-   * mini-cluster jar bundles its own client, and two copies of HBase's shaded Netty clash.
-   */
+  /** Runs the HBase part in a child JVM ({@link ChildJvm}) and reads its results back. */
   @SuppressWarnings("unchecked")
   private static Map<String, Object> hbaseInChildJvm() {
     try {
-      String cp =
-          Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
-              .filter(e -> !e.contains("hbase-shaded-client"))
-              .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
       Path result = Files.createTempFile("raw-store-hbase", ".json");
-      List<String> cmd = new ArrayList<>();
-      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
-      cmd.addAll(
-          List.of("-cp", cp, RawStoreBench.class.getName(), "--hbase-child", result.toString()));
-      Process p = new ProcessBuilder(cmd).inheritIO().start();
-      if (!p.waitFor(15, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0) {
-        p.destroyForcibly();
+      int code =
+          ChildJvm.run(
+              RawStoreBench.class,
+              List.of("--hbase-child", result.toString()),
+              Duration.ofMinutes(15));
+      if (code != 0) {
         return Map.of(
             "error",
-            "the HBase child JVM failed (exit " + (p.isAlive() ? "timeout" : p.exitValue()) + ")");
+            "the HBase child JVM failed (" + (code < 0 ? "timeout" : "exit " + code) + ")");
       }
       return JSON.readValue(result.toFile(), Map.class);
     } catch (Exception e) {

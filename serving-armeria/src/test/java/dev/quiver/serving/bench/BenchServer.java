@@ -160,7 +160,10 @@ public final class BenchServer {
       }
     }
     closer.close();
-    System.exit(0);
+    // The parent ends this JVM once it reads this: an HBase mini-cluster leaves non-daemon threads
+    // behind after its shutdown, so the JVM would not end by itself (ChildServer#close).
+    System.out.println("STOPPED");
+    System.out.flush();
   }
 
   /** Bytes allocated so far by every live thread of this JVM. */

@@ -66,10 +66,7 @@ final class ChildServer implements AutoCloseable {
     String prepend = System.getProperty("quiver.bench.prepend", "");
     cmd.add(
         (prepend.isBlank() ? "" : prepend + java.io.File.pathSeparator)
-            + java.util.Arrays.stream(
-                    System.getProperty("java.class.path").split(java.io.File.pathSeparator))
-                .filter(e -> !e.contains("hbase-shaded-client"))
-                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator)));
+            + dev.quiver.online.bench.ChildJvm.classPath());
     cmd.add(BenchServer.class.getName());
     cmd.addAll(List.of(args));
     process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -103,6 +100,8 @@ final class ChildServer implements AutoCloseable {
                 for (String l; (l = r.readLine()) != null; ) {
                   if (l.startsWith("ALLOC ")) {
                     allocAnswers.offer(Long.parseLong(l.substring(6).trim()));
+                  } else if (l.equals("STOPPED")) {
+                    stopped.countDown();
                   } // anything else: discard
                 }
               } catch (IOException e) {
@@ -119,6 +118,10 @@ final class ChildServer implements AutoCloseable {
 
   private final java.util.concurrent.BlockingQueue<Long> allocAnswers =
       new java.util.concurrent.LinkedBlockingQueue<>();
+
+  /** Counted down when the child has closed its server (its "STOPPED" line). */
+  private final java.util.concurrent.CountDownLatch stopped =
+      new java.util.concurrent.CountDownLatch(1);
 
   /** Bytes allocated so far by the child's live threads (asked for on its stdin). */
   long allocatedBytes() throws IOException, InterruptedException {
@@ -179,8 +182,19 @@ final class ChildServer implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    process.getOutputStream().close();
-    if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+    process.getOutputStream().close(); // the child closes its server and says "STOPPED"
+    var seconds = java.util.concurrent.TimeUnit.SECONDS;
+    long deadline = System.nanoTime() + seconds.toNanos(60);
+    while (process.isAlive()
+        && !stopped.await(200, java.util.concurrent.TimeUnit.MILLISECONDS)
+        && System.nanoTime() < deadline) {
+      // waiting for "STOPPED" (or for the child to end)
+    }
+    if (process.waitFor(2, seconds)) {
+      return; // ended by itself
+    }
+    process.destroy(); // a normal JVM shutdown of what is left (leftover non-daemon threads)
+    if (!process.waitFor(10, seconds)) {
       process.destroyForcibly();
     }
   }
