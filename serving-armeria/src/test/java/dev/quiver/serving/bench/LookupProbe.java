@@ -40,63 +40,121 @@ public final class LookupProbe {
       return;
     }
     try (ChildServer s = new ChildServer("quiver", work.resolve("data").toString(), "" + keys)) {
-      LookupBench.warm(s, reqs);
-      for (int a = 0; a < args.length; a++) {
-        double rate = Double.parseDouble(args[a]);
-        try (OpenLoopGenerator g =
-            new OpenLoopGenerator(
-                new InetSocketAddress("127.0.0.1", s.port),
-                LookupBench.CONNECTIONS,
-                reqs.get(kind))) {
-          if (rate > 0) {
-            g.runOpen("warm", rate, TimeUnit.SECONDS.toNanos(1));
-          }
-          String jfr = System.getenv("QUIVER_PROBE_JFR");
-          if (jfr != null) {
-            jcmd(
-                s.pid(),
-                "JFR.start",
-                "name=probe",
-                "settings=profile",
-                "filename=" + jfr + "-" + a + ".jfr");
-          }
-          Map<String, Long> t0 = threads(s.pid());
-          long c0 = s.cpuNanos();
-          OpenLoopGenerator.Result r =
-              rate > 0
-                  ? g.runOpen("probe", rate, TimeUnit.SECONDS.toNanos(seconds))
-                  : g.runClosed("probe", TimeUnit.SECONDS.toNanos(seconds));
-          long c1 = s.cpuNanos();
-          Map<String, Long> t1 = threads(s.pid());
-          if (jfr != null) {
-            jcmd(s.pid(), "JFR.stop", "name=probe");
-            jcmd(s.pid(), "Compiler.codecache");
-          }
-          System.out.printf(
-              "%s rate %.0f: achieved %.0f p50 %.3f p99 %.3f p99.9 %.3f max %.3f ms errors %d,"
-                  + " cpu %.1f us/req%n",
-              kind,
-              rate,
-              r.achievedRate(),
-              r.p(50),
-              r.p(99),
-              r.p(99.9),
-              r.latencyMicros().getMaxValue() / 1000.0,
-              r.errors(),
-              (c1 - c0) / 1000.0 / Math.max(1, r.completed()));
-          List<Map.Entry<String, Long>> d = new ArrayList<>();
-          for (var e : t1.entrySet()) {
-            d.add(Map.entry(e.getKey(), e.getValue() - t0.getOrDefault(e.getKey(), 0L)));
-          }
-          d.sort((x, y) -> Long.compare(y.getValue(), x.getValue()));
-          for (int i = 0; i < Math.min(14, d.size()); i++) {
-            System.out.printf(
-                "   %-40s %8.1f ms  %6.1f us/req%n",
-                d.get(i).getKey(),
-                d.get(i).getValue() / 1e6,
-                d.get(i).getValue() / 1000.0 / Math.max(1, r.completed()));
-          }
+      // QUIVER_PROBE_FLOOR=true: also the floor (precomputed answers of Quiver's own size, as in
+      // LookupBench), each rate run on the floor then on Quiver, for profiles and per-request logs
+      // of both under the same load.
+      ChildServer floor = null;
+      Map<String, byte[][]> floorReqs = new HashMap<>();
+      if ("true".equals(System.getenv("QUIVER_PROBE_FLOOR"))) {
+        Path floorDir = Files.createDirectories(work.resolve("floor"));
+        LookupBench.sample(
+            s.port, LookupBench.lookupBody(List.of("u1")), floorDir.resolve("lookup.json"));
+        byte[][] fs = new byte[single.length][];
+        for (int i = 0; i < single.length; i++) {
+          String req = new String(single[i], StandardCharsets.UTF_8);
+          fs[i] =
+              req.replaceFirst("/v1/features:lookup", "/floor/lookup")
+                  .getBytes(StandardCharsets.UTF_8);
         }
+        floorReqs.put("single", fs);
+        // The floor's warm-up runs batches too (as in LookupBench).
+        LookupBench.sample(
+            s.port,
+            LookupBench.lookupBody(LookupBench.keyList(0, 100)),
+            floorDir.resolve("batch100.json"));
+        LookupBench.sample(
+            s.port,
+            LookupBench.lookupBody(LookupBench.keyList(0, 1000)),
+            floorDir.resolve("batch1000.json"));
+        floorReqs.put("batch100", LookupBench.batches(rnd, keys, 100, 200, "/floor/batch100"));
+        floorReqs.put("batch1000", LookupBench.batches(rnd, keys, 1000, 40, "/floor/batch1000"));
+        floor = new ChildServer("floor", floorDir.toString());
+        LookupBench.warm(floor, floorReqs);
+      }
+      try {
+        LookupBench.warm(s, reqs);
+        for (int a = 0; a < args.length; a++) {
+          if (floor != null) {
+            probe(floor, "floor", floorReqs.get("single"), Double.parseDouble(args[a]), seconds, a);
+          }
+          probe(s, kind, reqs.get(kind), Double.parseDouble(args[a]), seconds, a);
+        }
+      } finally {
+        if (floor != null) {
+          floor.close();
+        }
+      }
+    }
+  }
+
+  /** One run at {@code rate} (0: closed loop) against {@code s}, with its busiest threads. */
+  private static void probe(
+      ChildServer s, String kind, byte[][] reqs, double rate, long seconds, int a)
+      throws Exception {
+    try (OpenLoopGenerator g =
+        new OpenLoopGenerator(
+            new InetSocketAddress("127.0.0.1", s.port), LookupBench.CONNECTIONS, reqs)) {
+      if (rate > 0) {
+        g.runOpen("warm", rate, TimeUnit.SECONDS.toNanos(1));
+      }
+      String jfr = System.getenv("QUIVER_PROBE_JFR");
+      if (jfr != null) {
+        jcmd(
+            s.pid(),
+            "JFR.start",
+            "name=probe",
+            "settings=profile",
+            "filename=" + jfr + "-" + kind + "-" + a + ".jfr");
+      }
+      // QUIVER_PROBE_LATLOG=PREFIX: each request's send time and latency to PREFIX-<kind>-<run>.txt
+      String latLog = System.getenv("QUIVER_PROBE_LATLOG");
+      if (latLog != null) {
+        g.recordEach((int) Math.min(50_000_000, Math.max(rate, 60_000) * (seconds + 31)));
+      }
+      Map<String, Long> t0 = threads(s.pid());
+      long c0 = s.cpuNanos();
+      java.time.Instant from = java.time.Instant.now();
+      OpenLoopGenerator.Result r =
+          rate > 0
+              ? g.runOpen("probe", rate, TimeUnit.SECONDS.toNanos(seconds))
+              : g.runClosed("probe", TimeUnit.SECONDS.toNanos(seconds));
+      long c1 = s.cpuNanos();
+      Map<String, Long> t1 = threads(s.pid());
+      if (latLog != null) {
+        g.writeLog(Path.of(latLog + "-" + kind + "-" + a + ".txt"));
+      }
+      if (jfr != null) {
+        jcmd(s.pid(), "JFR.stop", "name=probe");
+        jcmd(s.pid(), "Compiler.codecache");
+      }
+      System.out.printf(
+          "%s rate %.0f: achieved %.0f p50 %.3f p95 %.3f p99 %.3f p99.9 %.3f max %.3f ms errors %d,"
+              + " cpu %.1f us/req, pid %d window %s %s, load %.1f%n",
+          kind,
+          rate,
+          r.achievedRate(),
+          r.p(50),
+          r.p(95),
+          r.p(99),
+          r.p(99.9),
+          r.latencyMicros().getMaxValue() / 1000.0,
+          r.errors(),
+          (c1 - c0) / 1000.0 / Math.max(1, r.completed()),
+          s.pid(),
+          from,
+          java.time.Instant.now(),
+          LookupBench.loadAverage());
+      List<Map.Entry<String, Long>> d = new ArrayList<>();
+      for (var e : t1.entrySet()) {
+        d.add(Map.entry(e.getKey(), e.getValue() - t0.getOrDefault(e.getKey(), 0L)));
+      }
+      d.sort((x, y) -> Long.compare(y.getValue(), x.getValue()));
+      for (int i = 0; i < Math.min(14, d.size()); i++) {
+        System.out.printf(
+            "   %-40s %8.1f ms  %6.1f us/req%n",
+            d.get(i).getKey(),
+            d.get(i).getValue() / 1e6,
+            d.get(i).getValue() / 1000.0 / Math.max(1, r.completed()));
       }
     }
   }

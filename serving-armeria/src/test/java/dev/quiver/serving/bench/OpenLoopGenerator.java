@@ -33,6 +33,11 @@ public final class OpenLoopGenerator implements AutoCloseable {
   private final int[] tags;
   private Histogram[] byTag;
   private long nextRequest;
+  // Optional per-request log (recordEach): intended send time (ns, System.nanoTime) and latency
+  // (us).
+  private long[] logSent;
+  private int[] logMicros;
+  private int logCount;
 
   /** Results of one run. Latencies in microseconds. */
   public record Result(
@@ -76,6 +81,33 @@ public final class OpenLoopGenerator implements AutoCloseable {
       conns[i] = new Conn(ch);
       conns[i].key = ch.register(selector, 0, conns[i]);
     }
+  }
+
+  /**
+   * Keeps each answered request's intended send time and latency (up to {@code max} requests per
+   * run), for finding whether slow requests cluster in time; see {@link #writeLog}.
+   */
+  public void recordEach(int max) {
+    logSent = new long[max];
+    logMicros = new int[max];
+    logCount = 0;
+  }
+
+  /**
+   * Writes the per-request log of the last run as lines {@code <send offset us> <latency us>} (send
+   * offsets from the first request's intended send time), then clears it.
+   */
+  public void writeLog(java.nio.file.Path file) throws IOException {
+    StringBuilder sb = new StringBuilder(logCount * 16);
+    long first = logCount == 0 ? 0 : Long.MAX_VALUE;
+    for (int i = 0; i < logCount; i++) {
+      first = Math.min(first, logSent[i]);
+    }
+    for (int i = 0; i < logCount; i++) {
+      sb.append((logSent[i] - first) / 1000).append(' ').append(logMicros[i]).append('\n');
+    }
+    java.nio.file.Files.writeString(file, sb);
+    logCount = 0;
   }
 
   /** Builds a POST request with a JSON body. */
@@ -243,6 +275,10 @@ public final class OpenLoopGenerator implements AutoCloseable {
           long lat = (System.nanoTime() - c.inFlightSince) / 1000;
           long v = Math.max(1, Math.min(lat, h.getHighestTrackableValue()));
           h.recordValue(v);
+          if (logSent != null && logCount < logSent.length) {
+            logSent[logCount] = c.inFlightSince;
+            logMicros[logCount++] = (int) Math.min(Integer.MAX_VALUE, lat);
+          }
           if (byTag != null) {
             byTag[c.tag].recordValue(v);
           }
