@@ -140,7 +140,7 @@ record LookupRequest(
           }
           features = new ArrayList<>();
           while ((t = p.nextToken()) == JsonToken.VALUE_STRING) {
-            features.add(FeatureRef.parse(p.getText())); // IllegalArgumentException: tree path
+            features.add(ref(p.getText())); // IllegalArgumentException: tree path
           }
           if (t != JsonToken.END_ARRAY) {
             return null;
@@ -173,6 +173,31 @@ record LookupRequest(
         0,
         false,
         null);
+  }
+
+  /** Parsed feature texts of recent requests (see {@link #ref}); bounded by {@link #MAX_REFS}. */
+  private static final java.util.concurrent.ConcurrentHashMap<String, FeatureRef> REFS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static final int MAX_REFS = 4_096;
+
+  /**
+   * {@link FeatureRef#parse} of {@code text}, one shared instance per text: lookups repeat the same
+   * feature lists, and the plan cache then compares their refs by identity. A text that does not
+   * parse throws as {@link FeatureRef#parse} does and is not kept; past {@link #MAX_REFS} distinct
+   * texts (a client varying them) the map starts over.
+   */
+  static FeatureRef ref(String text) {
+    FeatureRef r = REFS.get(text);
+    if (r != null) {
+      return r;
+    }
+    r = FeatureRef.parse(text);
+    if (REFS.size() >= MAX_REFS) {
+      REFS.clear();
+    }
+    FeatureRef known = REFS.putIfAbsent(text, r);
+    return known != null ? known : r;
   }
 
   /** The next value's text if it is a JSON string, else null (then the tree path decides). */

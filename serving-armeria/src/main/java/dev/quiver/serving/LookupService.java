@@ -116,6 +116,15 @@ final class LookupService implements HttpService {
         plan = plans.get(key);
       }
     }
+    if (plan.isDone() && !plan.isCompletedExceptionally()) {
+      // The common case (a cached plan): no dependent stage, executed right here.
+      Resolution res = plan.join();
+      if (res.error() != null) {
+        plans.synchronous().invalidate(key);
+        throw res.error();
+      }
+      return execute(ctx, r, res.plan(), deadline);
+    }
     if (!plan.isDone()) {
       plan =
           plan.copy()
@@ -190,9 +199,14 @@ final class LookupService implements HttpService {
     List<LookupPlan.ViewRead> reads = plan.reads();
     EventExecutor timer = ctx.eventLoop().withoutContext();
     if (reads.size() == 1) {
-      return readPath
-          .read(reads.get(0), keys, r.asOf(), r.strong(), storeBudget, timer)
-          .thenApply(res -> respond(ctx, r, plan, new KeyResult[][] {res}));
+      CompletableFuture<KeyResult[]> read =
+          readPath.read(reads.get(0), keys, r.asOf(), r.strong(), storeBudget, timer);
+      if (read.isDone() && !read.isCompletedExceptionally()) {
+        // Near-cache hits and inline reads: answered without a dependent stage.
+        return CompletableFuture.completedFuture(
+            respond(ctx, r, plan, new KeyResult[][] {read.join()}));
+      }
+      return read.thenApply(res -> respond(ctx, r, plan, new KeyResult[][] {res}));
     }
     @SuppressWarnings("unchecked")
     CompletableFuture<KeyResult[]>[] fs = new CompletableFuture[reads.size()];
@@ -216,7 +230,60 @@ final class LookupService implements HttpService {
     return HttpResponse.of(OK_JSON, body);
   }
 
-  /** What a plan depends on; feature refs are records, so equal lists mean equal requests. */
-  private record PlanKey(
-      String namespace, String entity, List<FeatureRef> features, String service) {}
+  /**
+   * What a plan depends on; feature refs are records, so equal lists mean equal requests. A class
+   * with its hash computed once rather than a record: the plan cache probes it on every lookup, and
+   * a record's generated hashCode and equals (method-handle chains over the feature list) showed in
+   * the server's profile. {@link LookupRequest} hands out one {@link FeatureRef} instance per
+   * feature text, so comparing the lists is mostly identity checks.
+   */
+  private static final class PlanKey {
+    private final String namespace;
+    private final String entity;
+    private final List<FeatureRef> features;
+    private final String service;
+    private final int hash;
+
+    PlanKey(String namespace, String entity, List<FeatureRef> features, String service) {
+      this.namespace = namespace;
+      this.entity = entity;
+      this.features = features;
+      this.service = service;
+      this.hash =
+          ((namespace.hashCode() * 31 + entity.hashCode()) * 31 + features.hashCode()) * 31
+              + java.util.Objects.hashCode(service);
+    }
+
+    String namespace() {
+      return namespace;
+    }
+
+    String entity() {
+      return entity;
+    }
+
+    List<FeatureRef> features() {
+      return features;
+    }
+
+    String service() {
+      return service;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o == this
+          || (o instanceof PlanKey k
+              && k.hash == hash
+              && k.entity.equals(entity)
+              && k.namespace.equals(namespace)
+              && k.features.equals(features)
+              && java.util.Objects.equals(k.service, service));
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
 }
