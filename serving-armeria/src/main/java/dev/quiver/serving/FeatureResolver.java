@@ -2,7 +2,6 @@ package dev.quiver.serving;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
-import com.linecorp.armeria.common.CommonPools;
 import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.Entity;
@@ -19,6 +18,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
@@ -39,7 +44,46 @@ final class FeatureResolver {
   private final LoadingCache<List<String>, List<ViewRecord>> entityViews;
   private final LoadingCache<List<String>, Optional<ViewRecord>> views;
 
+  /** Threads of {@link #newRegistryExecutor}: registry reads are few (refreshes, new plans). */
+  static final int REGISTRY_THREADS = 4;
+
+  /**
+   * The executor of registry reads (loads and refresh-ahead of the plan and registry caches): a
+   * fixed pool of {@link #REGISTRY_THREADS} daemon threads that stay alive. Not Armeria's common
+   * blocking executor: that is a {@code ScheduledThreadPoolExecutor} which starts a new thread for
+   * each task while it has fewer than its 200 core threads, and lets idle ones time out, so the
+   * refreshes (a few tasks every {@code server.plan-cache.ttl}) started ~5 threads a second in a
+   * lookup server, each start and exit a burst of JVM work (docs/serving.md, "Session 8"). Call
+   * {@code shutdown()} when done.
+   */
+  static ExecutorService newRegistryExecutor() {
+    AtomicInteger n = new AtomicInteger();
+    return new ThreadPoolExecutor(
+        REGISTRY_THREADS,
+        REGISTRY_THREADS,
+        60,
+        TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(),
+        r -> {
+          Thread t = new Thread(r, "quiver-registry-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  /** A resolver with an executor of its own (tests and diagnostics); never shut down. */
   FeatureResolver(FeatureRegistry registry, Duration defaultStaleness, Duration refresh) {
+    this(registry, defaultStaleness, refresh, newRegistryExecutor());
+  }
+
+  /**
+   * @param registryExecutor runs the registry reads of the caches' refreshes; the caller owns it
+   */
+  FeatureResolver(
+      FeatureRegistry registry,
+      Duration defaultStaleness,
+      Duration refresh,
+      Executor registryExecutor) {
     this.registry = registry;
     this.defaultStaleness = defaultStaleness;
     this.entityViews =
@@ -47,28 +91,28 @@ final class FeatureResolver {
             .maximumSize(10_000)
             .refreshAfterWrite(refresh)
             .expireAfterWrite(refresh.multipliedBy(30))
-            .executor(CommonPools.blockingTaskExecutor())
+            .executor(registryExecutor)
             .build(k -> registry.viewsForEntity(k.get(0), k.get(1)));
     this.views =
         Caffeine.newBuilder()
             .maximumSize(100_000)
             .refreshAfterWrite(refresh)
             .expireAfterWrite(refresh.multipliedBy(30))
-            .executor(CommonPools.blockingTaskExecutor())
+            .executor(registryExecutor)
             .build(k -> registry.findView(k.get(0), k.get(1), k.get(2)));
     this.entities =
         Caffeine.newBuilder()
             .maximumSize(10_000)
             .refreshAfterWrite(refresh)
             .expireAfterWrite(refresh.multipliedBy(30))
-            .executor(CommonPools.blockingTaskExecutor())
+            .executor(registryExecutor)
             .build(k -> registry.getEntity(k.get(0), k.get(1)));
     this.services =
         Caffeine.newBuilder()
             .maximumSize(10_000)
             .refreshAfterWrite(refresh)
             .expireAfterWrite(refresh.multipliedBy(30))
-            .executor(CommonPools.blockingTaskExecutor())
+            .executor(registryExecutor)
             .build(k -> registry.getService(k.get(0), k.get(1)));
   }
 

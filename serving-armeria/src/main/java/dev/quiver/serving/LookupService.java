@@ -3,7 +3,6 @@ package dev.quiver.serving;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
-import com.linecorp.armeria.common.CommonPools;
 import com.linecorp.armeria.common.ExchangeType;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
@@ -22,17 +21,18 @@ import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * {@code POST /v1/features:lookup} and {@code POST /v1/features:batchLookup}. Parses the body,
- * resolves the feature list through a short-lived plan cache (registry calls run on the blocking
- * executor, only on a miss), applies the per-key token bucket, reads each view version through the
+ * resolves the feature list through a short-lived plan cache (registry calls run on the registry
+ * threads, only on a miss), applies the per-key token bucket, reads each view version through the
  * {@link ReadPath}, and streams the answer. No step blocks the event loop; every wait is bounded by
  * the request's {@code timeout_ms}.
  */
-final class LookupService implements HttpService {
+final class LookupService implements HttpService, AutoCloseable {
   private static final ResponseHeaders OK_JSON =
       ResponseHeaders.of(HttpStatus.OK, HttpHeaderNames.CONTENT_TYPE, MediaType.JSON_UTF_8);
 
@@ -43,18 +43,20 @@ final class LookupService implements HttpService {
   private final long defaultTimeoutMs;
   private final long serverTimeoutMs;
   private final AsyncLoadingCache<PlanKey, Resolution> plans;
+  private final ExecutorService registryExecutor = FeatureResolver.newRegistryExecutor();
 
   LookupService(
       FeatureRegistry registry, ReadPath readPath, ServerOptions options, ServingMetrics metrics) {
     this.resolver =
-        new FeatureResolver(registry, options.cacheMaxStaleness(), options.planCacheTtl());
+        new FeatureResolver(
+            registry, options.cacheMaxStaleness(), options.planCacheTtl(), registryExecutor);
     this.readPath = readPath;
     this.throttle = new KeyThrottle(options.perKeyRate(), options.perKeyBurst());
     this.metrics = metrics;
     this.defaultTimeoutMs = options.defaultLookupTimeout().toMillis();
     this.serverTimeoutMs = options.requestTimeout().toMillis();
     // Refresh-ahead: after plan-cache.ttl the next request still gets the cached plan while a
-    // blocking-pool thread re-resolves it, so the hot path never waits for the registry once warm.
+    // registry thread re-resolves it, so the hot path never waits for the registry once warm.
     this.plans =
         Caffeine.newBuilder()
             .maximumSize(10_000)
@@ -62,12 +64,18 @@ final class LookupService implements HttpService {
             .expireAfterWrite(options.planCacheTtl().multipliedBy(30))
             // Maintenance (draining the read buffer every few lookups) on the calling event loop:
             // with the blocking pool as the cache's executor each drain was a thread hand-off.
-            // Loads and refreshes still run on the blocking pool (registry calls are JDBC).
+            // Loads and refreshes run on the registry threads (registry calls are JDBC).
             .executor(Runnable::run)
             .buildAsync(
                 (k, ignored) ->
                     CompletableFuture.supplyAsync(
-                        () -> resolveOnBlockingThread(k), CommonPools.blockingTaskExecutor()));
+                        () -> resolveOnBlockingThread(k), registryExecutor));
+  }
+
+  /** Stops the registry threads (after the server has stopped serving). */
+  @Override
+  public void close() {
+    registryExecutor.shutdown();
   }
 
   /** Unary: Armeria aggregates the body in its decoder instead of streaming it to us. */
@@ -105,8 +113,8 @@ final class LookupService implements HttpService {
     CompletableFuture<Resolution> plan = plans.getIfPresent(key);
     if (plan == null) {
       // A new feature list of a known entity usually resolves from the resolver's registry caches
-      // right here, without a thread hop; only a real registry round trip goes to the blocking
-      // pool.
+      // right here, without a thread hop; only a real registry round trip goes to the registry
+      // threads.
       try {
         LookupPlan p =
             resolver.resolve(r.namespace(), r.entityName(), r.features(), r.featureService(), true);

@@ -159,7 +159,9 @@ public final class QuiverServer implements AutoCloseable {
     sb.serviceUnder("/docs", DocService.builder().build());
     sb.decorator(
         MetricCollectingService.newDecorator(new CachedMeterIdPrefixFunction("quiver.http")));
-    return new QuiverServer(sb.build(), metrics, source);
+    QuiverServer q = new QuiverServer(sb.build(), metrics, source);
+    q.owned.add(lookup); // its registry threads, after the server stopped
+    return q;
   }
 
   /** Wraps {@code service} with the authorization hook; a no-op hook adds nothing to the path. */
