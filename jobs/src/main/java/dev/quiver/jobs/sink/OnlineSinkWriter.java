@@ -152,10 +152,19 @@ final class OnlineSinkWriter implements SinkWriter<RowData> {
     }
   }
 
-  /** Before a checkpoint barrier: everything buffered is written and durable. */
+  /**
+   * Before a checkpoint barrier (and at the end of a bounded input): everything buffered is written
+   * and made durable ({@link OnlineStore#persist}: the embedded store writes without its
+   * write-ahead log and flushes its memtables here).
+   */
   @Override
   public void flush(boolean endOfInput) throws IOException {
     writeBuffer(true);
+    try {
+      store.persist();
+    } catch (RuntimeException e) {
+      throw new IOException("online store persist before the checkpoint failed: " + e, e);
+    }
   }
 
   /**
