@@ -186,12 +186,6 @@ public final class StreamingPipeline {
       conf.set(
           "table.exec.mini-batch.size", Integer.toString(config.get(JobOptions.MINI_BATCH_SIZE)));
     }
-    // The tiles sink's primary key (entity, resolution, start) is not the upsert key of the rollup
-    // branch (entity, coarsest tile), so the planner would add a SinkUpsertMaterializer (state per
-    // cell). It is not needed: each tile is produced by exactly one group (the finest tile's own
-    // group, or the rollup set of the coarsest tile containing it), in order, with no shuffle
-    // between the aggregation and the sink; the other sinks are insert-only.
-    conf.set("table.exec.sink.upsert-materialize", "NONE");
     conf.set("pipeline.name", "quiver-materialize-" + view.qualifiedName() + "-" + view.version());
   }
 

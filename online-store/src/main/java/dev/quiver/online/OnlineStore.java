@@ -105,16 +105,6 @@ public interface OnlineStore extends AutoCloseable {
     return out;
   }
 
-  /**
-   * Makes every write whose {@link #multiPut} future has completed durable against a crash of this
-   * process. The streaming sink calls it before each checkpoint barrier passes (and a batch sink at
-   * its end), so a completed checkpoint implies every cell before it is durable; writes after the
-   * last checkpoint may be lost in a crash, and the job's replay from that checkpoint rewrites them
-   * (writes are idempotent). Blocking; thread-safe; idempotent. The default does nothing, for
-   * stores whose writes are durable when their future completes (HBase).
-   */
-  default void persist() {}
-
   /** The factory identifier of this store ({@code embedded}, {@code hbase}). */
   String kind();
 

@@ -31,14 +31,6 @@ public final class OnlineStoreOptions {
       ConfigOption.integer(
           "online.embedded.block-cache-mb", 64, "RocksDB block cache size of the embedded store.");
 
-  public static final ConfigOption<Boolean> EMBEDDED_WRITE_AHEAD_LOG =
-      ConfigOption.bool(
-          "online.embedded.write-ahead-log",
-          false,
-          "Whether the embedded store's writes go through RocksDB's write-ahead log. Off by default:"
-              + " the materialization job's sink persists the store (flushes its memtables) before"
-              + " every checkpoint barrier and replays from the last checkpoint after a failure.");
-
   public static final ConfigOption<String> HBASE_ZOOKEEPER_QUORUM =
       ConfigOption.string(
           "online.hbase.zookeeper-quorum",
@@ -84,7 +76,6 @@ public final class OnlineStoreOptions {
         EMBEDDED_PATH,
         EMBEDDED_THREADS,
         EMBEDDED_BLOCK_CACHE_MB,
-        EMBEDDED_WRITE_AHEAD_LOG,
         HBASE_ZOOKEEPER_QUORUM,
         HBASE_ZNODE_PARENT,
         HBASE_TABLE,

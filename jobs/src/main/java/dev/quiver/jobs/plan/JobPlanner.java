@@ -12,8 +12,6 @@ import dev.quiver.core.tile.Tiling;
 import dev.quiver.jobs.ingest.EventSchema;
 import dev.quiver.jobs.sink.SinkViewSpec;
 import dev.quiver.udfs.TileBundleAggregate;
-import dev.quiver.udfs.TileSetAggregate;
-import dev.quiver.udfs.TileSetRows;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,10 +34,6 @@ public final class JobPlanner {
   public static final String MAX_EVENT_MS = "_max_event_ms";
   public static final String TILES = "_tiles";
   public static final String TILE_FUNCTION = "QUIVER_TILES";
-  public static final String TILE_SET_FUNCTION = "QUIVER_TILE_SET";
-  public static final String TILE_ROWS_FUNCTION = "QUIVER_TILE_ROWS";
-  public static final String TILE_GROUP = "_tile_group";
-  public static final String TILE_SET = "_tile_set";
 
   /** The Iceberg column naming (kept equal to the offline module's layout). */
   public static final String OFFLINE_EVENT_TIME = dev.quiver.offline.OfflineTables.EVENT_TIME;
@@ -101,20 +95,6 @@ public final class JobPlanner {
                 + " AS '"
                 + TileBundleAggregate.class.getName()
                 + "'");
-        if (Tiling.forView(view).resolutions().size() > 1) {
-          setup.add(
-              "CREATE TEMPORARY FUNCTION IF NOT EXISTS "
-                  + TILE_SET_FUNCTION
-                  + " AS '"
-                  + TileSetAggregate.class.getName()
-                  + "'");
-          setup.add(
-              "CREATE TEMPORARY FUNCTION IF NOT EXISTS "
-                  + TILE_ROWS_FUNCTION
-                  + " AS '"
-                  + TileSetRows.class.getName()
-                  + "'");
-        }
         setup.add(onlineTilesTable(view, keys, series));
         inserts.add(tilesInsert(view, keyNames, series));
       }
@@ -312,7 +292,12 @@ public final class JobPlanner {
 
   private static String tilesInsert(
       FeatureView view, List<String> keyNames, Map<String, Feature> series) {
-    List<String> keyCols = keyNames.stream().map(JobPlanner::q).toList();
+    List<String> select = new ArrayList<>(keyNames.stream().map(JobPlanner::q).toList());
+    select.add(q(TILE_RES));
+    select.add(q(TILE_START));
+    select.add("MAX(`_event_ms`) AS " + q(MAX_EVENT_MS));
+    // One QUIVER_TILES call for every series of the view: one accumulator (one byte array) per
+    // tile in state, and its result is the online tile cell (a TileBundle of all series).
     List<String> specs = new ArrayList<>();
     List<String> values = new ArrayList<>();
     List<String> inputs = new ArrayList<>();
@@ -327,110 +312,51 @@ public final class JobPlanner {
           }
           values.add(input == null ? "1" : "CAST(" + column + " AS " + input.flinkSqlType() + ")");
         });
-    String args =
-        "'"
+    select.add(
+        TILE_FUNCTION
+            + "('"
             + String.join(";", specs).replace("'", "''")
             + "', `_event_ms`, `_seq`, "
             + String.join(", ", values)
-            + ")";
-    // Each branch carries only the columns the tiles need, so the shuffle to the aggregation
-    // moves no row features.
-    List<String> carried = new ArrayList<>(keyCols);
+            + ") AS "
+            + q(TILES));
+    List<String> group = new ArrayList<>(keyNames.stream().map(JobPlanner::q).toList());
+    group.add(q(TILE_RES));
+    group.add(q(TILE_START));
+    // Every event updates one tile per resolution (the fine tile and its 1h/1d rollups): one
+    // stateless projection per resolution, unioned. (A CROSS JOIN UNNEST of a constant array
+    // plans as a regular join with a bounded VALUES input, which keeps every event in join state
+    // and re-emits them all after a restore.) Each branch carries only the columns the tiles
+    // need, so the shuffle to the aggregation moves no row features.
+    List<String> carried = new ArrayList<>(keyNames.stream().map(JobPlanner::q).toList());
     carried.add("`_event_ms`");
     carried.add("`_seq`");
     carried.addAll(inputs);
-    List<Long> resolutions = Tiling.forView(view).resolutions();
-    long fine = resolutions.get(0);
-    // The finest tiles: one QUIVER_TILES accumulator (one byte array) per (entity, tile) in state;
-    // its result is the online tile cell (a TileBundle of all series).
-    String fineTiles =
-        "SELECT "
-            + String.join(", ", keyCols)
-            + ", "
-            + q(TILE_RES)
-            + ", "
-            + q(TILE_START)
-            + ",\n    MAX(`_event_ms`) AS "
-            + q(MAX_EVENT_MS)
-            + ",\n    "
-            + TILE_FUNCTION
-            + "("
-            + args
-            + " AS "
-            + q(TILES)
-            + "\n  FROM (SELECT "
-            + String.join(", ", carried)
-            + ", CAST("
-            + fine
-            + " AS BIGINT) AS "
-            + q(TILE_RES)
-            + ", `_event_ms` - MOD(`_event_ms`, "
-            + fine
-            + ") AS "
-            + q(TILE_START)
-            + " FROM `"
-            + PROJECTED
-            + "`)\n  GROUP BY "
-            + String.join(", ", keyCols)
-            + ", "
-            + q(TILE_RES)
-            + ", "
-            + q(TILE_START);
-    List<Long> rollups = resolutions.subList(1, resolutions.size());
-    if (rollups.isEmpty()) {
-      return "INSERT INTO `" + ONLINE_TILES + "`\n" + fineTiles;
+    List<String> branches = new ArrayList<>();
+    for (long r : Tiling.forView(view).resolutions()) {
+      branches.add(
+          "  SELECT "
+              + String.join(", ", carried)
+              + ", CAST("
+              + r
+              + " AS BIGINT) AS "
+              + q(TILE_RES)
+              + ", `_event_ms` - MOD(`_event_ms`, "
+              + r
+              + ") AS "
+              + q(TILE_START)
+              + " FROM `"
+              + PROJECTED
+              + "`");
     }
-    // The rollup tiles (1h, 1d): one bounded QUIVER_TILE_SET accumulator per (entity, coarsest
-    // tile) holding that entity's rollup tiles inside it (at most 24 + 1 for a day), never the
-    // finest tiles, so an event is two keyed-state accesses (its finest tile, its rollup set)
-    // instead of one per resolution, and a hot entity's set stays small. Its result lists the
-    // rollup tiles the update changed; QUIVER_TILE_ROWS turns it into one row each, exactly the
-    // cells QUIVER_TILES computes per (entity, resolution, tile).
-    long coarsest = rollups.get(rollups.size() - 1);
-    String rollupSet =
-        "SELECT "
-            + String.join(", ", keyCols)
-            + ",\n    "
-            + TILE_SET_FUNCTION
-            + "('"
-            + TileSetAggregate.resolutionsSpec(rollups)
-            + "', "
-            + args
-            + " AS "
-            + q(TILE_SET)
-            + "\n  FROM (SELECT "
-            + String.join(", ", carried)
-            + ", `_event_ms` - MOD(`_event_ms`, "
-            + coarsest
-            + ") AS "
-            + q(TILE_GROUP)
-            + " FROM `"
-            + PROJECTED
-            + "`)\n  GROUP BY "
-            + String.join(", ", keyCols)
-            + ", "
-            + q(TILE_GROUP);
-    List<String> rollupSelect = new ArrayList<>(keyCols.stream().map(k -> "g." + k).toList());
-    for (String c : List.of(TILE_RES, TILE_START, MAX_EVENT_MS, TILES)) {
-      rollupSelect.add("t." + q(c));
-    }
-    String rollupTiles =
-        "SELECT "
-            + String.join(", ", rollupSelect)
-            + "\n  FROM (\n  "
-            + rollupSet
-            + "\n  ) AS g,\n  LATERAL TABLE("
-            + TILE_ROWS_FUNCTION
-            + "(g."
-            + q(TILE_SET)
-            + ")) AS t("
-            + String.join(
-                ", ",
-                List.of(TILE_RES, TILE_START, MAX_EVENT_MS, TILES).stream()
-                    .map(JobPlanner::q)
-                    .toList())
-            + ")";
-    return "INSERT INTO `" + ONLINE_TILES + "`\n" + fineTiles + "\nUNION ALL\n" + rollupTiles;
+    return "INSERT INTO `"
+        + ONLINE_TILES
+        + "`\nSELECT "
+        + String.join(",\n  ", select)
+        + "\nFROM (\n"
+        + String.join("\n  UNION ALL\n", branches)
+        + "\n)\nGROUP BY "
+        + String.join(", ", group);
   }
 
   static String q(String identifier) {

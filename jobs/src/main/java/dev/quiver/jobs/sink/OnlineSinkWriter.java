@@ -26,7 +26,6 @@ import org.apache.flink.table.connector.RuntimeConverter;
 import org.apache.flink.table.connector.sink.DynamicTableSink.DataStructureConverter;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.types.Row;
-import org.apache.flink.types.RowKind;
 
 /**
  * Buffers online cells and writes them in batches through {@link FeatureWriter}: when the batch is
@@ -106,13 +105,6 @@ final class OnlineSinkWriter implements SinkWriter<RowData> {
 
   @Override
   public void write(RowData element, Context context) throws IOException, InterruptedException {
-    if (tiles && element.getRowKind() == RowKind.UPDATE_BEFORE) {
-      // A tile aggregation's previous result, re-emitted by the planner because the sink's key
-      // (entity, resolution, start) is not the rollup set's (entity, coarsest tile): each of its
-      // tiles was written when it was the newest, and the update that follows carries the new
-      // states. Skipped before any conversion.
-      return;
-    }
     if (limiter != null) {
       limiter.acquire().toCompletableFuture().join(); // throttled (backfills): blocks this task
     }
@@ -152,19 +144,10 @@ final class OnlineSinkWriter implements SinkWriter<RowData> {
     }
   }
 
-  /**
-   * Before a checkpoint barrier (and at the end of a bounded input): everything buffered is written
-   * and made durable ({@link OnlineStore#persist}: the embedded store writes without its
-   * write-ahead log and flushes its memtables here).
-   */
+  /** Before a checkpoint barrier: everything buffered is written and durable. */
   @Override
   public void flush(boolean endOfInput) throws IOException {
     writeBuffer(true);
-    try {
-      store.persist();
-    } catch (RuntimeException e) {
-      throw new IOException("online store persist before the checkpoint failed: " + e, e);
-    }
   }
 
   /**

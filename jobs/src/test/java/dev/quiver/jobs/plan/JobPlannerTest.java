@@ -35,28 +35,23 @@ class JobPlannerTest {
         .contains("'connector' = 'quiver-online'")
         .contains("'kind' = 'tiles'")
         .contains("PRIMARY KEY (`user_id`, `_tile_res`, `_tile_start`) NOT ENFORCED")
-        // 1-minute tiles, and the 1h and 1d rollups in one set per (entity, day)
+        // 1-minute tiles with 1h and 1d rollups
         .contains("CAST(60000 AS BIGINT) AS `_tile_res`, `_event_ms` - MOD(`_event_ms`, 60000)")
-        .contains("QUIVER_TILE_SET('3600000,86400000', 'count|*|0|INT64;")
-        .contains("MOD(`_event_ms`, 86400000) AS `_tile_group`")
-        .contains("GROUP BY `user_id`, `_tile_group`")
-        .doesNotContain("CAST(3600000 AS BIGINT)")
+        .contains("CAST(3600000 AS BIGINT) AS `_tile_res`")
+        .contains("CAST(86400000 AS BIGINT) AS `_tile_res`")
         .doesNotContain("UNNEST")
         .contains("QUIVER_TILES('count|*|0|INT64;")
         .contains(";last_n|merchant|3|ARRAY<STRING>")
         .contains("', `_event_ms`, `_seq`, 1, ")
         .contains("CAST(`_in_merchant` AS STRING)")
         .contains(") AS `_tiles`")
-        // the tile branches carry only what the tiles need (no row features)
-        .contains(
-            "FROM (SELECT `user_id`, `_event_ms`, `_seq`, `_in_amount`, `_in_merchant`, CAST(")
-        .contains("FROM (SELECT `user_id`, `_event_ms`, `_seq`, `_in_amount`, `_in_merchant`, `_ev")
+        // the union branches carry only what the tiles need (no row features)
+        .contains("  SELECT `user_id`, `_event_ms`, `_seq`, `_in_amount`, `_in_merchant`, CAST(")
         .contains("GROUP BY `user_id`, `_tile_res`, `_tile_start`")
         .contains("INSERT INTO `quiver_offline`.`default`.`user_txn_v1`")
         .contains("EXECUTE STATEMENT SET");
-    // windows of one series share tiles: one count(*) series for 5m, 1h and 7d (listed once in
-    // QUIVER_TILES and once in QUIVER_TILE_SET)
-    assertThat(sql.split("count\\|\\*\\|0", -1)).hasSize(3);
+    // windows of one series share tiles: one count(*) column for 5m, 1h and 7d
+    assertThat(sql.split("count\\|\\*\\|0", -1)).hasSize(2);
   }
 
   @Test

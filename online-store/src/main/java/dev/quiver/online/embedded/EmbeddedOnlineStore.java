@@ -52,10 +52,7 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   private final SharedRocksDb rocks;
   private final ExecutorService executor;
   private final Clock clock;
-  // Without the write-ahead log, a write lives in the memtable until RocksDB flushes it: {@link
-  // #persist} flushes at the sink's checkpoints (see docs/online-store.md, "Durability").
-  private final WriteOptions writeOptions;
-  private final boolean writeAheadLog;
+  private final WriteOptions writeOptions = new WriteOptions();
   // Read-only after construction, so one instance serves every concurrent read.
   private final ReadOptions readOptions = new ReadOptions().setPrefixSameAsStart(true);
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -63,19 +60,8 @@ public final class EmbeddedOnlineStore implements OnlineStore {
   // table.
   private final ThreadIterators inlineIterators;
 
-  /** Opens (or shares) the store at {@code path}, writing through the write-ahead log. */
+  /** Opens (or shares) the store at {@code path}. */
   public EmbeddedOnlineStore(Path path, int threads, int blockCacheMb, Clock clock) {
-    this(path, threads, blockCacheMb, true, clock);
-  }
-
-  /**
-   * Opens (or shares) the store at {@code path}; without {@code writeAheadLog}, writes are durable
-   * only after {@link #persist} (or a flush RocksDB makes on its own).
-   */
-  public EmbeddedOnlineStore(
-      Path path, int threads, int blockCacheMb, boolean writeAheadLog, Clock clock) {
-    this.writeAheadLog = writeAheadLog;
-    this.writeOptions = new WriteOptions().setDisableWAL(!writeAheadLog);
     this.rocks = SharedRocksDb.acquire(path, blockCacheMb);
     this.clock = clock;
     this.inlineIterators = new ThreadIterators(rocks.db(), readOptions);
@@ -138,15 +124,6 @@ public final class EmbeddedOnlineStore implements OnlineStore {
           }
           return null;
         });
-  }
-
-  /** Flushes the memtables when writes skip the write-ahead log; else nothing to do. */
-  @Override
-  public void persist() {
-    checkOpen();
-    if (!writeAheadLog) {
-      rocks.flushAll();
-    }
   }
 
   @Override

@@ -29,10 +29,6 @@ public final class EmbeddedOnlineStoreFactory implements OnlineStoreFactory {
           OnlineStoreOptions.EMBEDDED_BLOCK_CACHE_MB.key() + ": " + cache + " (expected: > 0)");
     }
     return new EmbeddedOnlineStore(
-        Path.of(config.get(OnlineStoreOptions.EMBEDDED_PATH)),
-        threads,
-        cache,
-        config.get(OnlineStoreOptions.EMBEDDED_WRITE_AHEAD_LOG),
-        Clock.systemUTC());
+        Path.of(config.get(OnlineStoreOptions.EMBEDDED_PATH)), threads, cache, Clock.systemUTC());
   }
 }

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -26,7 +25,6 @@ import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlinkCompactionFilter;
 import org.rocksdb.FlinkCompactionFilter.FlinkCompactionFilterFactory;
-import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -53,8 +51,6 @@ final class SharedRocksDb {
   private final DBOptions dbOptions;
   private final LRUCache cache;
   private final Map<String, Family> families = new ConcurrentHashMap<>();
-  private final Object flushLock = new Object();
-  private long flushedUpTo = -1; // guarded by flushLock: sequence number the last flush covered
   private final Map<ViewTableId, ById> byTable = new ConcurrentHashMap<>();
   private volatile int generation;
   private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -124,31 +120,6 @@ final class SharedRocksDb {
     return db;
   }
 
-  /**
-   * Flushes every family's memtable to disk and waits (writes made without the write-ahead log are
-   * durable afterwards). Thread-safe.
-   */
-  void flushAll() {
-    // Several sink tasks persist at each checkpoint: a caller whose writes (all made before this
-    // call, so at or below this sequence number) a finished flush already covered does not flush
-    // again (which would make one more small L0 file).
-    long upTo = db.getLatestSequenceNumber();
-    synchronized (flushLock) {
-      if (flushedUpTo >= upTo) {
-        return;
-      }
-      try (FlushOptions o = new FlushOptions().setWaitForFlush(true)) {
-        long covered = db.getLatestSequenceNumber();
-        List<ColumnFamilyHandle> handles =
-            families.values().stream().map(Family::handle).collect(Collectors.toList());
-        db.flush(o, handles);
-        flushedUpTo = covered;
-      } catch (RocksDBException e) {
-        throw new OnlineStoreException("cannot flush the embedded online store: " + e, e);
-      }
-    }
-  }
-
   /** Drops one reference; the last closes RocksDB. */
   void release() {
     synchronized (SharedRocksDb.class) {
@@ -157,7 +128,6 @@ final class SharedRocksDb {
       }
       OPEN.remove(path);
     }
-    flushAll(); // writes made without the write-ahead log (RocksDB would flush them on close too)
     families.values().forEach(f -> f.handle().close());
     db.close();
     for (AutoCloseable c : closeables) {

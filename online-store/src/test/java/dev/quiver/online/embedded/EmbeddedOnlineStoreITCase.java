@@ -71,66 +71,6 @@ class EmbeddedOnlineStoreITCase extends OnlineStoreContract {
   }
 
   @Test
-  void writesSkipTheWriteAheadLogByDefaultAndPersistMakesThemDurable() throws Exception {
-    Path p = dir.resolve("no-wal");
-    ViewTableId t = new ViewTableId("ns", "nowal", 1);
-    byte[] k = {4, 5, 6};
-    try (OnlineStore s = OnlineStores.open(config(p))) {
-      s.ensureTable(t, Duration.ofDays(3));
-      long tablesSsts = files(p, ".sst"); // creating a family may flush the default family
-      s.multiPut(List.of(new OnlineWrite(t, k, "f", System.currentTimeMillis(), new byte[] {3})))
-          .join();
-      assertThat(walBytes(p)).isZero();
-      assertThat(files(p, ".sst")).isEqualTo(tablesSsts); // still only in the memtable
-      s.persist();
-      assertThat(files(p, ".sst")).isGreaterThan(tablesSsts);
-      s.persist(); // nothing new written: no flush, no new file
-      assertThat(files(p, ".sst")).isEqualTo(tablesSsts + 1);
-    }
-    try (OnlineStore s = OnlineStores.open(config(p))) {
-      assertThat(
-              s.multiGet(List.of(OnlineRead.latest(t, k, List.of("f"))))
-                  .join()
-                  .get(0)
-                  .cells()
-                  .get("f")
-                  .value())
-          .containsExactly(3);
-    }
-    // with online.embedded.write-ahead-log: true, the write is in the log at once
-    Path q = dir.resolve("wal");
-    Map<String, String> withWal =
-        Map.of(
-            "online.type",
-            "embedded",
-            "online.embedded.path",
-            q.toString(),
-            "online.embedded.write-ahead-log",
-            "true");
-    try (OnlineStore s = OnlineStores.open(QuiverConfig.of(withWal))) {
-      s.ensureTable(t, Duration.ofDays(3));
-      s.multiPut(List.of(new OnlineWrite(t, k, "f", System.currentTimeMillis(), new byte[] {3})))
-          .join();
-      assertThat(walBytes(q)).isPositive();
-    }
-  }
-
-  private static long files(Path db, String suffix) throws java.io.IOException {
-    try (var s = java.nio.file.Files.list(db)) {
-      return s.filter(f -> f.getFileName().toString().endsWith(suffix)).count();
-    }
-  }
-
-  private static long walBytes(Path db) throws java.io.IOException {
-    try (var s = java.nio.file.Files.list(db)) {
-      return s.filter(f -> f.getFileName().toString().endsWith(".log"))
-          .filter(f -> !f.getFileName().toString().startsWith("LOG"))
-          .mapToLong(f -> f.toFile().length())
-          .sum();
-    }
-  }
-
-  @Test
   void tablesAndTheirTtlSurviveAReopen() {
     Path p = dir.resolve("reopen");
     ViewTableId t = new ViewTableId("ns", "v", 2);
