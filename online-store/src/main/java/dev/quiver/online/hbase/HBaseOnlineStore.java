@@ -31,6 +31,7 @@ import org.apache.hadoop.hbase.Cell;
 import org.apache.hadoop.hbase.CellUtil;
 import org.apache.hadoop.hbase.TableExistsException;
 import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.client.AdvancedScanResultConsumer;
 import org.apache.hadoop.hbase.client.AsyncAdmin;
 import org.apache.hadoop.hbase.client.AsyncConnection;
 import org.apache.hadoop.hbase.client.AsyncTable;
@@ -58,6 +59,10 @@ public final class HBaseOnlineStore implements OnlineStore {
   private final AsyncConnection connection;
   private final TableName tableName;
   private final AsyncTable<ScanResultConsumer> table;
+  // Reads: the raw table, whose futures complete on the client's Netty threads. The pooled table
+  // above hands every single Get's future to the callback pool (100 executor tasks for a batch of
+  // 100 keys); a read hands its whole batch over once instead (see multiGet).
+  private final AsyncTable<AdvancedScanResultConsumer> readTable;
   private final ExecutorService callbacks;
   private final int maxVersions;
   private final int presplitRegions;
@@ -85,6 +90,12 @@ public final class HBaseOnlineStore implements OnlineStore {
     this.table =
         connection
             .getTableBuilder(tableName, callbacks)
+            .setOperationTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS)
+            .setRpcTimeout(rpcTimeout.toMillis(), TimeUnit.MILLISECONDS)
+            .build();
+    this.readTable =
+        connection
+            .getTableBuilder(tableName)
             .setOperationTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS)
             .setRpcTimeout(rpcTimeout.toMillis(), TimeUnit.MILLISECONDS)
             .build();
@@ -214,21 +225,35 @@ public final class HBaseOnlineStore implements OnlineStore {
     for (OnlineRead r : reads) {
       gets.add(toGet(r));
     }
-    List<CompletableFuture<Result>> futures = table.get(gets);
-    List<CompletableFuture<OnlineReadResult>> results = new ArrayList<>(reads.size());
-    for (int i = 0; i < reads.size(); i++) {
-      OnlineRead r = reads.get(i);
-      results.add(
-          futures
-              .get(i)
-              .handle(
-                  (res, e) ->
-                      e == null
-                          ? OnlineReadResult.found(cells(res))
-                          : OnlineReadResult.failed(translate(r.table(), "get", e))));
+    // One batch call: the client groups the Gets per region server into one multi RPC each. The
+    // per-Get futures complete on the client's Netty threads; the batch is assembled once, and
+    // handed to the callback pool once (never run callers' code on the client's I/O threads).
+    List<CompletableFuture<Result>> futures = readTable.get(gets);
+    return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+        .handleAsync(
+            (v, batchError) -> {
+              List<OnlineReadResult> results = new ArrayList<>(reads.size());
+              for (int i = 0; i < reads.size(); i++) {
+                CompletableFuture<Result> f = futures.get(i);
+                OnlineRead r = reads.get(i);
+                if (f.isCompletedExceptionally()) {
+                  results.add(OnlineReadResult.failed(translate(r.table(), "get", error(f))));
+                } else {
+                  results.add(OnlineReadResult.found(cells(f.join())));
+                }
+              }
+              return results;
+            },
+            callbacks);
+  }
+
+  private static Throwable error(CompletableFuture<?> failed) {
+    try {
+      failed.join();
+      throw new IllegalStateException("not failed");
+    } catch (CompletionException | java.util.concurrent.CancellationException e) {
+      return e;
     }
-    return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
-        .thenApply(v -> results.stream().map(CompletableFuture::join).toList());
   }
 
   private static Get toGet(OnlineRead r) {
@@ -255,7 +280,12 @@ public final class HBaseOnlineStore implements OnlineStore {
       return cells;
     }
     for (Cell c : result.rawCells()) {
-      String q = new String(CellUtil.cloneQualifier(c), StandardCharsets.UTF_8);
+      String q =
+          new String(
+              c.getQualifierArray(),
+              c.getQualifierOffset(),
+              c.getQualifierLength(),
+              StandardCharsets.UTF_8);
       cells.putIfAbsent(q, new OnlineCell(c.getTimestamp(), CellUtil.cloneValue(c)));
     }
     return cells;

@@ -38,6 +38,10 @@ final class ChildServer implements AutoCloseable {
       }
     }
     cmd.add("-XX:+AlwaysPreTouch");
+    String clusterExtra = System.getenv("QUIVER_BENCH_CLUSTER_JVM_OPTS");
+    if (cluster && clusterExtra != null && !clusterExtra.isBlank()) {
+      cmd.addAll(List.of(clusterExtra.trim().split("\\s+")));
+    }
     for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (a.startsWith("--add-opens")) {
         cmd.add(a); // HBase and RocksDB need the parent's opens
