@@ -65,6 +65,17 @@ public final class HBaseMiniClusterFixture implements AutoCloseable {
     return QuiverConfig.of(m);
   }
 
+  /**
+   * Flushes {@code table}'s memstores to store files and major-compacts them (one file per store),
+   * synchronously: the state of a region server some time after a bulk load, whose reads come from
+   * store files (block cache, bloom filters) instead of the memstore's skip list.
+   */
+  public void flushAndCompact(String table) throws Exception {
+    org.apache.hadoop.hbase.TableName name = org.apache.hadoop.hbase.TableName.valueOf(table);
+    util.flush(name);
+    util.compact(name, true);
+  }
+
   /** Stops the master and region servers; ZooKeeper keeps running. */
   public void stopHBase() throws Exception {
     util.shutdownMiniHBaseCluster();

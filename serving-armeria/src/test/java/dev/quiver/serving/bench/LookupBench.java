@@ -35,7 +35,11 @@ import java.util.concurrent.TimeUnit;
  * the HBase runs), {@code QUIVER_BENCH_EMBEDDED} ({@code false} skips the embedded-store runs; the
  * floor still runs), {@code QUIVER_BENCH_SCENARIOS} (comma-separated scenario names to run, e.g.
  * {@code batch100@500,@10000}; default all; the targets are judged only when all ran), {@code
- * QUIVER_BENCH_CLUSTER_JVM_OPTS} (extra JVM options of the HBase mini-cluster's JVM).
+ * QUIVER_BENCH_CLUSTER_JVM_OPTS} (extra JVM options of the HBase mini-cluster's JVM), {@code
+ * QUIVER_BENCH_HBASE_FLUSH} ({@code true}: flush and major-compact the HBase table after the data
+ * load, so that reads come from store files and the block cache instead of the memstore's skip
+ * list; {@code both}: the HBase runs first on the memstore, then again after the flush as {@code
+ * hbase-flushed*}; unset: the memstore only, as up to session 7).
  */
 public final class LookupBench {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -60,6 +64,7 @@ public final class LookupBench {
     int keys = Integer.parseInt(System.getenv().getOrDefault("QUIVER_BENCH_KEYS", "100000"));
     boolean withHBase = !"false".equals(System.getenv("QUIVER_BENCH_HBASE"));
     boolean withEmbedded = !"false".equals(System.getenv("QUIVER_BENCH_EMBEDDED"));
+    String hbaseFlush = System.getenv("QUIVER_BENCH_HBASE_FLUSH"); // null, "true" or "both"
     List<Scenario> scenarios = scenarios(System.getenv("QUIVER_BENCH_SCENARIOS"));
     long dur = TimeUnit.SECONDS.toNanos(seconds);
     Path work = Files.createTempDirectory("quiver-lookup-bench");
@@ -128,10 +133,39 @@ public final class LookupBench {
                   Integer.toString(keys),
                   "localhost:" + cluster.port)) {
         System.out.printf("HBase ready at %.0f s%n", (System.nanoTime() - t0) / 1e9);
+        report.put("hbase_flush", hbaseFlush == null ? "no" : hbaseFlush);
         storeServer = cluster; // its CPU per request is reported beside the server's
-        warm(quiver, quiverReqs);
-        for (Scenario sc : scenarios) {
-          run(quiver, "hbase" + sc.name(), quiverReqs.get(sc.kind()), sc.rate(), dur, cpu, byName);
+        if (!"true".equals(hbaseFlush)) {
+          warm(quiver, quiverReqs);
+          for (Scenario sc : scenarios) {
+            run(
+                quiver,
+                "hbase" + sc.name(),
+                quiverReqs.get(sc.kind()),
+                sc.rate(),
+                dur,
+                cpu,
+                byName);
+          }
+        }
+        if (hbaseFlush != null) {
+          // Reads from store files instead of the memstore (see the class comment)
+          long f0 = System.nanoTime();
+          cluster.flushAndCompact("quiver_bench");
+          System.out.printf(
+              "HBase table flushed and major-compacted in %.1f s%n",
+              (System.nanoTime() - f0) / 1e9);
+          warm(quiver, quiverReqs);
+          for (Scenario sc : scenarios) {
+            run(
+                quiver,
+                "hbase-flushed" + sc.name(),
+                quiverReqs.get(sc.kind()),
+                sc.rate(),
+                dur,
+                cpu,
+                byName);
+          }
         }
       } finally {
         storeServer = null;
@@ -172,7 +206,7 @@ public final class LookupBench {
         "p99 x",
         "cpu x");
     ArrayNode comparisons = JSON.createArrayNode();
-    for (String store : List.of("embedded", "hbase")) {
+    for (String store : List.of("embedded", "hbase", "hbase-flushed")) {
       for (Scenario sc : SCENARIOS) {
         OpenLoopGenerator.Result q = byName.get(store + sc.name());
         OpenLoopGenerator.Result f = byName.get("floor" + sc.name());
@@ -207,12 +241,14 @@ public final class LookupBench {
             .put("achieved_ratio", q.achievedRate() / f.achievedRate());
       }
     }
-    for (Scenario sc : SCENARIOS) {
-      Double st = cpu.get("hbase" + sc.name() + "#store");
-      if (st != null) {
-        System.out.printf(
-            "%-22s HBase mini-cluster JVM CPU per request: %.1f us (Quiver server %.1f us)%n",
-            "hbase" + sc.name(), st, cpu.get("hbase" + sc.name()));
+    for (String store : List.of("hbase", "hbase-flushed")) {
+      for (Scenario sc : SCENARIOS) {
+        Double st = cpu.get(store + sc.name() + "#store");
+        if (st != null) {
+          System.out.printf(
+              "%-28s HBase mini-cluster JVM CPU per request: %.1f us (Quiver server %.1f us)%n",
+              store + sc.name(), st, cpu.get(store + sc.name()));
+        }
       }
     }
     for (String raw : List.of("raw-embedded-1key", "raw-embedded-100keys")) {
@@ -224,7 +260,7 @@ public final class LookupBench {
     report.put("comparisons", comparisons);
 
     List<String[]> targets = new ArrayList<>();
-    for (String store : List.of("embedded", "hbase")) {
+    for (String store : List.of("embedded", "hbase", "hbase-flushed")) {
       if (SCENARIOS.stream().allMatch(sc -> byName.containsKey(store + sc.name()))) {
         targets(targets, store, byName, cpu);
       }
@@ -344,7 +380,7 @@ public final class LookupBench {
    */
   static String scaleOut(Map<String, OpenLoopGenerator.Result> byName, Map<String, Double> cpu) {
     StringBuilder sb = new StringBuilder();
-    for (String store : List.of("embedded", "hbase")) {
+    for (String store : List.of("embedded", "hbase", "hbase-flushed")) {
       Double c = cpu.get(store + "@10000");
       OpenLoopGenerator.Result peak = byName.get(store + "-peak");
       OpenLoopGenerator.Result at10 = byName.get(store + "@10000");
