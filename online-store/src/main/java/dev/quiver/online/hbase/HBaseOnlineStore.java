@@ -228,7 +228,9 @@ public final class HBaseOnlineStore implements OnlineStore {
     // One batch call: the client groups the Gets per region server into one multi RPC each. The
     // per-Get futures complete on the client's Netty threads; the batch is assembled once, and
     // handed to the callback pool once (never run callers' code on the client's I/O threads).
-    List<CompletableFuture<Result>> futures = readTable.get(gets);
+    // A single key (the common lookup) goes as a plain Get RPC instead of a multi of one.
+    List<CompletableFuture<Result>> futures =
+        gets.size() == 1 ? List.of(readTable.get(gets.get(0))) : readTable.get(gets);
     return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
         .handleAsync(
             (v, batchError) -> {
