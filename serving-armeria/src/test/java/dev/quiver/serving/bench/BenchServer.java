@@ -160,9 +160,11 @@ public final class BenchServer {
         System.out.println("ALLOC " + allocatedBytes());
         System.out.flush();
       } else if (line.startsWith("flush ") && hbase != null) {
-        // hbase-cluster: "flush TABLE" flushes and major-compacts the table (LookupBench's
-        // QUIVER_BENCH_HBASE_FLUSH), answered "FLUSHED"
-        hbase.flushAndCompact(line.substring(6).trim());
+        // hbase-cluster: "flush TABLE [ENCODING]" flushes and major-compacts the table
+        // (LookupBench's
+        // QUIVER_BENCH_HBASE_FLUSH and QUIVER_BENCH_HBASE_ENCODING), answered "FLUSHED"
+        String[] a = line.substring(6).trim().split("\\s+");
+        hbase.flushAndCompact(a[0], a.length > 1 ? a[1] : null);
         System.out.println("FLUSHED");
         System.out.flush();
       }

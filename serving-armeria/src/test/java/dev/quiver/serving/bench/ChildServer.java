@@ -132,10 +132,14 @@ final class ChildServer implements AutoCloseable {
   private final java.util.concurrent.BlockingQueue<String> flushed =
       new java.util.concurrent.LinkedBlockingQueue<>();
 
-  /** An {@code hbase-cluster} child: flushes and major-compacts {@code table}, and waits for it. */
-  void flushAndCompact(String table) throws IOException, InterruptedException {
+  /**
+   * An {@code hbase-cluster} child: flushes and major-compacts {@code table} (with the families'
+   * data block encoding set to {@code encoding} first, unless null), and waits for it.
+   */
+  void flushAndCompact(String table, String encoding) throws IOException, InterruptedException {
     var out = process.getOutputStream();
-    out.write(("flush " + table + "\n").getBytes(StandardCharsets.US_ASCII));
+    String cmd = "flush " + table + (encoding == null ? "" : " " + encoding);
+    out.write((cmd + "\n").getBytes(StandardCharsets.US_ASCII));
     out.flush();
     if (flushed.poll(300, java.util.concurrent.TimeUnit.SECONDS) == null) {
       throw new IOException("HBase mini-cluster did not answer 'flush'");

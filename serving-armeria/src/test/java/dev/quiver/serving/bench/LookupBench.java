@@ -39,7 +39,9 @@ import java.util.concurrent.TimeUnit;
  * QUIVER_BENCH_HBASE_FLUSH} ({@code true}: flush and major-compact the HBase table after the data
  * load, so that reads come from store files and the block cache instead of the memstore's skip
  * list; {@code both}: the HBase runs first on the memstore, then again after the flush as {@code
- * hbase-flushed*}; unset: the memstore only, as up to session 7).
+ * hbase-flushed*}; unset: the memstore only, as up to session 7), {@code
+ * QUIVER_BENCH_HBASE_ENCODING} (with the flush: the families' data block encoding set before the
+ * major compaction, e.g. {@code ROW_INDEX_V1}).
  */
 public final class LookupBench {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -65,6 +67,7 @@ public final class LookupBench {
     boolean withHBase = !"false".equals(System.getenv("QUIVER_BENCH_HBASE"));
     boolean withEmbedded = !"false".equals(System.getenv("QUIVER_BENCH_EMBEDDED"));
     String hbaseFlush = System.getenv("QUIVER_BENCH_HBASE_FLUSH"); // null, "true" or "both"
+    String hbaseEncoding = System.getenv("QUIVER_BENCH_HBASE_ENCODING"); // with the flush
     List<Scenario> scenarios = scenarios(System.getenv("QUIVER_BENCH_SCENARIOS"));
     long dur = TimeUnit.SECONDS.toNanos(seconds);
     Path work = Files.createTempDirectory("quiver-lookup-bench");
@@ -134,6 +137,7 @@ public final class LookupBench {
                   "localhost:" + cluster.port)) {
         System.out.printf("HBase ready at %.0f s%n", (System.nanoTime() - t0) / 1e9);
         report.put("hbase_flush", hbaseFlush == null ? "no" : hbaseFlush);
+        report.put("hbase_flush_encoding", hbaseEncoding == null ? "unchanged" : hbaseEncoding);
         storeServer = cluster; // its CPU per request is reported beside the server's
         if (!"true".equals(hbaseFlush)) {
           warm(quiver, quiverReqs);
@@ -151,7 +155,7 @@ public final class LookupBench {
         if (hbaseFlush != null) {
           // Reads from store files instead of the memstore (see the class comment)
           long f0 = System.nanoTime();
-          cluster.flushAndCompact("quiver_bench");
+          cluster.flushAndCompact("quiver_bench", hbaseEncoding);
           System.out.printf(
               "HBase table flushed and major-compacted in %.1f s%n",
               (System.nanoTime() - f0) / 1e9);
