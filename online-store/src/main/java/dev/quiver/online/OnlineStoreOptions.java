@@ -69,6 +69,14 @@ public final class OnlineStoreOptions {
       ConfigOption.duration(
           "online.hbase.rpc-timeout", Duration.ofSeconds(2), "Timeout of one HBase RPC.");
 
+  public static final ConfigOption<String> HBASE_DATA_BLOCK_ENCODING =
+      ConfigOption.string(
+          "online.hbase.data-block-encoding",
+          "ROW_INDEX_V1",
+          "Data block encoding of the view column families (HBase DataBlockEncoding: ROW_INDEX_V1"
+              + " finds a row in a block by binary search, NONE scans the block); set on new"
+              + " families and on existing ones by ensureTable, used by files written afterwards.");
+
   /** Every option, for validation and the docs-completeness test. */
   public static List<ConfigOption<?>> all() {
     return List.of(
@@ -82,7 +90,8 @@ public final class OnlineStoreOptions {
         HBASE_MAX_VERSIONS,
         HBASE_PRESPLIT_REGIONS,
         HBASE_OPERATION_TIMEOUT,
-        HBASE_RPC_TIMEOUT);
+        HBASE_RPC_TIMEOUT,
+        HBASE_DATA_BLOCK_ENCODING);
   }
 
   /**

@@ -14,6 +14,7 @@ import org.apache.hadoop.hbase.HBaseConfiguration;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.AsyncConnection;
 import org.apache.hadoop.hbase.client.ConnectionFactory;
+import org.apache.hadoop.hbase.io.encoding.DataBlockEncoding;
 
 /**
  * Creates the {@code hbase} online store from {@code online.hbase.*}; raw client settings under
@@ -49,6 +50,7 @@ public final class HBaseOnlineStoreFactory implements OnlineStoreFactory {
       throw new IllegalArgumentException(
           OnlineStoreOptions.HBASE_PRESPLIT_REGIONS.key() + ": " + regions + " (expected: 1..256)");
     }
+    DataBlockEncoding encoding = encoding(config.get(OnlineStoreOptions.HBASE_DATA_BLOCK_ENCODING));
     TableName table = TableName.valueOf(config.get(OnlineStoreOptions.HBASE_TABLE));
     AsyncConnection connection;
     try {
@@ -64,7 +66,22 @@ public final class HBaseOnlineStoreFactory implements OnlineStoreFactory {
       Thread.currentThread().interrupt();
       throw new OnlineStoreException("interrupted while connecting to HBase", e);
     }
-    return new HBaseOnlineStore(connection, table, versions, regions, op, rpc);
+    return new HBaseOnlineStore(connection, table, versions, regions, encoding, op, rpc);
+  }
+
+  private static DataBlockEncoding encoding(String name) {
+    try {
+      return DataBlockEncoding.valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          OnlineStoreOptions.HBASE_DATA_BLOCK_ENCODING.key()
+              + ": "
+              + name
+              + " (expected one of "
+              + java.util.Arrays.toString(DataBlockEncoding.values())
+              + ")",
+          e);
+    }
   }
 
   private static Duration positive(Duration d, String which) {

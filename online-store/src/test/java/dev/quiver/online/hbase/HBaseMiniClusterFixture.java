@@ -65,6 +65,42 @@ public final class HBaseMiniClusterFixture implements AutoCloseable {
     return QuiverConfig.of(m);
   }
 
+  /**
+   * Flushes {@code table}'s memstores to store files and major-compacts them (one file per store),
+   * synchronously: the state of a region server some time after a bulk load, whose reads come from
+   * store files (block cache, bloom filters) instead of the memstore's skip list.
+   */
+  public void flushAndCompact(String table) throws Exception {
+    flushAndCompact(table, null);
+  }
+
+  /**
+   * Like {@link #flushAndCompact(String)}, after setting every column family's data block encoding
+   * to {@code encoding} (e.g. {@code ROW_INDEX_V1}; null keeps it), so that the compacted files use
+   * it.
+   */
+  public void flushAndCompact(String table, String encoding) throws Exception {
+    org.apache.hadoop.hbase.TableName name = org.apache.hadoop.hbase.TableName.valueOf(table);
+    util.flush(name);
+    if (encoding != null) {
+      var admin = util.getAdmin();
+      for (var cf : admin.getDescriptor(name).getColumnFamilies()) {
+        admin.modifyColumnFamily(
+            name,
+            org.apache.hadoop.hbase.client.ColumnFamilyDescriptorBuilder.newBuilder(cf)
+                .setDataBlockEncoding(
+                    org.apache.hadoop.hbase.io.encoding.DataBlockEncoding.valueOf(encoding))
+                .build());
+      }
+    }
+    util.compact(name, true);
+  }
+
+  /** The cluster's admin (owned by the fixture: do not close it). */
+  public org.apache.hadoop.hbase.client.Admin admin() throws java.io.IOException {
+    return util.getAdmin();
+  }
+
   /** Stops the master and region servers; ZooKeeper keeps running. */
   public void stopHBase() throws Exception {
     util.shutdownMiniHBaseCluster();

@@ -47,6 +47,7 @@ public final class BenchServer {
     ServerOptions opts = ServerOptions.from(QuiverConfig.of(conf));
     AutoCloseable closer;
     int port;
+    dev.quiver.online.hbase.HBaseMiniClusterFixture hbase = null;
     if (args[0].equals("floor")) {
       ServerBuilder sb =
           Server.builder()
@@ -81,6 +82,7 @@ public final class BenchServer {
       String zk = cluster.zookeeperQuorum();
       port = Integer.parseInt(zk.substring(zk.lastIndexOf(':') + 1));
       closer = cluster;
+      hbase = cluster;
     } else if (args[0].equals("ladder")) {
       // The ladder of LookupLadderProbe: LadderServer's rungs, then three real Quiver servers
       // (near-cache hits, store reads handed off, inline store reads) on one data set. All share
@@ -156,6 +158,14 @@ public final class BenchServer {
     for (String line; (line = in.readLine()) != null; ) {
       if (line.trim().equals("alloc")) {
         System.out.println("ALLOC " + allocatedBytes());
+        System.out.flush();
+      } else if (line.startsWith("flush ") && hbase != null) {
+        // hbase-cluster: "flush TABLE [ENCODING]" flushes and major-compacts the table
+        // (LookupBench's
+        // QUIVER_BENCH_HBASE_FLUSH and QUIVER_BENCH_HBASE_ENCODING), answered "FLUSHED"
+        String[] a = line.substring(6).trim().split("\\s+");
+        hbase.flushAndCompact(a[0], a.length > 1 ? a[1] : null);
+        System.out.println("FLUSHED");
         System.out.flush();
       }
     }

@@ -32,7 +32,16 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Environment: {@code QUIVER_BENCH_SECONDS} (measured seconds per run, default 4), {@code
  * QUIVER_BENCH_KEYS} (entity keys, default 100000), {@code QUIVER_BENCH_HBASE} ({@code false} skips
- * the HBase runs).
+ * the HBase runs), {@code QUIVER_BENCH_EMBEDDED} ({@code false} skips the embedded-store runs; the
+ * floor still runs), {@code QUIVER_BENCH_SCENARIOS} (comma-separated scenario names to run, e.g.
+ * {@code batch100@500,@10000}; default all; the targets are judged only when all ran), {@code
+ * QUIVER_BENCH_CLUSTER_JVM_OPTS} (extra JVM options of the HBase mini-cluster's JVM), {@code
+ * QUIVER_BENCH_HBASE_FLUSH} ({@code true}: flush and major-compact the HBase table after the data
+ * load, so that reads come from store files and the block cache instead of the memstore's skip
+ * list; {@code both}: the HBase runs first on the memstore, then again after the flush as {@code
+ * hbase-flushed*}; unset: the memstore only, as up to session 7), {@code
+ * QUIVER_BENCH_HBASE_ENCODING} (with the flush: the families' data block encoding set before the
+ * major compaction, e.g. {@code ROW_INDEX_V1}).
  */
 public final class LookupBench {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -56,6 +65,10 @@ public final class LookupBench {
     long seconds = Long.parseLong(System.getenv().getOrDefault("QUIVER_BENCH_SECONDS", "4"));
     int keys = Integer.parseInt(System.getenv().getOrDefault("QUIVER_BENCH_KEYS", "100000"));
     boolean withHBase = !"false".equals(System.getenv("QUIVER_BENCH_HBASE"));
+    boolean withEmbedded = !"false".equals(System.getenv("QUIVER_BENCH_EMBEDDED"));
+    String hbaseFlush = System.getenv("QUIVER_BENCH_HBASE_FLUSH"); // null, "true" or "both"
+    String hbaseEncoding = System.getenv("QUIVER_BENCH_HBASE_ENCODING"); // with the flush
+    List<Scenario> scenarios = scenarios(System.getenv("QUIVER_BENCH_SCENARIOS"));
     long dur = TimeUnit.SECONDS.toNanos(seconds);
     Path work = Files.createTempDirectory("quiver-lookup-bench");
     Path floorDir = Files.createDirectories(work.resolve("floor"));
@@ -93,9 +106,14 @@ public final class LookupBench {
       sample(quiver.port, lookupBody(keyList(0, 1000)), floorDir.resolve("batch1000.json"));
       try (ChildServer floor = new ChildServer("floor", floorDir.toString())) {
         warm(floor, floorReqs);
-        warm(quiver, quiverReqs);
-        for (Scenario sc : SCENARIOS) {
+        if (withEmbedded) {
+          warm(quiver, quiverReqs);
+        }
+        for (Scenario sc : scenarios) {
           run(floor, "floor" + sc.name(), floorReqs.get(sc.kind()), sc.rate(), dur, cpu, byName);
+          if (!withEmbedded) {
+            continue;
+          }
           run(
               quiver,
               "embedded" + sc.name(),
@@ -118,10 +136,43 @@ public final class LookupBench {
                   Integer.toString(keys),
                   "localhost:" + cluster.port)) {
         System.out.printf("HBase ready at %.0f s%n", (System.nanoTime() - t0) / 1e9);
-        warm(quiver, quiverReqs);
-        for (Scenario sc : SCENARIOS) {
-          run(quiver, "hbase" + sc.name(), quiverReqs.get(sc.kind()), sc.rate(), dur, cpu, byName);
+        report.put("hbase_flush", hbaseFlush == null ? "no" : hbaseFlush);
+        report.put("hbase_flush_encoding", hbaseEncoding == null ? "unchanged" : hbaseEncoding);
+        storeServer = cluster; // its CPU per request is reported beside the server's
+        if (!"true".equals(hbaseFlush)) {
+          warm(quiver, quiverReqs);
+          for (Scenario sc : scenarios) {
+            run(
+                quiver,
+                "hbase" + sc.name(),
+                quiverReqs.get(sc.kind()),
+                sc.rate(),
+                dur,
+                cpu,
+                byName);
+          }
         }
+        if (hbaseFlush != null) {
+          // Reads from store files instead of the memstore (see the class comment)
+          long f0 = System.nanoTime();
+          cluster.flushAndCompact("quiver_bench", hbaseEncoding);
+          System.out.printf(
+              "HBase table flushed and major-compacted in %.1f s%n",
+              (System.nanoTime() - f0) / 1e9);
+          warm(quiver, quiverReqs);
+          for (Scenario sc : scenarios) {
+            run(
+                quiver,
+                "hbase-flushed" + sc.name(),
+                quiverReqs.get(sc.kind()),
+                sc.rate(),
+                dur,
+                cpu,
+                byName);
+          }
+        }
+      } finally {
+        storeServer = null;
       }
     }
     // The raw store: the same reads straight through the online store SPI (FeatureReader over the
@@ -136,7 +187,8 @@ public final class LookupBench {
     for (OpenLoopGenerator.Result r : byName.values()) {
       runs.add(
           json(r, cpu.getOrDefault(r.name(), Double.NaN))
-              .put("jit_cpu_us_per_request", cpu.getOrDefault(r.name() + "#jit", Double.NaN)));
+              .put("jit_cpu_us_per_request", cpu.getOrDefault(r.name() + "#jit", Double.NaN))
+              .put("store_cpu_us_per_request", cpu.getOrDefault(r.name() + "#store", Double.NaN)));
     }
     report.put("runs", runs);
 
@@ -158,7 +210,7 @@ public final class LookupBench {
         "p99 x",
         "cpu x");
     ArrayNode comparisons = JSON.createArrayNode();
-    for (String store : List.of("embedded", "hbase")) {
+    for (String store : List.of("embedded", "hbase", "hbase-flushed")) {
       for (Scenario sc : SCENARIOS) {
         OpenLoopGenerator.Result q = byName.get(store + sc.name());
         OpenLoopGenerator.Result f = byName.get("floor" + sc.name());
@@ -193,6 +245,16 @@ public final class LookupBench {
             .put("achieved_ratio", q.achievedRate() / f.achievedRate());
       }
     }
+    for (String store : List.of("hbase", "hbase-flushed")) {
+      for (Scenario sc : SCENARIOS) {
+        Double st = cpu.get(store + sc.name() + "#store");
+        if (st != null) {
+          System.out.printf(
+              "%-28s HBase mini-cluster JVM CPU per request: %.1f us (Quiver server %.1f us)%n",
+              store + sc.name(), st, cpu.get(store + sc.name()));
+        }
+      }
+    }
     for (String raw : List.of("raw-embedded-1key", "raw-embedded-100keys")) {
       OpenLoopGenerator.Result r = byName.get(raw);
       System.out.printf(
@@ -202,8 +264,8 @@ public final class LookupBench {
     report.put("comparisons", comparisons);
 
     List<String[]> targets = new ArrayList<>();
-    for (String store : List.of("embedded", "hbase")) {
-      if (byName.containsKey(store + "@5000")) {
+    for (String store : List.of("embedded", "hbase", "hbase-flushed")) {
+      if (SCENARIOS.stream().allMatch(sc -> byName.containsKey(store + sc.name()))) {
         targets(targets, store, byName, cpu);
       }
     }
@@ -322,7 +384,7 @@ public final class LookupBench {
    */
   static String scaleOut(Map<String, OpenLoopGenerator.Result> byName, Map<String, Double> cpu) {
     StringBuilder sb = new StringBuilder();
-    for (String store : List.of("embedded", "hbase")) {
+    for (String store : List.of("embedded", "hbase", "hbase-flushed")) {
       Double c = cpu.get(store + "@10000");
       OpenLoopGenerator.Result peak = byName.get(store + "-peak");
       OpenLoopGenerator.Result at10 = byName.get(store + "@10000");
@@ -353,6 +415,27 @@ public final class LookupBench {
             + " 30 ms; on a loaded machine the open-model p95 is the generator's queueing, not the"
             + " server's.");
     return sb.toString();
+  }
+
+  /** The scenarios named in {@code filter} (comma-separated, without the store prefix), or all. */
+  static List<Scenario> scenarios(String filter) {
+    if (filter == null || filter.isBlank()) {
+      return SCENARIOS;
+    }
+    List<String> names = new ArrayList<>();
+    for (String n : filter.split(",")) {
+      names.add(n.trim().startsWith("@") ? n.trim() : "-" + n.trim());
+    }
+    List<Scenario> picked = SCENARIOS.stream().filter(sc -> names.contains(sc.name())).toList();
+    if (picked.size() != names.size()) {
+      throw new IllegalArgumentException(
+          "QUIVER_BENCH_SCENARIOS: "
+              + filter
+              + " (known: "
+              + SCENARIOS.stream().map(sc -> sc.name().replaceFirst("^-", "")).toList()
+              + ")");
+    }
+    return picked;
   }
 
   static String fmt(String f, Object... args) {
@@ -554,6 +637,21 @@ public final class LookupBench {
     }
   }
 
+  /**
+   * The HBase mini-cluster's JVM while the HBase runs measure (else null): its CPU per request is
+   * recorded as {@code <run>#store}, because on this machine the region server shares the 2 cores
+   * with the Quiver server and the generator.
+   */
+  static volatile ChildServer storeServer;
+
+  static void storeCpu(String name, long s0, OpenLoopGenerator.Result r, Map<String, Double> cpu)
+      throws java.io.IOException {
+    ChildServer st = storeServer;
+    if (st != null) {
+      cpu.put(name + "#store", (st.cpuNanos() - s0) / 1000.0 / Math.max(1, r.completed()));
+    }
+  }
+
   static OpenLoopGenerator.Result open(
       ChildServer s, String name, byte[][] reqs, double rate, long dur, Map<String, Double> cpu)
       throws Exception {
@@ -562,8 +660,10 @@ public final class LookupBench {
       g.runOpen(name + "-warm", rate, TimeUnit.SECONDS.toNanos(1));
       long c0 = s.cpuNanos();
       long j0 = s.jitNanos();
+      long s0 = storeServer == null ? 0 : storeServer.cpuNanos();
       OpenLoopGenerator.Result r = g.runOpen(name, rate, dur);
       cpu.put(name, (s.cpuNanos() - c0) / 1000.0 / Math.max(1, r.completed()));
+      storeCpu(name, s0, r, cpu);
       cpu.put(name + "#jit", (s.jitNanos() - j0) / 1000.0 / Math.max(1, r.completed()));
       return r;
     }
@@ -576,8 +676,10 @@ public final class LookupBench {
         new OpenLoopGenerator(new InetSocketAddress("127.0.0.1", s.port), 32, reqs)) {
       long c0 = s.cpuNanos();
       long j0 = s.jitNanos();
+      long s0 = storeServer == null ? 0 : storeServer.cpuNanos();
       OpenLoopGenerator.Result r = g.runClosed(name, dur);
       cpu.put(name, (s.cpuNanos() - c0) / 1000.0 / Math.max(1, r.completed()));
+      storeCpu(name, s0, r, cpu);
       cpu.put(name + "#jit", (s.jitNanos() - j0) / 1000.0 / Math.max(1, r.completed()));
       return r;
     }
