@@ -31,10 +31,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Iceberg's Flink source reads a view's table through this function: each split's files become
  * {@link PackedBatch}es of events, already partitioned for the sweep subtasks. Parquet data files
- * without delete files take the columnar path ({@link EventColumns}: column iterators straight into
- * the batches); anything else — delete files, other formats, multi-key views, columns of other
- * physical types — is read by Iceberg's own {@code RowData} reader (which applies deletes) and
- * packed row by row ({@link FlinkFunctions.EventPacker}), the same bytes either way.
+ * without delete files take the columnar path: {@link EventPages} (parquet-mr's pages decoded into
+ * primitive arrays) when every needed column has a field id and encodings it decodes, else {@link
+ * EventColumns} (Iceberg's column iterators, which apply a name mapping) straight into the batches;
+ * anything else — delete files, other formats, multi-key views, columns of other physical types —
+ * is read by Iceberg's own {@code RowData} reader (which applies deletes) and packed row by row
+ * ({@link FlinkFunctions.EventPacker}), the same bytes either way.
  *
  * <p>Serializable; {@link #apply} is called on the source's split-fetcher thread, one split at a
  * time. A split is always read from its start: the offline batch jobs run without restarts ({@link
@@ -86,6 +88,7 @@ final class EventBatchReader implements ReaderFunction<PackedBatch> {
     private final PartitionBatches out = new PartitionBatches(channels, ready::add);
     private CloseableIterator<?> current;
     private boolean currentIsRows;
+    private boolean currentIsPages;
     private int fileOffset = -1;
     private long recordOffset;
     private boolean flushed;
@@ -116,6 +119,10 @@ final class EventBatchReader implements ReaderFunction<PackedBatch> {
     private void fill() {
       while (ready.isEmpty()) {
         if (current != null && current.hasNext()) {
+          if (currentIsPages) {
+            recordOffset += (Integer) current.next(); // a chunk of rows, written to the batches
+            continue;
+          }
           for (int i = 0; i < ROWS_PER_STEP && ready.isEmpty() && current.hasNext(); i++) {
             Object row = current.next();
             if (currentIsRows) {
@@ -142,9 +149,20 @@ final class EventBatchReader implements ReaderFunction<PackedBatch> {
     private void open(FileScanTask task) {
       fileOffset++;
       recordOffset = 0;
+      currentIsPages = false;
       if (layout != null
           && task.file().format() == FileFormat.PARQUET
           && task.deletes().isEmpty()) {
+        try {
+          current =
+              new EventPages(
+                  decryptor.getInputFile(task), task.start(), task.length(), layout, out);
+          currentIsRows = false;
+          currentIsPages = true;
+          return;
+        } catch (EventColumns.Unsupported e) {
+          LOG.info("reading {} with column iterators: {}", task.file().location(), e.getMessage());
+        }
         EventColumns columns = new EventColumns(layout, out);
         Parquet.ReadBuilder b =
             Parquet.read(decryptor.getInputFile(task))

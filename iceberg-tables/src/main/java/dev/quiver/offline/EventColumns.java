@@ -3,6 +3,7 @@ package dev.quiver.offline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -66,7 +67,7 @@ final class EventColumns {
   }
 
   /** Finds a projected column in the file by field id and checks its physical type. */
-  private static Decoded column(MessageType file, Schema projection, int pos, boolean required) {
+  static Decoded column(MessageType file, Schema projection, int pos, boolean required) {
     Types.NestedField f = projection.columns().get(pos);
     Type found = null;
     for (Type t : file.getFields()) {
@@ -114,7 +115,7 @@ final class EventColumns {
     return new Decoded(d, type, divisor);
   }
 
-  private record Decoded(ColumnDescriptor descriptor, TypeID type, long divisor) {}
+  record Decoded(ColumnDescriptor descriptor, TypeID type, long divisor) {}
 
   /** One column of a row; the iterator of {@link ParquetValueReaders.PrimitiveReader}. */
   private abstract class Column extends ParquetValueReaders.PrimitiveReader<Object> {
@@ -196,7 +197,8 @@ final class EventColumns {
                 : Integer.toString(column.nextInteger());
         row = out.begin(KeyCodec.hash64(k));
         row.writeInt(k.length()); // digits and '-': ASCII
-        row.writeBytes(k);
+        // not writeBytes: Flink's DataOutputSerializer.writeBytes advances its position twice
+        row.write(k.getBytes(StandardCharsets.ISO_8859_1));
       }
     }
   }

@@ -5,6 +5,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobID;
@@ -27,6 +29,7 @@ public final class FlinkBatch {
   static final int LOCAL_SLOTS = 4;
 
   private static MiniCluster shared;
+  private static CompletableFuture<MiniCluster> starting;
 
   private FlinkBatch() {}
 
@@ -38,15 +41,9 @@ public final class FlinkBatch {
   static synchronized StreamExecutionEnvironment environment(int parallelism) {
     try {
       if (shared == null) {
-        Configuration c = configuration(LOCAL_SLOTS);
-        MiniCluster mc =
-            new MiniCluster(
-                new MiniClusterConfiguration.Builder()
-                    .setConfiguration(c)
-                    .setNumTaskManagers(1)
-                    .setNumSlotsPerTaskManager(LOCAL_SLOTS)
-                    .build());
-        mc.start();
+        CompletableFuture<MiniCluster> s = starting;
+        starting = null;
+        MiniCluster mc = s != null ? s.join() : newCluster();
         shared = mc;
         Runtime.getRuntime()
             .addShutdownHook(
@@ -67,8 +64,44 @@ public final class FlinkBatch {
       env.setParallelism(Math.min(parallelism, LOCAL_SLOTS));
       return env;
     } catch (Exception e) {
-      throw new IllegalStateException("starting the local Flink cluster failed: " + e, e);
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      throw new IllegalStateException("starting the local Flink cluster failed: " + cause, cause);
     }
+  }
+
+  /**
+   * Starts the shared local cluster on a background thread when none is running or starting, so
+   * that a JVM's first offline job plans (reads table metadata, label schemas) while the cluster
+   * starts; {@link #environment} then takes it. Idempotent and thread-safe; a failed start is
+   * reported by the next {@link #environment} call.
+   */
+  static synchronized void prestart() {
+    if (shared == null && starting == null) {
+      starting =
+          CompletableFuture.supplyAsync(
+              FlinkBatch::newCluster,
+              r -> {
+                Thread t = new Thread(r, "quiver-offline-minicluster-start");
+                t.setDaemon(true);
+                t.start();
+              });
+    }
+  }
+
+  private static MiniCluster newCluster() {
+    MiniCluster mc =
+        new MiniCluster(
+            new MiniClusterConfiguration.Builder()
+                .setConfiguration(configuration(LOCAL_SLOTS))
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(LOCAL_SLOTS)
+                .build());
+    try {
+      mc.start();
+    } catch (Exception e) {
+      throw new CompletionException(e);
+    }
+    return mc;
   }
 
   /**
@@ -77,6 +110,15 @@ public final class FlinkBatch {
    * new one. For programs that end on their own: benchmarks, tools. Waits for the cluster to stop.
    */
   public static synchronized void stopSharedCluster() throws Exception {
+    if (starting != null) {
+      CompletableFuture<MiniCluster> s = starting;
+      starting = null;
+      try {
+        s.join().close();
+      } catch (CompletionException e) {
+        // it never started
+      }
+    }
     if (shared != null) {
       MiniCluster mc = shared;
       shared = null;

@@ -89,6 +89,7 @@ public final class PointInTimeJoin {
       TrainingSetRequest request,
       Progress progress,
       TrainingSetManifest.LabelEntry expectedLabels) {
+    FlinkBatch.prestart(); // a JVM's first export: the local cluster starts while the plan resolves
     Path out = Path.of(request.output()).toAbsolutePath();
     Path scratch;
     try {

@@ -1,6 +1,7 @@
 package dev.quiver.offline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.apache.flink.table.data.RowData;
 import org.apache.iceberg.CombinedScanTask;
@@ -29,15 +31,20 @@ import org.apache.iceberg.data.GenericAppenderFactory;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.data.parquet.GenericParquetWriter;
 import org.apache.iceberg.deletes.PositionDelete;
 import org.apache.iceberg.deletes.PositionDeleteWriter;
 import org.apache.iceberg.encryption.EncryptedFiles;
 import org.apache.iceberg.encryption.InputFilesDecryptor;
+import org.apache.iceberg.flink.data.FlinkParquetReaders;
 import org.apache.iceberg.flink.source.RowDataFileScanTaskReader;
 import org.apache.iceberg.flink.source.split.IcebergSourceSplit;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.CloseableIterator;
+import org.apache.iceberg.io.FileAppender;
+import org.apache.iceberg.parquet.Parquet;
 import org.apache.iceberg.parquet.ParquetUtil;
+import org.apache.iceberg.shaded.org.apache.parquet.column.ParquetProperties;
 import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,6 +122,156 @@ class EventBatchReaderITCase {
       }
       assertThat(columnar).hasSize((int) live);
       assertThat(live).isLessThan(11_000 - 600).isGreaterThan(5_000); // 600 rows deleted
+    }
+  }
+
+  /**
+   * The page decoder ({@link EventPages}) against Iceberg's column iterators ({@link
+   * EventColumns}), row for row and in order, on files with many small pages, several row groups,
+   * dictionaries that fall back to plain pages mid-chunk, and byte-range splits that cut through a
+   * file; a Parquet v2 file (delta and RLE value encodings) is refused by the page decoder, so it
+   * takes the iterators.
+   */
+  @Test
+  void pageDecoderEqualsTheColumnIterators() throws Exception {
+    Random rnd = new Random(11);
+    Path pages = dir.resolve("pages.parquet");
+    write(
+        pages,
+        rows(rnd, SCHEMA, 0, 40_000),
+        Map.of(
+            TableProperties.PARQUET_PAGE_SIZE_BYTES, "2048",
+            TableProperties.PARQUET_ROW_GROUP_SIZE_BYTES, "65536",
+            TableProperties.PARQUET_DICT_SIZE_BYTES, "1024"),
+        false);
+    Path dict = dir.resolve("dict.parquet");
+    write(dict, rows(rnd, SCHEMA, 40_000, 5_000), Map.of(), false);
+    Path v2 = dir.resolve("v2.parquet");
+    write(v2, rows(rnd, SCHEMA, 45_000, 5_000), Map.of(), true);
+
+    for (int keyPos : new int[] {0, 12}) {
+      TrainingSetPlan.ViewRead read =
+          new TrainingSetPlan.ViewRead(
+              null,
+              2,
+              "t",
+              0L,
+              SCHEMA,
+              new int[] {keyPos},
+              1,
+              10,
+              11,
+              new int[] {2, 3, 4, 5, 6, 7, 8, 9},
+              null);
+      EventLayout layout = EventLayout.of(read);
+      for (Path file : List.of(pages, dict)) {
+        long length = Files.size(file);
+        List<String> whole = iterators(file, 0, length, layout);
+        assertThat(whole).hasSizeGreaterThan(4_000);
+        assertThat(pageDecoder(file, 0, length, layout)).containsExactlyElementsOf(whole);
+        // three byte-range splits: each row group read by exactly one of them, as Iceberg does
+        List<String> split = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          long start = length * i / 3;
+          long len = length * (i + 1) / 3 - start;
+          List<String> part = pageDecoder(file, start, len, layout);
+          assertThat(part).containsExactlyElementsOf(iterators(file, start, len, layout));
+          split.addAll(part);
+        }
+        // (each split flushes its partial batches, so only the order across batches differs)
+        assertThat(sorted(split)).containsExactlyElementsOf(sorted(whole));
+        // and both equal an independent encoder: Iceberg's Flink row reader and the row packer
+        assertThat(sorted(whole)).containsExactlyElementsOf(sorted(rowPacker(file, read)));
+      }
+      assertThatThrownBy(() -> pageDecoder(v2, 0, Files.size(v2), layout))
+          .isInstanceOf(EventColumns.Unsupported.class)
+          .hasMessageContaining("encodings");
+      assertThat(iterators(v2, 0, Files.size(v2), layout)).hasSizeGreaterThan(4_000);
+    }
+  }
+
+  private static List<String> pageDecoder(Path file, long start, long len, EventLayout layout)
+      throws Exception {
+    List<PackedBatch> batches = new ArrayList<>();
+    PartitionBatches out = new PartitionBatches(CHANNELS, batches::add);
+    try (EventPages p =
+        new EventPages(
+            org.apache.iceberg.Files.localInput(file.toFile()), start, len, layout, out)) {
+      while (p.hasNext()) {
+        p.next();
+      }
+    }
+    out.flush();
+    return render(batches);
+  }
+
+  private static List<String> iterators(Path file, long start, long len, EventLayout layout)
+      throws Exception {
+    List<PackedBatch> batches = new ArrayList<>();
+    PartitionBatches out = new PartitionBatches(CHANNELS, batches::add);
+    EventColumns columns = new EventColumns(layout, out);
+    try (CloseableIterable<Object> rows =
+        Parquet.read(org.apache.iceberg.Files.localInput(file.toFile()))
+            .project(layout.projection())
+            .split(start, len)
+            .createReaderFunc(columns::readerFor)
+            .build()) {
+      rows.forEach(r -> {});
+    }
+    out.flush();
+    return render(batches);
+  }
+
+  /** The reference encoding: every row of the file as Iceberg's Flink reader gives it, packed. */
+  private static List<String> rowPacker(Path file, TrainingSetPlan.ViewRead read) throws Exception {
+    FlinkFunctions.EventPacker packer = new FlinkFunctions.EventPacker(read);
+    List<String> out = new ArrayList<>();
+    try (CloseableIterable<RowData> rows =
+        Parquet.read(org.apache.iceberg.Files.localInput(file.toFile()))
+            .project(read.projection())
+            .createReaderFunc(t -> FlinkParquetReaders.buildReader(read.projection(), t))
+            .build()) {
+      for (RowData r : rows) {
+        PackedRow p = packer.apply(r);
+        if (p.bytes != null) {
+          out.add(render(p.hash, p.bytes));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static List<String> sorted(List<String> rows) {
+    List<String> s = new ArrayList<>(rows);
+    java.util.Collections.sort(s);
+    return s;
+  }
+
+  private static List<String> render(List<PackedBatch> batches) {
+    List<String> out = new ArrayList<>();
+    for (PackedBatch b : batches) {
+      b.forEachRow(
+          (bytes, off, len, hash) -> {
+            assertThat(b.channel).isEqualTo(PartitionBatches.channel(hash, CHANNELS));
+            out.add(render(hash, java.util.Arrays.copyOfRange(bytes, off, off + len)));
+          });
+    }
+    return out;
+  }
+
+  private static void write(Path file, List<Record> rows, Map<String, String> props, boolean v2)
+      throws Exception {
+    Parquet.WriteBuilder b =
+        Parquet.write(org.apache.iceberg.Files.localOutput(file.toFile()))
+            .schema(SCHEMA)
+            .createWriterFunc(GenericParquetWriter::create)
+            .setAll(props)
+            .overwrite();
+    if (v2) {
+      b.writerVersion(ParquetProperties.WriterVersion.PARQUET_2_0);
+    }
+    try (FileAppender<Record> a = b.build()) {
+      a.addAll(rows);
     }
   }
 
