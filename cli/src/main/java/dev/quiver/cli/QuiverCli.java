@@ -106,6 +106,12 @@ public final class QuiverCli implements Runnable {
     return cmd;
   }
 
+  /**
+   * The process entry point of {@code bin/quiver}: ends the JVM with the command's exit code (the
+   * only way a Java program sets its exit status; scripts branch on {@link ExitCode}). Tests run
+   * commands through {@link #commandLine()}; {@code QuiverCliITCase} runs this method in a child
+   * JVM and checks the process's status.
+   */
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
   }

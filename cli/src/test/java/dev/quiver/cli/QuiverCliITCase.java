@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,6 +28,37 @@ class QuiverCliITCase extends CliTestSupport {
     Run root = run("--help");
     assertThat(root.code()).isZero();
     assertThat(root.out()).contains("apply", "list", "describe", "deprecate", "sql", "Exit codes");
+  }
+
+  /**
+   * {@code bin/quiver}'s exit status comes from {@link QuiverCli#main}, the one place that ends the
+   * JVM with the command's code; run it in a child JVM (it must not end the test JVM) and read the
+   * process's status, for success, a usage error and a missing view.
+   */
+  @Test
+  void mainEndsTheProcessWithTheCommandsExitCode() throws Exception {
+    String data = "quiver.data-dir=" + dir.resolve("child-data");
+    assertThat(exitStatusOfMain("version")).isEqualTo(ExitCode.OK);
+    assertThat(exitStatusOfMain("no-such-command")).isEqualTo(ExitCode.USAGE);
+    assertThat(exitStatusOfMain("--set", data, "describe", "no_such_view"))
+        .isEqualTo(ExitCode.NOT_FOUND);
+  }
+
+  private int exitStatusOfMain(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx256m");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(QuiverCli.class.getName());
+    cmd.addAll(List.of(args));
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("child-" + args[args.length - 1] + ".log").toFile())
+            .start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("quiver %s ended", List.of(args)).isTrue();
+    return p.exitValue();
   }
 
   @Test
