@@ -183,24 +183,42 @@ final class EventColumns {
           a = b.getBytes();
           off = 0;
         }
-        long hash = KeyCodec.hash64Ascii(a, off, len);
-        if (hash == KeyCodec.NOT_ASCII) {
-          hash = KeyCodec.hash64(new String(a, off, len, java.nio.charset.StandardCharsets.UTF_8));
-        }
-        row = out.begin(hash);
-        row.writeInt(len);
-        row.write(a, off, len);
+        row = beginEvent(out, a, off, len);
       } else {
-        String k =
-            type == TypeID.LONG
-                ? Long.toString(column.nextLong())
-                : Integer.toString(column.nextInteger());
-        row = out.begin(KeyCodec.hash64(k));
-        row.writeInt(k.length()); // digits and '-': ASCII
-        // not writeBytes: Flink's DataOutputSerializer.writeBytes advances its position twice
-        row.write(k.getBytes(StandardCharsets.ISO_8859_1));
+        row =
+            beginEvent(
+                out,
+                type == TypeID.LONG
+                    ? Long.toString(column.nextLong())
+                    : Integer.toString(column.nextInteger()));
       }
     }
+  }
+
+  /**
+   * Opens an event's row in its key's partition batch and writes a string join key (its UTF-8 bytes
+   * {@code a[off, off + len)}), as {@link SweepRowSerializer} writes keys. Shared with {@link
+   * EventPages}.
+   */
+  static DataOutputSerializer beginEvent(PartitionBatches out, byte[] a, int off, int len)
+      throws IOException {
+    long hash = KeyCodec.hash64Ascii(a, off, len);
+    if (hash == KeyCodec.NOT_ASCII) {
+      hash = KeyCodec.hash64(new String(a, off, len, StandardCharsets.UTF_8));
+    }
+    DataOutputSerializer row = out.begin(hash);
+    row.writeInt(len);
+    row.write(a, off, len);
+    return row;
+  }
+
+  /** The same for a numeric join key, given as its decimal text (digits and '-': ASCII). */
+  static DataOutputSerializer beginEvent(PartitionBatches out, String k) throws IOException {
+    DataOutputSerializer row = out.begin(KeyCodec.hash64(k));
+    row.writeInt(k.length());
+    // not writeBytes: Flink's DataOutputSerializer.writeBytes advances its position twice
+    row.write(k.getBytes(StandardCharsets.ISO_8859_1));
+    return row;
   }
 
   private enum Step {

@@ -2,7 +2,6 @@ package dev.quiver.offline;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -163,23 +162,12 @@ final class EventPages implements CloseableIterator<Integer> {
       }
       DataOutputSerializer row;
       if (keyType == TypeID.STRING) {
-        byte[] a = key.src[i];
-        int off = key.off[i];
-        int len = key.len[i];
-        long hash = KeyCodec.hash64Ascii(a, off, len);
-        if (hash == KeyCodec.NOT_ASCII) {
-          hash = KeyCodec.hash64(new String(a, off, len, StandardCharsets.UTF_8));
-        }
-        row = out.begin(hash);
-        row.writeInt(len);
-        row.write(a, off, len);
+        row = EventColumns.beginEvent(out, key.src[i], key.off[i], key.len[i]);
       } else {
         long v = key.longs[i];
-        String k = keyType == TypeID.LONG ? Long.toString(v) : Integer.toString((int) v);
-        row = out.begin(KeyCodec.hash64(k));
-        row.writeInt(k.length()); // digits and '-': ASCII
-        // not writeBytes: Flink's DataOutputSerializer.writeBytes advances its position twice
-        row.write(k.getBytes(StandardCharsets.ISO_8859_1));
+        row =
+            EventColumns.beginEvent(
+                out, keyType == TypeID.LONG ? Long.toString(v) : Integer.toString((int) v));
       }
       row.writeLong(millis(time[i], timeDiv));
       row.writeInt(view);
