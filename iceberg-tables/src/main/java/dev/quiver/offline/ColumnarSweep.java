@@ -75,10 +75,6 @@ final class ColumnarSweep {
 
   /** Sweeps one raw group ({@link SweepRowArena.RawGroup}), emitting its filled label rows. */
   void sweep(byte[][] chunks, long[] rows, int n, Consumer<SweepRow> out) {
-    if (!oneKey(chunks, rows, n)) {
-      SweepFunction.sweepByKey(sweep, null, SweepRowArena.deserialize(chunks, rows, n), out);
-      return;
-    }
     if (time.length < n) {
       int len = Math.max(n, time.length * 2);
       time = new long[len];
@@ -91,10 +87,28 @@ final class ColumnarSweep {
     }
     List<SweepRow> labels = null;
     String key = null;
+    byte[] firstChunk = chunks[(int) (rows[0] >>> 32)];
+    int firstStart = (int) rows[0];
+    int firstLen = (int) INT.get(firstChunk, firstStart);
     for (int i = 0; i < n; i++) {
       byte[] chunk = chunks[(int) (rows[i] >>> 32)];
       int start = (int) rows[i];
-      int keyLen = Math.max(0, (int) INT.get(chunk, start));
+      int rawKeyLen = (int) INT.get(chunk, start);
+      // the group is one key unless a hash collision mixed several: checked in this same pass
+      // over the rows (each row's first touch), then swept apart by the object sweep
+      if (rawKeyLen != firstLen
+          || (rawKeyLen > 0
+              && !Arrays.equals(
+                  chunk,
+                  start + 4,
+                  start + 4 + rawKeyLen,
+                  firstChunk,
+                  firstStart + 4,
+                  firstStart + 4 + rawKeyLen))) {
+        SweepFunction.sweepByKey(sweep, null, SweepRowArena.deserialize(chunks, rows, n), out);
+        return;
+      }
+      int keyLen = Math.max(0, rawKeyLen);
       int at = start + 4 + keyLen;
       time[i] = (long) LONG.get(chunk, at);
       kind[i] = (int) INT.get(chunk, at + 8);
@@ -143,23 +157,6 @@ final class ColumnarSweep {
     } catch (IOException e) {
       throw new UncheckedIOException("reading a buffered label row", e);
     }
-  }
-
-  /** Whether all {@code n} rows carry the same key bytes. */
-  private static boolean oneKey(byte[][] chunks, long[] rows, int n) {
-    byte[] first = chunks[(int) (rows[0] >>> 32)];
-    int fs = (int) rows[0];
-    int len = (int) INT.get(first, fs);
-    for (int i = 1; i < n; i++) {
-      byte[] c = chunks[(int) (rows[i] >>> 32)];
-      int s = (int) rows[i];
-      int l = (int) INT.get(c, s);
-      if (l != len
-          || (len > 0 && !Arrays.equals(c, s + 4, s + 4 + len, first, fs + 4, fs + 4 + len))) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**

@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -162,6 +163,10 @@ public final class FlinkBatch {
     // (SweepFunction, OrderedParquetSink) and use none
     c.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("3g"));
     c.setString("rest.bind-port", "0");
+    // the default scheduler instead of the adaptive batch one (Flink's batch default): training
+    // sets run with pipelined exchanges (PointInTimeJoin), which the adaptive batch scheduler
+    // rejects; backfills keep blocking exchanges at the configured parallelism
+    c.set(JobManagerOptions.SCHEDULER, JobManagerOptions.SchedulerType.Default);
     return c;
   }
 

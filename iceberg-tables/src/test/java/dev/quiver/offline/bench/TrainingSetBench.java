@@ -56,8 +56,10 @@ import org.apache.iceberg.types.Types;
  *
  * <p>Sizes: {@code -Dlabels=}, {@code -Devents=} (per view), {@code -Dusers=}, {@code
  * -Dfeast.fraction=} (DuckDB store, default 0.1), {@code -Dfeast.file.fraction=} (file store,
- * default 0.1); {@code -Dwarm=false} runs only the cold export; {@code -Dbaselines=false} runs
- * Quiver alone (for profiling). Pass them in {@code QUIVER_BENCH_JAVA_OPTS}.
+ * default 0.1); {@code -Dwarm=false} runs only the cold export; {@code -Dsteady=true} adds a third
+ * export (after the warm one: what is left of the JIT's work in the warm run), reported beside the
+ * two and not used in the ratios; {@code -Dbaselines=false} runs Quiver alone (for profiling). Pass
+ * them in {@code QUIVER_BENCH_JAVA_OPTS}.
  */
 public final class TrainingSetBench {
   static final long BASE = 1_714_521_600_000L; // 2024-05-01
@@ -150,6 +152,13 @@ public final class TrainingSetBench {
                 req.withOutput(work.resolve("quiver-out-warm").toString()),
                 "quiver (flink, warm: second export in the same JVM)")
             : null;
+    Run steady =
+        warm != null && Boolean.getBoolean("steady")
+            ? quiver(
+                join,
+                req.withOutput(work.resolve("quiver-out-steady").toString()),
+                "quiver (flink, steady: third export in the same JVM)")
+            : null;
     double quiverSeconds = cold.seconds();
     double quiverCpu = cold.cpuSeconds();
 
@@ -166,6 +175,10 @@ public final class TrainingSetBench {
       json.put("quiver_warm_seconds", warm.seconds());
       json.put("quiver_warm_rows_per_second", warm.result().rows() / warm.seconds());
       json.put("quiver_warm_cpu_seconds", warm.cpuSeconds());
+    }
+    if (steady != null) {
+      json.put("quiver_steady_seconds", steady.seconds());
+      json.put("quiver_steady_cpu_seconds", steady.cpuSeconds());
     }
     // -Dbaselines=false (profiling): Quiver only, no DuckDB or Feast, and no ratios in the JSON
     boolean baselines = Boolean.parseBoolean(System.getProperty("baselines", "true"));
@@ -272,9 +285,11 @@ public final class TrainingSetBench {
 
   static Run quiver(PointInTimeJoin join, TrainingSetRequest req, String label) {
     long q0 = System.nanoTime();
+    Map<String, Long> threads0 = ThreadCpu.byKind();
     long qc0 = processCpuNanos();
     PointInTimeJoin.Result res = join.run(req);
     Run run = new Run(res, (System.nanoTime() - q0) / 1e9, (processCpuNanos() - qc0) / 1e9);
+    Map<String, Long> threads1 = ThreadCpu.byKind();
     System.out.printf(
         Locale.ROOT,
         "%s: %,d rows in %.1f s = %,.0f rows/s, %.1f CPU-s (load average %.1f)%n",
@@ -284,6 +299,7 @@ public final class TrainingSetBench {
         res.rows() / run.seconds(),
         run.cpuSeconds(),
         loadAverage());
+    System.out.println("  " + ThreadCpu.describe(threads0, threads1, run.cpuSeconds()));
     return run;
   }
 
