@@ -66,7 +66,26 @@ public final class FeatureReader {
   public CompletableFuture<List<EntityFeatures>> read(
       FeatureView view, List<String> featureNames, List<byte[]> entityKeys, Long asOfMillis) {
     Batch b = plan(view, featureNames, entityKeys, asOfMillis);
+    if (beforeEveryCell(asOfMillis)) {
+      return CompletableFuture.completedFuture(b.assemble(nothingStored(b.reads.size())));
+    }
     return store.multiGet(b.reads).thenApply(b::assemble);
+  }
+
+  /**
+   * Whether an as-of time precedes every cell: cells are written with {@code ts >= 0} ({@link
+   * OnlineWrite}), so a read before 1970 finds nothing and is answered without the store.
+   */
+  private static boolean beforeEveryCell(Long asOfMillis) {
+    return asOfMillis != null && asOfMillis < 0;
+  }
+
+  private static List<OnlineReadResult> nothingStored(int reads) {
+    List<OnlineReadResult> out = new ArrayList<>(reads);
+    for (int i = 0; i < reads; i++) {
+      out.add(OnlineReadResult.found(Map.of()));
+    }
+    return out;
   }
 
   /**
@@ -78,6 +97,9 @@ public final class FeatureReader {
   public List<EntityFeatures> readInline(
       FeatureView view, List<String> featureNames, List<byte[]> entityKeys, Long asOfMillis) {
     Batch b = plan(view, featureNames, entityKeys, asOfMillis);
+    if (beforeEveryCell(asOfMillis)) {
+      return b.assemble(nothingStored(b.reads.size()));
+    }
     return b.assemble(store.multiGetInline(b.reads));
   }
 
@@ -149,7 +171,9 @@ public final class FeatureReader {
   private Batch plan(
       FeatureView view, List<String> featureNames, List<byte[]> entityKeys, Long asOfMillis) {
     Shape shape = shape(view, featureNames);
-    long t = asOfMillis == null ? clock.millis() : asOfMillis;
+    // An as_of far beyond any event time (a request may send any epoch millis) reads at the nearest
+    // time the tile arithmetic holds: the same answer, without overflowing the tile cover.
+    long t = asOfMillis == null ? clock.millis() : Tiling.clampReadTime(asOfMillis);
     if (!shape.hasAggregations() && asOfMillis == null) {
       // Rows only, read now: the whole plan but "t" is fixed per (view, features).
       List<OnlineRead> reads = new ArrayList<>(entityKeys.size());
@@ -193,7 +217,8 @@ public final class FeatureReader {
       }
     } else {
       for (byte[] key : entityKeys) {
-        reads.add(new OnlineRead(table, key, current, t, 0));
+        // t < 0: never sent to the store (beforeEveryCell), whose reads take asOf >= 0
+        reads.add(new OnlineRead(table, key, current, Math.max(t, 0), 0));
         if (!closed.isEmpty()) {
           reads.add(OnlineRead.latest(table, key, closed));
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -159,6 +160,38 @@ class LookupContractITCase {
             "{\"entity_name\":\"user\",\"keys\":[\"u_old\"],\"features\":[\"user_7d_txn_count:v3\"]}");
     assertThat(current.body().at("/results/0/features/user_7d_txn_count/value").asLong())
         .isEqualTo(2);
+  }
+
+  @Test
+  void asOfFarBeyondEveryEventAnswersInsteadOfHangingOrFailing() throws Exception {
+    // Until session 9 an as_of near the ends of a long hung the event loop that served it (the tile
+    // cover overflowed), an ISO year past a long's millis was a 500 (ArithmeticException), and one
+    // before 1970 failed in the store read.
+    for (String asOf :
+        List.of(
+            "9223372036854775807",
+            "-9223372036854775808",
+            "\"+1000000000-01-01T00:00:00Z\"",
+            "\"-1000000000-01-01T00:00:00Z\"",
+            "-1",
+            "\"1960-01-01T00:00:00Z\"")) {
+      ServingFixture.Reply r =
+          fx.send(
+              java.net.http.HttpRequest.newBuilder(fx.uri("/v1/features:lookup"))
+                  .timeout(java.time.Duration.ofSeconds(20))
+                  .header("content-type", "application/json")
+                  .POST(
+                      java.net.http.HttpRequest.BodyPublishers.ofString(
+                          "{\"entity_name\":\"user\",\"keys\":[\"u1\"],"
+                              + "\"features\":[\"txn_cnt_1h\",\"txn_cnt_1d\",\"user_7d_txn_count:v3\"],"
+                              + "\"as_of\":"
+                              + asOf
+                              + "}"))
+                  .build());
+      assertThat(r.status()).as("as_of %s: %s", asOf, r.body()).isEqualTo(200);
+      assertThat(r.body().at("/results/0/features/txn_cnt_1d/value").asLong()).isEqualTo(0);
+      assertThat(r.body().at("/results/0/features/txn_cnt_1d/ts").isNull()).isTrue();
+    }
   }
 
   @Test
