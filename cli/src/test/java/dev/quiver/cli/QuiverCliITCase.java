@@ -63,7 +63,19 @@ class QuiverCliITCase extends CliTestSupport {
 
   @Test
   void usageErrorsExitWith2() {
-    assertThat(run("no-such-command").code()).isEqualTo(ExitCode.USAGE);
+    Run unknown = run("no-such-command");
+    assertThat(unknown.code()).isEqualTo(ExitCode.USAGE);
+    // one error line and where the usage is, not the whole help text
+    assertThat(unknown.err())
+        .startsWith("error: Unmatched argument at index ")
+        .contains("'no-such-command'")
+        .contains("Try 'quiver --help' for usage.")
+        .doesNotContain("Usage:");
+    Run badStatus = run("list", "--status", "WHATEVER");
+    assertThat(badStatus.code()).isEqualTo(ExitCode.USAGE);
+    assertThat(badStatus.err())
+        .contains("'WHATEVER' is not a status", "Try 'quiver list --help' for usage.")
+        .doesNotContain("Usage:");
     assertThat(run("apply").code()).isEqualTo(ExitCode.USAGE);
     Run missing = run("apply", dir.resolve("nope.yaml").toString());
     assertThat(missing.code()).isEqualTo(ExitCode.USAGE);
