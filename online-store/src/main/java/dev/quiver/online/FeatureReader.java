@@ -60,7 +60,9 @@ public final class FeatureReader {
    *
    * @param entityKeys keys encoded with {@code EntityKeyCodec} using the view's entity join keys
    * @param asOfMillis null for now, else the as-of time in epoch millis
-   * @return one element per entity key, in order; fails only if the whole batch failed
+   * @return one element per entity key, in order; fails only if the whole batch failed (a view
+   *     table never created, i.e. a view not materialized yet, holds nothing: its keys are
+   *     NOT_FOUND)
    * @throws IllegalArgumentException for an unknown feature name (synchronously)
    */
   public CompletableFuture<List<EntityFeatures>> read(
@@ -69,7 +71,24 @@ public final class FeatureReader {
     if (beforeEveryCell(asOfMillis)) {
       return CompletableFuture.completedFuture(b.assemble(nothingStored(b.reads.size())));
     }
-    return store.multiGet(b.reads).thenApply(b::assemble);
+    return store
+        .multiGet(b.reads)
+        .handle(
+            (results, err) -> {
+              if (err == null) {
+                return b.assemble(results);
+              }
+              Throwable cause =
+                  err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                      ? err.getCause()
+                      : err;
+              if (cause instanceof UnknownTableException) {
+                return b.assemble(nothingStored(b.reads.size()));
+              }
+              throw err instanceof java.util.concurrent.CompletionException ce
+                  ? ce
+                  : new java.util.concurrent.CompletionException(err);
+            });
   }
 
   /**
@@ -100,7 +119,11 @@ public final class FeatureReader {
     if (beforeEveryCell(asOfMillis)) {
       return b.assemble(nothingStored(b.reads.size()));
     }
-    return b.assemble(store.multiGetInline(b.reads));
+    try {
+      return b.assemble(store.multiGetInline(b.reads));
+    } catch (UnknownTableException e) {
+      return b.assemble(nothingStored(b.reads.size()));
+    }
   }
 
   /**
@@ -148,7 +171,12 @@ public final class FeatureReader {
     for (byte[] key : entityKeys) {
       reads.add(OnlineRead.latest(shape.table(), key, shape.readQualifiers()));
     }
-    OnlineCell[][] cells = store.multiGetInlineCells(reads);
+    OnlineCell[][] cells;
+    try {
+      cells = store.multiGetInlineCells(reads);
+    } catch (UnknownTableException e) {
+      cells = new OnlineCell[reads.size()][shape.readQualifiers().size()]; // nothing stored
+    }
     List<Feature> features = shape.features();
     int[] readIndex = shape.readIndex();
     for (int k = 0; k < out.length; k++) {
@@ -404,8 +432,22 @@ public final class FeatureReader {
     }
   }
 
+  /**
+   * A read of a table that was never created (the view is registered but no job or backfill has
+   * materialized it yet) holds nothing: its keys are NOT_FOUND, not failed reads. A failure would
+   * answer STALE and count toward the lookup server's circuit breaker, so lookups of one
+   * unmaterialized view would turn every lookup on the server STALE.
+   */
+  private static OnlineReadResult orNothingStored(OnlineReadResult r) {
+    return !r.ok() && r.error() instanceof UnknownTableException
+        ? OnlineReadResult.found(Map.of())
+        : r;
+  }
+
   /** One key's features from its read (and, for an as-of read of tiles, its closed-tile read). */
   private static EntityFeatures assemble(Batch b, OnlineReadResult first, OnlineReadResult second) {
+    first = orNothingStored(first);
+    second = second == null ? null : orNothingStored(second);
     if (!first.ok()) {
       return new EntityFeatures(EntityFeatures.Status.ERROR, Map.of(), first.error());
     }

@@ -527,6 +527,38 @@ public abstract class FeatureReaderContract {
   }
 
   @Test
+  void aViewNeverMaterializedHoldsNothing() {
+    // Registered but no table yet (no job has run): NOT_FOUND, not a failed read (a failure made
+    // the lookup server answer STALE and open its circuit breaker for every view).
+    FeatureView unmaterialized = VIEW.withVersion(dev.quiver.core.spec.Version.of(9));
+    FeatureReader reader = readerAt(lastEvent + MIN);
+    for (Long t : java.util.Arrays.asList(null, lastEvent)) {
+      List<EntityFeatures> got = reader.read(unmaterialized, ALL, keys("u1", "u2"), t).join();
+      assertThat(got)
+          .extracting(EntityFeatures::status)
+          .containsOnly(EntityFeatures.Status.NOT_FOUND);
+      assertThat(got.get(0).features().get("txn_count_7d").value()).isEqualTo(0L);
+      if (store().readsInline()) {
+        assertThat(reader.readInline(unmaterialized, ALL, keys("u1"), t).get(0).status())
+            .isEqualTo(EntityFeatures.Status.NOT_FOUND);
+      }
+    }
+    if (store().readsInline()) {
+      String[][] rows = new String[1][];
+      assertThat(
+              reader.readInlineRows(
+                  unmaterialized,
+                  List.of("merchant"),
+                  keys("u1"),
+                  (v, ts) -> String.valueOf(v),
+                  String[]::new,
+                  rows))
+          .isTrue();
+      assertThat(rows[0]).containsOnlyNulls();
+    }
+  }
+
+  @Test
   void unknownFeaturesAreNamed() {
     assertThatThrownBy(() -> readerAt(0).read(VIEW, List.of("txn_cnt_7d"), keys("u1"), null))
         .hasMessage("unknown feature 'txn_cnt_7d' in view default.txn:v1 (known: " + ALL + ")");

@@ -195,6 +195,46 @@ class LookupContractITCase {
   }
 
   @Test
+  void aViewNotMaterializedYetIsNotFoundAndKeepsTheStoreHealthy() throws Exception {
+    // A view registered through the API has no online table until a job or backfill writes it.
+    // Until session 9 its lookups were failed store reads: STALE, and after a dozen of them the
+    // circuit breaker opened and every lookup on the server was STALE, /v1/health DOWN.
+    fx.registry.apply(
+        dev.quiver.core.registry.FeatureRegistry.SpecBundle.ofViews(
+            dev.quiver.core.spec.FeatureView.builder("user_unmaterialized")
+                .entities(List.of("user"))
+                .features(
+                    List.of(
+                        dev.quiver.core.spec.Feature.row(
+                            "unmaterialized_score", dev.quiver.core.spec.FeatureType.FLOAT64)))
+                .ttl(java.time.Duration.ofDays(1))
+                .build()),
+        "test",
+        false);
+    String body =
+        "{\"entity_name\":\"user\",\"keys\":[\"u1\",\"u2\"],"
+            + "\"features\":[\"unmaterialized_score\"]}";
+    long until = System.currentTimeMillis() + 15_000; // the server's registry caches expire
+    while (lookup(body).status() == 404 && System.currentTimeMillis() < until) {
+      Thread.sleep(100);
+    }
+    for (int i = 0; i < 40; i++) {
+      ServingFixture.Reply r =
+          lookup(
+              "{\"entity_name\":\"user\",\"keys\":[\"u1\",\"u2\"],"
+                  + "\"features\":[\"unmaterialized_score\"]}");
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body().at("/results/0/status").asText()).isEqualTo("NOT_FOUND");
+      assertThat(r.body().at("/results/0/features/unmaterialized_score/value").isNull()).isTrue();
+    }
+    ServingFixture.Reply other =
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u2\"],\"features\":[\"user_7d_txn_count:v3\"]}");
+    assertThat(other.body().at("/results/0/status").asText()).isEqualTo("OK");
+    assertThat(fx.get("/v1/health").status()).isEqualTo(200);
+  }
+
+  @Test
   void listsAndEmbeddings() throws Exception {
     ServingFixture.Reply r =
         lookup(
