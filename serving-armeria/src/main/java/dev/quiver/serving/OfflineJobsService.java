@@ -298,6 +298,7 @@ final class OfflineJobsService {
           java.util.Map.entry("version", "version"),
           java.util.Map.entry("from", "time_range.start"),
           java.util.Map.entry("to", "time_range.end"),
+          java.util.Map.entry("step", "time_range.step"),
           java.util.Map.entry("source", "source"),
           java.util.Map.entry("namespace", "namespace"));
 

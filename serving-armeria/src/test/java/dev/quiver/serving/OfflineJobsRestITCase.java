@@ -306,6 +306,29 @@ class OfflineJobsRestITCase {
               "{\"features\":[\"a.b\"],\"reference_times\":[\"2025-11-01T00:00:00Z\"],"
                   + "\"output_location\":\"/o\",\"format\":\"xlsx\"}");
       assertThat(badFormat.body().at("/error/field").asText()).isEqualTo("format");
+
+      // session 9: a zero step named no field, and features beside a manifest were ignored
+      Reply zeroStep =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"time_range\":{\"start\":\"2025-11-01T00:00:00Z\","
+                  + "\"end\":\"2025-11-02T00:00:00Z\",\"step\":\"0m\"},\"output_location\":\"/o\"}");
+      assertThat(zeroStep.status()).isEqualTo(400);
+      assertThat(zeroStep.body().at("/error/field").asText()).isEqualTo("time_range.step");
+      assertThat(zeroStep.body().at("/error/message").asText())
+          .startsWith("time_range.step: 0s (expected: a positive step");
+      Reply featuresAndManifest =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"manifest\":\"/o/_manifest.json\",\"output_location\":\"/o2\"}");
+      assertThat(featuresAndManifest.status()).isEqualTo(400);
+      assertThat(featuresAndManifest.body().at("/error/field").asText()).isEqualTo("features");
+      assertThat(featuresAndManifest.body().at("/error/message").asText())
+          .contains("a rebuild exports exactly the manifest's features");
       assertThat(offline.requests).isEmpty();
     }
   }
