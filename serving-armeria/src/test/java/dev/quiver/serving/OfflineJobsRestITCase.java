@@ -38,12 +38,25 @@ class OfflineJobsRestITCase {
 
     @Override
     public String submitExport(ExportRequest request) {
+      if (request.features().contains("gone.x")) {
+        // what FlinkOfflineService's registry says of an unknown view
+        throw new dev.quiver.core.registry.RegistryException(
+            dev.quiver.core.registry.RegistryException.Kind.NOT_FOUND,
+            "unknown feature view 'default.gone'",
+            "name");
+      }
       requests.add(request);
       return "exp-" + requests.size();
     }
 
     @Override
     public String submitBackfill(BackfillRequest request) {
+      if (request.view().equals("gone")) {
+        throw new dev.quiver.core.registry.RegistryException(
+            dev.quiver.core.registry.RegistryException.Kind.NOT_FOUND,
+            "unknown feature view 'default.gone'",
+            "name");
+      }
       if (request.view().equals("nope")) {
         throw new IllegalArgumentException("view: 'nope' is not a feature view");
       }
@@ -199,6 +212,26 @@ class OfflineJobsRestITCase {
                   + "\"end\":\"2025-11-01T00:00:00Z\"}}");
       assertThat(unknownView.status()).isEqualTo(400);
       assertThat(unknownView.body().at("/error/message").asText()).contains("'nope'");
+
+      // the registry's 404 for an unknown view names the request's field (session 9: "name")
+      Reply goneView =
+          call(
+              s.port(),
+              "POST",
+              "/v1/backfill",
+              "{\"feature_view\":\"gone\",\"time_range\":{\"start\":\"2025-10-01T00:00:00Z\","
+                  + "\"end\":\"2025-11-01T00:00:00Z\"}}");
+      assertThat(goneView.status()).isEqualTo(404);
+      assertThat(goneView.body().at("/error/field").asText()).isEqualTo("feature_view");
+      Reply goneFeature =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"gone.x\"],\"reference_times\":[\"2025-11-01T00:00:00Z\"],"
+                  + "\"output_location\":\"/o\"}");
+      assertThat(goneFeature.status()).isEqualTo(404);
+      assertThat(goneFeature.body().at("/error/field").asText()).isEqualTo("features");
 
       Reply missingJob = call(s.port(), "GET", "/v1/offline/jobs/zzz", null);
       assertThat(missingJob.status()).isEqualTo(404);
