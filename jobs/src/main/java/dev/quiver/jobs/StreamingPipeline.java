@@ -153,7 +153,9 @@ public final class StreamingPipeline {
     producerProps.putIfAbsent("transaction.timeout.ms", Long.toString(DLQ_TRANSACTION_TIMEOUT_MS));
     return KafkaSink.<DeadLetter>builder()
         .setBootstrapServers(bootstrap)
-        .setRecordSerializer(new DeadLetterSerializer(dlqTopic))
+        .setRecordSerializer(
+            new DeadLetterSerializer(
+                dlqTopic, view.qualifiedName() + ":v" + view.version().major()))
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
         .setTransactionalIdPrefix(
             "quiver-dlq-" + view.qualifiedName() + "-v" + view.version().major() + "-" + dlqTopic)
