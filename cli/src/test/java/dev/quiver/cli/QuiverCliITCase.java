@@ -141,6 +141,12 @@ class QuiverCliITCase extends CliTestSupport {
     assertThat(run("deprecate", "user_pages:v1.1", "--sunset", "soon").code())
         .isEqualTo(ExitCode.INVALID);
     assertThat(run("deprecate", "user_pages").code()).isEqualTo(ExitCode.USAGE);
+    // a move the lifecycle does not allow exits 4 (docs/cli.md), naming the allowed moves
+    Run retired = run("deprecate", "user_pages:v1.1", "--retire");
+    assertThat(retired.code()).as(retired.err()).isZero();
+    Run back = run("deprecate", "user_pages:v1.1", "--sunset", "2031-01-01");
+    assertThat(back.code()).isEqualTo(ExitCode.CONFLICT);
+    assertThat(back.err()).contains("cannot move", "from RETIRED to DEPRECATED", "it is final");
   }
 
   @Test
