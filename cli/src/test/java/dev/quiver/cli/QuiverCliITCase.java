@@ -76,6 +76,10 @@ class QuiverCliITCase extends CliTestSupport {
     assertThat(badStatus.err())
         .contains("'WHATEVER' is not a status", "Try 'quiver list --help' for usage.")
         .doesNotContain("Usage:");
+    // checked before anything starts (a negative rate used to start the whole local stack)
+    Run negativeRate = run("local", "--rate", "-5");
+    assertThat(negativeRate.code()).isEqualTo(ExitCode.USAGE);
+    assertThat(negativeRate.err()).contains("--rate: -5 (expected: sample events per second");
     assertThat(run("apply").code()).isEqualTo(ExitCode.USAGE);
     Run missing = run("apply", dir.resolve("nope.yaml").toString());
     assertThat(missing.code()).isEqualTo(ExitCode.USAGE);
