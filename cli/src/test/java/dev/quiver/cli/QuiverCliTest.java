@@ -136,7 +136,7 @@ class QuiverCliTest {
                 CliEnvironment.validate(
                     QuiverConfig.of(java.util.Map.of("registry.pool-size", "many")),
                     new ArrayList<>()))
-        .hasMessageContaining("registry.pool-size: 'many' (expected: a integer)");
+        .hasMessageContaining("registry.pool-size: 'many' (expected: an integer)");
   }
 
   @Test
