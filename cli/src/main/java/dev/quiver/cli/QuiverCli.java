@@ -144,7 +144,12 @@ public final class QuiverCli implements Runnable {
       err.println(
           "error: "
               + re.getMessage()
-              + (re.field() == null || re.getMessage().contains(re.field())
+              // the spec path helps with an invalid input; "[name]" after "unknown feature view
+              // 'x'" or "[version]" after "v1 is RETIRED" only puzzled
+              + (re.field() == null
+                      || re.getMessage().contains(re.field())
+                      || re.kind() == RegistryException.Kind.NOT_FOUND
+                      || re.kind() == RegistryException.Kind.GONE
                   ? ""
                   : " [" + re.field() + "]"));
       return switch (re.kind()) {

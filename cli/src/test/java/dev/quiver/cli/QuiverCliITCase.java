@@ -135,7 +135,9 @@ class QuiverCliITCase extends CliTestSupport {
     assertThat(describe.out())
         .contains("name: user_pages", "last_page", "Versions:", "v1.1", "upstream sources:")
         .doesNotContain("page_again");
-    assertThat(run("describe", "no_such_view").code()).isEqualTo(ExitCode.NOT_FOUND);
+    Run noView = run("describe", "no_such_view");
+    assertThat(noView.code()).isEqualTo(ExitCode.NOT_FOUND);
+    assertThat(noView.err()).isEqualTo("error: unknown feature view 'default.no_such_view'\n");
     assertThat(run("describe", "user_pages:v9").code()).isEqualTo(ExitCode.NOT_FOUND);
 
     Run dep = run("deprecate", "user_pages:v1.1", "--sunset", "2030-01-01");
