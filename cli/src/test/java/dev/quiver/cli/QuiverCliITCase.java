@@ -156,6 +156,20 @@ class QuiverCliITCase extends CliTestSupport {
   }
 
   @Test
+  void materializeWithoutAReachableBrokerSaysSoAndExits1() throws IOException {
+    // Flink's Kafka source retries forever: until session 9 the job just waited, silently
+    run("apply", dir.resolve("base.yaml").toString());
+    run("apply", spec("v1.yaml", view("v1", "a@example.com", "last_page")).toString());
+    long t0 = System.nanoTime();
+    Run r = run("--set", "kafka.bootstrap-servers=127.0.0.1:1", "materialize", "user_pages");
+    assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.INVALID);
+    assertThat(r.err())
+        .startsWith("error: kafka.bootstrap-servers: no Kafka broker answered at 127.0.0.1:1")
+        .contains("topic 'clicks'");
+    assertThat(System.nanoTime() - t0).isLessThan(60_000_000_000L);
+  }
+
+  @Test
   void specErrorsArePrintedWithFileAndLineAndExit1() throws IOException {
     run("apply", dir.resolve("base.yaml").toString());
     Path bad =
