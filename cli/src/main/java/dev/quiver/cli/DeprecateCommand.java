@@ -1,5 +1,6 @@
 package dev.quiver.cli;
 
+import dev.quiver.core.registry.RegistryException;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.ViewStatus;
 import java.io.PrintWriter;
@@ -56,10 +57,20 @@ final class DeprecateCommand implements Callable<Integer> {
     Instant sunsetAt = sunset == null ? null : parseDate(sunset);
     ViewStatus target = retire ? ViewStatus.RETIRED : ViewStatus.DEPRECATED;
     CliEnvironment env = parent.environment();
-    ViewRecord r =
-        env.registry()
-            .setStatus(
-                view.namespace(), view.view(), view.version(), target, sunsetAt, env.actor());
+    ViewRecord r;
+    try {
+      r =
+          env.registry()
+              .setStatus(
+                  view.namespace(), view.view(), view.version(), target, sunsetAt, env.actor());
+    } catch (RegistryException e) {
+      if (e.kind() == RegistryException.Kind.INVALID && "status".equals(e.field())) {
+        // a move the lifecycle does not allow (e.g. RETIRED -> DEPRECATED): exit 4, see ExitCode
+        parent.spec.commandLine().getErr().println("error: " + e.getMessage());
+        return ExitCode.CONFLICT;
+      }
+      throw e;
+    }
     PrintWriter out = parent.spec.commandLine().getOut();
     out.println(
         r.view().qualifiedName()

@@ -44,6 +44,10 @@ final class LocalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (rate < 1) {
+      throw new QuiverCli.CliUsageException(
+          "--rate: " + rate + " (expected: sample events per second per source, at least 1)");
+    }
     QuiverConfig config = parent.environment().config();
     Path data = Path.of(config.get(CliOptions.DATA_DIR)).toAbsolutePath();
     PrintWriter out = parent.spec.commandLine().getOut();

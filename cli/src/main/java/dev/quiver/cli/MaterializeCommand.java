@@ -44,12 +44,22 @@ final class MaterializeCommand implements Callable<Integer> {
       description = "Restore from this checkpoint (chk-N directory) or savepoint.")
   Path restore;
 
+  /** How long the broker has to answer before the job starts (see StreamingPipeline). */
+  static final java.time.Duration KAFKA_CHECK_TIMEOUT = java.time.Duration.ofSeconds(10);
+
   @Override
   public Integer call() throws Exception {
     FeatureRegistry registry = parent.environment().registry();
     FeatureView view = target.record(registry).view();
     QuiverConfig config = LocalDefaults.apply(parent.environment().config());
     PrintWriter out = parent.spec.commandLine().getOut();
+    if (view.source() != null && view.source().isStream()) {
+      String warning =
+          dev.quiver.jobs.StreamingPipeline.checkKafka(view, config, KAFKA_CHECK_TIMEOUT);
+      if (warning != null) {
+        parent.spec.commandLine().getErr().println("warning: " + warning);
+      }
+    }
     StreamExecutionEnvironment env =
         LocalFlink.localEnvironment(LocalFlink.configuration(config, restore, true));
     JobClient job = Materializer.start(env, view, ViewResolution.keys(registry, view), config);

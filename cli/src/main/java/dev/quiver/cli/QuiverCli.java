@@ -93,6 +93,7 @@ public final class QuiverCli implements Runnable {
     CommandLine cmd = new CommandLine(cli);
     cmd.setExecutionExceptionHandler(
         (Exception e, CommandLine c, ParseResult parsed) -> handle(e, c));
+    cmd.setParameterExceptionHandler(QuiverCli::usageError);
     cmd.setExecutionStrategy(
         parsed -> {
           try {
@@ -116,6 +117,20 @@ public final class QuiverCli implements Runnable {
     System.exit(commandLine().execute(args));
   }
 
+  /**
+   * A command line picocli cannot parse (unknown command or option, bad option value, missing
+   * argument): one {@code error:} line, picocli's "did you mean" suggestions, and where to find the
+   * usage, instead of the whole help text; exit code 2.
+   */
+  static int usageError(CommandLine.ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    err.println("error: " + e.getMessage());
+    CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+    err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+    return ExitCode.USAGE;
+  }
+
   /** Maps a failure to its exit code after printing what failed and, where known, the fix. */
   static int handle(Exception e, CommandLine cmd) {
     PrintWriter err = cmd.getErr();
@@ -129,7 +144,12 @@ public final class QuiverCli implements Runnable {
       err.println(
           "error: "
               + re.getMessage()
-              + (re.field() == null || re.getMessage().contains(re.field())
+              // the spec path helps with an invalid input; "[name]" after "unknown feature view
+              // 'x'" or "[version]" after "v1 is RETIRED" only puzzled
+              + (re.field() == null
+                      || re.getMessage().contains(re.field())
+                      || re.kind() == RegistryException.Kind.NOT_FOUND
+                      || re.kind() == RegistryException.Kind.GONE
                   ? ""
                   : " [" + re.field() + "]"));
       return switch (re.kind()) {

@@ -1,6 +1,7 @@
 package dev.quiver.cli;
 
 import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.Version;
 
 /**
  * A view named on the command line: {@code [namespace.]view[:version]}, e.g. {@code
@@ -30,6 +31,19 @@ record ViewRef(String namespace, String view, String version) {
               + text
               + "' is not a view reference (expected: [namespace.]view[:version], e.g."
               + " risk.merchant_risk:v2)");
+    }
+    if (version != null && !version.trim().equalsIgnoreCase("latest")) {
+      try {
+        Version.parse(version);
+      } catch (IllegalArgumentException e) {
+        throw new QuiverCli.CliUsageException(
+            "'"
+                + text
+                + "': version '"
+                + version
+                + "' is not a version (expected: latest, v<major> or v<major>.<revision>, e.g."
+                + " merchant_risk:v2 or merchant_risk:v2.1)");
+      }
     }
     return new ViewRef(ns, t, version);
   }

@@ -63,7 +63,23 @@ class QuiverCliITCase extends CliTestSupport {
 
   @Test
   void usageErrorsExitWith2() {
-    assertThat(run("no-such-command").code()).isEqualTo(ExitCode.USAGE);
+    Run unknown = run("no-such-command");
+    assertThat(unknown.code()).isEqualTo(ExitCode.USAGE);
+    // one error line and where the usage is, not the whole help text
+    assertThat(unknown.err())
+        .startsWith("error: Unmatched argument at index ")
+        .contains("'no-such-command'")
+        .contains("Try 'quiver --help' for usage.")
+        .doesNotContain("Usage:");
+    Run badStatus = run("list", "--status", "WHATEVER");
+    assertThat(badStatus.code()).isEqualTo(ExitCode.USAGE);
+    assertThat(badStatus.err())
+        .contains("'WHATEVER' is not a status", "Try 'quiver list --help' for usage.")
+        .doesNotContain("Usage:");
+    // checked before anything starts (a negative rate used to start the whole local stack)
+    Run negativeRate = run("local", "--rate", "-5");
+    assertThat(negativeRate.code()).isEqualTo(ExitCode.USAGE);
+    assertThat(negativeRate.err()).contains("--rate: -5 (expected: sample events per second");
     assertThat(run("apply").code()).isEqualTo(ExitCode.USAGE);
     Run missing = run("apply", dir.resolve("nope.yaml").toString());
     assertThat(missing.code()).isEqualTo(ExitCode.USAGE);
@@ -119,7 +135,9 @@ class QuiverCliITCase extends CliTestSupport {
     assertThat(describe.out())
         .contains("name: user_pages", "last_page", "Versions:", "v1.1", "upstream sources:")
         .doesNotContain("page_again");
-    assertThat(run("describe", "no_such_view").code()).isEqualTo(ExitCode.NOT_FOUND);
+    Run noView = run("describe", "no_such_view");
+    assertThat(noView.code()).isEqualTo(ExitCode.NOT_FOUND);
+    assertThat(noView.err()).isEqualTo("error: unknown feature view 'default.no_such_view'\n");
     assertThat(run("describe", "user_pages:v9").code()).isEqualTo(ExitCode.NOT_FOUND);
 
     Run dep = run("deprecate", "user_pages:v1.1", "--sunset", "2030-01-01");
@@ -129,6 +147,26 @@ class QuiverCliITCase extends CliTestSupport {
     assertThat(run("deprecate", "user_pages:v1.1", "--sunset", "soon").code())
         .isEqualTo(ExitCode.INVALID);
     assertThat(run("deprecate", "user_pages").code()).isEqualTo(ExitCode.USAGE);
+    // a move the lifecycle does not allow exits 4 (docs/cli.md), naming the allowed moves
+    Run retired = run("deprecate", "user_pages:v1.1", "--retire");
+    assertThat(retired.code()).as(retired.err()).isZero();
+    Run back = run("deprecate", "user_pages:v1.1", "--sunset", "2031-01-01");
+    assertThat(back.code()).isEqualTo(ExitCode.CONFLICT);
+    assertThat(back.err()).contains("cannot move", "from RETIRED to DEPRECATED", "it is final");
+  }
+
+  @Test
+  void materializeWithoutAReachableBrokerSaysSoAndExits1() throws IOException {
+    // Flink's Kafka source retries forever: until session 9 the job just waited, silently
+    run("apply", dir.resolve("base.yaml").toString());
+    run("apply", spec("v1.yaml", view("v1", "a@example.com", "last_page")).toString());
+    long t0 = System.nanoTime();
+    Run r = run("--set", "kafka.bootstrap-servers=127.0.0.1:1", "materialize", "user_pages");
+    assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.INVALID);
+    assertThat(r.err())
+        .startsWith("error: kafka.bootstrap-servers: no Kafka broker answered at 127.0.0.1:1")
+        .contains("topic 'clicks'");
+    assertThat(System.nanoTime() - t0).isLessThan(60_000_000_000L);
   }
 
   @Test

@@ -35,6 +35,13 @@ class QuiverCliTest {
         .hasMessageContaining("expected: [namespace.]view[:version]");
     assertThatThrownBy(() -> ViewRef.parse(".m", null))
         .isInstanceOf(QuiverCli.CliUsageException.class);
+    // a malformed version is a usage error (exit 2, docs/cli.md), not a registry refusal (exit 1)
+    assertThat(ViewRef.parse("m:latest", null).version()).isEqualTo("latest");
+    assertThatThrownBy(() -> ViewRef.parse("m:x", null))
+        .isInstanceOf(QuiverCli.CliUsageException.class)
+        .hasMessageContaining("version 'x' is not a version (expected: latest, v<major>");
+    assertThatThrownBy(() -> ViewRef.parse("m:v1.2.3", null))
+        .isInstanceOf(QuiverCli.CliUsageException.class);
   }
 
   @Test
@@ -129,7 +136,7 @@ class QuiverCliTest {
                 CliEnvironment.validate(
                     QuiverConfig.of(java.util.Map.of("registry.pool-size", "many")),
                     new ArrayList<>()))
-        .hasMessageContaining("registry.pool-size: 'many' (expected: a integer)");
+        .hasMessageContaining("registry.pool-size: 'many' (expected: an integer)");
   }
 
   @Test

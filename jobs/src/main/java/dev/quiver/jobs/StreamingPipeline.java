@@ -15,6 +15,7 @@ import dev.quiver.jobs.ingest.SourceFormat;
 import dev.quiver.jobs.plan.JobPlanner;
 import dev.quiver.jobs.plan.MaterializationPlan;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -40,6 +41,56 @@ public final class StreamingPipeline {
   static final long DLQ_TRANSACTION_TIMEOUT_MS = 15 * 60 * 1000L;
 
   private StreamingPipeline() {}
+
+  /**
+   * Asks the view's Kafka brokers for its topic before a job starts, so that a wrong or stopped
+   * broker is an error naming the setting instead of a job that waits silently (Flink's Kafka
+   * source retries forever). Uses the job's own bootstrap servers and client properties.
+   *
+   * @return a warning when the topic does not exist yet (the job waits for it), else null
+   * @throws IllegalArgumentException when no broker answers within {@code timeout}
+   */
+  public static String checkKafka(FeatureView view, QuiverConfig config, Duration timeout) {
+    Source source = view.source();
+    String topic = requireOption(source, "topic");
+    String bootstrap =
+        source.options().getOrDefault("bootstrap_servers", config.get(JobOptions.KAFKA_BOOTSTRAP));
+    Properties p = new Properties();
+    p.putAll(config.withPrefix(JobOptions.KAFKA_PROPERTIES_PREFIX));
+    source
+        .options()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith("properties.")) {
+                p.put(k.substring("properties.".length()), v);
+              }
+            });
+    p.put("bootstrap.servers", bootstrap);
+    p.put("default.api.timeout.ms", Long.toString(timeout.toMillis()));
+    p.put("request.timeout.ms", Long.toString(timeout.toMillis()));
+    try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c =
+        new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+            p,
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      Map<String, ?> topics = c.listTopics(timeout);
+      return topics.containsKey(topic)
+          ? null
+          : "topic '" + topic + "' does not exist yet at " + bootstrap + "; the job waits for it";
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      throw new IllegalArgumentException(
+          "kafka.bootstrap-servers: no Kafka broker answered at "
+              + bootstrap
+              + " within "
+              + timeout.toSeconds()
+              + " s (source "
+              + source.name()
+              + ", topic '"
+              + topic
+              + "'); start the broker, or set kafka.bootstrap-servers (--set"
+              + " kafka.bootstrap-servers=HOST:PORT) or the source's bootstrap_servers option");
+    }
+  }
 
   /** Adds the job's operators to {@code env}. */
   public static void build(
@@ -153,7 +204,9 @@ public final class StreamingPipeline {
     producerProps.putIfAbsent("transaction.timeout.ms", Long.toString(DLQ_TRANSACTION_TIMEOUT_MS));
     return KafkaSink.<DeadLetter>builder()
         .setBootstrapServers(bootstrap)
-        .setRecordSerializer(new DeadLetterSerializer(dlqTopic))
+        .setRecordSerializer(
+            new DeadLetterSerializer(
+                dlqTopic, view.qualifiedName() + ":v" + view.version().major()))
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
         .setTransactionalIdPrefix(
             "quiver-dlq-" + view.qualifiedName() + "-v" + view.version().major() + "-" + dlqTopic)

@@ -86,6 +86,29 @@ public final class LocalRuntime implements AutoCloseable {
     }
   }
 
+  /**
+   * The local cluster's configuration: the jobs' settings, a slot per view (at least 4), and its
+   * REST endpoint on a free port. Flink's default, 8081, made {@code quiver local} fail to start
+   * beside anything else on 8081 (a Flink cluster, a second {@code quiver local}, a test's
+   * MiniCluster) and held 8081 against them while it ran.
+   */
+  static Configuration clusterConfiguration(QuiverConfig config, int views) {
+    Configuration flink = LocalFlink.configuration(config, null, true);
+    flink.setString("taskmanager.numberOfTaskSlots", Integer.toString(Math.max(4, views)));
+    flink.setString("taskmanager.memory.managed.size", "512m");
+    flink.setString("rest.bind-port", "0");
+    return flink;
+  }
+
+  static MiniCluster newCluster(Configuration flink) {
+    return new MiniCluster(
+        new MiniClusterConfiguration.Builder()
+            .setConfiguration(flink)
+            .setNumTaskManagers(1)
+            .setNumSlotsPerTaskManager(flink.getInteger("taskmanager.numberOfTaskSlots", 4))
+            .build());
+  }
+
   private void run(QuiverConfig base, FeatureRegistry registry, Settings s, PrintWriter out)
       throws Exception {
     Files.createDirectories(s.dataDir());
@@ -117,16 +140,8 @@ public final class LocalRuntime implements AutoCloseable {
     sources.keySet().forEach(t -> topics.addAll(List.of(t, t + ".dlq")));
     kafka.ensureTopics(topics, 1);
 
-    Configuration flink = LocalFlink.configuration(config, null, true);
-    flink.setString("taskmanager.numberOfTaskSlots", Integer.toString(Math.max(4, views.size())));
-    flink.setString("taskmanager.memory.managed.size", "512m");
-    MiniCluster cluster =
-        new MiniCluster(
-            new MiniClusterConfiguration.Builder()
-                .setConfiguration(flink)
-                .setNumTaskManagers(1)
-                .setNumSlotsPerTaskManager(Math.max(4, views.size()))
-                .build());
+    Configuration flink = clusterConfiguration(config, views.size());
+    MiniCluster cluster = newCluster(flink);
     cluster.start();
     resources.add(cluster);
     for (ViewResolution v : views) {

@@ -60,13 +60,51 @@ public final class FeatureReader {
    *
    * @param entityKeys keys encoded with {@code EntityKeyCodec} using the view's entity join keys
    * @param asOfMillis null for now, else the as-of time in epoch millis
-   * @return one element per entity key, in order; fails only if the whole batch failed
+   * @return one element per entity key, in order; fails only if the whole batch failed (a view
+   *     table never created, i.e. a view not materialized yet, holds nothing: its keys are
+   *     NOT_FOUND)
    * @throws IllegalArgumentException for an unknown feature name (synchronously)
    */
   public CompletableFuture<List<EntityFeatures>> read(
       FeatureView view, List<String> featureNames, List<byte[]> entityKeys, Long asOfMillis) {
     Batch b = plan(view, featureNames, entityKeys, asOfMillis);
-    return store.multiGet(b.reads).thenApply(b::assemble);
+    if (beforeEveryCell(asOfMillis)) {
+      return CompletableFuture.completedFuture(b.assemble(nothingStored(b.reads.size())));
+    }
+    return store
+        .multiGet(b.reads)
+        .handle(
+            (results, err) -> {
+              if (err == null) {
+                return b.assemble(results);
+              }
+              Throwable cause =
+                  err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                      ? err.getCause()
+                      : err;
+              if (cause instanceof UnknownTableException) {
+                return b.assemble(nothingStored(b.reads.size()));
+              }
+              throw err instanceof java.util.concurrent.CompletionException ce
+                  ? ce
+                  : new java.util.concurrent.CompletionException(err);
+            });
+  }
+
+  /**
+   * Whether an as-of time precedes every cell: cells are written with {@code ts >= 0} ({@link
+   * OnlineWrite}), so a read before 1970 finds nothing and is answered without the store.
+   */
+  private static boolean beforeEveryCell(Long asOfMillis) {
+    return asOfMillis != null && asOfMillis < 0;
+  }
+
+  private static List<OnlineReadResult> nothingStored(int reads) {
+    List<OnlineReadResult> out = new ArrayList<>(reads);
+    for (int i = 0; i < reads; i++) {
+      out.add(OnlineReadResult.found(Map.of()));
+    }
+    return out;
   }
 
   /**
@@ -78,7 +116,14 @@ public final class FeatureReader {
   public List<EntityFeatures> readInline(
       FeatureView view, List<String> featureNames, List<byte[]> entityKeys, Long asOfMillis) {
     Batch b = plan(view, featureNames, entityKeys, asOfMillis);
-    return b.assemble(store.multiGetInline(b.reads));
+    if (beforeEveryCell(asOfMillis)) {
+      return b.assemble(nothingStored(b.reads.size()));
+    }
+    try {
+      return b.assemble(store.multiGetInline(b.reads));
+    } catch (UnknownTableException e) {
+      return b.assemble(nothingStored(b.reads.size()));
+    }
   }
 
   /**
@@ -126,7 +171,12 @@ public final class FeatureReader {
     for (byte[] key : entityKeys) {
       reads.add(OnlineRead.latest(shape.table(), key, shape.readQualifiers()));
     }
-    OnlineCell[][] cells = store.multiGetInlineCells(reads);
+    OnlineCell[][] cells;
+    try {
+      cells = store.multiGetInlineCells(reads);
+    } catch (UnknownTableException e) {
+      cells = new OnlineCell[reads.size()][shape.readQualifiers().size()]; // nothing stored
+    }
     List<Feature> features = shape.features();
     int[] readIndex = shape.readIndex();
     for (int k = 0; k < out.length; k++) {
@@ -149,7 +199,9 @@ public final class FeatureReader {
   private Batch plan(
       FeatureView view, List<String> featureNames, List<byte[]> entityKeys, Long asOfMillis) {
     Shape shape = shape(view, featureNames);
-    long t = asOfMillis == null ? clock.millis() : asOfMillis;
+    // An as_of far beyond any event time (a request may send any epoch millis) reads at the nearest
+    // time the tile arithmetic holds: the same answer, without overflowing the tile cover.
+    long t = asOfMillis == null ? clock.millis() : Tiling.clampReadTime(asOfMillis);
     if (!shape.hasAggregations() && asOfMillis == null) {
       // Rows only, read now: the whole plan but "t" is fixed per (view, features).
       List<OnlineRead> reads = new ArrayList<>(entityKeys.size());
@@ -193,7 +245,8 @@ public final class FeatureReader {
       }
     } else {
       for (byte[] key : entityKeys) {
-        reads.add(new OnlineRead(table, key, current, t, 0));
+        // t < 0: never sent to the store (beforeEveryCell), whose reads take asOf >= 0
+        reads.add(new OnlineRead(table, key, current, Math.max(t, 0), 0));
         if (!closed.isEmpty()) {
           reads.add(OnlineRead.latest(table, key, closed));
         }
@@ -379,8 +432,22 @@ public final class FeatureReader {
     }
   }
 
+  /**
+   * A read of a table that was never created (the view is registered but no job or backfill has
+   * materialized it yet) holds nothing: its keys are NOT_FOUND, not failed reads. A failure would
+   * answer STALE and count toward the lookup server's circuit breaker, so lookups of one
+   * unmaterialized view would turn every lookup on the server STALE.
+   */
+  private static OnlineReadResult orNothingStored(OnlineReadResult r) {
+    return !r.ok() && r.error() instanceof UnknownTableException
+        ? OnlineReadResult.found(Map.of())
+        : r;
+  }
+
   /** One key's features from its read (and, for an as-of read of tiles, its closed-tile read). */
   private static EntityFeatures assemble(Batch b, OnlineReadResult first, OnlineReadResult second) {
+    first = orNothingStored(first);
+    second = second == null ? null : orNothingStored(second);
     if (!first.ok()) {
       return new EntityFeatures(EntityFeatures.Status.ERROR, Map.of(), first.error());
     }

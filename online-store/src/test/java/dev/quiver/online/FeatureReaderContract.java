@@ -506,6 +506,59 @@ public abstract class FeatureReaderContract {
   }
 
   @Test
+  void asOfFarBeyondEveryEventAnswersAndReturns() {
+    // Any epoch millis is a valid as_of; until session 9 one near Long.MAX_VALUE never returned
+    // and one before 1970 failed (a store read takes asOf >= 0).
+    FeatureReader reader = readerAt(lastEvent + MIN);
+    for (long t : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1, Long.MIN_VALUE, -1L << 62, -1}) {
+      List<EntityFeatures> got =
+          org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+              java.time.Duration.ofSeconds(20),
+              () -> reader.read(VIEW, ALL, keys("u1"), t).join(),
+              "as_of " + t);
+      // nothing is that old, and everything is past its TTL or out of the window that late
+      assertThat(got.get(0).features().get("txn_count_7d").value()).as("as_of %d", t).isEqualTo(0L);
+      assertThat(got.get(0).features()).as("as_of %d", t).doesNotContainKey("merchant");
+      if (store().readsInline()) {
+        assertThat(reader.readInline(VIEW, ALL, keys("u1"), t).get(0).features())
+            .doesNotContainKey("merchant");
+      }
+    }
+  }
+
+  @Test
+  void aViewNeverMaterializedHoldsNothing() {
+    // Registered but no table yet (no job has run): NOT_FOUND, not a failed read (a failure made
+    // the lookup server answer STALE and open its circuit breaker for every view).
+    FeatureView unmaterialized = VIEW.withVersion(dev.quiver.core.spec.Version.of(9));
+    FeatureReader reader = readerAt(lastEvent + MIN);
+    for (Long t : java.util.Arrays.asList(null, lastEvent)) {
+      List<EntityFeatures> got = reader.read(unmaterialized, ALL, keys("u1", "u2"), t).join();
+      assertThat(got)
+          .extracting(EntityFeatures::status)
+          .containsOnly(EntityFeatures.Status.NOT_FOUND);
+      assertThat(got.get(0).features().get("txn_count_7d").value()).isEqualTo(0L);
+      if (store().readsInline()) {
+        assertThat(reader.readInline(unmaterialized, ALL, keys("u1"), t).get(0).status())
+            .isEqualTo(EntityFeatures.Status.NOT_FOUND);
+      }
+    }
+    if (store().readsInline()) {
+      String[][] rows = new String[1][];
+      assertThat(
+              reader.readInlineRows(
+                  unmaterialized,
+                  List.of("merchant"),
+                  keys("u1"),
+                  (v, ts) -> String.valueOf(v),
+                  String[]::new,
+                  rows))
+          .isTrue();
+      assertThat(rows[0]).containsOnlyNulls();
+    }
+  }
+
+  @Test
   void unknownFeaturesAreNamed() {
     assertThatThrownBy(() -> readerAt(0).read(VIEW, List.of("txn_cnt_7d"), keys("u1"), null))
         .hasMessage("unknown feature 'txn_cnt_7d' in view default.txn:v1 (known: " + ALL + ")");

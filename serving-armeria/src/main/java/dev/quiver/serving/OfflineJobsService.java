@@ -18,6 +18,7 @@ import dev.quiver.core.offline.BackfillRequest;
 import dev.quiver.core.offline.ExportRequest;
 import dev.quiver.core.offline.JobStatus;
 import dev.quiver.core.offline.OfflineService;
+import dev.quiver.core.registry.RegistryException;
 import dev.quiver.core.spec.Durations;
 import java.io.IOException;
 import java.time.Duration;
@@ -114,7 +115,8 @@ final class OfflineJobsService {
                     text(body, "format"),
                     text(body, "manifest"),
                     bool(body, "availability_guard")));
-    return accepted(validated(() -> service().submitExport(request)));
+    return accepted(
+        validated(() -> registryField("features", () -> service().submitExport(request))));
   }
 
   @Post("/v1/backfill")
@@ -152,7 +154,8 @@ final class OfflineJobsService {
                     Boolean.TRUE.equals(online),
                     text(body, "source"),
                     text(body, "actor")));
-    return accepted(validated(() -> service().submitBackfill(request)));
+    return accepted(
+        validated(() -> registryField("feature_view", () -> service().submitBackfill(request))));
   }
 
   @Get("/v1/offline/jobs")
@@ -283,6 +286,23 @@ final class OfflineJobsService {
     }
   }
 
+  /**
+   * A registry refusal of a submission (an unknown view or version: 404) names the request's field,
+   * not the registry's ({@code name}): {@code viewField} for the view, {@code version} for a
+   * backfill's version; an export names both in {@code features}.
+   */
+  private static <T> T registryField(String viewField, java.util.function.Supplier<T> action) {
+    try {
+      return action.get();
+    } catch (RegistryException e) {
+      String field = e.field();
+      if ("name".equals(field) || ("version".equals(field) && viewField.equals("features"))) {
+        field = viewField;
+      }
+      throw new RegistryException(e.kind(), e.getMessage(), field);
+    }
+  }
+
   /** Core's field names (shared with the CLI's options) to this API's. */
   private static final java.util.Map<String, String> REST_FIELDS =
       java.util.Map.ofEntries(
@@ -298,6 +318,7 @@ final class OfflineJobsService {
           java.util.Map.entry("version", "version"),
           java.util.Map.entry("from", "time_range.start"),
           java.util.Map.entry("to", "time_range.end"),
+          java.util.Map.entry("step", "time_range.step"),
           java.util.Map.entry("source", "source"),
           java.util.Map.entry("namespace", "namespace"));
 

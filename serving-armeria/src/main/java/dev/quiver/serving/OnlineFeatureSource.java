@@ -52,7 +52,7 @@ public final class OnlineFeatureSource implements FeatureSource {
       List<List<Object>> keys,
       Instant asOf) {
     return reader
-        .read(view, features, encode(joinKeys, keys), asOf == null ? null : asOf.toEpochMilli())
+        .read(view, features, encode(joinKeys, keys), epochMillis(asOf))
         .thenApply(results -> convert(features, results));
   }
 
@@ -78,9 +78,23 @@ public final class OnlineFeatureSource implements FeatureSource {
         return out;
       }
     }
-    return convert(
-        features,
-        reader.readInline(view, features, encoded, asOf == null ? null : asOf.toEpochMilli()));
+    return convert(features, reader.readInline(view, features, encoded, epochMillis(asOf)));
+  }
+
+  /**
+   * The as-of time in epoch millis; null for now. An instant beyond a long's millis (an ISO-8601
+   * {@code as_of} may name the year 1,000,000,000) saturates, and the reader clamps it to its read
+   * range: no event is that old or new.
+   */
+  private static Long epochMillis(Instant asOf) {
+    if (asOf == null) {
+      return null;
+    }
+    try {
+      return asOf.toEpochMilli();
+    } catch (ArithmeticException e) {
+      return asOf.isBefore(Instant.EPOCH) ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
   }
 
   private static List<byte[]> encode(List<JoinKey> joinKeys, List<List<Object>> keys) {

@@ -214,9 +214,11 @@ final class RegistryService {
           .findView(v.namespace(), v.name(), "v" + v.version().major())
           .ifPresent(r -> body.set("view", codec.toJson(r)));
     }
+    // a dry run creates nothing: 200 with the plan (its changes still say CREATE)
     boolean created =
-        result.changes().stream()
-            .anyMatch(c -> c.action().equals("CREATE") || c.action().equals("NEW_MAJOR"));
+        !dryRun
+            && result.changes().stream()
+                .anyMatch(c -> c.action().equals("CREATE") || c.action().equals("NEW_MAJOR"));
     return HttpResponse.of(
         created ? HttpStatus.CREATED : HttpStatus.OK, MediaType.JSON_UTF_8, body.toString());
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -159,6 +160,78 @@ class LookupContractITCase {
             "{\"entity_name\":\"user\",\"keys\":[\"u_old\"],\"features\":[\"user_7d_txn_count:v3\"]}");
     assertThat(current.body().at("/results/0/features/user_7d_txn_count/value").asLong())
         .isEqualTo(2);
+  }
+
+  @Test
+  void asOfFarBeyondEveryEventAnswersInsteadOfHangingOrFailing() throws Exception {
+    // Until session 9 an as_of near the ends of a long hung the event loop that served it (the tile
+    // cover overflowed), an ISO year past a long's millis was a 500 (ArithmeticException), and one
+    // before 1970 failed in the store read.
+    for (String asOf :
+        List.of(
+            "9223372036854775807",
+            "-9223372036854775808",
+            "\"+1000000000-01-01T00:00:00Z\"",
+            "\"-1000000000-01-01T00:00:00Z\"",
+            "-1",
+            "\"1960-01-01T00:00:00Z\"")) {
+      ServingFixture.Reply r =
+          fx.send(
+              java.net.http.HttpRequest.newBuilder(fx.uri("/v1/features:lookup"))
+                  .timeout(java.time.Duration.ofSeconds(20))
+                  .header("content-type", "application/json")
+                  .POST(
+                      java.net.http.HttpRequest.BodyPublishers.ofString(
+                          "{\"entity_name\":\"user\",\"keys\":[\"u1\"],"
+                              + "\"features\":[\"txn_cnt_1h\",\"txn_cnt_1d\",\"user_7d_txn_count:v3\"],"
+                              + "\"as_of\":"
+                              + asOf
+                              + "}"))
+                  .build());
+      assertThat(r.status()).as("as_of %s: %s", asOf, r.body()).isEqualTo(200);
+      assertThat(r.body().at("/results/0/features/txn_cnt_1d/value").asLong()).isEqualTo(0);
+      assertThat(r.body().at("/results/0/features/txn_cnt_1d/ts").isNull()).isTrue();
+    }
+  }
+
+  @Test
+  void aViewNotMaterializedYetIsNotFoundAndKeepsTheStoreHealthy() throws Exception {
+    // A view registered through the API has no online table until a job or backfill writes it.
+    // Until session 9 its lookups were failed store reads: STALE, and after a dozen of them the
+    // circuit breaker opened and every lookup on the server was STALE, /v1/health DOWN.
+    fx.registry.apply(
+        dev.quiver.core.registry.FeatureRegistry.SpecBundle.ofViews(
+            dev.quiver.core.spec.FeatureView.builder("user_unmaterialized")
+                .entities(List.of("user"))
+                .features(
+                    List.of(
+                        dev.quiver.core.spec.Feature.row(
+                            "unmaterialized_score", dev.quiver.core.spec.FeatureType.FLOAT64)))
+                .ttl(java.time.Duration.ofDays(1))
+                .build()),
+        "test",
+        false);
+    String body =
+        "{\"entity_name\":\"user\",\"keys\":[\"u1\",\"u2\"],"
+            + "\"features\":[\"unmaterialized_score\"]}";
+    long until = System.currentTimeMillis() + 15_000; // the server's registry caches expire
+    while (lookup(body).status() == 404 && System.currentTimeMillis() < until) {
+      Thread.sleep(100);
+    }
+    for (int i = 0; i < 40; i++) {
+      ServingFixture.Reply r =
+          lookup(
+              "{\"entity_name\":\"user\",\"keys\":[\"u1\",\"u2\"],"
+                  + "\"features\":[\"unmaterialized_score\"]}");
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body().at("/results/0/status").asText()).isEqualTo("NOT_FOUND");
+      assertThat(r.body().at("/results/0/features/unmaterialized_score/value").isNull()).isTrue();
+    }
+    ServingFixture.Reply other =
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u2\"],\"features\":[\"user_7d_txn_count:v3\"]}");
+    assertThat(other.body().at("/results/0/status").asText()).isEqualTo("OK");
+    assertThat(fx.get("/v1/health").status()).isEqualTo(200);
   }
 
   @Test

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Bounded-time fuzzing (20 s) of every POST endpoint with random bytes, mutated valid bodies, type
- * swaps, deep nesting and odd content types: no answer is ever a 5xx, and every 4xx has the error
- * body.
+ * swaps, deep nesting, extreme times and odd content types: no answer is ever a 5xx or later than
+ * 10 s, and every 4xx has the error body.
  */
 class LookupFuzzITCase {
   static final String[] SEEDS = {
@@ -21,7 +21,9 @@ class LookupFuzzITCase {
     "{\"entity_name\":\"user\",\"keys\":[\"u2\"],\"feature_service\":\"fraud_model\",\"as_of\":\"2025-11-25T12:00:00Z\"}",
     "{\"entity_name\":\"merchant\",\"keys\":[{\"merchant_id\":\"m1\",\"country\":\"DE\"}],\"features\":[\"risk\"]}",
     "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_activity_metrics:v3.embedding\",\"session_clicks\"],\"options\":{\"consistency\":\"strong\"}}",
-    "{\"name\":\"v\",\"version\":\"v1\",\"entities\":[\"user\"],\"features\":[{\"name\":\"f\",\"dtype\":\"INT64\"}]}"
+    "{\"name\":\"v\",\"version\":\"v1\",\"entities\":[\"user\"],\"features\":[{\"name\":\"f\",\"dtype\":\"INT64\"}]}",
+    // window aggregations as of a time: the value mutations reach as_of
+    "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"txn_cnt_1h\",\"txn_cnt_1d\"],\"as_of\":1764072000000}"
   };
   static final String[] PATHS = {
     "/v1/features:lookup",
@@ -48,7 +50,12 @@ class LookupFuzzITCase {
     "\":\"",
     "\".\"",
     "1.5",
-    "\"\uD800\""
+    "\"\uD800\"",
+    // the ends of epoch millis and of ISO instants (session 9: a read there hung the event loop)
+    "9223372036854775807",
+    "-9223372036854775808",
+    "\"+1000000000-01-01T00:00:00Z\"",
+    "\"1960-01-01T00:00:00Z\""
   };
 
   @Test
@@ -76,6 +83,7 @@ class LookupFuzzITCase {
         ServingFixture.Reply r =
             fx.send(
                 HttpRequest.newBuilder(fx.uri(path))
+                    .timeout(java.time.Duration.ofSeconds(10)) // a hung request fails the test
                     .header("content-type", ct)
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                     .build());

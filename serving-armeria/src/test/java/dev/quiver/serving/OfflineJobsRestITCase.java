@@ -38,12 +38,25 @@ class OfflineJobsRestITCase {
 
     @Override
     public String submitExport(ExportRequest request) {
+      if (request.features().contains("gone.x")) {
+        // what FlinkOfflineService's registry says of an unknown view
+        throw new dev.quiver.core.registry.RegistryException(
+            dev.quiver.core.registry.RegistryException.Kind.NOT_FOUND,
+            "unknown feature view 'default.gone'",
+            "name");
+      }
       requests.add(request);
       return "exp-" + requests.size();
     }
 
     @Override
     public String submitBackfill(BackfillRequest request) {
+      if (request.view().equals("gone")) {
+        throw new dev.quiver.core.registry.RegistryException(
+            dev.quiver.core.registry.RegistryException.Kind.NOT_FOUND,
+            "unknown feature view 'default.gone'",
+            "name");
+      }
       if (request.view().equals("nope")) {
         throw new IllegalArgumentException("view: 'nope' is not a feature view");
       }
@@ -200,6 +213,26 @@ class OfflineJobsRestITCase {
       assertThat(unknownView.status()).isEqualTo(400);
       assertThat(unknownView.body().at("/error/message").asText()).contains("'nope'");
 
+      // the registry's 404 for an unknown view names the request's field (session 9: "name")
+      Reply goneView =
+          call(
+              s.port(),
+              "POST",
+              "/v1/backfill",
+              "{\"feature_view\":\"gone\",\"time_range\":{\"start\":\"2025-10-01T00:00:00Z\","
+                  + "\"end\":\"2025-11-01T00:00:00Z\"}}");
+      assertThat(goneView.status()).isEqualTo(404);
+      assertThat(goneView.body().at("/error/field").asText()).isEqualTo("feature_view");
+      Reply goneFeature =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"gone.x\"],\"reference_times\":[\"2025-11-01T00:00:00Z\"],"
+                  + "\"output_location\":\"/o\"}");
+      assertThat(goneFeature.status()).isEqualTo(404);
+      assertThat(goneFeature.body().at("/error/field").asText()).isEqualTo("features");
+
       Reply missingJob = call(s.port(), "GET", "/v1/offline/jobs/zzz", null);
       assertThat(missingJob.status()).isEqualTo(404);
       assertThat(missingJob.body().at("/error/message").asText()).contains("'zzz'");
@@ -306,6 +339,29 @@ class OfflineJobsRestITCase {
               "{\"features\":[\"a.b\"],\"reference_times\":[\"2025-11-01T00:00:00Z\"],"
                   + "\"output_location\":\"/o\",\"format\":\"xlsx\"}");
       assertThat(badFormat.body().at("/error/field").asText()).isEqualTo("format");
+
+      // session 9: a zero step named no field, and features beside a manifest were ignored
+      Reply zeroStep =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"time_range\":{\"start\":\"2025-11-01T00:00:00Z\","
+                  + "\"end\":\"2025-11-02T00:00:00Z\",\"step\":\"0m\"},\"output_location\":\"/o\"}");
+      assertThat(zeroStep.status()).isEqualTo(400);
+      assertThat(zeroStep.body().at("/error/field").asText()).isEqualTo("time_range.step");
+      assertThat(zeroStep.body().at("/error/message").asText())
+          .startsWith("time_range.step: 0s (expected: a positive step");
+      Reply featuresAndManifest =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"manifest\":\"/o/_manifest.json\",\"output_location\":\"/o2\"}");
+      assertThat(featuresAndManifest.status()).isEqualTo(400);
+      assertThat(featuresAndManifest.body().at("/error/field").asText()).isEqualTo("features");
+      assertThat(featuresAndManifest.body().at("/error/message").asText())
+          .contains("a rebuild exports exactly the manifest's features");
       assertThat(offline.requests).isEmpty();
     }
   }

@@ -43,6 +43,12 @@ class RegistryRestITCase {
 
   @Test
   void roundTrip() throws Exception {
+    // a dry run only plans: 200 (not 201 Created), the plan says CREATE, nothing is stored
+    ServingFixture.Reply planned = fx.post("/v1/registry/featureViews?dry_run=true", PRD_VIEW);
+    assertThat(planned.status()).as(planned.body().toString()).isEqualTo(200);
+    assertThat(planned.body().at("/changes/0/action").asText()).isEqualTo("CREATE");
+    assertThat(fx.get("/v1/registry/featureViews/user_spend_metrics/versions/latest").status())
+        .isEqualTo(404);
     ServingFixture.Reply created = fx.post("/v1/registry/featureViews", PRD_VIEW);
     assertThat(created.status()).as(created.body().toString()).isEqualTo(201);
     assertThat(created.body().at("/view/version").asText()).isEqualTo("v3");

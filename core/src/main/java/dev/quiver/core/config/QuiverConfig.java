@@ -145,7 +145,8 @@ public final class QuiverConfig {
     if (type == Boolean.class) {
       return "true or false";
     }
-    return "a " + type.getSimpleName().toLowerCase();
+    String name = type.getSimpleName().toLowerCase(java.util.Locale.ROOT);
+    return ("aeiou".indexOf(name.charAt(0)) >= 0 ? "an " : "a ") + name;
   }
 
   /**

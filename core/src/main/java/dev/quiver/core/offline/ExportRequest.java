@@ -71,6 +71,19 @@ public record ExportRequest(
               + step
               + ")");
     }
+    if (step != null && (step.isZero() || step.isNegative())) {
+      throw new IllegalArgumentException(
+          "step: "
+              + dev.quiver.core.spec.Durations.format(step)
+              + " (expected: a positive step, e.g. 15m or 1h)");
+    }
+    if (manifest != null && !features.isEmpty()) {
+      throw new IllegalArgumentException(
+          "features: "
+              + features
+              + " (expected: none with manifest; a rebuild exports exactly the manifest's"
+              + " features, so drop features, or export them without manifest)");
+    }
     if (manifest == null && features.isEmpty()) {
       throw new IllegalArgumentException(
           "features: [] (expected: at least one feature, e.g. user_profile.last_amount)");

@@ -68,8 +68,10 @@ final class FeatureRules {
           problem(
               path + ".name",
               "'" + f.name() + "' is not a column of source '" + s.name() + "'",
-              Suggestions.closest(f.name(), columns).map(c -> "did you mean " + c + "? ").orElse("")
-                  + "Or compute it with expr: <Flink SQL over the source columns>. Columns: "
+              Suggestions.closest(f.name(), columns)
+                      .map(c -> "did you mean " + c + "? Or compute")
+                      .orElse("compute")
+                  + " it with expr: <Flink SQL over the source columns>. Columns: "
                   + String.join(", ", columns)));
     } else if (!assignable(col.get().type(), f.dtype())) {
       out.add(

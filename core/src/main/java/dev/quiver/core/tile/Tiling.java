@@ -27,6 +27,16 @@ import java.util.List;
  * <p>Immutable and thread-safe.
  */
 public final class Tiling {
+  /**
+   * The earliest read time {@link #cover} takes: -2^61 ms, about 73 million years before 1970. The
+   * tile arithmetic overflows a long far beyond it; no event time comes near it (event times are
+   * Flink {@code TIMESTAMP_LTZ} values, years 0 to 9999).
+   */
+  public static final long MIN_READ_TIME = -(1L << 61);
+
+  /** The latest read time {@link #cover} takes: 2^61 ms, about 73 million years after 1970. */
+  public static final long MAX_READ_TIME = 1L << 61;
+
   private final long tileSize;
   private final List<Long> resolutions;
 
@@ -118,23 +128,40 @@ public final class Tiling {
   }
 
   /**
+   * {@code t} moved into {@code [MIN_READ_TIME, MAX_READ_TIME]}. A read at the clamped time answers
+   * what a read at {@code t} would: no event is older than the one bound or newer than the other.
+   * An {@code as_of} from a request can be any epoch millis, so readers clamp it before {@link
+   * #cover}.
+   */
+  public static long clampReadTime(long t) {
+    return Math.max(MIN_READ_TIME, Math.min(MAX_READ_TIME, t));
+  }
+
+  /**
    * The minimal set of tiles whose union is the fine tiles with start in {@code [a(t),
    * tileStart(t)]}, ascending by start; the last element is always the (fine) head tile.
+   *
+   * @throws IllegalArgumentException if {@code t} is outside {@code [MIN_READ_TIME, MAX_READ_TIME]}
+   *     (see {@link #clampReadTime}) or the window is not a multiple of the tile size
    */
   public List<TileRef> cover(long t, long window) {
+    if (t < MIN_READ_TIME || t > MAX_READ_TIME) {
+      throw new IllegalArgumentException(
+          "t: " + t + " ms (expected: within ±2^61 ms of 1970; clamp it with clampReadTime)");
+    }
     long a = windowStart(t, window);
     long head = tileStart(t);
     List<TileRef> out = new ArrayList<>();
     long cur = a;
     while (cur < head) {
-      for (int i = resolutions.size() - 1; i >= 0; i--) {
-        long r = resolutions.get(i);
-        if (Math.floorMod(cur, r) == 0 && cur + r <= head) {
-          out.add(new TileRef(r, cur));
-          cur += r;
-          break;
-        }
+      int i = resolutions.size() - 1;
+      // a(t) is on the fine grid, so the fine tile always fits: every pass advances cur
+      while (Math.floorMod(cur, resolutions.get(i)) != 0 || resolutions.get(i) > head - cur) {
+        i--;
       }
+      long r = resolutions.get(i);
+      out.add(new TileRef(r, cur));
+      cur += r;
     }
     out.add(new TileRef(tileSize, head));
     return out;

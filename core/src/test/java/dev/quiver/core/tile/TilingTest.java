@@ -41,6 +41,41 @@ class TilingTest {
   }
 
   @Test
+  void coverAtTheEdgesOfTheReadRangeIsExactAndOutsideItRefused() {
+    // Until session 9 a read near Long.MAX_VALUE overflowed "cur + r" and looped without end (an
+    // as_of of 2^63 - 1 ms hung a server's event loop), and near Long.MIN_VALUE the window start
+    // wrapped around.
+    for (long w :
+        new long[] {5 * M, Duration.ofDays(1).toMillis(), Duration.ofDays(30).toMillis()}) {
+      for (long t :
+          new long[] {
+            Tiling.MAX_READ_TIME,
+            Tiling.MAX_READ_TIME - 1,
+            Tiling.MIN_READ_TIME,
+            Tiling.MIN_READ_TIME + 1,
+            -1,
+            0
+          }) {
+        List<TileRef> cover = t5.cover(t, w);
+        long cur = t5.windowStart(t, w);
+        for (TileRef r : cover) {
+          assertThat(r.start()).isEqualTo(cur);
+          cur = r.end();
+        }
+        assertThat(cover.get(cover.size() - 1)).isEqualTo(t5.headTile(t));
+      }
+    }
+    assertThat(Tiling.clampReadTime(Long.MAX_VALUE)).isEqualTo(Tiling.MAX_READ_TIME);
+    assertThat(Tiling.clampReadTime(Long.MIN_VALUE)).isEqualTo(Tiling.MIN_READ_TIME);
+    assertThat(Tiling.clampReadTime(1_700_000_000_000L)).isEqualTo(1_700_000_000_000L);
+    assertThatThrownBy(() -> t5.cover(Long.MAX_VALUE, 7 * 1440 * M))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("clampReadTime");
+    assertThatThrownBy(() -> t5.cover(Long.MIN_VALUE, 7 * 1440 * M))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void windowMustBeAMultipleOfTheTile() {
     assertThatThrownBy(() -> t5.windowStart(0, 7 * M))
         .hasMessage("window: 7m (expected: a whole multiple of the tile size 5m)");

@@ -370,6 +370,7 @@ public final class MaterializationHarness implements BeforeAllCallback, AfterAll
       long offset = Long.parseLong(header(rec, DeadLetterSerializer.SOURCE_OFFSET));
       actual.put(offset, header(rec, DeadLetterSerializer.REASON));
       assertThat(header(rec, DeadLetterSerializer.DETAIL)).isNotBlank();
+      assertThat(header(rec, DeadLetterSerializer.VIEW)).isNotBlank();
       bytes.put(offset, rec.value());
     }
     assertThat(actual).isEqualTo(expected);

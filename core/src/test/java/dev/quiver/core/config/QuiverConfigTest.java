@@ -1,0 +1,18 @@
+package dev.quiver.core.config;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class QuiverConfigTest {
+  @Test
+  void aBadValueNamesTheKeyAndTheExpectedType() {
+    ConfigOption<Integer> port = ConfigOption.integer("server.port", 8080, "port");
+    assertThatThrownBy(() -> QuiverConfig.of(Map.of("server.port", "abc")).get(port))
+        .hasMessage("server.port: 'abc' (expected: an integer)");
+    ConfigOption<Long> size = ConfigOption.longOption("server.size", 1L, "size");
+    assertThatThrownBy(() -> QuiverConfig.of(Map.of("server.size", "big")).get(size))
+        .hasMessage("server.size: 'big' (expected: a long)");
+  }
+}

@@ -1,0 +1,35 @@
+package dev.quiver.jobs.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+class DeadLetterSerializerTest {
+  private static String header(ProducerRecord<byte[], byte[]> r, String key) {
+    return new String(r.headers().lastHeader(key).value(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aDeadLetterKeepsTheBytesAndSaysWhyWhereFromAndWhichViewRejectedIt() {
+    RawEvent raw = new RawEvent();
+    raw.topic = "transactions";
+    raw.partition = 2;
+    raw.offset = 41;
+    raw.value = "{not json".getBytes(StandardCharsets.UTF_8);
+    DeadLetter letter = new DeadLetter(DeadLetter.MALFORMED, "bad JSON: ...", raw);
+    ProducerRecord<byte[], byte[]> r =
+        new DeadLetterSerializer("transactions.dlq", "default.user_activity:v1")
+            .serialize(letter, null, null);
+    assertThat(r.topic()).isEqualTo("transactions.dlq");
+    assertThat(r.value()).isEqualTo(raw.value);
+    assertThat(header(r, DeadLetterSerializer.REASON)).isEqualTo("malformed");
+    assertThat(header(r, DeadLetterSerializer.DETAIL)).isEqualTo("bad JSON: ...");
+    assertThat(header(r, DeadLetterSerializer.SOURCE_TOPIC)).isEqualTo("transactions");
+    assertThat(header(r, DeadLetterSerializer.SOURCE_PARTITION)).isEqualTo("2");
+    assertThat(header(r, DeadLetterSerializer.SOURCE_OFFSET)).isEqualTo("41");
+    // several views read one topic; each writes its own dead letter, and says so
+    assertThat(header(r, DeadLetterSerializer.VIEW)).isEqualTo("default.user_activity:v1");
+  }
+}
