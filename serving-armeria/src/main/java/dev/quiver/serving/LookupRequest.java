@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.linecorp.armeria.common.HttpData;
 import dev.quiver.core.spec.FeatureRef;
 import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.Version;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -48,6 +49,13 @@ record LookupRequest(
 
   static final int MAX_KEYS = 5_000;
   static final long MAX_TIMEOUT_MS = 60_000;
+
+  /** The earliest {@code as_of}: event times are Flink timestamps, years 0000 to 9999. */
+  static final Instant MIN_AS_OF = Instant.parse("0000-01-01T00:00:00Z");
+
+  /** The latest {@code as_of}. */
+  static final Instant MAX_AS_OF = Instant.parse("9999-12-31T23:59:59.999Z");
+
   private static final Set<String> FIELDS =
       Set.of("namespace", "entity_name", "keys", "features", "feature_service", "options", "as_of");
   private static final Set<String> OPTION_FIELDS = Set.of("timeout_ms", "consistency");
@@ -282,7 +290,10 @@ record LookupRequest(
       }
       JsonNode t = options.get("timeout_ms");
       if (t != null && !t.isNull()) {
-        if (!t.isIntegralNumber() || t.asLong() < 1 || t.asLong() > MAX_TIMEOUT_MS) {
+        if (!t.isIntegralNumber()
+            || !t.canConvertToLong()
+            || t.asLong() < 1
+            || t.asLong() > MAX_TIMEOUT_MS) {
           throw ApiException.badRequest(
               "options.timeout_ms",
               "options.timeout_ms: " + t + " (expected: an integer 1.." + MAX_TIMEOUT_MS + ")");
@@ -306,6 +317,10 @@ record LookupRequest(
     JsonNode a = root.get("as_of");
     if (a != null && !a.isNull()) {
       try {
+        // a number beyond a long is refused, not truncated (2^64 would read as 1970)
+        if (a.isIntegralNumber() && !a.canConvertToLong()) {
+          throw new ArithmeticException("beyond epoch millis");
+        }
         asOf = a.isIntegralNumber() ? Instant.ofEpochMilli(a.asLong()) : Instant.parse(a.asText());
       } catch (DateTimeParseException | ArithmeticException e) {
         throw ApiException.badRequest(
@@ -316,6 +331,17 @@ record LookupRequest(
       }
       if (!a.isIntegralNumber() && !a.isTextual()) {
         throw ApiException.badRequest("as_of", "as_of: expected an ISO-8601 instant string");
+      }
+      if (asOf.isBefore(MIN_AS_OF) || asOf.isAfter(MAX_AS_OF)) {
+        throw ApiException.badRequest(
+            "as_of",
+            "as_of: '"
+                + a.asText()
+                + "' (expected: a time between "
+                + MIN_AS_OF
+                + " and "
+                + MAX_AS_OF
+                + ", the range of event times)");
       }
     }
     return new LookupRequest(namespace, entity, keys, features, service, timeoutMs, strong, asOf);
@@ -360,6 +386,7 @@ record LookupRequest(
           }
           FeatureRef r = FeatureRef.parse(name.asText());
           JsonNode v = f.get("version");
+          field = v != null && !v.isNull() ? field + ".version" : field;
           if (v != null && !v.isNull()) {
             if (!v.isTextual() || v.asText().isBlank()) {
               throw ApiException.badRequest(
@@ -367,6 +394,9 @@ record LookupRequest(
                   field + ".version: " + v + " (expected: e.g. \"v3\" or \"latest\")");
             }
             String ver = v.asText();
+            if (!ver.trim().equalsIgnoreCase("latest")) {
+              Version.parse(ver); // IllegalArgumentException: a 400 naming the field below
+            }
             r = new FeatureRef(r.view(), ver.equalsIgnoreCase("latest") ? null : ver, r.feature());
           }
           out.add(r);

@@ -73,7 +73,16 @@ class LookupRequestTest {
     // options
     {"{\"timeout_ms\":100}", "{\"consistency\":\"strong\"}", "{\"x\":1}", "5", "null", "{}"},
     // as_of
-    {"\"2025-11-25T12:00:00Z\"", "1700000000000", "\"bad\"", "null", "1.5"},
+    {
+      "\"2025-11-25T12:00:00Z\"",
+      "1700000000000",
+      "\"bad\"",
+      "null",
+      "1.5",
+      "18446744073709551616",
+      "9223372036854775807",
+      "\"+10000-01-01T00:00:00Z\""
+    },
     // an unknown field
     {"1", "\"x\"", "null"}
   };
@@ -156,5 +165,37 @@ class LookupRequestTest {
     assertThat(r.timeoutMs()).isZero();
     assertThat(r.asOf()).isNull();
     assertThat(streaming(new byte[0]).error()).contains("request body: empty");
+  }
+
+  @Test
+  void outOfRangeTimesAndMalformedVersionsAreRefusedNamingTheField() {
+    String base = "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"f1\"],";
+    for (String asOf :
+        List.of(
+            "18446744073709551616", // 2^64: truncated to 0 (1970) before
+            "9223372036854775807",
+            "-9223372036854775808",
+            "\"+10000-01-01T00:00:00Z\"",
+            "\"-0001-12-31T00:00:00Z\"")) {
+      Outcome o = streaming((base + "\"as_of\":" + asOf + "}").getBytes(StandardCharsets.UTF_8));
+      assertThat(o.error()).as(asOf).startsWith("400 ").contains(" as_of as_of: ");
+    }
+    assertThat(
+            streaming(
+                    (base + "\"as_of\":\"9999-12-31T23:59:59Z\"}").getBytes(StandardCharsets.UTF_8))
+                .request()
+                .asOf())
+        .isEqualTo(java.time.Instant.parse("9999-12-31T23:59:59Z"));
+    Outcome t =
+        streaming(
+            (base.replace("\"features\":[\"f1\"],", "")
+                    + "\"features\":[{\"name\":\"f1\",\"version\":\"v-1\"}]}")
+                .getBytes(StandardCharsets.UTF_8));
+    assertThat(t.error()).startsWith("400 ").contains(" features[0].version ").contains("v-1");
+    Outcome timeout =
+        streaming(
+            (base + "\"options\":{\"timeout_ms\":18446744073709551617}}")
+                .getBytes(StandardCharsets.UTF_8));
+    assertThat(timeout.error()).startsWith("400 ").contains(" options.timeout_ms ");
   }
 }
