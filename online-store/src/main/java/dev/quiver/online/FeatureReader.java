@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Reads features of a view for a batch of entity keys with one {@link OnlineStore#multiGet}: row
@@ -79,15 +80,13 @@ public final class FeatureReader {
                 return b.assemble(results);
               }
               Throwable cause =
-                  err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                  err instanceof CompletionException && err.getCause() != null
                       ? err.getCause()
                       : err;
               if (cause instanceof UnknownTableException) {
                 return b.assemble(nothingStored(b.reads.size()));
               }
-              throw err instanceof java.util.concurrent.CompletionException ce
-                  ? ce
-                  : new java.util.concurrent.CompletionException(err);
+              throw err instanceof CompletionException ce ? ce : new CompletionException(err);
             });
   }
 
