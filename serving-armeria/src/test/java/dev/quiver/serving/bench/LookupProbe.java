@@ -229,8 +229,12 @@ public final class LookupProbe {
           System.clearProperty("quiver.bench.server");
           ChildServer fa = new ChildServer("floor", floorDir.toString());
           System.setProperty("quiver.bench.server", conf);
+          if (bJvm != null) {
+            System.setProperty("quiver.bench.jvm", bJvm); // B's JVM options apply to its floor too
+          }
           ChildServer fb = new ChildServer("floor", floorDir.toString());
           System.clearProperty("quiver.bench.server");
+          System.clearProperty("quiver.bench.jvm");
           LookupBench.warm(fa, floorReqs);
           LookupBench.warm(fb, floorReqs);
           floors.add(fa);
@@ -277,7 +281,9 @@ public final class LookupProbe {
                           + (bClasses == null ? "" : " " + bClasses)
                           + (bJvm == null ? "" : " " + bJvm)
                           + ")"
-                      : s == servers[2] ? "floor A (default)" : "floor B (" + conf + ")";
+                      : s == servers[2]
+                          ? "floor A (default)"
+                          : "floor B (" + conf + (bJvm == null ? "" : " " + bJvm) + ")";
           {
             {
               try (OpenLoopGenerator g =
