@@ -61,7 +61,7 @@ def main():
     alone = sum(1 for e in episodes if e[2] == 1)
     print("slow requests alone (episode of 1):", alone,
           f"= {100*alone/max(1, len(slow)):.1f}% of slow")
-    per_sec = collections.Counter(s // 1000000 for s, _ in slow)
+    per_sec = collections.Counter(r[0] // 1000000 for r in slow)
     print("slow per second:", [per_sec[i] for i in range(int(rows[-1][0] // 1000000) + 1)])
 
 

@@ -50,8 +50,16 @@ final class KeyThrottle {
   /** Empty slots one sweep step may pass over besides its buckets (tables never shrink). */
   private static final int SWEEP_MAX_SLOTS = 1024;
 
-  /** Independent tables (and locks): 4 event loops rarely meet on one. */
-  static final int STRIPES = 16;
+  /**
+   * Independent tables (and locks): event loops rarely meet on one. 64 since session 9 (was 16): a
+   * loop that the OS preempts while it holds a stripe's monitor (a take is ~0.2 µs, but on a busy
+   * 2-core machine preemptions are frequent) stalls every other loop that needs that stripe until
+   * it runs again; JFR showed event loops blocked 10-130 ms on these monitors under load
+   * (docs/serving.md, "Session 9"). More stripes make that meeting rarer.
+   */
+  static final int STRIPE_BITS = 6;
+
+  static final int STRIPES = 1 << STRIPE_BITS;
 
   private final double ratePerNano;
   private final double burst;
@@ -151,7 +159,7 @@ final class KeyThrottle {
       }
     }
     long k = keyHash == 0 ? 1 : keyHash; // 0 marks an empty slot
-    Stripe s = stripes[(int) (k >>> 60) & (STRIPES - 1)];
+    Stripe s = stripes[(int) (k >>> (64 - STRIPE_BITS))]; // top bits: home() uses the low ones
     synchronized (s) {
       int i = s.find(k);
       double tokens;
