@@ -15,13 +15,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * and far fewer buckets are alive at once.
  *
  * <p><b>Layout (session 7): no object per bucket.</b> Buckets live in {@link #STRIPES} open
- * addressing tables, each one primitive array (key hash, tokens, last update side by side since
- * session 9) guarded by its own monitor. Until session 6 every bucket was a map node, a bucket
- * object and the request's key objects (namespace, entity and key value strings, a list, a key
- * record): ~270 bytes in ~9 objects per key read in the last refill time, 5 MB of survivors that
- * each young GC of a lookup server at 10k lookups/s had to copy (docs/serving.md, "Session 7"). The
- * arrays are allocated once (they grow, never shrink) and hold no references, so a young collection
- * neither copies nor scans them.
+ * addressing tables of primitive arrays (key hash, tokens, last update), each guarded by its own
+ * monitor. Until session 6 every bucket was a map node, a bucket object and the request's key
+ * objects (namespace, entity and key value strings, a list, a key record): ~270 bytes in ~9 objects
+ * per key read in the last refill time, 5 MB of survivors that each young GC of a lookup server at
+ * 10k lookups/s had to copy (docs/serving.md, "Session 7"). The arrays are allocated once (they
+ * grow, never shrink) and hold no references, so a young collection neither copies nor scans them.
  *
  * <p><b>Key identity is a 64-bit hash</b> ({@link #hash}) of the key's parts, seeded per instance
  * with a random value: two different keys share a bucket only if their hashes collide, with a
@@ -50,16 +49,8 @@ final class KeyThrottle {
   /** Empty slots one sweep step may pass over besides its buckets (tables never shrink). */
   private static final int SWEEP_MAX_SLOTS = 1024;
 
-  /**
-   * Independent tables (and locks): event loops rarely meet on one. 64 since session 9 (was 16): a
-   * loop that the OS preempts while it holds a stripe's monitor (a take is ~0.2 µs, but on a busy
-   * 2-core machine preemptions are frequent) stalls every other loop that needs that stripe until
-   * it runs again; JFR showed event loops blocked 10-130 ms on these monitors under load
-   * (docs/serving.md, "Session 9"). More stripes make that meeting rarer.
-   */
-  static final int STRIPE_BITS = 6;
-
-  static final int STRIPES = 1 << STRIPE_BITS;
+  /** Independent tables (and locks): 4 event loops rarely meet on one. */
+  static final int STRIPES = 16;
 
   private final double ratePerNano;
   private final double burst;
@@ -159,7 +150,7 @@ final class KeyThrottle {
       }
     }
     long k = keyHash == 0 ? 1 : keyHash; // 0 marks an empty slot
-    Stripe s = stripes[(int) (k >>> (64 - STRIPE_BITS))]; // top bits: home() uses the low ones
+    Stripe s = stripes[(int) (k >>> 60) & (STRIPES - 1)];
     synchronized (s) {
       int i = s.find(k);
       double tokens;
@@ -167,13 +158,14 @@ final class KeyThrottle {
         i = s.insert(k);
         tokens = burst; // a new bucket is full
       } else {
-        tokens = Math.min(burst, s.tokens(i) + (nowNanos - s.updated(i)) * ratePerNano);
+        tokens = Math.min(burst, s.tokens[i] + (nowNanos - s.updated[i]) * ratePerNano);
       }
+      s.updated[i] = nowNanos;
       if (tokens >= 1) {
-        s.set(i, tokens - 1, nowNanos);
+        s.tokens[i] = tokens - 1;
         return 0;
       }
-      s.set(i, tokens, nowNanos);
+      s.tokens[i] = tokens;
       return (long) Math.ceil((1 - tokens) / ratePerNano);
     }
   }
@@ -197,9 +189,9 @@ final class KeyThrottle {
     while (sweepStripe < STRIPES && seen < SWEEP_BATCH && slots < SWEEP_MAX_SLOTS) {
       Stripe s = stripes[sweepStripe];
       synchronized (s) {
-        while (sweepSlot < s.capacity() && seen < SWEEP_BATCH && slots < SWEEP_MAX_SLOTS) {
+        while (sweepSlot < s.keys.length && seen < SWEEP_BATCH && slots < SWEEP_MAX_SLOTS) {
           int i = sweepSlot;
-          if (s.key(i) == 0) {
+          if (s.keys[i] == 0) {
             sweepSlot++;
             slots++;
             continue;
@@ -208,8 +200,8 @@ final class KeyThrottle {
           // Idle for the refill time and full again by the bucket's own arithmetic (the refill
           // time is rounded, and rate x time in floating point may fall a hair short of the burst).
           boolean full =
-              nowNanos - s.updated(i) >= idleNanos
-                  && s.tokens(i) + (nowNanos - s.updated(i)) * ratePerNano >= burst;
+              nowNanos - s.updated[i] >= idleNanos
+                  && s.tokens[i] + (nowNanos - s.updated[i]) * ratePerNano >= burst;
           if (full || sweepOver > 0) {
             // A later bucket may move into slot i: it is examined next (one that wraps around from
             // the table's start to its end may be examined twice, which is harmless).
@@ -219,7 +211,7 @@ final class KeyThrottle {
             sweepSlot++;
           }
         }
-        if (sweepSlot >= s.capacity()) {
+        if (sweepSlot >= s.keys.length) {
           sweepStripe++;
           sweepSlot = 0;
         }
@@ -268,47 +260,24 @@ final class KeyThrottle {
   }
 
   /**
-   * One open-addressing table (linear probing, backward-shift deletion) of buckets, guarded by its
-   * own monitor. A bucket is {@link #STRIDE} consecutive longs of one array: key hash (0 = empty),
-   * tokens (the double's bits), last update. One array rather than one per field (until session 8):
-   * a take reads all three, and with 100,000 keys the table is rarely in the CPU caches, so three
-   * arrays cost three memory misses per take and one array one (docs/serving.md, "Session 9").
+   * One open-addressing table (linear probing, backward-shift deletion) of buckets: key hash (0 =
+   * empty), tokens, last update. Guarded by its own monitor.
    */
   private static final class Stripe {
-    static final int STRIDE = 4; // key, tokens, updated, unused: a power of two, 32 bytes
-    long[] slots = new long[64 * STRIDE];
+    long[] keys = new long[64];
+    double[] tokens = new double[64];
+    long[] updated = new long[64];
     int size;
 
-    int capacity() {
-      return slots.length / STRIDE;
-    }
-
-    long key(int i) {
-      return slots[i * STRIDE];
-    }
-
-    double tokens(int i) {
-      return Double.longBitsToDouble(slots[i * STRIDE + 1]);
-    }
-
-    long updated(int i) {
-      return slots[i * STRIDE + 2];
-    }
-
-    void set(int i, double tokens, long updated) {
-      slots[i * STRIDE + 1] = Double.doubleToRawLongBits(tokens);
-      slots[i * STRIDE + 2] = updated;
-    }
-
-    private int home(long k) {
-      return (int) (k ^ (k >>> 29)) & (capacity() - 1);
+    private int slot(long k) {
+      return (int) (k ^ (k >>> 29)) & (keys.length - 1);
     }
 
     /** The slot of {@code k}, or -1. */
     int find(long k) {
-      int mask = capacity() - 1;
-      for (int i = home(k); ; i = (i + 1) & mask) {
-        long at = slots[i * STRIDE];
+      int mask = keys.length - 1;
+      for (int i = slot(k); ; i = (i + 1) & mask) {
+        long at = keys[i];
         if (at == k) {
           return i;
         }
@@ -320,48 +289,56 @@ final class KeyThrottle {
 
     /** Adds {@code k} (absent) and returns its slot; tokens and time are the caller's to set. */
     int insert(long k) {
-      if ((size + 1) * 2 > capacity()) {
+      if ((size + 1) * 2 > keys.length) {
         grow();
       }
-      int mask = capacity() - 1;
-      int i = home(k);
-      while (slots[i * STRIDE] != 0) {
+      int mask = keys.length - 1;
+      int i = slot(k);
+      while (keys[i] != 0) {
         i = (i + 1) & mask;
       }
-      slots[i * STRIDE] = k;
+      keys[i] = k;
       size++;
       return i;
     }
 
     private void grow() {
-      long[] old = slots;
-      slots = new long[old.length * 2];
-      int mask = capacity() - 1;
-      for (int j = 0; j < old.length; j += STRIDE) {
-        if (old[j] != 0) {
-          int i = home(old[j]);
-          while (slots[i * STRIDE] != 0) {
+      long[] oldKeys = keys;
+      double[] oldTokens = tokens;
+      long[] oldUpdated = updated;
+      keys = new long[oldKeys.length * 2];
+      tokens = new double[keys.length];
+      updated = new long[keys.length];
+      int mask = keys.length - 1;
+      for (int j = 0; j < oldKeys.length; j++) {
+        if (oldKeys[j] != 0) {
+          int i = slot(oldKeys[j]);
+          while (keys[i] != 0) {
             i = (i + 1) & mask;
           }
-          System.arraycopy(old, j, slots, i * STRIDE, STRIDE);
+          keys[i] = oldKeys[j];
+          tokens[i] = oldTokens[j];
+          updated[i] = oldUpdated[j];
         }
       }
     }
 
     /** Empties slot {@code i}, moving later buckets of its probe run back (no tombstones). */
     void remove(int i) {
-      int mask = capacity() - 1;
+      int mask = keys.length - 1;
       int hole = i;
-      for (int j = (i + 1) & mask; slots[j * STRIDE] != 0; j = (j + 1) & mask) {
-        int home = home(slots[j * STRIDE]);
+      for (int j = (i + 1) & mask; keys[j] != 0; j = (j + 1) & mask) {
+        int home = slot(keys[j]);
         // j's bucket may fill the hole unless its home lies cyclically in (hole, j].
         boolean homeInRange = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
         if (!homeInRange) {
-          System.arraycopy(slots, j * STRIDE, slots, hole * STRIDE, STRIDE);
+          keys[hole] = keys[j];
+          tokens[hole] = tokens[j];
+          updated[hole] = updated[j];
           hole = j;
         }
       }
-      slots[hole * STRIDE] = 0;
+      keys[hole] = 0;
       size--;
     }
   }
