@@ -38,7 +38,7 @@ public final class KeyThrottleProbe {
       long c1 = mx.getCurrentThreadCpuTime();
       System.out.printf(
           "round %d: %.1f ns CPU per take, %d live buckets%n",
-          r, (c1 - c0) / (double) takes, t.size());
+          r, (c1 - c0) / (double) takes, t.size(System.nanoTime()));
     }
     System.out.println(sink == 42 ? "" : "done");
   }
