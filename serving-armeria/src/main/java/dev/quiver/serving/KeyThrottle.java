@@ -287,9 +287,6 @@ final class KeyThrottle {
       int i = (int) (k ^ (k >>> 29)) & mask;
       for (int n = 0; n < capacity; n++, i = (i + 1) & mask) {
         long at = slots.get(2 * i);
-        if (at == k) {
-          return i;
-        }
         if (at == 0) {
           if (claimed.get() >= max) {
             return -1;
@@ -298,9 +295,13 @@ final class KeyThrottle {
             claimed.incrementAndGet();
             return i;
           }
-          if (slots.get(2 * i) == k) {
-            return i;
-          }
+          at = slots.get(2 * i);
+        }
+        if (at == k) {
+          return i;
+        }
+        if (at == MOVED) {
+          return -1; // this table was replaced (only replaced tables hold MOVED): retry on current
         }
       }
       return -1;
@@ -311,7 +312,9 @@ final class KeyThrottle {
       int i = (int) (k ^ (k >>> 29)) & mask;
       for (int n = 0; n < capacity; n++, i = (i + 1) & mask) {
         long at = slots.get(2 * i);
-        if (at == 0) {
+        if (at == 0 || at == MOVED) {
+          // The end of k's probe run: a key is placed before the first slot that was empty when it
+          // was placed, and an empty slot only ever becomes MOVED.
           return FULL;
         }
         if (at == k) {

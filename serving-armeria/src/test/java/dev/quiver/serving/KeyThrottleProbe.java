@@ -37,8 +37,8 @@ public final class KeyThrottleProbe {
       }
       long c1 = mx.getCurrentThreadCpuTime();
       System.out.printf(
-          "round %d: %.1f ns CPU per take, %d live buckets%n",
-          r, (c1 - c0) / (double) takes, t.size(System.nanoTime()));
+          "round %d: %.1f ns CPU per take, %d live buckets, %d slots%n",
+          r, (c1 - c0) / (double) takes, t.size(clock), t.slots());
     }
     System.out.println(sink == 42 ? "" : "done");
   }
