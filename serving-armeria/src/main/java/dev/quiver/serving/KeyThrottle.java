@@ -54,7 +54,14 @@ final class KeyThrottle {
   /** Old-table slots one take moves while a replacement is under way. */
   static final int MIGRATE_BATCH = 64;
 
-  private static final int MIN_CAPACITY = 1024;
+  /** 8,192 slots: 128 KB, small enough to stay in a core's L2 cache while few keys are live. */
+  private static final int MIN_CAPACITY = 8192;
+
+  /**
+   * A bucket full for less than this at the mover's clock is still carried over: callers' clocks
+   * ({@code nowNanos}) may lag a little behind the mover's.
+   */
+  private static final long CARRY_SLACK_NANOS = 100_000_000L;
 
   /** State word of a slot whose key was claimed but whose bucket is not set yet. */
   private static final long UNSET = 0;
@@ -71,7 +78,6 @@ final class KeyThrottle {
   private final long intervalNanos;
   private final long toleranceNanos;
   private final boolean enabled;
-  private final long idleNanos;
   private final int maxCapacity;
   private final long base = System.nanoTime();
   private final long seed = ThreadLocalRandom.current().nextLong() | 1;
@@ -85,7 +91,6 @@ final class KeyThrottle {
     this.enabled = ratePerSecond > 0;
     this.intervalNanos = enabled ? Math.max(1, Math.round(1e9 / ratePerSecond)) : 1;
     this.toleranceNanos = (Math.max(1, burst) - 1) * intervalNanos;
-    this.idleNanos = refillTime(ratePerSecond, burst).toNanos();
     this.maxCapacity = Math.max(MIN_CAPACITY, Integer.highestOneBit(Math.max(1, maxBuckets)) * 8);
     this.current = new Table(MIN_CAPACITY);
   }
@@ -204,7 +209,7 @@ final class KeyThrottle {
       return;
     }
     int cap = t.capacity;
-    if (t.carried.get() > t.capacity / 16 && cap < maxCapacity) {
+    if (t.carried.get() > t.capacity / 8 && cap < maxCapacity) {
       cap *= 2; // many buckets outlived a generation: the live set is large, grow
     }
     Table n = new Table(cap);
@@ -234,12 +239,14 @@ final class KeyThrottle {
           break;
         }
       } while (!p.slots.compareAndSet(2 * i + 1, s, s | FROZEN));
-      // Carry over a bucket that is not full (with a second of slack for callers whose clocks are
-      // a little behind this one's); a full one is the same as none.
-      if ((s & FROZEN) == 0
-          && s != UNSET
-          && decodeRel(s) > now - Math.min(idleNanos, 1_000_000_000L)) {
-        int j = t.findOrClaim(k, t.capacity - t.capacity / 8);
+      // Carry over a bucket that is not full (with some slack for callers whose clocks are a little
+      // behind this one's); a full one is the same as none.
+      if ((s & FROZEN) == 0 && s != UNSET && decodeRel(s) > now - CARRY_SLACK_NANOS) {
+        // At the largest size, carry at most an eighth (the rest restart full, as a bounded cache
+        // evicts), so that a generation still has room for new keys; below it, up to 7/8 (the
+        // next table then doubles).
+        int carryMax = t.capacity >= maxCapacity ? t.capacity / 8 : t.capacity - t.capacity / 8;
+        int j = t.findOrClaim(k, carryMax);
         if (j >= 0 && t.slots.compareAndSet(2 * j + 1, UNSET, s)) {
           t.carried.incrementAndGet();
         }
