@@ -14,12 +14,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * Armeria's default meter ids ({@link MeterIdPrefixFunction#ofDefault}: tags {@code
  * hostname.pattern}, {@code http.status}, {@code method}, {@code service}), each built once per
  * distinct tag combination instead of once per request. The default function builds two tag lists,
- * sorts them and makes a new {@link MeterIdPrefix} for every request, which {@code
- * MetricCollectingService} then hashes to find its meters again (about 5% of the event loops'
- * allocations in a lookup profile). Here a request costs a small key and one map probe; the ids,
- * and so the meters and their names, are exactly the default's (the default function builds them).
- * Combinations are few (routes x methods x statuses); past {@link #MAX_CACHED} the rest are built
- * per request as before.
+ * sorts them and makes a new {@link MeterIdPrefix} for every request, which the metrics decorator
+ * ({@link RequestMetrics}, before session 9 {@code MetricCollectingService}) then hashes to find
+ * its meters again (about 5% of the event loops' allocations in a lookup profile). Here a request
+ * costs a small key and one map probe; the ids, and so the meters and their names, are exactly the
+ * default's (the default function builds them). Combinations are few (routes x methods x statuses);
+ * past {@link #MAX_CACHED} the rest are built per request as before.
  */
 final class CachedMeterIdPrefixFunction implements MeterIdPrefixFunction {
   static final int MAX_CACHED = 4096;

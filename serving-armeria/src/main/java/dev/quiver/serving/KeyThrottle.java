@@ -4,83 +4,95 @@ import dev.quiver.core.codec.Hash64;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Per-entity-key token buckets (FR-016): each key may be read {@code rate} times per second with
- * bursts up to {@code burst}; beyond that its lookups get 429 with {@code Retry-After}. A bucket is
- * forgotten once it has been idle long enough to be full again ({@code burst / rate} seconds,
- * rounded up, at least one): a new bucket starts full, so forgetting a full one changes no answer,
- * and far fewer buckets are alive at once.
+ * bursts up to {@code burst}; beyond that its lookups get 429 with {@code Retry-After}.
  *
- * <p><b>Layout (session 7): no object per bucket.</b> Buckets live in {@link #STRIPES} open
- * addressing tables of primitive arrays (key hash, tokens, last update), each guarded by its own
- * monitor. Until session 6 every bucket was a map node, a bucket object and the request's key
- * objects (namespace, entity and key value strings, a list, a key record): ~270 bytes in ~9 objects
- * per key read in the last refill time, 5 MB of survivors that each young GC of a lookup server at
- * 10k lookups/s had to copy (docs/serving.md, "Session 7"). The arrays are allocated once (they
- * grow, never shrink) and hold no references, so a young collection neither copies nor scans them.
+ * <p><b>One compare-and-set word per bucket, no lock (session 9).</b> A bucket is kept in the GCRA
+ * form of the token bucket: its theoretical arrival time {@code tat} (the instant at which it will
+ * be full again), in whole nanoseconds. A take at {@code now} with {@code t0 = max(tat, now)} is
+ * allowed when {@code t0 - now <= (burst - 1) x interval} ({@code interval = 1/rate}, rounded to
+ * the nanosecond) and moves {@code tat} to {@code t0 + interval}; otherwise it is refused with
+ * {@code t0 - (burst - 1) x interval - now} nanoseconds to wait, and nothing changes. This is the
+ * token bucket with {@code tokens = burst - (tat - now) / interval}; a bucket whose {@code tat} is
+ * past is full, exactly like a bucket that does not exist. Until session 9 the buckets sat in 16
+ * striped tables under monitors, and an event loop preempted while holding one stalled every other
+ * loop that needed the stripe (JFR: blocked 1-8 ms, docs/serving.md "Session 9").
+ *
+ * <p><b>Layout.</b> An open-addressing table (linear probing) in one {@link AtomicLongArray}: slot
+ * {@code i} is the key hash at {@code 2i} (0 = empty; a slot's key is set once, by a
+ * compare-and-set from 0) and the bucket's state word at {@code 2i + 1}. No object per bucket and
+ * no references: a young collection neither copies nor scans the table. A take probes for its key
+ * (claiming an empty slot when absent) and updates the state word by compare-and-set, retrying when
+ * another thread changed it first. A caller that is preempted holds nothing the others wait for.
+ *
+ * <p><b>Forgetting: generations instead of removal.</b> Slots are never emptied. When a table's
+ * claimed slots reach a quarter of its capacity, a new table replaces it and the old one becomes
+ * the new one's {@code previous}: each take then moves a batch of the old table's slots (a bucket
+ * that is not yet full is copied, a full one is dropped; either way the old slot is frozen by
+ * setting its state word's low bit, so that a late take on it fails its compare-and-set and retries
+ * on the new table), and a take that finds its key's slot in the new table unset copies the key's
+ * bucket from the old one itself (the same freeze). When every old slot is frozen the old table is
+ * let go; the next replacement waits for that. A new table doubles when the previous one carried
+ * many live buckets over, up to {@code maxBuckets x 4} slots; beyond that, live buckets that do not
+ * fit are dropped (they restart full), as a size-bounded cache evicts. Answers are otherwise
+ * exactly those of buckets that are never forgotten ({@code KeyThrottleTest} compares them).
  *
  * <p><b>Key identity is a 64-bit hash</b> ({@link #hash}) of the key's parts, seeded per instance
  * with a random value: two different keys share a bucket only if their hashes collide, with a
  * probability of about {@code n² / 2⁶⁵} for {@code n} live buckets (~10⁻⁹ at the default bound of
- * 200,000) and unpredictable from outside (the seed is never exposed). Answers are otherwise
- * exactly those of buckets that are never forgotten ({@code KeyThrottleTest} compares them).
+ * 200,000) and unpredictable from outside (the seed is never exposed).
  *
- * <p>Sweeps: passes at most one {@link #SWEEP_INTERVAL} apart; while a pass is under way, each
- * caller that finds it free examines the next {@link #SWEEP_BATCH} buckets (amortized: one pass
- * over the live buckets per interval, and no caller held for more than a batch). Above {@code
- * maxBuckets} live buckets (a key space larger than the rate times the refill time), the next pass
- * also drops arbitrary buckets until the bound holds, as a size-bounded cache evicts; those keys
- * restart full.
- *
- * <p>Thread-safe: a take and a sweep step lock one stripe; a bucket is created, taken from and
- * removed under its stripe's monitor, so a take racing a sweep sees either the old bucket or none
- * (a new, full one).
+ * <p>Thread-safe and lock-free.
  */
 final class KeyThrottle {
-  static final Duration SWEEP_INTERVAL = Duration.ofSeconds(1);
   static final int DEFAULT_MAX_BUCKETS = 200_000;
 
-  /** Buckets one caller examines per sweep step. */
-  static final int SWEEP_BATCH = 64;
+  /** Old-table slots one take moves while a replacement is under way. */
+  static final int MIGRATE_BATCH = 64;
 
-  /** Empty slots one sweep step may pass over besides its buckets (tables never shrink). */
-  private static final int SWEEP_MAX_SLOTS = 1024;
+  /** 8,192 slots: 128 KB, small enough to stay in a core's L2 cache while few keys are live. */
+  private static final int MIN_CAPACITY = 8192;
 
-  /** Independent tables (and locks): 4 event loops rarely meet on one. */
-  static final int STRIPES = 16;
+  /**
+   * A bucket full for less than this at the mover's clock is still carried over: callers' clocks
+   * ({@code nowNanos}) may lag a little behind the mover's.
+   */
+  private static final long CARRY_SLACK_NANOS = 100_000_000L;
 
-  private final double ratePerNano;
-  private final double burst;
-  private final long idleNanos;
-  private final long sweepIntervalNanos;
-  private final int maxBuckets;
+  /** State word of a slot whose key was claimed but whose bucket is not set yet. */
+  private static final long UNSET = 0;
+
+  /** Low bit: the slot was frozen (moved to a newer table). */
+  private static final long FROZEN = 1;
+
+  /** Key of a slot that was empty when its table was replaced. */
+  private static final long MOVED = Long.MIN_VALUE;
+
+  /** A full bucket (its tat long past). */
+  private static final long FULL = encodeRel(-(1L << 60));
+
+  private final long intervalNanos;
+  private final long toleranceNanos;
+  private final boolean enabled;
+  private final int maxCapacity;
+  private final long base = System.nanoTime();
   private final long seed = ThreadLocalRandom.current().nextLong() | 1;
-  private final Stripe[] stripes = new Stripe[STRIPES];
-  private final AtomicLong nextSweep = new AtomicLong(Long.MIN_VALUE);
-  private final AtomicBoolean sweeping = new AtomicBoolean();
-  // The pass under way (guarded by sweeping): where it is, and how many buckets it must still drop
-  // to get back under maxBuckets.
-  private boolean inPass;
-  private int sweepStripe;
-  private int sweepSlot;
-  private int sweepOver;
+  private volatile Table current;
 
   KeyThrottle(double ratePerSecond, int burst) {
     this(ratePerSecond, burst, DEFAULT_MAX_BUCKETS);
   }
 
   KeyThrottle(double ratePerSecond, int burst, int maxBuckets) {
-    this.ratePerNano = ratePerSecond / 1e9;
-    this.burst = burst;
-    this.idleNanos = refillTime(ratePerSecond, burst).toNanos();
-    this.sweepIntervalNanos = Math.min(SWEEP_INTERVAL.toNanos(), idleNanos);
-    this.maxBuckets = maxBuckets;
-    for (int i = 0; i < STRIPES; i++) {
-      stripes[i] = new Stripe();
-    }
+    this.enabled = ratePerSecond > 0;
+    this.intervalNanos = enabled ? Math.max(1, Math.round(1e9 / ratePerSecond)) : 1;
+    this.toleranceNanos = (Math.max(1, burst) - 1) * intervalNanos;
+    this.maxCapacity = Math.max(MIN_CAPACITY, Integer.highestOneBit(Math.max(1, maxBuckets)) * 8);
+    this.current = new Table(MIN_CAPACITY);
   }
 
   /** The time an empty bucket takes to fill up, rounded up to whole seconds (at least 1 s). */
@@ -92,18 +104,27 @@ final class KeyThrottle {
   }
 
   boolean enabled() {
-    return ratePerNano > 0;
+    return enabled;
   }
 
-  /** Live buckets (for tests). */
-  int size() {
-    int n = 0;
-    for (Stripe s : stripes) {
-      synchronized (s) {
-        n += s.size;
-      }
-    }
-    return n;
+  /** The emission interval (1 / rate) in nanoseconds, as the buckets use it (for tests). */
+  long intervalNanos() {
+    return intervalNanos;
+  }
+
+  /** Buckets not yet full at {@code nowNanos}, in the live tables (for tests). */
+  int size(long nowNanos) {
+    Table t = current;
+    int n = t.live(this, nowNanos);
+    Table p = t.previous;
+    return p == null ? n : n + p.live(this, nowNanos);
+  }
+
+  /** Slots allocated in the live tables (for tests: memory stays bounded). */
+  int slots() {
+    Table t = current;
+    Table p = t.previous;
+    return t.capacity + (p == null ? 0 : p.capacity);
   }
 
   /** The bucket identity of {@code key} (see {@link #hash(long, Object)}). */
@@ -139,87 +160,195 @@ final class KeyThrottle {
    * @return 0 when allowed, else the nanoseconds until a token is available
    */
   long tryAcquire(long keyHash, long nowNanos) {
-    long due = nextSweep.get();
-    if (due == Long.MIN_VALUE) {
-      nextSweep.compareAndSet(Long.MIN_VALUE, nowNanos + sweepIntervalNanos);
-    } else if (nowNanos - due >= 0 && sweeping.compareAndSet(false, true)) {
-      try {
-        sweepSome(nowNanos);
-      } finally {
-        sweeping.set(false);
+    // 0 marks an empty slot, MOVED one that was empty when its table was replaced
+    long k = keyHash == 0 || keyHash == MOVED ? 1 : keyHash;
+    long now = nowNanos - base;
+    while (true) {
+      Table t = current;
+      Table p = t.previous;
+      if (p != null) {
+        migrateSome(t, p, now);
       }
-    }
-    long k = keyHash == 0 ? 1 : keyHash; // 0 marks an empty slot
-    Stripe s = stripes[(int) (k >>> 60) & (STRIPES - 1)];
-    synchronized (s) {
-      int i = s.find(k);
-      double tokens;
+      // While the old table is being moved, claims may go past the limit rather than wait for it.
+      int i = t.findOrClaim(k, p == null ? t.limit : t.capacity / 2);
       if (i < 0) {
-        i = s.insert(k);
-        tokens = burst; // a new bucket is full
-      } else {
-        tokens = Math.min(burst, s.tokens[i] + (nowNanos - s.updated[i]) * ratePerNano);
+        replace(t, now);
+        continue;
       }
-      s.updated[i] = nowNanos;
-      if (tokens >= 1) {
-        s.tokens[i] = tokens - 1;
+      int at = 2 * i + 1;
+      long s = t.slots.get(at);
+      if (s == UNSET) {
+        // New in this table: the bucket is the old table's, if it has one (frozen there first).
+        long v = p == null ? FULL : p.freeze(k);
+        t.slots.compareAndSet(at, UNSET, v);
+        continue;
+      }
+      if ((s & FROZEN) != 0) {
+        continue; // t was replaced and this slot moved on: retry on the current table
+      }
+      long tat0 = Math.max(decodeRel(s), now);
+      long wait = tat0 - toleranceNanos - now;
+      if (wait > 0) {
+        return wait; // refused: the bucket does not change
+      }
+      if (t.slots.compareAndSet(at, s, encodeRel(tat0 + intervalNanos))) {
         return 0;
       }
-      s.tokens[i] = tokens;
-      return (long) Math.ceil((1 - tokens) / ratePerNano);
     }
   }
 
-  /**
-   * One step of the sweep (the caller holds {@link #sweeping}): at most {@link #SWEEP_BATCH}
-   * buckets (and {@link #SWEEP_MAX_SLOTS} empty slots), one stripe locked at a time, so that no
-   * caller is held for a pass over all of them; a pass ends after the last stripe, and the next one
-   * is due an interval later. Forgets buckets idle for the refill time (full again), then any
-   * beyond the size bound.
-   */
-  private void sweepSome(long nowNanos) {
-    if (!inPass) {
-      inPass = true;
-      sweepStripe = 0;
-      sweepSlot = 0;
-      sweepOver = size() - maxBuckets;
+  /** Makes a new current table in place of {@code t} (full), once t's own predecessor is gone. */
+  private void replace(Table t, long now) {
+    Table p = t.previous;
+    while (p != null && current == t) {
+      migrateSome(t, p, now);
+      p = t.previous;
+      Thread.onSpinWait(); // (only when the other threads' last batches are still under way)
     }
-    int seen = 0;
-    int slots = 0;
-    while (sweepStripe < STRIPES && seen < SWEEP_BATCH && slots < SWEEP_MAX_SLOTS) {
-      Stripe s = stripes[sweepStripe];
-      synchronized (s) {
-        while (sweepSlot < s.keys.length && seen < SWEEP_BATCH && slots < SWEEP_MAX_SLOTS) {
-          int i = sweepSlot;
-          if (s.keys[i] == 0) {
-            sweepSlot++;
-            slots++;
-            continue;
-          }
-          seen++;
-          // Idle for the refill time and full again by the bucket's own arithmetic (the refill
-          // time is rounded, and rate x time in floating point may fall a hair short of the burst).
-          boolean full =
-              nowNanos - s.updated[i] >= idleNanos
-                  && s.tokens[i] + (nowNanos - s.updated[i]) * ratePerNano >= burst;
-          if (full || sweepOver > 0) {
-            // A later bucket may move into slot i: it is examined next (one that wraps around from
-            // the table's start to its end may be examined twice, which is harmless).
-            s.remove(i);
-            sweepOver--;
-          } else {
-            sweepSlot++;
-          }
+    if (current != t) {
+      return;
+    }
+    int cap = t.capacity;
+    if (t.carried.get() > t.capacity / 8 && cap < maxCapacity) {
+      cap *= 2; // many buckets outlived a generation: the live set is large, grow
+    }
+    Table n = new Table(cap);
+    n.previous = t;
+    CURRENT.compareAndSet(this, t, n);
+  }
+
+  /** Moves one batch of {@code p}'s slots into {@code t}; the last batch lets p go. */
+  private void migrateSome(Table t, Table p, long now) {
+    int from = p.cursor.getAndAdd(MIGRATE_BATCH);
+    if (from >= p.capacity) {
+      return;
+    }
+    int to = Math.min(p.capacity, from + MIGRATE_BATCH);
+    for (int i = from; i < to; i++) {
+      long k = p.slots.get(2 * i);
+      if (k == 0) {
+        if (p.slots.compareAndSet(2 * i, 0, MOVED)) {
+          continue; // no late claim here: a take that finds no room retries on the new table
         }
-        if (sweepSlot >= s.keys.length) {
-          sweepStripe++;
-          sweepSlot = 0;
+        k = p.slots.get(2 * i);
+      }
+      long s;
+      do {
+        s = p.slots.get(2 * i + 1);
+        if ((s & FROZEN) != 0) {
+          break;
+        }
+      } while (!p.slots.compareAndSet(2 * i + 1, s, s | FROZEN));
+      // Carry over a bucket that is not full (with some slack for callers whose clocks are a little
+      // behind this one's); a full one is the same as none.
+      if ((s & FROZEN) == 0 && s != UNSET && decodeRel(s) > now - CARRY_SLACK_NANOS) {
+        // At the largest size, carry at most an eighth (the rest restart full, as a bounded cache
+        // evicts), so that a generation still has room for new keys; below it, up to 7/8 (the
+        // next table then doubles).
+        int carryMax = t.capacity >= maxCapacity ? t.capacity / 8 : t.capacity - t.capacity / 8;
+        int j = t.findOrClaim(k, carryMax);
+        if (j >= 0 && t.slots.compareAndSet(2 * j + 1, UNSET, s)) {
+          t.carried.incrementAndGet();
         }
       }
     }
-    if (sweepStripe == STRIPES) {
-      inPass = false;
-      nextSweep.set(nowNanos + sweepIntervalNanos);
+    if (p.done.addAndGet(to - from) >= p.capacity) {
+      t.previous = null;
+    }
+  }
+
+  private static long encodeRel(long tat) {
+    return (tat << 2) | 2; // bit 1 set: never UNSET; bit 0: FROZEN
+  }
+
+  private static long decodeRel(long state) {
+    return state >> 2;
+  }
+
+  private static final java.util.concurrent.atomic.AtomicReferenceFieldUpdater<KeyThrottle, Table>
+      CURRENT =
+          java.util.concurrent.atomic.AtomicReferenceFieldUpdater.newUpdater(
+              KeyThrottle.class, Table.class, "current");
+
+  /** One generation of buckets: key hash and state word side by side. */
+  private static final class Table {
+    final int capacity;
+    final int mask;
+    final int limit;
+    final AtomicLongArray slots;
+    final AtomicInteger claimed = new AtomicInteger();
+    final AtomicInteger carried = new AtomicInteger();
+    final AtomicInteger cursor = new AtomicInteger();
+    final AtomicInteger done = new AtomicInteger();
+    volatile Table previous;
+
+    Table(int capacity) {
+      this.capacity = capacity;
+      this.mask = capacity - 1;
+      this.limit = capacity / 4;
+      this.slots = new AtomicLongArray(2 * capacity);
+    }
+
+    /** The slot of {@code k}, claimed if absent while fewer than {@code max} are; else -1. */
+    int findOrClaim(long k, int max) {
+      int i = (int) (k ^ (k >>> 29)) & mask;
+      for (int n = 0; n < capacity; n++, i = (i + 1) & mask) {
+        long at = slots.get(2 * i);
+        if (at == 0) {
+          if (claimed.get() >= max) {
+            return -1;
+          }
+          if (slots.compareAndSet(2 * i, 0, k)) {
+            claimed.incrementAndGet();
+            return i;
+          }
+          at = slots.get(2 * i);
+        }
+        if (at == k) {
+          return i;
+        }
+        if (at == MOVED) {
+          return -1; // this table was replaced (only replaced tables hold MOVED): retry on current
+        }
+      }
+      return -1;
+    }
+
+    /** Freezes {@code k}'s bucket here (if any) and returns its state, unfrozen; FULL if none. */
+    long freeze(long k) {
+      int i = (int) (k ^ (k >>> 29)) & mask;
+      for (int n = 0; n < capacity; n++, i = (i + 1) & mask) {
+        long at = slots.get(2 * i);
+        if (at == 0 || at == MOVED) {
+          // The end of k's probe run: a key is placed before the first slot that was empty when it
+          // was placed, and an empty slot only ever becomes MOVED.
+          return FULL;
+        }
+        if (at == k) {
+          while (true) {
+            long s = slots.get(2 * i + 1);
+            if ((s & FROZEN) != 0) {
+              return s == (UNSET | FROZEN) ? FULL : s & ~FROZEN;
+            }
+            if (slots.compareAndSet(2 * i + 1, s, s | FROZEN)) {
+              return s == UNSET ? FULL : s;
+            }
+          }
+        }
+      }
+      return FULL;
+    }
+
+    int live(KeyThrottle owner, long nowNanos) {
+      long now = nowNanos - owner.base;
+      int n = 0;
+      for (int i = 0; i < capacity; i++) {
+        long s = slots.get(2 * i + 1);
+        if (slots.get(2 * i) != 0 && s != UNSET && (s & FROZEN) == 0 && decodeRel(s) > now) {
+          n++;
+        }
+      }
+      return n;
     }
   }
 
@@ -257,89 +386,5 @@ final class KeyThrottle {
 
   private static long finish(long h) {
     return Hash64.fmix64(h);
-  }
-
-  /**
-   * One open-addressing table (linear probing, backward-shift deletion) of buckets: key hash (0 =
-   * empty), tokens, last update. Guarded by its own monitor.
-   */
-  private static final class Stripe {
-    long[] keys = new long[64];
-    double[] tokens = new double[64];
-    long[] updated = new long[64];
-    int size;
-
-    private int slot(long k) {
-      return (int) (k ^ (k >>> 29)) & (keys.length - 1);
-    }
-
-    /** The slot of {@code k}, or -1. */
-    int find(long k) {
-      int mask = keys.length - 1;
-      for (int i = slot(k); ; i = (i + 1) & mask) {
-        long at = keys[i];
-        if (at == k) {
-          return i;
-        }
-        if (at == 0) {
-          return -1;
-        }
-      }
-    }
-
-    /** Adds {@code k} (absent) and returns its slot; tokens and time are the caller's to set. */
-    int insert(long k) {
-      if ((size + 1) * 2 > keys.length) {
-        grow();
-      }
-      int mask = keys.length - 1;
-      int i = slot(k);
-      while (keys[i] != 0) {
-        i = (i + 1) & mask;
-      }
-      keys[i] = k;
-      size++;
-      return i;
-    }
-
-    private void grow() {
-      long[] oldKeys = keys;
-      double[] oldTokens = tokens;
-      long[] oldUpdated = updated;
-      keys = new long[oldKeys.length * 2];
-      tokens = new double[keys.length];
-      updated = new long[keys.length];
-      int mask = keys.length - 1;
-      for (int j = 0; j < oldKeys.length; j++) {
-        if (oldKeys[j] != 0) {
-          int i = slot(oldKeys[j]);
-          while (keys[i] != 0) {
-            i = (i + 1) & mask;
-          }
-          keys[i] = oldKeys[j];
-          tokens[i] = oldTokens[j];
-          updated[i] = oldUpdated[j];
-        }
-      }
-    }
-
-    /** Empties slot {@code i}, moving later buckets of its probe run back (no tombstones). */
-    void remove(int i) {
-      int mask = keys.length - 1;
-      int hole = i;
-      for (int j = (i + 1) & mask; keys[j] != 0; j = (j + 1) & mask) {
-        int home = slot(keys[j]);
-        // j's bucket may fill the hole unless its home lies cyclically in (hole, j].
-        boolean homeInRange = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
-        if (!homeInRange) {
-          keys[hole] = keys[j];
-          tokens[hole] = tokens[j];
-          updated[hole] = updated[j];
-          hole = j;
-        }
-      }
-      keys[hole] = 0;
-      size--;
-    }
   }
 }

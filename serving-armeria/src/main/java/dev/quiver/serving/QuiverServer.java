@@ -7,7 +7,6 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.docs.DocService;
-import com.linecorp.armeria.server.metric.MetricCollectingService;
 import dev.quiver.core.registry.FeatureRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,9 +19,10 @@ import java.util.concurrent.CompletionException;
  *
  * <p>Armeria's DocService at {@code /docs/} browses the annotated services.
  *
- * <p>Decorator chain, outermost first: {@link MetricCollectingService} (latency histograms, QPS and
- * status codes per route) → <b>authentication/authorization ({@link Authorizer}; no-op by default,
- * the JWT/OIDC hook)</b> → the service. Errors from any layer are rendered by {@link ApiErrors}.
+ * <p>Decorator chain, outermost first: {@link RequestMetrics} (Armeria's request meters; latency
+ * histograms, QPS and status codes per route) → <b>authentication/authorization ({@link
+ * Authorizer}; no-op by default, the JWT/OIDC hook)</b> → the service. Errors from any layer are
+ * rendered by {@link ApiErrors}.
  */
 public final class QuiverServer implements AutoCloseable {
   private final Server server;
@@ -157,8 +157,8 @@ public final class QuiverServer implements AutoCloseable {
     // Browsable reference of the annotated services (registry, offline jobs), with a request
     // console; the lookup endpoints are plain services, documented in openapi.json.
     sb.serviceUnder("/docs", DocService.builder().build());
-    sb.decorator(
-        MetricCollectingService.newDecorator(new CachedMeterIdPrefixFunction("quiver.http")));
+    // Armeria's MetricCollectingService meters, resolved once per route and status (no lock).
+    sb.decorator(new RequestMetrics("quiver.http"));
     QuiverServer q = new QuiverServer(sb.build(), metrics, source);
     q.owned.add(lookup); // its registry threads, after the server stopped
     return q;

@@ -15,7 +15,7 @@ import java.util.function.DoubleSupplier;
 
 /**
  * The service's Micrometer meters, scraped as Prometheus text at {@code GET /v1/metrics}. HTTP
- * latency per endpoint comes from Armeria's {@code MetricCollectingService} (prefix {@code
+ * latency per endpoint comes from {@link RequestMetrics} (Armeria's request meters, prefix {@code
  * quiver.http}); the meters below are Quiver's own. Counters are resolved once, so recording on the
  * hot path is an atomic add.
  */

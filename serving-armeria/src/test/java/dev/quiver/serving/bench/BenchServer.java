@@ -55,6 +55,11 @@ public final class BenchServer {
               .maxRequestLength(opts.maxRequestLength())
               .requestTimeout(opts.requestTimeout())
               .gracefulShutdownTimeout(opts.shutdownQuietPeriod(), opts.shutdownTimeout());
+      // The same event loops as Quiver's server (QuiverServer.newServer): the floor must run the
+      // same server settings.
+      if (opts.workerThreads() > 0) {
+        sb.workerGroup(opts.workerThreads());
+      }
       ResponseHeaders ok =
           ResponseHeaders.of(HttpStatus.OK, HttpHeaderNames.CONTENT_TYPE, MediaType.JSON_UTF_8);
       try (var files = Files.list(Path.of(args[1]))) {

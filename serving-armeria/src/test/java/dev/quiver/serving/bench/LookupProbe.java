@@ -187,18 +187,110 @@ public final class LookupProbe {
         System.clearProperty("quiver.bench.jvm");
         LookupBench.warm(a, reqs);
         LookupBench.warm(b, reqs);
+        // QUIVER_PROBE_FLOOR=true: also two floors, A's with the default options and B's with
+        // conf (a server option such as server.worker-threads must be judged against a floor that
+        // runs the same settings), interleaved with the Quiver runs.
         ChildServer[] servers = {a, b};
-        int rounds = Integer.parseInt(System.getenv().getOrDefault("QUIVER_PROBE_ROUNDS", "3"));
-        for (int round = 0; round < rounds; round++) {
-          for (String arg : args) {
-            double rate = Double.parseDouble(arg);
-            for (int i = 0; i < 2; i++) {
-              ChildServer s = servers[(i + round) % 2];
+        Map<ChildServer, byte[][]> own = new HashMap<>();
+        String kindName = System.getenv().getOrDefault("QUIVER_PROBE_KIND", "single");
+        own.put(a, reqs.get(kindName));
+        own.put(b, reqs.get(kindName));
+        List<ChildServer> floors = new ArrayList<>();
+        if ("true".equals(System.getenv("QUIVER_PROBE_FLOOR"))) {
+          Path floorDir = Files.createDirectories(work.resolve("floor"));
+          LookupBench.sample(
+              a.port, LookupBench.lookupBody(List.of("u1")), floorDir.resolve("lookup.json"));
+          byte[][] single = reqs.get("single");
+          byte[][] fs = new byte[single.length][];
+          for (int i = 0; i < single.length; i++) {
+            fs[i] =
+                new String(single[i], StandardCharsets.UTF_8)
+                    .replaceFirst("/v1/features:lookup", "/floor/lookup")
+                    .getBytes(StandardCharsets.UTF_8);
+          }
+          // The floor's warm-up runs batches too (as in LookupBench).
+          LookupBench.sample(
+              a.port,
+              LookupBench.lookupBody(LookupBench.keyList(0, 100)),
+              floorDir.resolve("batch100.json"));
+          LookupBench.sample(
+              a.port,
+              LookupBench.lookupBody(LookupBench.keyList(0, 1000)),
+              floorDir.resolve("batch1000.json"));
+          Random rnd = new Random(7);
+          Map<String, byte[][]> floorReqs =
+              Map.of(
+                  "single",
+                  fs,
+                  "batch100",
+                  LookupBench.batches(rnd, keys, 100, 200, "/floor/batch100"),
+                  "batch1000",
+                  LookupBench.batches(rnd, keys, 1000, 40, "/floor/batch1000"));
+          System.clearProperty("quiver.bench.server");
+          ChildServer fa = new ChildServer("floor", floorDir.toString());
+          System.setProperty("quiver.bench.server", conf);
+          if (bJvm != null) {
+            System.setProperty("quiver.bench.jvm", bJvm); // B's JVM options apply to its floor too
+          }
+          ChildServer fb = new ChildServer("floor", floorDir.toString());
+          System.clearProperty("quiver.bench.server");
+          System.clearProperty("quiver.bench.jvm");
+          LookupBench.warm(fa, floorReqs);
+          LookupBench.warm(fb, floorReqs);
+          floors.add(fa);
+          floors.add(fb);
+          own.put(fa, fs);
+          own.put(fb, fs);
+          servers = new ChildServer[] {a, b, fa, fb};
+        }
+        try {
+          abRounds(conf, bClasses, bJvm, servers, own, seconds, args);
+        } finally {
+          for (ChildServer f : floors) {
+            f.close();
+          }
+        }
+      }
+    }
+  }
+
+  private static void abRounds(
+      String conf,
+      String bClasses,
+      String bJvm,
+      ChildServer[] servers,
+      Map<ChildServer, byte[][]> own,
+      long seconds,
+      String[] args)
+      throws Exception {
+    ChildServer a = servers[0];
+    ChildServer b = servers[1];
+    int rounds = Integer.parseInt(System.getenv().getOrDefault("QUIVER_PROBE_ROUNDS", "3"));
+    for (int round = 0; round < rounds; round++) {
+      for (String arg : args) {
+        double rate = Double.parseDouble(arg);
+        for (int i = 0; i < servers.length; i++) {
+          // Order rotated every round; floors (if any) as pairs around the Quiver pair.
+          ChildServer s = servers[(i + round) % servers.length];
+          String label =
+              s == a
+                  ? "A (default)"
+                  : s == b
+                      ? "B ("
+                          + conf
+                          + (bClasses == null ? "" : " " + bClasses)
+                          + (bJvm == null ? "" : " " + bJvm)
+                          + ")"
+                      : s == servers[2]
+                          ? "floor A (default)"
+                          : "floor B (" + conf + (bJvm == null ? "" : " " + bJvm) + ")";
+          {
+            {
               try (OpenLoopGenerator g =
                   new OpenLoopGenerator(
                       new InetSocketAddress("127.0.0.1", s.port),
                       LookupBench.CONNECTIONS,
-                      reqs.get(System.getenv().getOrDefault("QUIVER_PROBE_KIND", "single")))) {
+                      own.get(s))) {
                 long c0 = s.cpuNanos();
                 // Wall-clock window of the run, to line it up with the child's GC log
                 // (-Xlog:gc:file=...:time through QUIVER_BENCH_SERVER_JVM_OPTS).
@@ -208,24 +300,21 @@ public final class LookupProbe {
                         ? g.runOpen("ab", rate, TimeUnit.SECONDS.toNanos(seconds))
                         : g.runClosed("ab", TimeUnit.SECONDS.toNanos(seconds));
                 System.out.printf(
-                    "round %d rate %6.0f %s: achieved %6.0f p50 %8.3f p99 %8.3f ms cpu %6.1f us/req"
-                        + " pid %d window %s %s%n",
+                    "round %d rate %6.0f %s: achieved %6.0f p50 %8.3f p95 %8.3f p99 %8.3f p99.9"
+                        + " %8.3f ms cpu %6.1f us/req pid %d window %s %s load %.1f%n",
                     round,
                     rate,
-                    s == a
-                        ? "A (default)"
-                        : "B ("
-                            + conf
-                            + (bClasses == null ? "" : " " + bClasses)
-                            + (bJvm == null ? "" : " " + bJvm)
-                            + ")",
+                    label,
                     r.achievedRate(),
                     r.p(50),
+                    r.p(95),
                     r.p(99),
+                    r.p(99.9),
                     (s.cpuNanos() - c0) / 1000.0 / Math.max(1, r.completed()),
                     s.pid(),
                     from,
-                    java.time.Instant.now());
+                    java.time.Instant.now(),
+                    LookupBench.loadAverage());
               }
             }
           }

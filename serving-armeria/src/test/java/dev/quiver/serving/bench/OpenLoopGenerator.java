@@ -37,6 +37,7 @@ public final class OpenLoopGenerator implements AutoCloseable {
   // (us).
   private long[] logSent;
   private int[] logMicros;
+  private short[] logConn;
   private int logCount;
 
   /** Results of one run. Latencies in microseconds. */
@@ -78,7 +79,7 @@ public final class OpenLoopGenerator implements AutoCloseable {
       ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
       ch.connect(target);
       ch.configureBlocking(false);
-      conns[i] = new Conn(ch);
+      conns[i] = new Conn(ch, i);
       conns[i].key = ch.register(selector, 0, conns[i]);
     }
   }
@@ -90,12 +91,16 @@ public final class OpenLoopGenerator implements AutoCloseable {
   public void recordEach(int max) {
     logSent = new long[max];
     logMicros = new int[max];
+    logConn = new short[max];
     logCount = 0;
   }
 
   /**
-   * Writes the per-request log of the last run as lines {@code <send offset us> <latency us>} (send
-   * offsets from the first request's intended send time), then clears it.
+   * Writes the per-request log of the last run as lines {@code <send offset us> <latency us>
+   * <connection>} (send offsets from the first request's intended send time; connections numbered
+   * in the order they were opened, which is the order the server accepted them, so a server that
+   * hands accepted connections to its event loops in turn serves connection {@code i} on loop
+   * {@code (i + offset) mod loops}), then clears it.
    */
   public void writeLog(java.nio.file.Path file) throws IOException {
     StringBuilder sb = new StringBuilder(logCount * 16);
@@ -104,7 +109,12 @@ public final class OpenLoopGenerator implements AutoCloseable {
       first = Math.min(first, logSent[i]);
     }
     for (int i = 0; i < logCount; i++) {
-      sb.append((logSent[i] - first) / 1000).append(' ').append(logMicros[i]).append('\n');
+      sb.append((logSent[i] - first) / 1000)
+          .append(' ')
+          .append(logMicros[i])
+          .append(' ')
+          .append(logConn[i])
+          .append('\n');
     }
     java.nio.file.Files.writeString(file, sb);
     logCount = 0;
@@ -277,6 +287,7 @@ public final class OpenLoopGenerator implements AutoCloseable {
           h.recordValue(v);
           if (logSent != null && logCount < logSent.length) {
             logSent[logCount] = c.inFlightSince;
+            logConn[logCount] = (short) c.index;
             logMicros[logCount++] = (int) Math.min(Integer.MAX_VALUE, lat);
           }
           if (byTag != null) {
@@ -313,9 +324,11 @@ public final class OpenLoopGenerator implements AutoCloseable {
     SelectionKey key;
     long inFlightSince;
     int tag;
+    final int index;
 
-    Conn(SocketChannel channel) {
+    Conn(SocketChannel channel, int index) {
       this.channel = channel;
+      this.index = index;
     }
 
     void reconnect(Selector selector, InetSocketAddress target) throws IOException {
