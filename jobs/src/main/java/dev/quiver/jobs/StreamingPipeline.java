@@ -29,6 +29,9 @@ import org.apache.flink.table.api.bridge.java.StreamStatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.runtime.typeutils.ExternalTypeInfo;
 import org.apache.flink.types.Row;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Wires one view's streaming job into a {@link StreamExecutionEnvironment}: Kafka source (bytes) →
@@ -68,16 +71,13 @@ public final class StreamingPipeline {
     p.put("bootstrap.servers", bootstrap);
     p.put("default.api.timeout.ms", Long.toString(timeout.toMillis()));
     p.put("request.timeout.ms", Long.toString(timeout.toMillis()));
-    try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c =
-        new org.apache.kafka.clients.consumer.KafkaConsumer<>(
-            p,
-            new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
-            new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       Map<String, ?> topics = c.listTopics(timeout);
       return topics.containsKey(topic)
           ? null
           : "topic '" + topic + "' does not exist yet at " + bootstrap + "; the job waits for it";
-    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+    } catch (TimeoutException e) {
       throw new IllegalArgumentException(
           "kafka.bootstrap-servers: no Kafka broker answered at "
               + bootstrap
