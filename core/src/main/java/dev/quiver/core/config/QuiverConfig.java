@@ -1,5 +1,6 @@
 package dev.quiver.core.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -61,6 +62,20 @@ public final class QuiverConfig {
         flatten("", root, flat);
       }
       return new QuiverConfig(flat);
+    } catch (JsonProcessingException e) {
+      // one line: where, what, and the fix (SnakeYAML's own message quotes the file over lines)
+      String at =
+          e.getLocation() == null || e.getLocation().getLineNr() < 1
+              ? ""
+              : ":" + e.getLocation().getLineNr();
+      throw new IllegalArgumentException(
+          origin
+              + at
+              + ": not valid YAML: "
+              + YamlMessages.concise(e.getOriginalMessage())
+              + " (check the indentation, spaces not tabs, and quoting near that line; options"
+              + " nest like server: {port: 8080})",
+          e);
     } catch (IOException e) {
       throw new IllegalArgumentException(origin + ": not valid YAML: " + e.getMessage(), e);
     }

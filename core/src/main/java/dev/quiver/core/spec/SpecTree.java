@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import dev.quiver.core.config.YamlMessages;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -119,7 +120,7 @@ final class SpecTree {
               "not valid "
                   + (json ? "JSON" : "YAML")
                   + ": "
-                  + conciseMessage(e.getOriginalMessage()),
+                  + YamlMessages.concise(e.getOriginalMessage()),
               json
                   ? "check brackets, commas and quotes near this line"
                   : "check the indentation (spaces, not tabs) and quoting near this line"));
@@ -127,19 +128,6 @@ final class SpecTree {
       problems.add(new ReadProblem(-1, 0, "", "could not read: " + e.getMessage(), ""));
     }
     return new Parsed(docs, problems);
-  }
-
-  /** SnakeYAML's messages quote the file with carets over several lines; keep the words only. */
-  static String conciseMessage(String message) {
-    if (message == null) {
-      return "";
-    }
-    return message
-        .lines()
-        .filter(l -> !l.isBlank() && !l.startsWith(" in '") && !l.startsWith("    "))
-        .map(String::strip)
-        .reduce((a, b) -> a + "; " + b)
-        .orElse(message.strip());
   }
 
   private static Node readNode(

@@ -15,4 +15,16 @@ class QuiverConfigTest {
     assertThatThrownBy(() -> QuiverConfig.of(Map.of("server.size", "big")).get(size))
         .hasMessage("server.size: 'big' (expected: a long)");
   }
+
+  @Test
+  void malformedYamlIsOneLineNamingTheFileLineAndFix() {
+    assertThatThrownBy(() -> QuiverConfig.parse("server:\n  port: [8080\n", "quiver.yaml"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("quiver.yaml:")
+        .hasMessageContaining("not valid YAML: ")
+        .hasMessageContaining("expected ',' or ']'")
+        .hasMessageContaining("check the indentation")
+        .satisfies(
+            e -> org.assertj.core.api.Assertions.assertThat(e.getMessage()).doesNotContain("\n"));
+  }
 }
