@@ -87,7 +87,7 @@ public final class QuiverCli implements Runnable {
     return environment;
   }
 
-  /** A configured command line, for {@link #main} and tests. */
+  /** A configured command line, for {@link QuiverMain} (the process entry point) and tests. */
   public static CommandLine commandLine() {
     QuiverCli cli = new QuiverCli();
     CommandLine cmd = new CommandLine(cli);
@@ -105,16 +105,6 @@ public final class QuiverCli implements Runnable {
           }
         });
     return cmd;
-  }
-
-  /**
-   * The process entry point of {@code bin/quiver}: ends the JVM with the command's exit code (the
-   * only way a Java program sets its exit status; scripts branch on {@link ExitCode}). Tests run
-   * commands through {@link #commandLine()}; {@code QuiverCliITCase} runs this method in a child
-   * JVM and checks the process's status.
-   */
-  public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
   }
 
   /**

@@ -31,8 +31,8 @@ class QuiverCliITCase extends CliTestSupport {
   }
 
   /**
-   * {@code bin/quiver}'s exit status comes from {@link QuiverCli#main}, the one place that ends the
-   * JVM with the command's code; run it in a child JVM (it must not end the test JVM) and read the
+   * {@code bin/quiver}'s exit status comes from {@link QuiverMain}, the one place that ends the JVM
+   * with the command's code; run it in a child JVM (it must not end the test JVM) and read the
    * process's status, for success, a usage error and a missing view.
    */
   @Test
@@ -50,7 +50,7 @@ class QuiverCliITCase extends CliTestSupport {
     cmd.add("-Xmx256m");
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
-    cmd.add(QuiverCli.class.getName());
+    cmd.add(QuiverMain.class.getName());
     cmd.addAll(List.of(args));
     Process p =
         new ProcessBuilder(cmd)
