@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.linecorp.armeria.common.HttpData;
 import dev.quiver.core.spec.FeatureRef;
 import dev.quiver.core.spec.FeatureView;
-import dev.quiver.core.spec.Version;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -386,7 +385,6 @@ record LookupRequest(
           }
           FeatureRef r = FeatureRef.parse(name.asText());
           JsonNode v = f.get("version");
-          field = v != null && !v.isNull() ? field + ".version" : field;
           if (v != null && !v.isNull()) {
             if (!v.isTextual() || v.asText().isBlank()) {
               throw ApiException.badRequest(
@@ -394,10 +392,14 @@ record LookupRequest(
                   field + ".version: " + v + " (expected: e.g. \"v3\" or \"latest\")");
             }
             String ver = v.asText();
-            if (!ver.trim().equalsIgnoreCase("latest")) {
-              Version.parse(ver); // IllegalArgumentException: a 400 naming the field below
+            try {
+              r =
+                  new FeatureRef(
+                      r.view(), ver.equalsIgnoreCase("latest") ? null : ver, r.feature());
+            } catch (IllegalArgumentException e) { // a malformed version (FeatureRef checks it)
+              throw ApiException.badRequest(
+                  field + ".version", field + ".version: " + e.getMessage());
             }
-            r = new FeatureRef(r.view(), ver.equalsIgnoreCase("latest") ? null : ver, r.feature());
           }
           out.add(r);
         } else {

@@ -192,6 +192,20 @@ class LookupRequestTest {
                     + "\"features\":[{\"name\":\"f1\",\"version\":\"v-1\"}]}")
                 .getBytes(StandardCharsets.UTF_8));
     assertThat(t.error()).startsWith("400 ").contains(" features[0].version ").contains("v-1");
+    Outcome blank =
+        streaming(
+            (base.replace("\"features\":[\"f1\"],", "")
+                    + "\"features\":[{\"name\":\"f1\",\"version\":\" \"}]}")
+                .getBytes(StandardCharsets.UTF_8));
+    assertThat(blank.error())
+        .startsWith("400 ")
+        .contains(" features[0].version features[0].version: ")
+        .doesNotContain("version.version");
+    Outcome tooLong =
+        streaming(
+            (base.replace("\"features\":[\"f1\"],", "") + "\"features\":[\"f1:v1234567\"]}")
+                .getBytes(StandardCharsets.UTF_8));
+    assertThat(tooLong.error()).startsWith("400 ").contains(" features[0] ").contains("v1234567");
     Outcome timeout =
         streaming(
             (base + "\"options\":{\"timeout_ms\":18446744073709551617}}")

@@ -11,8 +11,15 @@ import java.util.regex.Pattern;
  * ACTIVE.
  */
 public record FeatureRef(String view, String version, String feature) {
+  /**
+   * @throws IllegalArgumentException when {@code version} is neither null, {@code latest} nor a
+   *     version {@link Version#parse} reads ({@code v3}, {@code 3}, {@code v3.1})
+   */
   public FeatureRef {
     Objects.requireNonNull(feature, "feature");
+    if (version != null && !version.trim().equalsIgnoreCase("latest")) {
+      Version.parse(version);
+    }
   }
 
   /**
