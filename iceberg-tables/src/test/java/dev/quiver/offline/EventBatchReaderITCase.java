@@ -97,7 +97,8 @@ class EventBatchReaderITCase {
     table.refresh();
 
     for (int keyPos : new int[] {0, 12}) {
-      TrainingSetPlan.ViewRead read = viewRead(table.currentSnapshot().snapshotId(), keyPos);
+      TrainingSetPlan.ViewRead read =
+          EventBytesTest.viewRead(SCHEMA, table.currentSnapshot().snapshotId(), keyPos);
       List<String> columnar = columnar(table, read);
       List<String> rowPath = rowPath(table, read);
       assertThat(columnar).hasSameElementsAs(rowPath).hasSameSizeAs(rowPath);
@@ -138,7 +139,7 @@ class EventBatchReaderITCase {
     write(v2, rows(rnd, SCHEMA, 45_000, 5_000), Map.of(), true);
 
     for (int keyPos : new int[] {0, 12}) {
-      TrainingSetPlan.ViewRead read = viewRead(0L, keyPos);
+      TrainingSetPlan.ViewRead read = EventBytesTest.viewRead(SCHEMA, 0L, keyPos);
       EventLayout layout = EventLayout.of(read);
       for (Path file : List.of(pages, dict)) {
         long length = Files.size(file);
@@ -164,24 +165,6 @@ class EventBatchReaderITCase {
           .hasMessageContaining("encodings");
       assertThat(iterators(v2, 0, Files.size(v2), layout)).hasSizeGreaterThan(4_000);
     }
-  }
-
-  /**
-   * The read of {@link #SCHEMA}'s test view: key at {@code keyPos}, event time, seq, ingest time.
-   */
-  private static TrainingSetPlan.ViewRead viewRead(long snapshotId, int keyPos) {
-    return new TrainingSetPlan.ViewRead(
-        null,
-        2,
-        "t",
-        snapshotId,
-        SCHEMA,
-        new int[] {keyPos},
-        1,
-        10,
-        11,
-        new int[] {2, 3, 4, 5, 6, 7, 8, 9},
-        null);
   }
 
   private static List<String> pageDecoder(Path file, long start, long len, EventLayout layout)

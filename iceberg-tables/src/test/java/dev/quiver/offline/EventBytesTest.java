@@ -32,22 +32,29 @@ class EventBytesTest {
           Types.NestedField.optional(12, "_ingested_at", Types.TimestampType.withZone()),
           Types.NestedField.optional(13, "account", Types.LongType.get()));
 
+  /**
+   * The read of a test view laid out like {@link #SCHEMA} (also {@code EventBatchReaderITCase}'s):
+   * key at {@code keyPos}, event time at 1, seq at 10, ingest time at 11, values at 2..9.
+   */
+  static TrainingSetPlan.ViewRead viewRead(Schema schema, long snapshotId, int keyPos) {
+    return new TrainingSetPlan.ViewRead(
+        null,
+        2,
+        "t",
+        snapshotId,
+        schema,
+        new int[] {keyPos},
+        1,
+        10,
+        11,
+        new int[] {2, 3, 4, 5, 6, 7, 8, 9},
+        null);
+  }
+
   @Test
   void sameBytesAndHashAsTheGeneralPath() throws Exception {
     for (int keyPos : new int[] {0, 12}) {
-      TrainingSetPlan.ViewRead read =
-          new TrainingSetPlan.ViewRead(
-              null,
-              2,
-              "t",
-              1L,
-              SCHEMA,
-              new int[] {keyPos},
-              1,
-              10,
-              11,
-              new int[] {2, 3, 4, 5, 6, 7, 8, 9},
-              null);
+      TrainingSetPlan.ViewRead read = viewRead(SCHEMA, 1L, keyPos);
       assertThat(EventBytes.supports(read)).isTrue();
       EventBytes direct = new EventBytes(read);
       FlinkFunctions.EventMapper mapper = new FlinkFunctions.EventMapper(read);

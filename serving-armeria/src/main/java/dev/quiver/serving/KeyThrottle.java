@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * Per-entity-key token buckets (FR-016): each key may be read {@code rate} times per second with
@@ -265,10 +266,8 @@ final class KeyThrottle {
     return state >> 2;
   }
 
-  private static final java.util.concurrent.atomic.AtomicReferenceFieldUpdater<KeyThrottle, Table>
-      CURRENT =
-          java.util.concurrent.atomic.AtomicReferenceFieldUpdater.newUpdater(
-              KeyThrottle.class, Table.class, "current");
+  private static final AtomicReferenceFieldUpdater<KeyThrottle, Table> CURRENT =
+      AtomicReferenceFieldUpdater.newUpdater(KeyThrottle.class, Table.class, "current");
 
   /** One generation of buckets: key hash and state word side by side. */
   private static final class Table {
@@ -289,9 +288,14 @@ final class KeyThrottle {
       this.slots = new AtomicLongArray(2 * capacity);
     }
 
+    /** The first slot of {@code k}'s probe run. */
+    private int home(long k) {
+      return (int) (k ^ (k >>> 29)) & mask;
+    }
+
     /** The slot of {@code k}, claimed if absent while fewer than {@code max} are; else -1. */
     int findOrClaim(long k, int max) {
-      int i = (int) (k ^ (k >>> 29)) & mask;
+      int i = home(k);
       for (int n = 0; n < capacity; n++, i = (i + 1) & mask) {
         long at = slots.get(2 * i);
         if (at == 0) {
@@ -316,7 +320,7 @@ final class KeyThrottle {
 
     /** Freezes {@code k}'s bucket here (if any) and returns its state, unfrozen; FULL if none. */
     long freeze(long k) {
-      int i = (int) (k ^ (k >>> 29)) & mask;
+      int i = home(k);
       for (int n = 0; n < capacity; n++, i = (i + 1) & mask) {
         long at = slots.get(2 * i);
         if (at == 0 || at == MOVED) {
