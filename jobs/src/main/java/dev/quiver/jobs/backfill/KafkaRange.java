@@ -14,7 +14,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * A bounded range of a Kafka topic: per partition, the first offset read and the first not read.
  * {@code kafka} means every offset retained when the backfill starts; {@code
- * kafka:0:100-200,1:0-50} names the ranges.
+ * kafka:0:100-200,1:0-50} names the ranges, which must lie within the retained offsets.
  */
 record KafkaRange(String topic, Map<TopicPartition, Long> first, Map<TopicPartition, Long> end) {
   KafkaRange {
@@ -32,10 +32,14 @@ record KafkaRange(String topic, Map<TopicPartition, Long> first, Map<TopicPartit
   }
 
   /**
-   * Resolves {@code spec} against the broker: explicit ranges are taken as given, {@code kafka}
-   * asks the broker for the beginning and end offsets of every partition of {@code topic}.
+   * Resolves {@code spec} against the broker: {@code kafka} asks it for the beginning and end
+   * offsets of every partition of {@code topic}; explicit ranges must lie within what the broker
+   * retains (a partition it does not have, an end past the partition's end offset or a first offset
+   * that retention has already deleted is refused: the bounded read would wait forever for offsets
+   * that are never written, or silently start later than asked).
    *
-   * @throws IllegalArgumentException for a malformed spec or a topic the broker does not have
+   * @throws IllegalArgumentException for a malformed spec, a topic the broker does not have, or a
+   *     range outside the retained offsets
    */
   static KafkaRange resolve(String spec, String topic, Properties kafka) {
     Map<TopicPartition, Long> first = new TreeMap<>(KafkaRange::compare);
@@ -66,8 +70,70 @@ record KafkaRange(String topic, Map<TopicPartition, Long> first, Map<TopicPartit
                   + " excluded, e.g. kafka:0:100-200)");
         }
       }
-      return new KafkaRange(topic, first, end);
     }
+    Retained retained = retained(topic, kafka);
+    if (first.isEmpty()) {
+      return new KafkaRange(topic, retained.first(), retained.end());
+    }
+    for (TopicPartition tp : first.keySet()) {
+      Long head = retained.first().get(tp);
+      Long tail = retained.end().get(tp);
+      if (head == null || tail == null) {
+        throw new IllegalArgumentException(
+            "source: '"
+                + spec
+                + "': topic '"
+                + topic
+                + "' has no partition "
+                + tp.partition()
+                + " (partitions: "
+                + retained.end().keySet().stream().map(t -> t.partition()).sorted().toList()
+                + "); name an existing partition, or use 'kafka' for every retained offset");
+      }
+      long a = first.get(tp);
+      long b = end.get(tp);
+      if (b > tail) {
+        throw new IllegalArgumentException(
+            "source: '"
+                + spec
+                + "': partition "
+                + tp.partition()
+                + " of topic '"
+                + topic
+                + "' ends at offset "
+                + tail
+                + ", before the range's end "
+                + b
+                + " (expected: END <= "
+                + tail
+                + "; a bounded read would wait for offsets that are not written yet)");
+      }
+      if (a < head && a < b) {
+        throw new IllegalArgumentException(
+            "source: '"
+                + spec
+                + "': partition "
+                + tp.partition()
+                + " of topic '"
+                + topic
+                + "' retains offsets from "
+                + head
+                + " only, after the range's first offset "
+                + a
+                + " (expected: FIRST >= "
+                + head
+                + "; older records were deleted by retention)");
+      }
+    }
+    return new KafkaRange(topic, first, end);
+  }
+
+  /** The beginning and end offsets of every partition of a topic, asked of the broker. */
+  private record Retained(Map<TopicPartition, Long> first, Map<TopicPartition, Long> end) {}
+
+  private static Retained retained(String topic, Properties kafka) {
+    Map<TopicPartition, Long> first = new TreeMap<>(KafkaRange::compare);
+    Map<TopicPartition, Long> end = new TreeMap<>(KafkaRange::compare);
     Properties p = new Properties();
     p.putAll(kafka);
     p.putIfAbsent("default.api.timeout.ms", "15000");
@@ -93,7 +159,7 @@ record KafkaRange(String topic, Map<TopicPartition, Long> first, Map<TopicPartit
               + e.getMessage()
               + "); check kafka.bootstrap-servers or the source's bootstrap_servers");
     }
-    return new KafkaRange(topic, first, end);
+    return new Retained(first, end);
   }
 
   private static int compare(TopicPartition a, TopicPartition b) {
