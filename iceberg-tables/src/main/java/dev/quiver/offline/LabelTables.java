@@ -1,10 +1,13 @@
 package dev.quiver.offline;
 
-import java.io.BufferedReader;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.RuntimeJsonMappingException;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
@@ -51,6 +54,20 @@ import org.apache.iceberg.types.Types;
  */
 final class LabelTables {
   private LabelTables() {}
+
+  /**
+   * Reads a CSV file as rows of strings, fields trimmed, blank lines skipped. A holder, so that
+   * Jackson's CSV module is loaded only for CSV labels (the Spark module runs the Flink path in its
+   * tests without it).
+   */
+  private static final class Csv {
+    static final ObjectReader READER =
+        new CsvMapper()
+            .readerForArrayOf(String.class)
+            .with(CsvParser.Feature.WRAP_AS_ARRAY)
+            .with(CsvParser.Feature.TRIM_SPACES)
+            .with(CsvParser.Feature.SKIP_EMPTY_LINES);
+  }
 
   /** A label table at a snapshot, and the checksum of the source for the manifest. */
   record Labels(Table table, Long snapshotId, String checksum, String location) {}
@@ -182,20 +199,26 @@ final class LabelTables {
     List<String> header = null;
     List<String[]> rows = new ArrayList<>();
     for (Path f : files) {
-      try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
-        String line = r.readLine();
-        if (line == null) {
+      // RFC 4180 (quoted fields, doubled quotes, commas and line breaks inside quotes), a leading
+      // byte order mark, CRLF or LF: what spreadsheets, pandas and R write
+      try (InputStream in = Files.newInputStream(f);
+          MappingIterator<String[]> it = Csv.READER.readValues(in)) {
+        if (!it.hasNext()) {
           continue;
         }
-        List<String> h = List.of(line.split(",", -1));
+        List<String> h = List.of(it.next());
         if (header == null) {
-          header = h.stream().map(String::strip).toList();
+          header = h.stream().map(c -> c.replace("\uFEFF", "").strip()).toList();
         }
-        while ((line = r.readLine()) != null) {
-          if (!line.isBlank()) {
-            rows.add(line.split(",", -1));
+        while (it.hasNext()) {
+          String[] row = it.next();
+          if (row.length > 1 || (row.length == 1 && !row[0].isBlank())) {
+            rows.add(row);
           }
         }
+      } catch (RuntimeJsonMappingException | com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalArgumentException(
+            "labels: '" + f + "' is not a readable CSV file: " + e.getMessage());
       }
     }
     if (header == null) {

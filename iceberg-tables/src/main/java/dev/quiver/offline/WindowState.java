@@ -87,8 +87,14 @@ final class WindowState {
     }
   }
 
-  /** The feature value at {@code t}: the merged states of the window's tile cover, finished. */
-  Object value(long t) {
+  /**
+   * The feature value at {@code t}: the merged states of the window's tile cover, finished. {@code
+   * t} is clamped into the readable range as an online read's as_of is ({@link
+   * Tiling#clampReadTime}): a label without a time (read as {@code Long.MIN_VALUE}, sorted first)
+   * gets the empty window's value, as its row features get null.
+   */
+  Object value(long time) {
+    long t = Tiling.clampReadTime(time);
     long start = tiling.windowStart(t, plan.windowMillis());
     if (++sinceEviction >= 64) {
       evict(start);

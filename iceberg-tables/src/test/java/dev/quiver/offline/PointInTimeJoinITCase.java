@@ -239,4 +239,62 @@ class PointInTimeJoinITCase {
         .hasMessageContaining("labels.timestamp_column: 'ts' is not a column")
         .hasMessageContaining("user_id, merchant_id, when");
   }
+
+  /**
+   * CSV labels as spreadsheets, pandas and R write them: a byte order mark, CRLF line ends, every
+   * field quoted, a label value holding a comma, doubled quotes and a line break, and a row whose
+   * time is blank. Before, the header's quotes and the BOM became part of the column names (the
+   * time and key columns were "not a column"), a quoted comma split a value, and a blank time
+   * failed the whole job with the tiling's internal range message.
+   */
+  @Test
+  void csvLabelsWithQuotesBomCrlfAndABlankTime() throws Exception {
+    Path csv = dir.resolve("quoted").resolve("labels.csv");
+    Files.createDirectories(csv.getParent());
+    String note = "a, \"b\"\nc";
+    StringBuilder sb =
+        new StringBuilder("\uFEFF\"label_id\",\"user_id\",\"merchant_id\",\"ts\",\"note\"\r\n");
+    for (int i = 40; i < 60; i++) {
+      Object[] l = labels.get(i);
+      sb.append('"').append(l[0]).append("\",\"").append(l[1]).append("\",\"").append(l[2]);
+      sb.append("\",\"").append(Instant.ofEpochMilli((Long) l[3])).append("\",\"");
+      sb.append(note.replace("\"", "\"\"")).append("\"\r\n");
+    }
+    sb.append("\"999\",\"u1\",\"m1\",\"\",\"no time\"\r\n");
+    Files.writeString(csv, sb.toString());
+    List<Record> rows =
+        TrainingSetFiles.read(
+            join.run(request(LabelSource.of(csv.toString(), "ts"), "csv-quoted", true))
+                .dataFiles());
+    assertThat(rows).hasSize(21);
+    int timed = 0;
+    for (Record row : rows) {
+      String user = (String) row.getField("user_id");
+      String merchant = (String) row.getField("merchant_id");
+      OffsetDateTime ts = (OffsetDateTime) row.getField("ts");
+      if (row.getField("label_id").equals("999")) {
+        assertThat(ts).isNull();
+        assertThat(row.getField("note")).isEqualTo("no time");
+        // no event is older than "no time": nothing yet, empty windows
+        for (FeatureView v : List.of(profile, aggs, risk)) {
+          String key = v == risk ? merchant : user;
+          PitAssert.assertRow(
+              row, v.name(), ReferencePit.values(v, log.events, key, Long.MIN_VALUE, true), "999");
+        }
+        continue;
+      }
+      timed++;
+      assertThat(row.getField("note")).isEqualTo(note);
+      long t = ts.toInstant().toEpochMilli();
+      Object[] l = labels.get(Integer.parseInt((String) row.getField("label_id")));
+      assertThat(List.of(user, merchant, t)).isEqualTo(List.of(l[1], l[2], l[3]));
+      PitAssert.assertRow(
+          row, "user_profile", ReferencePit.values(profile, log.events, user, t, true), "csv");
+      PitAssert.assertRow(
+          row, "user_txn_aggs", ReferencePit.values(aggs, log.events, user, t, true), "csv");
+      PitAssert.assertRow(
+          row, "merchant_risk", ReferencePit.values(risk, log.events, merchant, t, true), "csv");
+    }
+    assertThat(timed).isEqualTo(20);
+  }
 }
