@@ -276,7 +276,8 @@ public final class Backfill {
         s.scratch = Files.createTempDirectory("quiver-backfill-");
         s.raw =
             LabelTables.registerParquet(
-                LabelTables.files(source, ".parquet"),
+                "source",
+                LabelTables.files("source", source, ".parquet"),
                 s.scratch.resolve("raw").resolve("events").toUri().toString());
       } catch (IOException e) {
         throw new UncheckedIOException("reading " + source, e);
@@ -290,7 +291,16 @@ public final class Backfill {
           "`quiver_backfill_raw`.`raw`.`events`", s.raw.schema(), source);
     }
     TableIdentifier rid = TableIdentifier.parse(source);
-    s.raw = catalog.loadTable(rid);
+    try {
+      s.raw = catalog.loadTable(rid);
+    } catch (org.apache.iceberg.exceptions.NoSuchTableException e) {
+      throw new IllegalArgumentException(
+          "source: Iceberg table '"
+              + source
+              + "' does not exist in the offline catalog (expected: a table ns.table with the raw"
+              + " events, a Parquet path with a '/' or a .parquet name, or kafka[:P:FIRST-END,...])",
+          e);
+    }
     return new BackfillSource.Table(
         "`"
             + config.get(OfflineOptions.CATALOG_NAME)

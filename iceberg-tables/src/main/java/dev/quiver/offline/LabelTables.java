@@ -76,7 +76,19 @@ final class LabelTables {
     try {
       return switch (source.format()) {
         case "iceberg" -> {
-          Table t = catalog.loadTable(TableIdentifier.parse(source.location()));
+          Table t;
+          try {
+            t = catalog.loadTable(TableIdentifier.parse(source.location()));
+          } catch (org.apache.iceberg.exceptions.NoSuchTableException e) {
+            throw new IllegalArgumentException(
+                "labels: Iceberg table '"
+                    + source.location()
+                    + "' does not exist in the offline catalog (expected: a table ns.table; a"
+                    + " local file or folder needs a '/' or a .parquet/.csv name, e.g. ./"
+                    + source.location()
+                    + ")",
+                e);
+          }
           Long snap =
               source.snapshotId() != null
                   ? source.snapshotId()
@@ -92,11 +104,23 @@ final class LabelTables {
     }
   }
 
-  static List<Path> files(String location, String suffix) throws IOException {
+  /**
+   * The files at {@code location}: the file itself, or every file ending in {@code suffix} under
+   * the folder.
+   *
+   * @param field the request field that named the location ({@code labels}, {@code source}), for
+   *     the error
+   */
+  static List<Path> files(String field, String location, String suffix) throws IOException {
     Path p = Path.of(location);
     if (!Files.exists(p)) {
       throw new IllegalArgumentException(
-          "labels: '" + location + "' does not exist (expected: a " + suffix + " file or folder)");
+          field
+              + ": '"
+              + location
+              + "' does not exist (expected: a "
+              + suffix
+              + " file or folder)");
     }
     if (Files.isRegularFile(p)) {
       return List.of(p);
@@ -108,7 +132,7 @@ final class LabelTables {
               .toList();
       if (files.isEmpty()) {
         throw new IllegalArgumentException(
-            "labels: no " + suffix + " files under '" + location + "'");
+            field + ": no " + suffix + " files under '" + location + "'");
       }
       return files;
     }
@@ -133,8 +157,8 @@ final class LabelTables {
   }
 
   private static Labels parquet(LabelSource source, Path scratch) throws IOException {
-    List<Path> files = files(source.location(), ".parquet");
-    Table t = registerParquet(files, scratch.resolve("labels").toUri().toString());
+    List<Path> files = files("labels", source.location(), ".parquet");
+    Table t = registerParquet("labels", files, scratch.resolve("labels").toUri().toString());
     requireTimeColumn(t.schema(), source);
     return new Labels(t, t.currentSnapshot().snapshotId(), checksum(files), source.location());
   }
@@ -142,11 +166,26 @@ final class LabelTables {
   /**
    * Registers Parquet files by reference (no copy) as a new unpartitioned Iceberg table at {@code
    * location}, with a name mapping for files written without Iceberg field ids.
+   *
+   * @param field the request field that named the files ({@code labels}, {@code source}), for the
+   *     error when one is not a Parquet file
    */
-  static Table registerParquet(List<Path> files, String location) throws IOException {
-    MessageType type;
-    try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(files.get(0)))) {
-      type = r.getFooter().getFileMetaData().getSchema();
+  static Table registerParquet(String field, List<Path> files, String location) throws IOException {
+    MessageType type = null;
+    for (Path f : files) {
+      MessageType t;
+      try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(f))) {
+        t = r.getFooter().getFileMetaData().getSchema();
+      } catch (RuntimeException | IOException e) {
+        throw new IllegalArgumentException(
+            field
+                + ": '"
+                + f
+                + "' is not a readable Parquet file; expected Parquet files (a file, or a folder"
+                + " of *.parquet), a CSV file named *.csv, or an Iceberg table ns.table",
+            e);
+      }
+      type = type == null ? t : type;
     }
     Schema schema =
         ParquetSchemaUtil.convert(
@@ -195,7 +234,7 @@ final class LabelTables {
   }
 
   private static Labels csv(LabelSource source, Path scratch) throws IOException {
-    List<Path> files = files(source.location(), ".csv");
+    List<Path> files = files("labels", source.location(), ".csv");
     List<String> header = null;
     List<String[]> rows = new ArrayList<>();
     for (Path f : files) {

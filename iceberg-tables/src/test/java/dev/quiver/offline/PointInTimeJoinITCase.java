@@ -238,6 +238,24 @@ class PointInTimeJoinITCase {
                     request(LabelSource.of(dir.resolve("bad.csv").toString(), "ts"), "b", true)))
         .hasMessageContaining("labels.timestamp_column: 'ts' is not a column")
         .hasMessageContaining("user_id, merchant_id, when");
+    // a label file that is not Parquet (nor named .csv), and a table that does not exist: the
+    // error names labels and the forms it takes (it was the Parquet reader's
+    // 'LocalInputFile@6297aed6 is not a Parquet file', and Iceberg's NoSuchTableException)
+    Path text = dir.resolve("labels.txt");
+    Files.writeString(text, "user_id,merchant_id,ts\n");
+    assertThatThrownBy(() -> join.run(request(LabelSource.of(text.toString(), "ts"), "txt", true)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "labels: '"
+                + text
+                + "' is not a readable Parquet file; expected Parquet files (a file, or a folder"
+                + " of *.parquet), a CSV file named *.csv, or an Iceberg table ns.table");
+    assertThatThrownBy(() -> join.run(request(LabelSource.of("my_labels", "ts"), "nolabels", true)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "labels: Iceberg table 'my_labels' does not exist in the offline catalog (expected: a"
+                + " table ns.table; a local file or folder needs a '/' or a .parquet/.csv name,"
+                + " e.g. ./my_labels)");
   }
 
   /**

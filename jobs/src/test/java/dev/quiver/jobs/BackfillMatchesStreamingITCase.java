@@ -1,6 +1,7 @@
 package dev.quiver.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.FeatureView;
@@ -160,6 +161,29 @@ class BackfillMatchesStreamingITCase {
     assertThat(parquetSnap.parentId()).isEqualTo(kafkaRun.snapshotId());
     List<String> parquetRows = rows(table, kafkaRun.snapshotId(), parquetRun.snapshotId(), null);
     assertThat(parquetRows).isEqualTo(kafkaRows);
+
+    // a --source that is not there, not Parquet, or no table names the field 'source' (it said
+    // 'labels', or carried the Parquet reader's object name or Iceberg's exception class)
+    Path notParquet = tmp.resolve("notes.txt");
+    java.nio.file.Files.writeString(notParquet, "not parquet\n");
+    assertThatThrownBy(() -> backfill.plan(view, Transactions.keys(), tmp + "/missing", from, to))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "source: '" + tmp + "/missing' does not exist (expected: a .parquet file or folder)");
+    assertThatThrownBy(
+            () -> backfill.plan(view, Transactions.keys(), notParquet.toString(), from, to))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "source: '"
+                + notParquet
+                + "' is not a readable Parquet file; expected Parquet files (a file, or a folder"
+                + " of *.parquet), a CSV file named *.csv, or an Iceberg table ns.table");
+    assertThatThrownBy(() -> backfill.plan(view, Transactions.keys(), "raw.nope", from, to))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "source: Iceberg table 'raw.nope' does not exist in the offline catalog (expected: a"
+                + " table ns.table with the raw events, a Parquet path with a '/' or a .parquet"
+                + " name, or kafka[:P:FIRST-END,...])");
     System.out.printf(
         "BackfillMatchesStreamingITCase: %d streaming rows, %d backfill rows (%d too late for the"
             + " stream), online backfill %.1f s%n",
