@@ -2,15 +2,22 @@ package dev.quiver.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.FeatureView;
+import dev.quiver.jobs.testing.IcebergRows;
 import dev.quiver.jobs.testing.MaterializationHarness;
 import dev.quiver.jobs.testing.Reference;
 import dev.quiver.jobs.testing.SourceEncodings;
 import dev.quiver.jobs.testing.Transactions;
+import dev.quiver.offline.Backfill;
+import dev.quiver.offline.OfflineCatalogs;
+import dev.quiver.offline.OfflineTables;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.iceberg.catalog.Catalog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +60,72 @@ class SourceFormatsITCase {
             "avro_schema_id",
             Integer.toString(SourceEncodings.AVRO_SCHEMA_ID)),
         SourceEncodings.avro(Transactions.generate(900, 11)));
+  }
+
+  /**
+   * A backfill from a Kafka offset range of a Debezium topic and of an Avro topic decodes the
+   * records with the streaming job's decoder for the format, so its Iceberg rows are the
+   * reference's without lateness (every well-formed, deduplicated event; deletes and malformed
+   * records skipped). Before, any format other than json was refused ("sources.x.format: 'avro'
+   * (expected: json for a backfill)").
+   */
+  @Test
+  void backfillsFromDebeziumAndAvroTopicsEqualTheReference() throws Exception {
+    backfillFromKafka(
+        "bf-debezium",
+        Map.of("format", "debezium-json"),
+        SourceEncodings.debezium(Transactions.generate(600, 5), 5));
+    Path avsc = tmp.resolve("bf-transaction.avsc");
+    Files.writeString(avsc, SourceEncodings.AVRO_SCHEMA);
+    backfillFromKafka(
+        "bf-avro",
+        Map.of(
+            "format",
+            "avro",
+            "avro_schema_file",
+            avsc.toString(),
+            "avro_wire_format",
+            "confluent",
+            "avro_schema_id",
+            Integer.toString(SourceEncodings.AVRO_SCHEMA_ID)),
+        SourceEncodings.avro(Transactions.generate(500, 9)));
+  }
+
+  private void backfillFromKafka(
+      String topic, Map<String, String> formatOptions, List<Transactions.Record> records)
+      throws Exception {
+    FeatureView json = Transactions.view(topic, true, true);
+    FeatureView view = json.withSource(json.source().withMoreOptions(formatOptions));
+    harness.createTopics(topic);
+    List<Reference.Sent> log = harness.produce(topic, records);
+    Reference ref = new Reference(log, 0, Long.MAX_VALUE / 4); // a backfill has no lateness
+    assertThat(ref.rejected).as("malformed records in the log").isNotEmpty();
+    QuiverConfig config =
+        QuiverConfig.of(
+            Map.of(
+                "offline.warehouse", tmp.resolve("warehouse-" + topic).toString(),
+                "kafka.bootstrap-servers", harness.kafka().bootstrapServers()));
+    Catalog catalog = OfflineCatalogs.open(config);
+    Backfill.Result run =
+        new Backfill(config, catalog)
+            .run(
+                view,
+                Transactions.keys(),
+                "kafka",
+                Transactions.T0.minus(Duration.ofHours(1)),
+                Transactions.T0.plus(Duration.ofDays(1)),
+                false);
+    assertThat(run.rows()).isEqualTo(ref.accepted.size());
+    assertThat(
+            IcebergRows.read(
+                catalog.loadTable(OfflineTables.identifier(view)),
+                null,
+                run.snapshotId(),
+                IcebergRows.TRANSACTIONS_WITHOUT_INGESTED_AT))
+        .isEqualTo(IcebergRows.expectedWithoutIngestedAt(ref));
+    if (catalog instanceof AutoCloseable c) {
+      c.close();
+    }
   }
 
   private Reference materialize(

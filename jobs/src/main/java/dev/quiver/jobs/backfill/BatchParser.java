@@ -1,8 +1,10 @@
 package dev.quiver.jobs.backfill;
 
+import dev.quiver.jobs.ingest.EventDecoder;
 import dev.quiver.jobs.ingest.EventParser;
 import dev.quiver.jobs.ingest.EventSchema;
 import dev.quiver.jobs.ingest.RawEvent;
+import dev.quiver.jobs.ingest.SourceFormat;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichFlatMapFunction;
 import org.apache.flink.metrics.Counter;
@@ -10,30 +12,32 @@ import org.apache.flink.types.Row;
 import org.apache.flink.util.Collector;
 
 /**
- * The streaming job's parser ({@link EventParser}) without its lateness cut: a backfill's input is
- * complete, so no event is too late. Malformed records are counted ({@code
- * quiverBackfillMalformed}) and skipped; the streaming job already sent them to the dead-letter
- * topic.
+ * The streaming job's decoder for the source's format ({@link SourceFormat#decoder}: JSON, Debezium
+ * JSON or Avro) without its lateness cut: a backfill's input is complete, so no event is too late.
+ * Malformed records (and Debezium deletes) are counted ({@code quiverBackfillMalformed}) and
+ * skipped; the streaming job already sent them to the dead-letter topic.
  */
 final class BatchParser extends RichFlatMapFunction<RawEvent, Row> {
   private final EventSchema schema;
-  private transient EventParser parser;
+  private final SourceFormat format;
+  private transient EventDecoder parser;
   private transient Counter malformed;
 
-  BatchParser(EventSchema schema) {
+  BatchParser(EventSchema schema, SourceFormat format) {
     this.schema = schema;
+    this.format = format;
   }
 
   @Override
   public void open(OpenContext ctx) {
-    parser = new EventParser(schema);
+    parser = format.decoder(schema);
     malformed = getRuntimeContext().getMetricGroup().counter("quiverBackfillMalformed");
   }
 
   @Override
   public void flatMap(RawEvent raw, Collector<Row> out) {
     try {
-      out.collect(parser.parse(raw));
+      out.collect(parser.decode(raw));
     } catch (EventParser.MalformedEventException e) {
       malformed.inc();
     }

@@ -20,7 +20,6 @@ import dev.quiver.offline.OfflineOptions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -315,11 +314,9 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
               + source.name()
               + " names no topic (expected: a Kafka source, or --source PATH|TABLE)");
     }
-    String format = source.options().getOrDefault("format", "json").toLowerCase(Locale.ROOT);
-    if (!format.equals("json")) {
-      throw new IllegalArgumentException(
-          "sources." + source.name() + ".format: '" + format + "' (expected: json for a backfill)");
-    }
+    // the streaming job's decoder for the topic's format (json, debezium-json or avro)
+    dev.quiver.jobs.ingest.SourceFormat format = dev.quiver.jobs.ingest.SourceFormat.of(source);
+    format.decoder(schema); // refuses an Avro writer schema without a declared column, as the job
     Properties props = new Properties();
     props.putAll(config.withPrefix(JobOptions.KAFKA_PROPERTIES_PREFIX));
     source
@@ -347,7 +344,7 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
     var parsed =
         r.env()
             .fromSource(kafka, WatermarkStrategy.noWatermarks(), "kafka-range:" + topic)
-            .flatMap(new BatchParser(schema), ExternalTypeInfo.of(schema.rowType()))
+            .flatMap(new BatchParser(schema, format), ExternalTypeInfo.of(schema.rowType()))
             .name("parse");
     r.tEnv()
         .createTemporaryView(
