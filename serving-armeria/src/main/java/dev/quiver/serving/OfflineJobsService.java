@@ -243,6 +243,15 @@ final class OfflineJobsService {
 
   /** The export inputs, in the REST API's names; exactly one must be given. */
   private static void requireOneInput(JsonNode body, JsonNode range) {
+    JsonNode times = body.path("reference_times");
+    if (!times.isMissingNode() && !times.isNull() && !times.isArray()) {
+      // a single time given as a string was counted as no input ("labels: missing")
+      throw ApiException.badRequest(
+          "reference_times",
+          "reference_times: "
+              + times
+              + " (expected: an array of ISO-8601 times, e.g. [\"2025-11-01T00:00:00Z\"])");
+    }
     List<String> given = new ArrayList<>();
     if (body.hasNonNull("labels")) {
       given.add("labels");

@@ -362,6 +362,20 @@ class OfflineJobsRestITCase {
       assertThat(featuresAndManifest.body().at("/error/field").asText()).isEqualTo("features");
       assertThat(featuresAndManifest.body().at("/error/message").asText())
           .contains("a rebuild exports exactly the manifest's features");
+      // session 10: one time as a string (not an array) was reported as "labels: missing"
+      Reply timeText =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"reference_times\":\"2025-11-01T00:00:00Z\","
+                  + "\"output_location\":\"/o\"}");
+      assertThat(timeText.status()).isEqualTo(400);
+      assertThat(timeText.body().at("/error/field").asText()).isEqualTo("reference_times");
+      assertThat(timeText.body().at("/error/message").asText())
+          .isEqualTo(
+              "reference_times: \"2025-11-01T00:00:00Z\" (expected: an array of ISO-8601 times,"
+                  + " e.g. [\"2025-11-01T00:00:00Z\"])");
       assertThat(offline.requests).isEmpty();
     }
   }
