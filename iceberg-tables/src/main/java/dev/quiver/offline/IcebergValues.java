@@ -2,18 +2,22 @@ package dev.quiver.offline;
 
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.iceberg.types.Type;
+import org.apache.iceberg.types.Types;
 
 /** Conversions between plain Java values and Iceberg generic-record values. */
 final class IcebergValues {
   private IcebergValues() {}
 
   /**
-   * A plain value (Instant / epoch millis for timestamps, byte[] for binary) as Iceberg holds it.
+   * A plain value (Instant / epoch millis for timestamps, epoch days for dates, byte[] for binary)
+   * as Iceberg holds it.
    */
   static Object toIceberg(Type type, Object v) {
     if (v == null) {
@@ -21,6 +25,17 @@ final class IcebergValues {
     }
     switch (type.typeId()) {
       case TIMESTAMP:
+        if (!((Types.TimestampType) type).shouldAdjustToUTC()) {
+          // a zone-less timestamp (pandas' naive datetime64 in a label file): the sweep carries
+          // its wall-clock time as epoch millis of UTC
+          if (v instanceof LocalDateTime l) {
+            return l;
+          }
+          if (v instanceof Number n) {
+            return LocalDateTime.ofInstant(Instant.ofEpochMilli(n.longValue()), ZoneOffset.UTC);
+          }
+          break;
+        }
         if (v instanceof OffsetDateTime o) {
           return o;
         }
@@ -29,6 +44,14 @@ final class IcebergValues {
         }
         if (v instanceof Number n) {
           return OfflineWriter.timestamptz(n.longValue());
+        }
+        break;
+      case DATE:
+        if (v instanceof LocalDate d) {
+          return d;
+        }
+        if (v instanceof Number n) {
+          return LocalDate.ofEpochDay(n.longValue()); // days since 1970, as RowData holds it
         }
         break;
       case LONG:

@@ -44,6 +44,7 @@ import org.apache.iceberg.parquet.ParquetUtil;
 import org.apache.iceberg.shaded.org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.iceberg.shaded.org.apache.parquet.io.LocalInputFile;
 import org.apache.iceberg.shaded.org.apache.parquet.schema.MessageType;
+import org.apache.iceberg.types.Type;
 import org.apache.iceberg.types.Types;
 
 /**
@@ -89,6 +90,7 @@ final class LabelTables {
                     + ")",
                 e);
           }
+          requireTimeColumn(t.schema(), source);
           Long snap =
               source.snapshotId() != null
                   ? source.snapshotId()
@@ -221,7 +223,24 @@ final class LabelTables {
   }
 
   private static void requireTimeColumn(Schema schema, LabelSource source) {
-    if (schema.findField(source.timestampColumn()) == null) {
+    Types.NestedField time = schema.findField(source.timestampColumn());
+    if (time != null
+        && time.type().typeId() != Type.TypeID.TIMESTAMP
+        && time.type().typeId() != Type.TypeID.LONG) {
+      // it was read as a number anyway: a ClassCastException in the job
+      throw new IllegalArgumentException(
+          "labels.timestamp_column: '"
+              + source.timestampColumn()
+              + "' of "
+              + source.location()
+              + " is a "
+              + time.type()
+              + " column (expected: a timestamp, or epoch milliseconds as int64; convert it, e.g."
+              + " pandas.to_datetime(df['"
+              + source.timestampColumn()
+              + "'], utc=True))");
+    }
+    if (time == null) {
       throw new IllegalArgumentException(
           "labels.timestamp_column: '"
               + source.timestampColumn()

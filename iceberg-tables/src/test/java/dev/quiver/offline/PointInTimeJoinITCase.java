@@ -7,7 +7,9 @@ import dev.quiver.core.spec.FeatureView;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -314,5 +316,77 @@ class PointInTimeJoinITCase {
           row, "merchant_risk", ReferencePit.values(risk, log.events, merchant, t, true), "csv");
     }
     assertThat(timed).isEqualTo(20);
+  }
+
+  /**
+   * Parquet labels as pandas writes them: naive datetimes are zone-less timestamps (here the time
+   * column and another label column) and a date column. Before, each failed the export with a
+   * ClassCastException in the part writer (OffsetDateTime to LocalDateTime, Integer to LocalDate);
+   * a string time column failed with one in the label reader.
+   */
+  @Test
+  void parquetLabelsWithZonelessTimestampsAndDates() throws Exception {
+    Schema schema =
+        new Schema(
+            Types.NestedField.required(1, "label_id", Types.IntegerType.get()),
+            Types.NestedField.optional(2, "user_id", Types.StringType.get()),
+            Types.NestedField.optional(3, "merchant_id", Types.StringType.get()),
+            Types.NestedField.optional(4, "ts", Types.TimestampType.withoutZone()),
+            Types.NestedField.optional(5, "day", Types.DateType.get()),
+            Types.NestedField.optional(6, "seen_at", Types.TimestampType.withoutZone()));
+    Path f = dir.resolve("naive").resolve("labels.parquet");
+    List<Record> in = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      Object[] l = labels.get(i);
+      LocalDateTime wall =
+          LocalDateTime.ofInstant(Instant.ofEpochMilli((Long) l[3]), ZoneOffset.UTC);
+      GenericRecord r = GenericRecord.create(schema);
+      r.setField("label_id", l[0]);
+      r.setField("user_id", l[1]);
+      r.setField("merchant_id", l[2]);
+      r.setField("ts", wall);
+      r.setField("day", wall.toLocalDate());
+      r.setField("seen_at", wall.minusHours(1));
+      in.add(r);
+    }
+    TrainingSetFiles.write(schema, f, in);
+    List<Record> rows =
+        TrainingSetFiles.read(
+            join.run(request(LabelSource.of(f.toString(), "ts"), "naive-out", true)).dataFiles());
+    assertThat(rows).hasSize(40);
+    for (Record row : rows) {
+      Object[] l = labels.get((Integer) row.getField("label_id"));
+      long t = (Long) l[3];
+      LocalDateTime wall = LocalDateTime.ofInstant(Instant.ofEpochMilli(t), ZoneOffset.UTC);
+      assertThat(row.getField("ts")).isEqualTo(wall);
+      assertThat(row.getField("day")).isEqualTo(wall.toLocalDate());
+      assertThat(row.getField("seen_at")).isEqualTo(wall.minusHours(1));
+      String user = (String) row.getField("user_id");
+      String merchant = (String) row.getField("merchant_id");
+      PitAssert.assertRow(
+          row, "user_profile", ReferencePit.values(profile, log.events, user, t, true), "naive");
+      PitAssert.assertRow(
+          row, "merchant_risk", ReferencePit.values(risk, log.events, merchant, t, true), "naive");
+    }
+
+    Schema textTime =
+        new Schema(
+            Types.NestedField.optional(1, "user_id", Types.StringType.get()),
+            Types.NestedField.optional(2, "merchant_id", Types.StringType.get()),
+            Types.NestedField.optional(3, "ts", Types.StringType.get()));
+    Path g = dir.resolve("texttime").resolve("labels.parquet");
+    GenericRecord r = GenericRecord.create(textTime);
+    r.setField("user_id", "u1");
+    r.setField("merchant_id", "m1");
+    r.setField("ts", "2024-05-01T00:00:00Z");
+    TrainingSetFiles.write(textTime, g, List.of(r));
+    assertThatThrownBy(
+            () -> join.run(request(LabelSource.of(g.toString(), "ts"), "texttime-out", true)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "labels.timestamp_column: 'ts' of "
+                + g
+                + " is a string column (expected: a timestamp, or epoch milliseconds as int64;"
+                + " convert it, e.g. pandas.to_datetime(df['ts'], utc=True))");
   }
 }
