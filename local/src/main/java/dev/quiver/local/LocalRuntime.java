@@ -24,11 +24,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.jobgraph.JobGraph;
-import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -38,17 +35,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * broker, the example specs applied to the registry, a generator of sample events per Kafka source,
  * one materialization job per streaming view on a local Flink MiniCluster, the embedded online
  * store, Iceberg tables on the local disk, and the REST server. {@link #close()} stops everything
- * in reverse order; the jobs stop with a savepoint under {@code <data dir>/savepoints/<job name>},
- * from which the next start restores them.
- *
- * <p>Why: the online store and the Iceberg tables outlive a restart, the broker's log does not. A
- * job started without its state upserted the tiles it shared with the previous run (the current
- * tile and its hour and day rollups) from an empty state, so online windows lost the previous run's
- * events while Iceberg kept them; and cancelling the jobs left the events since their last
- * checkpoint online but never committed to Iceberg. Stopping with a savepoint flushes the online
- * sink and commits Iceberg at one point; restoring from it keeps the tile, dedup and watermark
- * state. Its Kafka offsets refer to the previous broker: the fresh topics start below them, so the
- * source starts from their earliest offset ({@code jobs.starting-offsets}' reset).
+ * in reverse order.
  */
 public final class LocalRuntime implements AutoCloseable {
   private final List<AutoCloseable> resources = new ArrayList<>();
@@ -157,7 +144,6 @@ public final class LocalRuntime implements AutoCloseable {
     MiniCluster cluster = newCluster(flink);
     cluster.start();
     resources.add(cluster);
-    List<RunningJob> running = new ArrayList<>();
     for (ViewResolution v : views) {
       String name = v.view().qualifiedName() + ":" + v.view().version();
       try {
@@ -166,22 +152,12 @@ public final class LocalRuntime implements AutoCloseable {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(job);
         Materializer.build(env, v.view(), v.keys(), config);
         JobGraph graph = env.getStreamGraph().getJobGraph();
-        // per view version: another version (another plan) starts without state
-        Path savepoints = s.dataDir().resolve("savepoints").resolve(Materializer.jobName(v.view()));
-        Path restore = latestSavepoint(savepoints);
-        if (restore != null) {
-          graph.setSavepointRestoreSettings(
-              SavepointRestoreSettings.forPath(restore.toUri().toString(), true));
-        }
         cluster.submitJob(graph).get();
-        running.add(new RunningJob(graph.getJobID(), savepoints));
         jobs.add(name);
       } catch (Exception | LinkageError e) {
         skipped.add(name + ": " + rootMessage(e));
       }
     }
-    // closed after the generator (added later, closed earlier) and before the cluster
-    resources.add(() -> stopWithSavepoints(cluster, running));
 
     SampleProducer producer =
         new SampleProducer(
@@ -217,53 +193,6 @@ public final class LocalRuntime implements AutoCloseable {
       }
     }
     return c;
-  }
-
-  private record RunningJob(JobID id, Path savepoints) {}
-
-  /** The newest complete savepoint (a directory with {@code _metadata}) under {@code dir}. */
-  static Path latestSavepoint(Path dir) throws java.io.IOException {
-    if (!Files.isDirectory(dir)) {
-      return null;
-    }
-    try (var s = Files.list(dir)) {
-      return s.filter(p -> Files.isRegularFile(p.resolve("_metadata")))
-          .max(
-              java.util.Comparator.comparing(
-                  p -> {
-                    try {
-                      return Files.getLastModifiedTime(p.resolve("_metadata"));
-                    } catch (java.io.IOException e) {
-                      throw new java.io.UncheckedIOException(e);
-                    }
-                  }))
-          .orElse(null);
-    }
-  }
-
-  /**
-   * Stops every job with a savepoint (the online sink flushes and Iceberg commits at it) and keeps
-   * only that savepoint; a job that cannot take one is cancelled when the cluster closes, as
-   * before.
-   */
-  private static void stopWithSavepoints(MiniCluster cluster, List<RunningJob> running) {
-    for (RunningJob j : running) {
-      try {
-        String path =
-            cluster
-                .stopWithSavepoint(
-                    j.id(), j.savepoints().toUri().toString(), false, SavepointFormatType.CANONICAL)
-                .get(2, java.util.concurrent.TimeUnit.MINUTES);
-        Path kept = Path.of(java.net.URI.create(path)).normalize();
-        try (var s = Files.list(j.savepoints())) {
-          for (Path old : s.filter(p -> !p.normalize().equals(kept)).toList()) {
-            org.apache.flink.util.FileUtils.deleteDirectoryQuietly(old.toFile());
-          }
-        }
-      } catch (Exception e) {
-        // a failed or finished job: the cluster's close cancels what is left
-      }
-    }
   }
 
   public List<String> jobs() {
