@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code GET /v1/health}: liveness (the process answers) and readiness (the registry and the online
  * store answer within a second, and the store's circuit breaker is not open). 200 when ready, 503
- * naming each failing dependency otherwise; {@code ?probe=live} answers liveness only.
+ * naming each failing dependency otherwise; {@code ?probe=live} answers liveness only, {@code
+ * ?probe=ready} (the default) readiness; another probe is a 400 naming it.
  */
 final class HealthService implements HttpService {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,8 +35,18 @@ final class HealthService implements HttpService {
 
   @Override
   public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
-    if ("live".equals(ctx.queryParam("probe"))) {
+    String probe = ctx.queryParam("probe");
+    if ("live".equals(probe)) {
       return HttpResponse.ofJson(JSON.createObjectNode().put("status", "UP").put("live", true));
+    }
+    if (probe != null && !probe.equals("ready")) {
+      // a typo (probe=liveness) silently got the readiness check, whose 503 when a dependency is
+      // down would make a liveness probe restart a healthy process
+      throw ApiException.badRequest(
+          "probe",
+          "probe: '"
+              + probe
+              + "' (expected: live for liveness only, or ready, the default, for readiness)");
     }
     CompletableFuture<String> reg =
         CompletableFuture.supplyAsync(

@@ -28,6 +28,15 @@ class ServerLifecycleITCase {
       assertThat(down.body().get("failing").toString()).isEqualTo("[\"online_store\"]");
       assertThat(down.body().at("/checks/online_store/error").asText()).contains("store down");
       assertThat(fx.get("/v1/health?probe=live").status()).isEqualTo(200);
+      assertThat(fx.get("/v1/health?probe=ready").status()).isEqualTo(503);
+      // session 10: an unknown probe (a typo of live) got the readiness answer, here a 503
+      ServingFixture.Reply typo = fx.get("/v1/health?probe=liveness");
+      assertThat(typo.status()).isEqualTo(400);
+      assertThat(typo.body().at("/error/field").asText()).isEqualTo("probe");
+      assertThat(typo.body().at("/error/message").asText())
+          .isEqualTo(
+              "probe: 'liveness' (expected: live for liveness only, or ready, the default, for"
+                  + " readiness)");
       fx.source.down = false;
 
       fx.lookup(LOOKUP);
