@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
@@ -29,6 +30,7 @@ import org.apache.iceberg.flink.FlinkSchemaUtil;
 import org.apache.iceberg.flink.TableLoader;
 import org.apache.iceberg.flink.sink.FlinkSink;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.types.Types;
 
 /**
  * A backfill: the streaming job's SQL (found through the {@link BackfillPlanner} SPI; {@code
@@ -97,8 +99,10 @@ public final class Backfill {
       String sql) {}
 
   /**
-   * What a backfill did. {@code snapshotId} is null when the range held no events; {@code
-   * onlineRows} is the number of events upserted online (0 without online).
+   * What a backfill did. {@code rows} are the rows it appended, the events of the range the table
+   * did not hold yet; {@code snapshotId} is null when there were none (no events in the range, or
+   * all already written by the stream or an earlier backfill). {@code onlineRows} is the number of
+   * the range's events upserted online (0 without online), whether or not the table held them.
    */
   public record Result(
       Plan plan, Long snapshotId, String tag, long rows, double seconds, long onlineRows) {}
@@ -116,7 +120,7 @@ public final class Backfill {
                   "SELECT COUNT(*), COUNT(DISTINCT CAST(`"
                       + OfflineTables.EVENT_TIME
                       + "` AS DATE)) FROM ("
-                      + s.query.offlineSelect()
+                      + s.newRows
                       + ")")
               .collect()) {
         if (it.hasNext()) {
@@ -145,7 +149,7 @@ public final class Backfill {
           bytes,
           partitions,
           5.0 + rows / Math.max(1.0, rate),
-          s.query.sqlText());
+          s.sqlText);
     } catch (Exception e) {
       throw FlinkBatch.unwrap("backfill plan", e);
     }
@@ -162,12 +166,19 @@ public final class Backfill {
     long start = System.nanoTime();
     String id = UUID.randomUUID().toString();
     try (Session s = open(view, keys, sourceOverride, from, to, id, online)) {
+      long onlineRows = 0;
+      if (online) {
+        try (CloseableIterator<Row> it =
+            s.tEnv.executeSql("SELECT COUNT(*) FROM (" + s.query.offlineSelect() + ")").collect()) {
+          onlineRows = it.hasNext() ? ((Number) it.next().getField(0)).longValue() : 0;
+        }
+      }
       if (!s.query.onlineInserts().isEmpty()) {
         StreamStatementSet set = s.tEnv.createStatementSet();
         s.query.onlineInserts().forEach(set::addInsertSql);
         set.attachAsDataStream();
       }
-      DataStream<Row> rows = s.tEnv.toDataStream(s.tEnv.sqlQuery(s.query.offlineSelect()));
+      DataStream<Row> rows = s.tEnv.toDataStream(s.tEnv.sqlQuery(s.newRows));
       Table table = s.table;
       FlinkSink.forRow(rows, FlinkSchemaUtil.toSchema(table.schema()))
           .tableLoader(
@@ -189,15 +200,14 @@ public final class Backfill {
       }
       table.refresh();
       Snapshot snap = findSnapshot(table, id);
-      Plan plan =
-          new Plan(id, s.tableName, s.source.describe(), from, to, 0, 0, 0, 0, s.query.sqlText());
+      Plan plan = new Plan(id, s.tableName, s.source.describe(), from, to, 0, 0, 0, 0, s.sqlText);
       if (snap == null) {
-        return new Result(plan, null, null, 0, seconds(start), 0);
+        return new Result(plan, null, null, 0, seconds(start), onlineRows);
       }
       String tag = TAG_PREFIX + id;
       table.manageSnapshots().createTag(tag, snap.snapshotId()).commit();
       long added = Long.parseLong(snap.summary().getOrDefault("added-records", "0"));
-      return new Result(plan, snap.snapshotId(), tag, added, seconds(start), online ? added : 0);
+      return new Result(plan, snap.snapshotId(), tag, added, seconds(start), onlineRows);
     } catch (Exception e) {
       throw FlinkBatch.unwrap("backfill", e);
     }
@@ -235,11 +245,101 @@ public final class Backfill {
     s.table = OfflineTables.ensureTable(catalog, view, keys);
     s.tableName = OfflineTables.identifier(view).toString();
     s.source = source(s, view, sourceOverride);
+    Instant ingestedAt = Instant.now();
     s.query =
         planner.prepare(
             new BackfillPlanner.Request(
-                s.env, s.tEnv, config, view, keys, s.source, from, to, Instant.now(), online));
+                s.env, s.tEnv, config, view, keys, s.source, from, to, ingestedAt, online));
+    s.newRows =
+        newRows(
+            s.table.schema(),
+            keys,
+            flinkName(OfflineTables.identifier(view)),
+            s.query.offlineSelect(),
+            s.source.carriesOffsets(),
+            from,
+            to,
+            ingestedAt);
+    s.sqlText =
+        s.query.sqlText()
+            + "\n-- appended: only the rows the table does not hold yet in the range\n"
+            + s.newRows
+            + ";\n";
     return s;
+  }
+
+  /**
+   * The rows a backfill appends: the plan's offline rows except those the table already holds with
+   * event time in {@code [from, to)}. When the history carries Kafka offsets, a row is held when
+   * the table has one with the same key, event time and {@code _seq} (the event's identity; a
+   * window of a transformation is identified by its last event); without offsets (every {@code
+   * _seq} is 0), when the table has an equal row in every other column but {@code _ingested_at}, as
+   * a multiset ({@code EXCEPT ALL}). So an event the streaming job (or an earlier backfill) already
+   * wrote is not written again and keeps its first {@code _ingested_at}, the time it became
+   * available; a rerun appends nothing; what is appended is what the table lacks, such as the
+   * events the stream dropped as too late.
+   */
+  static String newRows(
+      org.apache.iceberg.Schema tableSchema,
+      List<JoinKey> keys,
+      String flinkTable,
+      String offlineSelect,
+      boolean withOffsets,
+      Instant from,
+      Instant to,
+      Instant ingestedAt) {
+    String time = q(OfflineTables.EVENT_TIME);
+    if (withOffsets) {
+      List<String> same = new ArrayList<>();
+      keys.forEach(k -> same.add("h." + q(k.name()) + " = b." + q(k.name())));
+      same.add("h." + time + " = b." + time);
+      same.add("h." + q(OfflineTables.SEQ) + " = b." + q(OfflineTables.SEQ));
+      return "SELECT b.* FROM (\n"
+          + offlineSelect
+          + "\n) AS b\nWHERE NOT EXISTS (\n  SELECT 1 FROM "
+          + flinkTable
+          + " AS h\n  WHERE "
+          + inRange("h." + time, from, to)
+          + "\n    AND "
+          + String.join(" AND ", same)
+          + ")";
+    }
+    List<String> compared = new ArrayList<>();
+    List<String> out = new ArrayList<>();
+    for (Types.NestedField f : tableSchema.columns()) {
+      String c = q(f.name());
+      if (f.name().equals(OfflineTables.INGESTED_AT)) {
+        out.add("TO_TIMESTAMP_LTZ(" + ingestedAt.toEpochMilli() + ", 3) AS " + c);
+      } else if (f.name().equals(OfflineTables.SEQ)) {
+        out.add("CAST(0 AS BIGINT) AS " + c);
+      } else {
+        compared.add(c);
+        out.add(c);
+      }
+    }
+    String cols = String.join(", ", compared);
+    return "SELECT "
+        + String.join(", ", out)
+        + "\nFROM (\n  SELECT "
+        + cols
+        + " FROM (\n"
+        + offlineSelect
+        + "\n  )\n  EXCEPT ALL\n  SELECT "
+        + cols
+        + " FROM "
+        + flinkTable
+        + "\n  WHERE "
+        + inRange(time, from, to)
+        + "\n)";
+  }
+
+  private static String inRange(String column, Instant from, Instant to) {
+    return "%1$s >= TO_TIMESTAMP_LTZ(%2$d, 3) AND %1$s < TO_TIMESTAMP_LTZ(%3$d, 3)"
+        .formatted(column, from.toEpochMilli(), to.toEpochMilli());
+  }
+
+  private static String q(String name) {
+    return "`" + name.replace("`", "``") + "`";
   }
 
   /**
@@ -301,16 +401,18 @@ public final class Backfill {
               + " events, a Parquet path with a '/' or a .parquet name, or kafka[:P:FIRST-END,...])",
           e);
     }
-    return new BackfillSource.Table(
-        "`"
-            + config.get(OfflineOptions.CATALOG_NAME)
-            + "`.`"
-            + rid.namespace()
-            + "`.`"
-            + rid.name()
-            + "`",
-        s.raw.schema(),
-        source);
+    return new BackfillSource.Table(flinkName(rid), s.raw.schema(), source);
+  }
+
+  /** A table of the offline catalog as the batch table environment names it, quoted. */
+  private String flinkName(TableIdentifier id) {
+    return "`"
+        + config.get(OfflineOptions.CATALOG_NAME)
+        + "`.`"
+        + id.namespace()
+        + "`.`"
+        + id.name()
+        + "`";
   }
 
   /** Per-run Flink and scratch resources. */
@@ -323,6 +425,8 @@ public final class Backfill {
     Table raw;
     BackfillSource source;
     BackfillPlanner.Query query;
+    String newRows;
+    String sqlText;
     Path scratch;
 
     @Override

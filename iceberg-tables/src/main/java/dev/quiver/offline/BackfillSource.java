@@ -1,11 +1,24 @@
 package dev.quiver.offline;
 
+import java.util.List;
 import org.apache.iceberg.Schema;
 
 /** The raw history a backfill reads. */
 public sealed interface BackfillSource {
+  /**
+   * The columns of raw events in a table that hold their Kafka offset, in order of preference (the
+   * backfill's {@code _seq}); without one every event's {@code _seq} is 0.
+   */
+  List<String> OFFSET_COLUMNS = List.of("_seq", "offset");
+
   /** A short description for plans, audits and snapshot summaries. */
   String describe();
+
+  /**
+   * Whether each event carries its Kafka offset as {@code _seq}: always for a Kafka range, for a
+   * table when it has one of {@link #OFFSET_COLUMNS}.
+   */
+  boolean carriesOffsets();
 
   /**
    * Raw events in an Iceberg table (or Parquet files registered as one), readable in the batch
@@ -20,6 +33,11 @@ public sealed interface BackfillSource {
     public String describe() {
       return description;
     }
+
+    @Override
+    public boolean carriesOffsets() {
+      return OFFSET_COLUMNS.stream().anyMatch(c -> schema.findField(c) != null);
+    }
   }
 
   /**
@@ -32,6 +50,11 @@ public sealed interface BackfillSource {
     @Override
     public String describe() {
       return spec;
+    }
+
+    @Override
+    public boolean carriesOffsets() {
+      return true;
     }
   }
 }

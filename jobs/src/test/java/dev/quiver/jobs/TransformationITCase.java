@@ -25,9 +25,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.iceberg.Table;
@@ -237,7 +239,15 @@ class TransformationITCase {
                           events.stream().mapToLong(Reference.Accepted::seq).max().getAsLong()))));
       backfillExpected.sort(null);
       assertThat(backfillExpected.size()).isGreaterThan(expected.size());
-      assertThat(windowRows(table, streamed, bf.snapshotId())).isEqualTo(backfillExpected);
+      // it appends the windows the table does not hold yet: those the stream had not closed, and
+      // those whose last event (the window's identity with its key and end) a too-late event
+      // changed, beside the stream's row of that window
+      Set<String> held = new HashSet<>();
+      expected.forEach(r -> held.add(windowIdentity(r)));
+      List<String> appended =
+          backfillExpected.stream().filter(r -> !held.contains(windowIdentity(r))).toList();
+      assertThat(appended).hasSizeLessThan(backfillExpected.size()).isNotEmpty();
+      assertThat(windowRows(table, streamed, bf.snapshotId())).isEqualTo(appended);
     }
     try (OnlineStore store = OnlineStores.open(MaterializationHarness.storeConfig(online))) {
       FeatureReader reader = new FeatureReader(store, Clock.systemUTC());
@@ -371,5 +381,11 @@ class TransformationITCase {
     }
     rows.sort(null);
     return rows;
+  }
+
+  /** user|window end|_seq of a {@link #windowRows} row: the window's identity in the table. */
+  private static String windowIdentity(String row) {
+    String[] f = row.split("\\|");
+    return f[0] + "|" + f[1] + "|" + f[f.length - 1];
   }
 }

@@ -286,7 +286,7 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
     }
     cols.add(eventTime + " AS " + q(EventSchema.EVENT_TIME));
     cols.add(eventMs + " AS " + q(EventSchema.EVENT_MS));
-    cols.add(meta(raw, List.of("_seq", "offset"), "BIGINT") + " AS " + q(EventSchema.SEQ));
+    cols.add(meta(raw, BackfillSource.OFFSET_COLUMNS, "BIGINT") + " AS " + q(EventSchema.SEQ));
     cols.add(
         meta(raw, List.of("_partition", "partition"), "INT") + " AS " + q(EventSchema.PARTITION));
     return "SELECT "
