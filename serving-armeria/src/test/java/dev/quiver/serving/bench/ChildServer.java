@@ -42,6 +42,15 @@ final class ChildServer implements AutoCloseable {
       }
     }
     cmd.add("-XX:+AlwaysPreTouch");
+    // Since session 10, the recommended serving setting (docs/serving.md, "Tuning"), for every
+    // bench server alike (the floor too): the heap on transparent huge pages (with the kernel in
+    // madvise mode only memory that asks for them gets them). A lookup touches the near cache and
+    // the token bucket over the whole key space, and each TLB miss costs a page walk
+    // (docs/benchmarks.md, "Session 10: lookup"). -XX:-UseTransparentHugePages in
+    // QUIVER_BENCH_SERVER_JVM_OPTS turns it off.
+    if (!cluster && (extra == null || !extra.contains("TransparentHugePages"))) {
+      cmd.add("-XX:+UseTransparentHugePages");
+    }
     String clusterExtra = System.getenv("QUIVER_BENCH_CLUSTER_JVM_OPTS");
     if (cluster && clusterExtra != null && !clusterExtra.isBlank()) {
       cmd.addAll(List.of(clusterExtra.trim().split("\\s+")));
@@ -63,9 +72,18 @@ final class ChildServer implements AutoCloseable {
       cmd.addAll(List.of(extra.trim().replace("@ID@", id).split("\\s+")));
     }
     // quiver.bench.jvm: options of this child only (LookupProbe's A/B of JVM options).
+    // A token env:NAME=VALUE there is set in the child's environment instead (since session 10,
+    // e.g. env:GLIBC_TUNABLES=glibc.malloc.hugetlb=1 for an A/B of native memory settings).
     String own = System.getProperty("quiver.bench.jvm", "");
+    java.util.Map<String, String> env = new java.util.HashMap<>();
     if (!cluster && !own.isBlank()) {
-      cmd.addAll(List.of(own.trim().split("\\s+")));
+      for (String o : own.trim().split("\\s+")) {
+        if (o.startsWith("env:") && o.indexOf('=') > 4) {
+          env.put(o.substring(4, o.indexOf('=')), o.substring(o.indexOf('=') + 1));
+        } else {
+          cmd.add(o);
+        }
+      }
     }
     cmd.add("-cp");
     // As in the module's tests: the HBase mini-cluster jar bundles its own client and Netty, which
@@ -77,7 +95,9 @@ final class ChildServer implements AutoCloseable {
             + dev.quiver.online.bench.ChildJvm.classPath());
     cmd.add(BenchServer.class.getName());
     cmd.addAll(List.of(args));
-    process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+    pb.environment().putAll(env);
+    process = pb.start();
     BufferedReader r =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     String line;

@@ -111,6 +111,34 @@ public final class LookupProbe {
       if (latLog != null) {
         g.recordEach((int) Math.min(50_000_000, Math.max(rate, 60_000) * (seconds + 31)));
       }
+      // QUIVER_PROBE_PERF=PREFIX: a perf profile (Java, JNI/RocksDB and kernel frames) of the
+      // server during the measured run, PREFIX-<kind>-<run>.data; Java frames resolve with
+      // -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -XX:+PreserveFramePointer in
+      // QUIVER_BENCH_SERVER_JVM_OPTS (the map is written when the child exits).
+      String perf = System.getenv("QUIVER_PROBE_PERF");
+      Process perfRec = null;
+      if (perf != null) {
+        // QUIVER_PROBE_PERF_TRACE=true: syscall counts and times (perf trace -s) instead.
+        List<String> cmd =
+            new ArrayList<>(
+                "true".equals(System.getenv("QUIVER_PROBE_PERF_TRACE"))
+                    ? List.of("perf", "trace", "-s")
+                    : List.of("perf", "record", "-e", "cpu-clock", "-F", "1999", "-g"));
+        cmd.addAll(
+            List.of(
+                "-p",
+                Long.toString(s.pid()),
+                "-o",
+                perf + "-" + kind + "-" + a + ".data",
+                "--",
+                "sleep",
+                Long.toString(seconds)));
+        perfRec =
+            new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+      }
       Map<String, Long> t0 = threads(s.pid());
       long c0 = s.cpuNanos();
       java.time.Instant from = java.time.Instant.now();
@@ -120,6 +148,9 @@ public final class LookupProbe {
               : g.runClosed("probe", TimeUnit.SECONDS.toNanos(seconds));
       long c1 = s.cpuNanos();
       Map<String, Long> t1 = threads(s.pid());
+      if (perfRec != null) {
+        perfRec.waitFor();
+      }
       if (latLog != null) {
         g.writeLog(Path.of(latLog + "-" + kind + "-" + a + ".txt"));
       }
