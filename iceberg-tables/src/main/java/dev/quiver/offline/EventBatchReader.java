@@ -23,6 +23,7 @@ import org.apache.iceberg.flink.source.reader.RecordAndPosition;
 import org.apache.iceberg.flink.source.split.IcebergSourceSplit;
 import org.apache.iceberg.io.CloseableIterator;
 import org.apache.iceberg.io.FileIO;
+import org.apache.iceberg.mapping.NameMapping;
 import org.apache.iceberg.mapping.NameMappingParser;
 import org.apache.iceberg.parquet.Parquet;
 import org.slf4j.Logger;
@@ -30,13 +31,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Iceberg's Flink source reads a view's table through this function: each split's files become
- * {@link PackedBatch}es of events, already partitioned for the sweep subtasks. Parquet data files
- * without delete files take the columnar path: {@link EventPages} (parquet-mr's pages decoded into
- * primitive arrays) when every needed column has a field id and encodings it decodes, else {@link
- * EventColumns} (Iceberg's column iterators, which apply a name mapping) straight into the batches;
- * anything else — delete files, other formats, multi-key views, columns of other physical types —
- * is read by Iceberg's own {@code RowData} reader (which applies deletes) and packed row by row
- * ({@link FlinkFunctions.EventPacker}), the same bytes either way.
+ * {@link PackedBatch}es of events, already partitioned for the sweep subtasks. The label table is
+ * read through it too ({@link #labels}): Parquet files without delete files by {@link LabelPages},
+ * anything else by Iceberg's row reader and {@link FlinkFunctions.LabelPacker}. For events: Parquet
+ * data files without delete files take the columnar path: {@link EventPages} (parquet-mr's pages
+ * decoded into primitive arrays) when every needed column has a field id and encodings it decodes,
+ * else {@link EventColumns} (Iceberg's column iterators, which apply a name mapping) straight into
+ * the batches; anything else — delete files, other formats, multi-key views, columns of other
+ * physical types — is read by Iceberg's own {@code RowData} reader (which applies deletes) and
+ * packed row by row ({@link FlinkFunctions.EventPacker}), the same bytes either way.
  *
  * <p>Serializable; {@link #apply} is called on the source's split-fetcher thread, one split at a
  * time. A split is always read from its start: the offline batch jobs run without restarts ({@link
@@ -55,21 +58,52 @@ final class EventBatchReader implements ReaderFunction<PackedBatch> {
   private final FileIO io;
   private final EncryptionManager encryption;
   private final EventLayout layout;
-  private final FlinkFunctions.EventPacker rowPath;
+  private final LabelLayout labelLayout;
+  private final FlinkFunctions.RowPacker rowPath;
   private final int channels;
+  private transient NameMapping mapping;
 
   /**
    * @param channels the sweep's parallelism: batches are partitioned by {@code hash mod channels}
    */
   EventBatchReader(Table table, TrainingSetPlan.ViewRead read, int channels) {
+    this(
+        table,
+        read.projection(),
+        EventLayout.of(read),
+        null,
+        new FlinkFunctions.EventPacker(read),
+        channels);
+  }
+
+  private EventBatchReader(
+      Table table,
+      Schema projection,
+      EventLayout layout,
+      LabelLayout labelLayout,
+      FlinkFunctions.RowPacker rowPath,
+      int channels) {
     this.tableSchema = table.schema();
-    this.projection = read.projection();
+    this.projection = projection;
     this.nameMapping = table.properties().get(TableProperties.DEFAULT_NAME_MAPPING);
     this.io = table.io();
     this.encryption = table.encryption();
-    this.layout = EventLayout.of(read);
-    this.rowPath = new FlinkFunctions.EventPacker(read);
+    this.layout = layout;
+    this.labelLayout = labelLayout;
+    this.rowPath = rowPath;
     this.channels = channels;
+  }
+
+  /**
+   * The label rows of a label table (all its columns), packed for the first entity group's sweep.
+   *
+   * @param columnar the label layout when {@link LabelPages} can decode it ({@link
+   *     LabelLayout#of}), else null (every file is read row by row)
+   * @param rows the row path, for other files
+   */
+  static EventBatchReader labels(
+      Table table, LabelLayout columnar, FlinkFunctions.LabelPacker rows, int channels) {
+    return new EventBatchReader(table, table.schema(), null, columnar, rows, channels);
   }
 
   @Override
@@ -150,6 +184,25 @@ final class EventBatchReader implements ReaderFunction<PackedBatch> {
       fileOffset++;
       recordOffset = 0;
       currentIsPages = false;
+      if (labelLayout != null
+          && task.file().format() == FileFormat.PARQUET
+          && task.deletes().isEmpty()) {
+        try {
+          current =
+              new LabelPages(
+                  decryptor.getInputFile(task),
+                  task.start(),
+                  task.length(),
+                  labelLayout,
+                  mapping(),
+                  out);
+          currentIsRows = false;
+          currentIsPages = true;
+          return;
+        } catch (EventColumns.Unsupported e) {
+          LOG.info("reading labels {} row by row: {}", task.file().location(), e.getMessage());
+        }
+      }
       if (layout != null
           && task.file().format() == FileFormat.PARQUET
           && task.deletes().isEmpty()) {
@@ -184,6 +237,13 @@ final class EventBatchReader implements ReaderFunction<PackedBatch> {
           new RowDataFileScanTaskReader(tableSchema, projection, nameMapping, true, List.of())
               .open(task, decryptor);
       currentIsRows = true;
+    }
+
+    private NameMapping mapping() {
+      if (mapping == null && nameMapping != null) {
+        mapping = NameMappingParser.fromJson(nameMapping);
+      }
+      return mapping;
     }
 
     private void closeCurrent() {

@@ -17,7 +17,7 @@ import org.apache.iceberg.types.Type.TypeID;
  */
 final class EventBytes implements Serializable {
   private static final long serialVersionUID = 1L;
-  private static final Set<TypeID> VALUES =
+  static final Set<TypeID> VALUES =
       Set.of(
           TypeID.STRING,
           TypeID.LONG,

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.iceberg.Schema;
+import org.apache.iceberg.mapping.MappedField;
+import org.apache.iceberg.mapping.NameMapping;
 import org.apache.iceberg.parquet.ParquetValueReader;
 import org.apache.iceberg.parquet.ParquetValueReaders;
 import org.apache.iceberg.shaded.org.apache.parquet.column.ColumnDescriptor;
@@ -68,10 +70,21 @@ final class EventColumns {
 
   /** Finds a projected column in the file by field id and checks its physical type. */
   static Decoded column(MessageType file, Schema projection, int pos, boolean required) {
+    return column(file, projection, pos, required, null);
+  }
+
+  /**
+   * Like {@link #column(MessageType, Schema, int, boolean)}; a file column without a field id takes
+   * the id {@code mapping} gives its name (as Iceberg's readers apply a table's name mapping), when
+   * there is a mapping.
+   */
+  static Decoded column(
+      MessageType file, Schema projection, int pos, boolean required, NameMapping mapping) {
     Types.NestedField f = projection.columns().get(pos);
     Type found = null;
     for (Type t : file.getFields()) {
-      if (t.getId() != null && t.getId().intValue() == f.fieldId()) {
+      Integer id = t.getId() != null ? Integer.valueOf(t.getId().intValue()) : mappedId(mapping, t);
+      if (id != null && id == f.fieldId()) {
         found = t;
       }
     }
@@ -113,6 +126,11 @@ final class EventColumns {
       throw new Unsupported("column " + f.name() + " is " + physical + " in the file");
     }
     return new Decoded(d, type, divisor);
+  }
+
+  private static Integer mappedId(NameMapping mapping, Type t) {
+    MappedField m = mapping == null ? null : mapping.find(t.getName());
+    return m == null ? null : m.id();
   }
 
   record Decoded(ColumnDescriptor descriptor, TypeID type, long divisor) {}

@@ -72,7 +72,7 @@ final class FlinkFunctions {
    * EventBatchReader} (delete files, other formats, multi-key views). Rows with a null key come out
    * with null bytes (the caller drops them).
    */
-  static final class EventPacker implements java.io.Serializable {
+  static final class EventPacker implements RowPacker {
     private static final long serialVersionUID = 1L;
     private final EventMapper events;
     private final EventBytes direct;
@@ -83,14 +83,47 @@ final class FlinkFunctions {
       this.direct = EventBytes.supports(read) ? new EventBytes(read) : null;
     }
 
-    /** A new packed row per call. */
-    PackedRow apply(RowData row) {
+    @Override
+    public PackedRow apply(RowData row) {
       try {
         if (direct != null) {
           return direct.pack(row);
         }
         SweepRow r = events.toEvent(row);
         return r == null ? new PackedRow(0L, null) : pack.map(r);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
+
+  /**
+   * A table row → its packed sweep row ({@link Pack}'s format), for {@link EventBatchReader}'s row
+   * path; null bytes for a row that joins nothing and is dropped.
+   */
+  interface RowPacker extends java.io.Serializable {
+    /** A new packed row per call. */
+    PackedRow apply(RowData row);
+  }
+
+  /**
+   * Label-table rows → packed label rows keyed for the first entity group: the row path of the
+   * label read ({@link LabelMapper}, then {@link Pack}), for files that {@link LabelPages} does not
+   * decode.
+   */
+  static final class LabelPacker implements RowPacker {
+    private static final long serialVersionUID = 1L;
+    private final LabelMapper labels;
+    private final Pack pack = new Pack();
+
+    LabelPacker(Schema labelSchema, int timePos, int[] keyPositions, int featureSlots) {
+      this.labels = new LabelMapper(labelSchema, timePos, keyPositions, featureSlots);
+    }
+
+    @Override
+    public PackedRow apply(RowData row) {
+      try {
+        return pack.map(labels.map(row));
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }

@@ -10,7 +10,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 /**
  * Serializes label rows once, beside their key hash, into {@link PackedBatch}es for the sweep
  * subtasks (the events' format: {@link PartitionBatches}); the open batches go out at the end of
- * input.
+ * input. For the label rows of the second and later entity groups (re-keyed after the previous
+ * sweep); the first group's come packed from their reader ({@link EventBatchReader#labels}).
  */
 final class LabelBatches extends AbstractStreamOperator<PackedBatch>
     implements OneInputStreamOperator<SweepRow, PackedBatch>, BoundedOneInput {
@@ -21,7 +22,8 @@ final class LabelBatches extends AbstractStreamOperator<PackedBatch>
 
   LabelBatches(int channels) {
     this.channels = channels;
-    // chained to the label reader (an operator's default is HEAD: its own task, and every label row
+    // chained to the re-keying map (an operator's default is HEAD: its own task, and every label
+    // row
     // crossed a serializing exchange to be serialized again here)
     this.chainingStrategy = ChainingStrategy.ALWAYS;
   }

@@ -16,13 +16,10 @@ import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.table.data.RowData;
-import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.flink.CatalogLoader;
-import org.apache.iceberg.flink.FlinkSchemaUtil;
 import org.apache.iceberg.flink.TableLoader;
 import org.apache.iceberg.flink.source.IcebergSource;
 import org.apache.iceberg.types.Types;
@@ -126,7 +123,7 @@ public final class PointInTimeJoin {
     env.getConfig().enableObjectReuse();
 
     List<Types.NestedField> labelColumns;
-    DataStream<SweepRow> labels = null;
+    DataStream<PackedBatch> labels = null;
     LabelTables.Labels labelTable = null;
     SpineLabels spine = null;
     if (request.labels() != null) {
@@ -161,15 +158,15 @@ public final class PointInTimeJoin {
       }
       int[] firstKeys = positions(names, plan.groups().get(0).keyNames());
       labels =
-          read(
-                  env,
-                  labelLoader(request.labels(), labelTable),
-                  labelTable.snapshotId(),
-                  ls,
-                  "labels")
-              .map(new FlinkFunctions.LabelMapper(ls, timePos, firstKeys, plan.featureSlots()))
-              .returns(SweepRowSerializer.TYPE)
-              .name("labels");
+          readLabels(
+              env,
+              labelLoader(request.labels(), labelTable),
+              labelTable,
+              EventBatchReader.labels(
+                  labelTable.table(),
+                  LabelLayout.of(ls, timePos, firstKeys, plan.featureSlots()),
+                  new FlinkFunctions.LabelPacker(ls, timePos, firstKeys, plan.featureSlots()),
+                  env.getParallelism()));
     } else {
       TrainingSetPlan.Group g = plan.groups().get(0);
       labelColumns = new ArrayList<>();
@@ -185,7 +182,7 @@ public final class PointInTimeJoin {
     }
     List<String> labelNames = labelColumns.stream().map(Types.NestedField::name).toList();
 
-    DataStream<SweepRow> current = labels;
+    DataStream<SweepRow> current = null;
     int channels = env.getParallelism();
     for (int gi = 0; gi < plan.groups().size(); gi++) {
       TrainingSetPlan.Group g = plan.groups().get(gi);
@@ -197,15 +194,14 @@ public final class PointInTimeJoin {
         DataStream<PackedBatch> ev = readEvents(env, r, channels);
         events = events == null ? ev : events.union(ev);
       }
-      DataStream<PackedBatch> labelInput = null;
-      if (current != null) {
+      // the first group's labels come packed from their reader; later groups re-key the swept rows
+      DataStream<PackedBatch> labelInput = gi == 0 ? labels : null;
+      if (gi > 0 && current != null) {
         labelInput =
             pack(
-                gi == 0
-                    ? current
-                    : current
-                        .map(new FlinkFunctions.Rekey(positions(labelNames, g.keyNames())))
-                        .returns(SweepRowSerializer.TYPE),
+                current
+                    .map(new FlinkFunctions.Rekey(positions(labelNames, g.keyNames())))
+                    .returns(SweepRowSerializer.TYPE),
                 channels);
       }
       DataStream<PackedBatch> input =
@@ -307,22 +303,27 @@ public final class PointInTimeJoin {
         : TableLoader.fromHadoopTable(labels.table().location());
   }
 
-  private static DataStream<RowData> read(
+  /**
+   * The label table as batches of packed label rows for the first group's sweep subtasks, built
+   * inside Iceberg's split reader ({@link EventBatchReader#labels}: {@link LabelPages} for plain
+   * Parquet files).
+   */
+  private static DataStream<PackedBatch> readLabels(
       StreamExecutionEnvironment env,
       TableLoader loader,
-      Long snapshot,
-      Schema projection,
-      String name) {
-    IcebergSource.Builder<RowData> b =
-        IcebergSource.forRowData().tableLoader(loader).streaming(false).project(projection);
-    if (snapshot != null) {
-      b.useSnapshotId(snapshot);
+      LabelTables.Labels labels,
+      EventBatchReader reader) {
+    IcebergSource.Builder<PackedBatch> b =
+        IcebergSource.<PackedBatch>builder()
+            .tableLoader(loader)
+            .readerFunction(reader)
+            .streaming(false)
+            .project(labels.table().schema());
+    if (labels.snapshotId() != null) {
+      b.useSnapshotId(labels.snapshotId());
     }
     return env.fromSource(
-        b.build(),
-        WatermarkStrategy.noWatermarks(),
-        "read " + name,
-        InternalTypeInfo.of(FlinkSchemaUtil.convert(projection)));
+        b.build(), WatermarkStrategy.noWatermarks(), "read labels", PackedBatch.TYPE);
   }
 
   /**

@@ -58,8 +58,11 @@ import org.apache.iceberg.types.Types;
  * -Dfeast.fraction=} (DuckDB store, default 0.1), {@code -Dfeast.file.fraction=} (file store,
  * default 0.1); {@code -Dwarm=false} runs only the cold export; {@code -Dsteady=true} adds a third
  * export (after the warm one: what is left of the JIT's work in the warm run), reported beside the
- * two and not used in the ratios; {@code -Dbaselines=false} runs Quiver alone (for profiling). Pass
- * them in {@code QUIVER_BENCH_JAVA_OPTS}.
+ * two and not used in the ratios; {@code -Dfresh=true} (session 10) adds the export as {@code
+ * quiver export} runs it, in a new JVM each (start to exit, process CPU), once with the CLI's JVM
+ * options ({@link #CLI_EXPORT_OPTS}, or {@code -Dfresh.opts=}) and once with the JVM's defaults,
+ * each with its own ratio to DuckDB; {@code -Dbaselines=false} runs Quiver alone (for profiling).
+ * Pass them in {@code QUIVER_BENCH_JAVA_OPTS}.
  */
 public final class TrainingSetBench {
   static final long BASE = 1_714_521_600_000L; // 2024-05-01
@@ -80,18 +83,7 @@ public final class TrainingSetBench {
         QuiverConfig.of(Map.of("offline.warehouse", wh.toString(), "offline.parallelism", "2"));
     Catalog catalog = OfflineCatalogs.open(config);
 
-    List<FeatureView> views = new ArrayList<>();
-    for (String v : List.of("bench_a", "bench_b", "bench_c")) {
-      views.add(
-          FeatureView.builder(v)
-              .entities(List.of("user"))
-              .ttl(Duration.ofDays(7))
-              .features(
-                  List.of(
-                      Feature.row("f_double", FeatureType.FLOAT64),
-                      Feature.row("f_long", FeatureType.INT64)))
-              .build());
-    }
+    List<FeatureView> views = views();
     long t0 = System.nanoTime();
     ExecutorService pool = Executors.newFixedThreadPool(2);
     List<Future<?>> writes = new ArrayList<>();
@@ -132,14 +124,7 @@ public final class TrainingSetBench {
 
     // Quiver (Flink batch point-in-time join)
     PointInTimeJoin join = new PointInTimeJoin(catalog, OfflineCatalogs.properties(config), 2);
-    TrainingSetRequest req =
-        new TrainingSetRequest(
-            views.stream().map(FeatureSelection::all).toList(),
-            LabelSource.of(labelFile.getParent().toString(), "ts"),
-            null,
-            work.resolve("quiver-out").toString(),
-            true,
-            Map.of());
+    TrainingSetRequest req = request(work, views, "quiver-out");
     // cold: the JVM's first job (starts the local Flink cluster, loads classes, JIT from zero)
     Run cold = quiver(join, req, "quiver (flink, cold: first job in the JVM)");
     PointInTimeJoin.Result res = cold.result();
@@ -161,6 +146,13 @@ public final class TrainingSetBench {
             : null;
     double quiverSeconds = cold.seconds();
     double quiverCpu = cold.cpuSeconds();
+    // -Dfresh=true: the same export in a new JVM each, as `quiver export` runs it from the shell
+    // (JVM start to exit), with the CLI's JVM options and with the JVM's defaults
+    List<FreshRun> fresh = new ArrayList<>();
+    if (Boolean.getBoolean("fresh")) {
+      fresh.add(fresh(work, "cli", System.getProperty("fresh.opts", CLI_EXPORT_OPTS)));
+      fresh.add(fresh(work, "defaults", ""));
+    }
 
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("benchmark", "training-set");
@@ -180,11 +172,28 @@ public final class TrainingSetBench {
       json.put("quiver_steady_seconds", steady.seconds());
       json.put("quiver_steady_cpu_seconds", steady.cpuSeconds());
     }
+    for (FreshRun f : fresh) {
+      json.put("quiver_fresh_" + f.name() + "_jvm_options", f.options());
+      json.put("quiver_fresh_" + f.name() + "_seconds", f.seconds());
+      json.put("quiver_fresh_" + f.name() + "_cpu_seconds", f.cpuSeconds());
+    }
     // -Dbaselines=false (profiling): Quiver only, no DuckDB or Feast, and no ratios in the JSON
     boolean baselines = Boolean.parseBoolean(System.getProperty("baselines", "true"));
     json.put("baselines", baselines);
     if (baselines) {
       baselines(json, work, labelFile, views, labels, feastFraction, feastFileFraction, cold, warm);
+      for (FreshRun f : fresh) {
+        double duckSecs = (Double) json.get("duckdb_seconds");
+        double duckCpu = (Double) json.get("duckdb_cpu_seconds");
+        json.put("quiver_fresh_" + f.name() + "_vs_duckdb_time_ratio", f.seconds() / duckSecs);
+        json.put("quiver_fresh_" + f.name() + "_vs_duckdb_cpu_ratio", f.cpuSeconds() / duckCpu);
+        System.out.printf(
+            Locale.ROOT,
+            "quiver fresh JVM (%s) vs duckdb: %.2fx the time (target <= 2x), %.2fx the CPU%n",
+            f.name(),
+            f.seconds() / duckSecs,
+            f.cpuSeconds() / duckCpu);
+      }
     } else {
       json.put("load_average", loadAverage());
     }
@@ -277,6 +286,118 @@ public final class TrainingSetBench {
             speedup,
             cpuSpeedup);
       }
+    }
+  }
+
+  static List<FeatureView> views() {
+    List<FeatureView> views = new ArrayList<>();
+    for (String v : List.of("bench_a", "bench_b", "bench_c")) {
+      views.add(
+          FeatureView.builder(v)
+              .entities(List.of("user"))
+              .ttl(Duration.ofDays(7))
+              .features(
+                  List.of(
+                      Feature.row("f_double", FeatureType.FLOAT64),
+                      Feature.row("f_long", FeatureType.INT64)))
+              .build());
+    }
+    return views;
+  }
+
+  static TrainingSetRequest request(Path work, List<FeatureView> views, String output) {
+    return new TrainingSetRequest(
+        views.stream().map(FeatureSelection::all).toList(),
+        LabelSource.of(work.resolve("labels").toString(), "ts"),
+        null,
+        work.resolve(output).toString(),
+        true,
+        Map.of());
+  }
+
+  /** The JVM options bin/quiver adds for {@code quiver export} (keep the two the same). */
+  static final String CLI_EXPORT_OPTS = "-XX:TieredStopAtLevel=1";
+
+  /**
+   * One export in a new JVM ({@link Fresh}, -Xmx2g as bin/quiver, this JVM's --add-opens, then
+   * {@code opts}): wall time from the JVM's start to its exit, and the process's CPU (JVM start,
+   * class loading and the JIT included) as the child reads it at the end of its main.
+   */
+  static FreshRun fresh(Path work, String name, String opts) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx2g");
+    for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (a.startsWith("--add-opens")) {
+        cmd.add(a);
+      }
+    }
+    if (!opts.isBlank()) {
+      cmd.addAll(List.of(opts.trim().split("\\s+")));
+    }
+    cmd.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            Fresh.class.getName(),
+            work.toString(),
+            "quiver-out-fresh-" + name));
+    double load0 = loadAverage();
+    long t0 = System.nanoTime();
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    int rc = p.waitFor();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    String line = out.lines().filter(l -> l.startsWith("FRESH ")).findFirst().orElse(null);
+    if (rc != 0 || line == null) {
+      throw new IllegalStateException("fresh-JVM export failed (exit " + rc + "):\n" + out);
+    }
+    String[] f = line.split(" ");
+    long rows = Long.parseLong(f[1]);
+    double cpu = Double.parseDouble(f[2]);
+    System.out.printf(
+        Locale.ROOT,
+        "quiver (flink, fresh JVM, %s: %s): %,d rows in %.1f s start to exit = %,.0f rows/s,"
+            + " %.1f CPU-s (load average %.1f-%.1f)%n",
+        name,
+        opts.isBlank() ? "JVM defaults" : opts,
+        rows,
+        seconds,
+        rows / seconds,
+        cpu,
+        load0,
+        loadAverage());
+    out.lines().filter(l -> l.startsWith("  of which")).forEach(System.out::println);
+    return new FreshRun(name, opts, seconds, cpu);
+  }
+
+  /** One export in a new JVM: its JVM options, start-to-exit seconds and process CPU-seconds. */
+  record FreshRun(String name, String options, double seconds, double cpuSeconds) {}
+
+  /**
+   * A fresh JVM's one export of the bench's data (written by the parent): prints {@code FRESH
+   * <rows> <process CPU-s>} and the CPU of its JIT and GC threads.
+   */
+  public static final class Fresh {
+    public static void main(String[] args) throws Exception {
+      Path work = Path.of(args[0]);
+      QuiverConfig config =
+          QuiverConfig.of(
+              Map.of(
+                  "offline.warehouse",
+                  work.resolve("warehouse").toString(),
+                  "offline.parallelism",
+                  "2"));
+      Catalog catalog = OfflineCatalogs.open(config);
+      PointInTimeJoin.Result r =
+          new PointInTimeJoin(catalog, OfflineCatalogs.properties(config), 2)
+              .run(request(work, views(), args[1]));
+      dev.quiver.offline.FlinkBatch.stopSharedCluster();
+      double cpu = processCpuNanos() / 1e9;
+      System.out.printf(Locale.ROOT, "FRESH %d %.3f%n", r.rows(), cpu);
+      // since the JVM started: its start, class loading and JIT included
+      System.out.println("  " + ThreadCpu.describe(Map.of(), ThreadCpu.byKind(), cpu));
     }
   }
 
