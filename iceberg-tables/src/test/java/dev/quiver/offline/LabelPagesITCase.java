@@ -162,7 +162,8 @@ class LabelPagesITCase {
       }
     }
     Table table =
-        LabelTables.registerParquet(List.of(file), dir.resolve("scratch").toUri().toString());
+        LabelTables.registerParquet(
+            "labels", List.of(file), dir.resolve("scratch").toUri().toString());
     Schema schema = table.schema();
     int timePos = 1;
     int[] keys = {0};
