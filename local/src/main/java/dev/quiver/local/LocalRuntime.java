@@ -112,6 +112,7 @@ public final class LocalRuntime implements AutoCloseable {
   private void run(QuiverConfig base, FeatureRegistry registry, Settings s, PrintWriter out)
       throws Exception {
     Files.createDirectories(s.dataDir());
+    setAsidePreviousRun(base, s.dataDir(), out);
     out.println("Starting Kafka (embedded KRaft broker)...");
     out.flush();
     kafka = EmbeddedKafka.start();
@@ -176,6 +177,50 @@ public final class LocalRuntime implements AutoCloseable {
         QuiverServer.start(
             ServerOptions.from(config), registry, source, Authorizer.ALLOW_ALL, offline);
     resources.add(server);
+  }
+
+  /** The folder under the data directory that keeps the previous run's data. */
+  static final String PREVIOUS_RUN = "previous-run";
+
+  /**
+   * Moves the previous run's online store, Iceberg warehouse and checkpoints (those under the data
+   * directory, i.e. not set elsewhere in the configuration) to {@value #PREVIOUS_RUN}/, replacing
+   * what an earlier start left there. The embedded broker starts empty every time, so the jobs
+   * start without state: kept in place, their first upsert of a tile the previous run wrote would
+   * replace it with the new run's events alone while the Iceberg table keeps every row, and online
+   * values and training sets would disagree. Nothing is deleted but the run before the previous
+   * one.
+   */
+  static void setAsidePreviousRun(QuiverConfig base, Path dataDir, PrintWriter out)
+      throws java.io.IOException {
+    Map<String, String> dirs = new LinkedHashMap<>();
+    dirs.put("online.embedded.path", "online");
+    dirs.put("offline.warehouse", "warehouse");
+    dirs.put(JobOptions.CHECKPOINT_DIR.key(), "checkpoints");
+    Path previous = dataDir.resolve(PREVIOUS_RUN);
+    boolean cleared = false;
+    for (Map.Entry<String, String> d : dirs.entrySet()) {
+      Path dir = dataDir.resolve(d.getValue());
+      if (base.asMap().containsKey(d.getKey()) || !Files.isDirectory(dir)) {
+        continue;
+      }
+      if (!cleared) {
+        if (Files.exists(previous)) {
+          org.apache.flink.util.FileUtils.deleteDirectory(previous.toFile());
+        }
+        Files.createDirectories(previous);
+        cleared = true;
+      }
+      Files.move(dir, previous.resolve(d.getValue()));
+    }
+    if (cleared) {
+      out.println(
+          "Moved the previous run's online store and Iceberg tables to "
+              + previous
+              + " (the embedded broker starts empty, so the jobs start without state; kept in"
+              + " place, online values and training sets would disagree).");
+      out.flush();
+    }
   }
 
   /** Kafka, the online store, Iceberg and checkpoints under the data directory unless set. */
