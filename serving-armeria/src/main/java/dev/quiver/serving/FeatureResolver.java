@@ -151,6 +151,21 @@ final class FeatureResolver {
   }
 
   /**
+   * {@code " (known: a, b)"}, or, when the namespace has none (a misspelt namespace, or specs not
+   * applied yet), a hint saying so instead of an empty list.
+   */
+  private static String known(String kind, String ns, java.util.stream.Stream<String> names) {
+    String list = names.sorted().collect(Collectors.joining(", "));
+    return list.isEmpty()
+        ? " (namespace "
+            + ns
+            + " has no "
+            + kind
+            + ": check the request's namespace, or apply the specs that define them)"
+        : " (known: " + list + ")";
+  }
+
+  /**
    * Resolves a plan.
    *
    * @param inline true on an event loop: use only cached registry answers and throw {@link
@@ -172,12 +187,10 @@ final class FeatureResolver {
                             + serviceName
                             + "' in namespace "
                             + ns
-                            + " (known: "
-                            + registry.listServices(ns).stream()
-                                .map(FeatureService::name)
-                                .sorted()
-                                .collect(Collectors.joining(", "))
-                            + ")");
+                            + known(
+                                "feature services",
+                                ns,
+                                registry.listServices(ns).stream().map(FeatureService::name)));
                   });
       wanted = svc.features();
       fieldPrefix = "feature_service";
@@ -195,12 +208,10 @@ final class FeatureResolver {
                             + entityName
                             + "' in namespace "
                             + ns
-                            + " (known: "
-                            + registry.listEntities(ns).stream()
-                                .map(Entity::name)
-                                .sorted()
-                                .collect(Collectors.joining(", "))
-                            + ")");
+                            + known(
+                                "entities",
+                                ns,
+                                registry.listEntities(ns).stream().map(Entity::name)));
                   }
                   return Entity.implicit(ns, entityName);
                 });

@@ -406,6 +406,15 @@ class LookupContractITCase {
         "NOT_FOUND",
         "entity_name",
         "unknown entity 'usr'");
+    // a namespace with nothing in it says so, instead of an empty "(known: )"
+    assertError(
+        lookup(
+            "{\"namespace\":\"nope\",\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"x\"]}"),
+        404,
+        "NOT_FOUND",
+        "entity_name",
+        "unknown entity 'user' in namespace nope (namespace nope has no entities: check the"
+            + " request's namespace, or apply the specs that define them)");
     assertError(
         lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_7d_txn_cnt\"]}"),
         404,
