@@ -209,6 +209,31 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
     return ViewTableMapper.toTable(record, entities);
   }
 
+  /**
+   * {@code FOR SYSTEM_TIME AS OF}: this catalog holds a view's definition, not its rows; the rows
+   * and their history are the view's offline Iceberg table ({@code <view>_v<major>} in the offline
+   * catalog), which Iceberg reads as of a time. The error says how.
+   */
+  @Override
+  public CatalogBaseTable getTable(ObjectPath path, long timestamp) throws TableNotExistException {
+    ViewRecord record =
+        resolve(path).orElseThrow(() -> new TableNotExistException(getName(), path));
+    throw new ValidationException(
+        "FOR SYSTEM_TIME AS OF on "
+            + path.getFullName()
+            + ": the registry catalog holds the view's definition, and its history is the view's"
+            + " offline Iceberg table. Read that as of the time with an option instead: SELECT *"
+            + " FROM quiver_offline.`"
+            + path.getDatabaseName()
+            + "`.`"
+            + record.view().name()
+            + "_v"
+            + record.version().major()
+            + "` /*+ OPTIONS('as-of-timestamp'='"
+            + timestamp
+            + "') */ after CREATE CATALOG quiver_offline (docs/time-travel.md)");
+  }
+
   @Override
   public boolean tableExists(ObjectPath path) {
     return resolve(path).isPresent();

@@ -190,6 +190,18 @@ class QuiverCatalogITCase {
   }
 
   @Test
+  void forSystemTimeAsOfSaysHowToReadTheOfflineTableAsOfThatTime() {
+    assertThatThrownBy(
+            () ->
+                env.executeSql(
+                    "SELECT * FROM ml.user_clicks FOR SYSTEM_TIME AS OF TIMESTAMP '2026-11-01"
+                        + " 00:00:00'"))
+        .hasStackTraceContaining("FOR SYSTEM_TIME AS OF on ")
+        .hasStackTraceContaining(
+            "FROM quiver_offline.`ml`.`user_clicks_v1` /*+ OPTIONS('as-of-timestamp'=");
+  }
+
+  @Test
   void createTableWithABadSpecNamesTheField() {
     assertThatThrownBy(
             () ->
