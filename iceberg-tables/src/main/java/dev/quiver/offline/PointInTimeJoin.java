@@ -114,6 +114,37 @@ public final class PointInTimeJoin {
     } catch (IOException e) {
       throw new UncheckedIOException("creating output " + out, e);
     }
+    try {
+      return run(request, progress, expectedLabels, out, scratch);
+    } catch (RuntimeException | Error e) {
+      // a failed export leaves no part a reader could take for a result: the job's subtasks may
+      // have written theirs (whole or cut short) before another failed, or before the manifest
+      deleteOutput(out, e);
+      throw e;
+    } finally {
+      FlinkBatch.deleteQuietly(scratch);
+    }
+  }
+
+  /** Deletes the parts and manifest of a failed export, adding what could not be deleted to it. */
+  private static void deleteOutput(Path out, Throwable failure) {
+    try {
+      TrainingSetFiles.deleteParts(out);
+      Path manifest = out.resolve(TrainingSetManifest.FILE);
+      if (Files.isRegularFile(manifest)) {
+        Files.delete(manifest);
+      }
+    } catch (IOException | UncheckedIOException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  private Result run(
+      TrainingSetRequest request,
+      Progress progress,
+      TrainingSetManifest.LabelEntry expectedLabels,
+      Path out,
+      Path scratch) {
     TrainingSetPlan plan = TrainingSetPlan.resolve(request, catalog);
     StreamExecutionEnvironment env = FlinkBatch.environment(parallelism);
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);
@@ -251,7 +282,6 @@ public final class PointInTimeJoin {
               + rows);
     }
     Path manifestFile = manifest.write(out);
-    FlinkBatch.deleteQuietly(scratch);
     return new Result(out, parts, rows, manifest, manifestFile);
   }
 

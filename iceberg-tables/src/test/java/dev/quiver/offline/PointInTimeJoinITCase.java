@@ -208,6 +208,26 @@ class PointInTimeJoinITCase {
   }
 
   @Test
+  void aFailedExportLeavesNoParts() throws Exception {
+    Path labelFile = writeLabels("labels-failed");
+    Path out = dir.resolve("out-failed");
+    // the manifest cannot be written (a non-empty directory is in its place): the job itself has
+    // written its parts by then, and the export fails after them
+    Files.createDirectories(out.resolve(TrainingSetManifest.FILE).resolve("blocker"));
+    assertThatThrownBy(
+            () -> join.run(request(LabelSource.of(labelFile.toString(), "ts"), "out-failed", true)))
+        .hasMessageContaining(TrainingSetManifest.FILE);
+    assertThat(TrainingSetFiles.parts(out)).isEmpty();
+    // the same output works once the obstacle is gone
+    Files.delete(out.resolve(TrainingSetManifest.FILE).resolve("blocker"));
+    Files.delete(out.resolve(TrainingSetManifest.FILE));
+    PointInTimeJoin.Result res =
+        join.run(request(LabelSource.of(labelFile.toString(), "ts"), "out-failed", true));
+    assertThat(res.dataFiles()).hasSize(2);
+    assertThat(res.rows()).isEqualTo(labels.size());
+  }
+
+  @Test
   void csvLabelsAndClearErrors() throws Exception {
     Path csv = dir.resolve("labels.csv");
     StringBuilder sb = new StringBuilder("user_id,merchant_id,ts\n");
