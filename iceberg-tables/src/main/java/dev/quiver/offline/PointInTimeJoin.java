@@ -39,6 +39,11 @@ import org.apache.iceberg.types.Types;
 public final class PointInTimeJoin {
   static final String ROWS_ACCUMULATOR = "quiver-training-rows";
 
+  /** Retrieval without labels: the rows the reference times made, and the subtasks that counted. */
+  static final String SPINE_ROWS_ACCUMULATOR = "quiver-training-spine-rows";
+
+  static final String SPINE_SUBTASKS_ACCUMULATOR = "quiver-training-spine-subtasks";
+
   /**
    * Pipelined exchanges in batch mode: every operator of a training-set job consumes its whole
    * input before it emits anything downstream (the sweep buffers its partition, the part writer its
@@ -114,6 +119,37 @@ public final class PointInTimeJoin {
     } catch (IOException e) {
       throw new UncheckedIOException("creating output " + out, e);
     }
+    try {
+      return run(request, progress, expectedLabels, out, scratch);
+    } catch (RuntimeException | Error e) {
+      // a failed export leaves no part a reader could take for a result: the job's subtasks may
+      // have written theirs (whole or cut short) before another failed, or before the manifest
+      deleteOutput(out, e);
+      throw e;
+    } finally {
+      FlinkBatch.deleteQuietly(scratch);
+    }
+  }
+
+  /** Deletes the parts and manifest of a failed export, adding what could not be deleted to it. */
+  private static void deleteOutput(Path out, Throwable failure) {
+    try {
+      TrainingSetFiles.deleteParts(out);
+      Path manifest = out.resolve(TrainingSetManifest.FILE);
+      if (Files.isRegularFile(manifest)) {
+        Files.delete(manifest);
+      }
+    } catch (IOException | UncheckedIOException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  private Result run(
+      TrainingSetRequest request,
+      Progress progress,
+      TrainingSetManifest.LabelEntry expectedLabels,
+      Path out,
+      Path scratch) {
     TrainingSetPlan plan = TrainingSetPlan.resolve(request, catalog);
     StreamExecutionEnvironment env = FlinkBatch.environment(parallelism);
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);
@@ -237,7 +273,7 @@ public final class PointInTimeJoin {
               new OrderedParquetSink(outSchema, out.toString(), labelNames.size()))
           .setParallelism(channels);
       long total = labelTable == null ? -1 : totalRecords(labelTable);
-      rows = execute(env, "quiver training set " + out.getFileName(), progress, total);
+      rows = execute(env, "quiver training set " + out.getFileName(), progress, total, channels);
     }
     List<Path> parts = TrainingSetFiles.parts(out);
     TrainingSetManifest manifest = TrainingSetManifest.of(request, plan, labelTable, out, parts);
@@ -251,7 +287,6 @@ public final class PointInTimeJoin {
               + rows);
     }
     Path manifestFile = manifest.write(out);
-    FlinkBatch.deleteQuietly(scratch);
     return new Result(out, parts, rows, manifest, manifestFile);
   }
 
@@ -263,15 +298,20 @@ public final class PointInTimeJoin {
     return run(manifest.toRequest(output), (d, t) -> {}, manifest.labels());
   }
 
-  private long execute(StreamExecutionEnvironment env, String name, Progress progress, long total) {
+  /**
+   * @param total the rows expected (the label rows), or -1 for a retrieval without labels, whose
+   *     total the job counts ({@link #spineTotal}) when its {@code sweeps} subtasks have swept
+   */
+  private long execute(
+      StreamExecutionEnvironment env, String name, Progress progress, long total, int sweeps) {
     try {
       JobClient client = FlinkBatch.submit(env, name);
       var done = client.getJobExecutionResult();
       while (!done.isDone()) {
         try {
-          Object n = client.getAccumulators().get().get(ROWS_ACCUMULATOR);
-          if (n instanceof Number num) {
-            progress.update(num.longValue(), total);
+          Map<String, Object> acc = client.getAccumulators().get();
+          if (acc.get(ROWS_ACCUMULATOR) instanceof Number num) {
+            progress.update(num.longValue(), total >= 0 ? total : spineTotal(acc, sweeps));
           }
         } catch (Exception ignored) {
           // the job may finish between the two calls
@@ -285,11 +325,24 @@ public final class PointInTimeJoin {
       JobExecutionResult result = done.get();
       Long rows = result.getAccumulatorResult(ROWS_ACCUMULATOR);
       long n = rows == null ? 0 : rows;
-      progress.update(n, total);
+      progress.update(
+          n, total >= 0 ? total : spineTotal(result.getAllAccumulatorResults(), sweeps));
       return n;
     } catch (Exception e) {
       throw FlinkBatch.unwrap("training set", e);
     }
+  }
+
+  /**
+   * The rows of a retrieval without labels once all {@code sweeps} subtasks have counted theirs,
+   * else -1 (a partial count would make the progress go back).
+   */
+  private static long spineTotal(Map<String, Object> accumulators, int sweeps) {
+    return accumulators.get(SPINE_SUBTASKS_ACCUMULATOR) instanceof Number n
+            && n.intValue() == sweeps
+            && accumulators.get(SPINE_ROWS_ACCUMULATOR) instanceof Number rows
+        ? rows.longValue()
+        : -1;
   }
 
   private static long totalRecords(LabelTables.Labels labels) {

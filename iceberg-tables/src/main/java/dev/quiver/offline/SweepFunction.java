@@ -80,7 +80,17 @@ final class SweepFunction extends AbstractStreamOperator<SweepRow>
       ColumnarSweep columnar = new ColumnarSweep(sweep, rawLabels);
       rows.forEachRawKeyGroup((chunks, locs, n) -> columnar.sweep(chunks, locs, n, out));
     } else {
-      rows.forEachKeyGroup(group -> sweepByKey(sweep, spine, group, out));
+      long[] made = {0};
+      Consumer<SweepRow> counted =
+          r -> {
+            made[0]++;
+            out.accept(r);
+          };
+      rows.forEachKeyGroup(group -> sweepByKey(sweep, spine, group, counted));
+      // the export's total, known once every subtask has made its rows (before the chained part
+      // writer writes them): progress as with labels, whose total is the label table's row count
+      getRuntimeContext().getLongCounter(PointInTimeJoin.SPINE_ROWS_ACCUMULATOR).add(made[0]);
+      getRuntimeContext().getIntCounter(PointInTimeJoin.SPINE_SUBTASKS_ACCUMULATOR).add(1);
     }
     LOG.info(
         "point-in-time sweep: {} rows ({} MiB serialized) sorted and swept in {} ms ({} ms CPU)",

@@ -162,12 +162,6 @@ public final class TrainingSetPlan {
     }
     List<Group> groups = new ArrayList<>();
     byKeys.forEach((k, v) -> groups.add(new Group(k, keyTypes.get(k), v)));
-    if (request.spine() != null && groups.size() > 1) {
-      throw new IllegalArgumentException(
-          "features: a retrieval without labels needs features of one entity (got views keyed by "
-              + byKeys.keySet()
-              + "); pass label rows to combine entities");
-    }
     return new TrainingSetPlan(groups, reads, columns);
   }
 

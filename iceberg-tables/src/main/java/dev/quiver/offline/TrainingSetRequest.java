@@ -34,6 +34,17 @@ public record TrainingSetRequest(
               + (labels == null ? "neither" : "both")
               + ")");
     }
+    if (spine != null) {
+      // checked here, with the request, so that a submission is refused before any job runs
+      List<List<String>> keys =
+          features.stream().map(FeatureSelection::keyNames).distinct().toList();
+      if (keys.size() > 1) {
+        throw new IllegalArgumentException(
+            "features: a retrieval without labels needs features of one entity (got views keyed by "
+                + keys
+                + "); pass label rows to combine entities");
+      }
+    }
     Objects.requireNonNull(output, "output");
     pinnedSnapshots = pinnedSnapshots == null ? Map.of() : Map.copyOf(pinnedSnapshots);
   }

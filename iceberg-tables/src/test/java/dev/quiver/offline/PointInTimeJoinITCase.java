@@ -177,9 +177,19 @@ class PointInTimeJoinITCase {
             dir.resolve("spine").toString(),
             true,
             Map.of());
-    List<Record> rows = TrainingSetFiles.read(join.run(req).dataFiles());
+    List<long[]> updates = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Record> rows =
+        TrainingSetFiles.read(
+            join.run(req, (done, total) -> updates.add(new long[] {done, total})).dataFiles());
     // every user that has an event (u0..u5) at every time; u6 has none
     assertThat(rows).hasSize(6 * times.size());
+    // progress has a total, as with labels: the rows the reference times make
+    assertThat(updates).isNotEmpty();
+    assertThat(updates.get(updates.size() - 1)).containsExactly(rows.size(), rows.size());
+    for (long[] u : updates) {
+      assertThat(u[1]).as("total").isIn(-1L, (long) rows.size());
+      assertThat(u[0]).as("done").isBetween(0L, (long) rows.size());
+    }
     for (Record row : rows) {
       String user = (String) row.getField("user_id");
       long t = ((OffsetDateTime) row.getField("timestamp")).toInstant().toEpochMilli();
@@ -205,6 +215,26 @@ class PointInTimeJoinITCase {
                         true,
                         Map.of())))
         .hasMessageContaining("needs features of one entity");
+  }
+
+  @Test
+  void aFailedExportLeavesNoParts() throws Exception {
+    Path labelFile = writeLabels("labels-failed");
+    Path out = dir.resolve("out-failed");
+    // the manifest cannot be written (a non-empty directory is in its place): the job itself has
+    // written its parts by then, and the export fails after them
+    Files.createDirectories(out.resolve(TrainingSetManifest.FILE).resolve("blocker"));
+    assertThatThrownBy(
+            () -> join.run(request(LabelSource.of(labelFile.toString(), "ts"), "out-failed", true)))
+        .hasMessageContaining(TrainingSetManifest.FILE);
+    assertThat(TrainingSetFiles.parts(out)).isEmpty();
+    // the same output works once the obstacle is gone
+    Files.delete(out.resolve(TrainingSetManifest.FILE).resolve("blocker"));
+    Files.delete(out.resolve(TrainingSetManifest.FILE));
+    PointInTimeJoin.Result res =
+        join.run(request(LabelSource.of(labelFile.toString(), "ts"), "out-failed", true));
+    assertThat(res.dataFiles()).hasSize(2);
+    assertThat(res.rows()).isEqualTo(labels.size());
   }
 
   @Test

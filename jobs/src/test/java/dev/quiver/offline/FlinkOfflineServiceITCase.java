@@ -109,6 +109,27 @@ class FlinkOfflineServiceITCase {
           .hasMessageContaining("unknown feature 'nope' in view default.user_profile:v1");
       assertThatThrownBy(() -> service.submitExport(exportNow("last_amount")))
           .hasMessageContaining("the view is needed");
+      // mixing entities without labels is refused at submission, not when the job runs
+      registry.put(TestViews.merchantRisk());
+      assertThatThrownBy(
+              () ->
+                  service.submitExport(
+                      new ExportRequest(
+                          null,
+                          List.of("user_profile.last_amount", "merchant_risk.*"),
+                          null,
+                          null,
+                          List.of(Instant.now()),
+                          null,
+                          null,
+                          null,
+                          dir.resolve("mixed").toString(),
+                          null,
+                          null,
+                          null)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("features: a retrieval without labels needs features of one entity")
+          .hasMessageContaining("pass label rows to combine entities");
       assertThatThrownBy(() -> service.status("nope")).isInstanceOf(NoSuchElementException.class);
       // a failing job reports its error: the history to read does not exist
       String bad =
