@@ -218,13 +218,14 @@ class EventBatchReaderITCase {
     return out;
   }
 
-  private static List<String> sorted(List<String> rows) {
+  static List<String> sorted(List<String> rows) {
     List<String> s = new ArrayList<>(rows);
     java.util.Collections.sort(s);
     return s;
   }
 
-  private static List<String> render(List<PackedBatch> batches) {
+  /** Every row of the batches as {@code channel/hash/bytes}, checking each row's channel. */
+  static List<String> render(List<PackedBatch> batches) {
     List<String> out = new ArrayList<>();
     for (PackedBatch b : batches) {
       b.forEachRow(
@@ -309,7 +310,7 @@ class EventBatchReaderITCase {
     return tasks;
   }
 
-  private static String render(long hash, byte[] bytes) {
+  static String render(long hash, byte[] bytes) {
     return PartitionBatches.channel(hash, CHANNELS)
         + "/"
         + hash
@@ -347,7 +348,7 @@ class EventBatchReaderITCase {
   }
 
   /** Micros precision, some before 1970 (floor to millis, as Flink's TimestampData). */
-  private static OffsetDateTime ts(Random rnd) {
+  static OffsetDateTime ts(Random rnd) {
     long micros = (rnd.nextBoolean() ? 1 : -1) * (long) (rnd.nextDouble() * 2e15);
     return Instant.EPOCH.plusNanos(micros * 1000).atOffset(ZoneOffset.UTC);
   }

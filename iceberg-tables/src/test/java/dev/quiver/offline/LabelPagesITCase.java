@@ -5,13 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.time.LocalDate;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -71,7 +66,7 @@ class LabelPagesITCase {
           Types.NestedField.optional(10, "f_date", Types.DateType.get()),
           Types.NestedField.optional(11, "ts_millis", Types.LongType.get()));
 
-  static final int CHANNELS = 3;
+  static final int CHANNELS = EventBatchReaderITCase.CHANNELS;
   static final int SLOTS = 5;
 
   @TempDir Path dir;
@@ -102,13 +97,16 @@ class LabelPagesITCase {
         List<String> whole = pageDecoder(file, 0, length, l, null);
         // every label row comes out, null keys and times included
         assertThat(whole).hasSize(file == pages ? 30_000 : 5_000);
-        assertThat(sorted(whole)).containsExactlyElementsOf(sorted(rowPacker(file, packer, null)));
+        assertThat(EventBatchReaderITCase.sorted(whole))
+            .containsExactlyElementsOf(
+                EventBatchReaderITCase.sorted(rowPacker(file, packer, null)));
         List<String> split = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
           long start = length * i / 3;
           split.addAll(pageDecoder(file, start, length * (i + 1) / 3 - start, l, null));
         }
-        assertThat(sorted(split)).containsExactlyElementsOf(sorted(whole));
+        assertThat(EventBatchReaderITCase.sorted(split))
+            .containsExactlyElementsOf(EventBatchReaderITCase.sorted(whole));
       }
     }
     // a column the page path does not decode: no layout, every file read row by row
@@ -176,7 +174,8 @@ class LabelPagesITCase {
     List<String> viaReader = readerFunction(table, layout, packer);
     List<String> reference = rowPath(table, packer);
     assertThat(reference).hasSize(8_000);
-    assertThat(sorted(viaReader)).containsExactlyElementsOf(sorted(reference));
+    assertThat(EventBatchReaderITCase.sorted(viaReader))
+        .containsExactlyElementsOf(EventBatchReaderITCase.sorted(reference));
     assertThat(pageDecoder(file, 0, Files.size(file), layout, mapping, schema))
         .containsExactlyElementsOf(viaReader);
     assertThatThrownBy(() -> pageDecoder(file, 0, Files.size(file), layout, null, schema))
@@ -202,7 +201,7 @@ class LabelPagesITCase {
       }
     }
     out.flush();
-    return render(batches);
+    return EventBatchReaderITCase.render(batches);
   }
 
   /** The reference: every row as Iceberg's Flink reader gives it, through the row packer. */
@@ -219,7 +218,7 @@ class LabelPagesITCase {
     try (CloseableIterable<RowData> rows = b.build()) {
       for (RowData r : rows) {
         PackedRow p = packer.apply(r);
-        out.add(render(p.hash, p.bytes));
+        out.add(EventBatchReaderITCase.render(p.hash, p.bytes));
       }
     }
     return out;
@@ -236,7 +235,7 @@ class LabelPagesITCase {
           var fetch = fetches.next();
           assertThat(fetch.nextSplit()).isNotNull();
           for (var r = fetch.nextRecordFromSplit(); r != null; r = fetch.nextRecordFromSplit()) {
-            out.addAll(render(List.of(r.record())));
+            out.addAll(EventBatchReaderITCase.render(List.of(r.record())));
           }
         }
       }
@@ -257,7 +256,7 @@ class LabelPagesITCase {
                 .open(f, dec)) {
           while (rows.hasNext()) {
             PackedRow p = packer.apply(rows.next());
-            out.add(render(p.hash, p.bytes));
+            out.add(EventBatchReaderITCase.render(p.hash, p.bytes));
           }
         }
       }
@@ -272,32 +271,6 @@ class LabelPagesITCase {
     }
     assertThat(tasks).isNotEmpty();
     return tasks;
-  }
-
-  private static List<String> sorted(List<String> rows) {
-    List<String> s = new ArrayList<>(rows);
-    Collections.sort(s);
-    return s;
-  }
-
-  private static List<String> render(List<PackedBatch> batches) {
-    List<String> out = new ArrayList<>();
-    for (PackedBatch b : batches) {
-      b.forEachRow(
-          (bytes, off, len, hash) -> {
-            assertThat(b.channel).isEqualTo(PartitionBatches.channel(hash, CHANNELS));
-            out.add(render(hash, java.util.Arrays.copyOfRange(bytes, off, off + len)));
-          });
-    }
-    return out;
-  }
-
-  private static String render(long hash, byte[] bytes) {
-    return PartitionBatches.channel(hash, CHANNELS)
-        + "/"
-        + hash
-        + "/"
-        + HexFormat.of().formatHex(bytes);
   }
 
   private static void write(Path file, List<Record> rows, Map<String, String> props)
@@ -319,7 +292,7 @@ class LabelPagesITCase {
     for (int i = 0; i < n; i++) {
       GenericRecord r = GenericRecord.create(SCHEMA);
       set(r, rnd, "user_id", keys[rnd.nextInt(3)] + rnd.nextInt(100));
-      set(r, rnd, "ts", ts(rnd));
+      set(r, rnd, "ts", EventBatchReaderITCase.ts(rnd));
       set(r, rnd, "label", rnd.nextInt(2));
       set(r, rnd, "account", (long) rnd.nextInt(1000) - 500);
       set(r, rnd, "shard", rnd.nextInt(50) - 10);
@@ -336,11 +309,5 @@ class LabelPagesITCase {
 
   private static void set(GenericRecord r, Random rnd, String field, Object v) {
     r.setField(field, rnd.nextInt(25) == 0 ? null : v);
-  }
-
-  /** Micros precision, some before 1970 (floor to millis, as Flink's TimestampData). */
-  private static OffsetDateTime ts(Random rnd) {
-    long micros = (rnd.nextBoolean() ? 1 : -1) * (long) (rnd.nextDouble() * 2e15);
-    return Instant.EPOCH.plusNanos(micros * 1000).atOffset(ZoneOffset.UTC);
   }
 }
