@@ -49,17 +49,7 @@ class SourceFormatsITCase {
     Path avsc = tmp.resolve("transaction.avsc");
     Files.writeString(avsc, SourceEncodings.AVRO_SCHEMA);
     materialize(
-        "txn-avro",
-        Map.of(
-            "format",
-            "avro",
-            "avro_schema_file",
-            avsc.toString(),
-            "avro_wire_format",
-            "confluent",
-            "avro_schema_id",
-            Integer.toString(SourceEncodings.AVRO_SCHEMA_ID)),
-        SourceEncodings.avro(Transactions.generate(900, 11)));
+        "txn-avro", confluentAvro(avsc), SourceEncodings.avro(Transactions.generate(900, 11)));
   }
 
   /**
@@ -78,17 +68,20 @@ class SourceFormatsITCase {
     Path avsc = tmp.resolve("bf-transaction.avsc");
     Files.writeString(avsc, SourceEncodings.AVRO_SCHEMA);
     backfillFromKafka(
-        "bf-avro",
-        Map.of(
-            "format",
-            "avro",
-            "avro_schema_file",
-            avsc.toString(),
-            "avro_wire_format",
-            "confluent",
-            "avro_schema_id",
-            Integer.toString(SourceEncodings.AVRO_SCHEMA_ID)),
-        SourceEncodings.avro(Transactions.generate(500, 9)));
+        "bf-avro", confluentAvro(avsc), SourceEncodings.avro(Transactions.generate(500, 9)));
+  }
+
+  /** Source options of a Confluent-framed Avro topic with the test's writer schema file. */
+  private static Map<String, String> confluentAvro(Path avsc) {
+    return Map.of(
+        "format",
+        "avro",
+        "avro_schema_file",
+        avsc.toString(),
+        "avro_wire_format",
+        "confluent",
+        "avro_schema_id",
+        Integer.toString(SourceEncodings.AVRO_SCHEMA_ID));
   }
 
   private void backfillFromKafka(
