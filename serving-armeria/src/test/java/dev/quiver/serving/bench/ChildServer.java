@@ -42,15 +42,6 @@ final class ChildServer implements AutoCloseable {
       }
     }
     cmd.add("-XX:+AlwaysPreTouch");
-    // Since session 10, the recommended serving setting (docs/serving.md, "Tuning"), for every
-    // bench server alike (the floor too): the heap on transparent huge pages (with the kernel in
-    // madvise mode only memory that asks for them gets them). A lookup touches the near cache and
-    // the token bucket over the whole key space, and each TLB miss costs a page walk
-    // (docs/benchmarks.md, "Session 10: lookup"). -XX:-UseTransparentHugePages in
-    // QUIVER_BENCH_SERVER_JVM_OPTS turns it off.
-    if (!cluster && (extra == null || !extra.contains("TransparentHugePages"))) {
-      cmd.add("-XX:+UseTransparentHugePages");
-    }
     String clusterExtra = System.getenv("QUIVER_BENCH_CLUSTER_JVM_OPTS");
     if (cluster && clusterExtra != null && !clusterExtra.isBlank()) {
       cmd.addAll(List.of(clusterExtra.trim().split("\\s+")));
