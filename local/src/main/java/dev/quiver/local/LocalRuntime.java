@@ -112,6 +112,7 @@ public final class LocalRuntime implements AutoCloseable {
   private void run(QuiverConfig base, FeatureRegistry registry, Settings s, PrintWriter out)
       throws Exception {
     Files.createDirectories(s.dataDir());
+    resources.add(lockDataDir(s.dataDir()));
     setAsidePreviousRun(base, s.dataDir(), out);
     out.println("Starting Kafka (embedded KRaft broker)...");
     out.flush();
@@ -177,6 +178,41 @@ public final class LocalRuntime implements AutoCloseable {
         QuiverServer.start(
             ServerOptions.from(config), registry, source, Authorizer.ALLOW_ALL, offline);
     resources.add(server);
+  }
+
+  /** The lock file that one running {@code quiver local} holds in its data directory. */
+  static final String LOCK_FILE = "local.lock";
+
+  /**
+   * Takes the data directory for this run: an exclusive lock on {@value #LOCK_FILE}, released when
+   * the returned handle closes (or the process ends). A second {@code quiver local} on the same
+   * directory is refused before it touches anything (it would set the running one's data aside).
+   */
+  static AutoCloseable lockDataDir(Path dataDir) throws java.io.IOException {
+    java.nio.channels.FileChannel channel =
+        java.nio.channels.FileChannel.open(
+            dataDir.resolve(LOCK_FILE),
+            java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.WRITE);
+    java.nio.channels.FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      channel.close();
+      throw new IllegalStateException(
+          "data directory "
+              + dataDir
+              + " is in use by another quiver local (stop it first, or give this one its own"
+              + " directory: --set quiver.data-dir=DIR)");
+    }
+    java.nio.channels.FileLock held = lock;
+    return () -> {
+      held.release();
+      channel.close();
+    };
   }
 
   /** The folder under the data directory that keeps the previous run's data. */

@@ -56,4 +56,18 @@ class PreviousRunTest {
     assertThat(data.resolve(LocalRuntime.PREVIOUS_RUN)).doesNotExist();
     assertThat(text.toString()).isEmpty();
   }
+
+  @Test
+  void aSecondRunOnTheSameDataDirectoryIsRefusedBeforeItMovesAnything() throws Exception {
+    Files.createDirectories(data.resolve("online"));
+    try (AutoCloseable first = LocalRuntime.lockDataDir(data)) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> LocalRuntime.lockDataDir(data))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("is in use by another quiver local")
+          .hasMessageContaining("quiver.data-dir");
+    }
+    // released: the next run takes it
+    LocalRuntime.lockDataDir(data).close();
+    assertThat(data.resolve("online")).isDirectory();
+  }
 }
