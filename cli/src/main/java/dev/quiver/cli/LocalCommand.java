@@ -67,13 +67,18 @@ final class LocalCommand implements Callable<Integer> {
       }
       out.println("Applied " + examples.toAbsolutePath() + " (" + changed + " changes).");
     }
-    LocalRuntime rt =
-        LocalRuntime.start(
-            config,
-            registry,
-            new LocalRuntime.Settings(data, null, rate),
-            out,
-            OfflineCommands.services);
+    LocalRuntime rt;
+    try {
+      rt =
+          LocalRuntime.start(
+              config,
+              registry,
+              new LocalRuntime.Settings(data, null, rate),
+              out,
+              OfflineCommands.services);
+    } catch (LocalRuntime.DataDirInUseException e) {
+      throw new QuiverCli.CliUsageException(e.getMessage());
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

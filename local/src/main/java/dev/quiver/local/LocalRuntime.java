@@ -202,7 +202,7 @@ public final class LocalRuntime implements AutoCloseable {
     }
     if (lock == null) {
       channel.close();
-      throw new IllegalStateException(
+      throw new DataDirInUseException(
           "data directory "
               + dataDir
               + " is in use by another quiver local (stop it first, or give this one its own"
@@ -213,6 +213,15 @@ public final class LocalRuntime implements AutoCloseable {
       held.release();
       channel.close();
     };
+  }
+
+  /** Another {@code quiver local} holds the data directory (a configuration problem). */
+  public static final class DataDirInUseException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    DataDirInUseException(String message) {
+      super(message);
+    }
   }
 
   /** The folder under the data directory that keeps the previous run's data. */

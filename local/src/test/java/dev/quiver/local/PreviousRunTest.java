@@ -62,7 +62,7 @@ class PreviousRunTest {
     Files.createDirectories(data.resolve("online"));
     try (AutoCloseable first = LocalRuntime.lockDataDir(data)) {
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> LocalRuntime.lockDataDir(data))
-          .isInstanceOf(IllegalStateException.class)
+          .isInstanceOf(LocalRuntime.DataDirInUseException.class)
           .hasMessageContaining("is in use by another quiver local")
           .hasMessageContaining("quiver.data-dir");
     }
