@@ -228,13 +228,13 @@ public final class LocalRuntime implements AutoCloseable {
   static final String PREVIOUS_RUN = "previous-run";
 
   /**
-   * Moves the previous run's online store, Iceberg warehouse and checkpoints (those under the data
-   * directory, i.e. not set elsewhere in the configuration) to {@value #PREVIOUS_RUN}/, replacing
-   * what an earlier start left there. The embedded broker starts empty every time, so the jobs
-   * start without state: kept in place, their first upsert of a tile the previous run wrote would
-   * replace it with the new run's events alone while the Iceberg table keeps every row, and online
-   * values and training sets would disagree. Nothing is deleted but the run before the previous
-   * one.
+   * Moves the previous run's online store, Iceberg warehouse and checkpoints (those in their
+   * default place under the data directory, whether the configuration names that place or not; not
+   * those it sets elsewhere) to {@value #PREVIOUS_RUN}/, replacing what an earlier start left
+   * there. The embedded broker starts empty every time, so the jobs start without state: kept in
+   * place, their first upsert of a tile the previous run wrote would replace it with the new run's
+   * events alone while the Iceberg table keeps every row, and online values and training sets would
+   * disagree. Nothing is deleted but the run before the previous one.
    */
   static void setAsidePreviousRun(QuiverConfig base, Path dataDir, PrintWriter out)
       throws java.io.IOException {
@@ -246,7 +246,14 @@ public final class LocalRuntime implements AutoCloseable {
     boolean cleared = false;
     for (Map.Entry<String, String> d : dirs.entrySet()) {
       Path dir = dataDir.resolve(d.getValue());
-      if (base.asMap().containsKey(d.getKey()) || !Files.isDirectory(dir)) {
+      String configured = base.asMap().get(d.getKey());
+      boolean elsewhere =
+          configured != null
+              && !Path.of(configured)
+                  .toAbsolutePath()
+                  .normalize()
+                  .equals(dir.toAbsolutePath().normalize());
+      if (elsewhere || !Files.isDirectory(dir)) {
         continue;
       }
       if (!cleared) {

@@ -26,7 +26,10 @@ class PreviousRunTest {
       Files.writeString(data.resolve(d).resolve("run-1"), d);
     }
     StringWriter text = new StringWriter();
-    LocalRuntime.setAsidePreviousRun(QuiverConfig.of(Map.of()), data, new PrintWriter(text));
+    // as the CLI passes it: the default place named explicitly, or left out
+    QuiverConfig cli =
+        QuiverConfig.of(Map.of("online.embedded.path", data.resolve("online").toString()));
+    LocalRuntime.setAsidePreviousRun(cli, data, new PrintWriter(text));
 
     Path previous = data.resolve(LocalRuntime.PREVIOUS_RUN);
     for (String d : new String[] {"online", "warehouse", "checkpoints"}) {
@@ -50,7 +53,12 @@ class PreviousRunTest {
     Files.createDirectories(data.resolve("warehouse"));
     StringWriter text = new StringWriter();
     QuiverConfig configured =
-        QuiverConfig.of(Map.of("offline.warehouse", data.resolve("warehouse").toString()));
+        QuiverConfig.of(
+            Map.of(
+                "offline.warehouse",
+                data.resolveSibling("shared-warehouse").toString(),
+                "online.embedded.path",
+                data.resolveSibling("shared-online").toString()));
     LocalRuntime.setAsidePreviousRun(configured, data, new PrintWriter(text));
     assertThat(data.resolve("warehouse")).isDirectory();
     assertThat(data.resolve(LocalRuntime.PREVIOUS_RUN)).doesNotExist();
