@@ -71,9 +71,9 @@ record KafkaRange(String topic, Map<TopicPartition, Long> first, Map<TopicPartit
         }
       }
     }
-    Retained retained = retained(topic, kafka);
+    KafkaRange retained = retained(topic, kafka);
     if (first.isEmpty()) {
-      return new KafkaRange(topic, retained.first(), retained.end());
+      return retained;
     }
     for (TopicPartition tp : first.keySet()) {
       Long head = retained.first().get(tp);
@@ -92,15 +92,12 @@ record KafkaRange(String topic, Map<TopicPartition, Long> first, Map<TopicPartit
       }
       long a = first.get(tp);
       long b = end.get(tp);
+      String partition =
+          "source: '" + spec + "': partition " + tp.partition() + " of topic '" + topic + "'";
       if (b > tail) {
         throw new IllegalArgumentException(
-            "source: '"
-                + spec
-                + "': partition "
-                + tp.partition()
-                + " of topic '"
-                + topic
-                + "' ends at offset "
+            partition
+                + " ends at offset "
                 + tail
                 + ", before the range's end "
                 + b
@@ -110,13 +107,8 @@ record KafkaRange(String topic, Map<TopicPartition, Long> first, Map<TopicPartit
       }
       if (a < head && a < b) {
         throw new IllegalArgumentException(
-            "source: '"
-                + spec
-                + "': partition "
-                + tp.partition()
-                + " of topic '"
-                + topic
-                + "' retains offsets from "
+            partition
+                + " retains offsets from "
                 + head
                 + " only, after the range's first offset "
                 + a
@@ -128,10 +120,10 @@ record KafkaRange(String topic, Map<TopicPartition, Long> first, Map<TopicPartit
     return new KafkaRange(topic, first, end);
   }
 
-  /** The beginning and end offsets of every partition of a topic, asked of the broker. */
-  private record Retained(Map<TopicPartition, Long> first, Map<TopicPartition, Long> end) {}
-
-  private static Retained retained(String topic, Properties kafka) {
+  /**
+   * Every offset the broker retains: the beginning and end offsets of each partition of a topic.
+   */
+  private static KafkaRange retained(String topic, Properties kafka) {
     Map<TopicPartition, Long> first = new TreeMap<>(KafkaRange::compare);
     Map<TopicPartition, Long> end = new TreeMap<>(KafkaRange::compare);
     Properties p = new Properties();
@@ -159,7 +151,7 @@ record KafkaRange(String topic, Map<TopicPartition, Long> first, Map<TopicPartit
               + e.getMessage()
               + "); check kafka.bootstrap-servers or the source's bootstrap_servers");
     }
-    return new Retained(first, end);
+    return new KafkaRange(topic, first, end);
   }
 
   private static int compare(TopicPartition a, TopicPartition b) {
