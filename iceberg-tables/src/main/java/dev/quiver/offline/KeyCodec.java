@@ -5,7 +5,8 @@ import dev.quiver.core.spec.FeatureType;
 
 /** Encodes join-key values as one string (the sweep's grouping key). */
 public final class KeyCodec {
-  private static final char SEP = '\u001f';
+  /** The separator of a multi-column key's values (one byte in UTF-8). */
+  static final char SEP = '\u001f';
 
   private KeyCodec() {}
 

@@ -23,8 +23,7 @@ final class LabelBatches extends AbstractStreamOperator<PackedBatch>
   LabelBatches(int channels) {
     this.channels = channels;
     // chained to the re-keying map (an operator's default is HEAD: its own task, and every label
-    // row
-    // crossed a serializing exchange to be serialized again here)
+    // row crossed a serializing exchange to be serialized again here)
     this.chainingStrategy = ChainingStrategy.ALWAYS;
   }
 

@@ -23,7 +23,6 @@ import org.apache.iceberg.types.Type.TypeID;
  */
 final class LabelPages extends ParquetPages {
   private static final byte[] NULL_KEY = FlinkFunctions.NULL_KEY.getBytes(StandardCharsets.UTF_8);
-  private static final byte SEPARATOR = 0x1f; // KeyCodec's separator of multi-column keys
 
   private final LabelLayout layout;
   private final PartitionBatches out;
@@ -122,7 +121,7 @@ final class LabelPages extends ParquetPages {
         key = Arrays.copyOf(key, Math.max(need, key.length * 2));
       }
       if (k > 0) {
-        key[len++] = SEPARATOR;
+        key[len++] = (byte) KeyCodec.SEP;
       }
       System.arraycopy(part, off, key, len, partLen);
       len += partLen;
