@@ -224,6 +224,19 @@ public final class LocalRuntime implements AutoCloseable {
     }
   }
 
+  /**
+   * What a run writes under the data directory by default: the option that names each place, and
+   * the folder. The registry is not among them: it outlives runs.
+   */
+  private static final Map<String, String> RUN_DIRS =
+      Map.of(
+          "online.embedded.path",
+          "online",
+          "offline.warehouse",
+          "warehouse",
+          JobOptions.CHECKPOINT_DIR.key(),
+          "checkpoints");
+
   /** The folder under the data directory that keeps the previous run's data. */
   static final String PREVIOUS_RUN = "previous-run";
 
@@ -238,13 +251,9 @@ public final class LocalRuntime implements AutoCloseable {
    */
   static void setAsidePreviousRun(QuiverConfig base, Path dataDir, PrintWriter out)
       throws java.io.IOException {
-    Map<String, String> dirs = new LinkedHashMap<>();
-    dirs.put("online.embedded.path", "online");
-    dirs.put("offline.warehouse", "warehouse");
-    dirs.put(JobOptions.CHECKPOINT_DIR.key(), "checkpoints");
     Path previous = dataDir.resolve(PREVIOUS_RUN);
     boolean cleared = false;
-    for (Map.Entry<String, String> d : dirs.entrySet()) {
+    for (Map.Entry<String, String> d : RUN_DIRS.entrySet()) {
       Path dir = dataDir.resolve(d.getValue());
       String configured = base.asMap().get(d.getKey());
       boolean elsewhere =
@@ -280,9 +289,7 @@ public final class LocalRuntime implements AutoCloseable {
     QuiverConfig c = base.with(JobOptions.KAFKA_BOOTSTRAP.key(), bootstrap);
     Map<String, String> defaults = new LinkedHashMap<>();
     defaults.put("online.type", "embedded");
-    defaults.put("online.embedded.path", dataDir.resolve("online").toString());
-    defaults.put("offline.warehouse", dataDir.resolve("warehouse").toString());
-    defaults.put(JobOptions.CHECKPOINT_DIR.key(), dataDir.resolve("checkpoints").toString());
+    RUN_DIRS.forEach((key, dir) -> defaults.put(key, dataDir.resolve(dir).toString()));
     defaults.put(JobOptions.CHECKPOINT_INTERVAL.key(), "10s");
     for (Map.Entry<String, String> e : defaults.entrySet()) {
       if (!base.asMap().containsKey(e.getKey())) {
