@@ -1,6 +1,7 @@
 package dev.quiver.cli;
 
 import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.local.LocalRuntime;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -14,14 +15,9 @@ final class LocalDefaults {
   static QuiverConfig apply(QuiverConfig config) {
     Path data = Path.of(config.get(CliOptions.DATA_DIR));
     QuiverConfig c = config;
-    for (Map.Entry<String, String> e :
-        Map.of(
-                "online.embedded.path", data.resolve("online").toString(),
-                "offline.warehouse", data.resolve("warehouse").toString(),
-                "jobs.checkpoint-dir", data.resolve("checkpoints").toString())
-            .entrySet()) {
+    for (Map.Entry<String, String> e : LocalRuntime.RUN_DIRS.entrySet()) {
       if (!config.asMap().containsKey(e.getKey())) {
-        c = c.with(e.getKey(), e.getValue());
+        c = c.with(e.getKey(), data.resolve(e.getValue()).toString());
       }
     }
     return c;

@@ -226,9 +226,10 @@ public final class LocalRuntime implements AutoCloseable {
 
   /**
    * What a run writes under the data directory by default: the option that names each place, and
-   * the folder. The registry is not among them: it outlives runs.
+   * the folder (also the CLI's defaults for its other commands). The registry is not among them: it
+   * outlives runs.
    */
-  private static final Map<String, String> RUN_DIRS =
+  public static final Map<String, String> RUN_DIRS =
       Map.of(
           "online.embedded.path",
           "online",
