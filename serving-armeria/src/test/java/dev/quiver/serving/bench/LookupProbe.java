@@ -47,27 +47,7 @@ public final class LookupProbe {
       Map<String, byte[][]> floorReqs = new HashMap<>();
       if ("true".equals(System.getenv("QUIVER_PROBE_FLOOR"))) {
         Path floorDir = Files.createDirectories(work.resolve("floor"));
-        LookupBench.sample(
-            s.port, LookupBench.lookupBody(List.of("u1")), floorDir.resolve("lookup.json"));
-        byte[][] fs = new byte[single.length][];
-        for (int i = 0; i < single.length; i++) {
-          String req = new String(single[i], StandardCharsets.UTF_8);
-          fs[i] =
-              req.replaceFirst("/v1/features:lookup", "/floor/lookup")
-                  .getBytes(StandardCharsets.UTF_8);
-        }
-        floorReqs.put("single", fs);
-        // The floor's warm-up runs batches too (as in LookupBench).
-        LookupBench.sample(
-            s.port,
-            LookupBench.lookupBody(LookupBench.keyList(0, 100)),
-            floorDir.resolve("batch100.json"));
-        LookupBench.sample(
-            s.port,
-            LookupBench.lookupBody(LookupBench.keyList(0, 1000)),
-            floorDir.resolve("batch1000.json"));
-        floorReqs.put("batch100", LookupBench.batches(rnd, keys, 100, 200, "/floor/batch100"));
-        floorReqs.put("batch1000", LookupBench.batches(rnd, keys, 1000, 40, "/floor/batch1000"));
+        floorReqs.putAll(floorRequests(s.port, floorDir, single, rnd, keys));
         floor = new ChildServer("floor", floorDir.toString());
         LookupBench.warm(floor, floorReqs);
       }
@@ -229,34 +209,8 @@ public final class LookupProbe {
         List<ChildServer> floors = new ArrayList<>();
         if ("true".equals(System.getenv("QUIVER_PROBE_FLOOR"))) {
           Path floorDir = Files.createDirectories(work.resolve("floor"));
-          LookupBench.sample(
-              a.port, LookupBench.lookupBody(List.of("u1")), floorDir.resolve("lookup.json"));
-          byte[][] single = reqs.get("single");
-          byte[][] fs = new byte[single.length][];
-          for (int i = 0; i < single.length; i++) {
-            fs[i] =
-                new String(single[i], StandardCharsets.UTF_8)
-                    .replaceFirst("/v1/features:lookup", "/floor/lookup")
-                    .getBytes(StandardCharsets.UTF_8);
-          }
-          // The floor's warm-up runs batches too (as in LookupBench).
-          LookupBench.sample(
-              a.port,
-              LookupBench.lookupBody(LookupBench.keyList(0, 100)),
-              floorDir.resolve("batch100.json"));
-          LookupBench.sample(
-              a.port,
-              LookupBench.lookupBody(LookupBench.keyList(0, 1000)),
-              floorDir.resolve("batch1000.json"));
-          Random rnd = new Random(7);
           Map<String, byte[][]> floorReqs =
-              Map.of(
-                  "single",
-                  fs,
-                  "batch100",
-                  LookupBench.batches(rnd, keys, 100, 200, "/floor/batch100"),
-                  "batch1000",
-                  LookupBench.batches(rnd, keys, 1000, 40, "/floor/batch1000"));
+              floorRequests(a.port, floorDir, reqs.get("single"), new Random(7), keys);
           System.clearProperty("quiver.bench.server");
           ChildServer fa = new ChildServer("floor", floorDir.toString());
           System.setProperty("quiver.bench.server", conf);
@@ -270,8 +224,8 @@ public final class LookupProbe {
           LookupBench.warm(fb, floorReqs);
           floors.add(fa);
           floors.add(fb);
-          own.put(fa, fs);
-          own.put(fb, fs);
+          own.put(fa, floorReqs.get("single"));
+          own.put(fb, floorReqs.get("single"));
           servers = new ChildServer[] {a, b, fa, fb};
         }
         try {
@@ -376,6 +330,37 @@ public final class LookupProbe {
         }
       }
     }
+    return out;
+  }
+
+  /**
+   * The floor's precomputed answers, sampled from the Quiver server at {@code port} into {@code
+   * floorDir} (one key, and batches of 100 and 1,000 keys, as in LookupBench: the floor's warm-up
+   * runs batches too), and its requests: {@code single} sent to the floor's path, and batches.
+   */
+  private static Map<String, byte[][]> floorRequests(
+      int port, Path floorDir, byte[][] single, Random rnd, int keys) throws Exception {
+    LookupBench.sample(
+        port, LookupBench.lookupBody(List.of("u1")), floorDir.resolve("lookup.json"));
+    LookupBench.sample(
+        port,
+        LookupBench.lookupBody(LookupBench.keyList(0, 100)),
+        floorDir.resolve("batch100.json"));
+    LookupBench.sample(
+        port,
+        LookupBench.lookupBody(LookupBench.keyList(0, 1000)),
+        floorDir.resolve("batch1000.json"));
+    byte[][] fs = new byte[single.length][];
+    for (int i = 0; i < single.length; i++) {
+      fs[i] =
+          new String(single[i], StandardCharsets.UTF_8)
+              .replaceFirst("/v1/features:lookup", "/floor/lookup")
+              .getBytes(StandardCharsets.UTF_8);
+    }
+    Map<String, byte[][]> out = new HashMap<>();
+    out.put("single", fs);
+    out.put("batch100", LookupBench.batches(rnd, keys, 100, 200, "/floor/batch100"));
+    out.put("batch1000", LookupBench.batches(rnd, keys, 1000, 40, "/floor/batch1000"));
     return out;
   }
 }
