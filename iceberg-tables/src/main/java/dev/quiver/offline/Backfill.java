@@ -1,5 +1,7 @@
 package dev.quiver.offline;
 
+import static org.apache.flink.table.utils.EncodingUtils.escapeIdentifier;
+
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.JoinKey;
@@ -288,12 +290,17 @@ public final class Backfill {
       Instant from,
       Instant to,
       Instant ingestedAt) {
-    String time = q(OfflineTables.EVENT_TIME);
+    String time = escapeIdentifier(OfflineTables.EVENT_TIME);
     if (withOffsets) {
       List<String> same = new ArrayList<>();
-      keys.forEach(k -> same.add("h." + q(k.name()) + " = b." + q(k.name())));
+      keys.forEach(
+          k -> same.add("h." + escapeIdentifier(k.name()) + " = b." + escapeIdentifier(k.name())));
       same.add("h." + time + " = b." + time);
-      same.add("h." + q(OfflineTables.SEQ) + " = b." + q(OfflineTables.SEQ));
+      same.add(
+          "h."
+              + escapeIdentifier(OfflineTables.SEQ)
+              + " = b."
+              + escapeIdentifier(OfflineTables.SEQ));
       return "SELECT b.* FROM (\n"
           + offlineSelect
           + "\n) AS b\nWHERE NOT EXISTS (\n  SELECT 1 FROM "
@@ -307,7 +314,7 @@ public final class Backfill {
     List<String> compared = new ArrayList<>();
     List<String> out = new ArrayList<>();
     for (Types.NestedField f : tableSchema.columns()) {
-      String c = q(f.name());
+      String c = escapeIdentifier(f.name());
       if (f.name().equals(OfflineTables.INGESTED_AT)) {
         out.add("TO_TIMESTAMP_LTZ(" + ingestedAt.toEpochMilli() + ", 3) AS " + c);
       } else if (f.name().equals(OfflineTables.SEQ)) {
@@ -336,10 +343,6 @@ public final class Backfill {
   private static String inRange(String column, Instant from, Instant to) {
     return "%1$s >= TO_TIMESTAMP_LTZ(%2$d, 3) AND %1$s < TO_TIMESTAMP_LTZ(%3$d, 3)"
         .formatted(column, from.toEpochMilli(), to.toEpochMilli());
-  }
-
-  private static String q(String name) {
-    return "`" + name.replace("`", "``") + "`";
   }
 
   /**

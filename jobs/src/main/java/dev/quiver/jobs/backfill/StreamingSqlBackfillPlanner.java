@@ -352,6 +352,6 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
   }
 
   static String q(String name) {
-    return "`" + name.replace("`", "``") + "`";
+    return org.apache.flink.table.utils.EncodingUtils.escapeIdentifier(name);
   }
 }

@@ -360,7 +360,7 @@ public final class JobPlanner {
   }
 
   static String q(String identifier) {
-    return "`" + identifier.replace("`", "``") + "`";
+    return org.apache.flink.table.utils.EncodingUtils.escapeIdentifier(identifier);
   }
 
   private static String cols(List<String> names) {
