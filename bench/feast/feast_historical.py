@@ -1,7 +1,8 @@
 """Feast's get_historical_features on the Quiver training-set benchmark's Parquet files.
 
 Called by dev.quiver.offline.bench.TrainingSetBench with the same event files (one per view) and
-label file; takes a slice of the labels (--fraction) because Feast at 1M label rows is slow here.
+label file; --fraction takes a slice of the labels (the bench gives the DuckDB store all of them and
+the file store 10%, because it takes minutes for 1M label rows here).
 --store picks the offline store: duckdb (DuckDBOfflineStore) or file (Feast's default file store).
 Writes {"seconds", "cpu_seconds", "rows" (returned), "label_rows" (of the slice), "offline_store"}
 to --out.

@@ -112,7 +112,15 @@ public final class TrainingSetFiles {
 
   /** Writes records to a Parquet file (labels for tests and benchmarks, small outputs). */
   public static void write(Schema schema, Path file, Iterable<Record> records) {
-    try (FileAppender<Record> a = newAppender(schema, file.toString())) {
+    write(schema, file, records, "gzip");
+  }
+
+  /**
+   * {@link #write(Schema, Path, Iterable)} with the given Parquet codec ({@code gzip}, {@code
+   * snappy}, {@code zstd}...).
+   */
+  public static void write(Schema schema, Path file, Iterable<Record> records, String codec) {
+    try (FileAppender<Record> a = newAppender(schema, file.toString(), codec)) {
       a.addAll(records);
     } catch (IOException e) {
       throw new UncheckedIOException("writing " + file, e);

@@ -49,20 +49,26 @@ import org.apache.iceberg.types.Types;
  * from generated Parquet, through the Flink point-in-time join twice in the same JVM — cold (the
  * JVM's first job: cluster start, class loading, JIT) and warm (the same export again, as a
  * long-running server runs it); in the same run DuckDB's ASOF JOIN on the same Parquet files and
- * Feast's {@code get_historical_features} on slices of the labels with its DuckDB offline store and
- * with its default file offline store, when bench/.venv has Feast. Prints the figures and the
- * ratios of both Quiver runs and writes {@code $QUIVER_BENCH_DIR/training-set.json}. (The backfill
- * throughput is {@code BackfillBench} in quiver-jobs, whose planner a backfill needs.)
+ * Feast's {@code get_historical_features} with its DuckDB offline store (all the labels) and with
+ * its default file offline store (a slice of them), when bench/.venv has Feast. Prints the figures
+ * and the ratios of both Quiver runs and writes {@code $QUIVER_BENCH_DIR/training-set.json}. (The
+ * backfill throughput is {@code BackfillBench} in quiver-jobs, whose planner a backfill needs.)
+ *
+ * <p>The event files are written with the codec of Quiver's own tables (zstd: Iceberg's table
+ * default, which the streaming job and backfills write; {@code -Devents.codec=gzip} gives the files
+ * of sessions 1–10) and the label file with Snappy, as pandas writes it ({@code -Dlabels.codec=}).
  *
  * <p>Sizes: {@code -Dlabels=}, {@code -Devents=} (per view), {@code -Dusers=}, {@code
- * -Dfeast.fraction=} (DuckDB store, default 0.1), {@code -Dfeast.file.fraction=} (file store,
- * default 0.1); {@code -Dwarm=false} runs only the cold export; {@code -Dsteady=true} adds a third
- * export (after the warm one: what is left of the JIT's work in the warm run), reported beside the
- * two and not used in the ratios; {@code -Dfresh=true} (session 10) adds the export as {@code
- * quiver export} runs it, in a new JVM each (start to exit, process CPU), once with the CLI's JVM
- * options ({@link #CLI_EXPORT_OPTS}, or {@code -Dfresh.opts=}) and once with the JVM's defaults,
- * each with its own ratio to DuckDB; {@code -Dbaselines=false} runs Quiver alone (for profiling).
- * Pass them in {@code QUIVER_BENCH_JAVA_OPTS}.
+ * -Dfeast.fraction=} (DuckDB store, default 1.0 since session 11: all the label rows, as Quiver and
+ * DuckDB get; its per-row cost at 10% was about 1.4× that at 100%), {@code -Dfeast.file.fraction=}
+ * (file store, default 0.1: it takes over a minute for 10%); {@code -Dwarm=false} runs only the
+ * cold export; {@code -Dsteady=true} adds a third export (after the warm one: what is left of the
+ * JIT's work in the warm run), reported beside the two and not used in the ratios; {@code
+ * -Dfresh=true} (session 10) adds the export as {@code quiver export} runs it, in a new JVM each
+ * (start to exit, process CPU), once with the CLI's JVM options ({@link #CLI_EXPORT_OPTS}, or
+ * {@code -Dfresh.opts=}) and once with the JVM's defaults, each with its own ratio to DuckDB;
+ * {@code -Dbaselines=false} runs Quiver alone (for profiling). Pass them in {@code
+ * QUIVER_BENCH_JAVA_OPTS}.
  */
 public final class TrainingSetBench {
   static final long BASE = 1_714_521_600_000L; // 2024-05-01
@@ -72,7 +78,7 @@ public final class TrainingSetBench {
     int labels = Integer.getInteger("labels", 1_000_000);
     int events = Integer.getInteger("events", 3_400_000);
     int users = Integer.getInteger("users", 100_000);
-    double feastFraction = Double.parseDouble(System.getProperty("feast.fraction", "0.1"));
+    double feastFraction = Double.parseDouble(System.getProperty("feast.fraction", "1.0"));
     double feastFileFraction = Double.parseDouble(System.getProperty("feast.file.fraction", "0.1"));
     Path out = Path.of(System.getenv().getOrDefault("QUIVER_BENCH_DIR", "target/bench"));
     Path work = out.resolve("training-set-work");
@@ -434,6 +440,18 @@ public final class TrainingSetBench {
             .withProperty(TableProperties.FORMAT_VERSION, "2")
             .create();
     SplittableRandom rnd = new SplittableRandom(seed);
+    // The codec Quiver's own tables use: OfflineTables creates them with Iceberg's table defaults,
+    // which set write.parquet.compression-codec (zstd since Iceberg 1.4), so the streaming job's
+    // and the backfill's files are written with it. Files written outside a table would be gzip.
+    // -Devents.codec=gzip reproduces the files of the benchmarks before session 11.
+    String codec =
+        System.getProperty(
+            "events.codec",
+            table
+                .properties()
+                .getOrDefault(
+                    TableProperties.PARQUET_COMPRESSION,
+                    TableProperties.PARQUET_COMPRESSION_DEFAULT));
     TrainingSetFiles.write(
         table.schema(),
         file,
@@ -449,7 +467,8 @@ public final class TrainingSetBench {
               r.setField("_seq", (long) i);
               r.setField("_ingested_at", OfflineWriter.timestamptz(t + 1000));
               return r;
-            }));
+            }),
+        codec);
     table
         .newAppend()
         .appendFile(
@@ -483,7 +502,9 @@ public final class TrainingSetBench {
               r.setField("ts", OfflineWriter.timestamptz(BASE + rnd.nextLong(SPAN + 86_400_000L)));
               r.setField("label", rnd.nextInt(2));
               return r;
-            }));
+            }),
+        // what pandas' and pyarrow's to_parquet write by default; -Dlabels.codec=gzip: as before
+        System.getProperty("labels.codec", "snappy"));
   }
 
   static Iterable<Record> generated(int n, Function<Integer, Record> make) {
