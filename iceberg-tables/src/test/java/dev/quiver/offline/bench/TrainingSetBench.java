@@ -66,8 +66,10 @@ import org.apache.iceberg.types.Types;
  * JIT's work in the warm run), reported beside the two and not used in the ratios; {@code
  * -Dfresh=true} (session 10) adds the export as {@code quiver export} runs it, in a new JVM each
  * (start to exit, process CPU), once with the CLI's JVM options ({@link #CLI_EXPORT_OPTS}, or
- * {@code -Dfresh.opts=}) and once with the JVM's defaults, each with its own ratio to DuckDB;
- * {@code -Dbaselines=false} runs Quiver alone (for profiling). Pass them in {@code
+ * {@code -Dfresh.opts=}) and once with the JVM's defaults, each with its own ratio to DuckDB (since
+ * session 11 on bin/quiver's jars, CPU counted to the process's exit; {@code -Dfresh.cds=true} adds
+ * a class-data sharing archive: a first export that writes it, then one that maps it); {@code
+ * -Dbaselines=false} runs Quiver alone (for profiling). Pass them in {@code
  * QUIVER_BENCH_JAVA_OPTS}.
  */
 public final class TrainingSetBench {
@@ -156,8 +158,25 @@ public final class TrainingSetBench {
     // (JVM start to exit), with the CLI's JVM options and with the JVM's defaults
     List<FreshRun> fresh = new ArrayList<>();
     if (Boolean.getBoolean("fresh")) {
-      fresh.add(fresh(work, "cli", System.getProperty("fresh.opts", CLI_EXPORT_OPTS)));
-      fresh.add(fresh(work, "defaults", ""));
+      String cliOpts = System.getProperty("fresh.opts", CLI_EXPORT_OPTS);
+      String cp = cliClasspath(work);
+      if (cp != null && Boolean.getBoolean("fresh.cds")) {
+        // -Dfresh.cds=true (session 11, measured and not made the default): a class-data sharing
+        // archive written at the first export's exit, mapped by the next
+        Path archive = work.resolve("fresh").resolve("export.jsa");
+        fresh.add(
+            fresh(
+                work,
+                "cli_first",
+                cliOpts + " -XX:ArchiveClassesAtExit=" + archive + " " + CDS_QUIET,
+                cp));
+        fresh.add(
+            fresh(
+                work, "cli", cliOpts + " -XX:SharedArchiveFile=" + archive + " " + CDS_QUIET, cp));
+      } else {
+        fresh.add(fresh(work, "cli", cliOpts, cp));
+      }
+      fresh.add(fresh(work, "defaults", "", cp));
     }
 
     Map<String, Object> json = new LinkedHashMap<>();
@@ -324,12 +343,57 @@ public final class TrainingSetBench {
   /** The JVM options bin/quiver adds for {@code quiver export} (keep the two the same). */
   static final String CLI_EXPORT_OPTS = "-XX:TieredStopAtLevel=1";
 
+  /** Options that keep a class-data sharing archive's messages off the output. */
+  static final String CDS_QUIET = "-Xlog:cds=off,cds+dynamic=off,class+path=off";
+
+  /**
+   * The class path bin/quiver runs (cli/target's jar and lib/*.jar, in the order the launcher's
+   * wildcard gives) plus this bench's classes packed into a jar, since class-data sharing archives
+   * only classes from jars; null when the CLI is not packaged ({@code make build}), and then the
+   * fresh JVMs use this JVM's class path (without an archive).
+   */
+  static String cliClasspath(Path work) throws Exception {
+    Path cli = Path.of("cli", "target");
+    Path lib = cli.resolve("lib");
+    if (!Files.isDirectory(lib)) {
+      return null;
+    }
+    List<String> cp = new ArrayList<>();
+    try (var s = Files.list(cli)) {
+      s.map(Path::toString)
+          .filter(n -> n.matches(".*quiver-cli-[^/]*\\.jar") && !n.endsWith("-tests.jar"))
+          .forEach(cp::add);
+    }
+    if (cp.isEmpty()) {
+      return null;
+    }
+    try (var s = Files.list(lib)) {
+      s.map(Path::toString).filter(n -> n.endsWith(".jar")).sorted().forEach(cp::add);
+    }
+    Path classes =
+        Path.of(TrainingSetBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    Path jar = work.resolve("fresh").resolve("bench-classes.jar");
+    Files.createDirectories(jar.getParent());
+    try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
+        var files = Files.walk(classes)) {
+      for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
+        out.putNextEntry(
+            new java.util.jar.JarEntry(classes.relativize(f).toString().replace('\\', '/')));
+        Files.copy(f, out);
+        out.closeEntry();
+      }
+    }
+    cp.add(jar.toString());
+    System.out.println("fresh-JVM exports run bin/quiver's jars (" + cli + ") and " + jar);
+    return String.join(java.io.File.pathSeparator, cp);
+  }
+
   /**
    * One export in a new JVM ({@link Fresh}, -Xmx2g as bin/quiver, this JVM's --add-opens, then
    * {@code opts}): wall time from the JVM's start to its exit, and the process's CPU (JVM start,
    * class loading and the JIT included) as the child reads it at the end of its main.
    */
-  static FreshRun fresh(Path work, String name, String opts) throws Exception {
+  static FreshRun fresh(Path work, String name, String opts, String classpath) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx2g");
@@ -344,11 +408,12 @@ public final class TrainingSetBench {
     cmd.addAll(
         List.of(
             "-cp",
-            System.getProperty("java.class.path"),
+            classpath != null ? classpath : System.getProperty("java.class.path"),
             Fresh.class.getName(),
             work.toString(),
             "quiver-out-fresh-" + name));
     double load0 = loadAverage();
+    double reaped0 = reapedChildrenCpuSeconds();
     long t0 = System.nanoTime();
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out =
@@ -361,21 +426,40 @@ public final class TrainingSetBench {
     }
     String[] f = line.split(" ");
     long rows = Long.parseLong(f[1]);
-    double cpu = Double.parseDouble(f[2]);
+    double inMain = Double.parseDouble(f[2]);
+    // the child's whole CPU, what runs after its main included (writing a class archive at exit)
+    double reaped = reapedChildrenCpuSeconds() - reaped0;
+    double cpu = reaped > 0 ? reaped : inMain;
     System.out.printf(
         Locale.ROOT,
         "quiver (flink, fresh JVM, %s: %s): %,d rows in %.1f s start to exit = %,.0f rows/s,"
-            + " %.1f CPU-s (load average %.1f-%.1f)%n",
+            + " %.1f CPU-s start to exit (%.1f to the end of main) (load average %.1f-%.1f)%n",
         name,
         opts.isBlank() ? "JVM defaults" : opts,
         rows,
         seconds,
         rows / seconds,
         cpu,
+        inMain,
         load0,
         loadAverage());
     out.lines().filter(l -> l.startsWith("  of which")).forEach(System.out::println);
     return new FreshRun(name, opts, seconds, cpu);
+  }
+
+  /**
+   * The CPU-seconds of this process's children that have exited and been waited for ({@code cutime
+   * + cstime} of /proc/self/stat, in the kernel's 100 Hz user ticks), or 0 off Linux.
+   */
+  static double reapedChildrenCpuSeconds() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // f[0] is field 3 (state): cutime is field 16, cstime field 17
+      return (Long.parseLong(f[13]) + Long.parseLong(f[14])) / 100.0;
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
   }
 
   /** One export in a new JVM: its JVM options, start-to-exit seconds and process CPU-seconds. */
