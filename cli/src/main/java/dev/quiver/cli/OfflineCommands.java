@@ -67,7 +67,7 @@ final class OfflineCommands {
       PrintWriter out = spec.commandLine().getOut();
       String id = submission.submit(service);
       out.println(title + " " + id);
-      JobStatus s = follow(service, id, out, 500);
+      JobStatus s = follow(service, id, out, 500, System.console() != null);
       if (s.state() == JobStatus.State.FAILED) {
         spec.commandLine().getErr().println(what + " failed: " + s.error());
         return 1;
@@ -77,17 +77,30 @@ final class OfflineCommands {
     }
   }
 
-  /** Polls the job and draws {@code [##### ] 50% 12,345 rows} until it finishes. */
-  static JobStatus follow(OfflineService service, String id, PrintWriter out, long pollMillis)
+  /**
+   * Polls the job and draws {@code [##### ] 50% 12,345 rows} until it finishes: redrawn in place on
+   * a terminal; otherwise (a pipe, a log file, CI) one line each time the bar changes, so a log
+   * holds a readable history instead of one long line of carriage returns.
+   */
+  static JobStatus follow(
+      OfflineService service, String id, PrintWriter out, long pollMillis, boolean terminal)
       throws InterruptedException {
     JobStatus s = service.status(id);
+    String last = null;
     while (!s.state().isFinal()) {
-      out.print("\r" + bar(s));
-      out.flush();
+      String bar = bar(s);
+      if (terminal) {
+        out.print("\r" + bar);
+        out.flush();
+      } else if (!bar.equals(last)) {
+        out.println(bar);
+        out.flush();
+      }
+      last = bar;
       Thread.sleep(pollMillis);
       s = service.status(id);
     }
-    out.println("\r" + bar(s));
+    out.println(terminal ? "\r" + bar(s) : bar(s));
     return s;
   }
 

@@ -119,6 +119,24 @@ class OfflineCommandsTest {
   }
 
   @Test
+  void withoutATerminalProgressIsOneLinePerChangeWithoutCarriageReturns() throws Exception {
+    StringWriter log = new StringWriter();
+    JobStatus last =
+        OfflineCommands.follow(new FakeService(), "job-1", new PrintWriter(log), 1, false);
+    assertThat(last.state()).isEqualTo(JobStatus.State.SUCCEEDED);
+    assertThat(log.toString()).doesNotContain("\r");
+    assertThat(log.toString().lines())
+        .containsExactly(
+            "[########                      ]  25%  100 rows  RUNNING",
+            "[###############               ]  50%  200 rows  RUNNING",
+            "[#######################       ]  75%  300 rows  RUNNING",
+            "[##############################] 100%  400 rows  SUCCEEDED");
+    StringWriter tty = new StringWriter();
+    OfflineCommands.follow(new FakeService(), "job-1", new PrintWriter(tty), 1, true);
+    assertThat(tty.toString()).startsWith("\r[########").contains("\r[###############");
+  }
+
+  @Test
   void aRebuildSaysWhetherItsPagesMatchTheManifest() {
     assertThat(run(new ExportCommand(), "--manifest", "same/_manifest.json", "--output", "r"))
         .startsWith("0\n")
