@@ -38,6 +38,14 @@ public final class BackfillCommand implements Callable<Integer> {
   @Option(names = "--source", description = "History to read: Parquet path or Iceberg table")
   String source;
 
+  @Option(
+      names = "--server",
+      defaultValue = "${env:QUIVER_SERVER}",
+      description =
+          "Run the backfill on a running Quiver server (quiver serve or quiver local), e.g."
+              + " http://127.0.0.1:8080, instead of in this process (default: $QUIVER_SERVER)")
+  String server;
+
   @ParentCommand QuiverCli parent;
 
   @Override
@@ -59,6 +67,7 @@ public final class BackfillCommand implements Callable<Integer> {
         spec,
         "backfill",
         dryRun ? "backfill dry run" : "backfill job",
+        server,
         service -> service.submitBackfill(req),
         (out, s) -> {
           s.details().entrySet().stream()

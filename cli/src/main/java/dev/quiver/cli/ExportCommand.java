@@ -71,6 +71,14 @@ public final class ExportCommand implements Callable<Integer> {
       description = "Check _ingested_at <= t (default: the configured offline.availability-guard)")
   Boolean guard;
 
+  @Option(
+      names = "--server",
+      defaultValue = "${env:QUIVER_SERVER}",
+      description =
+          "Run the export on a running Quiver server (quiver serve or quiver local), e.g."
+              + " http://127.0.0.1:8080, instead of in this process (default: $QUIVER_SERVER)")
+  String server;
+
   @ParentCommand QuiverCli parent;
 
   @Override
@@ -125,6 +133,7 @@ public final class ExportCommand implements Callable<Integer> {
         spec,
         "export",
         "export job",
+        server,
         service -> service.submitExport(req),
         (out, s) -> {
           Object parts = s.details().get("data_files");

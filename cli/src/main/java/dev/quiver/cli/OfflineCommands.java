@@ -50,8 +50,9 @@ final class OfflineCommands {
   }
 
   /**
-   * Opens the configured service, submits the job, prints {@code "<title> <id>"}, follows the job
-   * with a progress bar and hands its final status to {@code report}.
+   * Opens the configured service (or, with {@code server}, a running server's, over its REST API),
+   * submits the job, prints {@code "<title> <id>"}, follows the job with a progress bar and hands
+   * its final status to {@code report}.
    *
    * @return 0, or 1 after printing {@code "<what> failed: <error>"} when the job failed
    */
@@ -60,10 +61,14 @@ final class OfflineCommands {
       CommandSpec spec,
       String what,
       String title,
+      String server,
       Submission submission,
       BiConsumer<PrintWriter, JobStatus> report)
       throws Exception {
-    try (OfflineService service = services.apply(config(parent))) {
+    try (OfflineService service =
+        server == null || server.isBlank()
+            ? services.apply(config(parent))
+            : new HttpOfflineService(server, System.getenv("QUIVER_TOKEN"))) {
       PrintWriter out = spec.commandLine().getOut();
       String id = submission.submit(service);
       out.println(title + " " + id);

@@ -2,16 +2,28 @@ package dev.quiver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quiver.offline.OfflineWriter;
+import dev.quiver.offline.TrainingSetFiles;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -87,9 +99,135 @@ class QuiverServeITCase extends CliTestSupport {
             HttpResponse.BodyHandlers.ofString());
     assertThat(badBackfill.statusCode()).as(badBackfill.body()).isBetween(400, 404);
     assertThat(badBackfill.body()).contains("no_such_view").doesNotContain("Exception");
+    // quiver backfill / export --server: the jobs run in the server (its Flink service), the CLI
+    // follows them over REST and prints what an in-process run prints
+    String url = "http://127.0.0.1:" + port;
+    Schema raw =
+        new Schema(
+            Types.NestedField.optional(1, "user_id", Types.StringType.get()),
+            Types.NestedField.optional(2, "page", Types.StringType.get()),
+            Types.NestedField.optional(3, "dwell_ms", Types.LongType.get()),
+            Types.NestedField.optional(4, "event_time", Types.TimestampType.withZone()));
+    long base = Instant.parse("2024-05-01T00:00:00Z").toEpochMilli();
+    List<Record> events = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      GenericRecord r = GenericRecord.create(raw);
+      r.setField("user_id", "u" + i % 5);
+      r.setField("page", "/p" + i);
+      r.setField("dwell_ms", (long) i);
+      r.setField("event_time", OfflineWriter.timestamptz(base + i * 60_000L));
+      events.add(r);
+    }
+    Files.createDirectories(dir.resolve("history"));
+    TrainingSetFiles.write(raw, dir.resolve("history").resolve("clicks.parquet"), events);
+    Run backfill =
+        run(
+            "backfill",
+            "user_pages",
+            "--from",
+            "2024-05-01T00:00:00Z",
+            "--to",
+            "2024-05-02T00:00:00Z",
+            // relative to the CLI's working directory (sent absolute, since a server resolves
+            // paths against its own; this one shares the test's)
+            "--source",
+            Path.of("").toAbsolutePath().relativize(dir.resolve("history")).toString(),
+            "--server",
+            url);
+    assertThat(backfill.code()).as(backfill.out() + backfill.err()).isZero();
+    assertThat(backfill.out()).contains("backfill job ", "SUCCEEDED", "snapshot_id");
+    Path remoteOut = dir.resolve("exported-remote");
+    String[] export = {
+      "export",
+      "user_pages.last_page",
+      "--times",
+      "2024-05-01T00:30:00Z,2024-05-01T02:00:00Z",
+      "--output",
+      remoteOut.toString(),
+      "--server",
+      url
+    };
+    Run remote = run(export);
+    assertThat(remote.code()).as(remote.out() + remote.err()).isZero();
+    assertThat(remote.out())
+        .contains("export job ", "SUCCEEDED")
+        .contains("wrote " + remoteOut + " (10 rows")
+        .contains("manifest " + remoteOut.resolve("_manifest.json"));
+    HttpResponse<String> listed =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url + "/v1/offline/jobs")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(listed.body()).contains(remoteOut.toString());
+    // the same export in this process writes the same rows
+    Path localOut = dir.resolve("exported-local");
+    export[5] = localOut.toString();
+    Run local = run(java.util.Arrays.copyOf(export, 6));
+    assertThat(local.code()).as(local.out() + local.err()).isZero();
+    ObjectMapper json = new ObjectMapper();
+    assertThat(
+            json.readTree(remoteOut.resolve("_manifest.json").toFile())
+                .get("outputDataChecksum")
+                .asText())
+        .isEqualTo(
+            json.readTree(localOut.resolve("_manifest.json").toFile())
+                .get("outputDataChecksum")
+                .asText())
+        .startsWith("sha256:");
+    // the server's refusals keep their meaning: an unknown view is exit 5 and names it
+    Run unknown =
+        run(
+            "export",
+            "no_such_view.x",
+            "--times",
+            "2024-05-01T00:00:00Z",
+            "--output",
+            dir.resolve("x").toString(),
+            "--server",
+            url);
+    assertThat(unknown.code()).as(unknown.out() + unknown.err()).isEqualTo(ExitCode.NOT_FOUND);
+    assertThat(unknown.err()).contains("no_such_view").doesNotContain("Exception");
+    Run badStep =
+        run(
+            "backfill",
+            "no_such_view",
+            "--from",
+            "2024-05-01T00:00:00Z",
+            "--to",
+            "2024-05-02T00:00:00Z",
+            "--dry-run",
+            "--server",
+            url);
+    assertThat(badStep.code()).as(badStep.out() + badStep.err()).isEqualTo(ExitCode.NOT_FOUND);
+    assertThat(badStep.err()).contains("no_such_view");
     serving.interrupt();
     serving.join(30_000);
     assertThat(serving.isAlive()).isFalse();
     assertThat(code.get()).as(out.toString()).isEqualTo(ExitCode.OK);
+    // no server there any more: a clear error, not a hang
+    Run gone =
+        run(
+            "export",
+            "user_pages.last_page",
+            "--times",
+            "2024-05-01T00:00:00Z",
+            "--output",
+            dir.resolve("y").toString(),
+            "--server",
+            url);
+    assertThat(gone.code()).isEqualTo(ExitCode.FAILURE);
+    assertThat(gone.err()).contains("cannot reach the Quiver server at " + url);
+    Run notAUrl =
+        run(
+            "export",
+            "v.f",
+            "--times",
+            "2024-05-01T00:00:00Z",
+            "--output",
+            "o",
+            "--server",
+            "localhost:8080");
+    assertThat(notAUrl.code()).isEqualTo(ExitCode.INVALID);
+    assertThat(notAUrl.err())
+        .contains("--server: 'localhost:8080' (expected: the server's base URL");
   }
 }
