@@ -8,6 +8,7 @@ import kafka.testkit.KafkaClusterTestKit;
 import kafka.testkit.TestKitNodes;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.utils.Exit;
 
 /**
  * A single-node KRaft Kafka broker in this JVM, from the Kafka test kit that ships with {@code
@@ -17,27 +18,46 @@ import org.apache.kafka.clients.admin.NewTopic;
  * and auto-created topics get one partition.
  */
 public final class EmbeddedKafka implements AutoCloseable {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(EmbeddedKafka.class);
+
   private final KafkaClusterTestKit cluster;
 
   private EmbeddedKafka(KafkaClusterTestKit cluster) {
     this.cluster = cluster;
   }
 
+  /**
+   * Kafka's {@code Exit.halt}/{@code Exit.exit}, which the broker calls when it gives up (e.g. its
+   * only log directory failed), would end the whole process it is embedded in: the jobs and the
+   * server too, and, during shutdown, with RocksDB's compaction threads still running, the JVM then
+   * hangs in RocksDB's exit handlers (seen under load: {@code quiver local} never exited after
+   * Ctrl-C). Embedded, the broker's fatal error is logged and thrown in the thread that hit it.
+   */
+  static {
+    Exit.Procedure refuse =
+        (code, message) -> {
+          LOG.error("the embedded Kafka broker asked to end the process ({}): {}", code, message);
+          throw new IllegalStateException(
+              "the embedded Kafka broker asked to end the process (" + code + "): " + message);
+        };
+    Exit.setHaltProcedure(refuse);
+    Exit.setExitProcedure(refuse);
+  }
+
   /** Starts the broker and waits until it answers metadata requests. */
   public static EmbeddedKafka start() throws Exception {
-    KafkaClusterTestKit cluster =
-        new KafkaClusterTestKit.Builder(
-                new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    .build())
-            .setConfigProp("offsets.topic.replication.factor", "1")
-            .setConfigProp("transaction.state.log.replication.factor", "1")
-            .setConfigProp("transaction.state.log.min.isr", "1")
-            .setConfigProp("group.initial.rebalance.delay.ms", "0")
-            .setConfigProp("num.partitions", "1")
-            .build();
+    // The test kit's temporary directories come with a JVM shutdown hook that deletes them, which
+    // runs beside this process's own shutdown (quiver local's Ctrl-C): it deleted the log directory
+    // under the running broker, which then halted the JVM. close() deletes the directory once the
+    // broker is down, so the hooks are not registered.
+    Exit.setShutdownHookAdder((name, hook) -> {});
+    KafkaClusterTestKit cluster;
+    try {
+      cluster = build();
+    } finally {
+      Exit.resetShutdownHookAdder();
+    }
     EmbeddedKafka kafka = new EmbeddedKafka(cluster);
     try {
       cluster.format();
@@ -48,6 +68,21 @@ public final class EmbeddedKafka implements AutoCloseable {
       kafka.close();
       throw e;
     }
+  }
+
+  private static KafkaClusterTestKit build() throws Exception {
+    return new KafkaClusterTestKit.Builder(
+            new TestKitNodes.Builder()
+                .setCombined(true)
+                .setNumBrokerNodes(1)
+                .setNumControllerNodes(1)
+                .build())
+        .setConfigProp("offsets.topic.replication.factor", "1")
+        .setConfigProp("transaction.state.log.replication.factor", "1")
+        .setConfigProp("transaction.state.log.min.isr", "1")
+        .setConfigProp("group.initial.rebalance.delay.ms", "0")
+        .setConfigProp("num.partitions", "1")
+        .build();
   }
 
   /**
@@ -72,6 +107,11 @@ public final class EmbeddedKafka implements AutoCloseable {
       }
     }
     throw new IllegalStateException("the embedded Kafka broker did not start in " + timeout, last);
+  }
+
+  /** The directory of the broker's logs and metadata; {@link #close()} deletes it. */
+  public java.nio.file.Path baseDirectory() {
+    return java.nio.file.Path.of(cluster.nodes().baseDirectory());
   }
 
   /** The {@code host:port} list clients connect to. */

@@ -56,4 +56,39 @@ class EmbeddedKafkaITCase {
           .containsExactlyInAnyOrder("v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9");
     }
   }
+
+  /**
+   * Stopping the process that embeds the broker (quiver local's Ctrl-C) must not race a JVM
+   * shutdown hook that deletes the broker's directories under it, and the broker giving up must not
+   * end that process: under load, the test kit's hook deleted the log directory, the broker called
+   * {@code Exit.halt(1)}, and the JVM hung in RocksDB's exit handlers.
+   */
+  @Test
+  void registersNoShutdownHookAndCannotHaltTheProcess() throws Exception {
+    long hooksBefore = deleteHooks();
+    java.nio.file.Path base;
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      assertThat(deleteHooks()).isEqualTo(hooksBefore);
+      // without the embedded procedures this would end the test JVM (the run would fail as a crash)
+      assertThatThrownBy(() -> org.apache.kafka.common.utils.Exit.halt(1, "all log dirs failed"))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("all log dirs failed");
+      assertThatThrownBy(() -> org.apache.kafka.common.utils.Exit.exit(1, "fatal"))
+          .isInstanceOf(IllegalStateException.class);
+      base = kafka.baseDirectory();
+      assertThat(base).isDirectory();
+    }
+    assertThat(base).as("close() deletes what the hook would have").doesNotExist();
+  }
+
+  /** The JVM shutdown hooks Kafka's test utilities register to delete temporary directories. */
+  @SuppressWarnings("unchecked")
+  private static long deleteHooks() throws Exception {
+    var hooks = Class.forName("java.lang.ApplicationShutdownHooks").getDeclaredField("hooks");
+    hooks.setAccessible(true);
+    synchronized (Class.forName("java.lang.ApplicationShutdownHooks")) {
+      return ((Map<Thread, Thread>) hooks.get(null))
+          .keySet().stream().filter(t -> t.getName().contains("delete-temp-file")).count();
+    }
+  }
 }
