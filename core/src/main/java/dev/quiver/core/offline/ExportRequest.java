@@ -42,6 +42,11 @@ public record ExportRequest(
     namespace = namespace == null || namespace.isBlank() ? "default" : namespace;
     features = features == null ? List.of() : List.copyOf(features);
     times = times == null ? List.of() : List.copyOf(times);
+    for (Instant t : times) {
+      OfflineTimes.check("times", t);
+    }
+    OfflineTimes.check("from", from);
+    OfflineTimes.check("to", to);
     format = format == null ? "parquet" : format.toLowerCase(Locale.ROOT);
     if (!format.equals("parquet")) {
       throw new IllegalArgumentException("format: '" + format + "' (expected: parquet)");
