@@ -218,6 +218,56 @@ class PointInTimeJoinITCase {
   }
 
   @Test
+  void anEmptyTrainingSetIsOneEmptyPartWithItsColumns() throws Exception {
+    // QA pass, session 11: Iceberg's Parquet writer creates no file for zero rows, so an export
+    // without rows (reference times before every event, a label file without rows) left only
+    // _manifest.json: DuckDB's read_parquet('out/part-*.parquet') found no files, Spark could not
+    // infer a schema, and the columns were lost
+    TrainingSetRequest before =
+        new TrainingSetRequest(
+            List.of(FeatureSelection.all(profile), FeatureSelection.all(aggs)),
+            null,
+            new Spine(List.of(Instant.ofEpochMilli(EventLog.BASE - 400 * EventLog.HOUR))),
+            dir.resolve("empty-spine").toString(),
+            true,
+            Map.of());
+    PointInTimeJoin.Result spine = join.run(before);
+    assertThat(spine.rows()).isZero();
+    assertThat(spine.dataFiles())
+        .containsExactly(dir.resolve("empty-spine").resolve("part-00000.parquet"));
+    assertThat(TrainingSetFiles.rowCount(spine.dataFiles().get(0))).isZero();
+    assertThat(TrainingSetFiles.schemaOf(spine.dataFiles().get(0)).asStruct())
+        .isEqualTo(
+            TrainingSetPlan.resolve(before, catalog)
+                .outputSchema(
+                    List.of(
+                        Types.NestedField.optional(1, "user_id", Types.StringType.get()),
+                        Types.NestedField.optional(
+                            2, SpineLabels.TIME_COLUMN, Types.TimestampType.withZone())))
+                .asStruct());
+    assertThat(spine.manifest().parts()).hasSize(1);
+    PointInTimeJoin.Result rebuilt =
+        join.rebuild(spine.manifest(), dir.resolve("empty-spine-rebuilt").toString());
+    assertThat(rebuilt.manifest().outputDataChecksum())
+        .isEqualTo(spine.manifest().outputDataChecksum());
+
+    Path noLabels = dir.resolve("labels-none").resolve("labels.parquet");
+    TrainingSetFiles.write(labelSchema(), noLabels, List.of());
+    PointInTimeJoin.Result labelled =
+        join.run(request(LabelSource.of(noLabels.toString(), "ts"), "out-none", true));
+    assertThat(labelled.rows()).isZero();
+    assertThat(labelled.dataFiles()).hasSize(1);
+    List<String> columns =
+        TrainingSetFiles.schemaOf(labelled.dataFiles().get(0)).columns().stream()
+            .map(Types.NestedField::name)
+            .toList();
+    assertThat(columns)
+        .startsWith("label_id", "user_id", "merchant_id", "ts", "is_fraud")
+        .contains("user_profile__last_merchant", "merchant_risk__" + risk.features().get(0).name());
+    assertThat(TrainingSetFiles.read(labelled.dataFiles())).isEmpty();
+  }
+
+  @Test
   void aFailedExportLeavesNoParts() throws Exception {
     Path labelFile = writeLabels("labels-failed");
     Path out = dir.resolve("out-failed");
