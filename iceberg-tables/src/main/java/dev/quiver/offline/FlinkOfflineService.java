@@ -148,6 +148,13 @@ public final class FlinkOfflineService implements OfflineService {
       throw new IllegalArgumentException(
           "labels: '" + req.labels() + "' does not exist (expected: a Parquet or CSV file/folder)");
     }
+    if (labels != null
+        && labels.format().equals("iceberg")
+        && !catalog.tableExists(
+            org.apache.iceberg.catalog.TableIdentifier.parse(labels.location()))) {
+      // refused when submitted, as a missing label file is, instead of a job that fails
+      throw LabelTables.noSuchTable(labels.location(), null);
+    }
     Spine spine =
         !req.times().isEmpty()
             ? new Spine(req.times())
@@ -160,6 +167,7 @@ public final class FlinkOfflineService implements OfflineService {
     FeatureView view = registry.getView(req.namespace(), req.view(), req.version()).view();
     var keys = FeatureResolver.joinKeys(registry, view);
     Backfill backfill = new Backfill(config, catalog);
+    backfill.check(view, req.source()); // a missing file or table, a malformed Kafka range: 400
     Job job = new Job(UUID.randomUUID().toString(), req.dryRun() ? "backfill-dry-run" : "backfill");
     job.output = OfflineTables.identifier(view).toString();
     return submit(

@@ -81,14 +81,7 @@ final class LabelTables {
           try {
             t = catalog.loadTable(TableIdentifier.parse(source.location()));
           } catch (org.apache.iceberg.exceptions.NoSuchTableException e) {
-            throw new IllegalArgumentException(
-                "labels: Iceberg table '"
-                    + source.location()
-                    + "' does not exist in the offline catalog (expected: a table ns.table; a"
-                    + " local file or folder needs a '/' or a .parquet/.csv name, e.g. ./"
-                    + source.location()
-                    + ")",
-                e);
+            throw noSuchTable(source.location(), e);
           }
           requireTimeColumn(t.schema(), source);
           Long snap =
@@ -104,6 +97,18 @@ final class LabelTables {
     } catch (IOException e) {
       throw new UncheckedIOException("reading labels " + source.location() + ": " + e, e);
     }
+  }
+
+  /** The error for label rows named as an Iceberg table the offline catalog does not have. */
+  static IllegalArgumentException noSuchTable(String location, Exception cause) {
+    return new IllegalArgumentException(
+        "labels: Iceberg table '"
+            + location
+            + "' does not exist in the offline catalog (expected: a table ns.table; a"
+            + " local file or folder needs a '/' or a .parquet/.csv name, e.g. ./"
+            + location
+            + ")",
+        cause);
   }
 
   /**

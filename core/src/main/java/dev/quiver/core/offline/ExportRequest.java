@@ -54,6 +54,14 @@ public record ExportRequest(
     if (output == null || output.isBlank()) {
       throw new IllegalArgumentException("output: missing (expected: an output directory)");
     }
+    if (labels != null && labels.isBlank()) {
+      throw new IllegalArgumentException(
+          "labels: '' (expected: a Parquet file or folder, a CSV file or an Iceberg table"
+              + " ns.table)");
+    }
+    if (manifest != null && manifest.isBlank()) {
+      throw new IllegalArgumentException("manifest: '' (expected: an export's _manifest.json)");
+    }
     int sources =
         (labels != null ? 1 : 0)
             + (!times.isEmpty() ? 1 : 0)
