@@ -83,6 +83,13 @@ public final class FlinkOfflineService implements OfflineService {
 
   @Override
   public String submitExport(ExportRequest req) {
+    Path out = Path.of(req.output());
+    if (Files.exists(out) && !Files.isDirectory(out)) {
+      throw new IllegalArgumentException(
+          "output: '"
+              + req.output()
+              + "' is a file (expected: a directory for the Parquet parts and _manifest.json)");
+    }
     TrainingSetRequest request = toTrainingSet(req);
     boolean rebuild = req.manifest() != null;
     TrainingSetManifest manifest =

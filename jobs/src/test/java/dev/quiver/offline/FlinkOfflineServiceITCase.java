@@ -169,6 +169,25 @@ class FlinkOfflineServiceITCase {
                           null)))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("labels: Iceberg table 'nons.labels' does not exist");
+      Path aFile = Files.writeString(dir.resolve("a-file"), "x");
+      assertThatThrownBy(
+              () ->
+                  service.submitExport(
+                      new ExportRequest(
+                          null,
+                          List.of("user_profile.last_amount"),
+                          null,
+                          null,
+                          List.of(Instant.now()),
+                          null,
+                          null,
+                          null,
+                          aFile.toString(),
+                          null,
+                          null,
+                          null)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("output: '" + aFile + "' is a file (expected: a directory");
       // a failing job reports its error: the history is no Parquet file, which only reading tells
       Path junk = Files.writeString(dir.resolve("junk.parquet"), "not parquet");
       String bad = service.submitBackfill(backfillFrom(junk.toString()));
