@@ -223,24 +223,22 @@ public final class FlinkOfflineService implements OfflineService {
   }
 
   private void audit(BackfillRequest req, FeatureView view, Backfill.Result r) {
-    String detail =
-        "{\"backfill_id\":\""
-            + r.plan().backfillId()
-            + "\",\"snapshot_id\":"
-            + r.snapshotId()
-            + ",\"tag\":\""
-            + r.tag()
-            + "\",\"source\":\""
-            + r.plan().source().replace("\"", "\\\"")
-            + "\",\"from\":\""
-            + req.from()
-            + "\",\"to\":\""
-            + req.to()
-            + "\",\"rows\":"
-            + r.rows()
-            + ",\"online\":"
-            + req.online()
-            + "}";
+    // built by Jackson: a source path with a backslash or a quote stays valid JSON
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("backfill_id", r.plan().backfillId());
+    d.put("snapshot_id", r.snapshotId());
+    d.put("tag", r.tag());
+    d.put("source", r.plan().source());
+    d.put("from", req.from().toString());
+    d.put("to", req.to().toString());
+    d.put("rows", r.rows());
+    d.put("online", req.online());
+    String detail;
+    try {
+      detail = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(d);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
     try {
       registry.recordAudit(
           new AuditEntry(

@@ -213,7 +213,9 @@ final class LabelTables {
     for (Path f : files) {
       append.appendFile(
           DataFiles.builder(PartitionSpec.unpartitioned())
-              .withPath(f.toAbsolutePath().toUri().toString())
+              // a plain path: Hadoop reads a URI's %20 (a space, a quote...) literally, and the
+              // file "does not exist"
+              .withPath(f.toAbsolutePath().toString())
               .withFormat(FileFormat.PARQUET)
               .withFileSizeInBytes(Files.size(f))
               .withMetrics(

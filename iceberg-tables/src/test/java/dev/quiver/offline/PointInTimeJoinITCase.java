@@ -268,6 +268,18 @@ class PointInTimeJoinITCase {
   }
 
   @Test
+  void labelFilesUnderAPathWithASpace() throws Exception {
+    // QA pass, session 11: "my labels/l.parquet" failed with "File file:/.../my%20labels/...
+    // does not exist" (the label table registered the file by its URI, which Hadoop read literally)
+    Path labelFile = writeLabels("labels1");
+    Path spaced = Files.createDirectories(dir.resolve("my labels \"q\"")).resolve("l.parquet");
+    Files.copy(labelFile, spaced);
+    PointInTimeJoin.Result res =
+        join.run(request(LabelSource.of(spaced.toString(), "ts"), "out-spaced", true));
+    assertThat(res.rows()).isEqualTo(labels.size());
+  }
+
+  @Test
   void aFailedExportLeavesNoParts() throws Exception {
     Path labelFile = writeLabels("labels-failed");
     Path out = dir.resolve("out-failed");

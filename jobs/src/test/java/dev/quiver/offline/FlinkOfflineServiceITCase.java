@@ -197,7 +197,9 @@ class FlinkOfflineServiceITCase {
       assertThat(service.jobs()).hasSize(3);
 
       // a real backfill through the service leaves an audit entry with its id
-      Path raw = dir.resolve("raw").resolve("events.parquet");
+      // a quote and a backslash in the history's path: the audit detail stays valid JSON (it was
+      // concatenated, escaping quotes only)
+      Path raw = dir.resolve("ra\"w\\x").resolve("events.parquet");
       var rawSchema =
           new org.apache.iceberg.Schema(
               org.apache.iceberg.types.Types.NestedField.optional(
@@ -262,6 +264,13 @@ class FlinkOfflineServiceITCase {
                 assertThat(a.detail())
                     .contains((String) bfDone.details().get("backfill_id"))
                     .contains("\"rows\":50");
+                try {
+                  var detail =
+                      new com.fasterxml.jackson.databind.ObjectMapper().readTree(a.detail());
+                  assertThat(detail.get("source").asText()).isEqualTo(raw.getParent().toString());
+                } catch (java.io.IOException e) {
+                  throw new AssertionError("audit detail is not JSON: " + a.detail(), e);
+                }
               });
     }
   }
