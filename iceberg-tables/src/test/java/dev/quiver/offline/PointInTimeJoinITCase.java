@@ -268,6 +268,65 @@ class PointInTimeJoinITCase {
   }
 
   @Test
+  void integerLabelTimesInAnotherUnitAreRefusedNamingTheColumn() throws Exception {
+    // QA pass, session 11: int64 microseconds (or nanoseconds) were taken for epoch milliseconds
+    // thousands of years ahead: every row feature expired, every window empty, no error
+    Schema schema =
+        new Schema(
+            Types.NestedField.required(1, "label_id", Types.IntegerType.get()),
+            Types.NestedField.optional(2, "user_id", Types.StringType.get()),
+            Types.NestedField.optional(3, "merchant_id", Types.StringType.get()),
+            Types.NestedField.optional(4, "ts", Types.LongType.get()));
+    // the columnar label read, and the row read (a list column sends the file there)
+    Schema withList =
+        new Schema(
+            java.util.stream.Stream.concat(
+                    schema.columns().stream(),
+                    java.util.stream.Stream.of(
+                        Types.NestedField.optional(
+                            5, "tags", Types.ListType.ofOptional(6, Types.StringType.get()))))
+                .toList());
+    for (Schema s : List.of(schema, withList)) {
+      for (long scale : new long[] {1_000L, 1_000_000L}) {
+        Path f = dir.resolve("int-" + s.columns().size() + "-" + scale).resolve("labels.parquet");
+        List<Record> in = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+          Object[] l = labels.get(i);
+          GenericRecord r = GenericRecord.create(s);
+          r.setField("label_id", l[0]);
+          r.setField("user_id", l[1]);
+          r.setField("merchant_id", l[2]);
+          r.setField("ts", (Long) l[3] * scale);
+          in.add(r);
+        }
+        TrainingSetFiles.write(s, f, in);
+        assertThatThrownBy(
+                () ->
+                    join.run(request(LabelSource.of(f.toString(), "ts"), "int-out-" + scale, true)))
+            .as("%s columns, x%d", s.columns().size(), scale)
+            .hasStackTraceContaining(
+                "labels.timestamp_column: 'ts' holds " + (Long) labels.get(0)[3] * scale)
+            .hasStackTraceContaining(scale == 1_000L ? "microseconds?" : "nanoseconds?");
+      }
+    }
+    // epoch milliseconds in the same column are read as before
+    Path ok = dir.resolve("int-ms").resolve("labels.parquet");
+    List<Record> in = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      Object[] l = labels.get(i);
+      GenericRecord r = GenericRecord.create(schema);
+      r.setField("label_id", l[0]);
+      r.setField("user_id", l[1]);
+      r.setField("merchant_id", l[2]);
+      r.setField("ts", l[3]);
+      in.add(r);
+    }
+    TrainingSetFiles.write(schema, ok, in);
+    assertThat(join.run(request(LabelSource.of(ok.toString(), "ts"), "int-ms-out", true)).rows())
+        .isEqualTo(20);
+  }
+
+  @Test
   void labelFilesUnderAPathWithASpace() throws Exception {
     // QA pass, session 11: "my labels/l.parquet" failed with "File file:/.../my%20labels/...
     // does not exist" (the label table registered the file by its URI, which Hadoop read literally)
