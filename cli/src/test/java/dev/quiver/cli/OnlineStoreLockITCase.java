@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with RocksDB's "While lock file: .../online/LOCK: Resource temporarily unavailable" and a stack
  * trace). The holder here is a child JVM taking the same kind of lock RocksDB takes (fcntl).
  */
-class OnlineStoreLockTest {
+class OnlineStoreLockITCase {
   @TempDir Path dir;
 
   /** Holds an exclusive lock on the file named by its argument until its input closes. */

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * pass, session 11: a date-only time and a basic-format offset were refused, and the line of a bad
  * time was counted in records, so a quoted line break or a blank line before it made it wrong).
  */
-class LabelTablesTest {
+class LabelTablesITCase {
   @TempDir Path dir;
 
   static Instant parse(String text) {
