@@ -51,6 +51,9 @@ public final class BackfillCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ViewRef view = target.parse();
+    if (online && !dryRun) {
+      requireEmbeddedStoreFree(OfflineCommands.config(parent));
+    }
     BackfillRequest req =
         new BackfillRequest(
             view.namespace(),
@@ -80,5 +83,43 @@ public final class BackfillCommand implements Callable<Integer> {
             out.println(s.details().get("sql"));
           }
         });
+  }
+
+  /**
+   * Refuses {@code --online} while another process (a running {@code quiver local} or {@code quiver
+   * serve}) holds the embedded online store: RocksDB opens a store in one process only, so the
+   * backfill ran its whole batch job and then failed with "While lock file: .../LOCK: Resource
+   * temporarily unavailable" and a stack trace. The server that holds the store can run the
+   * backfill itself ({@code POST /v1/backfill} with {@code "online": true}). Checked with the same
+   * kind of lock RocksDB takes ({@code fcntl}), released at once; this process holds no store yet.
+   */
+  static void requireEmbeddedStoreFree(dev.quiver.core.config.QuiverConfig config)
+      throws java.io.IOException {
+    java.util.Map<String, String> m = config.asMap();
+    String path = m.get("online.embedded.path");
+    if (!"embedded".equals(m.getOrDefault("online.type", "embedded")) || path == null) {
+      return;
+    }
+    java.nio.file.Path lock = java.nio.file.Path.of(path).resolve("LOCK");
+    if (!java.nio.file.Files.isRegularFile(lock)) {
+      return; // no store yet: nothing holds it
+    }
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.WRITE)) {
+      java.nio.channels.FileLock held = ch.tryLock();
+      if (held != null) {
+        held.release();
+        return;
+      }
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      // this JVM holds it: fall through
+    }
+    throw new IllegalArgumentException(
+        "--online: the embedded online store at "
+            + path
+            + " is in use by another process (a running quiver local or quiver serve); RocksDB"
+            + " opens a store in one process only. Let that server run the backfill, which writes"
+            + " its own store: POST /v1/backfill with \"online\": true (docs/backfills.md), or"
+            + " stop it first");
   }
 }

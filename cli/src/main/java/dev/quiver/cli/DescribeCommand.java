@@ -44,6 +44,9 @@ final class DescribeCommand implements Callable<Integer> {
       description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   Output output;
 
+  /** How many of a view's newest backfills {@code describe} shows. */
+  static final int BACKFILLS_SHOWN = 10;
+
   @Override
   public Integer call() throws Exception {
     ViewRef view = target.parse();
@@ -51,6 +54,12 @@ final class DescribeCommand implements Callable<Integer> {
     ViewRecord record = target.record(registry);
     List<ViewRecord> versions = registry.versions(view.namespace(), view.view());
     Lineage lineage = registry.lineage(view.namespace(), view.view());
+    // the backfills' audit entries (FlinkOfflineService records one per backfill), newest first
+    List<dev.quiver.core.registry.AuditEntry> backfills =
+        registry.audit(view.namespace(), view.view(), 500).stream()
+            .filter(a -> "backfill".equals(a.action()))
+            .limit(BACKFILLS_SHOWN)
+            .toList();
     PrintWriter out = parent.spec.commandLine().getOut();
     if (output == Output.json) {
       Map<String, Object> m = new LinkedHashMap<>(ListCommand.asJson(record));
@@ -58,6 +67,17 @@ final class DescribeCommand implements Callable<Integer> {
       m.put("versions", versions.stream().map(DescribeCommand::versionJson).toList());
       m.put("upstream_sources", lineage.upstreamSources());
       m.put("downstream_consumers", lineage.downstreamConsumers());
+      ObjectMapper json = new ObjectMapper();
+      List<Map<String, Object>> bf = new ArrayList<>();
+      for (var a : backfills) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("at", a.at().toString());
+        e.put("actor", a.actor());
+        e.put("version", a.version());
+        e.put("detail", json.readTree(a.detail()));
+        bf.add(e);
+      }
+      m.put("backfills", bf);
       out.println(
           new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
     } else {
@@ -92,6 +112,13 @@ final class DescribeCommand implements Callable<Integer> {
       out.println("Lineage:");
       out.println("  upstream sources:     " + orNone(lineage.upstreamSources()));
       out.println("  downstream consumers: " + orNone(lineage.downstreamConsumers()));
+      if (!backfills.isEmpty()) {
+        out.println();
+        out.println("Backfills (newest first; the audit log's entries):");
+        for (var a : backfills) {
+          out.println("  " + a.at() + "  " + a.version() + "  by " + a.actor() + "  " + a.detail());
+        }
+      }
       if (!record.warnings().isEmpty()) {
         out.println();
         out.println("Warnings:");

@@ -65,10 +65,17 @@ public final class ExportCommand implements Callable<Integer> {
   @Option(names = "--namespace", description = "Registry namespace (default: default)")
   String namespace;
 
+  /**
+   * Named by its positive form: picocli gives a negatable option named {@code --no-x} the value
+   * true, so {@code --no-availability-guard} used to switch the guard on.
+   */
   @Option(
-      names = "--no-availability-guard",
+      names = "--availability-guard",
       negatable = true,
-      description = "Check _ingested_at <= t (default: the configured offline.availability-guard)")
+      description =
+          "--no-availability-guard: also use events written after t (a backfill, late data);"
+              + " --availability-guard: only events with _ingested_at <= t (default: the"
+              + " configured offline.availability-guard, on)")
   Boolean guard;
 
   @Option(

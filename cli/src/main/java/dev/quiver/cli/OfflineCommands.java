@@ -35,12 +35,14 @@ final class OfflineCommands {
     if (text == null) {
       return null;
     }
+    Instant t;
     try {
-      return Instant.parse(text);
+      t = Instant.parse(text);
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException(
           option + ": '" + text + "' (expected: an ISO-8601 time such as 2024-05-01T00:00:00Z)");
     }
+    return dev.quiver.core.offline.OfflineTimes.check(option, t);
   }
 
   /** Submits one job to an offline service. */

@@ -148,6 +148,25 @@ class OfflineCommandsTest {
   }
 
   @Test
+  void theAvailabilityGuardOptionSaysWhatItDoes() {
+    // --no-availability-guard switched the guard on and --availability-guard switched it off
+    // (picocli's negatable option was named by its negative form)
+    String[] base = {"v.f", "--times", "2024-05-01T00:00:00Z", "--output", "o"};
+    run(new ExportCommand(), base);
+    assertThat(((ExportRequest) submitted.get(0)).availabilityGuard()).isNull();
+    run(new ExportCommand(), append(base, "--no-availability-guard"));
+    assertThat(((ExportRequest) submitted.get(1)).availabilityGuard()).isFalse();
+    run(new ExportCommand(), append(base, "--availability-guard"));
+    assertThat(((ExportRequest) submitted.get(2)).availabilityGuard()).isTrue();
+  }
+
+  private static String[] append(String[] args, String arg) {
+    String[] out = java.util.Arrays.copyOf(args, args.length + 1);
+    out[args.length] = arg;
+    return out;
+  }
+
+  @Test
   void theStoresFollowTheDataDirectory() {
     List<dev.quiver.core.config.QuiverConfig> seen = new ArrayList<>();
     OfflineCommands.services =

@@ -135,6 +135,29 @@ class QuiverCliITCase extends CliTestSupport {
     assertThat(describe.out())
         .contains("name: user_pages", "last_page", "Versions:", "v1.1", "upstream sources:")
         .doesNotContain("page_again");
+    assertThat(describe.out()).doesNotContain("Backfills");
+    // a backfill's audit entry (what FlinkOfflineService records) is shown, text and JSON
+    try (var registry =
+        dev.quiver.core.registry.FeatureRegistries.open(
+            dev.quiver.core.config.QuiverConfig.of(
+                java.util.Map.of(
+                    "registry.path", dir.resolve("data").resolve("registry").toString())))) {
+      registry.recordAudit(
+          new dev.quiver.core.registry.AuditEntry(
+              java.time.Instant.parse("2030-01-01T00:00:00Z"),
+              "qa",
+              "backfill",
+              "feature_view",
+              "default",
+              "user_pages",
+              "v1.1",
+              "{\"backfill_id\":\"b-1\",\"rows\":3}"));
+    }
+    assertThat(run("describe", "user_pages").out())
+        .contains("Backfills (newest first", "2030-01-01T00:00:00Z  v1.1  by qa", "\"b-1\"");
+    JsonNode described =
+        new ObjectMapper().readTree(run("describe", "user_pages", "-o", "json").out());
+    assertThat(described.at("/backfills/0/detail/backfill_id").asText()).isEqualTo("b-1");
     Run noView = run("describe", "no_such_view");
     assertThat(noView.code()).isEqualTo(ExitCode.NOT_FOUND);
     assertThat(noView.err()).isEqualTo("error: unknown feature view 'default.no_such_view'\n");

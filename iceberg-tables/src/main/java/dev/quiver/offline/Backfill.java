@@ -350,31 +350,11 @@ public final class Backfill {
    * read as an offset range, Parquet files and Iceberg tables as tables.
    */
   private BackfillSource source(Session s, FeatureView view, String sourceOverride) {
-    String source = sourceOverride;
-    if (source == null) {
-      if (view.source() == null) {
-        throw new IllegalArgumentException(
-            "source: view " + view.qualifiedName() + " has no source (expected: --source PATH)");
-      }
-      source =
-          switch (view.source().kind()) {
-            case "iceberg" -> view.source().option("table");
-            case "parquet" -> view.source().option("path");
-            case "kafka" -> "kafka";
-            default ->
-                throw new IllegalArgumentException(
-                    "source: view "
-                        + view.qualifiedName()
-                        + " reads a "
-                        + view.source().kind()
-                        + " source; pass its history as --source (Parquet files, an Iceberg"
-                        + " table or kafka[:P:FIRST-END,...])");
-          };
-    }
+    String source = sourceOf(view, sourceOverride);
     if (source.equals("kafka") || source.startsWith("kafka:")) {
       return new BackfillSource.Kafka(source);
     }
-    if (source.contains("/") || source.endsWith(".parquet")) {
+    if (isPath(source)) {
       try {
         s.scratch = Files.createTempDirectory("quiver-backfill-");
         s.raw =
@@ -397,14 +377,74 @@ public final class Backfill {
     try {
       s.raw = catalog.loadTable(rid);
     } catch (org.apache.iceberg.exceptions.NoSuchTableException e) {
-      throw new IllegalArgumentException(
-          "source: Iceberg table '"
-              + source
-              + "' does not exist in the offline catalog (expected: a table ns.table with the raw"
-              + " events, a Parquet path with a '/' or a .parquet name, or kafka[:P:FIRST-END,...])",
-          e);
+      throw noSuchTable(source, e);
     }
     return new BackfillSource.Table(flinkName(rid), s.raw.schema(), source);
+  }
+
+  /**
+   * Checks, without running anything, what a backfill of {@code view} would read: the source's form
+   * (a Kafka range's syntax), that Parquet files exist and that an Iceberg table does — so that a
+   * submission with a typo is refused naming {@code source} instead of becoming a job that fails.
+   * What only the run can tell (a broker's offsets, the files' columns) is left to it.
+   */
+  public void check(FeatureView view, String sourceOverride) {
+    if (sourceOverride != null && sourceOverride.isBlank()) {
+      throw new IllegalArgumentException(
+          "source: '' (expected: Parquet files, an Iceberg table ns.table or"
+              + " kafka[:P:FIRST-END,...]; leave it out to read the view's own source)");
+    }
+    String source = sourceOf(view, sourceOverride);
+    if (source.equals("kafka") || source.startsWith("kafka:")) {
+      new BackfillSource.Kafka(source);
+    } else if (isPath(source)) {
+      try {
+        LabelTables.files("source", source, ".parquet");
+      } catch (IOException e) {
+        throw new UncheckedIOException("reading " + source, e);
+      }
+    } else if (!catalog.tableExists(TableIdentifier.parse(source))) {
+      throw noSuchTable(source, null);
+    }
+  }
+
+  private static boolean isPath(String source) {
+    return source.contains("/") || source.endsWith(".parquet");
+  }
+
+  private static IllegalArgumentException noSuchTable(String source, Exception cause) {
+    return new IllegalArgumentException(
+        "source: Iceberg table '"
+            + source
+            + "' does not exist in the offline catalog (expected: a table ns.table with the raw"
+            + " events, a Parquet path with a '/' or a .parquet name, or kafka[:P:FIRST-END,...])",
+        cause);
+  }
+
+  /** The history's reference: {@code sourceOverride}, else the view's own source. */
+  private static String sourceOf(FeatureView view, String sourceOverride) {
+    String source = sourceOverride;
+    if (source == null) {
+      if (view.source() == null) {
+        throw new IllegalArgumentException(
+            "source: view " + view.qualifiedName() + " has no source (expected: --source PATH)");
+      }
+      source =
+          switch (view.source().kind()) {
+            case "iceberg" -> view.source().option("table");
+            case "parquet" -> view.source().option("path");
+            case "kafka" -> "kafka";
+            default ->
+                throw new IllegalArgumentException(
+                    "source: view "
+                        + view.qualifiedName()
+                        + " reads a "
+                        + view.source().kind()
+                        + " source; pass its history as --source (Parquet files, an Iceberg"
+                        + " table or kafka[:P:FIRST-END,...])");
+          };
+    }
+    return source;
   }
 
   /** A table of the offline catalog as the batch table environment names it, quoted. */

@@ -47,6 +47,49 @@ public sealed interface BackfillSource {
    *     kafka:P:FIRST-END[,P:FIRST-END…]} (partition P from offset FIRST included to END excluded)
    */
   record Kafka(String spec) implements BackfillSource {
+    /** Checks the spec's form (not the broker): a malformed range is refused when submitted. */
+    public Kafka {
+      ranges(spec);
+    }
+
+    /**
+     * The explicit ranges of {@code spec}, partition to {@code {first, end}} in the order given;
+     * empty for {@code kafka} (every retained offset).
+     *
+     * @throws IllegalArgumentException naming the malformed part of the spec
+     */
+    public static java.util.Map<Integer, long[]> ranges(String spec) {
+      java.util.Map<Integer, long[]> out = new java.util.LinkedHashMap<>();
+      if (!spec.startsWith("kafka:")) {
+        return out;
+      }
+      for (String part : spec.substring("kafka:".length()).split(",")) {
+        String[] pr = part.trim().split(":");
+        String[] range = pr.length == 2 ? pr[1].split("-") : new String[0];
+        try {
+          if (range.length != 2) {
+            throw new NumberFormatException();
+          }
+          int partition = Integer.parseInt(pr[0]);
+          long a = Long.parseLong(range[0]);
+          long b = Long.parseLong(range[1]);
+          if (partition < 0 || a < 0 || b < a) {
+            throw new NumberFormatException();
+          }
+          out.put(partition, new long[] {a, b});
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException(
+              "source: '"
+                  + part
+                  + "' in '"
+                  + spec
+                  + "' (expected: kafka:PARTITION:FIRST-END[,...], offsets FIRST included and END"
+                  + " excluded, e.g. kafka:0:100-200)");
+        }
+      }
+      return out;
+    }
+
     @Override
     public String describe() {
       return spec;

@@ -145,10 +145,20 @@ final class FlinkFunctions {
     private final int[] keyPositions;
     private final int featureSlots;
 
+    /** The time column's name when it is an integer column (epoch millis), else null. */
+    private final String integerTime;
+
     LabelMapper(Schema labelSchema, int timePos, int[] keyPositions, int featureSlots) {
       this.values = new RowDataValues(labelSchema);
       this.width = labelSchema.columns().size();
       this.timePos = timePos;
+      var time = labelSchema.columns().get(timePos);
+      var type = time.type().typeId();
+      this.integerTime =
+          type == org.apache.iceberg.types.Type.TypeID.LONG
+                  || type == org.apache.iceberg.types.Type.TypeID.INTEGER
+              ? time.name()
+              : null;
       this.keyPositions = keyPositions;
       this.featureSlots = featureSlots;
     }
@@ -160,6 +170,9 @@ final class FlinkFunctions {
         v[i] = values.get(row, i);
       }
       long t = v[timePos] == null ? Long.MIN_VALUE : ((Number) v[timePos]).longValue();
+      if (integerTime != null && v[timePos] != null) {
+        LabelLayout.epochMillis(integerTime, t);
+      }
       return SweepRow.label(key(v, keyPositions), t, v, featureSlots);
     }
   }

@@ -83,6 +83,13 @@ public final class FlinkOfflineService implements OfflineService {
 
   @Override
   public String submitExport(ExportRequest req) {
+    Path out = Path.of(req.output());
+    if (Files.exists(out) && !Files.isDirectory(out)) {
+      throw new IllegalArgumentException(
+          "output: '"
+              + req.output()
+              + "' is a file (expected: a directory for the Parquet parts and _manifest.json)");
+    }
     TrainingSetRequest request = toTrainingSet(req);
     boolean rebuild = req.manifest() != null;
     TrainingSetManifest manifest =
@@ -148,6 +155,13 @@ public final class FlinkOfflineService implements OfflineService {
       throw new IllegalArgumentException(
           "labels: '" + req.labels() + "' does not exist (expected: a Parquet or CSV file/folder)");
     }
+    if (labels != null
+        && labels.format().equals("iceberg")
+        && !catalog.tableExists(
+            org.apache.iceberg.catalog.TableIdentifier.parse(labels.location()))) {
+      // refused when submitted, as a missing label file is, instead of a job that fails
+      throw LabelTables.noSuchTable(labels.location(), null);
+    }
     Spine spine =
         !req.times().isEmpty()
             ? new Spine(req.times())
@@ -160,6 +174,7 @@ public final class FlinkOfflineService implements OfflineService {
     FeatureView view = registry.getView(req.namespace(), req.view(), req.version()).view();
     var keys = FeatureResolver.joinKeys(registry, view);
     Backfill backfill = new Backfill(config, catalog);
+    backfill.check(view, req.source()); // a missing file or table, a malformed Kafka range: 400
     Job job = new Job(UUID.randomUUID().toString(), req.dryRun() ? "backfill-dry-run" : "backfill");
     job.output = OfflineTables.identifier(view).toString();
     return submit(
@@ -208,24 +223,22 @@ public final class FlinkOfflineService implements OfflineService {
   }
 
   private void audit(BackfillRequest req, FeatureView view, Backfill.Result r) {
-    String detail =
-        "{\"backfill_id\":\""
-            + r.plan().backfillId()
-            + "\",\"snapshot_id\":"
-            + r.snapshotId()
-            + ",\"tag\":\""
-            + r.tag()
-            + "\",\"source\":\""
-            + r.plan().source().replace("\"", "\\\"")
-            + "\",\"from\":\""
-            + req.from()
-            + "\",\"to\":\""
-            + req.to()
-            + "\",\"rows\":"
-            + r.rows()
-            + ",\"online\":"
-            + req.online()
-            + "}";
+    // built by Jackson: a source path with a backslash or a quote stays valid JSON
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("backfill_id", r.plan().backfillId());
+    d.put("snapshot_id", r.snapshotId());
+    d.put("tag", r.tag());
+    d.put("source", r.plan().source());
+    d.put("from", req.from().toString());
+    d.put("to", req.to().toString());
+    d.put("rows", r.rows());
+    d.put("online", req.online());
+    String detail;
+    try {
+      detail = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(d);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
     try {
       registry.recordAudit(
           new AuditEntry(

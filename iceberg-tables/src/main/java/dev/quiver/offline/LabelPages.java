@@ -56,6 +56,11 @@ final class LabelPages extends ParquetPages {
     int timePos = layout.timePos();
     PageColumn time = columns[timePos];
     long timeDiv = divisors[timePos];
+    // an integer time column holds epoch millis (a timestamp column's values are in range)
+    String integerTime =
+        decoded[timePos].type() == TypeID.LONG || decoded[timePos].type() == TypeID.INTEGER
+            ? layout.projection().columns().get(timePos).name()
+            : null;
     int width = columns.length;
     int slots = layout.featureSlots();
     PageColumn single =
@@ -68,7 +73,11 @@ final class LabelPages extends ParquetPages {
         int len = key(keys, i);
         row = EventColumns.beginEvent(out, key, 0, len);
       }
-      row.writeLong(time.present[i] ? millis(time.longs[i], timeDiv) : Long.MIN_VALUE);
+      long t = time.present[i] ? millis(time.longs[i], timeDiv) : Long.MIN_VALUE;
+      if (integerTime != null && time.present[i]) {
+        LabelLayout.epochMillis(integerTime, t);
+      }
+      row.writeLong(t);
       row.writeInt(SweepRow.LABEL);
       row.writeLong(0L); // _seq and _ingested_at: events only
       row.writeLong(0L);

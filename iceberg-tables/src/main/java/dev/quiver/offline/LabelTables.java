@@ -81,14 +81,7 @@ final class LabelTables {
           try {
             t = catalog.loadTable(TableIdentifier.parse(source.location()));
           } catch (org.apache.iceberg.exceptions.NoSuchTableException e) {
-            throw new IllegalArgumentException(
-                "labels: Iceberg table '"
-                    + source.location()
-                    + "' does not exist in the offline catalog (expected: a table ns.table; a"
-                    + " local file or folder needs a '/' or a .parquet/.csv name, e.g. ./"
-                    + source.location()
-                    + ")",
-                e);
+            throw noSuchTable(source.location(), e);
           }
           requireTimeColumn(t.schema(), source);
           Long snap =
@@ -104,6 +97,18 @@ final class LabelTables {
     } catch (IOException e) {
       throw new UncheckedIOException("reading labels " + source.location() + ": " + e, e);
     }
+  }
+
+  /** The error for label rows named as an Iceberg table the offline catalog does not have. */
+  static IllegalArgumentException noSuchTable(String location, Exception cause) {
+    return new IllegalArgumentException(
+        "labels: Iceberg table '"
+            + location
+            + "' does not exist in the offline catalog (expected: a table ns.table; a"
+            + " local file or folder needs a '/' or a .parquet/.csv name, e.g. ./"
+            + location
+            + ")",
+        cause);
   }
 
   /**
@@ -208,7 +213,9 @@ final class LabelTables {
     for (Path f : files) {
       append.appendFile(
           DataFiles.builder(PartitionSpec.unpartitioned())
-              .withPath(f.toAbsolutePath().toUri().toString())
+              // a plain path: Hadoop reads a URI's %20 (a space, a quote...) literally, and the
+              // file "does not exist"
+              .withPath(f.toAbsolutePath().toString())
               .withFormat(FileFormat.PARQUET)
               .withFileSizeInBytes(Files.size(f))
               .withMetrics(
@@ -256,11 +263,16 @@ final class LabelTables {
     List<Path> files = files("labels", source.location(), ".csv");
     List<String> header = null;
     List<String[]> rows = new ArrayList<>();
+    // where each row is (file, char offset of its last field), for an error's line: Jackson's CSV
+    // location counts records, not lines (a quoted line break or a skipped blank line shifted it)
+    List<Path> rowFiles = new ArrayList<>();
+    List<Long> rowOffsets = new ArrayList<>();
     for (Path f : files) {
       // RFC 4180 (quoted fields, doubled quotes, commas and line breaks inside quotes), a leading
       // byte order mark, CRLF or LF: what spreadsheets, pandas and R write
-      try (InputStream in = Files.newInputStream(f);
-          MappingIterator<String[]> it = Csv.READER.readValues(in)) {
+      // read as text, so that the parser's locations are char offsets into it (for errors)
+      String text = csvText(f);
+      try (MappingIterator<String[]> it = Csv.READER.readValues(text)) {
         if (!it.hasNext()) {
           continue;
         }
@@ -270,8 +282,12 @@ final class LabelTables {
         }
         while (it.hasNext()) {
           String[] row = it.next();
+          // where the row's last field starts: on the row's (last) line
+          long offset = it.getParser().currentTokenLocation().getCharOffset();
           if (row.length > 1 || (row.length == 1 && !row[0].isBlank())) {
             rows.add(row);
+            rowFiles.add(f);
+            rowOffsets.add(offset);
           }
         }
       } catch (RuntimeJsonMappingException | com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -301,16 +317,29 @@ final class LabelTables {
                 Map.of(TableProperties.FORMAT_VERSION, "2"),
                 scratch.resolve("labels").toUri().toString());
     OfflineWriter w = new OfflineWriter(t);
-    int line = 1;
-    for (String[] row : rows) {
-      line++;
+    for (int r = 0; r < rows.size(); r++) {
+      String[] row = rows.get(r);
       Map<String, Object> values = new HashMap<>();
       for (int i = 0; i < header.size() && i < row.length; i++) {
         String v = row[i].strip();
         if (v.isEmpty()) {
           continue;
         }
-        values.put(header.get(i), i == timeIdx ? parseTime(v, source, line) : v);
+        if (i == timeIdx) {
+          try {
+            values.put(header.get(i), parseTime(v, source, 0));
+          } catch (IllegalArgumentException e) {
+            Path f = rowFiles.get(r);
+            throw new IllegalArgumentException(
+                "labels line "
+                    + lineAt(f, rowOffsets.get(r))
+                    + (files.size() > 1 ? " of " + f : "")
+                    + e.getMessage().substring(e.getMessage().indexOf(':')),
+                e);
+          }
+        } else {
+          values.put(header.get(i), v);
+        }
       }
       w.add(w.record(values));
     }
@@ -322,19 +351,73 @@ final class LabelTables {
         source.location());
   }
 
-  /** ISO-8601 instants or offsets, {@code yyyy-MM-dd[T ]HH:mm:ss[.SSS]} as UTC, or epoch millis. */
+  /**
+   * A CSV file's text without its byte order mark (which the parser would take for part of the
+   * first header field, and its quotes for plain characters).
+   */
+  private static String csvText(Path file) throws IOException {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new IllegalArgumentException(
+          "labels: '"
+              + file
+              + "' is not UTF-8 text (expected: a CSV file in UTF-8; convert it, e.g. iconv -f"
+              + " latin1 -t utf-8)");
+    }
+    return text.startsWith("\uFEFF") ? text.substring(1) : text;
+  }
+
+  /** The 1-based line of a file that holds char {@code offset} of its {@link #csvText}. */
+  private static long lineAt(Path file, long offset) throws IOException {
+    String text = csvText(file);
+    long line = 1;
+    for (int i = 0; i < Math.min(offset, text.length()); i++) {
+      if (text.charAt(i) == '\n') {
+        line++;
+      }
+    }
+    return line;
+  }
+
+  /**
+   * A UTC offset at the end of a time: {@code +01:00}, or ISO-8601's basic {@code +0100}, {@code
+   * +01}.
+   */
+  private static final java.util.regex.Pattern OFFSET =
+      java.util.regex.Pattern.compile("([+-]\\d\\d)(?::?(\\d\\d))?$");
+
+  /** A date alone. */
+  private static final java.util.regex.Pattern DATE =
+      java.util.regex.Pattern.compile("\\d{4}-\\d\\d-\\d\\d");
+
+  /**
+   * ISO-8601 instants or offsets ({@code +01:00}, {@code +0100}, {@code +01}), {@code yyyy-MM-dd[T
+   * ]HH:mm[:ss[.SSS]]} and a date alone ({@code yyyy-MM-dd}, its start) as UTC, or epoch millis.
+   */
   static Instant parseTime(String v, LabelSource source, int line) {
     try {
       if (v.chars().allMatch(Character::isDigit)) {
         return Instant.ofEpochMilli(Long.parseLong(v));
       }
-      if (v.endsWith("Z")) {
-        return Instant.parse(v);
+      if (DATE.matcher(v).matches()) {
+        return java.time.LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant();
       }
-      if (v.matches(".*[+-]\\d\\d:\\d\\d$")) {
-        return OffsetDateTime.parse(v.replace(' ', 'T')).toInstant();
+      String t = v.replace(' ', 'T');
+      if (t.endsWith("Z")) {
+        return Instant.parse(t);
       }
-      return LocalDateTime.parse(v.replace(' ', 'T')).toInstant(ZoneOffset.UTC);
+      java.util.regex.Matcher offset = OFFSET.matcher(t);
+      if (t.indexOf('T') > 0 && offset.find(t.indexOf('T'))) {
+        String iso =
+            t.substring(0, offset.start())
+                + offset.group(1)
+                + ":"
+                + (offset.group(2) == null ? "00" : offset.group(2));
+        return OffsetDateTime.parse(iso).toInstant();
+      }
+      return LocalDateTime.parse(t).toInstant(ZoneOffset.UTC);
     } catch (DateTimeParseException | NumberFormatException e) {
       throw new IllegalArgumentException(
           "labels line "

@@ -261,7 +261,6 @@ public final class PointInTimeJoin {
     Schema outSchema = plan.outputSchema(labelColumns);
     long rows;
     if (current == null) {
-      TrainingSetFiles.write(outSchema, out.resolve(TrainingSetFiles.partName(0)), List.of());
       rows = 0;
     } else {
       // one part per sweep subtask, chained to it: no shuffle and no serial writer at the end
@@ -276,6 +275,12 @@ public final class PointInTimeJoin {
       rows = execute(env, "quiver training set " + out.getFileName(), progress, total, channels);
     }
     List<Path> parts = TrainingSetFiles.parts(out);
+    if (parts.isEmpty()) {
+      // no rows at all: a subtask without rows writes no part (Iceberg's writer creates no file
+      // for zero rows), but a reader of the output still needs one file with its columns
+      TrainingSetFiles.writeEmpty(outSchema, out.resolve(TrainingSetFiles.partName(0)));
+      parts = TrainingSetFiles.parts(out);
+    }
     TrainingSetManifest manifest = TrainingSetManifest.of(request, plan, labelTable, out, parts);
     if (manifest.rows() != rows) {
       throw new IllegalStateException(

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.iceberg.Schema;
+import org.apache.iceberg.SchemaParser;
 import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.data.parquet.GenericParquetReaders;
@@ -17,7 +18,10 @@ import org.apache.iceberg.parquet.Parquet;
 import org.apache.iceberg.parquet.ParquetSchemaUtil;
 import org.apache.iceberg.parquet.ParquetValueWriter;
 import org.apache.iceberg.shaded.org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.iceberg.shaded.org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.iceberg.shaded.org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.iceberg.shaded.org.apache.parquet.io.LocalInputFile;
+import org.apache.iceberg.shaded.org.apache.parquet.io.LocalOutputFile;
 import org.apache.iceberg.shaded.org.apache.parquet.schema.MessageType;
 
 /** Reading and writing training-set Parquet files (local paths). */
@@ -110,7 +114,10 @@ public final class TrainingSetFiles {
     }
   }
 
-  /** Writes records to a Parquet file (labels for tests and benchmarks, small outputs). */
+  /**
+   * Writes records to a Parquet file (labels for tests and benchmarks, small outputs); without
+   * records, a file with the columns and no rows.
+   */
   public static void write(Schema schema, Path file, Iterable<Record> records) {
     write(schema, file, records, "gzip");
   }
@@ -120,8 +127,36 @@ public final class TrainingSetFiles {
    * snappy}, {@code zstd}...).
    */
   public static void write(Schema schema, Path file, Iterable<Record> records, String codec) {
+    if (!records.iterator().hasNext()) {
+      writeEmpty(schema, file); // the appender would write no file
+      return;
+    }
     try (FileAppender<Record> a = newAppender(schema, file.toString(), codec)) {
       a.addAll(records);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing " + file, e);
+    }
+  }
+
+  /**
+   * Writes a Parquet file with {@code schema}'s columns and no rows. Iceberg's appender creates no
+   * file at all when no row was added (its Parquet writer starts the file with the first row
+   * group); this writes the magic, an empty footer with the schema (field ids included) and
+   * Iceberg's {@code iceberg.schema} key, as its writer would have.
+   */
+  static void writeEmpty(Schema schema, Path file) {
+    try {
+      Files.createDirectories(file.getParent());
+      Files.deleteIfExists(file);
+      ParquetFileWriter w =
+          new ParquetFileWriter(
+              new LocalOutputFile(file),
+              ParquetSchemaUtil.convert(schema, "table"),
+              ParquetFileWriter.Mode.CREATE,
+              ParquetWriter.DEFAULT_BLOCK_SIZE,
+              ParquetWriter.MAX_PADDING_SIZE_DEFAULT);
+      w.start();
+      w.end(java.util.Map.of("iceberg.schema", SchemaParser.toJson(schema)));
     } catch (IOException e) {
       throw new UncheckedIOException("writing " + file, e);
     }

@@ -259,13 +259,22 @@ public record TrainingSetManifest(
   /** Reads a manifest file (or the {@code _manifest.json} inside a directory). */
   public static TrainingSetManifest read(Path path) {
     Path f = Files.isDirectory(path) ? path.resolve(FILE) : path;
+    // every message starts with the request's field (manifest: ...), which the REST API names
+    if (!Files.isRegularFile(f)) {
+      throw new IllegalArgumentException(
+          "manifest: '"
+              + f
+              + "' does not exist (expected: an export's "
+              + FILE
+              + ", or the export directory holding it)");
+    }
     try {
       TrainingSetManifest m = JSON.readValue(f.toFile(), TrainingSetManifest.class);
       if (m.formatVersion() != 1 && m.formatVersion() != FORMAT_VERSION) {
         throw new IllegalArgumentException(
-            "manifest "
+            "manifest: '"
                 + f
-                + ": formatVersion "
+                + "' has formatVersion "
                 + m.formatVersion()
                 + " (expected: 1 or "
                 + FORMAT_VERSION
@@ -273,8 +282,25 @@ public record TrainingSetManifest(
       }
       return m;
     } catch (IOException e) {
+      String why =
+          e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+              ? j.getOriginalMessage()
+                  + (j.getLocation() == null
+                      ? ""
+                      : " at line "
+                          + j.getLocation().getLineNr()
+                          + ", column "
+                          + j.getLocation().getColumnNr())
+              : e.toString();
       throw new IllegalArgumentException(
-          "manifest " + f + ": not a training-set manifest: " + e.getMessage(), e);
+          "manifest: '"
+              + f
+              + "' is not a training-set manifest ("
+              + why
+              + "; expected: the "
+              + FILE
+              + " an export wrote)",
+          e);
     }
   }
 

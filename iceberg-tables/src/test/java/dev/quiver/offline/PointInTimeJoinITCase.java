@@ -218,6 +218,127 @@ class PointInTimeJoinITCase {
   }
 
   @Test
+  void anEmptyTrainingSetIsOneEmptyPartWithItsColumns() throws Exception {
+    // QA pass, session 11: Iceberg's Parquet writer creates no file for zero rows, so an export
+    // without rows (reference times before every event, a label file without rows) left only
+    // _manifest.json: DuckDB's read_parquet('out/part-*.parquet') found no files, Spark could not
+    // infer a schema, and the columns were lost
+    TrainingSetRequest before =
+        new TrainingSetRequest(
+            List.of(FeatureSelection.all(profile), FeatureSelection.all(aggs)),
+            null,
+            new Spine(List.of(Instant.ofEpochMilli(EventLog.BASE - 400 * EventLog.HOUR))),
+            dir.resolve("empty-spine").toString(),
+            true,
+            Map.of());
+    PointInTimeJoin.Result spine = join.run(before);
+    assertThat(spine.rows()).isZero();
+    assertThat(spine.dataFiles())
+        .containsExactly(dir.resolve("empty-spine").resolve("part-00000.parquet"));
+    assertThat(TrainingSetFiles.rowCount(spine.dataFiles().get(0))).isZero();
+    assertThat(TrainingSetFiles.schemaOf(spine.dataFiles().get(0)).asStruct())
+        .isEqualTo(
+            TrainingSetPlan.resolve(before, catalog)
+                .outputSchema(
+                    List.of(
+                        Types.NestedField.optional(1, "user_id", Types.StringType.get()),
+                        Types.NestedField.optional(
+                            2, SpineLabels.TIME_COLUMN, Types.TimestampType.withZone())))
+                .asStruct());
+    assertThat(spine.manifest().parts()).hasSize(1);
+    PointInTimeJoin.Result rebuilt =
+        join.rebuild(spine.manifest(), dir.resolve("empty-spine-rebuilt").toString());
+    assertThat(rebuilt.manifest().outputDataChecksum())
+        .isEqualTo(spine.manifest().outputDataChecksum());
+
+    Path noLabels = dir.resolve("labels-none").resolve("labels.parquet");
+    TrainingSetFiles.write(labelSchema(), noLabels, List.of());
+    PointInTimeJoin.Result labelled =
+        join.run(request(LabelSource.of(noLabels.toString(), "ts"), "out-none", true));
+    assertThat(labelled.rows()).isZero();
+    assertThat(labelled.dataFiles()).hasSize(1);
+    List<String> columns =
+        TrainingSetFiles.schemaOf(labelled.dataFiles().get(0)).columns().stream()
+            .map(Types.NestedField::name)
+            .toList();
+    assertThat(columns)
+        .startsWith("label_id", "user_id", "merchant_id", "ts", "is_fraud")
+        .contains("user_profile__last_merchant", "merchant_risk__" + risk.features().get(0).name());
+    assertThat(TrainingSetFiles.read(labelled.dataFiles())).isEmpty();
+  }
+
+  @Test
+  void integerLabelTimesInAnotherUnitAreRefusedNamingTheColumn() throws Exception {
+    // QA pass, session 11: int64 microseconds (or nanoseconds) were taken for epoch milliseconds
+    // thousands of years ahead: every row feature expired, every window empty, no error
+    Schema schema =
+        new Schema(
+            Types.NestedField.required(1, "label_id", Types.IntegerType.get()),
+            Types.NestedField.optional(2, "user_id", Types.StringType.get()),
+            Types.NestedField.optional(3, "merchant_id", Types.StringType.get()),
+            Types.NestedField.optional(4, "ts", Types.LongType.get()));
+    // the columnar label read, and the row read (a list column sends the file there)
+    Schema withList =
+        new Schema(
+            java.util.stream.Stream.concat(
+                    schema.columns().stream(),
+                    java.util.stream.Stream.of(
+                        Types.NestedField.optional(
+                            5, "tags", Types.ListType.ofOptional(6, Types.StringType.get()))))
+                .toList());
+    for (Schema s : List.of(schema, withList)) {
+      for (long scale : new long[] {1_000L, 1_000_000L}) {
+        Path f = dir.resolve("int-" + s.columns().size() + "-" + scale).resolve("labels.parquet");
+        List<Record> in = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+          Object[] l = labels.get(i);
+          GenericRecord r = GenericRecord.create(s);
+          r.setField("label_id", l[0]);
+          r.setField("user_id", l[1]);
+          r.setField("merchant_id", l[2]);
+          r.setField("ts", (Long) l[3] * scale);
+          in.add(r);
+        }
+        TrainingSetFiles.write(s, f, in);
+        assertThatThrownBy(
+                () ->
+                    join.run(request(LabelSource.of(f.toString(), "ts"), "int-out-" + scale, true)))
+            .as("%s columns, x%d", s.columns().size(), scale)
+            .hasStackTraceContaining(
+                "labels.timestamp_column: 'ts' holds " + (Long) labels.get(0)[3] * scale)
+            .hasStackTraceContaining(scale == 1_000L ? "microseconds?" : "nanoseconds?");
+      }
+    }
+    // epoch milliseconds in the same column are read as before
+    Path ok = dir.resolve("int-ms").resolve("labels.parquet");
+    List<Record> in = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      Object[] l = labels.get(i);
+      GenericRecord r = GenericRecord.create(schema);
+      r.setField("label_id", l[0]);
+      r.setField("user_id", l[1]);
+      r.setField("merchant_id", l[2]);
+      r.setField("ts", l[3]);
+      in.add(r);
+    }
+    TrainingSetFiles.write(schema, ok, in);
+    assertThat(join.run(request(LabelSource.of(ok.toString(), "ts"), "int-ms-out", true)).rows())
+        .isEqualTo(20);
+  }
+
+  @Test
+  void labelFilesUnderAPathWithASpace() throws Exception {
+    // QA pass, session 11: "my labels/l.parquet" failed with "File file:/.../my%20labels/...
+    // does not exist" (the label table registered the file by its URI, which Hadoop read literally)
+    Path labelFile = writeLabels("labels1");
+    Path spaced = Files.createDirectories(dir.resolve("my labels \"q\"")).resolve("l.parquet");
+    Files.copy(labelFile, spaced);
+    PointInTimeJoin.Result res =
+        join.run(request(LabelSource.of(spaced.toString(), "ts"), "out-spaced", true));
+    assertThat(res.rows()).isEqualTo(labels.size());
+  }
+
+  @Test
   void aFailedExportLeavesNoParts() throws Exception {
     Path labelFile = writeLabels("labels-failed");
     Path out = dir.resolve("out-failed");

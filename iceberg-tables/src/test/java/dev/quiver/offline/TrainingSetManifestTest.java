@@ -37,6 +37,26 @@ class TrainingSetManifestTest {
   @TempDir Path dir;
 
   @Test
+  void aFileThatIsNoManifestIsRefusedNamingTheManifestField() throws IOException {
+    // QA pass, session 11: "manifest /x: not a training-set manifest: ..." has no "field:" prefix,
+    // so the REST API answered 400 with "field": null
+    Path notJson = Files.writeString(dir.resolve("passwd"), "root:x:0:0:root:/root:/bin/bash\n");
+    assertThatThrownBy(() -> TrainingSetManifest.read(notJson))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("manifest: '" + notJson + "' is not a training-set manifest (")
+        .hasMessageContaining("at line 1, column ")
+        .hasMessageEndingWith("expected: the _manifest.json an export wrote)");
+    Path emptyDir = Files.createDirectories(dir.resolve("empty"));
+    assertThatThrownBy(() -> TrainingSetManifest.read(emptyDir))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "manifest: '"
+                + emptyDir.resolve("_manifest.json")
+                + "' does not exist (expected: an export's _manifest.json, or the export"
+                + " directory holding it)");
+  }
+
+  @Test
   void pagesEndWhereTheFooterStarts() throws IOException {
     Path a = write("a.parquet", rows(500, 0), "one");
     Path b = write("b.parquet", rows(500, 0), "another, longer footer value");

@@ -25,6 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
 class FlinkOfflineServiceITCase {
   @TempDir Path dir;
 
+  static BackfillRequest backfillFrom(String source) {
+    return new BackfillRequest(
+        null, "user_rows", null, Instant.EPOCH, Instant.now(), true, false, source, "me");
+  }
+
   @Test
   void runsExportsAndBackfillsAsJobs() throws Exception {
     Path wh = dir.resolve("wh");
@@ -131,26 +136,70 @@ class FlinkOfflineServiceITCase {
           .hasMessageContaining("features: a retrieval without labels needs features of one entity")
           .hasMessageContaining("pass label rows to combine entities");
       assertThatThrownBy(() -> service.status("nope")).isInstanceOf(NoSuchElementException.class);
-      // a failing job reports its error: the history to read does not exist
-      String bad =
-          service.submitBackfill(
-              new BackfillRequest(
-                  null,
-                  "user_rows",
-                  null,
-                  Instant.EPOCH,
-                  Instant.now(),
-                  true,
-                  false,
-                  dir.resolve("nothing").toString(),
-                  "me"));
+      // what can be checked without running is refused when submitted, naming the field (QA
+      // pass, session 11: each of these became a job that failed)
+      for (String source : List.of(dir.resolve("nothing").toString(), "kafka:zz", "nons.tbl")) {
+        assertThatThrownBy(() -> service.submitBackfill(backfillFrom(source)))
+            .as(source)
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("source: ");
+      }
+      assertThatThrownBy(
+              () -> service.submitBackfill(backfillFrom(dir.resolve("nothing").toString())))
+          .hasMessageContaining("does not exist");
+      assertThatThrownBy(() -> service.submitBackfill(backfillFrom("kafka:0:10-5")))
+          .hasMessageContaining("'0:10-5' in 'kafka:0:10-5' (expected: kafka:PARTITION:FIRST-END");
+      assertThatThrownBy(() -> service.submitBackfill(backfillFrom("nons.tbl")))
+          .hasMessageContaining("Iceberg table 'nons.tbl' does not exist");
+      assertThatThrownBy(
+              () ->
+                  service.submitExport(
+                      new ExportRequest(
+                          null,
+                          List.of("user_profile.last_amount"),
+                          "nons.labels",
+                          null,
+                          null,
+                          null,
+                          null,
+                          null,
+                          dir.resolve("nolabels").toString(),
+                          null,
+                          null,
+                          null)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("labels: Iceberg table 'nons.labels' does not exist");
+      Path aFile = Files.writeString(dir.resolve("a-file"), "x");
+      assertThatThrownBy(
+              () ->
+                  service.submitExport(
+                      new ExportRequest(
+                          null,
+                          List.of("user_profile.last_amount"),
+                          null,
+                          null,
+                          List.of(Instant.now()),
+                          null,
+                          null,
+                          null,
+                          aFile.toString(),
+                          null,
+                          null,
+                          null)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("output: '" + aFile + "' is a file (expected: a directory");
+      // a failing job reports its error: the history is no Parquet file, which only reading tells
+      Path junk = Files.writeString(dir.resolve("junk.parquet"), "not parquet");
+      String bad = service.submitBackfill(backfillFrom(junk.toString()));
       JobStatus failed = awaitDone(service, bad);
       assertThat(failed.state()).isEqualTo(JobStatus.State.FAILED);
-      assertThat(failed.error()).contains("does not exist");
+      assertThat(failed.error()).contains("is not a readable Parquet file");
       assertThat(service.jobs()).hasSize(3);
 
       // a real backfill through the service leaves an audit entry with its id
-      Path raw = dir.resolve("raw").resolve("events.parquet");
+      // a quote and a backslash in the history's path: the audit detail stays valid JSON (it was
+      // concatenated, escaping quotes only)
+      Path raw = dir.resolve("ra\"w\\x").resolve("events.parquet");
       var rawSchema =
           new org.apache.iceberg.Schema(
               org.apache.iceberg.types.Types.NestedField.optional(
@@ -215,6 +264,13 @@ class FlinkOfflineServiceITCase {
                 assertThat(a.detail())
                     .contains((String) bfDone.details().get("backfill_id"))
                     .contains("\"rows\":50");
+                try {
+                  var detail =
+                      new com.fasterxml.jackson.databind.ObjectMapper().readTree(a.detail());
+                  assertThat(detail.get("source").asText()).isEqualTo(raw.getParent().toString());
+                } catch (java.io.IOException e) {
+                  throw new AssertionError("audit detail is not JSON: " + a.detail(), e);
+                }
               });
     }
   }

@@ -18,6 +18,7 @@ import dev.quiver.core.offline.BackfillRequest;
 import dev.quiver.core.offline.ExportRequest;
 import dev.quiver.core.offline.JobStatus;
 import dev.quiver.core.offline.OfflineService;
+import dev.quiver.core.offline.OfflineTimes;
 import dev.quiver.core.registry.RegistryException;
 import dev.quiver.core.spec.Durations;
 import java.io.IOException;
@@ -426,8 +427,9 @@ final class OfflineJobsService {
     if (n.isMissingNode() || n.isNull()) {
       return null;
     }
+    Instant t;
     try {
-      return Instant.parse(n.asText());
+      t = Instant.parse(n.asText());
     } catch (DateTimeParseException e) {
       throw ApiException.badRequest(
           field,
@@ -435,6 +437,11 @@ final class OfflineJobsService {
               + ": '"
               + n.asText()
               + "' (expected: an ISO-8601 time such as 2025-11-25T12:00:00Z)");
+    }
+    try {
+      return OfflineTimes.check(field, t);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest(field, e.getMessage());
     }
   }
 

@@ -381,6 +381,51 @@ class OfflineJobsRestITCase {
   }
 
   @Test
+  void timesOutsideYears0000To9999AreRefusedWhenSubmitted() throws Exception {
+    // QA pass, session 11: ISO-8601 takes +1000000000-01-01T00:00:00Z; it was accepted and the
+    // job failed with "long overflow" (an export) or "backfill plan failed: ... long overflow"
+    RecordingOfflineService offline = new RecordingOfflineService();
+    String far = "+1000000000-01-01T00:00:00Z";
+    try (QuiverServer s = server(offline)) {
+      Reply refTime =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"reference_times\":[\"2025-11-01T00:00:00Z\",\""
+                  + far
+                  + "\"],\"output_location\":\"/o\"}");
+      assertThat(refTime.status()).isEqualTo(400);
+      assertThat(refTime.body().at("/error/field").asText()).isEqualTo("reference_times[1]");
+      assertThat(refTime.body().at("/error/message").asText())
+          .contains("expected: a time in the years 0000 to 9999");
+
+      Reply rangeEnd =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"time_range\":{\"start\":\"2025-11-01T00:00:00Z\","
+                  + "\"end\":\""
+                  + far
+                  + "\",\"step\":\"1h\"},\"output_location\":\"/o\"}");
+      assertThat(rangeEnd.status()).isEqualTo(400);
+      assertThat(rangeEnd.body().at("/error/field").asText()).isEqualTo("time_range.end");
+
+      Reply backfillStart =
+          call(
+              s.port(),
+              "POST",
+              "/v1/backfill",
+              "{\"feature_view\":\"v\",\"time_range\":{\"start\":\"-999999999-01-01T00:00:00Z\","
+                  + "\"end\":\"2025-11-01T00:00:00Z\"}}");
+      assertThat(backfillStart.status()).isEqualTo(400);
+      assertThat(backfillStart.body().at("/error/field").asText()).isEqualTo("time_range.start");
+      assertThat(offline.requests).isEmpty();
+    }
+  }
+
+  @Test
   void withoutAnOfflineServiceTheRoutesSay503AndHowToEnableThem() throws Exception {
     try (QuiverServer s = server(null)) {
       Reply r = call(s.port(), "GET", "/v1/offline/jobs", null);

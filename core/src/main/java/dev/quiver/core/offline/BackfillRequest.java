@@ -36,6 +36,8 @@ public record BackfillRequest(
       throw new IllegalArgumentException(
           (from == null ? "from" : "to") + ": missing (expected: an ISO-8601 time)");
     }
+    OfflineTimes.check("from", from);
+    OfflineTimes.check("to", to);
     if (!from.isBefore(to)) {
       throw new IllegalArgumentException("to: " + to + " (expected: after from " + from + ")");
     }

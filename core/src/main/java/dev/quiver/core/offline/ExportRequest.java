@@ -42,12 +42,25 @@ public record ExportRequest(
     namespace = namespace == null || namespace.isBlank() ? "default" : namespace;
     features = features == null ? List.of() : List.copyOf(features);
     times = times == null ? List.of() : List.copyOf(times);
+    for (Instant t : times) {
+      OfflineTimes.check("times", t);
+    }
+    OfflineTimes.check("from", from);
+    OfflineTimes.check("to", to);
     format = format == null ? "parquet" : format.toLowerCase(Locale.ROOT);
     if (!format.equals("parquet")) {
       throw new IllegalArgumentException("format: '" + format + "' (expected: parquet)");
     }
     if (output == null || output.isBlank()) {
       throw new IllegalArgumentException("output: missing (expected: an output directory)");
+    }
+    if (labels != null && labels.isBlank()) {
+      throw new IllegalArgumentException(
+          "labels: '' (expected: a Parquet file or folder, a CSV file or an Iceberg table"
+              + " ns.table)");
+    }
+    if (manifest != null && manifest.isBlank()) {
+      throw new IllegalArgumentException("manifest: '' (expected: an export's _manifest.json)");
     }
     int sources =
         (labels != null ? 1 : 0)

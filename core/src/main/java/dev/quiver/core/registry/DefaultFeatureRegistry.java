@@ -281,6 +281,17 @@ public final class DefaultFeatureRegistry implements FeatureRegistry {
     return store.transact(Mode.READ, tx -> tx.audit(namespace, name, limit));
   }
 
+  /** Appends to the store's audit log: a backfill's entry lands beside the registry's own. */
+  @Override
+  public void recordAudit(AuditEntry entry) {
+    store.transact(
+        Mode.WRITE,
+        tx -> {
+          tx.appendAudit(entry);
+          return null;
+        });
+  }
+
   @Override
   public void close() {
     store.close();

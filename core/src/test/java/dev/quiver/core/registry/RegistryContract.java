@@ -43,6 +43,37 @@ abstract class RegistryContract extends RegistryContractSupport {
     assertThat(registry.headVersion(NS, VIEW)).contains("v3");
   }
 
+  /**
+   * A backfill's audit entry (FlinkOfflineService records one per backfill) lands in the store's
+   * audit log beside the registry's own entries. QA pass, session 11: neither the embedded nor the
+   * PostgreSQL registry implemented it, so every real backfill logged "registry keeps no external
+   * audit log" and left no audit record.
+   */
+  @Test
+  void externalAuditEntriesAreRecorded() {
+    applyOne(view(1));
+    int audits = registry.audit(NS, VIEW, 100).size();
+    AuditEntry backfill =
+        new AuditEntry(
+            java.time.Instant.parse("2030-01-01T00:00:00Z"),
+            "qa",
+            "backfill",
+            "feature_view",
+            NS,
+            VIEW,
+            "v1",
+            "{\"backfill_id\":\"b-1\",\"rows\":3}");
+    registry.recordAudit(backfill);
+    List<AuditEntry> after = registry.audit(NS, VIEW, 100);
+    assertThat(after).hasSize(audits + 1);
+    AuditEntry newest = after.get(0);
+    assertThat(newest.action()).isEqualTo("backfill");
+    assertThat(newest.actor()).isEqualTo("qa");
+    assertThat(newest.version()).isEqualTo("v1");
+    assertThat(newest.at()).isEqualTo(backfill.at());
+    assertThat(newest.detail()).contains("\"backfill_id\"", "\"b-1\"");
+  }
+
   @Test
   void reapplyingTheSameSpecIsANoOp() {
     applyOne(view(1));

@@ -44,32 +44,11 @@ record KafkaRange(String topic, Map<TopicPartition, Long> first, Map<TopicPartit
   static KafkaRange resolve(String spec, String topic, Properties kafka) {
     Map<TopicPartition, Long> first = new TreeMap<>(KafkaRange::compare);
     Map<TopicPartition, Long> end = new TreeMap<>(KafkaRange::compare);
-    if (spec.startsWith("kafka:")) {
-      for (String part : spec.substring("kafka:".length()).split(",")) {
-        String[] pr = part.trim().split(":");
-        String[] range = pr.length == 2 ? pr[1].split("-") : new String[0];
-        try {
-          if (range.length != 2) {
-            throw new NumberFormatException();
-          }
-          TopicPartition tp = new TopicPartition(topic, Integer.parseInt(pr[0]));
-          long a = Long.parseLong(range[0]);
-          long b = Long.parseLong(range[1]);
-          if (a < 0 || b < a) {
-            throw new NumberFormatException();
-          }
-          first.put(tp, a);
-          end.put(tp, b);
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException(
-              "source: '"
-                  + part
-                  + "' in '"
-                  + spec
-                  + "' (expected: kafka:PARTITION:FIRST-END[,...], offsets FIRST included and END"
-                  + " excluded, e.g. kafka:0:100-200)");
-        }
-      }
+    // the form was checked when the backfill was submitted (BackfillSource.Kafka); the same parse
+    for (var r : dev.quiver.offline.BackfillSource.Kafka.ranges(spec).entrySet()) {
+      TopicPartition tp = new TopicPartition(topic, r.getKey());
+      first.put(tp, r.getValue()[0]);
+      end.put(tp, r.getValue()[1]);
     }
     KafkaRange retained = retained(topic, kafka);
     if (first.isEmpty()) {

@@ -1,0 +1,85 @@
+package dev.quiver.offline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * CSV label times in the forms label files carry, and errors that point at the file's line (QA
+ * pass, session 11: a date-only time and a basic-format offset were refused, and the line of a bad
+ * time was counted in records, so a quoted line break or a blank line before it made it wrong).
+ */
+class LabelTablesITCase {
+  @TempDir Path dir;
+
+  static Instant parse(String text) {
+    return LabelTables.parseTime(text, LabelSource.of("l.csv", "ts"), 2);
+  }
+
+  @Test
+  void csvTimesInTheFormsLabelFilesCarry() {
+    Instant noon = Instant.parse("2026-11-20T12:00:00Z");
+    assertThat(parse("2026-11-20T12:00:00Z")).isEqualTo(noon);
+    assertThat(parse("2026-11-20 12:00:00")).isEqualTo(noon);
+    assertThat(parse("2026-11-20T13:00:00+01:00")).isEqualTo(noon);
+    assertThat(parse("2026-11-20 12:00:00.000+00:00")).isEqualTo(noon);
+    assertThat(parse(String.valueOf(noon.toEpochMilli()))).isEqualTo(noon);
+    // a date alone is that day's start in UTC, as a zone-less time is read in UTC
+    assertThat(parse("2026-11-20")).isEqualTo(Instant.parse("2026-11-20T00:00:00Z"));
+    // ISO-8601's basic offsets (+0100, +01), which strftime's %z writes
+    assertThat(parse("2026-11-20T13:00:00+0100")).isEqualTo(noon);
+    assertThat(parse("2026-11-20T07:00:00-0500")).isEqualTo(noon);
+    assertThat(parse("2026-11-20T13:00:00+01")).isEqualTo(noon);
+    assertThatThrownBy(() -> parse("20/11/2026"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ts '20/11/2026' (expected: an ISO-8601 time");
+  }
+
+  @Test
+  void aBadTimeIsReportedAtItsLineOfTheFile() throws Exception {
+    Path csv = dir.resolve("labels.csv");
+    // line 1 the header, lines 2-3 one record with a quoted line break, line 4 blank, line 5 bad
+    Files.writeString(
+        csv,
+        "user_id,note,ts\n"
+            + "u1,\"two\nlines\",2026-11-20T12:00:00Z\n"
+            + "\n"
+            + "u2,ok,yesterday\n");
+    assertThatThrownBy(
+            () ->
+                LabelTables.open(
+                    LabelSource.of(csv.toString(), "ts"),
+                    OfflineCatalogs.hadoop(dir.resolve("wh")),
+                    Files.createDirectories(dir.resolve("scratch"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("labels line 5: ts 'yesterday' (expected: an ISO-8601 time");
+    // a byte order mark and CRLF line ends (a spreadsheet's export) do not shift it either
+    Path bom = dir.resolve("bom.csv");
+    Files.writeString(bom, "\uFEFFuser_id,ts\r\nu1,2026-11-20\r\nu2,2026-11-20\r\nu3,soon\r\n");
+    assertThatThrownBy(
+            () ->
+                LabelTables.open(
+                    LabelSource.of(bom.toString(), "ts"),
+                    OfflineCatalogs.hadoop(dir.resolve("wh")),
+                    Files.createDirectories(dir.resolve("scratch2"))))
+        .hasMessageStartingWith("labels line 4: ts 'soon'");
+    Path latin1 = dir.resolve("latin1.csv");
+    Files.write(
+        latin1,
+        "user_id,ts\nJos\u00e9,2026-11-20\n"
+            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertThatThrownBy(
+            () ->
+                LabelTables.open(
+                    LabelSource.of(latin1.toString(), "ts"),
+                    OfflineCatalogs.hadoop(dir.resolve("wh")),
+                    Files.createDirectories(dir.resolve("scratch3"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("is not UTF-8 text");
+  }
+}
