@@ -183,7 +183,7 @@ public final class StreamingPipeline {
       tEnv.createTemporaryView(plan.eventsTable(), accepted, schema.tableSchema());
     }
     plan.setup().forEach(tEnv::executeSql);
-    plan.views().forEach(tEnv::executeSql);
+    RowFeatureExpressions.createViews(tEnv, plan);
     StreamStatementSet set = tEnv.createStatementSet();
     plan.inserts().forEach(set::addInsertSql);
     set.attachAsDataStream();
