@@ -399,7 +399,11 @@ class LookupContractITCase {
         400,
         "INVALID_ARGUMENT",
         null,
-        "malformed JSON");
+        "malformed JSON: Unexpected end-of-input: expected close marker for Array (start marker at"
+            + " line 1, column 33) at line 1, column 38");
+    assertThat(lookup("{\"entity_name\": \"user\", \"keys\": [\"u1\"").body().toString())
+        .doesNotContain("REDACTED")
+        .doesNotContain("StreamReadFeature");
     assertError(
         lookup("{\"entity_name\":\"usr\",\"keys\":[\"u1\"],\"features\":[\"x\"]}"),
         404,
