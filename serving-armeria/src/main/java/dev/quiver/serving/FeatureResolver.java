@@ -3,6 +3,7 @@ package dev.quiver.serving;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.registry.ViewQuery;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.Entity;
 import dev.quiver.core.spec.Feature;
@@ -425,6 +426,8 @@ final class FeatureResolver {
                 + ref.feature()
                 + "'");
       }
+      requireBlocking(inline); // an error: reading the registry for a better message is fine
+      String elsewhere = otherEntities(ns, entity, ref.feature());
       throw ApiException.notFound(
           field,
           "unknown feature '"
@@ -433,9 +436,37 @@ final class FeatureResolver {
               + "' for entity '"
               + entity
               + "'"
-              + didYouMean(ref.feature(), featureNames(entityViews)));
+              + (elsewhere != null
+                  ? elsewhere
+                  : didYouMean(ref.feature(), featureNames(entityViews))));
     }
     return matches.get(0);
+  }
+
+  /**
+   * "; it is a feature of entity merchant (view merchant_risk): ..." when views of other entities
+   * have the feature (a lookup serves one entity, and "did you mean user_txn_count_1h?" for {@code
+   * merchant_txn_count_1h} misled), else null.
+   */
+  private String otherEntities(String ns, String entity, String feature) {
+    List<String> owners =
+        registry.listViews(new ViewQuery(ns, null, null, null, null, 100_000)).stream()
+            .filter(r -> !r.view().entities().contains(entity))
+            .filter(r -> r.view().feature(feature).isPresent())
+            .map(
+                r ->
+                    "entity "
+                        + String.join(", ", r.view().entities())
+                        + " (view "
+                        + r.view().name()
+                        + ")")
+            .sorted()
+            .toList();
+    return owners.isEmpty()
+        ? null
+        : "; it is a feature of "
+            + String.join(" and of ", owners)
+            + ": a lookup serves one entity, so ask for it with that entity_name";
   }
 
   private Duration staleness(FeatureView view) {
