@@ -1,11 +1,14 @@
 package dev.quiver.jobs;
 
 import dev.quiver.core.spec.Feature;
+import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.SourceField;
 import dev.quiver.jobs.plan.MaterializationPlan;
 import java.util.stream.Collectors;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.table.types.logical.LogicalType;
+import org.apache.flink.table.types.logical.LogicalTypeFamily;
 
 /**
  * Registers a plan's views and, when Flink refuses one, names the row feature whose {@code expr} is
@@ -25,6 +28,7 @@ final class RowFeatureExpressions {
    *     expression does not parse or does not validate over the source's columns
    */
   static void createViews(StreamTableEnvironment tEnv, MaterializationPlan plan) {
+    refuseTextCasts(tEnv, plan);
     for (String statement : plan.views()) {
       try {
         tEnv.executeSql(statement);
@@ -36,6 +40,58 @@ final class RowFeatureExpressions {
         }
         named.addSuppressed(e);
         throw named;
+      }
+    }
+  }
+
+  /**
+   * Refuses a row feature whose expression yields text while its dtype is not STRING: the job casts
+   * each value to the dtype, and Flink's CAST of text that is not a number (or a time, a boolean)
+   * throws at run time, which fails the job on the first such event and, once its restarts are
+   * spent, for good (seen in the QA pass: {@code expr: country, dtype: INT64} ended with {@code
+   * NumberFormatException: For input string: 'IN'}). An explicit {@code TRY_CAST} or {@code CAST}
+   * in the expression is the author's choice and passes. One planner call per row feature with an
+   * expression, when the job is built.
+   */
+  static void refuseTextCasts(StreamTableEnvironment tEnv, MaterializationPlan plan) {
+    FeatureView view = plan.view();
+    if (!view.transformations().isEmpty()) {
+      return;
+    }
+    for (Feature f : view.features()) {
+      if (f.isAggregation()
+          || f.expression() == null
+          || f.expression().isBlank()
+          || f.dtype().equals(FeatureType.STRING)) {
+        continue;
+      }
+      LogicalType type;
+      try {
+        type =
+            tEnv.sqlQuery("SELECT " + f.expression() + " FROM `" + plan.eventsTable() + "`")
+                .getResolvedSchema()
+                .getColumnDataTypes()
+                .get(0)
+                .getLogicalType();
+      } catch (RuntimeException e) { // not valid on its own: createViews reports it
+        continue;
+      }
+      if (type.is(LogicalTypeFamily.CHARACTER_STRING)) {
+        String sqlType = f.dtype().flinkSqlType();
+        throw new IllegalArgumentException(
+            "features."
+                + f.name()
+                + ".expr: '"
+                + f.expression()
+                + "' is text (STRING) and dtype is "
+                + f.dtype()
+                + ": the job would cast every value, and one that does not convert to "
+                + f.dtype()
+                + " fails the job; convert it in the expression, TRY_CAST("
+                + f.expression()
+                + " AS "
+                + sqlType
+                + ") (null when it does not convert), or declare dtype: STRING");
       }
     }
   }

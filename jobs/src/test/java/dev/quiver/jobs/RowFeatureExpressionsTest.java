@@ -49,6 +49,21 @@ class RowFeatureExpressionsTest {
   }
 
   @Test
+  void textIntoANonTextDtypeIsRefusedBeforeItFailsTheJob() {
+    assertThatThrownBy(() -> build(feature("merchant_code", FeatureType.INT64, "merchant")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "features.merchant_code.expr: 'merchant' is text (STRING) and dtype is INT64: the job"
+                + " would cast every value, and one that does not convert to INT64 fails the job;"
+                + " convert it in the expression, TRY_CAST(merchant AS BIGINT) (null when it does"
+                + " not convert), or declare dtype: STRING");
+    // converted explicitly, or kept as text: the author's choice
+    build(feature("merchant_code", FeatureType.INT64, "TRY_CAST(merchant AS BIGINT)"));
+    build(feature("merchant_upper", FeatureType.STRING, "UPPER(merchant)"));
+    build(feature("amount_cents", FeatureType.INT64, "amount * 100"));
+  }
+
+  @Test
   void validExpressionsBuild() {
     StreamExecutionEnvironment env = build(feature("big", FeatureType.BOOL, "amount > 100"));
     assertThat(env.getStreamGraph(false).getStreamNodes()).isNotEmpty();
