@@ -106,7 +106,11 @@ final class MaterializeCommand implements Callable<Integer> {
     int lines = 0;
     for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
       String text = c.getClass().getSimpleName() + ": " + c.getMessage();
-      if (seen.add(String.valueOf(c.getMessage())) && lines++ < MAX_CAUSES) {
+      String message = String.valueOf(c.getMessage());
+      // wrappers repeat their cause's message, often after its class name
+      boolean repeat = seen.stream().anyMatch(m -> m.endsWith(message));
+      seen.add(message);
+      if (!repeat && lines++ < MAX_CAUSES) {
         sb.append("\n  caused by: ").append(text);
       }
     }

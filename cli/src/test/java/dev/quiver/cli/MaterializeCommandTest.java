@@ -27,7 +27,6 @@ class MaterializeCommandTest {
         .isEqualTo(
             "error: the job failed: org.apache.flink.runtime.client.JobExecutionException: Job"
                 + " execution failed.\n"
-                + "  caused by: RuntimeException: Job execution failed.\n"
                 + "  caused by: RuntimeException: Failed to get metadata for topics [acct_cdc].\n"
                 + "  caused by: ExecutionException: This server does not host this"
                 + " topic-partition.\n"
