@@ -425,6 +425,13 @@ class LookupContractITCase {
         "NOT_FOUND",
         "features[0]",
         "did you mean user_7d_txn_count?");
+    // suggestions ignore case, as the spec's do
+    assertError(
+        lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"USER_7D_TXN_COUNT\"]}"),
+        404,
+        "NOT_FOUND",
+        "features[0]",
+        "unknown feature 'USER_7D_TXN_COUNT' for entity 'user'; did you mean user_7d_txn_count?");
     // another entity's feature says whose it is, instead of a did-you-mean of a user feature
     assertError(
         lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"risk\"]}"),
