@@ -90,8 +90,40 @@ final class MaterializeCommand implements Callable<Integer> {
       job.getJobExecutionResult().get();
       return ExitCode.OK;
     } catch (Exception e) {
-      parent.spec.commandLine().getErr().println("error: the job failed: " + e.getMessage());
+      parent.spec.commandLine().getErr().println(jobFailure(e));
       return ExitCode.FAILURE;
     }
   }
+
+  /**
+   * What a failed job prints: Flink's outer message ("Job execution failed.") and the causes under
+   * it, each once, down to the one that says what went wrong, and where the full trace is.
+   */
+  static String jobFailure(Throwable e) {
+    StringBuilder sb = new StringBuilder("error: the job failed: ").append(e.getMessage());
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    seen.add(String.valueOf(e.getMessage()));
+    int lines = 0;
+    for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+      String text = c.getClass().getSimpleName() + ": " + c.getMessage();
+      String message = String.valueOf(c.getMessage());
+      // wrappers repeat their cause's message, often after its class name
+      boolean repeat = seen.stream().anyMatch(m -> m.endsWith(message));
+      seen.add(message);
+      if (!repeat && lines++ < MAX_CAUSES) {
+        sb.append("\n  caused by: ").append(text);
+      }
+    }
+    return sb.append("\n  (the full trace is in ").append(LOG_FILE).append(')').toString();
+  }
+
+  private static final int MAX_CAUSES = 8;
+
+  /** The CLI's log file (log4j2-cli.xml). */
+  static final String LOG_FILE =
+      Path.of(
+              java.util.Objects.requireNonNullElse(
+                  System.getenv("QUIVER_LOG_DIR"), System.getProperty("java.io.tmpdir")),
+              "quiver-cli.log")
+          .toString();
 }

@@ -17,6 +17,7 @@ import dev.quiver.jobs.plan.MaterializationPlan;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.regex.Pattern;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -42,6 +43,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 public final class StreamingPipeline {
   /** The broker's default {@code transaction.max.timeout.ms}: 15 minutes. */
   static final long DLQ_TRANSACTION_TIMEOUT_MS = 15 * 60 * 1000L;
+
+  /**
+   * How often the Kafka source looks for new partitions, and so how soon a job started before its
+   * topic exists begins reading it ({@code kafka.properties.partition.discovery.interval.ms}
+   * overrides it).
+   */
+  static final Duration TOPIC_DISCOVERY_INTERVAL = Duration.ofSeconds(10);
 
   private StreamingPipeline() {}
 
@@ -121,10 +129,16 @@ public final class StreamingPipeline {
               }
             });
 
+    // A topic given by name fails the job when it does not exist (the enumerator's metadata
+    // request), and after the restart budget the job is gone. A pattern matching only that name
+    // finds no partition instead, and partition discovery picks the topic up once it is created:
+    // the job waits for its topic, as checkKafka's warning says.
+    kafkaProps.putIfAbsent(
+        "partition.discovery.interval.ms", Long.toString(TOPIC_DISCOVERY_INTERVAL.toMillis()));
     KafkaSource<RawEvent> kafka =
         KafkaSource.<RawEvent>builder()
             .setBootstrapServers(bootstrap)
-            .setTopics(topic)
+            .setTopicPattern(Pattern.compile(Pattern.quote(topic)))
             .setGroupId(config.get(JobOptions.KAFKA_GROUP_ID) + "-" + view.qualifiedName())
             .setStartingOffsets(
                 "latest".equalsIgnoreCase(config.get(JobOptions.STARTING_OFFSETS))
@@ -183,7 +197,7 @@ public final class StreamingPipeline {
       tEnv.createTemporaryView(plan.eventsTable(), accepted, schema.tableSchema());
     }
     plan.setup().forEach(tEnv::executeSql);
-    plan.views().forEach(tEnv::executeSql);
+    RowFeatureExpressions.createViews(tEnv, plan);
     StreamStatementSet set = tEnv.createStatementSet();
     plan.inserts().forEach(set::addInsertSql);
     set.attachAsDataStream();

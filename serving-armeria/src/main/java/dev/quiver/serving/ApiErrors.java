@@ -14,6 +14,7 @@ import com.linecorp.armeria.server.RequestTimeoutException;
 import com.linecorp.armeria.server.ServerErrorHandler;
 import com.linecorp.armeria.server.ServiceConfig;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.quiver.core.config.YamlMessages;
 import dev.quiver.core.registry.RegistryException;
 import dev.quiver.core.spec.SpecException;
 import dev.quiver.core.spec.SpecProblem;
@@ -179,7 +180,7 @@ final class ApiErrors implements ServerErrorHandler {
     }
     if (t instanceof JsonProcessingException j) {
       return ApiException.badRequest(
-          null, "malformed JSON: " + j.getOriginalMessage() + locationOf(j));
+          null, "malformed JSON: " + YamlMessages.concise(j.getOriginalMessage()) + locationOf(j));
     }
     if (t instanceof IllegalArgumentException i) {
       return ApiException.badRequest(null, i.getMessage());

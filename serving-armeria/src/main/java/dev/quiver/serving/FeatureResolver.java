@@ -3,16 +3,17 @@ package dev.quiver.serving;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.registry.ViewQuery;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.Entity;
 import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureRef;
 import dev.quiver.core.spec.FeatureService;
 import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.Suggestions;
 import dev.quiver.core.spec.ViewStatus;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -425,6 +426,8 @@ final class FeatureResolver {
                 + ref.feature()
                 + "'");
       }
+      requireBlocking(inline); // an error: reading the registry for a better message is fine
+      String elsewhere = otherEntities(ns, entity, ref.feature());
       throw ApiException.notFound(
           field,
           "unknown feature '"
@@ -433,9 +436,37 @@ final class FeatureResolver {
               + "' for entity '"
               + entity
               + "'"
-              + didYouMean(ref.feature(), featureNames(entityViews)));
+              + (elsewhere != null
+                  ? elsewhere
+                  : didYouMean(ref.feature(), featureNames(entityViews))));
     }
     return matches.get(0);
+  }
+
+  /**
+   * "; it is a feature of entity merchant (view merchant_risk): ..." when views of other entities
+   * have the feature (a lookup serves one entity, and "did you mean user_txn_count_1h?" for {@code
+   * merchant_txn_count_1h} misled), else null.
+   */
+  private String otherEntities(String ns, String entity, String feature) {
+    List<String> owners =
+        registry.listViews(new ViewQuery(ns, null, null, null, null, 100_000)).stream()
+            .filter(r -> !r.view().entities().contains(entity))
+            .filter(r -> r.view().feature(feature).isPresent())
+            .map(
+                r ->
+                    "entity "
+                        + String.join(", ", r.view().entities())
+                        + " (view "
+                        + r.view().name()
+                        + ")")
+            .sorted()
+            .toList();
+    return owners.isEmpty()
+        ? null
+        : "; it is a feature of "
+            + String.join(" and of ", owners)
+            + ": a lookup serves one entity, so ask for it with that entity_name";
   }
 
   private Duration staleness(FeatureView view) {
@@ -459,34 +490,13 @@ final class FeatureResolver {
   }
 
   static String didYouMean(String name, List<String> known) {
-    String best =
-        known.stream()
-            .min(Comparator.comparingInt(k -> distance(name, k)))
-            .filter(k -> distance(name, k) <= Math.max(2, name.length() / 3))
-            .orElse(null);
+    // the spec's rule: case-insensitive, and a shortened name (user_txn_count for
+    // user_txn_count_1h) counts; a copy of Levenshtein here missed USER_TXN_COUNT_1H
+    String best = Suggestions.closest(name, known).orElse(null);
     String list =
         known.size() > 20
             ? String.join(", ", known.subList(0, 20)) + ", ..."
             : String.join(", ", known);
     return (best == null ? "" : "; did you mean " + best + "?") + " (features: " + list + ")";
-  }
-
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 }

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.linecorp.armeria.common.HttpData;
 import dev.quiver.core.spec.FeatureRef;
@@ -59,8 +61,15 @@ record LookupRequest(
       Set.of("namespace", "entity_name", "keys", "features", "feature_service", "options", "as_of");
   private static final Set<String> OPTION_FIELDS = Set.of("timeout_ms", "consistency");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final JsonFactory FACTORY = JSON.getFactory();
+  private static final JsonFactory FACTORY = new ObjectMapper().getFactory();
+
+  /**
+   * The tree path's mapper: a repeated field is an error, as an unknown one is (Jackson's default,
+   * the last value wins, let {@code "entity_name"} given twice silently change the answer). Only
+   * the tree path pays for the check; the fast path hands repeated fields to it.
+   */
+  private static final ObjectMapper JSON =
+      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   /** Parses a request body; a malformed or invalid body is an {@link ApiException} (400). */
   static LookupRequest parse(HttpData content) {
@@ -78,8 +87,19 @@ record LookupRequest(
   }
 
   static JsonNode readTree(byte[] body) {
-    try {
-      return JSON.readTree(body);
+    try (JsonParser p = JSON.createParser(body)) {
+      JsonNode tree = JSON.readTree(p);
+      if (tree != null && p.nextToken() != null) {
+        // readTree stops after the first value: "{...} junk" or "{...}{...}" would pass
+        throw ApiException.badRequest(
+            null,
+            "malformed JSON: more after the request object at line "
+                + p.currentTokenLocation().getLineNr()
+                + ", column "
+                + p.currentTokenLocation().getColumnNr()
+                + " (expected: one JSON object)");
+      }
+      return tree;
     } catch (JsonProcessingException e) {
       throw ApiErrors.toApiException(e);
     } catch (IOException e) {

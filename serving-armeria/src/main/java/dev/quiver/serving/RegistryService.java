@@ -178,9 +178,20 @@ final class RegistryService {
   @Blocking
   public HttpResponse applyView(
       AggregatedHttpRequest req,
-      @Param("dry_run") @Default("false") boolean dryRun,
+      @Param("dry_run") @Default("false") String dryRunText,
       @Header("If-Match") @Default("") String ifMatch,
       @Header("X-Quiver-Actor") @Default("api") String actor) {
+    // taken as text: Armeria's boolean conversion answers "Can't convert 'yes' to type 'boolean'."
+    // without naming the parameter
+    boolean dryRun;
+    if (dryRunText.equalsIgnoreCase("true")) {
+      dryRun = true;
+    } else if (dryRunText.equalsIgnoreCase("false")) {
+      dryRun = false;
+    } else {
+      throw ApiException.badRequest(
+          "dry_run", "dry_run: '" + dryRunText + "' (expected: true or false)");
+    }
     String text = req.contentUtf8();
     if (text.isBlank()) {
       throw ApiException.badRequest(null, "request body: empty (expected: a feature view spec)");

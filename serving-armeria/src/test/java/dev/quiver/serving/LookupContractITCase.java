@@ -399,7 +399,11 @@ class LookupContractITCase {
         400,
         "INVALID_ARGUMENT",
         null,
-        "malformed JSON");
+        "malformed JSON: Unexpected end-of-input: expected close marker for Array (start marker at"
+            + " line 1, column 33) at line 1, column 38");
+    assertThat(lookup("{\"entity_name\": \"user\", \"keys\": [\"u1\"").body().toString())
+        .doesNotContain("REDACTED")
+        .doesNotContain("StreamReadFeature");
     assertError(
         lookup("{\"entity_name\":\"usr\",\"keys\":[\"u1\"],\"features\":[\"x\"]}"),
         404,
@@ -421,6 +425,30 @@ class LookupContractITCase {
         "NOT_FOUND",
         "features[0]",
         "did you mean user_7d_txn_count?");
+    // suggestions ignore case, as the spec's do
+    assertError(
+        lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"USER_7D_TXN_COUNT\"]}"),
+        404,
+        "NOT_FOUND",
+        "features[0]",
+        "unknown feature 'USER_7D_TXN_COUNT' for entity 'user'; did you mean user_7d_txn_count?");
+    // another entity's feature says whose it is, instead of a did-you-mean of a user feature
+    assertError(
+        lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"risk\"]}"),
+        404,
+        "NOT_FOUND",
+        "features[0]",
+        "unknown feature 'risk' for entity 'user'; it is a feature of entity merchant (view"
+            + " merchant_risk): a lookup serves one entity, so ask for it with that entity_name");
+    // a field given twice is malformed, not "the last one wins"
+    assertError(
+        lookup(
+            "{\"entity_name\":\"merchant\",\"keys\":[\"u1\"],\"features\":[\"user_7d_txn_count\"],"
+                + "\"entity_name\":\"user\"}"),
+        400,
+        "INVALID_ARGUMENT",
+        null,
+        "malformed JSON: Duplicate field 'entity_name'");
     assertError(
         lookup(
             "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_activity_metrics:v9.user_7d_txn_count\"]}"),

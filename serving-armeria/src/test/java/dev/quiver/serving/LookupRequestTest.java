@@ -212,4 +212,29 @@ class LookupRequestTest {
                 .getBytes(StandardCharsets.UTF_8));
     assertThat(timeout.error()).startsWith("400 ").contains(" options.timeout_ms ");
   }
+
+  /**
+   * A field given twice, or anything after the object, is malformed JSON (session 11 QA pass:
+   * {@code {"entity_name":"user",...,"entity_name":"merchant"}} answered for merchant, and {@code
+   * {...} trailing} was served as if the junk were not there).
+   */
+  @Test
+  void repeatedFieldsAndTrailingContentAreRefused() {
+    String ok = "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"f1\"]";
+    Outcome twice =
+        streaming((ok + ",\"entity_name\":\"merchant\"}").getBytes(StandardCharsets.UTF_8));
+    assertThat(twice.error())
+        .startsWith("400 INVALID_ARGUMENT null malformed JSON: Duplicate field 'entity_name'");
+    Outcome optionsTwice =
+        streaming(
+            (ok + ",\"options\":{\"timeout_ms\":5,\"timeout_ms\":50}}")
+                .getBytes(StandardCharsets.UTF_8));
+    assertThat(optionsTwice.error()).contains("Duplicate field 'timeout_ms'");
+    for (String trailing : List.of(" trailing", " {\"keys\":[\"u2\"]}", "]")) {
+      Outcome after = streaming((ok + "}" + trailing).getBytes(StandardCharsets.UTF_8));
+      assertThat(after.error()).as(trailing).startsWith("400 INVALID_ARGUMENT null malformed JSON");
+    }
+    assertThat(streaming((ok + "} ").getBytes(StandardCharsets.UTF_8)).request()).isNotNull();
+    assertThat(streaming((ok + "}\n").getBytes(StandardCharsets.UTF_8)).request()).isNotNull();
+  }
 }

@@ -134,6 +134,21 @@ class RegistryRestITCase {
   void badInputs() throws Exception {
     assertError(
         fx.post("/v1/registry/featureViews", "{\"name\": \"x\", "), 400, "INVALID_SPEC", null, "");
+    // Jackson's "[Source: REDACTED (`StreamReadFeature...` disabled); ...]" is only the position
+    assertError(
+        fx.post("/v1/registry/featureViews", "{\"name\": \"x\""),
+        400,
+        "INVALID_SPEC",
+        null,
+        "not valid JSON: Unexpected end-of-input: expected close marker for Object (start marker"
+            + " at line 1, column 1)");
+    // Armeria's own conversion said "Can't convert 'maybe' to type 'boolean'." with no field
+    assertError(
+        fx.post("/v1/registry/featureViews?dry_run=maybe", PRD_VIEW),
+        400,
+        "INVALID_ARGUMENT",
+        "dry_run",
+        "dry_run: 'maybe' (expected: true or false)");
     assertError(
         fx.get("/v1/registry/featureViews/no_such_view/versions/latest"),
         404,

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.quiver.core.spec.Durations;
+import dev.quiver.core.spec.Suggestions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -227,9 +228,24 @@ public final class QuiverConfig {
               + knownKeys.stream().sorted().collect(Collectors.joining(", "))
               + "; "
               + rawHint
-              + ")");
+              + ")"
+              + didYouMean(unknown, knownKeys));
     }
     return this;
+  }
+
+  /**
+   * "; did you mean server.port?" for a typo of a known key ("; did you mean server.port (for
+   * server.prot)?" when several keys are unknown), else "". The list of supported keys is long; the
+   * likely fix should not have to be found in it.
+   */
+  private static String didYouMean(List<String> unknown, Set<String> knownKeys) {
+    List<String> fixes = new java.util.ArrayList<>();
+    for (String k : unknown) {
+      Suggestions.closest(k, knownKeys)
+          .ifPresent(c -> fixes.add(unknown.size() == 1 ? c : c + " (for " + k + ")"));
+    }
+    return fixes.isEmpty() ? "" : "; did you mean " + String.join(", ", fixes) + "?";
   }
 
   @Override

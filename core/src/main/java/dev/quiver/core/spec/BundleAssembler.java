@@ -5,6 +5,7 @@ import dev.quiver.core.spec.SpecParser.Context;
 import dev.quiver.core.spec.SpecParser.ParseResult;
 import dev.quiver.core.spec.SpecParser.SpecFile;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -311,7 +312,9 @@ final class BundleAssembler {
 
   /**
    * Adds problems found on a model, dropping those at (or under) a path the reader already reported
-   * for the same document: one cause, one message.
+   * for the same document, and repeats: the features that {@code windows: [1h, 1d]} expands to map
+   * back to one author path, so a wrong column would otherwise be reported once per window. One
+   * cause, one message.
    */
   private void addDeduplicated(
       Pending<?> pending,
@@ -319,8 +322,12 @@ final class BundleAssembler {
       java.util.function.UnaryOperator<String> rewrite) {
     List<String> reported = pending.reported();
     List<SpecProblem> kept = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
     for (SpecProblem p : found) {
       String path = rewrite.apply(p.path());
+      if (!seen.add(p.severity() + "\n" + path + "\n" + p.message() + "\n" + p.hint())) {
+        continue;
+      }
       boolean dup =
           reported.stream()
               .anyMatch(

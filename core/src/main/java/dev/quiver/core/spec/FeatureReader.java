@@ -77,6 +77,18 @@ final class FeatureReader {
       }
     }
     Long n = a.integer("n", "write n: 10 (how many recent values last_n keeps, 1..1000)");
+    if (n != null && n == 0 && function != null) {
+      // the model keeps 0 for "no n", so the validator cannot tell n: 0 from a missing n
+      if (function == AggregationFunction.LAST_N) {
+        a.problems()
+            .error(
+                "n",
+                "0 (expected: 1..1000)",
+                "write n: 10 (how many most recent values to keep, 1..1000)");
+      } else {
+        a.problems().error("n", "0 (n is only for last_n)", "remove n, or use function: last_n");
+      }
+    }
     List<Duration> windows = new ArrayList<>();
     List<String> windowPaths = new ArrayList<>();
     boolean expand = a.has("windows");

@@ -7,7 +7,7 @@ import java.util.Optional;
 import org.apache.commons.text.similarity.LevenshteinDistance;
 
 /** "Did you mean" for misspelt keys, types, functions, columns and features. */
-final class Suggestions {
+public final class Suggestions {
   private static final LevenshteinDistance DISTANCE = LevenshteinDistance.getDefaultInstance();
 
   private Suggestions() {}
@@ -16,7 +16,7 @@ final class Suggestions {
    * The candidate closest to {@code wrong} (case-insensitive), if it is close enough to be a typo:
    * at most 2 edits, or a third of the word's length for longer words.
    */
-  static Optional<String> closest(String wrong, Collection<String> candidates) {
+  public static Optional<String> closest(String wrong, Collection<String> candidates) {
     if (wrong == null || wrong.isEmpty()) {
       return Optional.empty();
     }

@@ -16,6 +16,27 @@ class QuiverConfigTest {
         .hasMessage("server.size: 'big' (expected: a long)");
   }
 
+  /** A typo in a key names the key it probably meant (session 11 QA pass: server.prot). */
+  @Test
+  void anUnknownKeySuggestsTheClosestKnownOne() {
+    java.util.List<ConfigOption<?>> known =
+        java.util.List.of(
+            ConfigOption.integer("server.port", 8080, "port"),
+            ConfigOption.string("server.host", "127.0.0.1", "host"));
+    assertThatThrownBy(() -> QuiverConfig.of(Map.of("server.prot", "1")).validate(known))
+        .hasMessageStartingWith("Unsupported options: server.prot (supported: server.host,")
+        .hasMessageEndingWith("; did you mean server.port?");
+    assertThatThrownBy(
+            () ->
+                QuiverConfig.of(
+                        Map.of("server.prot", "1", "server.hots", "x", "server.zzzzzz", "y"))
+                    .validate(known))
+        .hasMessageEndingWith(
+            "; did you mean server.host (for server.hots), server.port (for server.prot)?");
+    assertThatThrownBy(() -> QuiverConfig.of(Map.of("server.zzzzzzzz", "1")).validate(known))
+        .hasMessageEndingWith("raw client settings go under a 'properties.' prefix)");
+  }
+
   @Test
   void malformedYamlIsOneLineNamingTheFileLineAndFix() {
     assertThatThrownBy(() -> QuiverConfig.parse("server:\n  port: [8080\n", "quiver.yaml"))

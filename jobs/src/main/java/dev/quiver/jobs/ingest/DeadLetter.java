@@ -1,8 +1,8 @@
 package dev.quiver.jobs.ingest;
 
 /**
- * A rejected event on its way to the dead-letter topic: the original bytes, unchanged, with the
- * reason code, a human-readable detail and the source coordinates (written as Kafka headers).
+ * A rejected event on its way to the dead-letter topic: the original bytes and key, unchanged, with
+ * the reason code, a human-readable detail and the source coordinates (written as Kafka headers).
  */
 public class DeadLetter {
   /** Reason codes written in the {@code quiver.dlq.reason} header. */
@@ -22,6 +22,7 @@ public class DeadLetter {
   public int partition;
   public long offset;
   public byte[] value;
+  public byte[] key;
 
   public DeadLetter() {}
 
@@ -32,5 +33,6 @@ public class DeadLetter {
     this.partition = raw.partition;
     this.offset = raw.offset;
     this.value = raw.value;
+    this.key = raw.key;
   }
 }

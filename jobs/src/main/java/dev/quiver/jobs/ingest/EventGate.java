@@ -1,5 +1,6 @@
 package dev.quiver.jobs.ingest;
 
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.state.ListState;
@@ -77,6 +78,22 @@ public final class EventGate extends ProcessFunction<RawEvent, Row>
     accepted = metrics.counter("quiverEventsAccepted");
   }
 
+  /**
+   * The {@code quiver.dlq.detail} of a too-late event: the times as ISO-8601 instants (epoch
+   * milliseconds were unreadable), and how far behind the watermark the event was.
+   */
+  static String tooLateDetail(long eventMs, long watermarkMs, long allowedLatenessMs) {
+    return "event time "
+        + Instant.ofEpochMilli(eventMs)
+        + " < watermark "
+        + Instant.ofEpochMilli(watermarkMs)
+        + " - allowed lateness "
+        + allowedLatenessMs
+        + "ms ("
+        + (watermarkMs - eventMs)
+        + "ms behind the watermark)";
+  }
+
   @Override
   public void processElement(RawEvent raw, Context ctx, Collector<Row> out) {
     Row row;
@@ -96,15 +113,7 @@ public final class EventGate extends ProcessFunction<RawEvent, Row>
         ctx.output(
             DEAD_LETTERS,
             new DeadLetter(
-                DeadLetter.TOO_LATE,
-                "event time "
-                    + eventMs
-                    + " < watermark "
-                    + watermark
-                    + " - allowed lateness "
-                    + allowedLatenessMs
-                    + "ms",
-                raw));
+                DeadLetter.TOO_LATE, tooLateDetail(eventMs, watermark, allowedLatenessMs), raw));
         return;
       }
     }

@@ -3,6 +3,7 @@ package dev.quiver.jobs.ingest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quiver.core.config.YamlMessages;
 import dev.quiver.core.spec.FeatureType;
 import java.lang.reflect.Array;
 import java.time.Instant;
@@ -71,7 +72,8 @@ public final class EventParser implements EventDecoder {
     try {
       root = JSON.readTree(bytes);
     } catch (JsonProcessingException e) {
-      throw new MalformedEventException("bad JSON: " + e.getOriginalMessage());
+      throw new MalformedEventException(
+          "bad JSON: " + YamlMessages.concise(e.getOriginalMessage()));
     } catch (java.io.IOException e) {
       throw new MalformedEventException("bad JSON: " + e.getMessage());
     }

@@ -14,6 +14,9 @@ public class RawEvent {
 
   public byte[] value;
 
+  /** The record's key as sent (null when it had none), kept for the dead-letter topic. */
+  public byte[] key;
+
   public RawEvent() {}
 
   public RawEvent(String topic, int partition, long offset, long kafkaTimestamp, byte[] value) {
@@ -22,5 +25,12 @@ public class RawEvent {
     this.offset = offset;
     this.kafkaTimestamp = kafkaTimestamp;
     this.value = value;
+  }
+
+  /** A record with a key. */
+  public RawEvent(
+      String topic, int partition, long offset, long kafkaTimestamp, byte[] key, byte[] value) {
+    this(topic, partition, offset, kafkaTimestamp, value);
+    this.key = key;
   }
 }

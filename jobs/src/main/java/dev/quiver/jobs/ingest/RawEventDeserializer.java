@@ -19,6 +19,7 @@ public final class RawEventDeserializer implements KafkaRecordDeserializationSch
             record.partition(),
             record.offset(),
             record.timestamp(),
+            record.key(),
             record.value() == null ? new byte[0] : record.value()));
   }
 

@@ -18,12 +18,15 @@ class DeadLetterSerializerTest {
     raw.partition = 2;
     raw.offset = 41;
     raw.value = "{not json".getBytes(StandardCharsets.UTF_8);
+    raw.key = "user_7".getBytes(StandardCharsets.UTF_8);
     DeadLetter letter = new DeadLetter(DeadLetter.MALFORMED, "bad JSON: ...", raw);
     ProducerRecord<byte[], byte[]> r =
         new DeadLetterSerializer("transactions.dlq", "default.user_activity:v1")
             .serialize(letter, null, null);
     assertThat(r.topic()).isEqualTo("transactions.dlq");
     assertThat(r.value()).isEqualTo(raw.value);
+    // the key too (session 11 QA pass: dead letters had none, so a tombstone lost its row's key)
+    assertThat(r.key()).isEqualTo(raw.key);
     assertThat(header(r, DeadLetterSerializer.REASON)).isEqualTo("malformed");
     assertThat(header(r, DeadLetterSerializer.DETAIL)).isEqualTo("bad JSON: ...");
     assertThat(header(r, DeadLetterSerializer.SOURCE_TOPIC)).isEqualTo("transactions");

@@ -60,6 +60,12 @@ class EventParserTest {
   @Test
   void namesWhatIsWrong() {
     assertThatThrownBy(() -> parse("{\"txn_id\":")).hasMessageStartingWith("bad JSON");
+    // Jackson's "[Source: REDACTED (`StreamReadFeature...` disabled); line: 1, column: 1]" is
+    // written as the position alone (session 11 QA pass)
+    assertThatThrownBy(() -> parse("{\"txn_id\": [1, 2}"))
+        .hasMessage(
+            "bad JSON: Unexpected close marker '}': expected ']' (for Array starting at line 1,"
+                + " column 12)");
     assertThatThrownBy(() -> parse("[1]")).hasMessageContaining("expected an object");
     assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"ts\":5}"))
         .hasMessage("missing key 'user_id'");
