@@ -51,7 +51,7 @@ public final class BackfillCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ViewRef view = target.parse();
-    if (online && !dryRun) {
+    if (online && !dryRun && (server == null || server.isBlank())) {
       requireEmbeddedStoreFree(OfflineCommands.config(parent));
     }
     BackfillRequest req =
@@ -119,7 +119,8 @@ public final class BackfillCommand implements Callable<Integer> {
             + path
             + " is in use by another process (a running quiver local or quiver serve); RocksDB"
             + " opens a store in one process only. Let that server run the backfill, which writes"
-            + " its own store: POST /v1/backfill with \"online\": true (docs/backfills.md), or"
-            + " stop it first");
+            + " its own store: add --server http://<its host:port> (quiver local: "
+            + "http://127.0.0.1:8080), or POST /v1/backfill with \"online\": true"
+            + " (docs/backfills.md), or stop it first");
   }
 }

@@ -61,6 +61,7 @@ class OnlineStoreLockITCase {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("--online: the embedded online store at " + store)
           .hasMessageContaining("is in use by another process")
+          .hasMessageContaining("add --server http://")
           .hasMessageContaining("POST /v1/backfill with \"online\": true");
       // an HBase store, or no store yet, is not checked
       assertThatCode(

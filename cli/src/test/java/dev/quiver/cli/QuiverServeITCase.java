@@ -132,10 +132,14 @@ class QuiverServeITCase extends CliTestSupport {
             // paths against its own; this one shares the test's)
             "--source",
             Path.of("").toAbsolutePath().relativize(dir.resolve("history")).toString(),
+            // the server holds the embedded online store: with --server it writes it itself
+            // (without, the CLI refuses --online at once, see OnlineStoreLockITCase)
+            "--online",
             "--server",
             url);
     assertThat(backfill.code()).as(backfill.out() + backfill.err()).isZero();
     assertThat(backfill.out()).contains("backfill job ", "SUCCEEDED", "snapshot_id");
+    assertThat(backfill.out()).containsPattern("online_rows +60");
     Path remoteOut = dir.resolve("exported-remote");
     String[] export = {
       "export",
