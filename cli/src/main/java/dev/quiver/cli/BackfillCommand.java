@@ -46,12 +46,21 @@ public final class BackfillCommand implements Callable<Integer> {
               + " http://127.0.0.1:8080, instead of in this process (default: $QUIVER_SERVER)")
   String server;
 
+  @Option(
+      names = "--in-process",
+      description =
+          "Run here even when a quiver local is running on this data directory (by default the"
+              + " job is sent to it)")
+  boolean inProcess;
+
   @ParentCommand QuiverCli parent;
 
   @Override
   public Integer call() throws Exception {
     ViewRef view = target.parse();
-    if (online && !dryRun && (server == null || server.isBlank())) {
+    if (online
+        && !dryRun
+        && OfflineCommands.server(parent, server, inProcess, "backfill", null) == null) {
       requireEmbeddedStoreFree(OfflineCommands.config(parent));
     }
     BackfillRequest req =
@@ -71,6 +80,7 @@ public final class BackfillCommand implements Callable<Integer> {
         "backfill",
         dryRun ? "backfill dry run" : "backfill job",
         server,
+        inProcess,
         service -> service.submitBackfill(req),
         (out, s) -> {
           s.details().entrySet().stream()

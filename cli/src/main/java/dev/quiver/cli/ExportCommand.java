@@ -86,6 +86,13 @@ public final class ExportCommand implements Callable<Integer> {
               + " http://127.0.0.1:8080, instead of in this process (default: $QUIVER_SERVER)")
   String server;
 
+  @Option(
+      names = "--in-process",
+      description =
+          "Run here even when a quiver local is running on this data directory (by default the"
+              + " job is sent to it)")
+  boolean inProcess;
+
   @ParentCommand QuiverCli parent;
 
   @Override
@@ -141,6 +148,7 @@ public final class ExportCommand implements Callable<Integer> {
         "export",
         "export job",
         server,
+        inProcess,
         service -> service.submitExport(req),
         (out, s) -> {
           Object parts = s.details().get("data_files");

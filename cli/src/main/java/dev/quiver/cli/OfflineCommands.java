@@ -64,14 +64,16 @@ final class OfflineCommands {
       String what,
       String title,
       String server,
+      boolean inProcess,
       Submission submission,
       BiConsumer<PrintWriter, JobStatus> report)
       throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    String target = server(parent, server, inProcess, what, out);
     try (OfflineService service =
-        server == null || server.isBlank()
+        target == null
             ? services.apply(config(parent))
-            : new HttpOfflineService(server, System.getenv("QUIVER_TOKEN"))) {
-      PrintWriter out = spec.commandLine().getOut();
+            : new HttpOfflineService(target, System.getenv("QUIVER_TOKEN"))) {
       String id = submission.submit(service);
       out.println(title + " " + id);
       JobStatus s = follow(service, id, out, 500, System.console() != null);
@@ -82,6 +84,35 @@ final class OfflineCommands {
       report.accept(out, s);
       return 0;
     }
+  }
+
+  /**
+   * Where the job runs: the {@code --server} (or {@code $QUIVER_SERVER}) given; else the {@code
+   * quiver local} running on this data directory, if any (said on {@code out}), so that one process
+   * commits to its tables and holds its online store, with its cluster up and its code compiled;
+   * else (or with {@code --in-process}) null: in this process.
+   */
+  static String server(
+      QuiverCli parent, String server, boolean inProcess, String what, PrintWriter out) {
+    if (inProcess) {
+      return null;
+    }
+    if (server != null && !server.isBlank()) {
+      return server;
+    }
+    java.nio.file.Path data = java.nio.file.Path.of(config(parent).get(CliOptions.DATA_DIR));
+    String local = dev.quiver.local.LocalRuntime.runningServer(data).orElse(null);
+    if (local != null && out != null) {
+      out.println(
+          "running the "
+              + what
+              + " on the quiver local at "
+              + local
+              + " (it holds "
+              + data
+              + "; --in-process runs it here)");
+    }
+    return local;
   }
 
   /**

@@ -177,6 +177,57 @@ class QuiverServeITCase extends CliTestSupport {
                 .get("outputDataChecksum")
                 .asText())
         .startsWith("sha256:");
+    assertThat(local.out()).doesNotContain("running the export on");
+    // a quiver local running on the data directory (its lock held by another process, its URL
+    // advertised) gets the jobs without --server; --in-process keeps them here
+    Path data = dir.resolve("data");
+    Files.writeString(data.resolve("local.url"), url + "\n");
+    Process holder =
+        new ProcessBuilder(
+                List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    OnlineStoreLockITCase.Holder.class.getName(),
+                    Files.createFile(data.resolve("local.lock")).toString()))
+            .redirectErrorStream(true)
+            .start();
+    try {
+      assertThat(
+              new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream()))
+                  .readLine())
+          .isEqualTo("locked");
+      Path routedOut = dir.resolve("exported-routed");
+      export[5] = routedOut.toString();
+      Run routed = run(java.util.Arrays.copyOf(export, 6));
+      assertThat(routed.code()).as(routed.out() + routed.err()).isZero();
+      assertThat(routed.out())
+          .contains("running the export on the quiver local at " + url)
+          .contains("wrote " + routedOut);
+      assertThat(
+              http.send(
+                      HttpRequest.newBuilder(URI.create(url + "/v1/offline/jobs")).build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .body())
+          .contains(routedOut.toString());
+      Path hereOut = dir.resolve("exported-here");
+      export[5] = hereOut.toString();
+      String[] here = java.util.Arrays.copyOf(export, 7);
+      here[6] = "--in-process";
+      Run inProcess = run(here);
+      assertThat(inProcess.code()).as(inProcess.out() + inProcess.err()).isZero();
+      assertThat(inProcess.out()).doesNotContain("running the export on");
+      assertThat(hereOut.resolve("_manifest.json")).exists();
+    } finally {
+      holder.getOutputStream().close();
+      holder.waitFor();
+    }
+    // the lock released (the local stopped without removing its URL file): jobs run here again
+    Path afterOut = dir.resolve("exported-after");
+    export[5] = afterOut.toString();
+    Run after = run(java.util.Arrays.copyOf(export, 6));
+    assertThat(after.code()).as(after.out() + after.err()).isZero();
+    assertThat(after.out()).doesNotContain("running the export on");
     // the server's refusals keep their meaning: an unknown view is exit 5 and names it
     Run unknown =
         run(

@@ -178,6 +178,52 @@ public final class LocalRuntime implements AutoCloseable {
         QuiverServer.start(
             ServerOptions.from(config), registry, source, Authorizer.ALLOW_ALL, offline);
     resources.add(server);
+    resources.add(advertise(s.dataDir(), "http://127.0.0.1:" + server.port()));
+  }
+
+  /** Where a running {@code quiver local} writes its server's URL, beside {@value #LOCK_FILE}. */
+  static final String URL_FILE = "local.url";
+
+  /**
+   * Writes the server's URL into the data directory, so that {@code quiver export} and {@code
+   * quiver backfill} on the same directory send their jobs to this server ({@link
+   * #runningServer(Path)}); deleted when the returned handle closes.
+   */
+  static AutoCloseable advertise(Path dataDir, String url) throws java.io.IOException {
+    Path file = dataDir.resolve(URL_FILE);
+    Files.writeString(file, url + "\n");
+    return () -> Files.deleteIfExists(file);
+  }
+
+  /**
+   * The URL of the {@code quiver local} that is running on {@code dataDir} (it holds {@value
+   * #LOCK_FILE} and wrote {@value #URL_FILE}), or empty: none is, or one stopped without cleaning
+   * up (its lock is free).
+   */
+  public static java.util.Optional<String> runningServer(Path dataDir) {
+    Path url = dataDir.resolve(URL_FILE);
+    Path lock = dataDir.resolve(LOCK_FILE);
+    if (!Files.isRegularFile(url) || !Files.isRegularFile(lock)) {
+      return java.util.Optional.empty();
+    }
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.WRITE)) {
+      java.nio.channels.FileLock free = ch.tryLock();
+      if (free != null) {
+        free.release();
+        return java.util.Optional.empty(); // a stale file: nothing runs there
+      }
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      // this JVM runs it
+    } catch (java.io.IOException e) {
+      return java.util.Optional.empty();
+    }
+    try {
+      String text = Files.readString(url).trim();
+      return text.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(text);
+    } catch (java.io.IOException e) {
+      return java.util.Optional.empty();
+    }
   }
 
   /** The lock file that one running {@code quiver local} holds in its data directory. */
