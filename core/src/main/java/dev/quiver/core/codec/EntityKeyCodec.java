@@ -1,7 +1,6 @@
 package dev.quiver.core.codec;
 
 import dev.quiver.core.spec.JoinKey;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -33,7 +32,7 @@ public final class EntityKeyCodec {
               + keys.stream().map(JoinKey::name).toList()
               + ")");
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(32);
+    ByteSink out = new ByteSink(32);
     for (int i = 0; i < keys.size(); i++) {
       JoinKey k = keys.get(i);
       Object v = values.get(i);

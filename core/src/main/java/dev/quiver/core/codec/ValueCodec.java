@@ -2,7 +2,6 @@ package dev.quiver.core.codec;
 
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureType.Scalar;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -37,7 +36,7 @@ public final class ValueCodec {
     if (v == null) {
       return new byte[0];
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(16);
+    ByteSink out = new ByteSink(16);
     out.write(PRESENT);
     if (type.array()) {
       List<?> list = (List<?>) v;
@@ -139,13 +138,12 @@ public final class ValueCodec {
   }
 
   private static Object scalar(Scalar s, Object v) {
-    FeatureType t = new FeatureType(s, false);
     switch (s) {
       case BOOL:
         if (v instanceof Boolean) {
           return v;
         }
-        throw mismatch(t, v);
+        throw mismatch(s, v);
       case INT32:
         if (v instanceof Integer || v instanceof Short || v instanceof Byte) {
           return ((Number) v).intValue();
@@ -153,32 +151,32 @@ public final class ValueCodec {
         if (v instanceof Long l && l == l.intValue()) {
           return l.intValue();
         }
-        throw mismatch(t, v);
+        throw mismatch(s, v);
       case INT64:
         if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
           return ((Number) v).longValue();
         }
-        throw mismatch(t, v);
+        throw mismatch(s, v);
       case FLOAT32:
         if (v instanceof Number n) {
           return n.floatValue();
         }
-        throw mismatch(t, v);
+        throw mismatch(s, v);
       case FLOAT64:
         if (v instanceof Number n) {
           return n.doubleValue();
         }
-        throw mismatch(t, v);
+        throw mismatch(s, v);
       case STRING:
         if (v instanceof CharSequence cs) {
           return cs.toString();
         }
-        throw mismatch(t, v);
+        throw mismatch(s, v);
       case BYTES:
         if (v instanceof byte[]) {
           return v;
         }
-        throw mismatch(t, v);
+        throw mismatch(s, v);
       case TIMESTAMP:
         if (v instanceof Instant) {
           return v;
@@ -192,10 +190,17 @@ public final class ValueCodec {
         if (v instanceof Long || v instanceof Integer) {
           return Instant.ofEpochMilli(((Number) v).longValue());
         }
-        throw mismatch(t, v);
+        throw mismatch(s, v);
       default:
         throw new IllegalStateException(s.toString());
     }
+  }
+
+  /**
+   * The scalar's type is built here, not per value: {@link #scalar} runs once per encoded value.
+   */
+  private static IllegalArgumentException mismatch(Scalar s, Object v) {
+    return mismatch(new FeatureType(s, false), v);
   }
 
   private static IllegalArgumentException mismatch(FeatureType type, Object v) {
@@ -209,14 +214,14 @@ public final class ValueCodec {
             + " value)");
   }
 
-  private static void writeScalar(ByteArrayOutputStream out, Scalar s, Object v, boolean inArray) {
+  private static void writeScalar(ByteSink out, Scalar s, Object v, boolean inArray) {
     switch (s) {
       case BOOL -> out.write(((Boolean) v) ? 1 : 0);
-      case INT32 -> writeLong(out, (Integer) v, 4);
-      case INT64 -> writeLong(out, (Long) v, 8);
-      case FLOAT32 -> writeLong(out, Float.floatToIntBits((Float) v), 4);
-      case FLOAT64 -> writeLong(out, Double.doubleToLongBits((Double) v), 8);
-      case TIMESTAMP -> writeLong(out, ((Instant) v).toEpochMilli(), 8);
+      case INT32 -> out.writeLong((Integer) v, 4);
+      case INT64 -> out.writeLong((Long) v, 8);
+      case FLOAT32 -> out.writeLong(Float.floatToIntBits((Float) v), 4);
+      case FLOAT64 -> out.writeLong(Double.doubleToLongBits((Double) v), 8);
+      case TIMESTAMP -> out.writeLong(((Instant) v).toEpochMilli(), 8);
       case STRING -> writeBytes(out, ((String) v).getBytes(StandardCharsets.UTF_8), inArray);
       case BYTES -> writeBytes(out, (byte[]) v, inArray);
     }
@@ -235,7 +240,7 @@ public final class ValueCodec {
     };
   }
 
-  private static void writeBytes(ByteArrayOutputStream out, byte[] b, boolean prefixed) {
+  private static void writeBytes(ByteSink out, byte[] b, boolean prefixed) {
     if (prefixed) {
       writeVarint(out, b.length);
     }
@@ -253,14 +258,8 @@ public final class ValueCodec {
     return b;
   }
 
-  private static void writeLong(ByteArrayOutputStream out, long v, int width) {
-    for (int i = width - 1; i >= 0; i--) {
-      out.write((int) (v >>> (8 * i)));
-    }
-  }
-
   /** Writes an unsigned LEB128 varint. */
-  static void writeVarint(ByteArrayOutputStream out, int v) {
+  static void writeVarint(ByteSink out, int v) {
     if (v < 0) {
       throw new IllegalArgumentException("length: " + v + " (expected: >= 0)");
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.JoinKey;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +28,34 @@ class ValueCodecTest {
             ValueCodec.decode(
                 FeatureType.BYTES, ValueCodec.encode(FeatureType.BYTES, new byte[] {1, 2})))
         .isEqualTo(new byte[] {1, 2});
+  }
+
+  @Test
+  void theEncodedBytesAreTheStoredFormat() {
+    // Online cells, tile states and entity keys hold these bytes: the layout must never change.
+    assertThat(ValueCodec.encode(FeatureType.BOOL, true)).containsExactly(1, 1);
+    assertThat(ValueCodec.encode(FeatureType.INT32, -2)).containsExactly(1, 0xFF, 0xFF, 0xFF, 0xFE);
+    assertThat(ValueCodec.encode(FeatureType.INT64, 0x0102030405060708L))
+        .containsExactly(1, 1, 2, 3, 4, 5, 6, 7, 8);
+    assertThat(ValueCodec.encode(FeatureType.FLOAT32, 1.5f)).containsExactly(1, 0x3F, 0xC0, 0, 0);
+    assertThat(ValueCodec.encode(FeatureType.FLOAT64, -0.25))
+        .containsExactly(1, 0xBF, 0xD0, 0, 0, 0, 0, 0, 0);
+    assertThat(ValueCodec.encode(FeatureType.TIMESTAMP, Instant.ofEpochMilli(258)))
+        .containsExactly(1, 0, 0, 0, 0, 0, 0, 1, 2);
+    assertThat(ValueCodec.encode(FeatureType.STRING, "hé")).containsExactly(1, 'h', 0xC3, 0xA9);
+    assertThat(ValueCodec.encode(FeatureType.arrayOf(FeatureType.Scalar.STRING), List.of("a", "")))
+        .containsExactly(1, 2, 1, 'a', 0);
+    // longer than the encoder's first buffer, with a two-byte varint length in an array
+    String longString = "x".repeat(200);
+    byte[] longArray =
+        ValueCodec.encode(FeatureType.arrayOf(FeatureType.Scalar.STRING), List.of(longString));
+    assertThat(longArray).hasSize(4 + 200);
+    assertThat(Arrays.copyOf(longArray, 4)).containsExactly(1, 1, 0xC8, 0x01);
+    assertThat(
+            EntityKeyCodec.encode(
+                List.of(new JoinKey("a", FeatureType.STRING), new JoinKey("b", FeatureType.INT32)),
+                List.of("u", 7)))
+        .containsExactly(2, 1, 'u', 5, 1, 0, 0, 0, 7);
   }
 
   @Test

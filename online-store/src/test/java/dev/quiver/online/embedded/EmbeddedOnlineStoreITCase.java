@@ -13,8 +13,11 @@ import dev.quiver.online.ViewTableId;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,6 +71,44 @@ class EmbeddedOnlineStoreITCase extends OnlineStoreContract {
     assertThat(
             store.multiGet(List.of(OnlineRead.latest(TABLE, new byte[] {1}, List.of("f")))).join())
         .hasSize(1);
+  }
+
+  @Test
+  void aLargeBatchInRandomEntityOrderKeepsTheLastWriteOfEveryRepeatedCell() {
+    // The store inserts a batch's cells in key order; writes of one cell must still land in batch
+    // order. 3,000 writes over 200 entities x 3 cells (so most cells repeat within the batch, far
+    // apart), each a distinct value: the last write of each cell wins.
+    Random random = new Random(42);
+    List<OnlineWrite> batch = new ArrayList<>();
+    Map<String, String> expected = new HashMap<>();
+    long ts = System.currentTimeMillis();
+    for (int i = 0; i < 3_000; i++) {
+      String entity = "shuffled-" + random.nextInt(200);
+      String q = List.of("f", "g", "count(*)@5m@0").get(random.nextInt(3));
+      String value = "v" + i;
+      batch.add(
+          new OnlineWrite(
+              TABLE,
+              entity.getBytes(StandardCharsets.UTF_8),
+              q,
+              ts,
+              value.getBytes(StandardCharsets.UTF_8)));
+      expected.put(entity + "/" + q, value);
+    }
+    store.multiPut(batch).join();
+    for (Map.Entry<String, String> e : expected.entrySet()) {
+      String[] eq = e.getKey().split("/", 2);
+      byte[] k = eq[0].getBytes(StandardCharsets.UTF_8);
+      byte[] got =
+          store
+              .multiGet(List.of(OnlineRead.latest(TABLE, k, List.of(eq[1]))))
+              .join()
+              .get(0)
+              .cells()
+              .get(eq[1])
+              .value();
+      assertThat(new String(got, StandardCharsets.UTF_8)).as(e.getKey()).isEqualTo(e.getValue());
+    }
   }
 
   @Test
