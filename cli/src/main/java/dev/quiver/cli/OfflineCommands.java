@@ -78,7 +78,11 @@ final class OfflineCommands {
       out.println(title + " " + id);
       JobStatus s = follow(service, id, out, 500, System.console() != null);
       if (s.state() == JobStatus.State.FAILED) {
-        spec.commandLine().getErr().println(what + " failed: " + s.error());
+        // the service's error may already say "backfill failed: ..." (FlinkBatch.unwrap): once
+        String error = s.error() == null ? "no error recorded" : s.error();
+        spec.commandLine()
+            .getErr()
+            .println(error.startsWith(what + " failed: ") ? error : what + " failed: " + error);
         return 1;
       }
       report.accept(out, s);

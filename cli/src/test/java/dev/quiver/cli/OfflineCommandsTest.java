@@ -23,6 +23,7 @@ class OfflineCommandsTest {
   /** A job that advances 25% per status call. */
   final class FakeService implements OfflineService {
     int calls;
+    String failure; // non-null: the job fails with this error
 
     @Override
     public String submitExport(ExportRequest request) {
@@ -39,6 +40,19 @@ class OfflineCommandsTest {
     @Override
     public JobStatus status(String jobId) {
       calls++;
+      if (failure != null) {
+        return new JobStatus(
+            jobId,
+            "backfill",
+            JobStatus.State.FAILED,
+            0.0,
+            0L,
+            null,
+            failure,
+            Instant.EPOCH,
+            null,
+            Map.of());
+      }
       double p = Math.min(1.0, calls * 0.25);
       return new JobStatus(
           jobId,
@@ -83,7 +97,16 @@ class OfflineCommandsTest {
   }
 
   private String run(Object command, String... args) {
-    OfflineCommands.services = c -> new FakeService();
+    return run(null, command, args);
+  }
+
+  private String run(String failure, Object command, String... args) {
+    OfflineCommands.services =
+        c -> {
+          FakeService f = new FakeService();
+          f.failure = failure;
+          return f;
+        };
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cl = new CommandLine(command);
@@ -249,5 +272,22 @@ class OfflineCommandsTest {
     assertThat(req.view()).isEqualTo("user_txn");
     assertThat(req.version()).isEqualTo("v2");
     assertThat(req.dryRun()).isTrue();
+  }
+
+  @Test
+  void aFailedJobIsOneMessageWithItsPrefixOnce() {
+    String[] args = {
+      "user_txn:v2", "--from", "2024-05-01T00:00:00Z", "--to", "2024-05-02T00:00:00Z"
+    };
+    // FlinkBatch.unwrap's error already names the job: it was "backfill failed: backfill failed:"
+    String out =
+        run("backfill failed: java.lang.IllegalStateException: boom", new BackfillCommand(), args);
+    assertThat(out)
+        .startsWith("1\n")
+        .contains("\nbackfill failed: java.lang.IllegalStateException: boom\n")
+        .doesNotContain("backfill failed: backfill failed");
+    assertThat(run("no such column x", new BackfillCommand(), args))
+        .startsWith("1\n")
+        .contains("\nbackfill failed: no such column x\n");
   }
 }

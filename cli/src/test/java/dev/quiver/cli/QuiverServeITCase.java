@@ -1,6 +1,7 @@
 package dev.quiver.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quiver.offline.OfflineWriter;
@@ -284,5 +285,30 @@ class QuiverServeITCase extends CliTestSupport {
     assertThat(notAUrl.code()).isEqualTo(ExitCode.INVALID);
     assertThat(notAUrl.err())
         .contains("--server: 'localhost:8080' (expected: the server's base URL");
+  }
+
+  @Test
+  void anUnreachableHBaseIsAConfigurationErrorNamingTheQuorum() {
+    // was exit 70 "unexpected failure" with an OnlineStoreException
+    Run r =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(150),
+            () ->
+                run(
+                    "--set",
+                    "online.type=hbase",
+                    "--set",
+                    "online.hbase.zookeeper-quorum=127.0.0.1:1",
+                    // fail fast: no ZooKeeper retries (the default retries for ~30 s)
+                    "--set",
+                    "online.hbase.properties.zookeeper.recovery.retry=0",
+                    "serve",
+                    "--port",
+                    "0"));
+    assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.INVALID);
+    assertThat(r.err())
+        .startsWith("error: online.hbase.zookeeper-quorum: cannot connect to HBase at 127.0.0.1:1")
+        .contains("--set online.hbase.zookeeper-quorum=HOST:PORT")
+        .doesNotContain("caused by");
   }
 }

@@ -268,14 +268,15 @@ public final class FlinkOfflineService implements OfflineService {
             job.state = JobStatus.State.SUCCEEDED;
           } catch (Exception | Error e) {
             job.error = e.getMessage() == null ? e.toString() : e.getMessage();
-            job.state = JobStatus.State.FAILED;
-            if (e instanceof IllegalArgumentException) {
-              // bad input (a missing table or column, an unreachable source): the message names
-              // it and the job status carries it; a stack trace would only bury it
-              LOG.warn("offline job {} ({}) failed: {}", job.id, job.kind, job.error);
-            } else {
-              LOG.warn("offline job {} ({}) failed", job.id, job.kind, e);
+            // one line naming the failure (the job status carries it too); bad input (a missing
+            // table or column, an unreachable source) needs no trace, an unexpected failure's
+            // trace goes at INFO: bin/quiver's log file, not the terminal, where the CLI prints
+            // the error itself
+            LOG.warn("offline job {} ({}) failed: {}", job.id, job.kind, job.error);
+            if (!(e instanceof IllegalArgumentException)) {
+              LOG.info("offline job {} ({}) failed; the trace:", job.id, job.kind, e);
             }
+            job.state = JobStatus.State.FAILED; // after the log: a poller sees both
           } finally {
             job.finishedAt = Instant.now();
           }

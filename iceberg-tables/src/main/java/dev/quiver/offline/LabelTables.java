@@ -179,6 +179,7 @@ final class LabelTables {
    */
   static Table registerParquet(String field, List<Path> files, String location) throws IOException {
     MessageType type = null;
+    Path first = null;
     for (Path f : files) {
       MessageType t;
       try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(f))) {
@@ -192,11 +193,29 @@ final class LabelTables {
                 + " of *.parquet), a CSV file named *.csv, or an Iceberg table ns.table",
             e);
       }
-      type = type == null ? t : type;
+      if (type == null) {
+        type = t;
+        first = f;
+      } else {
+        // the table's schema is the first file's: a file with other columns was read wrong
+        // a file with field ids is read by id, one without by name (the name mapping)
+        String diff =
+            columnDifference(icebergSchema(type), icebergSchema(t), ParquetSchemaUtil.hasIds(t));
+        if (diff != null) {
+          throw new IllegalArgumentException(
+              field
+                  + ": '"
+                  + f
+                  + "' has other columns than '"
+                  + first
+                  + "' ("
+                  + diff
+                  + "); every Parquet file of one folder needs the same column names and types:"
+                  + " rewrite the file with the others' columns, or move it out of the folder");
+        }
+      }
     }
-    Schema schema =
-        ParquetSchemaUtil.convert(
-            ParquetSchemaUtil.hasIds(type) ? type : ParquetSchemaUtil.addFallbackIds(type));
+    Schema schema = icebergSchema(type);
     NameMapping mapping = MappingUtil.create(schema);
     Table t =
         new HadoopTables(new Configuration())
@@ -227,6 +246,59 @@ final class LabelTables {
     }
     append.commit();
     return t;
+  }
+
+  private static Schema icebergSchema(MessageType type) {
+    return ParquetSchemaUtil.convert(
+        ParquetSchemaUtil.hasIds(type) ? type : ParquetSchemaUtil.addFallbackIds(type));
+  }
+
+  /**
+   * The first difference between two files' top-level columns, by name and type (order and
+   * optional/required aside; field ids only with {@code ids}), or null when they have the same
+   * columns.
+   */
+  static String columnDifference(Schema expected, Schema actual, boolean ids) {
+    for (Types.NestedField c : expected.columns()) {
+      Types.NestedField other = actual.findField(c.name());
+      if (other == null) {
+        return "no column " + c.name();
+      }
+      if (!sameType(c.type(), other.type())) {
+        return "column "
+            + c.name()
+            + " is "
+            + typeName(other.type())
+            + ", not "
+            + typeName(c.type());
+      }
+      if (ids && other.fieldId() != c.fieldId()) {
+        return "column "
+            + c.name()
+            + " has Parquet field id "
+            + other.fieldId()
+            + ", not "
+            + c.fieldId();
+      }
+    }
+    for (Types.NestedField c : actual.columns()) {
+      if (expected.findField(c.name()) == null) {
+        return "an extra column " + c.name();
+      }
+    }
+    return null;
+  }
+
+  private static boolean sameType(
+      org.apache.iceberg.types.Type a, org.apache.iceberg.types.Type b) {
+    return a.isPrimitiveType() || b.isPrimitiveType()
+        ? a.equals(b)
+        : typeName(a).equals(typeName(b));
+  }
+
+  /** A type without its field ids (nested fields are numbered per file). */
+  private static String typeName(org.apache.iceberg.types.Type t) {
+    return t.isPrimitiveType() ? t.toString() : t.toString().replaceAll("\\d+: ", "");
   }
 
   private static void requireTimeColumn(Schema schema, LabelSource source) {

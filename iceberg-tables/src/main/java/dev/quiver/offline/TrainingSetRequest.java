@@ -44,6 +44,20 @@ public record TrainingSetRequest(
                 + keys
                 + "); pass label rows to combine entities");
       }
+      // the output holds the join keys, then the reference time as column "timestamp"
+      FeatureSelection first = features.get(0);
+      if (first.keyNames().contains(SpineLabels.TIME_COLUMN)) {
+        throw new IllegalArgumentException(
+            "features: join key '"
+                + SpineLabels.TIME_COLUMN
+                + "' of view "
+                + first.view().qualifiedName()
+                + " clashes with the '"
+                + SpineLabels.TIME_COLUMN
+                + "' column (the reference time) of a retrieval without labels; pass label rows"
+                + " instead (--labels, with their time column named otherwise by"
+                + " --timestamp-column), or name the entity's join key otherwise");
+      }
     }
     Objects.requireNonNull(output, "output");
     pinnedSnapshots = pinnedSnapshots == null ? Map.of() : Map.copyOf(pinnedSnapshots);

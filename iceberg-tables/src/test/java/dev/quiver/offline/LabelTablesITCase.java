@@ -6,6 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,5 +86,89 @@ class LabelTablesITCase {
                     Files.createDirectories(dir.resolve("scratch3"))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("is not UTF-8 text");
+  }
+
+  static void writeLabels(Path file, Types.NestedField... columns) {
+    Schema schema = new Schema(columns);
+    Record r = GenericRecord.create(schema);
+    for (Types.NestedField c : columns) {
+      r.setField(
+          c.name(),
+          c.type().equals(Types.StringType.get())
+              ? "u1"
+              : c.type().equals(Types.LongType.get())
+                  ? 1L
+                  : OfflineWriter.timestamptz(
+                      Instant.parse("2026-11-20T12:00:00Z").toEpochMilli()));
+    }
+    TrainingSetFiles.write(schema, file, List.of(r));
+  }
+
+  @Test
+  void aParquetFolderWhoseFilesHaveOtherColumnsIsRefusedNamingTheFile() throws Exception {
+    // only the first file's schema was used: a file with other columns was read wrong
+    Types.NestedField user = Types.NestedField.optional(1, "user_id", Types.StringType.get());
+    Types.NestedField ts = Types.NestedField.optional(2, "ts", Types.TimestampType.withZone());
+    Path same = Files.createDirectories(dir.resolve("same"));
+    writeLabels(same.resolve("a.parquet"), user, ts);
+    // the same columns in another order: accepted
+    writeLabels(same.resolve("b.parquet"), ts, user);
+    assertThat(
+            LabelTables.open(
+                    LabelSource.of(same.toString(), "ts"),
+                    OfflineCatalogs.hadoop(dir.resolve("wh")),
+                    Files.createDirectories(dir.resolve("scratch-same")))
+                .checksum())
+        .startsWith("sha256:");
+    Path typed = Files.createDirectories(dir.resolve("typed"));
+    writeLabels(typed.resolve("a.parquet"), user, ts);
+    writeLabels(
+        typed.resolve("b.parquet"),
+        Types.NestedField.optional(1, "user_id", Types.LongType.get()),
+        ts);
+    assertThatThrownBy(
+            () ->
+                LabelTables.open(
+                    LabelSource.of(typed.toString(), "ts"),
+                    OfflineCatalogs.hadoop(dir.resolve("wh")),
+                    Files.createDirectories(dir.resolve("scratch-typed"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "labels: '"
+                + typed.resolve("b.parquet")
+                + "' has other columns than '"
+                + typed.resolve("a.parquet")
+                + "' (column user_id is long, not string); every Parquet file of one folder needs"
+                + " the same column names and types: rewrite the file with the others' columns,"
+                + " or move it out of the folder");
+    Path extra = Files.createDirectories(dir.resolve("extra"));
+    writeLabels(extra.resolve("a.parquet"), user, ts);
+    writeLabels(
+        extra.resolve("b.parquet"),
+        user,
+        ts,
+        Types.NestedField.optional(3, "label", Types.LongType.get()));
+    assertThatThrownBy(
+            () ->
+                LabelTables.open(
+                    LabelSource.of(extra.toString(), "ts"),
+                    OfflineCatalogs.hadoop(dir.resolve("wh")),
+                    Files.createDirectories(dir.resolve("scratch-extra"))))
+        .hasMessageContaining("b.parquet' has other columns than ")
+        .hasMessageContaining("(an extra column label)");
+    // a file with field ids is read by id: the same names under other ids would read nulls
+    Path ids = Files.createDirectories(dir.resolve("ids"));
+    writeLabels(ids.resolve("a.parquet"), user, ts);
+    writeLabels(
+        ids.resolve("b.parquet"),
+        Types.NestedField.optional(7, "user_id", Types.StringType.get()),
+        Types.NestedField.optional(8, "ts", Types.TimestampType.withZone()));
+    assertThatThrownBy(
+            () ->
+                LabelTables.open(
+                    LabelSource.of(ids.toString(), "ts"),
+                    OfflineCatalogs.hadoop(dir.resolve("wh")),
+                    Files.createDirectories(dir.resolve("scratch-ids"))))
+        .hasMessageContaining("(column user_id has Parquet field id 7, not 1)");
   }
 }

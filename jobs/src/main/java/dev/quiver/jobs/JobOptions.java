@@ -1,6 +1,8 @@
 package dev.quiver.jobs;
 
 import dev.quiver.core.config.ConfigOption;
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.spec.Source;
 import java.time.Duration;
 import java.util.List;
 
@@ -11,6 +13,37 @@ import java.util.List;
  */
 public final class JobOptions {
   private JobOptions() {}
+
+  /**
+   * The Kafka bootstrap servers of {@code source}: its {@code bootstrap_servers} option, else
+   * {@code kafka.bootstrap-servers}.
+   *
+   * @throws IllegalArgumentException naming the setting when it is empty (the Kafka client's own
+   *     error was a raw KafkaException, "No resolvable bootstrap urls")
+   */
+  public static String bootstrapServers(Source source, QuiverConfig config) {
+    String own = source.options().get("bootstrap_servers");
+    if (own != null) {
+      if (own.isBlank()) {
+        throw new IllegalArgumentException(
+            "source "
+                + source.name()
+                + ": option bootstrap_servers is empty; set it to HOST:PORT[,HOST:PORT...] or"
+                + " remove it to use kafka.bootstrap-servers");
+      }
+      return own.strip();
+    }
+    String bootstrap = config.get(KAFKA_BOOTSTRAP);
+    if (bootstrap == null || bootstrap.isBlank()) {
+      throw new IllegalArgumentException(
+          "kafka.bootstrap-servers is empty (source "
+              + source.name()
+              + "); set it to HOST:PORT[,HOST:PORT...], e.g. --set"
+              + " kafka.bootstrap-servers=127.0.0.1:9092, or give the source a bootstrap_servers"
+              + " option");
+    }
+    return bootstrap.strip();
+  }
 
   public static final ConfigOption<String> KAFKA_BOOTSTRAP =
       ConfigOption.string(

@@ -64,8 +64,7 @@ public final class StreamingPipeline {
   public static String checkKafka(FeatureView view, QuiverConfig config, Duration timeout) {
     Source source = view.source();
     String topic = requireOption(source, "topic");
-    String bootstrap =
-        source.options().getOrDefault("bootstrap_servers", config.get(JobOptions.KAFKA_BOOTSTRAP));
+    String bootstrap = JobOptions.bootstrapServers(source, config);
     Properties p = new Properties();
     p.putAll(config.withPrefix(JobOptions.KAFKA_PROPERTIES_PREFIX));
     source
@@ -108,8 +107,7 @@ public final class StreamingPipeline {
     String topic = requireOption(source, "topic");
     SourceFormat format = SourceFormat.of(source);
     format.decoder(plan.eventSchema()); // fail now, not in the task, on a schema mismatch
-    String bootstrap =
-        source.options().getOrDefault("bootstrap_servers", config.get(JobOptions.KAFKA_BOOTSTRAP));
+    String bootstrap = JobOptions.bootstrapServers(source, config);
     String dlqTopic =
         source
             .options()

@@ -39,4 +39,17 @@ class KafkaCheckITCase {
         .hasMessageStartingWith(
             "kafka.bootstrap-servers: no Kafka broker answered at 127.0.0.1:1 within 3 s");
   }
+
+  @Test
+  void anEmptyBootstrapIsAConfigurationErrorNamingTheKey() {
+    // --set kafka.bootstrap-servers= was a raw KafkaException ("No resolvable bootstrap urls")
+    QuiverConfig empty = QuiverConfig.of(Map.of("kafka.bootstrap-servers", ""));
+    assertThatThrownBy(
+            () ->
+                StreamingPipeline.checkKafka(
+                    Transactions.view("checked", true, false), empty, Duration.ofSeconds(3)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("kafka.bootstrap-servers is empty (source ")
+        .hasMessageContaining("--set kafka.bootstrap-servers=127.0.0.1:9092");
+  }
 }

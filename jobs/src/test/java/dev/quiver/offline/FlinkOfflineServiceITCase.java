@@ -18,6 +18,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.iceberg.catalog.Catalog;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -195,6 +200,46 @@ class FlinkOfflineServiceITCase {
       assertThat(failed.state()).isEqualTo(JobStatus.State.FAILED);
       assertThat(failed.error()).contains("is not a readable Parquet file");
       assertThat(service.jobs()).hasSize(3);
+      // an unexpected failure (the output's parent is a file, which only creating it tells): one
+      // WARN line naming it, the trace at INFO only (bin/quiver's log file); it was a WARN stack
+      // trace on the CLI's terminal
+      Path underAFile = aFile.resolve("under-a-file");
+      List<LogEvent> unexpected =
+          serviceLog(
+              () -> {
+                JobStatus s =
+                    awaitDone(
+                        service,
+                        service.submitExport(
+                            new ExportRequest(
+                                null,
+                                List.of("user_profile.last_amount"),
+                                null,
+                                null,
+                                null,
+                                Instant.ofEpochMilli(EventLog.BASE),
+                                Instant.ofEpochMilli(EventLog.BASE + 6 * EventLog.HOUR),
+                                Duration.ofHours(1),
+                                underAFile.toString(),
+                                "parquet",
+                                null,
+                                null)));
+                assertThat(s.state()).isEqualTo(JobStatus.State.FAILED);
+              });
+      assertThat(unexpected.stream().filter(e -> e.getLevel().isMoreSpecificThan(Level.WARN)))
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.getMessage().getFormattedMessage())
+                    .contains(" (export) failed: creating output " + underAFile);
+                assertThat(e.getThrown()).as("the WARN line carries no trace").isNull();
+              });
+      assertThat(unexpected)
+          .anySatisfy(
+              e -> {
+                assertThat(e.getLevel()).isEqualTo(Level.INFO);
+                assertThat(e.getThrown()).isNotNull();
+              });
 
       // a real backfill through the service leaves an audit entry with its id
       // a quote and a backslash in the history's path: the audit detail stays valid JSON (it was
@@ -273,6 +318,37 @@ class FlinkOfflineServiceITCase {
                 }
               });
     }
+  }
+
+  /** The service's log events (INFO and above) while {@code body} runs. */
+  static List<LogEvent> serviceLog(Runnable body) {
+    List<LogEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AbstractAppender capture =
+        new AbstractAppender("capture", null, null, true, Property.EMPTY_ARRAY) {
+          @Override
+          public void append(LogEvent event) {
+            events.add(event.toImmutable());
+          }
+        };
+    capture.start();
+    // the service's own level (the test configuration on the classpath may leave it at WARN)
+    org.apache.logging.log4j.core.config.Configurator.setLevel(
+        FlinkOfflineService.class.getName(), Level.INFO);
+    org.apache.logging.log4j.core.LoggerContext ctx =
+        (org.apache.logging.log4j.core.LoggerContext) LogManager.getContext(false);
+    org.apache.logging.log4j.core.config.LoggerConfig config =
+        ctx.getConfiguration().getLoggerConfig(FlinkOfflineService.class.getName());
+    config.addAppender(capture, Level.INFO, null);
+    ctx.updateLoggers();
+    try {
+      body.run();
+    } finally {
+      config.removeAppender("capture");
+      ctx.updateLoggers();
+    }
+    return events.stream()
+        .filter(e -> e.getLoggerName().equals(FlinkOfflineService.class.getName()))
+        .toList();
   }
 
   /** An export of one feature at the current time into {@code out}. */

@@ -1,5 +1,6 @@
 package dev.quiver.serving;
 
+import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
@@ -140,20 +141,27 @@ public final class QuiverServer implements AutoCloseable {
         .build(protect(lookup, authorizer));
     RegistryService.register(sb, registry, svc -> protect(svc, authorizer));
     OfflineJobsService.register(sb, offline, svc -> protect(svc, authorizer));
-    sb.service("/v1/health", new HealthService(registry, source, guard));
-    sb.service(
-        "/v1/metrics",
-        protect(
-            (ctx, req) ->
-                HttpResponse.of(
-                    HttpStatus.OK,
-                    MediaType.parse("text/plain; version=0.0.4; charset=utf-8"),
-                    metrics.scrape()),
-            authorizer));
+    // GET (and HEAD) only: another method is the documented 405 JSON error, like every route
+    sb.route()
+        .methods(HttpMethod.GET, HttpMethod.HEAD)
+        .path("exact:/v1/health")
+        .build(new HealthService(registry, source, guard));
+    sb.route()
+        .methods(HttpMethod.GET, HttpMethod.HEAD)
+        .path("exact:/v1/metrics")
+        .build(
+            protect(
+                (ctx, req) ->
+                    HttpResponse.of(
+                        HttpStatus.OK,
+                        MediaType.parse("text/plain; version=0.0.4; charset=utf-8"),
+                        metrics.scrape()),
+                authorizer));
     byte[] openapi = resource("openapi.json");
-    sb.service(
-        "/v1/openapi.json",
-        (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, openapi));
+    sb.route()
+        .methods(HttpMethod.GET, HttpMethod.HEAD)
+        .path("exact:/v1/openapi.json")
+        .build((ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, openapi));
     // Browsable reference of the annotated services (registry, offline jobs), with a request
     // console; the lookup endpoints are plain services, documented in openapi.json.
     sb.serviceUnder("/docs", DocService.builder().build());

@@ -491,6 +491,17 @@ class LookupContractITCase {
             + "\"],\"features\":[\"f\"]}";
     assertError(lookup(huge), 413, "PAYLOAD_TOO_LARGE", null, "larger than 200000 bytes");
     assertError(post("/v1/nothing", "{}"), 404, "NOT_FOUND", null, "no such endpoint");
+    // the health, metrics and openapi routes are GET-only, like the documented route table
+    for (String route : List.of("/v1/health", "/v1/metrics", "/v1/openapi.json")) {
+      assertError(
+          post(route, "{}"),
+          405,
+          "METHOD_NOT_ALLOWED",
+          null,
+          "method POST is not allowed on " + route);
+    }
+    assertThat(fx.get("/v1/health").status()).isEqualTo(200);
+    assertThat(fx.get("/v1/openapi.json").status()).isEqualTo(200);
   }
 
   static void assertError(

@@ -327,8 +327,7 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
                 props.put(k.substring("properties.".length()), v);
               }
             });
-    String bootstrap =
-        source.options().getOrDefault("bootstrap_servers", config.get(JobOptions.KAFKA_BOOTSTRAP));
+    String bootstrap = JobOptions.bootstrapServers(source, config);
     props.put("bootstrap.servers", bootstrap);
     KafkaRange range = KafkaRange.resolve(spec, topic, props);
     KafkaSource<dev.quiver.jobs.ingest.RawEvent> kafka =

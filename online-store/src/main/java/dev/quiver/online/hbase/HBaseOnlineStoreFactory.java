@@ -56,11 +56,26 @@ public final class HBaseOnlineStoreFactory implements OnlineStoreFactory {
     try {
       connection = ConnectionFactory.createAsyncConnection(conf).get(60, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      throw new OnlineStoreException(
-          "cannot connect to HBase at "
+      // a configuration problem for the caller (the CLI's exit 1, not 70 "unexpected failure"):
+      // name the setting and the fix, as the Kafka check does for kafka.bootstrap-servers
+      Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+      throw new IllegalArgumentException(
+          OnlineStoreOptions.HBASE_ZOOKEEPER_QUORUM.key()
+              + ": cannot connect to HBase at "
               + conf.get("hbase.zookeeper.quorum")
-              + " (online.hbase.zookeeper-quorum): "
-              + e,
+              + " (znode parent "
+              + conf.get("zookeeper.znode.parent")
+              + ")"
+              + (e instanceof TimeoutException ? " within 60 s" : "")
+              + ": "
+              + cause
+              + "; start HBase, or set "
+              + OnlineStoreOptions.HBASE_ZOOKEEPER_QUORUM.key()
+              + " (--set "
+              + OnlineStoreOptions.HBASE_ZOOKEEPER_QUORUM.key()
+              + "=HOST:PORT[,HOST:PORT...]) and "
+              + OnlineStoreOptions.HBASE_ZNODE_PARENT.key()
+              + " to the cluster's ZooKeeper",
           e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
