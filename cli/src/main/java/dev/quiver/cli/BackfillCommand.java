@@ -38,20 +38,7 @@ public final class BackfillCommand implements Callable<Integer> {
   @Option(names = "--source", description = "History to read: Parquet path or Iceberg table")
   String source;
 
-  @Option(
-      names = "--server",
-      defaultValue = "${env:QUIVER_SERVER}",
-      description =
-          "Run the backfill on a running Quiver server (quiver serve or quiver local), e.g."
-              + " http://127.0.0.1:8080, instead of in this process (default: $QUIVER_SERVER)")
-  String server;
-
-  @Option(
-      names = "--in-process",
-      description =
-          "Run here even when a quiver local is running on this data directory (by default the"
-              + " job is sent to it)")
-  boolean inProcess;
+  @Mixin JobPlacement placement;
 
   @ParentCommand QuiverCli parent;
 
@@ -60,7 +47,8 @@ public final class BackfillCommand implements Callable<Integer> {
     ViewRef view = target.parse();
     if (online
         && !dryRun
-        && OfflineCommands.server(parent, server, inProcess, "backfill", null) == null) {
+        && OfflineCommands.server(parent, placement.server, placement.inProcess, "backfill", null)
+            == null) {
       requireEmbeddedStoreFree(OfflineCommands.config(parent));
     }
     BackfillRequest req =
@@ -79,8 +67,8 @@ public final class BackfillCommand implements Callable<Integer> {
         spec,
         "backfill",
         dryRun ? "backfill dry run" : "backfill job",
-        server,
-        inProcess,
+        placement.server,
+        placement.inProcess,
         service -> service.submitBackfill(req),
         (out, s) -> {
           s.details().entrySet().stream()

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -78,20 +79,7 @@ public final class ExportCommand implements Callable<Integer> {
               + " configured offline.availability-guard, on)")
   Boolean guard;
 
-  @Option(
-      names = "--server",
-      defaultValue = "${env:QUIVER_SERVER}",
-      description =
-          "Run the export on a running Quiver server (quiver serve or quiver local), e.g."
-              + " http://127.0.0.1:8080, instead of in this process (default: $QUIVER_SERVER)")
-  String server;
-
-  @Option(
-      names = "--in-process",
-      description =
-          "Run here even when a quiver local is running on this data directory (by default the"
-              + " job is sent to it)")
-  boolean inProcess;
+  @Mixin JobPlacement placement;
 
   @ParentCommand QuiverCli parent;
 
@@ -147,8 +135,8 @@ public final class ExportCommand implements Callable<Integer> {
         spec,
         "export",
         "export job",
-        server,
-        inProcess,
+        placement.server,
+        placement.inProcess,
         service -> service.submitExport(req),
         (out, s) -> {
           Object parts = s.details().get("data_files");

@@ -39,8 +39,11 @@ class StateAccessPlanTest {
         env.getStreamGraph(false).getStreamNodes().stream()
             .map(StreamNode::getOperatorName)
             .toList();
+    // in the order the operators were added (getStreamNodes() is a HashMap's values: past its
+    // capacity in ids, its order is not the graph's)
     List<String> keyed =
         env.getStreamGraph(false).getStreamNodes().stream()
+            .sorted(java.util.Comparator.comparingInt(StreamNode::getId))
             .filter(n -> n.getStatePartitioners().length > 0)
             .map(StreamNode::getOperatorName)
             .toList();

@@ -71,21 +71,7 @@ class FlinkOfflineServiceITCase {
     registry.put(profile);
     registry.put(rows);
     try (FlinkOfflineService service = new FlinkOfflineService(config, registry)) {
-      String id =
-          service.submitExport(
-              new ExportRequest(
-                  null,
-                  List.of("user_profile.last_amount"),
-                  null,
-                  null,
-                  null,
-                  Instant.ofEpochMilli(EventLog.BASE),
-                  Instant.ofEpochMilli(EventLog.BASE + 6 * EventLog.HOUR),
-                  Duration.ofHours(1),
-                  dir.resolve("export").toString(),
-                  "parquet",
-                  null,
-                  null));
+      String id = service.submitExport(hourly(dir.resolve("export").toString()));
       JobStatus done = awaitDone(service, id);
       assertThat(done.state()).as(done.error()).isEqualTo(JobStatus.State.SUCCEEDED);
       assertThat(done.rows()).isEqualTo(3 * 7);
@@ -208,22 +194,7 @@ class FlinkOfflineServiceITCase {
           serviceLog(
               () -> {
                 JobStatus s =
-                    awaitDone(
-                        service,
-                        service.submitExport(
-                            new ExportRequest(
-                                null,
-                                List.of("user_profile.last_amount"),
-                                null,
-                                null,
-                                null,
-                                Instant.ofEpochMilli(EventLog.BASE),
-                                Instant.ofEpochMilli(EventLog.BASE + 6 * EventLog.HOUR),
-                                Duration.ofHours(1),
-                                underAFile.toString(),
-                                "parquet",
-                                null,
-                                null)));
+                    awaitDone(service, service.submitExport(hourly(underAFile.toString())));
                 assertThat(s.state()).isEqualTo(JobStatus.State.FAILED);
               });
       assertThat(unexpected.stream().filter(e -> e.getLevel().isMoreSpecificThan(Level.WARN)))
@@ -349,6 +320,23 @@ class FlinkOfflineServiceITCase {
     return events.stream()
         .filter(e -> e.getLoggerName().equals(FlinkOfflineService.class.getName()))
         .toList();
+  }
+
+  /** {@code user_profile.last_amount} every hour of the event log's first six, into {@code out}. */
+  static ExportRequest hourly(String out) {
+    return new ExportRequest(
+        null,
+        List.of("user_profile.last_amount"),
+        null,
+        null,
+        null,
+        Instant.ofEpochMilli(EventLog.BASE),
+        Instant.ofEpochMilli(EventLog.BASE + 6 * EventLog.HOUR),
+        Duration.ofHours(1),
+        out,
+        "parquet",
+        null,
+        null);
   }
 
   /** An export of one feature at the current time into {@code out}. */
