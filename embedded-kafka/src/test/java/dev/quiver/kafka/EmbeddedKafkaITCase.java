@@ -61,7 +61,7 @@ class EmbeddedKafkaITCase {
    * Stopping the process that embeds the broker (quiver local's Ctrl-C) must not race a JVM
    * shutdown hook that deletes the broker's directories under it, and the broker giving up must not
    * end that process: under load, the test kit's hook deleted the log directory, the broker called
-   * {@code Exit.halt(1)}, and the JVM hung in RocksDB's exit handlers.
+   * Kafka's halt procedure, and the JVM hung in RocksDB's exit handlers.
    */
   @Test
   void registersNoShutdownHookAndCannotHaltTheProcess() throws Exception {
@@ -69,16 +69,28 @@ class EmbeddedKafkaITCase {
     java.nio.file.Path base;
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
       assertThat(deleteHooks()).isEqualTo(hooksBefore);
-      // without the embedded procedures this would end the test JVM (the run would fail as a crash)
-      assertThatThrownBy(() -> org.apache.kafka.common.utils.Exit.halt(1, "all log dirs failed"))
+      // the procedures Kafka's Exit.halt/exit call are the embedded ones, which throw (read from
+      // Exit's fields and called directly: the test itself never asks to end its JVM)
+      assertThat(installed("haltProcedure")).isNotSameAs(installed("DEFAULT_HALT_PROCEDURE"));
+      assertThat(installed("exitProcedure")).isNotSameAs(installed("DEFAULT_EXIT_PROCEDURE"));
+      assertThatThrownBy(() -> installed("haltProcedure").execute(1, "all log dirs failed"))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("all log dirs failed");
-      assertThatThrownBy(() -> org.apache.kafka.common.utils.Exit.exit(1, "fatal"))
-          .isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> installed("exitProcedure").execute(1, "fatal"))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("fatal");
       base = kafka.baseDirectory();
       assertThat(base).isDirectory();
     }
     assertThat(base).as("close() deletes what the hook would have").doesNotExist();
+  }
+
+  /** The procedure Kafka's {@code Exit} holds in {@code field}. */
+  private static org.apache.kafka.common.utils.Exit.Procedure installed(String field)
+      throws Exception {
+    var f = org.apache.kafka.common.utils.Exit.class.getDeclaredField(field);
+    f.setAccessible(true);
+    return (org.apache.kafka.common.utils.Exit.Procedure) f.get(null);
   }
 
   /** The JVM shutdown hooks Kafka's test utilities register to delete temporary directories. */
