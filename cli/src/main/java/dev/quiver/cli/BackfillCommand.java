@@ -45,10 +45,9 @@ public final class BackfillCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ViewRef view = target.parse();
-    if (online
-        && !dryRun
-        && OfflineCommands.server(parent, placement.server, placement.inProcess, "backfill", null)
-            == null) {
+    String server =
+        OfflineCommands.server(parent, placement, "backfill", spec.commandLine().getOut());
+    if (online && !dryRun && server == null) {
       requireEmbeddedStoreFree(OfflineCommands.config(parent));
     }
     BackfillRequest req =
@@ -67,8 +66,7 @@ public final class BackfillCommand implements Callable<Integer> {
         spec,
         "backfill",
         dryRun ? "backfill dry run" : "backfill job",
-        placement.server,
-        placement.inProcess,
+        server,
         service -> service.submitBackfill(req),
         (out, s) -> {
           s.details().entrySet().stream()
@@ -88,8 +86,8 @@ public final class BackfillCommand implements Callable<Integer> {
    * serve}) holds the embedded online store: RocksDB opens a store in one process only, so the
    * backfill ran its whole batch job and then failed with "While lock file: .../LOCK: Resource
    * temporarily unavailable" and a stack trace. The server that holds the store can run the
-   * backfill itself ({@code POST /v1/backfill} with {@code "online": true}). Checked with the same
-   * kind of lock RocksDB takes ({@code fcntl}), released at once; this process holds no store yet.
+   * backfill itself ({@code POST /v1/backfill} with {@code "online": true}). Checked with {@link
+   * dev.quiver.core.io.FileLocks#isHeld}; this process holds no store yet.
    */
   static void requireEmbeddedStoreFree(dev.quiver.core.config.QuiverConfig config)
       throws java.io.IOException {
@@ -102,15 +100,8 @@ public final class BackfillCommand implements Callable<Integer> {
     if (!java.nio.file.Files.isRegularFile(lock)) {
       return; // no store yet: nothing holds it
     }
-    try (java.nio.channels.FileChannel ch =
-        java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.WRITE)) {
-      java.nio.channels.FileLock held = ch.tryLock();
-      if (held != null) {
-        held.release();
-        return;
-      }
-    } catch (java.nio.channels.OverlappingFileLockException e) {
-      // this JVM holds it: fall through
+    if (!dev.quiver.core.io.FileLocks.isHeld(lock)) {
+      return;
     }
     throw new IllegalArgumentException(
         "--online: the embedded online store at "

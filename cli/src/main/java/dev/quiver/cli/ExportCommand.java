@@ -135,8 +135,7 @@ public final class ExportCommand implements Callable<Integer> {
         spec,
         "export",
         "export job",
-        placement.server,
-        placement.inProcess,
+        OfflineCommands.server(parent, placement, "export", spec.commandLine().getOut()),
         service -> service.submitExport(req),
         (out, s) -> {
           Object parts = s.details().get("data_files");

@@ -52,9 +52,9 @@ final class OfflineCommands {
   }
 
   /**
-   * Opens the configured service (or, with {@code server}, a running server's, over its REST API),
-   * submits the job, prints {@code "<title> <id>"}, follows the job with a progress bar and hands
-   * its final status to {@code report}.
+   * Opens the configured service (or, with a {@code target} from {@link #server}, that server's,
+   * over its REST API), submits the job, prints {@code "<title> <id>"}, follows the job with a
+   * progress bar and hands its final status to {@code report}.
    *
    * @return 0, or 1 after printing {@code "<what> failed: <error>"} when the job failed
    */
@@ -63,13 +63,11 @@ final class OfflineCommands {
       CommandSpec spec,
       String what,
       String title,
-      String server,
-      boolean inProcess,
+      String target,
       Submission submission,
       BiConsumer<PrintWriter, JobStatus> report)
       throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    String target = server(parent, server, inProcess, what, out);
     try (OfflineService service =
         target == null
             ? services.apply(config(parent))
@@ -96,17 +94,16 @@ final class OfflineCommands {
    * commits to its tables and holds its online store, with its cluster up and its code compiled;
    * else (or with {@code --in-process}) null: in this process.
    */
-  static String server(
-      QuiverCli parent, String server, boolean inProcess, String what, PrintWriter out) {
-    if (inProcess) {
+  static String server(QuiverCli parent, JobPlacement placement, String what, PrintWriter out) {
+    if (placement.inProcess) {
       return null;
     }
-    if (server != null && !server.isBlank()) {
-      return server;
+    if (placement.server != null && !placement.server.isBlank()) {
+      return placement.server;
     }
     java.nio.file.Path data = java.nio.file.Path.of(config(parent).get(CliOptions.DATA_DIR));
     String local = dev.quiver.local.LocalRuntime.runningServer(data).orElse(null);
-    if (local != null && out != null) {
+    if (local != null) {
       out.println(
           "running the "
               + what

@@ -206,15 +206,10 @@ public final class LocalRuntime implements AutoCloseable {
     if (!Files.isRegularFile(url) || !Files.isRegularFile(lock)) {
       return java.util.Optional.empty();
     }
-    try (java.nio.channels.FileChannel ch =
-        java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.WRITE)) {
-      java.nio.channels.FileLock free = ch.tryLock();
-      if (free != null) {
-        free.release();
+    try {
+      if (!dev.quiver.core.io.FileLocks.isHeld(lock)) {
         return java.util.Optional.empty(); // a stale file: nothing runs there
       }
-    } catch (java.nio.channels.OverlappingFileLockException e) {
-      // this JVM runs it
     } catch (java.io.IOException e) {
       return java.util.Optional.empty();
     }
