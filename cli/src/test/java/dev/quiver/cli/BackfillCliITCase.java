@@ -28,7 +28,6 @@ import java.util.Random;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,12 +43,7 @@ class BackfillCliITCase extends CliTestSupport {
     Run applied = run("apply", v1.toString());
     assertThat(applied.code()).as(applied.err()).isZero();
 
-    Schema raw =
-        new Schema(
-            Types.NestedField.optional(1, "user_id", Types.StringType.get()),
-            Types.NestedField.optional(2, "page", Types.StringType.get()),
-            Types.NestedField.optional(3, "dwell_ms", Types.LongType.get()),
-            Types.NestedField.optional(4, "event_time", Types.TimestampType.withZone()));
+    Schema raw = CLICKS_RAW;
     long base = Instant.now().minus(Duration.ofHours(6)).toEpochMilli();
     Random rnd = new Random(9);
     List<Record> events = new ArrayList<>();

@@ -63,6 +63,18 @@ abstract class CliTestSupport {
       options: {topic: clicks, format: json}
       """;
 
+  /** The raw events of source {@code clicks} as an Iceberg schema (backfill history files). */
+  static final org.apache.iceberg.Schema CLICKS_RAW =
+      new org.apache.iceberg.Schema(
+          org.apache.iceberg.types.Types.NestedField.optional(
+              1, "user_id", org.apache.iceberg.types.Types.StringType.get()),
+          org.apache.iceberg.types.Types.NestedField.optional(
+              2, "page", org.apache.iceberg.types.Types.StringType.get()),
+          org.apache.iceberg.types.Types.NestedField.optional(
+              3, "dwell_ms", org.apache.iceberg.types.Types.LongType.get()),
+          org.apache.iceberg.types.Types.NestedField.optional(
+              4, "event_time", org.apache.iceberg.types.Types.TimestampType.withZone()));
+
   static String view(String version, String owner, String... features) {
     StringBuilder sb =
         new StringBuilder(

@@ -37,13 +37,11 @@ class OnlineStoreLockITCase {
     }
   }
 
-  @Test
-  void aStoreHeldByAnotherProcessIsRefusedBeforeTheJob() throws Exception {
-    Path store = Files.createDirectories(dir.resolve("online"));
-    Path lock = Files.createFile(store.resolve("LOCK"));
-    QuiverConfig config = QuiverConfig.of(Map.of("online.embedded.path", store.toString()));
-    assertThatCode(() -> BackfillCommand.requireEmbeddedStoreFree(config))
-        .doesNotThrowAnyException();
+  /**
+   * Starts a child JVM ({@link Holder}) that holds an exclusive lock on {@code file} until its
+   * stdin closes; returns once it holds it.
+   */
+  static Process holdLock(Path file) throws Exception {
     Process holder =
         new ProcessBuilder(
                 List.of(
@@ -51,12 +49,23 @@ class OnlineStoreLockITCase {
                     "-cp",
                     System.getProperty("java.class.path"),
                     Holder.class.getName(),
-                    lock.toString()))
+                    file.toString()))
             .redirectErrorStream(true)
             .start();
+    var out = new BufferedReader(new InputStreamReader(holder.getInputStream()));
+    assertThat(out.readLine()).isEqualTo("locked");
+    return holder;
+  }
+
+  @Test
+  void aStoreHeldByAnotherProcessIsRefusedBeforeTheJob() throws Exception {
+    Path store = Files.createDirectories(dir.resolve("online"));
+    Path lock = Files.createFile(store.resolve("LOCK"));
+    QuiverConfig config = QuiverConfig.of(Map.of("online.embedded.path", store.toString()));
+    assertThatCode(() -> BackfillCommand.requireEmbeddedStoreFree(config))
+        .doesNotThrowAnyException();
+    Process holder = holdLock(lock);
     try {
-      var out = new BufferedReader(new InputStreamReader(holder.getInputStream()));
-      assertThat(out.readLine()).isEqualTo("locked");
       assertThatThrownBy(() -> BackfillCommand.requireEmbeddedStoreFree(config))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("--online: the embedded online store at " + store)

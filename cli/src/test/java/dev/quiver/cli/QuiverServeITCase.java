@@ -24,7 +24,6 @@ import java.util.regex.Pattern;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -103,12 +102,7 @@ class QuiverServeITCase extends CliTestSupport {
     // quiver backfill / export --server: the jobs run in the server (its Flink service), the CLI
     // follows them over REST and prints what an in-process run prints
     String url = "http://127.0.0.1:" + port;
-    Schema raw =
-        new Schema(
-            Types.NestedField.optional(1, "user_id", Types.StringType.get()),
-            Types.NestedField.optional(2, "page", Types.StringType.get()),
-            Types.NestedField.optional(3, "dwell_ms", Types.LongType.get()),
-            Types.NestedField.optional(4, "event_time", Types.TimestampType.withZone()));
+    Schema raw = CLICKS_RAW;
     long base = Instant.parse("2024-05-01T00:00:00Z").toEpochMilli();
     List<Record> events = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
@@ -183,21 +177,8 @@ class QuiverServeITCase extends CliTestSupport {
     // advertised) gets the jobs without --server; --in-process keeps them here
     Path data = dir.resolve("data");
     Files.writeString(data.resolve("local.url"), url + "\n");
-    Process holder =
-        new ProcessBuilder(
-                List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    OnlineStoreLockITCase.Holder.class.getName(),
-                    Files.createFile(data.resolve("local.lock")).toString()))
-            .redirectErrorStream(true)
-            .start();
+    Process holder = OnlineStoreLockITCase.holdLock(Files.createFile(data.resolve("local.lock")));
     try {
-      assertThat(
-              new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream()))
-                  .readLine())
-          .isEqualTo("locked");
       Path routedOut = dir.resolve("exported-routed");
       export[5] = routedOut.toString();
       Run routed = run(java.util.Arrays.copyOf(export, 6));
