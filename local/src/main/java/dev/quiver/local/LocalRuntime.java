@@ -210,10 +210,6 @@ public final class LocalRuntime implements AutoCloseable {
       if (!dev.quiver.core.io.FileLocks.isHeld(lock)) {
         return java.util.Optional.empty(); // a stale file: nothing runs there
       }
-    } catch (java.io.IOException e) {
-      return java.util.Optional.empty();
-    }
-    try {
       String text = Files.readString(url).trim();
       return text.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(text);
     } catch (java.io.IOException e) {
