@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.BatchShuffleMode;
@@ -205,15 +204,7 @@ public final class PointInTimeJoin {
                   env.getParallelism()));
     } else {
       TrainingSetPlan.Group g = plan.groups().get(0);
-      labelColumns = new ArrayList<>();
-      int id = 0;
-      for (var k : g.joinKeys()) {
-        labelColumns.add(
-            Types.NestedField.optional(++id, k.name(), OfflineTables.icebergType(k.type())));
-      }
-      labelColumns.add(
-          Types.NestedField.optional(
-              ++id, SpineLabels.TIME_COLUMN, Types.TimestampType.withZone()));
+      labelColumns = SpineLabels.columns(g.joinKeys());
       spine = new SpineLabels(request.spine().millis(), g.joinKeys(), plan.featureSlots());
     }
     List<String> labelNames = labelColumns.stream().map(Types.NestedField::name).toList();

@@ -5,6 +5,7 @@ import dev.quiver.core.spec.JoinKey;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.iceberg.types.Types;
 
 /**
  * Generates the label rows of a retrieval without labels: for one entity key, one row per reference
@@ -16,6 +17,20 @@ public final class SpineLabels implements Serializable {
   private final long[] times;
   private final FeatureType.Scalar[] keys;
   private final int featureSlots;
+
+  /**
+   * The label columns of a retrieval without labels: the join keys, then {@value #TIME_COLUMN}
+   * (field ids from 1, all optional, as every engine's training-set writer declares them).
+   */
+  public static List<Types.NestedField> columns(List<JoinKey> keys) {
+    List<Types.NestedField> columns = new ArrayList<>();
+    int id = 0;
+    for (JoinKey k : keys) {
+      columns.add(Types.NestedField.optional(++id, k.name(), OfflineTables.icebergType(k.type())));
+    }
+    columns.add(Types.NestedField.optional(++id, TIME_COLUMN, Types.TimestampType.withZone()));
+    return columns;
+  }
 
   public SpineLabels(long[] times, List<JoinKey> keys, int featureSlots) {
     this.times = times.clone();

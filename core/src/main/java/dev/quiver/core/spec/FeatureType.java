@@ -29,6 +29,20 @@ public record FeatureType(Scalar scalar, boolean array) {
     public boolean isIntegral() {
       return this == INT32 || this == INT64;
     }
+
+    /** The Java class a decoded value of this kind has (the element class of an array value). */
+    public Class<?> javaClass() {
+      return switch (this) {
+        case BOOL -> Boolean.class;
+        case INT32 -> Integer.class;
+        case INT64 -> Long.class;
+        case FLOAT32 -> Float.class;
+        case FLOAT64 -> Double.class;
+        case STRING -> String.class;
+        case BYTES -> byte[].class;
+        case TIMESTAMP -> java.time.Instant.class;
+      };
+    }
   }
 
   public static final FeatureType BOOL = new FeatureType(Scalar.BOOL, false);

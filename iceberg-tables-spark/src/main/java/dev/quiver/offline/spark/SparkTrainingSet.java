@@ -1,7 +1,6 @@
 package dev.quiver.offline.spark;
 
 import dev.quiver.offline.KeyCodec;
-import dev.quiver.offline.OfflineTables;
 import dev.quiver.offline.PointInTimeSweep;
 import dev.quiver.offline.SpineLabels;
 import dev.quiver.offline.SweepRow;
@@ -83,15 +82,7 @@ public final class SparkTrainingSet {
                   });
     } else {
       TrainingSetPlan.Group g = plan.groups().get(0);
-      labelColumns = new ArrayList<>();
-      int id = 0;
-      for (var k : g.joinKeys()) {
-        labelColumns.add(
-            Types.NestedField.optional(++id, k.name(), OfflineTables.icebergType(k.type())));
-      }
-      labelColumns.add(
-          Types.NestedField.optional(
-              ++id, SpineLabels.TIME_COLUMN, Types.TimestampType.withZone()));
+      labelColumns = SpineLabels.columns(g.joinKeys());
       spine = new SpineLabels(request.spine().millis(), g.joinKeys(), slots);
     }
     List<String> labelNames = labelColumns.stream().map(Types.NestedField::name).toList();

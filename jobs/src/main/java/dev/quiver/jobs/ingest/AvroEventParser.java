@@ -136,7 +136,7 @@ public final class AvroEventParser implements EventDecoder {
         throw wrongType(name, type, branch);
       }
       FeatureType element = new FeatureType(type.scalar(), false);
-      Object out = Array.newInstance(elementClass(type.scalar()), list.size());
+      Object out = Array.newInstance(type.scalar().javaClass(), list.size());
       int i = 0;
       for (Object e : list) {
         Array.set(out, i++, convert(name, element, branch.getElementType(), e));
@@ -224,18 +224,5 @@ public final class AvroEventParser implements EventDecoder {
             + ", got Avro "
             + branch.getType()
             + (lt == null ? "" : " (" + lt.getName() + ")"));
-  }
-
-  private static Class<?> elementClass(FeatureType.Scalar s) {
-    return switch (s) {
-      case BOOL -> Boolean.class;
-      case INT32 -> Integer.class;
-      case INT64 -> Long.class;
-      case FLOAT32 -> Float.class;
-      case FLOAT64 -> Double.class;
-      case STRING -> String.class;
-      case BYTES -> byte[].class;
-      case TIMESTAMP -> Instant.class;
-    };
   }
 }

@@ -101,7 +101,7 @@ public final class EventParser implements EventDecoder {
         throw wrongType(name, type, v);
       }
       FeatureType element = new FeatureType(type.scalar(), false);
-      Object out = Array.newInstance(elementClass(type.scalar()), v.size());
+      Object out = Array.newInstance(type.scalar().javaClass(), v.size());
       for (int i = 0; i < v.size(); i++) {
         JsonNode e = v.get(i);
         Array.set(out, i, e == null || e.isNull() ? null : convert(name, element, e));
@@ -188,18 +188,5 @@ public final class EventParser implements EventDecoder {
   private static MalformedEventException wrongType(String name, FeatureType type, JsonNode v) {
     return new MalformedEventException(
         "wrong type for '" + name + "': declared " + type + ", got JSON " + v.getNodeType());
-  }
-
-  private static Class<?> elementClass(FeatureType.Scalar s) {
-    return switch (s) {
-      case BOOL -> Boolean.class;
-      case INT32 -> Integer.class;
-      case INT64 -> Long.class;
-      case FLOAT32 -> Float.class;
-      case FLOAT64 -> Double.class;
-      case STRING -> String.class;
-      case BYTES -> byte[].class;
-      case TIMESTAMP -> Instant.class;
-    };
   }
 }
