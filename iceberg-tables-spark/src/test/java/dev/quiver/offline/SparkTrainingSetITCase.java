@@ -104,7 +104,11 @@ class SparkTrainingSetITCase {
                             guard,
                             Map.of()))
                     .dataFiles());
-        assertSameRows(rows, flink, "guard=" + guard);
+        int[] compared = assertSameRows(rows, flink, "guard=" + guard, "label_id");
+        assertThat(compared[0])
+            .as("guard=" + guard + " double values compared")
+            .isGreaterThan(1000);
+        assertThat(compared[1]).as("guard=" + guard + " null values compared").isGreaterThan(100);
         long prev = Long.MIN_VALUE;
         for (Row row : rows) {
           long t = ((Instant) row.getAs("ts")).toEpochMilli();
@@ -123,8 +127,61 @@ class SparkTrainingSetITCase {
               where);
         }
       }
+      spineEqualsFlinkAndTheReference(spark, catalog, config, log, profile, aggs);
     } finally {
       spark.stop();
+    }
+  }
+
+  /**
+   * Retrieval without labels (every user's values every 20 minutes) through both engines: the same
+   * rows as Flink's, each equal to the reference, including the reference times before a user's
+   * first event (null features).
+   */
+  private void spineEqualsFlinkAndTheReference(
+      SparkSession spark,
+      Catalog catalog,
+      QuiverConfig config,
+      EventLog log,
+      FeatureView profile,
+      FeatureView aggs) {
+    Spine spine =
+        Spine.range(
+            Instant.ofEpochMilli(EventLog.BASE - 30 * EventLog.MIN),
+            Instant.ofEpochMilli(EventLog.BASE + 8 * EventLog.HOUR),
+            java.time.Duration.ofMinutes(20));
+    TrainingSetRequest req =
+        new TrainingSetRequest(
+            List.of(FeatureSelection.all(profile), FeatureSelection.all(aggs)),
+            null,
+            spine,
+            dir.resolve("out-spine").toString(),
+            true,
+            Map.of());
+    List<Row> rows =
+        new SparkTrainingSet(spark, catalog, "quiver_offline").build(req).collectAsList();
+    List<Record> flink =
+        TrainingSetFiles.read(
+            new PointInTimeJoin(catalog, OfflineCatalogs.properties(config), 2)
+                .run(
+                    new TrainingSetRequest(
+                        req.features(),
+                        null,
+                        spine,
+                        dir.resolve("flink-spine").toString(),
+                        true,
+                        Map.of()))
+                .dataFiles());
+    assertThat(rows).hasSizeGreaterThan(100);
+    int[] compared = assertSameRows(rows, flink, "spine", "user_id", SpineLabels.TIME_COLUMN);
+    assertThat(compared[0]).as("spine double values compared").isGreaterThan(100);
+    assertThat(compared[1]).as("spine null values compared").isGreaterThan(10);
+    for (Row row : rows) {
+      long t = ((Instant) row.getAs(SpineLabels.TIME_COLUMN)).toEpochMilli();
+      String user = row.getAs("user_id");
+      String where = "spine " + user + " at " + Instant.ofEpochMilli(t);
+      check(row, "user_profile", ReferencePit.values(profile, log.events, user, t, true), where);
+      check(row, "user_txn_aggs", ReferencePit.values(aggs, log.events, user, t, true), where);
     }
   }
 
@@ -133,14 +190,20 @@ class SparkTrainingSetITCase {
    * millis for timestamps; doubles within 1e-9 relative, as the engines may sum in another order).
    */
   /**
-   * Compares row for row by label id: Spark writes one globally ordered result, Flink one part per
-   * sweep subtask (each ordered by label time).
+   * Compares row for row in the order of the named columns (Spark writes one globally ordered
+   * result, Flink one part per sweep subtask, each ordered by label time), and returns how many
+   * double and null values it compared.
    */
-  private static void assertSameRows(List<Row> sparkRows, List<Record> flinkRows, String where) {
+  private static int[] assertSameRows(
+      List<Row> sparkRows, List<Record> flinkRows, String where, String... orderBy) {
     List<Row> spark = new java.util.ArrayList<>(sparkRows);
     List<Record> flink = new java.util.ArrayList<>(flinkRows);
-    spark.sort(java.util.Comparator.comparing(r -> (Integer) r.getAs("label_id")));
-    flink.sort(java.util.Comparator.comparing(r -> (Integer) r.getField("label_id")));
+    spark.sort(
+        java.util.Comparator.comparing(
+            r -> sortKey(java.util.Arrays.stream(orderBy).map(c -> r.getAs(c)).toList())));
+    flink.sort(
+        java.util.Comparator.comparing(
+            r -> sortKey(java.util.Arrays.stream(orderBy).map(c -> r.getField(c)).toList())));
     assertThat(spark).as(where + " row count").hasSameSizeAs(flink);
     List<String> columns = flink.get(0).struct().fields().stream().map(f -> f.name()).toList();
     assertThat(List.of(spark.get(0).schema().fieldNames()))
@@ -152,7 +215,14 @@ class SparkTrainingSetITCase {
       for (String c : columns) {
         Object f = normalize(flink.get(i).getField(c));
         Object s = normalize(spark.get(i).getAs(c));
-        String at = where + " row " + i + " (label " + flink.get(i).getField("label_id") + ") " + c;
+        String at =
+            where
+                + " row "
+                + i
+                + " ("
+                + sortKey(List.of(flink.get(i).getField(orderBy[0])))
+                + ") "
+                + c;
         if (f instanceof Double d && s instanceof Double e) {
           assertThat(e).as(at).isCloseTo(d, within(1e-9 * Math.max(1, Math.abs(d))));
           doubles++;
@@ -164,8 +234,18 @@ class SparkTrainingSetITCase {
         }
       }
     }
-    assertThat(doubles).as(where + " double values compared").isGreaterThan(1000);
-    assertThat(nulls).as(where + " null values compared").isGreaterThan(100);
+    return new int[] {doubles, nulls};
+  }
+
+  /** A sort key of normalized values (ints and strings as text, padded so that numbers order). */
+  private static String sortKey(List<Object> values) {
+    StringBuilder b = new StringBuilder();
+    for (Object v : values) {
+      Object n = normalize(v);
+      b.append(n instanceof Long l ? String.format("%020d", l) : String.valueOf(n))
+          .append('\u0000');
+    }
+    return b.toString();
   }
 
   private static Object normalize(Object v) {
