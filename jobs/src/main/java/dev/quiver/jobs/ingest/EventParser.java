@@ -126,12 +126,20 @@ public final class EventParser implements EventDecoder {
         break;
       case FLOAT32:
         if (v.isNumber()) {
-          return v.floatValue();
+          float f = v.floatValue();
+          if (Float.isInfinite(f)) {
+            throw tooLarge(name, type, v);
+          }
+          return f;
         }
         break;
       case FLOAT64:
         if (v.isNumber()) {
-          return v.doubleValue();
+          double d = v.doubleValue();
+          if (Double.isInfinite(d)) {
+            throw tooLarge(name, type, v);
+          }
+          return d;
         }
         break;
       case STRING:
@@ -183,6 +191,20 @@ public final class EventParser implements EventDecoder {
                 + " epoch milliseconds)");
       }
     }
+  }
+
+  /**
+   * A number beyond the declared float type's range, e.g. 1e400 for FLOAT64, read as infinity: an
+   * infinite sum or stddev would stay in every window holding the event until the view's TTL.
+   */
+  private static MalformedEventException tooLarge(String name, FeatureType type, JsonNode v) {
+    return new MalformedEventException(
+        "out of range for '"
+            + name
+            + "': "
+            + (Double.isInfinite(v.doubleValue()) ? "the number" : v.asText())
+            + " is beyond the range of "
+            + type);
   }
 
   private static MalformedEventException wrongType(String name, FeatureType type, JsonNode v) {
