@@ -1,6 +1,7 @@
 package dev.quiver.jobs.ingest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quiver.core.config.YamlMessages;
@@ -24,7 +25,13 @@ import org.apache.flink.types.Row;
  * task.
  */
 public final class EventParser implements EventDecoder {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Refuses content after the object (two concatenated events were read as the first; the second
+   * was lost without a dead letter), as the Avro decoder refuses trailing bytes.
+   */
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
   private final RowAssembler rows;
 
   public EventParser(EventSchema schema) {

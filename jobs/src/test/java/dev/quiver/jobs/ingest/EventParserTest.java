@@ -140,4 +140,22 @@ class EventParserTest {
         .isInstanceOf(EventParser.MalformedEventException.class)
         .hasMessage("out of range for 'amount': the number is beyond the range of FLOAT64");
   }
+
+  /**
+   * A record holding more than one JSON value is bad JSON, as trailing bytes are bad Avro (session
+   * 12 QA pass: two events concatenated into one record were read as the first, and the second was
+   * lost without a dead letter).
+   */
+  @Test
+  void refusesTrailingContent() throws Exception {
+    String event = "{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":5}";
+    assertThatThrownBy(() -> parse(event + event.replace("\"a\"", "\"b\"")))
+        .isInstanceOf(EventParser.MalformedEventException.class)
+        .hasMessageStartingWith("bad JSON: Trailing token (of type START_OBJECT)");
+    assertThatThrownBy(() -> parse(event + " x"))
+        .isInstanceOf(EventParser.MalformedEventException.class)
+        .hasMessageStartingWith("bad JSON: ");
+    // trailing white space (a line-delimited producer's newline) is not content
+    assertThat(parse(event + "\n").getField(0)).isEqualTo("a");
+  }
 }
