@@ -258,7 +258,15 @@ public final class StreamingPipeline {
     String v = source.option(key);
     if (v == null || v.isBlank()) {
       throw new IllegalArgumentException(
-          "sources." + source.name() + "." + key + ": missing (expected: the Kafka " + key + ")");
+          "sources."
+              + source.name()
+              + ".options."
+              + key
+              + ": missing (expected: the Kafka "
+              + key
+              + "); add options: {"
+              + key
+              + ": ...} to the source");
     }
     return v;
   }
