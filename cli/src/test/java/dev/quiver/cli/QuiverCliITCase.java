@@ -192,6 +192,53 @@ class QuiverCliITCase extends CliTestSupport {
     assertThat(System.nanoTime() - t0).isLessThan(60_000_000_000L);
   }
 
+  /**
+   * A view over a batch source (Iceberg) has no streaming job: materialize says so and names the
+   * command that fills it (session 12 QA pass: it printed "sources.sessions.topic: missing
+   * (expected: the Kafka topic)", after creating the view's Iceberg table).
+   */
+  @Test
+  void materializeOfABatchSourceViewNamesBackfill() throws IOException {
+    run("apply", dir.resolve("base.yaml").toString());
+    Run applied =
+        run(
+            "apply",
+            spec(
+                    "batch.yaml",
+                    """
+                    kind: iceberg
+                    name: sessions
+                    schema:
+                      - {name: user_id, type: STRING}
+                      - {name: duration_s, type: BIGINT}
+                      - {name: event_time, type: TIMESTAMP}
+                    event_time_field: event_time
+                    options: {table: analytics.sessions}
+                    ---
+                    name: user_sessions
+                    entities: [user]
+                    source: sessions
+                    ttl: 30d
+                    online: false
+                    owner: a@example.com
+                    features:
+                      - name: sessions
+                        aggregation: {column: '*', function: count, window: 7d}
+                    """)
+                .toString());
+    assertThat(applied.code()).as(applied.err()).isZero();
+    Run r = run("materialize", "user_sessions");
+    assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.INVALID);
+    assertThat(r.err())
+        .startsWith(
+            "error: source: 'sessions' is an iceberg source; quiver materialize runs the streaming"
+                + " job of a view over a Kafka source")
+        .contains("quiver backfill user_sessions");
+    assertThat(dir.resolve("data").resolve("warehouse"))
+        .as("no Iceberg table is created for a job that cannot run")
+        .doesNotExist();
+  }
+
   @Test
   void specErrorsArePrintedWithFileAndLineAndExit1() throws IOException {
     run("apply", dir.resolve("base.yaml").toString());

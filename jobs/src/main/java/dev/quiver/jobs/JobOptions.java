@@ -86,8 +86,10 @@ public final class JobOptions {
       ConfigOption.duration(
           "jobs.dedup-ttl",
           Duration.ofDays(1),
-          "How long dedup keys (and tile partial states) are kept in state. Raised automatically"
-              + " to at least tile + watermark delay + allowed lateness.");
+          "How long dedup keys (and tile partial states) are kept in state. Raised automatically:"
+              + " dedup keys to at least twice tile + watermark delay + allowed lateness, tile"
+              + " states to at least twice the longest tile (the 1d rollup) + watermark delay +"
+              + " allowed lateness.");
 
   public static final ConfigOption<Integer> PARALLELISM =
       ConfigOption.integer("jobs.parallelism", 1, "Default parallelism of a materialization job.");

@@ -3,6 +3,7 @@ package dev.quiver.jobs;
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.JoinKey;
+import dev.quiver.core.spec.Source;
 import dev.quiver.jobs.plan.JobPlanner;
 import dev.quiver.jobs.plan.MaterializationPlan;
 import dev.quiver.jobs.plan.PlannerSettings;
@@ -92,6 +93,7 @@ public final class Materializer {
   public static void build(
       StreamExecutionEnvironment env, FeatureView view, List<JoinKey> keys, QuiverConfig config)
       throws Exception {
+    requireStreamSource(view);
     MaterializationPlan plan = plan(view, keys, config);
     if (view.offline()) {
       Catalog catalog = openCatalog(config);
@@ -104,6 +106,31 @@ public final class Materializer {
       }
     }
     StreamingPipeline.build(env, plan, config);
+  }
+
+  /**
+   * Refuses a view whose source is not a stream, before anything is created: its events come from a
+   * table, which a backfill reads (session 12 QA pass: an Iceberg-source view failed with
+   * "sources.sessions.topic: missing", after its Iceberg table had been created).
+   */
+  static void requireStreamSource(FeatureView view) {
+    Source s = view.source();
+    if (s == null || !s.isStream()) {
+      throw new IllegalArgumentException(
+          "source: "
+              + (s == null
+                  ? "none declared"
+                  : "'"
+                      + s.name()
+                      + "' is "
+                      + ("aeiou".indexOf(s.kind().charAt(0)) >= 0 ? "an " : "a ")
+                      + s.kind()
+                      + " source")
+              + "; quiver materialize runs the streaming job of a view over a Kafka source; fill"
+              + " this view from its source's history with quiver backfill "
+              + view.name()
+              + " --from A --to B (docs/backfills.md), or declare a kafka source");
+    }
   }
 
   public static String jobName(FeatureView view) {

@@ -15,6 +15,7 @@ import dev.quiver.jobs.ingest.SourceFormat;
 import dev.quiver.jobs.plan.JobPlanner;
 import dev.quiver.jobs.plan.MaterializationPlan;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Pattern;
@@ -227,9 +228,9 @@ public final class StreamingPipeline {
   }
 
   /**
-   * The state TTL of dedup keys and tile accumulators: the configured dedup TTL, but never less
-   * than twice the time a tile can still receive events (tile + watermark delay + allowed
-   * lateness), so that a tile's partial state is never dropped while events can still reach it.
+   * The state TTL of dedup keys: the configured dedup TTL, but never less than twice the time a
+   * tile can still receive events (tile + watermark delay + allowed lateness), so that a tile's
+   * partial state is never dropped while events can still reach it.
    */
   static Duration stateTtl(FeatureView view, QuiverConfig config) {
     Duration floor =
@@ -241,9 +242,28 @@ public final class StreamingPipeline {
     return ttl.compareTo(floor) < 0 ? floor : ttl;
   }
 
+  /**
+   * The state retention of the job's SQL (tile accumulators): the dedup keys' {@link #stateTtl},
+   * but never less than twice the time the longest tile can still receive events: its largest
+   * resolution (the 1d rollup) + watermark delay + allowed lateness. Session 12 QA pass: the floor
+   * used the fine tile only, so a 1h or 1d rollup tile whose entity was quiet for longer than the
+   * TTL lost its state, and the next event of that hour or day rewrote the online tile with that
+   * event alone (with {@code jobs.dedup-ttl: 2h}, any entity quiet for two hours of a day).
+   */
+  static Duration tileStateTtl(FeatureView view, QuiverConfig config) {
+    List<Long> resolutions = dev.quiver.core.tile.Tiling.forView(view).resolutions();
+    Duration floor =
+        Duration.ofMillis(resolutions.get(resolutions.size() - 1))
+            .plus(view.source().watermarkDelay())
+            .plus(view.allowedLateness())
+            .multipliedBy(2);
+    Duration ttl = stateTtl(view, config);
+    return ttl.compareTo(floor) < 0 ? floor : ttl;
+  }
+
   static void configureTables(StreamTableEnvironment tEnv, FeatureView view, QuiverConfig config) {
     var conf = tEnv.getConfig();
-    conf.setIdleStateRetention(stateTtl(view, config));
+    conf.setIdleStateRetention(tileStateTtl(view, config));
     Duration miniBatch = config.get(JobOptions.MINI_BATCH_LATENCY);
     if (!miniBatch.isZero()) {
       conf.set("table.exec.mini-batch.enabled", "true");
@@ -258,7 +278,15 @@ public final class StreamingPipeline {
     String v = source.option(key);
     if (v == null || v.isBlank()) {
       throw new IllegalArgumentException(
-          "sources." + source.name() + "." + key + ": missing (expected: the Kafka " + key + ")");
+          "sources."
+              + source.name()
+              + ".options."
+              + key
+              + ": missing (expected: the Kafka "
+              + key
+              + "); add options: {"
+              + key
+              + ": ...} to the source");
     }
     return v;
   }

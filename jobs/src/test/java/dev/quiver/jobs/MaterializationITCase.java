@@ -2,7 +2,10 @@ package dev.quiver.jobs;
 
 import dev.quiver.jobs.testing.MaterializationHarness;
 import dev.quiver.jobs.testing.Transactions;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -21,11 +24,30 @@ class MaterializationITCase {
   @Test
   void onlineOfflineAndDeadLettersEqualTheReference() throws Exception {
     Map<String, String> online = MaterializationHarness.embedded(tmp.resolve("online"));
+    List<Transactions.Record> log = new ArrayList<>(Transactions.generate(1500, 42));
+    // Mid-stream, values out of range (session 12 QA pass): a year-999999999 event time threw
+    // out of the gate and failed the job on every restart, epoch microseconds were accepted as
+    // the year 58,878 and made every later event of the partition too late, and 1e400 was summed
+    // as Infinity. Each is a dead letter and the job goes on.
+    log.addAll(
+        400,
+        List.of(
+            outOfRange(
+                "{\"txn_id\":\"r1\",\"user_id\":\"u1\",\"ts\":\"+999999999-12-31T23:59:59Z\"}"),
+            outOfRange("{\"txn_id\":\"r2\",\"user_id\":\"u1\",\"ts\":1795846358511000}"),
+            outOfRange(
+                "{\"txn_id\":\"r3\",\"user_id\":\"u1\",\"amount\":1e400,\"ts\":\""
+                    + Transactions.T0
+                    + "\"}")));
     harness.assertMaterializesLikeTheReference(
         Transactions.view("txn-embedded", true, true),
-        Transactions.generate(1500, 42),
+        log,
         tmp,
         online,
         MaterializationHarness.storeConfig(online));
+  }
+
+  private static Transactions.Record outOfRange(String json) {
+    return new Transactions.Record(json.getBytes(StandardCharsets.UTF_8), null, "out of range");
   }
 }

@@ -2,6 +2,8 @@ package dev.quiver.core.spec;
 
 import java.util.List;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Collects the problems of one document: resolves each field path to its line in the file, and
@@ -10,6 +12,9 @@ import java.util.function.UnaryOperator;
  * features[1].aggregation.windows[2]}).
  */
 final class Problems {
+  /** A message's reference to another feature of the model: {@code (also features[3])}. */
+  private static final Pattern ALSO_FEATURE = Pattern.compile("\\(also (features\\[\\d+])\\)");
+
   private final String file;
   private final SpecTree.Node root;
   private final List<SpecProblem> out;
@@ -48,8 +53,25 @@ final class Problems {
   void addAll(List<SpecProblem> found, UnaryOperator<String> pathRewrite) {
     for (SpecProblem p : found) {
       String full = join(prefix, pathRewrite.apply(p.path()));
-      out.add(new SpecProblem(p.severity(), file, full, line(full), p.message(), p.hint()));
+      String message = rewriteReferences(p.message(), pathRewrite);
+      out.add(new SpecProblem(p.severity(), file, full, line(full), message, p.hint()));
     }
+  }
+
+  /**
+   * Rewrites a model feature that a message cites ({@code (also features[3])}, from the duplicate
+   * name check) as the author's path: a feature expanded from a window list is {@code (also
+   * features[1].aggregation.windows[0])}. The model index named another entry of the spec once
+   * windows were expanded (session 12 QA pass).
+   */
+  private static String rewriteReferences(String message, UnaryOperator<String> pathRewrite) {
+    Matcher m = ALSO_FEATURE.matcher(message);
+    if (!m.find()) {
+      return message;
+    }
+    String cited = pathRewrite.apply(m.group(1) + ".name");
+    cited = cited.endsWith(".name") ? cited.substring(0, cited.length() - ".name".length()) : cited;
+    return message.substring(0, m.start(1)) + cited + message.substring(m.end(1));
   }
 
   int line(String fullPath) {

@@ -1,6 +1,7 @@
 package dev.quiver.jobs.ingest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quiver.core.config.YamlMessages;
@@ -24,7 +25,13 @@ import org.apache.flink.types.Row;
  * task.
  */
 public final class EventParser implements EventDecoder {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Refuses content after the object (two concatenated events were read as the first; the second
+   * was lost without a dead letter), as the Avro decoder refuses trailing bytes.
+   */
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
   private final RowAssembler rows;
 
   public EventParser(EventSchema schema) {
@@ -126,12 +133,20 @@ public final class EventParser implements EventDecoder {
         break;
       case FLOAT32:
         if (v.isNumber()) {
-          return v.floatValue();
+          float f = v.floatValue();
+          if (Float.isInfinite(f)) {
+            throw tooLarge(name, type, v);
+          }
+          return f;
         }
         break;
       case FLOAT64:
         if (v.isNumber()) {
-          return v.doubleValue();
+          double d = v.doubleValue();
+          if (Double.isInfinite(d)) {
+            throw tooLarge(name, type, v);
+          }
+          return d;
         }
         break;
       case STRING:
@@ -183,6 +198,20 @@ public final class EventParser implements EventDecoder {
                 + " epoch milliseconds)");
       }
     }
+  }
+
+  /**
+   * A number beyond the declared float type's range, e.g. 1e400 for FLOAT64, read as infinity: an
+   * infinite sum or stddev would stay in every window holding the event until the view's TTL.
+   */
+  private static MalformedEventException tooLarge(String name, FeatureType type, JsonNode v) {
+    return new MalformedEventException(
+        "out of range for '"
+            + name
+            + "': "
+            + (Double.isInfinite(v.doubleValue()) ? "the number" : v.asText())
+            + " is beyond the range of "
+            + type);
   }
 
   private static MalformedEventException wrongType(String name, FeatureType type, JsonNode v) {

@@ -1,5 +1,6 @@
 package dev.quiver.jobs.ingest;
 
+import dev.quiver.core.offline.OfflineTimes;
 import dev.quiver.core.spec.SourceField;
 import dev.quiver.jobs.ingest.EventParser.MalformedEventException;
 import java.time.Instant;
@@ -8,8 +9,8 @@ import org.apache.flink.types.Row;
 
 /**
  * Builds a row of the {@link EventSchema} from per-column values, whatever the source format: the
- * checks every format shares (join keys, event time and dedup key present) and the metadata
- * columns.
+ * checks every format shares (join keys, event time and dedup key present, times within years 0000
+ * to 9999) and the metadata columns.
  */
 final class RowAssembler {
   /** Reads declared column {@code index}'s value, converted to its Java type; null when absent. */
@@ -44,6 +45,7 @@ final class RowAssembler {
         }
         continue;
       }
+      checkTimeRange(c, value);
       row.setField(i, value);
     }
     long eventMs = eventMillis(columns.get(eventTimeIndex), row.getField(eventTimeIndex));
@@ -56,11 +58,46 @@ final class RowAssembler {
     return row;
   }
 
+  private static final long MIN_MS = OfflineTimes.MIN.toEpochMilli();
+  private static final long MAX_MS = OfflineTimes.MAX.toEpochMilli();
+
+  /**
+   * Refuses a time outside years 0000 to 9999 (Flink's {@code TIMESTAMP_LTZ} range, the offline
+   * tables' and the lookups' too): {@code +999999999-12-31T23:59:59Z} overflowed epoch milliseconds
+   * with an ArithmeticException that failed the job on every restart, and epoch microseconds sent
+   * as milliseconds (about the year 58,000) moved the partition's watermark so far ahead that every
+   * later event was too late.
+   */
+  private static void checkTimeRange(SourceField c, Object value) throws MalformedEventException {
+    if (value instanceof Instant t) {
+      if (t.isBefore(OfflineTimes.MIN) || t.isAfter(OfflineTimes.MAX)) {
+        throw outOfRange(c, t);
+      }
+    } else if (value instanceof Instant[] times) {
+      for (Instant t : times) {
+        checkTimeRange(c, t);
+      }
+    }
+  }
+
+  private static MalformedEventException outOfRange(SourceField c, Instant t) {
+    return new MalformedEventException(
+        "out of range for '"
+            + c.name()
+            + "': "
+            + t
+            + " is not in the years 0000 to 9999 (an epoch number is milliseconds, not micro- or"
+            + " nanoseconds)");
+  }
+
   private static long eventMillis(SourceField c, Object value) throws MalformedEventException {
     if (value instanceof Instant i) {
       return i.toEpochMilli();
     }
     if (value instanceof Long l) {
+      if (l < MIN_MS || l > MAX_MS) {
+        throw outOfRange(c, Instant.ofEpochMilli(l));
+      }
       return l;
     }
     throw new MalformedEventException(

@@ -81,4 +81,81 @@ class EventParserTest {
     assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":\"yesterday\"}"))
         .hasMessageContaining("'yesterday' is not a timestamp");
   }
+
+  /**
+   * Times outside years 0000 to 9999 are malformed (session 12 QA pass): an ISO year of 999999999
+   * threw an ArithmeticException ("long overflow") out of the parser, which failed the job again on
+   * every restart, and epoch microseconds sent as milliseconds were accepted as the year 58,878,
+   * moving the partition's watermark past every later event.
+   */
+  @Test
+  void refusesTimesOutsideYearsZeroTo9999() throws Exception {
+    assertThatThrownBy(
+            () ->
+                parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":\"+999999999-12-31T23:59:59Z\"}"))
+        .isInstanceOf(EventParser.MalformedEventException.class)
+        .hasMessage(
+            "out of range for 'ts': +999999999-12-31T23:59:59Z is not in the years 0000 to 9999"
+                + " (an epoch number is milliseconds, not micro- or nanoseconds)");
+    assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":1795846358511000}"))
+        .isInstanceOf(EventParser.MalformedEventException.class)
+        .hasMessageStartingWith("out of range for 'ts': +58878-02-07T18:41:51Z is not");
+    assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":-62167219200001}"))
+        .hasMessageStartingWith("out of range for 'ts': -0001-12-31T23:59:59.999Z");
+    // the edges themselves are accepted
+    assertThat(
+            parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":\"9999-12-31T23:59:59.999Z\"}")
+                .getField(7))
+        .isEqualTo(Instant.parse("9999-12-31T23:59:59.999Z").toEpochMilli());
+    assertThat(parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":-62167219200000}").getField(7))
+        .isEqualTo(Instant.parse("0000-01-01T00:00:00Z").toEpochMilli());
+    // an INT64 event-time column (epoch milliseconds) is held to the same range
+    EventSchema longTime =
+        new EventSchema(
+            List.of(
+                new SourceField("user_id", FeatureType.STRING),
+                new SourceField("ts", FeatureType.INT64)),
+            "ts",
+            List.of("user_id"),
+            null);
+    assertThatThrownBy(
+            () ->
+                new EventParser(longTime)
+                    .parse(
+                        new RawEvent(
+                            "t",
+                            0,
+                            0,
+                            0L,
+                            "{\"user_id\":\"u\",\"ts\":1795846358511000}"
+                                .getBytes(StandardCharsets.UTF_8))))
+        .hasMessageStartingWith("out of range for 'ts': +58878-02-07T18:41:51Z is not");
+  }
+
+  /** A number beyond the float type's range was read as Infinity (session 12 QA pass). */
+  @Test
+  void refusesNumbersBeyondTheFloatRange() {
+    assertThatThrownBy(
+            () -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":5,\"amount\":1e400}"))
+        .isInstanceOf(EventParser.MalformedEventException.class)
+        .hasMessage("out of range for 'amount': the number is beyond the range of FLOAT64");
+  }
+
+  /**
+   * A record holding more than one JSON value is bad JSON, as trailing bytes are bad Avro (session
+   * 12 QA pass: two events concatenated into one record were read as the first, and the second was
+   * lost without a dead letter).
+   */
+  @Test
+  void refusesTrailingContent() throws Exception {
+    String event = "{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":5}";
+    assertThatThrownBy(() -> parse(event + event.replace("\"a\"", "\"b\"")))
+        .isInstanceOf(EventParser.MalformedEventException.class)
+        .hasMessageStartingWith("bad JSON: Trailing token (of type START_OBJECT)");
+    assertThatThrownBy(() -> parse(event + " x"))
+        .isInstanceOf(EventParser.MalformedEventException.class)
+        .hasMessageStartingWith("bad JSON: ");
+    // trailing white space (a line-delimited producer's newline) is not content
+    assertThat(parse(event + "\n").getField(0)).isEqualTo("a");
+  }
 }
