@@ -335,6 +335,33 @@ class LookupContractITCase {
     assertThat(d.body().get("warnings").get(0).asText()).contains("user_legacy:v1 is DEPRECATED");
   }
 
+  /**
+   * user_legacy has no ACTIVE version (v1 is DEPRECATED). The bare name answered from v1 with a
+   * warning, but the qualified name and an explicit {@code latest} (documented as the same as no
+   * version) were 404 "has no version 'latest'" or "unknown feature 'legacy_score:latest'; did you
+   * mean legacy_score?". Every unpinned form answers alike.
+   */
+  @Test
+  void everyUnpinnedFormOfAViewWithoutActiveVersionAnswersAlike() throws Exception {
+    for (String f :
+        List.of(
+            "\"legacy_score\"",
+            "\"legacy_score:latest\"",
+            "{\"name\":\"legacy_score\",\"version\":\"latest\"}",
+            "\"user_legacy.legacy_score\"",
+            "\"user_legacy:latest.legacy_score\"")) {
+      ServingFixture.Reply r =
+          lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[" + f + "]}");
+      assertThat(r.status()).as(f + ": " + r.body()).isEqualTo(200);
+      JsonNode value = r.body().at("/results/0/features").elements().next();
+      assertThat(value.get("value").asDouble()).as(f).isEqualTo(0.25);
+      assertThat(value.get("version").asText()).as(f).isEqualTo("v1");
+      assertThat(r.body().get("warnings").get(0).asText())
+          .as(f)
+          .contains("user_legacy:v1 is DEPRECATED");
+    }
+  }
+
   @Test
   void timeoutIsHonouredAndStoreFailureAnswersStale() throws Exception {
     String body =
