@@ -179,6 +179,28 @@ class RegistryRestITCase {
     String huge = PRD_VIEW.replace("a.patel@example.com", "x".repeat(30_000));
     assertError(
         fx.post("/v1/registry/featureViews", huge), 413, "PAYLOAD_TOO_LARGE", null, "20000");
+    // an unknown query parameter was ignored: a misspelt filter listed everything, a misspelt
+    // namespace read the default one
+    assertError(
+        fx.get("/v1/registry/featureViews?stauts=ACTIVE"),
+        400,
+        "INVALID_ARGUMENT",
+        "stauts",
+        "unknown query parameter 'stauts'; did you mean status? (expected: namespace, owner, tag,"
+            + " status, q, limit, offset)");
+    assertError(
+        fx.get("/v1/registry/entities?namespce=ml"),
+        400,
+        "INVALID_ARGUMENT",
+        "namespce",
+        "unknown query parameter 'namespce'; did you mean namespace? (expected: namespace)");
+    assertError(
+        fx.get("/v1/registry/featureViews/no_such_view/versions/latest?verison=v1"),
+        400,
+        "INVALID_ARGUMENT",
+        "verison",
+        "unknown query parameter 'verison'");
+    assertThat(fx.get("/v1/registry/featureServices?namespace=default").status()).isEqualTo(200);
     assertError(
         fx.get("/v1/registry/featureViews?status=SHINY"),
         400,
