@@ -512,6 +512,24 @@ class LookupContractITCase {
         "INVALID_ARGUMENT",
         "keys",
         "at most 5000");
+    // a key longer than online stores take (HBase row keys: 32,767 bytes) is the caller's mistake
+    assertError(
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u1\",\""
+                + "x".repeat(EntityKeys.MAX_KEY_CHARS + 1)
+                + "\"],\"features\":[\"session_clicks\"]}"),
+        400,
+        "INVALID_ARGUMENT",
+        "keys[1]",
+        "keys[1]: a key of 8193 characters (expected: at most 8192 characters of join-key values"
+            + " per key)");
+    assertThat(
+            lookup(
+                    "{\"entity_name\":\"user\",\"keys\":[\""
+                        + "x".repeat(EntityKeys.MAX_KEY_CHARS)
+                        + "\"],\"features\":[\"session_clicks\"]}")
+                .status())
+        .isEqualTo(200);
     String huge =
         "{\"entity_name\":\"user\",\"keys\":[\""
             + "x".repeat(300_000)
