@@ -547,6 +547,37 @@ class LookupContractITCase {
     }
     assertThat(fx.get("/v1/health").status()).isEqualTo(200);
     assertThat(fx.get("/v1/openapi.json").status()).isEqualTo(200);
+    // the HTTP decoder's refusals were 500 INTERNAL (TooLongHttpLineException) with a stack trace
+    assertError(
+        fx.get("/v1/registry/featureViews/" + "v".repeat(10_000) + "/versions"),
+        414,
+        "URI_TOO_LONG",
+        null,
+        "the request line (method, path and query string) is too long (An HTTP line is larger"
+            + " than 4096 bytes.); shorten the path or query string");
+    ServingFixture.Reply bigHeader =
+        fx.send(
+            java.net.http.HttpRequest.newBuilder(fx.uri("/v1/health"))
+                .header("x-big", "h".repeat(70_000))
+                .GET()
+                .build());
+    assertError(bigHeader, 431, "HEADERS_TOO_LARGE", null, "the request headers are too large");
+    // a path Java's URI refuses to build: sent as raw bytes
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", fx.server.port())) {
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /v1/registry/featureViews/%zz/versions HTTP/1.1\r\nHost: x\r\n"
+                      + "Connection: close\r\n\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String raw =
+          new String(
+              socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(raw)
+          .startsWith("HTTP/1.1 400")
+          .contains(
+              "{\"error\":{\"code\":\"INVALID_ARGUMENT\",\"message\":\"malformed HTTP request");
+    }
   }
 
   static void assertError(
