@@ -192,7 +192,7 @@ record LookupRequest(
       return null;
     }
     return new LookupRequest(
-        namespace == null ? FeatureView.DEFAULT_NAMESPACE : namespace,
+        namespace == null || namespace.isBlank() ? FeatureView.DEFAULT_NAMESPACE : namespace,
         entity,
         keys,
         features == null ? List.of() : features,
@@ -252,6 +252,10 @@ record LookupRequest(
       }
     }
     String namespace = optText(root, "namespace", FeatureView.DEFAULT_NAMESPACE);
+    if (namespace.isBlank()) {
+      namespace = FeatureView.DEFAULT_NAMESPACE; // as if absent (was "unknown entity 'user' in
+      // namespace  (namespace  has no entities ...")
+    }
     String entity = optText(root, "entity_name", null);
     if (entity == null || entity.isBlank()) {
       throw ApiException.badRequest(

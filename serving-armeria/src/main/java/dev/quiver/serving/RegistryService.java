@@ -149,6 +149,7 @@ final class RegistryService {
       @Param("version") String version,
       @Param("namespace") @Default("default") String namespace) {
     onlyParams(query, "namespace");
+    namespace = orDefault(namespace);
     ViewRecord rec = registry.getView(namespace, name, version);
     String etag = registry.headVersion(namespace, name).orElse(rec.version().toString());
     return HttpResponse.of(
@@ -166,6 +167,7 @@ final class RegistryService {
       @Param("name") String name,
       @Param("namespace") @Default("default") String namespace) {
     onlyParams(query, "namespace");
+    namespace = orDefault(namespace);
     List<ViewRecord> versions = registry.versions(namespace, name);
     if (versions.isEmpty()) {
       throw new RegistryException(
@@ -189,6 +191,7 @@ final class RegistryService {
       @Param("sunset") @Default("") String sunset,
       @Param("actor") @Default("api") String actor) {
     onlyParams(query, "namespace", "sunset", "actor");
+    namespace = orDefault(namespace);
     Instant sunsetAt = null;
     if (!sunset.isEmpty()) {
       try {
@@ -273,6 +276,7 @@ final class RegistryService {
   public HttpResponse entities(
       QueryParams query, @Param("namespace") @Default("default") String namespace) {
     onlyParams(query, "namespace");
+    namespace = orDefault(namespace);
     ObjectNode body = JSON.createObjectNode();
     ArrayNode items = body.putArray("items");
     registry.listEntities(namespace).forEach(e -> items.add(codec.toJson(e)));
@@ -284,10 +288,16 @@ final class RegistryService {
   public HttpResponse services(
       QueryParams query, @Param("namespace") @Default("default") String namespace) {
     onlyParams(query, "namespace");
+    namespace = orDefault(namespace);
     ObjectNode body = JSON.createObjectNode();
     ArrayNode items = body.putArray("items");
     registry.listServices(namespace).forEach(s -> items.add(codec.toJson(s)));
     return HttpResponse.ofJson(body);
+  }
+
+  /** {@code ?namespace=} (blank) as if absent: the default namespace. */
+  private static String orDefault(String namespace) {
+    return namespace.isBlank() ? FeatureView.DEFAULT_NAMESPACE : namespace;
   }
 
   private static String blankToNull(String s) {

@@ -165,6 +165,12 @@ class LookupRequestTest {
     assertThat(r.timeoutMs()).isZero();
     assertThat(r.asOf()).isNull();
     assertThat(streaming(new byte[0]).error()).contains("request body: empty");
+    // a blank namespace is the default one, as if absent, in both parsers
+    byte[] blank =
+        "{\"namespace\":\"\",\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"f1\"]}"
+            .getBytes(StandardCharsets.UTF_8);
+    assertThat(streaming(blank).request().namespace()).isEqualTo("default");
+    assertThat(tree(blank).request().namespace()).isEqualTo("default");
   }
 
   @Test

@@ -127,6 +127,13 @@ class RegistryRestITCase {
     assertThat(fx.get("/v1/registry/featureViews?status=DEPRECATED").body().toString())
         .contains("yaml_view");
     assertThat(fx.get("/v1/registry/entities").body().toString()).contains("merchant_id");
+    // ?namespace= (blank) is the default namespace, as if absent (was namespace '': 404, [])
+    assertThat(fx.get("/v1/registry/entities?namespace=").body().toString())
+        .contains("merchant_id");
+    assertThat(
+            fx.get("/v1/registry/featureViews/user_spend_metrics/versions/latest?namespace=")
+                .status())
+        .isEqualTo(200);
     assertThat(fx.get("/v1/registry/featureServices").body().toString()).contains("fraud_model");
   }
 
