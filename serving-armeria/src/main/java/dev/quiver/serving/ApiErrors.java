@@ -66,7 +66,13 @@ final class ApiErrors implements ServerErrorHandler {
       String description,
       Throwable cause) {
     ApiException e;
-    if (cause != null && !(cause instanceof com.linecorp.armeria.server.HttpStatusException)) {
+    if (status.isClientError()) {
+      // the request's own fault, found by the HTTP decoder (a request line or headers over the
+      // limits, a bad percent-encoding): its cause is no server bug (it was answered 500 INTERNAL
+      // with a stack trace in the log)
+      e = fromStatus(status, headers, config, cause == null ? description : cause.getMessage());
+    } else if (cause != null
+        && !(cause instanceof com.linecorp.armeria.server.HttpStatusException)) {
       e = toApiException(cause);
     } else {
       e = fromStatus(status, headers, config);
@@ -82,8 +88,37 @@ final class ApiErrors implements ServerErrorHandler {
 
   private static ApiException fromStatus(
       HttpStatus status, RequestHeaders headers, ServiceConfig config) {
+    return fromStatus(status, headers, config, null);
+  }
+
+  /**
+   * @param detail what the HTTP layer said was wrong, or null
+   */
+  private static ApiException fromStatus(
+      HttpStatus status, RequestHeaders headers, ServiceConfig config, String detail) {
     String path = headers == null ? "" : headers.path();
+    String why = detail == null || detail.isBlank() ? "" : " (" + detail + ")";
     return switch (status.code()) {
+      case 400 ->
+          ApiException.badRequest(
+              null,
+              "malformed HTTP request"
+                  + why
+                  + "; check the path's percent-encoding and the headers");
+      case 414 ->
+          new ApiException(
+              status,
+              "URI_TOO_LONG",
+              null,
+              "the request line (method, path and query string) is too long"
+                  + why
+                  + "; shorten the path or query string");
+      case 431 ->
+          new ApiException(
+              status,
+              "HEADERS_TOO_LARGE",
+              null,
+              "the request headers are too large" + why + "; send fewer or smaller headers");
       case 404 ->
           new ApiException(
               status,

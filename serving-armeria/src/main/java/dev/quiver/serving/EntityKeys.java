@@ -13,6 +13,14 @@ import java.util.List;
  * only objects naming every join key. Anything else is a 400 naming the key's index.
  */
 final class EntityKeys {
+  /**
+   * The most characters a key's string values may hold together: at most 3 UTF-8 bytes each, so an
+   * encoded key stays well under HBase's 32,767-byte row keys. A longer key made HBase's client
+   * throw while building the read, which counted as a store failure: the lookup answered STALE and
+   * a few such requests opened the circuit breaker for every caller.
+   */
+  static final int MAX_KEY_CHARS = 8192;
+
   private EntityKeys() {}
 
   static List<List<Object>> parse(Entity entity, List<JsonNode> keys) {
@@ -20,13 +28,30 @@ final class EntityKeys {
     List<List<Object>> out = new ArrayList<>(keys.size());
     for (int i = 0; i < keys.size(); i++) {
       JsonNode k = keys.get(i);
+      List<Object> key;
       if (k.isObject()) {
-        out.add(fromObject(entity, k, i));
+        key = fromObject(entity, k, i);
       } else if (joinKeys.size() == 1) {
-        out.add(List.of(scalar(entity, joinKeys.get(0), k, i)));
+        key = List.of(scalar(entity, joinKeys.get(0), k, i));
       } else {
         throw wrongType(entity, k, i);
       }
+      int chars = 0;
+      for (Object part : key) {
+        chars += part instanceof String str ? str.length() : 0;
+      }
+      if (chars > MAX_KEY_CHARS) {
+        throw ApiException.badRequest(
+            "keys[" + i + "]",
+            "keys["
+                + i
+                + "]: a key of "
+                + chars
+                + " characters (expected: at most "
+                + MAX_KEY_CHARS
+                + " characters of join-key values per key)");
+      }
+      out.add(key);
     }
     return out;
   }

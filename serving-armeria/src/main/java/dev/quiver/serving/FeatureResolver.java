@@ -31,8 +31,9 @@ import java.util.stream.Collectors;
  * Turns requested feature references into a {@link LookupPlan}. Rules: a qualified name ({@code
  * view.f}) reads that view; a bare name is looked up among the entity's views and must be in
  * exactly one (else 400 asking to qualify it); {@code latest} (or no version) is the newest ACTIVE
- * version, a pinned version ({@code v3}, {@code v3.1}) never moves; a DEPRECATED version answers
- * with a warning. Calls the registry, so it runs on a blocking thread, never on an event loop.
+ * version, or, for a view without one, its newest non-retired version; a pinned version ({@code
+ * v3}, {@code v3.1}) never moves; a DEPRECATED version answers with a warning. Calls the registry,
+ * so it runs on a blocking thread, never on an event loop.
  */
 final class FeatureResolver {
   /** View tag that overrides {@code server.cache.max-staleness} for one view, in milliseconds. */
@@ -228,7 +229,7 @@ final class FeatureResolver {
       try {
         rec =
             ref.view() != null
-                ? resolveQualified(ns, entityName, ref, field, inline)
+                ? resolveQualified(ns, entityName, entityViews, ref, field, inline)
                 : resolveBare(ns, entityName, entityViews, ref, field, inline);
       } catch (ApiException e) {
         if (serviceName == null || e.status().code() != 400) {
@@ -320,10 +321,24 @@ final class FeatureResolver {
         : ref.feature();
   }
 
+  /** No version, or {@code latest} (as the registry reads it): the newest ACTIVE version. */
+  private static boolean unpinned(String version) {
+    return version == null || version.isBlank() || version.trim().equalsIgnoreCase("latest");
+  }
+
   private ViewRecord resolveQualified(
-      String ns, String entity, FeatureRef ref, String field, boolean inline) {
+      String ns,
+      String entity,
+      List<ViewRecord> entityViews,
+      FeatureRef ref,
+      String field,
+      boolean inline) {
     String versionRef = ref.version() == null ? "latest" : ref.version();
     Optional<ViewRecord> found = findView(ns, ref.view(), versionRef, inline);
+    if (found.isEmpty() && unpinned(ref.version())) {
+      // no ACTIVE version: the newest non-retired one, with its warning, as for a bare name
+      found = entityViews.stream().filter(v -> v.view().name().equals(ref.view())).findFirst();
+    }
     if (found.isEmpty()) {
       requireBlocking(inline);
     }
@@ -383,7 +398,7 @@ final class FeatureResolver {
     boolean versionExists = false;
     for (ViewRecord listed : entityViews) {
       Optional<ViewRecord> rec;
-      if (ref.version() == null) {
+      if (unpinned(ref.version())) {
         rec = findView(ns, listed.view().name(), "latest", inline);
         if (rec.isEmpty()) {
           rec = Optional.of(listed); // no ACTIVE version: newest non-retired, served with a warning

@@ -192,7 +192,7 @@ record LookupRequest(
       return null;
     }
     return new LookupRequest(
-        namespace == null ? FeatureView.DEFAULT_NAMESPACE : namespace,
+        namespace == null || namespace.isBlank() ? FeatureView.DEFAULT_NAMESPACE : namespace,
         entity,
         keys,
         features == null ? List.of() : features,
@@ -252,6 +252,10 @@ record LookupRequest(
       }
     }
     String namespace = optText(root, "namespace", FeatureView.DEFAULT_NAMESPACE);
+    if (namespace.isBlank()) {
+      namespace = FeatureView.DEFAULT_NAMESPACE; // as if absent (was "unknown entity 'user' in
+      // namespace  (namespace  has no entities ...")
+    }
     String entity = optText(root, "entity_name", null);
     if (entity == null || entity.isBlank()) {
       throw ApiException.badRequest(
@@ -412,6 +416,19 @@ record LookupRequest(
                   field + ".version: " + v + " (expected: e.g. \"v3\" or \"latest\")");
             }
             String ver = v.asText();
+            if (r.version() != null && !sameVersion(r.version(), ver)) {
+              // {"name":"f:v9","version":"v1"} answered v1: one of the two pins was dropped
+              throw ApiException.badRequest(
+                  field + ".version",
+                  field
+                      + ".version: '"
+                      + ver
+                      + "' but the name '"
+                      + name.asText()
+                      + "' pins '"
+                      + r.version()
+                      + "' (expected: the version once, in the name or in version)");
+            }
             try {
               r =
                   new FeatureRef(
@@ -431,6 +448,16 @@ record LookupRequest(
       }
     }
     return out;
+  }
+
+  /** {@code v3} and {@code 3}, {@code LATEST} and {@code latest}: the same reference. */
+  private static boolean sameVersion(String a, String b) {
+    return stripV(a).equalsIgnoreCase(stripV(b));
+  }
+
+  private static String stripV(String version) {
+    String t = version.trim();
+    return t.length() > 1 && (t.charAt(0) == 'v' || t.charAt(0) == 'V') ? t.substring(1) : t;
   }
 
   private static String optText(JsonNode root, String field, String def) {

@@ -19,6 +19,7 @@ import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.spec.FeatureRef;
 import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -185,9 +186,16 @@ final class LookupService implements HttpService, AutoCloseable {
     List<List<Object>> keys = EntityKeys.parse(plan.entity(), r.keys());
     if (throttle.enabled()) {
       long now = System.nanoTime();
-      for (int i = 0; i < keys.size(); i++) {
-        long waitNanos =
-            throttle.tryAcquire(throttle.hash(r.namespace(), r.entityName(), keys.get(i)), now);
+      long[] hashes = new long[keys.size()];
+      for (int i = 0; i < hashes.length; i++) {
+        hashes[i] = throttle.hash(r.namespace(), r.entityName(), keys.get(i));
+      }
+      boolean[] repeat = repeats(hashes);
+      for (int i = 0; i < hashes.length; i++) {
+        if (repeat != null && repeat[i]) {
+          continue; // one read of the key serves all its copies: charged once per request
+        }
+        long waitNanos = throttle.tryAcquire(hashes[i], now);
         if (waitNanos > 0) {
           metrics.throttled();
           throw ApiException.throttled(
@@ -230,6 +238,37 @@ final class LookupService implements HttpService, AutoCloseable {
               }
               return respond(ctx, r, plan, byRead);
             });
+  }
+
+  /**
+   * Which keys repeat an earlier key of the request (by throttle hash), or null when none does. A
+   * batch naming one key more often than the bucket's burst (a batch of transactions, many of one
+   * user) was refused with 429 on every attempt, its Retry-After notwithstanding.
+   */
+  static boolean[] repeats(long[] hashes) {
+    if (hashes.length < 2) {
+      return null;
+    }
+    long[] sorted = hashes.clone();
+    Arrays.sort(sorted);
+    boolean any = false;
+    for (int j = 1; j < sorted.length && !any; j++) {
+      any = sorted[j] == sorted[j - 1];
+    }
+    if (!any) {
+      return null;
+    }
+    boolean[] seen = new boolean[sorted.length];
+    boolean[] repeat = new boolean[hashes.length];
+    for (int i = 0; i < hashes.length; i++) {
+      int j = Arrays.binarySearch(sorted, hashes[i]);
+      while (j > 0 && sorted[j - 1] == hashes[i]) {
+        j--;
+      }
+      repeat[i] = seen[j];
+      seen[j] = true;
+    }
+    return repeat;
   }
 
   private HttpResponse respond(

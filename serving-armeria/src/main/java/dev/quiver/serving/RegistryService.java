@@ -9,6 +9,7 @@ import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.QueryParams;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServerBuilder;
@@ -24,6 +25,7 @@ import dev.quiver.core.registry.ViewQuery;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.SpecParser;
+import dev.quiver.core.spec.Suggestions;
 import dev.quiver.core.spec.ViewStatus;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -64,9 +66,31 @@ final class RegistryService {
     }
   }
 
+  /**
+   * Refuses a query parameter the route does not take: Armeria ignores them, so {@code
+   * ?stauts=ACTIVE} listed every status and {@code ?namespce=ml} read the default namespace.
+   */
+  private static void onlyParams(QueryParams query, String... known) {
+    List<String> names = List.of(known);
+    for (String name : query.names()) {
+      if (!names.contains(name)) {
+        throw ApiException.badRequest(
+            name,
+            "unknown query parameter '"
+                + name
+                + "'"
+                + Suggestions.closest(name, names).map(c -> "; did you mean " + c + "?").orElse("")
+                + " (expected: "
+                + (names.isEmpty() ? "none" : String.join(", ", names))
+                + ")");
+      }
+    }
+  }
+
   @Get("/v1/registry/featureViews")
   @Blocking
   public HttpResponse listViews(
+      QueryParams query,
       @Param("namespace") @Default("") String namespace,
       @Param("owner") @Default("") String owner,
       @Param("tag") @Default("") String tag,
@@ -74,6 +98,7 @@ final class RegistryService {
       @Param("q") @Default("") String q,
       @Param("limit") @Default("100") String limitText,
       @Param("offset") @Default("0") String offsetText) {
+    onlyParams(query, "namespace", "owner", "tag", "status", "q", "limit", "offset");
     // taken as text: Armeria's own int conversion answers "For input string: ..." without a field
     Integer limit = integer(limitText);
     if (limit == null || limit < 1 || limit > MAX_PAGE) {
@@ -119,9 +144,12 @@ final class RegistryService {
   @Get("regex:^/v1/registry/featureViews/(?<name>[^/:]+)/versions/(?<version>[^/:]+)$")
   @Blocking
   public HttpResponse getView(
+      QueryParams query,
       @Param("name") String name,
       @Param("version") String version,
       @Param("namespace") @Default("default") String namespace) {
+    onlyParams(query, "namespace");
+    namespace = orDefault(namespace);
     ViewRecord rec = registry.getView(namespace, name, version);
     String etag = registry.headVersion(namespace, name).orElse(rec.version().toString());
     return HttpResponse.of(
@@ -135,7 +163,11 @@ final class RegistryService {
   @Get("regex:^/v1/registry/featureViews/(?<name>[^/:]+)/versions$")
   @Blocking
   public HttpResponse versions(
-      @Param("name") String name, @Param("namespace") @Default("default") String namespace) {
+      QueryParams query,
+      @Param("name") String name,
+      @Param("namespace") @Default("default") String namespace) {
+    onlyParams(query, "namespace");
+    namespace = orDefault(namespace);
     List<ViewRecord> versions = registry.versions(namespace, name);
     if (versions.isEmpty()) {
       throw new RegistryException(
@@ -152,11 +184,14 @@ final class RegistryService {
   @Post("regex:^/v1/registry/featureViews/(?<name>[^/:]+)/versions/(?<version>[^/:]+):deprecate$")
   @Blocking
   public HttpResponse deprecate(
+      QueryParams query,
       @Param("name") String name,
       @Param("version") String version,
       @Param("namespace") @Default("default") String namespace,
       @Param("sunset") @Default("") String sunset,
       @Param("actor") @Default("api") String actor) {
+    onlyParams(query, "namespace", "sunset", "actor");
+    namespace = orDefault(namespace);
     Instant sunsetAt = null;
     if (!sunset.isEmpty()) {
       try {
@@ -178,9 +213,11 @@ final class RegistryService {
   @Blocking
   public HttpResponse applyView(
       AggregatedHttpRequest req,
+      QueryParams query,
       @Param("dry_run") @Default("false") String dryRunText,
       @Header("If-Match") @Default("") String ifMatch,
       @Header("X-Quiver-Actor") @Default("api") String actor) {
+    onlyParams(query, "dry_run");
     // taken as text: Armeria's boolean conversion answers "Can't convert 'yes' to type 'boolean'."
     // without naming the parameter
     boolean dryRun;
@@ -236,7 +273,10 @@ final class RegistryService {
 
   @Get("/v1/registry/entities")
   @Blocking
-  public HttpResponse entities(@Param("namespace") @Default("default") String namespace) {
+  public HttpResponse entities(
+      QueryParams query, @Param("namespace") @Default("default") String namespace) {
+    onlyParams(query, "namespace");
+    namespace = orDefault(namespace);
     ObjectNode body = JSON.createObjectNode();
     ArrayNode items = body.putArray("items");
     registry.listEntities(namespace).forEach(e -> items.add(codec.toJson(e)));
@@ -245,11 +285,19 @@ final class RegistryService {
 
   @Get("/v1/registry/featureServices")
   @Blocking
-  public HttpResponse services(@Param("namespace") @Default("default") String namespace) {
+  public HttpResponse services(
+      QueryParams query, @Param("namespace") @Default("default") String namespace) {
+    onlyParams(query, "namespace");
+    namespace = orDefault(namespace);
     ObjectNode body = JSON.createObjectNode();
     ArrayNode items = body.putArray("items");
     registry.listServices(namespace).forEach(s -> items.add(codec.toJson(s)));
     return HttpResponse.ofJson(body);
+  }
+
+  /** {@code ?namespace=} (blank) as if absent: the default namespace. */
+  private static String orDefault(String namespace) {
+    return namespace.isBlank() ? FeatureView.DEFAULT_NAMESPACE : namespace;
   }
 
   private static String blankToNull(String s) {

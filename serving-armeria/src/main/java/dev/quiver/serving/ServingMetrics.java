@@ -69,8 +69,8 @@ public final class ServingMetrics {
                 return config;
               }
             });
-    cacheHit = Counter.builder("quiver.cache.requests").tag("result", "hit").register(registry);
-    cacheMiss = Counter.builder("quiver.cache.requests").tag("result", "miss").register(registry);
+    cacheHit = cacheRequests("hit");
+    cacheMiss = cacheRequests("miss");
     Gauge.builder("quiver.cache.hit.ratio", this, ServingMetrics::hitRatio)
         .description("near cache hits / (hits + misses) since start")
         .register(registry);
@@ -100,8 +100,18 @@ public final class ServingMetrics {
             .register(registry);
     for (KeyStatus s : KeyStatus.values()) {
       keysByStatus[s.ordinal()] =
-          Counter.builder("quiver.lookup.keys").tag("status", s.name()).register(registry);
+          Counter.builder("quiver.lookup.keys")
+              .description("keys answered by lookups, by status (OK, PARTIAL, NOT_FOUND, STALE)")
+              .tag("status", s.name())
+              .register(registry);
     }
+  }
+
+  private Counter cacheRequests(String result) {
+    return Counter.builder("quiver.cache.requests")
+        .description("near cache lookups of a key, by result (hit or miss)")
+        .tag("result", result)
+        .register(registry);
   }
 
   public PrometheusMeterRegistry registry() {
@@ -157,7 +167,12 @@ public final class ServingMetrics {
   void error(String code) {
     errors
         .computeIfAbsent(
-            code, c -> Counter.builder("quiver.api.errors").tag("code", c).register(registry))
+            code,
+            c ->
+                Counter.builder("quiver.api.errors")
+                    .description("error responses, by the error body's code")
+                    .tag("code", c)
+                    .register(registry))
         .increment();
   }
 

@@ -36,6 +36,12 @@ class HBaseFaultITCase {
       Sample first = sample(fx, 0);
       assertThat(first.status()).isEqualTo("OK");
       assertThat(first.value()).isEqualTo(12);
+      // A key over HBase's 32,767-byte row keys made the client throw while building the Get: a
+      // store failure, answered STALE, that counted towards opening the breaker for everyone.
+      ServingFixture.Reply longKey =
+          fx.lookup(LOOKUP.replace("\"u1\"", "\"" + "k".repeat(40_000) + "\""));
+      assertThat(longKey.status()).as(longKey.body().toString()).isEqualTo(400);
+      assertThat(longKey.body().at("/error/field").asText()).isEqualTo("keys[0]");
 
       List<Sample> samples = new ArrayList<>();
       long t0 = System.currentTimeMillis();

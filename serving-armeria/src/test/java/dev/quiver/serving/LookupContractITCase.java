@@ -335,6 +335,33 @@ class LookupContractITCase {
     assertThat(d.body().get("warnings").get(0).asText()).contains("user_legacy:v1 is DEPRECATED");
   }
 
+  /**
+   * user_legacy has no ACTIVE version (v1 is DEPRECATED). The bare name answered from v1 with a
+   * warning, but the qualified name and an explicit {@code latest} (documented as the same as no
+   * version) were 404 "has no version 'latest'" or "unknown feature 'legacy_score:latest'; did you
+   * mean legacy_score?". Every unpinned form answers alike.
+   */
+  @Test
+  void everyUnpinnedFormOfAViewWithoutActiveVersionAnswersAlike() throws Exception {
+    for (String f :
+        List.of(
+            "\"legacy_score\"",
+            "\"legacy_score:latest\"",
+            "{\"name\":\"legacy_score\",\"version\":\"latest\"}",
+            "\"user_legacy.legacy_score\"",
+            "\"user_legacy:latest.legacy_score\"")) {
+      ServingFixture.Reply r =
+          lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[" + f + "]}");
+      assertThat(r.status()).as(f + ": " + r.body()).isEqualTo(200);
+      JsonNode value = r.body().at("/results/0/features").elements().next();
+      assertThat(value.get("value").asDouble()).as(f).isEqualTo(0.25);
+      assertThat(value.get("version").asText()).as(f).isEqualTo("v1");
+      assertThat(r.body().get("warnings").get(0).asText())
+          .as(f)
+          .contains("user_legacy:v1 is DEPRECATED");
+    }
+  }
+
   @Test
   void timeoutIsHonouredAndStoreFailureAnswersStale() throws Exception {
     String body =
@@ -485,6 +512,24 @@ class LookupContractITCase {
         "INVALID_ARGUMENT",
         "keys",
         "at most 5000");
+    // a key longer than online stores take (HBase row keys: 32,767 bytes) is the caller's mistake
+    assertError(
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u1\",\""
+                + "x".repeat(EntityKeys.MAX_KEY_CHARS + 1)
+                + "\"],\"features\":[\"session_clicks\"]}"),
+        400,
+        "INVALID_ARGUMENT",
+        "keys[1]",
+        "keys[1]: a key of 8193 characters (expected: at most 8192 characters of join-key values"
+            + " per key)");
+    assertThat(
+            lookup(
+                    "{\"entity_name\":\"user\",\"keys\":[\""
+                        + "x".repeat(EntityKeys.MAX_KEY_CHARS)
+                        + "\"],\"features\":[\"session_clicks\"]}")
+                .status())
+        .isEqualTo(200);
     String huge =
         "{\"entity_name\":\"user\",\"keys\":[\""
             + "x".repeat(300_000)
@@ -502,6 +547,37 @@ class LookupContractITCase {
     }
     assertThat(fx.get("/v1/health").status()).isEqualTo(200);
     assertThat(fx.get("/v1/openapi.json").status()).isEqualTo(200);
+    // the HTTP decoder's refusals were 500 INTERNAL (TooLongHttpLineException) with a stack trace
+    assertError(
+        fx.get("/v1/registry/featureViews/" + "v".repeat(10_000) + "/versions"),
+        414,
+        "URI_TOO_LONG",
+        null,
+        "the request line (method, path and query string) is too long (An HTTP line is larger"
+            + " than 4096 bytes.); shorten the path or query string");
+    ServingFixture.Reply bigHeader =
+        fx.send(
+            java.net.http.HttpRequest.newBuilder(fx.uri("/v1/health"))
+                .header("x-big", "h".repeat(70_000))
+                .GET()
+                .build());
+    assertError(bigHeader, 431, "HEADERS_TOO_LARGE", null, "the request headers are too large");
+    // a path Java's URI refuses to build: sent as raw bytes
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", fx.server.port())) {
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /v1/registry/featureViews/%zz/versions HTTP/1.1\r\nHost: x\r\n"
+                      + "Connection: close\r\n\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String raw =
+          new String(
+              socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(raw)
+          .startsWith("HTTP/1.1 400")
+          .contains(
+              "{\"error\":{\"code\":\"INVALID_ARGUMENT\",\"message\":\"malformed HTTP request");
+    }
   }
 
   static void assertError(

@@ -165,6 +165,12 @@ class LookupRequestTest {
     assertThat(r.timeoutMs()).isZero();
     assertThat(r.asOf()).isNull();
     assertThat(streaming(new byte[0]).error()).contains("request body: empty");
+    // a blank namespace is the default one, as if absent, in both parsers
+    byte[] blank =
+        "{\"namespace\":\"\",\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"f1\"]}"
+            .getBytes(StandardCharsets.UTF_8);
+    assertThat(streaming(blank).request().namespace()).isEqualTo("default");
+    assertThat(tree(blank).request().namespace()).isEqualTo("default");
   }
 
   @Test
@@ -201,6 +207,27 @@ class LookupRequestTest {
         .startsWith("400 ")
         .contains(" features[0].version features[0].version: ")
         .doesNotContain("version.version");
+    // a version in the name and another in "version" is refused, the same one twice is not
+    Outcome twice =
+        streaming(
+            (base.replace("\"features\":[\"f1\"],", "")
+                    + "\"features\":[{\"name\":\"view:v9.f1\",\"version\":\"v1\"}]}")
+                .getBytes(StandardCharsets.UTF_8));
+    assertThat(twice.error())
+        .isEqualTo(
+            "400 INVALID_ARGUMENT features[0].version features[0].version: 'v1' but the name"
+                + " 'view:v9.f1' pins 'v9' (expected: the version once, in the name or in"
+                + " version)");
+    assertThat(
+            streaming(
+                    (base.replace("\"features\":[\"f1\"],", "")
+                            + "\"features\":[{\"name\":\"f1:V3\",\"version\":\"3\"}]}")
+                        .getBytes(StandardCharsets.UTF_8))
+                .request()
+                .features()
+                .get(0)
+                .version())
+        .isEqualTo("3");
     Outcome tooLong =
         streaming(
             (base.replace("\"features\":[\"f1\"],", "") + "\"features\":[\"f1:v1234567\"]}")

@@ -127,6 +127,13 @@ class RegistryRestITCase {
     assertThat(fx.get("/v1/registry/featureViews?status=DEPRECATED").body().toString())
         .contains("yaml_view");
     assertThat(fx.get("/v1/registry/entities").body().toString()).contains("merchant_id");
+    // ?namespace= (blank) is the default namespace, as if absent (was namespace '': 404, [])
+    assertThat(fx.get("/v1/registry/entities?namespace=").body().toString())
+        .contains("merchant_id");
+    assertThat(
+            fx.get("/v1/registry/featureViews/user_spend_metrics/versions/latest?namespace=")
+                .status())
+        .isEqualTo(200);
     assertThat(fx.get("/v1/registry/featureServices").body().toString()).contains("fraud_model");
   }
 
@@ -179,6 +186,28 @@ class RegistryRestITCase {
     String huge = PRD_VIEW.replace("a.patel@example.com", "x".repeat(30_000));
     assertError(
         fx.post("/v1/registry/featureViews", huge), 413, "PAYLOAD_TOO_LARGE", null, "20000");
+    // an unknown query parameter was ignored: a misspelt filter listed everything, a misspelt
+    // namespace read the default one
+    assertError(
+        fx.get("/v1/registry/featureViews?stauts=ACTIVE"),
+        400,
+        "INVALID_ARGUMENT",
+        "stauts",
+        "unknown query parameter 'stauts'; did you mean status? (expected: namespace, owner, tag,"
+            + " status, q, limit, offset)");
+    assertError(
+        fx.get("/v1/registry/entities?namespce=ml"),
+        400,
+        "INVALID_ARGUMENT",
+        "namespce",
+        "unknown query parameter 'namespce'; did you mean namespace? (expected: namespace)");
+    assertError(
+        fx.get("/v1/registry/featureViews/no_such_view/versions/latest?verison=v1"),
+        400,
+        "INVALID_ARGUMENT",
+        "verison",
+        "unknown query parameter 'verison'");
+    assertThat(fx.get("/v1/registry/featureServices?namespace=default").status()).isEqualTo(200);
     assertError(
         fx.get("/v1/registry/featureViews?status=SHINY"),
         400,

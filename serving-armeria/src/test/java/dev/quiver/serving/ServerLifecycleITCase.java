@@ -81,6 +81,31 @@ class ServerLifecycleITCase {
     }
   }
 
+  /**
+   * A key named more often in one request than its bucket's burst (burst 3) was refused with 429 on
+   * every attempt, whatever its Retry-After said: each copy took a token. The copies are one read,
+   * so the request takes one token. (A token every 30 s: none comes back during the test.)
+   */
+  @Test
+  void aKeyRepeatedInOneRequestTakesOneToken() throws Exception {
+    try (ServingFixture fx =
+        new ServingFixture(
+            Map.of(
+                "server.rate-limit.per-key-rate", "0.0333",
+                "server.rate-limit.per-key-burst", "3"),
+            s -> s)) {
+      String fiveTimes = LOOKUP.replace("[\"u1\"]", "[\"u1\",\"u1\",\"u2\",\"u1\",\"u1\"]");
+      ServingFixture.Reply r = fx.post("/v1/features:batchLookup", fiveTimes);
+      assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
+      assertThat(r.body().get("results").size()).isEqualTo(5);
+      assertThat(r.body().at("/results/4/key").asText()).isEqualTo("u1");
+      // one token taken: two lookups of u1 are left in the burst, then 429
+      assertThat(fx.lookup(LOOKUP).status()).isEqualTo(200);
+      assertThat(fx.lookup(LOOKUP).status()).isEqualTo(200);
+      assertThat(fx.lookup(LOOKUP).status()).isEqualTo(429);
+    }
+  }
+
   @Test
   void gracefulShutdownFinishesInFlightRequests() throws Exception {
     ServingFixture fx =

@@ -15,14 +15,17 @@ final class Suggestions {
     String in = input.toLowerCase(Locale.ROOT);
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
+    int allowed = Math.max(2, in.length() / 3);
     for (String c : candidates) {
+      if (Math.abs(in.length() - c.length()) > allowed) {
+        continue; // at least that many edits away: no typo, and no quadratic work on a huge input
+      }
       int d = distance(in, c.toLowerCase(Locale.ROOT));
       if (d < bestDistance) {
         best = c;
         bestDistance = d;
       }
     }
-    int allowed = Math.max(2, in.length() / 3);
     return bestDistance <= allowed ? Optional.ofNullable(best) : Optional.empty();
   }
 

@@ -86,4 +86,23 @@ class VersionResolverTest {
     assertThat(Suggestions.closest("session", names)).isEmpty();
     assertThat(Suggestions.distance("kitten", "sitting")).isEqualTo(3);
   }
+
+  /**
+   * A name of megabytes (a view name in a request body or spec) is no typo of any short name; it
+   * must not cost a Levenshtein table of its length times every candidate's (seconds of CPU).
+   */
+  @Test
+  void aHugeNameIsNoTypoAndCostsNoQuadraticWork() {
+    List<String> names = new java.util.ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      names.add("user_activity_metrics_" + i);
+    }
+    String huge = "u".repeat(4_000_000);
+    assertThat(
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(2), () -> Suggestions.closest(huge, names)))
+        .isEmpty();
+    assertThat(Suggestions.closest("user_activity_metrics_7x", names))
+        .contains("user_activity_metrics_7");
+  }
 }
