@@ -53,6 +53,10 @@ final class ColumnarSweep {
   /** Per row: where its values start, in its chunk. */
   private int[] valuesAt = new int[64];
 
+  // the current group's buffer (for the last tie-break: the events' value bytes)
+  private byte[][] groupChunks;
+  private long[] groupRows;
+
   // per view of the current group: its events' row numbers in event order
   private int[] events = new int[64];
   private long[] packed = new long[64];
@@ -139,10 +143,14 @@ final class ColumnarSweep {
       return;
     }
     labels.sort(Comparator.comparingLong(r -> r.time));
+    groupChunks = chunks;
+    groupRows = rows;
     for (ViewPlan v : views) {
       int m = eventsOf(v.viewIndex(), n);
       fill(v, chunks, rows, m, labels);
     }
+    groupChunks = null; // not kept beyond the group
+    groupRows = null;
     labels.forEach(out);
   }
 
@@ -161,8 +169,9 @@ final class ColumnarSweep {
 
   /**
    * Collects the rows of view {@code view} into {@link #events} in event order — {@code
-   * event_time}, {@code _seq}, {@code _ingested_at}, then arrival (a stable sort, as {@link
-   * PointInTimeSweep#EVENT_ORDER} with {@code List.sort}) — and returns their count.
+   * event_time}, {@code _seq}, {@code _ingested_at}, then the values' bytes (as {@link
+   * PointInTimeSweep#EVENT_ORDER}; exact duplicates stay in arrival order) — and returns their
+   * count.
    */
   private int eventsOf(int view, int n) {
     int m = 0;
@@ -191,7 +200,7 @@ final class ColumnarSweep {
       for (int k = 0; k < m; k++) {
         events[k] = byPosition[(int) (packed[k] & mask)];
       }
-      // runs of equal time (already in arrival order): by _seq, then _ingested_at, stably
+      // runs of equal time (already in arrival order): by _seq, _ingested_at and values, stably
       int k = 0;
       while (k < m) {
         int j = k + 1;
@@ -235,7 +244,35 @@ final class ColumnarSweep {
     if (c == 0) {
       c = Long.compare(seq[a], seq[b]);
     }
-    return c != 0 ? c : Long.compare(ingested[a], ingested[b]);
+    if (c == 0) {
+      c = Long.compare(ingested[a], ingested[b]);
+    }
+    if (c == 0) {
+      // the values' bytes, as EVENT_ORDER compares them: not the arrival order, which follows
+      // which split a source subtask read first
+      byte[] ca = groupChunks[(int) (groupRows[a] >>> 32)];
+      byte[] cb = groupChunks[(int) (groupRows[b] >>> 32)];
+      c =
+          Arrays.compareUnsigned(
+              ca,
+              valuesAt[a],
+              valuesEnd(ca, valuesAt[a]),
+              cb,
+              valuesAt[b],
+              valuesEnd(cb, valuesAt[b]));
+    }
+    return c;
+  }
+
+  /** Where the values serialized at {@code chunk[from..]} end. */
+  private int valuesEnd(byte[] chunk, int from) {
+    in.setBuffer(chunk, from, chunk.length - from);
+    try {
+      SweepRowSerializer.skipArray(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading a buffered event", e);
+    }
+    return in.getPosition();
   }
 
   /**

@@ -215,19 +215,20 @@ final class LabelTables {
         }
       }
     }
-    Schema schema = icebergSchema(type);
-    NameMapping mapping = MappingUtil.create(schema);
     Table t =
         new HadoopTables(new Configuration())
             .create(
-                schema,
+                icebergSchema(type),
                 PartitionSpec.unpartitioned(),
-                Map.of(
-                    TableProperties.DEFAULT_NAME_MAPPING,
-                    NameMappingParser.toJson(mapping),
-                    TableProperties.FORMAT_VERSION,
-                    "2"),
+                Map.of(TableProperties.FORMAT_VERSION, "2"),
                 location);
+    // the mapping of the table's schema: creating the table assigns fresh ids, nested fields'
+    // included (a mapping of the schema passed in gave a list's element or a struct's fields ids
+    // the table does not have, and they were read as missing)
+    NameMapping mapping = MappingUtil.create(t.schema());
+    t.updateProperties()
+        .set(TableProperties.DEFAULT_NAME_MAPPING, NameMappingParser.toJson(mapping))
+        .commit();
     AppendFiles append = t.newAppend();
     for (Path f : files) {
       append.appendFile(

@@ -191,6 +191,7 @@ public final class PointInTimeJoin {
           }
         }
       }
+      labelColumns.forEach(RowDataValues::requireLabelColumn);
       int[] firstKeys = positions(names, plan.groups().get(0).keyNames());
       labels =
           readLabels(

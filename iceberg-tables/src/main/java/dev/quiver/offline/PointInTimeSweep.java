@@ -2,6 +2,7 @@ package dev.quiver.offline;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -18,8 +19,8 @@ import java.util.function.Consumer;
  * <ul>
  *   <li>An event is usable at t only if {@code event_time <= t - availabilityDelay} and, with the
  *       availability guard on, {@code _ingested_at <= t}. No event after t is ever used.
- *   <li>Row features: the newest usable event by {@code (event_time, _seq, _ingested_at)}; null
- *       when there is none or its {@code event_time <= t - ttl}.
+ *   <li>Row features: the newest usable event by {@code (event_time, _seq, _ingested_at)}, then the
+ *       values' bytes; null when there is none or its {@code event_time <= t - ttl}.
  *   <li>Window aggregations over W with tile size s: usable events with {@code event_time} in
  *       {@code [floor(t/s)*s + s - W, t]}, folded and finished by core's tile algebra (empty
  *       windows: 0 for count, sum and count_distinct, [] for last_n, null otherwise).
@@ -30,11 +31,20 @@ import java.util.function.Consumer;
 public final class PointInTimeSweep implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** Event order: event_time, then _seq, then _ingested_at (the tie rule). */
+  /**
+   * Event order: event_time, then _seq, then _ingested_at (the tie rule), then the values'
+   * serialized bytes (unsigned), so that events equal in all three (a backfill from files without
+   * offsets) take one order whatever order they arrive in.
+   */
   public static final Comparator<SweepRow> EVENT_ORDER =
       Comparator.<SweepRow>comparingLong(r -> r.time)
           .thenComparingLong(r -> r.seq)
-          .thenComparingLong(r -> r.ingestedAt);
+          .thenComparingLong(r -> r.ingestedAt)
+          .thenComparing(
+              (a, b) ->
+                  Arrays.compareUnsigned(
+                      SweepRowSerializer.arrayBytes(a.values),
+                      SweepRowSerializer.arrayBytes(b.values)));
 
   private final List<ViewPlan> views;
   private final boolean availabilityGuard;

@@ -2,11 +2,14 @@ package dev.quiver.offline;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.flink.table.data.ArrayData;
 import org.apache.flink.table.data.RowData;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.types.Type;
+import org.apache.iceberg.types.Types;
 
 /**
  * Reads plain Java values out of the Flink {@link RowData} that Iceberg's Flink source produces for
@@ -18,6 +21,54 @@ final class RowDataValues implements Serializable {
 
   RowDataValues(Schema projected) {
     this.types = projected.columns().stream().map(f -> f.type()).toArray(Type[]::new);
+  }
+
+  /** The column types {@link #get} reads. */
+  private static final Set<Type.TypeID> SCALARS =
+      EnumSet.of(
+          Type.TypeID.STRING,
+          Type.TypeID.LONG,
+          Type.TypeID.INTEGER,
+          Type.TypeID.DOUBLE,
+          Type.TypeID.FLOAT,
+          Type.TypeID.BOOLEAN,
+          Type.TypeID.BINARY,
+          Type.TypeID.FIXED,
+          Type.TypeID.TIMESTAMP,
+          Type.TypeID.DATE);
+
+  /** The element types of a list column {@link #get} reads. */
+  private static final Set<Type.TypeID> ELEMENTS =
+      EnumSet.of(
+          Type.TypeID.STRING,
+          Type.TypeID.LONG,
+          Type.TypeID.INTEGER,
+          Type.TypeID.DOUBLE,
+          Type.TypeID.FLOAT,
+          Type.TypeID.BOOLEAN,
+          Type.TypeID.TIMESTAMP);
+
+  /**
+   * Refuses a label column of a type a training set cannot carry, naming it and the fix, before the
+   * job runs (until session 12 the job failed reading the first row, naming no column).
+   */
+  static void requireLabelColumn(Types.NestedField column) {
+    Type t = column.type();
+    boolean ok =
+        SCALARS.contains(t.typeId())
+            || t.typeId() == Type.TypeID.LIST
+                && ELEMENTS.contains(t.asListType().elementType().typeId());
+    if (!ok) {
+      throw new IllegalArgumentException(
+          "labels: column '"
+              + column.name()
+              + "' is "
+              + t
+              + ", a type a training set cannot carry (label columns may be strings, integers,"
+              + " floating-point numbers, booleans, binary, dates, timestamps, or lists of"
+              + " strings, numbers, booleans or timestamps): cast it in the label file (a decimal"
+              + " to DOUBLE or STRING, a time of day to STRING) or drop the column");
+    }
   }
 
   Object get(RowData row, int pos) {

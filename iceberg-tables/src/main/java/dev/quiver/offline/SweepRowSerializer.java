@@ -233,6 +233,22 @@ public final class SweepRowSerializer extends TypeSerializer<SweepRow> {
     }
   }
 
+  /**
+   * The bytes {@code a} is serialized as in a row: the last tie-break of events equal in event
+   * time, {@code _seq} and {@code _ingested_at} ({@link PointInTimeSweep#EVENT_ORDER}), which the
+   * columnar sweep applies to the same bytes in its buffer.
+   */
+  static byte[] arrayBytes(Object[] a) {
+    org.apache.flink.core.memory.DataOutputSerializer out =
+        new org.apache.flink.core.memory.DataOutputSerializer(64);
+    try {
+      writeArray(a, out);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return out.getCopyOfBuffer();
+  }
+
   private static void writeArray(Object[] a, DataOutputView out) throws IOException {
     if (a == null) {
       out.writeInt(-1);

@@ -6,10 +6,28 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.table.data.ArrayData;
+import org.apache.flink.table.data.RowData;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.CombinedScanTask;
+import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Schema;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.encryption.InputFilesDecryptor;
+import org.apache.iceberg.flink.source.RowDataFileScanTaskReader;
+import org.apache.iceberg.io.CloseableIterator;
+import org.apache.iceberg.shaded.org.apache.parquet.example.data.Group;
+import org.apache.iceberg.shaded.org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.iceberg.shaded.org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.iceberg.shaded.org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.iceberg.shaded.org.apache.parquet.io.LocalOutputFile;
+import org.apache.iceberg.shaded.org.apache.parquet.schema.MessageType;
+import org.apache.iceberg.shaded.org.apache.parquet.schema.MessageTypeParser;
 import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -170,5 +188,67 @@ class LabelTablesITCase {
                     OfflineCatalogs.hadoop(dir.resolve("wh")),
                     Files.createDirectories(dir.resolve("scratch-ids"))))
         .hasMessageContaining("(column user_id has Parquet field id 7, not 1)");
+  }
+
+  /**
+   * A label (or backfill source) file without field ids, as pyarrow and DuckDB write them, with a
+   * list and a struct column: their nested fields are read through the table's name mapping (QA
+   * pass, session 12: the mapping was made before the table assigned its ids, so it gave nested
+   * fields ids the table does not have: the list failed the export with parquet-mr's "[l, list,
+   * element] ... is not in the store" and the struct was read as null without a word).
+   */
+  @Test
+  void nestedColumnsOfAFileWithoutFieldIdsAreReadByName() throws Exception {
+    Path file = Files.createDirectories(dir.resolve("pyarrow")).resolve("labels.parquet");
+    MessageType type =
+        MessageTypeParser.parseMessageType(
+            "message schema { optional binary user_id (STRING); "
+                + "optional int64 ts (TIMESTAMP(MILLIS,true)); "
+                + "optional group scores (LIST) { repeated group list { optional double element; } }"
+                + " optional group loc { optional int64 a; optional binary b (STRING); } }");
+    SimpleGroupFactory groups = new SimpleGroupFactory(type);
+    try (ParquetWriter<Group> w =
+        ExampleParquetWriter.builder(new LocalOutputFile(file))
+            .withType(type)
+            .withConf(new Configuration())
+            .build()) {
+      Group g = groups.newGroup();
+      g.add("user_id", "u1");
+      g.add("ts", Instant.parse("2026-11-20T12:00:00Z").toEpochMilli());
+      Group scores = g.addGroup("scores");
+      scores.addGroup("list").append("element", 1.5);
+      scores.addGroup("list"); // a null element
+      scores.addGroup("list").append("element", -2.0);
+      g.addGroup("loc").append("a", 7L).append("b", "x");
+      w.write(g);
+    }
+    Table table =
+        LabelTables.registerParquet(
+            "labels", List.of(file), dir.resolve("scratch-nested").toUri().toString());
+    // as the export's row path reads them: Iceberg's Flink reader with the table's name mapping
+    List<RowData> rows = new ArrayList<>();
+    String mapping = table.properties().get(TableProperties.DEFAULT_NAME_MAPPING);
+    for (CombinedScanTask task : table.newScan().planTasks()) {
+      InputFilesDecryptor files = new InputFilesDecryptor(task, table.io(), table.encryption());
+      for (FileScanTask f : task.files()) {
+        try (CloseableIterator<RowData> it =
+            new RowDataFileScanTaskReader(table.schema(), table.schema(), mapping, true, List.of())
+                .open(f, files)) {
+          it.forEachRemaining(rows::add);
+        }
+      }
+    }
+    assertThat(rows).hasSize(1);
+    RowData row = rows.get(0);
+    assertThat(row.getString(0).toString()).isEqualTo("u1");
+    ArrayData scores = row.getArray(2);
+    assertThat(scores.size()).isEqualTo(3);
+    assertThat(scores.getDouble(0)).isEqualTo(1.5);
+    assertThat(scores.isNullAt(1)).isTrue();
+    assertThat(scores.getDouble(2)).isEqualTo(-2.0);
+    assertThat(row.isNullAt(3)).isFalse();
+    RowData loc = row.getRow(3, 2);
+    assertThat(loc.getLong(0)).isEqualTo(7L);
+    assertThat(loc.getString(1).toString()).isEqualTo("x");
   }
 }

@@ -11,6 +11,7 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -539,5 +540,53 @@ class PointInTimeJoinITCase {
                 + g
                 + " is a string column (expected: a timestamp, or epoch milliseconds as int64;"
                 + " convert it, e.g. pandas.to_datetime(df['ts'], utc=True))");
+  }
+
+  /**
+   * A label column of a type the training set cannot carry (a decimal, a time of day, a struct) is
+   * refused before the job runs, naming the column and the fix (QA pass, session 12: the job failed
+   * with "column type decimal(10, 2) is not supported in training sets", naming no column).
+   */
+  @Test
+  void labelColumnsOfATypeATrainingSetCannotCarryAreRefusedNamingThem() throws Exception {
+    Types.NestedField user = Types.NestedField.optional(1, "user_id", Types.StringType.get());
+    Types.NestedField merchant =
+        Types.NestedField.optional(2, "merchant_id", Types.StringType.get());
+    Types.NestedField ts = Types.NestedField.optional(3, "ts", Types.TimestampType.withZone());
+    Map<Types.NestedField, Object> cases = new LinkedHashMap<>();
+    cases.put(
+        Types.NestedField.optional(4, "amount", Types.DecimalType.of(10, 2)),
+        new java.math.BigDecimal("1.25"));
+    cases.put(
+        Types.NestedField.optional(4, "opens_at", Types.TimeType.get()),
+        java.time.LocalTime.of(9, 30));
+    Types.StructType point =
+        Types.StructType.of(Types.NestedField.optional(5, "x", Types.LongType.get()));
+    GenericRecord p = GenericRecord.create(point);
+    p.setField("x", 1L);
+    cases.put(Types.NestedField.optional(4, "where", point), p);
+    for (Map.Entry<Types.NestedField, Object> c : cases.entrySet()) {
+      Schema schema = new Schema(user, merchant, ts, c.getKey());
+      Path f = dir.resolve("typed-" + c.getKey().name()).resolve("labels.parquet");
+      GenericRecord r = GenericRecord.create(schema);
+      r.setField("user_id", "u1");
+      r.setField("merchant_id", "m1");
+      r.setField("ts", OfflineWriter.timestamptz((Long) labels.get(0)[3]));
+      r.setField(c.getKey().name(), c.getValue());
+      TrainingSetFiles.write(schema, f, List.of(r));
+      assertThatThrownBy(
+              () ->
+                  join.run(
+                      request(
+                          LabelSource.of(f.toString(), "ts"), "typed-" + c.getKey().name(), true)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith(
+              "labels: column '"
+                  + c.getKey().name()
+                  + "' is "
+                  + c.getKey().type()
+                  + ", a type a training set cannot carry")
+          .hasMessageContaining("cast it in the label file");
+    }
   }
 }

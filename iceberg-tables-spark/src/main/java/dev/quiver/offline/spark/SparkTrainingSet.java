@@ -8,9 +8,13 @@ import dev.quiver.offline.TrainingSetPlan;
 import dev.quiver.offline.TrainingSetRequest;
 import java.io.Serializable;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.types.Type;
@@ -21,6 +25,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -60,7 +65,8 @@ public final class SparkTrainingSet {
       labelColumns = new ArrayList<>();
       int id = 0;
       for (StructField f : ls.fields()) {
-        labelColumns.add(Types.NestedField.optional(++id, f.name(), icebergType(f.dataType())));
+        labelColumns.add(
+            Types.NestedField.optional(++id, f.name(), icebergType(f.name(), f.dataType())));
       }
       List<String> names = Arrays.asList(ls.fieldNames());
       int timePos = names.indexOf(request.labels().timestampColumn());
@@ -214,6 +220,10 @@ public final class SparkTrainingSet {
     if (v instanceof java.sql.Timestamp ts) {
       return ts.getTime();
     }
+    if (v instanceof LocalDateTime wall) {
+      // a zone-less timestamp (pandas' naive datetime64) is read as UTC, as the Flink path does
+      return wall.toInstant(ZoneOffset.UTC).toEpochMilli();
+    }
     if (v instanceof scala.collection.Seq<?> s) {
       List<Object> out = new ArrayList<>();
       scala.collection.Iterator<?> it = s.iterator();
@@ -231,10 +241,21 @@ public final class SparkTrainingSet {
       return null;
     }
     if (t.typeId() == Type.TypeID.TIMESTAMP) {
-      return Instant.ofEpochMilli(((Number) v).longValue());
+      Instant at = Instant.ofEpochMilli(((Number) v).longValue());
+      return ((Types.TimestampType) t).shouldAdjustToUTC()
+          ? at
+          : LocalDateTime.ofInstant(at, ZoneOffset.UTC);
+    }
+    if (t.typeId() == Type.TypeID.DATE) {
+      return v instanceof Number days ? LocalDate.ofEpochDay(days.longValue()) : v;
     }
     if (t.typeId() == Type.TypeID.LIST) {
-      return scala.collection.JavaConverters.asScalaBuffer((List<Object>) v).toSeq();
+      Type element = t.asListType().elementType();
+      List<Object> out = new ArrayList<>();
+      for (Object e : (List<Object>) v) {
+        out.add(sparkValue(element, e));
+      }
+      return scala.collection.JavaConverters.asScalaBuffer(out).toSeq();
     }
     return switch (t.typeId()) {
       case LONG -> ((Number) v).longValue();
@@ -262,13 +283,22 @@ public final class SparkTrainingSet {
       case FLOAT -> DataTypes.FloatType;
       case BOOLEAN -> DataTypes.BooleanType;
       case BINARY -> DataTypes.BinaryType;
-      case TIMESTAMP -> DataTypes.TimestampType;
+      case TIMESTAMP ->
+          ((Types.TimestampType) t).shouldAdjustToUTC()
+              ? DataTypes.TimestampType
+              : DataTypes.TimestampNTZType;
+      case DATE -> DataTypes.DateType;
       case LIST -> DataTypes.createArrayType(sparkType(t.asListType().elementType()), true);
       default -> throw new IllegalArgumentException("unsupported column type " + t);
     };
   }
 
-  static Type icebergType(DataType t) {
+  /** A label column's Iceberg type; list elements get ids far above the columns'. */
+  static Type icebergType(String column, DataType t) {
+    if (t instanceof ArrayType a) {
+      return Types.ListType.ofOptional(
+          ELEMENT_IDS.incrementAndGet(), icebergType(column, a.elementType()));
+    }
     if (t.equals(DataTypes.StringType)) {
       return Types.StringType.get();
     } else if (t.equals(DataTypes.LongType)) {
@@ -285,9 +315,20 @@ public final class SparkTrainingSet {
       return Types.TimestampType.withZone();
     } else if (t.equals(DataTypes.BinaryType)) {
       return Types.BinaryType.get();
+    } else if (t.equals(DataTypes.TimestampNTZType)) {
+      return Types.TimestampType.withoutZone();
+    } else if (t.equals(DataTypes.DateType)) {
+      return Types.DateType.get();
     }
-    throw new IllegalArgumentException("unsupported label column type " + t);
+    throw new IllegalArgumentException(
+        "labels: column '"
+            + column
+            + "' is "
+            + t.simpleString()
+            + ", a type a training set cannot carry: cast it in the label file or drop it");
   }
+
+  private static final AtomicInteger ELEMENT_IDS = new AtomicInteger(1_000_000);
 
   private static int[] positions(List<String> names, List<String> wanted) {
     return wanted.stream().mapToInt(names::indexOf).toArray();
