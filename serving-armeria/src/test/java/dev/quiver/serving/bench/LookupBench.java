@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quiver.serving.FeatureSource;
+import dev.quiver.serving.FeatureValue;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -177,9 +179,14 @@ public final class LookupBench {
     }
     // The raw store: the same reads straight through the online store SPI (FeatureReader over the
     // embedded RocksDB store), in this JVM, closed loop, one thread. (HBase raw: RawStoreBench.)
+    // "raw-embedded-1key" and "-100keys" read through the async path (the store's executor and
+    // back, as the server reads batches); "raw-embedded-1key-inline" reads on the calling thread,
+    // as the server reads a single key (server.inline-read.max-keys: 1): its CPU per read is what
+    // a single-key lookup pays for the store.
     try (BenchData raw = BenchData.open(work.resolve("raw"), keys)) {
-      put(byName, rawStore(raw, "raw-embedded-1key", 1, keys, dur, cpu));
-      put(byName, rawStore(raw, "raw-embedded-100keys", 100, keys, dur / 2, cpu));
+      put(byName, rawStore(raw, "raw-embedded-1key", 1, false, keys, dur, cpu));
+      put(byName, rawStore(raw, "raw-embedded-1key-inline", 1, true, keys, dur, cpu));
+      put(byName, rawStore(raw, "raw-embedded-100keys", 100, false, keys, dur / 2, cpu));
     }
     report.put("load_average_end", loadAverage());
 
@@ -255,7 +262,8 @@ public final class LookupBench {
         }
       }
     }
-    for (String raw : List.of("raw-embedded-1key", "raw-embedded-100keys")) {
+    for (String raw :
+        List.of("raw-embedded-1key", "raw-embedded-1key-inline", "raw-embedded-100keys")) {
       OpenLoopGenerator.Result r = byName.get(raw);
       System.out.printf(
           "%-22s %9s %9.0f %8.3f %8.3f %8.3f %8.3f %6d %8.1f%n",
@@ -480,21 +488,20 @@ public final class LookupBench {
   }
 
   static OpenLoopGenerator.Result rawStore(
-      BenchData data, String name, int batch, int keys, long dur, Map<String, Double> cpu) {
+      BenchData data,
+      String name,
+      int batch,
+      boolean inline,
+      int keys,
+      long dur,
+      Map<String, Double> cpu) {
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean)
             java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     Random rnd = new Random(3);
     org.HdrHistogram.Histogram h = new org.HdrHistogram.Histogram(TimeUnit.SECONDS.toMicros(60), 3);
     for (int w = 0; w < 20_000; w++) { // warm
-      data.source()
-          .read(
-              data.view,
-              data.entity.joinKeys(),
-              BenchData.FEATURES,
-              rawKeys(rnd, batch, keys),
-              null)
-          .join();
+      rawRead(data, inline, rawKeys(rnd, batch, keys));
     }
     long c0 = os.getProcessCpuTime();
     long start = System.nanoTime();
@@ -503,13 +510,20 @@ public final class LookupBench {
     while (System.nanoTime() < end) {
       List<List<Object>> k = rawKeys(rnd, batch, keys);
       long t = System.nanoTime();
-      data.source().read(data.view, data.entity.joinKeys(), BenchData.FEATURES, k, null).join();
+      rawRead(data, inline, k);
       h.recordValue(Math.max(1, (System.nanoTime() - t) / 1000));
       n++;
     }
     double secs = (System.nanoTime() - start) / 1e9;
     cpu.put(name, (os.getProcessCpuTime() - c0) / 1000.0 / Math.max(1, n));
     return new OpenLoopGenerator.Result(name, 0, n / secs, n, 0, 0, h, secs, null);
+  }
+
+  private static FeatureValue[][] rawRead(BenchData data, boolean inline, List<List<Object>> k) {
+    FeatureSource s = data.source();
+    return inline
+        ? s.readInline(data.view, data.entity.joinKeys(), BenchData.FEATURES, k, null)
+        : s.read(data.view, data.entity.joinKeys(), BenchData.FEATURES, k, null).join();
   }
 
   static List<List<Object>> rawKeys(Random rnd, int batch, int keys) {
