@@ -100,6 +100,22 @@ public final class StreamingPipeline {
     }
   }
 
+  /**
+   * The dead-letter topic of a Kafka source: its {@code dead_letter_topic} option, else the topic
+   * plus {@code jobs.dlq.topic-suffix}.
+   */
+  public static String deadLetterTopic(Source source, QuiverConfig config) {
+    return source
+        .options()
+        .getOrDefault(
+            "dead_letter_topic",
+            source
+                .options()
+                .getOrDefault(
+                    "dlq_topic",
+                    requireOption(source, "topic") + config.get(JobOptions.DLQ_TOPIC_SUFFIX)));
+  }
+
   /** Adds the job's operators to {@code env}. */
   public static void build(
       StreamExecutionEnvironment env, MaterializationPlan plan, QuiverConfig config) {
@@ -109,14 +125,7 @@ public final class StreamingPipeline {
     SourceFormat format = SourceFormat.of(source);
     format.decoder(plan.eventSchema()); // fail now, not in the task, on a schema mismatch
     String bootstrap = JobOptions.bootstrapServers(source, config);
-    String dlqTopic =
-        source
-            .options()
-            .getOrDefault(
-                "dead_letter_topic",
-                source
-                    .options()
-                    .getOrDefault("dlq_topic", topic + config.get(JobOptions.DLQ_TOPIC_SUFFIX)));
+    String dlqTopic = deadLetterTopic(source, config);
     Properties kafkaProps = new Properties();
     kafkaProps.putAll(config.withPrefix(JobOptions.KAFKA_PROPERTIES_PREFIX));
     source

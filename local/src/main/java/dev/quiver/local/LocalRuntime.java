@@ -40,6 +40,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class LocalRuntime implements AutoCloseable {
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final List<String> jobs = new ArrayList<>();
+  private final List<String> deadLetterTopics = new ArrayList<>();
+  private String flinkUrl;
   private final List<String> skipped = new ArrayList<>();
   private EmbeddedKafka kafka;
   private QuiverServer server;
@@ -139,13 +141,18 @@ public final class LocalRuntime implements AutoCloseable {
       sources.putIfAbsent(v.source().option("topic"), v.source());
     }
     List<String> topics = new ArrayList<>();
-    sources.keySet().forEach(t -> topics.addAll(List.of(t, t + ".dlq")));
+    for (Map.Entry<String, Source> e : sources.entrySet()) {
+      String dlq = dev.quiver.jobs.StreamingPipeline.deadLetterTopic(e.getValue(), config);
+      topics.addAll(List.of(e.getKey(), dlq));
+      deadLetterTopics.add(dlq);
+    }
     kafka.ensureTopics(topics, 1);
 
     Configuration flink = clusterConfiguration(config, views.size());
     MiniCluster cluster = newCluster(flink);
     cluster.start();
     resources.add(cluster);
+    flinkUrl = restUrl(cluster);
     for (ViewResolution v : views) {
       String name = v.view().qualifiedName() + ":" + v.view().version();
       try {
@@ -339,6 +346,24 @@ public final class LocalRuntime implements AutoCloseable {
 
   public List<String> jobs() {
     return jobs;
+  }
+
+  /** The local Flink cluster's REST endpoint and web UI: the jobs and their metrics. */
+  public String flinkUrl() {
+    return flinkUrl;
+  }
+
+  /** The dead-letter topics of the materialized sources. */
+  public List<String> deadLetterTopics() {
+    return List.copyOf(deadLetterTopics);
+  }
+
+  /**
+   * The REST endpoint of a started local cluster, on 127.0.0.1 (where it listens; Flink answers
+   * "localhost").
+   */
+  static String restUrl(MiniCluster cluster) throws Exception {
+    return "http://127.0.0.1:" + cluster.getRestAddress().get().getPort();
   }
 
   public List<String> skipped() {
