@@ -21,6 +21,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -132,6 +133,7 @@ public final class LocalRuntime implements AutoCloseable {
 
     List<ViewResolution> views = new ArrayList<>();
     Map<String, Source> sources = new LinkedHashMap<>();
+    Map<String, java.time.Duration> lateness = new HashMap<>();
     for (ViewRecord r : registry.listViews(new ViewQuery(null, null, null, null, null, 10_000))) {
       FeatureView v = r.view();
       if (v.status() != ViewStatus.ACTIVE || v.source() == null || !v.source().isStream()) {
@@ -139,6 +141,8 @@ public final class LocalRuntime implements AutoCloseable {
       }
       views.add(new ViewResolution(v, ViewResolution.keys(registry, v)));
       sources.putIfAbsent(v.source().option("topic"), v.source());
+      lateness.merge(
+          v.source().option("topic"), v.allowedLateness(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
     }
     List<String> topics = new ArrayList<>();
     for (Map.Entry<String, Source> e : sources.entrySet()) {
@@ -170,7 +174,7 @@ public final class LocalRuntime implements AutoCloseable {
 
     SampleProducer producer =
         new SampleProducer(
-            kafka.bootstrapServers(), List.copyOf(sources.values()), s.eventsPerSecond());
+            kafka.bootstrapServers(), List.copyOf(sources.values()), lateness, s.eventsPerSecond());
     producer.start();
     resources.add(producer);
 
