@@ -242,12 +242,13 @@ public final class StreamingPipeline {
    * partial state is never dropped while events can still reach it.
    */
   static Duration stateTtl(FeatureView view, QuiverConfig config) {
+    return atLeastTwiceOpen(config.get(JobOptions.DEDUP_TTL), view.tileSize(), view);
+  }
+
+  /** {@code ttl}, but never less than twice (tile + watermark delay + allowed lateness). */
+  private static Duration atLeastTwiceOpen(Duration ttl, Duration tile, FeatureView view) {
     Duration floor =
-        view.tileSize()
-            .plus(view.source().watermarkDelay())
-            .plus(view.allowedLateness())
-            .multipliedBy(2);
-    Duration ttl = config.get(JobOptions.DEDUP_TTL);
+        tile.plus(view.source().watermarkDelay()).plus(view.allowedLateness()).multipliedBy(2);
     return ttl.compareTo(floor) < 0 ? floor : ttl;
   }
 
@@ -261,13 +262,8 @@ public final class StreamingPipeline {
    */
   static Duration tileStateTtl(FeatureView view, QuiverConfig config) {
     List<Long> resolutions = dev.quiver.core.tile.Tiling.forView(view).resolutions();
-    Duration floor =
-        Duration.ofMillis(resolutions.get(resolutions.size() - 1))
-            .plus(view.source().watermarkDelay())
-            .plus(view.allowedLateness())
-            .multipliedBy(2);
-    Duration ttl = stateTtl(view, config);
-    return ttl.compareTo(floor) < 0 ? floor : ttl;
+    Duration longest = Duration.ofMillis(resolutions.get(resolutions.size() - 1));
+    return atLeastTwiceOpen(stateTtl(view, config), longest, view);
   }
 
   static void configureTables(StreamTableEnvironment tEnv, FeatureView view, QuiverConfig config) {
