@@ -103,6 +103,16 @@ final class LocalCommand implements Callable<Integer> {
     out.println(
         "  data:      " + data + "  (registry, online store, Iceberg warehouse, checkpoints)");
     out.println("  kafka:     " + rt.config().get(dev.quiver.jobs.JobOptions.KAFKA_BOOTSTRAP));
+    out.println(
+        "  rejected:  "
+            + String.join(", ", rt.deadLetterTopics())
+            + "  (dead-letter topics: malformed and too-late events, original bytes, reason in"
+            + " header quiver.dlq.reason)");
+    out.println(
+        "  flink:     "
+            + rt.flinkUrl()
+            + "  (the jobs; their metrics quiverDeadLetterMalformed, quiverDeadLetterTooLate,"
+            + " quiverDuplicatesDropped)");
     out.println("  health:    " + base + "/v1/health");
     out.println("  metrics:   " + base + "/v1/metrics");
     out.println("  views:     " + base + "/v1/registry/featureViews");

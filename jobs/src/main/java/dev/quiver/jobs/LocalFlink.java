@@ -55,6 +55,11 @@ public final class LocalFlink {
     c.setString("taskmanager.memory.managed.size", "256m");
     c.setString("taskmanager.numberOfTaskSlots", Integer.toString(Math.max(1, parallelism)));
     c.setString("parallelism.default", Integer.toString(parallelism));
+    // A local cluster's REST endpoint (quiver local, quiver materialize) on the loopback address
+    // only: Flink binds every interface by default, and its REST API cancels jobs and runs jars.
+    // A cluster ignores these (its own configuration decides).
+    c.setString("rest.bind-address", "127.0.0.1");
+    c.setString("rest.address", "127.0.0.1");
     // The job's operators never mutate or keep the records they are given.
     c.setString("pipeline.object-reuse", "true");
     if (restarts) {

@@ -100,6 +100,22 @@ public final class StreamingPipeline {
     }
   }
 
+  /**
+   * The dead-letter topic of a Kafka source: its {@code dead_letter_topic} option, else the topic
+   * plus {@code jobs.dlq.topic-suffix}.
+   */
+  public static String deadLetterTopic(Source source, QuiverConfig config) {
+    return source
+        .options()
+        .getOrDefault(
+            "dead_letter_topic",
+            source
+                .options()
+                .getOrDefault(
+                    "dlq_topic",
+                    requireOption(source, "topic") + config.get(JobOptions.DLQ_TOPIC_SUFFIX)));
+  }
+
   /** Adds the job's operators to {@code env}. */
   public static void build(
       StreamExecutionEnvironment env, MaterializationPlan plan, QuiverConfig config) {
@@ -109,14 +125,7 @@ public final class StreamingPipeline {
     SourceFormat format = SourceFormat.of(source);
     format.decoder(plan.eventSchema()); // fail now, not in the task, on a schema mismatch
     String bootstrap = JobOptions.bootstrapServers(source, config);
-    String dlqTopic =
-        source
-            .options()
-            .getOrDefault(
-                "dead_letter_topic",
-                source
-                    .options()
-                    .getOrDefault("dlq_topic", topic + config.get(JobOptions.DLQ_TOPIC_SUFFIX)));
+    String dlqTopic = deadLetterTopic(source, config);
     Properties kafkaProps = new Properties();
     kafkaProps.putAll(config.withPrefix(JobOptions.KAFKA_PROPERTIES_PREFIX));
     source
@@ -233,12 +242,13 @@ public final class StreamingPipeline {
    * partial state is never dropped while events can still reach it.
    */
   static Duration stateTtl(FeatureView view, QuiverConfig config) {
+    return atLeastTwiceOpen(config.get(JobOptions.DEDUP_TTL), view.tileSize(), view);
+  }
+
+  /** {@code ttl}, but never less than twice (tile + watermark delay + allowed lateness). */
+  private static Duration atLeastTwiceOpen(Duration ttl, Duration tile, FeatureView view) {
     Duration floor =
-        view.tileSize()
-            .plus(view.source().watermarkDelay())
-            .plus(view.allowedLateness())
-            .multipliedBy(2);
-    Duration ttl = config.get(JobOptions.DEDUP_TTL);
+        tile.plus(view.source().watermarkDelay()).plus(view.allowedLateness()).multipliedBy(2);
     return ttl.compareTo(floor) < 0 ? floor : ttl;
   }
 
@@ -252,13 +262,8 @@ public final class StreamingPipeline {
    */
   static Duration tileStateTtl(FeatureView view, QuiverConfig config) {
     List<Long> resolutions = dev.quiver.core.tile.Tiling.forView(view).resolutions();
-    Duration floor =
-        Duration.ofMillis(resolutions.get(resolutions.size() - 1))
-            .plus(view.source().watermarkDelay())
-            .plus(view.allowedLateness())
-            .multipliedBy(2);
-    Duration ttl = stateTtl(view, config);
-    return ttl.compareTo(floor) < 0 ? floor : ttl;
+    Duration longest = Duration.ofMillis(resolutions.get(resolutions.size() - 1));
+    return atLeastTwiceOpen(stateTtl(view, config), longest, view);
   }
 
   static void configureTables(StreamTableEnvironment tEnv, FeatureView view, QuiverConfig config) {

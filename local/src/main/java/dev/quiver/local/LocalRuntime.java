@@ -21,6 +21,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class LocalRuntime implements AutoCloseable {
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final List<String> jobs = new ArrayList<>();
+  private final List<String> deadLetterTopics = new ArrayList<>();
+  private String flinkUrl;
   private final List<String> skipped = new ArrayList<>();
   private EmbeddedKafka kafka;
   private QuiverServer server;
@@ -130,6 +133,7 @@ public final class LocalRuntime implements AutoCloseable {
 
     List<ViewResolution> views = new ArrayList<>();
     Map<String, Source> sources = new LinkedHashMap<>();
+    Map<String, java.time.Duration> lateness = new HashMap<>();
     for (ViewRecord r : registry.listViews(new ViewQuery(null, null, null, null, null, 10_000))) {
       FeatureView v = r.view();
       if (v.status() != ViewStatus.ACTIVE || v.source() == null || !v.source().isStream()) {
@@ -137,15 +141,22 @@ public final class LocalRuntime implements AutoCloseable {
       }
       views.add(new ViewResolution(v, ViewResolution.keys(registry, v)));
       sources.putIfAbsent(v.source().option("topic"), v.source());
+      lateness.merge(
+          v.source().option("topic"), v.allowedLateness(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
     }
     List<String> topics = new ArrayList<>();
-    sources.keySet().forEach(t -> topics.addAll(List.of(t, t + ".dlq")));
+    for (Map.Entry<String, Source> e : sources.entrySet()) {
+      String dlq = dev.quiver.jobs.StreamingPipeline.deadLetterTopic(e.getValue(), config);
+      topics.addAll(List.of(e.getKey(), dlq));
+      deadLetterTopics.add(dlq);
+    }
     kafka.ensureTopics(topics, 1);
 
     Configuration flink = clusterConfiguration(config, views.size());
     MiniCluster cluster = newCluster(flink);
     cluster.start();
     resources.add(cluster);
+    flinkUrl = restUrl(cluster);
     for (ViewResolution v : views) {
       String name = v.view().qualifiedName() + ":" + v.view().version();
       try {
@@ -163,7 +174,7 @@ public final class LocalRuntime implements AutoCloseable {
 
     SampleProducer producer =
         new SampleProducer(
-            kafka.bootstrapServers(), List.copyOf(sources.values()), s.eventsPerSecond());
+            kafka.bootstrapServers(), List.copyOf(sources.values()), lateness, s.eventsPerSecond());
     producer.start();
     resources.add(producer);
 
@@ -339,6 +350,24 @@ public final class LocalRuntime implements AutoCloseable {
 
   public List<String> jobs() {
     return jobs;
+  }
+
+  /** The local Flink cluster's REST endpoint and web UI: the jobs and their metrics. */
+  public String flinkUrl() {
+    return flinkUrl;
+  }
+
+  /** The dead-letter topics of the materialized sources. */
+  public List<String> deadLetterTopics() {
+    return List.copyOf(deadLetterTopics);
+  }
+
+  /**
+   * The REST endpoint of a started local cluster, on 127.0.0.1 (where it listens; Flink answers
+   * "localhost").
+   */
+  static String restUrl(MiniCluster cluster) throws Exception {
+    return "http://127.0.0.1:" + cluster.getRestAddress().get().getPort();
   }
 
   public List<String> skipped() {

@@ -2,6 +2,7 @@ package dev.quiver.local;
 
 import dev.quiver.core.spec.Source;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -12,13 +13,19 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class SampleProducer implements AutoCloseable {
   private final String bootstrap;
   private final List<Source> sources;
+  private final Map<String, Duration> lateness;
   private final int perSecond;
   private final Thread thread;
   private volatile boolean running = true;
 
-  SampleProducer(String bootstrap, List<Source> sources, int perSecond) {
+  /**
+   * @param lateness the largest allowed lateness of the views reading each source, by topic
+   */
+  SampleProducer(
+      String bootstrap, List<Source> sources, Map<String, Duration> lateness, int perSecond) {
     this.bootstrap = bootstrap;
     this.sources = sources;
+    this.lateness = Map.copyOf(lateness);
     this.perSecond = Math.max(1, perSecond);
     this.thread = new Thread(this::loop, "quiver-sample-events");
     this.thread.setDaemon(true);
@@ -36,7 +43,13 @@ final class SampleProducer implements AutoCloseable {
             new ByteArraySerializer())) {
       SampleEvents[] gens = new SampleEvents[sources.size()];
       for (int i = 0; i < gens.length; i++) {
-        gens[i] = new SampleEvents(sources.get(i), 17L + i, Clock.systemUTC());
+        Source s = sources.get(i);
+        gens[i] =
+            new SampleEvents(
+                s,
+                17L + i,
+                Clock.systemUTC(),
+                lateness.getOrDefault(s.option("topic"), Duration.ZERO));
       }
       long intervalNanos = 1_000_000_000L / perSecond;
       long next = System.nanoTime();
