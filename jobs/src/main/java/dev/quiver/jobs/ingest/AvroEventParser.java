@@ -161,12 +161,12 @@ public final class AvroEventParser implements EventDecoder {
         break;
       case FLOAT32:
         if (v instanceof Integer || v instanceof Long || v instanceof Float) {
-          return ((Number) v).floatValue();
+          return (float) finite(name, ((Number) v).floatValue());
         }
         break;
       case FLOAT64:
         if (v instanceof Number n && !(v instanceof java.math.BigDecimal)) {
-          return n.doubleValue();
+          return finite(name, n.doubleValue());
         }
         break;
       case STRING:
@@ -212,6 +212,23 @@ public final class AvroEventParser implements EventDecoder {
       return EventParser.parseInstant(name, s.toString());
     }
     throw wrongType(name, type, branch);
+  }
+
+  /**
+   * Avro floats may hold NaN and ±Infinity, which JSON cannot carry: one such value would make
+   * every sum, average and stddev of the windows holding the event NaN or infinite until the view's
+   * TTL.
+   */
+  private static double finite(String name, double d) throws MalformedEventException {
+    if (Double.isNaN(d) || Double.isInfinite(d)) {
+      throw new MalformedEventException(
+          "out of range for '"
+              + name
+              + "': "
+              + d
+              + " is not a finite number (send null for a missing value)");
+    }
+    return d;
   }
 
   private static MalformedEventException wrongType(String name, FeatureType type, Schema branch) {

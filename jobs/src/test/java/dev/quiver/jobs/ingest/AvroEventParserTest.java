@@ -120,6 +120,16 @@ class AvroEventParserTest {
     byte[] longer = Arrays.copyOf(good, good.length + 2);
     assertMalformed(p, longer, "trailing bytes");
     assertMalformed(p, "{\"txn_id\":\"json\"}".getBytes(), "bad Avro");
+    // Avro doubles carry NaN and infinities (JSON cannot): each would poison the window's sums
+    for (double bad :
+        new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+      assertMalformed(
+          p,
+          encode(txn("u1", bad, 0), null),
+          "out of range for 'amount': " + bad + " is not a finite number");
+    }
+    assertThat(p.decode(raw(encode(txn("u1", Double.MAX_VALUE, 0), null))).getField(2))
+        .isEqualTo(Double.MAX_VALUE);
 
     AvroEventParser confluent = new AvroEventParser(schema, WRITER, true, 7);
     assertMalformed(confluent, good, "not in the Confluent wire format");
