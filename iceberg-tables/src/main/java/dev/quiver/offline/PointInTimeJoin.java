@@ -192,6 +192,22 @@ public final class PointInTimeJoin {
         }
       }
       labelColumns.forEach(RowDataValues::requireLabelColumn);
+      for (FeatureSelection sel : request.features()) {
+        for (String f : sel.features()) {
+          if (names.contains(sel.column(f))) {
+            throw new IllegalArgumentException(
+                "labels: column '"
+                    + sel.column(f)
+                    + "' has the name of the output column of feature "
+                    + sel.view().qualifiedName()
+                    + ":"
+                    + sel.view().version()
+                    + "."
+                    + f
+                    + "; rename it in the label file (or drop it)");
+          }
+        }
+      }
       int[] firstKeys = positions(names, plan.groups().get(0).keyNames());
       labels =
           readLabels(

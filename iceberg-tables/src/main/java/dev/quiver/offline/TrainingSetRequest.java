@@ -1,5 +1,6 @@
 package dev.quiver.offline;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -27,6 +28,26 @@ public record TrainingSetRequest(
     features = List.copyOf(features);
     if (features.isEmpty()) {
       throw new IllegalArgumentException("features: [] (expected: at least one feature)");
+    }
+    // each feature is one output column <view>__<feature>: two versions of a view (or views of
+    // one name in two namespaces) may not both give one
+    Map<String, String> columns = new HashMap<>();
+    for (FeatureSelection sel : features) {
+      for (String f : sel.features()) {
+        String ref = sel.view().qualifiedName() + ":" + sel.view().version() + "." + f;
+        String other = columns.putIfAbsent(sel.column(f), ref);
+        if (other != null && !other.equals(ref)) {
+          throw new IllegalArgumentException(
+              "features: "
+                  + other
+                  + " and "
+                  + ref
+                  + " would both be the column "
+                  + sel.column(f)
+                  + " (expected: one version of a feature per training set; export the other"
+                  + " version separately, and join the two on the label columns to compare)");
+        }
+      }
     }
     if ((labels == null) == (spine == null)) {
       throw new IllegalArgumentException(

@@ -589,4 +589,31 @@ class PointInTimeJoinITCase {
           .hasMessageContaining("cast it in the label file");
     }
   }
+
+  /**
+   * A label column named like a feature's output column is refused naming both (QA pass, session
+   * 12: the job failed with Iceberg's "Invalid schema: multiple fields for name ...").
+   */
+  @Test
+  void aLabelColumnNamedLikeAFeatureColumnIsRefused() throws Exception {
+    Schema schema =
+        new Schema(
+            Types.NestedField.optional(1, "user_id", Types.StringType.get()),
+            Types.NestedField.optional(2, "merchant_id", Types.StringType.get()),
+            Types.NestedField.optional(3, "ts", Types.TimestampType.withZone()),
+            Types.NestedField.optional(4, "user_profile__last_amount", Types.DoubleType.get()));
+    Path f = dir.resolve("clash").resolve("labels.parquet");
+    GenericRecord r = GenericRecord.create(schema);
+    r.setField("user_id", "u1");
+    r.setField("merchant_id", "m1");
+    r.setField("ts", OfflineWriter.timestamptz((Long) labels.get(0)[3]));
+    r.setField("user_profile__last_amount", 1.0);
+    TrainingSetFiles.write(schema, f, List.of(r));
+    assertThatThrownBy(() -> join.run(request(LabelSource.of(f.toString(), "ts"), "clash", true)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(
+            "labels: column 'user_profile__last_amount' has the name of the output column of"
+                + " feature default.user_profile:v1.last_amount")
+        .hasMessageContaining("rename it in the label file");
+  }
 }
