@@ -39,11 +39,24 @@ public record MaterializationPlan(
         .append(view.version())
         .append("\n-- `")
         .append(eventsTable)
-        .append("` holds the accepted events. Streaming: Kafka -> EventGate (decoding,")
-        .append(
-            "\n-- per-partition watermark, lateness cut, dead letters) -> dedup on the dedup key")
-        .append("\n-- (keyed by entity, state TTL) registers it as a view.")
-        .append("\n-- Batch (backfill): a bounded table with these columns:\n-- CREATE TABLE `")
+        .append("` holds the accepted events.");
+    if (view.source() == null || view.source().isStream()) {
+      sb.append(" Streaming: Kafka -> EventGate (decoding,")
+          .append(
+              "\n-- per-partition watermark, lateness cut, dead letters) -> dedup on the dedup key")
+          .append("\n-- (keyed by entity, state TTL) registers it as a view.");
+    } else {
+      // no streaming job for a table source (quiver materialize refuses it): backfills fill it
+      sb.append(" The source '")
+          .append(view.source().name())
+          .append("' (kind ")
+          .append(view.source().kind())
+          .append(") is a table, not a stream:")
+          .append("\n-- no streaming job; quiver backfill ")
+          .append(view.name())
+          .append(" --from A --to B runs this SQL over its history.");
+    }
+    sb.append("\n-- Batch (backfill): a bounded table with these columns:\n-- CREATE TABLE `")
         .append(eventsTable)
         .append("` (\n");
     for (String line : eventSchema.ddlColumns().split("\n")) {

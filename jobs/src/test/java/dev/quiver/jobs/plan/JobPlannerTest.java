@@ -55,6 +55,21 @@ class JobPlannerTest {
   }
 
   @Test
+  void theHeaderSaysWhetherAStreamingJobRunsTheSql() {
+    FeatureView view = Transactions.view("transactions", true, true);
+    assertThat(new JobPlanner(settings).plan(view, Transactions.keys()).sqlText())
+        .contains("Streaming: Kafka -> EventGate");
+    FeatureView table = view.withSource(view.source().withKind("iceberg"));
+    String sql = new JobPlanner(settings).plan(table, Transactions.keys()).sqlText();
+    assertThat(sql)
+        .doesNotContain("Streaming: Kafka")
+        .contains(
+            "The source 'transactions' (kind iceberg) is a table, not a stream:\n-- no streaming job;"
+                + " quiver backfill user_txn --from A --to B runs this SQL over its history.")
+        .contains("EXECUTE STATEMENT SET");
+  }
+
+  @Test
   void offlineOnlyViewHasNoOnlineSinks() {
     FeatureView view = Transactions.view("transactions", false, true);
     MaterializationPlan plan = new JobPlanner(settings).plan(view, Transactions.keys());
