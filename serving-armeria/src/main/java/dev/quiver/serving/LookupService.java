@@ -197,6 +197,11 @@ final class LookupService implements HttpService, AutoCloseable {
         }
         long waitNanos = throttle.tryAcquire(hashes[i], now);
         if (waitNanos > 0) {
+          for (int j = 0; j < i; j++) {
+            if (repeat == null || !repeat[j]) {
+              throttle.refund(hashes[j]); // the request is refused: its other keys read nothing
+            }
+          }
           metrics.throttled();
           throw ApiException.throttled(
               "keys[" + i + "]",
