@@ -7,8 +7,10 @@ import dev.quiver.serving.OnlineFeatureSource;
 import dev.quiver.serving.QuiverServer;
 import dev.quiver.serving.ServerOptions;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -48,7 +50,12 @@ final class ServeCommand implements Callable<Integer> {
     ServerOptions options = ServerOptions.from(config);
     PrintWriter out = parent.spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(stopped::countDown, "quiver-serve-shutdown");
+    CountDownLatch closed = new CountDownLatch(1);
+    Thread hook =
+        shutdownHook(
+            stopped,
+            closed,
+            options.shutdownQuietPeriod().plus(options.shutdownTimeout()).plusSeconds(5));
     OnlineFeatureSource source = OnlineFeatureSource.open(config);
     // Exports and backfills behind /v1/offline/* and /v1/backfill run on the Flink offline service.
     OfflineService offline = OfflineCommands.services.apply(config);
@@ -75,8 +82,31 @@ final class ServeCommand implements Callable<Integer> {
         }
       }
     } finally {
-      source.close();
+      try {
+        source.close();
+      } finally {
+        closed.countDown();
+      }
     }
     return ExitCode.OK;
+  }
+
+  /**
+   * The JVM shutdown hook (Ctrl-C, SIGTERM): wakes the serving thread and waits, at most {@code
+   * max}, until it has stopped the server gracefully and closed the store ({@code closed}). The JVM
+   * halts when its hooks return: a hook that only woke the serving thread let the JVM end during
+   * the graceful stop, and in-flight requests were cut (connection reset) instead of finished.
+   */
+  static Thread shutdownHook(CountDownLatch stopped, CountDownLatch closed, Duration max) {
+    return new Thread(
+        () -> {
+          stopped.countDown();
+          try {
+            closed.await(max.toMillis(), TimeUnit.MILLISECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        },
+        "quiver-serve-shutdown");
   }
 }

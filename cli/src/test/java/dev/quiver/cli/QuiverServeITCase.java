@@ -268,6 +268,127 @@ class QuiverServeITCase extends CliTestSupport {
         .contains("--server: 'localhost:8080' (expected: the server's base URL");
   }
 
+  /**
+   * Ctrl-C (SIGTERM) while a response is in flight: it is finished (graceful shutdown), not cut.
+   * The shutdown hook only woke the serving thread and returned, and the JVM ended during the
+   * graceful stop: the connection was closed mid-response. The response (every key echoed, ~15 MB)
+   * stays in flight because this client reads it only after the signal.
+   */
+  @Test
+  void sigtermFinishesTheResponseInFlight() throws Exception {
+    assertThat(run("apply", dir.resolve("base.yaml").toString()).code()).isZero();
+    assertThat(run("apply", spec("v1.yaml", view("v1", "a@x.com", "last_page")).toString()).code())
+        .isZero();
+    Process serve =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                QuiverMain.class.getName(),
+                "--set",
+                "quiver.data-dir=" + dir.resolve("data"),
+                "--set",
+                "server.max-request-length=40000000",
+                "--set",
+                "server.rate-limit.per-key-rate=0",
+                "serve",
+                "--port",
+                "0")
+            .redirectErrorStream(true)
+            .start();
+    try {
+      java.io.BufferedReader lines =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(
+                  serve.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+      int port = -1;
+      StringBuilder seen = new StringBuilder();
+      for (String line = lines.readLine(); line != null && port < 0; ) {
+        seen.append(line).append('\n');
+        Matcher m = LISTENING.matcher(line);
+        if (m.find()) {
+          port = Integer.parseInt(m.group(1));
+        } else {
+          line = lines.readLine();
+        }
+      }
+      assertThat(port).as(seen.toString()).isPositive();
+      Thread drain = new Thread(() -> lines.lines().forEach(l -> {}));
+      drain.setDaemon(true);
+      drain.start();
+      // a cold server's first plan may take longer than the default lookup deadline: warm it
+      HttpClient http = HttpClient.newHttpClient();
+      HttpResponse<String> warm =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + port + "/v1/features:batchLookup"))
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"entity_name\":\"user\",\"keys\":[\"u1\"],"
+                              + "\"features\":[\"user_pages.last_page\"],"
+                              + "\"options\":{\"timeout_ms\":60000}}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(warm.statusCode()).as(warm.body()).isEqualTo(200);
+      StringBuilder keys = new StringBuilder();
+      for (int i = 0; i < 5000; i++) {
+        keys.append(i == 0 ? "\"" : ",\"").append(i).append("x".repeat(3000)).append('"');
+      }
+      byte[] body =
+          ("{\"entity_name\":\"user\",\"keys\":["
+                  + keys
+                  + "],\"features\":[\"user_pages.last_page\"],"
+                  + "\"options\":{\"timeout_ms\":60000}}")
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      try (java.net.Socket socket = new java.net.Socket()) {
+        socket.setReceiveBufferSize(4096);
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+        socket.setSoTimeout(60_000);
+        var out = socket.getOutputStream();
+        out.write(
+            ("POST /v1/features:batchLookup HTTP/1.1\r\nHost: x\r\n"
+                    + "content-type: application/json\r\ncontent-length: "
+                    + body.length
+                    + "\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+        var in =
+            new java.io.DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
+        String status = readLine(in); // the answer has begun; its body waits for this reader
+        Thread.sleep(500);
+        serve.destroy(); // SIGTERM, as Ctrl-C
+        Thread.sleep(2000);
+        long length = -1;
+        for (String h = readLine(in); !h.isEmpty(); h = readLine(in)) {
+          if (h.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+            length = Long.parseLong(h.substring(15).trim());
+          }
+        }
+        assertThat(status).isEqualTo("HTTP/1.1 200 OK");
+        assertThat(length).isGreaterThan(15_000_000);
+        byte[] answer = in.readNBytes((int) length);
+        assertThat(answer.length).as("bytes of the answer received").isEqualTo((int) length);
+      }
+      assertThat(serve.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    } finally {
+      serve.destroyForcibly();
+    }
+  }
+
+  private static String readLine(java.io.DataInputStream in) throws java.io.IOException {
+    StringBuilder sb = new StringBuilder();
+    for (int c = in.read(); c != '\n'; c = in.read()) {
+      if (c < 0) {
+        throw new java.io.EOFException("connection closed after: " + sb);
+      }
+      if (c != '\r') {
+        sb.append((char) c);
+      }
+    }
+    return sb.toString();
+  }
+
   @Test
   void anUnreachableHBaseIsAConfigurationErrorNamingTheQuorum() {
     // was exit 70 "unexpected failure" with an OnlineStoreException

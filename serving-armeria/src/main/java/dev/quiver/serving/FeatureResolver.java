@@ -229,7 +229,7 @@ final class FeatureResolver {
       try {
         rec =
             ref.view() != null
-                ? resolveQualified(ns, entityName, entityViews, ref, field, inline)
+                ? resolveQualified(ns, entityName, ref, field, inline, entityViews)
                 : resolveBare(ns, entityName, entityViews, ref, field, inline);
       } catch (ApiException e) {
         if (serviceName == null || e.status().code() != 400) {
@@ -326,13 +326,17 @@ final class FeatureResolver {
     return version == null || version.isBlank() || version.trim().equalsIgnoreCase("latest");
   }
 
+  /**
+   * @param entityViews the entity's views: an unpinned view without an ACTIVE version answers from
+   *     the one listed there (newest non-retired), as for a bare name
+   */
   private ViewRecord resolveQualified(
       String ns,
       String entity,
-      List<ViewRecord> entityViews,
       FeatureRef ref,
       String field,
-      boolean inline) {
+      boolean inline,
+      List<ViewRecord> entityViews) {
     String versionRef = ref.version() == null ? "latest" : ref.version();
     Optional<ViewRecord> found = findView(ns, ref.view(), versionRef, inline);
     if (found.isEmpty() && unpinned(ref.version())) {

@@ -198,6 +198,31 @@ final class KeyThrottle {
     }
   }
 
+  /**
+   * Gives back one token that {@link #tryAcquire(long, long)} took for {@code keyHash}: a request
+   * refused for another of its keys must not cost the keys taken before it. Takes add one interval
+   * to the bucket's time each, so taking one back commutes with concurrent takes. Best effort: a
+   * bucket moved to a newer table since keeps the token (a table replacement is rare).
+   */
+  void refund(long keyHash) {
+    long k = keyHash == 0 || keyHash == MOVED ? 1 : keyHash;
+    Table t = current;
+    int i = t.find(k);
+    if (i < 0) {
+      return;
+    }
+    int at = 2 * i + 1;
+    while (true) {
+      long s = t.slots.get(at);
+      if (s == UNSET || (s & FROZEN) != 0) {
+        return;
+      }
+      if (t.slots.compareAndSet(at, s, encodeRel(decodeRel(s) - intervalNanos))) {
+        return;
+      }
+    }
+  }
+
   /** Makes a new current table in place of {@code t} (full), once t's own predecessor is gone. */
   private void replace(Table t, long now) {
     Table p = t.previous;
@@ -313,6 +338,21 @@ final class KeyThrottle {
         }
         if (at == MOVED) {
           return -1; // this table was replaced (only replaced tables hold MOVED): retry on current
+        }
+      }
+      return -1;
+    }
+
+    /** The slot of {@code k} here, or -1 (nothing is claimed). */
+    int find(long k) {
+      int i = home(k);
+      for (int n = 0; n < capacity; n++, i = (i + 1) & mask) {
+        long at = slots.get(2 * i);
+        if (at == k) {
+          return i;
+        }
+        if (at == 0 || at == MOVED) {
+          return -1; // the end of k's probe run (see freeze)
         }
       }
       return -1;

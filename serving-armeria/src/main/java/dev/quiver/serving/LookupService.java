@@ -185,30 +185,7 @@ final class LookupService implements HttpService, AutoCloseable {
       ServiceRequestContext ctx, LookupRequest r, LookupPlan plan, long deadline) {
     List<List<Object>> keys = EntityKeys.parse(plan.entity(), r.keys());
     if (throttle.enabled()) {
-      long now = System.nanoTime();
-      long[] hashes = new long[keys.size()];
-      for (int i = 0; i < hashes.length; i++) {
-        hashes[i] = throttle.hash(r.namespace(), r.entityName(), keys.get(i));
-      }
-      boolean[] repeat = repeats(hashes);
-      for (int i = 0; i < hashes.length; i++) {
-        if (repeat != null && repeat[i]) {
-          continue; // one read of the key serves all its copies: charged once per request
-        }
-        long waitNanos = throttle.tryAcquire(hashes[i], now);
-        if (waitNanos > 0) {
-          metrics.throttled();
-          throw ApiException.throttled(
-              "keys[" + i + "]",
-              "key "
-                  + r.keys().get(i)
-                  + " of entity "
-                  + r.entityName()
-                  + " is over its rate limit (server.rate-limit.per-key-rate); retry after the"
-                  + " Retry-After delay",
-              TimeUnit.NANOSECONDS.toSeconds(waitNanos) + 1);
-        }
-      }
+      takeTokens(r, keys);
     }
     // Leave a little of the budget for the last-known-good fallback and the encoding.
     long storeBudget = Math.max(1, (deadline - System.nanoTime()) * 9 / 10);
@@ -238,6 +215,54 @@ final class LookupService implements HttpService, AutoCloseable {
               }
               return respond(ctx, r, plan, byRead);
             });
+  }
+
+  /**
+   * One token per distinct key of the request, or none: a refused request (429) gives back what it
+   * took for its other keys. A single key (the common lookup) allocates nothing.
+   */
+  private void takeTokens(LookupRequest r, List<List<Object>> keys) {
+    long now = System.nanoTime();
+    if (keys.size() == 1) {
+      long waitNanos =
+          throttle.tryAcquire(throttle.hash(r.namespace(), r.entityName(), keys.get(0)), now);
+      if (waitNanos > 0) {
+        throw throttled(r, 0, waitNanos);
+      }
+      return;
+    }
+    long[] hashes = new long[keys.size()];
+    for (int i = 0; i < hashes.length; i++) {
+      hashes[i] = throttle.hash(r.namespace(), r.entityName(), keys.get(i));
+    }
+    boolean[] repeat = repeats(hashes);
+    for (int i = 0; i < hashes.length; i++) {
+      if (repeat != null && repeat[i]) {
+        continue; // one read of the key serves all its copies: charged once per request
+      }
+      long waitNanos = throttle.tryAcquire(hashes[i], now);
+      if (waitNanos > 0) {
+        for (int j = 0; j < i; j++) {
+          if (repeat == null || !repeat[j]) {
+            throttle.refund(hashes[j]); // the request is refused: its other keys read nothing
+          }
+        }
+        throw throttled(r, i, waitNanos);
+      }
+    }
+  }
+
+  private ApiException throttled(LookupRequest r, int i, long waitNanos) {
+    metrics.throttled();
+    return ApiException.throttled(
+        "keys[" + i + "]",
+        "key "
+            + r.keys().get(i)
+            + " of entity "
+            + r.entityName()
+            + " is over its rate limit (server.rate-limit.per-key-rate); retry after the"
+            + " Retry-After delay",
+        TimeUnit.NANOSECONDS.toSeconds(waitNanos) + 1);
   }
 
   /**

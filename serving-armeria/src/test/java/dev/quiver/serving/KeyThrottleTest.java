@@ -145,6 +145,22 @@ class KeyThrottleTest {
   }
 
   @Test
+  void aRefundGivesBackOneToken() {
+    KeyThrottle t = new KeyThrottle(1, 3); // a token a second, burst 3
+    long k = t.hash("default", "user", List.of("u1"));
+    long now = 5_000_000_000L;
+    assertThat(t.tryAcquire(k, now)).isZero();
+    assertThat(t.tryAcquire(k, now)).isZero();
+    assertThat(t.tryAcquire(k, now)).isZero();
+    assertThat(t.tryAcquire(k, now)).isPositive();
+    t.refund(k);
+    assertThat(t.tryAcquire(k, now)).isZero();
+    assertThat(t.tryAcquire(k, now)).isPositive();
+    t.refund(t.hash("default", "user", List.of("never-taken"))); // nothing to give back
+    assertThat(t.tryAcquire(t.hash("default", "user", List.of("never-taken")), now)).isZero();
+  }
+
+  @Test
   void forgetsFullBucketsAndHoldsItsSizeBound() {
     KeyThrottle t = new KeyThrottle(1000, 2000); // refill time 2 s
     long now = 0;

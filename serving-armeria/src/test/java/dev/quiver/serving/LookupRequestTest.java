@@ -208,21 +208,14 @@ class LookupRequestTest {
         .contains(" features[0].version features[0].version: ")
         .doesNotContain("version.version");
     // a version in the name and another in "version" is refused, the same one twice is not
-    Outcome twice =
-        streaming(
-            (base.replace("\"features\":[\"f1\"],", "")
-                    + "\"features\":[{\"name\":\"view:v9.f1\",\"version\":\"v1\"}]}")
-                .getBytes(StandardCharsets.UTF_8));
+    Outcome twice = withFeatures(base, "{\"name\":\"view:v9.f1\",\"version\":\"v1\"}");
     assertThat(twice.error())
         .isEqualTo(
             "400 INVALID_ARGUMENT features[0].version features[0].version: 'v1' but the name"
                 + " 'view:v9.f1' pins 'v9' (expected: the version once, in the name or in"
                 + " version)");
     assertThat(
-            streaming(
-                    (base.replace("\"features\":[\"f1\"],", "")
-                            + "\"features\":[{\"name\":\"f1:V3\",\"version\":\"3\"}]}")
-                        .getBytes(StandardCharsets.UTF_8))
+            withFeatures(base, "{\"name\":\"f1:V3\",\"version\":\"3\"}")
                 .request()
                 .features()
                 .get(0)
@@ -238,6 +231,13 @@ class LookupRequestTest {
             (base + "\"options\":{\"timeout_ms\":18446744073709551617}}")
                 .getBytes(StandardCharsets.UTF_8));
     assertThat(timeout.error()).startsWith("400 ").contains(" options.timeout_ms ");
+  }
+
+  /** {@code base} (which ends with a comma) with {@code features} as its only feature. */
+  private static Outcome withFeatures(String base, String feature) {
+    return streaming(
+        (base.replace("\"features\":[\"f1\"],", "") + "\"features\":[" + feature + "]}")
+            .getBytes(StandardCharsets.UTF_8));
   }
 
   /**

@@ -84,16 +84,18 @@ class ServerLifecycleITCase {
   /**
    * A key named more often in one request than its bucket's burst (burst 3) was refused with 429 on
    * every attempt, whatever its Retry-After said: each copy took a token. The copies are one read,
-   * so the request takes one token. (A token every 30 s: none comes back during the test.)
+   * so the request takes one token.
    */
+  /** Buckets of 3 tokens that refill one every 30 s: none comes back during a test. */
+  private static ServingFixture slowBuckets() {
+    return new ServingFixture(
+        Map.of("server.rate-limit.per-key-rate", "0.0333", "server.rate-limit.per-key-burst", "3"),
+        s -> s);
+  }
+
   @Test
   void aKeyRepeatedInOneRequestTakesOneToken() throws Exception {
-    try (ServingFixture fx =
-        new ServingFixture(
-            Map.of(
-                "server.rate-limit.per-key-rate", "0.0333",
-                "server.rate-limit.per-key-burst", "3"),
-            s -> s)) {
+    try (ServingFixture fx = slowBuckets()) {
       String fiveTimes = LOOKUP.replace("[\"u1\"]", "[\"u1\",\"u1\",\"u2\",\"u1\",\"u1\"]");
       ServingFixture.Reply r = fx.post("/v1/features:batchLookup", fiveTimes);
       assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
@@ -103,6 +105,31 @@ class ServerLifecycleITCase {
       assertThat(fx.lookup(LOOKUP).status()).isEqualTo(200);
       assertThat(fx.lookup(LOOKUP).status()).isEqualTo(200);
       assertThat(fx.lookup(LOOKUP).status()).isEqualTo(429);
+    }
+  }
+
+  /**
+   * A request refused because one of its keys is over its limit took tokens from the keys before
+   * that one anyway, so retrying a batch with one hot key drained the others. It now gives them
+   * back.
+   */
+  @Test
+  void aRefusedRequestCostsItsOtherKeysNothing() throws Exception {
+    try (ServingFixture fx = slowBuckets()) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(fx.lookup(LOOKUP).status()).isEqualTo(200); // u1's burst, spent
+      }
+      String coldThenHot = LOOKUP.replace("[\"u1\"]", "[\"u2\",\"u1\"]");
+      for (int i = 0; i < 3; i++) {
+        ServingFixture.Reply r = fx.post("/v1/features:batchLookup", coldThenHot);
+        assertThat(r.status()).isEqualTo(429);
+        assertThat(r.body().at("/error/field").asText()).isEqualTo("keys[1]");
+      }
+      String u2 = LOOKUP.replace("u1", "u2");
+      for (int i = 0; i < 3; i++) {
+        assertThat(fx.lookup(u2).status()).as("u2 lookup %d", i).isEqualTo(200);
+      }
+      assertThat(fx.lookup(u2).status()).isEqualTo(429);
     }
   }
 
