@@ -90,16 +90,13 @@ public final class LocalRuntime implements AutoCloseable {
   }
 
   /**
-   * The local cluster's configuration: the jobs' settings, a slot per view (at least 4), and its
-   * REST endpoint on a free port. Flink's default, 8081, made {@code quiver local} fail to start
-   * beside anything else on 8081 (a Flink cluster, a second {@code quiver local}, a test's
-   * MiniCluster) and held 8081 against them while it ran.
+   * The local cluster's configuration: the jobs' settings (its REST endpoint on a free loopback
+   * port among them, {@link LocalFlink}) and a slot per view (at least 4).
    */
   static Configuration clusterConfiguration(QuiverConfig config, int views) {
     Configuration flink = LocalFlink.configuration(config, null, true);
     flink.setString("taskmanager.numberOfTaskSlots", Integer.toString(Math.max(4, views)));
     flink.setString("taskmanager.memory.managed.size", "512m");
-    flink.setString("rest.bind-port", "0");
     return flink;
   }
 

@@ -1,0 +1,53 @@
+package dev.quiver.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiver.core.config.QuiverConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.util.Map;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A local cluster (quiver materialize, the jobs' test harnesses) starts while Flink's default REST
+ * port, 8081, is taken, and its REST endpoint listens on the loopback address only. In session 12 a
+ * clean-clone test run failed two ITCases with "Could not start rest endpoint on any port in port
+ * range 8081" while another process's MiniCluster held 8081.
+ */
+class LocalFlinkTest {
+  @Test
+  void aLocalClusterStartsBesideAnythingOn8081AndListensOnLoopbackOnly() throws Exception {
+    try (ServerSocket blocker = occupy8081()) {
+      Configuration conf = LocalFlink.configuration(QuiverConfig.of(Map.of()), null, false);
+      MiniCluster flink =
+          new MiniCluster(
+              new MiniClusterConfiguration.Builder()
+                  .setConfiguration(conf)
+                  .setNumTaskManagers(1)
+                  .setNumSlotsPerTaskManager(1)
+                  .build());
+      flink.start();
+      try {
+        URI rest = flink.getRestAddress().get();
+        assertThat(rest.getPort()).isNotEqualTo(8081).isPositive();
+        assertThat(InetAddress.getByName(rest.getHost()).isLoopbackAddress()).isTrue();
+      } finally {
+        flink.close();
+      }
+    }
+  }
+
+  /** Holds 8081 for the test, or null when something else already does (taken either way). */
+  private static ServerSocket occupy8081() {
+    try {
+      return new ServerSocket(8081, 1, InetAddress.getLoopbackAddress());
+    } catch (IOException alreadyTaken) {
+      return null;
+    }
+  }
+}
