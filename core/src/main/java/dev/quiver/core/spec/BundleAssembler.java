@@ -5,6 +5,7 @@ import dev.quiver.core.spec.SpecParser.Context;
 import dev.quiver.core.spec.SpecParser.ParseResult;
 import dev.quiver.core.spec.SpecParser.SpecFile;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -43,7 +44,9 @@ final class BundleAssembler {
   }
 
   ParseResult assemble(List<SpecFile> files) {
+    List<String> fileOrder = new ArrayList<>();
     for (SpecFile file : files) {
+      fileOrder.add(file.name());
       SpecTree.Parsed parsed = SpecTree.read(file.text());
       for (SpecTree.ReadProblem rp : parsed.problems()) {
         if (rp.document() >= 0) {
@@ -103,6 +106,12 @@ final class BundleAssembler {
                       .or(() -> context.view(svc.namespace(), name)));
       addDeduplicated(s, found, p -> p);
     }
+    // The rules run in two passes (each document as read, then the views and services once every
+    // file is read): list the problems in file order, by file and then line (a stable sort keeps
+    // the order of problems on one line).
+    problems.sort(
+        Comparator.comparingInt((SpecProblem p) -> fileOrder.indexOf(p.file()))
+            .thenComparingInt(SpecProblem::line));
     List<SpecProblem> errors = problems.stream().filter(SpecProblem::isError).toList();
     List<SpecProblem> warnings = problems.stream().filter(p -> !p.isError()).toList();
     if (!errors.isEmpty()) {

@@ -13,6 +13,8 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.flink.types.Row;
 
 /**
@@ -27,10 +29,19 @@ import org.apache.flink.types.Row;
 public final class EventParser implements EventDecoder {
   /**
    * Refuses content after the object (two concatenated events were read as the first; the second
-   * was lost without a dead letter), as the Avro decoder refuses trailing bytes.
+   * was lost without a dead letter), as the Avro decoder refuses trailing bytes, and a field given
+   * twice in one object ({@code "user_id":"a","user_id":"b"} was read as user b, silently). The
+   * duplicate check is the tree builder's ({@code FAIL_ON_READING_DUP_TREE_KEY}: a test of the
+   * value a put replaced), not the parser's {@code STRICT_DUPLICATE_DETECTION}, which keeps a set
+   * of the names of every object and cost more (docs/materialization.md, "Dead letters").
    */
   private static final ObjectMapper JSON =
-      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+      new ObjectMapper()
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+
+  private static final Pattern DUPLICATE =
+      Pattern.compile("^Duplicate field '(.*)' for `ObjectNode`.*", Pattern.DOTALL);
 
   private final RowAssembler rows;
 
@@ -79,6 +90,17 @@ public final class EventParser implements EventDecoder {
     try {
       root = JSON.readTree(bytes);
     } catch (JsonProcessingException e) {
+      Matcher dup = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
+      if (dup.matches()) {
+        var at = e.getLocation();
+        throw new MalformedEventException(
+            "bad JSON: duplicate field '"
+                + dup.group(1)
+                + "'"
+                + (at == null
+                    ? ""
+                    : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
+      }
       throw new MalformedEventException(
           "bad JSON: " + YamlMessages.concise(e.getOriginalMessage()));
     } catch (java.io.IOException e) {

@@ -122,6 +122,16 @@ class DebeziumJsonParserTest {
     assertMalformed(
         envelope("c", "null", ROW.replace("\"2026-01-02T03:04:05Z\"", "null")),
         "missing event time 'ts'");
+    // a field given twice, in the row or in the envelope (session 12 QA pass: the last was kept)
+    assertMalformed(
+        envelope(
+            "c",
+            "null",
+            ROW.replace("\"user_id\":\"u1\",", "\"user_id\":\"u1\",\"user_id\":\"u2\",")),
+        "bad JSON: duplicate field 'user_id'");
+    assertMalformed(
+        envelope("c", "null", ROW).replace("\"op\":\"c\"", "\"op\":\"c\",\"op\":\"d\""),
+        "bad JSON: duplicate field 'op'");
   }
 
   private void assertMalformed(String value, String message) {

@@ -158,4 +158,24 @@ class EventParserTest {
     // trailing white space (a line-delimited producer's newline) is not content
     assertThat(parse(event + "\n").getField(0)).isEqualTo("a");
   }
+
+  /**
+   * A field given twice is malformed, whichever copy a reader would keep (session 12 QA pass: the
+   * last copy was kept silently, so {@code "user_id":"a","user_id":"b"} was an event of user b).
+   */
+  @Test
+  void refusesDuplicateFields() throws Exception {
+    assertThatThrownBy(
+            () -> parse("{\"txn_id\":\"a\",\"user_id\":\"a\",\"user_id\":\"b\",\"ts\":5}"))
+        .isInstanceOf(EventParser.MalformedEventException.class)
+        .hasMessage("bad JSON: duplicate field 'user_id' (line 1, column 39)");
+    // an undeclared field too: the record is ambiguous either way
+    assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"a\",\"x\":1,\"x\":2,\"ts\":5}"))
+        .hasMessageStartingWith("bad JSON: duplicate field 'x'");
+    // the same name in different objects is not a duplicate
+    assertThat(
+            parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"m\":{\"user_id\":1},\"ts\":5}")
+                .getField(1))
+        .isEqualTo("u");
+  }
 }

@@ -64,6 +64,9 @@ public final class MaterializationHarness implements BeforeAllCallback, AfterAll
     Configuration conf = LocalFlink.configuration(QuiverConfig.of(Map.of()), null, false);
     conf.setString("taskmanager.numberOfTaskSlots", Integer.toString(SLOTS));
     conf.setString("taskmanager.memory.managed.size", "512m");
+    JobCounters.register(conf);
+    // any free port: the default 8081 may be held by another test JVM on the same machine
+    conf.setString("rest.bind-port", "0");
     flink =
         new MiniCluster(
             new MiniClusterConfiguration.Builder()
@@ -263,6 +266,36 @@ public final class MaterializationHarness implements BeforeAllCallback, AfterAll
   }
 
   /**
+   * The job's counters (read through a Flink metric reporter, as an operator would) come to the
+   * numbers of records the reference rejects for each reason, accepts (before dedup) and drops as
+   * duplicates — not one more or less.
+   */
+  public static void awaitCountersEqualTheReference(
+      JobClient job, List<Reference.Sent> log, Reference ref) {
+    Map<String, Long> expected = new TreeMap<>();
+    expected.put("quiverDeadLetterMalformed", rejected(ref, "malformed"));
+    expected.put("quiverDeadLetterTooLate", rejected(ref, "too_late"));
+    expected.put("quiverDeadLetterNotMaterialized", rejected(ref, "not_materialized"));
+    long passed = log.size() - ref.rejected.size();
+    expected.put("quiverEventsAccepted", passed);
+    expected.put("quiverDuplicatesDropped", passed - ref.accepted.size());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () -> {
+              Map<String, Long> all = JobCounters.of(job.getJobID());
+              Map<String, Long> actual = new TreeMap<>();
+              expected.keySet().forEach(k -> actual.put(k, all.getOrDefault(k, 0L)));
+              assertThat(actual).as("the job's counters").isEqualTo(expected);
+            });
+  }
+
+  private static long rejected(Reference ref, String reason) {
+    return ref.rejected.stream().filter(r -> r.reason().equals(reason)).count();
+  }
+
+  /**
    * What {@link #catchUp} leaves behind.
    *
    * @param snapshotId the Iceberg snapshot current when the job was stopped
@@ -293,6 +326,7 @@ public final class MaterializationHarness implements BeforeAllCallback, AfterAll
       awaitRows(table, ref.accepted.size(), Duration.ofSeconds(120));
       if (awaitDeadLetters) {
         awaitDeadLetters(topic, ref.rejected.size());
+        awaitCountersEqualTheReference(job, log, ref);
       }
       stop(job);
       table.refresh();
