@@ -65,8 +65,6 @@ public final class MaterializationHarness implements BeforeAllCallback, AfterAll
     conf.setString("taskmanager.numberOfTaskSlots", Integer.toString(SLOTS));
     conf.setString("taskmanager.memory.managed.size", "512m");
     JobCounters.register(conf);
-    // any free port: the default 8081 may be held by another test JVM on the same machine
-    conf.setString("rest.bind-port", "0");
     flink =
         new MiniCluster(
             new MiniClusterConfiguration.Builder()
