@@ -50,6 +50,7 @@ final class OfflineViewTable {
   /**
    * The catalog table reading {@code view}'s offline table.
    *
+   * @param tableName the name it was asked for, as errors cite it ({@code ns.view$offline})
    * @throws ValidationException when the offline table does not exist yet (nothing was written for
    *     this major), naming what writes it
    */
@@ -67,7 +68,7 @@ final class OfflineViewTable {
     options.putAll(props);
     options.put("catalog-database", id.namespace().toString());
     options.put("catalog-table", id.name());
-    Table table = load(offline, id, tableName, props.get("warehouse"));
+    Table table = load(offline, view, tableName, props.get("warehouse"));
     Schema schema =
         Schema.newBuilder()
             .fromRowDataType(
@@ -89,7 +90,8 @@ final class OfflineViewTable {
   }
 
   private static Table load(
-      QuiverConfig offline, TableIdentifier id, String tableName, String warehouse) {
+      QuiverConfig offline, FeatureView view, String tableName, String warehouse) {
+    TableIdentifier id = OfflineTables.identifier(view);
     Catalog catalog = OfflineCatalogs.open(offline);
     try {
       return catalog.loadTable(id);
@@ -102,9 +104,9 @@ final class OfflineViewTable {
               + warehouse
               + "). It is written by the view's streaming job (quiver materialize) or by quiver"
               + " backfill "
-              + id.namespace()
-              + "."
-              + tableName.substring(0, tableName.indexOf(PinnedTableName.SEPARATOR))
+              + view.qualifiedName()
+              + ":"
+              + view.version()
               + " --from ... --to ...; or point the catalog at the right warehouse with"
               + " 'offline.warehouse' (quiver sql takes it from quiver.yaml or --set)");
     } finally {

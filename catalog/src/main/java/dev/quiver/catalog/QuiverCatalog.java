@@ -259,7 +259,7 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
               + "; SHOW TABLES lists the views and their versions, and a view's offline table is"
               + " read as `<view>$offline` (newest version) or `<view>$v<major>$offline`");
     }
-    return OfflineViewTable.of(record.get().view(), offline, path.getObjectName());
+    return OfflineViewTable.of(record.get().view(), offline, path.getFullName());
   }
 
   /**
