@@ -82,31 +82,27 @@ class TimeTravelSqlITCase extends CliTestSupport {
   void quiverSqlReadsAViewAsOfASnapshotOrATime() throws Exception {
     FeatureView view = applyView();
     Snapshot[] snaps = writeTwoSnapshots(view);
-    String summary = "CAST(COUNT(*) AS STRING), ':', MAX(last_page))";
     Path script =
         spec(
             "tt.sql",
             "SET 'execution.runtime-mode' = 'batch';\n"
-                + "SELECT CONCAT('snap1=', "
-                + summary
-                + " FROM `user_pages$offline` /*+ OPTIONS('snapshot-id'='"
-                + snaps[0].snapshotId()
-                + "') */;\n"
-                + "SELECT CONCAT('time1=', "
-                + summary
-                + " FROM `user_pages$v1$offline` /*+ OPTIONS('as-of-timestamp'='"
-                + snaps[0].timestampMillis()
-                + "') */;\n"
-                + "SELECT CONCAT('time2=', "
-                + summary
-                + " FROM `user_pages$v1$offline` /*+ OPTIONS('as-of-timestamp'='"
-                + snaps[1].timestampMillis()
-                + "') */;\n"
-                + "SELECT CONCAT('offline1=', "
-                + summary
-                + " FROM quiver_offline.`default`.`user_pages_v1` /*+ OPTIONS('snapshot-id'='"
-                + snaps[0].snapshotId()
-                + "') */;\n");
+                + summary("snap1", "`user_pages$offline`", "snapshot-id", snaps[0].snapshotId())
+                + summary("snap2", "`user_pages$offline`", "snapshot-id", snaps[1].snapshotId())
+                + summary(
+                    "time1",
+                    "`user_pages$v1$offline`",
+                    "as-of-timestamp",
+                    snaps[0].timestampMillis())
+                + summary(
+                    "time2",
+                    "`user_pages$v1$offline`",
+                    "as-of-timestamp",
+                    snaps[1].timestampMillis())
+                + summary(
+                    "offline1",
+                    "quiver_offline.`default`.`user_pages_v1`",
+                    "snapshot-id",
+                    snaps[0].snapshotId()));
     Run r =
         run(
             "--set",
@@ -117,9 +113,23 @@ class TimeTravelSqlITCase extends CliTestSupport {
     assertThat(r.code()).as(r.out() + r.err()).isZero();
     assertThat(r.out())
         .contains("snap1=1:p1")
+        .contains("snap2=2:p2")
         .contains("time1=1:p1")
         .contains("time2=2:p2")
         .contains("offline1=1:p1");
+  }
+
+  /** One line {@code label=<rows>:<max page>} of {@code table} read with one time-travel option. */
+  private static String summary(String label, String table, String option, long value) {
+    return "SELECT CONCAT('"
+        + label
+        + "=', CAST(COUNT(*) AS STRING), ':', MAX(last_page)) FROM "
+        + table
+        + " /*+ OPTIONS('"
+        + option
+        + "'='"
+        + value
+        + "') */;\n";
   }
 
   @Test
