@@ -1,5 +1,6 @@
 package dev.quiver.catalog;
 
+import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.registry.FeatureRegistry.SpecBundle;
 import dev.quiver.core.registry.RegistryException;
@@ -40,8 +41,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The feature registry as a Flink catalog: namespaces are databases and each feature view is a
  * table named after the view (its newest ACTIVE version), plus one pinned table per major ({@code
- * view$v3}) and per revision ({@code view$v3.1}); see {@link PinnedTableName}. {@code CREATE TABLE}
- * and {@code ALTER TABLE} register a new version through {@link FeatureRegistry#apply}; {@code DROP
+ * view$v3}) and per revision ({@code view$v3.1}); see {@link PinnedTableName}. A view's offline
+ * Iceberg table reads as {@code view$offline} or {@code view$v3$offline} ({@link OfflineViewTable};
+ * not listed, like the retired pins), with Iceberg's time-travel options. {@code CREATE TABLE} and
+ * {@code ALTER TABLE} register a new version through {@link FeatureRegistry#apply}; {@code DROP
  * TABLE} is refused, because versions leave through their lifecycle ({@code quiver deprecate}).
  *
  * <p>A thin adapter: the mapping is in {@link ViewTableMapper} and {@link TableDefinitionReader},
@@ -54,6 +57,7 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
   private final Supplier<FeatureRegistry> opener;
   private final boolean ownsRegistry;
   private final String actor;
+  private final QuiverConfig offline;
   private final Set<String> sessionNamespaces = ConcurrentHashMap.newKeySet();
   private volatile FeatureRegistry registry;
 
@@ -63,7 +67,20 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
    */
   public QuiverCatalog(
       String name, String defaultDatabase, Supplier<FeatureRegistry> opener, String actor) {
-    this(name, defaultDatabase, opener, true, actor);
+    this(name, defaultDatabase, opener, true, actor, QuiverConfig.empty());
+  }
+
+  /**
+   * @param offline the {@code offline.*} options of the Iceberg catalog that holds the views'
+   *     offline tables (read as {@code view$offline})
+   */
+  public QuiverCatalog(
+      String name,
+      String defaultDatabase,
+      Supplier<FeatureRegistry> opener,
+      String actor,
+      QuiverConfig offline) {
+    this(name, defaultDatabase, opener, true, actor, offline);
   }
 
   private QuiverCatalog(
@@ -71,17 +88,20 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
       String defaultDatabase,
       Supplier<FeatureRegistry> opener,
       boolean ownsRegistry,
-      String actor) {
+      String actor,
+      QuiverConfig offline) {
     super(name, defaultDatabase);
     this.opener = Objects.requireNonNull(opener, "opener");
     this.ownsRegistry = ownsRegistry;
     this.actor = Objects.requireNonNull(actor, "actor");
+    this.offline = Objects.requireNonNull(offline, "offline");
   }
 
   /** A catalog over a registry that the caller owns and closes. */
   public static QuiverCatalog over(
       String name, String defaultDatabase, FeatureRegistry registry, String actor) {
-    return new QuiverCatalog(name, defaultDatabase, () -> registry, false, actor);
+    return new QuiverCatalog(
+        name, defaultDatabase, () -> registry, false, actor, QuiverConfig.empty());
   }
 
   @Override
@@ -196,6 +216,10 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
 
   @Override
   public CatalogBaseTable getTable(ObjectPath path) throws TableNotExistException {
+    Optional<String> offlineOf = OfflineViewTable.viewPart(path.getObjectName());
+    if (offlineOf.isPresent()) {
+      return offlineTable(path, offlineOf.get());
+    }
     ViewRecord record =
         resolve(path).orElseThrow(() -> new TableNotExistException(getName(), path));
     String ns = path.getDatabaseName();
@@ -210,9 +234,38 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
   }
 
   /**
-   * {@code FOR SYSTEM_TIME AS OF}: this catalog holds a view's definition, not its rows; the rows
-   * and their history are the view's offline Iceberg table ({@code <view>_v<major>} in the offline
-   * catalog), which Iceberg reads as of a time. The error says how.
+   * {@code view$offline} / {@code view$v3$offline}: the view's offline Iceberg table. An unknown
+   * view or version is an error that names the fix rather than Flink's "object not found".
+   */
+  private CatalogBaseTable offlineTable(ObjectPath path, String viewPart) {
+    Optional<ViewRecord> record = resolve(new ObjectPath(path.getDatabaseName(), viewPart));
+    if (record.isEmpty()) {
+      String view;
+      try {
+        view = PinnedTableName.parse(viewPart).view();
+      } catch (IllegalArgumentException e) {
+        throw new ValidationException(path.getFullName() + ": " + e.getMessage(), e);
+      }
+      boolean known = !versionsOf(path.getDatabaseName(), view).isEmpty();
+      throw new ValidationException(
+          path.getFullName()
+              + (known
+                  ? ": feature view '" + view + "' has no readable version '" + viewPart + "'"
+                  : ": no feature view '"
+                      + view
+                      + "' in namespace '"
+                      + path.getDatabaseName()
+                      + "'")
+              + "; SHOW TABLES lists the views and their versions, and a view's offline table is"
+              + " read as `<view>$offline` (newest version) or `<view>$v<major>$offline`");
+    }
+    return OfflineViewTable.of(record.get().view(), offline, path.getFullName());
+  }
+
+  /**
+   * {@code FOR SYSTEM_TIME AS OF}: this catalog table is a view's definition, not its rows; the
+   * rows and their history are the view's offline Iceberg table, which this catalog serves as
+   * {@code view$v<major>$offline} and Iceberg reads as of a time. The error says how.
    */
   @Override
   public CatalogBaseTable getTable(ObjectPath path, long timestamp) throws TableNotExistException {
@@ -223,19 +276,19 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
             + path.getFullName()
             + ": the registry catalog holds the view's definition, and its history is the view's"
             + " offline Iceberg table. Read that as of the time with an option instead: SELECT *"
-            + " FROM quiver_offline.`"
-            + path.getDatabaseName()
-            + "`.`"
-            + record.view().name()
-            + "_v"
-            + record.version().major()
+            + " FROM `"
+            + OfflineViewTable.nameOf(record.view())
             + "` /*+ OPTIONS('as-of-timestamp'='"
             + timestamp
-            + "') */ after CREATE CATALOG quiver_offline (docs/time-travel.md)");
+            + "') */ (epoch millis; or 'snapshot-id'; docs/time-travel.md)");
   }
 
   @Override
   public boolean tableExists(ObjectPath path) {
+    Optional<String> offlineOf = OfflineViewTable.viewPart(path.getObjectName());
+    if (offlineOf.isPresent()) {
+      return resolve(new ObjectPath(path.getDatabaseName(), offlineOf.get())).isPresent();
+    }
     return resolve(path).isPresent();
   }
 
@@ -305,6 +358,13 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
         return;
       }
       throw new TableNotExistException(getName(), path);
+    }
+    if (OfflineViewTable.viewPart(path.getObjectName()).isPresent()) {
+      throw new CatalogException(
+          "DROP TABLE "
+              + path.getFullName()
+              + ": a view's offline table is read-only here; it is written by the view's streaming"
+              + " job and backfills, and old snapshots leave through snapshot expiry");
     }
     PinnedTableName name = PinnedTableName.parse(path.getObjectName());
     throw new CatalogException(

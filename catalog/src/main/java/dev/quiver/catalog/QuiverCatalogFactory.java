@@ -3,6 +3,7 @@ package dev.quiver.catalog;
 import dev.quiver.core.config.ConfigOptionsProvider;
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.registry.FeatureRegistries;
+import dev.quiver.offline.OfflineOptions;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -16,10 +17,11 @@ import org.apache.flink.table.factories.FactoryUtil;
 
 /**
  * Creates a {@link QuiverCatalog} for {@code CREATE CATALOG q WITH ('type'='quiver', ...)}. The
- * registry options are the {@code registry.*} keys of {@code quiver.yaml} (as declared by the
- * modules' {@link ConfigOptionsProvider}s), optionally read from a {@code config-file}; options
- * given in the statement win. Unknown options are rejected by Flink's {@link FactoryUtil} with the
- * list of supported ones.
+ * registry options are the {@code registry.*} keys of {@code quiver.yaml}, and the {@code
+ * offline.*} keys locate the Iceberg catalog whose tables read as {@code view$offline} (as declared
+ * by the modules' {@link ConfigOptionsProvider}s), optionally read from a {@code config-file};
+ * options given in the statement win. Unknown options are rejected by Flink's {@link FactoryUtil}
+ * with the list of supported ones.
  */
 public class QuiverCatalogFactory implements CatalogFactory {
   public static final String IDENTIFIER = "quiver";
@@ -42,7 +44,8 @@ public class QuiverCatalogFactory implements CatalogFactory {
           .stringType()
           .noDefaultValue()
           .withDescription(
-              "A quiver.yaml whose registry.* options apply unless the statement sets them.");
+              "A quiver.yaml whose registry.* and offline.* options apply unless the statement"
+                  + " sets them.");
 
   /** Raw registry client settings, passed through verbatim. */
   public static final String PROPERTIES_PREFIX = "registry.properties.";
@@ -63,7 +66,7 @@ public class QuiverCatalogFactory implements CatalogFactory {
     options.add(DEFAULT_DATABASE);
     options.add(ACTOR);
     options.add(CONFIG_FILE);
-    for (dev.quiver.core.config.ConfigOption<?> o : registryOptions()) {
+    for (dev.quiver.core.config.ConfigOption<?> o : passedOptions()) {
       options.add(
           ConfigOptions.key(o.key())
               .stringType()
@@ -73,19 +76,26 @@ public class QuiverCatalogFactory implements CatalogFactory {
     return options;
   }
 
-  /** The {@code registry.*} options that the modules on the class path declare. */
-  static Set<dev.quiver.core.config.ConfigOption<?>> registryOptions() {
+  /**
+   * The {@code registry.*} options (the registry) and {@code offline.*} options (the Iceberg
+   * catalog of {@code view$offline} tables) that the modules on the class path declare.
+   */
+  static Set<dev.quiver.core.config.ConfigOption<?>> passedOptions() {
     Set<dev.quiver.core.config.ConfigOption<?>> out = new LinkedHashSet<>();
     for (ConfigOptionsProvider p : ServiceLoader.load(ConfigOptionsProvider.class)) {
-      p.options().stream().filter(o -> o.key().startsWith("registry.")).forEach(out::add);
+      p.options().stream().filter(o -> isPassed(o.key())).forEach(out::add);
     }
     return out;
+  }
+
+  private static boolean isPassed(String key) {
+    return key.startsWith("registry.") || key.startsWith("offline.");
   }
 
   @Override
   public Catalog createCatalog(Context context) {
     FactoryUtil.CatalogFactoryHelper helper = FactoryUtil.createCatalogFactoryHelper(this, context);
-    helper.validateExcept(PROPERTIES_PREFIX);
+    helper.validateExcept(PROPERTIES_PREFIX, OfflineOptions.PROPERTIES_PREFIX);
     QuiverConfig config =
         registryConfig(context.getOptions(), helper.getOptions().get(CONFIG_FILE));
     String actor = helper.getOptions().get(ACTOR);
@@ -93,14 +103,15 @@ public class QuiverCatalogFactory implements CatalogFactory {
         context.getName(),
         helper.getOptions().get(DEFAULT_DATABASE),
         () -> FeatureRegistries.open(config),
-        actor == null ? System.getProperty("user.name", "flink-sql") : actor);
+        actor == null ? System.getProperty("user.name", "flink-sql") : actor,
+        config);
   }
 
   static QuiverConfig registryConfig(Map<String, String> options, String configFile) {
     QuiverConfig config =
         configFile == null ? QuiverConfig.empty() : QuiverConfig.load(Path.of(configFile));
     for (Map.Entry<String, String> e : options.entrySet()) {
-      if (e.getKey().startsWith("registry.")) {
+      if (isPassed(e.getKey())) {
         config = config.with(e.getKey(), e.getValue());
       }
     }

@@ -197,8 +197,7 @@ class QuiverCatalogITCase {
                     "SELECT * FROM ml.user_clicks FOR SYSTEM_TIME AS OF TIMESTAMP '2026-11-01"
                         + " 00:00:00'"))
         .hasStackTraceContaining("FOR SYSTEM_TIME AS OF on ")
-        .hasStackTraceContaining(
-            "FROM quiver_offline.`ml`.`user_clicks_v1` /*+ OPTIONS('as-of-timestamp'=");
+        .hasStackTraceContaining("FROM `user_clicks$v1$offline` /*+ OPTIONS('as-of-timestamp'=");
   }
 
   @Test

@@ -1,6 +1,9 @@
 package dev.quiver.cli;
 
 import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.offline.OfflineCatalogs;
+import dev.quiver.offline.OfflineOptions;
+import dev.quiver.offline.TimeTravel;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,7 +40,8 @@ import picocli.CommandLine.ParentCommand;
     name = "sql",
     mixinStandardHelpOptions = true,
     description = {
-      "Opens the Flink SQL client (embedded mode) with the Quiver catalog created and in use.",
+      "Opens the Flink SQL client (embedded mode) with the Quiver catalog created and in use,",
+      "and the offline Iceberg catalog (quiver_offline) registered for time travel.",
       "Exit codes: 0 ok, 1 a statement failed, 2 usage."
     })
 final class SqlCommand implements Callable<Integer> {
@@ -111,9 +115,12 @@ final class SqlCommand implements Callable<Integer> {
   }
 
   /**
-   * CREATE CATALOG from this configuration, then USE CATALOG. The catalog reads the configuration
-   * file itself ({@code config-file}), so a password in it is never copied; the other registry
-   * options are repeated inline so that {@code --set} overrides and defaults apply.
+   * CREATE CATALOG from this configuration, then the offline Iceberg catalog ({@code
+   * quiver_offline}, as the exports and backfills see it), then USE CATALOG. The Quiver catalog
+   * reads the configuration file itself ({@code config-file}), so a password in it is never copied;
+   * the other registry and offline options are repeated inline so that {@code --set} overrides and
+   * defaults apply. The Iceberg catalog has no such file option: its statement holds the {@code
+   * offline.properties.*} settings (a JDBC catalog's password among them) in this owner-only file.
    */
   String initScript(CliEnvironment env) {
     QuiverConfig config = env.config();
@@ -128,14 +135,19 @@ final class SqlCommand implements Callable<Integer> {
     for (Map.Entry<String, String> e : config.asMap().entrySet()) {
       String key = e.getKey();
       String value = e.getValue();
-      if (key.startsWith("registry.") && !key.equals("registry.password")) {
+      if ((key.startsWith("registry.") || key.startsWith("offline."))
+          && !key.contains("password")) {
         if (key.equals("registry.path") && !value.startsWith("mem:")) {
           value = Path.of(value).toAbsolutePath().toString();
+        }
+        if (key.equals(OfflineOptions.WAREHOUSE.key())) {
+          value = OfflineCatalogs.warehouseUri(value);
         }
         sb.append(",\n  '").append(quote(key)).append("' = '").append(quote(value)).append("'");
       }
     }
     sb.append("\n);\n");
+    sb.append(TimeTravel.createCatalogSql(config)).append(";\n");
     sb.append("USE CATALOG `").append(catalogName).append("`;\n");
     return sb.toString();
   }

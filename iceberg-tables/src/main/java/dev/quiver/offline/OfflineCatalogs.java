@@ -73,6 +73,19 @@ public final class OfflineCatalogs {
     return props;
   }
 
+  /**
+   * The same properties as Flink's Iceberg options (a {@code CREATE CATALOG ... WITH
+   * ('type'='iceberg', ...)} or a table with {@code 'connector'='iceberg'}): Iceberg's {@code type}
+   * is spelled {@code catalog-type} there, because Flink's {@code type} names the catalog factory.
+   */
+  public static Map<String, String> flinkProperties(QuiverConfig config) {
+    Map<String, String> out = new LinkedHashMap<>();
+    properties(config)
+        .forEach(
+            (k, v) -> out.put(k.equals(CatalogUtil.ICEBERG_CATALOG_TYPE) ? "catalog-type" : k, v));
+    return out;
+  }
+
   /** A Flink-side loader of the same catalog (serializable, opened on the task managers). */
   public static CatalogLoader loader(Map<String, String> props) {
     String type = props.getOrDefault(CatalogUtil.ICEBERG_CATALOG_TYPE, "hadoop");
@@ -83,7 +96,7 @@ public final class OfflineCatalogs {
   }
 
   /** A local path becomes an absolute {@code file:} URI; URIs with a scheme stay as they are. */
-  static String warehouseUri(String warehouse) {
+  public static String warehouseUri(String warehouse) {
     if (warehouse.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
       return warehouse;
     }

@@ -3,7 +3,6 @@ package dev.quiver.offline;
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.FeatureView;
 import java.time.Instant;
-import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.TableResult;
@@ -22,14 +21,9 @@ public final class TimeTravel {
 
   /** {@code CREATE CATALOG <name> WITH ('type'='iceberg', ...)} for the configured catalog. */
   public static String createCatalogSql(QuiverConfig config) {
-    Map<String, String> props = OfflineCatalogs.properties(config);
     String with =
-        props.entrySet().stream()
-            .map(
-                e ->
-                    quote(e.getKey().equals("type") ? "catalog-type" : e.getKey())
-                        + "="
-                        + quote(e.getValue()))
+        OfflineCatalogs.flinkProperties(config).entrySet().stream()
+            .map(e -> quote(e.getKey()) + "=" + quote(e.getValue()))
             .collect(Collectors.joining(", "));
     return "CREATE CATALOG `"
         + config.get(OfflineOptions.CATALOG_NAME)
