@@ -253,7 +253,27 @@ class OfflineCommandsTest {
                 "2024-05-02T00:00:00Z",
                 "--to",
                 "2024-05-01T00:00:00Z"))
-        .contains("to: 2024-05-01T00:00:00Z (expected: after from");
+        .contains(
+            "--to: 2024-05-01T00:00:00Z (expected: after --from 2024-05-02T00:00:00Z; swap them)");
+    // an export's range names the options too (QA pass, session 12: "to: ... after from ...")
+    assertThat(
+            run(
+                new ExportCommand(),
+                "v.f",
+                "--from",
+                "2024-05-02T00:00:00Z",
+                "--to",
+                "2024-05-01T00:00:00Z",
+                "--step",
+                "1h",
+                "--output",
+                "o"))
+        .contains(
+            "--to: 2024-05-01T00:00:00Z (expected: at or after --from 2024-05-02T00:00:00Z;"
+                + " swap them)");
+    assertThat(run(new ExportCommand(), "v.f", "--from", "2024-05-02T00:00:00Z", "--output", "o"))
+        .contains(
+            "--from/--to/--step: all three are needed for a time range (missing --to and --step)");
   }
 
   @Test

@@ -282,6 +282,24 @@ class OfflineJobsRestITCase {
                   + "\"end\":\"2025-10-01T00:00:00Z\"}}");
       assertThat(reversed.status()).isEqualTo(400);
       assertThat(reversed.body().at("/error/field").asText()).isEqualTo("time_range.end");
+      // the message names the REST fields (QA pass, session 12: "(expected: after from ...)")
+      assertThat(reversed.body().at("/error/message").asText())
+          .isEqualTo(
+              "time_range.end: 2025-10-01T00:00:00Z (expected: after time_range.start"
+                  + " 2025-11-01T00:00:00Z; swap them)");
+      Reply reversedExport =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"output_location\":\"/o\",\"time_range\":{\"start\":"
+                  + "\"2025-11-01T00:00:00Z\",\"end\":\"2025-10-01T00:00:00Z\",\"step\":\"1h\"}}");
+      assertThat(reversedExport.status()).isEqualTo(400);
+      assertThat(reversedExport.body().at("/error/field").asText()).isEqualTo("time_range.end");
+      assertThat(reversedExport.body().at("/error/message").asText())
+          .isEqualTo(
+              "time_range.end: 2025-10-01T00:00:00Z (expected: at or after time_range.start"
+                  + " 2025-11-01T00:00:00Z; swap them)");
 
       Reply unknownView =
           call(s.port(), "POST", "/v1/backfill", "{\"feature_view\":\"nope\"," + range + "}");

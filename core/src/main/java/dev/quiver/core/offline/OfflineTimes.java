@@ -29,4 +29,30 @@ public final class OfflineTimes {
     }
     return time;
   }
+
+  /**
+   * Refuses a range whose end comes before its start ({@code endIncluded}: an export's range of
+   * reference times) or is not after it (a backfill's event times {@code [from, to)}), naming the
+   * fields as the channel the request came in on calls them ({@code from}/{@code to} in core,
+   * {@code time_range.start}/{@code time_range.end} over REST, {@code --from}/{@code --to} on the
+   * CLI).
+   */
+  public static void checkRange(
+      String fromField, Instant from, String toField, Instant to, boolean endIncluded) {
+    if (from == null || to == null) {
+      return;
+    }
+    if (endIncluded ? to.isBefore(from) : !from.isBefore(to)) {
+      throw new IllegalArgumentException(
+          toField
+              + ": "
+              + to
+              + " (expected: "
+              + (endIncluded ? "at or after " : "after ")
+              + fromField
+              + " "
+              + from
+              + "; swap them)");
+    }
+  }
 }
