@@ -23,7 +23,10 @@ public final class BackfillCommand implements Callable<Integer> {
 
   @Mixin ViewRefArgs target;
 
-  @Option(names = "--from", required = true, description = "First event time included, ISO-8601")
+  @Option(
+      names = "--from",
+      required = true,
+      description = "First event time included, ISO-8601 (a date alone: its start, UTC)")
   String from;
 
   @Option(names = "--to", required = true, description = "First event time excluded, ISO-8601")

@@ -45,10 +45,12 @@ public final class ExportCommand implements Callable<Integer> {
   @Option(
       names = "--times",
       split = ",",
-      description = "Reference times (ISO-8601), comma-separated")
+      description =
+          "Reference times (ISO-8601; a date alone or a zone-less time is UTC),"
+              + " comma-separated")
   List<String> times = new ArrayList<>();
 
-  @Option(names = "--from", description = "Range start, ISO-8601")
+  @Option(names = "--from", description = "Range start, ISO-8601 (a date alone: its start, UTC)")
   String from;
 
   @Option(names = "--to", description = "Range end (inclusive), ISO-8601")

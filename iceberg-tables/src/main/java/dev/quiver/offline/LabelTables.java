@@ -14,9 +14,6 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -515,42 +512,15 @@ final class LabelTables {
   }
 
   /**
-   * A UTC offset at the end of a time: {@code +01:00}, or ISO-8601's basic {@code +0100}, {@code
-   * +01}.
-   */
-  private static final java.util.regex.Pattern OFFSET =
-      java.util.regex.Pattern.compile("([+-]\\d\\d)(?::?(\\d\\d))?$");
-
-  /** A date alone. */
-  private static final java.util.regex.Pattern DATE =
-      java.util.regex.Pattern.compile("\\d{4}-\\d\\d-\\d\\d");
-
-  /**
-   * ISO-8601 instants or offsets ({@code +01:00}, {@code +0100}, {@code +01}), {@code yyyy-MM-dd[T
-   * ]HH:mm[:ss[.SSS]]} and a date alone ({@code yyyy-MM-dd}, its start) as UTC, or epoch millis.
+   * Epoch millis, or a time as {@link dev.quiver.core.offline.OfflineTimes#parse} reads it
+   * (ISO-8601 instants or offsets, {@code yyyy-MM-dd[T ]HH:mm[:ss[.SSS]]} and a date alone as UTC).
    */
   static Instant parseTime(String v, LabelSource source, int line) {
     try {
       if (v.chars().allMatch(Character::isDigit)) {
         return Instant.ofEpochMilli(Long.parseLong(v));
       }
-      if (DATE.matcher(v).matches()) {
-        return java.time.LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant();
-      }
-      String t = v.replace(' ', 'T');
-      if (t.endsWith("Z")) {
-        return Instant.parse(t);
-      }
-      java.util.regex.Matcher offset = OFFSET.matcher(t);
-      if (t.indexOf('T') > 0 && offset.find(t.indexOf('T'))) {
-        String iso =
-            t.substring(0, offset.start())
-                + offset.group(1)
-                + ":"
-                + (offset.group(2) == null ? "00" : offset.group(2));
-        return OffsetDateTime.parse(iso).toInstant();
-      }
-      return LocalDateTime.parse(t).toInstant(ZoneOffset.UTC);
+      return dev.quiver.core.offline.OfflineTimes.parse(v);
     } catch (DateTimeParseException | NumberFormatException e) {
       throw new IllegalArgumentException(
           "labels line "

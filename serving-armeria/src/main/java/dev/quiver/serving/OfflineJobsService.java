@@ -435,14 +435,17 @@ final class OfflineJobsService {
     }
     Instant t;
     try {
-      t = Instant.parse(n.asText());
+      // a date alone or a time without a zone is UTC, as in CSV label files
+      t = OfflineTimes.parse(n.asText());
     } catch (DateTimeParseException e) {
       throw ApiException.badRequest(
           field,
           field
               + ": '"
               + n.asText()
-              + "' (expected: an ISO-8601 time such as 2025-11-25T12:00:00Z)");
+              + "' (expected: an ISO-8601 time such as 2025-11-25T12:00:00Z or"
+              + " 2025-11-25T13:00:00+01:00, or a date 2025-11-25 or a time 2025-11-25T12:00"
+              + " without a zone, read as UTC)");
     }
     try {
       return OfflineTimes.check(field, t);
