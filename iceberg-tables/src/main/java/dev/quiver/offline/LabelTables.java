@@ -470,6 +470,15 @@ final class LabelTables {
   private static Schema csvSchema(List<String> header, LabelSource source) {
     List<Types.NestedField> cols = new ArrayList<>();
     for (int i = 0; i < header.size(); i++) {
+      if (header.indexOf(header.get(i)) < i) {
+        // Iceberg's "Invalid schema: multiple fields for name" otherwise, not an argument error
+        throw new IllegalArgumentException(
+            "labels: column '"
+                + header.get(i)
+                + "' appears twice in the header of "
+                + source.location()
+                + " (expected: unique column names; rename or drop one)");
+      }
       cols.add(
           Types.NestedField.optional(
               i + 1,
