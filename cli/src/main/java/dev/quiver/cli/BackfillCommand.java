@@ -23,7 +23,10 @@ public final class BackfillCommand implements Callable<Integer> {
 
   @Mixin ViewRefArgs target;
 
-  @Option(names = "--from", required = true, description = "First event time included, ISO-8601")
+  @Option(
+      names = "--from",
+      required = true,
+      description = "First event time included, ISO-8601 (a date alone: its start, UTC)")
   String from;
 
   @Option(names = "--to", required = true, description = "First event time excluded, ISO-8601")
@@ -50,13 +53,17 @@ public final class BackfillCommand implements Callable<Integer> {
     if (online && !dryRun && server == null) {
       requireEmbeddedStoreFree(OfflineCommands.config(parent));
     }
+    java.time.Instant start = OfflineCommands.time("--from", from);
+    java.time.Instant end = OfflineCommands.time("--to", to);
+    // named by this command's options (core's message says from/to)
+    dev.quiver.core.offline.OfflineTimes.checkRange("--from", start, "--to", end, false);
     BackfillRequest req =
         new BackfillRequest(
             view.namespace(),
             view.view(),
             view.version(),
-            OfflineCommands.time("--from", from),
-            OfflineCommands.time("--to", to),
+            start,
+            end,
             dryRun,
             online,
             source,

@@ -45,10 +45,12 @@ public final class ExportCommand implements Callable<Integer> {
   @Option(
       names = "--times",
       split = ",",
-      description = "Reference times (ISO-8601), comma-separated")
+      description =
+          "Reference times (ISO-8601; a date alone or a zone-less time is UTC),"
+              + " comma-separated")
   List<String> times = new ArrayList<>();
 
-  @Option(names = "--from", description = "Range start, ISO-8601")
+  @Option(names = "--from", description = "Range start, ISO-8601 (a date alone: its start, UTC)")
   String from;
 
   @Option(names = "--to", description = "Range end (inclusive), ISO-8601")
@@ -106,6 +108,27 @@ public final class ExportCommand implements Callable<Integer> {
               + (given.isEmpty() ? "" : "; got " + String.join(" and ", given))
               + ")");
     }
+    List<String> missing = new ArrayList<>();
+    if (from == null) {
+      missing.add("--from");
+    }
+    if (to == null) {
+      missing.add("--to");
+    }
+    if (step == null) {
+      missing.add("--step");
+    }
+    if (!missing.isEmpty() && missing.size() < 3) {
+      // named by this command's options (core's message says from/to/step)
+      throw new IllegalArgumentException(
+          "--from/--to/--step: all three are needed for a time range (missing "
+              + String.join(" and ", missing)
+              + ")");
+    }
+    Instant start = OfflineCommands.time("--from", from);
+    Instant end = OfflineCommands.time("--to", to);
+    // named by this command's options (core's message says from/to)
+    dev.quiver.core.offline.OfflineTimes.checkRange("--from", start, "--to", end, true);
     List<Instant> ts = new ArrayList<>();
     for (String t : times) {
       ts.add(OfflineCommands.time("--times", t));
@@ -117,8 +140,8 @@ public final class ExportCommand implements Callable<Integer> {
             labels,
             timestampColumn,
             ts,
-            OfflineCommands.time("--from", from),
-            OfflineCommands.time("--to", to),
+            start,
+            end,
             step == null
                 ? null
                 : Durations.parse(step)

@@ -37,10 +37,16 @@ final class OfflineCommands {
     }
     Instant t;
     try {
-      t = Instant.parse(text);
+      // a date alone or a time without a zone is UTC, as in CSV label files
+      t = dev.quiver.core.offline.OfflineTimes.parse(text);
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException(
-          option + ": '" + text + "' (expected: an ISO-8601 time such as 2024-05-01T00:00:00Z)");
+          option
+              + ": '"
+              + text
+              + "' (expected: an ISO-8601 time such as 2024-05-01T00:00:00Z or"
+              + " 2024-05-01T02:00:00+02:00, or a date 2024-05-01 or a time 2024-05-01T00:00"
+              + " without a zone, read as UTC)");
     }
     return dev.quiver.core.offline.OfflineTimes.check(option, t);
   }

@@ -141,6 +141,35 @@ class OfflineCommandsTest {
     assertThat(req.step()).hasHours(1);
   }
 
+  /**
+   * --times, --from and --to take times as CSV label files give them: a date alone is its start in
+   * UTC, a time without a zone is UTC (QA pass, session 12: only a full instant was accepted).
+   */
+  @Test
+  void aDateAloneOrAZoneLessTimeIsReadAsUtc() {
+    assertThat(
+            run(
+                new ExportCommand(),
+                "v.f",
+                "--times",
+                "2024-05-01,2024-05-01T12:30,2024-05-01T12:30:00+01",
+                "--output",
+                "o"))
+        .startsWith("0\n");
+    assertThat(((ExportRequest) submitted.get(0)).times())
+        .containsExactly(
+            Instant.parse("2024-05-01T00:00:00Z"),
+            Instant.parse("2024-05-01T12:30:00Z"),
+            Instant.parse("2024-05-01T11:30:00Z"));
+    assertThat(run(new BackfillCommand(), "v", "--from", "2024-05-01", "--to", "2024-05-02T06:00"))
+        .startsWith("0\n");
+    BackfillRequest req = (BackfillRequest) submitted.get(1);
+    assertThat(req.from()).isEqualTo(Instant.parse("2024-05-01T00:00:00Z"));
+    assertThat(req.to()).isEqualTo(Instant.parse("2024-05-02T06:00:00Z"));
+    assertThat(run(new ExportCommand(), "v.f", "--times", "1714521600000", "--output", "o"))
+        .contains("--times: '1714521600000' (expected: an ISO-8601 time");
+  }
+
   @Test
   void withoutATerminalProgressIsOneLinePerChangeWithoutCarriageReturns() throws Exception {
     StringWriter log = new StringWriter();
@@ -253,7 +282,27 @@ class OfflineCommandsTest {
                 "2024-05-02T00:00:00Z",
                 "--to",
                 "2024-05-01T00:00:00Z"))
-        .contains("to: 2024-05-01T00:00:00Z (expected: after from");
+        .contains(
+            "--to: 2024-05-01T00:00:00Z (expected: after --from 2024-05-02T00:00:00Z; swap them)");
+    // an export's range names the options too (QA pass, session 12: "to: ... after from ...")
+    assertThat(
+            run(
+                new ExportCommand(),
+                "v.f",
+                "--from",
+                "2024-05-02T00:00:00Z",
+                "--to",
+                "2024-05-01T00:00:00Z",
+                "--step",
+                "1h",
+                "--output",
+                "o"))
+        .contains(
+            "--to: 2024-05-01T00:00:00Z (expected: at or after --from 2024-05-02T00:00:00Z;"
+                + " swap them)");
+    assertThat(run(new ExportCommand(), "v.f", "--from", "2024-05-02T00:00:00Z", "--output", "o"))
+        .contains(
+            "--from/--to/--step: all three are needed for a time range (missing --to and --step)");
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.quiver.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quiver.offline.OfflineWriter;
 import dev.quiver.offline.TrainingSetFiles;
@@ -223,6 +224,49 @@ class QuiverServeITCase extends CliTestSupport {
             url);
     assertThat(unknown.code()).as(unknown.out() + unknown.err()).isEqualTo(ExitCode.NOT_FOUND);
     assertThat(unknown.err()).contains("no_such_view").doesNotContain("Exception");
+    // label rows without the time column: refused when submitted (400 naming timestamp_column
+    // and listing the columns; exit 1 on the CLI, through the server and in this process), not a
+    // job that fails (QA pass, session 12)
+    Path noTime = Files.writeString(dir.resolve("no-time.csv"), "user_id,ts\nu0,0\n");
+    HttpResponse<String> badLabels =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url + "/v1/offline/export"))
+                .header("content-type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"features\":[\"user_pages.last_page\"],\"labels\":\""
+                            + noTime
+                            + "\",\"output_location\":\""
+                            + dir.resolve("z")
+                            + "\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(badLabels.statusCode()).as(badLabels.body()).isEqualTo(400);
+    JsonNode badLabelsError = json.readTree(badLabels.body()).get("error");
+    assertThat(badLabelsError.get("field").asText()).isEqualTo("timestamp_column");
+    assertThat(badLabelsError.get("message").asText())
+        .startsWith("timestamp_column: 'timestamp' is not a column of " + noTime)
+        .contains("(columns: user_id, ts;");
+    for (String where : List.of("--server", "--in-process")) {
+      String[] args = {
+        "export",
+        "user_pages.last_page",
+        "--labels",
+        noTime.toString(),
+        "--output",
+        dir.resolve("z").toString(),
+        where,
+        url
+      };
+      Run refused = run(where.equals("--server") ? args : java.util.Arrays.copyOf(args, 7));
+      assertThat(refused.code()).as(where + refused.out() + refused.err()).isEqualTo(1);
+      assertThat(refused.err())
+          .as(where)
+          .contains("timestamp_column: 'timestamp' is not a column of " + noTime)
+          .contains("(columns: user_id, ts;")
+          .doesNotContain("export failed");
+      assertThat(refused.out()).as(where).doesNotContain("export job");
+    }
     Run badStep =
         run(
             "backfill",

@@ -1,6 +1,7 @@
 package dev.quiver.offline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.quiver.core.config.QuiverConfig;
@@ -187,6 +188,46 @@ class SparkTrainingSetITCase {
                           Map.of()))
                   .dataFiles());
       assertSameRows(rows, flink, "pandas labels", "label_id");
+      // label rows the Flink path refuses, Spark refuses with the same message before reading
+      // them (QA pass, session 12: a label column named like a feature's output column failed
+      // later with Iceberg's "Invalid schema: multiple fields for name ...")
+      org.apache.iceberg.Schema clash =
+          new org.apache.iceberg.Schema(
+              Types.NestedField.optional(1, "user_id", Types.StringType.get()),
+              Types.NestedField.optional(2, "merchant_id", Types.StringType.get()),
+              Types.NestedField.optional(3, "ts", Types.TimestampType.withZone()),
+              Types.NestedField.optional(4, "user_profile__last_amount", Types.DoubleType.get()));
+      GenericRecord c = GenericRecord.create(clash);
+      c.setField("user_id", "u1");
+      c.setField("merchant_id", "m1");
+      c.setField("ts", labels.get(0).getField("ts"));
+      c.setField("user_profile__last_amount", 1.0);
+      Path clashFile = dir.resolve("clash").resolve("labels.parquet");
+      TrainingSetFiles.write(clash, clashFile, List.of(c));
+      for (String time : List.of("ts", "when")) {
+        TrainingSetRequest bad =
+            new TrainingSetRequest(
+                List.of(FeatureSelection.all(profile), FeatureSelection.all(risk)),
+                LabelSource.of(clashFile.toString(), time),
+                null,
+                dir.resolve("out-clash-" + time).toString(),
+                false,
+                Map.of());
+        Throwable sparkError =
+            catchThrowable(() -> new SparkTrainingSet(spark, catalog, "quiver_offline").build(bad));
+        Throwable flinkError =
+            catchThrowable(
+                () -> new PointInTimeJoin(catalog, OfflineCatalogs.properties(config), 2).run(bad));
+        assertThat(sparkError)
+            .as(time)
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith(
+                time.equals("ts")
+                    ? "labels: column 'user_profile__last_amount' has the name of the output"
+                        + " column of feature default.user_profile:v1.last_amount"
+                    : "labels.timestamp_column: 'when' is not a column of " + clashFile)
+            .hasMessage(flinkError.getMessage());
+      }
       spineEqualsFlinkAndTheReference(spark, catalog, config, log, profile, aggs);
     } finally {
       spark.stop();

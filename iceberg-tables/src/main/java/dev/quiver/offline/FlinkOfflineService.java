@@ -162,6 +162,9 @@ public final class FlinkOfflineService implements OfflineService {
       // refused when submitted, as a missing label file is, instead of a job that fails
       throw LabelTables.noSuchTable(labels.location(), null);
     }
+    if (labels != null) {
+      LabelTables.checkColumns(labels, catalog, features);
+    }
     Spine spine =
         !req.times().isEmpty()
             ? new Spine(req.times())

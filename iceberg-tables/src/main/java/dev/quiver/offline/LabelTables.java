@@ -14,9 +14,6 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -181,18 +178,7 @@ final class LabelTables {
     MessageType type = null;
     Path first = null;
     for (Path f : files) {
-      MessageType t;
-      try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(f))) {
-        t = r.getFooter().getFileMetaData().getSchema();
-      } catch (RuntimeException | IOException e) {
-        throw new IllegalArgumentException(
-            field
-                + ": '"
-                + f
-                + "' is not a readable Parquet file; expected Parquet files (a file, or a folder"
-                + " of *.parquet), a CSV file named *.csv, or an Iceberg table ns.table",
-            e);
-      }
+      MessageType t = parquetType(field, f);
       if (type == null) {
         type = t;
         first = f;
@@ -247,6 +233,71 @@ final class LabelTables {
     }
     append.commit();
     return t;
+  }
+
+  /** A Parquet file's schema, from its footer. */
+  private static MessageType parquetType(String field, Path f) {
+    try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(f))) {
+      return r.getFooter().getFileMetaData().getSchema();
+    } catch (RuntimeException | IOException e) {
+      throw new IllegalArgumentException(
+          field
+              + ": '"
+              + f
+              + "' is not a readable Parquet file; expected Parquet files (a file, or a folder"
+              + " of *.parquet), a CSV file named *.csv, or an Iceberg table ns.table",
+          e);
+    }
+  }
+
+  /**
+   * Checks label rows' columns against a training set's features when the export is submitted,
+   * before any job runs (QA pass, session 12: a missing time column or join key was a job that
+   * failed): the time column and its type, the join keys, feature-named and untyped columns. Reads
+   * an Iceberg table's schema, the first Parquet file's footer or the first CSV file's header only.
+   */
+  static void checkColumns(LabelSource source, Catalog catalog, List<FeatureSelection> features) {
+    Schema schema;
+    try {
+      schema = schema(source, catalog);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading labels " + source.location() + ": " + e, e);
+    }
+    if (schema == null) {
+      return; // no header: reading the labels says so
+    }
+    LabelColumns.check(
+        source, schema.columns().stream().map(Types.NestedField::name).toList(), features);
+    requireTimeColumn(schema, source);
+    schema.columns().forEach(RowDataValues::requireLabelColumn);
+  }
+
+  /** The label rows' columns as {@link #open} presents them; null for CSV files without a row. */
+  private static Schema schema(LabelSource source, Catalog catalog) throws IOException {
+    switch (source.format()) {
+      case "iceberg":
+        try {
+          return catalog.loadTable(TableIdentifier.parse(source.location())).schema();
+        } catch (org.apache.iceberg.exceptions.NoSuchTableException e) {
+          throw noSuchTable(source.location(), e);
+        }
+      case "parquet":
+        return icebergSchema(
+            parquetType("labels", files("labels", source.location(), ".parquet").get(0)));
+      default:
+        for (Path f : files("labels", source.location(), ".csv")) {
+          try (MappingIterator<String[]> it = Csv.READER.readValues(csvText(f))) {
+            if (it.hasNext()) {
+              return csvSchema(csvHeader(it.next()), source);
+            }
+          } catch (RuntimeJsonMappingException
+              | com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(
+                "labels: '" + f + "' is not a readable CSV file: " + e.getMessage());
+          }
+        }
+        return null;
+    }
   }
 
   private static Schema icebergSchema(MessageType type) {
@@ -321,14 +372,8 @@ final class LabelTables {
               + "'], utc=True))");
     }
     if (time == null) {
-      throw new IllegalArgumentException(
-          "labels.timestamp_column: '"
-              + source.timestampColumn()
-              + "' is not a column of "
-              + source.location()
-              + " (columns: "
-              + String.join(", ", schema.columns().stream().map(Types.NestedField::name).toList())
-              + ")");
+      throw LabelColumns.noTimeColumn(
+          source, schema.columns().stream().map(Types.NestedField::name).toList());
     }
   }
 
@@ -349,9 +394,9 @@ final class LabelTables {
         if (!it.hasNext()) {
           continue;
         }
-        List<String> h = List.of(it.next());
+        List<String> h = csvHeader(it.next());
         if (header == null) {
-          header = h.stream().map(c -> c.replace("\uFEFF", "").strip()).toList();
+          header = h;
         }
         while (it.hasNext()) {
           String[] row = it.next();
@@ -371,16 +416,8 @@ final class LabelTables {
     if (header == null) {
       throw new IllegalArgumentException("labels: '" + source.location() + "' is empty");
     }
-    List<Types.NestedField> cols = new ArrayList<>();
     int timeIdx = header.indexOf(source.timestampColumn());
-    for (int i = 0; i < header.size(); i++) {
-      cols.add(
-          Types.NestedField.optional(
-              i + 1,
-              header.get(i),
-              i == timeIdx ? Types.TimestampType.withZone() : Types.StringType.get()));
-    }
-    Schema schema = new Schema(cols);
+    Schema schema = csvSchema(header, source);
     requireTimeColumn(schema, source);
     Table t =
         new HadoopTables(new Configuration())
@@ -424,6 +461,35 @@ final class LabelTables {
         source.location());
   }
 
+  /** A CSV header row's column names. */
+  private static List<String> csvHeader(String[] row) {
+    return java.util.Arrays.stream(row).map(c -> c.replace("\uFEFF", "").strip()).toList();
+  }
+
+  /** CSV label columns: the time column as timestamptz, the others as strings. */
+  private static Schema csvSchema(List<String> header, LabelSource source) {
+    List<Types.NestedField> cols = new ArrayList<>();
+    for (int i = 0; i < header.size(); i++) {
+      if (header.indexOf(header.get(i)) < i) {
+        // Iceberg's "Invalid schema: multiple fields for name" otherwise, not an argument error
+        throw new IllegalArgumentException(
+            "labels: column '"
+                + header.get(i)
+                + "' appears twice in the header of "
+                + source.location()
+                + " (expected: unique column names; rename or drop one)");
+      }
+      cols.add(
+          Types.NestedField.optional(
+              i + 1,
+              header.get(i),
+              header.get(i).equals(source.timestampColumn())
+                  ? Types.TimestampType.withZone()
+                  : Types.StringType.get()));
+    }
+    return new Schema(cols);
+  }
+
   /**
    * A CSV file's text without its byte order mark (which the parser would take for part of the
    * first header field, and its quotes for plain characters).
@@ -455,42 +521,15 @@ final class LabelTables {
   }
 
   /**
-   * A UTC offset at the end of a time: {@code +01:00}, or ISO-8601's basic {@code +0100}, {@code
-   * +01}.
-   */
-  private static final java.util.regex.Pattern OFFSET =
-      java.util.regex.Pattern.compile("([+-]\\d\\d)(?::?(\\d\\d))?$");
-
-  /** A date alone. */
-  private static final java.util.regex.Pattern DATE =
-      java.util.regex.Pattern.compile("\\d{4}-\\d\\d-\\d\\d");
-
-  /**
-   * ISO-8601 instants or offsets ({@code +01:00}, {@code +0100}, {@code +01}), {@code yyyy-MM-dd[T
-   * ]HH:mm[:ss[.SSS]]} and a date alone ({@code yyyy-MM-dd}, its start) as UTC, or epoch millis.
+   * Epoch millis, or a time as {@link dev.quiver.core.offline.OfflineTimes#parse} reads it
+   * (ISO-8601 instants or offsets, {@code yyyy-MM-dd[T ]HH:mm[:ss[.SSS]]} and a date alone as UTC).
    */
   static Instant parseTime(String v, LabelSource source, int line) {
     try {
       if (v.chars().allMatch(Character::isDigit)) {
         return Instant.ofEpochMilli(Long.parseLong(v));
       }
-      if (DATE.matcher(v).matches()) {
-        return java.time.LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant();
-      }
-      String t = v.replace(' ', 'T');
-      if (t.endsWith("Z")) {
-        return Instant.parse(t);
-      }
-      java.util.regex.Matcher offset = OFFSET.matcher(t);
-      if (t.indexOf('T') > 0 && offset.find(t.indexOf('T'))) {
-        String iso =
-            t.substring(0, offset.start())
-                + offset.group(1)
-                + ":"
-                + (offset.group(2) == null ? "00" : offset.group(2));
-        return OffsetDateTime.parse(iso).toInstant();
-      }
-      return LocalDateTime.parse(t).toInstant(ZoneOffset.UTC);
+      return dev.quiver.core.offline.OfflineTimes.parse(v);
     } catch (DateTimeParseException | NumberFormatException e) {
       throw new IllegalArgumentException(
           "labels line "

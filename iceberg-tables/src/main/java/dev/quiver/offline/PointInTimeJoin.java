@@ -177,37 +177,9 @@ public final class PointInTimeJoin {
       labelColumns = ls.columns();
       List<String> names = labelColumns.stream().map(Types.NestedField::name).toList();
       int timePos = names.indexOf(request.labels().timestampColumn());
-      for (TrainingSetPlan.Group g : plan.groups()) {
-        for (String k : g.keyNames()) {
-          if (!names.contains(k)) {
-            throw new IllegalArgumentException(
-                "labels: join key '"
-                    + k
-                    + "' of view "
-                    + g.views().get(0).plan().name()
-                    + " is not a label column (columns: "
-                    + String.join(", ", names)
-                    + ")");
-          }
-        }
-      }
+      // the checks of a submission (LabelTables.checkColumns), again against the rows read
+      LabelColumns.check(request.labels(), names, request.features());
       labelColumns.forEach(RowDataValues::requireLabelColumn);
-      for (FeatureSelection sel : request.features()) {
-        for (String f : sel.features()) {
-          if (names.contains(sel.column(f))) {
-            throw new IllegalArgumentException(
-                "labels: column '"
-                    + sel.column(f)
-                    + "' has the name of the output column of feature "
-                    + sel.view().qualifiedName()
-                    + ":"
-                    + sel.view().version()
-                    + "."
-                    + f
-                    + "; rename it in the label file (or drop it)");
-          }
-        }
-      }
       int[] firstKeys = positions(names, plan.groups().get(0).keyNames());
       labels =
           readLabels(

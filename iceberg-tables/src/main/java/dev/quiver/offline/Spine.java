@@ -24,9 +24,7 @@ public record Spine(List<Instant> times) {
     if (step == null || step.isZero() || step.isNegative()) {
       throw new IllegalArgumentException("step: " + step + " (expected: > 0, e.g. 1h)");
     }
-    if (to.isBefore(from)) {
-      throw new IllegalArgumentException("to: " + to + " (expected: >= from " + from + ")");
-    }
+    dev.quiver.core.offline.OfflineTimes.checkRange("from", from, "to", to, true);
     List<Instant> out = new ArrayList<>();
     for (Instant t = from; !t.isAfter(to); t = t.plus(step)) {
       if (out.size() == MAX_TIMES) {

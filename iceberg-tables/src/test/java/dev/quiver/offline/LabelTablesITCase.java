@@ -63,6 +63,25 @@ class LabelTablesITCase {
         .hasMessageContaining("ts '20/11/2026' (expected: an ISO-8601 time");
   }
 
+  /**
+   * A CSV header naming a column twice is refused as bad input, when submitted and when read (it
+   * was Iceberg's ValidationException, not an argument error, once the header is read at submit).
+   */
+  @Test
+  void aCsvHeaderNamingAColumnTwiceIsRefused() throws Exception {
+    Path csv = Files.writeString(dir.resolve("twice.csv"), "user_id,ts,ts\nu1,2026-11-20,x\n");
+    LabelSource source = LabelSource.of(csv.toString(), "ts");
+    var catalog = OfflineCatalogs.hadoop(dir.resolve("wh"));
+    String refusal = "labels: column 'ts' appears twice in the header of " + csv;
+    assertThatThrownBy(() -> LabelTables.checkColumns(source, catalog, List.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(refusal);
+    assertThatThrownBy(
+            () -> LabelTables.open(source, catalog, Files.createDirectories(dir.resolve("s"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(refusal);
+  }
+
   @Test
   void aBadTimeIsReportedAtItsLineOfTheFile() throws Exception {
     Path csv = dir.resolve("labels.csv");

@@ -17,7 +17,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import org.apache.iceberg.Schema;
 import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.types.Types;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
@@ -33,6 +35,22 @@ class FlinkOfflineServiceITCase {
   static BackfillRequest backfillFrom(String source) {
     return new BackfillRequest(
         null, "user_rows", null, Instant.EPOCH, Instant.now(), true, false, source, "me");
+  }
+
+  private ExportRequest labelled(Path labels, String timestampColumn, String out) {
+    return new ExportRequest(
+        null,
+        List.of("user_profile.last_amount"),
+        labels.toString(),
+        timestampColumn,
+        null,
+        null,
+        null,
+        null,
+        dir.resolve(out).toString(),
+        null,
+        null,
+        null);
   }
 
   @Test
@@ -160,6 +178,38 @@ class FlinkOfflineServiceITCase {
                           null)))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("labels: Iceberg table 'nons.labels' does not exist");
+      // label rows without the time column or a join key are refused when submitted, listing
+      // the columns they have (QA pass, session 12: each became a job that failed)
+      Path noTime = Files.writeString(dir.resolve("no-time.csv"), "user_id,ts,label\nu1,0,1\n");
+      assertThatThrownBy(() -> service.submitExport(labelled(noTime, null, "no-time")))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith(
+              "labels.timestamp_column: 'timestamp' is not a column of " + noTime)
+          .hasMessageContaining("(columns: user_id, ts, label; name the label time column");
+      Path noKey = Files.writeString(dir.resolve("no-key.csv"), "uid,ts,label\nu1,0,1\n");
+      assertThatThrownBy(() -> service.submitExport(labelled(noKey, "ts", "no-key")))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith(
+              "labels: join key 'user_id' of view default.user_profile:v1 is not a column of "
+                  + noKey)
+          .hasMessageContaining("(columns: uid, ts, label; the label rows need a column");
+      // Parquet labels: from the file's footer
+      Schema noKeySchema =
+          new Schema(
+              Types.NestedField.optional(1, "uid", Types.StringType.get()),
+              Types.NestedField.optional(2, "ts", Types.TimestampType.withZone()));
+      Path noKeyParquet = dir.resolve("no-key-parquet").resolve("labels.parquet");
+      TrainingSetFiles.write(noKeySchema, noKeyParquet, List.of());
+      assertThatThrownBy(
+              () -> service.submitExport(labelled(noKeyParquet.getParent(), "ts", "no-key-pq")))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("labels: join key 'user_id' of view default.user_profile:v1")
+          .hasMessageContaining("(columns: uid, ts;");
+      assertThatThrownBy(
+              () -> service.submitExport(labelled(noKeyParquet.getParent(), "t", "no-time-pq")))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("labels.timestamp_column: 't' is not a column of ")
+          .hasMessageContaining("(columns: uid, ts;");
       Path aFile = Files.writeString(dir.resolve("a-file"), "x");
       assertThatThrownBy(
               () ->

@@ -100,6 +100,9 @@ final class OfflineJobsService {
       }
     }
     JsonNode r = range == null ? JSON.missingNode() : range;
+    Instant start = time(r.path("start"), "time_range.start");
+    Instant end = time(r.path("end"), "time_range.end");
+    checkRange(start, end, true);
     ExportRequest request =
         validated(
             () ->
@@ -109,8 +112,8 @@ final class OfflineJobsService {
                     text(body, "labels"),
                     text(body, "timestamp_column"),
                     times(body.path("reference_times"), "reference_times"),
-                    time(r.path("start"), "time_range.start"),
-                    time(r.path("end"), "time_range.end"),
+                    start,
+                    end,
                     duration(r.path("step"), "time_range.step"),
                     text(body, "output_location"),
                     text(body, "format"),
@@ -142,6 +145,9 @@ final class OfflineJobsService {
     }
     Boolean dryRun = bool(body, "dry_run");
     Boolean online = bool(body, "online");
+    Instant start = time(range.path("start"), "time_range.start");
+    Instant end = time(range.path("end"), "time_range.end");
+    checkRange(start, end, false);
     BackfillRequest request =
         validated(
             () ->
@@ -149,8 +155,8 @@ final class OfflineJobsService {
                     text(body, "namespace"),
                     text(body, "feature_view"),
                     text(body, "version"),
-                    time(range.path("start"), "time_range.start"),
-                    time(range.path("end"), "time_range.end"),
+                    start,
+                    end,
                     Boolean.TRUE.equals(dryRun),
                     Boolean.TRUE.equals(online),
                     text(body, "source"),
@@ -429,19 +435,34 @@ final class OfflineJobsService {
     }
     Instant t;
     try {
-      t = Instant.parse(n.asText());
+      // a date alone or a time without a zone is UTC, as in CSV label files
+      t = OfflineTimes.parse(n.asText());
     } catch (DateTimeParseException e) {
       throw ApiException.badRequest(
           field,
           field
               + ": '"
               + n.asText()
-              + "' (expected: an ISO-8601 time such as 2025-11-25T12:00:00Z)");
+              + "' (expected: an ISO-8601 time such as 2025-11-25T12:00:00Z or"
+              + " 2025-11-25T13:00:00+01:00, or a date 2025-11-25 or a time 2025-11-25T12:00"
+              + " without a zone, read as UTC)");
     }
     try {
       return OfflineTimes.check(field, t);
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(field, e.getMessage());
+    }
+  }
+
+  /**
+   * A {@code time_range} whose end is before its start, refused naming this API's fields (core
+   * names them from/to).
+   */
+  private static void checkRange(Instant start, Instant end, boolean endIncluded) {
+    try {
+      OfflineTimes.checkRange("time_range.start", start, "time_range.end", end, endIncluded);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("time_range.end", e.getMessage());
     }
   }
 

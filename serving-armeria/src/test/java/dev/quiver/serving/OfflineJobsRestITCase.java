@@ -282,6 +282,24 @@ class OfflineJobsRestITCase {
                   + "\"end\":\"2025-10-01T00:00:00Z\"}}");
       assertThat(reversed.status()).isEqualTo(400);
       assertThat(reversed.body().at("/error/field").asText()).isEqualTo("time_range.end");
+      // the message names the REST fields (QA pass, session 12: "(expected: after from ...)")
+      assertThat(reversed.body().at("/error/message").asText())
+          .isEqualTo(
+              "time_range.end: 2025-10-01T00:00:00Z (expected: after time_range.start"
+                  + " 2025-11-01T00:00:00Z; swap them)");
+      Reply reversedExport =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"output_location\":\"/o\",\"time_range\":{\"start\":"
+                  + "\"2025-11-01T00:00:00Z\",\"end\":\"2025-10-01T00:00:00Z\",\"step\":\"1h\"}}");
+      assertThat(reversedExport.status()).isEqualTo(400);
+      assertThat(reversedExport.body().at("/error/field").asText()).isEqualTo("time_range.end");
+      assertThat(reversedExport.body().at("/error/message").asText())
+          .isEqualTo(
+              "time_range.end: 2025-10-01T00:00:00Z (expected: at or after time_range.start"
+                  + " 2025-11-01T00:00:00Z; swap them)");
 
       Reply unknownView =
           call(s.port(), "POST", "/v1/backfill", "{\"feature_view\":\"nope\"," + range + "}");
@@ -377,6 +395,53 @@ class OfflineJobsRestITCase {
               "reference_times: \"2025-11-01T00:00:00Z\" (expected: an array of ISO-8601 times,"
                   + " e.g. [\"2025-11-01T00:00:00Z\"])");
       assertThat(offline.requests).isEmpty();
+    }
+  }
+
+  /**
+   * Times as CSV label files give them: a date alone is its start in UTC, a time without a zone is
+   * UTC, an offset is honoured (QA pass, session 12: only a full instant was accepted here).
+   */
+  @Test
+  void aDateAloneOrAZoneLessTimeIsReadAsUtc() throws Exception {
+    RecordingOfflineService offline = new RecordingOfflineService();
+    try (QuiverServer s = server(offline)) {
+      Reply export =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"reference_times\":[\"2025-11-01\","
+                  + "\"2025-11-01T12:30\",\"2025-11-01 12:30:00+0100\"],\"output_location\":\"/o\"}");
+      assertThat(export.status()).as(export.body().toString()).isEqualTo(202);
+      assertThat(((ExportRequest) offline.requests.get(0)).times())
+          .containsExactly(
+              Instant.parse("2025-11-01T00:00:00Z"),
+              Instant.parse("2025-11-01T12:30:00Z"),
+              Instant.parse("2025-11-01T11:30:00Z"));
+      Reply backfill =
+          call(
+              s.port(),
+              "POST",
+              "/v1/backfill",
+              "{\"feature_view\":\"v\",\"time_range\":{\"start\":\"2025-10-01\","
+                  + "\"end\":\"2025-11-01T06:00\"}}");
+      assertThat(backfill.status()).as(backfill.body().toString()).isEqualTo(202);
+      BackfillRequest br = (BackfillRequest) offline.requests.get(1);
+      assertThat(br.from()).isEqualTo(Instant.parse("2025-10-01T00:00:00Z"));
+      assertThat(br.to()).isEqualTo(Instant.parse("2025-11-01T06:00:00Z"));
+      // epoch millis stay refused here: a bare number may be seconds or milliseconds
+      Reply millis =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"reference_times\":[\"1761955200000\"],"
+                  + "\"output_location\":\"/o\"}");
+      assertThat(millis.status()).isEqualTo(400);
+      assertThat(millis.body().at("/error/field").asText()).isEqualTo("reference_times[0]");
+      assertThat(millis.body().at("/error/message").asText())
+          .contains("or a date 2025-11-25 or a time 2025-11-25T12:00 without a zone, read as UTC");
     }
   }
 

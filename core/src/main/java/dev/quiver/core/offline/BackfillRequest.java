@@ -38,9 +38,7 @@ public record BackfillRequest(
     }
     OfflineTimes.check("from", from);
     OfflineTimes.check("to", to);
-    if (!from.isBefore(to)) {
-      throw new IllegalArgumentException("to: " + to + " (expected: after from " + from + ")");
-    }
+    OfflineTimes.checkRange("from", from, "to", to, false);
     actor = actor == null ? "unknown" : actor;
   }
 }

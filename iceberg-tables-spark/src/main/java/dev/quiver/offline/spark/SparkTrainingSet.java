@@ -1,6 +1,7 @@
 package dev.quiver.offline.spark;
 
 import dev.quiver.offline.KeyCodec;
+import dev.quiver.offline.LabelColumns;
 import dev.quiver.offline.PointInTimeSweep;
 import dev.quiver.offline.SpineLabels;
 import dev.quiver.offline.SweepRow;
@@ -163,6 +164,9 @@ public final class SparkTrainingSet {
           case "csv" -> spark.read().option("header", "true").csv(src.location());
           default -> spark.read().table(catalogName + "." + src.location());
         };
+    // the Flink path's checks, with its messages: no time column or join key, a column named like
+    // a feature's output column (QA pass, session 12: Iceberg's "multiple fields for name" later)
+    LabelColumns.check(src, Arrays.asList(df.columns()), request.features());
     String tc = src.timestampColumn();
     if (df.schema().apply(tc).dataType().equals(DataTypes.StringType)) {
       df = df.withColumn(tc, functions.to_timestamp(functions.col(tc)));
