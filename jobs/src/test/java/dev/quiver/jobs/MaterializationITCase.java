@@ -38,7 +38,9 @@ class MaterializationITCase {
             outOfRange(
                 "{\"txn_id\":\"r3\",\"user_id\":\"u1\",\"amount\":1e400,\"ts\":\""
                     + Transactions.T0
-                    + "\"}")));
+                    + "\"}"),
+            // a key longer than the lookup service takes: no lookup could read it
+            Transactions.longKey(log, 400, 40_000)));
     harness.assertMaterializesLikeTheReference(
         Transactions.view("txn-embedded", true, true),
         log,

@@ -126,7 +126,7 @@ final class ApiErrors implements ServerErrorHandler {
               null,
               "no such endpoint: "
                   + (headers == null ? "" : headers.method() + " ")
-                  + path
+                  + ApiException.shorten(path, ApiException.ECHO_CHARS)
                   + " (see GET /v1/openapi.json for the API)");
       case 405 ->
           new ApiException(
@@ -136,7 +136,7 @@ final class ApiErrors implements ServerErrorHandler {
               "method "
                   + (headers == null ? "?" : headers.method())
                   + " is not allowed on "
-                  + path
+                  + ApiException.shorten(path, ApiException.ECHO_CHARS)
                   + " (see GET /v1/openapi.json)");
       case 413 ->
           new ApiException(

@@ -2,12 +2,28 @@ package dev.quiver.serving;
 
 import com.linecorp.armeria.common.HttpStatus;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A request the service refuses, with the HTTP status, a stable error code, the offending request
  * field and a message that says what is wrong and how to fix it. Rendered by {@link ApiErrors}.
+ *
+ * <p>Messages echo the client's input (a feature name, a path, a field): every quoted echo ({@code
+ * '...'}) longer than {@link #ECHO_CHARS} characters is cut to its first {@value #ECHO_CHARS} with
+ * {@code … (N characters)}, and a message, field or detail still longer than {@link #MESSAGE_CHARS}
+ * is cut the same way ({@link #shorten}). An unknown feature name of 4 MB answered a 4 MB error
+ * body.
  */
 public final class ApiException extends RuntimeException {
+  /** The most characters of one echoed input an error message shows. */
+  static final int ECHO_CHARS = 200;
+
+  /** The most characters of a whole message, field or detail. */
+  static final int MESSAGE_CHARS = 2_000;
+
+  private static final Pattern QUOTED = Pattern.compile("'([^']{" + (ECHO_CHARS + 1) + ",})'");
+
   private final HttpStatus status;
   private final String code;
   private final String field;
@@ -20,21 +36,47 @@ public final class ApiException extends RuntimeException {
 
   public ApiException(
       HttpStatus status, String code, String field, String message, List<String> details) {
-    super(message, null, false, false);
+    super(shortenEchoes(message), null, false, false);
     this.status = status;
     this.code = code;
-    this.field = field;
-    this.details = List.copyOf(details);
+    this.field = shortenEchoes(field);
+    this.details = details.stream().map(ApiException::shortenEchoes).toList();
     this.retryAfterSeconds = 0;
   }
 
   private ApiException(String field, String message, long retryAfterSeconds) {
-    super(message, null, false, false);
+    super(shortenEchoes(message), null, false, false);
     this.status = HttpStatus.TOO_MANY_REQUESTS;
     this.code = "RATE_LIMITED";
-    this.field = field;
+    this.field = shortenEchoes(field);
     this.details = List.of();
     this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /**
+   * {@code input} as an error message shows it: whole up to {@code max} characters, else its first
+   * {@code max} and {@code … (N characters)}.
+   */
+  static String shorten(String input, int max) {
+    if (input == null || input.length() <= max) {
+      return input;
+    }
+    return input.substring(0, max) + "… (" + input.length() + " characters)";
+  }
+
+  /** Cuts each quoted echo of {@code text}, then the whole text (see the class comment). */
+  static String shortenEchoes(String text) {
+    if (text == null || text.length() <= ECHO_CHARS) {
+      return text;
+    }
+    Matcher m = QUOTED.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(
+          out, Matcher.quoteReplacement("'" + shorten(m.group(1), ECHO_CHARS) + "'"));
+    }
+    m.appendTail(out);
+    return shorten(out.toString(), MESSAGE_CHARS);
   }
 
   /** 429 with a {@code Retry-After} of {@code retryAfterSeconds} (at least 1). */

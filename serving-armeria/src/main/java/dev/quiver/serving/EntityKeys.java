@@ -1,6 +1,7 @@
 package dev.quiver.serving;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.quiver.core.codec.EntityKeyCodec;
 import dev.quiver.core.spec.Entity;
 import dev.quiver.core.spec.JoinKey;
 import java.util.ArrayList;
@@ -14,12 +15,12 @@ import java.util.List;
  */
 final class EntityKeys {
   /**
-   * The most characters a key's string values may hold together: at most 3 UTF-8 bytes each, so an
-   * encoded key stays well under HBase's 32,767-byte row keys. A longer key made HBase's client
+   * The most characters a key's string values may hold together ({@link
+   * EntityKeyCodec#MAX_KEY_CHARS}, the ingest gate's limit too). A longer key made HBase's client
    * throw while building the read, which counted as a store failure: the lookup answered STALE and
    * a few such requests opened the circuit breaker for every caller.
    */
-  static final int MAX_KEY_CHARS = 8192;
+  static final int MAX_KEY_CHARS = EntityKeyCodec.MAX_KEY_CHARS;
 
   private EntityKeys() {}
 
@@ -36,10 +37,7 @@ final class EntityKeys {
       } else {
         throw wrongType(entity, k, i);
       }
-      int chars = 0;
-      for (Object part : key) {
-        chars += part instanceof String str ? str.length() : 0;
-      }
+      int chars = EntityKeyCodec.keyChars(key);
       if (chars > MAX_KEY_CHARS) {
         throw ApiException.badRequest(
             "keys[" + i + "]",

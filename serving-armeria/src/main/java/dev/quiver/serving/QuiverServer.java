@@ -5,6 +5,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.HttpStatusException;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.docs.DocService;
@@ -164,7 +165,25 @@ public final class QuiverServer implements AutoCloseable {
         .build((ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, openapi));
     // Browsable reference of the annotated services (registry, offline jobs), with a request
     // console; the lookup endpoints are plain services, documented in openapi.json.
-    sb.serviceUnder("/docs", DocService.builder().build());
+    // Its file service answers an unknown file with a plain-text 404: made the documented JSON 404
+    // (through the error handler) like every unknown route.
+    sb.serviceUnder(
+        "/docs",
+        DocService.builder()
+            .build()
+            .decorate(
+                (delegate, ctx, req) ->
+                    HttpResponse.of(
+                        delegate
+                            .serve(ctx, req)
+                            .aggregate()
+                            .thenApply(
+                                res -> {
+                                  if (res.status().equals(HttpStatus.NOT_FOUND)) {
+                                    throw HttpStatusException.of(HttpStatus.NOT_FOUND);
+                                  }
+                                  return res.toHttpResponse();
+                                }))));
     // Armeria's MetricCollectingService meters, resolved once per route and status (no lock).
     sb.decorator(new RequestMetrics("quiver.http"));
     QuiverServer q = new QuiverServer(sb.build(), metrics, source);

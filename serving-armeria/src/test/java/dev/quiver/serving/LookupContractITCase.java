@@ -420,6 +420,36 @@ class LookupContractITCase {
   }
 
   @Test
+  void errorsShowAtMost200CharactersOfAnEchoedInput() throws Exception {
+    // an unknown feature name of 150,000 characters answered an error body of 150 KB (4 MB at the
+    // default request limit)
+    String name = "f".repeat(150_000);
+    String cut = "f".repeat(200) + "… (150000 characters)";
+    ServingFixture.Reply r =
+        lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"" + name + "\"]}");
+    assertError(
+        r, 404, "NOT_FOUND", "features[0]", "unknown feature '" + cut + "' for entity 'user'");
+    assertThat(r.body().toString().length()).isLessThan(2_500);
+    r = lookup("{\"entity_name\":\"" + name + "\",\"keys\":[\"u1\"],\"features\":[\"x\"]}");
+    assertError(r, 404, "NOT_FOUND", "entity_name", "unknown entity '" + cut + "'");
+    assertThat(r.body().toString().length()).isLessThan(2_500);
+    // an echoed field name, in the message and in "field" (Jackson takes names up to 50,000)
+    String key = "k".repeat(40_000);
+    r =
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[{\""
+                + key
+                + "\":\"u1\"}],\"features\":[\"user_7d_txn_count\"]}");
+    assertError(
+        r,
+        400,
+        "INVALID_ARGUMENT",
+        "keys[0]." + "k".repeat(1_992) + "… (40008 characters)",
+        "keys[0]: '" + "k".repeat(200) + "… (40000 characters)' is not a join key");
+    assertThat(r.body().toString().length()).isLessThan(5_000);
+  }
+
+  @Test
   void badInputGetsDocumentedErrors() throws Exception {
     assertError(
         lookup("{\"entity_name\": \"user\", \"keys\": [\"u1\""),
@@ -536,6 +566,25 @@ class LookupContractITCase {
             + "\"],\"features\":[\"f\"]}";
     assertError(lookup(huge), 413, "PAYLOAD_TOO_LARGE", null, "larger than 200000 bytes");
     assertError(post("/v1/nothing", "{}"), 404, "NOT_FOUND", null, "no such endpoint");
+    // every unknown route answers the documented JSON error body, under /docs/ too (its file
+    // service answered a plain-text 404)
+    for (String route : List.of("/docs/nope", "/docs/nope/deeper", "/v2/anything", "/nope", "/")) {
+      assertError(fx.get(route), 404, "NOT_FOUND", null, "no such endpoint: GET " + route);
+      assertThat(fx.get(route).raw().headers().firstValue("content-type"))
+          .hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+    }
+    assertError(
+        fx.send(
+            java.net.http.HttpRequest.newBuilder(fx.uri("/v1/features:lookup")).DELETE().build()),
+        405,
+        "METHOD_NOT_ALLOWED",
+        null,
+        "method DELETE is not allowed on /v1/features:lookup");
+    // an echoed path is cut short like every echoed input
+    String longPath = "/v2/" + "p".repeat(3_000);
+    ServingFixture.Reply far = fx.get(longPath);
+    assertError(far, 404, "NOT_FOUND", null, "… (" + longPath.length() + " characters)");
+    assertThat(far.body().toString().length()).isLessThan(1_000);
     // the health, metrics and openapi routes are GET-only, like the documented route table
     for (String route : List.of("/v1/health", "/v1/metrics", "/v1/openapi.json")) {
       assertError(

@@ -13,7 +13,28 @@ import java.util.List;
  * form the row key. Stateless and thread-safe.
  */
 public final class EntityKeyCodec {
+  /**
+   * The most characters the string values of one entity key may hold together, shared by serving (a
+   * longer request key is a 400) and ingestion (a longer event key is a {@code malformed} dead
+   * letter). At most 3 UTF-8 bytes each, so an encoded key stays well under HBase's 32,767-byte row
+   * keys: a longer one made HBase's client throw, on a read (a store failure that opened the
+   * circuit breaker) and on a write (a job failure on every restart).
+   */
+  public static final int MAX_KEY_CHARS = 8192;
+
   private EntityKeyCodec() {}
+
+  /**
+   * The characters of {@code values}' strings together (numbers count 0), to compare with {@link
+   * #MAX_KEY_CHARS}.
+   */
+  public static int keyChars(List<?> values) {
+    int chars = 0;
+    for (Object v : values) {
+      chars += v instanceof String s ? s.length() : 0;
+    }
+    return chars;
+  }
 
   /**
    * Encodes the join-key values, in the order of {@code keys}.

@@ -1,5 +1,6 @@
 package dev.quiver.jobs.backfill;
 
+import dev.quiver.core.codec.EntityKeyCodec;
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
@@ -283,6 +284,17 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
           || c.name().equals(schema.dedupKey())) {
         notNull.add(q(c.name()) + " IS NOT NULL");
       }
+    }
+    // a key longer than the lookup service takes is malformed, as the parser has it (an HBase
+    // row key over 32,767 bytes failed the --online backfill)
+    List<String> keyChars = new ArrayList<>();
+    for (SourceField c : schema.columns()) {
+      if (schema.requiredKeys().contains(c.name()) && c.type().equals(FeatureType.STRING)) {
+        keyChars.add("CHAR_LENGTH(" + q(c.name()) + ")");
+      }
+    }
+    if (!keyChars.isEmpty()) {
+      notNull.add(String.join(" + ", keyChars) + " <= " + EntityKeyCodec.MAX_KEY_CHARS);
     }
     cols.add(eventTime + " AS " + q(EventSchema.EVENT_TIME));
     cols.add(eventMs + " AS " + q(EventSchema.EVENT_MS));

@@ -1,9 +1,11 @@
 package dev.quiver.jobs.ingest;
 
+import dev.quiver.core.codec.EntityKeyCodec;
 import dev.quiver.core.offline.OfflineTimes;
 import dev.quiver.core.spec.SourceField;
 import dev.quiver.jobs.ingest.EventParser.MalformedEventException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.types.Row;
 
@@ -21,10 +23,12 @@ final class RowAssembler {
 
   private final EventSchema schema;
   private final int eventTimeIndex;
+  private final int[] keyIndexes;
 
   RowAssembler(EventSchema schema) {
     this.schema = schema;
     this.eventTimeIndex = schema.index(schema.eventTimeField());
+    this.keyIndexes = schema.requiredKeys().stream().mapToInt(schema::index).toArray();
   }
 
   Row assemble(RawEvent raw, ColumnReader reader) throws MalformedEventException {
@@ -48,6 +52,7 @@ final class RowAssembler {
       checkTimeRange(c, value);
       row.setField(i, value);
     }
+    checkKeyLength(row);
     long eventMs = eventMillis(columns.get(eventTimeIndex), row.getField(eventTimeIndex));
     int n = columns.size();
     row.setField(n, Instant.ofEpochMilli(eventMs));
@@ -78,6 +83,35 @@ final class RowAssembler {
         checkTimeRange(c, t);
       }
     }
+  }
+
+  /**
+   * Refuses a key whose string values hold more than {@link EntityKeyCodec#MAX_KEY_CHARS}
+   * characters together (the lookup service's limit): HBase's client threw on its row key (over
+   * 32,767 bytes) in the online sink, which failed the job on every restart, and no lookup could
+   * ever read it.
+   */
+  private void checkKeyLength(Row row) throws MalformedEventException {
+    int chars = 0;
+    for (int k : keyIndexes) {
+      chars += row.getField(k) instanceof String s ? s.length() : 0;
+    }
+    if (chars <= EntityKeyCodec.MAX_KEY_CHARS) {
+      return;
+    }
+    List<String> parts = new ArrayList<>();
+    for (int k : keyIndexes) {
+      if (row.getField(k) instanceof String s) {
+        parts.add("'" + schema.columns().get(k).name() + "' " + s.length());
+      }
+    }
+    throw new MalformedEventException(
+        "key too long: "
+            + String.join(" + ", parts)
+            + (parts.size() > 1 ? " = " + chars : "")
+            + " characters (expected: at most "
+            + EntityKeyCodec.MAX_KEY_CHARS
+            + " characters of join-key values per key, the lookup service's limit)");
   }
 
   private static MalformedEventException outOfRange(SourceField c, Instant t) {

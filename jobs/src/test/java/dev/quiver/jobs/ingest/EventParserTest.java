@@ -147,6 +147,41 @@ class EventParserTest {
    * lost without a dead letter).
    */
   @Test
+  void refusesKeysLongerThanTheLookupServiceTakes() throws Exception {
+    int max = dev.quiver.core.codec.EntityKeyCodec.MAX_KEY_CHARS;
+    assertThat(
+            parse("{\"txn_id\":\"a\",\"user_id\":\"" + "u".repeat(max) + "\",\"ts\":5}")
+                .getField(1))
+        .isEqualTo("u".repeat(max));
+    assertThatThrownBy(
+            () -> parse("{\"txn_id\":\"a\",\"user_id\":\"" + "u".repeat(40_000) + "\",\"ts\":5}"))
+        .isInstanceOf(EventParser.MalformedEventException.class)
+        .hasMessage(
+            "key too long: 'user_id' 40000 characters (expected: at most 8192 characters of"
+                + " join-key values per key, the lookup service's limit)")
+        .extracting(e -> ((EventParser.MalformedEventException) e).reason())
+        .isEqualTo(DeadLetter.MALFORMED);
+    // a composite key counts its parts together
+    EventParser composite =
+        new EventParser(
+            new EventSchema(
+                List.of(
+                    new SourceField("a", FeatureType.STRING),
+                    new SourceField("b", FeatureType.STRING),
+                    new SourceField("n", FeatureType.INT64),
+                    new SourceField("ts", FeatureType.INT64)),
+                "ts",
+                List.of("a", "b", "n"),
+                null));
+    String json =
+        "{\"a\":\"" + "x".repeat(5000) + "\",\"b\":\"" + "y".repeat(4000) + "\",\"n\":7,\"ts\":5}";
+    assertThatThrownBy(
+            () ->
+                composite.parse(new RawEvent("t", 0, 1, 1L, json.getBytes(StandardCharsets.UTF_8))))
+        .hasMessageStartingWith("key too long: 'a' 5000 + 'b' 4000 = 9000 characters");
+  }
+
+  @Test
   void refusesTrailingContent() throws Exception {
     String event = "{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":5}";
     assertThatThrownBy(() -> parse(event + event.replace("\"a\"", "\"b\"")))

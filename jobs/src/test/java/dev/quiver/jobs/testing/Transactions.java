@@ -198,6 +198,26 @@ public final class Transactions {
     return out;
   }
 
+  /**
+   * A record to insert at {@code at} in {@code log} whose user_id holds {@code chars} characters,
+   * timed at the latest event before it (so it is not too late): beyond the key limit (8,192, the
+   * lookup service's) it is malformed; 40,000 makes a row key longer than HBase allows (32,767
+   * bytes).
+   */
+  public static Record longKey(List<Record> log, int at, int chars) {
+    long ts = T0.toEpochMilli();
+    for (Record r : log.subList(0, at)) {
+      ts = r.txn() == null ? ts : Math.max(ts, r.txn().ts());
+    }
+    String text =
+        "{\"txn_id\":\"long-key\",\"user_id\":\""
+            + "u".repeat(chars)
+            + "\",\"merchant\":\"m1\",\"amount\":1.0,\"ts\":"
+            + ts
+            + "}";
+    return new Record(text.getBytes(StandardCharsets.UTF_8), null, "key too long");
+  }
+
   private static Record malformed(Random r, int i) {
     String text;
     String kind;
