@@ -68,7 +68,7 @@ final class OfflineViewTable {
     options.putAll(props);
     options.put("catalog-database", id.namespace().toString());
     options.put("catalog-table", id.name());
-    Table table = load(offline, view, tableName, props.get("warehouse"));
+    Table table = load(offline, id, view, tableName, props.get("warehouse"));
     Schema schema =
         Schema.newBuilder()
             .fromRowDataType(
@@ -90,8 +90,11 @@ final class OfflineViewTable {
   }
 
   private static Table load(
-      QuiverConfig offline, FeatureView view, String tableName, String warehouse) {
-    TableIdentifier id = OfflineTables.identifier(view);
+      QuiverConfig offline,
+      TableIdentifier id,
+      FeatureView view,
+      String tableName,
+      String warehouse) {
     Catalog catalog = OfflineCatalogs.open(offline);
     try {
       return catalog.loadTable(id);

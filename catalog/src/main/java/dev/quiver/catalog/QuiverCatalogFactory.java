@@ -88,7 +88,11 @@ public class QuiverCatalogFactory implements CatalogFactory {
     return out;
   }
 
-  private static boolean isPassed(String key) {
+  /**
+   * Whether a {@code quiver.yaml} key is one of this catalog's options ({@code registry.*}, {@code
+   * offline.*}): what {@code quiver sql} repeats in its {@code CREATE CATALOG} statement.
+   */
+  public static boolean isPassed(String key) {
     return key.startsWith("registry.") || key.startsWith("offline.");
   }
 

@@ -1,5 +1,6 @@
 package dev.quiver.cli;
 
+import dev.quiver.catalog.QuiverCatalogFactory;
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.offline.OfflineCatalogs;
 import dev.quiver.offline.OfflineOptions;
@@ -135,8 +136,7 @@ final class SqlCommand implements Callable<Integer> {
     for (Map.Entry<String, String> e : config.asMap().entrySet()) {
       String key = e.getKey();
       String value = e.getValue();
-      if ((key.startsWith("registry.") || key.startsWith("offline."))
-          && !key.contains("password")) {
+      if (QuiverCatalogFactory.isPassed(key) && !key.contains("password")) {
         if (key.equals("registry.path") && !value.startsWith("mem:")) {
           value = Path.of(value).toAbsolutePath().toString();
         }
