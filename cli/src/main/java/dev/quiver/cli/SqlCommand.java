@@ -124,7 +124,8 @@ final class SqlCommand implements Callable<Integer> {
    * offline.properties.*} settings (a JDBC catalog's password among them) in this owner-only file.
    */
   String initScript(CliEnvironment env) {
-    QuiverConfig config = env.config();
+    // The warehouse under quiver.data-dir unless configured, as for export, backfill and serve.
+    QuiverConfig config = LocalDefaults.apply(env.config());
     StringBuilder sb = new StringBuilder("CREATE CATALOG `" + catalogName + "` WITH (\n");
     sb.append("  'type' = 'quiver',\n");
     sb.append("  'actor' = '").append(quote(env.actor())).append("'");

@@ -13,6 +13,7 @@ import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.Version;
+import dev.quiver.offline.OfflineCatalogs;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -157,5 +158,20 @@ class QuiverCliTest {
         .endsWith(");\nUSE CATALOG `quiver`;\n")
         .doesNotContain("s3cret")
         .doesNotContain("registry.path");
+  }
+
+  @Test
+  void sqlInitScriptReadsTheWarehouseUnderTheDataDir(@TempDir Path dir) throws Exception {
+    // export, backfill, serve and local keep the Iceberg warehouse in <quiver.data-dir>/warehouse;
+    // quiver sql must read the same tables (time travel), not ./.quiver/warehouse.
+    Path data = dir.resolve("data");
+    CliEnvironment env =
+        CliEnvironment.load(null, List.of("quiver.data-dir=" + data, "registry.path=mem:sqltest"));
+    SqlCommand sql = new SqlCommand();
+    sql.catalogName = "quiver";
+    String warehouse = OfflineCatalogs.warehouseUri(data.resolve("warehouse").toString());
+    assertThat(sql.initScript(env))
+        .contains("'offline.warehouse' = '" + warehouse + "'")
+        .contains("'warehouse'='" + warehouse + "'");
   }
 }
