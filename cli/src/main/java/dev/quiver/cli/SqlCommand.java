@@ -41,8 +41,8 @@ import picocli.CommandLine.ParentCommand;
     name = "sql",
     mixinStandardHelpOptions = true,
     description = {
-      "Opens the Flink SQL client (embedded mode) with the Quiver catalog created and in use,",
-      "and the offline Iceberg catalog (quiver_offline) registered for time travel.",
+      "Opens the Flink SQL client (embedded mode) with the Quiver catalog created and in use.",
+      "The offline Iceberg catalog (quiver_offline) is registered too, for time travel.",
       "Exit codes: 0 ok, 1 a statement failed, 2 usage."
     })
 final class SqlCommand implements Callable<Integer> {

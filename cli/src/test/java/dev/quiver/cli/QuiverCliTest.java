@@ -174,4 +174,20 @@ class QuiverCliTest {
         .contains("'offline.warehouse' = '" + warehouse + "'")
         .contains("'warehouse'='" + warehouse + "'");
   }
+
+  @Test
+  void helpSummariesAreWholeSentencesAndNameEveryInput() {
+    picocli.CommandLine cli = QuiverCli.commandLine();
+    // the command list of `quiver --help` shows each command's first description line
+    cli.getSubcommands()
+        .forEach(
+            (name, sub) -> {
+              String[] description = sub.getCommandSpec().usageMessage().description();
+              if (description.length > 0 && !name.equals("help")) {
+                assertThat(description[0].strip()).as(name).endsWith(".");
+              }
+            });
+    // --source takes a Kafka offset range too (docs/cli.md, docs/backfills.md)
+    assertThat(cli.getSubcommands().get("backfill").getUsageMessage()).contains("kafka:0:100-200");
+  }
 }
