@@ -190,4 +190,16 @@ class QuiverCliTest {
     // --source takes a Kafka offset range too (docs/cli.md, docs/backfills.md)
     assertThat(cli.getSubcommands().get("backfill").getUsageMessage()).contains("kafka:0:100-200");
   }
+
+  @Test
+  void theSqlClientsLocalClustersListenOnLoopbackOnly(@TempDir Path dir) throws Exception {
+    SqlCommand.writeFlinkConf(dir);
+    org.apache.flink.configuration.Configuration conf =
+        org.apache.flink.configuration.GlobalConfiguration.loadConfiguration(dir.toString());
+    for (String key :
+        List.of(
+            "rest.bind-address", "rest.address", "jobmanager.bind-host", "taskmanager.bind-host")) {
+      assertThat(conf.getString(key, null)).as(key).isEqualTo("127.0.0.1");
+    }
+  }
 }
