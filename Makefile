@@ -11,8 +11,9 @@ build:
 	@chmod +x bin/quiver
 	@echo "built: bin/quiver"
 
+# ARGS go to `quiver local`, e.g. make run ARGS='--set server.port=18080 --rate 100'
 run: build
-	bin/quiver local
+	bin/quiver local $(ARGS)
 
 # Formatting is checked first; then every module's unit tests (*Test) and integration tests (*ITCase),
 # which start their own real Kafka / HBase / PostgreSQL / Flink MiniCluster / Iceberg-on-tempdir.

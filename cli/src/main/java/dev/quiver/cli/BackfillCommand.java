@@ -38,7 +38,12 @@ public final class BackfillCommand implements Callable<Integer> {
   @Option(names = "--online", description = "Also upsert the online store (throttled)")
   boolean online;
 
-  @Option(names = "--source", description = "History to read: Parquet path or Iceberg table")
+  @Option(
+      names = "--source",
+      description =
+          "History to read instead of the view's source: a Parquet path, an Iceberg table"
+              + " ns.table, kafka (the topic's retained offsets) or kafka:0:100-200,1:0-50"
+              + " (partition:from-to offset ranges, end excluded)")
   String source;
 
   @Mixin JobPlacement placement;

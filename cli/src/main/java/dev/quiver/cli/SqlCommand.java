@@ -41,8 +41,8 @@ import picocli.CommandLine.ParentCommand;
     name = "sql",
     mixinStandardHelpOptions = true,
     description = {
-      "Opens the Flink SQL client (embedded mode) with the Quiver catalog created and in use,",
-      "and the offline Iceberg catalog (quiver_offline) registered for time travel.",
+      "Opens the Flink SQL client (embedded mode) with the Quiver catalog created and in use.",
+      "The offline Iceberg catalog (quiver_offline) is registered too, for time travel.",
       "Exit codes: 0 ok, 1 a statement failed, 2 usage."
     })
 final class SqlCommand implements Callable<Integer> {
@@ -124,7 +124,8 @@ final class SqlCommand implements Callable<Integer> {
    * offline.properties.*} settings (a JDBC catalog's password among them) in this owner-only file.
    */
   String initScript(CliEnvironment env) {
-    QuiverConfig config = env.config();
+    // The warehouse under quiver.data-dir unless configured, as for export, backfill and serve.
+    QuiverConfig config = LocalDefaults.apply(env.config());
     StringBuilder sb = new StringBuilder("CREATE CATALOG `" + catalogName + "` WITH (\n");
     sb.append("  'type' = 'quiver',\n");
     sb.append("  'actor' = '").append(quote(env.actor())).append("'");

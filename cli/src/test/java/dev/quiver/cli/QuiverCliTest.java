@@ -13,6 +13,7 @@ import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.Version;
+import dev.quiver.offline.OfflineCatalogs;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -157,5 +158,48 @@ class QuiverCliTest {
         .endsWith(");\nUSE CATALOG `quiver`;\n")
         .doesNotContain("s3cret")
         .doesNotContain("registry.path");
+  }
+
+  @Test
+  void sqlInitScriptReadsTheWarehouseUnderTheDataDir(@TempDir Path dir) throws Exception {
+    // export, backfill, serve and local keep the Iceberg warehouse in <quiver.data-dir>/warehouse;
+    // quiver sql must read the same tables (time travel), not ./.quiver/warehouse.
+    Path data = dir.resolve("data");
+    CliEnvironment env =
+        CliEnvironment.load(null, List.of("quiver.data-dir=" + data, "registry.path=mem:sqltest"));
+    SqlCommand sql = new SqlCommand();
+    sql.catalogName = "quiver";
+    String warehouse = OfflineCatalogs.warehouseUri(data.resolve("warehouse").toString());
+    assertThat(sql.initScript(env))
+        .contains("'offline.warehouse' = '" + warehouse + "'")
+        .contains("'warehouse'='" + warehouse + "'");
+  }
+
+  @Test
+  void helpSummariesAreWholeSentencesAndNameEveryInput() {
+    picocli.CommandLine cli = QuiverCli.commandLine();
+    // the command list of `quiver --help` shows each command's first description line
+    cli.getSubcommands()
+        .forEach(
+            (name, sub) -> {
+              String[] description = sub.getCommandSpec().usageMessage().description();
+              if (description.length > 0 && !name.equals("help")) {
+                assertThat(description[0].strip()).as(name).endsWith(".");
+              }
+            });
+    // --source takes a Kafka offset range too (docs/cli.md, docs/backfills.md)
+    assertThat(cli.getSubcommands().get("backfill").getUsageMessage()).contains("kafka:0:100-200");
+  }
+
+  @Test
+  void theSqlClientsLocalClustersListenOnLoopbackOnly(@TempDir Path dir) throws Exception {
+    SqlCommand.writeFlinkConf(dir);
+    org.apache.flink.configuration.Configuration conf =
+        org.apache.flink.configuration.GlobalConfiguration.loadConfiguration(dir.toString());
+    for (String key :
+        List.of(
+            "rest.bind-address", "rest.address", "jobmanager.bind-host", "taskmanager.bind-host")) {
+      assertThat(conf.getString(key, null)).as(key).isEqualTo("127.0.0.1");
+    }
   }
 }

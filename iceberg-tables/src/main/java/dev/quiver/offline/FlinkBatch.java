@@ -163,6 +163,12 @@ public final class FlinkBatch {
     // (SweepFunction, OrderedParquetSink) and use none
     c.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("3g"));
     c.setString("rest.bind-port", "0");
+    // on the loopback address only, like the streaming jobs' LocalFlink: Flink binds its REST
+    // endpoint (which cancels jobs) and its BLOB server to every interface by default
+    c.setString("rest.bind-address", "127.0.0.1");
+    c.setString("rest.address", "127.0.0.1");
+    c.setString("jobmanager.bind-host", "127.0.0.1");
+    c.setString("taskmanager.bind-host", "127.0.0.1");
     // the default scheduler instead of the adaptive batch one (Flink's batch default): training
     // sets run with pipelined exchanges (PointInTimeJoin), which the adaptive batch scheduler
     // rejects; backfills keep blocking exchanges at the configured parallelism

@@ -169,7 +169,13 @@ public final class FlinkOfflineService implements OfflineService {
         !req.times().isEmpty()
             ? new Spine(req.times())
             : req.from() != null ? Spine.range(req.from(), req.to(), req.step()) : null;
-    return new TrainingSetRequest(features, labels, spine, req.output(), guard, Map.of());
+    TrainingSetRequest request =
+        new TrainingSetRequest(features, labels, spine, req.output(), guard, Map.of());
+    // refused when submitted, as missing labels are, instead of a job that fails
+    for (FeatureSelection f : features) {
+      TrainingSetPlan.requireTable(catalog, f.view());
+    }
+    return request;
   }
 
   @Override

@@ -49,6 +49,21 @@ public final class TrainingSetPlan {
     this.featureSlots = featureColumns.size();
   }
 
+  /** Fails naming {@code features} when the view has no offline table yet. */
+  static void requireTable(Catalog catalog, dev.quiver.core.spec.FeatureView view) {
+    var id = OfflineTables.identifier(view);
+    if (!catalog.tableExists(id)) {
+      throw new IllegalArgumentException(
+          "features: offline table "
+              + id
+              + " of view "
+              + view.qualifiedName()
+              + ":"
+              + view.version()
+              + " does not exist (expected: the view materialized or backfilled first)");
+    }
+  }
+
   /** Resolves the request against the catalog (tables must exist). */
   public static TrainingSetPlan resolve(TrainingSetRequest request, Catalog catalog) {
     Map<List<String>, List<ViewRead>> byKeys = new LinkedHashMap<>();
@@ -60,16 +75,7 @@ public final class TrainingSetPlan {
     for (int vi = 0; vi < request.features().size(); vi++) {
       FeatureSelection sel = request.features().get(vi);
       var id = OfflineTables.identifier(sel.view());
-      if (!catalog.tableExists(id)) {
-        throw new IllegalArgumentException(
-            "features: offline table "
-                + id
-                + " of view "
-                + sel.view().qualifiedName()
-                + ":"
-                + sel.view().version()
-                + " does not exist (expected: the view materialized or backfilled first)");
-      }
+      requireTable(catalog, sel.view());
       Table table = catalog.loadTable(id);
       String tableName = id.toString();
       Long snapshot = request.pinnedSnapshots().get(tableName);

@@ -60,6 +60,9 @@ public final class LocalFlink {
     // A cluster ignores these (its own configuration decides).
     c.setString("rest.bind-address", "127.0.0.1");
     c.setString("rest.address", "127.0.0.1");
+    // The BLOB server (job jars and large payloads) and the task manager's endpoints too.
+    c.setString("jobmanager.bind-host", "127.0.0.1");
+    c.setString("taskmanager.bind-host", "127.0.0.1");
     // ... and on a free port: Flink's default, 8081, made a local cluster fail to start beside
     // anything else on 8081 (a Flink cluster, a second quiver materialize or quiver local, a
     // test's MiniCluster) and held 8081 against them while it ran.

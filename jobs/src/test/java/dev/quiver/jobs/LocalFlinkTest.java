@@ -3,11 +3,13 @@ package dev.quiver.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.testing.ListeningSockets;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.util.Map;
+import java.util.Set;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
@@ -31,8 +33,11 @@ class LocalFlinkTest {
                   .setNumTaskManagers(1)
                   .setNumSlotsPerTaskManager(1)
                   .build());
+      Set<Integer> before = ListeningSockets.wildcardPorts();
       flink.start();
       try {
+        // nothing of the cluster (REST endpoint, BLOB server) listens on every interface
+        assertThat(ListeningSockets.wildcardPorts()).isSubsetOf(before);
         URI rest = flink.getRestAddress().get();
         assertThat(rest.getPort()).isNotEqualTo(8081).isPositive();
         assertThat(InetAddress.getByName(rest.getHost()).isLoopbackAddress()).isTrue();

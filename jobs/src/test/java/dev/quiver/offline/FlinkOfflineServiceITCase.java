@@ -229,6 +229,26 @@ class FlinkOfflineServiceITCase {
                           null)))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("output: '" + aFile + "' is a file (expected: a directory");
+      // a view with no offline table yet is refused when submitted (a 400), not a FAILED job
+      assertThatThrownBy(
+              () ->
+                  service.submitExport(
+                      new ExportRequest(
+                          null,
+                          List.of("user_rows.last_amount"),
+                          null,
+                          null,
+                          List.of(Instant.now()),
+                          null,
+                          null,
+                          null,
+                          dir.resolve("no-table").toString(),
+                          null,
+                          null,
+                          null)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("features: offline table default.user_rows_v1 of view")
+          .hasMessageContaining("(expected: the view materialized or backfilled first)");
       // a failing job reports its error: the history is no Parquet file, which only reading tells
       Path junk = Files.writeString(dir.resolve("junk.parquet"), "not parquet");
       String bad = service.submitBackfill(backfillFrom(junk.toString()));

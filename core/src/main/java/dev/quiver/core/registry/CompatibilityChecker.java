@@ -57,14 +57,18 @@ public final class CompatibilityChecker {
               BREAKING));
     }
     diffSource(old.source(), neu.source(), out);
-    if (!Objects.equals(old.watermarkExpr(), neu.watermarkExpr())) {
+    // Compared as the column it resolves to: watermark_expr defaults to the source's event-time
+    // field, so writing that column out (or leaving it out again) changes nothing; a change of
+    // the source's field alone is reported by diffSource.
+    if (!Objects.equals(old.watermarkExpr(), neu.watermarkExpr())
+        && !Objects.equals(old.eventTimeColumn(), neu.eventTimeColumn())) {
       out.add(
           new Change(
               "watermark_expr",
               "watermark expression "
-                  + old.watermarkExpr()
+                  + old.eventTimeColumn()
                   + " -> "
-                  + neu.watermarkExpr()
+                  + neu.eventTimeColumn()
                   + " (changes the event time of every row)",
               BREAKING));
     }

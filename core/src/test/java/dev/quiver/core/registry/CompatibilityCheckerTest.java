@@ -338,6 +338,16 @@ class CompatibilityCheckerTest {
   }
 
   @Test
+  void watermarkExprNamingTheSourceEventTimeFieldIsNoChange() {
+    // watermark_expr defaults to the source's event_time_field (docs/spec-reference.md): writing
+    // it out, or leaving it out again, changes no row's event time.
+    FeatureView implicit = view(3);
+    FeatureView explicit = view(3, b -> b.watermarkExpr("event_time"));
+    assertThat(checker.diff(implicit, explicit)).isEmpty();
+    assertThat(checker.diff(explicit, implicit)).isEmpty();
+  }
+
+  @Test
   void reportsEveryChangeNotOnlyTheFirst() {
     FeatureView neu =
         view(3, b -> b.owner("x").features(List.of(count7d())).tileSize(Duration.ofMinutes(10)));
