@@ -355,7 +355,10 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
     var parsed =
         r.env()
             .fromSource(kafka, WatermarkStrategy.noWatermarks(), "kafka-range:" + topic)
-            .flatMap(new BatchParser(schema, format), ExternalTypeInfo.of(schema.rowType()))
+            .flatMap(
+                new BatchParser(
+                    schema, format, config.get(JobOptions.EVENT_TIME_MAX_AHEAD).toMillis()),
+                ExternalTypeInfo.of(schema.rowType()))
             .name("parse");
     r.tEnv()
         .createTemporaryView(
