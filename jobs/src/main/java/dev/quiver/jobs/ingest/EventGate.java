@@ -140,7 +140,10 @@ public final class EventGate extends ProcessFunction<RawEvent, Row>
     return "event time "
         + Instant.ofEpochMilli(eventMs)
         + " is "
-        + java.time.Duration.ofMillis(eventMs - recordMs).toString().substring(2).toLowerCase()
+        + java.time.Duration.ofMillis(eventMs - recordMs)
+            .toString()
+            .substring(2)
+            .toLowerCase(java.util.Locale.ROOT)
         + " ahead of the Kafka record time "
         + Instant.ofEpochMilli(recordMs)
         + " (expected: at most jobs.event-time-max-ahead = "
