@@ -125,6 +125,15 @@ public final class JobOptions {
               + " watermark of tumbling-window transformations, so their windows still close"
               + " while it is silent; 0s turns it off (a silent partition then keeps them open).");
 
+  public static final ConfigOption<Duration> EVENT_TIME_MAX_AHEAD =
+      ConfigOption.duration(
+          "jobs.event-time-max-ahead",
+          Duration.ofHours(1),
+          "An event whose time is further than this ahead of its Kafka record timestamp goes to the"
+              + " dead-letter topic (reason too_early) instead of moving its partition's watermark"
+              + " into the future, which would make every later event too late; 0s turns the"
+              + " check off.");
+
   /** Raw Kafka client settings prefix. */
   public static final String KAFKA_PROPERTIES_PREFIX = "kafka.properties.";
 
@@ -142,6 +151,7 @@ public final class JobOptions {
         ONLINE_BATCH_SIZE,
         MINI_BATCH_LATENCY,
         MINI_BATCH_SIZE,
-        SOURCE_IDLE_TIMEOUT);
+        SOURCE_IDLE_TIMEOUT,
+        EVENT_TIME_MAX_AHEAD);
   }
 }

@@ -163,7 +163,12 @@ public final class StreamingPipeline {
     long lateness = view.allowedLateness().toMillis();
     SingleOutputStreamOperator<Row> parsed =
         raw.process(
-                new EventGate(plan.eventSchema(), format, delay, lateness),
+                new EventGate(
+                    plan.eventSchema(),
+                    format,
+                    delay,
+                    lateness,
+                    config.get(JobOptions.EVENT_TIME_MAX_AHEAD).toMillis()),
                 ExternalTypeInfo.of(plan.eventSchema().rowType()))
             .name("parse+lateness")
             .uid("quiver-gate-" + view.name());

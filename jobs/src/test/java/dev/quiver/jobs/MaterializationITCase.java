@@ -4,6 +4,8 @@ import dev.quiver.jobs.testing.MaterializationHarness;
 import dev.quiver.jobs.testing.Transactions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +42,20 @@ class MaterializationITCase {
                     + Transactions.T0
                     + "\"}"),
             // a key longer than the lookup service takes: no lookup could read it
-            Transactions.longKey(log, 400, 40_000)));
+            Transactions.longKey(log, 400, 40_000),
+            // Event times in range but from the future (session 13 QA pass): a wrong year, and a
+            // producer clock 3 hours ahead. Accepted, the first moved the partition's watermark to
+            // 2099 and every later event was too late.
+            Transactions.fromTheFuture("f1", "u2", "2099-01-01T00:00:00Z"),
+            Transactions.fromTheFuture(
+                "f2", "u3", Instant.now().plus(Duration.ofHours(3)).toString())));
+    // The first record of the partition timed 1969 (session 13 QA pass): accepted (no watermark
+    // yet), its cells had a negative timestamp, which the online store refuses: the job failed on
+    // it after every restart.
+    log.add(
+        0,
+        outOfRange(
+            "{\"txn_id\":\"old\",\"user_id\":\"u1\",\"amount\":1.0,\"ts\":\"1969-07-20T20:17:40Z\"}"));
     harness.assertMaterializesLikeTheReference(
         Transactions.view("txn-embedded", true, true),
         log,

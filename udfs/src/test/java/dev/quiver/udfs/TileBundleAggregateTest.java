@@ -46,6 +46,26 @@ class TileBundleAggregateTest {
     assertThat(finish("count", "*", 0, FeatureType.INT64, bundle)).isEqualTo(3L);
   }
 
+  /**
+   * An INT64 sum beyond the long range does not throw out of the tile aggregation (session 13 QA
+   * pass: Math.addExact's ArithmeticException failed the streaming job, and again on the same event
+   * after every restart); the tile's sum is null while out of range and exact once back in it.
+   */
+  @Test
+  void anIntegralSumBeyondTheLongRangeIsNullNotAJobFailure() {
+    StringData series = StringData.fromString("sum|ns|0|INT64;count|*|0|INT64");
+    TileBundleAggregate udaf = new TileBundleAggregate();
+    var acc = udaf.createAccumulator();
+    udaf.accumulate(acc, series, 1000L, 1L, Long.MAX_VALUE - 1, 1);
+    udaf.accumulate(acc, series, 1001L, 2L, 5L, 1);
+    byte[] bundle = udaf.getValue(acc);
+    assertThat(finish("sum", "ns", 0, FeatureType.INT64, bundle)).isNull();
+    assertThat(finish("count", "*", 0, FeatureType.INT64, bundle)).isEqualTo(2L);
+    udaf.accumulate(acc, series, 1002L, 3L, -10L, 1);
+    bundle = udaf.getValue(acc);
+    assertThat(finish("sum", "ns", 0, FeatureType.INT64, bundle)).isEqualTo(Long.MAX_VALUE - 6);
+  }
+
   @Test
   void nullsAreSkippedExceptByCountStar() {
     TileBundleAggregate udaf = new TileBundleAggregate();

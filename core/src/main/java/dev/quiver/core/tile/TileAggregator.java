@@ -36,8 +36,9 @@ public interface TileAggregator {
   TileState merge(TileState a, TileState b);
 
   /**
-   * The feature value of a (merged) state; for an empty state: 0 for count, sum and count_distinct,
-   * an empty list for last_n, null for the others.
+   * The feature value of a (merged) state (null for an integral sum beyond the long range); for an
+   * empty state: 0 for count, sum and count_distinct, an empty list for last_n, null for the
+   * others.
    */
   Object finish(TileState state);
 

@@ -1,6 +1,7 @@
 package dev.quiver.jobs.backfill;
 
 import dev.quiver.jobs.ingest.EventDecoder;
+import dev.quiver.jobs.ingest.EventGate;
 import dev.quiver.jobs.ingest.EventParser;
 import dev.quiver.jobs.ingest.EventSchema;
 import dev.quiver.jobs.ingest.RawEvent;
@@ -14,18 +15,22 @@ import org.apache.flink.util.Collector;
 /**
  * The streaming job's decoder for the source's format ({@link SourceFormat#decoder}: JSON, Debezium
  * JSON or Avro) without its lateness cut: a backfill's input is complete, so no event is too late.
- * Malformed records (and Debezium deletes) are counted ({@code quiverBackfillMalformed}) and
- * skipped; the streaming job already sent them to the dead-letter topic.
+ * Malformed records, Debezium deletes and events too far ahead of their Kafka timestamp ({@code
+ * jobs.event-time-max-ahead}, the streaming gate's check) are counted ({@code
+ * quiverBackfillMalformed}) and skipped; the streaming job already sent them to the dead-letter
+ * topic.
  */
 final class BatchParser extends RichFlatMapFunction<RawEvent, Row> {
   private final EventSchema schema;
   private final SourceFormat format;
+  private final long maxAheadMs;
   private transient EventDecoder parser;
   private transient Counter malformed;
 
-  BatchParser(EventSchema schema, SourceFormat format) {
+  BatchParser(EventSchema schema, SourceFormat format, long maxAheadMs) {
     this.schema = schema;
     this.format = format;
+    this.maxAheadMs = maxAheadMs;
   }
 
   @Override
@@ -37,7 +42,13 @@ final class BatchParser extends RichFlatMapFunction<RawEvent, Row> {
   @Override
   public void flatMap(RawEvent raw, Collector<Row> out) {
     try {
-      out.collect(parser.decode(raw));
+      Row row = parser.decode(raw);
+      long eventMs = (Long) row.getField(schema.columns().size() + 1);
+      if (EventGate.tooEarlyDetail(eventMs, raw.kafkaTimestamp, maxAheadMs) != null) {
+        malformed.inc();
+        return;
+      }
+      out.collect(row);
     } catch (EventParser.MalformedEventException e) {
       malformed.inc();
     }

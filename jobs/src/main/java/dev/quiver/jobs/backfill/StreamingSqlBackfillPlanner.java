@@ -211,7 +211,9 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
 
   /** Events in range, first copy per (entity, dedup key) by (_seq, _partition). */
   static String allEvents(EventSchema schema, List<JoinKey> keys, long fromMs, long toMs) {
-    String range = "`_event_ms` >= " + fromMs + " AND `_event_ms` < " + toMs;
+    // never before 1970, whatever the range: the streaming job dead-letters such event times, and
+    // the online store refuses their negative cell timestamps
+    String range = "`_event_ms` >= " + Math.max(0, fromMs) + " AND `_event_ms` < " + toMs;
     if (schema.dedupKey() == null || schema.dedupKey().isBlank()) {
       return "SELECT * FROM `" + PARSED + "` WHERE " + range;
     }
@@ -355,7 +357,10 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
     var parsed =
         r.env()
             .fromSource(kafka, WatermarkStrategy.noWatermarks(), "kafka-range:" + topic)
-            .flatMap(new BatchParser(schema, format), ExternalTypeInfo.of(schema.rowType()))
+            .flatMap(
+                new BatchParser(
+                    schema, format, config.get(JobOptions.EVENT_TIME_MAX_AHEAD).toMillis()),
+                ExternalTypeInfo.of(schema.rowType()))
             .name("parse");
     r.tEnv()
         .createTemporaryView(

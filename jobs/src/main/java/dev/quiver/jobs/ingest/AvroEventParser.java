@@ -5,12 +5,15 @@ import dev.quiver.core.spec.SourceField;
 import dev.quiver.jobs.ingest.EventParser.MalformedEventException;
 import java.io.IOException;
 import java.lang.reflect.Array;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import org.apache.avro.LogicalType;
+import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
@@ -29,12 +32,13 @@ import org.apache.flink.types.Row;
  *
  * <p>Each declared column is read from the record field of the same name. Accepted Avro values per
  * declared type (Avro's own promotions): BOOL boolean; INT32 int; INT64 int or long; FLOAT32 int,
- * long or float; FLOAT64 int, long, float or double; STRING string or enum; BYTES bytes or fixed;
- * TIMESTAMP long {@code timestamp-millis}/{@code timestamp-micros} (a plain long is epoch
- * milliseconds), int {@code date}, or ISO-8601 string; arrays of these. A null (from a union with
- * null) is an absent value. Anything else — bytes that do not decode, trailing bytes, a union
- * branch of the wrong type, a missing key or event time — is malformed. Not thread-safe; one per
- * task.
+ * long or float; FLOAT64 int, long, float or double; FLOAT32 and FLOAT64 also bytes or fixed {@code
+ * decimal} (the nearest float, e.g. Debezium's default for NUMERIC columns); STRING string or enum;
+ * BYTES bytes or fixed; TIMESTAMP long {@code timestamp-millis}/{@code timestamp-micros} (a plain
+ * long is epoch milliseconds), int {@code date}, or ISO-8601 string; arrays of these. A null (from
+ * a union with null) is an absent value. Anything else — bytes that do not decode, trailing bytes,
+ * a union branch of the wrong type, a missing key or event time — is malformed. Not thread-safe;
+ * one per task.
  */
 public final class AvroEventParser implements EventDecoder {
   private final RowAssembler rows;
@@ -163,10 +167,16 @@ public final class AvroEventParser implements EventDecoder {
         if (v instanceof Integer || v instanceof Long || v instanceof Float) {
           return (float) finite(name, ((Number) v).floatValue());
         }
+        if (branch.getLogicalType() instanceof LogicalTypes.Decimal d) {
+          return (float) finite(name, decimal(v, d).floatValue());
+        }
         break;
       case FLOAT64:
         if (v instanceof Number n && !(v instanceof java.math.BigDecimal)) {
           return finite(name, n.doubleValue());
+        }
+        if (branch.getLogicalType() instanceof LogicalTypes.Decimal d) {
+          return finite(name, decimal(v, d).doubleValue());
         }
         break;
       case STRING:
@@ -190,6 +200,20 @@ public final class AvroEventParser implements EventDecoder {
         break;
     }
     throw wrongType(name, type, branch);
+  }
+
+  /** A {@code decimal} value: the unscaled two's-complement bytes of a bytes or fixed field. */
+  private static BigDecimal decimal(Object v, LogicalTypes.Decimal d) {
+    byte[] unscaled;
+    if (v instanceof ByteBuffer bb) {
+      unscaled = new byte[bb.remaining()];
+      bb.duplicate().get(unscaled);
+    } else {
+      unscaled = ((GenericFixed) v).bytes();
+    }
+    return unscaled.length == 0
+        ? BigDecimal.ZERO
+        : new BigDecimal(new BigInteger(unscaled), d.getScale());
   }
 
   private static Instant timestamp(String name, FeatureType type, Schema branch, Object v)

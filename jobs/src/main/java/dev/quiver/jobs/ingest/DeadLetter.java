@@ -11,6 +11,12 @@ public class DeadLetter {
   public static final String TOO_LATE = "too_late";
 
   /**
+   * An event time too far ahead of the record's Kafka timestamp ({@code
+   * jobs.event-time-max-ahead}).
+   */
+  public static final String TOO_EARLY = "too_early";
+
+  /**
    * A well-formed record that is deliberately not materialized, e.g. a Debezium delete (op {@code
    * d}), truncate or tombstone.
    */

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.SourceField;
 import dev.quiver.jobs.ingest.EventParser.MalformedEventException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.types.Row;
@@ -29,9 +32,13 @@ import org.apache.flink.types.Row;
  * </ul>
  *
  * <p>With the schema wrapper, timestamp columns tagged {@code io.debezium.time.MicroTimestamp},
- * {@code NanoTimestamp} or {@code Date} are converted to epoch milliseconds; without it, times are
- * read like {@code json} (epoch milliseconds or ISO-8601 text, e.g. Debezium's {@code
- * ZonedTimestamp}). Not thread-safe; one per task.
+ * {@code NanoTimestamp} or {@code Date} are converted to epoch milliseconds, and FLOAT32/FLOAT64
+ * columns tagged {@code org.apache.kafka.connect.data.Decimal} (Debezium's default {@code
+ * decimal.handling.mode=precise}: Base64 of the unscaled value, the scale in the schema) or {@code
+ * io.debezium.data.VariableScaleDecimal} ({@code {scale, value}}) to the nearest float; without it,
+ * times are read like {@code json} (epoch milliseconds or ISO-8601 text, e.g. Debezium's {@code
+ * ZonedTimestamp}) and decimals need {@code decimal.handling.mode=double}. Not thread-safe; one per
+ * task.
  */
 public final class DebeziumJsonParser implements EventDecoder {
   private static final Map<String, Long> DIVISORS =
@@ -39,6 +46,8 @@ public final class DebeziumJsonParser implements EventDecoder {
           "io.debezium.time.MicroTimestamp", 1_000L,
           "io.debezium.time.NanoTimestamp", 1_000_000L);
   private static final String DATE = "io.debezium.time.Date";
+  private static final String DECIMAL = "org.apache.kafka.connect.data.Decimal";
+  private static final String VARIABLE_DECIMAL = "io.debezium.data.VariableScaleDecimal";
   private static final long DAY_MS = 86_400_000L;
 
   private final EventSchema schema;
@@ -91,10 +100,13 @@ public final class DebeziumJsonParser implements EventDecoder {
     }
   }
 
-  /** The {@code after} row, with envelope fallbacks and Debezium time units converted. */
-  private JsonNode event(ObjectNode after, JsonNode envelope, JsonNode connectSchema) {
+  /**
+   * The {@code after} row, with envelope fallbacks and Debezium time units and decimals converted.
+   */
+  private JsonNode event(ObjectNode after, JsonNode envelope, JsonNode connectSchema)
+      throws MalformedEventException {
     ObjectNode out = null;
-    Map<String, String> semantic = connectSchema == null ? Map.of() : afterTypes(connectSchema);
+    Map<String, JsonNode> semantic = connectSchema == null ? Map.of() : afterTypes(connectSchema);
     for (SourceField c : schema.columns()) {
       JsonNode v = after.get(c.name());
       if ((v == null || v.isNull()) && (c.name().equals("ts_ms") || c.name().equals("op"))) {
@@ -102,7 +114,16 @@ public final class DebeziumJsonParser implements EventDecoder {
         out = out == null ? after.deepCopy() : out;
         out.set(c.name(), v);
       }
-      String name = semantic.get(c.name());
+      JsonNode columnSchema = semantic.get(c.name());
+      String name = columnSchema == null ? null : columnSchema.get("name").asText();
+      if (name != null
+          && v != null
+          && isFloat(c)
+          && (DECIMAL.equals(name) || VARIABLE_DECIMAL.equals(name))) {
+        out = out == null ? after.deepCopy() : out;
+        out.put(c.name(), decimal(c.name(), v, columnSchema));
+        continue;
+      }
       if (name == null || v == null || !v.isIntegralNumber() || !isTime(c)) {
         continue;
       }
@@ -120,15 +141,63 @@ public final class DebeziumJsonParser implements EventDecoder {
     return out == null ? after : out;
   }
 
+  private static boolean isFloat(SourceField c) {
+    return !c.type().array()
+        && (c.type().scalar() == FeatureType.Scalar.FLOAT64
+            || c.type().scalar() == FeatureType.Scalar.FLOAT32);
+  }
+
+  /**
+   * A Connect {@code Decimal} (Base64 text of the unscaled two's-complement bytes, the scale in the
+   * column schema's parameters) or a Debezium {@code VariableScaleDecimal} ({@code {"scale": 2,
+   * "value": Base64}}).
+   */
+  private static BigDecimal decimal(String column, JsonNode v, JsonNode columnSchema)
+      throws MalformedEventException {
+    String text;
+    String scale;
+    if (v.isObject()) {
+      text = v.path("value").isTextual() ? v.get("value").textValue() : null;
+      scale = v.path("scale").isInt() ? v.get("scale").asText() : null;
+    } else {
+      text = v.isTextual() ? v.textValue() : null;
+      scale = columnSchema.path("parameters").path("scale").asText(null);
+    }
+    try {
+      if (text == null || scale == null) {
+        throw new IllegalArgumentException("no Base64 value and scale");
+      }
+      byte[] unscaled = Base64.getDecoder().decode(text);
+      return unscaled.length == 0
+          ? BigDecimal.ZERO
+          : new BigDecimal(new BigInteger(unscaled), Integer.parseInt(scale));
+    } catch (IllegalArgumentException e) {
+      throw new MalformedEventException(
+          "wrong type for '"
+              + column
+              + "': tagged "
+              + columnSchema.get("name").asText()
+              + ", got "
+              + (v.isTextual() ? "'" + v.textValue() + "'" : v.toString())
+              + " ("
+              + e.getMessage()
+              + "; expected Base64 of the unscaled value"
+              + (v.isObject() ? " and an int scale)" : " and a scale parameter)"));
+    }
+  }
+
   private boolean isTime(SourceField c) {
     return !c.type().array()
         && (c.type().scalar() == FeatureType.Scalar.TIMESTAMP
             || c.name().equals(schema.eventTimeField()));
   }
 
-  /** Field name → Connect schema name of the {@code after} struct, e.g. MicroTimestamp. */
-  private static Map<String, String> afterTypes(JsonNode connectSchema) {
-    Map<String, String> out = new HashMap<>();
+  /**
+   * Field name → Connect schema of that field of the {@code after} struct, for fields with a
+   * semantic name (e.g. MicroTimestamp, Decimal).
+   */
+  private static Map<String, JsonNode> afterTypes(JsonNode connectSchema) {
+    Map<String, JsonNode> out = new HashMap<>();
     JsonNode fields = connectSchema.get("fields");
     if (fields == null || !fields.isArray()) {
       return out;
@@ -137,7 +206,7 @@ public final class DebeziumJsonParser implements EventDecoder {
       if ("after".equals(f.path("field").asText()) && f.get("fields") != null) {
         for (JsonNode col : f.get("fields")) {
           if (col.hasNonNull("name")) {
-            out.put(col.path("field").asText(), col.get("name").asText());
+            out.put(col.path("field").asText(), col);
           }
         }
       }

@@ -1,5 +1,6 @@
 package dev.quiver.jobs.ingest;
 
+import dev.quiver.core.spec.Durations;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -30,6 +31,13 @@ import org.apache.flink.util.OutputTag;
  * a checkpoint or savepoint the same events are accepted and rejected as in an uninterrupted run —
  * unlike Flink's periodic watermarks, which restart from nothing and are emitted on a timer.
  *
+ * <p><b>Event times from the future.</b> An event whose time is more than {@code maxAheadMs} ahead
+ * of its Kafka record timestamp (a device clock years off, a wrong year) is counted in {@code
+ * quiverDeadLetterTooEarly} and sent with reason {@code too_early}: accepted, it would move its
+ * partition's watermark that far ahead, and every real event after it would be too late. The record
+ * timestamp, not the task's clock, is the reference, so a replay after a restore judges each record
+ * as the first run did. Records without a timestamp, and {@code maxAheadMs} 0, are not checked.
+ *
  * <p>Malformed events (bad JSON, a missing key, event time or dedup key, a wrong type) are counted
  * in {@code quiverDeadLetterMalformed} and sent to the dead-letter output with reason {@code
  * malformed}; the job keeps running. Records deliberately not materialized (a Debezium delete,
@@ -46,12 +54,14 @@ public final class EventGate extends ProcessFunction<RawEvent, Row>
   private final SourceFormat format;
   private final long watermarkDelayMs;
   private final long allowedLatenessMs;
+  private final long maxAheadMs;
 
   private transient EventDecoder parser;
   private transient Map<Integer, Long> maxEventMs;
   private transient ListState<Tuple2<Integer, Long>> maxState;
   private transient Counter malformed;
   private transient Counter tooLate;
+  private transient Counter tooEarly;
   private transient Counter notMaterialized;
   private transient Counter accepted;
 
@@ -59,13 +69,36 @@ public final class EventGate extends ProcessFunction<RawEvent, Row>
     this(schema, SourceFormat.JSON, watermarkDelayMs, allowedLatenessMs);
   }
 
-  /** A gate for events in {@code format} (json, debezium-json or avro). */
+  /**
+   * A gate for events in {@code format} (json, debezium-json or avro) that does not check event
+   * times from the future.
+   */
   public EventGate(
       EventSchema schema, SourceFormat format, long watermarkDelayMs, long allowedLatenessMs) {
+    this(schema, format, watermarkDelayMs, allowedLatenessMs, 0);
+  }
+
+  /**
+   * A gate for events in {@code format}; an event time more than {@code maxAheadMs} ahead of the
+   * Kafka record timestamp is a dead letter ({@code too_early}; 0: not checked).
+   */
+  public EventGate(
+      EventSchema schema,
+      SourceFormat format,
+      long watermarkDelayMs,
+      long allowedLatenessMs,
+      long maxAheadMs) {
+    if (maxAheadMs < 0) {
+      throw new IllegalArgumentException(
+          "jobs.event-time-max-ahead: "
+              + maxAheadMs
+              + "ms (expected: >= 0, 0 to turn the check off)");
+    }
     this.schema = schema;
     this.format = format;
     this.watermarkDelayMs = watermarkDelayMs;
     this.allowedLatenessMs = allowedLatenessMs;
+    this.maxAheadMs = maxAheadMs;
   }
 
   @Override
@@ -74,6 +107,7 @@ public final class EventGate extends ProcessFunction<RawEvent, Row>
     var metrics = getRuntimeContext().getMetricGroup();
     malformed = metrics.counter("quiverDeadLetterMalformed");
     tooLate = metrics.counter("quiverDeadLetterTooLate");
+    tooEarly = metrics.counter("quiverDeadLetterTooEarly");
     notMaterialized = metrics.counter("quiverDeadLetterNotMaterialized");
     accepted = metrics.counter("quiverEventsAccepted");
   }
@@ -94,6 +128,29 @@ public final class EventGate extends ProcessFunction<RawEvent, Row>
         + "ms behind the watermark)";
   }
 
+  /**
+   * The {@code quiver.dlq.detail} of an event from the future, or null when {@code eventMs} is at
+   * most {@code maxAheadMs} ahead of {@code recordMs} (or the check is off or has no reference).
+   */
+  public static String tooEarlyDetail(long eventMs, long recordMs, long maxAheadMs) {
+    // eventMs is within the years 0000-9999 (the parser's range), so the difference cannot overflow
+    if (maxAheadMs == 0 || recordMs < 0 || eventMs - recordMs <= maxAheadMs) {
+      return null;
+    }
+    return "event time "
+        + Instant.ofEpochMilli(eventMs)
+        + " is "
+        + java.time.Duration.ofMillis(eventMs - recordMs)
+            .toString()
+            .substring(2)
+            .toLowerCase(java.util.Locale.ROOT)
+        + " ahead of the Kafka record time "
+        + Instant.ofEpochMilli(recordMs)
+        + " (expected: at most jobs.event-time-max-ahead = "
+        + Durations.format(java.time.Duration.ofMillis(maxAheadMs))
+        + " ahead; a wrong clock or year at the producer?)";
+  }
+
   @Override
   public void processElement(RawEvent raw, Context ctx, Collector<Row> out) {
     Row row;
@@ -105,6 +162,12 @@ public final class EventGate extends ProcessFunction<RawEvent, Row>
       return;
     }
     long eventMs = (Long) row.getField(schema.columns().size() + 1);
+    String ahead = tooEarlyDetail(eventMs, raw.kafkaTimestamp, maxAheadMs);
+    if (ahead != null) {
+      tooEarly.inc();
+      ctx.output(DEAD_LETTERS, new DeadLetter(DeadLetter.TOO_EARLY, ahead, raw));
+      return;
+    }
     Long max = maxEventMs.get(raw.partition);
     if (max != null) {
       long watermark = max - watermarkDelayMs;

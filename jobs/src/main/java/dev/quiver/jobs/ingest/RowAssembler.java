@@ -114,6 +114,19 @@ final class RowAssembler {
             + " characters of join-key values per key, the lookup service's limit)");
   }
 
+  private static long notBefore1970(SourceField c, long ms) throws MalformedEventException {
+    if (ms < 0) {
+      throw new MalformedEventException(
+          "out of range for event time '"
+              + c.name()
+              + "': "
+              + Instant.ofEpochMilli(ms)
+              + " is before 1970-01-01T00:00:00Z (expected: an event time from 1970 on; the online"
+              + " store keeps versions by epoch milliseconds)");
+    }
+    return ms;
+  }
+
   private static MalformedEventException outOfRange(SourceField c, Instant t) {
     return new MalformedEventException(
         "out of range for '"
@@ -124,15 +137,22 @@ final class RowAssembler {
             + " nanoseconds)");
   }
 
+  /**
+   * The event time in epoch milliseconds, from 1970 on: the online store keeps a feature's versions
+   * by event time in epoch milliseconds {@code >= 0} ({@code OnlineWrite}; HBase refuses a negative
+   * cell timestamp), so an earlier event accepted by the gate (the first of its partition, or one
+   * within the lateness) threw in the online sink and failed the job again on every restart
+   * (session 13 QA pass). Other TIMESTAMP columns keep the years 0000 to 9999.
+   */
   private static long eventMillis(SourceField c, Object value) throws MalformedEventException {
     if (value instanceof Instant i) {
-      return i.toEpochMilli();
+      return notBefore1970(c, i.toEpochMilli());
     }
     if (value instanceof Long l) {
       if (l < MIN_MS || l > MAX_MS) {
         throw outOfRange(c, Instant.ofEpochMilli(l));
       }
-      return l;
+      return notBefore1970(c, l);
     }
     throw new MalformedEventException(
         "wrong type for event time '" + c.name() + "': declared " + c.type());

@@ -83,6 +83,46 @@ class AvroEventParserTest {
     return new RawEvent("t", 1, 9, 2000L, b);
   }
 
+  /**
+   * A bytes or fixed {@code decimal} (Debezium's Avro default for NUMERIC columns) reads as the
+   * nearest float in a FLOAT64 or FLOAT32 column (session 13 QA pass: every such event was a dead
+   * letter "wrong type for 'amount': declared FLOAT64, got Avro BYTES (decimal)").
+   */
+  @Test
+  void decimalsAreReadAsFloats() throws Exception {
+    Schema writer =
+        new Schema.Parser()
+            .parse(
+                """
+                {"type":"record","name":"Dec","namespace":"test","fields":[
+                  {"name":"user_id","type":"string"},
+                  {"name":"amount","type":["null",
+                    {"type":"bytes","logicalType":"decimal","precision":10,"scale":2}]},
+                  {"name":"rate","type":{"type":"fixed","name":"Rate","size":8,
+                    "logicalType":"decimal","precision":18,"scale":4}},
+                  {"name":"ts","type":"long"}]}
+                """);
+    EventSchema decimals =
+        new EventSchema(
+            List.of(
+                new SourceField("user_id", FeatureType.STRING),
+                new SourceField("amount", FeatureType.FLOAT64),
+                new SourceField("rate", FeatureType.FLOAT32),
+                new SourceField("ts", FeatureType.TIMESTAMP)),
+            "ts",
+            List.of("user_id"),
+            null);
+    GenericRecord r = new GenericData.Record(writer);
+    r.put("user_id", "u1");
+    r.put("amount", ByteBuffer.wrap(java.math.BigInteger.valueOf(-1234567).toByteArray()));
+    byte[] rate = ByteBuffer.allocate(8).putLong(15_000).array(); // 1.5000
+    r.put("rate", new GenericData.Fixed(writer.getField("rate").schema(), rate));
+    r.put("ts", 1000L);
+    Row row = new AvroEventParser(decimals, writer, false, null).decode(raw(encode(r, null)));
+    assertThat(row.getField(1)).isEqualTo(-12345.67);
+    assertThat(row.getField(2)).isEqualTo(1.5f);
+  }
+
   @Test
   void decodesEveryTypeInPlainAndConfluentFraming() throws Exception {
     long ms = Instant.parse("2026-01-02T03:04:05.678Z").toEpochMilli();

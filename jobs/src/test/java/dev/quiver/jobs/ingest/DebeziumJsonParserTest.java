@@ -74,6 +74,49 @@ class DebeziumJsonParserTest {
     assertThat(r.getField(5)).isEqualTo(ms);
   }
 
+  /** A wrapped envelope whose after.amount has {@code amountSchema}. */
+  private static String wrappedWithAmount(String amountSchema, String amount) {
+    String after =
+        "{\"txn_id\":\"a\",\"user_id\":\"u1\",\"amount\":"
+            + amount
+            + ",\"ts\":\"2026-01-02T03:04:05Z\"}";
+    return "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"field\":\"after\","
+        + "\"type\":\"struct\",\"fields\":["
+        + amountSchema
+        + "]}]},\"payload\":"
+        + envelope("c", "null", after)
+        + "}";
+  }
+
+  /**
+   * Debezium's default decimal.handling.mode=precise writes NUMERIC columns as Connect Decimals
+   * (Base64 of the unscaled value) or, without a declared scale, VariableScaleDecimal structs; a
+   * FLOAT64 column reads the nearest double (session 13 QA pass: every such event was a dead letter
+   * "wrong type for 'amount': declared FLOAT64, got JSON STRING").
+   */
+  @Test
+  void connectDecimalsAreReadAsFloats() throws Exception {
+    String decimal =
+        "{\"field\":\"amount\",\"type\":\"bytes\",\"name\":\"org.apache.kafka.connect.data.Decimal\","
+            + "\"version\":1,\"parameters\":{\"scale\":\"2\",\"connect.decimal.precision\":\"10\"}}";
+    // 1234567 = 0x12D687 -> "EtaH"; -1250 = 0xFB1E -> "+x4="
+    assertThat(decode(wrappedWithAmount(decimal, "\"EtaH\"")).getField(2)).isEqualTo(12345.67);
+    assertThat(decode(wrappedWithAmount(decimal, "\"+x4=\"")).getField(2)).isEqualTo(-12.5);
+    String variable =
+        "{\"field\":\"amount\",\"type\":\"struct\",\"name\":\"io.debezium.data.VariableScaleDecimal\"}";
+    assertThat(decode(wrappedWithAmount(variable, "{\"scale\":3,\"value\":\"EtaH\"}")).getField(2))
+        .isEqualTo(1234.567);
+    MalformedEventException bad =
+        catchThrowableOfType(
+            MalformedEventException.class,
+            () -> decode(wrappedWithAmount(decimal, "\"not base64!\"")));
+    assertThat(bad.reason()).isEqualTo(DeadLetter.MALFORMED);
+    assertThat(bad.getMessage())
+        .startsWith(
+            "wrong type for 'amount': tagged org.apache.kafka.connect.data.Decimal, got 'not"
+                + " base64!' (");
+  }
+
   @Test
   void eventTimeMayComeFromTheEnvelopesTsMs() throws Exception {
     EventSchema bySource =

@@ -107,8 +107,7 @@ class EventParserTest {
             parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":\"9999-12-31T23:59:59.999Z\"}")
                 .getField(7))
         .isEqualTo(Instant.parse("9999-12-31T23:59:59.999Z").toEpochMilli());
-    assertThat(parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":-62167219200000}").getField(7))
-        .isEqualTo(Instant.parse("0000-01-01T00:00:00Z").toEpochMilli());
+    // (year 0000 is in range, but not as an event time: see refusesEventTimesBefore1970)
     // an INT64 event-time column (epoch milliseconds) is held to the same range
     EventSchema longTime =
         new EventSchema(
@@ -130,6 +129,26 @@ class EventParserTest {
                             "{\"user_id\":\"u\",\"ts\":1795846358511000}"
                                 .getBytes(StandardCharsets.UTF_8))))
         .hasMessageStartingWith("out of range for 'ts': +58878-02-07T18:41:51Z is not");
+  }
+
+  /**
+   * An event time before 1970 is malformed (session 13 QA pass): the online store keeps versions by
+   * epoch milliseconds >= 0 (HBase refuses negative cell timestamps), so the first event of a
+   * partition timed 1969 failed the online sink, and the job again on every restart. Other
+   * TIMESTAMP columns keep the years 0000 to 9999.
+   */
+  @Test
+  void refusesEventTimesBefore1970() throws Exception {
+    assertThatThrownBy(
+            () -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":\"1969-12-31T23:59:59Z\"}"))
+        .isInstanceOf(EventParser.MalformedEventException.class)
+        .hasMessage(
+            "out of range for event time 'ts': 1969-12-31T23:59:59Z is before"
+                + " 1970-01-01T00:00:00Z (expected: an event time from 1970 on; the online store"
+                + " keeps versions by epoch milliseconds)");
+    assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":-62167219200000}"))
+        .hasMessageStartingWith("out of range for event time 'ts': 0000-01-01T00:00:00Z is before");
+    assertThat(parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":0}").getField(7)).isEqualTo(0L);
   }
 
   /** A number beyond the float type's range was read as Infinity (session 12 QA pass). */

@@ -273,6 +273,7 @@ public final class MaterializationHarness implements BeforeAllCallback, AfterAll
     Map<String, Long> expected = new TreeMap<>();
     expected.put("quiverDeadLetterMalformed", rejected(ref, "malformed"));
     expected.put("quiverDeadLetterTooLate", rejected(ref, "too_late"));
+    expected.put("quiverDeadLetterTooEarly", rejected(ref, "too_early"));
     expected.put("quiverDeadLetterNotMaterialized", rejected(ref, "not_materialized"));
     long passed = log.size() - ref.rejected.size();
     expected.put("quiverEventsAccepted", passed);

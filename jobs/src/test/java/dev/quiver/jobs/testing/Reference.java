@@ -18,8 +18,9 @@ public final class Reference {
   public record Accepted(Txn txn, long seq, long ingestedAt) {}
 
   /**
-   * A rejected record: offset and reason code ({@code malformed}, {@code too_late}, or {@code
-   * not_materialized} for a change-data-capture delete).
+   * A rejected record: offset and reason code ({@code malformed}, {@code too_late}, {@code
+   * too_early} for an event time far ahead of its Kafka timestamp, or {@code not_materialized} for
+   * a change-data-capture delete).
    */
   public record Rejected(long offset, String reason) {}
 
@@ -38,8 +39,12 @@ public final class Reference {
     for (Sent s : ordered) {
       Txn t = s.record().txn();
       if (t == null) {
-        boolean delete = SourceEncodings.DELETE.equals(s.record().malformedKind());
-        rejected.add(new Rejected(s.offset(), delete ? "not_materialized" : "malformed"));
+        String kind = s.record().malformedKind();
+        String reason =
+            SourceEncodings.DELETE.equals(kind)
+                ? "not_materialized"
+                : Transactions.TOO_EARLY.equals(kind) ? "too_early" : "malformed";
+        rejected.add(new Rejected(s.offset(), reason));
         continue;
       }
       if (max != null && t.ts() < max - delayMs - latenessMs) {

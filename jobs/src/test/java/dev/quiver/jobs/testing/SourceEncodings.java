@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,8 @@ public final class SourceEncodings {
         {"name":"txn_id","type":"string"},
         {"name":"user_id","type":["null","string"],"default":null},
         {"name":"merchant","type":"string"},
-        {"name":"amount","type":["double","string"]},
+        {"name":"amount","type":["double","string",
+          {"type":"bytes","logicalType":"decimal","precision":12,"scale":2}]},
         {"name":"ts","type":["null",{"type":"long","logicalType":"timestamp-millis"}]}]}
       """;
 
@@ -91,7 +93,9 @@ public final class SourceEncodings {
               + "{\"field\":\"txn_id\",\"type\":\"string\"},"
               + "{\"field\":\"user_id\",\"type\":\"string\"},"
               + "{\"field\":\"merchant\",\"type\":\"string\"},"
-              + "{\"field\":\"amount\",\"type\":\"double\"},"
+              + "{\"field\":\"amount\",\"type\":\"bytes\","
+              + "\"name\":\"org.apache.kafka.connect.data.Decimal\",\"version\":1,"
+              + "\"parameters\":{\"scale\":\"2\",\"connect.decimal.precision\":\"12\"}},"
               + "{\"field\":\"ts\",\"type\":\"int64\",\"name\":\"io.debezium.time.MicroTimestamp\"}"
               + "]},{\"field\":\"op\",\"type\":\"string\"}]},\"payload\":"
               + env
@@ -100,10 +104,19 @@ public final class SourceEncodings {
     return new Record(env.getBytes(StandardCharsets.UTF_8), t, null);
   }
 
-  /** The row image; {@code micros}: ts as epoch microseconds, else ISO-8601 text. */
-  private static String afterJson(Txn t, boolean micros) {
+  /**
+   * The row image; {@code wrapped}: as Debezium writes it with the schema wrapper and its defaults,
+   * ts as epoch microseconds and amount as a Connect Decimal (Base64 of the unscaled value, scale
+   * 2), else ts as ISO-8601 text and amount as a JSON number ({@code
+   * decimal.handling.mode=double}).
+   */
+  private static String afterJson(Txn t, boolean wrapped) {
     String ts =
-        micros ? Long.toString(t.ts() * 1000 + 456) : "\"" + Instant.ofEpochMilli(t.ts()) + "\"";
+        wrapped ? Long.toString(t.ts() * 1000 + 456) : "\"" + Instant.ofEpochMilli(t.ts()) + "\"";
+    String amount =
+        wrapped
+            ? "\"" + Base64.getEncoder().encodeToString(unscaledCents(t)) + "\""
+            : "" + t.amount();
     return "{\"txn_id\":\""
         + t.txnId()
         + "\",\"user_id\":\""
@@ -111,7 +124,7 @@ public final class SourceEncodings {
         + "\",\"merchant\":\""
         + t.merchant()
         + "\",\"amount\":"
-        + t.amount()
+        + amount
         + ",\"ts\":"
         + ts
         + "}";
@@ -175,12 +188,20 @@ public final class SourceEncodings {
     return out;
   }
 
+  /** The amount's unscaled value at scale 2, as a decimal's two's-complement bytes. */
+  private static byte[] unscaledCents(Txn t) {
+    return java.math.BigInteger.valueOf(Math.round(t.amount() * 100)).toByteArray();
+  }
+
   private static GenericRecord avroTxn(Schema schema, Txn t) {
     GenericRecord g = new GenericData.Record(schema);
     g.put("txn_id", t.txnId());
     g.put("user_id", t.userId());
     g.put("merchant", t.merchant());
-    g.put("amount", t.amount());
+    // every other transaction as a decimal (Debezium's Avro default for NUMERIC), the rest double
+    g.put(
+        "amount",
+        t.txnId().hashCode() % 2 == 0 ? ByteBuffer.wrap(unscaledCents(t)) : (Object) t.amount());
     g.put("ts", t.ts());
     return g;
   }

@@ -35,6 +35,28 @@ public final class Transactions {
   public static final Instant T0 =
       Instant.now().truncatedTo(java.time.temporal.ChronoUnit.DAYS).minus(Duration.ofDays(1));
 
+  /**
+   * The {@code malformedKind} of a well-formed record whose event time is far ahead of the time it
+   * is produced (the gate's {@code jobs.event-time-max-ahead}): a dead letter {@code too_early}.
+   */
+  public static final String TOO_EARLY = "too early";
+
+  /**
+   * A well-formed transaction of {@code user} timed {@code ts} (ISO-8601), to be produced now: with
+   * {@code ts} more than an hour ahead of now, the gate rejects it as {@link #TOO_EARLY}.
+   */
+  public static Record fromTheFuture(String txnId, String user, String ts) {
+    String text =
+        "{\"txn_id\":\""
+            + txnId
+            + "\",\"user_id\":\""
+            + user
+            + "\",\"merchant\":\"m1\",\"amount\":1.0,\"ts\":\""
+            + ts
+            + "\"}";
+    return new Record(text.getBytes(StandardCharsets.UTF_8), null, TOO_EARLY);
+  }
+
   /** A well-formed transaction. */
   public record Txn(String txnId, String userId, String merchant, double amount, long ts) {}
 
