@@ -213,6 +213,15 @@ final class ApiErrors implements ServerErrorHandler {
           details.size() + " error(s) in spec; first: " + first,
           details);
     }
+    Throwable decode = decompressionFailure(t);
+    if (decode != null) {
+      return ApiException.badRequest(
+          null,
+          "malformed request body: it cannot be decoded as its content-encoding says ("
+              + decode.getMessage()
+              + "); send the body gzip- or deflate-compressed as declared, or drop"
+              + " content-encoding");
+    }
     if (t instanceof JsonProcessingException j) {
       return ApiException.badRequest(
           null, "malformed JSON: " + YamlMessages.concise(j.getOriginalMessage()) + locationOf(j));
@@ -233,6 +242,24 @@ final class ApiErrors implements ServerErrorHandler {
         "INTERNAL",
         null,
         "internal error (" + t.getClass().getSimpleName() + "); see the server log");
+  }
+
+  /**
+   * The DecodingService's failure to inflate a request body (bytes that are not what the
+   * content-encoding says), possibly among the several a stream reports at once; else null.
+   */
+  private static Throwable decompressionFailure(Throwable t) {
+    if (t instanceof io.netty.handler.codec.compression.DecompressionException) {
+      return t;
+    }
+    if (t instanceof com.linecorp.armeria.common.util.CompositeException c) {
+      for (Throwable e : c.getExceptions()) {
+        if (e instanceof io.netty.handler.codec.compression.DecompressionException) {
+          return e;
+        }
+      }
+    }
+    return null;
   }
 
   private static String locationOf(JsonProcessingException j) {

@@ -4,11 +4,13 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.encoding.StreamDecoderFactory;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.HttpStatusException;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.docs.DocService;
+import com.linecorp.armeria.server.encoding.DecodingService;
 import dev.quiver.core.registry.FeatureRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,9 +24,9 @@ import java.util.concurrent.CompletionException;
  * <p>Armeria's DocService at {@code /docs/} browses the annotated services.
  *
  * <p>Decorator chain, outermost first: {@link RequestMetrics} (Armeria's request meters; latency
- * histograms, QPS and status codes per route) → <b>authentication/authorization ({@link
- * Authorizer}; no-op by default, the JWT/OIDC hook)</b> → the service. Errors from any layer are
- * rendered by {@link ApiErrors}.
+ * histograms, QPS and status codes per route) → request body decoding (gzip, deflate) →
+ * <b>authentication/authorization ({@link Authorizer}; no-op by default, the JWT/OIDC hook)</b> →
+ * the service. Errors from any layer are rendered by {@link ApiErrors}.
  */
 public final class QuiverServer implements AutoCloseable {
   private final Server server;
@@ -184,6 +186,10 @@ public final class QuiverServer implements AutoCloseable {
                                   }
                                   return res.toHttpResponse();
                                 }))));
+    // gzip and deflate request bodies decoded (content-encoding removed); the decoded body is held
+    // to server.max-request-length as it is inflated (a zip bomb is a 413, not an OOM).
+    sb.decorator(
+        DecodingService.newDecorator(StreamDecoderFactory.gzip(), StreamDecoderFactory.deflate()));
     // Armeria's MetricCollectingService meters, resolved once per route and status (no lock).
     sb.decorator(new RequestMetrics("quiver.http"));
     QuiverServer q = new QuiverServer(sb.build(), metrics, source);

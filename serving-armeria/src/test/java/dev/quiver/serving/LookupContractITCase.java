@@ -627,6 +627,104 @@ class LookupContractITCase {
     }
   }
 
+  @Test
+  void contentTypesAndCompressedBodies() throws Exception {
+    // Until session 13 the content type was ignored (a form or text/plain body was read as JSON)
+    // and a gzip body was a 400 'malformed JSON: Illegal character ((CTRL-CHAR, code 31))'.
+    String body =
+        "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_7d_txn_count:v3\"]}";
+    byte[] json = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    for (String ok :
+        List.of("application/json", "application/json; charset=utf-8", "application/vnd.x+json")) {
+      ServingFixture.Reply r = fx.post("/v1/features:lookup", body, ok);
+      assertThat(r.status()).as(ok + ": " + r.body()).isEqualTo(200);
+    }
+    // no content type at all is read as JSON
+    assertThat(send(json, null, null).status()).isEqualTo(200);
+    for (String bad :
+        List.of(
+            "application/x-www-form-urlencoded", "text/plain", "application/yaml", "nonsense")) {
+      assertError(
+          send(json, bad, null),
+          415,
+          "UNSUPPORTED_MEDIA_TYPE",
+          null,
+          "(expected: application/json; with curl, add -H 'content-type: application/json')");
+    }
+    // gzip and deflate bodies are decoded
+    java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+      out.write(json);
+    }
+    ServingFixture.Reply g = send(gz.toByteArray(), "application/json", "gzip");
+    assertThat(g.status()).as(g.body().toString()).isEqualTo(200);
+    assertThat(g.body().at("/results/0/features/user_7d_txn_count/value").asLong()).isEqualTo(12);
+    java.io.ByteArrayOutputStream df = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.DeflaterOutputStream out = new java.util.zip.DeflaterOutputStream(df)) {
+      out.write(json);
+    }
+    assertThat(send(df.toByteArray(), "application/json", "deflate").status()).isEqualTo(200);
+    assertThat(send(json, "application/json", "identity").status()).isEqualTo(200);
+    assertError(
+        send(gz.toByteArray(), "application/json", "br"),
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        null,
+        "content-encoding: 'br' (expected: gzip, deflate or identity)");
+    // the limit holds for the decoded body: 1 MB of spaces gzips to ~1 KB (a zip bomb in small)
+    java.io.ByteArrayOutputStream bomb = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(bomb)) {
+      out.write(json, 0, json.length - 1);
+      out.write(" ".repeat(1_000_000).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.write('}');
+    }
+    assertThat(bomb.size()).isLessThan(5_000);
+    assertError(
+        send(bomb.toByteArray(), "application/json", "gzip"),
+        413,
+        "PAYLOAD_TOO_LARGE",
+        null,
+        "larger than 200000 bytes");
+    // bytes that are no gzip stream: the request's fault
+    ServingFixture.Reply notGzip = send(json, "application/json", "gzip");
+    assertThat(notGzip.status()).as(notGzip.body().toString()).isEqualTo(400);
+    assertThat(notGzip.body().at("/error/code").asText()).isEqualTo("INVALID_ARGUMENT");
+  }
+
+  private static ServingFixture.Reply send(byte[] body, String contentType, String encoding)
+      throws Exception {
+    // Java's client refuses no header, but sets none unless asked: raw bytes over a socket keep
+    // the request exactly as given.
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", fx.server.port())) {
+      StringBuilder head =
+          new StringBuilder(
+              "POST /v1/features:lookup HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
+      if (contentType != null) {
+        head.append("Content-Type: ").append(contentType).append("\r\n");
+      }
+      if (encoding != null) {
+        head.append("Content-Encoding: ").append(encoding).append("\r\n");
+      }
+      head.append("Content-Length: ").append(body.length).append("\r\n\r\n");
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write(head.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      String raw =
+          new String(
+              socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      int status = Integer.parseInt(raw.substring(9, 12));
+      String text = raw.substring(raw.indexOf("\r\n\r\n") + 4);
+      JsonNode json;
+      try {
+        json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+      } catch (Exception e) {
+        json = com.fasterxml.jackson.databind.node.TextNode.valueOf(raw);
+      }
+      return new ServingFixture.Reply(status, json, null);
+    }
+  }
+
   static void assertError(
       ServingFixture.Reply r, int status, String code, String field, String messagePart) {
     assertThat(r.status()).as(r.body().toString()).isEqualTo(status);
