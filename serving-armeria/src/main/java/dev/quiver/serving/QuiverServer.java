@@ -144,14 +144,18 @@ public final class QuiverServer implements AutoCloseable {
         .build(protect(lookup, authorizer));
     RegistryService.register(sb, registry, svc -> protect(svc, authorizer));
     OfflineJobsService.register(sb, offline, svc -> protect(svc, authorizer));
-    // GET (and HEAD) only: another method is the documented 405 JSON error, like every route
+    // GET (and HEAD) only: another method is the documented 405 JSON error, like every route.
+    // Each names its metrics' "service" tag (else the tag was the handler's class: a lambda's
+    // generated name, different in every build, under which no dashboard finds /v1/metrics).
     sb.route()
         .methods(HttpMethod.GET, HttpMethod.HEAD)
         .path("exact:/v1/health")
+        .defaultServiceName("/v1/health")
         .build(new HealthService(registry, source, guard));
     sb.route()
         .methods(HttpMethod.GET, HttpMethod.HEAD)
         .path("exact:/v1/metrics")
+        .defaultServiceName("/v1/metrics")
         .build(
             protect(
                 (ctx, req) ->
@@ -164,6 +168,7 @@ public final class QuiverServer implements AutoCloseable {
     sb.route()
         .methods(HttpMethod.GET, HttpMethod.HEAD)
         .path("exact:/v1/openapi.json")
+        .defaultServiceName("/v1/openapi.json")
         .build((ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, openapi));
     // Browsable reference of the annotated services (registry, offline jobs), with a request
     // console; the lookup endpoints are plain services, documented in openapi.json.

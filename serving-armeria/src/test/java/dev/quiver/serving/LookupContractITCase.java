@@ -628,6 +628,64 @@ class LookupContractITCase {
   }
 
   @Test
+  void metricsSeriesHaveStableNamesAndDoNotGrowWithWhatUsersSend() throws Exception {
+    // /v1/metrics and /v1/openapi.json were metered under their handler's class name, a lambda's
+    // (dev.quiver.serving.QuiverServer$$Lambda$5930/0x...), which changes from build to build.
+    for (String route : List.of("/v1/metrics", "/v1/openapi.json", "/v1/health")) {
+      assertThat(fx.get(route).status()).isEqualTo(200);
+    }
+    Runnable random =
+        () -> {
+          try {
+            String r = Long.toHexString(System.nanoTime());
+            lookup(
+                "{\"entity_name\":\"e"
+                    + r
+                    + "\",\"keys\":[\"k"
+                    + r
+                    + "\"],\"features\":[\"f"
+                    + r
+                    + "\"],\"namespace\":\"n"
+                    + r
+                    + "\"}");
+            lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"f" + r + "\"]}");
+            fx.get("/v1/x" + r);
+            fx.get("/v1/registry/featureViews/v" + r + "/versions/latest");
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        };
+    random.run();
+    java.util.function.Supplier<java.util.Set<String>> series =
+        () -> {
+          try {
+            java.util.Set<String> out = new java.util.TreeSet<>();
+            for (String line : fx.get("/v1/metrics").raw().body().split("\n")) {
+              if (!line.startsWith("#") && !line.isBlank()) {
+                out.add(line.substring(0, line.lastIndexOf(' ')));
+              }
+            }
+            return out;
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        };
+    java.util.Set<String> before = series.get();
+    assertThat(String.join("\n", before))
+        .contains("service=\"/v1/metrics\"")
+        .contains("service=\"/v1/openapi.json\"")
+        .contains("service=\"/v1/health\"")
+        .doesNotContain("$$Lambda");
+    for (int i = 0; i < 20; i++) {
+      random.run();
+    }
+    java.util.Set<String> after = series.get();
+    after.removeAll(before);
+    // what users send (names, keys, paths) is never a label: no new series
+    assertThat(after).as("new series").allMatch(k -> !k.contains("quiver_"));
+  }
+
+  @Test
   void contentTypesAndCompressedBodies() throws Exception {
     // Until session 13 the content type was ignored (a form or text/plain body was read as JSON)
     // and a gzip body was a 400 'malformed JSON: Illegal character ((CTRL-CHAR, code 31))'.
