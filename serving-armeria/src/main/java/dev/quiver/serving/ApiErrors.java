@@ -166,6 +166,52 @@ final class ApiErrors implements ServerErrorHandler {
     };
   }
 
+  /**
+   * A 405 with the {@code Allow} header RFC 9110 requires, and the same methods in the message: the
+   * methods the routes of the request's path take, found by routing the request again with each.
+   * Called by the server's decorator for a request the router refused for its method (the fallback
+   * service's 405 reaches {@link #renderStatus} without the routing context).
+   */
+  HttpResponse methodNotAllowed(ServiceRequestContext ctx) {
+    ApiException e =
+        fromStatus(HttpStatus.METHOD_NOT_ALLOWED, ctx.request().headers(), ctx.config());
+    java.util.List<String> allowed = new java.util.ArrayList<>();
+    for (com.linecorp.armeria.common.HttpMethod m : ALLOW_CANDIDATES) {
+      if (ctx.config()
+          .virtualHost()
+          .findServiceConfig(ctx.routingContext().withMethod(m), false)
+          .isPresent()) {
+        allowed.add(m.name());
+      }
+    }
+    if (allowed.isEmpty()) {
+      return toResponse(e);
+    }
+    String allow = String.join(", ", allowed);
+    ApiException withAllowed =
+        new ApiException(
+            e.status(),
+            e.code(),
+            null,
+            e.getMessage().replace(" (see GET ", " (allowed: " + allow + "; see GET "));
+    metrics.error(withAllowed.code());
+    return HttpResponse.of(
+        ResponseHeaders.builder(withAllowed.status())
+            .contentType(MediaType.JSON_UTF_8)
+            .add(HttpHeaderNames.ALLOW, allow)
+            .build(),
+        com.linecorp.armeria.common.HttpData.wrap(body(withAllowed)));
+  }
+
+  private static final List<com.linecorp.armeria.common.HttpMethod> ALLOW_CANDIDATES =
+      List.of(
+          com.linecorp.armeria.common.HttpMethod.GET,
+          com.linecorp.armeria.common.HttpMethod.HEAD,
+          com.linecorp.armeria.common.HttpMethod.POST,
+          com.linecorp.armeria.common.HttpMethod.PUT,
+          com.linecorp.armeria.common.HttpMethod.PATCH,
+          com.linecorp.armeria.common.HttpMethod.DELETE);
+
   HttpResponse toResponse(ApiException e) {
     metrics.error(e.code());
     ResponseHeaders headers =

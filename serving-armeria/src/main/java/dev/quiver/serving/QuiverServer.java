@@ -122,6 +122,7 @@ public final class QuiverServer implements AutoCloseable {
     StoreGuard guard = new StoreGuard(source, options, metrics);
     ReadPath readPath = new ReadPath(guard, options, metrics);
     LookupService lookup = new LookupService(registry, readPath, options, metrics);
+    ApiErrors errors = new ApiErrors(metrics);
     ServerBuilder sb =
         Server.builder()
             .http(new java.net.InetSocketAddress(options.host(), options.port()))
@@ -129,7 +130,7 @@ public final class QuiverServer implements AutoCloseable {
             .requestTimeout(options.requestTimeout())
             .gracefulShutdownTimeout(options.shutdownQuietPeriod(), options.shutdownTimeout())
             .meterRegistry(metrics.registry())
-            .errorHandler(new ApiErrors(metrics));
+            .errorHandler(errors);
     if (options.workerThreads() > 0) {
       sb.workerGroup(options.workerThreads());
     }
@@ -191,6 +192,19 @@ public final class QuiverServer implements AutoCloseable {
                                   }
                                   return res.toHttpResponse();
                                 }))));
+    // A request no route took because of its method (the fallback service, with a deferred 405;
+    // a route tried before the one that took it may have deferred one too): the 405 with Allow.
+    sb.decorator(
+        (delegate, ctx, req) -> {
+          if (ctx.config().route().isFallback()) {
+            com.linecorp.armeria.server.HttpStatusException refused =
+                ctx.routingContext().deferredStatusException();
+            if (refused != null && refused.httpStatus().equals(HttpStatus.METHOD_NOT_ALLOWED)) {
+              return errors.methodNotAllowed(ctx);
+            }
+          }
+          return delegate.serve(ctx, req);
+        });
     // gzip and deflate request bodies decoded (content-encoding removed); the decoded body is held
     // to server.max-request-length as it is inflated (a zip bomb is a 413, not an OOM).
     sb.decorator(

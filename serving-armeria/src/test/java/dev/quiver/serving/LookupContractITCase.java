@@ -577,7 +577,19 @@ class LookupContractITCase {
         405,
         "METHOD_NOT_ALLOWED",
         null,
-        "method DELETE is not allowed on /v1/features:lookup");
+        "method DELETE is not allowed on /v1/features:lookup (allowed: POST; see GET");
+    // RFC 9110: a 405 names the allowed methods in Allow (it had none)
+    assertThat(fx.get("/v1/features:batchLookup").raw().headers().allValues("allow"))
+        .containsExactly("POST");
+    assertThat(fx.get("/v1/registry/featureViews").raw().headers().firstValue("allow")).isEmpty();
+    ServingFixture.Reply putView =
+        fx.send(
+            java.net.http.HttpRequest.newBuilder(
+                    fx.uri("/v1/registry/featureViews/user_activity_metrics/versions/v3"))
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{}"))
+                .build());
+    assertThat(putView.status()).isEqualTo(405);
+    assertThat(putView.raw().headers().firstValue("allow")).hasValue("GET, HEAD");
     // an echoed path is cut short like every echoed input
     String longPath = "/v2/" + "p".repeat(3_000);
     ServingFixture.Reply far = fx.get(longPath);
@@ -590,7 +602,8 @@ class LookupContractITCase {
           405,
           "METHOD_NOT_ALLOWED",
           null,
-          "method POST is not allowed on " + route);
+          "method POST is not allowed on " + route + " (allowed: GET, HEAD;");
+      assertThat(post(route, "{}").raw().headers().firstValue("allow")).hasValue("GET, HEAD");
     }
     assertThat(fx.get("/v1/health").status()).isEqualTo(200);
     assertThat(fx.get("/v1/openapi.json").status()).isEqualTo(200);
