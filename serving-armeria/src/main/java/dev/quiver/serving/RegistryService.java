@@ -84,6 +84,17 @@ final class RegistryService {
                 + (names.isEmpty() ? "none" : String.join(", ", names))
                 + ")");
       }
+      // Armeria's @Param takes the first value: ?tag=a&tag=b silently filtered on a alone
+      int given = query.getAll(name).size();
+      if (given > 1) {
+        throw ApiException.badRequest(
+            name,
+            "query parameter '"
+                + name
+                + "' given "
+                + given
+                + " times (expected: at most once; each filter takes one value)");
+      }
     }
   }
 

@@ -208,6 +208,19 @@ class RegistryRestITCase {
         "verison",
         "unknown query parameter 'verison'");
     assertThat(fx.get("/v1/registry/featureServices?namespace=default").status()).isEqualTo(200);
+    // a repeated parameter: the second tag was dropped, so the list held views without it
+    assertError(
+        fx.get("/v1/registry/featureViews?tag=domain=payments&tag=tier=1"),
+        400,
+        "INVALID_ARGUMENT",
+        "tag",
+        "query parameter 'tag' given 2 times (expected: at most once; each filter takes one value)");
+    assertError(
+        fx.get("/v1/registry/featureViews?limit=2&limit=3"),
+        400,
+        "INVALID_ARGUMENT",
+        "limit",
+        "query parameter 'limit' given 2 times");
     assertError(
         fx.get("/v1/registry/featureViews?status=SHINY"),
         400,
