@@ -382,6 +382,31 @@ class LookupContractITCase {
   }
 
   @Test
+  void aClientsShortTimeoutDoesNotOpenTheBreakerForEveryone() throws Exception {
+    // A deadline the store missed counted as a store failure: a client asking for timeout_ms 5
+    // while reads took ~50 ms opened the circuit breaker after 10 lookups, and every lookup on the
+    // server answered STALE, /v1/health DOWN (not ready), while the store answered every read.
+    String hurried =
+        "{\"entity_name\":\"user\",\"keys\":[\"u2\"],\"features\":[\"user_7d_txn_count:v3\"],\"options\":{\"timeout_ms\":5,\"consistency\":\"strong\"}}";
+    fx.source.delayMillis = 50;
+    try {
+      for (int i = 0; i < 30; i++) {
+        assertThat(lookup(hurried).body().at("/results/0/status").asText()).isEqualTo("STALE");
+      }
+      Thread.sleep(400); // the breaker's counters update every 200 ms
+    } finally {
+      fx.source.delayMillis = 0;
+    }
+    ServingFixture.Reply patient =
+        lookup(hurried.replace("\"timeout_ms\":5", "\"timeout_ms\":2000"));
+    assertThat(patient.body().at("/results/0/status").asText())
+        .as(patient.body().toString())
+        .isEqualTo("OK");
+    ServingFixture.Reply health = fx.get("/v1/health");
+    assertThat(health.status()).as(health.body().toString()).isEqualTo(200);
+  }
+
+  @Test
   void aBadRequestLogsNoStackTrace() throws Exception {
     // Caffeine logs a failed asynchronous load (through System.Logger, here java.util.logging)
     // with its stack trace: a request's own mistake must not be one.
