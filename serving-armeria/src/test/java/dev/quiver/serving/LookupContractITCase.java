@@ -331,6 +331,13 @@ class LookupContractITCase {
         lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"legacy_score\"]}");
     assertThat(d.body().at("/results/0/features/legacy_score/value").asDouble()).isEqualTo(0.25);
     assertThat(d.body().get("warnings").get(0).asText()).contains("user_legacy:v1 is DEPRECATED");
+    // said once: the resolver repeated the registry's warning in other words
+    List<String> deprecations = new java.util.ArrayList<>();
+    d.body().get("warnings").forEach(w -> deprecations.add(w.asText()));
+    assertThat(deprecations)
+        .as(deprecations.toString())
+        .filteredOn(w -> w.contains("is DEPRECATED"))
+        .hasSize(1);
   }
 
   /**
