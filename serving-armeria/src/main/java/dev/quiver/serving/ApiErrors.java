@@ -203,6 +203,38 @@ final class ApiErrors implements ServerErrorHandler {
         com.linecorp.armeria.common.HttpData.wrap(body(withAllowed)));
   }
 
+  /**
+   * The 404 of a path that only a trailing slash keeps from a route ({@code /v1/features:lookup/}),
+   * naming the route; null for any other path. (Armeria's fallback already redirects the other way,
+   * a path missing its slash.)
+   */
+  HttpResponse trailingSlash(ServiceRequestContext ctx) {
+    String path = ctx.routingContext().path();
+    if (path.length() < 2 || !path.endsWith("/")) {
+      return null;
+    }
+    String bare = path.replaceAll("/+$", "");
+    if (bare.isEmpty()
+        || !ctx.config()
+            .virtualHost()
+            .findServiceConfig(ctx.routingContext().withPath(bare), false)
+            .isPresent()) {
+      return null;
+    }
+    return toResponse(
+        new ApiException(
+            HttpStatus.NOT_FOUND,
+            "NOT_FOUND",
+            null,
+            "no such endpoint: "
+                + ctx.method()
+                + " "
+                + ApiException.shorten(path, ApiException.ECHO_CHARS)
+                + "; did you mean "
+                + ApiException.shorten(bare, ApiException.ECHO_CHARS)
+                + " (without the trailing slash)? (see GET /v1/openapi.json for the API)"));
+  }
+
   private static final List<com.linecorp.armeria.common.HttpMethod> ALLOW_CANDIDATES =
       List.of(
           com.linecorp.armeria.common.HttpMethod.GET,

@@ -202,6 +202,12 @@ public final class QuiverServer implements AutoCloseable {
             if (refused != null && refused.httpStatus().equals(HttpStatus.METHOD_NOT_ALLOWED)) {
               return errors.methodNotAllowed(ctx);
             }
+            if (refused == null) {
+              HttpResponse slash = errors.trailingSlash(ctx);
+              if (slash != null) {
+                return slash;
+              }
+            }
           }
           return delegate.serve(ctx, req);
         });

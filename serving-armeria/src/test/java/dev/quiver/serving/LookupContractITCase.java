@@ -622,6 +622,22 @@ class LookupContractITCase {
                 .build());
     assertThat(putView.status()).isEqualTo(405);
     assertThat(putView.raw().headers().firstValue("allow")).hasValue("GET, HEAD");
+    // a trailing slash: the route is named (it was a bare "no such endpoint")
+    assertError(
+        post("/v1/features:lookup/", "{}"),
+        404,
+        "NOT_FOUND",
+        null,
+        "no such endpoint: POST /v1/features:lookup/; did you mean /v1/features:lookup (without"
+            + " the trailing slash)?");
+    assertError(
+        fx.get("/v1/registry/featureViews/user_legacy/versions//"),
+        404,
+        "NOT_FOUND",
+        null,
+        "did you mean /v1/registry/featureViews/user_legacy/versions (without");
+    assertError(
+        fx.get("/v1/nothing/"), 404, "NOT_FOUND", null, "no such endpoint: GET /v1/nothing/ (see");
     // an echoed path is cut short like every echoed input
     String longPath = "/v2/" + "p".repeat(3_000);
     ServingFixture.Reply far = fx.get(longPath);
