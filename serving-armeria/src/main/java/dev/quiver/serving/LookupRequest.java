@@ -196,7 +196,9 @@ record LookupRequest(
     if (entity == null || entity.isBlank() || keys == null || keys.isEmpty()) {
       return null;
     }
-    if (features == null ? service == null : service != null || features.isEmpty()) {
+    if (features == null
+        ? service == null || service.isBlank()
+        : service != null || features.isEmpty()) {
       return null;
     }
     return new LookupRequest(
@@ -290,6 +292,14 @@ record LookupRequest(
     keysNode.forEach(keys::add);
 
     String service = optText(root, "feature_service", null);
+    if (service != null && service.isBlank()) {
+      // was looked up: "unknown feature service '' ..." (404)
+      throw ApiException.badRequest(
+          "feature_service",
+          "feature_service: '"
+              + service
+              + "' (expected: a feature service name, e.g. \"fraud_model\")");
+    }
     JsonNode featuresNode = root.get("features");
     List<FeatureRef> features = List.of();
     if (featuresNode != null && !featuresNode.isNull()) {

@@ -171,6 +171,18 @@ class LookupRequestTest {
             .getBytes(StandardCharsets.UTF_8);
     assertThat(streaming(blank).request().namespace()).isEqualTo("default");
     assertThat(tree(blank).request().namespace()).isEqualTo("default");
+    // a blank feature service is no name: it was looked up ("unknown feature service ''", 404)
+    for (String svc : List.of("\"\"", "\"  \"")) {
+      byte[] b =
+          ("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"feature_service\":" + svc + "}")
+              .getBytes(StandardCharsets.UTF_8);
+      for (Outcome o : List.of(streaming(b), tree(b))) {
+        assertThat(o.error())
+            .as(svc)
+            .startsWith("400 INVALID_ARGUMENT feature_service feature_service: '")
+            .contains("(expected: a feature service name, e.g. \"fraud_model\")");
+      }
+    }
   }
 
   @Test
