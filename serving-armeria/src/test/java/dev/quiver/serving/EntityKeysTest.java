@@ -50,6 +50,21 @@ class EntityKeysTest {
   }
 
   @Test
+  void equalBytesKeysShareTheirBucketAndCacheEntry() throws Exception {
+    // parsed twice: two arrays with the same bytes
+    Entity e = entity(FeatureType.BYTES);
+    List<Object> a = parse(e, "[\"AQI=\"]").get(0);
+    List<Object> b = parse(e, "[\"AQI=\"]").get(0);
+    KeyThrottle t = new KeyThrottle(1, 1);
+    assertThat(t.hash("default", "thing", a)).isEqualTo(t.hash("default", "thing", b));
+    ReadKey.Shape shape = new ReadKey.Shape("view-1", List.of("f"));
+    assertThat(new ReadKey(shape, a, null)).isEqualTo(new ReadKey(shape, b, null));
+    List<Object> pair = new ArrayList<>(List.of("x", a.get(0)));
+    assertThat(new ReadKey(shape, pair, null))
+        .isEqualTo(new ReadKey(shape, new ArrayList<>(List.of("x", b.get(0))), null));
+  }
+
+  @Test
   void aValueTheCodecWouldRefuseIsA400NamingTheKey() {
     for (Object[] c :
         new Object[][] {
