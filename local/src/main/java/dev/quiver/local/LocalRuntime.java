@@ -133,7 +133,7 @@ public final class LocalRuntime implements AutoCloseable {
     Map<String, java.time.Duration> lateness = new HashMap<>();
     for (ViewRecord r : registry.listViews(new ViewQuery(null, null, null, null, null, 10_000))) {
       FeatureView v = r.view();
-      if (v.status() != ViewStatus.ACTIVE || v.source() == null || !v.source().isStream()) {
+      if (!runsAJob(v)) {
         continue;
       }
       views.add(new ViewResolution(v, ViewResolution.keys(registry, v)));
@@ -397,5 +397,17 @@ public final class LocalRuntime implements AutoCloseable {
       }
     }
     resources.clear();
+  }
+
+  /**
+   * Whether {@code quiver local} materializes this view (the newest non-retired version of each): a
+   * streaming one that is ACTIVE or DEPRECATED. A DEPRECATED version is still served (with a
+   * warning) until it is retired; skipping it left a view whose only version was deprecated with no
+   * job after the next start, and its lookups NOT_FOUND.
+   */
+  static boolean runsAJob(FeatureView v) {
+    return (v.status() == ViewStatus.ACTIVE || v.status() == ViewStatus.DEPRECATED)
+        && v.source() != null
+        && v.source().isStream();
   }
 }

@@ -166,6 +166,84 @@ final class ApiErrors implements ServerErrorHandler {
     };
   }
 
+  /**
+   * A 405 with the {@code Allow} header RFC 9110 requires, and the same methods in the message: the
+   * methods the routes of the request's path take, found by routing the request again with each.
+   * Called by the server's decorator for a request the router refused for its method (the fallback
+   * service's 405 reaches {@link #renderStatus} without the routing context).
+   */
+  HttpResponse methodNotAllowed(ServiceRequestContext ctx) {
+    ApiException e =
+        fromStatus(HttpStatus.METHOD_NOT_ALLOWED, ctx.request().headers(), ctx.config());
+    java.util.List<String> allowed = new java.util.ArrayList<>();
+    for (com.linecorp.armeria.common.HttpMethod m : ALLOW_CANDIDATES) {
+      if (ctx.config()
+          .virtualHost()
+          .findServiceConfig(ctx.routingContext().withMethod(m), false)
+          .isPresent()) {
+        allowed.add(m.name());
+      }
+    }
+    if (allowed.isEmpty()) {
+      return toResponse(e);
+    }
+    String allow = String.join(", ", allowed);
+    ApiException withAllowed =
+        new ApiException(
+            e.status(),
+            e.code(),
+            null,
+            e.getMessage().replace(" (see GET ", " (allowed: " + allow + "; see GET "));
+    metrics.error(withAllowed.code());
+    return HttpResponse.of(
+        ResponseHeaders.builder(withAllowed.status())
+            .contentType(MediaType.JSON_UTF_8)
+            .add(HttpHeaderNames.ALLOW, allow)
+            .build(),
+        com.linecorp.armeria.common.HttpData.wrap(body(withAllowed)));
+  }
+
+  /**
+   * The 404 of a path that only a trailing slash keeps from a route ({@code /v1/features:lookup/}),
+   * naming the route; null for any other path. (Armeria's fallback already redirects the other way,
+   * a path missing its slash.)
+   */
+  HttpResponse trailingSlash(ServiceRequestContext ctx) {
+    String path = ctx.routingContext().path();
+    if (path.length() < 2 || !path.endsWith("/")) {
+      return null;
+    }
+    String bare = path.replaceAll("/+$", "");
+    if (bare.isEmpty()
+        || !ctx.config()
+            .virtualHost()
+            .findServiceConfig(ctx.routingContext().withPath(bare), false)
+            .isPresent()) {
+      return null;
+    }
+    return toResponse(
+        new ApiException(
+            HttpStatus.NOT_FOUND,
+            "NOT_FOUND",
+            null,
+            "no such endpoint: "
+                + ctx.method()
+                + " "
+                + ApiException.shorten(path, ApiException.ECHO_CHARS)
+                + "; did you mean "
+                + ApiException.shorten(bare, ApiException.ECHO_CHARS)
+                + " (without the trailing slash)? (see GET /v1/openapi.json for the API)"));
+  }
+
+  private static final List<com.linecorp.armeria.common.HttpMethod> ALLOW_CANDIDATES =
+      List.of(
+          com.linecorp.armeria.common.HttpMethod.GET,
+          com.linecorp.armeria.common.HttpMethod.HEAD,
+          com.linecorp.armeria.common.HttpMethod.POST,
+          com.linecorp.armeria.common.HttpMethod.PUT,
+          com.linecorp.armeria.common.HttpMethod.PATCH,
+          com.linecorp.armeria.common.HttpMethod.DELETE);
+
   HttpResponse toResponse(ApiException e) {
     metrics.error(e.code());
     ResponseHeaders headers =
@@ -213,6 +291,15 @@ final class ApiErrors implements ServerErrorHandler {
           details.size() + " error(s) in spec; first: " + first,
           details);
     }
+    Throwable decode = decompressionFailure(t);
+    if (decode != null) {
+      return ApiException.badRequest(
+          null,
+          "malformed request body: it cannot be decoded as its content-encoding says ("
+              + decode.getMessage()
+              + "); send the body gzip- or deflate-compressed as declared, or drop"
+              + " content-encoding");
+    }
     if (t instanceof JsonProcessingException j) {
       return ApiException.badRequest(
           null, "malformed JSON: " + YamlMessages.concise(j.getOriginalMessage()) + locationOf(j));
@@ -233,6 +320,24 @@ final class ApiErrors implements ServerErrorHandler {
         "INTERNAL",
         null,
         "internal error (" + t.getClass().getSimpleName() + "); see the server log");
+  }
+
+  /**
+   * The DecodingService's failure to inflate a request body (bytes that are not what the
+   * content-encoding says), possibly among the several a stream reports at once; else null.
+   */
+  private static Throwable decompressionFailure(Throwable t) {
+    if (t instanceof io.netty.handler.codec.compression.DecompressionException) {
+      return t;
+    }
+    if (t instanceof com.linecorp.armeria.common.util.CompositeException c) {
+      for (Throwable e : c.getExceptions()) {
+        if (e instanceof io.netty.handler.codec.compression.DecompressionException) {
+          return e;
+        }
+      }
+    }
+    return null;
   }
 
   private static String locationOf(JsonProcessingException j) {

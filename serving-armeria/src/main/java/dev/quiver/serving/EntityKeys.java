@@ -3,6 +3,7 @@ package dev.quiver.serving;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.quiver.core.codec.EntityKeyCodec;
 import dev.quiver.core.spec.Entity;
+import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.JoinKey;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -92,20 +93,65 @@ final class EntityKeys {
     return List.of(parts);
   }
 
+  /**
+   * One join-key value as the key codec takes it. A value the codec would refuse (an INT32 beyond
+   * its range, a BOOL or TIMESTAMP key) used to pass here and make the store read throw: a store
+   * failure, answered STALE, that counted towards opening the circuit breaker for every caller.
+   */
   private static Object scalar(Entity entity, JoinKey jk, JsonNode v, int i) {
-    if (jk.type().scalar().isIntegral()) {
-      if (v.isIntegralNumber() && v.canConvertToLong()) {
-        return v.asLong();
-      }
-      if (v.isTextual()) {
-        try {
-          return Long.parseLong(v.asText());
-        } catch (NumberFormatException e) {
-          // fall through to the type error
+    switch (jk.type().scalar()) {
+      case STRING -> {
+        if (v.isTextual()) {
+          return v.asText();
         }
       }
-    } else if (v.isTextual()) {
-      return v.asText();
+      case INT64, INT32 -> {
+        Long n = null;
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
+          n = v.asLong();
+        } else if (v.isTextual()) {
+          try {
+            n = Long.parseLong(v.asText());
+          } catch (NumberFormatException e) {
+            // the type error below
+          }
+        }
+        if (n != null && (jk.type().scalar() == FeatureType.Scalar.INT64 || n == n.intValue())) {
+          return n;
+        }
+      }
+      case BOOL -> {
+        if (v.isBoolean()) {
+          return v.booleanValue();
+        }
+        if (v.isTextual() && (v.asText().equals("true") || v.asText().equals("false"))) {
+          return Boolean.parseBoolean(v.asText());
+        }
+      }
+      case TIMESTAMP -> {
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
+          return java.time.Instant.ofEpochMilli(v.asLong());
+        }
+        if (v.isTextual()) {
+          try {
+            return java.time.Instant.parse(v.asText());
+          } catch (java.time.format.DateTimeParseException e) {
+            // the type error below
+          }
+        }
+      }
+      case BYTES -> {
+        if (v.isTextual()) {
+          try {
+            return java.util.Base64.getDecoder().decode(v.asText());
+          } catch (IllegalArgumentException e) {
+            // the type error below
+          }
+        }
+      }
+      default -> {
+        // FLOAT32/FLOAT64 and arrays are no join keys (ServiceRules refuses them)
+      }
     }
     throw wrongType(entity, v, i);
   }
@@ -114,10 +160,7 @@ final class EntityKeys {
     List<JoinKey> jks = entity.joinKeys();
     String example =
         jks.size() == 1
-            ? (jks.get(0).type().scalar().isIntegral() ? "42" : "\"u_123\"")
-                + " or {\""
-                + jks.get(0).name()
-                + "\": ...}"
+            ? example(jks.get(0).type().scalar()) + " or {\"" + jks.get(0).name() + "\": ...}"
             : "{"
                 + String.join(", ", jks.stream().map(j -> "\"" + j.name() + "\": ...").toList())
                 + "}";
@@ -138,6 +181,16 @@ final class EntityKeys {
             + "; join keys: "
             + names(entity)
             + ")");
+  }
+
+  private static String example(FeatureType.Scalar s) {
+    return switch (s) {
+      case INT32, INT64 -> "42";
+      case BOOL -> "true";
+      case TIMESTAMP -> "\"2025-11-25T12:00:00Z\" or epoch millis";
+      case BYTES -> "base64 text";
+      default -> "\"u_123\"";
+    };
   }
 
   private static String names(Entity e) {

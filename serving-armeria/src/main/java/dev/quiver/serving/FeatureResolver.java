@@ -254,7 +254,10 @@ final class FeatureResolver {
         fs.add(ref.feature());
       }
       outputs.add(new String[] {rec.id(), ref.feature(), outputName(ref, serviceName)});
-      if (rec.view().status() == ViewStatus.DEPRECATED) {
+      // the registry's own warning (sunset, successor) says it when it resolved the version; a
+      // second one here repeated it, with "move to a newer ACTIVE version" when there is none
+      if (rec.view().status() == ViewStatus.DEPRECATED
+          && rec.warnings().stream().noneMatch(x -> x.contains(" is DEPRECATED"))) {
         String w =
             "view "
                 + rec.view().name()

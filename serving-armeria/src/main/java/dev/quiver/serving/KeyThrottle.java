@@ -423,6 +423,15 @@ final class KeyThrottle {
       }
       return (h ^ list.size()) * PRIME;
     }
+    if (part instanceof byte[] bytes) {
+      // a BYTES join key by its bytes (its text, "[B@1b2c3d", differed for every request: each
+      // got a full bucket of its own)
+      h = (h ^ 5) * PRIME;
+      for (byte b : bytes) {
+        h = (h ^ (b & 0xFF)) * PRIME;
+      }
+      return (h ^ bytes.length) * PRIME;
+    }
     // Anything else by its class and text (join-key values are strings and integers).
     h = hash((h ^ 4) * PRIME, part == null ? "null" : part.getClass().getName());
     return hash(h, String.valueOf(part));

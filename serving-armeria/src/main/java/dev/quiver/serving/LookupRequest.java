@@ -54,8 +54,16 @@ record LookupRequest(
   /** The earliest {@code as_of}: event times are Flink timestamps, years 0000 to 9999. */
   static final Instant MIN_AS_OF = Instant.parse("0000-01-01T00:00:00Z");
 
-  /** The latest {@code as_of}. */
+  /** The latest {@code as_of} the range check allows (the future check below is tighter). */
   static final Instant MAX_AS_OF = Instant.parse("9999-12-31T23:59:59.999Z");
+
+  /**
+   * How far past the server's clock an {@code as_of} may be: clients that send "now" from their own
+   * clock run a little ahead (the leeway JWT libraries allow for the same skew). Beyond it the
+   * lookup would answer about a time that has not happened yet (window aggregations decayed to 0,
+   * rows expired by their TTL) as if it were known, so it is refused.
+   */
+  static final java.time.Duration AS_OF_CLOCK_SKEW = java.time.Duration.ofSeconds(60);
 
   private static final Set<String> FIELDS =
       Set.of("namespace", "entity_name", "keys", "features", "feature_service", "options", "as_of");
@@ -188,7 +196,9 @@ record LookupRequest(
     if (entity == null || entity.isBlank() || keys == null || keys.isEmpty()) {
       return null;
     }
-    if (features == null ? service == null : service != null || features.isEmpty()) {
+    if (features == null
+        ? service == null || service.isBlank()
+        : service != null || features.isEmpty()) {
       return null;
     }
     return new LookupRequest(
@@ -282,6 +292,14 @@ record LookupRequest(
     keysNode.forEach(keys::add);
 
     String service = optText(root, "feature_service", null);
+    if (service != null && service.isBlank()) {
+      // was looked up: "unknown feature service '' ..." (404)
+      throw ApiException.badRequest(
+          "feature_service",
+          "feature_service: '"
+              + service
+              + "' (expected: a feature service name, e.g. \"fraud_model\")");
+    }
     JsonNode featuresNode = root.get("features");
     List<FeatureRef> features = List.of();
     if (featuresNode != null && !featuresNode.isNull()) {
@@ -365,6 +383,21 @@ record LookupRequest(
                 + " and "
                 + MAX_AS_OF
                 + ", the range of event times)");
+      }
+      Instant now = Instant.now();
+      if (asOf.isAfter(now.plus(AS_OF_CLOCK_SKEW))) {
+        throw ApiException.badRequest(
+            "as_of",
+            "as_of: '"
+                + a.asText()
+                + "' is in the future (server time "
+                + now
+                + "; expected: at most "
+                + AS_OF_CLOCK_SKEW.toSeconds()
+                + " s after it, the clock skew allowed; omit as_of for the current values)");
+      }
+      if (asOf.isAfter(now)) {
+        asOf = now; // within the skew: the client meant "now"
       }
     }
     return new LookupRequest(namespace, entity, keys, features, service, timeoutMs, strong, asOf);

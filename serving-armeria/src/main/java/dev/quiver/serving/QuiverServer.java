@@ -4,11 +4,13 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.encoding.StreamDecoderFactory;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.HttpStatusException;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.docs.DocService;
+import com.linecorp.armeria.server.encoding.DecodingService;
 import dev.quiver.core.registry.FeatureRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,9 +24,9 @@ import java.util.concurrent.CompletionException;
  * <p>Armeria's DocService at {@code /docs/} browses the annotated services.
  *
  * <p>Decorator chain, outermost first: {@link RequestMetrics} (Armeria's request meters; latency
- * histograms, QPS and status codes per route) → <b>authentication/authorization ({@link
- * Authorizer}; no-op by default, the JWT/OIDC hook)</b> → the service. Errors from any layer are
- * rendered by {@link ApiErrors}.
+ * histograms, QPS and status codes per route) → request body decoding (gzip, deflate) →
+ * <b>authentication/authorization ({@link Authorizer}; no-op by default, the JWT/OIDC hook)</b> →
+ * the service. Errors from any layer are rendered by {@link ApiErrors}.
  */
 public final class QuiverServer implements AutoCloseable {
   private final Server server;
@@ -120,6 +122,7 @@ public final class QuiverServer implements AutoCloseable {
     StoreGuard guard = new StoreGuard(source, options, metrics);
     ReadPath readPath = new ReadPath(guard, options, metrics);
     LookupService lookup = new LookupService(registry, readPath, options, metrics);
+    ApiErrors errors = new ApiErrors(metrics);
     ServerBuilder sb =
         Server.builder()
             .http(new java.net.InetSocketAddress(options.host(), options.port()))
@@ -127,7 +130,7 @@ public final class QuiverServer implements AutoCloseable {
             .requestTimeout(options.requestTimeout())
             .gracefulShutdownTimeout(options.shutdownQuietPeriod(), options.shutdownTimeout())
             .meterRegistry(metrics.registry())
-            .errorHandler(new ApiErrors(metrics));
+            .errorHandler(errors);
     if (options.workerThreads() > 0) {
       sb.workerGroup(options.workerThreads());
     }
@@ -142,14 +145,18 @@ public final class QuiverServer implements AutoCloseable {
         .build(protect(lookup, authorizer));
     RegistryService.register(sb, registry, svc -> protect(svc, authorizer));
     OfflineJobsService.register(sb, offline, svc -> protect(svc, authorizer));
-    // GET (and HEAD) only: another method is the documented 405 JSON error, like every route
+    // GET (and HEAD) only: another method is the documented 405 JSON error, like every route.
+    // Each names its metrics' "service" tag (else the tag was the handler's class: a lambda's
+    // generated name, different in every build, under which no dashboard finds /v1/metrics).
     sb.route()
         .methods(HttpMethod.GET, HttpMethod.HEAD)
         .path("exact:/v1/health")
+        .defaultServiceName("/v1/health")
         .build(new HealthService(registry, source, guard));
     sb.route()
         .methods(HttpMethod.GET, HttpMethod.HEAD)
         .path("exact:/v1/metrics")
+        .defaultServiceName("/v1/metrics")
         .build(
             protect(
                 (ctx, req) ->
@@ -162,6 +169,7 @@ public final class QuiverServer implements AutoCloseable {
     sb.route()
         .methods(HttpMethod.GET, HttpMethod.HEAD)
         .path("exact:/v1/openapi.json")
+        .defaultServiceName("/v1/openapi.json")
         .build((ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, openapi));
     // Browsable reference of the annotated services (registry, offline jobs), with a request
     // console; the lookup endpoints are plain services, documented in openapi.json.
@@ -184,6 +192,29 @@ public final class QuiverServer implements AutoCloseable {
                                   }
                                   return res.toHttpResponse();
                                 }))));
+    // A request no route took because of its method (the fallback service, with a deferred 405;
+    // a route tried before the one that took it may have deferred one too): the 405 with Allow.
+    sb.decorator(
+        (delegate, ctx, req) -> {
+          if (ctx.config().route().isFallback()) {
+            com.linecorp.armeria.server.HttpStatusException refused =
+                ctx.routingContext().deferredStatusException();
+            if (refused != null && refused.httpStatus().equals(HttpStatus.METHOD_NOT_ALLOWED)) {
+              return errors.methodNotAllowed(ctx);
+            }
+            if (refused == null) {
+              HttpResponse slash = errors.trailingSlash(ctx);
+              if (slash != null) {
+                return slash;
+              }
+            }
+          }
+          return delegate.serve(ctx, req);
+        });
+    // gzip and deflate request bodies decoded (content-encoding removed); the decoded body is held
+    // to server.max-request-length as it is inflated (a zip bomb is a 413, not an OOM).
+    sb.decorator(
+        DecodingService.newDecorator(StreamDecoderFactory.gzip(), StreamDecoderFactory.deflate()));
     // Armeria's MetricCollectingService meters, resolved once per route and status (no lock).
     sb.decorator(new RequestMetrics("quiver.http"));
     QuiverServer q = new QuiverServer(sb.build(), metrics, source);

@@ -63,7 +63,24 @@ final class ReadKey {
    * @param asOf null for a read of now
    */
   ReadKey(Shape shape, List<Object> key, Instant asOf) {
-    this(shape, key.size() == 1 ? key.get(0) : key, asOf);
+    this(shape, key.size() == 1 ? byContent(key.get(0)) : byContent(key), asOf);
+  }
+
+  /**
+   * A BYTES join-key value compared by its bytes (an array's equals is identity: equal keys never
+   * shared a cache entry or a coalesced read); any other value as it is.
+   */
+  private static Object byContent(Object v) {
+    return v instanceof byte[] b ? java.nio.ByteBuffer.wrap(b) : v;
+  }
+
+  private static Object byContent(List<Object> key) {
+    for (Object v : key) {
+      if (v instanceof byte[]) {
+        return key.stream().map(ReadKey::byContent).toList();
+      }
+    }
+    return key;
   }
 
   private ReadKey(Shape shape, Object key, Instant asOf) {

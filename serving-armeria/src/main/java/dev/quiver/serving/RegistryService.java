@@ -84,6 +84,17 @@ final class RegistryService {
                 + (names.isEmpty() ? "none" : String.join(", ", names))
                 + ")");
       }
+      // Armeria's @Param takes the first value: ?tag=a&tag=b silently filtered on a alone
+      int given = query.getAll(name).size();
+      if (given > 1) {
+        throw ApiException.badRequest(
+            name,
+            "query parameter '"
+                + name
+                + "' given "
+                + given
+                + " times (expected: at most once; each filter takes one value)");
+      }
     }
   }
 
@@ -209,6 +220,29 @@ final class RegistryService {
     return HttpResponse.ofJson(codec.toJson(after));
   }
 
+  /**
+   * A spec is JSON or YAML (or says nothing). The form type, which {@code curl -d} and {@code
+   * --data-binary} send without {@code -H 'content-type: ...'}, made Armeria read the body as form
+   * fields: the answer was "unknown query parameter 'kind: feature_view\nname: ...'".
+   */
+  private static void checkSpecType(MediaType type) {
+    if (type == null
+        || type.isJson()
+        || type.subtype().equals("yaml")
+        || type.subtype().equals("x-yaml")
+        || type.subtype().endsWith("+yaml")) {
+      return;
+    }
+    throw new ApiException(
+        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        "UNSUPPORTED_MEDIA_TYPE",
+        null,
+        "content-type: '"
+            + type
+            + "' (expected: application/json or application/yaml; with curl, add -H"
+            + " 'content-type: application/yaml')");
+  }
+
   @Post("/v1/registry/featureViews")
   @Blocking
   public HttpResponse applyView(
@@ -217,6 +251,7 @@ final class RegistryService {
       @Param("dry_run") @Default("false") String dryRunText,
       @Header("If-Match") @Default("") String ifMatch,
       @Header("X-Quiver-Actor") @Default("api") String actor) {
+    checkSpecType(req.contentType());
     onlyParams(query, "dry_run");
     // taken as text: Armeria's boolean conversion answers "Can't convert 'yes' to type 'boolean'."
     // without naming the parameter

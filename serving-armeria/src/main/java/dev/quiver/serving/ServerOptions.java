@@ -73,7 +73,9 @@ public record ServerOptions(
       ConfigOption.duration(
           "server.lookup.default-timeout",
           Duration.ofSeconds(1),
-          "Deadline of a lookup that names no options.timeout_ms.");
+          "Deadline of a lookup that names no options.timeout_ms; also the store bound of the circuit"
+              + " breaker: a store read still running this long after it started counts as a"
+              + " failure (a shorter timeout_ms only answers STALE).");
   public static final ConfigOption<Duration> SHUTDOWN_QUIET =
       ConfigOption.duration(
           "server.graceful-shutdown.quiet-period",

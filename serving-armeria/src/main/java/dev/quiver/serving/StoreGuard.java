@@ -25,6 +25,7 @@ final class StoreGuard {
   private final boolean lkgEnabled;
   private final ServingMetrics metrics;
   private final int inlineMaxKeys;
+  private final long slowNanos;
 
   /** Store reads of more keys than this are split into parallel reads (see readChunked). */
   static final int CHUNK_KEYS = 64;
@@ -33,6 +34,7 @@ final class StoreGuard {
     this.source = source;
     this.metrics = metrics;
     this.inlineMaxKeys = options.inlineReadMaxKeys();
+    this.slowNanos = options.defaultLookupTimeout().toNanos();
     this.breaker =
         CircuitBreaker.builder("online-store")
             .failureRateThreshold(options.breakerFailureRate())
@@ -101,9 +103,18 @@ final class StoreGuard {
       } catch (RuntimeException e) {
         values = null;
       }
-      boolean late = System.nanoTime() - t0 > timeoutNanos;
-      return CompletableFuture.completedFuture(
-          complete(read, rks, entries, asOf, late ? null : values, t0));
+      long took = System.nanoTime() - t0;
+      if (values != null && took > timeoutNanos) {
+        // answered, but after this request's deadline: STALE for the request; a failure of the
+        // store only if it was slower than the store bound (see judgeLate)
+        if (took <= slowNanos) {
+          breaker.onSuccess();
+        } else {
+          storeFailed();
+        }
+        return CompletableFuture.completedFuture(fallback(read, rks, entries, asOf));
+      }
+      return CompletableFuture.completedFuture(complete(read, rks, entries, asOf, values, t0));
     }
     CompletableFuture<FeatureValue[][]> f;
     try {
@@ -116,6 +127,7 @@ final class StoreGuard {
       // insert without a lock or a wake-up, and the cancel from the store's thread is queued for
       // the loop lazily. orTimeout's shared timer thread took a lock twice per read and was woken
       // whenever its queue had run empty, i.e. about once per read below saturation.
+      CompletableFuture<FeatureValue[][]> store = f;
       CompletableFuture<FeatureValue[][]> d = f.copy();
       ScheduledFuture<?> deadline =
           timer.schedule(
@@ -125,14 +137,57 @@ final class StoreGuard {
       return d.handle(
           (values, err) -> {
             deadline.cancel(false);
+            if (err instanceof TimeoutException) {
+              judgeLate(store, t0);
+              return fallback(read, rks, entries, asOf);
+            }
             return complete(read, rks, entries, asOf, err == null ? values : null, t0);
           });
     }
+    CompletableFuture<FeatureValue[][]> store = f;
     if (!f.isDone()) {
       f = f.copy().orTimeout(timeoutNanos, TimeUnit.NANOSECONDS);
     }
     return f.handle(
-        (values, err) -> complete(read, rks, entries, asOf, err == null ? values : null, t0));
+        (values, err) -> {
+          Throwable cause =
+              err instanceof java.util.concurrent.CompletionException ? err.getCause() : err;
+          if (cause instanceof TimeoutException && !(store.isCompletedExceptionally())) {
+            judgeLate(store, t0);
+            return fallback(read, rks, entries, asOf);
+          }
+          return complete(read, rks, entries, asOf, err == null ? values : null, t0);
+        });
+  }
+
+  /**
+   * The breaker's verdict on a read that missed its request's deadline. The deadline is the
+   * client's choice ({@code options.timeout_ms}, down to 1 ms): counted as a store failure, a
+   * client asking for 5 ms under load opened the breaker, and every lookup on the server was STALE
+   * and {@code /v1/health} DOWN while the store was fine. So the read is judged by the store bound
+   * instead, {@code server.lookup.default-timeout} from its start: a failure if it fails or is
+   * still running then, a success if it answers before.
+   */
+  private void judgeLate(CompletableFuture<FeatureValue[][]> store, long t0) {
+    long left = slowNanos - (System.nanoTime() - t0);
+    if (!store.isDone() && left <= 0) {
+      storeFailed();
+      return;
+    }
+    (store.isDone() ? store : store.copy().orTimeout(left, TimeUnit.NANOSECONDS))
+        .whenComplete(
+            (values, err) -> {
+              if (err == null && values != null) {
+                breaker.onSuccess();
+              } else {
+                storeFailed();
+              }
+            });
+  }
+
+  private void storeFailed() {
+    breaker.onFailure();
+    metrics.storeError();
   }
 
   private CompletableFuture<FeatureValue[][]> readOnce(
@@ -179,8 +234,7 @@ final class StoreGuard {
       FeatureValue[][] values,
       long t0) {
     if (values == null || values.length != rks.size()) {
-      breaker.onFailure();
-      metrics.storeError();
+      storeFailed();
       return fallback(read, rks, entries, asOf);
     }
     breaker.onSuccess();

@@ -167,25 +167,23 @@ class LookupContractITCase {
     // Until session 9 an as_of near the ends of a long hung the event loop that served it (the tile
     // cover overflowed), an ISO year past a long's millis was a 500 (ArithmeticException), and one
     // before 1970 failed in the store read. Times outside years 0000-9999 (the range of event
-    // times) are refused with a 400 naming as_of; the ends of that range and pre-1970 times answer.
+    // times) are refused with a 400 naming as_of; its start and pre-1970 times answer. A time past
+    // the server's clock (beyond the skew leeway) is refused too.
     for (String asOf :
         List.of(
             "9223372036854775807",
             "-9223372036854775808",
             "18446744073709551616",
             "\"+1000000000-01-01T00:00:00Z\"",
-            "\"-1000000000-01-01T00:00:00Z\"")) {
+            "\"-1000000000-01-01T00:00:00Z\"",
+            // the future: refused beyond the clock-skew leeway (answered OK before)
+            "253402300799999",
+            "\"9999-12-31T23:59:59.999Z\"")) {
       ServingFixture.Reply r = lookupAsOf(asOf);
       assertThat(r.status()).as("as_of %s: %s", asOf, r.body()).isEqualTo(400);
       assertThat(r.body().at("/error/field").asText()).isEqualTo("as_of");
     }
-    for (String asOf :
-        List.of(
-            "253402300799999",
-            "\"9999-12-31T23:59:59.999Z\"",
-            "\"0000-01-01T00:00:00Z\"",
-            "-1",
-            "\"1960-01-01T00:00:00Z\"")) {
+    for (String asOf : List.of("\"0000-01-01T00:00:00Z\"", "-1", "\"1960-01-01T00:00:00Z\"")) {
       ServingFixture.Reply r = lookupAsOf(asOf);
       assertThat(r.status()).as("as_of %s: %s", asOf, r.body()).isEqualTo(200);
       assertThat(r.body().at("/results/0/features/txn_cnt_1d/value").asLong()).isEqualTo(0);
@@ -333,6 +331,13 @@ class LookupContractITCase {
         lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"legacy_score\"]}");
     assertThat(d.body().at("/results/0/features/legacy_score/value").asDouble()).isEqualTo(0.25);
     assertThat(d.body().get("warnings").get(0).asText()).contains("user_legacy:v1 is DEPRECATED");
+    // said once: the resolver repeated the registry's warning in other words
+    List<String> deprecations = new java.util.ArrayList<>();
+    d.body().get("warnings").forEach(w -> deprecations.add(w.asText()));
+    assertThat(deprecations)
+        .as(deprecations.toString())
+        .filteredOn(w -> w.contains("is DEPRECATED"))
+        .hasSize(1);
   }
 
   /**
@@ -381,6 +386,31 @@ class LookupContractITCase {
     } finally {
       fx.source.delayMillis = 0;
     }
+  }
+
+  @Test
+  void aClientsShortTimeoutDoesNotOpenTheBreakerForEveryone() throws Exception {
+    // A deadline the store missed counted as a store failure: a client asking for timeout_ms 5
+    // while reads took ~50 ms opened the circuit breaker after 10 lookups, and every lookup on the
+    // server answered STALE, /v1/health DOWN (not ready), while the store answered every read.
+    String hurried =
+        "{\"entity_name\":\"user\",\"keys\":[\"u2\"],\"features\":[\"user_7d_txn_count:v3\"],\"options\":{\"timeout_ms\":5,\"consistency\":\"strong\"}}";
+    fx.source.delayMillis = 50;
+    try {
+      for (int i = 0; i < 30; i++) {
+        assertThat(lookup(hurried).body().at("/results/0/status").asText()).isEqualTo("STALE");
+      }
+      Thread.sleep(400); // the breaker's counters update every 200 ms
+    } finally {
+      fx.source.delayMillis = 0;
+    }
+    ServingFixture.Reply patient =
+        lookup(hurried.replace("\"timeout_ms\":5", "\"timeout_ms\":2000"));
+    assertThat(patient.body().at("/results/0/status").asText())
+        .as(patient.body().toString())
+        .isEqualTo("OK");
+    ServingFixture.Reply health = fx.get("/v1/health");
+    assertThat(health.status()).as(health.body().toString()).isEqualTo(200);
   }
 
   @Test
@@ -579,7 +609,35 @@ class LookupContractITCase {
         405,
         "METHOD_NOT_ALLOWED",
         null,
-        "method DELETE is not allowed on /v1/features:lookup");
+        "method DELETE is not allowed on /v1/features:lookup (allowed: POST; see GET");
+    // RFC 9110: a 405 names the allowed methods in Allow (it had none)
+    assertThat(fx.get("/v1/features:batchLookup").raw().headers().allValues("allow"))
+        .containsExactly("POST");
+    assertThat(fx.get("/v1/registry/featureViews").raw().headers().firstValue("allow")).isEmpty();
+    ServingFixture.Reply putView =
+        fx.send(
+            java.net.http.HttpRequest.newBuilder(
+                    fx.uri("/v1/registry/featureViews/user_activity_metrics/versions/v3"))
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{}"))
+                .build());
+    assertThat(putView.status()).isEqualTo(405);
+    assertThat(putView.raw().headers().firstValue("allow")).hasValue("GET, HEAD");
+    // a trailing slash: the route is named (it was a bare "no such endpoint")
+    assertError(
+        post("/v1/features:lookup/", "{}"),
+        404,
+        "NOT_FOUND",
+        null,
+        "no such endpoint: POST /v1/features:lookup/; did you mean /v1/features:lookup (without"
+            + " the trailing slash)?");
+    assertError(
+        fx.get("/v1/registry/featureViews/user_legacy/versions//"),
+        404,
+        "NOT_FOUND",
+        null,
+        "did you mean /v1/registry/featureViews/user_legacy/versions (without");
+    assertError(
+        fx.get("/v1/nothing/"), 404, "NOT_FOUND", null, "no such endpoint: GET /v1/nothing/ (see");
     // an echoed path is cut short like every echoed input
     String longPath = "/v2/" + "p".repeat(3_000);
     ServingFixture.Reply far = fx.get(longPath);
@@ -592,7 +650,8 @@ class LookupContractITCase {
           405,
           "METHOD_NOT_ALLOWED",
           null,
-          "method POST is not allowed on " + route);
+          "method POST is not allowed on " + route + " (allowed: GET, HEAD;");
+      assertThat(post(route, "{}").raw().headers().firstValue("allow")).hasValue("GET, HEAD");
     }
     assertThat(fx.get("/v1/health").status()).isEqualTo(200);
     assertThat(fx.get("/v1/openapi.json").status()).isEqualTo(200);
@@ -626,6 +685,162 @@ class LookupContractITCase {
           .startsWith("HTTP/1.1 400")
           .contains(
               "{\"error\":{\"code\":\"INVALID_ARGUMENT\",\"message\":\"malformed HTTP request");
+    }
+  }
+
+  @Test
+  void metricsSeriesHaveStableNamesAndDoNotGrowWithWhatUsersSend() throws Exception {
+    // /v1/metrics and /v1/openapi.json were metered under their handler's class name, a lambda's
+    // (dev.quiver.serving.QuiverServer$$Lambda$5930/0x...), which changes from build to build.
+    for (String route : List.of("/v1/metrics", "/v1/openapi.json", "/v1/health")) {
+      assertThat(fx.get(route).status()).isEqualTo(200);
+    }
+    Runnable random =
+        () -> {
+          try {
+            String r = Long.toHexString(System.nanoTime());
+            lookup(
+                "{\"entity_name\":\"e"
+                    + r
+                    + "\",\"keys\":[\"k"
+                    + r
+                    + "\"],\"features\":[\"f"
+                    + r
+                    + "\"],\"namespace\":\"n"
+                    + r
+                    + "\"}");
+            lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"f" + r + "\"]}");
+            fx.get("/v1/x" + r);
+            fx.get("/v1/registry/featureViews/v" + r + "/versions/latest");
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        };
+    random.run();
+    java.util.function.Supplier<java.util.Set<String>> series =
+        () -> {
+          try {
+            java.util.Set<String> out = new java.util.TreeSet<>();
+            for (String line : fx.get("/v1/metrics").raw().body().split("\n")) {
+              if (!line.startsWith("#") && !line.isBlank()) {
+                out.add(line.substring(0, line.lastIndexOf(' ')));
+              }
+            }
+            return out;
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        };
+    java.util.Set<String> before = series.get();
+    assertThat(String.join("\n", before))
+        .contains("service=\"/v1/metrics\"")
+        .contains("service=\"/v1/openapi.json\"")
+        .contains("service=\"/v1/health\"")
+        .doesNotContain("$$Lambda");
+    for (int i = 0; i < 20; i++) {
+      random.run();
+    }
+    java.util.Set<String> after = series.get();
+    after.removeAll(before);
+    // what users send (names, keys, paths) is never a label: no new series
+    assertThat(after).as("new series").allMatch(k -> !k.contains("quiver_"));
+  }
+
+  @Test
+  void contentTypesAndCompressedBodies() throws Exception {
+    // Until session 13 the content type was ignored (a form or text/plain body was read as JSON)
+    // and a gzip body was a 400 'malformed JSON: Illegal character ((CTRL-CHAR, code 31))'.
+    String body =
+        "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_7d_txn_count:v3\"]}";
+    byte[] json = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    for (String ok :
+        List.of("application/json", "application/json; charset=utf-8", "application/vnd.x+json")) {
+      ServingFixture.Reply r = fx.post("/v1/features:lookup", body, ok);
+      assertThat(r.status()).as(ok + ": " + r.body()).isEqualTo(200);
+    }
+    // no content type at all is read as JSON
+    assertThat(send(json, null, null).status()).isEqualTo(200);
+    for (String bad :
+        List.of(
+            "application/x-www-form-urlencoded", "text/plain", "application/yaml", "nonsense")) {
+      assertError(
+          send(json, bad, null),
+          415,
+          "UNSUPPORTED_MEDIA_TYPE",
+          null,
+          "(expected: application/json; with curl, add -H 'content-type: application/json')");
+    }
+    // gzip and deflate bodies are decoded
+    java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+      out.write(json);
+    }
+    ServingFixture.Reply g = send(gz.toByteArray(), "application/json", "gzip");
+    assertThat(g.status()).as(g.body().toString()).isEqualTo(200);
+    assertThat(g.body().at("/results/0/features/user_7d_txn_count/value").asLong()).isEqualTo(12);
+    java.io.ByteArrayOutputStream df = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.DeflaterOutputStream out = new java.util.zip.DeflaterOutputStream(df)) {
+      out.write(json);
+    }
+    assertThat(send(df.toByteArray(), "application/json", "deflate").status()).isEqualTo(200);
+    assertThat(send(json, "application/json", "identity").status()).isEqualTo(200);
+    assertError(
+        send(gz.toByteArray(), "application/json", "br"),
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        null,
+        "content-encoding: 'br' (expected: gzip, deflate or identity)");
+    // the limit holds for the decoded body: 1 MB of spaces gzips to ~1 KB (a zip bomb in small)
+    java.io.ByteArrayOutputStream bomb = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(bomb)) {
+      out.write(json, 0, json.length - 1);
+      out.write(" ".repeat(1_000_000).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.write('}');
+    }
+    assertThat(bomb.size()).isLessThan(5_000);
+    assertError(
+        send(bomb.toByteArray(), "application/json", "gzip"),
+        413,
+        "PAYLOAD_TOO_LARGE",
+        null,
+        "larger than 200000 bytes");
+    // bytes that are no gzip stream: the request's fault
+    ServingFixture.Reply notGzip = send(json, "application/json", "gzip");
+    assertThat(notGzip.status()).as(notGzip.body().toString()).isEqualTo(400);
+    assertThat(notGzip.body().at("/error/code").asText()).isEqualTo("INVALID_ARGUMENT");
+  }
+
+  private static ServingFixture.Reply send(byte[] body, String contentType, String encoding)
+      throws Exception {
+    // Java's client refuses no header, but sets none unless asked: raw bytes over a socket keep
+    // the request exactly as given.
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", fx.server.port())) {
+      StringBuilder head =
+          new StringBuilder(
+              "POST /v1/features:lookup HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
+      if (contentType != null) {
+        head.append("Content-Type: ").append(contentType).append("\r\n");
+      }
+      if (encoding != null) {
+        head.append("Content-Encoding: ").append(encoding).append("\r\n");
+      }
+      head.append("Content-Length: ").append(body.length).append("\r\n\r\n");
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write(head.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      String raw =
+          new String(
+              socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      int status = Integer.parseInt(raw.substring(9, 12));
+      String text = raw.substring(raw.indexOf("\r\n\r\n") + 4);
+      JsonNode json;
+      try {
+        json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+      } catch (Exception e) {
+        json = com.fasterxml.jackson.databind.node.TextNode.valueOf(raw);
+      }
+      return new ServingFixture.Reply(status, json, null);
     }
   }
 

@@ -171,6 +171,18 @@ class LookupRequestTest {
             .getBytes(StandardCharsets.UTF_8);
     assertThat(streaming(blank).request().namespace()).isEqualTo("default");
     assertThat(tree(blank).request().namespace()).isEqualTo("default");
+    // a blank feature service is no name: it was looked up ("unknown feature service ''", 404)
+    for (String svc : List.of("\"\"", "\"  \"")) {
+      byte[] b =
+          ("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"feature_service\":" + svc + "}")
+              .getBytes(StandardCharsets.UTF_8);
+      for (Outcome o : List.of(streaming(b), tree(b))) {
+        assertThat(o.error())
+            .as(svc)
+            .startsWith("400 INVALID_ARGUMENT feature_service feature_service: '")
+            .contains("(expected: a feature service name, e.g. \"fraud_model\")");
+      }
+    }
   }
 
   @Test
@@ -186,12 +198,35 @@ class LookupRequestTest {
       Outcome o = streaming((base + "\"as_of\":" + asOf + "}").getBytes(StandardCharsets.UTF_8));
       assertThat(o.error()).as(asOf).startsWith("400 ").contains(" as_of as_of: ");
     }
+    // A future as_of was answered as if that time were known (windows decayed to 0, rows expired
+    // by their TTL, status OK): beyond the clock-skew leeway it is refused, within it it reads now.
+    java.time.Instant now = java.time.Instant.now();
+    for (String future :
+        List.of(
+            "\"9999-12-31T23:59:59Z\"",
+            "\"" + now.plusSeconds(3600) + "\"",
+            Long.toString(now.plusSeconds(120).toEpochMilli()))) {
+      Outcome o = streaming((base + "\"as_of\":" + future + "}").getBytes(StandardCharsets.UTF_8));
+      assertThat(o.error())
+          .as(future)
+          .startsWith("400 ")
+          .contains(" as_of as_of: ")
+          .contains("is in the future (server time ")
+          .contains("expected: at most 60 s after it");
+    }
+    java.time.Instant skewed =
+        streaming(
+                (base + "\"as_of\":\"" + java.time.Instant.now().plusSeconds(30) + "\"}")
+                    .getBytes(StandardCharsets.UTF_8))
+            .request()
+            .asOf();
+    assertThat(skewed).isBetween(now, java.time.Instant.now());
     assertThat(
             streaming(
-                    (base + "\"as_of\":\"9999-12-31T23:59:59Z\"}").getBytes(StandardCharsets.UTF_8))
+                    (base + "\"as_of\":\"2025-12-31T23:59:59Z\"}").getBytes(StandardCharsets.UTF_8))
                 .request()
                 .asOf())
-        .isEqualTo(java.time.Instant.parse("9999-12-31T23:59:59Z"));
+        .isEqualTo(java.time.Instant.parse("2025-12-31T23:59:59Z"));
     Outcome t =
         streaming(
             (base.replace("\"features\":[\"f1\"],", "")

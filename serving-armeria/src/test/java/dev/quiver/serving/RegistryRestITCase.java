@@ -3,6 +3,7 @@ package dev.quiver.serving;
 import static dev.quiver.serving.LookupContractITCase.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -208,6 +209,37 @@ class RegistryRestITCase {
         "verison",
         "unknown query parameter 'verison'");
     assertThat(fx.get("/v1/registry/featureServices?namespace=default").status()).isEqualTo(200);
+    // the form type (what curl -d and --data-binary send without -H) was read as form fields:
+    // "unknown query parameter 'kind: feature_view\nname: ...'"
+    for (String type : List.of("application/x-www-form-urlencoded", "image/png")) {
+      assertError(
+          fx.post("/v1/registry/featureViews?dry_run=true", PRD_VIEW, type),
+          415,
+          "UNSUPPORTED_MEDIA_TYPE",
+          null,
+          "content-type: '"
+              + type
+              + "' (expected: application/json or application/yaml; with curl, add -H"
+              + " 'content-type: application/yaml')");
+    }
+    for (String type : List.of("application/json", "application/yaml", "text/yaml")) {
+      ServingFixture.Reply ok = fx.post("/v1/registry/featureViews?dry_run=true", PRD_VIEW, type);
+      // read as a spec: planned (200), or a conflict with what an earlier test stored (409)
+      assertThat(ok.status()).as(type + ": " + ok.body()).isIn(200, 409);
+    }
+    // a repeated parameter: the second tag was dropped, so the list held views without it
+    assertError(
+        fx.get("/v1/registry/featureViews?tag=domain=payments&tag=tier=1"),
+        400,
+        "INVALID_ARGUMENT",
+        "tag",
+        "query parameter 'tag' given 2 times (expected: at most once; each filter takes one value)");
+    assertError(
+        fx.get("/v1/registry/featureViews?limit=2&limit=3"),
+        400,
+        "INVALID_ARGUMENT",
+        "limit",
+        "query parameter 'limit' given 2 times");
     assertError(
         fx.get("/v1/registry/featureViews?status=SHINY"),
         400,
