@@ -89,6 +89,24 @@ final class OfflineViewTable {
         .build();
   }
 
+  /**
+   * Whether {@code view}'s offline Iceberg table exists (it is created by the view's streaming job
+   * or a backfill); an offline catalog that cannot be opened counts as no table.
+   */
+  static boolean exists(FeatureView view, QuiverConfig offline) {
+    Catalog catalog;
+    try {
+      catalog = OfflineCatalogs.open(offline);
+    } catch (RuntimeException e) {
+      return false; // getTable names what is wrong with the catalog's options
+    }
+    try {
+      return catalog.tableExists(OfflineTables.identifier(view));
+    } finally {
+      close(catalog);
+    }
+  }
+
   private static Table load(
       QuiverConfig offline,
       TableIdentifier id,
@@ -113,12 +131,16 @@ final class OfflineViewTable {
               + " --from ... --to ...; or point the catalog at the right warehouse with"
               + " 'offline.warehouse' (quiver sql takes it from quiver.yaml or --set)");
     } finally {
-      if (catalog instanceof AutoCloseable c) {
-        try {
-          c.close();
-        } catch (Exception ignored) {
-          // closing a catalog client; the table is already loaded
-        }
+      close(catalog);
+    }
+  }
+
+  private static void close(Catalog catalog) {
+    if (catalog instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // closing a catalog client; nothing was written through it
       }
     }
   }

@@ -1,0 +1,74 @@
+package dev.quiver.catalog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.SpecParser;
+import dev.quiver.offline.OfflineCatalogs;
+import dev.quiver.offline.OfflineTables;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.table.api.EnvironmentSettings;
+import org.apache.flink.table.api.TableEnvironment;
+import org.apache.flink.table.catalog.ObjectPath;
+import org.apache.flink.types.Row;
+import org.apache.flink.util.CloseableIterator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code view$offline} exists in the Quiver catalog only once the view's offline Iceberg table
+ * does: before the streaming job or a backfill wrote it, Flink SQL and the catalog API say it is
+ * not there, with the fix, instead of a table that then fails to read.
+ */
+class OfflineViewTableITCase {
+  @TempDir Path dir;
+
+  @Test
+  void offlineTableExistsOnlyOnceWritten() throws Exception {
+    TableEnvironment env = TableEnvironment.create(EnvironmentSettings.inBatchMode());
+    env.executeSql(
+        "CREATE CATALOG q WITH ('type'='quiver', 'registry.path'='"
+            + dir.resolve("registry")
+            + "', 'offline.warehouse'='"
+            + dir.resolve("warehouse")
+            + "')");
+    env.useCatalog("q");
+    QuiverCatalog catalog = (QuiverCatalog) env.getCatalog("q").orElseThrow();
+    FeatureRegistry registry = catalog.registry();
+    registry.apply(SpecParser.parse(QuiverCatalogITCase.SPECS, "specs.yaml").bundle(), "t", false);
+    ObjectPath offline = new ObjectPath("ml", "user_clicks$offline");
+    ObjectPath pinned = new ObjectPath("ml", "user_clicks$v1$offline");
+
+    assertThat(catalog.tableExists(offline)).isFalse();
+    assertThat(catalog.tableExists(pinned)).isFalse();
+    // the catalog API and Flink SQL agree: nothing there yet, and the error names the fix
+    assertThatThrownBy(() -> rows(env, "SELECT * FROM ml.`user_clicks$offline`"))
+        .hasStackTraceContaining("the view has no offline table yet (ml.user_clicks_v1")
+        .hasStackTraceContaining("quiver backfill ml.user_clicks:v1");
+    assertThatThrownBy(() -> rows(env, "DESCRIBE ml.`user_clicks$v1$offline`"))
+        .hasStackTraceContaining("the view has no offline table yet");
+
+    FeatureView view = registry.getView("ml", "user_clicks", null).view();
+    QuiverConfig offlineConfig =
+        QuiverConfig.of(Map.of("offline.warehouse", dir.resolve("warehouse").toString()));
+    OfflineTables.ensureTable(OfflineCatalogs.open(offlineConfig), view);
+    assertThat(catalog.tableExists(offline)).isTrue();
+    assertThat(catalog.tableExists(pinned)).isTrue();
+    assertThat(rows(env, "SELECT * FROM ml.`user_clicks$offline`")).isEmpty();
+    assertThat(catalog.tableExists(new ObjectPath("ml", "nope$offline"))).isFalse();
+  }
+
+  private static List<Row> rows(TableEnvironment env, String sql) throws Exception {
+    List<Row> out = new ArrayList<>();
+    try (CloseableIterator<Row> it = env.executeSql(sql).collect()) {
+      it.forEachRemaining(out::add);
+    }
+    return out;
+  }
+}
