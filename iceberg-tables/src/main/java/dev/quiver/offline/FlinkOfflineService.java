@@ -199,6 +199,7 @@ public final class FlinkOfflineService implements OfflineService {
           // a run does not estimate: its plan's counts are zeros, so report what it wrote
           d.keySet().removeAll(List.of("bytes", "partitions", "estimated_seconds"));
           d.put("rows", r.rows());
+          d.put("skipped", r.skipped());
           d.put("snapshot_id", r.snapshotId());
           d.put("tag", r.tag());
           d.put("seconds", r.seconds());
@@ -219,6 +220,7 @@ public final class FlinkOfflineService implements OfflineService {
     d.put("from", p.from().toString());
     d.put("to", p.to().toString());
     d.put("rows", p.rows());
+    d.put("skipped", p.skipped());
     d.put("bytes", p.bytes());
     d.put("partitions", p.partitions());
     d.put("estimated_seconds", p.estimatedSeconds());
@@ -235,6 +237,7 @@ public final class FlinkOfflineService implements OfflineService {
     d.put("from", req.from().toString());
     d.put("to", req.to().toString());
     d.put("rows", r.rows());
+    d.put("skipped", r.skipped());
     d.put("online", req.online());
     String detail;
     try {

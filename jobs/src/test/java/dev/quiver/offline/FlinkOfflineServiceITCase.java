@@ -285,6 +285,14 @@ class FlinkOfflineServiceITCase {
         r.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + i * 60_000L));
         raws.add(r);
       }
+      // a key over the lookup limit: skipped, and the dry run and the backfill say how many
+      var longKey = org.apache.iceberg.data.GenericRecord.create(rawSchema);
+      longKey.setField(
+          "user_id", "u".repeat(dev.quiver.core.codec.EntityKeyCodec.MAX_KEY_CHARS + 1));
+      longKey.setField("amount", 1.0);
+      longKey.setField("merchant", "m1");
+      longKey.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + 30_000L));
+      raws.add(longKey);
       TrainingSetFiles.write(rawSchema, raw, raws);
       JobStatus dry =
           awaitDone(
@@ -302,6 +310,7 @@ class FlinkOfflineServiceITCase {
                       "alice")));
       assertThat(dry.state()).as(dry.error()).isEqualTo(JobStatus.State.SUCCEEDED);
       assertThat(dry.rows()).isEqualTo(50);
+      assertThat(dry.details()).containsEntry("skipped", 1L);
       assertThat((String) dry.details().get("sql")).contains("CREATE TEMPORARY VIEW");
       String bf =
           service.submitBackfill(
@@ -320,6 +329,7 @@ class FlinkOfflineServiceITCase {
       assertThat(bfDone.rows()).isEqualTo(50);
       assertThat(bfDone.details())
           .containsEntry("rows", 50L)
+          .containsEntry("skipped", 1L)
           .doesNotContainKeys("bytes", "partitions", "estimated_seconds");
       assertThat(registry.audit(null, null, 100))
           .singleElement()
@@ -329,7 +339,7 @@ class FlinkOfflineServiceITCase {
                 assertThat(a.actor()).isEqualTo("alice");
                 assertThat(a.detail())
                     .contains((String) bfDone.details().get("backfill_id"))
-                    .contains("\"rows\":50");
+                    .contains("\"rows\":50,\"skipped\":1");
                 try {
                   var detail =
                       new com.fasterxml.jackson.databind.ObjectMapper().readTree(a.detail());

@@ -5,6 +5,8 @@ import dev.quiver.jobs.ingest.EventParser;
 import dev.quiver.jobs.ingest.EventSchema;
 import dev.quiver.jobs.ingest.RawEvent;
 import dev.quiver.jobs.ingest.SourceFormat;
+import dev.quiver.offline.BackfillPlanner;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichFlatMapFunction;
 import org.apache.flink.metrics.Counter;
@@ -14,14 +16,16 @@ import org.apache.flink.util.Collector;
 /**
  * The streaming job's decoder for the source's format ({@link SourceFormat#decoder}: JSON, Debezium
  * JSON or Avro) without its lateness cut: a backfill's input is complete, so no event is too late.
- * Malformed records (and Debezium deletes) are counted ({@code quiverBackfillMalformed}) and
- * skipped; the streaming job already sent them to the dead-letter topic.
+ * Malformed records (and Debezium deletes) are counted (metric {@code quiverBackfillMalformed}, and
+ * accumulator {@link BackfillPlanner#SKIPPED_ACCUMULATOR} for the backfill's report) and skipped;
+ * the streaming job already sent them to the dead-letter topic.
  */
 final class BatchParser extends RichFlatMapFunction<RawEvent, Row> {
   private final EventSchema schema;
   private final SourceFormat format;
   private transient EventDecoder parser;
   private transient Counter malformed;
+  private transient LongCounter skipped;
 
   BatchParser(EventSchema schema, SourceFormat format) {
     this.schema = schema;
@@ -32,6 +36,7 @@ final class BatchParser extends RichFlatMapFunction<RawEvent, Row> {
   public void open(OpenContext ctx) {
     parser = format.decoder(schema);
     malformed = getRuntimeContext().getMetricGroup().counter("quiverBackfillMalformed");
+    skipped = getRuntimeContext().getLongCounter(BackfillPlanner.SKIPPED_ACCUMULATOR);
   }
 
   @Override
@@ -40,6 +45,7 @@ final class BatchParser extends RichFlatMapFunction<RawEvent, Row> {
       out.collect(parser.decode(raw));
     } catch (EventParser.MalformedEventException e) {
       malformed.inc();
+      skipped.add(1);
     }
   }
 }
