@@ -2,6 +2,7 @@ package dev.quiver.offline.spark;
 
 import dev.quiver.offline.KeyCodec;
 import dev.quiver.offline.LabelColumns;
+import dev.quiver.offline.LabelSource;
 import dev.quiver.offline.PointInTimeSweep;
 import dev.quiver.offline.SpineLabels;
 import dev.quiver.offline.SweepRow;
@@ -158,9 +159,11 @@ public final class SparkTrainingSet {
 
   private Dataset<Row> readLabels(TrainingSetRequest request) {
     var src = request.labels();
+    java.util.Map<String, Boolean> nanos = LabelColumns.nanosecondTimes(src);
     Dataset<Row> df =
         switch (src.format()) {
-          case "parquet" -> spark.read().parquet(src.location());
+          case "parquet" ->
+              nanos.isEmpty() ? spark.read().parquet(src.location()) : nanos(src, nanos);
           case "csv" -> spark.read().option("header", "true").csv(src.location());
           default -> spark.read().table(catalogName + "." + src.location());
         };
@@ -170,6 +173,34 @@ public final class SparkTrainingSet {
     String tc = src.timestampColumn();
     if (df.schema().apply(tc).dataType().equals(DataTypes.StringType)) {
       df = df.withColumn(tc, functions.to_timestamp(functions.col(tc)));
+    }
+    return df;
+  }
+
+  /**
+   * Parquet labels with nanosecond timestamp columns, which Spark 3.5's reader refuses unless
+   * {@code spark.sql.legacy.parquet.nanosAsLong} reads them as longs: read so in a session of their
+   * own (the caller's session is left as it is) and floored to milliseconds, as the Flink path
+   * does; a zone-less column stays zone-less (UTC wall time, the session time zone being UTC).
+   */
+  private Dataset<Row> nanos(LabelSource src, java.util.Map<String, Boolean> columns) {
+    SparkSession session = spark.newSession();
+    scala.collection.JavaConverters.mapAsJavaMap(spark.conf().getAll())
+        .forEach(
+            (k, v) -> {
+              if (spark.conf().isModifiable(k)) {
+                session.conf().set(k, v);
+              }
+            });
+    session.conf().set("spark.sql.legacy.parquet.nanosAsLong", "true");
+    Dataset<Row> df = session.read().parquet(src.location());
+    for (var e : columns.entrySet()) {
+      String c = "`" + e.getKey().replace("`", "``") + "`";
+      String millis = "timestamp_millis((" + c + " - pmod(" + c + ", 1000000)) div 1000000)";
+      df =
+          df.withColumn(
+              e.getKey(),
+              functions.expr(e.getValue() ? millis : "CAST(" + millis + " AS TIMESTAMP_NTZ)"));
     }
     return df;
   }
