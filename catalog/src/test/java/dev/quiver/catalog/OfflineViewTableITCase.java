@@ -9,6 +9,7 @@ import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.SpecParser;
 import dev.quiver.offline.OfflineCatalogs;
 import dev.quiver.offline.OfflineTables;
+import dev.quiver.offline.OfflineWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,11 +58,67 @@ class OfflineViewTableITCase {
     FeatureView view = registry.getView("ml", "user_clicks", null).view();
     QuiverConfig offlineConfig =
         QuiverConfig.of(Map.of("offline.warehouse", dir.resolve("warehouse").toString()));
-    OfflineTables.ensureTable(OfflineCatalogs.open(offlineConfig), view);
+    org.apache.iceberg.Table table =
+        OfflineTables.ensureTable(OfflineCatalogs.open(offlineConfig), view);
     assertThat(catalog.tableExists(offline)).isTrue();
     assertThat(catalog.tableExists(pinned)).isTrue();
     assertThat(rows(env, "SELECT * FROM ml.`user_clicks$offline`")).isEmpty();
     assertThat(catalog.tableExists(new ObjectPath("ml", "nope$offline"))).isFalse();
+    // as of the table's time before its first snapshot: nothing was written yet
+    assertThatThrownBy(() -> count(env, "as-of-timestamp", "1000"))
+        .hasStackTraceContaining(
+            "ml.user_clicks$offline: as-of-timestamp 1000 (1970-01-01T00:00:01Z) is before the"
+                + " first snapshot of")
+        .hasStackTraceContaining("which has none yet");
+
+    OfflineWriter writer = new OfflineWriter(table);
+    writer.add(
+        writer.record(
+            Map.of(
+                "user_id",
+                "u1",
+                "last_page",
+                "p1",
+                OfflineTables.EVENT_TIME,
+                1_700_000_000_000L,
+                OfflineTables.SEQ,
+                1L,
+                OfflineTables.INGESTED_AT,
+                1_700_000_000_000L)));
+    org.apache.iceberg.Snapshot snap = writer.commit(Map.of());
+    String committed = java.time.Instant.ofEpochMilli(snap.timestampMillis()).toString();
+    assertThat(count(env, "snapshot-id", Long.toString(snap.snapshotId()))).isEqualTo(1);
+    assertThat(count(env, "as-of-timestamp", Long.toString(snap.timestampMillis()))).isEqualTo(1);
+    // an ISO-8601 time too (Iceberg's connector threw NumberFormatException)
+    assertThat(count(env, "as-of-timestamp", committed)).isEqualTo(1);
+    // Iceberg said "Cannot find snapshot with ID 123" / "Cannot find a snapshot older than ..."
+    assertThatThrownBy(() -> count(env, "snapshot-id", "123"))
+        .hasStackTraceContaining("ml.user_clicks$offline: snapshot-id 123 is not a snapshot of")
+        .hasStackTraceContaining("(newest: " + snap.snapshotId() + " at " + committed + ")")
+        .hasStackTraceContaining("`ml`.`user_clicks_v1$snapshots` lists them");
+    assertThatThrownBy(() -> count(env, "as-of-timestamp", "2020-01-01"))
+        .hasStackTraceContaining(
+            "as-of-timestamp 1577836800000 (2020-01-01T00:00:00Z) is before the first snapshot")
+        .hasStackTraceContaining(
+            "committed at " + committed + " (snapshot " + snap.snapshotId() + ")");
+    assertThatThrownBy(() -> count(env, "as-of-timestamp", "yesterday"))
+        .hasStackTraceContaining(
+            "as-of-timestamp 'yesterday' (expected: epoch milliseconds, or an ISO-8601 time");
+    assertThatThrownBy(() -> count(env, "snapshot-id", "latest"))
+        .hasStackTraceContaining("snapshot-id 'latest' (expected: a snapshot id");
+  }
+
+  private static long count(TableEnvironment env, String option, String value) throws Exception {
+    return (Long)
+        rows(
+                env,
+                "SELECT COUNT(*) FROM ml.`user_clicks$offline` /*+ OPTIONS('"
+                    + option
+                    + "'='"
+                    + value
+                    + "') */")
+            .get(0)
+            .getField(0);
   }
 
   private static List<Row> rows(TableEnvironment env, String sql) throws Exception {
