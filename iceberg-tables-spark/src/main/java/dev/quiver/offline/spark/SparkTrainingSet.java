@@ -164,7 +164,7 @@ public final class SparkTrainingSet {
         switch (src.format()) {
           case "parquet" ->
               nanos.isEmpty() ? spark.read().parquet(src.location()) : nanos(src, nanos);
-          case "csv" -> spark.read().option("header", "true").csv(src.location());
+          case "csv" -> csv(src);
           default -> spark.read().table(catalogName + "." + src.location());
         };
     // the Flink path's checks, with its messages: no time column or join key, a column named like
@@ -173,6 +173,37 @@ public final class SparkTrainingSet {
     String tc = src.timestampColumn();
     if (df.schema().apply(tc).dataType().equals(DataTypes.StringType)) {
       df = df.withColumn(tc, functions.to_timestamp(functions.col(tc)));
+    }
+    return df;
+  }
+
+  /**
+   * A CSV label file as the Flink path reads it: header names and values stripped of surrounding
+   * white space (and a byte order mark), a blank cell null. Spark's reader kept {@code " u1"} and a
+   * header {@code " ts"} of a file written with a space after each comma.
+   */
+  private Dataset<Row> csv(LabelSource src) {
+    Dataset<Row> df =
+        spark
+            .read()
+            .option("header", "true")
+            .option("ignoreLeadingWhiteSpace", "true")
+            .option("ignoreTrailingWhiteSpace", "true")
+            .csv(src.location());
+    String[] names =
+        Arrays.stream(df.columns())
+            .map(c -> c.replace("\uFEFF", "").strip())
+            .toArray(String[]::new);
+    df = df.toDF(names);
+    for (String c : names) {
+      // a cell of spaces only is blank: null, as on the Flink path
+      df =
+          df.withColumn(
+              c,
+              functions
+                  .when(
+                      functions.trim(functions.col("`" + c + "`")).equalTo(""), functions.lit(null))
+                  .otherwise(functions.col("`" + c + "`")));
     }
     return df;
   }
