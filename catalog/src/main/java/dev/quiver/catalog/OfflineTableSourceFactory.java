@@ -95,7 +95,12 @@ public final class OfflineTableSourceFactory implements DynamicTableSourceFactor
       millis = epochMillis(timeText, name);
       options.put(AS_OF_TIMESTAMP, Long.toString(millis));
     }
-    Table table = load(options);
+    Table table;
+    try {
+      table = load(options);
+    } catch (RuntimeException e) {
+      return; // Iceberg's connector opens the table itself and says what is wrong
+    }
     String snapshots =
         "; SELECT * FROM "
             + options.get("catalog-name")
@@ -190,6 +195,10 @@ public final class OfflineTableSourceFactory implements DynamicTableSourceFactor
             props.put(k, v);
           }
         });
+    // a JDBC catalog keys its tables by the catalog's name: open it under the same one
+    if (options.get("catalog-name") != null) {
+      props.put("quiver.catalog-name", options.get("catalog-name"));
+    }
     Catalog catalog = OfflineCatalogs.loader(props).loadCatalog();
     try {
       return catalog.loadTable(
