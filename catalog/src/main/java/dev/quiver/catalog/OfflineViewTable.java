@@ -22,8 +22,9 @@ import org.apache.iceberg.flink.FlinkSchemaUtil;
 /**
  * A view's offline Iceberg table as a readable table of the Quiver catalog: {@code view$offline}
  * (the newest version's major) and {@code view$v3$offline} (major 3). The table is a {@link
- * CatalogTable} with {@code 'connector'='iceberg'} and the offline catalog's properties, so Flink's
- * Iceberg connector reads it, and its dynamic options give time travel: {@code /*+
+ * CatalogTable} with {@code 'connector'='quiver-offline'} ({@link OfflineTableSourceFactory}:
+ * checks the time-travel options, then Flink's Iceberg connector reads it) and the offline
+ * catalog's properties, and its dynamic options give time travel: {@code /*+
  * OPTIONS('snapshot-id'='...') *}{@code /}, {@code 'as-of-timestamp'} (epoch millis) or {@code
  * 'tag'}.
  */
@@ -57,7 +58,8 @@ final class OfflineViewTable {
   static CatalogTable of(FeatureView view, QuiverConfig offline, String tableName) {
     TableIdentifier id = OfflineTables.identifier(view);
     Map<String, String> options = new LinkedHashMap<>();
-    options.put("connector", "iceberg");
+    // Iceberg's connector, after the time-travel options are checked (OfflineTableSourceFactory)
+    options.put("connector", OfflineTableSourceFactory.IDENTIFIER);
     options.put("catalog-name", offline.get(OfflineOptions.CATALOG_NAME));
     Map<String, String> props;
     try {
@@ -89,6 +91,24 @@ final class OfflineViewTable {
         .build();
   }
 
+  /**
+   * Whether {@code view}'s offline Iceberg table exists (it is created by the view's streaming job
+   * or a backfill); an offline catalog that cannot be opened counts as no table.
+   */
+  static boolean exists(FeatureView view, QuiverConfig offline) {
+    Catalog catalog;
+    try {
+      catalog = OfflineCatalogs.open(offline);
+    } catch (RuntimeException e) {
+      return false; // getTable names what is wrong with the catalog's options
+    }
+    try {
+      return catalog.tableExists(OfflineTables.identifier(view));
+    } finally {
+      close(catalog);
+    }
+  }
+
   private static Table load(
       QuiverConfig offline,
       TableIdentifier id,
@@ -113,12 +133,16 @@ final class OfflineViewTable {
               + " --from ... --to ...; or point the catalog at the right warehouse with"
               + " 'offline.warehouse' (quiver sql takes it from quiver.yaml or --set)");
     } finally {
-      if (catalog instanceof AutoCloseable c) {
-        try {
-          c.close();
-        } catch (Exception ignored) {
-          // closing a catalog client; the table is already loaded
-        }
+      close(catalog);
+    }
+  }
+
+  private static void close(Catalog catalog) {
+    if (catalog instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // closing a catalog client; nothing was written through it
       }
     }
   }

@@ -287,7 +287,10 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
   public boolean tableExists(ObjectPath path) {
     Optional<String> offlineOf = OfflineViewTable.viewPart(path.getObjectName());
     if (offlineOf.isPresent()) {
-      return resolve(new ObjectPath(path.getDatabaseName(), offlineOf.get())).isPresent();
+      // honest: the view's Iceberg table exists only once its streaming job or a backfill wrote it
+      return resolve(new ObjectPath(path.getDatabaseName(), offlineOf.get()))
+          .map(r -> OfflineViewTable.exists(r.view(), offline))
+          .orElse(false);
     }
     return resolve(path).isPresent();
   }

@@ -15,14 +15,20 @@ import java.util.List;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.UUID;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichFlatMapFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.bridge.java.StreamStatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.CloseableIterator;
+import org.apache.flink.util.Collector;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
@@ -85,7 +91,8 @@ public final class Backfill {
   }
 
   /**
-   * What a backfill will do; rows and partitions are exact counts over the range, bytes the size of
+   * What a backfill will do; rows and partitions are exact counts over the range, {@code skipped}
+   * the history records it will skip as malformed (see {@link Result#skipped()}), bytes the size of
    * the files read (-1 for a Kafka range), time an estimate.
    */
   public record Plan(
@@ -95,6 +102,7 @@ public final class Backfill {
       Instant from,
       Instant to,
       long rows,
+      long skipped,
       long bytes,
       long partitions,
       double estimatedSeconds,
@@ -105,9 +113,19 @@ public final class Backfill {
    * did not hold yet; {@code snapshotId} is null when there were none (no events in the range, or
    * all already written by the stream or an earlier backfill). {@code onlineRows} is the number of
    * the range's events upserted online (0 without online), whether or not the table held them.
+   * {@code skipped} counts the history records skipped as malformed: from files or a table, the
+   * rows with their event time in range (or none) and a null key, event time or dedup key, or
+   * string key values over {@code EntityKeyCodec.MAX_KEY_CHARS} characters; from a Kafka range, the
+   * records the streaming job's parser refuses (the job dead-lettered them) and Debezium deletes.
    */
   public record Result(
-      Plan plan, Long snapshotId, String tag, long rows, double seconds, long onlineRows) {}
+      Plan plan,
+      Long snapshotId,
+      String tag,
+      long rows,
+      long skipped,
+      double seconds,
+      long onlineRows) {}
 
   /** Plans a backfill and counts its rows, bytes and partitions (the dry run). */
   public Plan plan(
@@ -116,20 +134,35 @@ public final class Backfill {
         open(view, keys, sourceOverride, from, to, UUID.randomUUID().toString(), false)) {
       long rows = 0;
       long partitions = 0;
-      try (CloseableIterator<Row> it =
-          s.tEnv
-              .executeSql(
-                  "SELECT COUNT(*), COUNT(DISTINCT CAST(`"
-                      + OfflineTables.EVENT_TIME
-                      + "` AS DATE)) FROM ("
-                      + s.newRows
-                      + ")")
-              .collect()) {
+      long skipped = 0;
+      String count =
+          "SELECT COUNT(*) AS `rows`, COUNT(DISTINCT CAST(`"
+              + OfflineTables.EVENT_TIME
+              + "` AS DATE)) AS `days` FROM ("
+              + s.newRows
+              + ")";
+      String skippedSelect = s.query.skippedSelect();
+      if (skippedSelect != null) {
+        count =
+            "SELECT n.`rows`, n.`days`, k.`skipped` FROM ("
+                + count
+                + ") n CROSS JOIN (SELECT COUNT(*) AS `skipped` FROM ("
+                + skippedSelect
+                + ")) k";
+      }
+      org.apache.flink.table.api.TableResult result = s.tEnv.executeSql(count);
+      try (CloseableIterator<Row> it = result.collect()) {
         if (it.hasNext()) {
           Row r = it.next();
           rows = ((Number) r.getField(0)).longValue();
           partitions = ((Number) r.getField(1)).longValue();
+          if (skippedSelect != null) {
+            skipped = ((Number) r.getField(2)).longValue();
+          }
         }
+      }
+      if (skippedSelect == null && result.getJobClient().isPresent()) {
+        skipped = skipped(result.getJobClient().get().getJobExecutionResult().get());
       }
       long bytes = -1;
       if (s.raw != null) {
@@ -148,6 +181,7 @@ public final class Backfill {
           from,
           to,
           rows,
+          skipped,
           bytes,
           partitions,
           5.0 + rows / Math.max(1.0, rate),
@@ -191,8 +225,15 @@ public final class Backfill {
           .setSnapshotProperty("quiver.backfill-range", from + "/" + to)
           .setSnapshotProperty("quiver.backfill-source", s.source.describe())
           .append();
+      if (s.query.skippedSelect() != null) {
+        s.tEnv
+            .toDataStream(s.tEnv.sqlQuery(s.query.skippedSelect()))
+            .flatMap(new CountSkipped())
+            .name("count skipped rows")
+            .sinkTo(new DiscardingSink<>());
+      }
       String name = "quiver backfill " + view.qualifiedName() + ":" + view.version();
-      s.env.execute(name);
+      long skipped = skipped(s.env.execute(name));
       if (!s.query.secondInserts().isEmpty()) {
         s.query.secondSetup().forEach(s.tEnv::executeSql);
         StreamStatementSet set = s.tEnv.createStatementSet();
@@ -202,14 +243,15 @@ public final class Backfill {
       }
       table.refresh();
       Snapshot snap = findSnapshot(table, id);
-      Plan plan = new Plan(id, s.tableName, s.source.describe(), from, to, 0, 0, 0, 0, s.sqlText);
+      Plan plan =
+          new Plan(id, s.tableName, s.source.describe(), from, to, 0, 0, 0, 0, 0, s.sqlText);
       if (snap == null) {
-        return new Result(plan, null, null, 0, seconds(start), onlineRows);
+        return new Result(plan, null, null, 0, skipped, seconds(start), onlineRows);
       }
       String tag = TAG_PREFIX + id;
       table.manageSnapshots().createTag(tag, snap.snapshotId()).commit();
       long added = Long.parseLong(snap.summary().getOrDefault("added-records", "0"));
-      return new Result(plan, snap.snapshotId(), tag, added, seconds(start), onlineRows);
+      return new Result(plan, snap.snapshotId(), tag, added, skipped, seconds(start), onlineRows);
     } catch (Exception e) {
       throw FlinkBatch.unwrap("backfill", e);
     }
@@ -223,6 +265,26 @@ public final class Backfill {
       }
     }
     return null;
+  }
+
+  private static long skipped(JobExecutionResult result) {
+    Object n = result.getAccumulatorResult(BackfillPlanner.SKIPPED_ACCUMULATOR);
+    return n instanceof Number num ? num.longValue() : 0;
+  }
+
+  /** Counts the rows of the skipped-rows query into {@link BackfillPlanner#SKIPPED_ACCUMULATOR}. */
+  private static final class CountSkipped extends RichFlatMapFunction<Row, Row> {
+    private transient LongCounter skipped;
+
+    @Override
+    public void open(OpenContext ctx) {
+      skipped = getRuntimeContext().getLongCounter(BackfillPlanner.SKIPPED_ACCUMULATOR);
+    }
+
+    @Override
+    public void flatMap(Row row, Collector<Row> out) {
+      skipped.add(1);
+    }
   }
 
   private static double seconds(long startNanos) {

@@ -15,6 +15,13 @@ import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
  * streaming-sql}, which runs the text {@code quiver plan VIEW} prints.
  */
 public interface BackfillPlanner {
+  /**
+   * The Flink accumulator ({@code long}) in which a planner counts the history records it skips
+   * itself, as malformed (a Kafka record the streaming job dead-lettered); see {@link
+   * Query#skippedSelect()} for the rows of a table it filters out in SQL.
+   */
+  String SKIPPED_ACCUMULATOR = "quiverBackfillSkipped";
+
   /** The lowercase name this planner is chosen by. */
   String identifier();
 
@@ -69,13 +76,18 @@ public interface BackfillPlanner {
    * @param secondSetup statements run between the two jobs (empty unless online)
    * @param secondInserts online {@code INSERT}s of the second job (empty unless online)
    * @param sqlText the whole text, for the dry run and the audit
+   * @param skippedSelect a query of the history's rows the backfill skips as malformed (a null key,
+   *     event time or dedup key, a key over {@code EntityKeyCodec.MAX_KEY_CHARS}) with their event
+   *     time in range or null, to be counted; null when the planner counts the records it skips in
+   *     {@link #SKIPPED_ACCUMULATOR} (a Kafka range, through the streaming job's parser)
    */
   record Query(
       String offlineSelect,
       List<String> onlineInserts,
       List<String> secondSetup,
       List<String> secondInserts,
-      String sqlText) {
+      String sqlText,
+      String skippedSelect) {
     public Query {
       onlineInserts = List.copyOf(onlineInserts);
       secondSetup = List.copyOf(secondSetup);

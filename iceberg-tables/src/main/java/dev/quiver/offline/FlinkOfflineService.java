@@ -94,6 +94,16 @@ public final class FlinkOfflineService implements OfflineService {
     boolean rebuild = req.manifest() != null;
     TrainingSetManifest manifest =
         rebuild ? TrainingSetManifest.read(Path.of(req.manifest())) : null;
+    if (rebuild) {
+      keepsInput(out, Path.of(req.manifest()), "the manifest being rebuilt");
+    }
+    TrainingSetManifest.LabelEntry pinned = rebuild ? manifest.labels() : null;
+    if (pinned != null && !pinned.format().equals("iceberg")) {
+      keepsInput(out, Path.of(pinned.location()), "the label rows");
+    }
+    if (!rebuild && request.labels() != null && !request.labels().format().equals("iceberg")) {
+      keepsInput(out, Path.of(request.labels().location()), "the label rows");
+    }
     Job job = new Job(UUID.randomUUID().toString(), "export");
     job.output = Path.of(req.output()).toAbsolutePath().toString();
     return submit(
@@ -124,6 +134,52 @@ public final class FlinkOfflineService implements OfflineService {
           }
           job.details = java.util.Collections.unmodifiableMap(details);
         });
+  }
+
+  /**
+   * Refuses an output directory that would replace or delete an input of the export: an export
+   * replaces the {@code part-*.parquet} files and {@code _manifest.json} of its output directory,
+   * and a failed one deletes them, so rebuilding {@code out/_manifest.json} into {@code out/} lost
+   * the original export (and its manifest) when the rebuild failed, e.g. on changed labels.
+   */
+  private static void keepsInput(Path out, Path input, String what) {
+    Path dir = real(out);
+    Path in = real(input);
+    String name = in.getFileName() == null ? "" : in.getFileName().toString();
+    boolean replaced =
+        in.equals(dir)
+            || dir.equals(in.getParent())
+                && (name.equals(TrainingSetManifest.FILE)
+                    || name.startsWith(TrainingSetFiles.PART_PREFIX)
+                        && name.endsWith(TrainingSetFiles.PART_SUFFIX));
+    if (replaced) {
+      throw new IllegalArgumentException(
+          "output: '"
+              + out
+              + "' holds "
+              + what
+              + " ("
+              + input
+              + "), which an export replaces in its output directory (its part-*.parquet files"
+              + " and _manifest.json) and a failed export deletes (expected: another directory)");
+    }
+  }
+
+  /** The path with symbolic links resolved as far as it exists, absolute and normalized. */
+  private static Path real(Path p) {
+    Path abs = p.toAbsolutePath().normalize();
+    Path existing = abs;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      return abs;
+    }
+    try {
+      return existing.toRealPath().resolve(existing.relativize(abs));
+    } catch (java.io.IOException e) {
+      return abs;
+    }
   }
 
   private static void progress(Job job, long done, long total) {
@@ -205,6 +261,7 @@ public final class FlinkOfflineService implements OfflineService {
           // a run does not estimate: its plan's counts are zeros, so report what it wrote
           d.keySet().removeAll(List.of("bytes", "partitions", "estimated_seconds"));
           d.put("rows", r.rows());
+          d.put("skipped", r.skipped());
           d.put("snapshot_id", r.snapshotId());
           d.put("tag", r.tag());
           d.put("seconds", r.seconds());
@@ -225,6 +282,7 @@ public final class FlinkOfflineService implements OfflineService {
     d.put("from", p.from().toString());
     d.put("to", p.to().toString());
     d.put("rows", p.rows());
+    d.put("skipped", p.skipped());
     d.put("bytes", p.bytes());
     d.put("partitions", p.partitions());
     d.put("estimated_seconds", p.estimatedSeconds());
@@ -241,6 +299,7 @@ public final class FlinkOfflineService implements OfflineService {
     d.put("from", req.from().toString());
     d.put("to", req.to().toString());
     d.put("rows", r.rows());
+    d.put("skipped", r.skipped());
     d.put("online", req.online());
     String detail;
     try {

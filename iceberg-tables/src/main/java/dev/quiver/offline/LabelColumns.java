@@ -11,6 +11,16 @@ import java.util.List;
 public final class LabelColumns {
   private LabelColumns() {}
 
+  /**
+   * The columns of Parquet label files that hold nanosecond timestamps (pandas' default), by name,
+   * each with whether it is adjusted to UTC. Spark's Parquet reader refuses them ("Illegal Parquet
+   * type: INT64 (TIMESTAMP(NANOS,true))"); the Spark path reads them as longs and floors them to
+   * milliseconds, as the Flink path does. Empty for CSV files and Iceberg tables.
+   */
+  public static java.util.Map<String, Boolean> nanosecondTimes(LabelSource source) {
+    return LabelTables.nanosecondTimes(source);
+  }
+
   /** The error for label rows without the request's time column. */
   static IllegalArgumentException noTimeColumn(LabelSource source, List<String> names) {
     return new IllegalArgumentException(

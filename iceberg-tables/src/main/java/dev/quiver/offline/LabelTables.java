@@ -18,6 +18,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -298,6 +299,38 @@ final class LabelTables {
         }
         return null;
     }
+  }
+
+  /**
+   * The top-level columns of Parquet label files stored as nanosecond timestamps (pandas' {@code
+   * datetime64[ns]} as pyarrow writes it), by name, each with whether it is adjusted to UTC, from
+   * the first file's footer; empty for other formats.
+   */
+  static Map<String, Boolean> nanosecondTimes(LabelSource source) {
+    Map<String, Boolean> out = new LinkedHashMap<>();
+    if (!source.format().equals("parquet")) {
+      return out;
+    }
+    MessageType type;
+    try {
+      type = parquetType("labels", files("labels", source.location(), ".parquet").get(0));
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading labels " + source.location() + ": " + e, e);
+    }
+    for (org.apache.iceberg.shaded.org.apache.parquet.schema.Type f : type.getFields()) {
+      if (f.isPrimitive()
+          && f.getLogicalTypeAnnotation()
+              instanceof
+              org.apache.iceberg.shaded.org.apache.parquet.schema.LogicalTypeAnnotation
+                      .TimestampLogicalTypeAnnotation
+                  ts
+          && ts.getUnit()
+              == org.apache.iceberg.shaded.org.apache.parquet.schema.LogicalTypeAnnotation.TimeUnit
+                  .NANOS) {
+        out.put(f.getName(), ts.isAdjustedToUTC());
+      }
+    }
+    return out;
   }
 
   private static Schema icebergSchema(MessageType type) {

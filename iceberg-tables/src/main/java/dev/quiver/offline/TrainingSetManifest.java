@@ -280,6 +280,7 @@ public record TrainingSetManifest(
                 + FORMAT_VERSION
                 + ")");
       }
+      m.check(f);
       return m;
     } catch (IOException e) {
       String why =
@@ -304,12 +305,84 @@ public record TrainingSetManifest(
     }
   }
 
+  /**
+   * Refuses a manifest the rebuild could not use (edited by hand, or cut short), naming the field:
+   * a missing or empty {@code views}, a type or function that is not one, or semantics the view
+   * builder refuses (a rebuild failed with "No value present" or a NullPointerException).
+   */
+  private void check(Path f) {
+    String where = "manifest: '" + f + "': ";
+    if (views == null || views.isEmpty()) {
+      throw new IllegalArgumentException(
+          where + "views: none (expected: the views the export read, as the export wrote them)");
+    }
+    if (labels == null && (referenceTimes == null || referenceTimes.isEmpty())) {
+      throw new IllegalArgumentException(
+          where + "labels: none, and no referenceTimes (expected: the one the export had)");
+    }
+    for (int i = 0; i < views.size(); i++) {
+      String at = "views[" + i + "]";
+      ViewEntry e = views.get(i);
+      if (e == null) {
+        throw new IllegalArgumentException(where + at + ": null (expected: a view entry)");
+      }
+      for (String[] required :
+          new String[][] {
+            {"namespace", e.namespace()},
+            {"name", e.name()},
+            {"version", e.version()},
+            {"table", e.table()}
+          }) {
+        if (required[1] == null || required[1].isBlank()) {
+          throw new IllegalArgumentException(
+              where + at + "." + required[0] + ": missing (expected: a value)");
+        }
+      }
+      if (e.joinKeys() == null || e.joinKeys().isEmpty()) {
+        throw new IllegalArgumentException(where + at + ".joinKeys: none (expected: the keys)");
+      }
+      if (e.definitions() == null || e.features() == null) {
+        throw new IllegalArgumentException(
+            where + at + (e.features() == null ? ".features" : ".definitions") + ": missing");
+      }
+      try {
+        keys(e, at);
+        FeatureView v = view(e, at);
+        String table = OfflineTables.identifier(v).toString();
+        if (!table.equals(e.table())) {
+          // the rebuild pins the table it reads by this name: another name read the newest data
+          throw new IllegalArgumentException(
+              at
+                  + ".table: '"
+                  + e.table()
+                  + "' (expected: "
+                  + table
+                  + ", the offline table of "
+                  + e.namespace()
+                  + "."
+                  + e.name()
+                  + ":"
+                  + e.version()
+                  + ")");
+        }
+        for (String name : e.features()) {
+          if (v.feature(name).isEmpty()) {
+            throw new IllegalArgumentException(
+                at + ".features: '" + name + "' is not in " + at + ".definitions");
+          }
+        }
+      } catch (IllegalArgumentException | NullPointerException ex) {
+        throw new IllegalArgumentException(where + ex.getMessage(), ex);
+      }
+    }
+  }
+
   /** The request that rebuilds this export into {@code output} from the pinned snapshots. */
   public TrainingSetRequest toRequest(String output) {
     List<FeatureSelection> sels = new ArrayList<>();
     Map<String, Long> pinned = new LinkedHashMap<>();
     for (ViewEntry e : views) {
-      sels.add(new FeatureSelection(view(e), e.features(), keys(e)));
+      sels.add(new FeatureSelection(view(e, "view"), e.features(), keys(e, "view")));
       pinned.put(e.table(), e.snapshotId() == null ? -1L : e.snapshotId());
     }
     LabelSource ls =
@@ -326,17 +399,49 @@ public record TrainingSetManifest(
         pinned);
   }
 
-  private static List<JoinKey> keys(ViewEntry e) {
-    return e.joinKeys().stream()
-        .map(k -> new JoinKey(k.name(), FeatureType.parse(k.type()).orElseThrow()))
-        .toList();
+  private static List<JoinKey> keys(ViewEntry e, String at) {
+    List<JoinKey> out = new ArrayList<>();
+    for (int j = 0; j < e.joinKeys().size(); j++) {
+      KeyEntry k = e.joinKeys().get(j);
+      out.add(new JoinKey(k.name(), type(k.type(), at + ".joinKeys[" + j + "].type")));
+    }
+    return out;
+  }
+
+  private static FeatureType type(String text, String field) {
+    return FeatureType.parse(text)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    field + ": '" + text + "' is not a feature type (expected: e.g. STRING)"));
   }
 
   /** The view's semantics as they were at export time. */
-  static FeatureView view(ViewEntry e) {
+  static FeatureView view(ViewEntry e, String at) {
     List<Feature> features = new ArrayList<>();
-    for (FeatureEntry f : e.definitions()) {
-      FeatureType t = FeatureType.parse(f.dtype()).orElseThrow();
+    for (int j = 0; j < e.definitions().size(); j++) {
+      FeatureEntry f = e.definitions().get(j);
+      String def = at + ".definitions[" + j + "]";
+      FeatureType t = type(f.dtype(), def + ".dtype");
+      if (f.function() != null && f.windowMillis() == null) {
+        throw new IllegalArgumentException(
+            def + ".windowMillis: missing (expected: the window of " + f.function() + ")");
+      }
+      AggregationFunction fn =
+          f.function() == null
+              ? null
+              : AggregationFunction.parse(f.function())
+                  .orElseThrow(
+                      () ->
+                          new IllegalArgumentException(
+                              def
+                                  + ".function: '"
+                                  + f.function()
+                                  + "' (expected: one of "
+                                  + java.util.Arrays.stream(AggregationFunction.values())
+                                      .map(AggregationFunction::specName)
+                                      .toList()
+                                  + ")"));
       features.add(
           f.function() == null
               ? Feature.row(f.name(), t)
@@ -347,14 +452,16 @@ public record TrainingSetManifest(
                   null,
                   new Aggregation(
                       f.column(),
-                      AggregationFunction.parse(f.function()).orElseThrow(),
+                      fn,
                       Duration.ofMillis(f.windowMillis()),
                       f.n() == null ? 0 : f.n()),
                   Map.of()));
     }
     List<SourceField> fields = new ArrayList<>();
-    e.inputTypes()
-        .forEach((c, t) -> fields.add(new SourceField(c, FeatureType.parse(t).orElseThrow())));
+    if (e.inputTypes() != null) {
+      e.inputTypes()
+          .forEach((c, t) -> fields.add(new SourceField(c, type(t, at + ".inputTypes." + c))));
+    }
     Source source =
         new Source(
             e.namespace(),
@@ -365,15 +472,21 @@ public record TrainingSetManifest(
             null,
             null,
             Map.of());
-    return FeatureView.builder(e.name())
-        .namespace(e.namespace())
-        .version(Version.parse(e.version()))
-        .entities(e.joinKeys().stream().map(k -> k.name()).toList())
-        .source(source)
-        .features(features)
-        .ttl(Duration.ofMillis(e.ttlMillis()))
-        .tileSize(Duration.ofMillis(e.tileMillis()))
-        .availabilityDelay(Duration.ofMillis(e.availabilityDelayMillis()))
-        .build();
+    try {
+      return FeatureView.builder(e.name())
+          .namespace(e.namespace())
+          .version(Version.parse(e.version()))
+          .entities(e.joinKeys().stream().map(k -> k.name()).toList())
+          .source(source)
+          .features(features)
+          .ttl(Duration.ofMillis(e.ttlMillis()))
+          .tileSize(Duration.ofMillis(e.tileMillis()))
+          .availabilityDelay(Duration.ofMillis(e.availabilityDelayMillis()))
+          .build();
+    } catch (IllegalArgumentException ex) {
+      throw new IllegalArgumentException(
+          at + " (" + e.namespace() + "." + e.name() + ":" + e.version() + "): " + ex.getMessage(),
+          ex);
+    }
   }
 }

@@ -79,6 +79,15 @@ public final class TrainingSetPlan {
       Table table = catalog.loadTable(id);
       String tableName = id.toString();
       Long snapshot = request.pinnedSnapshots().get(tableName);
+      if (snapshot == null && !request.pinnedSnapshots().isEmpty()) {
+        // a rebuild pins every table it reads; never the newest data in place of a pinned one
+        throw new IllegalArgumentException(
+            "manifest: no snapshot pinned for "
+                + tableName
+                + " (pinned: "
+                + request.pinnedSnapshots().keySet()
+                + ")");
+      }
       if (snapshot == null && table.currentSnapshot() != null) {
         snapshot = table.currentSnapshot().snapshotId();
       }

@@ -56,6 +56,91 @@ class TrainingSetManifestTest {
                 + " directory holding it)");
   }
 
+  static final String MANIFEST =
+      """
+      {"formatVersion": 2, "exportId": "e1", "createdAt": "2026-11-28T11:56:11Z",
+       "views": [{"namespace": "default", "name": "user_txn", "version": "v1",
+         "table": "default.user_txn_v1", "snapshotId": 7907394375054752347,
+         "features": ["last_amount", "txn_count_1h"],
+         "joinKeys": [{"name": "user_id", "type": "STRING"}],
+         "ttlMillis": 7200000, "tileMillis": 60000, "availabilityDelayMillis": 0,
+         "definitions": [
+           {"name": "last_amount", "dtype": "FLOAT64"},
+           {"name": "txn_count_1h", "dtype": "INT64", "column": "*", "function": "count",
+            "windowMillis": 3600000, "n": 0}],
+         "inputTypes": {}}],
+       "labels": {"format": "parquet", "location": "/tmp/labels.parquet",
+         "timestampColumn": "ts", "checksum": "sha256:00"},
+       "availabilityGuard": false, "output": "/tmp/out", "rows": 20}
+      """;
+
+  @Test
+  void aManifestEditedIntoOneTheRebuildCannotUseIsRefusedNamingTheField() throws IOException {
+    // QA pass, session 13: a rebuild from such a manifest was a job that failed with "No value
+    // present" (an unknown function or type) or a NullPointerException (no views)
+    Path ok = Files.writeString(dir.resolve("ok.json"), MANIFEST);
+    assertThat(TrainingSetManifest.read(ok).toRequest("/tmp/x").features()).hasSize(1);
+    String[][] cases = {
+      {
+        "\"function\": \"count\"",
+        "\"function\": \"median\"",
+        "views[0].definitions[1].function: 'median' (expected: one of [count, sum,"
+      },
+      {
+        "\"dtype\": \"INT64\"",
+        "\"dtype\": \"INTEGER64\"",
+        "views[0].definitions[1].dtype: 'INTEGER64' is not a feature type"
+      },
+      {
+        "\"type\": \"STRING\"",
+        "\"type\": \"TEXT\"",
+        "views[0].joinKeys[0].type: 'TEXT' is not a feature type"
+      },
+      {"\"ttlMillis\": 7200000", "\"ttlMillis\": -5", "views[0] (default.user_txn:v1): ttl"},
+      {
+        "\"last_amount\", \"txn_count_1h\"]",
+        "\"last_amount\", \"nope\"]",
+        "views[0].features: 'nope' is not in views[0].definitions"
+      },
+      {
+        "\"windowMillis\": 3600000,",
+        "",
+        "views[0].definitions[1].windowMillis: missing (expected: the window of count)"
+      },
+      {"\"table\": \"default.user_txn_v1\",", "", "views[0].table: missing"},
+      // a rebuild of this manifest read the newest snapshot of default.user_txn_v1, unpinned
+      {
+        "\"table\": \"default.user_txn_v1\"",
+        "\"table\": \"default.nope_v1\"",
+        "views[0].table: 'default.nope_v1' (expected: default.user_txn_v1, the offline table of"
+            + " default.user_txn:v1)"
+      },
+    };
+    for (String[] c : cases) {
+      assertThat(MANIFEST).contains(c[0]);
+      Path f = Files.writeString(dir.resolve("edited.json"), MANIFEST.replace(c[0], c[1]));
+      assertThatThrownBy(() -> TrainingSetManifest.read(f))
+          .as(c[2])
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("manifest: '" + f + "': " + c[2]);
+    }
+    int views = MANIFEST.indexOf("\"views\"");
+    int labels = MANIFEST.indexOf("\"labels\"");
+    for (String noViews : List.of("\"views\": [],", "\"views\": null,", "")) {
+      Path f =
+          Files.writeString(
+              dir.resolve("no-views.json"),
+              MANIFEST.substring(0, views) + noViews + MANIFEST.substring(labels));
+      assertThatThrownBy(() -> TrainingSetManifest.read(f))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "manifest: '"
+                  + f
+                  + "': views: none (expected: the views the export read, as the export wrote"
+                  + " them)");
+    }
+  }
+
   @Test
   void pagesEndWhereTheFooterStarts() throws IOException {
     Path a = write("a.parquet", rows(500, 0), "one");

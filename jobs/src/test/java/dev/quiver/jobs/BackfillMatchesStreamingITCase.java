@@ -113,6 +113,11 @@ class BackfillMatchesStreamingITCase {
     assertThat(tooLate).isPositive();
     Backfill.Plan plan = backfill.plan(view, Transactions.keys(), "kafka", from, to);
     assertThat(plan.rows()).as("rows the backfill will append").isEqualTo(tooLate);
+    // the records the streaming job dead-lettered (the long key among them) are skipped, counted
+    long malformed =
+        streamingRef.rejected.stream().filter(r -> !r.reason().equals("too_late")).count();
+    assertThat(malformed).isPositive();
+    assertThat(plan.skipped()).as("malformed records of the range").isEqualTo(malformed);
     assertThat(plan.sql())
         .contains(dev.quiver.jobs.plan.JobPlanner.offlineSelect(view, Transactions.keys()))
         .contains("NOT EXISTS");
@@ -136,6 +141,7 @@ class BackfillMatchesStreamingITCase {
         .hasSize((int) tooLate)
         .allSatisfy(r -> assertThat(streamed).doesNotContain(txnOf(r, backfillRef)));
     assertThat(kafkaRun.rows()).isEqualTo(tooLate);
+    assertThat(kafkaRun.skipped()).isEqualTo(malformed);
 
     // the online store the backfill wrote: rows and tiles of every event of the range, as the
     // reference over all events says
@@ -166,6 +172,7 @@ class BackfillMatchesStreamingITCase {
       Backfill.Result parquetRun =
           backfill.run(view, Transactions.keys(), raw.getParent().toString(), from, to, false);
       assertThat(parquetRun.rows()).as("appended from " + raw).isZero();
+      assertThat(parquetRun.skipped()).as("the long-key row of " + raw).isEqualTo(1);
       assertThat(parquetRun.snapshotId()).isNull();
     }
     table.refresh();

@@ -122,6 +122,17 @@ class BackfillITCase {
     }
   }
 
+  private static Record rawEvent(String txn, String user, Long ts, long offset) {
+    GenericRecord r = GenericRecord.create(RAW);
+    r.setField("txn_id", txn);
+    r.setField("user_id", user);
+    r.setField("amount", 1.0);
+    r.setField("merchant", "m0");
+    r.setField("ts", ts == null ? null : OfflineWriter.timestamptz(ts));
+    r.setField("offset", offset);
+    return r;
+  }
+
   @Test
   void backfillsARangeIntoATaggedSnapshotThatTheGuardHidesFromEarlierLabels() throws Exception {
     Path wh = dir.resolve("wh");
@@ -143,7 +154,17 @@ class BackfillITCase {
       r.setField("offset", (long) i);
       events.add(r);
     }
-    TrainingSetFiles.write(RAW, raw, events);
+    // malformed history: skipped, and counted when their event time is in range (or null)
+    long inRange = EventLog.BASE + 20 * EventLog.HOUR;
+    List<Record> malformed = new ArrayList<>();
+    malformed.add(rawEvent("bad-1", null, inRange, 3000)); // null key
+    malformed.add(rawEvent("bad-2", "u1", null, 3001)); // null event time
+    malformed.add(rawEvent(null, "u1", inRange, 3002)); // null dedup key
+    malformed.add(rawEvent("bad-4", "u".repeat(8193), inRange, 3003)); // key over the limit
+    malformed.add(rawEvent("bad-5", "u".repeat(8193), EventLog.BASE, 3004)); // out of range
+    List<Record> history = new ArrayList<>(events);
+    history.addAll(malformed);
+    TrainingSetFiles.write(RAW, raw, history);
     FeatureView view = view(raw);
     Instant from = Instant.ofEpochMilli(EventLog.BASE + 10 * EventLog.HOUR);
     Instant to = Instant.ofEpochMilli(EventLog.BASE + 40 * EventLog.HOUR);
@@ -165,6 +186,7 @@ class BackfillITCase {
     var keys = OfflineTables.joinKeys(view);
     Backfill.Plan plan = backfill.plan(view, keys, null, from, to);
     assertThat(plan.rows()).isEqualTo(expected);
+    assertThat(plan.skipped()).as("malformed rows in range").isEqualTo(4);
     assertThat(plan.partitions()).isEqualTo(days.size());
     assertThat(plan.bytes()).isPositive();
     assertThat(plan.estimatedSeconds()).isPositive();
@@ -179,6 +201,7 @@ class BackfillITCase {
     Instant before = Instant.now();
     Backfill.Result res = backfill.run(view, keys, null, from, to, false);
     assertThat(res.rows()).isEqualTo(expected);
+    assertThat(res.skipped()).as("malformed rows in range").isEqualTo(4);
     assertThat(res.onlineRows()).isZero();
 
     Table t = catalog.loadTable(OfflineTables.identifier(view));

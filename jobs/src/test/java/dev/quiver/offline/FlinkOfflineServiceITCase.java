@@ -118,6 +118,31 @@ class FlinkOfflineServiceITCase {
           .isEqualTo(done.details().get("output_data_checksum"));
       assertThat(rebuilt.get("matches_manifest")).isEqualTo(true);
       assertThat(done.details()).doesNotContainKey("matches_manifest");
+      // a rebuild into the directory of the manifest it rebuilds is refused when submitted: it
+      // replaced the original parts, and a failed rebuild deleted them and the manifest
+      Path original = dir.resolve("export").resolve(TrainingSetManifest.FILE);
+      String originalText = Files.readString(original);
+      assertThatThrownBy(
+              () ->
+                  service.submitExport(
+                      new ExportRequest(
+                          null,
+                          null,
+                          null,
+                          null,
+                          null,
+                          null,
+                          null,
+                          null,
+                          dir.resolve("export").resolve(".").toString(),
+                          null,
+                          original.toString(),
+                          null)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("output: '" + dir.resolve("export").resolve("."))
+          .hasMessageContaining("holds the manifest being rebuilt (" + original + ")")
+          .hasMessageContaining("(expected: another directory)");
+      assertThat(Files.readString(original)).isEqualTo(originalText);
 
       assertThatThrownBy(() -> service.submitExport(exportNow("user_profile.nope")))
           .hasMessageContaining("unknown feature 'nope' in view default.user_profile:v1");
@@ -210,6 +235,21 @@ class FlinkOfflineServiceITCase {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("labels.timestamp_column: 't' is not a column of ")
           .hasMessageContaining("(columns: uid, ts;");
+      // label rows in the output directory (a Spark-written folder of part-*.parquet) would be
+      // deleted by the export that reads them: refused when submitted
+      Schema labelSchema =
+          new Schema(
+              Types.NestedField.optional(1, "user_id", Types.StringType.get()),
+              Types.NestedField.optional(2, "ts", Types.TimestampType.withZone()));
+      Path sparkLabels = dir.resolve("spark-labels").resolve("part-00000.parquet");
+      TrainingSetFiles.write(labelSchema, sparkLabels, List.of());
+      for (Path labels : List.of(sparkLabels.getParent(), sparkLabels)) {
+        assertThatThrownBy(() -> service.submitExport(labelled(labels, "ts", "spark-labels")))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("output: '" + dir.resolve("spark-labels"))
+            .hasMessageContaining("holds the label rows (" + labels + ")");
+      }
+      assertThat(sparkLabels).exists();
       Path aFile = Files.writeString(dir.resolve("a-file"), "x");
       assertThatThrownBy(
               () ->
@@ -305,6 +345,14 @@ class FlinkOfflineServiceITCase {
         r.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + i * 60_000L));
         raws.add(r);
       }
+      // a key over the lookup limit: skipped, and the dry run and the backfill say how many
+      var longKey = org.apache.iceberg.data.GenericRecord.create(rawSchema);
+      longKey.setField(
+          "user_id", "u".repeat(dev.quiver.core.codec.EntityKeyCodec.MAX_KEY_CHARS + 1));
+      longKey.setField("amount", 1.0);
+      longKey.setField("merchant", "m1");
+      longKey.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + 30_000L));
+      raws.add(longKey);
       TrainingSetFiles.write(rawSchema, raw, raws);
       JobStatus dry =
           awaitDone(
@@ -322,6 +370,7 @@ class FlinkOfflineServiceITCase {
                       "alice")));
       assertThat(dry.state()).as(dry.error()).isEqualTo(JobStatus.State.SUCCEEDED);
       assertThat(dry.rows()).isEqualTo(50);
+      assertThat(dry.details()).containsEntry("skipped", 1L);
       assertThat((String) dry.details().get("sql")).contains("CREATE TEMPORARY VIEW");
       String bf =
           service.submitBackfill(
@@ -340,6 +389,7 @@ class FlinkOfflineServiceITCase {
       assertThat(bfDone.rows()).isEqualTo(50);
       assertThat(bfDone.details())
           .containsEntry("rows", 50L)
+          .containsEntry("skipped", 1L)
           .doesNotContainKeys("bytes", "partitions", "estimated_seconds");
       assertThat(registry.audit(null, null, 100))
           .singleElement()
@@ -349,7 +399,7 @@ class FlinkOfflineServiceITCase {
                 assertThat(a.actor()).isEqualTo("alice");
                 assertThat(a.detail())
                     .contains((String) bfDone.details().get("backfill_id"))
-                    .contains("\"rows\":50");
+                    .contains("\"rows\":50,\"skipped\":1");
                 try {
                   var detail =
                       new com.fasterxml.jackson.databind.ObjectMapper().readTree(a.detail());

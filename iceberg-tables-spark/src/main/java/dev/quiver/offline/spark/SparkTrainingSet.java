@@ -2,6 +2,7 @@ package dev.quiver.offline.spark;
 
 import dev.quiver.offline.KeyCodec;
 import dev.quiver.offline.LabelColumns;
+import dev.quiver.offline.LabelSource;
 import dev.quiver.offline.PointInTimeSweep;
 import dev.quiver.offline.SpineLabels;
 import dev.quiver.offline.SweepRow;
@@ -158,10 +159,12 @@ public final class SparkTrainingSet {
 
   private Dataset<Row> readLabels(TrainingSetRequest request) {
     var src = request.labels();
+    java.util.Map<String, Boolean> nanos = LabelColumns.nanosecondTimes(src);
     Dataset<Row> df =
         switch (src.format()) {
-          case "parquet" -> spark.read().parquet(src.location());
-          case "csv" -> spark.read().option("header", "true").csv(src.location());
+          case "parquet" ->
+              nanos.isEmpty() ? spark.read().parquet(src.location()) : nanos(src, nanos);
+          case "csv" -> csv(src);
           default -> spark.read().table(catalogName + "." + src.location());
         };
     // the Flink path's checks, with its messages: no time column or join key, a column named like
@@ -170,6 +173,65 @@ public final class SparkTrainingSet {
     String tc = src.timestampColumn();
     if (df.schema().apply(tc).dataType().equals(DataTypes.StringType)) {
       df = df.withColumn(tc, functions.to_timestamp(functions.col(tc)));
+    }
+    return df;
+  }
+
+  /**
+   * A CSV label file as the Flink path reads it: header names and values stripped of surrounding
+   * white space (and a byte order mark), a blank cell null. Spark's reader kept {@code " u1"} and a
+   * header {@code " ts"} of a file written with a space after each comma.
+   */
+  private Dataset<Row> csv(LabelSource src) {
+    Dataset<Row> df =
+        spark
+            .read()
+            .option("header", "true")
+            .option("ignoreLeadingWhiteSpace", "true")
+            .option("ignoreTrailingWhiteSpace", "true")
+            .csv(src.location());
+    String[] names =
+        Arrays.stream(df.columns())
+            .map(c -> c.replace("\uFEFF", "").strip())
+            .toArray(String[]::new);
+    df = df.toDF(names);
+    for (String c : names) {
+      // a cell of spaces only is blank: null, as on the Flink path
+      df =
+          df.withColumn(
+              c,
+              functions
+                  .when(
+                      functions.trim(functions.col("`" + c + "`")).equalTo(""), functions.lit(null))
+                  .otherwise(functions.col("`" + c + "`")));
+    }
+    return df;
+  }
+
+  /**
+   * Parquet labels with nanosecond timestamp columns, which Spark 3.5's reader refuses unless
+   * {@code spark.sql.legacy.parquet.nanosAsLong} reads them as longs: read so in a session of their
+   * own (the caller's session is left as it is) and floored to milliseconds, as the Flink path
+   * does; a zone-less column stays zone-less (UTC wall time, the session time zone being UTC).
+   */
+  private Dataset<Row> nanos(LabelSource src, java.util.Map<String, Boolean> columns) {
+    SparkSession session = spark.newSession();
+    scala.collection.JavaConverters.mapAsJavaMap(spark.conf().getAll())
+        .forEach(
+            (k, v) -> {
+              if (spark.conf().isModifiable(k)) {
+                session.conf().set(k, v);
+              }
+            });
+    session.conf().set("spark.sql.legacy.parquet.nanosAsLong", "true");
+    Dataset<Row> df = session.read().parquet(src.location());
+    for (var e : columns.entrySet()) {
+      String c = "`" + e.getKey().replace("`", "``") + "`";
+      String millis = "timestamp_millis((" + c + " - pmod(" + c + ", 1000000)) div 1000000)";
+      df =
+          df.withColumn(
+              e.getKey(),
+              functions.expr(e.getValue() ? millis : "CAST(" + millis + " AS TIMESTAMP_NTZ)"));
     }
     return df;
   }

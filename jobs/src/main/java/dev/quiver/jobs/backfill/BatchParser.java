@@ -6,6 +6,8 @@ import dev.quiver.jobs.ingest.EventParser;
 import dev.quiver.jobs.ingest.EventSchema;
 import dev.quiver.jobs.ingest.RawEvent;
 import dev.quiver.jobs.ingest.SourceFormat;
+import dev.quiver.offline.BackfillPlanner;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichFlatMapFunction;
 import org.apache.flink.metrics.Counter;
@@ -16,9 +18,9 @@ import org.apache.flink.util.Collector;
  * The streaming job's decoder for the source's format ({@link SourceFormat#decoder}: JSON, Debezium
  * JSON or Avro) without its lateness cut: a backfill's input is complete, so no event is too late.
  * Malformed records, Debezium deletes and events too far ahead of their Kafka timestamp ({@code
- * jobs.event-time-max-ahead}, the streaming gate's check) are counted ({@code
- * quiverBackfillMalformed}) and skipped; the streaming job already sent them to the dead-letter
- * topic.
+ * jobs.event-time-max-ahead}, the streaming gate's check) are counted (metric {@code
+ * quiverBackfillMalformed}, and accumulator {@link BackfillPlanner#SKIPPED_ACCUMULATOR} for the
+ * backfill's report) and skipped; the streaming job already sent them to the dead-letter topic.
  */
 final class BatchParser extends RichFlatMapFunction<RawEvent, Row> {
   private final EventSchema schema;
@@ -26,6 +28,7 @@ final class BatchParser extends RichFlatMapFunction<RawEvent, Row> {
   private final long maxAheadMs;
   private transient EventDecoder parser;
   private transient Counter malformed;
+  private transient LongCounter skipped;
 
   BatchParser(EventSchema schema, SourceFormat format, long maxAheadMs) {
     this.schema = schema;
@@ -37,6 +40,7 @@ final class BatchParser extends RichFlatMapFunction<RawEvent, Row> {
   public void open(OpenContext ctx) {
     parser = format.decoder(schema);
     malformed = getRuntimeContext().getMetricGroup().counter("quiverBackfillMalformed");
+    skipped = getRuntimeContext().getLongCounter(BackfillPlanner.SKIPPED_ACCUMULATOR);
   }
 
   @Override
@@ -46,11 +50,13 @@ final class BatchParser extends RichFlatMapFunction<RawEvent, Row> {
       long eventMs = (Long) row.getField(schema.columns().size() + 1);
       if (EventGate.tooEarlyDetail(eventMs, raw.kafkaTimestamp, maxAheadMs) != null) {
         malformed.inc();
+        skipped.add(1);
         return;
       }
       out.collect(row);
     } catch (EventParser.MalformedEventException e) {
       malformed.inc();
+      skipped.add(1);
     }
   }
 }

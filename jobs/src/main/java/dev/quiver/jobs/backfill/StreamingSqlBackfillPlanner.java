@@ -91,8 +91,11 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
     tEnv.createTemporaryFunction(EpochMillis.NAME, EpochMillis.class);
     EventSchema schema = plan.eventSchema();
     String parsedSql = null;
+    String skippedSelect = null;
     if (r.source() instanceof BackfillSource.Table t) {
-      parsedSql = tableEvents(schema, t);
+      TableEvents te = tableEvents(schema, t);
+      parsedSql = te.select();
+      skippedSelect = te.skipped(r.from().toEpochMilli(), r.to().toEpochMilli());
       tEnv.executeSql("CREATE TEMPORARY VIEW `" + PARSED + "` AS\n" + parsedSql);
     } else {
       registerKafka(r, schema, source, ((BackfillSource.Kafka) r.source()).spec());
@@ -176,7 +179,12 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
       secondSetup.forEach(s -> text.append(s).append(";\n"));
       second.forEach(s -> text.append(s).append(";\n"));
     }
-    return new Query(offlineSelect, first, secondSetup, second, text.toString());
+    if (skippedSelect != null) {
+      text.append("\n-- counted as skipped: the history's malformed rows in range\n")
+          .append(skippedSelect)
+          .append(";\n");
+    }
+    return new Query(offlineSelect, first, secondSetup, second, text.toString(), skippedSelect);
   }
 
   /** The streaming settings with the online sinks only when asked, throttled. */
@@ -237,8 +245,33 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
         + ")\nWHERE `_first` = 1";
   }
 
+  /**
+   * The parsed events of a table of raw events ({@code select}: the declared columns and metadata,
+   * of the rows that pass {@code valid}) and how to find the rows it drops as malformed.
+   */
+  record TableEvents(String select, String from, String valid, String eventMs) {
+    /** The rows dropped as malformed whose event time is in {@code [fromMs, toMs)} or null. */
+    String skipped(long fromMs, long toMs) {
+      return "SELECT 1 AS `skipped`\nFROM "
+          + from
+          + "\nWHERE NOT ("
+          + valid
+          + ")\n  AND ("
+          + eventMs
+          + " IS NULL OR ("
+          + eventMs
+          + " >= "
+          + fromMs
+          + " AND "
+          + eventMs
+          + " < "
+          + toMs
+          + "))";
+    }
+  }
+
   /** The parsed events of an Iceberg table of raw events: the declared columns and metadata. */
-  static String tableEvents(EventSchema schema, BackfillSource.Table t) {
+  static TableEvents tableEvents(EventSchema schema, BackfillSource.Table t) {
     org.apache.iceberg.Schema raw = t.schema();
     List<String> cols = new ArrayList<>();
     String eventTime = null;
@@ -303,11 +336,11 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
     cols.add(meta(raw, BackfillSource.OFFSET_COLUMNS, "BIGINT") + " AS " + q(EventSchema.SEQ));
     cols.add(
         meta(raw, List.of("_partition", "partition"), "INT") + " AS " + q(EventSchema.PARTITION));
-    return "SELECT "
-        + String.join(",\n  ", cols)
-        + "\nFROM "
-        + t.flinkName()
-        + (notNull.isEmpty() ? "" : "\nWHERE " + String.join(" AND ", notNull));
+    // never empty: the event time is always required
+    String valid = String.join(" AND ", notNull);
+    String select =
+        "SELECT " + String.join(",\n  ", cols) + "\nFROM " + t.flinkName() + "\nWHERE " + valid;
+    return new TableEvents(select, t.flinkName(), valid, eventMs);
   }
 
   private static String meta(org.apache.iceberg.Schema raw, List<String> names, String type) {
