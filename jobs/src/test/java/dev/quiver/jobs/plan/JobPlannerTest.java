@@ -30,7 +30,7 @@ class JobPlannerTest {
     String sql = plan.sqlText();
     assertThat(plan.inserts()).hasSize(3);
     assertThat(sql)
-        .contains("CAST(CAST(amount * 100 AS BIGINT) AS BIGINT) AS `amount_x100`")
+        .contains("CAST(TRY_CAST(amount * 100 AS BIGINT) AS BIGINT) AS `amount_x100`")
         .contains("CAST(`amount` AS DOUBLE) AS `_in_amount`")
         .contains("'connector' = 'quiver-online'")
         .contains("'kind' = 'tiles'")
