@@ -8,11 +8,12 @@ import java.util.Set;
 
 /**
  * Rewrites a row feature's {@code expr} so that it cannot throw on one event: the right operand of
- * {@code /} and {@code %} and the second argument of {@code MOD(a, b)} become {@code NULLIF(b, 0)},
- * and {@code CAST(} becomes {@code TRY_CAST(}. An integer or decimal division by zero, a MOD by
- * zero and a CAST of text that does not convert then yield null for that event instead of failing
- * the streaming job on it after every restart (like Spark's non-ANSI mode). An expression without
- * these operators is returned unchanged, so its plan text (and the job's state) is unchanged.
+ * {@code /} and {@code %} and the second argument of {@code MOD(a, b)} become {@code NULLIF(b, 0)}
+ * (unless it is a number literal other than zero), and {@code CAST(} becomes {@code TRY_CAST(}. An
+ * integer or decimal division by zero, a MOD by zero and a CAST of text that does not convert then
+ * yield null for that event instead of failing the streaming job on it after every restart (like
+ * Spark's non-ANSI mode). An expression without these operators is returned unchanged, so its plan
+ * text (and the job's state) is unchanged.
  *
  * <p>The rewrite inserts text at token positions and keeps everything else as written (spacing,
  * case, comments, string literals, backticked identifiers), so {@code quiver plan} still shows the
@@ -82,7 +83,7 @@ public final class SafeExpression {
       boolean call = i + 1 < tokens.size() && tokens.get(i + 1).is("(");
       if ((t.is("/") || t.is("%")) && i + 1 < tokens.size()) {
         int end = term(tokens, i + 1);
-        if (end > i + 1) {
+        if (end > i + 1 && !nonZeroNumber(tokens.get(end - 1), end - (i + 1))) {
           guard(inserts, tokens.get(i + 1).start(), tokens.get(end - 1).end());
         }
       } else if (t.word("CAST") && call && !afterDot) {
@@ -117,6 +118,18 @@ public final class SafeExpression {
       from = in.at();
     }
     return out.append(expr.substring(from)).toString();
+  }
+
+  /** A divisor that is a number literal other than zero ({@code x / 100}) needs no guard. */
+  private static boolean nonZeroNumber(Token last, int termTokens) {
+    if (last.kind() != Kind.NUMBER || termTokens != 1) {
+      return false;
+    }
+    try {
+      return new java.math.BigDecimal(last.text()).signum() != 0;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   private static void guard(List<Insert> inserts, int start, int end) {

@@ -17,6 +17,15 @@ class SafeExpressionTest {
   }
 
   @Test
+  void aNonZeroNumberLiteralDivisorIsKept() {
+    assertThat(SafeExpression.rewrite("amount / 100 + x % 7")).isEqualTo("amount / 100 + x % 7");
+    assertThat(SafeExpression.rewrite("a / 1.5e2")).isEqualTo("a / 1.5e2");
+    assertThat(SafeExpression.rewrite("a / 0")).isEqualTo("a / NULLIF(0, 0)");
+    assertThat(SafeExpression.rewrite("a / 0.0 + b / -2"))
+        .isEqualTo("a / NULLIF(0.0, 0) + b / NULLIF(-2, 0)");
+  }
+
+  @Test
   void theDivisorIsOneTermAtTheDivisionsPrecedence() {
     assertThat(SafeExpression.rewrite("a / b + c")).isEqualTo("a / NULLIF(b, 0) + c");
     assertThat(SafeExpression.rewrite("a / b * c")).isEqualTo("a / NULLIF(b, 0) * c");
