@@ -217,7 +217,9 @@ public final class JobPlanner {
         continue;
       }
       String expr =
-          f.expression() == null || f.expression().isBlank() ? q(f.name()) : f.expression();
+          f.expression() == null || f.expression().isBlank()
+              ? q(f.name())
+              : SafeExpression.rewrite(f.expression());
       select.add("CAST(" + expr + " AS " + f.dtype().flinkSqlType() + ") AS " + q(f.name()));
     }
     inputs.forEach(

@@ -56,7 +56,10 @@ final class TransformationProjection {
       if (f.isAggregation()) {
         continue;
       }
-      String expr = f.expression() == null || f.expression().isBlank() ? null : f.expression();
+      String expr =
+          f.expression() == null || f.expression().isBlank()
+              ? null
+              : SafeExpression.rewrite(f.expression());
       if (expr == null) {
         expr = t.output(f.name());
       }

@@ -30,7 +30,7 @@ class JobPlannerTest {
     String sql = plan.sqlText();
     assertThat(plan.inserts()).hasSize(3);
     assertThat(sql)
-        .contains("CAST(CAST(amount * 100 AS BIGINT) AS BIGINT) AS `amount_x100`")
+        .contains("CAST(TRY_CAST(amount * 100 AS BIGINT) AS BIGINT) AS `amount_x100`")
         .contains("CAST(`amount` AS DOUBLE) AS `_in_amount`")
         .contains("'connector' = 'quiver-online'")
         .contains("'kind' = 'tiles'")
@@ -111,6 +111,13 @@ class JobPlannerTest {
                     new Feature("big_merchant", FeatureType.STRING, "", null, null, Map.of()),
                     new Feature("amount", FeatureType.FLOAT64, "", null, null, Map.of()),
                     new Feature(
+                        "per_merchant",
+                        FeatureType.INT64,
+                        "",
+                        "CAST(amount AS BIGINT) / `n/merchants` + 1",
+                        null,
+                        Map.of()),
+                    new Feature(
                         "txn_count_1h",
                         FeatureType.INT64,
                         "",
@@ -132,6 +139,9 @@ class JobPlannerTest {
         .contains("`t`.`_event_time`")
         .contains("CAST(UPPER(merchant) AS STRING) AS `big_merchant`")
         .contains("CAST(`amount` AS DOUBLE) AS `amount`")
+        .contains(
+            "CAST(TRY_CAST(amount AS BIGINT) / NULLIF(`n/merchants`, 0) + 1 AS BIGINT) AS"
+                + " `per_merchant`")
         .contains("FROM `events` AS `t`\nWHERE amount >= 100")
         .contains("QUIVER_TILES('count|*|0|INT64");
   }
