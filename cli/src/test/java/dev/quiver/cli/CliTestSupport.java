@@ -31,6 +31,27 @@ abstract class CliTestSupport {
     return new Run(code, out.toString(), err.toString());
   }
 
+  /**
+   * Runs a command that must succeed. A failure names the command, its exit code and its stderr, so
+   * a failure seen once (e.g. on a loaded CI machine) says which step failed and why.
+   */
+  Run ok(String... args) {
+    Run r = run(args);
+    assertThat(r.code())
+        .as("quiver %s exited %d; stderr: %s", String.join(" ", args), r.code(), r.err())
+        .isZero();
+    return r;
+  }
+
+  /** Runs a command that must fail with {@code expected}; a mismatch shows its stderr. */
+  Run fails(int expected, String... args) {
+    Run r = run(args);
+    assertThat(r.code())
+        .as("quiver %s exited %d; stderr: %s", String.join(" ", args), r.code(), r.err())
+        .isEqualTo(expected);
+    return r;
+  }
+
   static Path examples() {
     Path d = Path.of("").toAbsolutePath();
     while (d != null && !Files.isDirectory(d.resolve("examples"))) {

@@ -105,33 +105,29 @@ class QuiverCliITCase extends CliTestSupport {
 
   @Test
   void applyListDescribeDeprecate() throws IOException {
+    // every step through ok/fails: a failure names the command and shows its stderr
     Path v1 = spec("v1.yaml", view("v1", "a@example.com", "last_page"));
-    Run applied = run("apply", dir.resolve("base.yaml").toString());
-    assertThat(applied.code()).as(applied.err()).isZero();
-    applied = run("apply", v1.toString());
-    assertThat(applied.code()).as(applied.err()).isZero();
+    ok("apply", dir.resolve("base.yaml").toString());
+    Run applied = ok("apply", v1.toString());
     assertThat(applied.out()).contains("+ feature_view default.user_pages", "Applied");
 
     // A compatible change: the plan shows it, then a new revision.
     Path v11 = spec("v11.yaml", view("v1", "b@example.com", "last_page", "page_again"));
-    Run plan = run("apply", "--dry-run", v11.toString());
-    assertThat(plan.code()).as(plan.err()).isZero();
+    Run plan = ok("apply", "--dry-run", v11.toString());
     assertThat(plan.out()).contains("~ feature_view default.user_pages", "COMPATIBLE");
-    assertThat(run("apply", v11.toString()).code()).isZero();
+    ok("apply", v11.toString());
 
-    Run list = run("list", "--owner", "b@example.com");
+    Run list = ok("list", "--owner", "b@example.com");
     assertThat(list.out()).contains("user_pages", "v1.1", "ACTIVE", "team=growth", "1 view");
-    assertThat(run("list", "--owner", "nobody").out()).contains("0 views");
-    assertThat(run("list", "--search", "page_again").out()).contains("user_pages");
-    Run listJson = run("list", "--output", "json");
-    assertThat(listJson.code()).as(listJson.err()).isZero();
+    assertThat(ok("list", "--owner", "nobody").out()).contains("0 views");
+    assertThat(ok("list", "--search", "page_again").out()).contains("user_pages");
+    Run listJson = ok("list", "--output", "json");
     JsonNode json = new ObjectMapper().readTree(listJson.out());
     assertThat(json.size()).as(listJson.out()).isEqualTo(1);
     assertThat(json.get(0).get("name").asText()).isEqualTo("user_pages");
     assertThat(json.get(0).get("version").asText()).isEqualTo("v1.1");
 
-    Run describe = run("describe", "user_pages:v1.0");
-    assertThat(describe.code()).as(describe.err()).isZero();
+    Run describe = ok("describe", "user_pages:v1.0");
     assertThat(describe.out())
         .contains("name: user_pages", "last_page", "Versions:", "v1.1", "upstream sources:")
         .doesNotContain("page_again");
@@ -153,28 +149,24 @@ class QuiverCliITCase extends CliTestSupport {
               "v1.1",
               "{\"backfill_id\":\"b-1\",\"rows\":3}"));
     }
-    assertThat(run("describe", "user_pages").out())
+    assertThat(ok("describe", "user_pages").out())
         .contains("Backfills (newest first", "2030-01-01T00:00:00Z  v1.1  by qa", "\"b-1\"");
     JsonNode described =
-        new ObjectMapper().readTree(run("describe", "user_pages", "-o", "json").out());
+        new ObjectMapper().readTree(ok("describe", "user_pages", "-o", "json").out());
     assertThat(described.at("/backfills/0/detail/backfill_id").asText()).isEqualTo("b-1");
-    Run noView = run("describe", "no_such_view");
-    assertThat(noView.code()).isEqualTo(ExitCode.NOT_FOUND);
+    Run noView = fails(ExitCode.NOT_FOUND, "describe", "no_such_view");
     assertThat(noView.err()).isEqualTo("error: unknown feature view 'default.no_such_view'\n");
-    assertThat(run("describe", "user_pages:v9").code()).isEqualTo(ExitCode.NOT_FOUND);
+    assertThat(fails(ExitCode.NOT_FOUND, "describe", "user_pages:v9").err())
+        .contains("user_pages:v9 does not exist (versions: v1 ACTIVE, v1.1 ACTIVE)");
 
-    Run dep = run("deprecate", "user_pages:v1.1", "--sunset", "2030-01-01");
-    assertThat(dep.code()).as(dep.err()).isZero();
+    Run dep = ok("deprecate", "user_pages:v1.1", "--sunset", "2030-01-01");
     assertThat(dep.out()).contains("DEPRECATED", "2030-01-01");
-    assertThat(run("list", "--status", "deprecated").out()).contains("user_pages");
-    assertThat(run("deprecate", "user_pages:v1.1", "--sunset", "soon").code())
-        .isEqualTo(ExitCode.INVALID);
-    assertThat(run("deprecate", "user_pages").code()).isEqualTo(ExitCode.USAGE);
+    assertThat(ok("list", "--status", "deprecated").out()).contains("user_pages");
+    fails(ExitCode.INVALID, "deprecate", "user_pages:v1.1", "--sunset", "soon");
+    fails(ExitCode.USAGE, "deprecate", "user_pages");
     // a move the lifecycle does not allow exits 4 (docs/cli.md), naming the allowed moves
-    Run retired = run("deprecate", "user_pages:v1.1", "--retire");
-    assertThat(retired.code()).as(retired.err()).isZero();
-    Run back = run("deprecate", "user_pages:v1.1", "--sunset", "2031-01-01");
-    assertThat(back.code()).isEqualTo(ExitCode.CONFLICT);
+    ok("deprecate", "user_pages:v1.1", "--retire");
+    Run back = fails(ExitCode.CONFLICT, "deprecate", "user_pages:v1.1", "--sunset", "2031-01-01");
     assertThat(back.err()).contains("cannot move", "from RETIRED to DEPRECATED", "it is final");
   }
 
