@@ -103,4 +103,45 @@ class SnapshotsCommandITCase extends CliTestSupport {
     assertThat(badKeep.code()).isEqualTo(ExitCode.INVALID);
     assertThat(badKeep.err()).contains("--retain-last: 0 (expected:");
   }
+
+  @Test
+  void quiverServeExpiresOldSnapshotsPeriodically() throws Exception {
+    Table t = tableWithSnapshots(4);
+    java.io.StringWriter out = new java.io.StringWriter();
+    Thread serving =
+        new Thread(
+            () ->
+                QuiverCli.commandLine()
+                    .setOut(new java.io.PrintWriter(out, true))
+                    .setErr(new java.io.PrintWriter(out, true))
+                    .execute(
+                        "--set",
+                        "quiver.data-dir=" + dir.resolve("data"),
+                        "--set",
+                        "offline.snapshots.expire-interval=1s",
+                        "--set",
+                        "offline.snapshots.max-age=1s",
+                        "--set",
+                        "offline.snapshots.retain-last=1",
+                        "serve",
+                        "--port",
+                        "0"));
+    serving.start();
+    try {
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      int left = 4;
+      while (left > 1 && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+        t.refresh();
+        left = 0;
+        for (var ignored : t.snapshots()) {
+          left++;
+        }
+      }
+      assertThat(left).as(out.toString()).isEqualTo(1);
+    } finally {
+      serving.interrupt();
+      serving.join(30_000);
+    }
+  }
 }
