@@ -93,6 +93,12 @@ class SnapshotsCommandITCase extends CliTestSupport {
         .contains("(7d)")
         .contains("keeping the newest 100");
 
+    Run noSub = run("snapshots");
+    assertThat(noSub.code()).isEqualTo(ExitCode.USAGE);
+    assertThat(noSub.err()).contains("Missing a command: expire");
+    Run help = run("snapshots", "expire", "--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).contains("Usage: quiver snapshots expire", "--older-than", "--dry-run");
     Run unknown = run("snapshots", "expire", "nope");
     assertThat(unknown.code()).isEqualTo(ExitCode.INVALID);
     assertThat(unknown.err()).contains("VIEW: 'nope' has no offline table");
