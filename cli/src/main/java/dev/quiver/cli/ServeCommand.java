@@ -62,9 +62,8 @@ final class ServeCommand implements Callable<Integer> {
     OfflineService offline = OfflineCommands.services.apply(config);
     // Old Iceberg snapshots of the offline tables are expired every
     // offline.snapshots.expire-interval (the streaming jobs commit one per checkpoint).
-    SnapshotRetention retention = SnapshotRetention.start(config);
     try (offline;
-        retention;
+        SnapshotRetention retention = SnapshotRetention.start(config);
         QuiverServer server =
             QuiverServer.start(options, env.registry(), source, Authorizer.ALLOW_ALL, offline)) {
       Runtime.getRuntime().addShutdownHook(hook);
