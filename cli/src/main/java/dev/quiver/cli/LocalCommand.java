@@ -7,6 +7,7 @@ import dev.quiver.core.registry.FeatureRegistry.SpecBundle;
 import dev.quiver.core.registry.RegistrySpecContext;
 import dev.quiver.core.spec.SpecParser;
 import dev.quiver.local.LocalRuntime;
+import dev.quiver.offline.SnapshotRetention;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,6 +80,15 @@ final class LocalCommand implements Callable<Integer> {
     } catch (LocalRuntime.DataDirInUseException e) {
       throw new QuiverCli.CliUsageException(e.getMessage());
     }
+    // Old Iceberg snapshots of the jobs' offline tables are expired every
+    // offline.snapshots.expire-interval (the jobs commit one per checkpoint).
+    SnapshotRetention retention;
+    try {
+      retention = SnapshotRetention.start(rt.config());
+    } catch (RuntimeException e) {
+      rt.close();
+      throw e;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -86,6 +96,7 @@ final class LocalCommand implements Callable<Integer> {
                 () -> {
                   out.println("\nStopping Quiver local...");
                   out.flush();
+                  retention.close();
                   rt.close();
                   stopped.countDown();
                 }));

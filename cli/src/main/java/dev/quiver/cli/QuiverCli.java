@@ -32,6 +32,7 @@ import picocli.CommandLine.ScopeType;
       ServeCommand.class,
       ExportCommand.class,
       BackfillCommand.class,
+      SnapshotsCommand.class,
       PlanCommand.class,
       MaterializeCommand.class,
       LocalCommand.class,

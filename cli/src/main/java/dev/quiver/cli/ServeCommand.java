@@ -2,6 +2,7 @@ package dev.quiver.cli;
 
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.offline.OfflineService;
+import dev.quiver.offline.SnapshotRetention;
 import dev.quiver.serving.Authorizer;
 import dev.quiver.serving.OnlineFeatureSource;
 import dev.quiver.serving.QuiverServer;
@@ -59,7 +60,10 @@ final class ServeCommand implements Callable<Integer> {
     OnlineFeatureSource source = OnlineFeatureSource.open(config);
     // Exports and backfills behind /v1/offline/* and /v1/backfill run on the Flink offline service.
     OfflineService offline = OfflineCommands.services.apply(config);
+    // Old Iceberg snapshots of the offline tables are expired every
+    // offline.snapshots.expire-interval (the streaming jobs commit one per checkpoint).
     try (offline;
+        SnapshotRetention retention = SnapshotRetention.start(config);
         QuiverServer server =
             QuiverServer.start(options, env.registry(), source, Authorizer.ALLOW_ALL, offline)) {
       Runtime.getRuntime().addShutdownHook(hook);

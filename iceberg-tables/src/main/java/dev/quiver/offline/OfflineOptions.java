@@ -1,6 +1,7 @@
 package dev.quiver.offline;
 
 import dev.quiver.core.config.ConfigOption;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -60,6 +61,26 @@ public final class OfflineOptions {
           50_000.0,
           "Events per second a dry run assumes when it estimates a backfill's duration.");
 
+  public static final ConfigOption<Duration> SNAPSHOTS_MAX_AGE =
+      ConfigOption.duration(
+          "offline.snapshots.max-age",
+          Duration.ofDays(7),
+          "Snapshots of the offline tables older than this are expired (beyond"
+              + " offline.snapshots.retain-last); time travel and manifests reach back this far.");
+
+  public static final ConfigOption<Integer> SNAPSHOTS_RETAIN_LAST =
+      ConfigOption.integer(
+          "offline.snapshots.retain-last",
+          100,
+          "The newest snapshots of each offline table kept whatever their age (at least 1).");
+
+  public static final ConfigOption<Duration> SNAPSHOTS_EXPIRE_INTERVAL =
+      ConfigOption.duration(
+          "offline.snapshots.expire-interval",
+          Duration.ofHours(1),
+          "How often quiver serve and quiver local expire old snapshots of every offline table"
+              + " (0 disables it).");
+
   /** Raw catalog settings prefix. */
   public static final String PROPERTIES_PREFIX = "offline.properties.";
 
@@ -72,6 +93,9 @@ public final class OfflineOptions {
         PARALLELISM,
         BACKFILL_ONLINE_RATE,
         BACKFILL_PLANNER,
-        BACKFILL_ESTIMATED_RATE);
+        BACKFILL_ESTIMATED_RATE,
+        SNAPSHOTS_MAX_AGE,
+        SNAPSHOTS_RETAIN_LAST,
+        SNAPSHOTS_EXPIRE_INTERVAL);
   }
 }

@@ -54,6 +54,16 @@ public final class OfflineTables {
   /** Table property holding the view's qualified name and version it was last ensured for. */
   public static final String VIEW_PROPERTY = "quiver.view";
 
+  /**
+   * Table properties bounding the old {@code metadata.json} files (one per commit: the streaming
+   * job commits every checkpoint): the 100 newest are kept, older ones deleted after a commit. Set
+   * when Quiver creates a table, and added to a table that has neither.
+   */
+  public static final Map<String, String> METADATA_RETENTION =
+      Map.of(
+          TableProperties.METADATA_DELETE_AFTER_COMMIT_ENABLED, "true",
+          TableProperties.METADATA_PREVIOUS_VERSIONS_MAX, "100");
+
   private OfflineTables() {}
 
   /** {@code <namespace>.<view>_v<major>}. */
@@ -178,6 +188,7 @@ public final class OfflineTables {
             .withPartitionSpec(partitionSpec(wanted))
             .withProperty(TableProperties.FORMAT_VERSION, "2")
             .withProperty(VIEW_PROPERTY, view.qualifiedName() + ":" + view.version())
+            .withProperties(METADATA_RETENTION)
             .create();
       } catch (AlreadyExistsException raced) {
         // fall through to evolve
@@ -219,8 +230,14 @@ public final class OfflineTables {
       update.commit();
     }
     String tag = view.qualifiedName() + ":" + view.version();
-    if (!tag.equals(table.properties().get(VIEW_PROPERTY))) {
-      table.updateProperties().set(VIEW_PROPERTY, tag).commit();
+    boolean unbounded =
+        METADATA_RETENTION.keySet().stream().noneMatch(table.properties()::containsKey);
+    if (!tag.equals(table.properties().get(VIEW_PROPERTY)) || unbounded) {
+      org.apache.iceberg.UpdateProperties props = table.updateProperties().set(VIEW_PROPERTY, tag);
+      if (unbounded) {
+        METADATA_RETENTION.forEach(props::set);
+      }
+      props.commit();
     }
   }
 
@@ -233,21 +250,34 @@ public final class OfflineTables {
    */
   public static int expireSnapshots(
       Catalog catalog, FeatureView view, java.time.Instant olderThan, int retainLast) {
+    return expireSnapshots(catalog.loadTable(identifier(view)), olderThan, retainLast, false);
+  }
+
+  /**
+   * {@link #expireSnapshots(Catalog, FeatureView, java.time.Instant, int)} on a loaded table; with
+   * {@code dryRun}, counts what would be expired and commits nothing. A commit that races another
+   * writer's (the streaming job commits every checkpoint) is retried by Iceberg on the refreshed
+   * metadata ({@code commit.retry.num-retries}); files still referenced are never deleted.
+   *
+   * @return how many snapshots were (or would be) expired
+   */
+  public static int expireSnapshots(
+      Table table, java.time.Instant olderThan, int retainLast, boolean dryRun) {
     if (retainLast < 1) {
       throw new IllegalArgumentException("retainLast: " + retainLast + " (expected: >= 1)");
     }
-    Table table = catalog.loadTable(identifier(view));
+    org.apache.iceberg.ExpireSnapshots expire =
+        table.expireSnapshots().expireOlderThan(olderThan.toEpochMilli()).retainLast(retainLast);
+    if (dryRun) {
+      return expire.apply().size();
+    }
     int before = countSnapshots(table);
-    table
-        .expireSnapshots()
-        .expireOlderThan(olderThan.toEpochMilli())
-        .retainLast(retainLast)
-        .commit();
+    expire.commit();
     table.refresh();
     return before - countSnapshots(table);
   }
 
-  private static int countSnapshots(Table table) {
+  static int countSnapshots(Table table) {
     int n = 0;
     for (var ignored : table.snapshots()) {
       n++;

@@ -6,9 +6,11 @@ import static dev.quiver.core.registry.RegistryFixtures.view;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.testing.ListeningSockets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,6 +53,21 @@ class EmbeddedRegistryITCase extends RegistryConcurrencyContract {
     assertThat(child.exitValue()).as(output).isZero();
     assertThat(output).contains("LISTED [child_view, parent_view]");
     assertThat(registry.getView(NS, "child_view", null).createdBy()).isEqualTo("child");
+  }
+
+  @Test
+  void theSharedDatabaseIsServedOnLoopbackOnly() throws Exception {
+    applyOne(view(1));
+    // H2's auto-server writes where it listens into the lock file; other processes connect there.
+    Properties lock = new Properties();
+    try (var in = Files.newInputStream(path.resolve("registry.lock.db"))) {
+      lock.load(in);
+    }
+    String server = lock.getProperty("server");
+    int port = Integer.parseInt(server.substring(server.lastIndexOf(':') + 1));
+    assertThat(ListeningSockets.wildcardPorts()).as("lock file %s", lock).doesNotContain(port);
+    String host = server.substring(0, server.lastIndexOf(':'));
+    assertThat(java.net.InetAddress.getByName(host).isLoopbackAddress()).as(server).isTrue();
   }
 
   @Test

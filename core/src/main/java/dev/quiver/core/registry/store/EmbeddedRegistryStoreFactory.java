@@ -9,10 +9,24 @@ import java.nio.file.Path;
 /**
  * {@code registry.type: embedded}: an H2 database in PostgreSQL mode, in the directory {@code
  * registry.path} (default {@code .quiver/registry}), or in memory when the path is {@code
- * mem:<name>}. Several processes may open the same file ({@code AUTO_SERVER}).
+ * mem:<name>}. Several processes may open the same file ({@code AUTO_SERVER}): the first one serves
+ * it to the others over TCP, on the loopback address only (see {@link #H2_BIND_ADDRESS}).
  */
 public final class EmbeddedRegistryStoreFactory implements RegistryStoreFactory {
   public static final String IDENTIFIER = "embedded";
+
+  /**
+   * H2's auto-server listens on every interface unless the JVM-wide system property {@code
+   * h2.bindAddress} names one (H2 2.x has no per-connection setting; H2's {@code SysProperties}
+   * reads it once, when H2 is first used). Quiver sets it to {@code 127.0.0.1} before H2 loads,
+   * unless the user set it already ({@code -Dh2.bindAddress=...}).
+   */
+  public static final String H2_BIND_ADDRESS = "h2.bindAddress";
+
+  static {
+    loopbackOnly();
+  }
+
   private static final String H2_SETTINGS =
       ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;LOCK_TIMEOUT=10000";
 
@@ -33,6 +47,12 @@ public final class EmbeddedRegistryStoreFactory implements RegistryStoreFactory 
       return inMemory(path.substring(4), pool);
     }
     return file(Path.of(path), pool);
+  }
+
+  private static void loopbackOnly() {
+    if (System.getProperty(H2_BIND_ADDRESS) == null) {
+      System.setProperty(H2_BIND_ADDRESS, "127.0.0.1");
+    }
   }
 
   /** An H2 file database {@code registry.mv.db} in {@code directory} (created if missing). */
