@@ -38,6 +38,10 @@ public final class FlinkOfflineService implements OfflineService {
   private final FeatureRegistry registry;
   private final Catalog catalog;
   private final ExecutorService executor;
+
+  /** How long {@link #cancel} waits for a running job to stop before answering. */
+  private static final long CANCEL_WAIT_SECONDS = 60;
+
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
 
   /**
@@ -69,6 +73,9 @@ public final class FlinkOfflineService implements OfflineService {
     volatile String error;
     volatile Instant finishedAt;
     volatile Map<String, Object> details = Map.of();
+    volatile boolean cancelRequested;
+    volatile java.util.concurrent.Future<?> future;
+    final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
 
     Job(String id, String kind) {
       this.id = id;
@@ -327,29 +334,73 @@ public final class FlinkOfflineService implements OfflineService {
 
   private String submit(Job job, ThrowingRunnable work) {
     jobs.put(job.id, job);
-    executor.execute(
-        () -> {
-          job.state = JobStatus.State.RUNNING;
-          try {
-            work.run();
-            job.progress = 1.0;
-            job.state = JobStatus.State.SUCCEEDED;
-          } catch (Exception | Error e) {
-            job.error = e.getMessage() == null ? e.toString() : e.getMessage();
-            // one line naming the failure (the job status carries it too); bad input (a missing
-            // table or column, an unreachable source) needs no trace, an unexpected failure's
-            // trace goes at INFO: bin/quiver's log file, not the terminal, where the CLI prints
-            // the error itself
-            LOG.warn("offline job {} ({}) failed: {}", job.id, job.kind, job.error);
-            if (!(e instanceof IllegalArgumentException)) {
-              LOG.info("offline job {} ({}) failed; the trace:", job.id, job.kind, e);
-            }
-            job.state = JobStatus.State.FAILED; // after the log: a poller sees both
-          } finally {
-            job.finishedAt = Instant.now();
-          }
-        });
+    job.future =
+        executor.submit(
+            () -> {
+              synchronized (job) {
+                if (job.cancelRequested) {
+                  return; // cancelled while queued: cancel() finished it
+                }
+                job.state = JobStatus.State.RUNNING;
+              }
+              try {
+                work.run();
+                job.progress = 1.0;
+                job.state = JobStatus.State.SUCCEEDED;
+              } catch (Exception | Error e) {
+                if (job.cancelRequested) {
+                  // the interrupt of cancel(): the Flink job was cancelled and an export's parts
+                  // deleted on the way out (PointInTimeJoin); not a failure
+                  LOG.info("offline job {} ({}) cancelled", job.id, job.kind);
+                  job.state = JobStatus.State.CANCELLED;
+                  return;
+                }
+                job.error = e.getMessage() == null ? e.toString() : e.getMessage();
+                // one line naming the failure (the job status carries it too); bad input (a
+                // missing table or column, an unreachable source) needs no trace, an unexpected
+                // failure's trace goes at INFO: bin/quiver's log file, not the terminal, where the
+                // CLI prints the error itself
+                LOG.warn("offline job {} ({}) failed: {}", job.id, job.kind, job.error);
+                if (!(e instanceof IllegalArgumentException)) {
+                  LOG.info("offline job {} ({}) failed; the trace:", job.id, job.kind, e);
+                }
+                job.state = JobStatus.State.FAILED; // after the log: a poller sees both
+              } finally {
+                if (job.finishedAt == null) {
+                  job.finishedAt = Instant.now();
+                }
+                job.finished.countDown();
+              }
+            });
     return job.id;
+  }
+
+  @Override
+  public JobStatus cancel(String jobId) {
+    Job job = jobs.get(jobId);
+    if (job == null) {
+      throw new NoSuchElementException("job '" + jobId + "' does not exist");
+    }
+    synchronized (job) {
+      if (job.state.isFinal()) {
+        throw new IllegalStateException(
+            "job '" + jobId + "' already " + job.state + " (only a QUEUED or RUNNING job cancels)");
+      }
+      job.cancelRequested = true;
+      if (job.state == JobStatus.State.QUEUED) {
+        job.state = JobStatus.State.CANCELLED;
+        job.finishedAt = Instant.now();
+        job.finished.countDown();
+        return job.snapshot();
+      }
+    }
+    job.future.cancel(true); // interrupts the job thread: the Flink job is cancelled (FlinkBatch)
+    try {
+      job.finished.await(CANCEL_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return job.snapshot();
   }
 
   @Override
