@@ -94,6 +94,10 @@ final class OfflineCommands {
           }
         }
       }
+      // the registry's reader warnings (e.g. a view read from its DEPRECATED version)
+      if (s.details().get("warnings") instanceof java.util.List<?> warnings) {
+        warnings.forEach(w -> spec.commandLine().getErr().println("warning: " + w));
+      }
       if (s.state() == JobStatus.State.FAILED) {
         // the service's error may already say "backfill failed: ..." (FlinkBatch.unwrap): once
         String error = s.error() == null ? "no error recorded" : s.error();

@@ -97,7 +97,8 @@ public final class FlinkOfflineService implements OfflineService {
               + req.output()
               + "' is a file (expected: a directory for the Parquet parts and _manifest.json)");
     }
-    TrainingSetRequest request = toTrainingSet(req);
+    List<String> warnings = new java.util.ArrayList<>();
+    TrainingSetRequest request = toTrainingSet(req, warnings);
     boolean rebuild = req.manifest() != null;
     TrainingSetManifest manifest =
         rebuild ? TrainingSetManifest.read(Path.of(req.manifest())) : null;
@@ -113,6 +114,7 @@ public final class FlinkOfflineService implements OfflineService {
     }
     Job job = new Job(UUID.randomUUID().toString(), "export");
     job.output = Path.of(req.output()).toAbsolutePath().toString();
+    job.details = warningDetails(warnings);
     return submit(
         job,
         () -> {
@@ -126,7 +128,7 @@ public final class FlinkOfflineService implements OfflineService {
                   ? join.rebuild(manifest, req.output())
                   : join.run(request, (done, total) -> progress(job, done, total));
           job.rows = res.rows();
-          Map<String, Object> details = new java.util.LinkedHashMap<>();
+          Map<String, Object> details = new java.util.LinkedHashMap<>(job.details);
           details.put("output", res.output().toString());
           details.put("data_files", res.dataFiles().stream().map(Path::toString).toList());
           details.put("manifest", res.manifestFile().toString());
@@ -196,7 +198,16 @@ public final class FlinkOfflineService implements OfflineService {
     }
   }
 
-  private TrainingSetRequest toTrainingSet(ExportRequest req) {
+  /** A job's details while it runs: the registry's reader warnings (a DEPRECATED view read). */
+  private static Map<String, Object> warningDetails(List<String> warnings) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    if (!warnings.isEmpty()) {
+      d.put("warnings", List.copyOf(warnings));
+    }
+    return d;
+  }
+
+  private TrainingSetRequest toTrainingSet(ExportRequest req, List<String> warnings) {
     if (req.manifest() != null) {
       if (!Files.exists(Path.of(req.manifest()))) {
         throw new IllegalArgumentException(
@@ -205,7 +216,7 @@ public final class FlinkOfflineService implements OfflineService {
       return null;
     }
     List<FeatureSelection> features =
-        FeatureResolver.resolve(registry, req.namespace(), req.features());
+        FeatureResolver.resolve(registry, req.namespace(), req.features(), warnings);
     boolean guard =
         req.availabilityGuard() != null
             ? req.availabilityGuard()
@@ -243,12 +254,17 @@ public final class FlinkOfflineService implements OfflineService {
 
   @Override
   public String submitBackfill(BackfillRequest req) {
-    FeatureView view = registry.getView(req.namespace(), req.view(), req.version()).view();
+    // resolved as lookups resolve it: 'latest' of a view whose only version is DEPRECATED reads
+    // that version, with its warning in the job's details
+    var rec = registry.viewForRead(req.namespace(), req.view(), req.version());
+    FeatureView view = rec.view();
     var keys = FeatureResolver.joinKeys(registry, view);
     Backfill backfill = new Backfill(config, catalog);
     backfill.check(view, req.source()); // a missing file or table, a malformed Kafka range: 400
     Job job = new Job(UUID.randomUUID().toString(), req.dryRun() ? "backfill-dry-run" : "backfill");
     job.output = OfflineTables.identifier(view).toString();
+    job.details = warningDetails(rec.warnings());
+    Map<String, Object> warned = job.details;
     return submit(
         job,
         () -> {
@@ -256,6 +272,7 @@ public final class FlinkOfflineService implements OfflineService {
             Backfill.Plan p = backfill.plan(view, keys, req.source(), req.from(), req.to());
             job.rows = p.rows();
             Map<String, Object> d = planDetails(p);
+            d.putAll(warned);
             d.put("sql", p.sql()); // the dry run shows what would run (backfills.md)
             d.values().removeIf(v -> v == null);
             job.details = d;
@@ -274,6 +291,7 @@ public final class FlinkOfflineService implements OfflineService {
           d.put("seconds", r.seconds());
           d.put("events_per_second", r.seconds() > 0 ? r.rows() / r.seconds() : 0);
           d.put("online_rows", r.onlineRows());
+          d.putAll(warned);
           d.values().removeIf(v -> v == null);
           job.details = d;
           job.output = OfflineTables.identifier(view) + "@" + r.snapshotId();

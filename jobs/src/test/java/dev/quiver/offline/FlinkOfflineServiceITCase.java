@@ -444,6 +444,52 @@ class FlinkOfflineServiceITCase {
 
   /** {@code user_profile.last_amount} every hour of the event log's first six, into {@code out}. */
   @Test
+  void aViewWhoseOnlyVersionIsDeprecatedIsReadAsLookupsReadIt() throws Exception {
+    Path wh = dir.resolve("wh");
+    QuiverConfig config = QuiverConfig.of(Map.of("offline.warehouse", wh.toString()));
+    Catalog catalog = OfflineCatalogs.open(config);
+    FeatureView profile = TestViews.userProfile();
+    EventLog.write(
+        catalog, profile, new EventLog(11).generate(profile, "u", 3, 100).events, "user_id");
+    InMemoryFeatureRegistry registry = new InMemoryFeatureRegistry();
+    registry.put(profile);
+    registry.put(
+        FeatureView.builder("user_rows")
+            .entities(List.of("user"))
+            .source(TestViews.txnSource())
+            .ttl(Duration.ofHours(2))
+            .features(
+                List.of(
+                    dev.quiver.core.spec.Feature.row(
+                        "amount", dev.quiver.core.spec.FeatureType.FLOAT64)))
+            .build());
+    for (String view : List.of("user_profile", "user_rows")) {
+      registry.setStatus(
+          "default", view, "v1", dev.quiver.core.spec.ViewStatus.DEPRECATED, null, "me");
+    }
+    try (FlinkOfflineService service = new FlinkOfflineService(config, registry)) {
+      // 'latest' was 404 "resolves to nothing" here, while a lookup answered from v1
+      JobStatus export =
+          awaitDone(service, service.submitExport(hourly(dir.resolve("e").toString())));
+      assertThat(export.state()).as(export.error()).isEqualTo(JobStatus.State.SUCCEEDED);
+      assertThat(export.rows()).isEqualTo(3 * 7);
+      assertThat(export.details().get("warnings"))
+          .isEqualTo(List.of("user_profile:v1 is DEPRECATED"));
+      // a backfill resolves its view the same way (its history here is no Parquet file: it fails
+      // running, after the registry answered, with the warning kept in its details)
+      Path junk = Files.writeString(dir.resolve("junk.parquet"), "not parquet");
+      JobStatus backfill =
+          awaitDone(service, service.submitBackfill(backfillFrom(junk.toString())));
+      assertThat(backfill.error()).contains("is not a readable Parquet file");
+      assertThat(backfill.details().get("warnings"))
+          .isEqualTo(List.of("user_rows:v1 is DEPRECATED"));
+      // a pinned version that does not exist is still refused
+      assertThatThrownBy(() -> service.submitExport(exportNow("user_profile:v7.last_amount")))
+          .isInstanceOf(dev.quiver.core.registry.RegistryException.class);
+    }
+  }
+
+  @Test
   void cancelsARunningExportAndAQueuedOne() throws Exception {
     Path wh = dir.resolve("wh");
     QuiverConfig config = QuiverConfig.of(Map.of("offline.warehouse", wh.toString()));
