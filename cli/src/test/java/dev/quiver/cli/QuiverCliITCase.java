@@ -170,6 +170,11 @@ class QuiverCliITCase extends CliTestSupport {
     assertThat(run("deprecate", "user_pages:v1.1", "--sunset", "soon").code())
         .isEqualTo(ExitCode.INVALID);
     assertThat(run("deprecate", "user_pages").code()).isEqualTo(ExitCode.USAGE);
+    Run past = run("deprecate", "user_pages:v1.1", "--sunset", "2020-01-01");
+    assertThat(past.code()).isEqualTo(ExitCode.INVALID);
+    assertThat(past.err())
+        .startsWith("error: --sunset: 2020-01-01T00:00:00Z is not in the future")
+        .contains("use --retire");
     // a move the lifecycle does not allow exits 4 (docs/cli.md), naming the allowed moves
     Run retired = run("deprecate", "user_pages:v1.1", "--retire");
     assertThat(retired.code()).as(retired.err()).isZero();
