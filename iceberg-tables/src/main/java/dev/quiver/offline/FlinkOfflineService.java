@@ -352,8 +352,9 @@ public final class FlinkOfflineService implements OfflineService {
 
   private String submit(Job job, ThrowingRunnable work) {
     jobs.put(job.id, job);
-    job.future =
-        executor.submit(
+    // the future is the job's before it can run: cancel() of a RUNNING job always finds it
+    java.util.concurrent.FutureTask<Void> task =
+        new java.util.concurrent.FutureTask<>(
             () -> {
               synchronized (job) {
                 if (job.cancelRequested) {
@@ -389,7 +390,10 @@ public final class FlinkOfflineService implements OfflineService {
                 }
                 job.finished.countDown();
               }
-            });
+            },
+            null);
+    job.future = task;
+    executor.execute(task);
     return job.id;
   }
 
