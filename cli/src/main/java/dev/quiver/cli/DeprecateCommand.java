@@ -55,6 +55,12 @@ final class DeprecateCommand implements Callable<Integer> {
           "--sunset and --retire together: a retired version has no sunset; use one of them");
     }
     Instant sunsetAt = sunset == null ? null : parseDate(sunset);
+    try {
+      dev.quiver.core.registry.Sunsets.requireFuture("--sunset", sunsetAt, Instant.now());
+    } catch (RegistryException e) {
+      // a bad option value, as --sunset soon: exit 1
+      throw new IllegalArgumentException(e.getMessage().replace("retire it)", "use --retire)"));
+    }
     ViewStatus target = retire ? ViewStatus.RETIRED : ViewStatus.DEPRECATED;
     CliEnvironment env = parent.environment();
     ViewRecord r;

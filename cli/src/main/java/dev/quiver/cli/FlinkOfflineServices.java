@@ -40,6 +40,11 @@ final class FlinkOfflineServices implements OfflineService {
   }
 
   @Override
+  public JobStatus cancel(String jobId) {
+    return service.cancel(jobId);
+  }
+
+  @Override
   public List<JobStatus> jobs() {
     return service.jobs();
   }

@@ -135,6 +135,25 @@ final class HttpOfflineService implements OfflineService {
   }
 
   @Override
+  public JobStatus cancel(String jobId) {
+    try {
+      return status(
+          send(
+              "DELETE",
+              "v1/offline/jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8),
+              null));
+    } catch (RegistryException e) {
+      if (e.kind() == RegistryException.Kind.NOT_FOUND) {
+        throw new NoSuchElementException(e.getMessage());
+      }
+      if (e.kind() == RegistryException.Kind.CONFLICT) {
+        throw new IllegalStateException(e.getMessage());
+      }
+      throw e;
+    }
+  }
+
+  @Override
   public List<JobStatus> jobs() {
     List<JobStatus> out = new ArrayList<>();
     for (JsonNode j : send("GET", "v1/offline/jobs", null).path("jobs")) {

@@ -80,7 +80,24 @@ final class OfflineCommands {
             : new HttpOfflineService(target, System.getenv("QUIVER_TOKEN"))) {
       String id = submission.submit(service);
       out.println(title + " " + id);
-      JobStatus s = follow(service, id, out, 500, System.console() != null);
+      // a job on a server outlives this process: Ctrl-C (SIGTERM) cancels it there too
+      Thread hook = target == null ? null : cancelHook(service, id, out);
+      JobStatus s;
+      try {
+        s = follow(service, id, out, 500, System.console() != null);
+      } finally {
+        if (hook != null) {
+          try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+          } catch (IllegalStateException exiting) {
+            // the hook is running: it cancels the job
+          }
+        }
+      }
+      // the registry's reader warnings (e.g. a view read from its DEPRECATED version)
+      if (s.details().get("warnings") instanceof java.util.List<?> warnings) {
+        warnings.forEach(w -> spec.commandLine().getErr().println("warning: " + w));
+      }
       if (s.state() == JobStatus.State.FAILED) {
         // the service's error may already say "backfill failed: ..." (FlinkBatch.unwrap): once
         String error = s.error() == null ? "no error recorded" : s.error();
@@ -92,6 +109,33 @@ final class OfflineCommands {
       report.accept(out, s);
       return 0;
     }
+  }
+
+  /**
+   * Registers (and returns) a JVM shutdown hook that cancels the job on the server ({@code DELETE
+   * /v1/offline/jobs/{id}}) and says so, for a Ctrl-C while the CLI follows the job; a job that
+   * already finished is left as it is.
+   */
+  static Thread cancelHook(OfflineService service, String id, PrintWriter out) {
+    Thread hook = new Thread(() -> cancelOnExit(service, id, out), "quiver-offline-cancel");
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
+  }
+
+  /** The body of {@link #cancelHook}: cancels the job and prints the outcome on {@code out}. */
+  static void cancelOnExit(OfflineService service, String id, PrintWriter out) {
+    try {
+      JobStatus s = service.cancel(id);
+      out.println();
+      out.println("cancelled job " + id + " (" + s.state() + ")");
+    } catch (IllegalStateException | java.util.NoSuchElementException e) {
+      out.println();
+      out.println("job " + id + " not cancelled: " + e.getMessage());
+    } catch (RuntimeException e) {
+      out.println();
+      out.println("cancelling job " + id + " failed: " + e.getMessage());
+    }
+    out.flush();
   }
 
   /**

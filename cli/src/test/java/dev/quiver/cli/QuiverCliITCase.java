@@ -164,6 +164,10 @@ class QuiverCliITCase extends CliTestSupport {
     assertThat(ok("list", "--status", "deprecated").out()).contains("user_pages");
     fails(ExitCode.INVALID, "deprecate", "user_pages:v1.1", "--sunset", "soon");
     fails(ExitCode.USAGE, "deprecate", "user_pages");
+    Run past = fails(ExitCode.INVALID, "deprecate", "user_pages:v1.1", "--sunset", "2020-01-01");
+    assertThat(past.err())
+        .startsWith("error: --sunset: 2020-01-01T00:00:00Z is not in the future")
+        .contains("use --retire");
     // a move the lifecycle does not allow exits 4 (docs/cli.md), naming the allowed moves
     ok("deprecate", "user_pages:v1.1", "--retire");
     Run back = fails(ExitCode.CONFLICT, "deprecate", "user_pages:v1.1", "--sunset", "2031-01-01");

@@ -233,13 +233,13 @@ public final class Backfill {
             .sinkTo(new DiscardingSink<>());
       }
       String name = "quiver backfill " + view.qualifiedName() + ":" + view.version();
-      long skipped = skipped(s.env.execute(name));
+      long skipped = skipped(FlinkBatch.execute(s.env, name));
       if (!s.query.secondInserts().isEmpty()) {
         s.query.secondSetup().forEach(s.tEnv::executeSql);
         StreamStatementSet set = s.tEnv.createStatementSet();
         s.query.secondInserts().forEach(set::addInsertSql);
         set.attachAsDataStream();
-        s.env.execute(name + " (online rows)");
+        FlinkBatch.execute(s.env, name + " (online rows)");
       }
       table.refresh();
       Snapshot snap = findSnapshot(table, id);

@@ -20,6 +20,16 @@ public final class FeatureResolver {
 
   public static List<FeatureSelection> resolve(
       FeatureRegistry registry, String namespace, List<String> refs) {
+    return resolve(registry, namespace, refs, new ArrayList<>());
+  }
+
+  /**
+   * Resolves as lookups do ({@link FeatureRegistry#viewForRead}: {@code latest} of a view whose
+   * only version is DEPRECATED reads that version), adding the registry's reader warnings (e.g. "is
+   * DEPRECATED, sunset ...") to {@code warnings}, once each.
+   */
+  public static List<FeatureSelection> resolve(
+      FeatureRegistry registry, String namespace, List<String> refs, List<String> warnings) {
     Map<String, List<String>> byView = new LinkedHashMap<>();
     Map<String, FeatureView> views = new LinkedHashMap<>();
     for (String text : refs) {
@@ -30,7 +40,8 @@ public final class FeatureResolver {
                 + text
                 + "' (expected: view.feature, view:v3.feature or view.* — the view is needed)");
       }
-      ViewRecord rec = registry.getView(namespace, ref.view(), ref.version());
+      ViewRecord rec = registry.viewForRead(namespace, ref.view(), ref.version());
+      rec.warnings().stream().filter(w -> !warnings.contains(w)).forEach(warnings::add);
       FeatureView view = rec.view();
       String key = view.name() + ":" + view.version();
       views.putIfAbsent(key, view);

@@ -8,7 +8,9 @@ import java.util.Comparator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
@@ -127,6 +129,11 @@ public final class FlinkBatch {
     }
   }
 
+  /** The shared local cluster, or null when none runs (for tests: its jobs' states). */
+  static synchronized MiniCluster sharedCluster() {
+    return shared;
+  }
+
   /**
    * Submits the environment's job straight to the shared local cluster (an environment from {@link
    * #environment}) and returns an in-process client: progress polls and the result then cost a
@@ -150,6 +157,38 @@ public final class FlinkBatch {
         mc,
         FlinkBatch.class.getClassLoader(),
         MiniClusterJobClient.JobFinalizationBehavior.NOTHING);
+  }
+
+  /**
+   * Runs the environment's job ({@link #submit}) and waits for its result; when the waiting thread
+   * is interrupted (the offline service cancelling the job) the Flink job is cancelled too and
+   * waited for, so that no task writes after the caller cleans up, and the interrupt is rethrown.
+   */
+  static JobExecutionResult execute(StreamExecutionEnvironment env, String name) throws Exception {
+    JobClient client = submit(env, name);
+    try {
+      return client.getJobExecutionResult().get();
+    } catch (InterruptedException e) {
+      cancel(client);
+      throw e;
+    }
+  }
+
+  /**
+   * Cancels a job and waits (a bounded time) until it has stopped; for a thread that was
+   * interrupted, whose interrupt flag the caller restores or rethrows.
+   */
+  static void cancel(JobClient client) {
+    try {
+      client.cancel().get(30, TimeUnit.SECONDS);
+    } catch (Exception ignored) {
+      // finished or failed meanwhile: nothing left to cancel
+    }
+    try {
+      client.getJobExecutionResult().get(30, TimeUnit.SECONDS);
+    } catch (Exception ignored) {
+      // cancelled: the result fails, which is the point
+    }
   }
 
   static Configuration configuration(int parallelism) {

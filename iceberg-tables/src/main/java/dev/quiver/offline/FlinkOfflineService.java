@@ -38,6 +38,10 @@ public final class FlinkOfflineService implements OfflineService {
   private final FeatureRegistry registry;
   private final Catalog catalog;
   private final ExecutorService executor;
+
+  /** How long {@link #cancel} waits for a running job to stop before answering. */
+  private static final long CANCEL_WAIT_SECONDS = 60;
+
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
 
   /**
@@ -69,6 +73,9 @@ public final class FlinkOfflineService implements OfflineService {
     volatile String error;
     volatile Instant finishedAt;
     volatile Map<String, Object> details = Map.of();
+    volatile boolean cancelRequested;
+    volatile java.util.concurrent.Future<?> future;
+    final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
 
     Job(String id, String kind) {
       this.id = id;
@@ -90,7 +97,8 @@ public final class FlinkOfflineService implements OfflineService {
               + req.output()
               + "' is a file (expected: a directory for the Parquet parts and _manifest.json)");
     }
-    TrainingSetRequest request = toTrainingSet(req);
+    List<String> warnings = new java.util.ArrayList<>();
+    TrainingSetRequest request = toTrainingSet(req, warnings);
     boolean rebuild = req.manifest() != null;
     TrainingSetManifest manifest =
         rebuild ? TrainingSetManifest.read(Path.of(req.manifest())) : null;
@@ -106,6 +114,7 @@ public final class FlinkOfflineService implements OfflineService {
     }
     Job job = new Job(UUID.randomUUID().toString(), "export");
     job.output = Path.of(req.output()).toAbsolutePath().toString();
+    job.details = warningDetails(warnings);
     return submit(
         job,
         () -> {
@@ -119,7 +128,7 @@ public final class FlinkOfflineService implements OfflineService {
                   ? join.rebuild(manifest, req.output())
                   : join.run(request, (done, total) -> progress(job, done, total));
           job.rows = res.rows();
-          Map<String, Object> details = new java.util.LinkedHashMap<>();
+          Map<String, Object> details = new java.util.LinkedHashMap<>(job.details);
           details.put("output", res.output().toString());
           details.put("data_files", res.dataFiles().stream().map(Path::toString).toList());
           details.put("manifest", res.manifestFile().toString());
@@ -189,7 +198,16 @@ public final class FlinkOfflineService implements OfflineService {
     }
   }
 
-  private TrainingSetRequest toTrainingSet(ExportRequest req) {
+  /** A job's details while it runs: the registry's reader warnings (a DEPRECATED view read). */
+  private static Map<String, Object> warningDetails(List<String> warnings) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    if (!warnings.isEmpty()) {
+      d.put("warnings", List.copyOf(warnings));
+    }
+    return d;
+  }
+
+  private TrainingSetRequest toTrainingSet(ExportRequest req, List<String> warnings) {
     if (req.manifest() != null) {
       if (!Files.exists(Path.of(req.manifest()))) {
         throw new IllegalArgumentException(
@@ -198,7 +216,7 @@ public final class FlinkOfflineService implements OfflineService {
       return null;
     }
     List<FeatureSelection> features =
-        FeatureResolver.resolve(registry, req.namespace(), req.features());
+        FeatureResolver.resolve(registry, req.namespace(), req.features(), warnings);
     boolean guard =
         req.availabilityGuard() != null
             ? req.availabilityGuard()
@@ -236,12 +254,17 @@ public final class FlinkOfflineService implements OfflineService {
 
   @Override
   public String submitBackfill(BackfillRequest req) {
-    FeatureView view = registry.getView(req.namespace(), req.view(), req.version()).view();
+    // resolved as lookups resolve it: 'latest' of a view whose only version is DEPRECATED reads
+    // that version, with its warning in the job's details
+    var rec = registry.viewForRead(req.namespace(), req.view(), req.version());
+    FeatureView view = rec.view();
     var keys = FeatureResolver.joinKeys(registry, view);
     Backfill backfill = new Backfill(config, catalog);
     backfill.check(view, req.source()); // a missing file or table, a malformed Kafka range: 400
     Job job = new Job(UUID.randomUUID().toString(), req.dryRun() ? "backfill-dry-run" : "backfill");
     job.output = OfflineTables.identifier(view).toString();
+    job.details = warningDetails(rec.warnings());
+    Map<String, Object> warned = job.details;
     return submit(
         job,
         () -> {
@@ -249,6 +272,7 @@ public final class FlinkOfflineService implements OfflineService {
             Backfill.Plan p = backfill.plan(view, keys, req.source(), req.from(), req.to());
             job.rows = p.rows();
             Map<String, Object> d = planDetails(p);
+            d.putAll(warned);
             d.put("sql", p.sql()); // the dry run shows what would run (backfills.md)
             d.values().removeIf(v -> v == null);
             job.details = d;
@@ -267,6 +291,7 @@ public final class FlinkOfflineService implements OfflineService {
           d.put("seconds", r.seconds());
           d.put("events_per_second", r.seconds() > 0 ? r.rows() / r.seconds() : 0);
           d.put("online_rows", r.onlineRows());
+          d.putAll(warned);
           d.values().removeIf(v -> v == null);
           job.details = d;
           job.output = OfflineTables.identifier(view) + "@" + r.snapshotId();
@@ -327,29 +352,77 @@ public final class FlinkOfflineService implements OfflineService {
 
   private String submit(Job job, ThrowingRunnable work) {
     jobs.put(job.id, job);
-    executor.execute(
-        () -> {
-          job.state = JobStatus.State.RUNNING;
-          try {
-            work.run();
-            job.progress = 1.0;
-            job.state = JobStatus.State.SUCCEEDED;
-          } catch (Exception | Error e) {
-            job.error = e.getMessage() == null ? e.toString() : e.getMessage();
-            // one line naming the failure (the job status carries it too); bad input (a missing
-            // table or column, an unreachable source) needs no trace, an unexpected failure's
-            // trace goes at INFO: bin/quiver's log file, not the terminal, where the CLI prints
-            // the error itself
-            LOG.warn("offline job {} ({}) failed: {}", job.id, job.kind, job.error);
-            if (!(e instanceof IllegalArgumentException)) {
-              LOG.info("offline job {} ({}) failed; the trace:", job.id, job.kind, e);
-            }
-            job.state = JobStatus.State.FAILED; // after the log: a poller sees both
-          } finally {
-            job.finishedAt = Instant.now();
-          }
-        });
+    // the future is the job's before it can run: cancel() of a RUNNING job always finds it
+    java.util.concurrent.FutureTask<Void> task =
+        new java.util.concurrent.FutureTask<>(
+            () -> {
+              synchronized (job) {
+                if (job.cancelRequested) {
+                  return; // cancelled while queued: cancel() finished it
+                }
+                job.state = JobStatus.State.RUNNING;
+              }
+              try {
+                work.run();
+                job.progress = 1.0;
+                job.state = JobStatus.State.SUCCEEDED;
+              } catch (Exception | Error e) {
+                if (job.cancelRequested) {
+                  // the interrupt of cancel(): the Flink job was cancelled and an export's parts
+                  // deleted on the way out (PointInTimeJoin); not a failure
+                  LOG.info("offline job {} ({}) cancelled", job.id, job.kind);
+                  job.state = JobStatus.State.CANCELLED;
+                  return;
+                }
+                job.error = e.getMessage() == null ? e.toString() : e.getMessage();
+                // one line naming the failure (the job status carries it too); bad input (a
+                // missing table or column, an unreachable source) needs no trace, an unexpected
+                // failure's trace goes at INFO: bin/quiver's log file, not the terminal, where the
+                // CLI prints the error itself
+                LOG.warn("offline job {} ({}) failed: {}", job.id, job.kind, job.error);
+                if (!(e instanceof IllegalArgumentException)) {
+                  LOG.info("offline job {} ({}) failed; the trace:", job.id, job.kind, e);
+                }
+                job.state = JobStatus.State.FAILED; // after the log: a poller sees both
+              } finally {
+                if (job.finishedAt == null) {
+                  job.finishedAt = Instant.now();
+                }
+                job.finished.countDown();
+              }
+            },
+            null);
+    job.future = task;
+    executor.execute(task);
     return job.id;
+  }
+
+  @Override
+  public JobStatus cancel(String jobId) {
+    Job job = jobs.get(jobId);
+    if (job == null) {
+      throw new NoSuchElementException("job '" + jobId + "' does not exist");
+    }
+    synchronized (job) {
+      if (job.state.isFinal()) {
+        throw new IllegalStateException(
+            "job '" + jobId + "' already " + job.state + " (only a QUEUED or RUNNING job cancels)");
+      }
+      job.cancelRequested = true;
+      if (job.state == JobStatus.State.QUEUED) {
+        job.state = JobStatus.State.CANCELLED;
+        job.finishedAt = Instant.now();
+        job.finished.countDown();
+        return job.snapshot();
+      }
+    }
+    job.future.cancel(true); // interrupts the job thread: the Flink job is cancelled (FlinkBatch)
+    try {
+      job.finished.await(CANCEL_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return job.snapshot();
   }
 
   @Override

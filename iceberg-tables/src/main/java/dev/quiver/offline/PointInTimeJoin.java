@@ -292,20 +292,28 @@ public final class PointInTimeJoin {
     try {
       JobClient client = FlinkBatch.submit(env, name);
       var done = client.getJobExecutionResult();
-      while (!done.isDone()) {
-        try {
-          Map<String, Object> acc = client.getAccumulators().get();
-          if (acc.get(ROWS_ACCUMULATOR) instanceof Number num) {
-            progress.update(num.longValue(), total >= 0 ? total : spineTotal(acc, sweeps));
+      try {
+        while (!done.isDone()) {
+          try {
+            Map<String, Object> acc = client.getAccumulators().get();
+            if (acc.get(ROWS_ACCUMULATOR) instanceof Number num) {
+              progress.update(num.longValue(), total >= 0 ? total : spineTotal(acc, sweeps));
+            }
+          } catch (InterruptedException e) {
+            throw e;
+          } catch (Exception ignored) {
+            // the job may finish between the two calls
           }
-        } catch (Exception ignored) {
-          // the job may finish between the two calls
+          try {
+            done.get(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+          } catch (java.util.concurrent.TimeoutException ignored) {
+            // keep polling
+          }
         }
-        try {
-          done.get(200, java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException ignored) {
-          // keep polling
-        }
+      } catch (InterruptedException e) {
+        // cancelled (FlinkOfflineService#cancel): stop the Flink job before run() deletes the parts
+        FlinkBatch.cancel(client);
+        throw e;
       }
       JobExecutionResult result = done.get();
       Long rows = result.getAccumulatorResult(ROWS_ACCUMULATOR);

@@ -443,6 +443,123 @@ class FlinkOfflineServiceITCase {
   }
 
   /** {@code user_profile.last_amount} every hour of the event log's first six, into {@code out}. */
+  @Test
+  void aViewWhoseOnlyVersionIsDeprecatedIsReadAsLookupsReadIt() throws Exception {
+    Path wh = dir.resolve("wh");
+    QuiverConfig config = QuiverConfig.of(Map.of("offline.warehouse", wh.toString()));
+    Catalog catalog = OfflineCatalogs.open(config);
+    FeatureView profile = TestViews.userProfile();
+    EventLog.write(
+        catalog, profile, new EventLog(11).generate(profile, "u", 3, 100).events, "user_id");
+    InMemoryFeatureRegistry registry = new InMemoryFeatureRegistry();
+    registry.put(profile);
+    registry.put(
+        FeatureView.builder("user_rows")
+            .entities(List.of("user"))
+            .source(TestViews.txnSource())
+            .ttl(Duration.ofHours(2))
+            .features(
+                List.of(
+                    dev.quiver.core.spec.Feature.row(
+                        "amount", dev.quiver.core.spec.FeatureType.FLOAT64)))
+            .build());
+    for (String view : List.of("user_profile", "user_rows")) {
+      registry.setStatus(
+          "default", view, "v1", dev.quiver.core.spec.ViewStatus.DEPRECATED, null, "me");
+    }
+    try (FlinkOfflineService service = new FlinkOfflineService(config, registry)) {
+      // 'latest' was 404 "resolves to nothing" here, while a lookup answered from v1
+      JobStatus export =
+          awaitDone(service, service.submitExport(hourly(dir.resolve("e").toString())));
+      assertThat(export.state()).as(export.error()).isEqualTo(JobStatus.State.SUCCEEDED);
+      assertThat(export.rows()).isEqualTo(3 * 7);
+      assertThat(export.details().get("warnings"))
+          .isEqualTo(List.of("user_profile:v1 is DEPRECATED"));
+      // a backfill resolves its view the same way (its history here is no Parquet file: it fails
+      // running, after the registry answered, with the warning kept in its details)
+      Path junk = Files.writeString(dir.resolve("junk.parquet"), "not parquet");
+      JobStatus backfill =
+          awaitDone(service, service.submitBackfill(backfillFrom(junk.toString())));
+      assertThat(backfill.error()).contains("is not a readable Parquet file");
+      assertThat(backfill.details().get("warnings"))
+          .isEqualTo(List.of("user_rows:v1 is DEPRECATED"));
+      // a pinned version that does not exist is still refused
+      assertThatThrownBy(() -> service.submitExport(exportNow("user_profile:v7.last_amount")))
+          .isInstanceOf(dev.quiver.core.registry.RegistryException.class);
+    }
+  }
+
+  @Test
+  void cancelsARunningExportAndAQueuedOne() throws Exception {
+    Path wh = dir.resolve("wh");
+    QuiverConfig config = QuiverConfig.of(Map.of("offline.warehouse", wh.toString()));
+    Catalog catalog = OfflineCatalogs.open(config);
+    FeatureView profile = TestViews.userProfile();
+    EventLog.write(
+        catalog, profile, new EventLog(5).generate(profile, "u", 500, 2_000).events, "user_id");
+    InMemoryFeatureRegistry registry = new InMemoryFeatureRegistry();
+    registry.put(profile);
+    // every entity at 100,000 reference times: ~50M rows, minutes of work, cancelled long before
+    ExportRequest slow =
+        new ExportRequest(
+            null,
+            List.of("user_profile.last_amount"),
+            null,
+            null,
+            null,
+            Instant.ofEpochMilli(EventLog.BASE),
+            Instant.ofEpochMilli(EventLog.BASE).plusSeconds(Spine.MAX_TIMES - 1),
+            Duration.ofSeconds(1),
+            dir.resolve("slow").toString(),
+            "parquet",
+            null,
+            null);
+    try (FlinkOfflineService service = new FlinkOfflineService(config, registry)) {
+      String running = service.submitExport(slow);
+      String queued = service.submitExport(hourly(dir.resolve("queued").toString()));
+      JobStatus never = service.cancel(queued);
+      assertThat(never.state()).isEqualTo(JobStatus.State.CANCELLED);
+      assertThat(never.finishedAt()).isNotNull();
+      // the export's Flink job runs on the shared local cluster
+      await()
+          .atMost(Duration.ofMinutes(2))
+          .until(
+              () ->
+                  FlinkBatch.sharedCluster() != null
+                      && FlinkBatch.sharedCluster().listJobs().get().stream()
+                          .anyMatch(
+                              j ->
+                                  j.getJobState()
+                                      == org.apache.flink.api.common.JobStatus.RUNNING));
+      Thread.sleep(1_000); // its tasks sweep
+      JobStatus cancelled = service.cancel(running);
+      assertThat(cancelled.state()).as(cancelled.error()).isEqualTo(JobStatus.State.CANCELLED);
+      assertThat(cancelled.error()).isNull();
+      assertThat(cancelled.finishedAt()).isNotNull();
+      // no partial output is left for a reader to take for a result
+      assertThat(TrainingSetFiles.parts(dir.resolve("slow"))).isEmpty();
+      assertThat(dir.resolve("slow").resolve(TrainingSetManifest.FILE)).doesNotExist();
+      // the Flink job itself was cancelled, not left running on the shared cluster
+      var cluster = FlinkBatch.sharedCluster();
+      assertThat(cluster.listJobs().get())
+          .allSatisfy(j -> assertThat(j.getJobState().isGloballyTerminalState()).isTrue());
+      // the queued job never ran
+      assertThat(service.status(queued).state()).isEqualTo(JobStatus.State.CANCELLED);
+      assertThat(dir.resolve("queued")).doesNotExist();
+      // a finished job cannot be cancelled; an unknown id is named
+      assertThatThrownBy(() -> service.cancel(running))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("already CANCELLED");
+      assertThatThrownBy(() -> service.cancel("nope"))
+          .isInstanceOf(NoSuchElementException.class)
+          .hasMessageContaining("'nope'");
+      // the service runs the next job
+      JobStatus next =
+          awaitDone(service, service.submitExport(hourly(dir.resolve("next").toString())));
+      assertThat(next.state()).as(next.error()).isEqualTo(JobStatus.State.SUCCEEDED);
+    }
+  }
+
   static ExportRequest hourly(String out) {
     return new ExportRequest(
         null,

@@ -342,9 +342,10 @@ final class FeatureResolver {
       List<ViewRecord> entityViews) {
     String versionRef = ref.version() == null ? "latest" : ref.version();
     Optional<ViewRecord> found = findView(ns, ref.view(), versionRef, inline);
-    if (found.isEmpty() && unpinned(ref.version())) {
-      // no ACTIVE version: the newest non-retired one, with its warning, as for a bare name
-      found = entityViews.stream().filter(v -> v.view().name().equals(ref.view())).findFirst();
+    if (found.isEmpty()) {
+      // no ACTIVE version: the newest non-retired one, with its warning, as for a bare name (and
+      // as exports and backfills read it: FeatureRegistry#viewForRead)
+      found = FeatureRegistry.unpinnedFallback(ref.version(), ref.view(), entityViews);
     }
     if (found.isEmpty()) {
       requireBlocking(inline);

@@ -11,6 +11,7 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.annotation.Blocking;
+import com.linecorp.armeria.server.annotation.Delete;
 import com.linecorp.armeria.server.annotation.Get;
 import com.linecorp.armeria.server.annotation.Param;
 import com.linecorp.armeria.server.annotation.Post;
@@ -34,10 +35,11 @@ import java.util.function.Function;
 
 /**
  * Offline jobs over REST ({@code POST /v1/offline/export}, {@code POST /v1/backfill}, {@code GET
- * /v1/offline/jobs[/{id}]}), a thin adapter over core's {@link OfflineService}. The serving module
- * never depends on Flink: the launcher passes a Flink-backed service in; without one these routes
- * answer 503 with a message saying how to enable them. Submissions return 202 with the job id and a
- * status URL; long exports are followed by polling the status.
+ * /v1/offline/jobs[/{id}]}, {@code DELETE /v1/offline/jobs/{id}}), a thin adapter over core's
+ * {@link OfflineService}. The serving module never depends on Flink: the launcher passes a
+ * Flink-backed service in; without one these routes answer 503 with a message saying how to enable
+ * them. Submissions return 202 with the job id and a status URL; long exports are followed by
+ * polling the status.
  */
 final class OfflineJobsService {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -182,6 +184,22 @@ final class OfflineJobsService {
       return json(HttpStatus.OK, statusJson(service().status(id)));
     } catch (NoSuchElementException e) {
       throw ApiException.notFound("id", e.getMessage());
+    }
+  }
+
+  /**
+   * Cancels a queued or running job and answers its status ({@code CANCELLED} once it stopped); 404
+   * for an unknown id, 409 for a job that had already finished (nothing to cancel).
+   */
+  @Delete("/v1/offline/jobs/{id}")
+  @Blocking
+  public HttpResponse cancel(@Param("id") String id) {
+    try {
+      return json(HttpStatus.OK, statusJson(service().cancel(id)));
+    } catch (NoSuchElementException e) {
+      throw ApiException.notFound("id", e.getMessage());
+    } catch (IllegalStateException e) {
+      throw new ApiException(HttpStatus.CONFLICT, "CONFLICT", "id", e.getMessage());
     }
   }
 

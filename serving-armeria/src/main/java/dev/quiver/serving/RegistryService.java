@@ -213,6 +213,11 @@ final class RegistryService {
             "sunset: '" + sunset + "' (expected: an ISO-8601 instant like 2026-01-31T00:00:00Z)");
       }
     }
+    try {
+      dev.quiver.core.registry.Sunsets.requireFuture("sunset", sunsetAt, Instant.now());
+    } catch (RegistryException e) {
+      throw ApiException.badRequest("sunset", e.getMessage());
+    }
     ViewRecord rec = registry.getView(namespace, name, version);
     ViewRecord after =
         registry.setStatus(

@@ -82,6 +82,27 @@ class OfflineJobsRestITCase {
           Map.of("snapshot_id", 7L));
     }
 
+    /** Export jobs are running (they cancel); backfills have finished (a conflict). */
+    @Override
+    public JobStatus cancel(String jobId) {
+      JobStatus s = status(jobId);
+      if (!jobId.startsWith("exp-")) {
+        throw new IllegalStateException(
+            "job '" + jobId + "' already SUCCEEDED (only a QUEUED or RUNNING job cancels)");
+      }
+      return new JobStatus(
+          s.id(),
+          s.kind(),
+          JobStatus.State.CANCELLED,
+          0.5,
+          21,
+          s.output(),
+          null,
+          s.submittedAt(),
+          s.finishedAt(),
+          Map.of());
+    }
+
     @Override
     public List<JobStatus> jobs() {
       List<JobStatus> out = new ArrayList<>();
@@ -104,6 +125,8 @@ class OfflineJobsRestITCase {
             .timeout(Duration.ofSeconds(10));
     if (method.equals("POST")) {
       b.header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+    } else if (!method.equals("GET")) {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
     }
     HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     return new Reply(r.statusCode(), JSON.readTree(r.body()));
@@ -237,6 +260,29 @@ class OfflineJobsRestITCase {
       assertThat(missingJob.status()).isEqualTo(404);
       assertThat(missingJob.body().at("/error/message").asText()).contains("'zzz'");
       assertThat(offline.requests).isEmpty();
+    }
+  }
+
+  @Test
+  void deleteCancelsAJobAndNamesAnUnknownOrFinishedOne() throws Exception {
+    try (QuiverServer s = server(new RecordingOfflineService())) {
+      Reply cancelled = call(s.port(), "DELETE", "/v1/offline/jobs/exp-1", null);
+      assertThat(cancelled.status()).isEqualTo(200);
+      assertThat(cancelled.body().get("id").asText()).isEqualTo("exp-1");
+      assertThat(cancelled.body().get("state").asText()).isEqualTo("CANCELLED");
+
+      Reply unknown = call(s.port(), "DELETE", "/v1/offline/jobs/zzz", null);
+      assertThat(unknown.status()).isEqualTo(404);
+      assertThat(unknown.body().at("/error/field").asText()).isEqualTo("id");
+      assertThat(unknown.body().at("/error/message").asText()).contains("'zzz'");
+
+      Reply finished = call(s.port(), "DELETE", "/v1/offline/jobs/bf-1", null);
+      assertThat(finished.status()).isEqualTo(409);
+      assertThat(finished.body().at("/error/field").asText()).isEqualTo("id");
+      assertThat(finished.body().at("/error/message").asText()).contains("already SUCCEEDED");
+    }
+    try (QuiverServer s = server(null)) {
+      assertThat(call(s.port(), "DELETE", "/v1/offline/jobs/exp-1", null).status()).isEqualTo(503);
     }
   }
 

@@ -121,6 +121,19 @@ class RegistryRestITCase {
     assertThat(page.body().get("items")).hasSize(2);
     assertThat(page.body().get("next_offset").asInt()).isEqualTo(2);
 
+    // a sunset in the past announces a retirement that never comes: refused, naming the field
+    ServingFixture.Reply past =
+        fx.post(
+            "/v1/registry/featureViews/yaml_view/versions/v1:deprecate?sunset=2020-01-01T00:00:00Z",
+            "");
+    assertThat(past.status()).isEqualTo(400);
+    assertThat(past.body().at("/error/field").asText()).isEqualTo("sunset");
+    assertThat(past.body().at("/error/message").asText())
+        .startsWith("sunset: 2020-01-01T00:00:00Z is not in the future")
+        .contains("expected: the date the version will retire");
+    assertThat(
+            fx.get("/v1/registry/featureViews/yaml_view/versions/v1").body().get("status").asText())
+        .isEqualTo("ACTIVE");
     ServingFixture.Reply dep =
         fx.post("/v1/registry/featureViews/yaml_view/versions/v1:deprecate", "");
     assertThat(dep.status()).as(dep.body().toString()).isEqualTo(200);

@@ -37,10 +37,12 @@ public record JobStatus(
     QUEUED,
     RUNNING,
     SUCCEEDED,
-    FAILED;
+    FAILED,
+    /** Stopped by {@link OfflineService#cancel}; an export's partial output is deleted. */
+    CANCELLED;
 
     public boolean isFinal() {
-      return this == SUCCEEDED || this == FAILED;
+      return this == SUCCEEDED || this == FAILED || this == CANCELLED;
     }
   }
 }

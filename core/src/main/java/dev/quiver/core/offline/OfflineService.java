@@ -33,6 +33,20 @@ public interface OfflineService extends AutoCloseable {
    */
   JobStatus status(String jobId);
 
+  /**
+   * Cancels a queued or running job: a queued one never starts; a running one has its Flink job
+   * cancelled and an export's partial output (its parts and manifest) deleted. Waits a few seconds
+   * for the job to stop and returns its status then: {@code CANCELLED}, or (rarely) the state it
+   * reached on its own while being cancelled.
+   *
+   * @throws java.util.NoSuchElementException when no job has that id
+   * @throws IllegalStateException when the job had already finished (message names its state)
+   */
+  default JobStatus cancel(String jobId) {
+    throw new UnsupportedOperationException(
+        "this offline service cannot cancel jobs (" + getClass().getSimpleName() + ")");
+  }
+
   /** Every known job, newest first. */
   List<JobStatus> jobs();
 

@@ -64,6 +64,39 @@ public interface FeatureRegistry extends AutoCloseable {
 
   Optional<ViewRecord> findView(String namespace, String name, String versionRef);
 
+  /**
+   * The version a read of a view answers from, by the one rule of lookups, exports and backfills:
+   * {@link #getView}, except that an unpinned reference ({@code latest} or none) to a view without
+   * an ACTIVE version (e.g. its only version DEPRECATED) answers from its newest non-retired
+   * version ({@link #unpinnedFallback}), whose {@link ViewRecord#warnings} say so.
+   *
+   * @throws RegistryException as {@link #getView} when there is nothing to read
+   */
+  default ViewRecord viewForRead(String namespace, String name, String versionRef) {
+    Optional<ViewRecord> found = findView(namespace, name, versionRef);
+    if (found.isEmpty()) {
+      found =
+          unpinnedFallback(
+              versionRef,
+              name,
+              listViews(new ViewQuery(namespace, null, null, null, null, 100_000)));
+    }
+    return found.orElseGet(() -> getView(namespace, name, versionRef));
+  }
+
+  /**
+   * For an unpinned reference ({@code latest} or none) that resolved to nothing: the view's record
+   * among {@code listed} ({@link #listViews}: its newest non-retired version); empty for a pinned
+   * reference, which never moves.
+   */
+  static Optional<ViewRecord> unpinnedFallback(
+      String versionRef, String name, List<ViewRecord> listed) {
+    if (!VersionResolver.isLatest(versionRef)) {
+      return Optional.empty();
+    }
+    return listed.stream().filter(r -> r.view().name().equals(name)).findFirst();
+  }
+
   /** One record per view name: its newest version of any status except RETIRED. */
   List<ViewRecord> listViews(ViewQuery query);
 

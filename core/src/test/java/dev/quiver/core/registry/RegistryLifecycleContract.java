@@ -66,6 +66,15 @@ abstract class RegistryLifecycleContract extends RegistryContract {
     RegistryException noLatest =
         registryError(Kind.NOT_FOUND, () -> registry.getView(NS, VIEW, null));
     assertThat(noLatest.getMessage()).contains("v3 DEPRECATED, v3.1 DEPRECATED, v3.2 DEPRECATED");
+    // a read (a lookup's, an export's, a backfill's 'latest') answers from the newest DEPRECATED
+    // version, with its warning; a pinned reference never moves
+    ViewRecord read = registry.viewForRead(NS, VIEW, "latest");
+    assertThat(read.version().toString()).isEqualTo("v3.2");
+    assertThat(read.warnings())
+        .containsExactly(
+            "user_activity_metrics:v3 is DEPRECATED, sunset 2026-12-31; no ACTIVE successor yet");
+    assertThat(registry.viewForRead(NS, VIEW, null).version().toString()).isEqualTo("v3.2");
+    registryError(Kind.NOT_FOUND, () -> registry.viewForRead(NS, VIEW, "v9"));
 
     applyOne(view(4));
     String warning = "user_activity_metrics:v3 is DEPRECATED, sunset 2026-12-31; move to v4";

@@ -164,7 +164,10 @@ public final class InMemoryFeatureRegistry implements FeatureRegistry {
             r.createdBy(),
             sunset,
             r.specChecksum(),
-            r.warnings());
+            // as the registry warns readers (DefaultFeatureRegistry: VersionResolver.warnings)
+            status == ViewStatus.DEPRECATED
+                ? List.of(name + ":v" + r.version().major() + " is DEPRECATED")
+                : List.of());
     all.set(all.indexOf(r), moved);
     return moved;
   }
