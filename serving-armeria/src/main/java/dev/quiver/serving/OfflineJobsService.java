@@ -246,6 +246,7 @@ final class OfflineJobsService {
   }
 
   private static JsonNode body(AggregatedHttpRequest req, Set<String> known) throws IOException {
+    JsonBodyType.check(req.headers());
     String content = req.contentUtf8();
     if (content.isBlank()) {
       throw ApiException.badRequest(null, "empty body (expected: a JSON object)");

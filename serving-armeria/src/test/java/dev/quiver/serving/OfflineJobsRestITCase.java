@@ -263,6 +263,57 @@ class OfflineJobsRestITCase {
     }
   }
 
+  /** What {@code curl -d} sends without a content type: a form, refused as the lookups do. */
+  static Reply post(int port, String path, String contentType, String encoding, byte[] body)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(10))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (contentType != null) {
+      b.header("content-type", contentType);
+    }
+    if (encoding != null) {
+      b.header("content-encoding", encoding);
+    }
+    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return new Reply(r.statusCode(), JSON.readTree(r.body()));
+  }
+
+  @Test
+  void aNonJsonBodyIs415AndAGzipOrUntypedJsonBodyIsRead() throws Exception {
+    RecordingOfflineService offline = new RecordingOfflineService();
+    String backfill =
+        "{\"feature_view\":\"user_activity\",\"dry_run\":true,\"time_range\":"
+            + "{\"start\":\"2025-10-01T00:00:00Z\",\"end\":\"2025-11-01T00:00:00Z\"}}";
+    byte[] bytes = backfill.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    try (QuiverServer s = server(offline)) {
+      for (String path : List.of("/v1/offline/export", "/v1/backfill")) {
+        Reply form = post(s.port(), path, "application/x-www-form-urlencoded", null, bytes);
+        assertThat(form.status()).as(path).isEqualTo(415);
+        assertThat(form.body().at("/error/code").asText()).isEqualTo("UNSUPPORTED_MEDIA_TYPE");
+        assertThat(form.body().at("/error/message").asText())
+            .contains("application/x-www-form-urlencoded")
+            .contains("-H 'content-type: application/json'");
+        Reply br = post(s.port(), path, "application/json", "br", bytes);
+        assertThat(br.status()).as(path).isEqualTo(415);
+        assertThat(br.body().at("/error/message").asText()).contains("content-encoding: 'br'");
+      }
+      assertThat(offline.requests).isEmpty();
+
+      java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+      try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+        out.write(bytes);
+      }
+      Reply gzip = post(s.port(), "/v1/backfill", "application/json", "gzip", gz.toByteArray());
+      assertThat(gzip.status()).isEqualTo(202);
+      Reply untyped = post(s.port(), "/v1/backfill", null, null, bytes);
+      assertThat(untyped.status()).isEqualTo(202);
+      assertThat(offline.requests).hasSize(2);
+      assertThat(((BackfillRequest) offline.requests.get(0)).view()).isEqualTo("user_activity");
+    }
+  }
+
   @Test
   void deleteCancelsAJobAndNamesAnUnknownOrFinishedOne() throws Exception {
     try (QuiverServer s = server(new RecordingOfflineService())) {
