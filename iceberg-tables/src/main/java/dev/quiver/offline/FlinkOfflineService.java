@@ -274,6 +274,9 @@ public final class FlinkOfflineService implements OfflineService {
             Map<String, Object> d = planDetails(p);
             d.putAll(warned);
             d.put("sql", p.sql()); // the dry run shows what would run (backfills.md)
+            // nothing is appended, so no id: the real run draws its own, and a preview's id
+            // would name no snapshot tag and no audit record
+            d.remove("backfill_id");
             d.values().removeIf(v -> v == null);
             job.details = d;
             return;

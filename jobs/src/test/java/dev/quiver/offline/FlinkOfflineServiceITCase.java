@@ -371,6 +371,8 @@ class FlinkOfflineServiceITCase {
       assertThat(dry.state()).as(dry.error()).isEqualTo(JobStatus.State.SUCCEEDED);
       assertThat(dry.rows()).isEqualTo(50);
       assertThat(dry.details()).containsEntry("skipped", 1L);
+      // a dry run appends nothing, so it has no backfill id: the real run would draw another one
+      assertThat(dry.details()).doesNotContainKey("backfill_id");
       assertThat((String) dry.details().get("sql")).contains("CREATE TEMPORARY VIEW");
       String bf =
           service.submitBackfill(
