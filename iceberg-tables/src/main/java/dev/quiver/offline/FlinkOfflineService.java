@@ -416,6 +416,15 @@ public final class FlinkOfflineService implements OfflineService {
   }
 
   @Override
+  public dev.quiver.core.offline.SnapshotExpiry expireSnapshots(
+      String view, java.time.Duration olderThan, Integer retainLast, boolean dryRun) {
+    java.time.Duration age =
+        olderThan == null ? config.get(OfflineOptions.SNAPSHOTS_MAX_AGE) : olderThan;
+    int keep = retainLast == null ? config.get(OfflineOptions.SNAPSHOTS_RETAIN_LAST) : retainLast;
+    return SnapshotRetention.expireOlderThan(catalog, view, age, keep, dryRun);
+  }
+
+  @Override
   public JobStatus cancel(String jobId) {
     Job job = jobs.get(jobId);
     if (job == null) {

@@ -50,6 +50,24 @@ class OfflineJobsRestITCase {
     }
 
     @Override
+    public dev.quiver.core.offline.SnapshotExpiry expireSnapshots(
+        String view, Duration olderThan, Integer retainLast, boolean dryRun) {
+      if ("gone".equals(view)) {
+        throw new IllegalArgumentException("VIEW: 'gone' has no offline table in this warehouse");
+      }
+      requests.add(java.util.Arrays.asList(view, olderThan, retainLast, dryRun));
+      Duration age = olderThan == null ? Duration.ofDays(7) : olderThan;
+      return new dev.quiver.core.offline.SnapshotExpiry(
+          Instant.parse("2025-11-01T00:00:00Z"),
+          age,
+          retainLast == null ? 100 : retainLast,
+          dryRun,
+          List.of(
+              new dev.quiver.core.offline.SnapshotExpiry.Table(
+                  "quiver.user_activity_v1", "default.user_activity", 3, 2, null)));
+    }
+
+    @Override
     public String submitBackfill(BackfillRequest request) {
       if (request.view().equals("gone")) {
         throw new dev.quiver.core.registry.RegistryException(
@@ -311,6 +329,48 @@ class OfflineJobsRestITCase {
       assertThat(untyped.status()).isEqualTo(202);
       assertThat(offline.requests).hasSize(2);
       assertThat(((BackfillRequest) offline.requests.get(0)).view()).isEqualTo("user_activity");
+    }
+  }
+
+  @Test
+  void snapshotsExpireRunsInTheServerAndAnswersEachTable() throws Exception {
+    RecordingOfflineService offline = new RecordingOfflineService();
+    try (QuiverServer s = server(offline)) {
+      Reply done =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/snapshots:expire",
+              "{\"view\":\"user_activity\",\"older_than\":\"2d\",\"retain_last\":5,"
+                  + "\"dry_run\":true}");
+      assertThat(done.status()).isEqualTo(200);
+      assertThat(offline.requests.get(0))
+          .isEqualTo(java.util.Arrays.asList("user_activity", Duration.ofDays(2), 5, true));
+      assertThat(done.body().get("dry_run").asBoolean()).isTrue();
+      assertThat(done.body().get("older_than").asText()).isEqualTo("2d");
+      assertThat(done.body().at("/tables/0/table").asText()).isEqualTo("quiver.user_activity_v1");
+      assertThat(done.body().at("/tables/0/expired").asInt()).isEqualTo(3);
+      assertThat(done.body().at("/tables/0/remaining").asInt()).isEqualTo(2);
+
+      Reply defaults = call(s.port(), "POST", "/v1/offline/snapshots:expire", "{}");
+      assertThat(defaults.status()).isEqualTo(200);
+      assertThat(offline.requests.get(1))
+          .isEqualTo(java.util.Arrays.asList(null, null, null, false));
+
+      Reply zero = call(s.port(), "POST", "/v1/offline/snapshots:expire", "{\"retain_last\":0}");
+      assertThat(zero.status()).isEqualTo(400);
+      assertThat(zero.body().at("/error/field").asText()).isEqualTo("retain_last");
+      Reply age = call(s.port(), "POST", "/v1/offline/snapshots:expire", "{\"older_than\":\"x\"}");
+      assertThat(age.body().at("/error/field").asText()).isEqualTo("older_than");
+      Reply gone = call(s.port(), "POST", "/v1/offline/snapshots:expire", "{\"view\":\"gone\"}");
+      assertThat(gone.status()).isEqualTo(400);
+      assertThat(gone.body().at("/error/field").asText()).isEqualTo("view");
+      assertThat(gone.body().at("/error/message").asText()).startsWith("view: 'gone'");
+      assertThat(offline.requests).hasSize(2);
+    }
+    try (QuiverServer s = server(null)) {
+      assertThat(call(s.port(), "POST", "/v1/offline/snapshots:expire", "{}").status())
+          .isEqualTo(503);
     }
   }
 
