@@ -45,6 +45,12 @@ final class FlinkOfflineServices implements OfflineService {
   }
 
   @Override
+  public dev.quiver.core.offline.SnapshotExpiry expireSnapshots(
+      String view, java.time.Duration olderThan, Integer retainLast, boolean dryRun) {
+    return service.expireSnapshots(view, olderThan, retainLast, dryRun);
+  }
+
+  @Override
   public List<JobStatus> jobs() {
     return service.jobs();
   }

@@ -9,6 +9,7 @@ import dev.quiver.core.offline.BackfillRequest;
 import dev.quiver.core.offline.ExportRequest;
 import dev.quiver.core.offline.JobStatus;
 import dev.quiver.core.offline.OfflineService;
+import dev.quiver.core.offline.SnapshotExpiry;
 import dev.quiver.core.registry.RegistryException;
 import dev.quiver.core.spec.Durations;
 import java.io.IOException;
@@ -119,6 +120,40 @@ final class HttpOfflineService implements OfflineService {
       body.put("actor", r.actor());
     }
     return send("POST", "v1/backfill", body).path("job_id").asText();
+  }
+
+  @Override
+  public SnapshotExpiry expireSnapshots(
+      String view, Duration olderThan, Integer retainLast, boolean dryRun) {
+    ObjectNode body = JSON.createObjectNode();
+    if (view != null) {
+      body.put("view", view);
+    }
+    if (olderThan != null) {
+      body.put("older_than", Durations.format(olderThan));
+    }
+    if (retainLast != null) {
+      body.put("retain_last", retainLast);
+    }
+    body.put("dry_run", dryRun);
+    JsonNode n = send("POST", "v1/offline/snapshots:expire", body);
+    List<SnapshotExpiry.Table> tables = new ArrayList<>();
+    for (JsonNode t : n.path("tables")) {
+      tables.add(
+          new SnapshotExpiry.Table(
+              t.path("table").asText(),
+              t.hasNonNull("view") ? t.get("view").asText() : null,
+              t.path("expired").asInt(),
+              t.path("remaining").asInt(),
+              t.hasNonNull("error") ? t.get("error").asText() : null));
+    }
+    return new SnapshotExpiry(
+        Instant.parse(n.path("cutoff").asText()),
+        Durations.parse(n.path("older_than").asText())
+            .orElseThrow(() -> new IllegalStateException("older_than: " + n.get("older_than"))),
+        n.path("retain_last").asInt(),
+        n.path("dry_run").asBoolean(),
+        tables);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.quiver.cli;
 
 import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.offline.SnapshotExpiry;
 import dev.quiver.core.spec.Durations;
 import dev.quiver.offline.OfflineCatalogs;
 import dev.quiver.offline.OfflineOptions;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -42,7 +44,8 @@ final class SnapshotsCommand implements Runnable {
         "Expires the offline tables' snapshots older than --older-than, keeping the newest"
             + " --retain-last of each table and every tagged (backfill) snapshot.",
         "quiver serve and quiver local do this every offline.snapshots.expire-interval; this runs"
-            + " it now, on the warehouse of quiver.data-dir (or offline.*).",
+            + " it now, on the warehouse of quiver.data-dir (or offline.*), in the quiver local"
+            + " running on it if any (or the --server given).",
         "Example: quiver snapshots expire user_txn --older-than 2d --dry-run"
       })
   static final class Expire implements Callable<Integer> {
@@ -74,6 +77,8 @@ final class SnapshotsCommand implements Runnable {
     @Option(names = "--dry-run", description = "Only count what would be expired")
     boolean dryRun;
 
+    @Mixin JobPlacement placement;
+
     @Override
     public Integer call() throws Exception {
       QuiverConfig config = OfflineCommands.config(snapshots.parent);
@@ -92,23 +97,39 @@ final class SnapshotsCommand implements Runnable {
         throw new IllegalArgumentException(
             "--retain-last: " + keep + " (expected: the number of newest snapshots kept, >= 1)");
       }
-      Instant cutoff = Instant.now().minus(age);
-      List<SnapshotRetention.Outcome> outcomes;
-      org.apache.iceberg.catalog.Catalog catalog = OfflineCatalogs.open(config);
-      try {
-        outcomes = SnapshotRetention.expire(catalog, view, cutoff, keep, dryRun);
-      } finally {
-        if (catalog instanceof AutoCloseable c) {
-          c.close();
-        }
-      }
       PrintWriter out = snapshots.spec.commandLine().getOut();
       PrintWriter err = snapshots.spec.commandLine().getErr();
+      // a quiver local running on this data directory (or --server) holds the warehouse: it
+      // expires there, in the one process that commits to its tables
+      String target = OfflineCommands.server(snapshots.parent, placement, "snapshot expiry", out);
+      SnapshotExpiry done;
+      if (target != null) {
+        try (HttpOfflineService service =
+            new HttpOfflineService(target, System.getenv("QUIVER_TOKEN"))) {
+          // the server's offline.snapshots.* are the defaults there
+          done =
+              service.expireSnapshots(
+                  view, olderThan == null ? null : age, retainLast == null ? null : keep, dryRun);
+        }
+      } else {
+        org.apache.iceberg.catalog.Catalog catalog = OfflineCatalogs.open(config);
+        try {
+          done = SnapshotRetention.expireOlderThan(catalog, view, age, keep, dryRun);
+        } finally {
+          if (catalog instanceof AutoCloseable c) {
+            c.close();
+          }
+        }
+      }
+      List<SnapshotExpiry.Table> outcomes = done.tables();
+      Instant cutoff = done.cutoff();
+      age = done.olderThan();
+      keep = done.retainLast();
       List<String[]> rows = new ArrayList<>();
       rows.add(new String[] {"TABLE", "VIEW", dryRun ? "WOULD EXPIRE" : "EXPIRED", "REMAINING"});
       int total = 0;
       int failed = 0;
-      for (SnapshotRetention.Outcome o : outcomes) {
+      for (SnapshotExpiry.Table o : outcomes) {
         if (o.error() != null) {
           failed++;
           err.println("error: " + o.table() + ": " + o.error());

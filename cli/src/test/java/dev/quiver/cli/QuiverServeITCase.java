@@ -193,6 +193,13 @@ class QuiverServeITCase extends CliTestSupport {
                       HttpResponse.BodyHandlers.ofString())
                   .body())
           .contains(routedOut.toString());
+      // so does 'snapshots expire': the local holds the warehouse and expires there
+      Run expire = run("snapshots", "expire", "user_pages", "--older-than", "1d", "--dry-run");
+      assertThat(expire.code()).as(expire.out() + expire.err()).isZero();
+      assertThat(expire.out())
+          .contains("running the snapshot expiry on the quiver local at " + url)
+          .contains("would expire 0 snapshots")
+          .contains("(1d) in 1 table, keeping the newest 100 of each");
       Path hereOut = dir.resolve("exported-here");
       export[5] = hereOut.toString();
       String[] here = java.util.Arrays.copyOf(export, 7);

@@ -234,26 +234,64 @@ public final class Backfill {
       }
       String name = "quiver backfill " + view.qualifiedName() + ":" + view.version();
       long skipped = skipped(FlinkBatch.execute(s.env, name));
-      if (!s.query.secondInserts().isEmpty()) {
-        s.query.secondSetup().forEach(s.tEnv::executeSql);
-        StreamStatementSet set = s.tEnv.createStatementSet();
-        s.query.secondInserts().forEach(set::addInsertSql);
-        set.attachAsDataStream();
-        FlinkBatch.execute(s.env, name + " (online rows)");
+      // the offline snapshot is committed: a cancel or failure of the online step after it still
+      // tags and reports that snapshot (Committed), so that it gets its audit record
+      Exception onlineFailure = null;
+      try {
+        if (!s.query.secondInserts().isEmpty()) {
+          s.query.secondSetup().forEach(s.tEnv::executeSql);
+          StreamStatementSet set = s.tEnv.createStatementSet();
+          s.query.secondInserts().forEach(set::addInsertSql);
+          set.attachAsDataStream();
+          FlinkBatch.execute(s.env, name + " (online rows)");
+        }
+      } catch (Exception e) {
+        onlineFailure = e;
+        // a cancel's interrupt (its Flink job was cancelled): consumed, so that the catalog
+        // calls below run; the exception thrown after them ends the job as cancelled
+        Thread.interrupted();
       }
       table.refresh();
       Snapshot snap = findSnapshot(table, id);
       Plan plan =
           new Plan(id, s.tableName, s.source.describe(), from, to, 0, 0, 0, 0, 0, s.sqlText);
       if (snap == null) {
+        if (onlineFailure != null) {
+          throw onlineFailure;
+        }
         return new Result(plan, null, null, 0, skipped, seconds(start), onlineRows);
       }
       String tag = TAG_PREFIX + id;
       table.manageSnapshots().createTag(tag, snap.snapshotId()).commit();
       long added = Long.parseLong(snap.summary().getOrDefault("added-records", "0"));
-      return new Result(plan, snap.snapshotId(), tag, added, skipped, seconds(start), onlineRows);
+      Result result =
+          new Result(plan, snap.snapshotId(), tag, added, skipped, seconds(start), onlineRows);
+      if (onlineFailure != null) {
+        throw new Committed(result, FlinkBatch.unwrap("backfill", onlineFailure));
+      }
+      return result;
+    } catch (Committed e) {
+      throw e;
     } catch (Exception e) {
       throw FlinkBatch.unwrap("backfill", e);
+    }
+  }
+
+  /**
+   * A backfill that committed its Iceberg snapshot (and tagged it) and then failed or was cancelled
+   * in its online step: {@link #result()} is what it appended, for its audit record; the cause is
+   * why it stopped.
+   */
+  public static final class Committed extends RuntimeException {
+    private final transient Result result;
+
+    Committed(Result result, RuntimeException cause) {
+      super(cause.getMessage(), cause);
+      this.result = result;
+    }
+
+    public Result result() {
+      return result;
     }
   }
 

@@ -274,29 +274,46 @@ public final class FlinkOfflineService implements OfflineService {
             Map<String, Object> d = planDetails(p);
             d.putAll(warned);
             d.put("sql", p.sql()); // the dry run shows what would run (backfills.md)
+            // nothing is appended, so no id: the real run draws its own, and a preview's id
+            // would name no snapshot tag and no audit record
+            d.remove("backfill_id");
             d.values().removeIf(v -> v == null);
             job.details = d;
             return;
           }
-          Backfill.Result r =
-              backfill.run(view, keys, req.source(), req.from(), req.to(), req.online());
+          Backfill.Result r;
+          try {
+            r = backfill.run(view, keys, req.source(), req.from(), req.to(), req.online());
+          } catch (Backfill.Committed c) {
+            // cancelled or failed after its Iceberg commit (in the online step): the snapshot
+            // is there, so are its details and its audit record, with the state it ended in
+            job.rows = c.result().rows();
+            job.details = runDetails(c.result(), warned);
+            job.output = OfflineTables.identifier(view) + "@" + c.result().snapshotId();
+            audit(req, view, c.result(), job.cancelRequested ? "cancelled" : "failed");
+            throw c;
+          }
           job.rows = r.rows();
-          Map<String, Object> d = planDetails(r.plan());
-          // a run does not estimate: its plan's counts are zeros, so report what it wrote
-          d.keySet().removeAll(List.of("bytes", "partitions", "estimated_seconds"));
-          d.put("rows", r.rows());
-          d.put("skipped", r.skipped());
-          d.put("snapshot_id", r.snapshotId());
-          d.put("tag", r.tag());
-          d.put("seconds", r.seconds());
-          d.put("events_per_second", r.seconds() > 0 ? r.rows() / r.seconds() : 0);
-          d.put("online_rows", r.onlineRows());
-          d.putAll(warned);
-          d.values().removeIf(v -> v == null);
-          job.details = d;
+          job.details = runDetails(r, warned);
           job.output = OfflineTables.identifier(view) + "@" + r.snapshotId();
-          audit(req, view, r);
+          audit(req, view, r, "succeeded");
         });
+  }
+
+  private static Map<String, Object> runDetails(Backfill.Result r, Map<String, Object> warned) {
+    Map<String, Object> d = planDetails(r.plan());
+    // a run does not estimate: its plan's counts are zeros, so report what it wrote
+    d.keySet().removeAll(List.of("bytes", "partitions", "estimated_seconds"));
+    d.put("rows", r.rows());
+    d.put("skipped", r.skipped());
+    d.put("snapshot_id", r.snapshotId());
+    d.put("tag", r.tag());
+    d.put("seconds", r.seconds());
+    d.put("events_per_second", r.seconds() > 0 ? r.rows() / r.seconds() : 0);
+    d.put("online_rows", r.onlineRows());
+    d.putAll(warned);
+    d.values().removeIf(v -> v == null);
+    return d;
   }
 
   private static Map<String, Object> planDetails(Backfill.Plan p) {
@@ -314,10 +331,11 @@ public final class FlinkOfflineService implements OfflineService {
     return d;
   }
 
-  private void audit(BackfillRequest req, FeatureView view, Backfill.Result r) {
+  private void audit(BackfillRequest req, FeatureView view, Backfill.Result r, String state) {
     // built by Jackson: a source path with a backslash or a quote stays valid JSON
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("backfill_id", r.plan().backfillId());
+    d.put("state", state);
     d.put("snapshot_id", r.snapshotId());
     d.put("tag", r.tag());
     d.put("source", r.plan().source());
@@ -395,6 +413,15 @@ public final class FlinkOfflineService implements OfflineService {
     job.future = task;
     executor.execute(task);
     return job.id;
+  }
+
+  @Override
+  public dev.quiver.core.offline.SnapshotExpiry expireSnapshots(
+      String view, java.time.Duration olderThan, Integer retainLast, boolean dryRun) {
+    java.time.Duration age =
+        olderThan == null ? config.get(OfflineOptions.SNAPSHOTS_MAX_AGE) : olderThan;
+    int keep = retainLast == null ? config.get(OfflineOptions.SNAPSHOTS_RETAIN_LAST) : retainLast;
+    return SnapshotRetention.expireOlderThan(catalog, view, age, keep, dryRun);
   }
 
   @Override

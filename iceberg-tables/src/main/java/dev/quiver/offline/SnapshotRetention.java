@@ -41,6 +41,25 @@ public final class SnapshotRetention implements AutoCloseable {
   }
 
   /**
+   * {@link #expire(Catalog, String, Instant, int, boolean)} with the cut-off {@code olderThan}
+   * before now, as core's {@link dev.quiver.core.offline.SnapshotExpiry} ({@code quiver snapshots
+   * expire}, in process or through {@code POST /v1/offline/snapshots:expire}).
+   */
+  public static dev.quiver.core.offline.SnapshotExpiry expireOlderThan(
+      Catalog catalog, String view, Duration olderThan, int retainLast, boolean dryRun) {
+    Instant cutoff = Instant.now().minus(olderThan);
+    List<dev.quiver.core.offline.SnapshotExpiry.Table> tables =
+        expire(catalog, view, cutoff, retainLast, dryRun).stream()
+            .map(
+                o ->
+                    new dev.quiver.core.offline.SnapshotExpiry.Table(
+                        o.table(), o.view(), o.expired(), o.remaining(), o.error()))
+            .toList();
+    return new dev.quiver.core.offline.SnapshotExpiry(
+        cutoff, olderThan, retainLast, dryRun, tables);
+  }
+
+  /**
    * Expires old snapshots in every Quiver table of {@code catalog}, or only in the tables of {@code
    * view} ({@code name} or {@code namespace.name}) when it is not null.
    *

@@ -371,6 +371,8 @@ class FlinkOfflineServiceITCase {
       assertThat(dry.state()).as(dry.error()).isEqualTo(JobStatus.State.SUCCEEDED);
       assertThat(dry.rows()).isEqualTo(50);
       assertThat(dry.details()).containsEntry("skipped", 1L);
+      // a dry run appends nothing, so it has no backfill id: the real run would draw another one
+      assertThat(dry.details()).doesNotContainKey("backfill_id");
       assertThat((String) dry.details().get("sql")).contains("CREATE TEMPORARY VIEW");
       String bf =
           service.submitBackfill(
@@ -407,6 +409,114 @@ class FlinkOfflineServiceITCase {
                 } catch (java.io.IOException e) {
                   throw new AssertionError("audit detail is not JSON: " + a.detail(), e);
                 }
+              });
+    }
+  }
+
+  @Test
+  void aBackfillCancelledInItsOnlineStepKeepsItsCommittedSnapshotsAuditRecord() throws Exception {
+    // the online step throttled to 2 upserts/s: 100 row cells take ~50 s, cancelled long before
+    QuiverConfig config =
+        QuiverConfig.of(
+            Map.of(
+                "offline.warehouse",
+                dir.resolve("wh").toString(),
+                "online.type",
+                "embedded",
+                "online.embedded.path",
+                dir.resolve("online").toString(),
+                "offline.backfill.online-rate",
+                "2"));
+    Catalog catalog = OfflineCatalogs.open(config);
+    FeatureView rows =
+        FeatureView.builder("user_rows")
+            .entities(List.of("user"))
+            .source(TestViews.txnSource())
+            .ttl(Duration.ofHours(2))
+            .features(
+                List.of(
+                    new dev.quiver.core.spec.Feature(
+                        "last_amount",
+                        dev.quiver.core.spec.FeatureType.FLOAT64,
+                        "",
+                        "amount",
+                        null,
+                        Map.of())))
+            .build();
+    InMemoryFeatureRegistry registry = new InMemoryFeatureRegistry();
+    registry.put(rows);
+    var rawSchema =
+        new Schema(
+            Types.NestedField.optional(1, "user_id", Types.StringType.get()),
+            Types.NestedField.optional(2, "amount", Types.DoubleType.get()),
+            Types.NestedField.optional(3, "merchant", Types.StringType.get()),
+            Types.NestedField.optional(4, "ts", Types.TimestampType.withZone()));
+    List<org.apache.iceberg.data.Record> raws = new java.util.ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      var r = org.apache.iceberg.data.GenericRecord.create(rawSchema);
+      r.setField("user_id", "u" + i);
+      r.setField("amount", (double) i);
+      r.setField("merchant", "m1");
+      r.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + i * 1_000L));
+      raws.add(r);
+    }
+    Path raw = dir.resolve("raw").resolve("events.parquet");
+    TrainingSetFiles.write(rawSchema, raw, raws);
+    try (FlinkOfflineService service = new FlinkOfflineService(config, registry)) {
+      String id =
+          service.submitBackfill(
+              new BackfillRequest(
+                  null,
+                  "user_rows",
+                  null,
+                  Instant.ofEpochMilli(EventLog.BASE),
+                  Instant.ofEpochMilli(EventLog.BASE + EventLog.HOUR),
+                  false,
+                  true,
+                  raw.getParent().toString(),
+                  "alice"));
+      // the offline step committed its snapshot; the online step runs
+      await()
+          .atMost(Duration.ofMinutes(2))
+          .until(
+              () -> {
+                try {
+                  var table = catalog.loadTable(OfflineTables.identifier(rows));
+                  table.refresh();
+                  return table.currentSnapshot() != null
+                      && table
+                          .currentSnapshot()
+                          .summary()
+                          .containsKey(OfflineTables.BACKFILL_ID_PROPERTY);
+                } catch (org.apache.iceberg.exceptions.NoSuchTableException e) {
+                  return false;
+                }
+              });
+      assertThat(service.status(id).state()).isEqualTo(JobStatus.State.RUNNING);
+      JobStatus cancelled = service.cancel(id);
+      assertThat(cancelled.state()).as(cancelled.error()).isEqualTo(JobStatus.State.CANCELLED);
+      var table = catalog.loadTable(OfflineTables.identifier(rows));
+      long snapshotId = table.currentSnapshot().snapshotId();
+      assertThat(cancelled.details()).containsEntry("snapshot_id", snapshotId);
+      assertThat(cancelled.rows()).isEqualTo(100);
+      // its snapshot is tagged as a finished backfill's is
+      assertThat(table.refs()).containsKey((String) cancelled.details().get("tag"));
+      assertThat(registry.audit(null, null, 100))
+          .singleElement()
+          .satisfies(
+              a -> {
+                assertThat(a.action()).isEqualTo("backfill");
+                assertThat(a.actor()).isEqualTo("alice");
+                com.fasterxml.jackson.databind.JsonNode detail;
+                try {
+                  detail = new com.fasterxml.jackson.databind.ObjectMapper().readTree(a.detail());
+                } catch (java.io.IOException e) {
+                  throw new AssertionError("audit detail is not JSON: " + a.detail(), e);
+                }
+                assertThat(detail.get("state").asText()).isEqualTo("cancelled");
+                assertThat(detail.get("snapshot_id").asLong()).isEqualTo(snapshotId);
+                assertThat(detail.get("backfill_id").asText())
+                    .isEqualTo(cancelled.details().get("backfill_id"));
               });
     }
   }

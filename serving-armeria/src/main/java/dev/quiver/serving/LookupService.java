@@ -10,7 +10,6 @@ import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
-import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.util.TimeoutMode;
 import com.linecorp.armeria.server.HttpService;
@@ -88,7 +87,7 @@ final class LookupService implements HttpService, AutoCloseable {
 
   @Override
   public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
-    checkBodyType(req.headers());
+    JsonBodyType.check(req.headers());
     CompletableFuture<AggregatedHttpRequest> agg = req.aggregate();
     if (!agg.isDone() || agg.isCompletedExceptionally()) {
       return HttpResponse.of(agg.thenCompose(a -> handle(ctx, a)));
@@ -102,42 +101,6 @@ final class LookupService implements HttpService, AutoCloseable {
       return HttpResponse.ofFailure(e);
     }
     return res.isDone() && !res.isCompletedExceptionally() ? res.join() : HttpResponse.of(res);
-  }
-
-  /**
-   * A lookup body is JSON: a request naming another content type (a form, text, YAML; what {@code
-   * curl -d} sends without {@code -H 'content-type: application/json'}) is a 415, as FastAPI, and
-   * so Feast's feature server, answers it, rather than JSON read from a body declared as something
-   * else; no content type at all is read as JSON. gzip and deflate bodies were decoded by the
-   * server's {@code DecodingService} (which removed their {@code content-encoding}); another coding
-   * is a 415 naming it, not a "malformed JSON" 400 about its compressed bytes.
-   */
-  static void checkBodyType(RequestHeaders headers) {
-    MediaType type = headers.contentType();
-    if (type == null) {
-      String raw = headers.get(HttpHeaderNames.CONTENT_TYPE);
-      if (raw != null && !raw.isBlank()) {
-        throw unsupported("content-type: '" + raw + "'");
-      }
-    } else if (!type.isJson()) {
-      throw unsupported("content-type: '" + type + "'");
-    }
-    String coding = headers.get(HttpHeaderNames.CONTENT_ENCODING);
-    if (coding != null && !coding.isBlank() && !"identity".equalsIgnoreCase(coding.strip())) {
-      throw new ApiException(
-          HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-          "UNSUPPORTED_MEDIA_TYPE",
-          null,
-          "content-encoding: '" + coding + "' (expected: gzip, deflate or identity)");
-    }
-  }
-
-  private static ApiException unsupported(String what) {
-    return new ApiException(
-        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-        "UNSUPPORTED_MEDIA_TYPE",
-        null,
-        what + " (expected: application/json; with curl, add -H 'content-type: application/json')");
   }
 
   private CompletableFuture<HttpResponse> handle(

@@ -20,6 +20,7 @@ import dev.quiver.core.offline.ExportRequest;
 import dev.quiver.core.offline.JobStatus;
 import dev.quiver.core.offline.OfflineService;
 import dev.quiver.core.offline.OfflineTimes;
+import dev.quiver.core.offline.SnapshotExpiry;
 import dev.quiver.core.registry.RegistryException;
 import dev.quiver.core.spec.Durations;
 import java.io.IOException;
@@ -65,6 +66,9 @@ final class OfflineJobsService {
           "online",
           "source",
           "actor");
+
+  private static final Set<String> EXPIRE_FIELDS =
+      Set.of("view", "older_than", "retain_last", "dry_run");
 
   private final OfflineService offline;
 
@@ -167,6 +171,56 @@ final class OfflineJobsService {
         validated(() -> registryField("feature_view", () -> service().submitBackfill(request))));
   }
 
+  /**
+   * Expires the offline tables' old snapshots now, in the server's process (the one that holds the
+   * warehouse), as {@code quiver snapshots expire} does; answers each table's outcome.
+   */
+  @Post("/v1/offline/snapshots:expire")
+  @Blocking
+  public HttpResponse expireSnapshots(AggregatedHttpRequest req) throws IOException {
+    JsonNode body = body(req, EXPIRE_FIELDS);
+    String view = text(body, "view");
+    Duration olderThan = duration(body.path("older_than"), "older_than");
+    JsonNode keep = body.get("retain_last");
+    Integer retainLast = null;
+    if (keep != null && !keep.isNull()) {
+      if (!keep.canConvertToInt() || !keep.isIntegralNumber() || keep.intValue() < 1) {
+        throw ApiException.badRequest(
+            "retain_last",
+            "retain_last: "
+                + keep
+                + " (expected: the number of newest snapshots kept of each table, >= 1)");
+      }
+      retainLast = keep.intValue();
+    }
+    boolean dryRun = Boolean.TRUE.equals(bool(body, "dry_run"));
+    SnapshotExpiry done;
+    try {
+      done = service().expireSnapshots(view, olderThan, retainLast, dryRun);
+    } catch (IllegalArgumentException e) {
+      // "VIEW: 'x' has no offline table ...": the CLI's name of the field, here 'view'
+      String message = String.valueOf(e.getMessage());
+      throw ApiException.badRequest(
+          message.startsWith("VIEW:") ? "view" : null,
+          message.startsWith("VIEW:") ? "view" + message.substring(4) : message);
+    }
+    ObjectNode out = JSON.createObjectNode();
+    out.put("cutoff", done.cutoff().toString());
+    out.put("older_than", Durations.format(done.olderThan()));
+    out.put("retain_last", done.retainLast());
+    out.put("dry_run", done.dryRun());
+    ArrayNode tables = out.putArray("tables");
+    for (SnapshotExpiry.Table t : done.tables()) {
+      ObjectNode n = tables.addObject();
+      n.put("table", t.table());
+      n.put("view", t.view());
+      n.put("expired", t.expired());
+      n.put("remaining", t.remaining());
+      n.put("error", t.error());
+    }
+    return json(HttpStatus.OK, out);
+  }
+
   @Get("/v1/offline/jobs")
   @Blocking
   public HttpResponse jobs() {
@@ -246,6 +300,7 @@ final class OfflineJobsService {
   }
 
   private static JsonNode body(AggregatedHttpRequest req, Set<String> known) throws IOException {
+    JsonBodyType.check(req.headers());
     String content = req.contentUtf8();
     if (content.isBlank()) {
       throw ApiException.badRequest(null, "empty body (expected: a JSON object)");

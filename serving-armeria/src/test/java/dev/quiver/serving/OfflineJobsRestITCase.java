@@ -50,6 +50,24 @@ class OfflineJobsRestITCase {
     }
 
     @Override
+    public dev.quiver.core.offline.SnapshotExpiry expireSnapshots(
+        String view, Duration olderThan, Integer retainLast, boolean dryRun) {
+      if ("gone".equals(view)) {
+        throw new IllegalArgumentException("VIEW: 'gone' has no offline table in this warehouse");
+      }
+      requests.add(java.util.Arrays.asList(view, olderThan, retainLast, dryRun));
+      Duration age = olderThan == null ? Duration.ofDays(7) : olderThan;
+      return new dev.quiver.core.offline.SnapshotExpiry(
+          Instant.parse("2025-11-01T00:00:00Z"),
+          age,
+          retainLast == null ? 100 : retainLast,
+          dryRun,
+          List.of(
+              new dev.quiver.core.offline.SnapshotExpiry.Table(
+                  "quiver.user_activity_v1", "default.user_activity", 3, 2, null)));
+    }
+
+    @Override
     public String submitBackfill(BackfillRequest request) {
       if (request.view().equals("gone")) {
         throw new dev.quiver.core.registry.RegistryException(
@@ -260,6 +278,99 @@ class OfflineJobsRestITCase {
       assertThat(missingJob.status()).isEqualTo(404);
       assertThat(missingJob.body().at("/error/message").asText()).contains("'zzz'");
       assertThat(offline.requests).isEmpty();
+    }
+  }
+
+  /** What {@code curl -d} sends without a content type: a form, refused as the lookups do. */
+  static Reply post(int port, String path, String contentType, String encoding, byte[] body)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(10))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (contentType != null) {
+      b.header("content-type", contentType);
+    }
+    if (encoding != null) {
+      b.header("content-encoding", encoding);
+    }
+    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return new Reply(r.statusCode(), JSON.readTree(r.body()));
+  }
+
+  @Test
+  void aNonJsonBodyIs415AndAGzipOrUntypedJsonBodyIsRead() throws Exception {
+    RecordingOfflineService offline = new RecordingOfflineService();
+    String backfill =
+        "{\"feature_view\":\"user_activity\",\"dry_run\":true,\"time_range\":"
+            + "{\"start\":\"2025-10-01T00:00:00Z\",\"end\":\"2025-11-01T00:00:00Z\"}}";
+    byte[] bytes = backfill.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    try (QuiverServer s = server(offline)) {
+      for (String path : List.of("/v1/offline/export", "/v1/backfill")) {
+        Reply form = post(s.port(), path, "application/x-www-form-urlencoded", null, bytes);
+        assertThat(form.status()).as(path).isEqualTo(415);
+        assertThat(form.body().at("/error/code").asText()).isEqualTo("UNSUPPORTED_MEDIA_TYPE");
+        assertThat(form.body().at("/error/message").asText())
+            .contains("application/x-www-form-urlencoded")
+            .contains("-H 'content-type: application/json'");
+        Reply br = post(s.port(), path, "application/json", "br", bytes);
+        assertThat(br.status()).as(path).isEqualTo(415);
+        assertThat(br.body().at("/error/message").asText()).contains("content-encoding: 'br'");
+      }
+      assertThat(offline.requests).isEmpty();
+
+      java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+      try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+        out.write(bytes);
+      }
+      Reply gzip = post(s.port(), "/v1/backfill", "application/json", "gzip", gz.toByteArray());
+      assertThat(gzip.status()).isEqualTo(202);
+      Reply untyped = post(s.port(), "/v1/backfill", null, null, bytes);
+      assertThat(untyped.status()).isEqualTo(202);
+      assertThat(offline.requests).hasSize(2);
+      assertThat(((BackfillRequest) offline.requests.get(0)).view()).isEqualTo("user_activity");
+    }
+  }
+
+  @Test
+  void snapshotsExpireRunsInTheServerAndAnswersEachTable() throws Exception {
+    RecordingOfflineService offline = new RecordingOfflineService();
+    try (QuiverServer s = server(offline)) {
+      Reply done =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/snapshots:expire",
+              "{\"view\":\"user_activity\",\"older_than\":\"2d\",\"retain_last\":5,"
+                  + "\"dry_run\":true}");
+      assertThat(done.status()).isEqualTo(200);
+      assertThat(offline.requests.get(0))
+          .isEqualTo(java.util.Arrays.asList("user_activity", Duration.ofDays(2), 5, true));
+      assertThat(done.body().get("dry_run").asBoolean()).isTrue();
+      assertThat(done.body().get("older_than").asText()).isEqualTo("2d");
+      assertThat(done.body().at("/tables/0/table").asText()).isEqualTo("quiver.user_activity_v1");
+      assertThat(done.body().at("/tables/0/expired").asInt()).isEqualTo(3);
+      assertThat(done.body().at("/tables/0/remaining").asInt()).isEqualTo(2);
+
+      Reply defaults = call(s.port(), "POST", "/v1/offline/snapshots:expire", "{}");
+      assertThat(defaults.status()).isEqualTo(200);
+      assertThat(offline.requests.get(1))
+          .isEqualTo(java.util.Arrays.asList(null, null, null, false));
+
+      Reply zero = call(s.port(), "POST", "/v1/offline/snapshots:expire", "{\"retain_last\":0}");
+      assertThat(zero.status()).isEqualTo(400);
+      assertThat(zero.body().at("/error/field").asText()).isEqualTo("retain_last");
+      Reply age = call(s.port(), "POST", "/v1/offline/snapshots:expire", "{\"older_than\":\"x\"}");
+      assertThat(age.body().at("/error/field").asText()).isEqualTo("older_than");
+      Reply gone = call(s.port(), "POST", "/v1/offline/snapshots:expire", "{\"view\":\"gone\"}");
+      assertThat(gone.status()).isEqualTo(400);
+      assertThat(gone.body().at("/error/field").asText()).isEqualTo("view");
+      assertThat(gone.body().at("/error/message").asText()).startsWith("view: 'gone'");
+      assertThat(offline.requests).hasSize(2);
+    }
+    try (QuiverServer s = server(null)) {
+      assertThat(call(s.port(), "POST", "/v1/offline/snapshots:expire", "{}").status())
+          .isEqualTo(503);
     }
   }
 

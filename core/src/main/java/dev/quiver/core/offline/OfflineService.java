@@ -48,6 +48,21 @@ public interface OfflineService extends AutoCloseable {
   }
 
   /** Every known job, newest first. */
+  /**
+   * Expires the offline tables' old snapshots now, as {@code quiver snapshots expire} does: those
+   * older than {@code olderThan} beyond the newest {@code retainLast} of each table, in every
+   * view's tables or only {@code view}'s ({@code name} or {@code namespace.name}); null {@code
+   * olderThan} or {@code retainLast} take the service's configured defaults.
+   *
+   * @throws IllegalArgumentException when {@code view} has no offline table, or {@code retainLast}
+   *     is below 1
+   */
+  default SnapshotExpiry expireSnapshots(
+      String view, java.time.Duration olderThan, Integer retainLast, boolean dryRun) {
+    throw new UnsupportedOperationException(
+        "this offline service cannot expire snapshots (" + getClass().getSimpleName() + ")");
+  }
+
   List<JobStatus> jobs();
 
   /** Stops accepting jobs and waits briefly for running ones; idempotent. */
