@@ -53,6 +53,24 @@ class FlinkOfflineServiceITCase {
         null);
   }
 
+  /**
+   * The backfilled view over the transactions source: its features are expressions over the
+   * source's columns, as the streaming job (whose SQL a backfill runs) requires.
+   */
+  private static FeatureView userRows(dev.quiver.core.spec.Feature... features) {
+    return FeatureView.builder("user_rows")
+        .entities(List.of("user"))
+        .source(TestViews.txnSource())
+        .ttl(Duration.ofHours(2))
+        .features(List.of(features))
+        .build();
+  }
+
+  private static dev.quiver.core.spec.Feature expr(
+      String name, dev.quiver.core.spec.FeatureType type, String expr) {
+    return new dev.quiver.core.spec.Feature(name, type, "", expr, null, Map.of());
+  }
+
   @Test
   void runsExportsAndBackfillsAsJobs() throws Exception {
     Path wh = dir.resolve("wh");
@@ -64,27 +82,9 @@ class FlinkOfflineServiceITCase {
     // the backfilled view's features are expressions over its source's columns, as the streaming
     // job (whose SQL a backfill runs) requires
     FeatureView rows =
-        FeatureView.builder("user_rows")
-            .entities(List.of("user"))
-            .source(TestViews.txnSource())
-            .ttl(Duration.ofHours(2))
-            .features(
-                List.of(
-                    new dev.quiver.core.spec.Feature(
-                        "last_amount",
-                        dev.quiver.core.spec.FeatureType.FLOAT64,
-                        "",
-                        "amount",
-                        null,
-                        Map.of()),
-                    new dev.quiver.core.spec.Feature(
-                        "last_merchant",
-                        dev.quiver.core.spec.FeatureType.STRING,
-                        "",
-                        "merchant",
-                        null,
-                        Map.of())))
-            .build();
+        userRows(
+            expr("last_amount", dev.quiver.core.spec.FeatureType.FLOAT64, "amount"),
+            expr("last_merchant", dev.quiver.core.spec.FeatureType.STRING, "merchant"));
     InMemoryFeatureRegistry registry = new InMemoryFeatureRegistry();
     registry.put(profile);
     registry.put(rows);
@@ -429,20 +429,7 @@ class FlinkOfflineServiceITCase {
                 "2"));
     Catalog catalog = OfflineCatalogs.open(config);
     FeatureView rows =
-        FeatureView.builder("user_rows")
-            .entities(List.of("user"))
-            .source(TestViews.txnSource())
-            .ttl(Duration.ofHours(2))
-            .features(
-                List.of(
-                    new dev.quiver.core.spec.Feature(
-                        "last_amount",
-                        dev.quiver.core.spec.FeatureType.FLOAT64,
-                        "",
-                        "amount",
-                        null,
-                        Map.of())))
-            .build();
+        userRows(expr("last_amount", dev.quiver.core.spec.FeatureType.FLOAT64, "amount"));
     InMemoryFeatureRegistry registry = new InMemoryFeatureRegistry();
     registry.put(rows);
     var rawSchema =
@@ -564,15 +551,8 @@ class FlinkOfflineServiceITCase {
     InMemoryFeatureRegistry registry = new InMemoryFeatureRegistry();
     registry.put(profile);
     registry.put(
-        FeatureView.builder("user_rows")
-            .entities(List.of("user"))
-            .source(TestViews.txnSource())
-            .ttl(Duration.ofHours(2))
-            .features(
-                List.of(
-                    dev.quiver.core.spec.Feature.row(
-                        "amount", dev.quiver.core.spec.FeatureType.FLOAT64)))
-            .build());
+        userRows(
+            dev.quiver.core.spec.Feature.row("amount", dev.quiver.core.spec.FeatureType.FLOAT64)));
     for (String view : List.of("user_profile", "user_rows")) {
       registry.setStatus(
           "default", view, "v1", dev.quiver.core.spec.ViewStatus.DEPRECATED, null, "me");
