@@ -190,6 +190,28 @@ class QuiverCatalogITCase {
   }
 
   @Test
+  void selectFromAViewTableSaysWhereItsRowsAre() {
+    // the table is the view's definition; Flink's "could not find any factory for 'quiver'" with
+    // a list of connectors told a data scientist nothing
+    assertThatThrownBy(() -> env.executeSql("SELECT * FROM ml.user_clicks"))
+        .satisfies(
+            e ->
+                assertThat(rootMessage(e))
+                    .contains("ml.user_clicks is feature view ml.user_clicks v1")
+                    .contains("SELECT * FROM ml.`user_clicks$offline`")
+                    .doesNotContain("Could not find any factory"));
+    assertThatThrownBy(() -> env.executeSql("SELECT * FROM ml.`user_clicks$v1`"))
+        .satisfies(
+            e -> assertThat(rootMessage(e)).contains("SELECT * FROM ml.`user_clicks$v1$offline`"));
+    assertThatThrownBy(
+            () ->
+                env.executeSql(
+                    "INSERT INTO ml.user_clicks SELECT 'u', CAST(NULL AS TIMESTAMP_LTZ(3)),"
+                        + " CAST(1 AS BIGINT), 'p'"))
+        .satisfies(e -> assertThat(rootMessage(e)).contains("its rows are written by"));
+  }
+
+  @Test
   void forSystemTimeAsOfSaysHowToReadTheOfflineTableAsOfThatTime() {
     assertThatThrownBy(
             () ->
