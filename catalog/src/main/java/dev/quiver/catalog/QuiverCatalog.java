@@ -416,10 +416,43 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
     problems.forEach(p -> LOG.warn("{}: {}", what, p.describe()));
     try {
       registry().apply(bundle, actor, false);
+    } catch (RegistryException e) {
+      if (e.kind() == RegistryException.Kind.BREAKING_CHANGE) {
+        throw breakingChange(what, e, ns, view);
+      }
+      throw CatalogErrors.convert(e, what, view);
     } catch (RuntimeException e) {
       throw CatalogErrors.convert(e, what, view);
     }
     sessionNamespaces.remove(ns);
+  }
+
+  /**
+   * A refused breaking change, with the fix in SQL terms (the registry's fix speaks of a spec's
+   * {@code version:}). Without the registry's exception as cause: Flink's SQL client prints only
+   * the root cause, and that would hide the statement and the SQL fix.
+   */
+  private ValidationException breakingChange(
+      String what, RegistryException e, String ns, FeatureView view) {
+    int major = view.version().major();
+    int next =
+        versionsOf(ns, view.name()).stream().mapToInt(r -> r.version().major()).max().orElse(major)
+            + 1;
+    return new ValidationException(
+        what
+            + ": "
+            + e.getMessage()
+            + "\nIn SQL: CREATE TABLE "
+            + ns
+            + ".`"
+            + PinnedTableName.ofMajor(view.name(), next)
+            + "` (...) WITH (...) with the whole new definition; `"
+            + view.name()
+            + "` then reads it, and `"
+            + PinnedTableName.ofMajor(view.name(), major)
+            + "` keeps major "
+            + major
+            + " for its consumers");
   }
 
   private static ResolvedCatalogTable resolved(ObjectPath path, CatalogBaseTable table) {

@@ -279,7 +279,12 @@ class QuiverCatalogITCase {
         .containsExactly("user_id", "event_time", "last_page", "dwell_ms");
     // A breaking change under the same major is refused, naming the change.
     assertThatThrownBy(() -> env.executeSql("ALTER TABLE ml.pages DROP last_page"))
-        .satisfies(e -> assertThat(rootMessage(e)).contains("last_page"));
+        .satisfies(
+            e ->
+                assertThat(rootMessage(e))
+                    .contains("ALTER TABLE ml.pages: ", "removed feature last_page")
+                    // the fix in SQL terms, not only the YAML's "bump version to v2"
+                    .contains("CREATE TABLE ml.`pages$v2` (...)", "`pages$v1` keeps major 1"));
     // ... and allowed as a new major, created under its pinned name.
     env.executeSql(
         "CREATE TABLE ml.`pages$v2` (user_id STRING, dwell_ms BIGINT, PRIMARY KEY (user_id) NOT"
