@@ -220,8 +220,11 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
     if (offlineOf.isPresent()) {
       return offlineTable(path, offlineOf.get());
     }
-    ViewRecord record =
-        resolve(path).orElseThrow(() -> new TableNotExistException(getName(), path));
+    Optional<ViewRecord> found = resolve(path);
+    if (found.isEmpty()) {
+      throw notFound(path);
+    }
+    ViewRecord record = found.get();
     String ns = path.getDatabaseName();
     List<Entity> entities =
         record.view().entities().stream()
@@ -231,6 +234,66 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
                         .orElse(Entity.implicit(ns, e)))
             .toList();
     return ViewTableMapper.toTable(record, entities);
+  }
+
+  /**
+   * An unknown table name. Flink drops a {@link TableNotExistException}'s message and says only
+   * "doesn't exist", so when there is something to suggest (the view's readable versions, a view
+   * with a close name, the namespace that holds the view) this is a {@link ValidationException}
+   * that Flink shows as it is; otherwise Flink's own message.
+   */
+  private ValidationException notFound(ObjectPath path) throws TableNotExistException {
+    String ns = path.getDatabaseName();
+    PinnedTableName name;
+    try {
+      name = PinnedTableName.parse(path.getObjectName());
+    } catch (IllegalArgumentException e) {
+      return new ValidationException(path.getFullName() + ": " + e.getMessage(), e);
+    }
+    List<String> readable =
+        versionsOf(ns, name.view()).stream()
+            .filter(r -> r.view().status() != ViewStatus.RETIRED)
+            .map(r -> PinnedTableName.ofRevision(name.view(), r.version()))
+            .toList();
+    if (!readable.isEmpty()) {
+      return new ValidationException(
+          path.getFullName()
+              + ": feature view "
+              + ns
+              + "."
+              + name.view()
+              + " has no readable version '"
+              + name.versionRef()
+              + "'; its versions: "
+              + String.join(", ", readable)
+              + " (pin a major as `"
+              + name.view()
+              + "$v1`, a revision as `"
+              + name.view()
+              + "$v1.0`; retired versions cannot be read)");
+    }
+    List<String> views = viewsIn(ns).stream().map(r -> r.view().name()).toList();
+    String hint = Suggestions.didYouMean(name.view(), views);
+    if (hint.isEmpty()) {
+      hint =
+          listDatabases().stream()
+              .filter(other -> !other.equals(ns) && !versionsOf(other, name.view()).isEmpty())
+              .findFirst()
+              .map(other -> "; it is in namespace '" + other + "': " + other + "." + name.view())
+              .orElse("");
+    }
+    if (hint.isEmpty()) {
+      throw new TableNotExistException(getName(), path);
+    }
+    return new ValidationException(
+        path.getFullName()
+            + ": no feature view '"
+            + name.view()
+            + "' in namespace '"
+            + ns
+            + "'"
+            + hint
+            + "; SHOW TABLES lists the views");
   }
 
   /**

@@ -190,6 +190,37 @@ class QuiverCatalogITCase {
   }
 
   @Test
+  void anUnknownViewOrVersionGetsADidYouMean() {
+    // Flink said only "Tables or views with the identifier 'q.ml.user_click' doesn't exist"
+    assertThatThrownBy(() -> env.executeSql("DESCRIBE ml.user_click"))
+        .satisfies(
+            e ->
+                assertThat(rootMessage(e))
+                    .contains("no feature view 'user_click' in namespace 'ml'")
+                    .contains("did you mean 'user_clicks'?"));
+    assertThatThrownBy(() -> env.executeSql("SELECT * FROM ml.user_click"))
+        .satisfies(e -> assertThat(rootMessage(e)).contains("did you mean 'user_clicks'?"));
+    assertThatThrownBy(() -> env.executeSql("DESCRIBE ml.`user_clicks$v9`"))
+        .satisfies(
+            e ->
+                assertThat(rootMessage(e))
+                    .contains("feature view ml.user_clicks has no readable version 'v9'")
+                    .contains("user_clicks$v1"));
+    // a view in another namespace is named
+    assertThatThrownBy(() -> env.executeSql("DESCRIBE `default`.user_clicks"))
+        .satisfies(e -> assertThat(rootMessage(e)).contains("ml.user_clicks"));
+    // a new view whose name is close to an existing one is still created
+    env.executeSql(
+        "CREATE TABLE ml.user_click (user_id STRING, last_page STRING, PRIMARY KEY (user_id) NOT"
+            + " ENFORCED) WITH ('quiver.entities'='user', 'quiver.source'='clicks',"
+            + " 'quiver.ttl'='1d', 'quiver.feature.last_page.expression'='page')");
+    assertThat(column("DESCRIBE ml.user_click", 0)).contains("last_page");
+    // and Flink's own "does not exist" stays for a name that is nothing like a view
+    assertThatThrownBy(() -> env.executeSql("DESCRIBE ml.zzzz"))
+        .satisfies(e -> assertThat(rootMessage(e)).contains("doesn't exist"));
+  }
+
+  @Test
   void selectFromAViewTableSaysWhereItsRowsAre() {
     // the table is the view's definition; Flink's "could not find any factory for 'quiver'" with
     // a list of connectors told a data scientist nothing
