@@ -221,6 +221,23 @@ class QuiverCatalogITCase {
   }
 
   @Test
+  void aColumnTypeThatDisagreesWithItsAggregationNamesTheSqlType() {
+    // the fix named only the spec's dtype (INT64), not the column type to declare in SQL
+    assertThatThrownBy(
+            () ->
+                env.executeSql(
+                    "CREATE TABLE ml.dwell_sum (user_id STRING, dwell_1h DOUBLE, PRIMARY KEY"
+                        + " (user_id) NOT ENFORCED) WITH ('quiver.entities'='user',"
+                        + " 'quiver.source'='clicks', 'quiver.ttl'='1d',"
+                        + " 'quiver.feature.dwell_1h.aggregation'='sum(dwell_ms) over 1h')"))
+        .satisfies(
+            e ->
+                assertThat(rootMessage(e))
+                    .contains("column 'dwell_1h' (features[0].dtype)")
+                    .contains("write dtype: INT64 (in Flink SQL: a BIGINT column)"));
+  }
+
+  @Test
   void selectFromAViewTableSaysWhereItsRowsAre() {
     // the table is the view's definition; Flink's "could not find any factory for 'quiver'" with
     // a list of connectors told a data scientist nothing
