@@ -472,7 +472,14 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
                 Optional.ofNullable(declared.get(name))
                     .or(() -> call(() -> registry().getEntity(ns, name), "get entity " + name))));
     if (problems.stream().anyMatch(SpecProblem::isError)) {
-      throw new ValidationException(CatalogErrors.render(what, problems, view));
+      String message = CatalogErrors.render(what, problems, view);
+      if (cur != null
+          && view.features().stream()
+              .anyMatch(
+                  f -> cur.view().features().stream().noneMatch(c -> c.name().equals(f.name())))) {
+        message += "\n  " + TableDefinitionReader.addFeatureHint(ns, viewName);
+      }
+      throw new ValidationException(message);
     }
     // Flink's catalog API has no channel for warnings; they go to the log (and the registry keeps
     // reader warnings on the version, shown as 'quiver.warnings').

@@ -238,6 +238,21 @@ class QuiverCatalogITCase {
   }
 
   @Test
+  void addingAComputedFeatureWithAlterTableSaysHow() {
+    // Flink's ALTER TABLE ADD takes no options, and SET refused the options of a column not added
+    // yet: both errors now name the way that works
+    String how = "quiver describe ml.user_clicks -o yaml";
+    assertThatThrownBy(() -> env.executeSql("ALTER TABLE ml.user_clicks ADD (clicks_1d BIGINT)"))
+        .satisfies(e -> assertThat(rootMessage(e)).contains(how));
+    assertThatThrownBy(
+            () ->
+                env.executeSql(
+                    "ALTER TABLE ml.user_clicks SET"
+                        + " ('quiver.feature.clicks_1d.aggregation'='count(*) over 1d')"))
+        .satisfies(e -> assertThat(rootMessage(e)).contains("no column 'clicks_1d'", how));
+  }
+
+  @Test
   void selectFromAViewTableSaysWhereItsRowsAre() {
     // the table is the view's definition; Flink's "could not find any factory for 'quiver'" with
     // a list of connectors told a data scientist nothing
