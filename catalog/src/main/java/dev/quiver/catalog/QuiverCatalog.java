@@ -220,8 +220,11 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
     if (offlineOf.isPresent()) {
       return offlineTable(path, offlineOf.get());
     }
-    ViewRecord record =
-        resolve(path).orElseThrow(() -> new TableNotExistException(getName(), path));
+    Optional<ViewRecord> found = resolve(path);
+    if (found.isEmpty()) {
+      throw notFound(path);
+    }
+    ViewRecord record = found.get();
     String ns = path.getDatabaseName();
     List<Entity> entities =
         record.view().entities().stream()
@@ -231,6 +234,66 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
                         .orElse(Entity.implicit(ns, e)))
             .toList();
     return ViewTableMapper.toTable(record, entities);
+  }
+
+  /**
+   * An unknown table name. Flink drops a {@link TableNotExistException}'s message and says only
+   * "doesn't exist", so when there is something to suggest (the view's readable versions, a view
+   * with a close name, the namespace that holds the view) this is a {@link ValidationException}
+   * that Flink shows as it is; otherwise Flink's own message.
+   */
+  private ValidationException notFound(ObjectPath path) throws TableNotExistException {
+    String ns = path.getDatabaseName();
+    PinnedTableName name;
+    try {
+      name = PinnedTableName.parse(path.getObjectName());
+    } catch (IllegalArgumentException e) {
+      return new ValidationException(path.getFullName() + ": " + e.getMessage(), e);
+    }
+    List<String> readable =
+        versionsOf(ns, name.view()).stream()
+            .filter(r -> r.view().status() != ViewStatus.RETIRED)
+            .map(r -> PinnedTableName.ofRevision(name.view(), r.version()))
+            .toList();
+    if (!readable.isEmpty()) {
+      return new ValidationException(
+          path.getFullName()
+              + ": feature view "
+              + ns
+              + "."
+              + name.view()
+              + " has no readable version '"
+              + name.versionRef()
+              + "'; its versions: "
+              + String.join(", ", readable)
+              + " (pin a major as `"
+              + name.view()
+              + "$v1`, a revision as `"
+              + name.view()
+              + "$v1.0`; retired versions cannot be read)");
+    }
+    List<String> views = viewsIn(ns).stream().map(r -> r.view().name()).toList();
+    String hint = Suggestions.didYouMean(name.view(), views);
+    if (hint.isEmpty()) {
+      hint =
+          listDatabases().stream()
+              .filter(other -> !other.equals(ns) && !versionsOf(other, name.view()).isEmpty())
+              .findFirst()
+              .map(other -> "; it is in namespace '" + other + "': " + other + "." + name.view())
+              .orElse("");
+    }
+    if (hint.isEmpty()) {
+      throw new TableNotExistException(getName(), path);
+    }
+    return new ValidationException(
+        path.getFullName()
+            + ": no feature view '"
+            + name.view()
+            + "' in namespace '"
+            + ns
+            + "'"
+            + hint
+            + "; SHOW TABLES lists the views");
   }
 
   /**
@@ -409,17 +472,57 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
                 Optional.ofNullable(declared.get(name))
                     .or(() -> call(() -> registry().getEntity(ns, name), "get entity " + name))));
     if (problems.stream().anyMatch(SpecProblem::isError)) {
-      throw new ValidationException(CatalogErrors.render(what, problems, view));
+      String message = CatalogErrors.render(what, problems, view);
+      if (cur != null
+          && view.features().stream()
+              .anyMatch(
+                  f -> cur.view().features().stream().noneMatch(c -> c.name().equals(f.name())))) {
+        message += "\n  " + TableDefinitionReader.addFeatureHint(ns, viewName);
+      }
+      throw new ValidationException(message);
     }
     // Flink's catalog API has no channel for warnings; they go to the log (and the registry keeps
     // reader warnings on the version, shown as 'quiver.warnings').
     problems.forEach(p -> LOG.warn("{}: {}", what, p.describe()));
     try {
       registry().apply(bundle, actor, false);
+    } catch (RegistryException e) {
+      if (e.kind() == RegistryException.Kind.BREAKING_CHANGE) {
+        throw breakingChange(what, e, ns, view);
+      }
+      throw CatalogErrors.convert(e, what, view);
     } catch (RuntimeException e) {
       throw CatalogErrors.convert(e, what, view);
     }
     sessionNamespaces.remove(ns);
+  }
+
+  /**
+   * A refused breaking change, with the fix in SQL terms (the registry's fix speaks of a spec's
+   * {@code version:}). Without the registry's exception as cause: Flink's SQL client prints only
+   * the root cause, and that would hide the statement and the SQL fix.
+   */
+  private ValidationException breakingChange(
+      String what, RegistryException e, String ns, FeatureView view) {
+    int major = view.version().major();
+    int next =
+        versionsOf(ns, view.name()).stream().mapToInt(r -> r.version().major()).max().orElse(major)
+            + 1;
+    return new ValidationException(
+        what
+            + ": "
+            + e.getMessage()
+            + "\nIn SQL: CREATE TABLE "
+            + ns
+            + ".`"
+            + PinnedTableName.ofMajor(view.name(), next)
+            + "` (...) WITH (...) with the whole new definition; `"
+            + view.name()
+            + "` then reads it, and `"
+            + PinnedTableName.ofMajor(view.name(), major)
+            + "` keeps major "
+            + major
+            + " for its consumers");
   }
 
   private static ResolvedCatalogTable resolved(ObjectPath path, CatalogBaseTable table) {

@@ -107,6 +107,26 @@ final class TableDefinitionReader {
     return new SpecBundle(newEntities, List.of(), List.of(view), List.of());
   }
 
+  /**
+   * How to add a computed or aggregated feature to an existing view: Flink's {@code ALTER TABLE ...
+   * ADD} has no options, and {@code SET} cannot name a column that is not there yet.
+   */
+  static String addFeatureHint(String namespace, String view) {
+    return "to add a feature that is not a source column of the same name: ALTER TABLE ... ADD"
+        + " takes no 'quiver.feature.<column>.*' options and SET cannot name a column that is not"
+        + " there yet, so add it to the spec: quiver describe "
+        + namespace
+        + "."
+        + view
+        + " -o yaml > "
+        + view
+        + ".yaml, add the feature, quiver apply "
+        + view
+        + ".yaml (a compatible revision); or create a new major with CREATE TABLE `"
+        + view
+        + "$v<N>`";
+  }
+
   String render(List<String> list) {
     StringBuilder sb =
         new StringBuilder("Invalid feature view ")
@@ -187,7 +207,13 @@ final class TableDefinitionReader {
         int dot = rest.indexOf('.');
         String column = dot < 0 ? rest : rest.substring(0, dot);
         String attr = dot < 0 ? "" : rest.substring(dot + 1);
-        if (!columns.contains(column)) {
+        if (!columns.contains(column)
+            && current != null
+            && e.getValue().equals(ViewTableMapper.options(current).get(key))) {
+          // ALTER TABLE ... DROP column: Flink keeps the dropped column's options; the column and
+          // its feature are gone (a removal, which the compatibility check judges)
+          continue;
+        } else if (!columns.contains(column)) {
           problems.add(
               "option '"
                   + key
@@ -196,7 +222,8 @@ final class TableDefinitionReader {
                   + "'"
                   + Suggestions.didYouMean(column, columns)
                   + "; columns: "
-                  + String.join(", ", columns));
+                  + String.join(", ", columns)
+                  + (current == null ? "" : "\n  " + addFeatureHint(namespace, viewName)));
         } else if (!attr.equals(EXPRESSION)
             && !attr.equals(AGGREGATION)
             && !attr.startsWith("tags.")) {

@@ -190,6 +190,91 @@ class QuiverCatalogITCase {
   }
 
   @Test
+  void anUnknownViewOrVersionGetsADidYouMean() {
+    // Flink said only "Tables or views with the identifier 'q.ml.user_click' doesn't exist"
+    assertThatThrownBy(() -> env.executeSql("DESCRIBE ml.user_click"))
+        .satisfies(
+            e ->
+                assertThat(rootMessage(e))
+                    .contains("no feature view 'user_click' in namespace 'ml'")
+                    .contains("did you mean 'user_clicks'?"));
+    assertThatThrownBy(() -> env.executeSql("SELECT * FROM ml.user_click"))
+        .satisfies(e -> assertThat(rootMessage(e)).contains("did you mean 'user_clicks'?"));
+    assertThatThrownBy(() -> env.executeSql("DESCRIBE ml.`user_clicks$v9`"))
+        .satisfies(
+            e ->
+                assertThat(rootMessage(e))
+                    .contains("feature view ml.user_clicks has no readable version 'v9'")
+                    .contains("user_clicks$v1"));
+    // a view in another namespace is named
+    assertThatThrownBy(() -> env.executeSql("DESCRIBE `default`.user_clicks"))
+        .satisfies(e -> assertThat(rootMessage(e)).contains("ml.user_clicks"));
+    // a new view whose name is close to an existing one is still created
+    env.executeSql(
+        "CREATE TABLE ml.user_click (user_id STRING, last_page STRING, PRIMARY KEY (user_id) NOT"
+            + " ENFORCED) WITH ('quiver.entities'='user', 'quiver.source'='clicks',"
+            + " 'quiver.ttl'='1d', 'quiver.feature.last_page.expression'='page')");
+    assertThat(column("DESCRIBE ml.user_click", 0)).contains("last_page");
+    // and Flink's own "does not exist" stays for a name that is nothing like a view
+    assertThatThrownBy(() -> env.executeSql("DESCRIBE ml.zzzz"))
+        .satisfies(e -> assertThat(rootMessage(e)).contains("doesn't exist"));
+  }
+
+  @Test
+  void aColumnTypeThatDisagreesWithItsAggregationNamesTheSqlType() {
+    // the fix named only the spec's dtype (INT64), not the column type to declare in SQL
+    assertThatThrownBy(
+            () ->
+                env.executeSql(
+                    "CREATE TABLE ml.dwell_sum (user_id STRING, dwell_1h DOUBLE, PRIMARY KEY"
+                        + " (user_id) NOT ENFORCED) WITH ('quiver.entities'='user',"
+                        + " 'quiver.source'='clicks', 'quiver.ttl'='1d',"
+                        + " 'quiver.feature.dwell_1h.aggregation'='sum(dwell_ms) over 1h')"))
+        .satisfies(
+            e ->
+                assertThat(rootMessage(e))
+                    .contains("column 'dwell_1h' (features[0].dtype)")
+                    .contains("write dtype: INT64 (in Flink SQL: a BIGINT column)"));
+  }
+
+  @Test
+  void addingAComputedFeatureWithAlterTableSaysHow() {
+    // Flink's ALTER TABLE ADD takes no options, and SET refused the options of a column not added
+    // yet: both errors now name the way that works
+    String how = "quiver describe ml.user_clicks -o yaml";
+    assertThatThrownBy(() -> env.executeSql("ALTER TABLE ml.user_clicks ADD (clicks_1d BIGINT)"))
+        .satisfies(e -> assertThat(rootMessage(e)).contains(how));
+    assertThatThrownBy(
+            () ->
+                env.executeSql(
+                    "ALTER TABLE ml.user_clicks SET"
+                        + " ('quiver.feature.clicks_1d.aggregation'='count(*) over 1d')"))
+        .satisfies(e -> assertThat(rootMessage(e)).contains("no column 'clicks_1d'", how));
+  }
+
+  @Test
+  void selectFromAViewTableSaysWhereItsRowsAre() {
+    // the table is the view's definition; Flink's "could not find any factory for 'quiver'" with
+    // a list of connectors told a data scientist nothing
+    assertThatThrownBy(() -> env.executeSql("SELECT * FROM ml.user_clicks"))
+        .satisfies(
+            e ->
+                assertThat(rootMessage(e))
+                    .contains("ml.user_clicks is feature view ml.user_clicks v1")
+                    .contains("SELECT * FROM ml.`user_clicks$offline`")
+                    .doesNotContain("Could not find any factory"));
+    assertThatThrownBy(() -> env.executeSql("SELECT * FROM ml.`user_clicks$v1`"))
+        .satisfies(
+            e -> assertThat(rootMessage(e)).contains("SELECT * FROM ml.`user_clicks$v1$offline`"));
+    assertThatThrownBy(
+            () ->
+                env.executeSql(
+                    "INSERT INTO ml.user_clicks SELECT 'u', CAST(NULL AS TIMESTAMP_LTZ(3)),"
+                        + " CAST(1 AS BIGINT), 'p'"))
+        .satisfies(e -> assertThat(rootMessage(e)).contains("its rows are written by"));
+  }
+
+  @Test
   void forSystemTimeAsOfSaysHowToReadTheOfflineTableAsOfThatTime() {
     assertThatThrownBy(
             () ->
@@ -257,7 +342,12 @@ class QuiverCatalogITCase {
         .containsExactly("user_id", "event_time", "last_page", "dwell_ms");
     // A breaking change under the same major is refused, naming the change.
     assertThatThrownBy(() -> env.executeSql("ALTER TABLE ml.pages DROP last_page"))
-        .satisfies(e -> assertThat(rootMessage(e)).contains("last_page"));
+        .satisfies(
+            e ->
+                assertThat(rootMessage(e))
+                    .contains("ALTER TABLE ml.pages: ", "removed feature last_page")
+                    // the fix in SQL terms, not only the YAML's "bump version to v2"
+                    .contains("CREATE TABLE ml.`pages$v2` (...)", "`pages$v1` keeps major 1"));
     // ... and allowed as a new major, created under its pinned name.
     env.executeSql(
         "CREATE TABLE ml.`pages$v2` (user_id STRING, dwell_ms BIGINT, PRIMARY KEY (user_id) NOT"

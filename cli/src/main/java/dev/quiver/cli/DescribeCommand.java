@@ -93,6 +93,10 @@ final class DescribeCommand implements Callable<Integer> {
               + " by "
               + record.createdBy());
       out.print(SpecWriter.yaml(record.view()));
+      PrintWriter spec = out;
+      // the rest is printed as YAML comments, so that the output is a spec that apply reads
+      java.io.StringWriter rest = new java.io.StringWriter();
+      out = new PrintWriter(rest);
       out.println();
       out.println("Versions:");
       List<String[]> rows = new ArrayList<>();
@@ -122,8 +126,12 @@ final class DescribeCommand implements Callable<Integer> {
       if (!record.warnings().isEmpty()) {
         out.println();
         out.println("Warnings:");
-        record.warnings().forEach(w -> out.println("  " + w));
+        PrintWriter w0 = out;
+        record.warnings().forEach(w -> w0.println("  " + w));
       }
+      out.flush();
+      rest.toString().lines().forEach(l -> spec.println(l.isEmpty() ? "#" : "# " + l));
+      out = spec;
     }
     out.flush();
     return ExitCode.OK;

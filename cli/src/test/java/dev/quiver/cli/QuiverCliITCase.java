@@ -151,6 +151,11 @@ class QuiverCliITCase extends CliTestSupport {
     }
     assertThat(ok("describe", "user_pages").out())
         .contains("Backfills (newest first", "2030-01-01T00:00:00Z  v1.1  by qa", "\"b-1\"");
+    // describe's YAML output is a spec file as it stands: versions, lineage and backfills are
+    // comments (they were plain text that apply refused: "unknown key 'Versions'")
+    Path described0 = dir.resolve("described.yaml");
+    java.nio.file.Files.writeString(described0, ok("describe", "user_pages").out());
+    assertThat(ok("apply", "--dry-run", described0.toString()).out()).contains("0 to create");
     JsonNode described =
         new ObjectMapper().readTree(ok("describe", "user_pages", "-o", "json").out());
     assertThat(described.at("/backfills/0/detail/backfill_id").asText()).isEqualTo("b-1");

@@ -205,7 +205,11 @@ final class FeatureRules {
                   + (input == null ? "" : " (" + input + ")")
                   + ", which is "
                   + expected,
-              "write dtype: " + expected + ", or leave dtype out (it is inferred)"));
+              "write dtype: "
+                  + expected
+                  + " (in Flink SQL: a "
+                  + expected.flinkSqlType()
+                  + " column), or leave dtype out (it is inferred)"));
     }
   }
 
