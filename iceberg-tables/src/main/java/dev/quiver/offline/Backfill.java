@@ -233,11 +233,13 @@ public final class Backfill {
             .sinkTo(new DiscardingSink<>());
       }
       String name = "quiver backfill " + view.qualifiedName() + ":" + view.version();
-      long skipped = skipped(FlinkBatch.execute(s.env, name));
-      // the offline snapshot is committed: a cancel or failure of the online step after it still
-      // tags and reports that snapshot (Committed), so that it gets its audit record
-      Exception onlineFailure = null;
+      // A cancel or failure after the Iceberg commit — in the online step, or in the first job
+      // between its commit and its end — still tags and reports the committed snapshot
+      // (Committed), so that it gets its audit record; before the commit it is rethrown below.
+      long skipped = 0;
+      Exception failure = null;
       try {
+        skipped = skipped(FlinkBatch.execute(s.env, name));
         if (!s.query.secondInserts().isEmpty()) {
           s.query.secondSetup().forEach(s.tEnv::executeSql);
           StreamStatementSet set = s.tEnv.createStatementSet();
@@ -246,7 +248,7 @@ public final class Backfill {
           FlinkBatch.execute(s.env, name + " (online rows)");
         }
       } catch (Exception e) {
-        onlineFailure = e;
+        failure = e;
         // a cancel's interrupt (its Flink job was cancelled): consumed, so that the catalog
         // calls below run; the exception thrown after them ends the job as cancelled
         Thread.interrupted();
@@ -256,8 +258,8 @@ public final class Backfill {
       Plan plan =
           new Plan(id, s.tableName, s.source.describe(), from, to, 0, 0, 0, 0, 0, s.sqlText);
       if (snap == null) {
-        if (onlineFailure != null) {
-          throw onlineFailure;
+        if (failure != null) {
+          throw failure;
         }
         return new Result(plan, null, null, 0, skipped, seconds(start), onlineRows);
       }
@@ -266,8 +268,8 @@ public final class Backfill {
       long added = Long.parseLong(snap.summary().getOrDefault("added-records", "0"));
       Result result =
           new Result(plan, snap.snapshotId(), tag, added, skipped, seconds(start), onlineRows);
-      if (onlineFailure != null) {
-        throw new Committed(result, FlinkBatch.unwrap("backfill", onlineFailure));
+      if (failure != null) {
+        throw new Committed(result, FlinkBatch.unwrap("backfill", failure));
       }
       return result;
     } catch (Committed e) {
