@@ -89,7 +89,7 @@ final class OfflineCommands {
         if (hook != null) {
           try {
             Runtime.getRuntime().removeShutdownHook(hook);
-          } catch (IllegalStateException exiting) {
+          } catch (IllegalStateException hookRunning) {
             // the hook is running: it cancels the job
           }
         }
@@ -117,13 +117,13 @@ final class OfflineCommands {
    * already finished is left as it is.
    */
   static Thread cancelHook(OfflineService service, String id, PrintWriter out) {
-    Thread hook = new Thread(() -> cancelOnExit(service, id, out), "quiver-offline-cancel");
+    Thread hook = new Thread(() -> cancelOnShutdown(service, id, out), "quiver-offline-cancel");
     Runtime.getRuntime().addShutdownHook(hook);
     return hook;
   }
 
   /** The body of {@link #cancelHook}: cancels the job and prints the outcome on {@code out}. */
-  static void cancelOnExit(OfflineService service, String id, PrintWriter out) {
+  static void cancelOnShutdown(OfflineService service, String id, PrintWriter out) {
     try {
       JobStatus s = service.cancel(id);
       out.println();

@@ -44,11 +44,11 @@ class OfflineCancelHookTest {
     try (HttpOfflineService service =
         new HttpOfflineService("http://127.0.0.1:" + server.getAddress().getPort(), null)) {
       StringWriter text = new StringWriter();
-      OfflineCommands.cancelOnExit(service, "j-1", new PrintWriter(text));
+      OfflineCommands.cancelOnShutdown(service, "j-1", new PrintWriter(text));
       assertThat(text.toString()).contains("cancelled job j-1 (CANCELLED)");
 
       StringWriter done = new StringWriter();
-      OfflineCommands.cancelOnExit(service, "j-2", new PrintWriter(done));
+      OfflineCommands.cancelOnShutdown(service, "j-2", new PrintWriter(done));
       assertThat(done.toString()).contains("job j-2 not cancelled: job 'j-2' already SUCCEEDED");
       assertThat(requests)
           .containsExactly("DELETE /v1/offline/jobs/j-1", "DELETE /v1/offline/jobs/j-2");
