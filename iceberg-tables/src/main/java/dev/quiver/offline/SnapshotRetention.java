@@ -1,6 +1,7 @@
 package dev.quiver.offline;
 
 import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.offline.SnapshotExpiry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,12 +29,6 @@ import org.slf4j.LoggerFactory;
 public final class SnapshotRetention implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotRetention.class);
 
-  /**
-   * One table's outcome: how many snapshots were (or, in a dry run, would be) expired and how many
-   * remain; {@code error} is null unless the table failed (the others still ran).
-   */
-  public record Outcome(String table, String view, int expired, int remaining, String error) {}
-
   private final ScheduledExecutorService executor;
 
   private SnapshotRetention(ScheduledExecutorService executor) {
@@ -42,21 +37,14 @@ public final class SnapshotRetention implements AutoCloseable {
 
   /**
    * {@link #expire(Catalog, String, Instant, int, boolean)} with the cut-off {@code olderThan}
-   * before now, as core's {@link dev.quiver.core.offline.SnapshotExpiry} ({@code quiver snapshots
-   * expire}, in process or through {@code POST /v1/offline/snapshots:expire}).
+   * before now, as core's {@link SnapshotExpiry} ({@code quiver snapshots expire}, in process or
+   * through {@code POST /v1/offline/snapshots:expire}).
    */
-  public static dev.quiver.core.offline.SnapshotExpiry expireOlderThan(
+  public static SnapshotExpiry expireOlderThan(
       Catalog catalog, String view, Duration olderThan, int retainLast, boolean dryRun) {
     Instant cutoff = Instant.now().minus(olderThan);
-    List<dev.quiver.core.offline.SnapshotExpiry.Table> tables =
-        expire(catalog, view, cutoff, retainLast, dryRun).stream()
-            .map(
-                o ->
-                    new dev.quiver.core.offline.SnapshotExpiry.Table(
-                        o.table(), o.view(), o.expired(), o.remaining(), o.error()))
-            .toList();
-    return new dev.quiver.core.offline.SnapshotExpiry(
-        cutoff, olderThan, retainLast, dryRun, tables);
+    return new SnapshotExpiry(
+        cutoff, olderThan, retainLast, dryRun, expire(catalog, view, cutoff, retainLast, dryRun));
   }
 
   /**
@@ -65,13 +53,13 @@ public final class SnapshotRetention implements AutoCloseable {
    *
    * @throws IllegalArgumentException when {@code view} has no offline table
    */
-  public static List<Outcome> expire(
+  public static List<SnapshotExpiry.Table> expire(
       Catalog catalog, String view, Instant olderThan, int retainLast, boolean dryRun) {
     if (retainLast < 1) {
       throw new IllegalArgumentException(
           "retain-last: " + retainLast + " (expected: the number of newest snapshots kept, >= 1)");
     }
-    List<Outcome> out = new ArrayList<>();
+    List<SnapshotExpiry.Table> out = new ArrayList<>();
     for (TableIdentifier id : quiverTables(catalog)) {
       String owner = null;
       try {
@@ -82,10 +70,12 @@ public final class SnapshotRetention implements AutoCloseable {
         }
         int expired = OfflineTables.expireSnapshots(table, olderThan, retainLast, dryRun);
         int remaining = OfflineTables.countSnapshots(table) - (dryRun ? expired : 0);
-        out.add(new Outcome(id.toString(), owner, expired, remaining, null));
+        out.add(new SnapshotExpiry.Table(id.toString(), owner, expired, remaining, null));
       } catch (RuntimeException e) {
         if (owner != null || view == null) {
-          out.add(new Outcome(id.toString(), owner, 0, -1, String.valueOf(e.getMessage())));
+          out.add(
+              new SnapshotExpiry.Table(
+                  id.toString(), owner, 0, -1, String.valueOf(e.getMessage())));
         }
       }
     }
@@ -135,13 +125,14 @@ public final class SnapshotRetention implements AutoCloseable {
   }
 
   /** One scheduled run: never throws, logs what it expired and what failed. */
-  static List<Outcome> runOnce(QuiverConfig config, Duration maxAge, int retainLast, Clock clock) {
+  static List<SnapshotExpiry.Table> runOnce(
+      QuiverConfig config, Duration maxAge, int retainLast, Clock clock) {
     Catalog catalog = null;
     try {
       catalog = OfflineCatalogs.open(config);
-      List<Outcome> outcomes =
+      List<SnapshotExpiry.Table> outcomes =
           expire(catalog, null, clock.instant().minus(maxAge), retainLast, false);
-      for (Outcome o : outcomes) {
+      for (SnapshotExpiry.Table o : outcomes) {
         if (o.error() != null) {
           LOG.warn("snapshot expiry of {} failed (retried next run): {}", o.table(), o.error());
         } else if (o.expired() > 0) {

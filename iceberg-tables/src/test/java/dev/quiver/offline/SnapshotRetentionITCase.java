@@ -82,20 +82,21 @@ class SnapshotRetentionITCase {
     long newer = commit(t, 5);
 
     // a dry run counts and changes nothing
-    List<SnapshotRetention.Outcome> dry = SnapshotRetention.expire(catalog, null, cutoff, 2, true);
+    List<dev.quiver.core.offline.SnapshotExpiry.Table> dry =
+        SnapshotRetention.expire(catalog, null, cutoff, 2, true);
     assertThat(dry)
         .containsExactly(
-            new SnapshotRetention.Outcome(
+            new dev.quiver.core.offline.SnapshotExpiry.Table(
                 "default.user_profile_v1", "default.user_profile", 3, 3, null));
     t.refresh();
     assertThat(snapshotIds(t)).hasSize(6);
 
     // older than the cut-off and not among the 2 newest: s0, s2, s3 go; s1 is tagged and stays
-    List<SnapshotRetention.Outcome> done =
+    List<dev.quiver.core.offline.SnapshotExpiry.Table> done =
         SnapshotRetention.expire(catalog, "user_profile", cutoff, 2, false);
     assertThat(done)
         .containsExactly(
-            new SnapshotRetention.Outcome(
+            new dev.quiver.core.offline.SnapshotExpiry.Table(
                 "default.user_profile_v1", "default.user_profile", 3, 3, null));
     t.refresh();
     assertThat(snapshotIds(t)).containsExactlyInAnyOrder(old.get(1), old.get(4), newer);
@@ -123,7 +124,7 @@ class SnapshotRetentionITCase {
     // eight days later, with the default 7-day max age: all but the newest one kept go
     Clock later = Clock.fixed(Instant.now().plus(Duration.ofDays(8)), ZoneOffset.UTC);
     assertThat(SnapshotRetention.runOnce(config, Duration.ofDays(7), 1, later))
-        .extracting(SnapshotRetention.Outcome::expired)
+        .extracting(dev.quiver.core.offline.SnapshotExpiry.Table::expired)
         .containsExactly(3);
     t.refresh();
     assertThat(snapshotIds(t)).hasSize(1);
