@@ -47,7 +47,7 @@ final class BatchParser extends RichFlatMapFunction<RawEvent, Row> {
   public void flatMap(RawEvent raw, Collector<Row> out) {
     try {
       Row row = parser.decode(raw);
-      long eventMs = (Long) row.getField(schema.columns().size() + 1);
+      long eventMs = (Long) row.getField(schema.eventMsIndex());
       if (EventGate.tooEarlyDetail(eventMs, raw.kafkaTimestamp, maxAheadMs) != null) {
         malformed.inc();
         skipped.add(1);

@@ -161,7 +161,7 @@ public final class EventGate extends ProcessFunction<RawEvent, Row>
       ctx.output(DEAD_LETTERS, new DeadLetter(e.reason(), e.getMessage(), raw));
       return;
     }
-    long eventMs = (Long) row.getField(schema.columns().size() + 1);
+    long eventMs = (Long) row.getField(schema.eventMsIndex());
     String ahead = tooEarlyDetail(eventMs, raw.kafkaTimestamp, maxAheadMs);
     if (ahead != null) {
       tooEarly.inc();

@@ -56,6 +56,13 @@ public record EventSchema(
     return columns.size() + 5;
   }
 
+  /**
+   * The position of {@link #EVENT_MS} (epoch millis) in a parsed row: after the declared columns.
+   */
+  public int eventMsIndex() {
+    return columns.size() + 1;
+  }
+
   public int index(String column) {
     for (int i = 0; i < columns.size(); i++) {
       if (columns.get(i).name().equals(column)) {

@@ -62,7 +62,7 @@ public final class EventTimeWatermarks implements WatermarkGenerator<Row> {
       throw new IllegalArgumentException(
           "jobs.source-idle-timeout: " + idleTimeout + " (expected: >= 0, 0 to turn it off)");
     }
-    int eventMs = schema.columns().size() + 1;
+    int eventMs = schema.eventMsIndex();
     WatermarkStrategy<Row> strategy =
         WatermarkStrategy.<Row>forGenerator(
                 ctx ->
