@@ -147,9 +147,9 @@ public final class StreamingPipeline {
         KafkaSource.<RawEvent>builder()
             .setBootstrapServers(bootstrap)
             .setTopicPattern(Pattern.compile(Pattern.quote(topic)))
-            .setGroupId(config.get(JobOptions.KAFKA_GROUP_ID) + "-" + view.qualifiedName())
+            .setGroupId(JobOptions.groupId(view, config))
             .setStartingOffsets(
-                "latest".equalsIgnoreCase(config.get(JobOptions.STARTING_OFFSETS))
+                JobOptions.startsAtLatest(source, config)
                     ? OffsetsInitializer.latest()
                     : OffsetsInitializer.earliest())
             .setDeserializer(new RawEventDeserializer())
