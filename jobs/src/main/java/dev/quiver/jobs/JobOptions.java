@@ -2,6 +2,7 @@ package dev.quiver.jobs;
 
 import dev.quiver.core.config.ConfigOption;
 import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.Source;
 import java.time.Duration;
 import java.util.List;
@@ -45,6 +46,50 @@ public final class JobOptions {
     return bootstrap.strip();
   }
 
+  /**
+   * Whether a job without a checkpoint starts reading {@code source} at the end of its topic: the
+   * source's {@code startup_mode} option, else {@code jobs.starting-offsets}. Session 14 QA pass:
+   * the option was accepted by the spec but ignored (a {@code startup_mode: latest} source was read
+   * from the beginning), and any value of {@code jobs.starting-offsets} but {@code latest}, a typo
+   * included, meant earliest.
+   *
+   * @throws IllegalArgumentException naming the setting when the value is neither earliest nor
+   *     latest
+   */
+  public static boolean startsAtLatest(Source source, QuiverConfig config) {
+    String own = source.options().get("startup_mode");
+    return own != null
+        ? latest(own, "sources." + source.name() + ".options.startup_mode")
+        : latest(config.get(STARTING_OFFSETS), STARTING_OFFSETS.key());
+  }
+
+  private static boolean latest(String value, String setting) {
+    return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+      case "earliest", "earliest-offset" -> false;
+      case "latest", "latest-offset" -> true;
+      default ->
+          throw new IllegalArgumentException(
+              setting
+                  + ": '"
+                  + value
+                  + "' is not a starting position (expected: earliest, the topic's first record,"
+                  + " or latest, its end)");
+    };
+  }
+
+  /**
+   * The consumer group the job commits its Kafka offsets to (for monitoring; the offsets that count
+   * live in the checkpoints): the source's {@code group_id} option, else {@code kafka.group-id},
+   * then {@code -<namespace>.<view>-v<major>}, so that the jobs of two majors of a view, or of two
+   * views of one source, do not commit to one group. Session 14 QA pass: the source's {@code
+   * group_id} was ignored, and the majors of a view shared one group.
+   */
+  public static String groupId(FeatureView view, QuiverConfig config) {
+    String own = view.source().options().get("group_id");
+    String prefix = own != null && !own.isBlank() ? own.strip() : config.get(KAFKA_GROUP_ID);
+    return prefix + "-" + view.qualifiedName() + "-v" + view.version().major();
+  }
+
   public static final ConfigOption<String> KAFKA_BOOTSTRAP =
       ConfigOption.string(
           "kafka.bootstrap-servers",
@@ -55,13 +100,15 @@ public final class JobOptions {
       ConfigOption.string(
           "kafka.group-id",
           "quiver-materialize",
-          "Consumer group prefix; the job appends the view name (offsets live in checkpoints).");
+          "Consumer group prefix, unless the source sets group_id; the job appends -<namespace>.<view>-v<major>"
+              + " (offsets live in checkpoints).");
 
   public static final ConfigOption<String> STARTING_OFFSETS =
       ConfigOption.string(
           "jobs.starting-offsets",
           "earliest",
-          "Where a job without a checkpoint starts reading: earliest or latest.");
+          "Where a job without a checkpoint starts reading, unless the source sets startup_mode:"
+              + " earliest or latest.");
 
   public static final ConfigOption<String> DLQ_TOPIC_SUFFIX =
       ConfigOption.string(

@@ -147,9 +147,9 @@ public final class StreamingPipeline {
         KafkaSource.<RawEvent>builder()
             .setBootstrapServers(bootstrap)
             .setTopicPattern(Pattern.compile(Pattern.quote(topic)))
-            .setGroupId(config.get(JobOptions.KAFKA_GROUP_ID) + "-" + view.qualifiedName())
+            .setGroupId(JobOptions.groupId(view, config))
             .setStartingOffsets(
-                "latest".equalsIgnoreCase(config.get(JobOptions.STARTING_OFFSETS))
+                JobOptions.startsAtLatest(source, config)
                     ? OffsetsInitializer.latest()
                     : OffsetsInitializer.earliest())
             .setDeserializer(new RawEventDeserializer())
@@ -233,12 +233,30 @@ public final class StreamingPipeline {
         .setBootstrapServers(bootstrap)
         .setRecordSerializer(
             new DeadLetterSerializer(
-                dlqTopic, view.qualifiedName() + ":v" + view.version().major()))
+                dlqTopic,
+                view.qualifiedName() + ":v" + view.version().major(),
+                maxRequestSize(producerProps)))
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
         .setTransactionalIdPrefix(
             "quiver-dlq-" + view.qualifiedName() + "-v" + view.version().major() + "-" + dlqTopic)
         .setKafkaProducerConfig(producerProps)
         .build();
+  }
+
+  /** The producer's {@code max.request.size} (Kafka's default 1 MiB unless set). */
+  static int maxRequestSize(Properties producerProps) {
+    String v = producerProps.getProperty("max.request.size");
+    if (v == null || v.isBlank()) {
+      return DeadLetterSerializer.DEFAULT_MAX_REQUEST_SIZE;
+    }
+    try {
+      return Integer.parseInt(v.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "kafka.properties.max.request.size: '"
+              + v
+              + "' is not a number of bytes (expected e.g. 1048576)");
+    }
   }
 
   /**

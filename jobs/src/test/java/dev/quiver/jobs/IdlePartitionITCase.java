@@ -230,7 +230,7 @@ class IdlePartitionITCase {
      * partitions: it has read everything produced so far.
      */
     void awaitConsumed() {
-      String group = JobOptions.KAFKA_GROUP_ID.defaultValue() + "-" + view.qualifiedName();
+      String group = JobOptions.groupId(view, dev.quiver.core.config.QuiverConfig.of(Map.of()));
       try (Admin admin =
           Admin.create(Map.of("bootstrap.servers", harness.kafka().bootstrapServers()))) {
         List<TopicPartition> parts =

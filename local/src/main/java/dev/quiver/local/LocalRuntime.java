@@ -131,11 +131,7 @@ public final class LocalRuntime implements AutoCloseable {
     List<ViewResolution> views = new ArrayList<>();
     Map<String, Source> sources = new LinkedHashMap<>();
     Map<String, java.time.Duration> lateness = new HashMap<>();
-    for (ViewRecord r : registry.listViews(new ViewQuery(null, null, null, null, null, 10_000))) {
-      FeatureView v = r.view();
-      if (!runsAJob(v)) {
-        continue;
-      }
+    for (FeatureView v : materializedVersions(registry)) {
       views.add(new ViewResolution(v, ViewResolution.keys(registry, v)));
       sources.putIfAbsent(v.source().option("topic"), v.source());
       lateness.merge(
@@ -397,6 +393,24 @@ public final class LocalRuntime implements AutoCloseable {
       }
     }
     resources.clear();
+  }
+
+  /**
+   * The view versions {@code quiver local} materializes: of every view, the newest revision of each
+   * major that {@link #runsAJob runs a job}. Session 14 QA pass: only each view's newest version
+   * was considered, so a DRAFT v2 left the ACTIVE v1 (what {@code latest} lookups read) without a
+   * job, and a v2 stopped the v1 that consumers pinned to {@code view:v1} still read.
+   */
+  static List<FeatureView> materializedVersions(FeatureRegistry registry) {
+    List<FeatureView> out = new ArrayList<>();
+    for (ViewRecord r : registry.listViews(ViewQuery.all())) {
+      Map<Integer, FeatureView> newestOfMajor = new java.util.TreeMap<>();
+      for (ViewRecord v : registry.versions(r.view().namespace(), r.view().name())) {
+        newestOfMajor.put(v.view().version().major(), v.view()); // oldest first: the last wins
+      }
+      newestOfMajor.values().stream().filter(LocalRuntime::runsAJob).forEach(out::add);
+    }
+    return out;
   }
 
   /**

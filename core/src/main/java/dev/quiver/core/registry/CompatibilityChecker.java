@@ -43,7 +43,9 @@ public final class CompatibilityChecker {
 
   /** Source options that only say how to reach the data, not which data it is. */
   private static boolean clientOnlyOption(String key) {
-    return key.startsWith("properties.") || key.equals("bootstrap_servers") || key.equals("group");
+    return key.startsWith("properties.")
+        || key.equals("bootstrap_servers")
+        || key.equals("group_id");
   }
 
   /** Every difference from {@code old} to {@code neu}, in spec order; empty when equivalent. */

@@ -4,6 +4,7 @@ import static dev.quiver.core.spec.Names.problem;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -13,6 +14,10 @@ final class SourceRules {
   static final List<String> KINDS = List.of("kafka", "iceberg", "parquet", "jdbc");
   static final List<String> FORMATS = List.of("json", "avro", "debezium-json");
   static final List<String> AVRO_WIRE_FORMATS = List.of("plain", "confluent");
+
+  /** A Kafka source's {@code startup_mode}: ours, and the Flink Kafka connector's spellings. */
+  static final List<String> STARTUP_MODES =
+      List.of("earliest", "latest", "earliest-offset", "latest-offset");
 
   /** Per kind: required options, then optional ones. Anything under {@code properties.} passes. */
   static final Map<String, List<Set<String>>> OPTIONS =
@@ -171,6 +176,18 @@ final class SourceRules {
     }
     if ("kafka".equals(s.kind())) {
       avroOptions(s, format, out);
+      String startup = s.option("startup_mode");
+      if (startup != null && !STARTUP_MODES.contains(startup.strip().toLowerCase(Locale.ROOT))) {
+        out.add(
+            problem(
+                "options.startup_mode",
+                "'" + startup + "' is not a starting position",
+                Suggestions.closest(startup, STARTUP_MODES.subList(0, 2))
+                        .map(c -> "did you mean " + c + "? ")
+                        .orElse("")
+                    + "Use earliest (the topic's first record) or latest (its end): where a job"
+                    + " without a checkpoint starts reading"));
+      }
     }
   }
 

@@ -121,6 +121,11 @@ class CompatibilityCheckerTest {
             "source.options.bootstrap_servers",
             COMPATIBLE),
         c(
+            "consumer group", // the check named an option 'group' that no source has
+            b -> b.source(source(s -> s.withMoreOptions(Map.of("group_id", "fraud-team")))),
+            "source.options.group_id",
+            COMPATIBLE),
+        c(
             "client property",
             b ->
                 b.source(source(s -> s.withMoreOptions(Map.of("properties.fetch.min.bytes", "1")))),

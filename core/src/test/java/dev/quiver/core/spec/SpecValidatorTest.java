@@ -191,6 +191,37 @@ class SpecValidatorTest {
         .containsExactly("source.options.topic");
   }
 
+  /**
+   * A Kafka source's startup_mode is where its job starts reading; a value the job cannot honour is
+   * an error at apply (session 14 QA pass: any value was accepted, and the job ignored the option).
+   */
+  @Test
+  void aStartupModeIsEarliestOrLatest() {
+    java.util.function.Function<String, List<SpecProblem>> withMode =
+        mode ->
+            SpecValidator.validate(
+                new Source(
+                    "default",
+                    "transactions",
+                    "kafka",
+                    TXNS.schema(),
+                    "event_time",
+                    null,
+                    null,
+                    Map.of("topic", "t", "format", "json", "startup_mode", mode)));
+    assertThat(withMode.apply("latest")).isEmpty();
+    assertThat(withMode.apply("EARLIEST")).isEmpty();
+    assertThat(withMode.apply("latest-offset")).isEmpty();
+    assertThat(withMode.apply("lastest"))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.path()).isEqualTo("options.startup_mode");
+              assertThat(p.message()).isEqualTo("'lastest' is not a starting position");
+              assertThat(p.hint()).startsWith("did you mean latest? Use earliest");
+            });
+  }
+
   @Test
   void aViewWhoseSqlReadsAnUndeclaredSourceWarns() {
     String text =

@@ -25,16 +25,40 @@ public final class DeadLetterSerializer implements KafkaRecordSerializationSchem
   public static final String SOURCE_OFFSET = "quiver.source.offset";
   public static final String VIEW = "quiver.view";
 
+  /**
+   * Set, to the original record's size, on a dead letter written without the original key and value
+   * because they would not fit in one producer request.
+   */
+  public static final String OMITTED = "quiver.dlq.omitted-bytes";
+
+  /** The producer's default {@code max.request.size}. */
+  public static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
+
+  /**
+   * Room left for the record's own framing within {@code max.request.size}: the batch header (61
+   * bytes), the record's varints and the header names, generously.
+   */
+  static final int FRAMING_BYTES = 1024;
+
   private final String dlqTopic;
   private final String view;
+  private final int maxRequestSize;
 
   /**
    * @param dlqTopic the dead-letter topic
    * @param view the rejecting job's view version, e.g. {@code default.user_activity:v1}
    */
   public DeadLetterSerializer(String dlqTopic, String view) {
+    this(dlqTopic, view, DEFAULT_MAX_REQUEST_SIZE);
+  }
+
+  /**
+   * @param maxRequestSize the dead-letter producer's {@code max.request.size}
+   */
+  public DeadLetterSerializer(String dlqTopic, String view, int maxRequestSize) {
     this.dlqTopic = dlqTopic;
     this.view = view;
+    this.maxRequestSize = maxRequestSize;
   }
 
   @Override
@@ -47,7 +71,27 @@ public final class DeadLetterSerializer implements KafkaRecordSerializationSchem
     headers.add(header(SOURCE_PARTITION, Integer.toString(letter.partition)));
     headers.add(header(SOURCE_OFFSET, Long.toString(letter.offset)));
     headers.add(header(VIEW, view));
-    return new ProducerRecord<>(dlqTopic, null, null, letter.key, letter.value, headers);
+    byte[] key = letter.key;
+    byte[] value = letter.value;
+    long original = length(key) + length(value);
+    long size = original + FRAMING_BYTES;
+    for (Header h : headers) {
+      size += h.key().length() + h.value().length;
+    }
+    if (size > maxRequestSize) {
+      // The producer refuses a record over max.request.size (RecordTooLargeException), which
+      // failed the job on this record again after every restart: a topic that allows larger
+      // records than the producer's 1 MiB default let one large malformed record stop the view.
+      // The letter keeps its reason and coordinates; the bytes stay in the source topic.
+      key = null;
+      value = new byte[0];
+      headers.add(header(OMITTED, Long.toString(original)));
+    }
+    return new ProducerRecord<>(dlqTopic, null, null, key, value, headers);
+  }
+
+  private static long length(byte[] b) {
+    return b == null ? 0 : b.length;
   }
 
   private static Header header(String key, String value) {
