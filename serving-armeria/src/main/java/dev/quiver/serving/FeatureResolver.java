@@ -41,8 +41,9 @@ final class FeatureResolver {
 
   private final FeatureRegistry registry;
   private final Duration defaultStaleness;
-  // Registry reads shared by every plan of an entity, refreshed ahead like the plans themselves, so
-  // that resolving a new feature list of a known entity costs no registry round trip.
+  // Registry reads shared by every plan of an entity, kept for one plan-cache TTL, so that
+  // resolving
+  // a new feature list of a known entity costs no registry round trip.
   private final LoadingCache<List<String>, List<ViewRecord>> entityViews;
   private final LoadingCache<List<String>, Optional<ViewRecord>> views;
 
@@ -88,32 +89,35 @@ final class FeatureResolver {
       Executor registryExecutor) {
     this.registry = registry;
     this.defaultStaleness = defaultStaleness;
+    // Expiring, not refreshed ahead: a plan refresh (LookupService, every plan-cache.ttl) resolves
+    // through these caches, and with refresh-ahead here it got the answers of the refresh before,
+    // so a change reached a warm plan one refresh late; a retired version (its read fails with
+    // GONE, and a failed refresh keeps the old value) was served until both caches expired, 30
+    // times the TTL later. Expired entries are read again on the registry threads (a new feature
+    // list of a known entity then takes one hop instead of none, for the first request after a
+    // TTL).
     this.entityViews =
         Caffeine.newBuilder()
             .maximumSize(10_000)
-            .refreshAfterWrite(refresh)
-            .expireAfterWrite(refresh.multipliedBy(30))
+            .expireAfterWrite(refresh)
             .executor(registryExecutor)
             .build(k -> registry.viewsForEntity(k.get(0), k.get(1)));
     this.views =
         Caffeine.newBuilder()
             .maximumSize(100_000)
-            .refreshAfterWrite(refresh)
-            .expireAfterWrite(refresh.multipliedBy(30))
+            .expireAfterWrite(refresh)
             .executor(registryExecutor)
             .build(k -> registry.findView(k.get(0), k.get(1), k.get(2)));
     this.entities =
         Caffeine.newBuilder()
             .maximumSize(10_000)
-            .refreshAfterWrite(refresh)
-            .expireAfterWrite(refresh.multipliedBy(30))
+            .expireAfterWrite(refresh)
             .executor(registryExecutor)
             .build(k -> registry.getEntity(k.get(0), k.get(1)));
     this.services =
         Caffeine.newBuilder()
             .maximumSize(10_000)
-            .refreshAfterWrite(refresh)
-            .expireAfterWrite(refresh.multipliedBy(30))
+            .expireAfterWrite(refresh)
             .executor(registryExecutor)
             .build(k -> registry.getService(k.get(0), k.get(1)));
   }
