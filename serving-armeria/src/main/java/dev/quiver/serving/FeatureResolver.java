@@ -10,6 +10,7 @@ import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureRef;
 import dev.quiver.core.spec.FeatureService;
 import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.SpecValidator;
 import dev.quiver.core.spec.Suggestions;
 import dev.quiver.core.spec.ViewStatus;
 import java.time.Duration;
@@ -37,7 +38,7 @@ import java.util.stream.Collectors;
  */
 final class FeatureResolver {
   /** View tag that overrides {@code server.cache.max-staleness} for one view, in milliseconds. */
-  static final String STALENESS_TAG = "serving.max_staleness_ms";
+  static final String STALENESS_TAG = SpecValidator.MAX_STALENESS_TAG;
 
   private final FeatureRegistry registry;
   private final Duration defaultStaleness;
@@ -496,16 +497,27 @@ final class FeatureResolver {
             + ": a lookup serves one entity, so ask for it with that entity_name";
   }
 
-  private Duration staleness(FeatureView view) {
+  /**
+   * The view's near-cache bound: its {@link #STALENESS_TAG} in milliseconds, else the server's.
+   * Specs are checked when applied ({@code SpecValidator}); a tag stored before that rule that is
+   * no whole number falls back to the server default, a negative one disables the cache, and one
+   * beyond a duration's nanoseconds is capped (it made every lookup of the view a 500).
+   */
+  static Duration staleness(FeatureView view, Duration defaultStaleness) {
     String tag = view.tags().get(STALENESS_TAG);
     if (tag != null) {
       try {
-        return Duration.ofMillis(Long.parseLong(tag.trim()));
+        long ms = Long.parseLong(tag.trim());
+        return Duration.ofMillis(Math.max(0, Math.min(ms, SpecValidator.MAX_STALENESS_MS)));
       } catch (NumberFormatException e) {
-        // An unparsable tag falls back to the server default; the registry validates tags later.
+        // the server default (see above)
       }
     }
     return defaultStaleness;
+  }
+
+  private Duration staleness(FeatureView view) {
+    return staleness(view, defaultStaleness);
   }
 
   private static List<String> featureNames(List<ViewRecord> views) {
