@@ -3,6 +3,7 @@ package dev.quiver.serving;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.registry.RegistryException;
 import dev.quiver.core.registry.ViewQuery;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.Entity;
@@ -358,10 +359,38 @@ final class FeatureResolver {
     ViewRecord rec =
         found.orElseThrow(
             () -> {
-              List<ViewRecord> versions = registry.versions(ns, ref.view());
+              List<ViewRecord> versions;
+              try {
+                versions = registry.versions(ns, ref.view());
+              } catch (RegistryException e) {
+                if (e.kind() != RegistryException.Kind.NOT_FOUND) {
+                  throw e;
+                }
+                // the registry's own error named its REST route's path parameter ("name"), not
+                // the request's field, and listed no view
+                versions = List.of();
+              }
               if (versions.isEmpty()) {
+                List<String> known =
+                    entityViews.stream().map(r -> r.view().name()).distinct().sorted().toList();
                 return ApiException.notFound(
-                    field, "unknown feature view '" + ref.view() + "' in namespace " + ns);
+                    field,
+                    "unknown feature view '"
+                        + ref.view()
+                        + "' in namespace "
+                        + ns
+                        + Suggestions.closest(ref.view(), known)
+                            .map(b -> "; did you mean " + b + "?")
+                            .orElse("")
+                        + (known.isEmpty()
+                            ? " (entity " + entity + " has no views)"
+                            : " (views of entity "
+                                + entity
+                                + ": "
+                                + (known.size() > 20
+                                    ? String.join(", ", known.subList(0, 20)) + ", ..."
+                                    : String.join(", ", known))
+                                + ")"));
               }
               return ApiException.notFound(
                   field,
