@@ -3,6 +3,7 @@ package dev.quiver.serving;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.registry.RegistryException;
 import dev.quiver.core.registry.ViewQuery;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.Entity;
@@ -10,6 +11,7 @@ import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureRef;
 import dev.quiver.core.spec.FeatureService;
 import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.SpecValidator;
 import dev.quiver.core.spec.Suggestions;
 import dev.quiver.core.spec.ViewStatus;
 import java.time.Duration;
@@ -37,12 +39,13 @@ import java.util.stream.Collectors;
  */
 final class FeatureResolver {
   /** View tag that overrides {@code server.cache.max-staleness} for one view, in milliseconds. */
-  static final String STALENESS_TAG = "serving.max_staleness_ms";
+  static final String STALENESS_TAG = SpecValidator.MAX_STALENESS_TAG;
 
   private final FeatureRegistry registry;
   private final Duration defaultStaleness;
-  // Registry reads shared by every plan of an entity, refreshed ahead like the plans themselves, so
-  // that resolving a new feature list of a known entity costs no registry round trip.
+  // Registry reads shared by every plan of an entity, kept for one plan-cache TTL, so that
+  // resolving
+  // a new feature list of a known entity costs no registry round trip.
   private final LoadingCache<List<String>, List<ViewRecord>> entityViews;
   private final LoadingCache<List<String>, Optional<ViewRecord>> views;
 
@@ -88,32 +91,35 @@ final class FeatureResolver {
       Executor registryExecutor) {
     this.registry = registry;
     this.defaultStaleness = defaultStaleness;
+    // Expiring, not refreshed ahead: a plan refresh (LookupService, every plan-cache.ttl) resolves
+    // through these caches, and with refresh-ahead here it got the answers of the refresh before,
+    // so a change reached a warm plan one refresh late; a retired version (its read fails with
+    // GONE, and a failed refresh keeps the old value) was served until both caches expired, 30
+    // times the TTL later. Expired entries are read again on the registry threads (a new feature
+    // list of a known entity then takes one hop instead of none, for the first request after a
+    // TTL).
     this.entityViews =
         Caffeine.newBuilder()
             .maximumSize(10_000)
-            .refreshAfterWrite(refresh)
-            .expireAfterWrite(refresh.multipliedBy(30))
+            .expireAfterWrite(refresh)
             .executor(registryExecutor)
             .build(k -> registry.viewsForEntity(k.get(0), k.get(1)));
     this.views =
         Caffeine.newBuilder()
             .maximumSize(100_000)
-            .refreshAfterWrite(refresh)
-            .expireAfterWrite(refresh.multipliedBy(30))
+            .expireAfterWrite(refresh)
             .executor(registryExecutor)
             .build(k -> registry.findView(k.get(0), k.get(1), k.get(2)));
     this.entities =
         Caffeine.newBuilder()
             .maximumSize(10_000)
-            .refreshAfterWrite(refresh)
-            .expireAfterWrite(refresh.multipliedBy(30))
+            .expireAfterWrite(refresh)
             .executor(registryExecutor)
             .build(k -> registry.getEntity(k.get(0), k.get(1)));
     this.services =
         Caffeine.newBuilder()
             .maximumSize(10_000)
-            .refreshAfterWrite(refresh)
-            .expireAfterWrite(refresh.multipliedBy(30))
+            .expireAfterWrite(refresh)
             .executor(registryExecutor)
             .build(k -> registry.getService(k.get(0), k.get(1)));
   }
@@ -353,10 +359,38 @@ final class FeatureResolver {
     ViewRecord rec =
         found.orElseThrow(
             () -> {
-              List<ViewRecord> versions = registry.versions(ns, ref.view());
+              List<ViewRecord> versions;
+              try {
+                versions = registry.versions(ns, ref.view());
+              } catch (RegistryException e) {
+                if (e.kind() != RegistryException.Kind.NOT_FOUND) {
+                  throw e;
+                }
+                // the registry's own error named its REST route's path parameter ("name"), not
+                // the request's field, and listed no view
+                versions = List.of();
+              }
               if (versions.isEmpty()) {
+                List<String> known =
+                    entityViews.stream().map(r -> r.view().name()).distinct().sorted().toList();
                 return ApiException.notFound(
-                    field, "unknown feature view '" + ref.view() + "' in namespace " + ns);
+                    field,
+                    "unknown feature view '"
+                        + ref.view()
+                        + "' in namespace "
+                        + ns
+                        + Suggestions.closest(ref.view(), known)
+                            .map(b -> "; did you mean " + b + "?")
+                            .orElse("")
+                        + (known.isEmpty()
+                            ? " (entity " + entity + " has no views)"
+                            : " (views of entity "
+                                + entity
+                                + ": "
+                                + (known.size() > 20
+                                    ? String.join(", ", known.subList(0, 20)) + ", ..."
+                                    : String.join(", ", known))
+                                + ")"));
               }
               return ApiException.notFound(
                   field,
@@ -492,16 +526,27 @@ final class FeatureResolver {
             + ": a lookup serves one entity, so ask for it with that entity_name";
   }
 
-  private Duration staleness(FeatureView view) {
+  /**
+   * The view's near-cache bound: its {@link #STALENESS_TAG} in milliseconds, else the server's.
+   * Specs are checked when applied ({@code SpecValidator}); a tag stored before that rule that is
+   * no whole number falls back to the server default, a negative one disables the cache, and one
+   * beyond a duration's nanoseconds is capped (it made every lookup of the view a 500).
+   */
+  static Duration staleness(FeatureView view, Duration defaultStaleness) {
     String tag = view.tags().get(STALENESS_TAG);
     if (tag != null) {
       try {
-        return Duration.ofMillis(Long.parseLong(tag.trim()));
+        long ms = Long.parseLong(tag.trim());
+        return Duration.ofMillis(Math.max(0, Math.min(ms, SpecValidator.MAX_STALENESS_MS)));
       } catch (NumberFormatException e) {
-        // An unparsable tag falls back to the server default; the registry validates tags later.
+        // the server default (see above)
       }
     }
     return defaultStaleness;
+  }
+
+  private Duration staleness(FeatureView view) {
+    return staleness(view, defaultStaleness);
   }
 
   private static List<String> featureNames(List<ViewRecord> views) {

@@ -16,6 +16,7 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.RoutingContext;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.registry.RegistryException;
 import dev.quiver.core.spec.FeatureRef;
 import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
@@ -176,6 +177,11 @@ final class LookupService implements HttpService, AutoCloseable {
           resolver.resolve(k.namespace(), k.entity(), k.features(), k.service(), false), null);
     } catch (ApiException e) {
       return new Resolution(null, e);
+    } catch (RegistryException e) {
+      // a retired version (GONE), a view deleted meanwhile (NOT_FOUND): also the request's answer.
+      // As a failed load it was logged with its trace, and a failed refresh kept the old plan, so
+      // a retired version was still served for 30 plan-cache TTLs.
+      return new Resolution(null, ApiErrors.toApiException(e));
     }
   }
 

@@ -166,7 +166,10 @@ final class ReadPath {
                       out[fi[j]] = r;
                       if (ff != null) {
                         inflight.remove(fk.get(j), ff.get(j));
-                        ff.get(j).complete(r);
+                        // A stale result may only mean that this request's own deadline passed
+                        // (timeout_ms is the client's choice): requests that joined the read
+                        // then read again within theirs instead of taking this fallback.
+                        ff.get(j).complete(r.stale() ? GAVE_UP : r);
                       }
                     }
                   });
@@ -181,22 +184,62 @@ final class ReadPath {
     final int[] wi = waitIdx;
     final int wc = waitCount;
     CompletableFuture<?> waited = CompletableFuture.allOf(w.toArray(new CompletableFuture[0]));
-    return fetched.thenCombine(
-        waited,
-        (a, b) -> {
-          long ref = 0;
-          for (int j = 0; j < wc; j++) {
-            KeyResult r = w.get(j).join();
-            if (r == null) {
-              // The shared read outlived our deadline: answer as the store being slow.
-              if (ref == 0) {
-                ref = asOf == null ? System.currentTimeMillis() : asOf.toEpochMilli();
+    long deadline = now + timeoutNanos;
+    return fetched
+        .thenCombine(
+            waited,
+            (a, b) -> {
+              long ref = 0;
+              List<Integer> again = null;
+              for (int j = 0; j < wc; j++) {
+                KeyResult r = w.get(j).join();
+                if (r == GAVE_UP && deadline - System.nanoTime() > 0) {
+                  if (again == null) {
+                    again = new ArrayList<>();
+                  }
+                  again.add(j);
+                  continue;
+                }
+                if (r == null || r == GAVE_UP) {
+                  // The shared read outlived our deadline: answer as the store being slow.
+                  if (ref == 0) {
+                    ref = asOf == null ? System.currentTimeMillis() : asOf.toEpochMilli();
+                  }
+                  r = guard.lastKnownGood(read, wk.get(j), null, ref);
+                }
+                out[wi[j]] = r;
               }
-              r = guard.lastKnownGood(read, wk.get(j), null, ref);
-            }
-            out[wi[j]] = r;
-          }
-          return out;
-        });
+              return again;
+            })
+        .thenCompose(
+            again -> {
+              if (again == null) {
+                return CompletableFuture.completedFuture(out);
+              }
+              // The read we joined ended STALE for its own request (its deadline, or the store):
+              // read these keys ourselves, within what is left of our deadline.
+              List<ReadKey> rks = new ArrayList<>(again.size());
+              List<List<Object>> raw = new ArrayList<>(again.size());
+              for (int j : again) {
+                rks.add(wk.get(j));
+                raw.add(keys.get(wi[j]));
+              }
+              long left = Math.max(1, deadline - System.nanoTime());
+              return guard
+                  .fetch(read, rks, new KeyCache.Entry[rks.size()], raw, asOf, left, timer)
+                  .thenApply(
+                      results -> {
+                        for (int i = 0; i < results.length; i++) {
+                          out[wi[again.get(i)]] = results[i];
+                        }
+                        return out;
+                      });
+            });
   }
+
+  /**
+   * What a coalesced read hands the requests that joined it when its own answer was STALE: they
+   * read again within their own deadline (see {@link #read}).
+   */
+  private static final KeyResult GAVE_UP = new KeyResult(new FeatureValue[0], true);
 }

@@ -543,6 +543,24 @@ class LookupContractITCase {
         "NOT_FOUND",
         "features[0]",
         "has no version 'v9'");
+    // an unknown view names the request's field (was the registry route's "name") and the views
+    // the entity has, with a did-you-mean
+    assertError(
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_activty_metrics.user_7d_txn_count\"]}"),
+        404,
+        "NOT_FOUND",
+        "features[0]",
+        "unknown feature view 'user_activty_metrics' in namespace default; did you mean"
+            + " user_activity_metrics? (views of entity user: user_activity_metrics, user_legacy,"
+            + " user_session, user_txn_windows");
+    assertError(
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_7d_txn_count\",\"nope:v2.x\"]}"),
+        404,
+        "NOT_FOUND",
+        "features[1]",
+        "unknown feature view 'nope' in namespace default (views of entity user:");
     assertError(
         lookup("{\"entity_name\":\"user\",\"keys\":[],\"features\":[\"x\"]}"),
         400,

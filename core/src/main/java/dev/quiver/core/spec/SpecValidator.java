@@ -41,6 +41,7 @@ public final class SpecValidator {
       sourceProblems.forEach(p -> out.add(prefixed("source", p)));
     }
     durations(view, out);
+    servingTags(view, out);
     List<Entity> resolved = entities(view, entities, out);
     FeatureRules.check(view, out);
     joinKeysAndTime(view, resolved, out);
@@ -83,6 +84,43 @@ public final class SpecValidator {
   public static List<SpecProblem> validate(
       FeatureService service, Function<String, Optional<FeatureView>> views) {
     return ServiceRules.service(service, views);
+  }
+
+  /** The view tag that sets the lookup server's near-cache bound for the view, in milliseconds. */
+  public static final String MAX_STALENESS_TAG = "serving.max_staleness_ms";
+
+  /** The largest {@link #MAX_STALENESS_TAG}: what a duration of nanoseconds holds (~292 years). */
+  public static final long MAX_STALENESS_MS = Long.MAX_VALUE / 1_000_000;
+
+  /**
+   * {@link #MAX_STALENESS_TAG} is a whole number of milliseconds: the lookup server ignored a value
+   * like {@code 5s} or {@code 200ms} (it served the server default instead), and one beyond a
+   * long's nanoseconds failed every lookup of the view with a 500.
+   */
+  private static void servingTags(FeatureView v, List<SpecProblem> out) {
+    String tag = v.tags().get(MAX_STALENESS_TAG);
+    if (tag == null) {
+      return;
+    }
+    long ms;
+    try {
+      ms = Long.parseLong(tag.trim());
+    } catch (NumberFormatException e) {
+      ms = -1;
+    }
+    if (ms < 0 || ms > MAX_STALENESS_MS) {
+      out.add(
+          problem(
+              "tags." + MAX_STALENESS_TAG,
+              "'"
+                  + tag
+                  + "' (expected: a whole number of milliseconds, 0.."
+                  + MAX_STALENESS_MS
+                  + ")",
+              "write the near cache's bound for this view in milliseconds, e.g. "
+                  + MAX_STALENESS_TAG
+                  + ": \"200\" (0 disables the near cache for the view)"));
+    }
   }
 
   private static void durations(FeatureView v, List<SpecProblem> out) {

@@ -58,6 +58,28 @@ class SpecValidatorTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"200ms", "5s", "-1", "1.5", "", "99999999999999"})
+  void theNearCacheTagIsAWholeNumberOfMilliseconds(String tag) {
+    FeatureView v = view().tags(Map.of("serving.max_staleness_ms", tag)).build();
+    assertThat(SpecValidator.validate(v, ENTITIES))
+        .anySatisfy(
+            p -> {
+              assertThat(p.isError()).isTrue();
+              assertThat(p.path()).isEqualTo("tags.serving.max_staleness_ms");
+              assertThat(p.message())
+                  .contains("'" + tag + "' (expected: a whole number of milliseconds");
+              assertThat(p.hint()).contains("serving.max_staleness_ms: \"200\"");
+            });
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0", "200", " 5000 ", "9223372036854"})
+  void aNearCacheTagInMillisecondsIsFine(String tag) {
+    FeatureView v = view().tags(Map.of("serving.max_staleness_ms", tag)).build();
+    assertThat(SpecValidator.validate(v, ENTITIES)).isEmpty();
+  }
+
+  @ParameterizedTest
   @ValueSource(
       strings = {"NOW()", "PROCTIME()", "LOCALTIMESTAMP", "current_timestamp", "CURRENT_DATE"})
   void processingTimeInSqlIsAWarningWithTheDeclarativeFix(String clock) {

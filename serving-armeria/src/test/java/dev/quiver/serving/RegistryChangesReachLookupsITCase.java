@@ -1,0 +1,104 @@
+package dev.quiver.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.spec.ViewStatus;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Registry changes reach lookups within {@code server.plan-cache.ttl} (docs/api.md, "Name
+ * resolution and versions"), however many requests keep a plan warm: a newly activated version for
+ * {@code latest}, a deprecation's warning, and a retirement's 410.
+ */
+class RegistryChangesReachLookupsITCase {
+  private static final String PINNED =
+      "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_7d_txn_count:v3\"]}";
+  private static final String LATEST =
+      "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_7d_txn_count\"]}";
+
+  /**
+   * Sends {@code body} every 50 ms until {@code done} holds for the reply, at most {@code maxMs};
+   * returns the milliseconds it took (or more than maxMs).
+   */
+  private static long until(ServingFixture fx, String body, Predicate<ServingFixture.Reply> done)
+      throws Exception {
+    long t0 = System.nanoTime();
+    while (true) {
+      ServingFixture.Reply r = fx.lookup(body);
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      if (done.test(r) || ms > 40_000) {
+        return ms;
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
+  void aDeprecationAndARetirementReachAWarmPlanWithinThePlanCacheTtl() throws Exception {
+    try (ServingFixture fx =
+        new ServingFixture(
+            Map.of("server.plan-cache.ttl", "500ms", "server.rate-limit.per-key-rate", "0"),
+            s -> s)) {
+      // warm: the plan and the resolver's registry caches hold v3 as ACTIVE
+      for (int i = 0; i < 20; i++) {
+        assertThat(fx.lookup(PINNED).status()).isEqualTo(200);
+        Thread.sleep(50);
+      }
+      fx.registry.setStatus(
+          "default", "user_activity_metrics", "v3", ViewStatus.DEPRECATED, null, "test");
+      long deprecated =
+          until(fx, PINNED, r -> r.status() == 200 && r.body().path("warnings").size() > 0);
+      fx.registry.setStatus(
+          "default", "user_activity_metrics", "v3", ViewStatus.RETIRED, null, "test");
+      long retired = until(fx, PINNED, r -> r.status() != 200);
+      ServingFixture.Reply gone = fx.lookup(PINNED);
+      System.out.println("deprecation seen after " + deprecated + " ms, retirement " + retired);
+      // 500 ms of plan cache, one refresh in flight, and the polling interval
+      assertThat(deprecated).isLessThan(1_500);
+      assertThat(retired).isLessThan(1_500);
+      assertThat(gone.status()).isEqualTo(410);
+      assertThat(gone.body().at("/error/code").asText()).isEqualTo("GONE");
+      assertThat(gone.body().at("/error/message").asText())
+          .contains("user_activity_metrics:v3 is RETIRED");
+    }
+  }
+
+  @Test
+  void latestFollowsANewlyActivatedVersionWithinThePlanCacheTtl() throws Exception {
+    try (ServingFixture fx =
+        new ServingFixture(
+            Map.of("server.plan-cache.ttl", "500ms", "server.rate-limit.per-key-rate", "0"),
+            s -> s)) {
+      for (int i = 0; i < 20; i++) {
+        JsonNode b = fx.lookup(LATEST).body();
+        assertThat(b.at("/results/0/features/user_7d_txn_count/version").asText()).isEqualTo("v4");
+        Thread.sleep(50);
+      }
+      fx.registry.apply(
+          FeatureRegistry.SpecBundle.ofViews(
+              ServingFixture.view(
+                  "user_activity_metrics",
+                  5,
+                  fx.v4.features(),
+                  java.time.Duration.ofDays(7),
+                  ViewStatus.ACTIVE)),
+          "test",
+          false);
+      long moved =
+          until(
+              fx,
+              LATEST,
+              r ->
+                  r.body()
+                      .at("/results/0/features/user_7d_txn_count/version")
+                      .asText()
+                      .equals("v5"));
+      System.out.println("latest moved after " + moved + " ms");
+      assertThat(moved).isLessThan(1_500);
+    }
+  }
+}
