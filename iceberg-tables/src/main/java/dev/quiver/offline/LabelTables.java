@@ -269,6 +269,7 @@ final class LabelTables {
     }
     LabelColumns.check(
         source, schema.columns().stream().map(Types.NestedField::name).toList(), features);
+    LabelColumns.checkKeyTypes(source, features, keyTypeProblem(schema));
     requireTimeColumn(schema, source);
     schema.columns().forEach(RowDataValues::requireLabelColumn);
   }
@@ -384,6 +385,23 @@ final class LabelTables {
   /** A type without its field ids (nested fields are numbered per file). */
   private static String typeName(org.apache.iceberg.types.Type t) {
     return t.isPrimitiveType() ? t.toString() : t.toString().replaceAll("\\d+: ", "");
+  }
+
+  /**
+   * For {@link LabelColumns#checkKeyTypes}: a column's type when it is not a string or an integer
+   * (an absent column is {@link LabelColumns#check}'s to refuse).
+   */
+  static java.util.function.Function<String, String> keyTypeProblem(Schema schema) {
+    return name -> {
+      Types.NestedField f = schema.findField(name);
+      if (f == null) {
+        return null;
+      }
+      return switch (f.type().typeId()) {
+        case STRING, INTEGER, LONG -> null;
+        default -> f.type().toString();
+      };
+    };
   }
 
   private static void requireTimeColumn(Schema schema, LabelSource source) {

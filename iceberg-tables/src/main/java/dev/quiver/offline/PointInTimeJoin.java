@@ -179,6 +179,8 @@ public final class PointInTimeJoin {
       int timePos = names.indexOf(request.labels().timestampColumn());
       // the checks of a submission (LabelTables.checkColumns), again against the rows read
       LabelColumns.check(request.labels(), names, request.features());
+      LabelColumns.checkKeyTypes(
+          request.labels(), request.features(), LabelTables.keyTypeProblem(ls));
       labelColumns.forEach(RowDataValues::requireLabelColumn);
       int[] firstKeys = positions(names, plan.groups().get(0).keyNames());
       labels =
