@@ -173,7 +173,7 @@ public final class PointInTimeJoin {
                 + expectedLabels.checksum()
                 + " (restore the original label files to rebuild)");
       }
-      Schema ls = labelTable.table().schema();
+      Schema ls = labelTable.schema();
       labelColumns = ls.columns();
       List<String> names = labelColumns.stream().map(Types.NestedField::name).toList();
       int timePos = names.indexOf(request.labels().timestampColumn());
@@ -190,6 +190,7 @@ public final class PointInTimeJoin {
               labelTable,
               EventBatchReader.labels(
                   labelTable.table(),
+                  ls,
                   LabelLayout.of(ls, timePos, firstKeys, plan.featureSlots()),
                   new FlinkFunctions.LabelPacker(ls, timePos, firstKeys, plan.featureSlots()),
                   env.getParallelism()));
@@ -366,7 +367,7 @@ public final class PointInTimeJoin {
             .tableLoader(loader)
             .readerFunction(reader)
             .streaming(false)
-            .project(labels.table().schema());
+            .project(labels.schema());
     if (labels.snapshotId() != null) {
       b.useSnapshotId(labels.snapshotId());
     }
