@@ -341,6 +341,38 @@ class SparkTrainingSetITCase {
                     : "labels.timestamp_column: 'when' is not a column of " + clashFile)
             .hasMessage(flinkError.getMessage());
       }
+      // a float64 join key (pandas' integer column with a missing value) joined nothing on
+      // either path (QA pass, session 14): both refuse it with the same message
+      org.apache.iceberg.Schema floatKey =
+          new org.apache.iceberg.Schema(
+              Types.NestedField.optional(1, "user_id", Types.DoubleType.get()),
+              Types.NestedField.optional(2, "ts", Types.TimestampType.withZone()));
+      GenericRecord fk = GenericRecord.create(floatKey);
+      fk.setField("user_id", 1.0);
+      fk.setField("ts", labels.get(0).getField("ts"));
+      Path floatKeyFile = dir.resolve("float-key").resolve("labels.parquet");
+      TrainingSetFiles.write(floatKey, floatKeyFile, List.of(fk));
+      TrainingSetRequest floatKeyRequest =
+          new TrainingSetRequest(
+              List.of(FeatureSelection.all(profile)),
+              LabelSource.of(floatKeyFile.toString(), "ts"),
+              null,
+              dir.resolve("out-float-key").toString(),
+              false,
+              Map.of());
+      Throwable sparkKeyError =
+          catchThrowable(
+              () -> new SparkTrainingSet(spark, catalog, "quiver_offline").build(floatKeyRequest));
+      Throwable flinkKeyError =
+          catchThrowable(
+              () ->
+                  new PointInTimeJoin(catalog, OfflineCatalogs.properties(config), 2)
+                      .run(floatKeyRequest));
+      assertThat(sparkKeyError)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith(
+              "labels: join key 'user_id' of " + floatKeyFile + " is double (expected:")
+          .hasMessage(flinkKeyError.getMessage());
       spineEqualsFlinkAndTheReference(spark, catalog, config, log, profile, aggs);
     } finally {
       spark.stop();

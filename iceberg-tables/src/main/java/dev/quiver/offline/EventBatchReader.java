@@ -69,6 +69,7 @@ final class EventBatchReader implements ReaderFunction<PackedBatch> {
   EventBatchReader(Table table, TrainingSetPlan.ViewRead read, int channels) {
     this(
         table,
+        table.schema(),
         read.projection(),
         EventLayout.of(read),
         null,
@@ -78,12 +79,13 @@ final class EventBatchReader implements ReaderFunction<PackedBatch> {
 
   private EventBatchReader(
       Table table,
+      Schema tableSchema,
       Schema projection,
       EventLayout layout,
       LabelLayout labelLayout,
       FlinkFunctions.RowPacker rowPath,
       int channels) {
-    this.tableSchema = table.schema();
+    this.tableSchema = tableSchema;
     this.projection = projection;
     this.nameMapping = table.properties().get(TableProperties.DEFAULT_NAME_MAPPING);
     this.io = table.io();
@@ -97,13 +99,18 @@ final class EventBatchReader implements ReaderFunction<PackedBatch> {
   /**
    * The label rows of a label table (all its columns), packed for the first entity group's sweep.
    *
+   * @param schema the label columns to read: those of the label snapshot read
    * @param columnar the label layout when {@link LabelPages} can decode it ({@link
    *     LabelLayout#of}), else null (every file is read row by row)
    * @param rows the row path, for other files
    */
   static EventBatchReader labels(
-      Table table, LabelLayout columnar, FlinkFunctions.LabelPacker rows, int channels) {
-    return new EventBatchReader(table, table.schema(), null, columnar, rows, channels);
+      Table table,
+      Schema schema,
+      LabelLayout columnar,
+      FlinkFunctions.LabelPacker rows,
+      int channels) {
+    return new EventBatchReader(table, schema, schema, null, columnar, rows, channels);
   }
 
   @Override

@@ -35,6 +35,57 @@ public final class LabelColumns {
   }
 
   /**
+   * Refuses a join-key column of a type whose values never equal an entity key (QA pass, session
+   * 14: a float64 key, which pandas makes of an integer column with a missing value, joined as the
+   * text {@code 42.0}, so every feature of the row was null, without an error). Keys match by their
+   * text, so strings and integers of any width join an entity's STRING, INT32 or INT64 key (the
+   * only keys checked).
+   *
+   * @param typeProblem a column's type name when it is not a string or an integer, else null
+   */
+  public static void checkKeyTypes(
+      LabelSource source,
+      List<FeatureSelection> features,
+      java.util.function.Function<String, String> typeProblem) {
+    for (FeatureSelection sel : features) {
+      for (dev.quiver.core.spec.JoinKey key : sel.joinKeys()) {
+        String k = key.name();
+        String type = typeProblem.apply(k);
+        if (type != null && !key.type().array() && textKey(key.type().scalar())) {
+          throw new IllegalArgumentException(
+              "labels: join key '"
+                  + k
+                  + "' of "
+                  + source.location()
+                  + " is "
+                  + type
+                  + " (expected: strings or integers, as the key of view "
+                  + sel.view().qualifiedName()
+                  + ":"
+                  + sel.view().version()
+                  + " is "
+                  + key.type()
+                  + ": a "
+                  + type
+                  + " value never equals one, 42.0 is not 42; cast the column, e.g. in pandas"
+                  + " df['"
+                  + k
+                  + "'] = df['"
+                  + k
+                  + "'].astype('Int64'), which keeps missing keys)");
+        }
+      }
+    }
+  }
+
+  private static boolean textKey(dev.quiver.core.spec.FeatureType.Scalar key) {
+    return switch (key) {
+      case STRING, INT32, INT64 -> true;
+      default -> false;
+    };
+  }
+
+  /**
    * Refuses label columns that lack the time column or a join key of a feature's view, or that hold
    * a column named like a feature's output column ({@code <view>__<feature>}).
    *

@@ -68,8 +68,13 @@ final class LabelTables {
             .with(CsvParser.Feature.SKIP_EMPTY_LINES);
   }
 
-  /** A label table at a snapshot, and the checksum of the source for the manifest. */
-  record Labels(Table table, Long snapshotId, String checksum, String location) {}
+  /**
+   * A label table at a snapshot, and the checksum of the source for the manifest.
+   *
+   * @param schema the label columns as of that snapshot (an Iceberg label table's columns may have
+   *     changed since)
+   */
+  record Labels(Table table, Long snapshotId, String checksum, String location, Schema schema) {}
 
   static Labels open(LabelSource source, Catalog catalog, Path scratch) {
     try {
@@ -81,12 +86,25 @@ final class LabelTables {
           } catch (org.apache.iceberg.exceptions.NoSuchTableException e) {
             throw noSuchTable(source.location(), e);
           }
-          requireTimeColumn(t.schema(), source);
           Long snap =
               source.snapshotId() != null
                   ? source.snapshotId()
                   : t.currentSnapshot() == null ? null : t.currentSnapshot().snapshotId();
-          yield new Labels(t, snap, "iceberg:" + t.uuid() + "@" + snap, t.location());
+          if (snap != null && t.snapshot(snap) == null) {
+            // a rebuild's pinned label snapshot (Iceberg's "Cannot find snapshot" failed the job)
+            throw new IllegalArgumentException(
+                "labels: snapshot "
+                    + snap
+                    + " of Iceberg table "
+                    + source.location()
+                    + " no longer exists (expired?); the manifest cannot be rebuilt without the"
+                    + " label rows it read");
+          }
+          // the columns as of that snapshot: a column added since is not a label column of a
+          // rebuild (QA pass, session 14: it was, so the rebuilt rows were not the original's)
+          Schema schema = snapshotSchema(t, snap);
+          requireTimeColumn(schema, source);
+          yield new Labels(t, snap, "iceberg:" + t.uuid() + "@" + snap, t.location(), schema);
         }
         case "parquet" -> parquet(source, scratch);
         case "csv" -> csv(source, scratch);
@@ -95,6 +113,13 @@ final class LabelTables {
     } catch (IOException e) {
       throw new UncheckedIOException("reading labels " + source.location() + ": " + e, e);
     }
+  }
+
+  /** A table's schema as of a snapshot (its current one without a snapshot or a schema id). */
+  private static Schema snapshotSchema(Table t, Long snapshotId) {
+    Integer id = snapshotId == null ? null : t.snapshot(snapshotId).schemaId();
+    Schema s = id == null ? null : t.schemas().get(id);
+    return s == null ? t.schema() : s;
   }
 
   /** The error for label rows named as an Iceberg table the offline catalog does not have. */
@@ -165,7 +190,8 @@ final class LabelTables {
     List<Path> files = files("labels", source.location(), ".parquet");
     Table t = registerParquet("labels", files, scratch.resolve("labels").toUri().toString());
     requireTimeColumn(t.schema(), source);
-    return new Labels(t, t.currentSnapshot().snapshotId(), checksum(files), source.location());
+    return new Labels(
+        t, t.currentSnapshot().snapshotId(), checksum(files), source.location(), t.schema());
   }
 
   /**
@@ -269,6 +295,7 @@ final class LabelTables {
     }
     LabelColumns.check(
         source, schema.columns().stream().map(Types.NestedField::name).toList(), features);
+    LabelColumns.checkKeyTypes(source, features, keyTypeProblem(schema));
     requireTimeColumn(schema, source);
     schema.columns().forEach(RowDataValues::requireLabelColumn);
   }
@@ -386,6 +413,23 @@ final class LabelTables {
     return t.isPrimitiveType() ? t.toString() : t.toString().replaceAll("\\d+: ", "");
   }
 
+  /**
+   * For {@link LabelColumns#checkKeyTypes}: a column's type when it is not a string or an integer
+   * (an absent column is {@link LabelColumns#check}'s to refuse).
+   */
+  static java.util.function.Function<String, String> keyTypeProblem(Schema schema) {
+    return name -> {
+      Types.NestedField f = schema.findField(name);
+      if (f == null) {
+        return null;
+      }
+      return switch (f.type().typeId()) {
+        case STRING, INTEGER, LONG -> null;
+        default -> f.type().toString();
+      };
+    };
+  }
+
   private static void requireTimeColumn(Schema schema, LabelSource source) {
     Types.NestedField time = schema.findField(source.timestampColumn());
     if (time != null
@@ -491,7 +535,8 @@ final class LabelTables {
         t,
         t.currentSnapshot() == null ? null : t.currentSnapshot().snapshotId(),
         checksum(files),
-        source.location());
+        source.location(),
+        t.schema());
   }
 
   /** A CSV header row's column names. */

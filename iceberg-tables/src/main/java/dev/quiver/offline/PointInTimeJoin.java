@@ -173,12 +173,14 @@ public final class PointInTimeJoin {
                 + expectedLabels.checksum()
                 + " (restore the original label files to rebuild)");
       }
-      Schema ls = labelTable.table().schema();
+      Schema ls = labelTable.schema();
       labelColumns = ls.columns();
       List<String> names = labelColumns.stream().map(Types.NestedField::name).toList();
       int timePos = names.indexOf(request.labels().timestampColumn());
       // the checks of a submission (LabelTables.checkColumns), again against the rows read
       LabelColumns.check(request.labels(), names, request.features());
+      LabelColumns.checkKeyTypes(
+          request.labels(), request.features(), LabelTables.keyTypeProblem(ls));
       labelColumns.forEach(RowDataValues::requireLabelColumn);
       int[] firstKeys = positions(names, plan.groups().get(0).keyNames());
       labels =
@@ -188,6 +190,7 @@ public final class PointInTimeJoin {
               labelTable,
               EventBatchReader.labels(
                   labelTable.table(),
+                  ls,
                   LabelLayout.of(ls, timePos, firstKeys, plan.featureSlots()),
                   new FlinkFunctions.LabelPacker(ls, timePos, firstKeys, plan.featureSlots()),
                   env.getParallelism()));
@@ -364,7 +367,7 @@ public final class PointInTimeJoin {
             .tableLoader(loader)
             .readerFunction(reader)
             .streaming(false)
-            .project(labels.table().schema());
+            .project(labels.schema());
     if (labels.snapshotId() != null) {
       b.useSnapshotId(labels.snapshotId());
     }

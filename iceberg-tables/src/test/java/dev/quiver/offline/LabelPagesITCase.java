@@ -227,7 +227,8 @@ class LabelPagesITCase {
   /** Every label row of the table through {@link EventBatchReader#labels}. */
   private static List<String> readerFunction(
       Table table, LabelLayout layout, FlinkFunctions.LabelPacker packer) throws Exception {
-    EventBatchReader reader = EventBatchReader.labels(table, layout, packer, CHANNELS);
+    EventBatchReader reader =
+        EventBatchReader.labels(table, table.schema(), layout, packer, CHANNELS);
     List<String> out = new ArrayList<>();
     for (CombinedScanTask task : plan(table)) {
       try (var fetches = reader.apply(IcebergSourceSplit.fromCombinedScanTask(task))) {

@@ -616,4 +616,95 @@ class PointInTimeJoinITCase {
                 + " feature default.user_profile:v1.last_amount")
         .hasMessageContaining("rename it in the label file");
   }
+
+  /**
+   * QA pass, session 14: a float64 join-key column (what pandas makes of an integer key column with
+   * a missing value) joined as the text "1.0", never equal to the entity key 1: every feature of
+   * every row was null, without an error. It is refused naming the column and the cast; integer
+   * keys of either width still join an INT64 entity key.
+   */
+  @Test
+  void aFloatingPointJoinKeyColumnIsRefusedNamingTheCast() throws Exception {
+    Path wh = dir.resolve("warehouse-int-keys");
+    Catalog intCatalog = OfflineCatalogs.hadoop(wh);
+    PointInTimeJoin intJoin =
+        new PointInTimeJoin(
+            intCatalog,
+            OfflineCatalogs.properties(
+                dev.quiver.core.config.QuiverConfig.of(Map.of("offline.warehouse", wh.toString()))),
+            2);
+    List<dev.quiver.core.spec.JoinKey> keys =
+        List.of(
+            new dev.quiver.core.spec.JoinKey("user_id", dev.quiver.core.spec.FeatureType.INT64));
+    OfflineWriter w = new OfflineWriter(OfflineTables.ensureTable(intCatalog, profile, keys));
+    for (long k = 1; k <= 3; k++) {
+      Map<String, Object> row = new java.util.HashMap<>();
+      row.put("user_id", k);
+      row.put("last_amount", 10.0 * k);
+      row.put("last_merchant", "m" + k);
+      row.put(OfflineTables.EVENT_TIME, EventLog.BASE + k * EventLog.MIN);
+      row.put(OfflineTables.SEQ, k);
+      row.put(OfflineTables.INGESTED_AT, EventLog.BASE + k * EventLog.MIN);
+      w.add(w.record(row));
+    }
+    w.commit(Map.of());
+    FeatureSelection sel = new FeatureSelection(profile, List.of(), keys);
+    for (Types.NestedField key :
+        List.of(
+            Types.NestedField.optional(1, "user_id", Types.IntegerType.get()),
+            Types.NestedField.optional(1, "user_id", Types.LongType.get()),
+            Types.NestedField.optional(1, "user_id", Types.DoubleType.get()))) {
+      Schema schema =
+          new Schema(key, Types.NestedField.optional(2, "ts", Types.TimestampType.withZone()));
+      List<Record> rows = new ArrayList<>();
+      for (int k = 1; k <= 3; k++) {
+        GenericRecord r = GenericRecord.create(schema);
+        r.setField(
+            "user_id",
+            switch (key.type().typeId()) {
+              case INTEGER -> (Object) k;
+              case LONG -> (Object) (long) k;
+              default -> (Object) (double) k;
+            });
+        r.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + EventLog.HOUR));
+        rows.add(r);
+      }
+      rows.add(GenericRecord.create(schema)); // a missing key
+      Path f = dir.resolve("keys-" + key.type()).resolve("labels.parquet");
+      TrainingSetFiles.write(schema, f, rows);
+      TrainingSetRequest req =
+          new TrainingSetRequest(
+              List.of(sel),
+              LabelSource.of(f.toString(), "ts"),
+              null,
+              dir.resolve("keys-out-" + key.type()).toString(),
+              true,
+              Map.of());
+      if (key.type().typeId() == org.apache.iceberg.types.Type.TypeID.DOUBLE) {
+        String expected =
+            "labels: join key 'user_id' of "
+                + f
+                + " is double (expected: strings or integers, as the key of view"
+                + " default.user_profile:v1 is INT64: a double value never equals one";
+        // when submitted, and in the job
+        assertThatThrownBy(() -> LabelTables.checkColumns(req.labels(), intCatalog, req.features()))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith(expected)
+            .hasMessageContaining("df['user_id'].astype('Int64')");
+        assertThatThrownBy(() -> intJoin.run(req))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith(expected);
+        continue;
+      }
+      LabelTables.checkColumns(req.labels(), intCatalog, req.features());
+      List<Record> out = TrainingSetFiles.read(intJoin.run(req).dataFiles());
+      assertThat(out).hasSize(4);
+      assertThat(out)
+          .filteredOn(r -> r.getField("user_id") != null)
+          .allSatisfy(
+              r ->
+                  assertThat(r.getField("user_profile__last_amount"))
+                      .isEqualTo(10.0 * ((Number) r.getField("user_id")).longValue()));
+    }
+  }
 }

@@ -15,10 +15,15 @@ import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.CloseableIterator;
+import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.SupportsNamespaces;
+import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -146,6 +151,98 @@ class ReproducibilityITCase {
     assertThat(pinnedCount).isEqualTo(expected);
     assertThat(nowCount).isEqualTo(expected + 50);
     assertThat(Files.exists(first.manifestFile())).isTrue();
+  }
+
+  /**
+   * Label rows from an Iceberg table are read as of the manifest's label snapshot, with that
+   * snapshot's columns (QA pass, session 14: a column added to the label table since became a
+   * column of the rebuild, so its rows were not the original's); a label snapshot expired since is
+   * refused naming it (it was Iceberg's "Cannot find snapshot" from inside the job).
+   */
+  @Test
+  void rebuildReadsIcebergLabelsAsOfTheirSnapshotWithItsColumns() throws Exception {
+    Path wh = dir.resolve("warehouse");
+    QuiverConfig config = QuiverConfig.of(Map.of("offline.warehouse", wh.toString()));
+    Catalog catalog = OfflineCatalogs.open(config);
+    PointInTimeJoin join = new PointInTimeJoin(catalog, OfflineCatalogs.properties(config), 2);
+    FeatureView profile = TestViews.userProfile();
+    EventLog log = new EventLog(5).generate(profile, "u", 4, 200);
+    EventLog.write(catalog, profile, log.events, "user_id");
+    Schema schema =
+        new Schema(
+            Types.NestedField.optional(1, "user_id", Types.StringType.get()),
+            Types.NestedField.optional(2, "ts", Types.TimestampType.withZone()),
+            Types.NestedField.optional(3, "y", Types.IntegerType.get()));
+    ((SupportsNamespaces) catalog).createNamespace(Namespace.of("lab"));
+    Table labels = catalog.createTable(TableIdentifier.of("lab", "labels"), schema);
+    List<Record> rows = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      GenericRecord r = GenericRecord.create(schema);
+      r.setField("user_id", "u" + (i % 5));
+      r.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + i * 7 * EventLog.MIN));
+      r.setField("y", i);
+      rows.add(r);
+    }
+    append(labels, rows);
+    PointInTimeJoin.Result first =
+        join.run(
+            new TrainingSetRequest(
+                List.of(FeatureSelection.all(profile)),
+                LabelSource.of("lab.labels", "ts"),
+                null,
+                dir.resolve("first").toString(),
+                false,
+                Map.of()));
+    TrainingSetManifest manifest = TrainingSetManifest.read(first.manifestFile());
+    long labelSnapshot = labels.currentSnapshot().snapshotId();
+    assertThat(manifest.labels().snapshotId()).isEqualTo(labelSnapshot);
+
+    // later: the label table gets a column and a row
+    labels.updateSchema().addColumn("note", Types.StringType.get()).commit();
+    GenericRecord late = GenericRecord.create(labels.schema());
+    late.setField("user_id", "u1");
+    late.setField("ts", OfflineWriter.timestamptz(EventLog.BASE));
+    late.setField("y", 99);
+    late.setField("note", "added later");
+    append(labels, List.of(late));
+
+    PointInTimeJoin.Result rebuilt = join.rebuild(manifest, dir.resolve("rebuilt").toString());
+    assertThat(TrainingSetFiles.schemaOf(rebuilt.dataFiles().get(0)).asStruct())
+        .isEqualTo(TrainingSetFiles.schemaOf(first.dataFiles().get(0)).asStruct());
+    assertThat(TrainingSetFiles.read(rebuilt.dataFiles()))
+        .isEqualTo(TrainingSetFiles.read(first.dataFiles()));
+    assertThat(rebuilt.manifest().outputDataChecksum()).isEqualTo(manifest.outputDataChecksum());
+
+    // the pinned label snapshot expired: refused, naming it
+    labels.expireSnapshots().expireSnapshotId(labelSnapshot).commit();
+    assertThatThrownBy(() -> join.rebuild(manifest, dir.resolve("expired").toString()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "labels: snapshot "
+                + labelSnapshot
+                + " of Iceberg table lab.labels no longer exists (expired?); the manifest cannot be"
+                + " rebuilt without the label rows it read");
+  }
+
+  /** Appends records to an Iceberg table as one Parquet data file. */
+  private static void append(Table table, List<Record> rows) throws Exception {
+    String file =
+        table.locationProvider().newDataLocation(java.util.UUID.randomUUID() + ".parquet");
+    Schema s = table.schema();
+    org.apache.iceberg.io.DataWriter<Record> w =
+        org.apache.iceberg.parquet.Parquet.writeData(table.io().newOutputFile(file))
+            .schema(s)
+            .createWriterFunc(
+                mt -> org.apache.iceberg.data.parquet.GenericParquetWriter.create(s, mt))
+            .withSpec(table.spec())
+            .overwrite()
+            .build();
+    try (w) {
+      for (Record r : rows) {
+        w.write(r);
+      }
+    }
+    table.newAppend().appendFile(w.toDataFile()).commit();
   }
 
   private static long count(CloseableIterator<Row> it) throws Exception {

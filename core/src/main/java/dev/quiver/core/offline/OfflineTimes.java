@@ -35,10 +35,10 @@ public final class OfflineTimes {
 
   /**
    * A time as offline requests and CSV label files give it: an ISO-8601 instant ({@code
-   * 2024-05-01T12:00:00Z}) or time with an offset ({@code +01:00}, {@code +0100}, {@code +01}); a
-   * time without a zone ({@code yyyy-MM-dd[T ]HH:mm[:ss[.SSS]]}) or a date alone ({@code
-   * yyyy-MM-dd}, its start) is UTC, never the machine's zone (so a CLI and a server in other zones
-   * read one text as one instant).
+   * 2024-05-01T12:00:00Z}, the seconds optional) or time with an offset ({@code +01:00}, {@code
+   * +0100}, {@code +01}); a time without a zone ({@code yyyy-MM-dd[T ]HH:mm[:ss[.SSS]]}) or a date
+   * alone ({@code yyyy-MM-dd}, its start) is UTC, never the machine's zone (so a CLI and a server
+   * in other zones read one text as one instant).
    *
    * @throws DateTimeParseException when {@code text} is none of these
    */
@@ -46,9 +46,14 @@ public final class OfflineTimes {
     if (DATE.matcher(text).matches()) {
       return LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant();
     }
+    // RFC 3339 allows a lower-case t and z, and a space for the T
     String t = text.replace(' ', 'T');
-    if (t.endsWith("Z")) {
-      return Instant.parse(t);
+    if (t.length() > 10 && t.charAt(10) == 't') {
+      t = t.substring(0, 10) + 'T' + t.substring(11);
+    }
+    if (t.endsWith("Z") || t.endsWith("z")) {
+      // not Instant.parse, which needs the seconds: 2024-05-01T12:00Z is ISO-8601 too
+      return OffsetDateTime.parse(t.substring(0, t.length() - 1) + "Z").toInstant();
     }
     Matcher offset = OFFSET.matcher(t);
     if (t.indexOf('T') > 0 && offset.find(t.indexOf('T'))) {

@@ -28,8 +28,13 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.ByteType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.ShortType;
+import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -170,6 +175,20 @@ public final class SparkTrainingSet {
     // the Flink path's checks, with its messages: no time column or join key, a column named like
     // a feature's output column (QA pass, session 12: Iceberg's "multiple fields for name" later)
     LabelColumns.check(src, Arrays.asList(df.columns()), request.features());
+    StructType schema = df.schema();
+    LabelColumns.checkKeyTypes(
+        src,
+        request.features(),
+        k -> {
+          DataType t = schema.apply(k).dataType();
+          return t instanceof StringType
+                  || t instanceof IntegerType
+                  || t instanceof LongType
+                  || t instanceof ShortType
+                  || t instanceof ByteType
+              ? null
+              : t.simpleString();
+        });
     String tc = src.timestampColumn();
     if (df.schema().apply(tc).dataType().equals(DataTypes.StringType)) {
       df = df.withColumn(tc, functions.to_timestamp(functions.col(tc)));
