@@ -106,6 +106,21 @@ public final class SpecValidator {
                   + " (expected: > 0)",
               "use a tile that divides every window, e.g. tile_size: 5m (the default)"));
     }
+    if (!v.ttl().isNegative()
+        && !v.ttl().isZero()
+        && v.availabilityDelay().compareTo(v.ttl()) >= 0) {
+      // a point-in-time read at t uses events with t - ttl < event_time <= t - availability_delay
+      out.add(
+          problem(
+              "availability_delay",
+              Durations.format(v.availabilityDelay())
+                  + " is not shorter than the ttl "
+                  + Durations.format(v.ttl())
+                  + ": an event is available only once it has expired, so every training-set"
+                  + " value would be null",
+              "lower availability_delay below the ttl, or raise ttl above "
+                  + Durations.format(v.availabilityDelay())));
+    }
     Duration delay = v.source() == null ? Duration.ZERO : v.source().watermarkDelay();
     if (!v.slaFreshness().isZero() && v.slaFreshness().compareTo(delay) < 0) {
       out.add(
