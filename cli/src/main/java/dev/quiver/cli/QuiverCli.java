@@ -1,6 +1,7 @@
 package dev.quiver.cli;
 
 import dev.quiver.core.registry.RegistryException;
+import dev.quiver.core.registry.store.RegistryStoreException;
 import dev.quiver.core.spec.SpecException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -158,7 +159,8 @@ public final class QuiverCli implements Runnable {
       err.println("error: " + e.getMessage());
       return ExitCode.INVALID;
     }
-    err.println("error: " + e);
+    // a registry that does not answer is not a bug: its message names the database and the fix
+    err.println("error: " + (e instanceof RegistryStoreException ? e.getMessage() : e));
     Throwable cause = e.getCause();
     while (cause != null) {
       err.println("  caused by: " + cause);

@@ -31,6 +31,37 @@ class QuiverCliITCase extends CliTestSupport {
   }
 
   /**
+   * A PostgreSQL registry that does not answer: exit 70, one line naming the database (password
+   * masked) and the settings to check, no exception class on it, and no password anywhere.
+   */
+  @Test
+  void anUnreachablePostgresRegistryNamesTheDatabaseAndTheFix() throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort(); // closed again: nothing listens there
+    }
+    Run r =
+        fails(
+            70,
+            "--set",
+            "registry.type=postgres",
+            "--set",
+            "registry.url=jdbc:postgresql://127.0.0.1:" + port + "/quiver?password=urlsecret",
+            "--set",
+            "registry.password=setsecret",
+            "list");
+    String first = r.err().lines().findFirst().orElse("");
+    assertThat(first)
+        .startsWith(
+            "error: cannot connect to the registry database at jdbc:postgresql://127.0.0.1:"
+                + port
+                + "/quiver?password=***: ")
+        .contains("registry.url, registry.username and registry.password")
+        .doesNotContain("Exception");
+    assertThat(r.err()).doesNotContain("urlsecret", "setsecret", "\tat ");
+  }
+
+  /**
    * {@code bin/quiver}'s exit status comes from {@link QuiverMain}, the one place that ends the JVM
    * with the command's code; run it in a child JVM (it must not end the test JVM) and read the
    * process's status, for success, a usage error and a missing view.

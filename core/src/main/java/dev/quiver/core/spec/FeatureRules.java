@@ -241,7 +241,12 @@ final class FeatureRules {
           problem(
               ap + ".column",
               "'" + col.name() + "' is " + t + "; " + problem,
-              "aggregate a numeric column, or use count, count_distinct or last on " + col.name()));
+              // count_distinct and last_n take scalars only: offer them for a scalar column only
+              (t.array() ? "aggregate a scalar column" : "aggregate a numeric column")
+                  + ", or use "
+                  + (t.array() ? "count, first or last" : "count, count_distinct or last")
+                  + " on "
+                  + col.name()));
     }
   }
 }

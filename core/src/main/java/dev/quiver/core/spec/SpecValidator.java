@@ -19,6 +19,9 @@ import java.util.function.Function;
  * the fix. Stateless and thread-safe.
  */
 public final class SpecValidator {
+  /** The event-time column of every view table (catalog, offline and online). */
+  public static final String EVENT_TIME_COLUMN = "event_time";
+
   private SpecValidator() {}
 
   /**
@@ -44,6 +47,7 @@ public final class SpecValidator {
     servingTags(view, out);
     List<Entity> resolved = entities(view, entities, out);
     FeatureRules.check(view, out);
+    columnNamesTaken(view, resolved, out);
     joinKeysAndTime(view, resolved, out);
     if (view.source() == null && view.transformations().isEmpty()) {
       out.add(
@@ -140,6 +144,21 @@ public final class SpecValidator {
                   + " (expected: > 0)",
               "use a tile that divides every window, e.g. tile_size: 5m (the default)"));
     }
+    if (!v.ttl().isNegative()
+        && !v.ttl().isZero()
+        && v.availabilityDelay().compareTo(v.ttl()) >= 0) {
+      // a point-in-time read at t uses events with t - ttl < event_time <= t - availability_delay
+      out.add(
+          problem(
+              "availability_delay",
+              Durations.format(v.availabilityDelay())
+                  + " is not shorter than the ttl "
+                  + Durations.format(v.ttl())
+                  + ": an event is available only once it has expired, so every training-set"
+                  + " value would be null",
+              "lower availability_delay below the ttl, or raise ttl above "
+                  + Durations.format(v.availabilityDelay())));
+    }
     Duration delay = v.source() == null ? Duration.ZERO : v.source().watermarkDelay();
     if (!v.slaFreshness().isZero() && v.slaFreshness().compareTo(delay) < 0) {
       out.add(
@@ -227,6 +246,38 @@ public final class SpecValidator {
       resolved.add(found.orElseGet(() -> Entity.implicit(v.namespace(), e)));
     }
     return resolved;
+  }
+
+  /**
+   * Every table of a view (the catalog's, the offline Iceberg table, the online rows) has a column
+   * per join key and an {@value #EVENT_TIME_COLUMN} column before its features: a feature of one of
+   * these names would be a second column of that name (Flink refuses the job; the catalog's
+   * DESCRIBE would show one of the two).
+   */
+  private static void columnNamesTaken(
+      FeatureView v, List<Entity> entities, List<SpecProblem> out) {
+    Map<String, String> taken = new HashMap<>();
+    for (Entity e : entities) {
+      for (JoinKey k : e.joinKeys()) {
+        taken.putIfAbsent(k.name(), "the join key of entity '" + e.name() + "'");
+      }
+    }
+    taken.put(EVENT_TIME_COLUMN, "the event time of every row");
+    for (int i = 0; i < v.features().size(); i++) {
+      String name = v.features().get(i).name();
+      String what = taken.get(name);
+      if (what != null) {
+        out.add(
+            problem(
+                "features[" + i + "].name",
+                "'"
+                    + name
+                    + "' is a column of every table of the view already ("
+                    + what
+                    + "), so it cannot be a feature name",
+                "rename the feature, e.g. name: " + v.name() + "_" + name + ", expr: " + name));
+      }
+    }
   }
 
   /**

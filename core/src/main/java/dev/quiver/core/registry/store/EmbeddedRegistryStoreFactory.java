@@ -66,12 +66,20 @@ public final class EmbeddedRegistryStoreFactory implements RegistryStoreFactory 
     }
     String url = "jdbc:h2:file:" + dir.resolve("registry") + H2_SETTINGS + ";AUTO_SERVER=TRUE";
     return JdbcRegistryStore.open(
-        IDENTIFIER, dir.resolve("registry.mv.db").toString(), url, "sa", "", poolSize);
+        IDENTIFIER,
+        dir.resolve("registry.mv.db").toString(),
+        url,
+        "sa",
+        "",
+        poolSize,
+        "check registry.path, and that the process that opened it first (it serves the file to the"
+            + " others) is still running, or stop every process using it and retry");
   }
 
   /** An in-memory H2 database that lives until the store is closed; for unit tests. */
   public static RegistryStore inMemory(String name, int poolSize) {
     String url = "jdbc:h2:mem:" + name + H2_SETTINGS + ";DB_CLOSE_DELAY=-1";
-    return JdbcRegistryStore.open(IDENTIFIER, "mem:" + name, url, "sa", "", poolSize);
+    return JdbcRegistryStore.open(
+        IDENTIFIER, "mem:" + name, url, "sa", "", poolSize, "an in-memory database; retry");
   }
 }

@@ -38,6 +38,7 @@ public final class JdbcRegistryStore implements RegistryStore {
    * Connects to {@code jdbcUrl}, runs the migrations, and returns the store.
    *
    * @param location shown in logs; must not contain a password
+   * @param connectFix what to check when the database does not answer, appended to the error
    */
   public static JdbcRegistryStore open(
       String identifier,
@@ -45,7 +46,8 @@ public final class JdbcRegistryStore implements RegistryStore {
       String jdbcUrl,
       String username,
       String password,
-      int poolSize) {
+      int poolSize,
+      String connectFix) {
     Objects.requireNonNull(jdbcUrl, "jdbcUrl");
     HikariConfig hc = new HikariConfig();
     hc.setPoolName("quiver-registry-" + identifier);
@@ -66,7 +68,13 @@ public final class JdbcRegistryStore implements RegistryStore {
       ds = new HikariDataSource(hc);
     } catch (RuntimeException e) {
       throw new RegistryStoreException(
-          "cannot connect to the registry database at " + location + ": " + rootMessage(e), e);
+          "cannot connect to the registry database at "
+              + location
+              + ": "
+              + rootMessage(e)
+              + "; "
+              + connectFix,
+          e);
     }
     try {
       Flyway.configure()

@@ -38,7 +38,12 @@ public final class PostgresRegistryStoreFactory implements RegistryStoreFactory 
         url,
         config.get(RegistryOptions.USERNAME),
         password,
-        config.get(RegistryOptions.POOL_SIZE));
+        config.get(RegistryOptions.POOL_SIZE),
+        "check that PostgreSQL runs there and accepts connections from this machine, and the"
+            + " registry.url, registry.username and registry.password settings (quiver.yaml or"
+            + " --set; the password may come from "
+            + RegistryOptions.PASSWORD_ENV
+            + ")");
   }
 
   /** Drops a {@code password=} URL parameter so logs and errors never show it. */
