@@ -157,6 +157,48 @@ class TrainingSetManifestTest {
     assertThat(pages(a)).startsWith((byte) 'P', (byte) 'A', (byte) 'R', (byte) '1');
   }
 
+  /**
+   * The manifest's four digests (each part's file and pages, the files and the pages of all parts
+   * in order), computed from shared, cloned states, equal plain SHA-256 over the bytes: parts
+   * larger than the read buffer, footers of different lengths, one part, none.
+   */
+  @Test
+  void digestsAreSha256OfEachPartAndOfAllPartsInOrder() throws Exception {
+    Path a = write("part-00000.parquet", rows(40_000, 0), "one");
+    Path b = write("part-00001.parquet", rows(30_000, 1), "another, longer footer value");
+    Path c = write("part-00002.parquet", rows(7, 2), "x");
+    for (List<Path> files : List.of(List.of(a, b, c), List.of(b), List.<Path>of())) {
+      java.security.MessageDigest all = java.security.MessageDigest.getInstance("SHA-256");
+      java.security.MessageDigest allData = java.security.MessageDigest.getInstance("SHA-256");
+      List<TrainingSetManifest.PartEntry> parts = new ArrayList<>();
+      for (Path f : files) {
+        byte[] bytes = Files.readAllBytes(f);
+        all.update(bytes);
+        allData.update(pages(f));
+        parts.add(
+            new TrainingSetManifest.PartEntry(
+                f.getFileName().toString(),
+                TrainingSetFiles.rowCount(f),
+                sha256(bytes),
+                sha256(pages(f))));
+      }
+      TrainingSetManifest.Digests d = TrainingSetManifest.digests(files);
+      assertThat(d.parts()).isEqualTo(parts);
+      assertThat(d.rows()).isEqualTo(files.isEmpty() ? 0 : files.size() == 1 ? 30_000 : 70_007);
+      assertThat(d.checksum()).isEqualTo(hex(all.digest()));
+      assertThat(d.dataChecksum()).isEqualTo(hex(allData.digest()));
+    }
+    assertThat(pages(a).length).isGreaterThan(1 << 16); // more than one read of the buffer
+  }
+
+  private static String sha256(byte[] bytes) throws Exception {
+    return hex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
+
+  private static String hex(byte[] digest) {
+    return "sha256:" + java.util.HexFormat.of().formatHex(digest);
+  }
+
   @Test
   void notParquetIsRefusedWithTheReason() throws IOException {
     Path f = dir.resolve("x.parquet");
