@@ -82,7 +82,8 @@ public final class BackfillCommand implements Callable<Integer> {
         service -> service.submitBackfill(req),
         (out, s) -> {
           s.details().entrySet().stream()
-              .filter(e -> !e.getKey().equals("sql"))
+              // the SQL follows below; warnings are printed as "warning: ..." by submitAndFollow
+              .filter(e -> !e.getKey().equals("sql") && !e.getKey().equals("warnings"))
               .sorted(java.util.Map.Entry.comparingByKey())
               .forEach(e -> out.println(String.format("%-18s %s", e.getKey(), e.getValue())));
           if (s.details().get("sql") != null) {
