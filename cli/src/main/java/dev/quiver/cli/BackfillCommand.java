@@ -82,7 +82,8 @@ public final class BackfillCommand implements Callable<Integer> {
         service -> service.submitBackfill(req),
         (out, s) -> {
           s.details().entrySet().stream()
-              .filter(e -> !e.getKey().equals("sql"))
+              // the SQL follows below; warnings are printed as "warning: ..." by submitAndFollow
+              .filter(e -> !e.getKey().equals("sql") && !e.getKey().equals("warnings"))
               .sorted(java.util.Map.Entry.comparingByKey())
               .forEach(e -> out.println(String.format("%-18s %s", e.getKey(), e.getValue())));
           if (s.details().get("sql") != null) {
@@ -103,16 +104,8 @@ public final class BackfillCommand implements Callable<Integer> {
    */
   static void requireEmbeddedStoreFree(dev.quiver.core.config.QuiverConfig config)
       throws java.io.IOException {
-    java.util.Map<String, String> m = config.asMap();
-    String path = m.get("online.embedded.path");
-    if (!"embedded".equals(m.getOrDefault("online.type", "embedded")) || path == null) {
-      return;
-    }
-    java.nio.file.Path lock = java.nio.file.Path.of(path).resolve("LOCK");
-    if (!java.nio.file.Files.isRegularFile(lock)) {
-      return; // no store yet: nothing holds it
-    }
-    if (!dev.quiver.core.io.FileLocks.isHeld(lock)) {
+    String path = heldEmbeddedStore(config);
+    if (path == null) {
       return;
     }
     throw new IllegalArgumentException(
@@ -123,5 +116,23 @@ public final class BackfillCommand implements Callable<Integer> {
             + " its own store: add --server http://<its host:port> (quiver local: "
             + "http://127.0.0.1:8080), or POST /v1/backfill with \"online\": true"
             + " (docs/backfills.md), or stop it first");
+  }
+
+  /**
+   * The path of the configured embedded online store when another process holds it (its RocksDB
+   * {@code LOCK} file is locked), else null: an HBase store, no store yet, or a free one.
+   */
+  static String heldEmbeddedStore(dev.quiver.core.config.QuiverConfig config)
+      throws java.io.IOException {
+    java.util.Map<String, String> m = config.asMap();
+    String path = m.get("online.embedded.path");
+    if (!"embedded".equals(m.getOrDefault("online.type", "embedded")) || path == null) {
+      return null;
+    }
+    java.nio.file.Path lock = java.nio.file.Path.of(path).resolve("LOCK");
+    if (!java.nio.file.Files.isRegularFile(lock) || !dev.quiver.core.io.FileLocks.isHeld(lock)) {
+      return null;
+    }
+    return path;
   }
 }

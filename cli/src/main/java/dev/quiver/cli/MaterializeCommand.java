@@ -54,6 +54,9 @@ final class MaterializeCommand implements Callable<Integer> {
     QuiverConfig config = LocalDefaults.apply(parent.environment().config());
     PrintWriter out = parent.spec.commandLine().getOut();
     if (view.source() != null && view.source().isStream()) {
+      if (view.online()) {
+        requireEmbeddedStoreFree(config);
+      }
       String warning =
           dev.quiver.jobs.StreamingPipeline.checkKafka(view, config, KAFKA_CHECK_TIMEOUT);
       if (warning != null) {
@@ -92,6 +95,27 @@ final class MaterializeCommand implements Callable<Integer> {
     } catch (Exception e) {
       parent.spec.commandLine().getErr().println(jobFailure(e));
       return ExitCode.FAILURE;
+    }
+  }
+
+  /**
+   * Refuses to start a job whose online sink cannot open the embedded store because another process
+   * (a running {@code quiver local} or {@code quiver serve}) holds it (QA pass, session 14: with
+   * {@code quiver local} running, a view applied since ran its job, which restarted ten times on
+   * RocksDB's "While lock file: .../LOCK: Resource temporarily unavailable" and exited 70).
+   */
+  static void requireEmbeddedStoreFree(QuiverConfig config) throws java.io.IOException {
+    String path = BackfillCommand.heldEmbeddedStore(config);
+    if (path != null) {
+      throw new IllegalArgumentException(
+          "online.embedded.path: the embedded online store at "
+              + path
+              + " is in use by another process (a running quiver local or quiver serve); RocksDB"
+              + " opens a store in one process only, so this job could not write it. quiver local"
+              + " starts a job for every streaming view in the registry when it starts: stop it"
+              + " and start it again to materialize a view applied since (it lists the view"
+              + " under jobs:). Otherwise stop that process first, or give this job a store of its"
+              + " own (--set online.embedded.path=DIR, or online.type: hbase)");
     }
   }
 

@@ -79,6 +79,9 @@ class OfflineCommandsTest {
           && r.manifest() != null) {
         d.put("matches_manifest", r.manifest().startsWith("same"));
       }
+      if (!submitted.isEmpty() && submitted.get(submitted.size() - 1) instanceof BackfillRequest) {
+        d.put("warnings", List.of("the range ends at 2024-05-02T00:00:00Z, after ..."));
+      }
       return d;
     }
 
@@ -317,6 +320,11 @@ class OfflineCommandsTest {
             "2024-05-02T00:00:00Z",
             "--dry-run");
     assertThat(out).startsWith("0\n").contains("backfill dry run job-2").contains("rows");
+    // a warning is printed once, as "warning: ...", not again among the figures (QA pass,
+    // session 14: it was also a "warnings [...]" line)
+    assertThat(out)
+        .containsOnlyOnce("the range ends at")
+        .contains("warning: the range ends at 2024-05-02T00:00:00Z");
     BackfillRequest req = (BackfillRequest) submitted.get(0);
     assertThat(req.view()).isEqualTo("user_txn");
     assertThat(req.version()).isEqualTo("v2");

@@ -225,6 +225,30 @@ class QuiverCliITCase extends CliTestSupport {
   }
 
   /**
+   * A job whose embedded online store another process holds is refused before it starts, naming the
+   * store and how to get the view materialized (QA pass, session 14: with quiver local running,
+   * materialize of a newly applied view restarted ten times on RocksDB's lock and exited 70).
+   */
+  @Test
+  void materializeWhileAnotherProcessHoldsTheOnlineStoreIsRefusedBeforeTheJob() throws Exception {
+    run("apply", dir.resolve("base.yaml").toString());
+    run("apply", spec("v1.yaml", view("v1", "a@example.com", "last_page")).toString());
+    Path store = java.nio.file.Files.createDirectories(dir.resolve("data").resolve("online"));
+    Process holder =
+        OnlineStoreLockITCase.holdLock(java.nio.file.Files.createFile(store.resolve("LOCK")));
+    try {
+      Run r = run("--set", "kafka.bootstrap-servers=127.0.0.1:1", "materialize", "user_pages");
+      assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.INVALID);
+      assertThat(r.err())
+          .startsWith("error: online.embedded.path: the embedded online store at ")
+          .contains("is in use by another process", "stop it and start it again");
+    } finally {
+      holder.getOutputStream().close();
+      holder.waitFor();
+    }
+  }
+
+  /**
    * A view over a batch source (Iceberg) has no streaming job: materialize says so and names the
    * command that fills it (session 12 QA pass: it printed "sources.sessions.topic: missing
    * (expected: the Kafka topic)", after creating the view's Iceberg table).

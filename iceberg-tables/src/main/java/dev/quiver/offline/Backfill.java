@@ -485,6 +485,40 @@ public final class Backfill {
   }
 
   /**
+   * A warning when the range ends where the view's streaming job still writes: it accepts events
+   * down to its watermark (the newest event time less the source's watermark delay) less the view's
+   * allowed lateness, and commits them at its next checkpoint. A backfill keeps only the rows its
+   * table lacks when it reads it, so an event the job has read but not yet committed is appended by
+   * both (QA pass, session 14: a backfill to the end of the current hour beside {@code quiver
+   * local} appended 131 rows that the job committed again seconds later). Null when the view has no
+   * streaming source or the range ends before {@code now - (delay + lateness)}.
+   */
+  public static String streamingOverlap(FeatureView view, Instant to, Instant now) {
+    if (view.source() == null || !view.source().isStream()) {
+      return null;
+    }
+    java.time.Duration delay = view.source().watermarkDelay();
+    java.time.Duration lateness = view.allowedLateness();
+    Instant safe = now.minus(delay).minus(lateness);
+    if (!to.isAfter(safe)) {
+      return null;
+    }
+    return "the range ends at "
+        + to
+        + ", after "
+        + safe.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+        + " (now less the watermark delay "
+        + delay.toString().substring(2).toLowerCase(java.util.Locale.ROOT)
+        + " and the allowed lateness "
+        + lateness.toString().substring(2).toLowerCase(java.util.Locale.ROOT)
+        + " of "
+        + view.qualifiedName()
+        + "): its streaming job, if one runs, still writes events of this range, and an event it"
+        + " had not committed when this backfill read the table is appended by both, so the"
+        + " table holds it twice (docs/backfills.md); end the range at or before that time";
+  }
+
+  /**
    * Checks, without running anything, what a backfill of {@code view} would read: the source's form
    * (a Kafka range's syntax), that Parquet files exist and that an Iceberg table does — so that a
    * submission with a typo is refused naming {@code source} instead of becoming a job that fails.

@@ -263,7 +263,12 @@ public final class FlinkOfflineService implements OfflineService {
     backfill.check(view, req.source()); // a missing file or table, a malformed Kafka range: 400
     Job job = new Job(UUID.randomUUID().toString(), req.dryRun() ? "backfill-dry-run" : "backfill");
     job.output = OfflineTables.identifier(view).toString();
-    job.details = warningDetails(rec.warnings());
+    List<String> warnings = new java.util.ArrayList<>(rec.warnings());
+    String overlap = Backfill.streamingOverlap(view, req.to(), Instant.now());
+    if (overlap != null) {
+      warnings.add(overlap);
+    }
+    job.details = warningDetails(warnings);
     Map<String, Object> warned = job.details;
     return submit(
         job,

@@ -569,10 +569,29 @@ class FlinkOfflineServiceITCase {
       // running, after the registry answered, with the warning kept in its details)
       Path junk = Files.writeString(dir.resolve("junk.parquet"), "not parquet");
       JobStatus backfill =
-          awaitDone(service, service.submitBackfill(backfillFrom(junk.toString())));
+          awaitDone(
+              service,
+              service.submitBackfill(
+                  new BackfillRequest(
+                      null,
+                      "user_rows",
+                      null,
+                      Instant.EPOCH,
+                      Instant.now().plus(Duration.ofHours(1)),
+                      true,
+                      false,
+                      junk.toString(),
+                      "me")));
       assertThat(backfill.error()).contains("is not a readable Parquet file");
-      assertThat(backfill.details().get("warnings"))
-          .isEqualTo(List.of("user_rows:v1 is DEPRECATED"));
+      // and, as its range ends in an hour, where the view's streaming job still writes, a warning
+      // that
+      // rows the job had not committed yet would be appended twice
+      assertThat(backfill.details().get("warnings")).asList().hasSize(2);
+      assertThat(((List<?>) backfill.details().get("warnings")).get(0))
+          .isEqualTo("user_rows:v1 is DEPRECATED");
+      assertThat((String) ((List<?>) backfill.details().get("warnings")).get(1))
+          .startsWith("the range ends at ")
+          .contains("default.user_rows", "still writes events of this range", "twice");
       // a pinned version that does not exist is still refused
       assertThatThrownBy(() -> service.submitExport(exportNow("user_profile:v7.last_amount")))
           .isInstanceOf(dev.quiver.core.registry.RegistryException.class);
