@@ -53,6 +53,12 @@ final class LocalCommand implements Callable<Integer> {
     Path data = Path.of(config.get(CliOptions.DATA_DIR)).toAbsolutePath();
     PrintWriter out = parent.spec.commandLine().getOut();
     FeatureRegistry registry = parent.environment().registry();
+    try {
+      // before the examples are applied to the registry a running quiver local uses
+      LocalRuntime.requireDataDirFree(data);
+    } catch (LocalRuntime.DataDirInUseException e) {
+      throw new QuiverCli.CliUsageException(e.getMessage());
+    }
     if (Files.exists(examples)) {
       // Several versions of one view (e.g. v3 and v4) are applied in waves, as quiver apply does.
       SpecParser.ParseResult parsed =

@@ -225,6 +225,31 @@ class QuiverCliITCase extends CliTestSupport {
   }
 
   /**
+   * A second quiver local on a data directory that a running one holds is refused before it applies
+   * its examples to the registry the running one uses (QA pass, session 14: it applied them, then
+   * stopped on the lock; quickstart.md says "before it touches anything").
+   */
+  @Test
+  void aSecondLocalOnAHeldDataDirectoryAppliesNothing() throws Exception {
+    Path data = java.nio.file.Files.createDirectories(dir.resolve("data"));
+    Path examples = java.nio.file.Files.createDirectories(dir.resolve("mine"));
+    java.nio.file.Files.copy(dir.resolve("base.yaml"), examples.resolve("base.yaml"));
+    spec("mine/view.yaml", view("v1", "a@example.com", "last_page"));
+    Process holder =
+        OnlineStoreLockITCase.holdLock(java.nio.file.Files.createFile(data.resolve("local.lock")));
+    try {
+      Run r = run("local", "--examples", examples.toString());
+      assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.USAGE);
+      assertThat(r.err()).contains("is in use by another quiver local");
+      assertThat(r.out()).doesNotContain("Applied");
+    } finally {
+      holder.getOutputStream().close();
+      holder.waitFor();
+    }
+    assertThat(ok("list").out()).doesNotContain("user_pages");
+  }
+
+  /**
    * A job whose embedded online store another process holds is refused before it starts, naming the
    * store and how to get the view materialized (QA pass, session 14: with quiver local running,
    * materialize of a newly applied view restarted ten times on RocksDB's lock and exited 70).

@@ -256,6 +256,25 @@ public final class LocalRuntime implements AutoCloseable {
     };
   }
 
+  /**
+   * Refuses at once when another {@code quiver local} holds {@code dataDir}, so that the CLI can
+   * check before it applies the example specs to the registry that the running one uses (QA pass,
+   * session 14: a second {@code quiver local} applied them, then stopped on the lock). The run
+   * takes the lock itself when it starts.
+   */
+  public static void requireDataDirFree(Path dataDir) throws java.io.IOException {
+    if (!Files.isDirectory(dataDir)) {
+      return;
+    }
+    try {
+      lockDataDir(dataDir).close();
+    } catch (java.io.IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new java.io.IOException(e);
+    }
+  }
+
   /** Another {@code quiver local} holds the data directory (a configuration problem). */
   public static final class DataDirInUseException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
