@@ -76,15 +76,34 @@ final class WindowState {
     }
     Object v = input;
     if (v != null && inputType != null) {
-      v =
-          ValueCodec.normalize(
-              inputType,
-              v instanceof Number n && inputType == FeatureType.STRING ? n.toString() : v);
+      v = ValueCodec.normalize(inputType, inputType == FeatureType.STRING ? asText(v) : v);
     }
     for (TileRef r : tiling.tilesOf(time)) {
       TileState s = tiles.get(r);
       tiles.put(r, agg.add(s == null ? agg.empty() : s, v, time, seq));
     }
+  }
+
+  /**
+   * The text of a count(column) or count_distinct input, as the streaming job's {@code CAST(column
+   * AS STRING)} gives it, whatever the column's type (any scalar, spec-reference.md). Session 14 QA
+   * pass: only numbers were converted, so a BOOL or BYTES input failed the export ("expected: a
+   * STRING value") while the streaming job counted it.
+   */
+  static String asText(Object v) {
+    if (v instanceof CharSequence cs) {
+      return cs.toString();
+    }
+    if (v instanceof Boolean b) {
+      return b ? "TRUE" : "FALSE"; // Flink's CAST(BOOLEAN AS STRING)
+    }
+    if (v instanceof byte[] bytes) {
+      return new String(bytes, java.nio.charset.StandardCharsets.UTF_8); // CAST(BYTES AS STRING)
+    }
+    if (v instanceof java.nio.ByteBuffer buf) {
+      return java.nio.charset.StandardCharsets.UTF_8.decode(buf.duplicate()).toString();
+    }
+    return v.toString();
   }
 
   /**

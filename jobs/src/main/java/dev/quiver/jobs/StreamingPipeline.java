@@ -197,7 +197,6 @@ public final class StreamingPipeline {
     StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
     configureTables(tEnv, view, config);
     if (JobPlanner.needsRowtime(view)) {
-      tEnv.getConfig().setLocalTimeZone(java.time.ZoneOffset.UTC); // windows aligned to the epoch
       accepted =
           accepted
               .assignTimestampsAndWatermarks(
@@ -291,6 +290,11 @@ public final class StreamingPipeline {
 
   static void configureTables(StreamTableEnvironment tEnv, FeatureView view, QuiverConfig config) {
     var conf = tEnv.getConfig();
+    // UTC, as backfills run the same SQL: windows aligned to the epoch, and the same values for
+    // time functions in row features (HOUR(ts), DATE_FORMAT(ts, ...), CAST(ts AS STRING)) whatever
+    // the machine's zone. Session 14 QA pass: only tumbling-window views ran in UTC; the others
+    // took the JVM's zone, so the job and a backfill wrote different values for one event.
+    conf.setLocalTimeZone(java.time.ZoneOffset.UTC);
     conf.setIdleStateRetention(tileStateTtl(view, config));
     Duration miniBatch = config.get(JobOptions.MINI_BATCH_LATENCY);
     if (!miniBatch.isZero()) {
