@@ -35,6 +35,11 @@ final class FlinkOfflineServices implements OfflineService {
   }
 
   @Override
+  public void warmUp() {
+    service.warmUp();
+  }
+
+  @Override
   public JobStatus status(String jobId) {
     return service.status(jobId);
   }

@@ -67,6 +67,9 @@ final class ServeCommand implements Callable<Integer> {
         QuiverServer server =
             QuiverServer.start(options, env.registry(), source, Authorizer.ALLOW_ALL, offline)) {
       Runtime.getRuntime().addShutdownHook(hook);
+      // offline.warm-up: the first export's start-up costs (local Flink cluster, classes, JIT)
+      // paid now, in the background, on a small generated export
+      offline.warmUp();
       out.println(
           "Quiver is serving on http://"
               + config.get(ServerOptions.HOST)

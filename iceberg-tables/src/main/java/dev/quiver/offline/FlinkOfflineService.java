@@ -44,6 +44,9 @@ public final class FlinkOfflineService implements OfflineService {
 
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
 
+  /** The warm-up's run ({@link #warmUp}), cancelled when the service closes. */
+  private volatile java.util.concurrent.Future<?> warmingUp;
+
   /**
    * @param config the offline store, Flink and (for {@code --online} backfills) online store
    *     settings
@@ -86,6 +89,36 @@ public final class FlinkOfflineService implements OfflineService {
       return new JobStatus(
           id, kind, state, progress, rows, output, error, submittedAt, finishedAt, details);
     }
+  }
+
+  /**
+   * With {@code offline.warm-up} (the default), runs {@link ExportWarmUp} on the offline jobs'
+   * thread: jobs submitted meanwhile wait for it, as they would have paid the same start-up.
+   */
+  @Override
+  public void warmUp() {
+    if (!config.get(OfflineOptions.WARM_UP)) {
+      return;
+    }
+    warmingUp =
+        executor.submit(
+            () -> {
+              long t0 = System.nanoTime();
+              try {
+                long rows = ExportWarmUp.run(config.get(OfflineOptions.PARALLELISM));
+                LOG.info(
+                    "offline warm-up: a {}-row export on generated data in {} ms",
+                    rows,
+                    (System.nanoTime() - t0) / 1_000_000);
+              } catch (RuntimeException | Error e) {
+                if (Thread.currentThread().isInterrupted()) {
+                  LOG.info("offline warm-up stopped: the service is closing");
+                } else {
+                  LOG.warn(
+                      "offline warm-up failed (exports are not affected, only slower to start)", e);
+                }
+              }
+            });
   }
 
   @Override
@@ -476,6 +509,10 @@ public final class FlinkOfflineService implements OfflineService {
 
   @Override
   public void close() {
+    java.util.concurrent.Future<?> w = warmingUp;
+    if (w != null) {
+      w.cancel(true); // a warm-up still running stops its Flink job (PointInTimeJoin)
+    }
     executor.shutdown();
     try {
       executor.awaitTermination(5, TimeUnit.SECONDS);

@@ -35,6 +35,14 @@ public final class OfflineOptions {
           "Training sets use an event at t only if its _ingested_at <= t (guards against"
               + " backfills that wrote old event times later).");
 
+  public static final ConfigOption<Boolean> WARM_UP =
+      ConfigOption.bool(
+          "offline.warm-up",
+          true,
+          "quiver serve runs one small export on generated data in a temporary directory when it"
+              + " starts, so that its first real export does not pay the local Flink cluster's"
+              + " start, class loading and first compiles.");
+
   public static final ConfigOption<Integer> PARALLELISM =
       ConfigOption.integer(
           "offline.parallelism",
@@ -91,6 +99,7 @@ public final class OfflineOptions {
         CATALOG_NAME,
         AVAILABILITY_GUARD,
         PARALLELISM,
+        WARM_UP,
         BACKFILL_ONLINE_RATE,
         BACKFILL_PLANNER,
         BACKFILL_ESTIMATED_RATE,

@@ -34,6 +34,13 @@ public interface OfflineService extends AutoCloseable {
   JobStatus status(String jobId);
 
   /**
+   * Prepares the service's first job in the background, once, when a long-running server starts
+   * ({@code quiver serve}); never delays the caller, and a failure only logs. The default does
+   * nothing.
+   */
+  default void warmUp() {}
+
+  /**
    * Cancels a queued or running job: a queued one never starts; a running one has its Flink job
    * cancelled and an export's partial output (its parts and manifest) deleted. Waits a few seconds
    * for the job to stop and returns its status then: {@code CANCELLED}, or (rarely) the state it
