@@ -44,8 +44,7 @@ final class FeatureResolver {
   private final FeatureRegistry registry;
   private final Duration defaultStaleness;
   // Registry reads shared by every plan of an entity, kept for one plan-cache TTL, so that
-  // resolving
-  // a new feature list of a known entity costs no registry round trip.
+  // resolving a new feature list of a known entity costs no registry round trip.
   private final LoadingCache<List<String>, List<ViewRecord>> entityViews;
   private final LoadingCache<List<String>, Optional<ViewRecord>> views;
 

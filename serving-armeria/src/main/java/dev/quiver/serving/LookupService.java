@@ -269,7 +269,16 @@ final class LookupService implements HttpService, AutoCloseable {
             + r.entityName()
             + " is over its rate limit (server.rate-limit.per-key-rate); retry after the"
             + " Retry-After delay",
-        TimeUnit.NANOSECONDS.toSeconds(waitNanos) + 1);
+        retryAfterSeconds(waitNanos));
+  }
+
+  /**
+   * {@code Retry-After} for a bucket that has a token again in {@code waitNanos}: whole seconds,
+   * rounded up (at least 1). Was {@code toSeconds(wait) + 1}, a second too many for a wait of whole
+   * seconds.
+   */
+  static long retryAfterSeconds(long waitNanos) {
+    return Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
   }
 
   /**

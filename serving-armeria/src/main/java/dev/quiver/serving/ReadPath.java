@@ -217,16 +217,15 @@ final class ReadPath {
                 return CompletableFuture.completedFuture(out);
               }
               // The read we joined ended STALE for its own request (its deadline, or the store):
-              // read these keys ourselves, within what is left of our deadline.
-              List<ReadKey> rks = new ArrayList<>(again.size());
+              // read these keys again within what is left of our deadline, through the same path,
+              // so that the requests it left share one new read (led by one with a longer
+              // deadline) instead of each sending its own to a store that may be failing.
               List<List<Object>> raw = new ArrayList<>(again.size());
               for (int j : again) {
-                rks.add(wk.get(j));
                 raw.add(keys.get(wi[j]));
               }
               long left = Math.max(1, deadline - System.nanoTime());
-              return guard
-                  .fetch(read, rks, new KeyCache.Entry[rks.size()], raw, asOf, left, timer)
+              return read(read, raw, asOf, false, left, timer)
                   .thenApply(
                       results -> {
                         for (int i = 0; i < results.length; i++) {

@@ -112,7 +112,9 @@ final class StoreGuard {
         } else {
           storeFailed();
         }
-        return CompletableFuture.completedFuture(fallback(read, rks, entries, asOf));
+        KeyResult[] stale = fallback(read, rks, entries, asOf);
+        recordLate(read, rks, entries, asOf, values, t0);
+        return CompletableFuture.completedFuture(stale);
       }
       return CompletableFuture.completedFuture(complete(read, rks, entries, asOf, values, t0));
     }
@@ -138,7 +140,7 @@ final class StoreGuard {
           (values, err) -> {
             deadline.cancel(false);
             if (err instanceof TimeoutException) {
-              judgeLate(store, t0);
+              judgeLate(store, t0, v -> recordLate(read, rks, entries, asOf, v, t0));
               return fallback(read, rks, entries, asOf);
             }
             return complete(read, rks, entries, asOf, err == null ? values : null, t0);
@@ -153,7 +155,7 @@ final class StoreGuard {
           Throwable cause =
               err instanceof java.util.concurrent.CompletionException ? err.getCause() : err;
           if (cause instanceof TimeoutException && !(store.isCompletedExceptionally())) {
-            judgeLate(store, t0);
+            judgeLate(store, t0, v -> recordLate(read, rks, entries, asOf, v, t0));
             return fallback(read, rks, entries, asOf);
           }
           return complete(read, rks, entries, asOf, err == null ? values : null, t0);
@@ -168,7 +170,10 @@ final class StoreGuard {
    * instead, {@code server.lookup.default-timeout} from its start: a failure if it fails or is
    * still running then, a success if it answers before.
    */
-  private void judgeLate(CompletableFuture<FeatureValue[][]> store, long t0) {
+  private void judgeLate(
+      CompletableFuture<FeatureValue[][]> store,
+      long t0,
+      java.util.function.Consumer<FeatureValue[][]> answered) {
     long left = slowNanos - (System.nanoTime() - t0);
     if (!store.isDone() && left <= 0) {
       storeFailed();
@@ -179,10 +184,34 @@ final class StoreGuard {
             (values, err) -> {
               if (err == null && values != null) {
                 breaker.onSuccess();
+                answered.accept(values);
               } else {
                 storeFailed();
               }
             });
+  }
+
+  /**
+   * A read of now that answered after its request's deadline still updates the keys' cache entries
+   * (last-known-good, and the near cache for the next lookups): the values are the store's. Before,
+   * a store answering a little slower than clients' {@code timeout_ms} never refreshed
+   * last-known-good, so every lookup was STALE with ever older values, or null for a key not seen
+   * before, while every read succeeded.
+   */
+  private void recordLate(
+      LookupPlan.ViewRead read,
+      List<ReadKey> rks,
+      KeyCache.Entry[] entries,
+      Instant asOf,
+      FeatureValue[][] values,
+      long t0) {
+    if (asOf != null || values == null || values.length != rks.size()) {
+      return;
+    }
+    for (int i = 0; i < values.length; i++) {
+      FeatureValue[] v = values[i] == null ? new FeatureValue[read.features().size()] : values[i];
+      cache.record(rks.get(i), entries == null ? null : entries[i], v, t0);
+    }
   }
 
   private void storeFailed() {

@@ -2,6 +2,8 @@ package dev.quiver.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
@@ -67,6 +69,37 @@ class CoalescingDeadlineITCase {
           .isEqualTo("OK");
       assertThat(patient.body().at("/results/0/features/user_7d_txn_count/value").asLong())
           .isEqualTo(3);
+
+      // Several requests left by the same impatient one share one new read, instead of each
+      // sending its own (to a store that may be the reason for the STALE answer).
+      int readsBefore = fx.source.reads.get();
+      CompletableFuture<ServingFixture.Reply> again =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return fx.lookup(body("u1", 250));
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      Thread.sleep(60);
+      List<CompletableFuture<ServingFixture.Reply>> patients = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        patients.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return fx.lookup(body("u1", 5_000));
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                }));
+      }
+      again.join();
+      for (CompletableFuture<ServingFixture.Reply> p : patients) {
+        assertThat(p.join().body().at("/results/0/status").asText()).isEqualTo("OK");
+      }
+      assertThat(fx.source.reads.get() - readsBefore).isLessThanOrEqualTo(2);
     }
   }
 }

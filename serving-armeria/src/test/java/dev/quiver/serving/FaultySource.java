@@ -16,6 +16,10 @@ final class FaultySource implements FeatureSource {
   volatile long delayMillis;
   volatile boolean down;
 
+  /** Asynchronous reads asked of this source (inline ones not counted). */
+  final java.util.concurrent.atomic.AtomicInteger reads =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   FaultySource(FeatureSource delegate) {
     this.delegate = delegate;
   }
@@ -27,6 +31,7 @@ final class FaultySource implements FeatureSource {
       List<String> features,
       List<List<Object>> keys,
       Instant asOf) {
+    reads.incrementAndGet();
     if (down) {
       return CompletableFuture.failedFuture(new IllegalStateException("injected: store down"));
     }

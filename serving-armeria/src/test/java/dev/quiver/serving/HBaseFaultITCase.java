@@ -73,6 +73,16 @@ class HBaseFaultITCase {
                 assertThat(s.tookMillis()).isLessThan(TIMEOUT_MS + 700);
               });
       assertThat(fx.metricsText()).contains("quiver_lkg_served_total");
+      // readiness names the failing dependency, and answers within its 1 s probe bound
+      long h0 = System.nanoTime();
+      ServingFixture.Reply health = fx.get("/v1/health");
+      long healthMs = (System.nanoTime() - h0) / 1_000_000;
+      System.out.println(
+          "health while HBase is down (" + healthMs + " ms): " + health.raw().body());
+      assertThat(health.status()).as(health.raw().body()).isEqualTo(503);
+      assertThat(health.body().path("failing").toString()).contains("online_store");
+      assertThat(health.body().at("/checks/registry/status").asText()).isEqualTo("UP");
+      assertThat(healthMs).isLessThan(1_000 + 700);
 
       hbase.startHBase();
       long restarted = System.currentTimeMillis();
@@ -84,6 +94,12 @@ class HBaseFaultITCase {
       }
       assertThat(last.status()).as("after restart").isEqualTo("OK");
       assertThat(last.value()).isEqualTo(12);
+      ServingFixture.Reply healthy = fx.get("/v1/health");
+      for (int i = 0; i < 50 && healthy.status() != 200; i++) {
+        Thread.sleep(200);
+        healthy = fx.get("/v1/health");
+      }
+      assertThat(healthy.status()).as(healthy.raw().body()).isEqualTo(200);
       System.out.printf(
           "HBase fault: %d answers while down (%d STALE), OK again %d ms after restart%n",
           samples.size(), stale.size(), last.atMillis());
