@@ -289,11 +289,10 @@ final class ColumnarSweep {
     int newest = -1;
     int decoded = -1;
     Object[] newestValues = null;
-    long delay = Math.max(0, plan.delayMillis());
     int[] rowFeatures = plan.rowFeatures();
     for (SweepRow label : labels) {
       long t = label.time;
-      long cutoff = t - delay;
+      long cutoff = plan.cutoff(t);
       while (next < m && time[events[next]] <= cutoff) {
         int e = events[next++];
         if (!guard || ingested[e] <= t) {

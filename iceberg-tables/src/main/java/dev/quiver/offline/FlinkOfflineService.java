@@ -327,15 +327,24 @@ public final class FlinkOfflineService implements OfflineService {
             // is there, so are its details and its audit record, with the state it ended in
             job.rows = c.result().rows();
             job.details = runDetails(c.result(), warned);
-            job.output = OfflineTables.identifier(view) + "@" + c.result().snapshotId();
+            job.output = backfillOutput(view, c.result());
             audit(req, view, c.result(), job.cancelRequested ? "cancelled" : "failed");
             throw c;
           }
           job.rows = r.rows();
           job.details = runDetails(r, warned);
-          job.output = OfflineTables.identifier(view) + "@" + r.snapshotId();
+          job.output = backfillOutput(view, r);
           audit(req, view, r, "succeeded");
         });
+  }
+
+  /**
+   * A backfill's output: its table at the snapshot it committed, or the table alone when it
+   * appended nothing (it was {@code table@null}).
+   */
+  private static String backfillOutput(FeatureView view, Backfill.Result r) {
+    String table = OfflineTables.identifier(view).toString();
+    return r.snapshotId() == null ? table : table + "@" + r.snapshotId();
   }
 
   private static Map<String, Object> runDetails(Backfill.Result r, Map<String, Object> warned) {

@@ -123,7 +123,7 @@ public final class PointInTimeSweep implements Serializable {
 
     void fill(SweepRow label) {
       long t = label.time;
-      long cutoff = t - Math.max(0, plan.delayMillis());
+      long cutoff = plan.cutoff(t);
       while (next < events.size() && events.get(next).time <= cutoff) {
         SweepRow e = events.get(next++);
         if (!guard || e.ingestedAt <= t) {

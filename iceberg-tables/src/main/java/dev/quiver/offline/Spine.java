@@ -30,7 +30,7 @@ public record Spine(List<Instant> times) {
       if (out.size() == MAX_TIMES) {
         throw new IllegalArgumentException(
             "step: "
-                + step
+                + dev.quiver.core.spec.Durations.format(step)
                 + " gives more than "
                 + MAX_TIMES
                 + " times between "

@@ -101,6 +101,72 @@ class LeakageITCase {
     assertThat(unguarded.getField("balance__n_1h")).isEqualTo(2L);
   }
 
+  /**
+   * A label row without a time, of a view with an availability delay, without the guard (QA pass,
+   * session 14): its cutoff {@code t - delay} overflowed from the null time's {@code
+   * Long.MIN_VALUE} to a time after every event, so it took in every event of its key, the future
+   * ones too, and every later label row of that key was given the newest value and a window holding
+   * them.
+   */
+  @Test
+  void aLabelWithoutATimeLetsNoFutureEventIntoTheRowsAfterIt() {
+    Path wh = dir.resolve("wh-null-time");
+    QuiverConfig config = QuiverConfig.of(Map.of("offline.warehouse", wh.toString()));
+    Catalog catalog = OfflineCatalogs.open(config);
+    PointInTimeJoin join = new PointInTimeJoin(catalog, OfflineCatalogs.properties(config), 2);
+    FeatureView delayed =
+        FeatureView.builder("delayed")
+            .entities(List.of("user"))
+            .ttl(Duration.ofDays(1))
+            .availabilityDelay(Duration.ofMinutes(5))
+            .features(
+                List.of(
+                    Feature.row("score", FeatureType.FLOAT64),
+                    TestViews.agg(
+                        "n_1d",
+                        "*",
+                        AggregationFunction.COUNT,
+                        Duration.ofDays(1),
+                        FeatureType.INT64)))
+            .build();
+    Table d = OfflineTables.ensureTable(catalog, delayed);
+    write(d, "u1", T - 30 * EventLog.MIN, 1, T - 30 * EventLog.MIN, "score", 0.1);
+    write(d, "u1", T + EventLog.HOUR, 2, T + EventLog.HOUR, "score", 0.9); // the future
+    Path labels = dir.resolve("labels-null-time.parquet");
+    var schema = PointInTimeJoinITCase.labelSchema();
+    List<Record> rows = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      GenericRecord r = GenericRecord.create(schema);
+      r.setField("label_id", i);
+      r.setField("user_id", "u1");
+      r.setField("ts", i == 0 ? null : OfflineWriter.timestamptz(T));
+      rows.add(r);
+    }
+    TrainingSetFiles.write(schema, labels, rows);
+    for (boolean guard : new boolean[] {false, true}) {
+      Map<Integer, Record> byId = new HashMap<>();
+      for (Record row :
+          TrainingSetFiles.read(
+              join.run(
+                      new TrainingSetRequest(
+                          List.of(FeatureSelection.all(delayed)),
+                          LabelSource.of(labels.toString(), "ts"),
+                          null,
+                          dir.resolve("out-null-time-" + guard).toString(),
+                          guard,
+                          Map.of()))
+                  .dataFiles())) {
+        byId.put((Integer) row.getField("label_id"), row);
+      }
+      assertThat(byId.get(0).getField("delayed__score")).as("no time, guard %s", guard).isNull();
+      assertThat(byId.get(0).getField("delayed__n_1d"))
+          .as("no time, guard %s", guard)
+          .isEqualTo(0L);
+      assertThat(byId.get(1).getField("delayed__score")).as("at T, guard %s", guard).isEqualTo(0.1);
+      assertThat(byId.get(1).getField("delayed__n_1d")).as("at T, guard %s", guard).isEqualTo(1L);
+    }
+  }
+
   private static void write(
       Table t, String user, long time, long seq, long ingested, String col, double v) {
     OfflineWriter w = new OfflineWriter(t);

@@ -80,4 +80,22 @@ class TrainingSetRequestTest {
                 .features())
         .hasSize(2);
   }
+
+  /**
+   * A range with too many reference times names the step as it was given ({@code 1s}), as the
+   * request's other step errors do (QA pass, session 14: it was Java's {@code PT1S}).
+   */
+  @Test
+  void tooManyReferenceTimesNameTheStepAsGiven() {
+    assertThatThrownBy(
+            () ->
+                Spine.range(
+                    Instant.parse("2024-05-01T00:00:00Z"),
+                    Instant.parse("2024-05-03T00:00:00Z"),
+                    java.time.Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "step: 1s gives more than 100000 times between 2024-05-01T00:00:00Z and"
+                + " 2024-05-03T00:00:00Z (expected: a larger step or a shorter range)");
+  }
 }

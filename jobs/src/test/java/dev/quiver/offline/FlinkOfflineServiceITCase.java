@@ -410,6 +410,30 @@ class FlinkOfflineServiceITCase {
                   throw new AssertionError("audit detail is not JSON: " + a.detail(), e);
                 }
               });
+      assertThat(bfDone.output())
+          .isEqualTo("default.user_rows_v1@" + bfDone.details().get("snapshot_id"));
+      // the same backfill again appends nothing and commits no snapshot: its output is the table
+      // (QA pass, session 14: it was "default.user_rows_v1@null")
+      JobStatus rerun =
+          awaitDone(
+              service,
+              service.submitBackfill(
+                  new BackfillRequest(
+                      null,
+                      "user_rows",
+                      null,
+                      Instant.ofEpochMilli(EventLog.BASE),
+                      Instant.ofEpochMilli(EventLog.BASE + EventLog.HOUR),
+                      false,
+                      false,
+                      raw.getParent().toString(),
+                      "alice")));
+      assertThat(rerun.state()).as(rerun.error()).isEqualTo(JobStatus.State.SUCCEEDED);
+      assertThat(rerun.rows()).isZero();
+      assertThat(rerun.output()).isEqualTo("default.user_rows_v1");
+      assertThat(rerun.details()).doesNotContainKeys("snapshot_id", "tag");
+      // and it leaves its audit entry, without a snapshot
+      assertThat(registry.audit(null, null, 100)).hasSize(2);
     }
   }
 

@@ -43,6 +43,8 @@ public final class OfflineTimes {
    * @throws DateTimeParseException when {@code text} is none of these
    */
   public static Instant parse(String text) {
+    // spaces around it, as in --times "a, b" (they became the T of a time without one)
+    text = text.strip();
     if (DATE.matcher(text).matches()) {
       return LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant();
     }
