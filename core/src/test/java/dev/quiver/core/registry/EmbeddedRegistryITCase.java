@@ -55,6 +55,51 @@ class EmbeddedRegistryITCase extends RegistryConcurrencyContract {
     assertThat(registry.getView(NS, "child_view", null).createdBy()).isEqualTo("child");
   }
 
+  /**
+   * The process that opened the file first serves it to the others (H2 AUTO_SERVER); when it exits
+   * (one {@code quiver apply} ends while another one, or {@code quiver serve}, is running), this
+   * process goes on: its next transactions open the file themselves instead of failing with H2's
+   * "Database is already closed".
+   */
+  @Test
+  void keepsWorkingAfterTheProcessServingTheFileExits() throws Exception {
+    registry.close(); // let the child open the file first and serve it
+    Process child =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                RegistryChildProcess.class.getName(),
+                path.toString(),
+                "child_view",
+                "hold")
+            .redirectErrorStream(true)
+            .start();
+    try {
+      var lines = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()));
+      StringBuilder output = new StringBuilder();
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        output.append(line).append('\n');
+        if (line.equals("READY")) {
+          break;
+        }
+      }
+      assertThat(output.toString()).contains("READY");
+      registry = open(); // a client of the child's server
+      assertThat(registry.getView(NS, "child_view", null).createdBy()).isEqualTo("child");
+      child.getOutputStream().write('\n');
+      child.getOutputStream().close();
+      assertThat(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      applyOne(view("after_view", 1, b -> {}));
+      assertThat(registry.listViews(ViewQuery.all()))
+          .extracting(v -> v.view().name())
+          .containsExactly("after_view", "child_view");
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
   @Test
   void theSharedDatabaseIsServedOnLoopbackOnly() throws Exception {
     applyOne(view(1));
