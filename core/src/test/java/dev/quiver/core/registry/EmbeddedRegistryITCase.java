@@ -9,6 +9,8 @@ import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.testing.ListeningSockets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -98,6 +100,42 @@ class EmbeddedRegistryITCase extends RegistryConcurrencyContract {
     } finally {
       child.destroyForcibly();
     }
+  }
+
+  /**
+   * Four processes opening the file at once, as four {@code quiver apply} started together: each is
+   * the first (and serves it), a client, or opens it while the server hands it over; all succeed.
+   */
+  @Test
+  void processesOpeningTheFileAtOnceAllSucceed() throws Exception {
+    registry.close();
+    List<Process> children = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      children.add(
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Xmx256m",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  RegistryChildProcess.class.getName(),
+                  path.toString(),
+                  "child_" + i)
+              .redirectErrorStream(true)
+              .start());
+    }
+    try {
+      for (Process child : children) {
+        String output = new String(child.getInputStream().readAllBytes());
+        assertThat(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(child.exitValue()).as(output).isZero();
+      }
+    } finally {
+      children.forEach(Process::destroyForcibly);
+    }
+    registry = open();
+    assertThat(registry.listViews(ViewQuery.all()))
+        .extracting(v -> v.view().name())
+        .containsExactly("child_0", "child_1", "child_2", "child_3");
   }
 
   @Test

@@ -34,6 +34,16 @@ public final class JdbcRegistryStore implements RegistryStore {
 
   private static final int CONNECTION_LOST_ATTEMPTS = 5;
 
+  /**
+   * H2 states met while another process opens, serves or closes the same file: locked by another
+   * process, database closed at shutdown, closed, connection broken, error opening the database
+   * (its lock file was modified just now).
+   */
+  private static final Set<String> H2_HANDOVER_STATES =
+      Set.of("90020", "90121", "90098", "90067", "08000");
+
+  private static final int OPEN_ATTEMPTS = 10;
+
   private final String identifier;
   private final String location;
   private final HikariDataSource pool;
@@ -74,32 +84,58 @@ public final class JdbcRegistryStore implements RegistryStore {
     hc.setAutoCommit(false);
     hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
     hc.setConnectionTimeout(10_000);
-    HikariDataSource ds;
-    try {
-      ds = new HikariDataSource(hc);
-    } catch (RuntimeException e) {
-      throw new RegistryStoreException(
-          "cannot connect to the registry database at "
-              + location
-              + ": "
-              + rootMessage(e)
-              + "; "
-              + connectFix,
-          e);
+    for (int attempt = 1; ; attempt++) {
+      HikariDataSource ds = null;
+      try {
+        ds = new HikariDataSource(hc);
+        Flyway.configure()
+            .dataSource(ds)
+            .locations("classpath:db/migration")
+            .table("quiver_schema_history")
+            .load()
+            .migrate();
+        return new JdbcRegistryStore(identifier, location, ds);
+      } catch (RuntimeException e) {
+        if (ds != null) {
+          ds.close();
+        }
+        // an embedded file that another process is opening, serving or closing right now (H2
+        // AUTO_SERVER hands it over through its lock file): try again shortly
+        if (attempt < OPEN_ATTEMPTS && h2Handover(e)) {
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200L * attempt));
+          continue;
+        }
+        if (ds == null) {
+          throw connectFailure(location, connectFix, e);
+        }
+        if (e instanceof FlywayException) {
+          throw new RegistryStoreException(
+              "cannot migrate the registry schema at " + location + ": " + rootMessage(e), e);
+        }
+        throw e;
+      }
     }
-    try {
-      Flyway.configure()
-          .dataSource(ds)
-          .locations("classpath:db/migration")
-          .table("quiver_schema_history")
-          .load()
-          .migrate();
-    } catch (FlywayException e) {
-      ds.close();
-      throw new RegistryStoreException(
-          "cannot migrate the registry schema at " + location + ": " + rootMessage(e), e);
+  }
+
+  private static RegistryStoreException connectFailure(
+      String location, String connectFix, RuntimeException e) {
+    return new RegistryStoreException(
+        "cannot connect to the registry database at "
+            + location
+            + ": "
+            + rootMessage(e)
+            + "; "
+            + connectFix,
+        e);
+  }
+
+  private static boolean h2Handover(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s && H2_HANDOVER_STATES.contains(s.getSQLState())) {
+        return true;
+      }
     }
-    return new JdbcRegistryStore(identifier, location, ds);
+    return false;
   }
 
   @Override
@@ -111,8 +147,13 @@ public final class JdbcRegistryStore implements RegistryStore {
         return transactOnce(mode, work, stage);
       } catch (SQLException | JdbcRegistryTransaction.UncheckedSql e) {
         SQLException sql = e instanceof SQLException s ? s : (SQLException) e.getCause();
-        if (stage[0] == 0 || !connectionLost(sql)) {
-          throw translate(sql); // the pool found no connection (it waited already), or a refusal
+        // no connection at all: worth another wait only for an embedded file changing hands (H2
+        // AUTO_SERVER); a database server that does not answer has had the pool's whole timeout
+        boolean handover =
+            identifier.equals("embedded")
+                && (sql instanceof java.sql.SQLTransientConnectionException || h2Handover(sql));
+        if (stage[0] == 0 ? !handover : !connectionLost(sql)) {
+          throw translate(sql);
         }
         // The embedded database's serving process exited (H2 AUTO_SERVER), or the server restarted:
         // nothing was committed, so drop the dead connections and run the transaction again on a
