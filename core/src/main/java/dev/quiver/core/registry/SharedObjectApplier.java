@@ -103,8 +103,27 @@ final class SharedObjectApplier {
 
   ChangePlan service(RegistryTransaction tx, FeatureService s, String actor, Instant now) {
     List<FeatureRef> resolved = new ArrayList<>();
+    List<RegistryException> bad = new ArrayList<>();
     for (int i = 0; i < s.features().size(); i++) {
-      resolved.add(resolveRef(tx, s, i));
+      try {
+        resolved.add(resolveRef(tx, s, i));
+      } catch (RegistryException e) {
+        bad.add(e); // every bad reference at once, not one per apply
+      }
+    }
+    if (bad.size() == 1) {
+      throw bad.get(0);
+    }
+    if (!bad.isEmpty()) {
+      throw new RegistryException(
+          Kind.INVALID,
+          "feature service "
+              + s.name()
+              + ": "
+              + bad.size()
+              + " references cannot be resolved:\n"
+              + bad.stream().map(e -> "  - " + e.getMessage()).collect(Collectors.joining("\n")),
+          bad.get(0).field());
     }
     FeatureService stored =
         new FeatureService(s.namespace(), s.name(), resolved, s.owner(), s.description(), s.tags());

@@ -9,6 +9,8 @@ import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.testing.ListeningSockets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -53,6 +55,87 @@ class EmbeddedRegistryITCase extends RegistryConcurrencyContract {
     assertThat(child.exitValue()).as(output).isZero();
     assertThat(output).contains("LISTED [child_view, parent_view]");
     assertThat(registry.getView(NS, "child_view", null).createdBy()).isEqualTo("child");
+  }
+
+  /**
+   * The process that opened the file first serves it to the others (H2 AUTO_SERVER); when it exits
+   * (one {@code quiver apply} ends while another one, or {@code quiver serve}, is running), this
+   * process goes on: its next transactions open the file themselves instead of failing with H2's
+   * "Database is already closed".
+   */
+  @Test
+  void keepsWorkingAfterTheProcessServingTheFileExits() throws Exception {
+    registry.close(); // let the child open the file first and serve it
+    Process child =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                RegistryChildProcess.class.getName(),
+                path.toString(),
+                "child_view",
+                "hold")
+            .redirectErrorStream(true)
+            .start();
+    try {
+      var lines = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()));
+      StringBuilder output = new StringBuilder();
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        output.append(line).append('\n');
+        if (line.equals("READY")) {
+          break;
+        }
+      }
+      assertThat(output.toString()).contains("READY");
+      registry = open(); // a client of the child's server
+      assertThat(registry.getView(NS, "child_view", null).createdBy()).isEqualTo("child");
+      child.getOutputStream().write('\n');
+      child.getOutputStream().close();
+      assertThat(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      applyOne(view("after_view", 1, b -> {}));
+      assertThat(registry.listViews(ViewQuery.all()))
+          .extracting(v -> v.view().name())
+          .containsExactly("after_view", "child_view");
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
+  /**
+   * Four processes opening the file at once, as four {@code quiver apply} started together: each is
+   * the first (and serves it), a client, or opens it while the server hands it over; all succeed.
+   */
+  @Test
+  void processesOpeningTheFileAtOnceAllSucceed() throws Exception {
+    registry.close();
+    List<Process> children = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      children.add(
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Xmx256m",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  RegistryChildProcess.class.getName(),
+                  path.toString(),
+                  "child_" + i)
+              .redirectErrorStream(true)
+              .start());
+    }
+    try {
+      for (Process child : children) {
+        String output = new String(child.getInputStream().readAllBytes());
+        assertThat(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(child.exitValue()).as(output).isZero();
+      }
+    } finally {
+      children.forEach(Process::destroyForcibly);
+    }
+    registry = open();
+    assertThat(registry.listViews(ViewQuery.all()))
+        .extracting(v -> v.view().name())
+        .containsExactly("child_0", "child_1", "child_2", "child_3");
   }
 
   @Test

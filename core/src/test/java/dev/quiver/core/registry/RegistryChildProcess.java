@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * Run in a separate JVM by {@link EmbeddedRegistryITCase}: opens the embedded registry at {@code
- * args[0]}, applies view {@code args[1]}, and prints the names it lists.
+ * args[0]}, applies view {@code args[1]}, and prints the names it lists; with {@code hold} as
+ * {@code args[2]}, it then prints READY and keeps the file open until a line arrives on stdin.
  */
 public final class RegistryChildProcess {
   private RegistryChildProcess() {}
@@ -20,6 +21,17 @@ public final class RegistryChildProcess {
           false);
       System.out.println(
           "LISTED " + r.listViews(ViewQuery.all()).stream().map(v -> v.view().name()).toList());
+      if (args.length > 2 && args[2].equals("hold")) {
+        // keep serving the file until told to stop on stdin, then end the JVM as bin/quiver does
+        System.out.println("READY");
+        System.out.flush();
+        new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    if (args.length > 2 && args[2].equals("hold")) {
+      System.exit(0);
     }
   }
 }

@@ -209,6 +209,36 @@ abstract class RegistryLifecycleContract extends RegistryContract {
         Kind.INVALID,
         () -> applyService(registry, "s4", "user_activity_metrics:v9.user_7d_txn_count"));
     assertThat(registry.getService(NS, "s2")).isEmpty();
+    // several bad references: all of them in one refusal, the field is the first one's
+    RegistryException several =
+        registryError(
+            Kind.INVALID,
+            () ->
+                registry.apply(
+                    new SpecBundle(
+                        List.of(),
+                        List.of(),
+                        List.of(),
+                        List.of(
+                            new FeatureService(
+                                NS,
+                                "s5",
+                                List.of(
+                                    FeatureRef.parse("user_activity_metrics.user_7d_txn_count"),
+                                    FeatureRef.parse("user_activity_metric.user_7d_txn_count"),
+                                    FeatureRef.parse("user_activity_metrics:v9.user_7d_txn_count"),
+                                    FeatureRef.parse("user_activity_metrics.user_7d_txn_cnt")),
+                                "",
+                                "",
+                                Map.of()))),
+                    "t",
+                    false));
+    assertThat(several.getMessage())
+        .startsWith("feature service s5: 3 references cannot be resolved:")
+        .contains("features[1] 'user_activity_metric.user_7d_txn_count': unknown view")
+        .contains("features[2]")
+        .contains("unknown feature 'user_7d_txn_cnt'");
+    assertThat(several.field()).isEqualTo("features[1]");
 
     // Changing the keys of an entity that views use would change their join keys: refused.
     Entity rekeyed =

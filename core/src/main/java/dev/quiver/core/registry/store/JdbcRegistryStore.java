@@ -6,6 +6,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -22,6 +24,25 @@ public final class JdbcRegistryStore implements RegistryStore {
   /** SQL states (PostgreSQL and H2) that mean "another writer got there first". */
   private static final Set<String> CONFLICT_STATES =
       Set.of("23505", "40001", "40P01", "55P03", "HYT00", "90131");
+
+  /**
+   * SQL states that mean the connection died: H2 database closed at shutdown / closed / connection
+   * broken, PostgreSQL admin or crash shutdown.
+   */
+  private static final Set<String> CONNECTION_LOST_STATES =
+      Set.of("90121", "90098", "90067", "57P01", "57P02");
+
+  private static final int CONNECTION_LOST_ATTEMPTS = 5;
+
+  /**
+   * H2 states met while another process opens, serves or closes the same file: locked by another
+   * process, database closed at shutdown, closed, connection broken, error opening the database
+   * (its lock file was modified just now).
+   */
+  private static final Set<String> H2_HANDOVER_STATES =
+      Set.of("90020", "90121", "90098", "90067", "08000");
+
+  private static final int OPEN_ATTEMPTS = 10;
 
   private final String identifier;
   private final String location;
@@ -63,41 +84,105 @@ public final class JdbcRegistryStore implements RegistryStore {
     hc.setAutoCommit(false);
     hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
     hc.setConnectionTimeout(10_000);
-    HikariDataSource ds;
-    try {
-      ds = new HikariDataSource(hc);
-    } catch (RuntimeException e) {
-      throw new RegistryStoreException(
-          "cannot connect to the registry database at "
-              + location
-              + ": "
-              + rootMessage(e)
-              + "; "
-              + connectFix,
-          e);
+    for (int attempt = 1; ; attempt++) {
+      HikariDataSource ds = null;
+      try {
+        ds = new HikariDataSource(hc);
+        Flyway.configure()
+            .dataSource(ds)
+            .locations("classpath:db/migration")
+            .table("quiver_schema_history")
+            .load()
+            .migrate();
+        return new JdbcRegistryStore(identifier, location, ds);
+      } catch (RuntimeException e) {
+        if (ds != null) {
+          ds.close();
+        }
+        // an embedded file that another process is opening, serving or closing right now (H2
+        // AUTO_SERVER hands it over through its lock file): try again shortly
+        if (attempt < OPEN_ATTEMPTS && h2Handover(e)) {
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200L * attempt));
+          continue;
+        }
+        if (ds == null) {
+          throw connectFailure(location, connectFix, e);
+        }
+        if (e instanceof FlywayException) {
+          throw new RegistryStoreException(
+              "cannot migrate the registry schema at " + location + ": " + rootMessage(e), e);
+        }
+        throw e;
+      }
     }
-    try {
-      Flyway.configure()
-          .dataSource(ds)
-          .locations("classpath:db/migration")
-          .table("quiver_schema_history")
-          .load()
-          .migrate();
-    } catch (FlywayException e) {
-      ds.close();
-      throw new RegistryStoreException(
-          "cannot migrate the registry schema at " + location + ": " + rootMessage(e), e);
+  }
+
+  private static RegistryStoreException connectFailure(
+      String location, String connectFix, RuntimeException e) {
+    return new RegistryStoreException(
+        "cannot connect to the registry database at "
+            + location
+            + ": "
+            + rootMessage(e)
+            + "; "
+            + connectFix,
+        e);
+  }
+
+  private static boolean h2Handover(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s && H2_HANDOVER_STATES.contains(s.getSQLState())) {
+        return true;
+      }
     }
-    return new JdbcRegistryStore(identifier, location, ds);
+    return false;
   }
 
   @Override
   public <T> T transact(Mode mode, Function<RegistryTransaction, T> work) {
+    for (int attempt = 1; ; attempt++) {
+      // 0: no connection yet, 1: working on one, 2: committing
+      int[] stage = {0};
+      try {
+        return transactOnce(mode, work, stage);
+      } catch (SQLException | JdbcRegistryTransaction.UncheckedSql e) {
+        SQLException sql = e instanceof SQLException s ? s : (SQLException) e.getCause();
+        // no connection at all: worth another wait only for an embedded file changing hands (H2
+        // AUTO_SERVER); a database server that does not answer has had the pool's whole timeout
+        boolean handover =
+            identifier.equals("embedded")
+                && (sql instanceof java.sql.SQLTransientConnectionException || h2Handover(sql));
+        if (stage[0] == 0 ? !handover : !connectionLost(sql)) {
+          throw translate(sql);
+        }
+        // The embedded database's serving process exited (H2 AUTO_SERVER), or the server restarted:
+        // nothing was committed, so drop the dead connections and run the transaction again on a
+        // new one (this process then opens the file itself, or reaches the new server).
+        pool.getHikariPoolMXBean().softEvictConnections();
+        if (stage[0] == 2 || attempt >= CONNECTION_LOST_ATTEMPTS) {
+          throw new RegistryStoreException(
+              "lost the connection to the registry database at "
+                  + location
+                  + (stage[0] == 2 ? " while committing (the change may or may not be stored)" : "")
+                  + ": "
+                  + sql.getMessage()
+                  + "; check that it is reachable, then retry (re-applying a spec is safe)",
+              sql);
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100L * attempt));
+      }
+    }
+  }
+
+  private <T> T transactOnce(Mode mode, Function<RegistryTransaction, T> work, int[] stage)
+      throws SQLException {
     try (Connection c = pool.getConnection()) {
+      stage[0] = 1;
       c.setReadOnly(mode == Mode.READ);
       try {
         T result = work.apply(new JdbcRegistryTransaction(c, mode != Mode.READ, specs));
         if (mode == Mode.WRITE) {
+          stage[0] = 2;
           c.commit();
         } else {
           c.rollback();
@@ -109,11 +194,23 @@ public final class JdbcRegistryStore implements RegistryStore {
       } finally {
         c.setReadOnly(false);
       }
-    } catch (SQLException e) {
-      throw translate(e);
-    } catch (JdbcRegistryTransaction.UncheckedSql e) {
-      throw translate(e.getCause());
     }
+  }
+
+  /**
+   * A connection that died under the transaction (not a refusal of the statement): H2's "database
+   * closed" from a serving process that exited, a broken connection, or a JDBC connection error.
+   */
+  static boolean connectionLost(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s && s.getSQLState() != null) {
+        String state = s.getSQLState();
+        if (state.startsWith("08") || CONNECTION_LOST_STATES.contains(state)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static void rollbackQuietly(Connection c, Throwable cause) {
