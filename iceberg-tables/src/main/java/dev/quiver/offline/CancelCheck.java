@@ -8,9 +8,10 @@ import org.apache.flink.runtime.execution.CancelTaskException;
  * sort and write) notice a cancel: without it a cancel of a large export waited until the drain
  * ended, and Flink logged that the task "did not react to cancelling signal". The loops report the
  * rows they passed ({@link #advance}); every {@value #EVERY} rows the check reads the task's
- * cancelled flag and the thread's interrupt status (Flink interrupts a cancelled task's thread) and
- * throws {@link CancelTaskException}, which Flink treats as the task's cancellation, so the per-row
- * cost is one add and compare. Not thread-safe (one per operator instance).
+ * cancelled flag (set at once by Flink's cancel; Flink 1.20 interrupts the thread only after its 30
+ * s cancellation interval) and the thread's interrupt status, and throws {@link
+ * CancelTaskException}, which Flink treats as the task's cancellation, so the per-row cost is one
+ * add and compare. Not thread-safe (one per operator instance).
  */
 final class CancelCheck {
   /** Rows between two checks: a few microseconds of work, far below a second. */
