@@ -105,6 +105,7 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
     where = new long[1024];
     lengths = new int[1024];
     cancel = new CancelCheck(CancelCheck.NEVER);
+    written = new LongCounter();
   }
 
   @Override
@@ -179,7 +180,7 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
     void write(int row, SweepRow decoded);
   }
 
-  private void writeAll(int[] ends, DataInputDeserializer in, RowWriter out) {
+  void writeAll(int[] ends, DataInputDeserializer in, RowWriter out) {
     // a cancel stops the write (the appender closes; the export's driver deletes the parts)
     RowWriter checked =
         (row, decoded) -> {
