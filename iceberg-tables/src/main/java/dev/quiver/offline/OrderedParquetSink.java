@@ -68,6 +68,9 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
   private transient LongCounter written;
   private transient GenericRecord reuse;
 
+  /** Stops the sort and write of a cancelled task ({@link CancelCheck}). */
+  transient CancelCheck cancel;
+
   /**
    * @param directory the export's output directory; the subtask writes its part there
    */
@@ -90,6 +93,7 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
                     getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()))
             .toString();
     initBuffer();
+    cancel = new CancelCheck(() -> getContainingTask().isCanceled());
     written = getRuntimeContext().getLongCounter(PointInTimeJoin.ROWS_ACCUMULATOR);
   }
 
@@ -100,6 +104,8 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
     times = new long[1024];
     where = new long[1024];
     lengths = new int[1024];
+    cancel = new CancelCheck(CancelCheck.NEVER);
+    written = new LongCounter();
   }
 
   @Override
@@ -129,6 +135,7 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
     int rowCount = size;
     seal();
     int[] ends = localize(ROWS_PER_BUCKET);
+    cancel.check();
     DataInputDeserializer in = new DataInputDeserializer();
     if (SerializedRowWriter.supports(schema)) {
       // straight from the buffered bytes (the same file as the generic writer's)
@@ -173,10 +180,16 @@ final class OrderedParquetSink extends AbstractStreamOperator<Void>
     void write(int row, SweepRow decoded);
   }
 
-  private void writeAll(int[] ends, DataInputDeserializer in, RowWriter out) {
+  void writeAll(int[] ends, DataInputDeserializer in, RowWriter out) {
+    // a cancel stops the write (the appender closes; the export's driver deletes the parts)
+    RowWriter checked =
+        (row, decoded) -> {
+          cancel.advance(1);
+          out.write(row, decoded);
+        };
     int from = 0;
     for (int to : ends) {
-      writeSorted(out, in, from, to);
+      writeSorted(checked, in, from, to);
       from = to;
     }
   }

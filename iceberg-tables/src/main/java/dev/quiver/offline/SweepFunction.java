@@ -75,21 +75,12 @@ final class SweepFunction extends AbstractStreamOperator<SweepRow>
     long cpu0 = THREADS.getCurrentThreadCpuTime();
     StreamRecord<SweepRow> reuse = new StreamRecord<>(null);
     Consumer<SweepRow> out = r -> output.collect(reuse.replace(r));
-    if (spine == null) {
-      // labels given: sweep the buffered bytes without an object per event
-      ColumnarSweep columnar = new ColumnarSweep(sweep, rawLabels);
-      rows.forEachRawKeyGroup((chunks, locs, n) -> columnar.sweep(chunks, locs, n, out));
-    } else {
-      long[] made = {0};
-      Consumer<SweepRow> counted =
-          r -> {
-            made[0]++;
-            out.accept(r);
-          };
-      rows.forEachKeyGroup(group -> sweepByKey(sweep, spine, group, counted));
+    CancelCheck cancel = new CancelCheck(() -> getContainingTask().isCanceled());
+    long made = drain(rows, sweep, spine, rawLabels, out, cancel);
+    if (spine != null) {
       // the export's total, known once every subtask has made its rows (before the chained part
       // writer writes them): progress as with labels, whose total is the label table's row count
-      getRuntimeContext().getLongCounter(PointInTimeJoin.SPINE_ROWS_ACCUMULATOR).add(made[0]);
+      getRuntimeContext().getLongCounter(PointInTimeJoin.SPINE_ROWS_ACCUMULATOR).add(made);
       getRuntimeContext().getIntCounter(PointInTimeJoin.SPINE_SUBTASKS_ACCUMULATOR).add(1);
     }
     LOG.info(
@@ -98,6 +89,46 @@ final class SweepFunction extends AbstractStreamOperator<SweepRow>
         bytes >> 20,
         (System.nanoTime() - t0) / 1_000_000,
         (THREADS.getCurrentThreadCpuTime() - cpu0) / 1_000_000);
+  }
+
+  /**
+   * Groups the buffered rows by key and sweeps each group into {@code out}, checking {@code cancel}
+   * as it goes (every {@value CancelCheck#EVERY} rows read or made: a cancel of a large export
+   * stops the drain within milliseconds instead of when the drain ends).
+   *
+   * @return the rows made
+   * @throws org.apache.flink.runtime.execution.CancelTaskException once cancelled
+   */
+  static long drain(
+      SweepRowArena rows,
+      PointInTimeSweep sweep,
+      SpineLabels spine,
+      boolean rawLabels,
+      Consumer<SweepRow> out,
+      CancelCheck cancel) {
+    long[] made = {0};
+    Consumer<SweepRow> counted =
+        r -> {
+          made[0]++;
+          cancel.advance(1);
+          out.accept(r);
+        };
+    if (spine == null) {
+      // labels given: sweep the buffered bytes without an object per event
+      ColumnarSweep columnar = new ColumnarSweep(sweep, rawLabels);
+      rows.forEachRawKeyGroup(
+          (chunks, locs, n) -> {
+            cancel.advance(n);
+            columnar.sweep(chunks, locs, n, counted);
+          });
+    } else {
+      rows.forEachKeyGroup(
+          group -> {
+            cancel.advance(group.size());
+            sweepByKey(sweep, spine, group, counted);
+          });
+    }
+    return made[0];
   }
 
   /**

@@ -89,4 +89,33 @@ class OrderedParquetSinkTest {
   private static String render(SweepRow r) {
     return r.key + "@" + r.time + Arrays.deepToString(r.values) + Arrays.deepToString(r.features);
   }
+
+  /** A cancel stops the sorted write within a few thousand rows, not when the part is written. */
+  @Test
+  void cancelStopsTheSortedWrite() throws Exception {
+    OrderedParquetSink sink = new OrderedParquetSink(new org.apache.iceberg.Schema(), "unused", 1);
+    sink.initBuffer();
+    int rows = 50_000;
+    for (int i = 0; i < rows; i++) {
+      SweepRow r = SweepRow.label("k" + (i % 97), 1_000L * (i % 5_000), new Object[] {"v", i}, 1);
+      sink.processElement(new org.apache.flink.streaming.runtime.streamrecord.StreamRecord<>(r));
+    }
+    sink.seal();
+    int[] ends = sink.localize(OrderedParquetSink.ROWS_PER_BUCKET);
+    java.util.concurrent.atomic.AtomicBoolean cancelled =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    sink.cancel = new CancelCheck(cancelled::get);
+    int[] written = {0};
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                sink.writeAll(
+                    ends,
+                    new org.apache.flink.core.memory.DataInputDeserializer(),
+                    (row, decoded) -> {
+                      written[0]++;
+                      cancelled.set(true); // the task is cancelled after the first row
+                    }))
+        .isInstanceOf(org.apache.flink.runtime.execution.CancelTaskException.class);
+    assertThat(written[0]).isLessThan(2 * CancelCheck.EVERY);
+  }
 }
