@@ -87,7 +87,8 @@ class EmbeddedRegistryITCase extends RegistryConcurrencyContract {
   /**
    * Separate processes that open one fresh registry directory at once (e.g. {@code quiver local}
    * and {@code quiver apply} on a first start) each migrate it under the lock file beside it: all
-   * succeed, and all their views are there.
+   * succeed, and all their views are there. Each holds the registry open until all are done: H2
+   * breaks the other processes' connections when the one serving the file exits (not tested here).
    */
   @Test
   void processesOpeningAFreshDirectoryTogetherAllSucceed() throws Exception {
@@ -102,10 +103,23 @@ class EmbeddedRegistryITCase extends RegistryConcurrencyContract {
                   System.getProperty("java.class.path"),
                   RegistryChildProcess.class.getName(),
                   fresh.toString(),
-                  "child_" + i)
+                  "child_" + i,
+                  "--hold")
               .redirectErrorStream(true)
               .redirectOutput(dir.resolve("child-" + i + ".log").toFile())
               .start());
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    for (int i = 0; i < children.size(); i++) {
+      Path log = dir.resolve("child-" + i + ".log");
+      while (children.get(i).isAlive()
+          && !Files.readString(log).contains("LISTED")
+          && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+    }
+    for (Process child : children) {
+      child.getOutputStream().close(); // all have applied: let them go
     }
     for (int i = 0; i < children.size(); i++) {
       Process child = children.get(i);
