@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * 'Table "namespaces" already exists' (seen as a flaky {@code QuiverCliITCase}).
  */
 class RegistryMigrationRaceITCase {
-  private static final int OPENERS = 6;
-  private static final int ROUNDS = 5;
+  private static final int OPENERS = 8;
+  private static final int ROUNDS = 10;
 
   @TempDir Path dir;
 
@@ -54,11 +54,15 @@ class RegistryMigrationRaceITCase {
       }
       CyclicBarrier start = new CyclicBarrier(OPENERS);
       List<Future<?>> futures = new ArrayList<>();
-      for (HikariDataSource pool : pools) {
+      for (int i = 0; i < OPENERS; i++) {
+        HikariDataSource pool = pools.get(i);
+        long delayMillis =
+            i * 15L; // spread over the first one's window: history table made, V1 not
         futures.add(
             threads.submit(
                 () -> {
                   start.await(30, TimeUnit.SECONDS);
+                  Thread.sleep(delayMillis);
                   JdbcRegistryStore.migrate(
                       pool,
                       registryDir.toString(),
