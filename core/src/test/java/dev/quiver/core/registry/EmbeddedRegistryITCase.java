@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -162,5 +163,58 @@ class EmbeddedRegistryITCase extends RegistryConcurrencyContract {
     registry = open();
     assertThat(registry.getView(NS, VIEW, null).id()).isEqualTo(id);
     assertThat(registry.getView(NS, VIEW, null).view()).isEqualTo(view(2));
+  }
+
+  /**
+   * Separate processes that open one fresh registry directory at once (e.g. {@code quiver local}
+   * and {@code quiver apply} on a first start) each migrate it under the lock file beside it: all
+   * succeed, and all their views are there. Each holds the registry open until all are done: H2
+   * breaks the other processes' connections when the one serving the file exits (not tested here).
+   */
+  @Test
+  void processesOpeningAFreshDirectoryTogetherAllSucceed() throws Exception {
+    Path fresh = dir.resolve("fresh-shared");
+    List<Process> children = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      children.add(
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-Xmx256m",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  RegistryChildProcess.class.getName(),
+                  fresh.toString(),
+                  "child_" + i,
+                  "--hold")
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("child-" + i + ".log").toFile())
+              .start());
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    for (int i = 0; i < children.size(); i++) {
+      Path log = dir.resolve("child-" + i + ".log");
+      while (children.get(i).isAlive()
+          && !Files.readString(log).contains("LISTED")
+          && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+    }
+    for (Process child : children) {
+      child.getOutputStream().close(); // all have applied: let them go
+    }
+    for (int i = 0; i < children.size(); i++) {
+      Process child = children.get(i);
+      assertThat(child.waitFor(120, TimeUnit.SECONDS)).as("child %d ended", i).isTrue();
+      assertThat(child.exitValue())
+          .as(Files.readString(dir.resolve("child-" + i + ".log")))
+          .isZero();
+    }
+    try (FeatureRegistry r =
+        FeatureRegistries.open(
+            QuiverConfig.of(
+                Map.of("registry.type", "embedded", "registry.path", fresh.toString())))) {
+      assertThat(r.listViews(ViewQuery.all()).stream().map(v -> v.view().name()))
+          .containsExactlyInAnyOrder("child_0", "child_1", "child_2");
+    }
   }
 }

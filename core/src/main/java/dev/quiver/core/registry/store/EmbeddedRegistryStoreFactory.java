@@ -64,22 +64,44 @@ public final class EmbeddedRegistryStoreFactory implements RegistryStoreFactory 
       throw new IllegalArgumentException(
           "registry.path: '" + directory + "' cannot be created: " + e.getMessage(), e);
     }
-    String url = "jdbc:h2:file:" + dir.resolve("registry") + H2_SETTINGS + ";AUTO_SERVER=TRUE";
     return JdbcRegistryStore.open(
         IDENTIFIER,
         dir.resolve("registry.mv.db").toString(),
-        url,
+        fileUrl(dir),
         "sa",
         "",
         poolSize,
         "check registry.path, and that the process that opened it first (it serves the file to the"
-            + " others) is still running, or stop every process using it and retry");
+            + " others) is still running, or stop every process using it and retry",
+        "H2 cannot roll a failed migration back, so stop every process using registry.path,"
+            + " restore registry.mv.db from a backup (or, if it holds nothing yet, delete "
+            + dir
+            + ") and retry; see docs/registry.md, Schema and migrations",
+        migrationLock(dir));
+  }
+
+  /** The JDBC URL of the H2 file database in {@code dir} (absolute, normalised). */
+  static String fileUrl(Path dir) {
+    return "jdbc:h2:file:" + dir.resolve("registry") + H2_SETTINGS + ";AUTO_SERVER=TRUE";
+  }
+
+  /** The file that openers of the database in {@code dir} lock while they migrate it. */
+  static Path migrationLock(Path dir) {
+    return dir.resolve("registry.migrate.lock");
   }
 
   /** An in-memory H2 database that lives until the store is closed; for unit tests. */
   public static RegistryStore inMemory(String name, int poolSize) {
     String url = "jdbc:h2:mem:" + name + H2_SETTINGS + ";DB_CLOSE_DELAY=-1";
     return JdbcRegistryStore.open(
-        IDENTIFIER, "mem:" + name, url, "sa", "", poolSize, "an in-memory database; retry");
+        IDENTIFIER,
+        "mem:" + name,
+        url,
+        "sa",
+        "",
+        poolSize,
+        "an in-memory database; retry",
+        "an in-memory database; retry",
+        null);
   }
 }

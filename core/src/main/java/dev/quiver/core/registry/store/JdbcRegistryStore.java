@@ -2,6 +2,7 @@ package dev.quiver.core.registry.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;
@@ -9,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
+import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 
@@ -44,6 +46,7 @@ public final class JdbcRegistryStore implements RegistryStore {
 
   private static final int OPEN_ATTEMPTS = 10;
 
+
   private final String identifier;
   private final String location;
   private final HikariDataSource pool;
@@ -60,6 +63,11 @@ public final class JdbcRegistryStore implements RegistryStore {
    *
    * @param location shown in logs; must not contain a password
    * @param connectFix what to check when the database does not answer, appended to the error
+   * @param migrateFix what to do when a migration fails, appended to the error
+   * @param migrationLock a file that openers of this database lock while they connect first and
+   *     migrate it (an H2 file: a second process that arrives while the first one creates the
+   *     database fails with "Lock file recently modified"), or null when the database serialises
+   *     this itself (PostgreSQL: Flyway takes an advisory lock)
    */
   public static JdbcRegistryStore open(
       String identifier,
@@ -68,8 +76,26 @@ public final class JdbcRegistryStore implements RegistryStore {
       String username,
       String password,
       int poolSize,
-      String connectFix) {
+      String connectFix,
+      String migrateFix,
+      Path migrationLock) {
     Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+    if (migrationLock != null) {
+      return MigrationLock.holding(
+          migrationLock,
+          location,
+          () ->
+              open(
+                  identifier,
+                  location,
+                  jdbcUrl,
+                  username,
+                  password,
+                  poolSize,
+                  connectFix,
+                  migrateFix,
+                  null));
+    }
     HikariConfig hc = new HikariConfig();
     hc.setPoolName("quiver-registry-" + identifier);
     hc.setJdbcUrl(jdbcUrl);
@@ -88,12 +114,8 @@ public final class JdbcRegistryStore implements RegistryStore {
       HikariDataSource ds = null;
       try {
         ds = new HikariDataSource(hc);
-        Flyway.configure()
-            .dataSource(ds)
-            .locations("classpath:db/migration")
-            .table("quiver_schema_history")
-            .load()
-            .migrate();
+        // the migration lock, when there is one, is held by the call that got here (above)
+        migrate(ds, location, null, migrateFix);
         return new JdbcRegistryStore(identifier, location, ds);
       } catch (RuntimeException e) {
         if (ds != null) {
@@ -107,10 +129,6 @@ public final class JdbcRegistryStore implements RegistryStore {
         }
         if (ds == null) {
           throw connectFailure(location, connectFix, e);
-        }
-        if (e instanceof FlywayException) {
-          throw new RegistryStoreException(
-              "cannot migrate the registry schema at " + location + ": " + rootMessage(e), e);
         }
         throw e;
       }
@@ -136,6 +154,45 @@ public final class JdbcRegistryStore implements RegistryStore {
       }
     }
     return false;
+  }
+
+  /**
+   * Brings the schema at {@code ds} to the latest migration. Flyway's own lock on H2 ({@code SELECT
+   * ... FOR UPDATE} on its history table) locks no row while the history is empty, so openers of a
+   * fresh H2 database that arrive together would all run V1; {@code migrationLock} serialises them.
+   */
+  static void migrate(DataSource ds, String location, Path migrationLock, String migrateFix) {
+    if (migrationLock == null) {
+      runFlyway(ds, location, migrateFix);
+    } else {
+      MigrationLock.holding(
+          migrationLock,
+          location,
+          () -> {
+            runFlyway(ds, location, migrateFix);
+            return null;
+          });
+    }
+  }
+
+  private static void runFlyway(DataSource ds, String location, String migrateFix) {
+    try {
+      Flyway.configure()
+          .dataSource(ds)
+          .locations("classpath:db/migration")
+          .table("quiver_schema_history")
+          .load()
+          .migrate();
+    } catch (FlywayException e) {
+      throw new RegistryStoreException(
+          "cannot migrate the registry schema at "
+              + location
+              + ": "
+              + rootMessage(e)
+              + "; "
+              + migrateFix,
+          e);
+    }
   }
 
   @Override

@@ -43,7 +43,10 @@ public final class PostgresRegistryStoreFactory implements RegistryStoreFactory 
             + " registry.url, registry.username and registry.password settings (quiver.yaml or"
             + " --set; the password may come from "
             + RegistryOptions.PASSWORD_ENV
-            + ")");
+            + ")",
+        "PostgreSQL rolled the failed migration back: fix its cause above (e.g. the rights of"
+            + " registry.username on the database) and retry",
+        null);
   }
 
   /** Drops a {@code password=} URL parameter so logs and errors never show it. */
