@@ -199,6 +199,23 @@ public final class Backfill {
       Instant from,
       Instant to,
       boolean online) {
+    return run(view, keys, sourceOverride, from, to, online, (read, total) -> {});
+  }
+
+  /**
+   * Like {@link #run(FeatureView, List, String, Instant, Instant, boolean)}, reporting while its
+   * first job runs the history records read so far ({@link BackfillPlanner#READ_ACCUMULATOR}) and
+   * their total: a Kafka range's offsets, or the raw table's record count (-1 when unknown). See
+   * {@link #fraction}.
+   */
+  public Result run(
+      FeatureView view,
+      List<JoinKey> keys,
+      String sourceOverride,
+      Instant from,
+      Instant to,
+      boolean online,
+      PointInTimeJoin.Progress progress) {
     long start = System.nanoTime();
     String id = UUID.randomUUID().toString();
     try (Session s = open(view, keys, sourceOverride, from, to, id, online)) {
@@ -239,7 +256,14 @@ public final class Backfill {
       long skipped = 0;
       Exception failure = null;
       try {
-        skipped = skipped(FlinkBatch.execute(s.env, name));
+        long total = s.query.inputRecords() >= 0 ? s.query.inputRecords() : records(s.raw);
+        skipped =
+            skipped(
+                FlinkBatch.execute(
+                    s.env,
+                    name,
+                    BackfillPlanner.READ_ACCUMULATOR,
+                    read -> progress.update(read, total)));
         if (!s.query.secondInserts().isEmpty()) {
           s.query.secondSetup().forEach(s.tEnv::executeSql);
           StreamStatementSet set = s.tEnv.createStatementSet();
@@ -305,6 +329,31 @@ public final class Backfill {
       }
     }
     return null;
+  }
+
+  /**
+   * A backfill's progress from {@code read} history records of {@code total}: below 0.99 until it
+   * has committed (after its last record is read it still sorts, writes and commits), 0 when the
+   * total is unknown.
+   */
+  public static double fraction(long read, long total) {
+    return total <= 0 ? 0 : Math.min(0.99, Math.max(0, (double) read / total));
+  }
+
+  /** The records of the table's current snapshot, from its files' metadata; -1 when none. */
+  private static long records(Table raw) {
+    if (raw == null) {
+      return -1;
+    }
+    long n = 0;
+    try (CloseableIterable<FileScanTask> tasks = raw.newScan().planFiles()) {
+      for (FileScanTask t : tasks) {
+        n += t.file().recordCount();
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return n;
   }
 
   private static long skipped(JobExecutionResult result) {

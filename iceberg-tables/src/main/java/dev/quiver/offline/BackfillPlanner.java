@@ -22,6 +22,13 @@ public interface BackfillPlanner {
    */
   String SKIPPED_ACCUMULATOR = "quiverBackfillSkipped";
 
+  /**
+   * The Flink accumulator ({@code long}) in which a planner counts the history records its job has
+   * read (Kafka records, or rows of the raw table, malformed ones included): the backfill's
+   * progress, against {@link Query#inputRecords()}. A counter increment per record.
+   */
+  String READ_ACCUMULATOR = "quiverBackfillRead";
+
   /** The lowercase name this planner is chosen by. */
   String identifier();
 
@@ -80,6 +87,9 @@ public interface BackfillPlanner {
    *     event time or dedup key, a key over {@code EntityKeyCodec.MAX_KEY_CHARS}) with their event
    *     time in range or null, to be counted; null when the planner counts the records it skips in
    *     {@link #SKIPPED_ACCUMULATOR} (a Kafka range, through the streaming job's parser)
+   * @param inputRecords the history records the first job reads and counts in {@link
+   *     #READ_ACCUMULATOR} (a Kafka range's offsets), or -1 when the backfill knows them itself
+   *     (the raw table's record count) or nobody does
    */
   record Query(
       String offlineSelect,
@@ -87,11 +97,23 @@ public interface BackfillPlanner {
       List<String> secondSetup,
       List<String> secondInserts,
       String sqlText,
-      String skippedSelect) {
+      String skippedSelect,
+      long inputRecords) {
     public Query {
       onlineInserts = List.copyOf(onlineInserts);
       secondSetup = List.copyOf(secondSetup);
       secondInserts = List.copyOf(secondInserts);
+    }
+
+    /** A query whose input the backfill sizes itself ({@code inputRecords} -1). */
+    public Query(
+        String offlineSelect,
+        List<String> onlineInserts,
+        List<String> secondSetup,
+        List<String> secondInserts,
+        String sqlText,
+        String skippedSelect) {
+      this(offlineSelect, onlineInserts, secondSetup, secondInserts, sqlText, skippedSelect, -1);
     }
   }
 }

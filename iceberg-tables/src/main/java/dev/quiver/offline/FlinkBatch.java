@@ -175,6 +175,52 @@ public final class FlinkBatch {
   }
 
   /**
+   * Like {@link #execute(StreamExecutionEnvironment, String)}, handing the job's {@code long}
+   * accumulator {@code accumulator} to {@code count} while it runs (every 200 ms; the task managers
+   * report accumulators with their heartbeats, every {@code heartbeat.interval}).
+   */
+  static JobExecutionResult execute(
+      StreamExecutionEnvironment env,
+      String name,
+      String accumulator,
+      java.util.function.LongConsumer count)
+      throws Exception {
+    return await(submit(env, name), accumulator, count, 200);
+  }
+
+  /**
+   * Waits for the job's result, polling its accumulator {@code accumulator} every {@code
+   * pollMillis} into {@code count} meanwhile (values missing from a poll are skipped); an interrupt
+   * cancels the job as {@link #execute(StreamExecutionEnvironment, String)} does.
+   */
+  static JobExecutionResult await(
+      JobClient client, String accumulator, java.util.function.LongConsumer count, long pollMillis)
+      throws Exception {
+    CompletableFuture<JobExecutionResult> done = client.getJobExecutionResult();
+    try {
+      while (true) {
+        try {
+          return done.get(pollMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException running) {
+          // poll below
+        }
+        try {
+          if (client.getAccumulators().get().get(accumulator) instanceof Number n) {
+            count.accept(n.longValue());
+          }
+        } catch (InterruptedException e) {
+          throw e;
+        } catch (Exception ignored) {
+          // the job may finish between the two calls
+        }
+      }
+    } catch (InterruptedException e) {
+      cancel(client);
+      throw e;
+    }
+  }
+
+  /**
    * Cancels a job and waits (a bounded time) until it has stopped; for a thread that was
    * interrupted, whose interrupt flag the caller restores or rethrows.
    */
@@ -212,6 +258,12 @@ public final class FlinkBatch {
     // sets run with pipelined exchanges (PointInTimeJoin), which the adaptive batch scheduler
     // rejects; backfills keep blocking exchanges at the configured parallelism
     c.set(JobManagerOptions.SCHEDULER, JobManagerOptions.SchedulerType.Default);
+    // running jobs' accumulators (the progress of exports and backfills) reach the job manager
+    // with the task managers' heartbeats: every second instead of Flink's 10 s, so that a
+    // progress bar moves during a job of a few seconds (in-process calls, cheap)
+    c.set(
+        org.apache.flink.configuration.HeartbeatManagerOptions.HEARTBEAT_INTERVAL,
+        java.time.Duration.ofSeconds(1));
     return c;
   }
 

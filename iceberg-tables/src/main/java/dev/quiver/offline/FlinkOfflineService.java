@@ -321,7 +321,16 @@ public final class FlinkOfflineService implements OfflineService {
           }
           Backfill.Result r;
           try {
-            r = backfill.run(view, keys, req.source(), req.from(), req.to(), req.online());
+            r =
+                backfill.run(
+                    view,
+                    keys,
+                    req.source(),
+                    req.from(),
+                    req.to(),
+                    req.online(),
+                    (read, total) ->
+                        job.progress = Math.max(job.progress, Backfill.fraction(read, total)));
           } catch (Backfill.Committed c) {
             // cancelled or failed after its Iceberg commit (in the online step): the snapshot
             // is there, so are its details and its audit record, with the state it ended in

@@ -161,7 +161,22 @@ class BackfillMatchesStreamingITCase {
 
     // 3. run again, and from Parquet files of the same raw events (with the offset column, and
     // without it, compared then without _seq): nothing left to append
-    Backfill.Result again = backfill.run(view, Transactions.keys(), "kafka", from, to, false);
+    List<long[]> progress = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    Backfill.Result again =
+        backfill.run(
+            view,
+            Transactions.keys(),
+            "kafka",
+            from,
+            to,
+            false,
+            (read, total) -> progress.add(new long[] {read, total}));
+    // its progress: the topic's records read (malformed ones too) of the range's offsets
+    assertThat(progress).isNotEmpty();
+    long offsets = progress.get(0)[1];
+    assertThat(offsets).isGreaterThanOrEqualTo(events + malformed);
+    assertThat(progress).allMatch(p -> p[1] == offsets);
+    assertThat(progress.get(progress.size() - 1)[0]).isEqualTo(offsets);
     assertThat(again.snapshotId()).isNull();
     assertThat(again.rows()).isZero();
     Path withOffsets = tmp.resolve("raw").resolve("events.parquet");

@@ -199,9 +199,25 @@ class BackfillITCase {
             "CREATE TEMPORARY VIEW `projected`");
 
     Instant before = Instant.now();
-    Backfill.Result res = backfill.run(view, keys, null, from, to, false);
+    List<long[]> progress = java.util.Collections.synchronizedList(new ArrayList<>());
+    Backfill.Result res =
+        backfill.run(
+            view,
+            keys,
+            null,
+            from,
+            to,
+            false,
+            (read, total) -> progress.add(new long[] {read, total}));
     assertThat(res.rows()).isEqualTo(expected);
     assertThat(res.skipped()).as("malformed rows in range").isEqualTo(4);
+    // the progress: every history row read (malformed ones too) against the files' record count
+    assertThat(progress).as("progress reported while the job ran").isNotEmpty();
+    assertThat(progress).allMatch(p -> p[1] == history.size());
+    assertThat(progress.stream().mapToLong(p -> p[0]).toArray()).as("non-decreasing").isSorted();
+    assertThat(progress.get(progress.size() - 1)[0])
+        .as("all read when the job ended")
+        .isEqualTo(history.size());
     assertThat(res.onlineRows()).isZero();
 
     Table t = catalog.loadTable(OfflineTables.identifier(view));

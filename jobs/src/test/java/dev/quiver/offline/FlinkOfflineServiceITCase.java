@@ -437,6 +437,68 @@ class FlinkOfflineServiceITCase {
     }
   }
 
+  /**
+   * A backfill's progress moves while it runs (issue 5: the CLI's progress bar): it counts the
+   * history rows read against the files' record count, below 1 until the commit. It stayed 0 until
+   * the backfill ended, then jumped to 1 (0% to 100% on the CLI).
+   */
+  @Test
+  void aBackfillsProgressMovesBeforeItEnds() throws Exception {
+    QuiverConfig config =
+        QuiverConfig.of(Map.of("offline.warehouse", dir.resolve("wh").toString()));
+    InMemoryFeatureRegistry registry = new InMemoryFeatureRegistry();
+    registry.put(userRows(expr("last_amount", dev.quiver.core.spec.FeatureType.FLOAT64, "amount")));
+    Path raw = dir.resolve("progress-raw").resolve("events.parquet");
+    var rawSchema =
+        new org.apache.iceberg.Schema(
+            org.apache.iceberg.types.Types.NestedField.optional(
+                1, "user_id", org.apache.iceberg.types.Types.StringType.get()),
+            org.apache.iceberg.types.Types.NestedField.optional(
+                2, "amount", org.apache.iceberg.types.Types.DoubleType.get()),
+            org.apache.iceberg.types.Types.NestedField.optional(
+                3, "merchant", org.apache.iceberg.types.Types.StringType.get()),
+            org.apache.iceberg.types.Types.NestedField.optional(
+                4, "ts", org.apache.iceberg.types.Types.TimestampType.withZone()));
+    List<org.apache.iceberg.data.Record> raws = new java.util.ArrayList<>();
+    int n = 100_000;
+    for (int i = 0; i < n; i++) {
+      var r = org.apache.iceberg.data.GenericRecord.create(rawSchema);
+      r.setField("user_id", "u" + (i % 500));
+      r.setField("amount", (double) i);
+      r.setField("merchant", "m1");
+      r.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + i * 1_000L));
+      raws.add(r);
+    }
+    TrainingSetFiles.write(rawSchema, raw, raws);
+    try (FlinkOfflineService service = new FlinkOfflineService(config, registry)) {
+      String id =
+          service.submitBackfill(
+              new BackfillRequest(
+                  null,
+                  "user_rows",
+                  null,
+                  Instant.ofEpochMilli(EventLog.BASE),
+                  Instant.ofEpochMilli(EventLog.BASE + n * 1_000L),
+                  false,
+                  false,
+                  raw.getParent().toString(),
+                  "alice"));
+      List<Double> seen = new java.util.ArrayList<>();
+      long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+      JobStatus s = service.status(id);
+      while (!s.state().isFinal() && System.nanoTime() < deadline) {
+        seen.add(s.progress());
+        Thread.sleep(20);
+        s = service.status(id);
+      }
+      assertThat(s.state()).as(s.error()).isEqualTo(JobStatus.State.SUCCEEDED);
+      assertThat(s.rows()).isEqualTo(n);
+      assertThat(s.progress()).isEqualTo(1.0);
+      assertThat(seen).as("progress while running").anyMatch(p -> p > 0 && p < 1);
+      assertThat(seen).as("non-decreasing").isSorted();
+    }
+  }
+
   @Test
   void aBackfillCancelledInItsOnlineStepKeepsItsCommittedSnapshotsAuditRecord() throws Exception {
     // the online step throttled to 2 upserts/s: 100 row cells take ~50 s, cancelled long before

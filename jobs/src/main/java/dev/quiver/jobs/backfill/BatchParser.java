@@ -21,6 +21,7 @@ import org.apache.flink.util.Collector;
  * jobs.event-time-max-ahead}, the streaming gate's check) are counted (metric {@code
  * quiverBackfillMalformed}, and accumulator {@link BackfillPlanner#SKIPPED_ACCUMULATOR} for the
  * backfill's report) and skipped; the streaming job already sent them to the dead-letter topic.
+ * Every record read is counted in {@link BackfillPlanner#READ_ACCUMULATOR} (the progress).
  */
 final class BatchParser extends RichFlatMapFunction<RawEvent, Row> {
   private final EventSchema schema;
@@ -29,6 +30,7 @@ final class BatchParser extends RichFlatMapFunction<RawEvent, Row> {
   private transient EventDecoder parser;
   private transient Counter malformed;
   private transient LongCounter skipped;
+  private transient LongCounter read;
 
   BatchParser(EventSchema schema, SourceFormat format, long maxAheadMs) {
     this.schema = schema;
@@ -41,10 +43,12 @@ final class BatchParser extends RichFlatMapFunction<RawEvent, Row> {
     parser = format.decoder(schema);
     malformed = getRuntimeContext().getMetricGroup().counter("quiverBackfillMalformed");
     skipped = getRuntimeContext().getLongCounter(BackfillPlanner.SKIPPED_ACCUMULATOR);
+    read = getRuntimeContext().getLongCounter(BackfillPlanner.READ_ACCUMULATOR);
   }
 
   @Override
   public void flatMap(RawEvent raw, Collector<Row> out) {
+    read.add(1); // the backfill's progress, against the range's offsets
     try {
       Row row = parser.decode(raw);
       long eventMs = (Long) row.getField(schema.eventMsIndex());
