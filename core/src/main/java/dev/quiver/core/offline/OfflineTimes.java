@@ -54,8 +54,14 @@ public final class OfflineTimes {
       t = t.substring(0, 10) + 'T' + t.substring(11);
     }
     if (t.endsWith("Z") || t.endsWith("z")) {
-      // not Instant.parse, which needs the seconds: 2024-05-01T12:00Z is ISO-8601 too
-      return OffsetDateTime.parse(t.substring(0, t.length() - 1) + "Z").toInstant();
+      String utc = t.substring(0, t.length() - 1) + "Z";
+      try {
+        // Instant's range (years to +1000000000), so that the range check below names the years
+        return Instant.parse(utc);
+      } catch (DateTimeParseException e) {
+        // without the seconds (2024-05-01T12:00Z is ISO-8601 too), which Instant.parse refuses
+        return OffsetDateTime.parse(utc).toInstant();
+      }
     }
     Matcher offset = OFFSET.matcher(t);
     if (t.indexOf('T') > 0 && offset.find(t.indexOf('T'))) {

@@ -6,8 +6,8 @@ import java.util.Map;
 /**
  * Run in a separate JVM by {@link EmbeddedRegistryITCase}: opens the embedded registry at {@code
  * args[0]}, applies view {@code args[1]}, and prints the names it lists. With {@code hold} as
- * {@code args[2]}, it then prints READY and keeps the file open until a line arrives on stdin;
- * with {@code --hold}, until its standard input ends.
+ * {@code args[2]}, it then prints READY and keeps the file open until a line arrives on stdin; with
+ * {@code --hold}, until its standard input ends.
  */
 public final class RegistryChildProcess {
   private RegistryChildProcess() {}

@@ -46,7 +46,6 @@ public final class JdbcRegistryStore implements RegistryStore {
 
   private static final int OPEN_ATTEMPTS = 10;
 
-
   private final String identifier;
   private final String location;
   private final HikariDataSource pool;
