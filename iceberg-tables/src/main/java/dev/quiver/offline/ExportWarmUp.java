@@ -13,9 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.apache.iceberg.DataFiles;
-import org.apache.iceberg.FileFormat;
-import org.apache.iceberg.MetricsConfig;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
@@ -23,7 +20,6 @@ import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.parquet.ParquetUtil;
 import org.apache.iceberg.types.Types;
 
 /**
@@ -122,19 +118,7 @@ final class ExportWarmUp {
       rows.add(r);
     }
     TrainingSetFiles.write(schema, file, rows, "zstd");
-    table
-        .newAppend()
-        .appendFile(
-            DataFiles.builder(PartitionSpec.unpartitioned())
-                .withPath(file.toAbsolutePath().toUri().toString())
-                .withFormat(FileFormat.PARQUET)
-                .withFileSizeInBytes(Files.size(file))
-                .withMetrics(
-                    ParquetUtil.fileMetrics(
-                        org.apache.iceberg.Files.localInput(file.toFile()),
-                        MetricsConfig.getDefault()))
-                .build())
-        .commit();
+    TrainingSetFiles.appendTo(table, file);
   }
 
   private static void writeLabels(Path file) {

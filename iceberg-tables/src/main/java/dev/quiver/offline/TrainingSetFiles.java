@@ -6,8 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DataFiles;
+import org.apache.iceberg.FileFormat;
+import org.apache.iceberg.MetricsConfig;
+import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.SchemaParser;
+import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.data.parquet.GenericParquetReaders;
@@ -16,6 +22,7 @@ import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.FileAppender;
 import org.apache.iceberg.parquet.Parquet;
 import org.apache.iceberg.parquet.ParquetSchemaUtil;
+import org.apache.iceberg.parquet.ParquetUtil;
 import org.apache.iceberg.parquet.ParquetValueWriter;
 import org.apache.iceberg.shaded.org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.iceberg.shaded.org.apache.parquet.hadoop.ParquetFileWriter;
@@ -74,6 +81,29 @@ public final class TrainingSetFiles {
       return r.getRecordCount();
     } catch (IOException e) {
       throw new UncheckedIOException("reading " + file, e);
+    }
+  }
+
+  /**
+   * Appends the Parquet file {@code file} (written with the table's schema) to the unpartitioned
+   * {@code table} as one data file, with its column metrics, and commits; returns the data file.
+   */
+  public static DataFile appendTo(Table table, Path file) {
+    try {
+      DataFile df =
+          DataFiles.builder(PartitionSpec.unpartitioned())
+              .withPath(file.toAbsolutePath().toUri().toString())
+              .withFormat(FileFormat.PARQUET)
+              .withFileSizeInBytes(Files.size(file))
+              .withMetrics(
+                  ParquetUtil.fileMetrics(
+                      org.apache.iceberg.Files.localInput(file.toFile()),
+                      MetricsConfig.getDefault()))
+              .build();
+      table.newAppend().appendFile(df).commit();
+      return df;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

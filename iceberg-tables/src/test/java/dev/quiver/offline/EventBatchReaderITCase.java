@@ -17,10 +17,8 @@ import java.util.Random;
 import org.apache.flink.table.data.RowData;
 import org.apache.iceberg.CombinedScanTask;
 import org.apache.iceberg.DataFile;
-import org.apache.iceberg.DataFiles;
 import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.FileScanTask;
-import org.apache.iceberg.MetricsConfig;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
@@ -43,7 +41,6 @@ import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.CloseableIterator;
 import org.apache.iceberg.io.FileAppender;
 import org.apache.iceberg.parquet.Parquet;
-import org.apache.iceberg.parquet.ParquetUtil;
 import org.apache.iceberg.shaded.org.apache.parquet.column.ParquetProperties;
 import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.Test;
@@ -357,17 +354,7 @@ class EventBatchReaderITCase {
       throws Exception {
     Path file = dir.resolve(name);
     TrainingSetFiles.write(schema, file, rows);
-    DataFile df =
-        DataFiles.builder(PartitionSpec.unpartitioned())
-            .withPath(file.toAbsolutePath().toUri().toString())
-            .withFormat(FileFormat.PARQUET)
-            .withFileSizeInBytes(Files.size(file))
-            .withMetrics(
-                ParquetUtil.fileMetrics(
-                    org.apache.iceberg.Files.localInput(file.toFile()), MetricsConfig.getDefault()))
-            .build();
-    table.newAppend().appendFile(df).commit();
-    return df;
+    return TrainingSetFiles.appendTo(table, file);
   }
 
   private void deleteEveryTenthRow(Table table, DataFile file) throws Exception {

@@ -31,9 +31,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Function;
-import org.apache.iceberg.DataFiles;
-import org.apache.iceberg.FileFormat;
-import org.apache.iceberg.MetricsConfig;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
@@ -41,7 +38,6 @@ import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.parquet.ParquetUtil;
 import org.apache.iceberg.types.Types;
 
 /**
@@ -553,19 +549,7 @@ public final class TrainingSetBench {
               return r;
             }),
         codec);
-    table
-        .newAppend()
-        .appendFile(
-            DataFiles.builder(PartitionSpec.unpartitioned())
-                .withPath(file.toAbsolutePath().toUri().toString())
-                .withFormat(FileFormat.PARQUET)
-                .withFileSizeInBytes(Files.size(file))
-                .withMetrics(
-                    ParquetUtil.fileMetrics(
-                        org.apache.iceberg.Files.localInput(file.toFile()),
-                        MetricsConfig.getDefault()))
-                .build())
-        .commit();
+    TrainingSetFiles.appendTo(table, file);
   }
 
   static void writeLabels(Path file, int n, int users) {
