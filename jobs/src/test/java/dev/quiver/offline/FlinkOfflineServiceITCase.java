@@ -37,6 +37,29 @@ class FlinkOfflineServiceITCase {
         null, "user_rows", null, Instant.EPOCH, Instant.now(), true, false, source, "me");
   }
 
+  /** The raw events' schema of the backfill tests: user_id, amount, merchant, ts. */
+  static Schema rawSchema() {
+    return new Schema(
+        Types.NestedField.optional(1, "user_id", Types.StringType.get()),
+        Types.NestedField.optional(2, "amount", Types.DoubleType.get()),
+        Types.NestedField.optional(3, "merchant", Types.StringType.get()),
+        Types.NestedField.optional(4, "ts", Types.TimestampType.withZone()));
+  }
+
+  /** A backfill of user_rows by alice from the Parquet files beside {@code raw}, from BASE. */
+  static BackfillRequest userRowsBackfill(Path raw, long toMillis, boolean dryRun, boolean online) {
+    return new BackfillRequest(
+        null,
+        "user_rows",
+        null,
+        Instant.ofEpochMilli(EventLog.BASE),
+        Instant.ofEpochMilli(toMillis),
+        dryRun,
+        online,
+        raw.getParent().toString(),
+        "alice");
+  }
+
   private ExportRequest labelled(Path labels, String timestampColumn, String out) {
     return new ExportRequest(
         null,
@@ -326,16 +349,7 @@ class FlinkOfflineServiceITCase {
       // a quote and a backslash in the history's path: the audit detail stays valid JSON (it was
       // concatenated, escaping quotes only)
       Path raw = dir.resolve("ra\"w\\x").resolve("events.parquet");
-      var rawSchema =
-          new org.apache.iceberg.Schema(
-              org.apache.iceberg.types.Types.NestedField.optional(
-                  1, "user_id", org.apache.iceberg.types.Types.StringType.get()),
-              org.apache.iceberg.types.Types.NestedField.optional(
-                  2, "amount", org.apache.iceberg.types.Types.DoubleType.get()),
-              org.apache.iceberg.types.Types.NestedField.optional(
-                  3, "merchant", org.apache.iceberg.types.Types.StringType.get()),
-              org.apache.iceberg.types.Types.NestedField.optional(
-                  4, "ts", org.apache.iceberg.types.Types.TimestampType.withZone()));
+      var rawSchema = rawSchema();
       java.util.List<org.apache.iceberg.data.Record> raws = new java.util.ArrayList<>();
       for (int i = 0; i < 50; i++) {
         var r = org.apache.iceberg.data.GenericRecord.create(rawSchema);
@@ -358,16 +372,7 @@ class FlinkOfflineServiceITCase {
           awaitDone(
               service,
               service.submitBackfill(
-                  new BackfillRequest(
-                      null,
-                      "user_rows",
-                      null,
-                      Instant.ofEpochMilli(EventLog.BASE),
-                      Instant.ofEpochMilli(EventLog.BASE + EventLog.HOUR),
-                      true,
-                      false,
-                      raw.getParent().toString(),
-                      "alice")));
+                  userRowsBackfill(raw, EventLog.BASE + EventLog.HOUR, true, false)));
       assertThat(dry.state()).as(dry.error()).isEqualTo(JobStatus.State.SUCCEEDED);
       assertThat(dry.rows()).isEqualTo(50);
       assertThat(dry.details()).containsEntry("skipped", 1L);
@@ -376,16 +381,7 @@ class FlinkOfflineServiceITCase {
       assertThat((String) dry.details().get("sql")).contains("CREATE TEMPORARY VIEW");
       String bf =
           service.submitBackfill(
-              new BackfillRequest(
-                  null,
-                  "user_rows",
-                  null,
-                  Instant.ofEpochMilli(EventLog.BASE),
-                  Instant.ofEpochMilli(EventLog.BASE + EventLog.HOUR),
-                  false,
-                  false,
-                  raw.getParent().toString(),
-                  "alice"));
+              userRowsBackfill(raw, EventLog.BASE + EventLog.HOUR, false, false));
       JobStatus bfDone = awaitDone(service, bf);
       assertThat(bfDone.state()).as(bfDone.error()).isEqualTo(JobStatus.State.SUCCEEDED);
       assertThat(bfDone.rows()).isEqualTo(50);
@@ -418,16 +414,7 @@ class FlinkOfflineServiceITCase {
           awaitDone(
               service,
               service.submitBackfill(
-                  new BackfillRequest(
-                      null,
-                      "user_rows",
-                      null,
-                      Instant.ofEpochMilli(EventLog.BASE),
-                      Instant.ofEpochMilli(EventLog.BASE + EventLog.HOUR),
-                      false,
-                      false,
-                      raw.getParent().toString(),
-                      "alice")));
+                  userRowsBackfill(raw, EventLog.BASE + EventLog.HOUR, false, false)));
       assertThat(rerun.state()).as(rerun.error()).isEqualTo(JobStatus.State.SUCCEEDED);
       assertThat(rerun.rows()).isZero();
       assertThat(rerun.output()).isEqualTo("default.user_rows_v1");
@@ -449,16 +436,7 @@ class FlinkOfflineServiceITCase {
     InMemoryFeatureRegistry registry = new InMemoryFeatureRegistry();
     registry.put(userRows(expr("last_amount", dev.quiver.core.spec.FeatureType.FLOAT64, "amount")));
     Path raw = dir.resolve("progress-raw").resolve("events.parquet");
-    var rawSchema =
-        new org.apache.iceberg.Schema(
-            org.apache.iceberg.types.Types.NestedField.optional(
-                1, "user_id", org.apache.iceberg.types.Types.StringType.get()),
-            org.apache.iceberg.types.Types.NestedField.optional(
-                2, "amount", org.apache.iceberg.types.Types.DoubleType.get()),
-            org.apache.iceberg.types.Types.NestedField.optional(
-                3, "merchant", org.apache.iceberg.types.Types.StringType.get()),
-            org.apache.iceberg.types.Types.NestedField.optional(
-                4, "ts", org.apache.iceberg.types.Types.TimestampType.withZone()));
+    var rawSchema = rawSchema();
     List<org.apache.iceberg.data.Record> raws = new java.util.ArrayList<>();
     int n = 100_000;
     for (int i = 0; i < n; i++) {
@@ -472,17 +450,7 @@ class FlinkOfflineServiceITCase {
     TrainingSetFiles.write(rawSchema, raw, raws);
     try (FlinkOfflineService service = new FlinkOfflineService(config, registry)) {
       String id =
-          service.submitBackfill(
-              new BackfillRequest(
-                  null,
-                  "user_rows",
-                  null,
-                  Instant.ofEpochMilli(EventLog.BASE),
-                  Instant.ofEpochMilli(EventLog.BASE + n * 1_000L),
-                  false,
-                  false,
-                  raw.getParent().toString(),
-                  "alice"));
+          service.submitBackfill(userRowsBackfill(raw, EventLog.BASE + n * 1_000L, false, false));
       List<Double> seen = new java.util.ArrayList<>();
       long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
       JobStatus s = service.status(id);
@@ -518,12 +486,7 @@ class FlinkOfflineServiceITCase {
         userRows(expr("last_amount", dev.quiver.core.spec.FeatureType.FLOAT64, "amount"));
     InMemoryFeatureRegistry registry = new InMemoryFeatureRegistry();
     registry.put(rows);
-    var rawSchema =
-        new Schema(
-            Types.NestedField.optional(1, "user_id", Types.StringType.get()),
-            Types.NestedField.optional(2, "amount", Types.DoubleType.get()),
-            Types.NestedField.optional(3, "merchant", Types.StringType.get()),
-            Types.NestedField.optional(4, "ts", Types.TimestampType.withZone()));
+    var rawSchema = rawSchema();
     List<org.apache.iceberg.data.Record> raws = new java.util.ArrayList<>();
     for (int i = 0; i < 100; i++) {
       var r = org.apache.iceberg.data.GenericRecord.create(rawSchema);
@@ -537,17 +500,7 @@ class FlinkOfflineServiceITCase {
     TrainingSetFiles.write(rawSchema, raw, raws);
     try (FlinkOfflineService service = new FlinkOfflineService(config, registry)) {
       String id =
-          service.submitBackfill(
-              new BackfillRequest(
-                  null,
-                  "user_rows",
-                  null,
-                  Instant.ofEpochMilli(EventLog.BASE),
-                  Instant.ofEpochMilli(EventLog.BASE + EventLog.HOUR),
-                  false,
-                  true,
-                  raw.getParent().toString(),
-                  "alice"));
+          service.submitBackfill(userRowsBackfill(raw, EventLog.BASE + EventLog.HOUR, false, true));
       // the offline step committed its snapshot; the online step runs
       await()
           .atMost(Duration.ofMinutes(2))
