@@ -40,22 +40,27 @@ class EmbeddedRegistryITCase extends RegistryConcurrencyContract {
   @Test
   void anotherProcessSharesTheOpenDatabaseFile() throws Exception {
     applyOne(view("parent_view", 1, b -> {}));
-    Process child =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                RegistryChildProcess.class.getName(),
-                path.toString(),
-                "child_view")
-            .redirectErrorStream(true)
-            .start();
+    Process child = child(path, "child_view").redirectErrorStream(true).start();
     String output = new String(child.getInputStream().readAllBytes());
     assertThat(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     assertThat(child.exitValue()).as(output).isZero();
     assertThat(output).contains("LISTED [child_view, parent_view]");
     assertThat(registry.getView(NS, "child_view", null).createdBy()).isEqualTo("child");
+  }
+
+  /** A {@link RegistryChildProcess} in its own JVM: registry at {@code registryDir}, then args. */
+  private static ProcessBuilder child(Path registryDir, String... args) {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                RegistryChildProcess.class.getName(),
+                registryDir.toString()));
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd);
   }
 
   /**
@@ -67,18 +72,7 @@ class EmbeddedRegistryITCase extends RegistryConcurrencyContract {
   @Test
   void keepsWorkingAfterTheProcessServingTheFileExits() throws Exception {
     registry.close(); // let the child open the file first and serve it
-    Process child =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                RegistryChildProcess.class.getName(),
-                path.toString(),
-                "child_view",
-                "hold")
-            .redirectErrorStream(true)
-            .start();
+    Process child = child(path, "child_view", "hold").redirectErrorStream(true).start();
     try {
       var lines = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()));
       StringBuilder output = new StringBuilder();
@@ -112,17 +106,7 @@ class EmbeddedRegistryITCase extends RegistryConcurrencyContract {
     registry.close();
     List<Process> children = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      children.add(
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-Xmx256m",
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  RegistryChildProcess.class.getName(),
-                  path.toString(),
-                  "child_" + i)
-              .redirectErrorStream(true)
-              .start());
+      children.add(child(path, "child_" + i).redirectErrorStream(true).start());
     }
     try {
       for (Process child : children) {
@@ -177,15 +161,7 @@ class EmbeddedRegistryITCase extends RegistryConcurrencyContract {
     List<Process> children = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       children.add(
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-Xmx256m",
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  RegistryChildProcess.class.getName(),
-                  fresh.toString(),
-                  "child_" + i,
-                  "--hold")
+          child(fresh, "child_" + i, "--hold")
               .redirectErrorStream(true)
               .redirectOutput(dir.resolve("child-" + i + ".log").toFile())
               .start());
