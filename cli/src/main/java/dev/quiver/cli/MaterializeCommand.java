@@ -100,9 +100,9 @@ final class MaterializeCommand implements Callable<Integer> {
 
   /**
    * Refuses to start a job whose online sink cannot open the embedded store because another process
-   * (a running {@code quiver local} or {@code quiver serve}) holds it (QA pass, session 14: with
-   * {@code quiver local} running, a view applied since ran its job, which restarted ten times on
-   * RocksDB's "While lock file: .../LOCK: Resource temporarily unavailable" and exited 70).
+   * (a running {@code quiver local} or {@code quiver serve}) holds it (before: with {@code quiver
+   * local} running, a view applied since ran its job, which restarted ten times on RocksDB's "While
+   * lock file: .../LOCK: Resource temporarily unavailable" and exited 70).
    */
   static void requireEmbeddedStoreFree(QuiverConfig config) throws java.io.IOException {
     String path = BackfillCommand.heldEmbeddedStore(config);

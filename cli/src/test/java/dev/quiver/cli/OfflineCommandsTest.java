@@ -320,8 +320,8 @@ class OfflineCommandsTest {
             "2024-05-02T00:00:00Z",
             "--dry-run");
     assertThat(out).startsWith("0\n").contains("backfill dry run job-2").contains("rows");
-    // a warning is printed once, as "warning: ...", not again among the figures (QA pass,
-    // session 14: it was also a "warnings [...]" line)
+    // a warning is printed once, as "warning: ...", not again among the figures (before: it was
+    // also a "warnings [...]" line)
     assertThat(out)
         .containsOnlyOnce("the range ends at")
         .contains("warning: the range ends at 2024-05-02T00:00:00Z");

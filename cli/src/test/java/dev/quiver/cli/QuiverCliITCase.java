@@ -226,8 +226,8 @@ class QuiverCliITCase extends CliTestSupport {
 
   /**
    * A second quiver local on a data directory that a running one holds is refused before it applies
-   * its examples to the registry the running one uses (QA pass, session 14: it applied them, then
-   * stopped on the lock; quickstart.md says "before it touches anything").
+   * its examples to the registry the running one uses (before: it applied them, then stopped on the
+   * lock; quickstart.md says "before it touches anything").
    */
   @Test
   void aSecondLocalOnAHeldDataDirectoryAppliesNothing() throws Exception {
@@ -251,8 +251,8 @@ class QuiverCliITCase extends CliTestSupport {
 
   /**
    * A job whose embedded online store another process holds is refused before it starts, naming the
-   * store and how to get the view materialized (QA pass, session 14: with quiver local running,
-   * materialize of a newly applied view restarted ten times on RocksDB's lock and exited 70).
+   * store and how to get the view materialized (before: with quiver local running, materialize of a
+   * newly applied view restarted ten times on RocksDB's lock and exited 70).
    */
   @Test
   void materializeWhileAnotherProcessHoldsTheOnlineStoreIsRefusedBeforeTheJob() throws Exception {

@@ -342,7 +342,7 @@ class SparkTrainingSetITCase {
             .hasMessage(flinkError.getMessage());
       }
       // a float64 join key (pandas' integer column with a missing value) joined nothing on
-      // either path (QA pass, session 14): both refuse it with the same message
+      // either path: both refuse it with the same message
       org.apache.iceberg.Schema floatKey =
           new org.apache.iceberg.Schema(
               Types.NestedField.optional(1, "user_id", Types.DoubleType.get()),

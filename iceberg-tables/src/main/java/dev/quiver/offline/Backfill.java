@@ -538,9 +538,9 @@ public final class Backfill {
    * down to its watermark (the newest event time less the source's watermark delay) less the view's
    * allowed lateness, and commits them at its next checkpoint. A backfill keeps only the rows its
    * table lacks when it reads it, so an event the job has read but not yet committed is appended by
-   * both (QA pass, session 14: a backfill to the end of the current hour beside {@code quiver
-   * local} appended 131 rows that the job committed again seconds later). Null when the view has no
-   * streaming source or the range ends before {@code now - (delay + lateness)}.
+   * both (before: a backfill to the end of the current hour beside {@code quiver local} appended
+   * 131 rows that the job committed again seconds later). Null when the view has no streaming
+   * source or the range ends before {@code now - (delay + lateness)}.
    */
   public static String streamingOverlap(FeatureView view, Instant to, Instant now) {
     if (view.source() == null || !view.source().isStream()) {

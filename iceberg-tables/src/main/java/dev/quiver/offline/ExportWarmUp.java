@@ -26,7 +26,7 @@ import org.apache.iceberg.types.Types;
  * One small point-in-time export over generated data in a temporary warehouse, run once when a
  * long-running server starts ({@code offline.warm-up}), so that the first real export does not pay
  * what every JVM's first export pays: the local Flink cluster's start, loading the export path's
- * ~6,500 classes and compiling it (session 14: the bench's 1M-label export as a fresh JVM's first
+ * ~6,500 classes and compiling it (measured: the bench's 1M-label export as a fresh JVM's first
  * cost 29.8 and 33.3 CPU-s, after this warm-up 18.6 and 23.7; the warm-up itself 9.8–12.6). Nothing
  * of the server's own catalog or views is read or written; the directory is deleted afterwards.
  */

@@ -35,11 +35,11 @@ public final class LabelColumns {
   }
 
   /**
-   * Refuses a join-key column of a type whose values never equal an entity key (QA pass, session
-   * 14: a float64 key, which pandas makes of an integer column with a missing value, joined as the
-   * text {@code 42.0}, so every feature of the row was null, without an error). Keys match by their
-   * text, so strings and integers of any width join an entity's STRING, INT32 or INT64 key (the
-   * only keys checked).
+   * Refuses a join-key column of a type whose values never equal an entity key (before: a float64
+   * key, which pandas makes of an integer column with a missing value, joined as the text {@code
+   * 42.0}, so every feature of the row was null, without an error). Keys match by their text, so
+   * strings and integers of any width join an entity's STRING, INT32 or INT64 key (the only keys
+   * checked).
    *
    * @param typeProblem a column's type name when it is not a string or an integer, else null
    */

@@ -101,7 +101,7 @@ final class LabelTables {
                     + " label rows it read");
           }
           // the columns as of that snapshot: a column added since is not a label column of a
-          // rebuild (QA pass, session 14: it was, so the rebuilt rows were not the original's)
+          // rebuild (before: it was, so the rebuilt rows were not the original's)
           Schema schema = snapshotSchema(t, snap);
           requireTimeColumn(schema, source);
           yield new Labels(t, snap, "iceberg:" + t.uuid() + "@" + snap, t.location(), schema);

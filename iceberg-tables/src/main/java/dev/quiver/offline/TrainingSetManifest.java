@@ -185,8 +185,7 @@ public record TrainingSetManifest(
     // part's pages are the prefix of the part; the first part's bytes are the prefix of both
     // digests over all parts), so the first part is digested once and every other part three
     // times, instead of four times each. An export's digests run serially after its job, and
-    // without C2 (quiver export's JVM) SHA-256 is not an intrinsic: ~7 ms per MB, not ~0.6
-    // (session 14).
+    // without C2 (quiver export's JVM) SHA-256 is not an intrinsic: ~7 ms per MB, not ~0.6.
     MessageDigest all = null;
     MessageDigest allData = null;
     byte[] buf = new byte[1 << 16];

@@ -37,8 +37,8 @@ public record ViewPlan(
   /**
    * The newest event time usable at {@code t}: {@code t - delay}, held at {@code Long.MIN_VALUE}
    * for a label without a time (read as {@code Long.MIN_VALUE}), whose {@code t - delay} wrapped
-   * around to a time after every event (QA pass, session 14: without the guard, such a label took
-   * in every event of its key, and the key's later labels were given values from their future).
+   * around to a time after every event (before: without the guard, such a label took in every event
+   * of its key, and the key's later labels were given values from their future).
    */
   public long cutoff(long t) {
     long delay = Math.max(0, delayMillis);

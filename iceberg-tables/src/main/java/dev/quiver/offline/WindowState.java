@@ -86,9 +86,9 @@ final class WindowState {
 
   /**
    * The text of a count(column) or count_distinct input, as the streaming job's {@code CAST(column
-   * AS STRING)} gives it, whatever the column's type (any scalar, spec-reference.md). Session 14 QA
-   * pass: only numbers were converted, so a BOOL or BYTES input failed the export ("expected: a
-   * STRING value") while the streaming job counted it.
+   * AS STRING)} gives it, whatever the column's type (any scalar, spec-reference.md). Before: only
+   * numbers were converted, so a BOOL or BYTES input failed the export ("expected: a STRING value")
+   * while the streaming job counted it.
    */
   static String asText(Object v) {
     if (v instanceof CharSequence cs) {

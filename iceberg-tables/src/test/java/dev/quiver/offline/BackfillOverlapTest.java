@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link Backfill#streamingOverlap}: a range that ends where the streaming job still accepts events
- * is warned about (QA pass, session 14: a backfill to the end of the current hour beside quiver
- * local appended rows the job then committed again).
+ * is warned about (before: a backfill to the end of the current hour beside quiver local appended
+ * rows the job then committed again).
  */
 class BackfillOverlapTest {
   private static final Instant NOW = Instant.parse("2026-11-28T15:00:00Z");

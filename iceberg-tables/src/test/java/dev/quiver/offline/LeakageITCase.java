@@ -102,11 +102,10 @@ class LeakageITCase {
   }
 
   /**
-   * A label row without a time, of a view with an availability delay, without the guard (QA pass,
-   * session 14): its cutoff {@code t - delay} overflowed from the null time's {@code
-   * Long.MIN_VALUE} to a time after every event, so it took in every event of its key, the future
-   * ones too, and every later label row of that key was given the newest value and a window holding
-   * them.
+   * A label row without a time, of a view with an availability delay, without the guard: its cutoff
+   * {@code t - delay} overflowed from the null time's {@code Long.MIN_VALUE} to a time after every
+   * event, so it took in every event of its key, the future ones too, and every later label row of
+   * that key was given the newest value and a window holding them.
    */
   @Test
   void aLabelWithoutATimeLetsNoFutureEventIntoTheRowsAfterIt() {

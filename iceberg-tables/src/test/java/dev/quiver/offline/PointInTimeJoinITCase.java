@@ -618,10 +618,10 @@ class PointInTimeJoinITCase {
   }
 
   /**
-   * QA pass, session 14: a float64 join-key column (what pandas makes of an integer key column with
-   * a missing value) joined as the text "1.0", never equal to the entity key 1: every feature of
-   * every row was null, without an error. It is refused naming the column and the cast; integer
-   * keys of either width still join an INT64 entity key.
+   * Before: a float64 join-key column (what pandas makes of an integer key column with a missing
+   * value) joined as the text "1.0", never equal to the entity key 1: every feature of every row
+   * was null, without an error. It is refused naming the column and the cast; integer keys of
+   * either width still join an INT64 entity key.
    */
   @Test
   void aFloatingPointJoinKeyColumnIsRefusedNamingTheCast() throws Exception {

@@ -155,9 +155,9 @@ class ReproducibilityITCase {
 
   /**
    * Label rows from an Iceberg table are read as of the manifest's label snapshot, with that
-   * snapshot's columns (QA pass, session 14: a column added to the label table since became a
-   * column of the rebuild, so its rows were not the original's); a label snapshot expired since is
-   * refused naming it (it was Iceberg's "Cannot find snapshot" from inside the job).
+   * snapshot's columns (before: a column added to the label table since became a column of the
+   * rebuild, so its rows were not the original's); a label snapshot expired since is refused naming
+   * it (it was Iceberg's "Cannot find snapshot" from inside the job).
    */
   @Test
   void rebuildReadsIcebergLabelsAsOfTheirSnapshotWithItsColumns() throws Exception {

@@ -83,7 +83,7 @@ class TrainingSetRequestTest {
 
   /**
    * A range with too many reference times names the step as it was given ({@code 1s}), as the
-   * request's other step errors do (QA pass, session 14: it was Java's {@code PT1S}).
+   * request's other step errors do (before: it was Java's {@code PT1S}).
    */
   @Test
   void tooManyReferenceTimesNameTheStepAsGiven() {

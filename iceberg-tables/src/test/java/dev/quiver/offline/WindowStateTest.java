@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The offline window state takes every column type the spec allows for count(column) and
  * count_distinct ("any scalar"), as the streaming job does (it casts the input to STRING in SQL).
- * Session 14 QA pass: a BOOL or BYTES input reached the STRING normalization as it was read from
- * Iceberg, and the point-in-time export failed with "expected STRING".
+ * Before: a BOOL or BYTES input reached the STRING normalization as it was read from Iceberg, and
+ * the point-in-time export failed with "expected STRING".
  */
 class WindowStateTest {
   private static final long HOUR = 3_600_000L;

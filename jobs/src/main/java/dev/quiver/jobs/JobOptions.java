@@ -48,10 +48,10 @@ public final class JobOptions {
 
   /**
    * Whether a job without a checkpoint starts reading {@code source} at the end of its topic: the
-   * source's {@code startup_mode} option, else {@code jobs.starting-offsets}. Session 14 QA pass:
-   * the option was accepted by the spec but ignored (a {@code startup_mode: latest} source was read
-   * from the beginning), and any value of {@code jobs.starting-offsets} but {@code latest}, a typo
-   * included, meant earliest.
+   * source's {@code startup_mode} option, else {@code jobs.starting-offsets}. Before: the option
+   * was accepted by the spec but ignored (a {@code startup_mode: latest} source was read from the
+   * beginning), and any value of {@code jobs.starting-offsets} but {@code latest}, a typo included,
+   * meant earliest.
    *
    * @throws IllegalArgumentException naming the setting when the value is neither earliest nor
    *     latest
@@ -81,8 +81,8 @@ public final class JobOptions {
    * The consumer group the job commits its Kafka offsets to (for monitoring; the offsets that count
    * live in the checkpoints): the source's {@code group_id} option, else {@code kafka.group-id},
    * then {@code -<namespace>.<view>-v<major>}, so that the jobs of two majors of a view, or of two
-   * views of one source, do not commit to one group. Session 14 QA pass: the source's {@code
-   * group_id} was ignored, and the majors of a view shared one group.
+   * views of one source, do not commit to one group. Before: the source's {@code group_id} was
+   * ignored, and the majors of a view shared one group.
    */
   public static String groupId(FeatureView view, QuiverConfig config) {
     String own = view.source().options().get("group_id");

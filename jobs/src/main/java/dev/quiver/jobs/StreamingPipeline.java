@@ -292,7 +292,7 @@ public final class StreamingPipeline {
     var conf = tEnv.getConfig();
     // UTC, as backfills run the same SQL: windows aligned to the epoch, and the same values for
     // time functions in row features (HOUR(ts), DATE_FORMAT(ts, ...), CAST(ts AS STRING)) whatever
-    // the machine's zone. Session 14 QA pass: only tumbling-window views ran in UTC; the others
+    // the machine's zone. Before: only tumbling-window views ran in UTC; the others
     // took the JVM's zone, so the job and a backfill wrote different values for one event.
     conf.setLocalTimeZone(java.time.ZoneOffset.UTC);
     conf.setIdleStateRetention(tileStateTtl(view, config));

@@ -32,9 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A malformed record larger than the dead-letter producer's {@code max.request.size} (1 MiB by
  * default), on a topic that allows such records, is still a dead letter and the job keeps running.
- * Session 14 QA pass: the producer refused the letter (RecordTooLargeException), which failed the
- * job on the same record after every restart. Real KRaft broker, Flink MiniCluster, Iceberg on a
- * temp dir.
+ * Before: the producer refused the letter (RecordTooLargeException), which failed the job on the
+ * same record after every restart. Real KRaft broker, Flink MiniCluster, Iceberg on a temp dir.
  */
 class LargeDeadLetterITCase {
   @RegisterExtension static final MaterializationHarness harness = new MaterializationHarness();

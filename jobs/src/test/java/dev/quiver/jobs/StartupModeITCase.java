@@ -25,10 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A Kafka source's {@code startup_mode: latest} (spec-reference.md, Source options) makes a job
- * without a checkpoint start at the end of its topic. Session 14 QA pass: the spec accepted the
- * option and the job ignored it, reading the whole topic from the beginning ({@code
- * jobs.starting-offsets}, default earliest). Real KRaft broker, Flink MiniCluster, Iceberg on a
- * temp dir.
+ * without a checkpoint start at the end of its topic. Before: the spec accepted the option and the
+ * job ignored it, reading the whole topic from the beginning ({@code jobs.starting-offsets},
+ * default earliest). Real KRaft broker, Flink MiniCluster, Iceberg on a temp dir.
  */
 class StartupModeITCase {
   @RegisterExtension static final MaterializationHarness harness = new MaterializationHarness();

@@ -25,10 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A row feature over an event time ({@code HOUR(ts)}, {@code DATE_FORMAT(ts, ...)}) is computed in
- * UTC by the streaming job whatever the machine's time zone, as backfills compute it. Session 14 QA
- * pass: only views with a tumbling window ran in UTC; the others took the JVM's zone, so on a
- * machine at +05:30 the streaming job wrote hour 1 of the next day where a backfill of the same
- * event wrote hour 20. Real KRaft broker, Flink MiniCluster, Iceberg on a temp dir.
+ * UTC by the streaming job whatever the machine's time zone, as backfills compute it. Before: only
+ * views with a tumbling window ran in UTC; the others took the JVM's zone, so on a machine at
+ * +05:30 the streaming job wrote hour 1 of the next day where a backfill of the same event wrote
+ * hour 20. Real KRaft broker, Flink MiniCluster, Iceberg on a temp dir.
  */
 class TimeZoneITCase {
   @RegisterExtension static final MaterializationHarness harness = new MaterializationHarness();

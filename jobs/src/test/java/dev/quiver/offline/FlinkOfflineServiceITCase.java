@@ -409,7 +409,7 @@ class FlinkOfflineServiceITCase {
       assertThat(bfDone.output())
           .isEqualTo("default.user_rows_v1@" + bfDone.details().get("snapshot_id"));
       // the same backfill again appends nothing and commits no snapshot: its output is the table
-      // (QA pass, session 14: it was "default.user_rows_v1@null")
+      // (before: it was "default.user_rows_v1@null")
       JobStatus rerun =
           awaitDone(
               service,

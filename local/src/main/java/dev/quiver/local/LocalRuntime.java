@@ -258,9 +258,9 @@ public final class LocalRuntime implements AutoCloseable {
 
   /**
    * Refuses at once when another {@code quiver local} holds {@code dataDir}, so that the CLI can
-   * check before it applies the example specs to the registry that the running one uses (QA pass,
-   * session 14: a second {@code quiver local} applied them, then stopped on the lock). The run
-   * takes the lock itself when it starts.
+   * check before it applies the example specs to the registry that the running one uses (before: a
+   * second {@code quiver local} applied them, then stopped on the lock). The run takes the lock
+   * itself when it starts.
    */
   public static void requireDataDirFree(Path dataDir) throws java.io.IOException {
     if (!Files.isDirectory(dataDir)) {
@@ -416,9 +416,9 @@ public final class LocalRuntime implements AutoCloseable {
 
   /**
    * The view versions {@code quiver local} materializes: of every view, the newest revision of each
-   * major that {@link #runsAJob runs a job}. Session 14 QA pass: only each view's newest version
-   * was considered, so a DRAFT v2 left the ACTIVE v1 (what {@code latest} lookups read) without a
-   * job, and a v2 stopped the v1 that consumers pinned to {@code view:v1} still read.
+   * major that {@link #runsAJob runs a job}. Before: only each view's newest version was
+   * considered, so a DRAFT v2 left the ACTIVE v1 (what {@code latest} lookups read) without a job,
+   * and a v2 stopped the v1 that consumers pinned to {@code view:v1} still read.
    */
   static List<FeatureView> materializedVersions(FeatureRegistry registry) {
     List<FeatureView> out = new ArrayList<>();

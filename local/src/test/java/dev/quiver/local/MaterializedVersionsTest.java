@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Which view versions {@code quiver local} materializes when a view has several majors: every major
  * still served (ACTIVE or DEPRECATED), each at its newest revision. Only the view's newest version
- * was considered before (session 14 QA pass): a DRAFT v2 left the ACTIVE v1 without a job, and an
- * ACTIVE v2 stopped v1, which pinned consumers still read.
+ * was considered before: a DRAFT v2 left the ACTIVE v1 without a job, and an ACTIVE v2 stopped v1,
+ * which pinned consumers still read.
  */
 class MaterializedVersionsTest {
   private static final AtomicInteger DB = new AtomicInteger();

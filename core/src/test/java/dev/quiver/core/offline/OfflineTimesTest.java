@@ -6,10 +6,10 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 /**
- * The time forms of exports, backfills, CSV label files and {@code as-of-timestamp} (QA pass,
- * session 14: a time to the minute with {@code Z}, {@code 2024-05-01T12:00Z}, was refused although
- * the same time without a zone and with an offset were read; RFC 3339's lower-case {@code t} and
- * {@code z} too; a time with a space before it, as {@code --times "a, b"} gives the second).
+ * The time forms of exports, backfills, CSV label files and {@code as-of-timestamp} (before: a time
+ * to the minute with {@code Z}, {@code 2024-05-01T12:00Z}, was refused although the same time
+ * without a zone and with an offset were read; RFC 3339's lower-case {@code t} and {@code z} too; a
+ * time with a space before it, as {@code --times "a, b"} gives the second).
  */
 class OfflineTimesTest {
   static final Instant NOON = Instant.parse("2024-05-01T12:00:00Z");

@@ -215,7 +215,7 @@ class SpecValidatorTest {
 
   /**
    * A Kafka source's startup_mode is where its job starts reading; a value the job cannot honour is
-   * an error at apply (session 14 QA pass: any value was accepted, and the job ignored the option).
+   * an error at apply (before: any value was accepted, and the job ignored the option).
    */
   @Test
   void aStartupModeIsEarliestOrLatest() {
