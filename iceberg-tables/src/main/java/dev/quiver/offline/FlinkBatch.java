@@ -190,8 +190,9 @@ public final class FlinkBatch {
 
   /**
    * Waits for the job's result, polling its accumulator {@code accumulator} every {@code
-   * pollMillis} into {@code count} meanwhile (values missing from a poll are skipped); an interrupt
-   * cancels the job as {@link #execute(StreamExecutionEnvironment, String)} does.
+   * pollMillis} into {@code count} meanwhile (values missing from a poll are skipped), then its
+   * final value from the result; an interrupt cancels the job as {@link
+   * #execute(StreamExecutionEnvironment, String)} does.
    */
   static JobExecutionResult await(
       JobClient client, String accumulator, java.util.function.LongConsumer count, long pollMillis)
@@ -200,7 +201,12 @@ public final class FlinkBatch {
     try {
       while (true) {
         try {
-          return done.get(pollMillis, TimeUnit.MILLISECONDS);
+          JobExecutionResult result = done.get(pollMillis, TimeUnit.MILLISECONDS);
+          // the final count (polls see what the last heartbeat carried, possibly not the end)
+          if (result.getAllAccumulatorResults().get(accumulator) instanceof Number n) {
+            count.accept(n.longValue());
+          }
+          return result;
         } catch (java.util.concurrent.TimeoutException running) {
           // poll below
         }
