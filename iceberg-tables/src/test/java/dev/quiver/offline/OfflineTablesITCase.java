@@ -84,23 +84,8 @@ class OfflineTablesITCase {
     FeatureView view = TestViews.userProfile();
     Table t = OfflineTables.ensureTable(catalog, view);
     for (int i = 0; i < 5; i++) {
-      OfflineWriter w = new OfflineWriter(t);
-      w.add(
-          w.record(
-              Map.of(
-                  "user_id",
-                  "u" + i,
-                  "event_time",
-                  1_700_000_000_000L + i * 86_400_000L,
-                  "last_amount",
-                  1.5 * i,
-                  "_seq",
-                  (long) i,
-                  "_ingested_at",
-                  Instant.now())));
-      w.commit(Map.of());
+      SnapshotRetentionITCase.commit(t, i);
     }
-    t.refresh();
     int snaps = 0;
     for (var s : t.snapshots()) {
       snaps++;

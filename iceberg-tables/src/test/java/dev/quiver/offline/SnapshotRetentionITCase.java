@@ -28,7 +28,7 @@ class SnapshotRetentionITCase {
   @TempDir Path dir;
 
   /** Commits one row (user u{i}) as one snapshot, as a checkpoint of the streaming job does. */
-  private static long commit(Table t, int i) throws Exception {
+  static long commit(Table t, int i) throws Exception {
     OfflineWriter w = new OfflineWriter(t);
     w.add(
         w.record(
