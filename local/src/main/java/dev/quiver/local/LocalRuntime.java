@@ -230,30 +230,14 @@ public final class LocalRuntime implements AutoCloseable {
    * directory is refused before it touches anything (it would set the running one's data aside).
    */
   static AutoCloseable lockDataDir(Path dataDir) throws java.io.IOException {
-    java.nio.channels.FileChannel channel =
-        java.nio.channels.FileChannel.open(
-            dataDir.resolve(LOCK_FILE),
-            java.nio.file.StandardOpenOption.CREATE,
-            java.nio.file.StandardOpenOption.WRITE);
-    java.nio.channels.FileLock lock;
-    try {
-      lock = channel.tryLock();
-    } catch (java.nio.channels.OverlappingFileLockException e) {
-      lock = null;
-    }
-    if (lock == null) {
-      channel.close();
-      throw new DataDirInUseException(
-          "data directory "
-              + dataDir
-              + " is in use by another quiver local (stop it first, or give this one its own"
-              + " directory: --set quiver.data-dir=DIR)");
-    }
-    java.nio.channels.FileLock held = lock;
-    return () -> {
-      held.release();
-      channel.close();
-    };
+    return dev.quiver.core.io.FileLocks.tryLock(dataDir.resolve(LOCK_FILE))
+        .orElseThrow(
+            () ->
+                new DataDirInUseException(
+                    "data directory "
+                        + dataDir
+                        + " is in use by another quiver local (stop it first, or give this one its"
+                        + " own directory: --set quiver.data-dir=DIR)"));
   }
 
   /**

@@ -6,16 +6,57 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 
-/** Whether a lock file is held, asked the way its holders take it. */
+/** Exclusive locks on lock files, taken the way RocksDB and Quiver's own holders take them. */
 public final class FileLocks {
   private FileLocks() {}
 
+  /** An exclusive lock on a lock file; closing it releases the lock and closes the file. */
+  public interface Held extends AutoCloseable {
+    @Override
+    void close() throws IOException;
+  }
+
+  /**
+   * Takes an exclusive lock on {@code file} ({@code fcntl}, through {@link FileChannel#tryLock()}),
+   * creating the file if needed, without waiting: empty when another process holds it, or this JVM
+   * does (a JVM cannot hold two locks on one file). The operating system releases the lock when its
+   * holder ends, even if it crashes.
+   *
+   * @throws IOException when the file cannot be created or opened for writing
+   */
+  public static Optional<Held> tryLock(Path file) throws IOException {
+    FileChannel channel =
+        FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null; // this JVM holds it
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+    if (lock == null) {
+      channel.close();
+      return Optional.empty();
+    }
+    FileLock held = lock;
+    return Optional.of(
+        () -> {
+          try {
+            held.release();
+          } finally {
+            channel.close();
+          }
+        });
+  }
+
   /**
    * Whether a process holds an exclusive lock on {@code file}, an existing file: tries the lock
-   * RocksDB's {@code LOCK} and {@code quiver local}'s data-directory lock are taken with ({@code
-   * fcntl}, through {@link FileChannel#tryLock()}) and releases it at once. A lock this JVM holds
-   * counts as held.
+   * RocksDB's {@code LOCK} and {@code quiver local}'s data-directory lock are taken with and
+   * releases it at once. A lock this JVM holds counts as held.
    *
    * @throws IOException when the file cannot be opened for writing
    */

@@ -1,11 +1,10 @@
 package dev.quiver.core.registry.store;
 
+import dev.quiver.core.io.FileLocks;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -13,9 +12,9 @@ import java.util.function.Supplier;
 
 /**
  * Serialises the first connection to, and the schema migrations of, one embedded registry file
- * across threads and processes: an in-JVM lock per lock file (a JVM cannot hold two {@link
- * FileLock}s on one file), then an exclusive {@link FileLock} on the file, held while Flyway runs.
- * The file stays (empty) beside the database; the operating system releases the lock when its
+ * across threads and processes: an in-JVM lock per lock file (a JVM cannot hold two file locks on
+ * one file), then an exclusive lock on the file ({@link FileLocks#tryLock}), held while Flyway
+ * runs. The file stays (empty) beside the database; the operating system releases the lock when its
  * holder ends, even if it crashes.
  */
 final class MigrationLock {
@@ -43,20 +42,17 @@ final class MigrationLock {
       throw new RegistryStoreException(
           "interrupted while waiting to migrate the registry schema at " + location, e);
     }
-    try (FileChannel channel =
-        FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-      FileLock lock = channel.tryLock();
-      while (lock == null) {
+    try {
+      Optional<FileLocks.Held> lock = FileLocks.tryLock(file);
+      while (lock.isEmpty()) {
         if (System.nanoTime() > deadline) {
           throw timedOut(file, location);
         }
         Thread.sleep(50);
-        lock = channel.tryLock();
+        lock = FileLocks.tryLock(file);
       }
-      try {
+      try (FileLocks.Held held = lock.get()) {
         return work.get();
-      } finally {
-        lock.release();
       }
     } catch (IOException e) {
       throw new RegistryStoreException(
