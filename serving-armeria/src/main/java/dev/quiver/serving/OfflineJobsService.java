@@ -194,16 +194,9 @@ final class OfflineJobsService {
       retainLast = keep.intValue();
     }
     boolean dryRun = Boolean.TRUE.equals(bool(body, "dry_run"));
-    SnapshotExpiry done;
-    try {
-      done = service().expireSnapshots(view, olderThan, retainLast, dryRun);
-    } catch (IllegalArgumentException e) {
-      // "VIEW: 'x' has no offline table ...": the CLI's name of the field, here 'view'
-      String message = String.valueOf(e.getMessage());
-      throw ApiException.badRequest(
-          message.startsWith("VIEW:") ? "view" : null,
-          message.startsWith("VIEW:") ? "view" + message.substring(4) : message);
-    }
+    Integer keepLast = retainLast;
+    SnapshotExpiry done =
+        validated(() -> service().expireSnapshots(view, olderThan, keepLast, dryRun));
     ObjectNode out = JSON.createObjectNode();
     out.put("cutoff", done.cutoff().toString());
     out.put("older_than", Durations.format(done.olderThan()));
@@ -404,6 +397,9 @@ final class OfflineJobsService {
           java.util.Map.entry("format", "format"),
           java.util.Map.entry("manifest", "manifest"),
           java.util.Map.entry("view", "feature_view"),
+          // snapshot retention names its view as the CLI's parameter VIEW; the REST field is view
+          java.util.Map.entry("VIEW", "view"),
+          java.util.Map.entry("retain-last", "retain_last"),
           java.util.Map.entry("version", "version"),
           java.util.Map.entry("from", "time_range.start"),
           java.util.Map.entry("to", "time_range.end"),
