@@ -2,6 +2,7 @@ package dev.quiver.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.linecorp.armeria.client.circuitbreaker.CircuitState;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
@@ -52,6 +53,77 @@ class ServerLifecycleITCase {
           .contains("quiver_store_latency_seconds_bucket")
           .contains("quiver_store_circuit_state");
       assertThat(fx.get("/v1/openapi.json").body().get("openapi").asText()).startsWith("3.");
+    }
+  }
+
+  /** The breaker's options that let a test open it with two failed reads and probe it soon. */
+  static final Map<String, String> QUICK_BREAKER =
+      Map.of(
+          "server.breaker.minimum-requests", "2",
+          "server.breaker.failure-rate", "0.5",
+          "server.breaker.open-window", "300ms",
+          "server.cache.max-entries", "0");
+
+  static void openBreaker(ServingFixture fx) throws Exception {
+    fx.source.down = true;
+    for (int i = 0; i < 20 && fx.server.guard().state() != CircuitState.OPEN; i++) {
+      fx.lookup(LOOKUP);
+      Thread.sleep(250); // the breaker's counters are updated every 200 ms
+    }
+    assertThat(fx.server.guard().state()).isEqualTo(CircuitState.OPEN);
+  }
+
+  @Test
+  void healthNamesAHalfOpenBreakerAsProbingAndNotReady() throws Exception {
+    // before: /v1/health only looked for OPEN, so while a trial read probed the store (HALF_OPEN,
+    // every other lookup answered STALE from last-known-good) it said UP and ready
+    try (ServingFixture fx = new ServingFixture(QUICK_BREAKER, s -> s)) {
+      openBreaker(fx);
+      ServingFixture.Reply open = fx.get("/v1/health");
+      assertThat(open.status()).as(open.raw().body()).isEqualTo(503);
+      assertThat(open.body().at("/checks/online_store/circuit_breaker").asText()).isEqualTo("OPEN");
+      fx.source.down = false;
+      fx.source.delayMillis = 1_500; // the trial read hangs: the breaker stays HALF_OPEN
+      Thread.sleep(400); // past the open window
+      CompletableFuture<ServingFixture.Reply> trial =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return fx.lookup(LOOKUP);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      for (int i = 0; i < 50 && fx.server.guard().state() != CircuitState.HALF_OPEN; i++) {
+        Thread.sleep(20);
+      }
+      assertThat(fx.server.guard().state()).isEqualTo(CircuitState.HALF_OPEN);
+      ServingFixture.Reply probing = fx.get("/v1/health");
+      assertThat(probing.status()).as(probing.raw().body()).isEqualTo(503);
+      assertThat(probing.body().get("failing").toString()).isEqualTo("[\"online_store\"]");
+      assertThat(probing.body().at("/checks/online_store/status").asText()).isEqualTo("DEGRADED");
+      assertThat(probing.body().at("/checks/online_store/circuit_breaker").asText())
+          .isEqualTo("HALF_OPEN");
+      assertThat(probing.body().at("/checks/online_store/error").asText())
+          .contains("half-open")
+          .contains("STALE");
+      assertThat(trial.get(10, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void healthProbeClosesAnOpenBreakerOnceTheStoreAnswersWithoutLookupTraffic() throws Exception {
+    // before: the breaker only moved on a lookup, so after an outage with no lookup traffic (a
+    // readiness probe keeps it away) /v1/health stayed 503 "circuit breaker open" for good
+    try (ServingFixture fx = new ServingFixture(QUICK_BREAKER, s -> s)) {
+      openBreaker(fx);
+      fx.source.down = false;
+      Thread.sleep(400); // past the open window, no lookup sent
+      ServingFixture.Reply up = fx.get("/v1/health");
+      assertThat(up.status()).as(up.raw().body()).isEqualTo(200);
+      assertThat(up.body().at("/checks/online_store/circuit_breaker").asText()).isEqualTo("CLOSED");
+      assertThat(fx.server.guard().state()).isEqualTo(CircuitState.CLOSED);
+      assertThat(fx.lookup(LOOKUP).body().at("/results/0/status").asText()).isNotEqualTo("STALE");
     }
   }
 
