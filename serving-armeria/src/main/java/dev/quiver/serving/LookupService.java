@@ -254,13 +254,28 @@ final class LookupService implements HttpService, AutoCloseable {
                 + ":"
                 + v.version()
                 + " (it keeps "
-                + Durations.format(kept)
+                + span(kept)
                 + " of history; expected: after "
                 + Instant.ofEpochMilli(oldest)
                 + "; for older times use the offline store: quiver export or POST"
                 + " /v1/offline/export)");
       }
     }
+  }
+
+  /** {@code 31d 5m}: a duration in its larger units ({@link Durations#format} spells 44645m). */
+  static String span(Duration d) {
+    long[] units = {86_400_000L, 3_600_000L, 60_000L, 1_000L, 1L};
+    String[] names = {"d", "h", "m", "s", "ms"};
+    StringBuilder b = new StringBuilder();
+    long ms = d.toMillis();
+    for (int i = 0; i < units.length; i++) {
+      if (ms >= units[i]) {
+        b.append(b.length() == 0 ? "" : " ").append(ms / units[i]).append(names[i]);
+        ms %= units[i];
+      }
+    }
+    return b.length() == 0 ? "0s" : b.toString();
   }
 
   /**
