@@ -77,14 +77,18 @@ class ServerLifecycleITCase {
   void healthNamesAHalfOpenBreakerAsProbingAndNotReady() throws Exception {
     // before: /v1/health only looked for OPEN, so while a trial read probed the store (HALF_OPEN,
     // every other lookup answered STALE from last-known-good) it said UP and ready
-    try (ServingFixture fx = new ServingFixture(QUICK_BREAKER, s -> s)) {
+    // a 2 s window: the breaker's trial interval too, within which /v1/health must look (else the
+    // probe is granted the next trial and closes the breaker)
+    Map<String, String> options = new java.util.HashMap<>(QUICK_BREAKER);
+    options.put("server.breaker.open-window", "2s");
+    try (ServingFixture fx = new ServingFixture(options, s -> s)) {
       openBreaker(fx);
       ServingFixture.Reply open = fx.get("/v1/health");
       assertThat(open.status()).as(open.raw().body()).isEqualTo(503);
       assertThat(open.body().at("/checks/online_store/circuit_breaker").asText()).isEqualTo("OPEN");
       fx.source.down = false;
-      fx.source.delayMillis = 1_500; // the trial read hangs: the breaker stays HALF_OPEN
-      Thread.sleep(400); // past the open window
+      fx.source.delayMillis = 2_500; // the trial read hangs: the breaker stays HALF_OPEN
+      Thread.sleep(2_200); // past the open window
       CompletableFuture<ServingFixture.Reply> trial =
           CompletableFuture.supplyAsync(
               () -> {
