@@ -87,6 +87,11 @@ class RegistryChangesReachLookupsITCase {
         assertThat(r.status()).as(pin + ": " + r.body()).isEqualTo(404);
         assertThat(r.body().at("/error/field").asText()).isEqualTo("features[0]");
         assertThat(r.body().at("/error/message").asText()).contains("v9");
+        if (!pin.contains(".")) {
+          // the bare name: which versions to pin instead (it said only "no view ... has v9")
+          assertThat(r.body().at("/error/message").asText())
+              .endsWith("(user_activity_metrics has it in v3 RETIRED, v4 ACTIVE)");
+        }
       }
     }
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.linecorp.armeria.client.circuitbreaker.CircuitState;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,12 @@ class ServerLifecycleITCase {
           .isEqualTo(
               "probe: 'liveness' (expected: live for liveness only, or ready, the default, for"
                   + " readiness)");
+      // a misspelt or repeated parameter: a 400 naming it, not the readiness answer or the first
+      for (String q : List.of("?prob=live", "?probe=live&probe=ready", "?probe=live&x=1")) {
+        ServingFixture.Reply bad = fx.get("/v1/health" + q);
+        assertThat(bad.status()).as(q + ": " + bad.raw().body()).isEqualTo(400);
+        assertThat(bad.body().at("/error/field").asText()).isIn("prob", "probe", "x");
+      }
       fx.source.down = false;
 
       fx.lookup(LOOKUP);
