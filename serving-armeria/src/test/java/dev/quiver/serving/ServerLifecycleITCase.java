@@ -60,6 +60,22 @@ class ServerLifecycleITCase {
           .contains("quiver_store_latency_seconds_bucket")
           .contains("quiver_store_circuit_state");
       assertThat(fx.get("/v1/openapi.json").body().get("openapi").asText()).startsWith("3.");
+      // every meter docs/serving.md lists is scraped (after a lookup and an error)
+      String md = java.nio.file.Files.readString(RoutesDocumentedTest.docs().resolve("serving.md"));
+      String table =
+          md.substring(md.indexOf("## Metrics (`GET /v1/metrics`)"), md.indexOf("## Options"));
+      java.util.regex.Matcher meter =
+          java.util.regex.Pattern.compile("`(quiver_[a-z_]+)").matcher(table);
+      List<String> documented = new java.util.ArrayList<>();
+      while (meter.find()) {
+        if (!meter.group(1).endsWith("_")) { // `quiver_http_*`: a family, not a name
+          documented.add(meter.group(1));
+        }
+      }
+      assertThat(documented).hasSizeGreaterThanOrEqualTo(13);
+      String scraped = fx.metricsText();
+      assertThat(documented)
+          .allSatisfy(n -> assertThat(scraped).as(n).containsPattern("(?m)^" + n + "[{ ]"));
     }
   }
 
