@@ -73,11 +73,12 @@ final class StoreGuard {
   }
 
   /**
-   * Called when a health probe has just read the store successfully: if the breaker is open past
-   * its window, or half-open with no trial read in flight, that probe counts as the trial read and
-   * closes it. Without this the breaker only moved on lookups, so after an outage with no lookup
-   * traffic (which a failing readiness probe keeps away) it stayed open, and the server not ready,
-   * for good.
+   * Called when a health probe has just read the store successfully: if the breaker would let a
+   * trial read through now (open past its window, or half-open past its trial interval, which is
+   * the same {@code server.breaker.open-window}), that probe counts as the trial read and closes
+   * it. Without this the breaker only moved on lookups, so after an outage with no lookup traffic
+   * (which a failing readiness probe keeps away) it stayed open, and the server not ready, for
+   * good.
    *
    * @return the breaker's state afterwards
    */
