@@ -34,7 +34,11 @@ final class EntityKeys {
       if (k.isObject()) {
         key = fromObject(entity, k, i);
       } else if (joinKeys.size() == 1) {
-        key = List.of(scalar(entity, joinKeys.get(0), k, i));
+        Object v = scalar(joinKeys.get(0), k);
+        if (v == null) {
+          throw wrongType(entity, k, i);
+        }
+        key = List.of(v);
       } else {
         throw wrongType(entity, k, i);
       }
@@ -88,7 +92,28 @@ final class EntityKeys {
                 + names(entity)
                 + ")");
       }
-      parts[j] = scalar(entity, jk, v, i);
+      parts[j] = scalar(jk, v);
+      if (parts[j] == null) {
+        // named by its join key: in a composite key "keys[0]: 5 is not a key" did not say which
+        String shown = v.toString();
+        throw ApiException.badRequest(
+            "keys[" + i + "]." + jk.name(),
+            "keys["
+                + i
+                + "]."
+                + jk.name()
+                + ": "
+                + (shown.length() > 60 ? shown.substring(0, 60) + "..." : shown)
+                + " (expected: "
+                + jk.type()
+                + ", e.g. "
+                + example(jk.type().scalar())
+                + "; join keys of entity "
+                + entity.name()
+                + ": "
+                + names(entity)
+                + ")");
+      }
     }
     return List.of(parts);
   }
@@ -97,8 +122,10 @@ final class EntityKeys {
    * One join-key value as the key codec takes it. A value the codec would refuse (an INT32 beyond
    * its range, a BOOL or TIMESTAMP key) used to pass here and make the store read throw: a store
    * failure, answered STALE, that counted towards opening the circuit breaker for every caller.
+   *
+   * @return null when {@code v} is no value of the join key's type
    */
-  private static Object scalar(Entity entity, JoinKey jk, JsonNode v, int i) {
+  private static Object scalar(JoinKey jk, JsonNode v) {
     switch (jk.type().scalar()) {
       case STRING -> {
         if (v.isTextual()) {
@@ -153,7 +180,7 @@ final class EntityKeys {
         // FLOAT32/FLOAT64 and arrays are no join keys (ServiceRules refuses them)
       }
     }
-    throw wrongType(entity, v, i);
+    return null;
   }
 
   private static ApiException wrongType(Entity entity, JsonNode v, int i) {

@@ -428,6 +428,31 @@ final class FeatureResolver {
     return rec;
   }
 
+  /**
+   * {@code " (user_activity has it in v1 ACTIVE, v2 DEPRECATED)"}: the versions to pin instead, for
+   * an unknown version of a bare feature name (which said only that no view had that version).
+   */
+  private String versionsHolding(String ns, List<ViewRecord> entityViews, String feature) {
+    List<String> parts = new ArrayList<>();
+    for (String view :
+        entityViews.stream().map(r -> r.view().name()).distinct().sorted().toList()) {
+      List<String> versions;
+      try {
+        versions =
+            registry.versions(ns, view).stream()
+                .filter(r -> r.view().feature(feature).isPresent())
+                .map(r -> r.version() + " " + r.view().status())
+                .toList();
+      } catch (RegistryException e) {
+        continue; // deleted meanwhile: nothing to suggest
+      }
+      if (!versions.isEmpty()) {
+        parts.add(view + " has it in " + String.join(", ", versions));
+      }
+    }
+    return parts.isEmpty() ? "" : " (" + String.join("; ", parts) + ")";
+  }
+
   private ViewRecord resolveBare(
       String ns,
       String entity,
@@ -472,6 +497,7 @@ final class FeatureResolver {
     }
     if (matches.isEmpty()) {
       if (ref.version() != null && !versionExists) {
+        requireBlocking(inline); // an error: reading the registry for a better message is fine
         throw ApiException.notFound(
             field,
             "no view of entity '"
@@ -480,7 +506,8 @@ final class FeatureResolver {
                 + ref.version()
                 + "' with feature '"
                 + ref.feature()
-                + "'");
+                + "'"
+                + versionsHolding(ns, entityViews, ref.feature()));
       }
       requireBlocking(inline); // an error: reading the registry for a better message is fine
       String elsewhere = otherEntities(ns, entity, ref.feature());

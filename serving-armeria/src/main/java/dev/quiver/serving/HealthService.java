@@ -17,9 +17,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code GET /v1/health}: liveness (the process answers) and readiness (the registry and the online
- * store answer within a second, and the store's circuit breaker is not open). 200 when ready, 503
- * naming each failing dependency otherwise; {@code ?probe=live} answers liveness only, {@code
- * ?probe=ready} (the default) readiness; another probe is a 400 naming it.
+ * store answer within a second, and the store's circuit breaker is closed). 200 when ready, 503
+ * naming each failing dependency otherwise (a half-open breaker too, as {@code DEGRADED}); a
+ * successful probe of the store is the breaker's trial read when one is due; {@code ?probe=live}
+ * answers liveness only, {@code ?probe=ready} (the default) readiness; another probe is a 400
+ * naming it.
  */
 final class HealthService implements HttpService {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,6 +37,22 @@ final class HealthService implements HttpService {
 
   @Override
   public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
+    for (String name : ctx.queryParams().names()) {
+      // a misspelt or repeated parameter (?prob=live, ?probe=live&probe=ready) silently got the
+      // readiness check or the first value: a liveness probe's 503 restarts a healthy process,
+      // a readiness probe's 200 sends traffic to one that is not ready
+      if (!name.equals("probe")) {
+        throw ApiException.badRequest(
+            name, "unknown query parameter '" + name + "' (expected: probe=live or probe=ready)");
+      }
+    }
+    if (ctx.queryParams().getAll("probe").size() > 1) {
+      throw ApiException.badRequest(
+          "probe",
+          "probe: given "
+              + ctx.queryParams().getAll("probe").size()
+              + " times (expected: once, live or ready)");
+    }
     String probe = ctx.queryParam("probe");
     if ("live".equals(probe)) {
       return HttpResponse.ofJson(JSON.createObjectNode().put("status", "UP").put("live", true));
@@ -57,23 +75,19 @@ final class HealthService implements HttpService {
                 ctx.blockingTaskExecutor())
             .orTimeout(1, TimeUnit.SECONDS)
             .exceptionally(HealthService::describe);
-    CompletableFuture<String> store;
+    CompletableFuture<StoreCheck> store;
     try {
       store =
           source
               .check()
               .copy()
               .orTimeout(1, TimeUnit.SECONDS)
-              .thenApply(
-                  v ->
-                      guard.state() == CircuitState.OPEN
-                          ? "circuit breaker open after recent read failures"
-                          : null)
-              .exceptionally(HealthService::describe);
+              .thenApply(v -> StoreCheck.of(guard.probeSucceeded()))
+              .exceptionally(t -> new StoreCheck("DOWN", describe(t), guard.state()));
     } catch (RuntimeException e) {
-      store = CompletableFuture.completedFuture(describe(e));
+      store = CompletableFuture.completedFuture(new StoreCheck("DOWN", describe(e), guard.state()));
     }
-    CompletableFuture<String> s = store;
+    CompletableFuture<StoreCheck> s = store;
     return HttpResponse.of(
         reg.thenCombine(
             s,
@@ -81,10 +95,12 @@ final class HealthService implements HttpService {
               ObjectNode body = JSON.createObjectNode();
               List<String> failing = new ArrayList<>();
               ObjectNode checks = body.putObject("checks");
-              check(checks, "registry", r, failing);
-              check(checks, "online_store", o, failing);
+              check(checks, "registry", r == null ? "UP" : "DOWN", r, failing);
+              check(checks, "online_store", o.status(), o.error(), failing)
+                  .put("circuit_breaker", o.breaker().name());
               boolean ready = failing.isEmpty();
-              body.put("status", ready ? "UP" : "DOWN");
+              boolean down = r != null || o.status().equals("DOWN");
+              body.put("status", ready ? "UP" : down ? "DOWN" : "DEGRADED");
               body.put("live", true);
               body.put("ready", ready);
               body.putPOJO("failing", failing);
@@ -99,13 +115,42 @@ final class HealthService implements HttpService {
             }));
   }
 
-  private static void check(ObjectNode checks, String name, String error, List<String> failing) {
+  /**
+   * The online store's check: {@code UP}; {@code DOWN} (the store failed the probe, or the breaker
+   * is open); or {@code DEGRADED}: the store answered the probe but the breaker is half-open with a
+   * lookup's trial read in flight, so lookups still answer {@code STALE}. Both of the latter are
+   * not ready.
+   */
+  private record StoreCheck(String status, String error, CircuitState breaker) {
+    static StoreCheck of(CircuitState breaker) {
+      return switch (breaker) {
+        case CLOSED -> new StoreCheck("UP", null, breaker);
+        case HALF_OPEN ->
+            new StoreCheck(
+                "DEGRADED",
+                "circuit breaker half-open: a trial read is probing the store after read failures;"
+                    + " until it succeeds lookups answer STALE from last-known-good",
+                breaker);
+        case OPEN, FORCED_OPEN ->
+            new StoreCheck(
+                "DOWN",
+                "circuit breaker open after recent read failures: lookups answer STALE from"
+                    + " last-known-good; a trial read (a lookup or this probe) is let through"
+                    + " after server.breaker.open-window",
+                breaker);
+      };
+    }
+  }
+
+  private static ObjectNode check(
+      ObjectNode checks, String name, String status, String error, List<String> failing) {
     ObjectNode c = checks.putObject(name);
-    c.put("status", error == null ? "UP" : "DOWN");
+    c.put("status", status);
     if (error != null) {
       c.put("error", error);
       failing.add(name);
     }
+    return c;
   }
 
   private static String describe(Throwable t) {

@@ -17,9 +17,13 @@ import com.linecorp.armeria.server.RoutingContext;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.registry.RegistryException;
+import dev.quiver.core.spec.Durations;
 import dev.quiver.core.spec.FeatureRef;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.online.FeatureWriter;
 import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -191,6 +195,9 @@ final class LookupService implements HttpService, AutoCloseable {
   private CompletableFuture<HttpResponse> execute(
       ServiceRequestContext ctx, LookupRequest r, LookupPlan plan, long deadline) {
     List<List<Object>> keys = EntityKeys.parse(plan.entity(), r.keys());
+    if (r.asOf() != null) {
+      requireHeld(r.asOf(), plan.reads(), System.currentTimeMillis());
+    }
     if (throttle.enabled()) {
       takeTokens(r, keys);
     }
@@ -222,6 +229,53 @@ final class LookupService implements HttpService, AutoCloseable {
               }
               return respond(ctx, r, plan, byRead);
             });
+  }
+
+  /**
+   * Refuses an {@code as_of} at or before the oldest time the online store still holds for one of
+   * the views read: {@code now - table TTL} ({@link FeatureWriter#storeTtl}), before which both
+   * stores return no cell. Answering it would show every key {@code NOT_FOUND} with empty windows
+   * ({@code 0}), a silently wrong answer, as if nothing had existed then.
+   */
+  static void requireHeld(Instant asOf, List<LookupPlan.ViewRead> reads, long nowMillis) {
+    for (LookupPlan.ViewRead read : reads) {
+      Duration kept = FeatureWriter.storeTtl(read.record().view());
+      long oldest = nowMillis - kept.toMillis();
+      if (asOf.toEpochMilli() <= oldest) {
+        FeatureView v = read.record().view();
+        throw ApiException.badRequest(
+            "as_of",
+            "as_of: "
+                + asOf
+                + " is older than the online store holds view "
+                + v.namespace()
+                + "."
+                + v.name()
+                + ":"
+                + v.version()
+                + " (it keeps "
+                + span(kept)
+                + " of history; expected: after "
+                + Instant.ofEpochMilli(oldest)
+                + "; for older times use the offline store: quiver export or POST"
+                + " /v1/offline/export)");
+      }
+    }
+  }
+
+  /** {@code 31d 5m}: a duration in its larger units ({@link Durations#format} spells 44645m). */
+  static String span(Duration d) {
+    long[] units = {86_400_000L, 3_600_000L, 60_000L, 1_000L, 1L};
+    String[] names = {"d", "h", "m", "s", "ms"};
+    StringBuilder b = new StringBuilder();
+    long ms = d.toMillis();
+    for (int i = 0; i < units.length; i++) {
+      if (ms >= units[i]) {
+        b.append(b.length() == 0 ? "" : " ").append(ms / units[i]).append(names[i]);
+        ms %= units[i];
+      }
+    }
+    return b.length() == 0 ? "0s" : b.toString();
   }
 
   /**

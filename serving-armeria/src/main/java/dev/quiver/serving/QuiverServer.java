@@ -32,12 +32,15 @@ public final class QuiverServer implements AutoCloseable {
   private final Server server;
   private final ServingMetrics metrics;
   private final FeatureSource source;
+  private final StoreGuard guard;
   private final java.util.List<AutoCloseable> owned = new java.util.ArrayList<>();
 
-  private QuiverServer(Server server, ServingMetrics metrics, FeatureSource source) {
+  private QuiverServer(
+      Server server, ServingMetrics metrics, FeatureSource source, StoreGuard guard) {
     this.server = server;
     this.metrics = metrics;
     this.source = source;
+    this.guard = guard;
   }
 
   /**
@@ -217,7 +220,7 @@ public final class QuiverServer implements AutoCloseable {
         DecodingService.newDecorator(StreamDecoderFactory.gzip(), StreamDecoderFactory.deflate()));
     // Armeria's MetricCollectingService meters, resolved once per route and status (no lock).
     sb.decorator(new RequestMetrics("quiver.http"));
-    QuiverServer q = new QuiverServer(sb.build(), metrics, source);
+    QuiverServer q = new QuiverServer(sb.build(), metrics, source, guard);
     q.owned.add(lookup); // its registry threads, after the server stopped
     return q;
   }
@@ -271,6 +274,11 @@ public final class QuiverServer implements AutoCloseable {
 
   public ServingMetrics metrics() {
     return metrics;
+  }
+
+  /** The store's circuit breaker and last-known-good cache, for tests. */
+  StoreGuard guard() {
+    return guard;
   }
 
   /**

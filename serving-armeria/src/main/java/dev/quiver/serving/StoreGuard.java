@@ -73,6 +73,23 @@ final class StoreGuard {
   }
 
   /**
+   * Called when a health probe has just read the store successfully: if the breaker would let a
+   * trial read through now (open past its window, or half-open past its trial interval, which is
+   * the same {@code server.breaker.open-window}), that probe counts as the trial read and closes
+   * it. Without this the breaker only moved on lookups, so after an outage with no lookup traffic
+   * (which a failing readiness probe keeps away) it stayed open, and the server not ready, for
+   * good.
+   *
+   * @return the breaker's state afterwards
+   */
+  CircuitState probeSucceeded() {
+    if (breaker.circuitState() != CircuitState.CLOSED && breaker.tryRequest()) {
+      breaker.onSuccess();
+    }
+    return breaker.circuitState();
+  }
+
+  /**
    * Reads {@code rks} (all of one view read) within {@code timeoutNanos}; never fails. A small
    * batch of an in-process store is read on the calling thread (the future is then already
    * complete); an answer later than the deadline is treated like a timeout in both paths.

@@ -83,4 +83,31 @@ class EntityKeysTest {
           .hasMessageContaining((String) c[2]);
     }
   }
+
+  @Test
+  void aWrongValueInAKeyObjectIsNamedByItsJoinKey() {
+    // before: field keys[0] and "5 is not a key of entity merchant", which join key unsaid
+    Entity merchant =
+        new Entity(
+            "default",
+            "merchant",
+            List.of(
+                new JoinKey("merchant_id", FeatureType.STRING),
+                new JoinKey("country", FeatureType.STRING)),
+            "",
+            "");
+    assertThatThrownBy(() -> parse(merchant, "[{\"merchant_id\": \"m1\", \"country\": 5}]"))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.field()).isEqualTo("keys[0].country");
+              assertThat(e.getMessage())
+                  .isEqualTo(
+                      "keys[0].country: 5 (expected: STRING, e.g. \"u_123\"; join keys of entity"
+                          + " merchant: merchant_id STRING, country STRING)");
+            });
+    assertThatThrownBy(() -> parse(entity(FeatureType.INT64), "[{\"id\": \"seven\"}]"))
+        .isInstanceOfSatisfying(
+            ApiException.class, e -> assertThat(e.field()).isEqualTo("keys[0].id"));
+  }
 }

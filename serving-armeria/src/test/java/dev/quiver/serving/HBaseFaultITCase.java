@@ -43,6 +43,15 @@ class HBaseFaultITCase {
       assertThat(longKey.status()).as(longKey.body().toString()).isEqualTo(400);
       assertThat(longKey.body().at("/error/field").asText()).isEqualTo("keys[0]");
 
+      // a batch of 1,000 keys is 16 concurrent multi-gets of 64 keys on HBase's async client
+      ServingFixture.Reply batch = batch(fx, 5_000);
+      assertThat(batch.status()).as(batch.raw().body()).isEqualTo(200);
+      assertThat(batch.body().get("results").size()).isEqualTo(1_000);
+      assertThat(batch.body().at("/results/0/status").asText()).isEqualTo("OK");
+      assertThat(batch.body().at("/results/0/features/user_7d_txn_count/value").asLong())
+          .isEqualTo(12);
+      assertThat(batch.body().at("/results/999/status").asText()).isEqualTo("NOT_FOUND");
+
       List<Sample> samples = new ArrayList<>();
       long t0 = System.currentTimeMillis();
       Thread stopper =
@@ -73,6 +82,20 @@ class HBaseFaultITCase {
                 assertThat(s.tookMillis()).isLessThan(TIMEOUT_MS + 700);
               });
       assertThat(fx.metricsText()).contains("quiver_lkg_served_total");
+      // the same batch while HBase is down: every key STALE within the timeout, the known one
+      // from last-known-good (batches take the chunked asynchronous path, single keys do not)
+      long b0 = System.nanoTime();
+      ServingFixture.Reply staleBatch = batch(fx, TIMEOUT_MS);
+      long batchMs = (System.nanoTime() - b0) / 1_000_000;
+      assertThat(staleBatch.status()).as(staleBatch.raw().body()).isEqualTo(200);
+      assertThat(batchMs).isLessThan(TIMEOUT_MS + 700);
+      assertThat(staleBatch.body().get("results"))
+          .hasSize(1_000)
+          .allSatisfy(r -> assertThat(r.get("status").asText()).isEqualTo("STALE"));
+      assertThat(staleBatch.body().at("/results/0/features/user_7d_txn_count/value").asLong())
+          .isEqualTo(12);
+      assertThat(staleBatch.body().at("/results/0/features/user_7d_txn_count/ts").asText())
+          .isEqualTo(ts);
       // readiness names the failing dependency, and answers within its 1 s probe bound
       long h0 = System.nanoTime();
       ServingFixture.Reply health = fx.get("/v1/health");
@@ -100,10 +123,28 @@ class HBaseFaultITCase {
         healthy = fx.get("/v1/health");
       }
       assertThat(healthy.status()).as(healthy.raw().body()).isEqualTo(200);
+      ServingFixture.Reply okBatch = batch(fx, 5_000);
+      assertThat(okBatch.body().at("/results/0/status").asText()).isEqualTo("OK");
+      assertThat(okBatch.body().at("/results/999/status").asText()).isEqualTo("NOT_FOUND");
       System.out.printf(
           "HBase fault: %d answers while down (%d STALE), OK again %d ms after restart%n",
           samples.size(), stale.size(), last.atMillis());
     }
+  }
+
+  /** u1 and 999 keys never written, strong (no near cache). */
+  static ServingFixture.Reply batch(ServingFixture fx, int timeoutMs) throws Exception {
+    StringBuilder keys = new StringBuilder("\"u1\"");
+    for (int i = 1; i < 1_000; i++) {
+      keys.append(",\"nobody_").append(i).append('"');
+    }
+    return fx.post(
+        "/v1/features:batchLookup",
+        "{\"entity_name\":\"user\",\"keys\":["
+            + keys
+            + "],\"features\":[\"user_7d_txn_count:v3\"],\"options\":{\"timeout_ms\":"
+            + timeoutMs
+            + ",\"consistency\":\"strong\"}}");
   }
 
   static Sample sample(ServingFixture fx, long t0) throws Exception {

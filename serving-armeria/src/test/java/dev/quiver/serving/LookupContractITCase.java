@@ -183,11 +183,55 @@ class LookupContractITCase {
       assertThat(r.status()).as("as_of %s: %s", asOf, r.body()).isEqualTo(400);
       assertThat(r.body().at("/error/field").asText()).isEqualTo("as_of");
     }
+    // Their start and pre-1970 times are before anything the online store still holds: a 400
+    // naming as_of and the oldest time it holds (before: 200, every window 0 and every key
+    // NOT_FOUND, as if nothing had happened then).
     for (String asOf : List.of("\"0000-01-01T00:00:00Z\"", "-1", "\"1960-01-01T00:00:00Z\"")) {
       ServingFixture.Reply r = lookupAsOf(asOf);
-      assertThat(r.status()).as("as_of %s: %s", asOf, r.body()).isEqualTo(200);
-      assertThat(r.body().at("/results/0/features/txn_cnt_1d/value").asLong()).isEqualTo(0);
-      assertThat(r.body().at("/results/0/features/txn_cnt_1d/ts").isNull()).isTrue();
+      assertThat(r.status()).as("as_of %s: %s", asOf, r.body()).isEqualTo(400);
+      assertThat(r.body().at("/error/field").asText()).isEqualTo("as_of");
+      assertThat(r.body().at("/error/message").asText())
+          .contains("is older than the online store holds view default.")
+          .contains("expected: after ")
+          .contains("offline store");
+    }
+  }
+
+  @Test
+  void asOfBeforeWhatTheStoreHoldsIsRefusedNamingTheOldestTime() throws Exception {
+    // user_session keeps 1 h (its TTL, no windows): the store returns no cell older than that, so
+    // as_of 2 h ago was answered NOT_FOUND for every key, silently.
+    String features = "\"features\":[\"session_clicks\"]";
+    ServingFixture.Reply old =
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u2\"],"
+                + features
+                + ",\"as_of\":\""
+                + Instant.ofEpochMilli(System.currentTimeMillis() - 7_200_000)
+                + "\"}");
+    assertThat(old.status()).as(old.body().toString()).isEqualTo(400);
+    assertThat(old.body().at("/error/code").asText()).isEqualTo("INVALID_ARGUMENT");
+    assertThat(old.body().at("/error/field").asText()).isEqualTo("as_of");
+    String msg = old.body().at("/error/message").asText();
+    assertThat(msg)
+        .contains("is older than the online store holds view default.user_session:v1")
+        .contains("it keeps 1h of history")
+        .contains("expected: after ");
+    Instant oldest =
+        Instant.parse(msg.substring(msg.indexOf("after ") + 6, msg.indexOf("; for older")));
+    assertThat(oldest)
+        .isBetween(Instant.now().minusSeconds(3_600 + 60), Instant.now().minusSeconds(3_600));
+    // the same view within what it holds answers, as does a batch
+    for (String route : List.of("/v1/features:lookup", "/v1/features:batchLookup")) {
+      ServingFixture.Reply held =
+          fx.post(
+              route,
+              "{\"entity_name\":\"user\",\"keys\":[\"u2\"],"
+                  + features
+                  + ",\"as_of\":\""
+                  + Instant.ofEpochMilli(System.currentTimeMillis() - 60_000)
+                  + "\"}");
+      assertThat(held.status()).as(held.body().toString()).isEqualTo(200);
     }
   }
 

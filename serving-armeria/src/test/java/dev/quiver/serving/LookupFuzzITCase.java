@@ -16,14 +16,20 @@ import org.junit.jupiter.api.Test;
  * 10 s, and every 4xx has the error body.
  */
 class LookupFuzzITCase {
+  // as_of within what the store holds (30 min ago; the fixture's shortest table TTL is 1 h): a
+  // fixed date fell out of it and became a 400 that no mutation got past
   static final String[] SEEDS = {
     "{\"entity_name\":\"user\",\"keys\":[\"u1\",\"u2\"],\"features\":[{\"name\":\"user_7d_txn_count\",\"version\":\"v3\"},\"user_total_spend_usd:v3\"],\"options\":{\"timeout_ms\":5000}}",
-    "{\"entity_name\":\"user\",\"keys\":[\"u2\"],\"feature_service\":\"fraud_model\",\"as_of\":\"2025-11-25T12:00:00Z\"}",
+    "{\"entity_name\":\"user\",\"keys\":[\"u2\"],\"feature_service\":\"fraud_model\",\"as_of\":\""
+        + java.time.Instant.now().minusSeconds(1_800)
+        + "\"}",
     "{\"entity_name\":\"merchant\",\"keys\":[{\"merchant_id\":\"m1\",\"country\":\"DE\"}],\"features\":[\"risk\"]}",
     "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_activity_metrics:v3.embedding\",\"session_clicks\"],\"options\":{\"consistency\":\"strong\"}}",
     "{\"name\":\"v\",\"version\":\"v1\",\"entities\":[\"user\"],\"features\":[{\"name\":\"f\",\"dtype\":\"INT64\"}]}",
     // window aggregations as of a time: the value mutations reach as_of
-    "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"txn_cnt_1h\",\"txn_cnt_1d\"],\"as_of\":1764072000000}"
+    "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"txn_cnt_1h\",\"txn_cnt_1d\"],\"as_of\":"
+        + (System.currentTimeMillis() - 1_800_000)
+        + "}"
   };
   static final String[] PATHS = {
     "/v1/features:lookup",

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.spec.ViewStatus;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
@@ -64,6 +65,34 @@ class RegistryChangesReachLookupsITCase {
       assertThat(gone.body().at("/error/code").asText()).isEqualTo("GONE");
       assertThat(gone.body().at("/error/message").asText())
           .contains("user_activity_metrics:v3 is RETIRED");
+      // the other spellings of the same pin: the object form and the view-qualified one
+      for (String pin :
+          List.of(
+              "{\"name\":\"user_7d_txn_count\",\"version\":\"v3\"}",
+              "\"user_activity_metrics:v3.user_7d_txn_count\"")) {
+        ServingFixture.Reply r =
+            fx.lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[" + pin + "]}");
+        assertThat(r.status()).as(pin + ": " + r.body()).isEqualTo(410);
+        assertThat(r.body().at("/error/message").asText())
+            .contains("user_activity_metrics:v3 is RETIRED");
+      }
+      // an unknown version, in each spelling: 404 naming the feature
+      for (String pin :
+          List.of(
+              "\"user_7d_txn_count:v9\"",
+              "{\"name\":\"user_7d_txn_count\",\"version\":\"v9\"}",
+              "\"user_activity_metrics:v9.user_7d_txn_count\"")) {
+        ServingFixture.Reply r =
+            fx.lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[" + pin + "]}");
+        assertThat(r.status()).as(pin + ": " + r.body()).isEqualTo(404);
+        assertThat(r.body().at("/error/field").asText()).isEqualTo("features[0]");
+        assertThat(r.body().at("/error/message").asText()).contains("v9");
+        if (!pin.contains(".")) {
+          // the bare name: which versions to pin instead (it said only "no view ... has v9")
+          assertThat(r.body().at("/error/message").asText())
+              .endsWith("(user_activity_metrics has it in v3 RETIRED, v4 ACTIVE)");
+        }
+      }
     }
   }
 

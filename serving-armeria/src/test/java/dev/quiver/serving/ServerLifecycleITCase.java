@@ -2,8 +2,10 @@ package dev.quiver.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.linecorp.armeria.client.circuitbreaker.CircuitState;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -37,6 +39,12 @@ class ServerLifecycleITCase {
           .isEqualTo(
               "probe: 'liveness' (expected: live for liveness only, or ready, the default, for"
                   + " readiness)");
+      // a misspelt or repeated parameter: a 400 naming it, not the readiness answer or the first
+      for (String q : List.of("?prob=live", "?probe=live&probe=ready", "?probe=live&x=1")) {
+        ServingFixture.Reply bad = fx.get("/v1/health" + q);
+        assertThat(bad.status()).as(q + ": " + bad.raw().body()).isEqualTo(400);
+        assertThat(bad.body().at("/error/field").asText()).isIn("prob", "probe", "x");
+      }
       fx.source.down = false;
 
       fx.lookup(LOOKUP);
@@ -52,6 +60,97 @@ class ServerLifecycleITCase {
           .contains("quiver_store_latency_seconds_bucket")
           .contains("quiver_store_circuit_state");
       assertThat(fx.get("/v1/openapi.json").body().get("openapi").asText()).startsWith("3.");
+      // every meter docs/serving.md lists is scraped (after a lookup and an error)
+      String md = java.nio.file.Files.readString(RoutesDocumentedTest.docs().resolve("serving.md"));
+      String table =
+          md.substring(md.indexOf("## Metrics (`GET /v1/metrics`)"), md.indexOf("## Options"));
+      java.util.regex.Matcher meter =
+          java.util.regex.Pattern.compile("`(quiver_[a-z_]+)").matcher(table);
+      List<String> documented = new java.util.ArrayList<>();
+      while (meter.find()) {
+        if (!meter.group(1).endsWith("_")) { // `quiver_http_*`: a family, not a name
+          documented.add(meter.group(1));
+        }
+      }
+      assertThat(documented).hasSizeGreaterThanOrEqualTo(13);
+      String scraped = fx.metricsText();
+      assertThat(documented)
+          .allSatisfy(n -> assertThat(scraped).as(n).containsPattern("(?m)^" + n + "[{ ]"));
+    }
+  }
+
+  /** The breaker's options that let a test open it with two failed reads and probe it soon. */
+  static final Map<String, String> QUICK_BREAKER =
+      Map.of(
+          "server.breaker.minimum-requests", "2",
+          "server.breaker.failure-rate", "0.5",
+          "server.breaker.open-window", "300ms",
+          "server.cache.max-entries", "0");
+
+  static void openBreaker(ServingFixture fx) throws Exception {
+    fx.source.down = true;
+    for (int i = 0; i < 20 && fx.server.guard().state() != CircuitState.OPEN; i++) {
+      fx.lookup(LOOKUP);
+      Thread.sleep(250); // the breaker's counters are updated every 200 ms
+    }
+    assertThat(fx.server.guard().state()).isEqualTo(CircuitState.OPEN);
+  }
+
+  @Test
+  void healthNamesAHalfOpenBreakerAsProbingAndNotReady() throws Exception {
+    // before: /v1/health only looked for OPEN, so while a trial read probed the store (HALF_OPEN,
+    // every other lookup answered STALE from last-known-good) it said UP and ready
+    // a 2 s window: the breaker's trial interval too, within which /v1/health must look (else the
+    // probe is granted the next trial and closes the breaker)
+    Map<String, String> options = new java.util.HashMap<>(QUICK_BREAKER);
+    options.put("server.breaker.open-window", "2s");
+    try (ServingFixture fx = new ServingFixture(options, s -> s)) {
+      openBreaker(fx);
+      ServingFixture.Reply open = fx.get("/v1/health");
+      assertThat(open.status()).as(open.raw().body()).isEqualTo(503);
+      assertThat(open.body().at("/checks/online_store/circuit_breaker").asText()).isEqualTo("OPEN");
+      fx.source.down = false;
+      fx.source.delayMillis = 2_500; // the trial read hangs: the breaker stays HALF_OPEN
+      Thread.sleep(2_200); // past the open window
+      CompletableFuture<ServingFixture.Reply> trial =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return fx.lookup(LOOKUP);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      for (int i = 0; i < 50 && fx.server.guard().state() != CircuitState.HALF_OPEN; i++) {
+        Thread.sleep(20);
+      }
+      assertThat(fx.server.guard().state()).isEqualTo(CircuitState.HALF_OPEN);
+      ServingFixture.Reply probing = fx.get("/v1/health");
+      assertThat(probing.status()).as(probing.raw().body()).isEqualTo(503);
+      assertThat(probing.body().get("failing").toString()).isEqualTo("[\"online_store\"]");
+      assertThat(probing.body().at("/checks/online_store/status").asText()).isEqualTo("DEGRADED");
+      assertThat(probing.body().at("/checks/online_store/circuit_breaker").asText())
+          .isEqualTo("HALF_OPEN");
+      assertThat(probing.body().at("/checks/online_store/error").asText())
+          .contains("half-open")
+          .contains("STALE");
+      assertThat(trial.get(10, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void healthProbeClosesAnOpenBreakerOnceTheStoreAnswersWithoutLookupTraffic() throws Exception {
+    // before: the breaker only moved on a lookup, so after an outage with no lookup traffic (a
+    // readiness probe keeps it away) /v1/health stayed 503 "circuit breaker open" for good
+    try (ServingFixture fx = new ServingFixture(QUICK_BREAKER, s -> s)) {
+      openBreaker(fx);
+      fx.source.down = false;
+      Thread.sleep(400); // past the open window, no lookup sent
+      ServingFixture.Reply up = fx.get("/v1/health");
+      assertThat(up.status()).as(up.raw().body()).isEqualTo(200);
+      assertThat(up.body().at("/checks/online_store/circuit_breaker").asText()).isEqualTo("CLOSED");
+      assertThat(fx.server.guard().state()).isEqualTo(CircuitState.CLOSED);
+      assertThat(fx.lookup(LOOKUP).body().at("/results/0/status").asText()).isNotEqualTo("STALE");
     }
   }
 
