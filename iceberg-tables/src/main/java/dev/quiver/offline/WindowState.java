@@ -43,11 +43,12 @@ final class WindowState {
                 plan.column(), plan.function(), Duration.ofMillis(plan.windowMillis()), plan.n()),
             Map.of());
     this.agg = TileAggregators.forFeature(f);
+    // count(column) only tests for null; count_distinct hashes core's canonical bytes of whatever
+    // Java type the reader gives (DistinctValues), as the streaming job's tiles do
     this.inputType =
         switch (plan.function()) {
-          case COUNT -> "*".equals(plan.column()) ? null : FeatureType.STRING;
+          case COUNT, COUNT_DISTINCT -> null;
           case AVG, STDDEV -> FeatureType.FLOAT64;
-          case COUNT_DISTINCT -> FeatureType.STRING;
           case LAST_N -> new FeatureType(dtype.scalar(), false);
           default -> dtype;
         };
@@ -74,36 +75,11 @@ final class WindowState {
     if (time < evictedBefore) {
       return; // outside every later window
     }
-    Object v = input;
-    if (v != null && inputType != null) {
-      v = ValueCodec.normalize(inputType, inputType == FeatureType.STRING ? asText(v) : v);
-    }
+    Object v = input == null || inputType == null ? input : ValueCodec.normalize(inputType, input);
     for (TileRef r : tiling.tilesOf(time)) {
       TileState s = tiles.get(r);
       tiles.put(r, agg.add(s == null ? agg.empty() : s, v, time, seq));
     }
-  }
-
-  /**
-   * The text of a count(column) or count_distinct input, as the streaming job's {@code CAST(column
-   * AS STRING)} gives it, whatever the column's type (any scalar, spec-reference.md). Before: only
-   * numbers were converted, so a BOOL or BYTES input failed the export ("expected: a STRING value")
-   * while the streaming job counted it.
-   */
-  static String asText(Object v) {
-    if (v instanceof CharSequence cs) {
-      return cs.toString();
-    }
-    if (v instanceof Boolean b) {
-      return b ? "TRUE" : "FALSE"; // Flink's CAST(BOOLEAN AS STRING)
-    }
-    if (v instanceof byte[] bytes) {
-      return new String(bytes, java.nio.charset.StandardCharsets.UTF_8); // CAST(BYTES AS STRING)
-    }
-    if (v instanceof java.nio.ByteBuffer buf) {
-      return java.nio.charset.StandardCharsets.UTF_8.decode(buf.duplicate()).toString();
-    }
-    return v.toString();
   }
 
   /**

@@ -194,12 +194,17 @@ public class TileBundleAggregate extends AggregateFunction<byte[], TileBundleAgg
     return new Series(aggs, inputs, names);
   }
 
-  /** The aggregator input type for a feature dtype (mirrors {@code TileAggregators.forFeature}). */
+  /**
+   * The type a series' input is normalized to ({@code ValueCodec.normalize}) before it is folded;
+   * null when it is folded as Flink gives it: count only tests it for null, and count_distinct
+   * hashes its canonical bytes ({@code DistinctValues}) whatever its type, exactly as the offline
+   * sweep does (before: the job cast it to STRING, whose text for FLOAT and TIMESTAMP columns was
+   * not what the export hashed, so the two estimates differed).
+   */
   public static FeatureType inputType(AggregationFunction fn, FeatureType dtype) {
     return switch (fn) {
-      case COUNT -> null;
+      case COUNT, COUNT_DISTINCT -> null;
       case AVG, STDDEV -> FeatureType.FLOAT64;
-      case COUNT_DISTINCT -> FeatureType.STRING;
       case LAST_N -> new FeatureType(dtype.scalar(), false);
       default -> dtype;
     };

@@ -1,7 +1,6 @@
 package dev.quiver.core.tile;
 
 import java.nio.ByteBuffer;
-import java.time.Instant;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.TgtHllType;
 import org.apache.datasketches.hll.Union;
@@ -13,9 +12,8 @@ import org.apache.datasketches.hll.Union;
  * the sketch is in its LIST/SET (coupon) mode and the estimate is exact up to rare 26-bit
  * hash-coupon collisions; {@code CountDistinctTest} checks both ranges.
  *
- * <p>Values are hashed by type: integral numbers, booleans (0/1) and timestamps (epoch millis) as
- * longs, floating numbers as doubles, strings as UTF-8, byte arrays as is, so online and offline
- * hash the same value identically.
+ * <p>Values are hashed as their {@link DistinctValues#bytes canonical bytes}, so the streaming job
+ * and the training-set export hash the same value identically whatever Java type each is given.
  */
 final class CountDistinctAggregator implements TileAggregator {
   /** log2 of the number of HLL registers. */
@@ -36,25 +34,8 @@ final class CountDistinctAggregator implements TileAggregator {
     if (value == null) {
       return state;
     }
-    HllSketch s = ((Distinct) state).sketch();
-    if (value instanceof Long || value instanceof Integer) {
-      s.update(((Number) value).longValue());
-    } else if (value instanceof Double || value instanceof Float) {
-      s.update(((Number) value).doubleValue());
-    } else if (value instanceof String str) {
-      s.update(str);
-    } else if (value instanceof byte[] b) {
-      s.update(b);
-    } else if (value instanceof Instant i) {
-      s.update(i.toEpochMilli());
-    } else if (value instanceof Boolean b) {
-      s.update(b ? 1L : 0L);
-    } else {
-      throw new IllegalArgumentException(
-          "count_distinct: value of type "
-              + value.getClass().getSimpleName()
-              + " (expected: a scalar feature value)");
-    }
+    // the canonical bytes, the same online and offline (update(String) hashed the UTF-8 bytes)
+    ((Distinct) state).sketch().update(DistinctValues.bytes(value));
     return state;
   }
 

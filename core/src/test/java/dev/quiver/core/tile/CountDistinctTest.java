@@ -46,12 +46,38 @@ class CountDistinctTest {
     }
   }
 
+  /**
+   * Each reader's Java type for a column hashes as the same canonical bytes (DistinctValues): the
+   * streaming job gets Instant and Float where the export gets epoch millis and Float or Double.
+   */
   @Test
-  void sameValueOfDifferentTypesHashesByType() {
+  void equalValuesHashEquallyWhateverJavaTypeCarriesThem() {
+    java.time.Instant i = java.time.Instant.parse("2024-01-01T00:00:00.123456Z");
     TileState s = a.empty();
-    s = a.add(s, 7L, 0, 0);
-    s = a.add(s, 7L, 1, 1);
-    s = a.add(s, "7", 2, 2);
+    s = a.add(s, i, 0, 0);
+    s = a.add(s, i.toEpochMilli(), 1, 1);
+    s = a.add(s, java.time.LocalDateTime.ofInstant(i, java.time.ZoneOffset.UTC), 2, 2);
+    assertThat(a.finish(s)).isEqualTo(1L);
+    s = a.empty();
+    for (Object v : new Object[] {0.0, -0.0, 0f, -0f, Double.NaN, Float.NaN, 0.5f, 0.5}) {
+      s = a.add(s, v, 0, 0);
+    }
+    assertThat(a.finish(s)).as("0, NaN, 0.5").isEqualTo(3L);
+    s = a.empty();
+    for (Object v : new Object[] {7, 7L, (short) 7, "7", 8}) {
+      s = a.add(s, v, 0, 0);
+    }
     assertThat(a.finish(s)).isEqualTo(2L);
+    assertThat(DistinctValues.bytes(new byte[] {1, 2}))
+        .isEqualTo(DistinctValues.bytes(java.nio.ByteBuffer.wrap(new byte[] {0, 1, 2}, 1, 2)));
+  }
+
+  @Test
+  void aValueOfAnotherKindIsRefusedNamingItsType() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> a.add(a.empty(), java.util.List.of(1), 0, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("count_distinct: value of type")
+        .hasMessageContaining("expected: a scalar feature value");
   }
 }

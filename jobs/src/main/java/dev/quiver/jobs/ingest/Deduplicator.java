@@ -67,10 +67,30 @@ public final class Deduplicator extends KeyedProcessFunction<String, Row, Row> {
       }
       StringBuilder sb = new StringBuilder();
       for (int i : keyIndexes) {
-        sb.append(keyText(row.getField(i))).append('\u0000');
+        escape(keyText(row.getField(i)), "\u0000\u0001", '\u0001', sb).append('\u0000');
       }
       return sb.toString();
     };
+  }
+
+  /**
+   * Appends {@code text} with each of {@code special} (which includes {@code esc}) preceded by
+   * {@code esc}, so that an unescaped special character is always structure: each component ends at
+   * its first unescaped terminator, and two different component lists never give one text. Before,
+   * components were joined with a bare {@code \u0000}, so ("a\u0000", "b") and ("a", "\u0000b")
+   * were one entity: one dedup state, and an event of one dropped as a repeat of the other's. A
+   * text without special characters is unchanged, so the keys in existing checkpoints (and their
+   * key groups) stay the same.
+   */
+  static StringBuilder escape(String text, String special, char esc, StringBuilder sb) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (special.indexOf(c) >= 0) {
+        sb.append(esc);
+      }
+      sb.append(c);
+    }
+    return sb;
   }
 
   /**
@@ -85,9 +105,18 @@ public final class Deduplicator extends KeyedProcessFunction<String, Row, Row> {
       return Base64.getEncoder().encodeToString(b);
     }
     if (v instanceof Object[] a) {
+      // elements escaped as in entityKey: an element holding the separator, the null mark or a
+      // bracket no longer reads as two elements or a nested array
       StringBuilder sb = new StringBuilder("[");
       for (int i = 0; i < a.length; i++) {
-        sb.append(i == 0 ? "" : "\u0001").append(a[i] == null ? "\u0002" : keyText(a[i]));
+        sb.append(i == 0 ? "" : "\u0001");
+        if (a[i] == null) {
+          sb.append('\u0002');
+        } else if (a[i] instanceof Object[]) {
+          sb.append(keyText(a[i]));
+        } else {
+          escape(keyText(a[i]), "\u0001\u0002\u0003[]", '\u0003', sb);
+        }
       }
       return sb.append(']').toString();
     }

@@ -307,12 +307,11 @@ public final class JobPlanner {
         (name, f) -> {
           Aggregation a = f.aggregation();
           specs.add(TileBundleAggregate.seriesSpec(a, f.dtype()));
-          FeatureType input = TileBundleAggregate.inputType(a.function(), f.dtype());
           String column = q(OFFLINE_INPUT_PREFIX + a.column());
-          if (input != null && !inputs.contains(column)) {
+          if (!"*".equals(a.column()) && !inputs.contains(column)) {
             inputs.add(column);
           }
-          values.add(input == null ? "1" : "CAST(" + column + " AS " + input.flinkSqlType() + ")");
+          values.add(tileInput(a, f.dtype()));
         });
     select.add(
         TILE_FUNCTION
@@ -359,6 +358,23 @@ public final class JobPlanner {
         + String.join("\n  UNION ALL\n", branches)
         + "\n)\nGROUP BY "
         + String.join(", ", group);
+  }
+
+  /**
+   * The SQL of one series' input to {@code QUIVER_TILES}, over the projected input column {@code
+   * __in_<column>}: {@code 1} for count(*); the column as it is for count(column) (its nulls are
+   * not counted) and count_distinct (hashed by its canonical bytes, as offline); else the column
+   * cast to {@link TileBundleAggregate#inputType}. Before, count(column) was given {@code 1} and so
+   * counted null values, which the export does not; and count_distinct was given {@code CAST(column
+   * AS STRING)}, whose FLOAT and TIMESTAMP text differed from what the export hashes.
+   */
+  static String tileInput(Aggregation a, FeatureType dtype) {
+    if ("*".equals(a.column())) {
+      return "1";
+    }
+    String column = q(OFFLINE_INPUT_PREFIX + a.column());
+    FeatureType input = TileBundleAggregate.inputType(a.function(), dtype);
+    return input == null ? column : "CAST(" + column + " AS " + input.flinkSqlType() + ")";
   }
 
   static String q(String identifier) {

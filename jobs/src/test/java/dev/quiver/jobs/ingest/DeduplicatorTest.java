@@ -36,4 +36,27 @@ class DeduplicatorTest {
     assertThat(Deduplicator.keyText("t1")).isEqualTo("t1");
     assertThat(Deduplicator.keyText(42L)).isEqualTo("42");
   }
+
+  /**
+   * Composite entity keys and array keys are unambiguous: before, components were joined with a
+   * bare \u0000 (and array elements with \u0001), so a value holding the separator made two
+   * different keys one, sharing dedup state.
+   */
+  @Test
+  void aSeparatorInsideAValueNeverMakesTwoKeysOne() throws Exception {
+    var composite = Deduplicator.entityKey(new int[] {0, 1});
+    assertThat(composite.getKey(Row.of("a\u0000", "b")))
+        .isNotEqualTo(composite.getKey(Row.of("a", "\u0000b")));
+    assertThat(composite.getKey(Row.of("a\u0001", "\u0000")))
+        .isNotEqualTo(composite.getKey(Row.of("a", "\u0001\u0000")));
+    assertThat(Deduplicator.keyText(new String[] {"a\u0001b"}))
+        .isNotEqualTo(Deduplicator.keyText(new String[] {"a", "b"}));
+    assertThat(Deduplicator.keyText(new String[] {"\u0002"}))
+        .isNotEqualTo(Deduplicator.keyText(new String[] {null}));
+    assertThat(Deduplicator.keyText(new Object[] {new String[] {"a"}}))
+        .isNotEqualTo(Deduplicator.keyText(new String[] {"[a]"}));
+    // keys without those characters keep their text (and their state in existing checkpoints)
+    assertThat(composite.getKey(Row.of("u1", 42L))).isEqualTo("u1\u000042\u0000");
+    assertThat(Deduplicator.keyText(new String[] {"a", null})).isEqualTo("[a\u0001\u0002]");
+  }
 }
