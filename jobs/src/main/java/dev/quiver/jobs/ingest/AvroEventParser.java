@@ -87,6 +87,12 @@ public final class AvroEventParser implements EventDecoder {
   @Override
   public Row decode(RawEvent raw) throws MalformedEventException {
     byte[] b = raw.value;
+    if (b.length == 0) {
+      throw EventParser.noValue(
+          "an Avro record of schema "
+              + reader.getSchema().getFullName()
+              + (confluent ? " in the Confluent wire format" : ""));
+    }
     int start = 0;
     if (confluent) {
       if (b.length < 5 || b[0] != 0) {
