@@ -62,7 +62,14 @@ public record MaterializationPlan(
     for (String line : eventSchema.ddlColumns().split("\n")) {
       sb.append("--").append(line).append('\n');
     }
-    sb.append("-- ) WITH (...);\n\n");
+    sb.append("-- ) WITH (...);\n");
+    if (view.offline()) {
+      sb.append("-- The offline table exists once quiver materialize or quiver backfill has run")
+          .append("\n-- (its day partitioning has no Flink DDL). With `")
+          .append(eventsTable)
+          .append("` defined, this text runs as is\n-- in quiver sql (batch mode).\n");
+    }
+    sb.append('\n');
     for (String s : setup) {
       sb.append(s).append(";\n\n");
     }
