@@ -120,6 +120,12 @@ public final class AvroEventParser implements EventDecoder {
         throw new MalformedEventException(
             "bad Avro: trailing bytes after the record (written with another schema?)");
       }
+    } catch (java.io.EOFException e) {
+      // the message was "bad Avro: EOFException" (Avro's EOFException has no text)
+      throw new MalformedEventException(
+          "bad Avro: the record ends early, after "
+              + (b.length - start)
+              + " bytes (truncated, or written with another schema?)");
     } catch (IOException | RuntimeException e) {
       throw new MalformedEventException(
           "bad Avro: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));

@@ -156,7 +156,12 @@ class AvroEventParserTest {
         "wrong type for 'amount': declared FLOAT64, got Avro STRING");
     assertMalformed(p, encode(txn(null, 1.0, 0), null), "missing key 'user_id'");
     byte[] good = encode(txn("u1", 1.0, 0), null);
-    assertMalformed(p, Arrays.copyOf(good, good.length - 3), "bad Avro");
+    assertMalformed(
+        p,
+        Arrays.copyOf(good, good.length - 3),
+        "bad Avro: the record ends early, after "
+            + (good.length - 3)
+            + " bytes (truncated, or written with another schema?)");
     byte[] longer = Arrays.copyOf(good, good.length + 2);
     assertMalformed(p, longer, "trailing bytes");
     assertMalformed(p, "{\"txn_id\":\"json\"}".getBytes(), "bad Avro");
