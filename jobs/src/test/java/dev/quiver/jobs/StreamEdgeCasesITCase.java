@@ -45,8 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Small hand-written logs for the edges the generated adversarial log only hits by chance: the
  * allowed-lateness edge to the millisecond, a repeated dedup key with another payload at the same
  * event time, a Kafka tombstone on a JSON topic, one feature over 1h, 1d, 7d and 30d windows read
- * across eight quiet days, and Debezium creates, updates, deletes and tombstones (real null-value
- * records) on a real broker.
+ * across eight quiet days, Debezium creates, updates, deletes and tombstones (real null-value
+ * records), and a duplicate re-sent after the dedup state TTL, on a real broker.
  */
 class StreamEdgeCasesITCase {
   @RegisterExtension static final MaterializationHarness harness = new MaterializationHarness();
@@ -277,6 +277,71 @@ class StreamEdgeCasesITCase {
       assertThat(u1.get("last_merchant").value()).isEqualTo("b");
       assertThat(u1.get("last_amount").value()).isEqualTo(20.0);
       assertThat(u1.get("txn_count_1h").value()).isEqualTo(2L);
+    }
+  }
+
+  /**
+   * Dedup keys live in state with a processing-time TTL (never below twice tile + delay + lateness,
+   * here 2 s): a copy re-sent within it is dropped, a copy re-sent after it is counted again, as
+   * the guide says. One view with 1 s tiles, no delay and no lateness, and {@code jobs.dedup-ttl:
+   * 1s}.
+   */
+  @Test
+  void aDuplicateAfterTheDedupTtlIsCountedAgain() throws Exception {
+    String topic = "txn-dedup-ttl";
+    FeatureView base = Transactions.view(topic, true, true);
+    Source s = base.source();
+    FeatureView view =
+        base.toBuilder()
+            .features(
+                base.features().stream()
+                    .filter(f -> !f.isAggregation())
+                    .collect(java.util.stream.Collectors.toList()))
+            .source(
+                new Source(
+                    s.namespace(),
+                    s.name(),
+                    s.kind(),
+                    s.schema(),
+                    s.eventTimeField(),
+                    s.dedupKey(),
+                    Duration.ZERO,
+                    s.options()))
+            .allowedLateness(Duration.ZERO)
+            .tileSize(Duration.ofSeconds(1))
+            .build();
+    harness.createTopics(topic);
+    Map<String, String> conf = new java.util.HashMap<>(harness.config(tmp).asMap());
+    conf.put(JobOptions.DEDUP_TTL.key(), "1s");
+    Path warehouse = tmp.resolve("warehouse");
+    JobClient job =
+        harness.start(
+            view,
+            dev.quiver.core.config.QuiverConfig.of(conf),
+            warehouse,
+            MaterializationHarness.embedded(tmp.resolve("online")),
+            null);
+    long ts = Transactions.T0.toEpochMilli() + 3 * HOUR;
+    byte[] copy = Transactions.record(new Txn("again", "u1", "m1", 3.0, ts)).bytes();
+    try (HadoopCatalog catalog = MaterializationHarness.catalog(warehouse);
+        KafkaProducer<byte[], byte[]> p = harness.producer()) {
+      var table = catalog.loadTable(OfflineTables.identifier(view));
+      p.send(new ProducerRecord<>(topic, copy)).get();
+      p.send(new ProducerRecord<>(topic, copy)).get(); // within the TTL: dropped
+      MaterializationHarness.awaitRows(table, 1, Duration.ofSeconds(60));
+      Thread.sleep(3_000); // past the 2 s TTL (processing time)
+      p.send(new ProducerRecord<>(topic, copy)).get();
+      MaterializationHarness.awaitRows(table, 2, Duration.ofSeconds(30));
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(JobCounters.of(job.getJobID()))
+                      .containsEntry("quiverEventsAccepted", 3L)
+                      .containsEntry("quiverDuplicatesDropped", 1L));
+      assertThat(IcebergRows.count(table)).isEqualTo(2);
+    } finally {
+      MaterializationHarness.stop(job);
     }
   }
 
