@@ -1,14 +1,30 @@
 package dev.quiver.jobs;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiver.core.codec.EntityKeyCodec;
 import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.spec.FeatureView;
 import dev.quiver.jobs.testing.MaterializationHarness;
+import dev.quiver.jobs.testing.Reference;
 import dev.quiver.jobs.testing.Transactions;
+import dev.quiver.online.FeatureWriter;
+import dev.quiver.online.RowKeys;
+import dev.quiver.online.ViewTableId;
 import dev.quiver.online.hbase.HBaseMiniClusterFixture;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.client.Get;
+import org.apache.hadoop.hbase.client.Result;
+import org.apache.hadoop.hbase.client.Table;
+import org.apache.hadoop.hbase.util.Bytes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,7 +68,40 @@ class HBaseMaterializationITCase {
     List<Transactions.Record> records = new ArrayList<>(Transactions.generate(800, 99));
     int at = records.size() / 2;
     records.add(at, Transactions.longKey(records, at, 40_000));
-    harness.assertMaterializesLikeTheReference(
-        Transactions.view("txn-hbase", true, true), records, tmp, online, storeConfig);
+    FeatureView view = Transactions.view("txn-hbase", true, true);
+    Reference ref =
+        harness.assertMaterializesLikeTheReference(view, records, tmp, online, storeConfig);
+    assertHBaseLayout(view, ref);
+  }
+
+  /**
+   * The layout the guide promises, read with the raw HBase client: the view major's column family
+   * has the table TTL (the view's 30 days, longer than its longest window plus a day), and each
+   * entity's row (salted key) holds one version of a row feature per accepted event time of that
+   * entity: cell timestamp = event time.
+   */
+  private static void assertHBaseLayout(FeatureView view, Reference ref) throws Exception {
+    TableName name = TableName.valueOf("quiver_jobs_it");
+    byte[] family = Bytes.toBytes(ViewTableId.of(view).familyName());
+    var admin = hbase.admin();
+    assertThat(admin.getDescriptor(name).getColumnFamily(family).getTimeToLive())
+        .isEqualTo(30 * 24 * 3600)
+        .isEqualTo(FeatureWriter.storeTtl(view).toSeconds());
+    Map<String, TreeSet<Long>> eventTimes = new TreeMap<>();
+    ref.accepted.forEach(
+        a -> eventTimes.computeIfAbsent(a.txn().userId(), u -> new TreeSet<>()).add(a.txn().ts()));
+    try (Table table = admin.getConnection().getTable(name)) {
+      for (var user : eventTimes.entrySet()) {
+        byte[] entity = EntityKeyCodec.encode(Transactions.keys(), List.of(user.getKey()));
+        byte[] row = RowKeys.rowKey(entity);
+        assertThat(Arrays.copyOfRange(row, RowKeys.SALT_BYTES, row.length)).isEqualTo(entity);
+        Result r =
+            table.get(
+                new Get(row).addColumn(family, Bytes.toBytes("last_amount")).readAllVersions());
+        TreeSet<Long> stamps = new TreeSet<>();
+        r.listCells().forEach(c -> stamps.add(c.getTimestamp()));
+        assertThat(stamps).as(user.getKey()).isEqualTo(user.getValue());
+      }
+    }
   }
 }

@@ -123,7 +123,7 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
     String events = "SELECT " + cols + "\nFROM `" + ALL_EVENTS + "`";
     tEnv.executeSql("CREATE TEMPORARY VIEW `" + ALL_EVENTS + "` AS\n" + all);
     tEnv.executeSql("CREATE TEMPORARY VIEW `" + plan.eventsTable() + "` AS\n" + events);
-    String catalogDdl = "CREATE CATALOG `" + settings.icebergCatalog() + "`";
+    String catalogDdl = JobPlanner.createCatalog(settings.icebergCatalog());
     List<String> setup = plan.setup().stream().filter(s -> !s.startsWith(catalogDdl)).toList();
     setup.forEach(tEnv::executeSql);
     plan.views().forEach(tEnv::executeSql);

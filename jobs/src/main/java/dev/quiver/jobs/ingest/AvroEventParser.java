@@ -87,6 +87,12 @@ public final class AvroEventParser implements EventDecoder {
   @Override
   public Row decode(RawEvent raw) throws MalformedEventException {
     byte[] b = raw.value;
+    if (b.length == 0) {
+      throw EventParser.noValue(
+          "an Avro record of schema "
+              + reader.getSchema().getFullName()
+              + (confluent ? " in the Confluent wire format" : ""));
+    }
     int start = 0;
     if (confluent) {
       if (b.length < 5 || b[0] != 0) {
@@ -114,6 +120,12 @@ public final class AvroEventParser implements EventDecoder {
         throw new MalformedEventException(
             "bad Avro: trailing bytes after the record (written with another schema?)");
       }
+    } catch (java.io.EOFException e) {
+      // the message was "bad Avro: EOFException" (Avro's EOFException has no text)
+      throw new MalformedEventException(
+          "bad Avro: the record ends early, after "
+              + (b.length - start)
+              + " bytes (truncated, or written with another schema?)");
     } catch (IOException | RuntimeException e) {
       throw new MalformedEventException(
           "bad Avro: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));

@@ -81,7 +81,23 @@ public final class EventParser implements EventDecoder {
    * set from {@code raw}.
    */
   public Row parse(RawEvent raw) throws MalformedEventException {
+    if (raw.value.length == 0) {
+      throw noValue("a JSON object");
+    }
     return fromObject(readObject(raw.value), raw);
+  }
+
+  /**
+   * The malformed detail of a record without a value: a Kafka tombstone (null value) or a
+   * zero-length value, which the job receives alike ({@link RawEventDeserializer}). Only the
+   * debezium-json format reads tombstones (as not materialized); before, a JSON source called one
+   * "bad JSON: expected an object, got MISSING" and an Avro source "bad Avro: EOFException".
+   */
+  static MalformedEventException noValue(String expected) {
+    return new MalformedEventException(
+        "no value (a Kafka tombstone or an empty record; expected: "
+            + expected
+            + ", deletes are read from a debezium-json source)");
   }
 
   /** Parses {@code bytes} as one JSON object. */

@@ -101,9 +101,8 @@ public final class JobPlanner {
     }
     if (view.offline() && settings.offline()) {
       setup.add(
-          "CREATE CATALOG `"
-              + settings.icebergCatalog()
-              + "` WITH (\n"
+          createCatalog(settings.icebergCatalog())
+              + " WITH (\n"
               + options(settings.icebergCatalogProperties())
               + "\n)");
       inserts.add("INSERT INTO " + offlineTable(view) + "\n" + offlineSelect(view, keys));
@@ -389,5 +388,14 @@ public final class JobPlanner {
     return opts.entrySet().stream()
         .map(e -> "  '" + e.getKey() + "' = '" + e.getValue().replace("'", "''") + "'")
         .collect(Collectors.joining(",\n"));
+  }
+
+  /**
+   * The start of the plan's offline catalog statement. {@code IF NOT EXISTS}: {@code quiver sql}
+   * registers the same catalog in its init script, so {@code CREATE CATALOG} alone made the printed
+   * plan fail there ("Catalog quiver_offline already exists") instead of running as is.
+   */
+  public static String createCatalog(String catalog) {
+    return "CREATE CATALOG IF NOT EXISTS `" + catalog + "`";
   }
 }

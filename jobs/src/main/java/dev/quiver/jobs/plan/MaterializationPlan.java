@@ -59,10 +59,35 @@ public record MaterializationPlan(
     sb.append("\n-- Batch (backfill): a bounded table with these columns:\n-- CREATE TABLE `")
         .append(eventsTable)
         .append("` (\n");
-    for (String line : eventSchema.ddlColumns().split("\n")) {
+    String columns = eventSchema.ddlColumns();
+    boolean rowtime = JobPlanner.needsRowtime(view);
+    if (rowtime) {
+      // batch group windows take a TIMESTAMP: the backfill casts _event_time the same way
+      // (StreamingSqlBackfillPlanner); with TIMESTAMP_LTZ the printed text failed in batch mode
+      // with "Unsupported reinterpret cast from 'TIMESTAMP_LTZ(3)' to 'BIGINT'"
+      columns =
+          columns.replace(
+              "`" + EventSchema.EVENT_TIME + "` TIMESTAMP_LTZ(3)",
+              "`" + EventSchema.EVENT_TIME + "` TIMESTAMP(3)");
+    }
+    for (String line : columns.split("\n")) {
       sb.append("--").append(line).append('\n');
     }
-    sb.append("-- ) WITH (...);\n\n");
+    sb.append("-- ) WITH (...);\n");
+    if (rowtime) {
+      sb.append("-- (`")
+          .append(EventSchema.EVENT_TIME)
+          .append("` as TIMESTAMP(3), UTC wall time: batch group windows take a TIMESTAMP.)\n");
+    }
+    if (view.offline()) {
+      sb.append("-- The offline table exists once quiver materialize or quiver backfill has run")
+          .append("\n-- (its day partitioning has no Flink DDL). With `")
+          .append(eventsTable)
+          .append("` defined, this text runs as is\n-- in quiver sql (batch mode).\n");
+    }
+    // the job and the backfill run in UTC (StreamingPipeline.configureTables): the same values for
+    // time functions and windows wherever the text runs
+    sb.append("\nSET 'table.local-time-zone' = 'UTC';\n\n");
     for (String s : setup) {
       sb.append(s).append(";\n\n");
     }

@@ -156,7 +156,12 @@ class AvroEventParserTest {
         "wrong type for 'amount': declared FLOAT64, got Avro STRING");
     assertMalformed(p, encode(txn(null, 1.0, 0), null), "missing key 'user_id'");
     byte[] good = encode(txn("u1", 1.0, 0), null);
-    assertMalformed(p, Arrays.copyOf(good, good.length - 3), "bad Avro");
+    assertMalformed(
+        p,
+        Arrays.copyOf(good, good.length - 3),
+        "bad Avro: the record ends early, after "
+            + (good.length - 3)
+            + " bytes (truncated, or written with another schema?)");
     byte[] longer = Arrays.copyOf(good, good.length + 2);
     assertMalformed(p, longer, "trailing bytes");
     assertMalformed(p, "{\"txn_id\":\"json\"}".getBytes(), "bad Avro");
@@ -174,7 +179,18 @@ class AvroEventParserTest {
     AvroEventParser confluent = new AvroEventParser(schema, WRITER, true, 7);
     assertMalformed(confluent, good, "not in the Confluent wire format");
     assertMalformed(confluent, encode(txn("u1", 1.0, 0), 8), "written with schema id 8");
-    assertMalformed(confluent, new byte[0], "an empty value");
+    // a tombstone (null value, received as no bytes) says so; it read "bad Avro: EOFException"
+    assertMalformed(
+        p,
+        new byte[0],
+        "no value (a Kafka tombstone or an empty record; expected: an Avro record of schema"
+            + " test.Txn, deletes are read from a debezium-json source)");
+    assertMalformed(
+        confluent,
+        new byte[0],
+        "no value (a Kafka tombstone or an empty record; expected: an Avro record of schema"
+            + " test.Txn in the Confluent wire format, deletes are read from a debezium-json"
+            + " source)");
   }
 
   private static void assertMalformed(AvroEventParser p, byte[] bytes, String message) {

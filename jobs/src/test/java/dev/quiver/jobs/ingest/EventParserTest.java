@@ -67,6 +67,12 @@ class EventParserTest {
             "bad JSON: Unexpected close marker '}': expected ']' (for Array starting at line 1,"
                 + " column 12)");
     assertThatThrownBy(() -> parse("[1]")).hasMessageContaining("expected an object");
+    // a tombstone (null value, received as no bytes) says so; it read "bad JSON: expected an
+    // object, got MISSING"
+    assertThatThrownBy(() -> parse(""))
+        .hasMessage(
+            "no value (a Kafka tombstone or an empty record; expected: a JSON object, deletes are"
+                + " read from a debezium-json source)");
     assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"ts\":5}"))
         .hasMessage("missing key 'user_id'");
     assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\"}"))

@@ -57,6 +57,11 @@ public final class Transactions {
     return new Record(text.getBytes(StandardCharsets.UTF_8), null, TOO_EARLY);
   }
 
+  /** The JSON record of one well-formed transaction (event time as ISO-8601 text). */
+  public static Record record(Txn t) {
+    return new Record(json(t, false), t, null);
+  }
+
   /** A well-formed transaction. */
   public record Txn(String txnId, String userId, String merchant, double amount, long ts) {}
 
