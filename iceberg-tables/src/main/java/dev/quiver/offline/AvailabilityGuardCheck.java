@@ -74,7 +74,7 @@ final class AvailabilityGuardCheck {
    * (millis) column over a snapshot's data files, in epoch millis; null when a file has no bound or
    * the column is of another type.
    */
-  private static Long bound(Table t, long snapshotId, String column, boolean min) {
+  static Long bound(Table t, long snapshotId, String column, boolean min) {
     Types.NestedField f =
         t.schemas().values().stream()
             .map(s -> s.findField(column))
