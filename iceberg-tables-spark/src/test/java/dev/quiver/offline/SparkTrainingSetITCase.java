@@ -440,7 +440,7 @@ class SparkTrainingSetITCase {
    * result, Flink one part per sweep subtask, each ordered by label time), and returns how many
    * double and null values it compared.
    */
-  private static int[] assertSameRows(
+  static int[] assertSameRows(
       List<Row> sparkRows, List<Record> flinkRows, String where, String... orderBy) {
     List<Row> spark = new java.util.ArrayList<>(sparkRows);
     List<Record> flink = new java.util.ArrayList<>(flinkRows);
@@ -516,7 +516,7 @@ class SparkTrainingSetITCase {
     return v;
   }
 
-  private static void check(Row row, String view, Map<String, Object> expected, String where) {
+  static void check(Row row, String view, Map<String, Object> expected, String where) {
     expected.forEach(
         (f, v) -> {
           Object actual = row.getAs(view + "__" + f);

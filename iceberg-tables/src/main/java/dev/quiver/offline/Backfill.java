@@ -521,6 +521,7 @@ public final class Backfill {
               + " 'warehouse'='"
               + s.scratch.toUri()
               + "')");
+      requireMillis(s.raw, view.source().eventTimeField(), source);
       return new BackfillSource.Table(
           "`quiver_backfill_raw`.`raw`.`events`", s.raw.schema(), source);
     }
@@ -530,7 +531,47 @@ public final class Backfill {
     } catch (org.apache.iceberg.exceptions.NoSuchTableException e) {
       throw noSuchTable(source, e);
     }
+    requireMillis(s.raw, view.source().eventTimeField(), source);
     return new BackfillSource.Table(flinkName(rid), s.raw.schema(), source);
+  }
+
+  /**
+   * Refuses an int64 event-time column whose values all lie within 1970 ± 10^11 ms (before
+   * 1973-03-03), as epoch seconds of today do: read as milliseconds they are January 1970, outside
+   * the range, and the backfill appended nothing without a word. From the files' column bounds.
+   */
+  private static void requireMillis(Table raw, String column, String source) {
+    var f = raw.schema().findField(column);
+    if (raw.currentSnapshot() == null
+        || f == null
+        || f.type().typeId() != org.apache.iceberg.types.Type.TypeID.LONG) {
+      return;
+    }
+    long snap = raw.currentSnapshot().snapshotId();
+    Long low = AvailabilityGuardCheck.bound(raw, snap, column, true);
+    Long high = AvailabilityGuardCheck.bound(raw, snap, column, false);
+    if (low != null
+        && high != null
+        && low > -LabelLayout.MIN_PLAUSIBLE_MILLIS
+        && high < LabelLayout.MIN_PLAUSIBLE_MILLIS) {
+      throw new IllegalArgumentException(
+          "source: event-time column '"
+              + column
+              + "' of "
+              + source
+              + " holds "
+              + low
+              + " to "
+              + high
+              + ", "
+              + Instant.ofEpochMilli(low)
+              + " to "
+              + Instant.ofEpochMilli(high)
+              + " as epoch milliseconds (expected: an int64 column in epoch milliseconds, or a"
+              + " timestamp column; seconds? multiply by 1000, e.g. pandas.to_datetime(df['"
+              + column
+              + "'], unit='s', utc=True))");
+    }
   }
 
   /**

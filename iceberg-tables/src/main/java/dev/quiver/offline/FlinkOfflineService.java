@@ -162,6 +162,12 @@ public final class FlinkOfflineService implements OfflineService {
                   : join.run(request, (done, total) -> progress(job, done, total));
           job.rows = res.rows();
           Map<String, Object> details = new java.util.LinkedHashMap<>(job.details);
+          if (!res.warnings().isEmpty()) {
+            // the availability guard's (a view held back in every row), after the registry's
+            List<String> all = new java.util.ArrayList<>(warnings);
+            all.addAll(res.warnings());
+            details.put("warnings", List.copyOf(all));
+          }
           details.put("output", res.output().toString());
           details.put("data_files", res.dataFiles().stream().map(Path::toString).toList());
           details.put("manifest", res.manifestFile().toString());

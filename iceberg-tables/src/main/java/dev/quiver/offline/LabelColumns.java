@@ -21,6 +21,61 @@ public final class LabelColumns {
     return LabelTables.nanosecondTimes(source);
   }
 
+  /**
+   * A label time read from an integer column as epoch milliseconds, refused (naming the column, the
+   * value and the likely unit) when it looks like epoch seconds, microseconds or nanoseconds.
+   */
+  public static long epochMillis(String column, long value) {
+    return LabelLayout.epochMillis(column, value);
+  }
+
+  /**
+   * The error for a label time column that is neither a timestamp nor epoch milliseconds as int64.
+   *
+   * @param type the column's type name
+   */
+  public static IllegalArgumentException timeColumnType(LabelSource source, String type) {
+    return new IllegalArgumentException(
+        "labels.timestamp_column: '"
+            + source.timestampColumn()
+            + "' of "
+            + source.location()
+            + " is a "
+            + type
+            + " column (expected: a timestamp, or epoch milliseconds as int64; convert it, e.g."
+            + " pandas.to_datetime(df['"
+            + source.timestampColumn()
+            + "'], utc=True))");
+  }
+
+  /**
+   * The error for an Iceberg label table's pinned snapshot (a manifest's) that the table no longer
+   * has.
+   */
+  public static IllegalArgumentException noLabelSnapshot(LabelSource source, long snapshotId) {
+    return new IllegalArgumentException(
+        "labels: snapshot "
+            + snapshotId
+            + " of Iceberg table "
+            + source.location()
+            + " no longer exists (expired?); the manifest cannot be rebuilt without the"
+            + " label rows it read");
+  }
+
+  /**
+   * A label time as CSV text, read as the Flink path reads it: ISO-8601 (an offset, {@code Z} or
+   * none for UTC, a date alone), or epoch milliseconds checked as by {@link #epochMillis}.
+   */
+  public static java.time.Instant parseTime(String text, LabelSource source) {
+    try {
+      return LabelTables.parseTime(text, source, 0);
+    } catch (IllegalArgumentException e) {
+      String m = e.getMessage();
+      throw new IllegalArgumentException(
+          "labels " + source.location() + m.substring(m.indexOf(':')), e);
+    }
+  }
+
   /** The error for label rows without the request's time column. */
   static IllegalArgumentException noTimeColumn(LabelSource source, List<String> names) {
     return new IllegalArgumentException(

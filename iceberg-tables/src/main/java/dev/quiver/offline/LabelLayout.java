@@ -23,16 +23,37 @@ record LabelLayout(Schema projection, int timePos, int[] keyPositions, int featu
   static final long MAX_MILLIS = 253_402_300_799_999L;
 
   /**
+   * Epoch milliseconds of 1973-03-03T09:46:40Z: an integer label time closer to 1970 than this is
+   * taken for epoch seconds (seconds of the years 1973 to 5138 land below it).
+   */
+  static final long MIN_PLAUSIBLE_MILLIS = 100_000_000_000L;
+
+  /**
    * A label time read from an integer column, which holds epoch milliseconds: refused outside the
    * years 0000 to 9999, where microseconds and nanoseconds of today's dates land (QA pass, session
    * 11: they were taken for milliseconds thousands of years ahead, every window empty and every row
-   * feature expired, without a word).
+   * feature expired, without a word), and within 1970 ± {@link #MIN_PLAUSIBLE_MILLIS}, where epoch
+   * seconds land (taken for milliseconds in January 1970, every feature was null).
    */
   static long epochMillis(String column, long v) {
-    if (v >= MIN_MILLIS && v <= MAX_MILLIS) {
+    long abs = v == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(v);
+    if (v >= MIN_MILLIS && v <= MAX_MILLIS && abs >= MIN_PLAUSIBLE_MILLIS) {
       return v;
     }
-    long abs = v == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(v);
+    if (abs < MIN_PLAUSIBLE_MILLIS) {
+      throw new IllegalArgumentException(
+          "labels.timestamp_column: '"
+              + column
+              + "' holds "
+              + v
+              + ", "
+              + java.time.Instant.ofEpochMilli(v)
+              + " as epoch milliseconds (expected: an integer time column in epoch milliseconds,"
+              + " or a timestamp column; seconds? multiply by 1000, e.g."
+              + " pandas.to_datetime(df['"
+              + column
+              + "'], unit='s', utc=True); times before 1973-03-03 as a timestamp column)");
+    }
     String unit =
         abs >= 100_000_000_000_000_000L
             ? "nanoseconds? divide by 1000000"

@@ -92,13 +92,7 @@ final class LabelTables {
                   : t.currentSnapshot() == null ? null : t.currentSnapshot().snapshotId();
           if (snap != null && t.snapshot(snap) == null) {
             // a rebuild's pinned label snapshot (Iceberg's "Cannot find snapshot" failed the job)
-            throw new IllegalArgumentException(
-                "labels: snapshot "
-                    + snap
-                    + " of Iceberg table "
-                    + source.location()
-                    + " no longer exists (expired?); the manifest cannot be rebuilt without the"
-                    + " label rows it read");
+            throw LabelColumns.noLabelSnapshot(source, snap);
           }
           // the columns as of that snapshot: a column added since is not a label column of a
           // rebuild (before: it was, so the rebuilt rows were not the original's)
@@ -205,7 +199,7 @@ final class LabelTables {
     MessageType type = null;
     Path first = null;
     for (Path f : files) {
-      MessageType t = parquetType(field, f);
+      MessageType t = withoutInt96(field, f, parquetType(field, f));
       if (type == null) {
         type = t;
         first = f;
@@ -262,6 +256,31 @@ final class LabelTables {
     return t;
   }
 
+  /**
+   * Refuses a Parquet file with an INT96 column (the legacy timestamp that Spark writes by default,
+   * and Hive and Impala): Iceberg's Flink reader does not read it, so the export (or backfill)
+   * failed inside the job with "Unsupported type: optional int96 ts", naming no file.
+   */
+  private static MessageType withoutInt96(String field, Path f, MessageType type) {
+    for (var c : type.getColumns()) {
+      if (c.getPrimitiveType().getPrimitiveTypeName()
+          == org.apache.iceberg.shaded.org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName
+              .INT96) {
+        throw new IllegalArgumentException(
+            field
+                + ": column '"
+                + String.join(".", c.getPath())
+                + "' of '"
+                + f
+                + "' is INT96, the legacy Parquet timestamp (Spark's default, Hive's, Impala's),"
+                + " which Iceberg's Flink reader does not read (expected: a Parquet timestamp"
+                + " column; write the file with spark.sql.parquet.outputTimestampType ="
+                + " TIMESTAMP_MICROS, or rewrite it, e.g. pandas.read_parquet(f).to_parquet(f))");
+      }
+    }
+    return type;
+  }
+
   /** A Parquet file's schema, from its footer. */
   private static MessageType parquetType(String field, Path f) {
     try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(f))) {
@@ -310,8 +329,8 @@ final class LabelTables {
           throw noSuchTable(source.location(), e);
         }
       case "parquet":
-        return icebergSchema(
-            parquetType("labels", files("labels", source.location(), ".parquet").get(0)));
+        Path first = files("labels", source.location(), ".parquet").get(0);
+        return icebergSchema(withoutInt96("labels", first, parquetType("labels", first)));
       default:
         for (Path f : files("labels", source.location(), ".csv")) {
           try (MappingIterator<String[]> it = Csv.READER.readValues(csvText(f))) {
@@ -436,17 +455,7 @@ final class LabelTables {
         && time.type().typeId() != Type.TypeID.TIMESTAMP
         && time.type().typeId() != Type.TypeID.LONG) {
       // it was read as a number anyway: a ClassCastException in the job
-      throw new IllegalArgumentException(
-          "labels.timestamp_column: '"
-              + source.timestampColumn()
-              + "' of "
-              + source.location()
-              + " is a "
-              + time.type()
-              + " column (expected: a timestamp, or epoch milliseconds as int64; convert it, e.g."
-              + " pandas.to_datetime(df['"
-              + source.timestampColumn()
-              + "'], utc=True))");
+      throw LabelColumns.timeColumnType(source, time.type().toString());
     }
     if (time == null) {
       throw LabelColumns.noTimeColumn(
@@ -605,7 +614,13 @@ final class LabelTables {
   static Instant parseTime(String v, LabelSource source, int line) {
     try {
       if (v.chars().allMatch(Character::isDigit)) {
-        return Instant.ofEpochMilli(Long.parseLong(v));
+        long millis = Long.parseLong(v);
+        try {
+          // epoch seconds (or micros) text refused as in an integer column, not read as 1970
+          return Instant.ofEpochMilli(LabelLayout.epochMillis(source.timestampColumn(), millis));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("labels line " + line + ": " + e.getMessage(), e);
+        }
       }
       return dev.quiver.core.offline.OfflineTimes.parse(v);
     } catch (DateTimeParseException | NumberFormatException e) {

@@ -86,7 +86,8 @@ public final class PointInTimeJoin {
       List<Path> dataFiles,
       long rows,
       TrainingSetManifest manifest,
-      Path manifestFile) {}
+      Path manifestFile,
+      List<String> warnings) {}
 
   /**
    * Builds the training set, writes its parts ({@code part-00000.parquet}, one per sweep subtask)
@@ -275,7 +276,19 @@ public final class PointInTimeJoin {
               + rows);
     }
     Path manifestFile = manifest.write(out);
-    return new Result(out, parts, rows, manifest, manifestFile);
+    List<String> warnings = List.of();
+    if (request.availabilityGuard()) {
+      Long newest =
+          labelTable != null
+              ? AvailabilityGuardCheck.newestLabel(
+                  labelTable.table(), labelTable.snapshotId(), request.labels().timestampColumn())
+              : java.util.Arrays.stream(request.spine().millis())
+                  .boxed()
+                  .max(Long::compare)
+                  .orElse(null);
+      warnings = AvailabilityGuardCheck.warnings(plan, catalog, newest);
+    }
+    return new Result(out, parts, rows, manifest, manifestFile, warnings);
   }
 
   /**

@@ -302,7 +302,12 @@ class LabelPagesITCase {
       set(r, rnd, "f_bool", rnd.nextBoolean());
       set(r, rnd, "f_str", rnd.nextBoolean() ? "x" + i : "é€" + i);
       set(r, rnd, "f_date", LocalDate.ofEpochDay(rnd.nextInt(40_000) - 20_000));
-      set(r, rnd, "ts_millis", (long) ((rnd.nextDouble() - 0.3) * 2e12));
+      // epoch millis of 1919 to 1966 and 1973 to 2020 (closer to 1970 looks like epoch seconds)
+      set(
+          r,
+          rnd,
+          "ts_millis",
+          (rnd.nextInt(3) == 0 ? -1 : 1) * (long) (1e11 + rnd.nextDouble() * 1.5e12));
       out.add(r);
     }
     return out;

@@ -58,6 +58,16 @@ class LabelTablesITCase {
     assertThat(parse("2026-11-20T13:00:00+0100")).isEqualTo(noon);
     assertThat(parse("2026-11-20T07:00:00-0500")).isEqualTo(noon);
     assertThat(parse("2026-11-20T13:00:00+01")).isEqualTo(noon);
+    // epoch seconds (and microseconds) text is refused, not read as millis of January 1970
+    assertThatThrownBy(() -> parse(String.valueOf(noon.getEpochSecond())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(
+            "labels line 2: labels.timestamp_column: 'ts' holds 1795176000,"
+                + " 1970-01-21T18:39:36Z as epoch milliseconds")
+        .hasMessageContaining("seconds? multiply by 1000");
+    assertThatThrownBy(() -> parse(String.valueOf(noon.toEpochMilli() * 1000)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("microseconds? divide by 1000");
     assertThatThrownBy(() -> parse("20/11/2026"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("ts '20/11/2026' (expected: an ISO-8601 time");

@@ -166,6 +166,96 @@ class LeakageITCase {
     }
   }
 
+  /**
+   * History backfilled into a view's table after the label times (every row's {@code _ingested_at}
+   * after them) is held back by the guard in every row: right, but every feature of the view was
+   * null without a word (found exporting right after `quiver backfill` of 2024 history). The export
+   * now warns, naming the table, the times and the option; not without the guard, nor for a view
+   * with a row written in time.
+   */
+  @Test
+  void aViewTheGuardHoldsBackInEveryRowIsWarnedAbout() {
+    Path wh = dir.resolve("wh-backfilled");
+    QuiverConfig config = QuiverConfig.of(Map.of("offline.warehouse", wh.toString()));
+    Catalog catalog = OfflineCatalogs.open(config);
+    PointInTimeJoin join = new PointInTimeJoin(catalog, OfflineCatalogs.properties(config), 2);
+    FeatureView backfilled =
+        FeatureView.builder("backfilled")
+            .entities(List.of("user"))
+            .ttl(Duration.ofHours(1))
+            .features(List.of(Feature.row("amount", FeatureType.FLOAT64)))
+            .build();
+    FeatureView live =
+        FeatureView.builder("live")
+            .entities(List.of("user"))
+            .ttl(Duration.ofHours(1))
+            .features(List.of(Feature.row("score", FeatureType.FLOAT64)))
+            .build();
+    long later = T + 24 * EventLog.HOUR;
+    Table b = OfflineTables.ensureTable(catalog, backfilled);
+    write(b, "u1", T - 20 * EventLog.MIN, 1, later, "amount", 1.0);
+    write(b, "u1", T - 10 * EventLog.MIN, 2, later + 5, "amount", 2.0);
+    Table l = OfflineTables.ensureTable(catalog, live);
+    write(l, "u1", T - 10 * EventLog.MIN, 1, T - 10 * EventLog.MIN, "score", 0.5);
+    write(l, "u1", T - 5 * EventLog.MIN, 2, later, "score", 0.9);
+
+    Path labels = dir.resolve("labels-backfilled.parquet");
+    var schema = PointInTimeJoinITCase.labelSchema();
+    List<Record> rows = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      GenericRecord r = GenericRecord.create(schema);
+      r.setField("label_id", i);
+      r.setField("user_id", "u1");
+      r.setField("ts", OfflineWriter.timestamptz(T - i * EventLog.MIN));
+      rows.add(r);
+    }
+    TrainingSetFiles.write(schema, labels, rows);
+    String expected =
+        "availability guard: every row of default.backfilled_v1 (view "
+            + backfilled.qualifiedName()
+            + ":v1) was written at or after "
+            + java.time.Instant.ofEpochMilli(later)
+            + ", after the newest label time "
+            + java.time.Instant.ofEpochMilli(T)
+            + ", so its features are null (windows empty) in every row";
+    for (boolean guard : new boolean[] {true, false}) {
+      PointInTimeJoin.Result res =
+          join.run(
+              new TrainingSetRequest(
+                  List.of(FeatureSelection.all(backfilled), FeatureSelection.all(live)),
+                  LabelSource.of(labels.toString(), "ts"),
+                  null,
+                  dir.resolve("backfilled-" + guard).toString(),
+                  guard,
+                  Map.of()));
+      List<Record> out = TrainingSetFiles.read(res.dataFiles());
+      assertThat(out).hasSize(3);
+      if (guard) {
+        assertThat(out).allSatisfy(r -> assertThat(r.getField("backfilled__amount")).isNull());
+        assertThat(out).allSatisfy(r -> assertThat(r.getField("live__score")).isEqualTo(0.5));
+        assertThat(res.warnings())
+            .singleElement()
+            .asString()
+            .startsWith(expected)
+            .contains("--no-availability-guard");
+      } else {
+        assertThat(out).allSatisfy(r -> assertThat(r.getField("backfilled__amount")).isNotNull());
+        assertThat(res.warnings()).isEmpty();
+      }
+    }
+    // retrieval without labels: the newest reference time
+    PointInTimeJoin.Result spine =
+        join.run(
+            new TrainingSetRequest(
+                List.of(FeatureSelection.all(backfilled)),
+                null,
+                new Spine(List.of(java.time.Instant.ofEpochMilli(T))),
+                dir.resolve("backfilled-spine").toString(),
+                true,
+                Map.of()));
+    assertThat(spine.warnings()).singleElement().asString().startsWith(expected);
+  }
+
   private static void write(
       Table t, String user, long time, long seq, long ingested, String col, double v) {
     OfflineWriter w = new OfflineWriter(t);

@@ -225,7 +225,7 @@ class ReproducibilityITCase {
   }
 
   /** Appends records to an Iceberg table as one Parquet data file. */
-  private static void append(Table table, List<Record> rows) throws Exception {
+  static void append(Table table, List<Record> rows) throws Exception {
     String file =
         table.locationProvider().newDataLocation(java.util.UUID.randomUUID() + ".parquet");
     Schema s = table.schema();

@@ -122,6 +122,57 @@ class BackfillITCase {
     }
   }
 
+  /**
+   * History whose int64 event times are epoch seconds: read as milliseconds they fell in January
+   * 1970, outside the range, and the backfill (and its dry run) counted 0 rows without a word.
+   */
+  @Test
+  void epochSecondsEventTimesAreRefusedNamingTheColumn() throws Exception {
+    Schema seconds =
+        new Schema(
+            Types.NestedField.optional(1, "txn_id", Types.StringType.get()),
+            Types.NestedField.optional(2, "user_id", Types.StringType.get()),
+            Types.NestedField.optional(3, "amount", Types.DoubleType.get()),
+            Types.NestedField.optional(4, "merchant", Types.StringType.get()),
+            Types.NestedField.optional(5, "ts", Types.LongType.get()));
+    Path raw = dir.resolve("raw-seconds").resolve("events.parquet");
+    long first = Instant.parse("2024-05-01T00:00:00Z").getEpochSecond();
+    List<Record> events = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      GenericRecord r = GenericRecord.create(seconds);
+      r.setField("txn_id", "t" + i);
+      r.setField("user_id", "u1");
+      r.setField("amount", 1.0);
+      r.setField("merchant", "m1");
+      r.setField("ts", first + i * 60);
+      events.add(r);
+    }
+    TrainingSetFiles.write(seconds, raw, events);
+    QuiverConfig config =
+        QuiverConfig.of(Map.of("offline.warehouse", dir.resolve("wh-seconds").toString()));
+    Catalog catalog = OfflineCatalogs.open(config);
+    FeatureView view = view(raw);
+    assertThatThrownBy(
+            () ->
+                new Backfill(config, catalog)
+                    .plan(
+                        view,
+                        OfflineTables.joinKeys(view),
+                        null,
+                        Instant.parse("2024-05-01T00:00:00Z"),
+                        Instant.parse("2024-05-02T00:00:00Z")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(
+            "source: event-time column 'ts' of "
+                + raw.getParent()
+                + " holds "
+                + first
+                + " to "
+                + (first + 240)
+                + ", 1970-01-20T20:15:21.600Z to ")
+        .hasMessageContaining("seconds? multiply by 1000");
+  }
+
   private static Record rawEvent(String txn, String user, Long ts, long offset) {
     GenericRecord r = GenericRecord.create(RAW);
     r.setField("txn_id", txn);

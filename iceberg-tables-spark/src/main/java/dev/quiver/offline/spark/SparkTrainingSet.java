@@ -76,7 +76,28 @@ public final class SparkTrainingSet {
             Types.NestedField.optional(++id, f.name(), icebergType(f.name(), f.dataType())));
       }
       List<String> names = Arrays.asList(ls.fieldNames());
-      int timePos = names.indexOf(request.labels().timestampColumn());
+      LabelSource src = request.labels();
+      int timePos = names.indexOf(src.timestampColumn());
+      DataType timeType = ls.fields()[timePos].dataType();
+      // how the time column holds its times: a timestamp, epoch millis (checked for another unit)
+      // or CSV text (read by the Flink path's parser: Spark's to_timestamp gave null, so all
+      // features null without an error, for epoch millis text and offsets such as +0100)
+      boolean text = timeType instanceof StringType;
+      boolean integer = timeType instanceof LongType;
+      if (!text
+          && !integer
+          && !timeType.equals(DataTypes.TimestampType)
+          && !timeType.equals(DataTypes.TimestampNTZType)) {
+        throw LabelColumns.timeColumnType(src, timeType.simpleString());
+      }
+      if (text) {
+        labelColumns.set(
+            timePos,
+            Types.NestedField.optional(
+                timePos + 1, src.timestampColumn(), Types.TimestampType.withZone()));
+      }
+      String timeName = src.timestampColumn();
+      String location = src.location(); // LabelSource is not Serializable: rebuilt in the task
       int[] keys = positions(names, plan.groups().get(0).keyNames());
       int width = names.size();
       current =
@@ -87,6 +108,15 @@ public final class SparkTrainingSet {
                     Object[] v = new Object[width];
                     for (int i = 0; i < width; i++) {
                       v[i] = plain(r.get(i));
+                    }
+                    if (text && v[timePos] != null) {
+                      v[timePos] =
+                          LabelColumns.parseTime(
+                                  (String) v[timePos],
+                                  new LabelSource("csv", location, timeName, null))
+                              .toEpochMilli();
+                    } else if (integer && v[timePos] != null) {
+                      LabelColumns.epochMillis(timeName, (Long) v[timePos]);
                     }
                     long t =
                         v[timePos] == null ? Long.MIN_VALUE : ((Number) v[timePos]).longValue();
@@ -170,7 +200,7 @@ public final class SparkTrainingSet {
           case "parquet" ->
               nanos.isEmpty() ? spark.read().parquet(src.location()) : nanos(src, nanos);
           case "csv" -> csv(src);
-          default -> spark.read().table(catalogName + "." + src.location());
+          default -> iceberg(src);
         };
     // the Flink path's checks, with its messages: no time column or join key, a column named like
     // a feature's output column (QA pass, session 12: Iceberg's "multiple fields for name" later)
@@ -189,11 +219,43 @@ public final class SparkTrainingSet {
               ? null
               : t.simpleString();
         });
-    String tc = src.timestampColumn();
-    if (df.schema().apply(tc).dataType().equals(DataTypes.StringType)) {
-      df = df.withColumn(tc, functions.to_timestamp(functions.col(tc)));
-    }
     return df;
+  }
+
+  /**
+   * An Iceberg label table as of the source's snapshot (a manifest's pinned one), with that
+   * snapshot's columns, as the Flink path reads it: before, Spark read the current snapshot, so
+   * rows appended (and columns added) since the export entered a Spark rebuild. SQL's {@code
+   * VERSION AS OF}, because the {@code snapshot-id} read option keeps the current schema's columns.
+   */
+  private Dataset<Row> iceberg(LabelSource src) {
+    String table = catalogName + "." + src.location();
+    if (src.snapshotId() == null) {
+      return spark.read().table(table);
+    }
+    org.apache.iceberg.catalog.TableIdentifier id =
+        org.apache.iceberg.catalog.TableIdentifier.parse(src.location());
+    org.apache.iceberg.Table t;
+    try {
+      t = catalog.loadTable(id);
+    } catch (org.apache.iceberg.exceptions.NoSuchTableException e) {
+      throw new IllegalArgumentException(
+          "labels: Iceberg table '" + src.location() + "' does not exist in the offline catalog",
+          e);
+    }
+    if (t.snapshot(src.snapshotId()) == null) {
+      throw LabelColumns.noLabelSnapshot(src, src.snapshotId());
+    }
+    StringBuilder quoted = new StringBuilder(quote(catalogName));
+    for (String level : id.namespace().levels()) {
+      quoted.append('.').append(quote(level));
+    }
+    quoted.append('.').append(quote(id.name()));
+    return spark.sql("SELECT * FROM " + quoted + " VERSION AS OF " + src.snapshotId());
+  }
+
+  private static String quote(String identifier) {
+    return "`" + identifier.replace("`", "``") + "`";
   }
 
   /**
