@@ -27,7 +27,8 @@ import picocli.CommandLine.ParentCommand;
     description = {
       "Starts the REST service (lookups, registry, /v1/health, /v1/metrics, OpenAPI) on"
           + " server.host:server.port (default 127.0.0.1:8080) and serves until stopped.",
-      "Exit codes: 0 stopped, 2 usage or configuration error, 70 could not start."
+      "Exit codes: 0 stopped, 1 the port is in use or the online store does not answer, 2 usage"
+          + " or configuration error, 70 could not start."
     })
 final class ServeCommand implements Callable<Integer> {
   @ParentCommand QuiverCli parent;
@@ -48,7 +49,12 @@ final class ServeCommand implements Callable<Integer> {
     if (host != null) {
       config = config.with(ServerOptions.HOST.key(), host);
     }
-    ServerOptions options = ServerOptions.from(config);
+    ServerOptions options;
+    try {
+      options = ServerOptions.from(config); // range checks: a configuration error, exit 2
+    } catch (IllegalArgumentException e) {
+      throw new QuiverCli.CliUsageException(e.getMessage());
+    }
     PrintWriter out = parent.spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(1);
