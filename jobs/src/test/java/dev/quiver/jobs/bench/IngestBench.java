@@ -84,9 +84,27 @@ public final class IngestBench {
 
   public static void main(String[] args) throws Exception {
     Path dir = Files.createTempDirectory("quiver-ingest-bench");
-    Map<String, String> online =
-        Map.of("online.type", "embedded", "online.embedded.path", dir.resolve("online").toString());
-    run("ingest", "embedded", dir, online);
+    try {
+      Map<String, String> online =
+          Map.of(
+              "online.type", "embedded", "online.embedded.path", dir.resolve("online").toString());
+      run("ingest", "embedded", dir, online);
+    } finally {
+      deleteWorkDir(dir);
+    }
+  }
+
+  /**
+   * Deletes a run's work directory (online store, warehouse, checkpoints, JFR recording: about 650
+   * MB for the default backlog), which every run left in the temp directory; {@code
+   * QUIVER_BENCH_KEEP_DIR=true} keeps it (e.g. to open {@code ingest.jfr} with {@code jfr}).
+   */
+  static void deleteWorkDir(Path dir) {
+    if ("true".equals(System.getenv("QUIVER_BENCH_KEEP_DIR"))) {
+      System.out.println("kept the work directory " + dir + " (QUIVER_BENCH_KEEP_DIR=true)");
+      return;
+    }
+    org.apache.flink.util.FileUtils.deleteDirectoryQuietly(dir.toFile());
   }
 
   /**
