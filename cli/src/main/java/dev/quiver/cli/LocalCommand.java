@@ -50,6 +50,12 @@ final class LocalCommand implements Callable<Integer> {
           "--rate: " + rate + " (expected: sample events per second per source, at least 1)");
     }
     QuiverConfig config = parent.environment().config();
+    try {
+      // before anything starts: the server is the last thing quiver local starts
+      dev.quiver.serving.ServerOptions.from(config);
+    } catch (IllegalArgumentException e) {
+      throw new QuiverCli.CliUsageException(e.getMessage());
+    }
     Path data = Path.of(config.get(CliOptions.DATA_DIR)).toAbsolutePath();
     PrintWriter out = parent.spec.commandLine().getOut();
     FeatureRegistry registry = parent.environment().registry();

@@ -30,8 +30,8 @@ import picocli.CommandLine.ParentCommand;
           + " Ctrl-C. Checkpoints are retained: restart with --restore <checkpoint or savepoint>.",
       "On a cluster: flink run -c dev.quiver.jobs.MaterializationJob quiver-jobs.jar --config"
           + " quiver.yaml --view VIEW",
-      "Exit codes: 0 stopped, 1 the view cannot be materialized, 2 usage, 5 no such view, 70 the"
-          + " job failed."
+      "Exit codes: 130 or 143 stopped by Ctrl-C or SIGTERM, 0 the job ended, 1 the view cannot be"
+          + " materialized, 2 usage, 5 no such view, 70 the job failed."
     })
 final class MaterializeCommand implements Callable<Integer> {
   @ParentCommand QuiverCli parent;

@@ -27,7 +27,9 @@ import picocli.CommandLine.ParentCommand;
     description = {
       "Starts the REST service (lookups, registry, /v1/health, /v1/metrics, OpenAPI) on"
           + " server.host:server.port (default 127.0.0.1:8080) and serves until stopped.",
-      "Exit codes: 0 stopped, 2 usage or configuration error, 70 could not start."
+      "Exit codes: 130 or 143 stopped by Ctrl-C or SIGTERM (after a graceful shutdown), 1 the port"
+          + " or the embedded online store is in use, or the online store does not answer, 2 usage"
+          + " or configuration error, 70 could not start."
     })
 final class ServeCommand implements Callable<Integer> {
   @ParentCommand QuiverCli parent;
@@ -48,7 +50,12 @@ final class ServeCommand implements Callable<Integer> {
     if (host != null) {
       config = config.with(ServerOptions.HOST.key(), host);
     }
-    ServerOptions options = ServerOptions.from(config);
+    ServerOptions options;
+    try {
+      options = ServerOptions.from(config); // range checks: a configuration error, exit 2
+    } catch (IllegalArgumentException e) {
+      throw new QuiverCli.CliUsageException(e.getMessage());
+    }
     PrintWriter out = parent.spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(1);
@@ -57,6 +64,7 @@ final class ServeCommand implements Callable<Integer> {
             stopped,
             closed,
             options.shutdownQuietPeriod().plus(options.shutdownTimeout()).plusSeconds(5));
+    requireEmbeddedStoreFree(config);
     OnlineFeatureSource source = OnlineFeatureSource.open(config);
     // Exports and backfills behind /v1/offline/* and /v1/backfill run on the Flink offline service.
     OfflineService offline = OfflineCommands.services.apply(config);
@@ -96,6 +104,30 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
     return ExitCode.OK;
+  }
+
+  /**
+   * Refuses to serve an embedded store that another process (a running {@code quiver local} or
+   * {@code quiver serve} on the same data directory) holds, naming the fix; before, RocksDB's
+   * "While lock file: .../LOCK: Resource temporarily unavailable" exited 70 with a cause chain.
+   */
+  static void requireEmbeddedStoreFree(QuiverConfig config) {
+    String path;
+    try {
+      path = BackfillCommand.heldEmbeddedStore(config);
+    } catch (java.io.IOException e) {
+      return; // opening the store reports what is wrong with it
+    }
+    if (path != null) {
+      throw new IllegalArgumentException(
+          "online.embedded.path: the embedded online store at "
+              + path
+              + " is in use by another process (a running quiver local or quiver serve); RocksDB"
+              + " opens a store in one process only. Stop that process, or give this server a data"
+              + " directory of its own (--set quiver.data-dir=DIR) or a store of its own (--set"
+              + " online.embedded.path=DIR, or online.type: hbase, which any number of servers"
+              + " share)");
+    }
   }
 
   /**

@@ -87,4 +87,41 @@ class OnlineStoreLockITCase {
     assertThatCode(() -> BackfillCommand.requireEmbeddedStoreFree(config))
         .doesNotThrowAnyException();
   }
+
+  /**
+   * quiver serve on a data directory whose store a running quiver local or quiver serve holds: it
+   * exited 70 with "error: dev.quiver.online.OnlineStoreException: cannot open the embedded online
+   * store at ...: While lock file: .../LOCK: Resource temporarily unavailable" and a cause chain.
+   */
+  @Test
+  void serveRefusesAStoreHeldByAnotherProcessNamingTheFix() throws Exception {
+    Path data = dir.resolve("data");
+    Path store = Files.createDirectories(data.resolve("online"));
+    Process holder = holdLock(Files.createFile(store.resolve("LOCK")));
+    try {
+      java.io.StringWriter err = new java.io.StringWriter();
+      int code =
+          QuiverCli.commandLine()
+              .setOut(new java.io.PrintWriter(new java.io.StringWriter(), true))
+              .setErr(new java.io.PrintWriter(err, true))
+              .execute(
+                  "--set",
+                  "quiver.data-dir=" + data,
+                  "--set",
+                  "offline.warm-up=false",
+                  "serve",
+                  "--port",
+                  "0");
+      assertThat(code).as(err.toString()).isEqualTo(ExitCode.INVALID);
+      assertThat(err.toString())
+          .startsWith("error: online.embedded.path: the embedded online store at " + store)
+          .contains("is in use by another process")
+          .contains("--set quiver.data-dir=DIR")
+          .doesNotContain("caused by")
+          .doesNotContain("Exception");
+    } finally {
+      holder.getOutputStream().close();
+      holder.waitFor();
+    }
+  }
 }

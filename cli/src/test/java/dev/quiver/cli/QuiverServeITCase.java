@@ -464,4 +464,40 @@ class QuiverServeITCase extends CliTestSupport {
         .contains("--set online.hbase.zookeeper-quorum=HOST:PORT")
         .doesNotContain("caused by");
   }
+
+  @Test
+  void aPortInUseIsRefusedNamingTheOptionWithoutAStackTrace() throws Exception {
+    // was exit 70: "error: java.util.concurrent.CompletionException:
+    // io.netty.channel.unix.Errors$NativeIoException: bind(..) failed ..." and its cause chain
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      Run r =
+          assertTimeoutPreemptively(
+              Duration.ofSeconds(150),
+              () ->
+                  run(
+                      "--set",
+                      "quiver.data-dir=" + dir.resolve("data"),
+                      "--set",
+                      "offline.warm-up=false",
+                      "serve",
+                      "--port",
+                      Integer.toString(taken.getLocalPort())));
+      assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.INVALID);
+      assertThat(r.err())
+          .startsWith(
+              "error: server.port: 127.0.0.1:" + taken.getLocalPort() + " is already in use")
+          .contains("--port N")
+          .doesNotContain("caused by")
+          .doesNotContain("Exception");
+    }
+  }
+
+  @Test
+  void anOutOfRangePortIsAConfigurationError() {
+    // was exit 1, while serve --help says 2 for a configuration error (server.port: 'abc' was 2)
+    Run r = run("--set", "quiver.data-dir=" + dir.resolve("data"), "serve", "--port", "70000");
+    assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.USAGE);
+    assertThat(r.err()).startsWith("error: server.port: 70000 (expected: 0..65535)");
+  }
 }

@@ -15,6 +15,7 @@ import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.exceptions.NoSuchNamespaceException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,8 +157,17 @@ public final class SnapshotRetention implements AutoCloseable {
 
   private static List<TableIdentifier> quiverTables(Catalog catalog) {
     List<TableIdentifier> ids = new ArrayList<>();
-    List<Namespace> namespaces =
-        catalog instanceof SupportsNamespaces ns ? ns.listNamespaces() : List.of(Namespace.empty());
+    List<Namespace> namespaces;
+    try {
+      namespaces =
+          catalog instanceof SupportsNamespaces ns
+              ? ns.listNamespaces()
+              : List.of(Namespace.empty());
+    } catch (NoSuchNamespaceException noWarehouseYet) {
+      // The Hadoop catalog's warehouse directory is created with the first table (a job or a
+      // backfill): until then there is nothing to expire.
+      return ids;
+    }
     for (Namespace n : namespaces) {
       ids.addAll(catalog.listTables(n));
     }

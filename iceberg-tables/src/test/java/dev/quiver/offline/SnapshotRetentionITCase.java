@@ -148,6 +148,29 @@ class SnapshotRetentionITCase {
   }
 
   /**
+   * A warehouse that holds no table yet (views applied, no job or backfill run): nothing to expire,
+   * not a failure (it was a NoSuchNamespaceException: a 500 from the server, exit 70 from `quiver
+   * snapshots expire`, and a stack trace in the server's log every hour).
+   */
+  @Test
+  void aWarehouseWithoutTablesHasNothingToExpire() {
+    Path warehouse = dir.resolve("not-created-yet");
+    Catalog catalog = OfflineCatalogs.hadoop(warehouse);
+    assertThat(
+            SnapshotRetention.expireOlderThan(catalog, null, Duration.ofDays(7), 100, true)
+                .tables())
+        .isEmpty();
+    assertThatThrownBy(
+            () -> SnapshotRetention.expire(catalog, "user_profile", Instant.now(), 1, true))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("VIEW: 'user_profile' has no offline table");
+    QuiverConfig config =
+        QuiverConfig.of(Map.of(OfflineOptions.WAREHOUSE.key(), warehouse.toString()));
+    assertThat(SnapshotRetention.runOnce(config, Duration.ofDays(7), 1, Clock.systemUTC()))
+        .isEmpty();
+  }
+
+  /**
    * The streaming job keeps committing while retention runs (another table handle, as another
    * writer would hold): every append survives, every snapshot newer than the cut-off stays.
    */

@@ -101,7 +101,18 @@ public final class QuiverServer implements AutoCloseable {
       dev.quiver.core.offline.OfflineService offline) {
     QuiverServer s =
         newServer(options, registry, source, authorizer, new ServingMetrics(), offline);
-    s.server.start().join();
+    try {
+      s.server.start().join();
+    } catch (RuntimeException e) {
+      s.server.stop().join();
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof java.net.BindException
+            || String.valueOf(t.getMessage()).contains("Address already in use")) {
+          throw new PortInUseException(options.host(), options.port(), t);
+        }
+      }
+      throw e;
+    }
     return s;
   }
 

@@ -192,6 +192,31 @@ final class RegistryService {
     return HttpResponse.ofJson(body);
   }
 
+  /**
+   * Lineage of a view: its upstream sources (of every non-retired version) and its downstream
+   * consumers (the feature services that reference it), as {@code quiver describe} prints them.
+   */
+  @Get("regex:^/v1/registry/featureViews/(?<name>[^/:]+)/lineage$")
+  @Blocking
+  public HttpResponse lineage(
+      QueryParams query,
+      @Param("name") String name,
+      @Param("namespace") @Default("default") String namespace) {
+    onlyParams(query, "namespace");
+    namespace = orDefault(namespace);
+    if (registry.versions(namespace, name).isEmpty()) {
+      registry.getView(namespace, name, null); // NOT_FOUND, with a "did you mean"
+    }
+    FeatureRegistry.Lineage lineage = registry.lineage(namespace, name);
+    ObjectNode body = JSON.createObjectNode();
+    body.put("namespace", namespace).put("name", name);
+    ArrayNode up = body.putArray("upstream_sources");
+    lineage.upstreamSources().forEach(up::add);
+    ArrayNode down = body.putArray("downstream_consumers");
+    lineage.downstreamConsumers().forEach(down::add);
+    return HttpResponse.ofJson(body);
+  }
+
   @Post("regex:^/v1/registry/featureViews/(?<name>[^/:]+)/versions/(?<version>[^/:]+):deprecate$")
   @Blocking
   public HttpResponse deprecate(

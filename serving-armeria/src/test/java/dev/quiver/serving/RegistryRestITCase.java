@@ -151,6 +151,31 @@ class RegistryRestITCase {
     assertThat(fx.get("/v1/registry/featureServices").body().toString()).contains("fraud_model");
   }
 
+  /**
+   * Lineage (upstream sources, downstream consumers) was only in `quiver describe`: the REST API
+   * had no route for it.
+   */
+  @Test
+  void lineageNamesTheConsumersOfAView() throws Exception {
+    ServingFixture.Reply lineage =
+        fx.get("/v1/registry/featureViews/user_activity_metrics/lineage");
+    assertThat(lineage.status()).as(lineage.body().toString()).isEqualTo(200);
+    assertThat(lineage.body().get("name").asText()).isEqualTo("user_activity_metrics");
+    assertThat(lineage.body().get("namespace").asText()).isEqualTo("default");
+    assertThat(lineage.body().get("upstream_sources").isArray()).isTrue();
+    assertThat(lineage.body().get("downstream_consumers").toString())
+        .contains("\"default.fraud_model\""); // the class's other tests may add consumers
+    ServingFixture.Reply unknown = fx.get("/v1/registry/featureViews/user_activity_metric/lineage");
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(unknown.body().at("/error/message").asText()).contains("user_activity_metric");
+    assertThat(
+            fx.get("/v1/registry/featureViews/user_activity_metrics/lineage?namspace=x")
+                .body()
+                .at("/error/field")
+                .asText())
+        .isEqualTo("namspace");
+  }
+
   @Test
   void badInputs() throws Exception {
     assertError(

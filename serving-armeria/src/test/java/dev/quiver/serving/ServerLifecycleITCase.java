@@ -1,6 +1,7 @@
 package dev.quiver.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.linecorp.armeria.client.circuitbreaker.CircuitState;
 import java.net.http.HttpRequest;
@@ -151,6 +152,32 @@ class ServerLifecycleITCase {
       assertThat(up.body().at("/checks/online_store/circuit_breaker").asText()).isEqualTo("CLOSED");
       assertThat(fx.server.guard().state()).isEqualTo(CircuitState.CLOSED);
       assertThat(fx.lookup(LOOKUP).body().at("/results/0/status").asText()).isNotEqualTo("STALE");
+    }
+  }
+
+  /**
+   * A port that another process holds: the error names server.port, the address and the fix (it was
+   * "java.util.concurrent.CompletionException: io.netty.channel.unix.Errors$NativeIoException:
+   * bind(..) failed with error(-98): Address already in use").
+   */
+  @Test
+  void aPortInUseIsRefusedNamingTheOptionAndTheFix() throws Exception {
+    try (ServingFixture fx = new ServingFixture(Map.of(), s -> s)) {
+      int taken = fx.server.port();
+      ServerOptions options =
+          ServerOptions.from(
+              dev.quiver.core.config.QuiverConfig.of(
+                  Map.of("server.port", Integer.toString(taken))));
+      assertThatThrownBy(
+              () -> QuiverServer.start(options, fx.registry, fx.source, Authorizer.ALLOW_ALL))
+          .isInstanceOf(PortInUseException.class)
+          .hasMessage(
+              "server.port: 127.0.0.1:"
+                  + taken
+                  + " is already in use by another process; stop that process, or choose another"
+                  + " port with --set server.port=N (quiver serve: --port N; 0 picks a free one)");
+      // the server that holds the port still serves
+      assertThat(fx.get("/v1/health").status()).isEqualTo(200);
     }
   }
 

@@ -221,17 +221,31 @@ public final class QuiverConfig {
             .sorted()
             .toList();
     if (!unknown.isEmpty()) {
+      // The keys of the sections the unknown ones are in (server.prot: the server.* options),
+      // not every module's (some 70 keys, in front of the "did you mean")
+      Set<String> sections =
+          unknown.stream().map(QuiverConfig::section).collect(Collectors.toSet());
+      List<String> sameSection =
+          knownKeys.stream().filter(k -> sections.contains(section(k))).sorted().toList();
+      List<String> listed =
+          sameSection.isEmpty() ? knownKeys.stream().sorted().toList() : sameSection;
       throw new IllegalArgumentException(
           "Unsupported options: "
               + String.join(", ", unknown)
               + " (supported: "
-              + knownKeys.stream().sorted().collect(Collectors.joining(", "))
+              + String.join(", ", listed)
               + "; "
               + rawHint
               + ")"
               + didYouMean(unknown, knownKeys));
     }
     return this;
+  }
+
+  /** The first segment of a key: {@code server} for {@code server.port}. */
+  private static String section(String key) {
+    int dot = key.indexOf('.');
+    return dot < 0 ? key : key.substring(0, dot);
   }
 
   /**

@@ -37,6 +37,27 @@ class QuiverConfigTest {
         .hasMessageEndingWith("raw client settings go under a 'properties.' prefix)");
   }
 
+  /**
+   * The supported keys listed are those of the unknown key's section: a typo of server.port listed
+   * all ~70 options of every module before the "did you mean", which got lost at the end.
+   */
+  @Test
+  void anUnknownKeyListsTheOptionsOfItsOwnSection() {
+    java.util.List<ConfigOption<?>> known =
+        java.util.List.of(
+            ConfigOption.integer("server.port", 8080, "port"),
+            ConfigOption.string("server.host", "127.0.0.1", "host"),
+            ConfigOption.string("registry.type", "embedded", "type"),
+            ConfigOption.string("registry.url", null, "url"));
+    assertThatThrownBy(() -> QuiverConfig.of(Map.of("server.prot", "1")).validate(known))
+        .hasMessage(
+            "Unsupported options: server.prot (supported: server.host, server.port; raw client"
+                + " settings go under a 'properties.' prefix); did you mean server.port?");
+    // a section no option is in: every key is listed
+    assertThatThrownBy(() -> QuiverConfig.of(Map.of("serve.port", "1")).validate(known))
+        .hasMessageContaining("(supported: registry.type, registry.url, server.host, server.port;");
+  }
+
   @Test
   void malformedYamlIsOneLineNamingTheFileLineAndFix() {
     assertThatThrownBy(() -> QuiverConfig.parse("server:\n  port: [8080\n", "quiver.yaml"))

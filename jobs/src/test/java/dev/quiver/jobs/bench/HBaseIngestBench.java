@@ -40,6 +40,8 @@ public final class HBaseIngestBench {
       System.setProperty("java.io.tmpdir", tmpdir);
       Map<String, String> online = hbase.config("quiver_ingest_bench").asMap();
       IngestBench.run("ingest-hbase", "hbase", dir, online);
+    } finally {
+      IngestBench.deleteWorkDir(dir);
     }
     ChildJvm.markDone(); // the parent ends this JVM (the mini-cluster's threads stay behind)
   }

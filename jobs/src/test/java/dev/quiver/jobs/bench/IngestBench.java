@@ -84,9 +84,27 @@ public final class IngestBench {
 
   public static void main(String[] args) throws Exception {
     Path dir = Files.createTempDirectory("quiver-ingest-bench");
-    Map<String, String> online =
-        Map.of("online.type", "embedded", "online.embedded.path", dir.resolve("online").toString());
-    run("ingest", "embedded", dir, online);
+    try {
+      Map<String, String> online =
+          Map.of(
+              "online.type", "embedded", "online.embedded.path", dir.resolve("online").toString());
+      run("ingest", "embedded", dir, online);
+    } finally {
+      deleteWorkDir(dir);
+    }
+  }
+
+  /**
+   * Deletes a run's work directory (online store, warehouse, checkpoints, JFR recording: about 650
+   * MB for the default backlog), which every run left in the temp directory; {@code
+   * QUIVER_BENCH_KEEP_DIR=true} keeps it (e.g. to open {@code ingest.jfr} with {@code jfr}).
+   */
+  static void deleteWorkDir(Path dir) {
+    if ("true".equals(System.getenv("QUIVER_BENCH_KEEP_DIR"))) {
+      System.out.println("kept the work directory " + dir + " (QUIVER_BENCH_KEEP_DIR=true)");
+      return;
+    }
+    org.apache.flink.util.FileUtils.deleteDirectoryQuietly(dir.toFile());
   }
 
   /**
@@ -141,8 +159,10 @@ public final class IngestBench {
       result.put(
           "checkpointInterval", config.get(JobOptions.CHECKPOINT_INTERVAL).toMillis() + " ms");
       result.put("miniBatchLatency", config.get(JobOptions.MINI_BATCH_LATENCY).toMillis() + " ms");
+      // With the restart strategy quiver materialize and quiver local run with: a transient
+      // failure (an HBase write timing out on a loaded machine) costs a restart, not the run.
       org.apache.flink.configuration.Configuration flinkConf =
-          LocalFlink.configuration(config, null, false);
+          LocalFlink.configuration(config, null, true);
       RocksDbMetrics.enable(flinkConf);
       // A/B knob for the RocksDB block cache + write buffers of Flink's state (default: the job's).
       String managed = System.getenv("QUIVER_BENCH_FLINK_MANAGED_MEMORY");
@@ -169,6 +189,7 @@ public final class IngestBench {
       long prevCpu = 0;
       JfrProfile profile = new JfrProfile(dir.resolve("ingest.jfr"));
       JobClient job = Materializer.start(env, view, Transactions.keys(), config);
+      JobWatch watch = new JobWatch(job, name);
       Catalog catalog = Materializer.openCatalog(config);
       Table table = catalog.loadTable(TableIdentifier.of(Namespace.of("default"), "user_txn_v1"));
       long[] first = null;
@@ -180,6 +201,7 @@ public final class IngestBench {
       long started = 0;
       while (System.currentTimeMillis() < deadline) {
         Thread.sleep(200);
+        watch.check();
         long rows = committedRows(table);
         long now = System.nanoTime();
         if (rows > 0 && started == 0) {
@@ -239,6 +261,7 @@ public final class IngestBench {
       }
       double rate = (last[1] - first[1]) / ((last[0] - first[0]) / 1e9);
       result.put("measuredRows", last[1] - first[1]);
+      result.put("jobRestarts", watch.restarts());
       result.put("sustainedEventsPerSec", Math.round(rate));
       result.put("ratioToRawConsume", Math.round(1000.0 * rate / rawConsume) / 1000.0);
       result.put("ratioToFlinkFloor", floorRatio(floor, "decode", rate));
@@ -274,6 +297,7 @@ public final class IngestBench {
               + result.get("ratioToFlinkFloor")
               + ", with keyBy "
               + result.get("ratioToFlinkFloorKeyBy")
+              + (watch.restarts() == 0 ? "" : "; the job restarted " + watch.restarts() + "x")
               + ")");
       // Freshness is measured on a caught-up job: the backlog job stops, and a new one starts at
       // the end of the topic (the probes then measure latency, not the queue).
@@ -283,7 +307,7 @@ public final class IngestBench {
       QuiverConfig live = QuiverConfig.of(settings);
       JobClient liveJob =
           Materializer.start(
-              LocalFlink.localEnvironment(LocalFlink.configuration(live, null, false)),
+              LocalFlink.localEnvironment(LocalFlink.configuration(live, null, true)),
               view,
               Transactions.keys(),
               live);
