@@ -25,7 +25,10 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * them by their full key). {@link #forEachRawKeyGroup} hands over the groups still serialized,
  * grouped by full hash without a sort ({@link HashGroups}), for {@link ColumnarSweep}. 1,024
  * buckets keep a bucket of a 5.6M-row partition (~340 KiB) inside the L2 cache with its sort arrays
- * (measured: 256 buckets read back 17% slower).
+ * (measured: 256 buckets read back 17% slower). A bucket's rows go back to back into its chunks (4
+ * KiB doubling to 1 MiB), which are carved from a few large slabs ({@link #SLAB}: humongous objects
+ * under G1, never copied by a young collection), and the slabs are dropped together once every
+ * bucket is read.
  *
  * <p>Not thread-safe (one per operator instance).
  */
@@ -37,17 +40,17 @@ final class SweepRowArena {
   private static final VarHandle INT =
       MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
-  /** Per bucket, its chunks; the append path's state is in the flat arrays below. */
-  private final Bucket[] buckets = new Bucket[BUCKETS];
-
   // The append path touches only these dense per-bucket arrays (cache-resident for 1,024 buckets),
-  // not a scattered object per bucket.
+  // not a scattered object per bucket: the bucket's current chunk (a range of a slab), where its
+  // next row goes, where the chunk ends, the slab's index and the size of the bucket's next chunk.
   private final byte[][] current = new byte[BUCKETS][];
   private final int[] used = new int[BUCKETS];
-  private final int[] chunkIndex = new int[BUCKETS];
+  private final int[] limit = new int[BUCKETS];
+  private final int[] slabOf = new int[BUCKETS];
+  private final int[] nextChunk = new int[BUCKETS];
 
   /**
-   * Per bucket and row: its key hash, then {@code chunk << 32 | start} (one cache line for both).
+   * Per bucket and row: its key hash, then {@code slab << 32 | start} (one cache line for both).
    */
   private final long[][] meta = new long[BUCKETS][];
 
@@ -57,16 +60,46 @@ final class SweepRowArena {
   private long bytes;
 
   /**
-   * One radix bucket's chunks: rows back to back in chunks that double up to {@link #MAX_CHUNK} (a
-   * row never spans two; a full chunk is never copied).
+   * The slabs that the buckets' chunks are carved from, in order (a row larger than a slab gets an
+   * array of its own here); {@link #slab} is the one being carved, {@link #slabUsed} its carved
+   * bytes.
    */
-  private static final class Bucket {
-    byte[][] chunks = new byte[4][];
-    int chunkCount;
-  }
+  private byte[][] slabs = new byte[16][];
+
+  private int slabCount;
+  private byte[] slab;
+  private int slabIndex;
+  private int slabUsed;
 
   static final int FIRST_CHUNK = 4096;
   static final int MAX_CHUNK = 1 << 20;
+
+  /**
+   * Bytes per slab. Under G1, whole heap regions (one, or two of 1 MiB regions) less room for an
+   * array header: more than half a region, so each slab is a humongous object, allocated in place
+   * and never copied by a young collection (the buffered rows live until the drain, and a young
+   * collection copied every live chunk while the buffer filled: ~9% of a warm export's samples in
+   * the GC workers, session 14), and no region's tail is left empty. 4 MiB under another collector.
+   */
+  static final int SLAB = slabBytes();
+
+  private static int slabBytes() {
+    try {
+      var vm =
+          java.lang.management.ManagementFactory.getPlatformMXBean(
+              com.sun.management.HotSpotDiagnosticMXBean.class);
+      if (Boolean.parseBoolean(vm.getVMOption("UseG1GC").getValue())) {
+        long region = Long.parseLong(vm.getVMOption("G1HeapRegionSize").getValue());
+        if (region > 0 && region <= 1 << 29) {
+          long regions = Math.max(1, 2L * MAX_CHUNK / region);
+          return (int) (regions * region) - 64;
+        }
+      }
+    } catch (RuntimeException | LinkageError e) {
+      // not HotSpot, or its options are not readable: the default below
+    }
+    return 4 << 20;
+  }
 
   /** Appends a row (copied: the caller may reuse it). */
   void add(SweepRow row, long hash) {
@@ -85,23 +118,12 @@ final class SweepRowArena {
    */
   void add(byte[] row, int offset, int len, long hash) {
     int bi = (int) (hash >>> (64 - BUCKET_BITS));
-    byte[] cur = current[bi];
     int at = used[bi];
-    if (cur == null || at + len > cur.length) {
-      Bucket b = buckets[bi];
-      if (b == null) {
-        b = buckets[bi] = new Bucket();
-      }
-      int chunkSize = cur == null ? FIRST_CHUNK : Math.min(MAX_CHUNK, cur.length * 2);
-      cur = current[bi] = new byte[Math.max(chunkSize, len)];
-      at = 0;
-      if (b.chunkCount == b.chunks.length) {
-        b.chunks = Arrays.copyOf(b.chunks, b.chunkCount * 2);
-      }
-      b.chunks[b.chunkCount] = cur;
-      chunkIndex[bi] = b.chunkCount++;
+    if (at + len > limit[bi] || current[bi] == null) {
+      newChunk(bi, len);
+      at = used[bi];
     }
-    System.arraycopy(row, offset, cur, at, len);
+    System.arraycopy(row, offset, current[bi], at, len);
     used[bi] = at + len;
     int c = count[bi];
     long[] m = meta[bi];
@@ -111,10 +133,47 @@ final class SweepRowArena {
       m = meta[bi] = Arrays.copyOf(m, m.length * 2);
     }
     m[2 * c] = hash;
-    m[2 * c + 1] = (long) chunkIndex[bi] << 32 | at;
+    m[2 * c + 1] = (long) slabOf[bi] << 32 | at;
     count[bi] = c + 1;
     size++;
     bytes += len;
+  }
+
+  /**
+   * Gives bucket {@code bi} a new chunk of at least {@code len} bytes: the bucket's next size (from
+   * {@link #FIRST_CHUNK}, doubling up to {@link #MAX_CHUNK}) carved from the current slab, or what
+   * is left of it when that is less but enough; a row larger than a slab gets its own array.
+   */
+  private void newChunk(int bi, int len) {
+    int size = nextChunk[bi] == 0 ? FIRST_CHUNK : nextChunk[bi];
+    int want = Math.max(size, len);
+    nextChunk[bi] = Math.min(MAX_CHUNK, size * 2);
+    if (len > SLAB) {
+      current[bi] = addSlab(new byte[len]);
+      slabOf[bi] = slabCount - 1;
+      used[bi] = 0;
+      limit[bi] = len;
+      return;
+    }
+    if (slab == null || SLAB - slabUsed < len) {
+      slab = addSlab(new byte[SLAB]);
+      slabIndex = slabCount - 1;
+      slabUsed = 0;
+    }
+    int take = Math.min(want, SLAB - slabUsed);
+    current[bi] = slab;
+    slabOf[bi] = slabIndex;
+    used[bi] = slabUsed;
+    limit[bi] = slabUsed + take;
+    slabUsed += take;
+  }
+
+  private byte[] addSlab(byte[] s) {
+    if (slabCount == slabs.length) {
+      slabs = Arrays.copyOf(slabs, slabCount * 2);
+    }
+    slabs[slabCount++] = s;
+    return s;
   }
 
   long size() {
@@ -144,14 +203,15 @@ final class SweepRowArena {
   void forEachRawKeyGroup(RawGroup group) {
     long[] locs = new long[64];
     HashGroups groups = new HashGroups();
+    byte[][] chunks = slabs;
     for (int bi = 0; bi < BUCKETS; bi++) {
-      Bucket b = buckets[bi];
-      if (b == null) {
+      long[] m = meta[bi];
+      if (m == null) {
         continue;
       }
-      long[] m = meta[bi];
       int n = count[bi];
       release(bi);
+      touch(chunks, m, n);
       long[] grouped = groups.group(m, n);
       int[] ends = groups.ends;
       int from = 0;
@@ -161,12 +221,11 @@ final class SweepRowArena {
           locs = new long[Math.max(g, locs.length * 2)];
         }
         System.arraycopy(grouped, from, locs, 0, g);
-        group.accept(b.chunks, locs, g);
+        group.accept(chunks, locs, g);
         from = ends[gi];
       }
     }
-    size = 0;
-    bytes = 0;
+    clear();
   }
 
   /**
@@ -273,12 +332,42 @@ final class SweepRowArena {
     return out;
   }
 
+  /** Where {@link #touch} leaves what it read, so that the JIT keeps the reads. */
+  private int touched;
+
+  /**
+   * Reads the first byte of each of a bucket's {@code n} rows in arrival order, that is forward
+   * through each of its chunks, so that the hardware prefetcher streams the bucket's bytes into the
+   * cache before the sweep reads them in group order (a cache miss per row otherwise).
+   */
+  private void touch(byte[][] chunks, long[] meta, int n) {
+    int sum = touched;
+    for (int i = 0; i < n; i++) {
+      long w = meta[2 * i + 1];
+      sum += chunks[(int) (w >>> 32)][(int) w];
+    }
+    touched = sum;
+  }
+
+  /** Forgets bucket {@code bi}'s rows (its chunks stay in their slabs until {@link #clear}). */
   private void release(int bi) {
-    buckets[bi] = null;
     current[bi] = null;
     meta[bi] = null;
     used[bi] = 0;
+    limit[bi] = 0;
+    nextChunk[bi] = 0;
     count[bi] = 0;
+  }
+
+  /** Drops the slabs once every bucket is read. */
+  private void clear() {
+    slabs = new byte[16][];
+    slabCount = 0;
+    slab = null;
+    slabIndex = 0;
+    slabUsed = 0;
+    size = 0;
+    bytes = 0;
   }
 
   private static long indexMask(int n) {
@@ -303,26 +392,25 @@ final class SweepRowArena {
    */
   void forEachKeyGroup(Consumer<List<SweepRow>> group) {
     DataInputDeserializer in = new DataInputDeserializer();
+    byte[][] chunks = slabs;
     try {
       for (int bi = 0; bi < BUCKETS; bi++) {
-        Bucket b = buckets[bi];
-        if (b == null) {
+        long[] m = meta[bi];
+        if (m == null) {
           continue;
         }
-        long[] m = meta[bi];
         int n = count[bi];
         release(bi);
-        readBucket(b, m, n, in, group);
+        readBucket(chunks, m, n, in, group);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("reading a buffered sweep row", e);
     }
-    size = 0;
-    bytes = 0;
+    clear();
   }
 
   private static void readBucket(
-      Bucket b, long[] meta, int n, DataInputDeserializer in, Consumer<List<SweepRow>> group)
+      byte[][] chunks, long[] meta, int n, DataInputDeserializer in, Consumer<List<SweepRow>> group)
       throws IOException {
     long idxMask = indexMask(n);
     long[] order = sortByHash(meta, n);
@@ -339,7 +427,7 @@ final class SweepRowArena {
         i++;
       } while (i < n && (order[i] & ~idxMask) == prefix);
       List<SweepRow> rows = new ArrayList<>(g);
-      readRows(b.chunks, locs, g, in, rows);
+      readRows(chunks, locs, g, in, rows);
       group.accept(rows);
     }
   }

@@ -45,6 +45,65 @@ class SweepRowArenaTest {
     assertThat(arena.size()).isZero();
   }
 
+  /**
+   * The rows' bytes live in a few slabs of {@link SweepRowArena#SLAB} bytes (under G1, one heap
+   * region: humongous, never copied by a young collection), not in thousands of small per-bucket
+   * chunks; a row larger than a slab gets an array of its own; every row comes back unchanged from
+   * the raw groups too.
+   */
+  @Test
+  void keepsRowsInSlabsOfARegion() throws Exception {
+    Random rnd = new Random(11);
+    SweepRowArena arena = new SweepRowArena();
+    Map<Long, List<String>> expected = new LinkedHashMap<>();
+    int n = 200_000;
+    int oversized = 0;
+    for (int i = 0; i < n; i++) {
+      String key = "k" + rnd.nextInt(20_000);
+      long hash = KeyCodec.hash64(key);
+      boolean big = i % 50_000 == 7;
+      oversized += big ? 1 : 0;
+      Object[] values =
+          big
+              ? new Object[] {"y".repeat(SweepRowArena.SLAB + 10)}
+              : new Object[] {rnd.nextDouble(), (long) i, key + i};
+      SweepRow r = SweepRow.event(key, 0, rnd.nextLong(), i, i, values);
+      arena.add(r, hash);
+      expected.computeIfAbsent(hash, h -> new ArrayList<>()).add(render(r));
+    }
+    long bytes = arena.bytes();
+    java.util.Set<byte[]> arrays =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    Map<Long, List<String>> actual = new LinkedHashMap<>();
+    arena.forEachRawKeyGroup(
+        (chunks, rows, count) -> {
+          for (int i = 0; i < count; i++) {
+            arrays.add(chunks[(int) (rows[i] >>> 32)]);
+          }
+          for (SweepRow r : SweepRowArena.deserialize(chunks, rows, count)) {
+            actual.computeIfAbsent(KeyCodec.hash64(r.key), h -> new ArrayList<>()).add(render(r));
+          }
+        });
+    assertThat(actual).isEqualTo(expected);
+    assertThat(SweepRowArena.SLAB).isGreaterThan(SweepRowArena.MAX_CHUNK);
+    assertThat(arrays.stream().filter(a -> a.length == SweepRowArena.SLAB).count())
+        .isBetween(1L, bytes / SweepRowArena.SLAB + 2);
+    assertThat(arrays.stream().filter(a -> a.length != SweepRowArena.SLAB).count())
+        .isEqualTo(oversized);
+    if (java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+        .anyMatch(gc -> gc.getName().startsWith("G1"))) {
+      long region =
+          Long.parseLong(
+              java.lang.management.ManagementFactory.getPlatformMXBean(
+                      com.sun.management.HotSpotDiagnosticMXBean.class)
+                  .getVMOption("G1HeapRegionSize")
+                  .getValue());
+      // humongous (more than half a region), and whole regions less room for the array's header
+      assertThat((long) SweepRowArena.SLAB).isGreaterThan(region / 2);
+      assertThat((SweepRowArena.SLAB + 64) % region).isZero();
+    }
+  }
+
   private static String render(SweepRow r) {
     Object[] v = r.values;
     String first = v[0] instanceof String s ? s.length() + "chars" : String.valueOf(v[0]);
