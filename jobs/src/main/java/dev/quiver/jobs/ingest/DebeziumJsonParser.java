@@ -75,7 +75,7 @@ public final class DebeziumJsonParser implements EventDecoder {
     JsonNode op = envelope.get("op");
     if (op == null || !op.isTextual()) {
       throw new MalformedEventException(
-          "debezium envelope: missing 'op' (expected c, r, u, d or t, with the row in 'after')");
+          "debezium envelope: missing 'op' (expected c, r, u, d, t or m, with the row in 'after')");
     }
     switch (op.textValue()) {
       case "c", "r", "u" -> {
@@ -94,9 +94,15 @@ public final class DebeziumJsonParser implements EventDecoder {
       case "t" ->
           throw new MalformedEventException(
               DeadLetter.NOT_MATERIALIZED, "truncate (op 't') not materialized");
+      case "m" ->
+          throw new MalformedEventException(
+              DeadLetter.NOT_MATERIALIZED,
+              "logical-decoding message (op 'm') not materialized: it carries no row");
       default ->
           throw new MalformedEventException(
-              "debezium envelope: unknown op '" + op.textValue() + "' (expected c, r, u, d or t)");
+              "debezium envelope: unknown op '"
+                  + op.textValue()
+                  + "' (expected c, r, u, d, t or m)");
     }
   }
 

@@ -140,8 +140,12 @@ class DebeziumJsonParserTest {
   }
 
   @Test
-  void deletesTruncatesAndTombstonesAreNotMaterialized() {
-    for (String value : List.of(envelope("d", ROW, "null"), "{\"op\":\"t\",\"ts_ms\":1}", "")) {
+  void deletesTruncatesMessagesAndTombstonesAreNotMaterialized() {
+    // op 'm': a logical-decoding message (PostgreSQL's pg_logical_emit_message), which has no row
+    String message =
+        "{\"op\":\"m\",\"ts_ms\":1,\"message\":{\"prefix\":\"audit\",\"content\":\"eA==\"}}";
+    for (String value :
+        List.of(envelope("d", ROW, "null"), "{\"op\":\"t\",\"ts_ms\":1}", message, "")) {
       MalformedEventException e =
           catchThrowableOfType(MalformedEventException.class, () -> decode(value));
       assertThat(e).as(value).isNotNull();
