@@ -125,9 +125,17 @@ final class CliEnvironment implements AutoCloseable {
     return a == null || a.isBlank() ? System.getProperty("user.name", "unknown") : a;
   }
 
+  /**
+   * The configured registry, opened on first use. A configuration that names no registry store, or
+   * misses one of its options, is a usage error (exit code 2), as a bad configuration value is.
+   */
   FeatureRegistry registry() {
     if (registry == null) {
-      registry = FeatureRegistries.open(config);
+      try {
+        registry = FeatureRegistries.open(config);
+      } catch (IllegalArgumentException e) {
+        throw new QuiverCli.CliUsageException(e.getMessage());
+      }
     }
     return registry;
   }
