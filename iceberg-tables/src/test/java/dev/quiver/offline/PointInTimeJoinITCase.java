@@ -11,6 +11,7 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,6 +74,23 @@ class PointInTimeJoinITCase {
       labels.add(new Object[] {id++, user, merchant, e.time()});
       labels.add(new Object[] {id++, user, merchant, e.time() - 1});
       labels.add(new Object[] {id++, user, merchant, e.ingestedAt()});
+    }
+    // exactly at, and 1 ms before, the ttl expiry of each key's newest event (usable at t - ttl
+    // means expired: the value is live while event_time > t - ttl)
+    Map<String, EventLog.Event> newest = new HashMap<>();
+    for (EventLog.Event e : log.events) {
+      newest.merge(e.view() + "/" + e.key(), e, (a, b) -> b.time() > a.time() ? b : a);
+    }
+    for (EventLog.Event e : newest.values()) {
+      FeatureView v = e.view().equals("merchant_risk") ? risk : profile;
+      if (e.view().equals("user_txn_aggs")) {
+        continue; // window aggregations only: no ttl
+      }
+      String user = v == risk ? "u" + rnd.nextInt(6) : e.key();
+      String merchant = v == risk ? e.key() : "m" + rnd.nextInt(4);
+      long expiry = e.time() + v.ttl().toMillis();
+      labels.add(new Object[] {id++, user, merchant, expiry});
+      labels.add(new Object[] {id++, user, merchant, expiry - 1});
     }
   }
 

@@ -49,6 +49,8 @@ class MaterializationITCase {
             Transactions.fromTheFuture("f1", "u2", "2099-01-01T00:00:00Z"),
             Transactions.fromTheFuture(
                 "f2", "u3", Instant.now().plus(Duration.ofHours(3)).toString())));
+    // exactly at the lateness edge (accepted) and 1 ms beyond it (too_late)
+    log.addAll(900, Transactions.atTheLatenessEdge(log, 900, "u4"));
     // The first record of the partition timed 1969 (session 13 QA pass): accepted (no watermark
     // yet), its cells had a negative timestamp, which the online store refuses: the job failed on
     // it after every restart.

@@ -419,6 +419,16 @@ public abstract class FeatureReaderContract {
       assertMatches("u1", got.get(0), t);
       assertMatches("u2", got.get(1), t);
     }
+    // 1 ms before an event: that event is not seen yet (a read at t + 1 passed the loop above)
+    for (int back : new int[] {20, 9, 1}) {
+      for (int u = 0; u < 2; u++) {
+        String user = u == 0 ? "u1" : "u2";
+        long t = EVENTS.get(user).get(EVENTS.get(user).size() - back).time() - 1;
+        List<EntityFeatures> got = reader.read(VIEW, ALL, keys("u1", "u2"), t).join();
+        assertMatches("u1", got.get(0), t);
+        assertMatches("u2", got.get(1), t);
+      }
+    }
   }
 
   @Test

@@ -80,9 +80,10 @@ class TileAggregatorTest {
         if (w == 0) {
           window = tile; // the head tile alone
         }
-        Object expected =
-            ReferenceAggregates.compute(
-                f, agg.n(), type, events, rollups.windowStart(t, window), t);
+        // a(t) = floor(t / s) * s + s - W, written out here rather than taken from Tiling, so a
+        // wrong window start in the code under test cannot move the reference with it
+        long from = Math.floorDiv(t, tile) * tile + tile - window;
+        Object expected = ReferenceAggregates.compute(f, agg.n(), type, events, from, t);
         Object viaRollups = read(aggregator, rollups, tiles, t, window, rnd);
         Object viaFine = read(aggregator, fineOnly, tiles, t, window, rnd);
         String where = f + " t=" + t + " W=" + window + " s=" + tile;

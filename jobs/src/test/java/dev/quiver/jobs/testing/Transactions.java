@@ -226,6 +226,25 @@ public final class Transactions {
   }
 
   /**
+   * Two records to insert at {@code at} in {@code log} (one partition), timed exactly at the
+   * lateness edge there: one at (the latest event time before it − watermark delay − lateness),
+   * which is accepted, and one 1 ms earlier, which is too late. Random times almost never land on
+   * the edge, so without these an off-by-one in the gate's comparison went unnoticed.
+   */
+  public static List<Record> atTheLatenessEdge(List<Record> log, int at, String user) {
+    long max = Long.MIN_VALUE;
+    for (Record r : log.subList(0, at)) {
+      if (r.txn() != null) {
+        max = Math.max(max, r.txn().ts());
+      }
+    }
+    long edge = max - WATERMARK_DELAY.toMillis() - LATENESS.toMillis();
+    Txn in = new Txn("edge-in", user, "m1", 12.5, edge);
+    Txn late = new Txn("edge-late", user, "m1", 99.0, edge - 1);
+    return List.of(new Record(json(in, false), in, null), new Record(json(late, true), late, null));
+  }
+
+  /**
    * A record to insert at {@code at} in {@code log} whose user_id holds {@code chars} characters,
    * timed at the latest event before it (so it is not too late): beyond the key limit (8,192, the
    * lookup service's) it is malformed; 40,000 makes a row key longer than HBase allows (32,767
