@@ -346,7 +346,10 @@ public final class Backfill {
 
   /**
    * A dry run's fixed estimate of a backfill's start-up, whatever it reads: planning the SQL,
-   * opening the history and the table, submitting the job(s) and committing the snapshot.
+   * opening the history and the table, submitting the job(s) and committing the snapshot. Measured
+   * (1,000 events, load ~3.5 on 2 cores): ~2 s in a process that has run a Flink job before (a
+   * server), 9–11 s in a fresh one (the CLI without --server: the local cluster's start and class
+   * loading).
    */
   static final double START_UP_SECONDS = 5.0;
 
