@@ -32,7 +32,11 @@ public final class BackfillCommand implements Callable<Integer> {
   @Option(names = "--to", required = true, description = "First event time excluded, ISO-8601")
   String to;
 
-  @Option(names = "--dry-run", description = "Only print rows, bytes, partitions, estimated time")
+  @Option(
+      names = "--dry-run",
+      description =
+          "Only print the history records to read, the rows to append, bytes, partitions and"
+              + " the estimated time")
   boolean dryRun;
 
   @Option(names = "--online", description = "Also upsert the online store (throttled)")

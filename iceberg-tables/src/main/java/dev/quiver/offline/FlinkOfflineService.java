@@ -365,7 +365,7 @@ public final class FlinkOfflineService implements OfflineService {
   private static Map<String, Object> runDetails(Backfill.Result r, Map<String, Object> warned) {
     Map<String, Object> d = planDetails(r.plan());
     // a run does not estimate: its plan's counts are zeros, so report what it wrote
-    d.keySet().removeAll(List.of("bytes", "partitions", "estimated_seconds"));
+    d.keySet().removeAll(List.of("records_to_read", "bytes", "partitions", "estimated_seconds"));
     d.put("rows", r.rows());
     d.put("skipped", r.skipped());
     d.put("snapshot_id", r.snapshotId());
@@ -385,6 +385,8 @@ public final class FlinkOfflineService implements OfflineService {
     d.put("source", p.source());
     d.put("from", p.from().toString());
     d.put("to", p.to().toString());
+    // the estimate's parts: every history record read, and the rows to append
+    d.put("records_to_read", p.recordsToRead());
     d.put("rows", p.rows());
     d.put("skipped", p.skipped());
     d.put("bytes", p.bytes());

@@ -240,7 +240,10 @@ class BackfillITCase {
     assertThat(plan.skipped()).as("malformed rows in range").isEqualTo(4);
     assertThat(plan.partitions()).isEqualTo(days.size());
     assertThat(plan.bytes()).isPositive();
-    assertThat(plan.estimatedSeconds()).isPositive();
+    // the job reads every history record, not only the range's: the estimate counts them all
+    assertThat(plan.recordsToRead()).isEqualTo(history.size());
+    assertThat(plan.estimatedSeconds())
+        .isEqualTo(Backfill.estimatedSeconds(config, history.size(), expected));
     assertThat(catalog.loadTable(OfflineTables.identifier(view)).currentSnapshot()).isNull();
 
     assertThat(plan.sql())
@@ -288,6 +291,14 @@ class BackfillITCase {
       }
     }
     assertThat(count).isEqualTo(expected);
+
+    // a rerun's dry run: nothing left to append, but the whole history still to read
+    Backfill.Plan rerun = backfill.plan(view, keys, null, from, to);
+    assertThat(rerun.rows()).isZero();
+    assertThat(rerun.recordsToRead()).isEqualTo(history.size());
+    assertThat(rerun.estimatedSeconds())
+        .isEqualTo(Backfill.estimatedSeconds(config, history.size(), 0))
+        .isGreaterThan(Backfill.estimatedSeconds(config, 0, 0));
 
     // a training row labelled before the backfill ran never sees its values with the guard on
     Path labels = dir.resolve("labels.parquet");

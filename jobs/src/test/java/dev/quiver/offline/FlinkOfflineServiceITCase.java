@@ -376,6 +376,8 @@ class FlinkOfflineServiceITCase {
       assertThat(dry.state()).as(dry.error()).isEqualTo(JobStatus.State.SUCCEEDED);
       assertThat(dry.rows()).isEqualTo(50);
       assertThat(dry.details()).containsEntry("skipped", 1L);
+      // the estimate's parts: every history record read (malformed too), the rows to append
+      assertThat(dry.details()).containsEntry("records_to_read", 51L).containsEntry("rows", 50L);
       // a dry run appends nothing, so it has no backfill id: the real run would draw another one
       assertThat(dry.details()).doesNotContainKey("backfill_id");
       assertThat((String) dry.details().get("sql")).contains("CREATE TEMPORARY VIEW");
@@ -388,7 +390,7 @@ class FlinkOfflineServiceITCase {
       assertThat(bfDone.details())
           .containsEntry("rows", 50L)
           .containsEntry("skipped", 1L)
-          .doesNotContainKeys("bytes", "partitions", "estimated_seconds");
+          .doesNotContainKeys("records_to_read", "bytes", "partitions", "estimated_seconds");
       assertThat(registry.audit(null, null, 100))
           .singleElement()
           .satisfies(
