@@ -25,7 +25,6 @@ import dev.quiver.core.registry.ViewQuery;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.SpecParser;
-import dev.quiver.core.spec.Suggestions;
 import dev.quiver.core.spec.ViewStatus;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -66,38 +65,6 @@ final class RegistryService {
     }
   }
 
-  /**
-   * Refuses a query parameter the route does not take: Armeria ignores them, so {@code
-   * ?stauts=ACTIVE} listed every status and {@code ?namespce=ml} read the default namespace.
-   */
-  private static void onlyParams(QueryParams query, String... known) {
-    List<String> names = List.of(known);
-    for (String name : query.names()) {
-      if (!names.contains(name)) {
-        throw ApiException.badRequest(
-            name,
-            "unknown query parameter '"
-                + name
-                + "'"
-                + Suggestions.closest(name, names).map(c -> "; did you mean " + c + "?").orElse("")
-                + " (expected: "
-                + (names.isEmpty() ? "none" : String.join(", ", names))
-                + ")");
-      }
-      // Armeria's @Param takes the first value: ?tag=a&tag=b silently filtered on a alone
-      int given = query.getAll(name).size();
-      if (given > 1) {
-        throw ApiException.badRequest(
-            name,
-            "query parameter '"
-                + name
-                + "' given "
-                + given
-                + " times (expected: at most once; each filter takes one value)");
-      }
-    }
-  }
-
   @Get("/v1/registry/featureViews")
   @Blocking
   public HttpResponse listViews(
@@ -109,7 +76,7 @@ final class RegistryService {
       @Param("q") @Default("") String q,
       @Param("limit") @Default("100") String limitText,
       @Param("offset") @Default("0") String offsetText) {
-    onlyParams(query, "namespace", "owner", "tag", "status", "q", "limit", "offset");
+    KnownParams.only(query, "namespace", "owner", "tag", "status", "q", "limit", "offset");
     // taken as text: Armeria's own int conversion answers "For input string: ..." without a field
     Integer limit = integer(limitText);
     if (limit == null || limit < 1 || limit > MAX_PAGE) {
@@ -159,7 +126,7 @@ final class RegistryService {
       @Param("name") String name,
       @Param("version") String version,
       @Param("namespace") @Default("default") String namespace) {
-    onlyParams(query, "namespace");
+    KnownParams.only(query, "namespace");
     namespace = orDefault(namespace);
     ViewRecord rec = registry.getView(namespace, name, version);
     String etag = registry.headVersion(namespace, name).orElse(rec.version().toString());
@@ -177,7 +144,7 @@ final class RegistryService {
       QueryParams query,
       @Param("name") String name,
       @Param("namespace") @Default("default") String namespace) {
-    onlyParams(query, "namespace");
+    KnownParams.only(query, "namespace");
     namespace = orDefault(namespace);
     List<ViewRecord> versions = registry.versions(namespace, name);
     if (versions.isEmpty()) {
@@ -202,7 +169,7 @@ final class RegistryService {
       QueryParams query,
       @Param("name") String name,
       @Param("namespace") @Default("default") String namespace) {
-    onlyParams(query, "namespace");
+    KnownParams.only(query, "namespace");
     namespace = orDefault(namespace);
     if (registry.versions(namespace, name).isEmpty()) {
       registry.getView(namespace, name, null); // NOT_FOUND, with a "did you mean"
@@ -226,7 +193,7 @@ final class RegistryService {
       @Param("namespace") @Default("default") String namespace,
       @Param("sunset") @Default("") String sunset,
       @Param("actor") @Default("api") String actor) {
-    onlyParams(query, "namespace", "sunset", "actor");
+    KnownParams.only(query, "namespace", "sunset", "actor");
     namespace = orDefault(namespace);
     Instant sunsetAt = null;
     if (!sunset.isEmpty()) {
@@ -282,7 +249,7 @@ final class RegistryService {
       @Header("If-Match") @Default("") String ifMatch,
       @Header("X-Quiver-Actor") @Default("api") String actor) {
     checkSpecType(req.contentType());
-    onlyParams(query, "dry_run");
+    KnownParams.only(query, "dry_run");
     // taken as text: Armeria's boolean conversion answers "Can't convert 'yes' to type 'boolean'."
     // without naming the parameter
     boolean dryRun;
@@ -340,7 +307,7 @@ final class RegistryService {
   @Blocking
   public HttpResponse entities(
       QueryParams query, @Param("namespace") @Default("default") String namespace) {
-    onlyParams(query, "namespace");
+    KnownParams.only(query, "namespace");
     namespace = orDefault(namespace);
     ObjectNode body = JSON.createObjectNode();
     ArrayNode items = body.putArray("items");
@@ -352,7 +319,7 @@ final class RegistryService {
   @Blocking
   public HttpResponse services(
       QueryParams query, @Param("namespace") @Default("default") String namespace) {
-    onlyParams(query, "namespace");
+    KnownParams.only(query, "namespace");
     namespace = orDefault(namespace);
     ObjectNode body = JSON.createObjectNode();
     ArrayNode items = body.putArray("items");
