@@ -20,6 +20,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -43,11 +44,19 @@ import java.util.NoSuchElementException;
 final class HttpOfflineService implements OfflineService {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** How long one request waits for the server's answer. */
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+
   private final URI base;
   private final String token;
   private final HttpClient http;
+  private final Duration requestTimeout;
 
   HttpOfflineService(String server, String token) {
+    this(server, token, REQUEST_TIMEOUT);
+  }
+
+  HttpOfflineService(String server, String token, Duration requestTimeout) {
     URI uri;
     try {
       uri = URI.create(server.endsWith("/") ? server : server + "/");
@@ -65,6 +74,7 @@ final class HttpOfflineService implements OfflineService {
     this.base = uri;
     this.token = token == null || token.isBlank() ? null : token;
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    this.requestTimeout = requestTimeout;
   }
 
   @Override
@@ -226,9 +236,7 @@ final class HttpOfflineService implements OfflineService {
   private JsonNode send(String method, String path, JsonNode body) {
     URI uri = base.resolve(path);
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(uri)
-            .timeout(Duration.ofSeconds(60))
-            .header("accept", "application/json");
+        HttpRequest.newBuilder(uri).timeout(requestTimeout).header("accept", "application/json");
     if (token != null) {
       b.header("authorization", "Bearer " + token);
     }
@@ -249,6 +257,24 @@ final class HttpOfflineService implements OfflineService {
               + e
               + "); start one with 'quiver serve' or 'quiver local', or leave out --server (and"
               + " QUIVER_SERVER) to run the job in this process",
+          e);
+    } catch (HttpTimeoutException e) {
+      // The request reached the server, which may yet act on it: a submission it accepted late
+      // runs without this CLI following it, so say how to find (and cancel) it.
+      throw new IllegalStateException(
+          method
+              + " "
+              + uri
+              + ": the server did not answer within "
+              + Durations.format(requestTimeout)
+              + ("POST".equals(method)
+                  ? " (it may be overloaded); it may still have accepted the request and run the"
+                      + " job: list the jobs with GET "
+                      + base.resolve("v1/offline/jobs")
+                      + " and cancel an unwanted one with DELETE "
+                      + base.resolve("v1/offline/jobs/")
+                      + "<id>"
+                  : " (it may be overloaded); retry"),
           e);
     } catch (IOException e) {
       throw new IllegalStateException(method + " " + uri + " failed: " + e, e);

@@ -18,4 +18,13 @@ class CliOptionsDocsTest {
     org.assertj.core.api.Assertions.assertThat(all).hasSizeGreaterThan(CliOptions.ALL.size());
     ConfigDocsCompletenessTest.assertDocumented(all);
   }
+
+  /** The launcher sees every module's options, so it also catches a documented key nobody reads. */
+  @Test
+  void everyDocumentedOptionIsDeclared() {
+    java.util.List<dev.quiver.core.config.ConfigOption<?>> all = new java.util.ArrayList<>();
+    java.util.ServiceLoader.load(dev.quiver.core.config.ConfigOptionsProvider.class)
+        .forEach(p -> all.addAll(p.options()));
+    ConfigDocsCompletenessTest.assertNoUndeclaredKeys(all);
+  }
 }

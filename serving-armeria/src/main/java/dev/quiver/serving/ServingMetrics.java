@@ -4,6 +4,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -69,6 +73,13 @@ public final class ServingMetrics {
                 return config;
               }
             });
+    // The JVM's heap, threads, classes and CPU, read only when scraped (gauges and function
+    // counters: nothing on the lookup path). GC pauses (JvmGcMetrics) would need a listener
+    // closed with the server; -Xlog:gc covers them.
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
     cacheHit = cacheRequests("hit");
     cacheMiss = cacheRequests("miss");
     Gauge.builder("quiver.cache.hit.ratio", this, ServingMetrics::hitRatio)

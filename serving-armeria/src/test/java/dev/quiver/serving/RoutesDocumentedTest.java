@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -75,6 +78,37 @@ class RoutesDocumentedTest {
       }
     }
     assertThat(missing).isEmpty();
+  }
+
+  /**
+   * The route table at the top of docs/api.md lists every operation of openapi.json, including
+   * those of the offline service that the test server above does not bind, and nothing else.
+   */
+  @Test
+  void theRouteTableOfTheApiDocsListsEveryOperation() throws Exception {
+    JsonNode doc = new ObjectMapper().readTree(QuiverServer.resource("openapi.json"));
+    Set<String> operations = new TreeSet<>();
+    doc.path("paths")
+        .fields()
+        .forEachRemaining(
+            path ->
+                path.getValue()
+                    .fieldNames()
+                    .forEachRemaining(
+                        m -> {
+                          if (Set.of("get", "post", "put", "patch", "delete").contains(m)) {
+                            operations.add(m.toUpperCase(Locale.ROOT) + " " + path.getKey());
+                          }
+                        }));
+    Set<String> table = new TreeSet<>();
+    Matcher row =
+        Pattern.compile("^\\| (GET|POST|PUT|PATCH|DELETE) \\| `(/v1/[^`]+)` \\|", Pattern.MULTILINE)
+            .matcher(Files.readString(docs().resolve("api.md")));
+    while (row.find()) {
+      table.add(row.group(1) + " " + row.group(2));
+    }
+    assertThat(operations).isNotEmpty();
+    assertThat(table).as("the route table of docs/api.md").isEqualTo(operations);
   }
 
   @Test

@@ -35,4 +35,18 @@ class ServingMetricsTest {
               assertThat(parts[3]).as(l).isNotBlank();
             });
   }
+
+  /**
+   * docs/operations.md: JVM and process meters are on /v1/metrics beside Quiver's and Armeria's.
+   */
+  @Test
+  void scrapesTheJvmAndProcessMeters() {
+    String text = new ServingMetrics().scrape();
+    assertThat(text)
+        .contains("jvm_memory_used_bytes{")
+        .contains("jvm_threads_live_threads ")
+        .contains("jvm_classes_loaded_classes ")
+        .contains("process_cpu_usage ")
+        .contains("system_cpu_count ");
+  }
 }
