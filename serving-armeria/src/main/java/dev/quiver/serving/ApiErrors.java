@@ -293,11 +293,17 @@ final class ApiErrors implements ServerErrorHandler {
     }
     Throwable decode = decompressionFailure(t);
     if (decode != null) {
+      String coding =
+          decode instanceof RequestBodyDecoder.BodyDecodingException b
+              ? b.coding()
+              : "gzip or deflate";
       return ApiException.badRequest(
-          null,
-          "malformed request body: it cannot be decoded as its content-encoding says ("
+          "content-encoding",
+          "malformed request body: the "
+              + coding
+              + " body is truncated or corrupt ("
               + decode.getMessage()
-              + "); send the body gzip- or deflate-compressed as declared, or drop"
+              + "); send the whole body compressed as content-encoding says, or drop"
               + " content-encoding");
     }
     if (t instanceof JsonProcessingException j) {

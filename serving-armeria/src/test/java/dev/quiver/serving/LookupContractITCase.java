@@ -870,6 +870,35 @@ class LookupContractITCase {
     ServingFixture.Reply notGzip = send(json, "application/json", "gzip");
     assertThat(notGzip.status()).as(notGzip.body().toString()).isEqualTo(400);
     assertThat(notGzip.body().at("/error/code").asText()).isEqualTo("INVALID_ARGUMENT");
+    // a gzip body cut short (a proxy or client that stopped sending): it inflates to a prefix of
+    // the JSON, which was answered "malformed JSON: Unexpected end-of-input"
+    byte[] whole = gz.toByteArray();
+    for (int cut : new int[] {whole.length - 4, whole.length / 2}) {
+      ServingFixture.Reply truncated =
+          send(java.util.Arrays.copyOf(whole, cut), "application/json", "gzip");
+      assertError(
+          truncated,
+          400,
+          "INVALID_ARGUMENT",
+          "content-encoding",
+          "malformed request body: the gzip body is truncated or corrupt");
+      assertThat(truncated.body().toString()).doesNotContain("malformed JSON");
+    }
+    assertError(
+        notGzip,
+        400,
+        "INVALID_ARGUMENT",
+        "content-encoding",
+        "malformed request body: the gzip body is truncated or corrupt");
+    // gzip members one after the other are still one body (RFC 1952)
+    java.io.ByteArrayOutputStream members = new java.io.ByteArrayOutputStream();
+    for (int[] part : new int[][] {{0, 10}, {10, json.length - 10}}) {
+      try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(members)) {
+        out.write(json, part[0], part[1]);
+      }
+    }
+    ServingFixture.Reply twoMembers = send(members.toByteArray(), "application/json", "gzip");
+    assertThat(twoMembers.status()).as(twoMembers.body().toString()).isEqualTo(200);
   }
 
   private static ServingFixture.Reply send(byte[] body, String contentType, String encoding)
