@@ -233,7 +233,7 @@ final class RegistryService {
     throw new ApiException(
         HttpStatus.UNSUPPORTED_MEDIA_TYPE,
         "UNSUPPORTED_MEDIA_TYPE",
-        null,
+        "content-type",
         "content-type: '"
             + type
             + "' (expected: application/json or application/yaml; with curl, add -H"

@@ -656,7 +656,14 @@ class LookupContractITCase {
         "{\"entity_name\":\"user\",\"keys\":[\""
             + "x".repeat(300_000)
             + "\"],\"features\":[\"f\"]}";
-    assertError(lookup(huge), 413, "PAYLOAD_TOO_LARGE", null, "larger than 200000 bytes");
+    // 413, 415 and 405 name the part of the request at fault in field, like every 4xx (it was null)
+    assertError(
+        lookup(huge),
+        413,
+        "PAYLOAD_TOO_LARGE",
+        "body",
+        "request body is larger than 200000 bytes (once decoded, if compressed); send a smaller"
+            + " body (fewer keys per lookup), or raise the limit with server.max-request-length");
     assertError(post("/v1/nothing", "{}"), 404, "NOT_FOUND", null, "no such endpoint");
     // every unknown route answers the documented JSON error body, under /docs/ too (its file
     // service answered a plain-text 404)
@@ -670,7 +677,7 @@ class LookupContractITCase {
             java.net.http.HttpRequest.newBuilder(fx.uri("/v1/features:lookup")).DELETE().build()),
         405,
         "METHOD_NOT_ALLOWED",
-        null,
+        "method",
         "method DELETE is not allowed on /v1/features:lookup (allowed: POST; see GET");
     // RFC 9110: a 405 names the allowed methods in Allow (it had none)
     assertThat(fx.get("/v1/features:batchLookup").raw().headers().allValues("allow"))
@@ -711,7 +718,7 @@ class LookupContractITCase {
           post(route, "{}"),
           405,
           "METHOD_NOT_ALLOWED",
-          null,
+          "method",
           "method POST is not allowed on " + route + " (allowed: GET, HEAD;");
       assertThat(post(route, "{}").raw().headers().firstValue("allow")).hasValue("GET, HEAD");
     }
@@ -829,7 +836,7 @@ class LookupContractITCase {
           send(json, bad, null),
           415,
           "UNSUPPORTED_MEDIA_TYPE",
-          null,
+          "content-type",
           "(expected: application/json; with curl, add -H 'content-type: application/json')");
     }
     // gzip and deflate bodies are decoded
@@ -850,7 +857,7 @@ class LookupContractITCase {
         send(gz.toByteArray(), "application/json", "br"),
         415,
         "UNSUPPORTED_MEDIA_TYPE",
-        null,
+        "content-encoding",
         "content-encoding: 'br' (expected: gzip, deflate or identity)");
     // the limit holds for the decoded body: 1 MB of spaces gzips to ~1 KB (a zip bomb in small)
     java.io.ByteArrayOutputStream bomb = new java.io.ByteArrayOutputStream();
@@ -864,7 +871,7 @@ class LookupContractITCase {
         send(bomb.toByteArray(), "application/json", "gzip"),
         413,
         "PAYLOAD_TOO_LARGE",
-        null,
+        "body",
         "larger than 200000 bytes");
     // bytes that are no gzip stream: the request's fault
     ServingFixture.Reply notGzip = send(json, "application/json", "gzip");

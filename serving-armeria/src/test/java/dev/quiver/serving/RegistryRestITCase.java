@@ -224,7 +224,7 @@ class RegistryRestITCase {
 
     String huge = PRD_VIEW.replace("a.patel@example.com", "x".repeat(30_000));
     assertError(
-        fx.post("/v1/registry/featureViews", huge), 413, "PAYLOAD_TOO_LARGE", null, "20000");
+        fx.post("/v1/registry/featureViews", huge), 413, "PAYLOAD_TOO_LARGE", "body", "20000");
     // an unknown query parameter was ignored: a misspelt filter listed everything, a misspelt
     // namespace read the default one
     assertError(
@@ -254,7 +254,7 @@ class RegistryRestITCase {
           fx.post("/v1/registry/featureViews?dry_run=true", PRD_VIEW, type),
           415,
           "UNSUPPORTED_MEDIA_TYPE",
-          null,
+          "content-type",
           "content-type: '"
               + type
               + "' (expected: application/json or application/yaml; with curl, add -H"
