@@ -168,6 +168,18 @@ class RegistryRestITCase {
     ServingFixture.Reply unknown = fx.get("/v1/registry/featureViews/user_activity_metric/lineage");
     assertThat(unknown.status()).isEqualTo(404);
     assertThat(unknown.body().at("/error/message").asText()).contains("user_activity_metric");
+    // the versions route answered the same missing view with its own message, without the
+    // "did you mean": one check, one 404 body
+    ServingFixture.Reply unknownVersions =
+        fx.get("/v1/registry/featureViews/user_activity_metric/versions");
+    assertThat(unknownVersions.status()).isEqualTo(404);
+    assertThat(unknownVersions.body()).isEqualTo(unknown.body());
+    assertError(
+        unknown,
+        404,
+        "NOT_FOUND",
+        "name",
+        "unknown feature view 'default.user_activity_metric'; did you mean user_activity_metrics?");
     assertThat(
             fx.get("/v1/registry/featureViews/user_activity_metrics/lineage?namspace=x")
                 .body()
