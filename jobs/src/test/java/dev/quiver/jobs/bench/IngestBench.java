@@ -100,11 +100,7 @@ public final class IngestBench {
    * QUIVER_BENCH_KEEP_DIR=true} keeps it (e.g. to open {@code ingest.jfr} with {@code jfr}).
    */
   static void deleteWorkDir(Path dir) {
-    if ("true".equals(System.getenv("QUIVER_BENCH_KEEP_DIR"))) {
-      System.out.println("kept the work directory " + dir + " (QUIVER_BENCH_KEEP_DIR=true)");
-      return;
-    }
-    org.apache.flink.util.FileUtils.deleteDirectoryQuietly(dir.toFile());
+    dev.quiver.core.testing.BenchWorkDir.delete(dir);
   }
 
   /**
