@@ -897,6 +897,10 @@ class LookupContractITCase {
         "INVALID_ARGUMENT",
         "content-encoding",
         "malformed request body: the gzip body is truncated or corrupt");
+    // no bytes at all with a coding: an empty body (as without one), not a cut stream
+    ServingFixture.Reply empty = send(new byte[0], "application/json", "gzip");
+    assertThat(empty.status()).as(empty.body().toString()).isEqualTo(400);
+    assertThat(empty.body().at("/error/message").asText()).doesNotContain("truncated");
     // gzip members one after the other are still one body (RFC 1952)
     java.io.ByteArrayOutputStream members = new java.io.ByteArrayOutputStream();
     for (int[] part : new int[][] {{0, 10}, {10, json.length - 10}}) {
