@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: runs every benchmark main class (named *Bench, in a module's test sources).
 # Each prints its figures and writes JSON under target/bench/ (QUIVER_BENCH_DIR).
+# Each deletes its work directories under the temp directory when done; QUIVER_BENCH_KEEP_DIR=true keeps them.
 # Usage: bench/run.sh [filter]   e.g. bench/run.sh Lookup   runs only benchmarks whose class matches.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

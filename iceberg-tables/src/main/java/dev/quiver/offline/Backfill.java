@@ -336,9 +336,9 @@ public final class Backfill {
   }
 
   /**
-   * A backfill's progress from {@code read} history records of {@code total}: below 0.99 until it
-   * has committed (after its last record is read it still sorts, writes and commits), 0 when the
-   * total is unknown.
+   * An offline job's progress from {@code read} records of {@code total} (a backfill's history
+   * records, an export's label rows): below 0.99 until it has committed (after its last record is
+   * read it still sorts, writes and commits), 0 when the total is unknown. The one rule for both.
    */
   public static double fraction(long read, long total) {
     return total <= 0 ? 0 : Math.min(0.99, Math.max(0, (double) read / total));

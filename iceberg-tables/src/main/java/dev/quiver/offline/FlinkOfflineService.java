@@ -232,9 +232,7 @@ public final class FlinkOfflineService implements OfflineService {
 
   private static void progress(Job job, long done, long total) {
     job.rows = done;
-    if (total > 0) {
-      job.progress = Math.min(0.99, (double) done / total);
-    }
+    job.progress = Math.max(job.progress, Backfill.fraction(done, total));
   }
 
   /** A job's details while it runs: the registry's reader warnings (a DEPRECATED view read). */

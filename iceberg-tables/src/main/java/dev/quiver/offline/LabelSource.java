@@ -12,8 +12,10 @@ import java.util.Objects;
  *     (iceberg)
  * @param timestampColumn the label time column (timestamp, or epoch millis)
  * @param snapshotId for iceberg: the snapshot to read; null for the current one
+ *     <p>Serializable: Spark's tasks parse CSV label times against it.
  */
-public record LabelSource(String format, String location, String timestampColumn, Long snapshotId) {
+public record LabelSource(String format, String location, String timestampColumn, Long snapshotId)
+    implements java.io.Serializable {
   public LabelSource {
     Objects.requireNonNull(location, "labels location");
     format = format == null ? guessFormat(location) : format.toLowerCase(Locale.ROOT);

@@ -62,9 +62,4 @@ public record ViewPlan(
       FeatureType.Scalar dtype,
       boolean dtypeArray)
       implements Serializable {}
-
-  /** The window start for a lookup at {@code t}: {@code floor(t/s)*s + s - W}. */
-  public static long windowStart(long t, long tileMillis, long windowMillis) {
-    return Math.floorDiv(t, tileMillis) * tileMillis + tileMillis - windowMillis;
-  }
 }

@@ -21,6 +21,20 @@ class WindowStateTest {
   }
 
   @Test
+  void windowEdgeRuleOfMaterializationMd() {
+    // docs/materialization.md: a read at t covers a(t) <= event_time <= t, a(t) = floor(t/s)*s + s
+    // - W; here s = 1m, W = 1h, t = 10:07:30 -> a(t) = 09:08:00
+    long t = 10 * HOUR + 7 * 60_000L + 30_000;
+    long a = 9 * HOUR + 8 * 60_000L;
+    WindowState w = window(AggregationFunction.COUNT);
+    w.add(a - 1, 1, Boolean.TRUE);
+    w.add(a, 2, Boolean.TRUE);
+    w.add(t, 3, Boolean.TRUE);
+    assertThat(w.value(t)).isEqualTo(2L);
+    assertThat(w.value(t + 59 * 60_000L)).as("a(t) moved past a").isEqualTo(1L);
+  }
+
+  @Test
   void countAndCountDistinctTakeBooleans() {
     for (AggregationFunction fn :
         new AggregationFunction[] {AggregationFunction.COUNT, AggregationFunction.COUNT_DISTINCT}) {

@@ -36,8 +36,9 @@ public final class Materializer {
     config.asMap().entrySet().stream()
         .filter(e -> e.getKey().startsWith("online.") && !e.getKey().equals("online.type"))
         .forEach(e -> online.put("store." + e.getKey(), e.getValue()));
-    if (!config.asMap().containsKey("online.embedded.path")
-        && "embedded".equals(config.get(OnlineStoreOptions.TYPE))) {
+    // absolute, whether the default or given (quiver.data-dir's .quiver/online): the plan shows
+    // where the store is, and the job opens it whatever its working directory
+    if ("embedded".equals(config.get(OnlineStoreOptions.TYPE))) {
       online.put(
           "store.online.embedded.path", absolute(config.get(OnlineStoreOptions.EMBEDDED_PATH)));
     }

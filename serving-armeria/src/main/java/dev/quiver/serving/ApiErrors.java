@@ -132,7 +132,7 @@ final class ApiErrors implements ServerErrorHandler {
           new ApiException(
               status,
               "METHOD_NOT_ALLOWED",
-              null,
+              "method",
               "method "
                   + (headers == null ? "?" : headers.method())
                   + " is not allowed on "
@@ -142,10 +142,11 @@ final class ApiErrors implements ServerErrorHandler {
           new ApiException(
               status,
               "PAYLOAD_TOO_LARGE",
-              null,
+              "body",
               "request body is larger than "
                   + (config == null ? "the limit" : config.maxRequestLength() + " bytes")
-                  + " (server.max-request-length); send fewer keys per request");
+                  + " (once decoded, if compressed); send a smaller body (fewer keys per"
+                  + " lookup), or raise the limit with server.max-request-length");
       case 503 ->
           new ApiException(
               status, "UNAVAILABLE", null, "the server is shutting down or overloaded; retry");
@@ -192,7 +193,7 @@ final class ApiErrors implements ServerErrorHandler {
         new ApiException(
             e.status(),
             e.code(),
-            null,
+            e.field(),
             e.getMessage().replace(" (see GET ", " (allowed: " + allow + "; see GET "));
     metrics.error(withAllowed.code());
     return HttpResponse.of(
@@ -293,11 +294,17 @@ final class ApiErrors implements ServerErrorHandler {
     }
     Throwable decode = decompressionFailure(t);
     if (decode != null) {
+      String coding =
+          decode instanceof RequestBodyDecoder.BodyDecodingException b
+              ? b.coding()
+              : "gzip or deflate";
       return ApiException.badRequest(
-          null,
-          "malformed request body: it cannot be decoded as its content-encoding says ("
+          "content-encoding",
+          "malformed request body: the "
+              + coding
+              + " body is truncated or corrupt ("
               + decode.getMessage()
-              + "); send the body gzip- or deflate-compressed as declared, or drop"
+              + "); send the whole body compressed as content-encoding says, or drop"
               + " content-encoding");
     }
     if (t instanceof JsonProcessingException j) {

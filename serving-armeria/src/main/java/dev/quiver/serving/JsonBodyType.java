@@ -33,7 +33,7 @@ final class JsonBodyType {
       throw new ApiException(
           HttpStatus.UNSUPPORTED_MEDIA_TYPE,
           "UNSUPPORTED_MEDIA_TYPE",
-          null,
+          "content-encoding",
           "content-encoding: '" + coding + "' (expected: gzip, deflate or identity)");
     }
   }
@@ -42,7 +42,7 @@ final class JsonBodyType {
     return new ApiException(
         HttpStatus.UNSUPPORTED_MEDIA_TYPE,
         "UNSUPPORTED_MEDIA_TYPE",
-        null,
+        "content-type",
         what + " (expected: application/json; with curl, add -H 'content-type: application/json')");
   }
 }

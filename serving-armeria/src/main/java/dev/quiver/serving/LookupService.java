@@ -263,10 +263,13 @@ final class LookupService implements HttpService, AutoCloseable {
     }
   }
 
+  private static final long[] SPAN_UNITS = {86_400_000L, 3_600_000L, 60_000L, 1_000L, 1L};
+  private static final String[] SPAN_NAMES = {"d", "h", "m", "s", "ms"};
+
   /** {@code 31d 5m}: a duration in its larger units ({@link Durations#format} spells 44645m). */
   static String span(Duration d) {
-    long[] units = {86_400_000L, 3_600_000L, 60_000L, 1_000L, 1L};
-    String[] names = {"d", "h", "m", "s", "ms"};
+    long[] units = SPAN_UNITS;
+    String[] names = SPAN_NAMES;
     StringBuilder b = new StringBuilder();
     long ms = d.toMillis();
     for (int i = 0; i < units.length; i++) {

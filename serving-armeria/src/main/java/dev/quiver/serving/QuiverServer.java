@@ -4,7 +4,6 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
-import com.linecorp.armeria.common.encoding.StreamDecoderFactory;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.HttpStatusException;
 import com.linecorp.armeria.server.Server;
@@ -226,9 +225,9 @@ public final class QuiverServer implements AutoCloseable {
           return delegate.serve(ctx, req);
         });
     // gzip and deflate request bodies decoded (content-encoding removed); the decoded body is held
-    // to server.max-request-length as it is inflated (a zip bomb is a 413, not an OOM).
-    sb.decorator(
-        DecodingService.newDecorator(StreamDecoderFactory.gzip(), StreamDecoderFactory.deflate()));
+    // to server.max-request-length as it is inflated (a zip bomb is a 413, not an OOM), and a
+    // stream cut short is a 400 naming content-encoding (not "malformed JSON").
+    sb.decorator(DecodingService.newDecorator(RequestBodyDecoder.GZIP, RequestBodyDecoder.DEFLATE));
     // Armeria's MetricCollectingService meters, resolved once per route and status (no lock).
     sb.decorator(new RequestMetrics("quiver.http"));
     QuiverServer q = new QuiverServer(sb.build(), metrics, source, guard);

@@ -146,13 +146,8 @@ final class RegistryService {
       @Param("namespace") @Default("default") String namespace) {
     KnownParams.only(query, "namespace");
     namespace = orDefault(namespace);
+    // the registry's NOT_FOUND (field name, with a "did you mean") for a view it does not have
     List<ViewRecord> versions = registry.versions(namespace, name);
-    if (versions.isEmpty()) {
-      throw new RegistryException(
-          RegistryException.Kind.NOT_FOUND,
-          "unknown feature view '" + name + "' in namespace " + namespace,
-          "name");
-    }
     ObjectNode body = JSON.createObjectNode();
     ArrayNode items = body.putArray("items");
     versions.forEach(v -> items.add(codec.toJson(v)));
@@ -171,10 +166,7 @@ final class RegistryService {
       @Param("namespace") @Default("default") String namespace) {
     KnownParams.only(query, "namespace");
     namespace = orDefault(namespace);
-    if (registry.versions(namespace, name).isEmpty()) {
-      registry.getView(namespace, name, null); // NOT_FOUND, with a "did you mean"
-    }
-    FeatureRegistry.Lineage lineage = registry.lineage(namespace, name);
+    FeatureRegistry.Lineage lineage = registry.lineage(namespace, name); // NOT_FOUND as versions
     ObjectNode body = JSON.createObjectNode();
     body.put("namespace", namespace).put("name", name);
     ArrayNode up = body.putArray("upstream_sources");
@@ -233,7 +225,7 @@ final class RegistryService {
     throw new ApiException(
         HttpStatus.UNSUPPORTED_MEDIA_TYPE,
         "UNSUPPORTED_MEDIA_TYPE",
-        null,
+        "content-type",
         "content-type: '"
             + type
             + "' (expected: application/json or application/yaml; with curl, add -H"

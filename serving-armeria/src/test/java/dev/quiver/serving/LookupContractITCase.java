@@ -656,7 +656,14 @@ class LookupContractITCase {
         "{\"entity_name\":\"user\",\"keys\":[\""
             + "x".repeat(300_000)
             + "\"],\"features\":[\"f\"]}";
-    assertError(lookup(huge), 413, "PAYLOAD_TOO_LARGE", null, "larger than 200000 bytes");
+    // 413, 415 and 405 name the part of the request at fault in field, like every 4xx (it was null)
+    assertError(
+        lookup(huge),
+        413,
+        "PAYLOAD_TOO_LARGE",
+        "body",
+        "request body is larger than 200000 bytes (once decoded, if compressed); send a smaller"
+            + " body (fewer keys per lookup), or raise the limit with server.max-request-length");
     assertError(post("/v1/nothing", "{}"), 404, "NOT_FOUND", null, "no such endpoint");
     // every unknown route answers the documented JSON error body, under /docs/ too (its file
     // service answered a plain-text 404)
@@ -670,7 +677,7 @@ class LookupContractITCase {
             java.net.http.HttpRequest.newBuilder(fx.uri("/v1/features:lookup")).DELETE().build()),
         405,
         "METHOD_NOT_ALLOWED",
-        null,
+        "method",
         "method DELETE is not allowed on /v1/features:lookup (allowed: POST; see GET");
     // RFC 9110: a 405 names the allowed methods in Allow (it had none)
     assertThat(fx.get("/v1/features:batchLookup").raw().headers().allValues("allow"))
@@ -711,7 +718,7 @@ class LookupContractITCase {
           post(route, "{}"),
           405,
           "METHOD_NOT_ALLOWED",
-          null,
+          "method",
           "method POST is not allowed on " + route + " (allowed: GET, HEAD;");
       assertThat(post(route, "{}").raw().headers().firstValue("allow")).hasValue("GET, HEAD");
     }
@@ -829,7 +836,7 @@ class LookupContractITCase {
           send(json, bad, null),
           415,
           "UNSUPPORTED_MEDIA_TYPE",
-          null,
+          "content-type",
           "(expected: application/json; with curl, add -H 'content-type: application/json')");
     }
     // gzip and deflate bodies are decoded
@@ -850,7 +857,7 @@ class LookupContractITCase {
         send(gz.toByteArray(), "application/json", "br"),
         415,
         "UNSUPPORTED_MEDIA_TYPE",
-        null,
+        "content-encoding",
         "content-encoding: 'br' (expected: gzip, deflate or identity)");
     // the limit holds for the decoded body: 1 MB of spaces gzips to ~1 KB (a zip bomb in small)
     java.io.ByteArrayOutputStream bomb = new java.io.ByteArrayOutputStream();
@@ -864,12 +871,45 @@ class LookupContractITCase {
         send(bomb.toByteArray(), "application/json", "gzip"),
         413,
         "PAYLOAD_TOO_LARGE",
-        null,
+        "body",
         "larger than 200000 bytes");
     // bytes that are no gzip stream: the request's fault
     ServingFixture.Reply notGzip = send(json, "application/json", "gzip");
     assertThat(notGzip.status()).as(notGzip.body().toString()).isEqualTo(400);
     assertThat(notGzip.body().at("/error/code").asText()).isEqualTo("INVALID_ARGUMENT");
+    // a gzip body cut short (a proxy or client that stopped sending): it inflates to a prefix of
+    // the JSON, which was answered "malformed JSON: Unexpected end-of-input"
+    byte[] whole = gz.toByteArray();
+    for (int cut : new int[] {whole.length - 4, whole.length / 2}) {
+      ServingFixture.Reply truncated =
+          send(java.util.Arrays.copyOf(whole, cut), "application/json", "gzip");
+      assertError(
+          truncated,
+          400,
+          "INVALID_ARGUMENT",
+          "content-encoding",
+          "malformed request body: the gzip body is truncated or corrupt");
+      assertThat(truncated.body().toString()).doesNotContain("malformed JSON");
+    }
+    assertError(
+        notGzip,
+        400,
+        "INVALID_ARGUMENT",
+        "content-encoding",
+        "malformed request body: the gzip body is truncated or corrupt");
+    // no bytes at all with a coding: an empty body (as without one), not a cut stream
+    ServingFixture.Reply empty = send(new byte[0], "application/json", "gzip");
+    assertThat(empty.status()).as(empty.body().toString()).isEqualTo(400);
+    assertThat(empty.body().at("/error/message").asText()).doesNotContain("truncated");
+    // gzip members one after the other are still one body (RFC 1952)
+    java.io.ByteArrayOutputStream members = new java.io.ByteArrayOutputStream();
+    for (int[] part : new int[][] {{0, 10}, {10, json.length - 10}}) {
+      try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(members)) {
+        out.write(json, part[0], part[1]);
+      }
+    }
+    ServingFixture.Reply twoMembers = send(members.toByteArray(), "application/json", "gzip");
+    assertThat(twoMembers.status()).as(twoMembers.body().toString()).isEqualTo(200);
   }
 
   private static ServingFixture.Reply send(byte[] body, String contentType, String encoding)

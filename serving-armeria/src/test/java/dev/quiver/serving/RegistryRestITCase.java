@@ -168,6 +168,18 @@ class RegistryRestITCase {
     ServingFixture.Reply unknown = fx.get("/v1/registry/featureViews/user_activity_metric/lineage");
     assertThat(unknown.status()).isEqualTo(404);
     assertThat(unknown.body().at("/error/message").asText()).contains("user_activity_metric");
+    // the versions route answered the same missing view with its own message, without the
+    // "did you mean": one check, one 404 body
+    ServingFixture.Reply unknownVersions =
+        fx.get("/v1/registry/featureViews/user_activity_metric/versions");
+    assertThat(unknownVersions.status()).isEqualTo(404);
+    assertThat(unknownVersions.body()).isEqualTo(unknown.body());
+    assertError(
+        unknown,
+        404,
+        "NOT_FOUND",
+        "name",
+        "unknown feature view 'default.user_activity_metric'; did you mean user_activity_metrics?");
     assertThat(
             fx.get("/v1/registry/featureViews/user_activity_metrics/lineage?namspace=x")
                 .body()
@@ -224,7 +236,7 @@ class RegistryRestITCase {
 
     String huge = PRD_VIEW.replace("a.patel@example.com", "x".repeat(30_000));
     assertError(
-        fx.post("/v1/registry/featureViews", huge), 413, "PAYLOAD_TOO_LARGE", null, "20000");
+        fx.post("/v1/registry/featureViews", huge), 413, "PAYLOAD_TOO_LARGE", "body", "20000");
     // an unknown query parameter was ignored: a misspelt filter listed everything, a misspelt
     // namespace read the default one
     assertError(
@@ -254,7 +266,7 @@ class RegistryRestITCase {
           fx.post("/v1/registry/featureViews?dry_run=true", PRD_VIEW, type),
           415,
           "UNSUPPORTED_MEDIA_TYPE",
-          null,
+          "content-type",
           "content-type: '"
               + type
               + "' (expected: application/json or application/yaml; with curl, add -H"

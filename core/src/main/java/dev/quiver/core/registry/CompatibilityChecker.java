@@ -367,9 +367,14 @@ public final class CompatibilityChecker {
       String x = a.get(key);
       String y = b.get(key);
       if (!Objects.equals(x, y)) {
-        String what = x == null ? "added" : y == null ? "removed" : "changed";
-        out.add(
-            new Change(path + "." + key, what + " tag " + key + (y == null ? "" : "=" + y), OK));
+        // the old value too: the change history of a tag change showed only the new one
+        String what =
+            x == null
+                ? "added tag " + key + "='" + y + "'"
+                : y == null
+                    ? "removed tag " + key + " (was '" + x + "')"
+                    : "changed tag " + key + " '" + x + "' -> '" + y + "'";
+        out.add(new Change(path + "." + key, what, OK));
       }
     }
   }

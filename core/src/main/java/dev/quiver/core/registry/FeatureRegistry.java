@@ -100,7 +100,12 @@ public interface FeatureRegistry extends AutoCloseable {
   /** One record per view name: its newest version of any status except RETIRED. */
   List<ViewRecord> listViews(ViewQuery query);
 
-  /** Every version of one view, oldest first. */
+  /**
+   * Every version of one view, oldest first; never empty.
+   *
+   * @throws RegistryException NOT_FOUND (field {@code name}, with a "did you mean") for a view the
+   *     registry does not have
+   */
   List<ViewRecord> versions(String namespace, String name);
 
   /**
@@ -128,7 +133,11 @@ public interface FeatureRegistry extends AutoCloseable {
 
   List<String> listNamespaces();
 
-  /** Upstream sources and downstream consumers (feature services) of a view. */
+  /**
+   * Upstream sources and downstream consumers (feature services) of a view.
+   *
+   * @throws RegistryException NOT_FOUND for a view the registry does not have, as {@link #versions}
+   */
   Lineage lineage(String namespace, String name);
 
   /** Audit entries, newest first. Null filters match all. */

@@ -117,11 +117,6 @@ public final class Tiling {
     return tileStart(t) + tileSize - window;
   }
 
-  /** Whether an event at {@code eventTime} is in the window {@code [a(t), t]}. */
-  public boolean inWindow(long eventTime, long t, long window) {
-    return eventTime >= windowStart(t, window) && eventTime <= t;
-  }
-
   /** The fine tile holding {@code t} (the head tile of a read at t). */
   public TileRef headTile(long t) {
     return new TileRef(tileSize, tileStart(t));

@@ -331,6 +331,20 @@ class CompatibilityCheckerTest {
   }
 
   @Test
+  void aTagChangeShowsTheOldAndTheNewValue() {
+    // the change history showed "changed tag domain=risk": not what it was before
+    FeatureView old = view(3, b -> b.tags(Map.of("domain", "payments", "pii", "no")));
+    FeatureView neu = view(3, b -> b.tags(Map.of("domain", "risk", "tier", "1")));
+    assertThat(checker.diff(old, neu))
+        .extracting(Change::path, Change::description)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                "tags.domain", "changed tag domain 'payments' -> 'risk'"),
+            org.assertj.core.groups.Tuple.tuple("tags.pii", "removed tag pii (was 'no')"),
+            org.assertj.core.groups.Tuple.tuple("tags.tier", "added tag tier='1'"));
+  }
+
+  @Test
   void registryOwnedFieldsAreNotChanges() {
     FeatureView v = view(3);
     assertThat(checker.diff(v, v)).isEmpty();

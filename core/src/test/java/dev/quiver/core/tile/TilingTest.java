@@ -17,10 +17,20 @@ class TilingTest {
     long t = 10 * 60 * M + 7 * M + 30_000;
     long a = t5.windowStart(t, 60 * M);
     assertThat(a).isEqualTo(9 * 60 * M + 10 * M);
-    assertThat(t5.inWindow(a, t, 60 * M)).isTrue();
-    assertThat(t5.inWindow(a - 1, t, 60 * M)).isFalse();
-    assertThat(t5.inWindow(t, t, 60 * M)).isTrue();
-    assertThat(t5.inWindow(t + 1, t, 60 * M)).isFalse();
+    // through the production path (a tested-only inWindow predicate stood in for it): the writer
+    // puts an event in tilesOf(e), a read at t merges cover(t, W)
+    assertThat(readCounts(a, t, 60 * M)).isTrue();
+    assertThat(readCounts(a - 1, t, 60 * M)).isFalse();
+    assertThat(readCounts(t, t, 60 * M)).isTrue();
+    // the end at t is exact because the head tile is read as of t (its events so far; an as_of
+    // read: its newest version <= t): an event at t + 1 shares t's tile
+    assertThat(t5.tilesOf(t + 1).get(0)).isEqualTo(t5.headTile(t));
+  }
+
+  /** Whether a read at t of window w merges a tile that an event at e was written to. */
+  private boolean readCounts(long e, long t, long w) {
+    List<TileRef> written = t5.tilesOf(e);
+    return t5.cover(t, w).stream().anyMatch(written::contains);
   }
 
   @Test

@@ -97,7 +97,8 @@ public final class SparkTrainingSet {
                 timePos + 1, src.timestampColumn(), Types.TimestampType.withZone()));
       }
       String timeName = src.timestampColumn();
-      String location = src.location(); // LabelSource is not Serializable: rebuilt in the task
+      // built once and shipped with the task (it was built again for every CSV row)
+      LabelSource textTimes = new LabelSource("csv", src.location(), timeName, null);
       int[] keys = positions(names, plan.groups().get(0).keyNames());
       int width = names.size();
       current =
@@ -111,10 +112,7 @@ public final class SparkTrainingSet {
                     }
                     if (text && v[timePos] != null) {
                       v[timePos] =
-                          LabelColumns.parseTime(
-                                  (String) v[timePos],
-                                  new LabelSource("csv", location, timeName, null))
-                              .toEpochMilli();
+                          LabelColumns.parseTime((String) v[timePos], textTimes).toEpochMilli();
                     } else if (integer && v[timePos] != null) {
                       LabelColumns.epochMillis(timeName, (Long) v[timePos]);
                     }

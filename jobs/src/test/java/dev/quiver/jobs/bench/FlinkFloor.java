@@ -3,6 +3,7 @@ package dev.quiver.jobs.bench;
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.JoinKey;
+import dev.quiver.core.testing.BenchWorkDir;
 import dev.quiver.jobs.JobOptions;
 import dev.quiver.jobs.LocalFlink;
 import dev.quiver.jobs.Materializer;
@@ -13,6 +14,8 @@ import dev.quiver.jobs.ingest.RawEvent;
 import dev.quiver.jobs.ingest.RawEventDeserializer;
 import dev.quiver.jobs.ingest.SourceFormat;
 import dev.quiver.jobs.plan.MaterializationPlan;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,9 +55,16 @@ final class FlinkFloor {
       String bootstrap, String topic, int events, FeatureView view, List<JoinKey> keys)
       throws Exception {
     Map<String, Object> out = new LinkedHashMap<>();
-    for (boolean keyBy : new boolean[] {false, true}) {
-      once(bootstrap, topic, events, view, keys, keyBy); // JIT warm-up
-      out.put(keyBy ? "decodeKeyBy" : "decode", once(bootstrap, topic, events, view, keys, keyBy));
+    Path checkpoints = Files.createTempDirectory("quiver-floor");
+    try {
+      for (boolean keyBy : new boolean[] {false, true}) {
+        once(bootstrap, topic, events, view, keys, keyBy, checkpoints); // JIT warm-up
+        out.put(
+            keyBy ? "decodeKeyBy" : "decode",
+            once(bootstrap, topic, events, view, keys, keyBy, checkpoints));
+      }
+    } finally {
+      BenchWorkDir.delete(checkpoints);
     }
     return out;
   }
@@ -65,16 +75,15 @@ final class FlinkFloor {
       int events,
       FeatureView view,
       List<JoinKey> keys,
-      boolean keyBy)
+      boolean keyBy,
+      Path checkpoints)
       throws Exception {
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put(JobOptions.PARALLELISM.key(), IngestBench.env("QUIVER_BENCH_PARALLELISM", "2"));
     settings.put(
         JobOptions.CHECKPOINT_INTERVAL.key(),
         IngestBench.env("QUIVER_BENCH_CHECKPOINT_INTERVAL", "5s"));
-    settings.put(
-        JobOptions.CHECKPOINT_DIR.key(),
-        java.nio.file.Files.createTempDirectory("quiver-floor").toString());
+    settings.put(JobOptions.CHECKPOINT_DIR.key(), checkpoints.toString());
     QuiverConfig config = QuiverConfig.of(settings);
     MaterializationPlan plan = Materializer.plan(view, keys, config);
     EventSchema schema = plan.eventSchema();

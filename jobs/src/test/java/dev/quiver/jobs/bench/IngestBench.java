@@ -100,11 +100,7 @@ public final class IngestBench {
    * QUIVER_BENCH_KEEP_DIR=true} keeps it (e.g. to open {@code ingest.jfr} with {@code jfr}).
    */
   static void deleteWorkDir(Path dir) {
-    if ("true".equals(System.getenv("QUIVER_BENCH_KEEP_DIR"))) {
-      System.out.println("kept the work directory " + dir + " (QUIVER_BENCH_KEEP_DIR=true)");
-      return;
-    }
-    org.apache.flink.util.FileUtils.deleteDirectoryQuietly(dir.toFile());
+    dev.quiver.core.testing.BenchWorkDir.delete(dir);
   }
 
   /**
@@ -264,8 +260,9 @@ public final class IngestBench {
       result.put("jobRestarts", watch.restarts());
       result.put("sustainedEventsPerSec", Math.round(rate));
       result.put("ratioToRawConsume", Math.round(1000.0 * rate / rawConsume) / 1000.0);
-      result.put("ratioToFlinkFloor", floorRatio(floor, "decode", rate));
-      result.put("ratioToFlinkFloorKeyBy", floorRatio(floor, "decodeKeyBy", rate));
+      // without a floor run (QUIVER_BENCH_FLOOR=false) the ratios are left out, not null
+      putIfPresent(result, "ratioToFlinkFloor", floorRatio(floor, "decode", rate));
+      putIfPresent(result, "ratioToFlinkFloorKeyBy", floorRatio(floor, "decodeKeyBy", rate));
       result.put("target", ">= 100000 events/s");
       // CPU time per event (the whole process: job, broker, bench), steadier than the rate when
       // other work shares the machine.
@@ -293,10 +290,8 @@ public final class IngestBench {
               + result.get("baselineRawConsumeEventsPerSec")
               + " events/s, ratio "
               + result.get("ratioToRawConsume")
-              + "; Flink floor ratio "
-              + result.get("ratioToFlinkFloor")
-              + ", with keyBy "
-              + result.get("ratioToFlinkFloorKeyBy")
+              + "; "
+              + floorRatios(result)
               + (watch.restarts() == 0 ? "" : "; the job restarted " + watch.restarts() + "x")
               + ")");
       // Freshness is measured on a caught-up job: the backlog job stops, and a new one starts at
@@ -322,6 +317,27 @@ public final class IngestBench {
     System.out.println(text);
     Files.writeString(out.resolve(name + ".json"), text);
     return result;
+  }
+
+  private static void putIfPresent(Map<String, Object> result, String key, Object value) {
+    if (value != null) {
+      result.put(key, value);
+    }
+  }
+
+  /**
+   * The Flink floor ratios as the summary line shows them: {@code Flink floor not run} without a
+   * floor (it printed "Flink floor ratio null"), {@code n/a} for a variant that measured no rate.
+   */
+  static String floorRatios(Map<String, Object> result) {
+    Map<?, ?> floor = (Map<?, ?>) result.get("flinkFloor");
+    if (floor == null || floor.isEmpty()) {
+      return "Flink floor not run";
+    }
+    return "Flink floor ratio "
+        + result.getOrDefault("ratioToFlinkFloor", "n/a")
+        + ", with keyBy "
+        + result.getOrDefault("ratioToFlinkFloorKeyBy", "n/a");
   }
 
   /** {@code rate} as a fraction of a floor variant's events/s, or null without a floor. */

@@ -75,6 +75,8 @@ public final class RawStoreBench {
             dev.quiver.core.config.QuiverConfig.of(
                 Map.of("online.type", "embedded", "online.embedded.path", dir.toString())))) {
       RESULTS.put("embedded", run(embedded, Integer.getInteger("quiver.bench.keys", 50_000)));
+    } finally {
+      dev.quiver.core.testing.BenchWorkDir.delete(dir);
     }
     if (!argv.contains("--no-hbase")) {
       RESULTS.put("hbase", hbaseInChildJvm());
@@ -93,8 +95,9 @@ public final class RawStoreBench {
   /** Runs the HBase part in a child JVM ({@link ChildJvm}) and reads its results back. */
   @SuppressWarnings("unchecked")
   private static Map<String, Object> hbaseInChildJvm() {
+    Path result = null;
     try {
-      Path result = Files.createTempFile("raw-store-hbase", ".json");
+      result = Files.createTempFile("raw-store-hbase", ".json");
       int code =
           ChildJvm.run(
               RawStoreBench.class,
@@ -108,6 +111,10 @@ public final class RawStoreBench {
       return JSON.readValue(result.toFile(), Map.class);
     } catch (Exception e) {
       return Map.of("error", e.toString());
+    } finally {
+      if (result != null) {
+        dev.quiver.core.testing.BenchWorkDir.delete(result);
+      }
     }
   }
 

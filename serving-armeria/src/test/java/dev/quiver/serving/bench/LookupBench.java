@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quiver.core.testing.BenchWorkDir;
 import dev.quiver.serving.FeatureSource;
 import dev.quiver.serving.FeatureValue;
 import java.net.InetSocketAddress;
@@ -73,6 +74,35 @@ public final class LookupBench {
     List<Scenario> scenarios = scenarios(System.getenv("QUIVER_BENCH_SCENARIOS"));
     long dur = TimeUnit.SECONDS.toNanos(seconds);
     Path work = Files.createTempDirectory("quiver-lookup-bench");
+    try {
+      run(
+          out,
+          seconds,
+          keys,
+          withHBase,
+          withEmbedded,
+          hbaseFlush,
+          hbaseEncoding,
+          scenarios,
+          dur,
+          work);
+    } finally {
+      BenchWorkDir.delete(work); // the stores' data, ~50 MB a run
+    }
+  }
+
+  private static void run(
+      Path out,
+      long seconds,
+      int keys,
+      boolean withHBase,
+      boolean withEmbedded,
+      String hbaseFlush,
+      String hbaseEncoding,
+      List<Scenario> scenarios,
+      long dur,
+      Path work)
+      throws Exception {
     Path floorDir = Files.createDirectories(work.resolve("floor"));
     Map<String, Object> report = new LinkedHashMap<>();
     Map<String, OpenLoopGenerator.Result> byName = new LinkedHashMap<>();
