@@ -17,7 +17,6 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -88,7 +87,7 @@ record LookupRequest(
     byte[] body = content.array();
     LookupRequest fast;
     try (JsonParser p = FACTORY.createParser(body)) {
-      fast = parseCommon(p, body);
+      fast = parseCommon(p);
     } catch (IOException | IllegalArgumentException e) {
       fast = null; // the tree parse below reports it
     }
@@ -120,7 +119,7 @@ record LookupRequest(
    * The streaming fast path: the request when the body has the common shape and is valid, else null
    * (then {@link #parse(JsonNode)} parses it again and gives the answer or the error).
    */
-  private static LookupRequest parseCommon(JsonParser p, byte[] body) throws IOException {
+  private static LookupRequest parseCommon(JsonParser p) throws IOException {
     if (p.nextToken() != JsonToken.START_OBJECT) {
       return null;
     }
@@ -174,27 +173,12 @@ record LookupRequest(
           if (p.nextToken() != JsonToken.START_ARRAY) {
             return null;
           }
-          long from = p.currentTokenLocation().getByteOffset(); // the '['
-          FeatureList last = lastFeatures;
-          if (last != null && last.isAt(body, from)) {
-            // The same bytes as the last list parsed: the same refs (the common lookup repeats
-            // its feature list), without a String, a hash and a map probe per feature.
-            p.skipChildren();
-            features = last.refs();
-          } else {
-            features = new ArrayList<>();
-            while ((t = p.nextToken()) == JsonToken.VALUE_STRING) {
-              features.add(ref(p.getText())); // IllegalArgumentException: tree path
-            }
-            if (t != JsonToken.END_ARRAY) {
-              return null;
-            }
-            features = List.copyOf(features);
-            long to = p.currentTokenLocation().getByteOffset() + 1; // after the ']'
-            if (from >= 0 && to > from && to <= body.length) {
-              lastFeatures =
-                  new FeatureList(Arrays.copyOfRange(body, (int) from, (int) to), features);
-            }
+          features = new ArrayList<>();
+          while ((t = p.nextToken()) == JsonToken.VALUE_STRING) {
+            features.add(ref(p.getText())); // IllegalArgumentException: tree path
+          }
+          if (t != JsonToken.END_ARRAY) {
+            return null;
           }
         }
         default -> {
@@ -227,23 +211,6 @@ record LookupRequest(
         false,
         null);
   }
-
-  /**
-   * The bytes of the last {@code features} array the fast path parsed (from its {@code [} to its
-   * {@code ]}) and its refs. Equal bytes are an equal list of the same texts, so the next request
-   * naming the same features (byte for byte) takes these refs, and the plan cache then compares the
-   * lists by identity. Shared by the event loops; each holder is immutable, so a race only costs a
-   * parse.
-   */
-  private record FeatureList(byte[] raw, List<FeatureRef> refs) {
-    boolean isAt(byte[] body, long from) {
-      return from >= 0
-          && from + raw.length <= body.length
-          && Arrays.equals(raw, 0, raw.length, body, (int) from, (int) from + raw.length);
-    }
-  }
-
-  private static volatile FeatureList lastFeatures;
 
   /** Parsed feature texts of recent requests (see {@link #ref}); bounded by {@link #MAX_REFS}. */
   private static final java.util.concurrent.ConcurrentHashMap<String, FeatureRef> REFS =

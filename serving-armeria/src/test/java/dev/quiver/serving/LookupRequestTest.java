@@ -185,45 +185,6 @@ class LookupRequestTest {
     }
   }
 
-  /**
-   * Requests naming the same features byte for byte share one list of refs (the plan cache then
-   * compares them by identity, and no feature text is decoded, hashed and looked up again); any
-   * other bytes are parsed, including a list that starts like the last one.
-   */
-  @Test
-  void aRepeatedFeatureListIsSharedAndAnyOtherIsParsed() {
-    java.util.function.BiFunction<String, String, LookupRequest> parse =
-        (key, features) ->
-            LookupRequest.parse(
-                HttpData.ofUtf8(
-                    "{\"entity_name\":\"user\",\"keys\":[\""
-                        + key
-                        + "\"],\"features\":"
-                        + features
-                        + "}"));
-    LookupRequest a = parse.apply("u1", "[\"f1\",\"v:v3.f2\"]");
-    LookupRequest b = parse.apply("u22", "[\"f1\",\"v:v3.f2\"]");
-    assertThat(b.features()).isSameAs(a.features());
-    assertThat(b.keys()).extracting(k -> k.asText()).containsExactly("u22");
-    for (String other :
-        List.of("[\"f1\"]", "[\"f1\",\"v:v3.f2\",\"f3\"]", "[ \"f1\",\"v:v3.f2\"]", "[\"f1\"]")) {
-      LookupRequest o = parse.apply("u1", other);
-      assertThat(o.features())
-          .as(other)
-          .isEqualTo(
-              LookupRequest.parse(
-                      LookupRequest.readTree(
-                          ("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":"
-                                  + other
-                                  + "}")
-                              .getBytes(StandardCharsets.UTF_8)))
-                  .features());
-    }
-    // the shared list is immutable: no request can change another's
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.features().clear())
-        .isInstanceOf(UnsupportedOperationException.class);
-  }
-
   @Test
   void outOfRangeTimesAndMalformedVersionsAreRefusedNamingTheField() {
     String base = "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"f1\"],";
