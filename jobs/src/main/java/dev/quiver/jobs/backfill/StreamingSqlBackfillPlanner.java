@@ -294,10 +294,11 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
   /**
    * Registers {@link #RAW}: the raw table's columns that {@link #tableEvents} reads, scanned with
    * the source's range filter ({@link BackfillSource.Table#filter()}: Iceberg skips the data files
-   * and Parquet row groups whose event-time bounds miss the range) and counted row by row in {@link
-   * #READ_ACCUMULATOR} before any SQL filter, so that the backfill reports its progress against the
-   * record count of the files it reads. The text the dry run prints reads the table by name: the
-   * same rows, after the SQL's exact range filter.
+   * and Parquet row groups whose event-time bounds miss the range, and drops the other rows of the
+   * files it reads as it reads them) and counted row by row as the scan returns them in {@link
+   * #READ_ACCUMULATOR}, before any SQL: the backfill's progress, against the record count of the
+   * files the scan reads. The text the dry run prints reads the table by name: the same rows, after
+   * the SQL's exact range filter.
    */
   private static void registerCountedRaw(
       org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env,
