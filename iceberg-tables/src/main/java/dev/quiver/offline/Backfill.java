@@ -92,10 +92,13 @@ public final class Backfill {
 
   /**
    * What a backfill will do; rows (to append) and partitions are exact counts over the range,
-   * {@code skipped} the history records it will skip as malformed (see {@link Result#skipped()}),
-   * {@code recordsToRead} the history records its job reads (every record of the raw table or the
-   * Kafka range, whatever the range: see {@link #estimatedSeconds}; -1 when unknown), bytes the
-   * size of the files read (-1 for a Kafka range), time an estimate from these counts.
+   * {@code skipped} the history records it will skip as malformed (see {@link Result#skipped()}).
+   * {@code recordsToRead}, {@code bytes} and {@code files} size the history its job reads: the
+   * records, bytes and data files of the raw table's files that its scan keeps for the range
+   * ({@link EventTimeFilter}: files whose event-time bounds miss the range are skipped), or a Kafka
+   * range's offsets (bytes and files -1); -1 when unknown. {@code tableRecordsToRead} is the
+   * offline table's rows in the range, which the backfill reads to append only what the table
+   * lacks. Time is an estimate from these counts ({@link #estimatedSeconds}).
    */
   public record Plan(
       String backfillId,
@@ -107,7 +110,9 @@ public final class Backfill {
       long rows,
       long skipped,
       long bytes,
+      long files,
       long partitions,
+      long tableRecordsToRead,
       double estimatedSeconds,
       String sql) {}
 
@@ -167,16 +172,9 @@ public final class Backfill {
       if (skippedSelect == null && result.getJobClient().isPresent()) {
         skipped = skipped(result.getJobClient().get().getJobExecutionResult().get());
       }
-      long bytes = -1;
-      if (s.raw != null) {
-        bytes = 0;
-        try (CloseableIterable<FileScanTask> tasks = s.raw.newScan().planFiles()) {
-          for (FileScanTask t : tasks) {
-            bytes += t.file().fileSizeInBytes();
-          }
-        }
-      }
+      ScanSize history = s.raw == null ? null : ScanSize.of(s.raw, s.rawFilter);
       long read = recordsToRead(s);
+      long tableRows = ScanSize.of(s.table, offlineRange(from, to)).records();
       return new Plan(
           s.id,
           s.tableName,
@@ -186,9 +184,11 @@ public final class Backfill {
           read,
           rows,
           skipped,
-          bytes,
+          history == null ? -1 : history.bytes(),
+          history == null ? -1 : history.files(),
           partitions,
-          estimatedSeconds(config, read, rows),
+          tableRows,
+          estimatedSeconds(config, read + tableRows, rows),
           s.sqlText);
     } catch (Exception e) {
       throw FlinkBatch.unwrap("backfill plan", e);
@@ -284,7 +284,8 @@ public final class Backfill {
       table.refresh();
       Snapshot snap = findSnapshot(table, id);
       Plan plan =
-          new Plan(id, s.tableName, s.source.describe(), from, to, 0, 0, 0, 0, 0, 0, s.sqlText);
+          new Plan(
+              id, s.tableName, s.source.describe(), from, to, 0, 0, 0, 0, 0, 0, 0, 0, s.sqlText);
       if (snap == null) {
         if (failure != null) {
           throw failure;
@@ -356,10 +357,10 @@ public final class Backfill {
   /**
    * A backfill's estimated duration: {@link #START_UP_SECONDS}, plus {@code recordsToRead} at
    * {@link OfflineOptions#BACKFILL_ESTIMATED_READ_RATE}, plus {@code rowsToWrite} at {@link
-   * OfflineOptions#BACKFILL_ESTIMATED_WRITE_RATE}. The history read is every record of the raw
-   * table (its files' record counts) or the Kafka range (its offsets), not only the range's: the
-   * job filters event times after reading, so a narrow range over a long history still reads it
-   * all, and a rerun that appends nothing still reads it. An unknown count (-1) counts as 0.
+   * OfflineOptions#BACKFILL_ESTIMATED_WRITE_RATE}. The records read are those of the history files
+   * the range's scan keeps (a file's whole record count: its rows outside the range are read and
+   * filtered) or the Kafka range's offsets, plus the offline table's rows in the range, which a
+   * rerun that appends nothing still reads. An unknown count (-1) counts as 0.
    *
    * @throws IllegalArgumentException when a rate is not positive, naming its option
    */
@@ -388,26 +389,45 @@ public final class Backfill {
 
   /**
    * The history records a backfill's first job reads: the planner's count (a Kafka range's
-   * offsets), else the raw table's record count; -1 when unknown.
+   * offsets), else the records of the raw table's files its range's scan keeps; -1 when unknown.
    */
   private static long recordsToRead(Session s) {
-    return s.query.inputRecords() >= 0 ? s.query.inputRecords() : records(s.raw);
+    if (s.query.inputRecords() >= 0) {
+      return s.query.inputRecords();
+    }
+    return s.raw == null ? -1 : ScanSize.of(s.raw, s.rawFilter).records();
   }
 
-  /** The records of the table's current snapshot, from its files' metadata; -1 when none. */
-  private static long records(Table raw) {
-    if (raw == null) {
-      return -1;
-    }
-    long n = 0;
-    try (CloseableIterable<FileScanTask> tasks = raw.newScan().planFiles()) {
-      for (FileScanTask t : tasks) {
-        n += t.file().recordCount();
+  /** The offline table's rows with event time in {@code [from, to)}: its day partitions prune. */
+  private static org.apache.iceberg.expressions.Expression offlineRange(Instant from, Instant to) {
+    return org.apache.iceberg.expressions.Expressions.and(
+        org.apache.iceberg.expressions.Expressions.greaterThanOrEqual(
+            OfflineTables.EVENT_TIME, EventTimeFilter.micros(from.toEpochMilli())),
+        org.apache.iceberg.expressions.Expressions.lessThan(
+            OfflineTables.EVENT_TIME, EventTimeFilter.micros(to.toEpochMilli())));
+  }
+
+  /**
+   * The data files, records and bytes a scan of a table's current snapshot with a filter plans
+   * (from the manifests: partition and column bounds prune files); -1 each when it cannot be
+   * planned.
+   */
+  record ScanSize(long files, long records, long bytes) {
+    static ScanSize of(Table table, org.apache.iceberg.expressions.Expression filter) {
+      long files = 0;
+      long records = 0;
+      long bytes = 0;
+      try (CloseableIterable<FileScanTask> tasks = table.newScan().filter(filter).planFiles()) {
+        for (FileScanTask t : tasks) {
+          files++;
+          records += t.file().recordCount();
+          bytes += t.file().fileSizeInBytes();
+        }
+      } catch (IOException e) {
+        return new ScanSize(-1, -1, -1);
       }
-    } catch (IOException e) {
-      return -1;
+      return new ScanSize(files, records, bytes);
     }
-    return n;
   }
 
   private static long skipped(JobExecutionResult result) {
@@ -451,7 +471,7 @@ public final class Backfill {
     TimeTravel.register(s.tEnv, config);
     s.table = OfflineTables.ensureTable(catalog, view, keys);
     s.tableName = OfflineTables.identifier(view).toString();
-    s.source = source(s, view, sourceOverride);
+    s.source = source(s, view, sourceOverride, from, to);
     Instant ingestedAt = Instant.now();
     s.query =
         planner.prepare(
@@ -554,7 +574,8 @@ public final class Backfill {
    * The raw history: {@code sourceOverride} if given, else the view's own source; a Kafka source is
    * read as an offset range, Parquet files and Iceberg tables as tables.
    */
-  private BackfillSource source(Session s, FeatureView view, String sourceOverride) {
+  private BackfillSource source(
+      Session s, FeatureView view, String sourceOverride, Instant from, Instant to) {
     String source = sourceOf(view, sourceOverride);
     if (source.equals("kafka") || source.startsWith("kafka:")) {
       return new BackfillSource.Kafka(source);
@@ -576,8 +597,13 @@ public final class Backfill {
               + s.scratch.toUri()
               + "')");
       requireMillis(s.raw, view.source().eventTimeField(), source);
+      s.rawFilter = rangeFilter(s.raw, view, from, to);
       return new BackfillSource.Table(
-          "`quiver_backfill_raw`.`raw`.`events`", s.raw.schema(), source);
+          "`quiver_backfill_raw`.`raw`.`events`",
+          s.raw.schema(),
+          source,
+          TableLoader.fromHadoopTable(s.raw.location()),
+          s.rawFilter);
     }
     TableIdentifier rid = TableIdentifier.parse(source);
     try {
@@ -586,7 +612,26 @@ public final class Backfill {
       throw noSuchTable(source, e);
     }
     requireMillis(s.raw, view.source().eventTimeField(), source);
-    return new BackfillSource.Table(flinkName(rid), s.raw.schema(), source);
+    s.rawFilter = rangeFilter(s.raw, view, from, to);
+    return new BackfillSource.Table(
+        flinkName(rid),
+        s.raw.schema(),
+        source,
+        TableLoader.fromCatalog(OfflineCatalogs.loader(OfflineCatalogs.properties(config)), rid),
+        s.rawFilter);
+  }
+
+  /** The raw table's scan filter for the view's event times in {@code [from, to)}. */
+  private static org.apache.iceberg.expressions.Expression rangeFilter(
+      Table raw, FeatureView view, Instant from, Instant to) {
+    String column = view.source().eventTimeField();
+    dev.quiver.core.spec.FeatureType declared =
+        view.source().schema().stream()
+            .filter(f -> f.name().equals(column))
+            .map(dev.quiver.core.spec.SourceField::type)
+            .findFirst()
+            .orElse(null);
+    return EventTimeFilter.of(raw.schema(), column, declared, from, to);
   }
 
   /**
@@ -751,6 +796,7 @@ public final class Backfill {
     String newRows;
     String sqlText;
     Path scratch;
+    org.apache.iceberg.expressions.Expression rawFilter;
 
     @Override
     public void close() {

@@ -89,7 +89,7 @@ public interface BackfillPlanner {
    *     {@link #SKIPPED_ACCUMULATOR} (a Kafka range, through the streaming job's parser)
    * @param inputRecords the history records the first job reads and counts in {@link
    *     #READ_ACCUMULATOR} (a Kafka range's offsets), or -1 when the backfill knows them itself
-   *     (the raw table's record count) or nobody does
+   *     (the record count of the raw table's files its range's scan keeps) or nobody does
    */
   record Query(
       String offlineSelect,

@@ -27,8 +27,18 @@ public sealed interface BackfillSource {
    * @param flinkName the fully quoted Flink SQL name
    * @param schema its columns
    * @param description the user's source reference
+   * @param loader loads the table on the job's side (a scan with {@code filter})
+   * @param filter the rows the backfill's range needs ({@link EventTimeFilter}): a scan with it
+   *     skips the data files and row groups whose statistics rule them out; inclusive, so the
+   *     backfill's SQL still applies its exact range to the rows read
    */
-  record Table(String flinkName, Schema schema, String description) implements BackfillSource {
+  record Table(
+      String flinkName,
+      Schema schema,
+      String description,
+      org.apache.iceberg.flink.TableLoader loader,
+      org.apache.iceberg.expressions.Expression filter)
+      implements BackfillSource {
     @Override
     public String describe() {
       return description;

@@ -363,7 +363,15 @@ public final class FlinkOfflineService implements OfflineService {
   private static Map<String, Object> runDetails(Backfill.Result r, Map<String, Object> warned) {
     Map<String, Object> d = planDetails(r.plan());
     // a run does not estimate: its plan's counts are zeros, so report what it wrote
-    d.keySet().removeAll(List.of("records_to_read", "bytes", "partitions", "estimated_seconds"));
+    d.keySet()
+        .removeAll(
+            List.of(
+                "records_to_read",
+                "bytes",
+                "files",
+                "partitions",
+                "table_records_to_read",
+                "estimated_seconds"));
     d.put("rows", r.rows());
     d.put("skipped", r.skipped());
     d.put("snapshot_id", r.snapshotId());
@@ -383,12 +391,15 @@ public final class FlinkOfflineService implements OfflineService {
     d.put("source", p.source());
     d.put("from", p.from().toString());
     d.put("to", p.to().toString());
-    // the estimate's parts: every history record read, and the rows to append
+    // the estimate's parts: the history records read (of the files the range's scan keeps), the
+    // offline table's rows in the range (read to append only what it lacks), the rows to append
     d.put("records_to_read", p.recordsToRead());
     d.put("rows", p.rows());
     d.put("skipped", p.skipped());
     d.put("bytes", p.bytes());
+    d.put("files", p.files());
     d.put("partitions", p.partitions());
+    d.put("table_records_to_read", p.tableRecordsToRead());
     d.put("estimated_seconds", p.estimatedSeconds());
     return d;
   }

@@ -67,8 +67,9 @@ public final class OfflineOptions {
       ConfigOption.doubleOption(
           "offline.backfill.estimated-read-rate",
           250_000.0,
-          "History records per second a dry run assumes its backfill reads (every record of the"
-              + " raw table or the Kafka range, whatever the range of event times). Default from"
+          "Records per second a dry run assumes its backfill reads (the records of the history"
+              + " files its range's scan keeps, or of the Kafka range, and the offline table's rows"
+              + " in the range). Default from"
               + " BackfillBench: 1M events from Parquet read and written in ~16.5 s on a quiet"
               + " 2-core machine (~60,000 events/s end to end) = 5 s start-up + ~4 s reading + ~8 s"
               + " writing; a rerun that writes nothing took a third of a first run's time past"

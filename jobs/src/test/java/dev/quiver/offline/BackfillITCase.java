@@ -240,8 +240,9 @@ class BackfillITCase {
     assertThat(plan.skipped()).as("malformed rows in range").isEqualTo(4);
     assertThat(plan.partitions()).isEqualTo(days.size());
     assertThat(plan.bytes()).isPositive();
-    // the job reads every history record, not only the range's: the estimate counts them all
+    // the history is one file holding the range: the job reads every record of it
     assertThat(plan.recordsToRead()).isEqualTo(history.size());
+    assertThat(plan.files()).isEqualTo(1);
     assertThat(plan.estimatedSeconds())
         .isEqualTo(Backfill.estimatedSeconds(config, history.size(), expected));
     assertThat(catalog.loadTable(OfflineTables.identifier(view)).currentSnapshot()).isNull();
@@ -265,13 +266,25 @@ class BackfillITCase {
             (read, total) -> progress.add(new long[] {read, total}));
     assertThat(res.rows()).isEqualTo(expected);
     assertThat(res.skipped()).as("malformed rows in range").isEqualTo(4);
-    // the progress: every history row read (malformed ones too) against the files' record count
+    // the progress: the history rows the range's scan returns (those with event time in range or
+    // null, malformed ones too) against the record count of the files it reads
+    long returned =
+        history.stream()
+            .filter(
+                r -> {
+                  if (r.getField("ts") == null) {
+                    return true;
+                  }
+                  long ts = ((OffsetDateTime) r.getField("ts")).toInstant().toEpochMilli();
+                  return ts >= from.toEpochMilli() && ts < to.toEpochMilli();
+                })
+            .count();
     assertThat(progress).as("progress reported while the job ran").isNotEmpty();
     assertThat(progress).allMatch(p -> p[1] == history.size());
     assertThat(progress.stream().mapToLong(p -> p[0]).toArray()).as("non-decreasing").isSorted();
     assertThat(progress.get(progress.size() - 1)[0])
-        .as("all read when the job ended")
-        .isEqualTo(history.size());
+        .as("all returned when the job ended")
+        .isEqualTo(returned);
     assertThat(res.onlineRows()).isZero();
 
     Table t = catalog.loadTable(OfflineTables.identifier(view));
@@ -292,12 +305,14 @@ class BackfillITCase {
     }
     assertThat(count).isEqualTo(expected);
 
-    // a rerun's dry run: nothing left to append, but the whole history still to read
+    // a rerun's dry run: nothing left to append, but the history's one file (it holds the range)
+    // and the table's rows of the range still to read
     Backfill.Plan rerun = backfill.plan(view, keys, null, from, to);
     assertThat(rerun.rows()).isZero();
     assertThat(rerun.recordsToRead()).isEqualTo(history.size());
+    assertThat(rerun.tableRecordsToRead()).isEqualTo(expected);
     assertThat(rerun.estimatedSeconds())
-        .isEqualTo(Backfill.estimatedSeconds(config, history.size(), 0))
+        .isEqualTo(Backfill.estimatedSeconds(config, history.size() + expected, 0))
         .isGreaterThan(Backfill.estimatedSeconds(config, 0, 0));
 
     // a training row labelled before the backfill ran never sees its values with the guard on

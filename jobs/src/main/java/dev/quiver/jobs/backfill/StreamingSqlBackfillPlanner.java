@@ -97,12 +97,12 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
     String skippedSelect = null;
     long inputRecords = -1; // a table's: the backfill counts its files' records
     if (r.source() instanceof BackfillSource.Table t) {
-      TableEvents te = tableEvents(schema, t);
-      parsedSql = te.select();
+      parsedSql = tableEvents(schema, t).select();
+      // the malformed rows are counted from the same (pruned, counted) read as the events
+      TableEvents te = tableEvents(schema, t, q(RAW));
       skippedSelect = te.skipped(r.from().toEpochMilli(), r.to().toEpochMilli());
-      registerCountedRaw(tEnv, schema, t);
-      tEnv.executeSql(
-          "CREATE TEMPORARY VIEW `" + PARSED + "` AS\n" + tableEvents(schema, t, q(RAW)).select());
+      registerCountedRaw(r.env(), tEnv, schema, t);
+      tEnv.executeSql("CREATE TEMPORARY VIEW `" + PARSED + "` AS\n" + te.select());
     } else {
       inputRecords = registerKafka(r, schema, source, ((BackfillSource.Kafka) r.source()).spec());
     }
@@ -167,6 +167,14 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
         .append(r.to())
         .append(")\n");
     if (parsedSql != null) {
+      BackfillSource.Table t = (BackfillSource.Table) r.source();
+      text.append("-- ")
+          .append(t.flinkName())
+          .append(" is read with the Iceberg scan filter ")
+          .append(t.filter())
+          .append(
+              ": only its data files and Parquet row groups whose event times may fall in the"
+                  + " range (or be null)\n");
       text.append("CREATE TEMPORARY VIEW `").append(PARSED).append("` AS\n");
       text.append(parsedSql).append(";\n\n");
     } else {
@@ -186,8 +194,9 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
       second.forEach(s -> text.append(s).append(";\n"));
     }
     if (skippedSelect != null) {
+      BackfillSource.Table t = (BackfillSource.Table) r.source();
       text.append("\n-- counted as skipped: the history's malformed rows in range\n")
-          .append(skippedSelect)
+          .append(tableEvents(schema, t).skipped(r.from().toEpochMilli(), r.to().toEpochMilli()))
           .append(";\n");
     }
     return new Query(
@@ -283,40 +292,61 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
   }
 
   /**
-   * Registers {@link #RAW}: the raw table's columns that {@link #tableEvents} reads, through a
-   * DataStream filter that counts every row read in {@link #READ_ACCUMULATOR} (a counter increment
-   * per row), so that the backfill reports its progress against the table's record count. The text
-   * the dry run prints keeps reading the table itself: the same rows.
+   * Registers {@link #RAW}: the raw table's columns that {@link #tableEvents} reads, scanned with
+   * the source's range filter ({@link BackfillSource.Table#filter()}: Iceberg skips the data files
+   * and Parquet row groups whose event-time bounds miss the range, and drops the other rows of the
+   * files it reads as it reads them) and counted row by row as the scan returns them in {@link
+   * #READ_ACCUMULATOR}, before any SQL: the backfill's progress, against the record count of the
+   * files the scan reads. The text the dry run prints reads the table by name: the same rows, after
+   * the SQL's exact range filter.
    */
   private static void registerCountedRaw(
-      StreamTableEnvironment tEnv, EventSchema schema, BackfillSource.Table t) {
+      org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env,
+      StreamTableEnvironment tEnv,
+      EventSchema schema,
+      BackfillSource.Table t) {
     List<String> read = new ArrayList<>();
     schema.columns().forEach(c -> read.add(c.name()));
     read.addAll(BackfillSource.OFFSET_COLUMNS);
     read.addAll(List.of("_partition", "partition"));
-    List<String> cols =
-        t.schema().columns().stream()
-            .map(Types.NestedField::name)
-            .filter(read::contains)
-            .map(StreamingSqlBackfillPlanner::q)
-            .toList();
+    org.apache.iceberg.Schema projected =
+        t.schema()
+            .select(
+                t.schema().columns().stream()
+                    .map(Types.NestedField::name)
+                    .filter(read::contains)
+                    .toList());
     // the scan at the job's parallelism, as the counting filter after it: with Iceberg's inferred
     // parallelism (one per split) a rebalance between them cost a quarter of BackfillBench's time
     tEnv.getConfig().set("table.exec.iceberg.infer-source-parallelism", "false");
-    org.apache.flink.table.api.Table rawRows =
-        tEnv.sqlQuery("SELECT " + String.join(", ", cols) + " FROM " + t.flinkName());
-    // the planner's internal rows as they are (no conversion to Row and back: that cost a
-    // quarter of BackfillBench's time)
-    org.apache.flink.table.types.DataType internal =
-        rawRows
-            .getResolvedSchema()
-            .toPhysicalRowDataType()
-            .bridgedTo(org.apache.flink.table.data.RowData.class);
+    // the Flink SQL connector's own source (FlinkSource, what a SELECT of the table runs), with the
+    // range filter given as Iceberg's expression rather than left to the planner's push-down
+    // (which keeps the rows its filter drops out of the count); its rows are the planner's
+    // internal ones, as they are
     org.apache.flink.streaming.api.datastream.DataStream<org.apache.flink.table.data.RowData> rows =
-        tEnv.toDataStream(rawRows, internal);
+        org.apache.iceberg.flink.source.FlinkSource.forRowData()
+            .env(env)
+            .tableLoader(t.loader())
+            .project(org.apache.iceberg.flink.FlinkSchemaUtil.toSchema(projected))
+            .filters(List.of(t.filter()))
+            .flinkConf(tEnv.getConfig())
+            .build();
+    // a batch scan: the SQL connector declares it bounded in its scan provider, the DataStream
+    // bridge takes it from the transformation, which createInput leaves unbounded
+    if (rows.getTransformation()
+        instanceof org.apache.flink.streaming.api.transformations.LegacySourceTransformation<?> s) {
+      s.setBoundedness(org.apache.flink.api.connector.source.Boundedness.BOUNDED);
+    }
     var counted = rows.filter(new CountRead()).name("count rows read (progress)");
+    org.apache.flink.table.types.logical.RowType type =
+        org.apache.iceberg.flink.FlinkSchemaUtil.convert(projected);
     tEnv.createTemporaryView(
-        RAW, counted, Schema.newBuilder().fromResolvedSchema(rawRows.getResolvedSchema()).build());
+        RAW,
+        counted,
+        Schema.newBuilder()
+            .fromRowDataType(
+                org.apache.flink.table.types.utils.TypeConversions.fromLogicalToDataType(type))
+            .build());
   }
 
   /** Counts the rows it passes in {@link #READ_ACCUMULATOR}; keeps every one. */
@@ -407,7 +437,7 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
     String valid = String.join(" AND ", notNull);
     String select =
         "SELECT " + String.join(",\n  ", cols) + "\nFROM " + readFrom + "\nWHERE " + valid;
-    return new TableEvents(select, t.flinkName(), valid, eventMs);
+    return new TableEvents(select, readFrom, valid, eventMs);
   }
 
   private static String meta(org.apache.iceberg.Schema raw, List<String> names, String type) {

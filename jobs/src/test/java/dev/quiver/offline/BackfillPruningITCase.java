@@ -1,0 +1,233 @@
+package dev.quiver.offline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.JoinKey;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A one-day backfill over thirty days of raw history, one Parquet file per day, reads only the
+ * files that may hold its range (before: every file, whatever the range), from a Parquet folder and
+ * from an Iceberg table of the offline catalog; its dry run sizes that pruned read, and its rows
+ * equal both a plain reference and a full-range backfill's rows of that day.
+ */
+class BackfillPruningITCase {
+  static final long DAY = 86_400_000L;
+  static final int DAYS = 30;
+  static final int PER_DAY = 60;
+
+  /** The backfilled day, and the day whose file also holds a row without event time. */
+  static final int TARGET = 17;
+
+  static final int NULL_TIME_DAY = 3;
+
+  @TempDir Path dir;
+
+  @Test
+  void aOneDayBackfillReadsOnlyTheFilesThatMayHoldTheDay() throws Exception {
+    Path folder = dir.resolve("history");
+    List<List<Record>> files = history();
+    long[] perFile = new long[DAYS];
+    for (int d = 0; d < DAYS; d++) {
+      TrainingSetFiles.write(
+          BackfillITCase.RAW, folder.resolve("day-%02d.parquet".formatted(d)), files.get(d));
+      perFile[d] = files.get(d).size();
+    }
+    long total = 0;
+    for (long n : perFile) {
+      total += n;
+    }
+    // the target day's file, and the one with a null event time (a malformed row the backfill
+    // counts as skipped whatever the range)
+    long needed = perFile[TARGET] + perFile[NULL_TIME_DAY];
+    Instant from = Instant.ofEpochMilli(EventLog.BASE + TARGET * DAY);
+    Instant to = from.plusMillis(DAY);
+    FeatureView view = BackfillITCase.view(folder.resolve("day-00.parquet"));
+    List<JoinKey> keys = OfflineTables.joinKeys(view);
+    Set<List<Object>> reference = reference(files, from, to);
+    assertThat(reference).hasSizeGreaterThan(PER_DAY / 2);
+
+    // from the Parquet folder
+    QuiverConfig config = config("wh-parquet");
+    Catalog catalog = OfflineCatalogs.open(config);
+    Backfill backfill = new Backfill(config, catalog);
+    Backfill.Plan plan = backfill.plan(view, keys, null, from, to);
+    assertThat(plan.files()).as("data files to read").isEqualTo(2);
+    assertThat(plan.recordsToRead()).as("records of the files to read").isEqualTo(needed);
+    assertThat(plan.rows()).isEqualTo(reference.size());
+    assertThat(plan.skipped()).as("the null event time").isEqualTo(1);
+    assertThat(plan.partitions()).isEqualTo(1);
+    assertThat(plan.tableRecordsToRead()).isZero();
+    assertThat(plan.sql()).contains("is read with the Iceberg scan filter");
+    List<long[]> progress = Collections.synchronizedList(new ArrayList<>());
+    Backfill.Result res =
+        backfill.run(view, keys, null, from, to, false, (r, t) -> progress.add(new long[] {r, t}));
+    // the scan returns the two files' rows that may be in the range: the day's and the null one
+    long returned = perFile[TARGET] + 1;
+    long[] last = progress.get(progress.size() - 1);
+    assertThat(last[0]).as("rows the scan returned (%d in the history)", total).isEqualTo(returned);
+    assertThat(last[1]).as("the progress's total: the files' records").isEqualTo(needed);
+    assertThat(res.rows()).isEqualTo(reference.size());
+    assertThat(res.skipped()).isEqualTo(1);
+    Set<List<Object>> oneDay = rows(catalog, view);
+    assertThat(oneDay).isEqualTo(reference);
+    // a rerun appends nothing and says it reads the day's rows of the table too
+    Backfill.Plan rerun = backfill.plan(view, keys, null, from, to);
+    assertThat(rerun.rows()).isZero();
+    assertThat(rerun.tableRecordsToRead()).isEqualTo(reference.size());
+    assertThat(rerun.estimatedSeconds())
+        .isEqualTo(Backfill.estimatedSeconds(config, needed + reference.size(), 0));
+
+    // the whole history into another table: its rows of the day are the one-day backfill's
+    QuiverConfig fullConfig = config("wh-full");
+    Catalog fullCatalog = OfflineCatalogs.open(fullConfig);
+    Instant start = Instant.ofEpochMilli(EventLog.BASE);
+    Instant end = start.plusMillis(DAYS * DAY);
+    Backfill full = new Backfill(fullConfig, fullCatalog);
+    assertThat(full.plan(view, keys, null, start, end).files()).isEqualTo(DAYS);
+    full.run(view, keys, null, start, end, false);
+    Set<List<Object>> fullDay = new HashSet<>();
+    for (List<Object> r : rows(fullCatalog, view)) {
+      long t = (Long) r.get(1);
+      if (t >= from.toEpochMilli() && t < to.toEpochMilli()) {
+        fullDay.add(r);
+      }
+    }
+    assertThat(oneDay).isEqualTo(fullDay);
+
+    // from an Iceberg table of the offline catalog holding the same files
+    QuiverConfig tableConfig = config("wh-table");
+    Catalog tableCatalog = OfflineCatalogs.open(tableConfig);
+    TableIdentifier rawId = TableIdentifier.of("raw", "events");
+    Table raw = tableCatalog.createTable(rawId, BackfillITCase.RAW);
+    try (var listing = Files.list(folder)) {
+      for (Path f : listing.sorted().toList()) {
+        TrainingSetFiles.appendTo(raw, f);
+      }
+    }
+    Backfill fromTable = new Backfill(tableConfig, tableCatalog);
+    Backfill.Plan tablePlan = fromTable.plan(view, keys, "raw.events", from, to);
+    assertThat(tablePlan.files()).isEqualTo(2);
+    assertThat(tablePlan.recordsToRead()).isEqualTo(needed);
+    List<long[]> tableProgress = Collections.synchronizedList(new ArrayList<>());
+    Backfill.Result tableRes =
+        fromTable.run(
+            view,
+            keys,
+            "raw.events",
+            from,
+            to,
+            false,
+            (r, t) -> tableProgress.add(new long[] {r, t}));
+    assertThat(tableProgress.get(tableProgress.size() - 1)[0]).isEqualTo(returned);
+    assertThat(tableRes.rows()).isEqualTo(reference.size());
+    assertThat(rows(tableCatalog, view)).isEqualTo(reference);
+  }
+
+  private QuiverConfig config(String warehouse) {
+    return QuiverConfig.of(Map.of("offline.warehouse", dir.resolve(warehouse).toString()));
+  }
+
+  /**
+   * Thirty days of transactions, day d's in file d with event times in {@code [day d, day d + 1 - 2
+   * ms]} (one at the day's first millisecond), duplicates (the same event again, later in the log)
+   * within a day, and in day {@link #NULL_TIME_DAY}'s file one row without event time.
+   */
+  private static List<List<Record>> history() {
+    List<List<Record>> files = new ArrayList<>();
+    long offset = 0;
+    for (int d = 0; d < DAYS; d++) {
+      List<Record> day = new ArrayList<>();
+      Random rnd = new Random(d);
+      long dayStart = EventLog.BASE + d * DAY;
+      for (int i = 0; i < PER_DAY; i++) {
+        int t = i < PER_DAY - 5 ? i : i - 10; // the last five repeat earlier events of the day
+        Random ev = new Random(d * 1000L + t);
+        long ts = t == 0 ? dayStart : dayStart + 1 + ev.nextInt((int) DAY - 3);
+        day.add(event("d" + d + "-t" + t, "u" + ev.nextInt(7), ev.nextInt(1000), ts, offset++));
+      }
+      if (d == NULL_TIME_DAY) {
+        day.add(event("bad", "u1", 1, null, offset++));
+      }
+      Collections.shuffle(day, rnd);
+      files.add(day);
+    }
+    return files;
+  }
+
+  private static Record event(String txn, String user, double amount, Long ts, long offset) {
+    GenericRecord r = GenericRecord.create(BackfillITCase.RAW);
+    r.setField("txn_id", txn);
+    r.setField("user_id", user);
+    r.setField("amount", amount);
+    r.setField("merchant", "m0");
+    r.setField("ts", ts == null ? null : OfflineWriter.timestamptz(ts));
+    r.setField("offset", offset);
+    return r;
+  }
+
+  /**
+   * The plain expectation: of the events with event time in {@code [from, to)}, the first by offset
+   * of each (user, txn id), as (user, event time, last_amount, _in_amount, _seq).
+   */
+  private static Set<List<Object>> reference(List<List<Record>> files, Instant from, Instant to) {
+    List<Record> all = new ArrayList<>();
+    files.forEach(all::addAll);
+    all.sort(java.util.Comparator.comparingLong(r -> (Long) r.getField("offset")));
+    Set<List<Object>> seen = new HashSet<>();
+    Set<List<Object>> out = new HashSet<>();
+    for (Record r : all) {
+      if (r.getField("ts") == null) {
+        continue;
+      }
+      long ts = ((OffsetDateTime) r.getField("ts")).toInstant().toEpochMilli();
+      if (ts < from.toEpochMilli() || ts >= to.toEpochMilli()) {
+        continue;
+      }
+      if (seen.add(List.of(r.getField("user_id"), r.getField("txn_id")))) {
+        double amount = (Double) r.getField("amount");
+        out.add(List.of(r.getField("user_id"), ts, amount, amount, r.getField("offset")));
+      }
+    }
+    return out;
+  }
+
+  /** The view's offline rows, as {@link #reference} has them. */
+  private static Set<List<Object>> rows(Catalog catalog, FeatureView view) throws Exception {
+    Set<List<Object>> out = new HashSet<>();
+    Table t = catalog.loadTable(OfflineTables.identifier(view));
+    try (CloseableIterable<Record> rows = IcebergGenerics.read(t).build()) {
+      for (Record r : rows) {
+        out.add(
+            List.of(
+                r.getField("user_id"),
+                ((OffsetDateTime) r.getField("event_time")).toInstant().toEpochMilli(),
+                r.getField("last_amount"),
+                r.getField("_in_amount"),
+                r.getField("_seq")));
+      }
+    }
+    return out;
+  }
+}
