@@ -36,7 +36,41 @@ class SpecCodec {
    * @throws dev.quiver.core.spec.SpecException with every problem and its field path
    */
   SpecParser.ParseResult parse(String text) {
-    return SpecParser.parse(text, "<request>", context);
+    return SpecParser.parse(withoutReadOnlyFields(text), "<request>", context);
+  }
+
+  /**
+   * The registry's metadata that {@link #toJson(ViewRecord)} adds to a view: a GET answer sent back
+   * as it came (GET, edit, POST) must not fail on them. They are set by the registry, so a posted
+   * value is dropped, not compared (If-Match is the concurrency check).
+   */
+  static final java.util.Set<String> READ_ONLY_FIELDS =
+      java.util.Set.of("created_at", "created_by", "spec_checksum", "warnings", "sunset_at");
+
+  /**
+   * The body without {@link #READ_ONLY_FIELDS} when it is one JSON object holding any of them; any
+   * other body (YAML, several documents, malformed JSON) as it came, for the spec parser to read or
+   * report.
+   */
+  static String withoutReadOnlyFields(String text) {
+    String t = text.strip();
+    if (!t.startsWith("{")) {
+      return text;
+    }
+    try {
+      // duplicate keys stay the spec parser's error
+      com.fasterxml.jackson.databind.JsonNode n =
+          JSON.reader()
+              .with(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+              .readTree(t);
+      if (!(n instanceof ObjectNode o) || READ_ONLY_FIELDS.stream().noneMatch(o::has)) {
+        return text;
+      }
+      o.remove(READ_ONLY_FIELDS);
+      return JSON.writeValueAsString(o);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return text; // the spec parser names what is wrong
+    }
   }
 
   /** The view in the §11.2 shape (SpecWriter) plus the registry's metadata. */

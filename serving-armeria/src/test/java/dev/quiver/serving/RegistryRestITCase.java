@@ -61,6 +61,13 @@ class RegistryRestITCase {
     assertThat(got.body().get("owner").asText()).isEqualTo("a.patel@example.com");
     assertThat(got.body().at("/features/1/name").asText()).isEqualTo("user_spend_total_usd");
     assertThat(got.raw().headers().firstValue("etag")).hasValue("\"v3\"");
+    // GET, edit, POST: the answer's read-only fields (created_at, spec_checksum, warnings, ...)
+    // do not make the spec invalid when it comes back
+    assertThat(got.body().has("created_at")).isTrue();
+    ServingFixture.Reply echoed =
+        fx.post("/v1/registry/featureViews?dry_run=true", got.body().toString());
+    assertThat(echoed.status()).as(echoed.body().toString()).isEqualTo(200);
+    assertThat(echoed.body().at("/changes/0/action").asText()).isNotEqualTo("CREATE");
 
     // A compatible change (a new feature) is a new revision; If-Match with the old head works once.
     String added =
