@@ -3,12 +3,13 @@ package dev.quiver.catalog;
 import dev.quiver.core.spec.Aggregation;
 import dev.quiver.core.spec.AggregationFunction;
 import dev.quiver.core.spec.Durations;
+import dev.quiver.core.spec.Suggestions;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * The table-option spelling of a window aggregation: {@code count(*) over 7d}, {@code sum(amount)
@@ -20,6 +21,9 @@ final class AggregationText {
           "\\s*([A-Za-z_]+)\\s*\\(\\s*(\\*|[A-Za-z_][A-Za-z0-9_]*)\\s*(?:,\\s*(\\d{1,6})\\s*)?\\)"
               + "\\s+over\\s+(\\S+)\\s*",
           Pattern.CASE_INSENSITIVE);
+
+  private static final List<String> FUNCTIONS =
+      Arrays.stream(AggregationFunction.values()).map(AggregationFunction::specName).toList();
 
   private AggregationText() {}
 
@@ -50,10 +54,12 @@ final class AggregationText {
                     new IllegalArgumentException(
                         "'"
                             + m.group(1)
-                            + "' is not an aggregation function; functions: "
-                            + Arrays.stream(AggregationFunction.values())
-                                .map(AggregationFunction::specName)
-                                .collect(Collectors.joining(", "))));
+                            + "' is not an aggregation function"
+                            + Suggestions.closest(m.group(1), FUNCTIONS)
+                                .map(c -> "; did you mean " + c + "?")
+                                .orElse("")
+                            + "; functions: "
+                            + String.join(", ", FUNCTIONS)));
     Duration window =
         Durations.parse(m.group(4))
             .orElseThrow(

@@ -26,6 +26,11 @@ class AggregationTextTest {
         .hasMessageContaining("<function>(<column>) over <window>");
     assertThatThrownBy(() -> AggregationText.parse("median(x) over 7d"))
         .hasMessageContaining("'median' is not an aggregation function; functions: count, sum");
+    // a typo gets the did-you-mean a YAML spec gets (session 16 own-spec review)
+    assertThatThrownBy(() -> AggregationText.parse("countdistinct(store_id) over 1d"))
+        .hasMessageContaining(
+            "'countdistinct' is not an aggregation function; did you mean count_distinct?;"
+                + " functions: count, sum");
     assertThatThrownBy(() -> AggregationText.parse("sum(x) over 7 days"))
         .hasMessageContaining("<function>(<column>) over <window>");
     assertThatThrownBy(() -> AggregationText.parse("sum(x) over 7y"))

@@ -139,14 +139,17 @@ final class LocalCommand implements Callable<Integer> {
     out.println("  health:    " + base + "/v1/health");
     out.println("  metrics:   " + base + "/v1/metrics");
     out.println("  views:     " + base + "/v1/registry/featureViews");
-    out.println("  lookup:");
-    out.println(
-        "    curl -s "
-            + base
-            + "/v1/features:lookup -H 'content-type: application/json' -d '{\"entity_name\":"
-            + " \"user\", \"keys\": [\"user_1\", \"user_2\"], \"features\": [{\"name\":"
-            + " \"user_txn_count_1h\"}, {\"name\": \"user_spend_usd_1h\"}, {\"name\":"
-            + " \"user_last_currency\"}]}'");
+    rt.sampleLookup()
+        .ifPresent(
+            body -> {
+              out.println("  lookup:");
+              out.println(
+                  "    curl -s "
+                      + base
+                      + "/v1/features:lookup -H 'content-type: application/json' -d '"
+                      + body
+                      + "'");
+            });
     out.println(
         "  Values change every few seconds as sample events arrive. Ctrl-C stops everything.");
     out.flush();

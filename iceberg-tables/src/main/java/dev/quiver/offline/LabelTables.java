@@ -198,8 +198,10 @@ final class LabelTables {
   static Table registerParquet(String field, List<Path> files, String location) throws IOException {
     MessageType type = null;
     Path first = null;
+    Map<Path, MessageType> types = new HashMap<>();
     for (Path f : files) {
       MessageType t = withoutInt96(field, f, parquetType(field, f));
+      types.put(f, t);
       if (type == null) {
         type = t;
         first = f;
@@ -246,10 +248,13 @@ final class LabelTables {
               .withFormat(FileFormat.PARQUET)
               .withFileSizeInBytes(Files.size(f))
               .withMetrics(
-                  ParquetUtil.fileMetrics(
-                      org.apache.iceberg.Files.localInput(f.toFile()),
-                      MetricsConfig.getDefault(),
-                      mapping))
+                  MillisTimestampBounds.inMicros(
+                      ParquetUtil.fileMetrics(
+                          org.apache.iceberg.Files.localInput(f.toFile()),
+                          MetricsConfig.getDefault(),
+                          mapping),
+                      types.get(f),
+                      t.schema()))
               .build());
     }
     append.commit();

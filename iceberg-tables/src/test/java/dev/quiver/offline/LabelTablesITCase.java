@@ -280,4 +280,47 @@ class LabelTablesITCase {
     assertThat(loc.getLong(0)).isEqualTo(7L);
     assertThat(loc.getString(1).toString()).isEqualTo("x");
   }
+
+  /**
+   * A pyarrow/pandas label file's timestamp column is TIMESTAMP(MILLIS): its registered bounds are
+   * in Iceberg's microseconds, so the availability guard's warning compares real times (own-spec
+   * review, session 16: Iceberg's footer metrics kept the millisecond values as microseconds, the
+   * newest label time read as 1970-01-21 and an export warned that a view's features were null in
+   * every row while they were not).
+   */
+  @Test
+  void millisecondTimestampBoundsAreMicroseconds() throws Exception {
+    Path file = Files.createDirectories(dir.resolve("millis")).resolve("labels.parquet");
+    MessageType type =
+        MessageTypeParser.parseMessageType(
+            "message schema { optional binary user_id (STRING); "
+                + "optional int64 ts (TIMESTAMP(MILLIS,true)); "
+                + "optional int64 local_ts (TIMESTAMP(MILLIS,false)); }");
+    SimpleGroupFactory groups = new SimpleGroupFactory(type);
+    Instant early = Instant.parse("2026-11-28T21:11:00Z");
+    Instant late = Instant.parse("2026-11-28T21:12:00.250Z");
+    try (ParquetWriter<Group> w =
+        ExampleParquetWriter.builder(new LocalOutputFile(file))
+            .withType(type)
+            .withConf(new Configuration())
+            .build()) {
+      for (Instant t : List.of(late, early)) {
+        Group g = groups.newGroup();
+        g.add("user_id", "u1");
+        g.add("ts", t.toEpochMilli());
+        g.add("local_ts", t.toEpochMilli());
+        w.write(g);
+      }
+    }
+    Table table =
+        LabelTables.registerParquet(
+            "labels", List.of(file), dir.resolve("scratch-millis").toUri().toString());
+    long snap = table.currentSnapshot().snapshotId();
+    assertThat(AvailabilityGuardCheck.newestLabel(table, snap, "ts"))
+        .isEqualTo(late.toEpochMilli());
+    assertThat(AvailabilityGuardCheck.bound(table, snap, "ts", true))
+        .isEqualTo(early.toEpochMilli());
+    assertThat(AvailabilityGuardCheck.bound(table, snap, "local_ts", false))
+        .isEqualTo(late.toEpochMilli());
+  }
 }

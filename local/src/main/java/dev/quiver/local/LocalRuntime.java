@@ -41,6 +41,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class LocalRuntime implements AutoCloseable {
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final List<String> jobs = new ArrayList<>();
+  private final List<ViewResolution> running = new ArrayList<>();
   private final List<String> deadLetterTopics = new ArrayList<>();
   private String flinkUrl;
   private final List<String> skipped = new ArrayList<>();
@@ -160,6 +161,7 @@ public final class LocalRuntime implements AutoCloseable {
         JobGraph graph = env.getStreamGraph().getJobGraph();
         cluster.submitJob(graph).get();
         jobs.add(name);
+        running.add(v);
       } catch (Exception | LinkageError e) {
         skipped.add(name + ": " + rootMessage(e));
       }
@@ -364,6 +366,14 @@ public final class LocalRuntime implements AutoCloseable {
    */
   static String restUrl(MiniCluster cluster) throws Exception {
     return "http://127.0.0.1:" + cluster.getRestAddress().get().getPort();
+  }
+
+  /**
+   * A lookup request body for a first try, over the running views (see {@link SampleLookup}); empty
+   * when no running view has exactly one entity.
+   */
+  public java.util.Optional<String> sampleLookup() {
+    return SampleLookup.body(running);
   }
 
   public List<String> skipped() {

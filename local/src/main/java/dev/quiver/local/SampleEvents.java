@@ -41,8 +41,16 @@ public final class SampleEvents {
   private final Random random;
   private final Clock clock;
   private final long lateMs;
-  private final Deque<byte[]> recent = new ArrayDeque<>();
+  private final SampleEncoding encoding;
+  private final Deque<Sample> recent = new ArrayDeque<>();
   private long counter;
+
+  /**
+   * One Kafka record: its key (the event's first {@code *_id} column that is not the dedup key, so
+   * that an entity's events share a partition; null when there is none or the event is malformed)
+   * and its value in the source's format.
+   */
+  public record Sample(byte[] key, byte[] value) {}
 
   /**
    * @param allowedLateness the largest allowed lateness of the views that read {@code source}
@@ -52,17 +60,18 @@ public final class SampleEvents {
     this.random = new Random(seed);
     this.clock = clock;
     this.lateMs = source.watermarkDelay().toMillis() + allowedLateness.toMillis() + 10 * 60_000L;
+    this.encoding = new SampleEncoding(source);
   }
 
-  /** The next event's bytes. */
-  public byte[] next() {
+  /** The next event, encoded in the source's format ({@code json}, debezium-json or avro). */
+  public Sample next() {
     counter++;
     double p = random.nextDouble();
     if (p < 0.03 && !recent.isEmpty()) {
       return recent.peekLast(); // a duplicate
     }
     if (p < 0.04) {
-      return malformed();
+      return new Sample(null, encoding.malformed(source.eventTimeField(), random.nextBoolean()));
     }
     long now = clock.millis();
     long delay = Math.max(1000, source.watermarkDelay().toMillis());
@@ -88,35 +97,21 @@ public final class SampleEvents {
         put(o, f);
       }
     }
-    byte[] bytes = o.toString().getBytes(StandardCharsets.UTF_8);
-    recent.addLast(bytes);
+    Sample sample = new Sample(key(o), encoding.encode(o, now));
+    recent.addLast(sample);
     if (recent.size() > 20) {
       recent.removeFirst();
     }
-    return bytes;
+    return sample;
   }
 
-  /** The entity-ish key of an event (for Kafka partitioning): its first id field, if any. */
-  public static byte[] key(Source source, byte[] event) {
-    try {
-      var node = JSON.readTree(event);
-      for (SourceField f : source.schema()) {
-        if (f.name().endsWith("_id") && !f.name().equals(source.dedupKey()) && node.has(f.name())) {
-          return node.get(f.name()).asText().getBytes(StandardCharsets.UTF_8);
-        }
+  private byte[] key(ObjectNode event) {
+    for (SourceField f : source.schema()) {
+      if (f.name().endsWith("_id") && !f.name().equals(source.dedupKey()) && event.has(f.name())) {
+        return event.get(f.name()).asText().getBytes(StandardCharsets.UTF_8);
       }
-    } catch (Exception e) {
-      // malformed: no key
     }
     return null;
-  }
-
-  private byte[] malformed() {
-    String text =
-        random.nextBoolean()
-            ? "{\"" + source.eventTimeField() + "\": \"not json"
-            : "{\"" + source.eventTimeField() + "\": true}";
-    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   private void put(ObjectNode o, SourceField f) {
@@ -131,6 +126,11 @@ public final class SampleEvents {
           a.add(WORDS.get(random.nextInt(WORDS.size())));
         }
       }
+      return;
+    }
+    if (name.endsWith("_id")
+        && (t.scalar() == FeatureType.Scalar.INT32 || t.scalar() == FeatureType.Scalar.INT64)) {
+      o.put(f.name(), random.nextInt(50)); // a numeric entity id: a small pool, as for text ids
       return;
     }
     switch (t.scalar()) {

@@ -56,8 +56,8 @@ final class SampleProducer implements AutoCloseable {
       while (running) {
         for (int i = 0; i < gens.length; i++) {
           Source s = sources.get(i);
-          byte[] event = gens[i].next();
-          producer.send(new ProducerRecord<>(s.option("topic"), SampleEvents.key(s, event), event));
+          SampleEvents.Sample event = gens[i].next();
+          producer.send(new ProducerRecord<>(s.option("topic"), event.key(), event.value()));
         }
         next += intervalNanos;
         long sleep = next - System.nanoTime();

@@ -303,6 +303,23 @@ final class FeatureResolver {
       String[] o = outputs.get(i);
       Integer prev = seen.put(o[2], i);
       if (prev != null) {
+        ViewRecord a = records.get(outputs.get(prev)[0]);
+        ViewRecord b = records.get(o[0]);
+        String fix =
+            a != b && a.view().qualifiedName().equals(b.view().qualifiedName())
+                // a response has one entry per name, and versions answer under the same name
+                ? "; they are versions "
+                    + a.version()
+                    + " and "
+                    + b.version()
+                    + " of view "
+                    + a.view().name()
+                    + ", which answer under one name: look each version up in its own request"
+                : serviceName != null
+                    ? "; a feature service's features answer under their bare names: list one of"
+                        + " them in feature service "
+                        + serviceName
+                    : "; qualify one as view.feature or drop the duplicate";
         throw ApiException.badRequest(
             serviceName != null ? "feature_service" : "features[" + i + "]",
             "feature '"
@@ -311,7 +328,8 @@ final class FeatureResolver {
                 + prev
                 + "] and features["
                 + i
-                + "]); qualify one as view.feature or drop the duplicate");
+                + "])"
+                + fix);
       }
       names[i] = o[2];
       outRead[i] = readIndex.get(o[0]);

@@ -134,6 +134,18 @@ class LookupContractITCase {
             "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_7d_txn_count:v3\"]}");
     assertThat(colon.body().at("/results/0/features/user_7d_txn_count/value").asLong())
         .isEqualTo(12);
+    // two versions of one feature answer under one name: the error says so (session 16: it said
+    // "qualify one as view.feature", which both already were)
+    assertError(
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":["
+                + "\"user_activity_metrics:v3.user_7d_txn_count\","
+                + "\"user_activity_metrics:v4.user_7d_txn_count\"]}"),
+        400,
+        "INVALID_ARGUMENT",
+        "features[1]",
+        "they are versions v3 and v4 of view user_activity_metrics, which answer under one name:"
+            + " look each version up in its own request");
   }
 
   @Test
