@@ -235,9 +235,15 @@ final class LabelTables {
     // included (a mapping of the schema passed in gave a list's element or a struct's fields ids
     // the table does not have, and they were read as missing)
     NameMapping mapping = MappingUtil.create(t.schema());
-    t.updateProperties()
-        .set(TableProperties.DEFAULT_NAME_MAPPING, NameMappingParser.toJson(mapping))
-        .commit();
+    java.util.Set<String> millis = new java.util.TreeSet<>();
+    types.values().forEach(m -> millis.addAll(MillisTimestampBounds.millisColumns(m)));
+    var props =
+        t.updateProperties()
+            .set(TableProperties.DEFAULT_NAME_MAPPING, NameMappingParser.toJson(mapping));
+    if (!millis.isEmpty()) {
+      props.set(MillisTimestampBounds.PROPERTY, String.join(",", millis));
+    }
+    props.commit();
     AppendFiles append = t.newAppend();
     for (Path f : files) {
       append.appendFile(

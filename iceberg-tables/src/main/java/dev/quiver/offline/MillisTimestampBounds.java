@@ -23,6 +23,38 @@ import org.apache.iceberg.types.Types;
 final class MillisTimestampBounds {
   private MillisTimestampBounds() {}
 
+  /**
+   * The table property of a registered Parquet table that lists its {@code TIMESTAMP(MILLIS)}
+   * columns (comma-separated). The file bounds are rescaled, but a Parquet row group's statistics
+   * stay in milliseconds, and Iceberg's reader compares them with a filter's microseconds as they
+   * are: a scan filter on such a column would skip every row group (a backfill read nothing), so
+   * {@link #columns} tells a scan not to filter on them.
+   */
+  static final String PROPERTY = "quiver.parquet.millis-timestamp-columns";
+
+  /** The {@code TIMESTAMP(MILLIS)} top-level column names of {@code type}. */
+  static java.util.Set<String> millisColumns(MessageType type) {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    for (var field : type.getFields()) {
+      if (field.isPrimitive()
+          && field.getLogicalTypeAnnotation()
+              instanceof LogicalTypeAnnotation.TimestampLogicalTypeAnnotation ts
+          && ts.getUnit() == LogicalTypeAnnotation.TimeUnit.MILLIS) {
+        out.add(field.getName());
+      }
+    }
+    return out;
+  }
+
+  /** The columns {@link #PROPERTY} of {@code table} lists (none for a table without it). */
+  static java.util.Set<String> columns(org.apache.iceberg.Table table) {
+    String v = table.properties().get(PROPERTY);
+    if (v == null || v.isBlank()) {
+      return java.util.Set.of();
+    }
+    return java.util.Set.of(v.split(","));
+  }
+
   /** {@code metrics} of a file of Parquet type {@code type} registered with {@code schema}. */
   static Metrics inMicros(Metrics metrics, MessageType type, Schema schema) {
     Map<Integer, ByteBuffer> lower = metrics.lowerBounds();

@@ -150,6 +150,65 @@ class BackfillPruningITCase {
   }
 
   /**
+   * The same one-day backfill over Parquet files whose event time is a millisecond timestamp (as
+   * pyarrow and pandas often write it): Iceberg's footer metrics copy such bounds unscaled into a
+   * microsecond column, which would make every file look like 1970 to the range filter and prune
+   * them all. The files' bounds are rescaled when they are registered, so the day's file is read
+   * and the rows equal the reference.
+   */
+  @Test
+  void millisecondTimestampFilesAreReadWithoutTheFilter() throws Exception {
+    Path folder = dir.resolve("history-millis");
+    List<List<Record>> files = history();
+    org.apache.iceberg.shaded.org.apache.parquet.schema.MessageType type =
+        org.apache.iceberg.shaded.org.apache.parquet.schema.MessageTypeParser.parseMessageType(
+            "message schema { optional binary txn_id (STRING); optional binary user_id (STRING);"
+                + " optional double amount; optional binary merchant (STRING);"
+                + " optional int64 ts (TIMESTAMP(MILLIS,true)); optional int64 offset; }");
+    var groups =
+        new org.apache.iceberg.shaded.org.apache.parquet.example.data.simple.SimpleGroupFactory(
+            type);
+    Files.createDirectories(folder);
+    for (int d = 0; d < DAYS; d++) {
+      Path file = folder.resolve("day-%02d.parquet".formatted(d));
+      try (var w =
+          org.apache.iceberg.shaded.org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(
+                  new org.apache.iceberg.shaded.org.apache.parquet.io.LocalOutputFile(file))
+              .withType(type)
+              .withConf(new org.apache.hadoop.conf.Configuration())
+              .build()) {
+        for (Record r : files.get(d)) {
+          var g = groups.newGroup();
+          g.add("txn_id", (String) r.getField("txn_id"));
+          g.add("user_id", (String) r.getField("user_id"));
+          g.add("amount", (Double) r.getField("amount"));
+          g.add("merchant", (String) r.getField("merchant"));
+          if (r.getField("ts") != null) {
+            g.add("ts", ((OffsetDateTime) r.getField("ts")).toInstant().toEpochMilli());
+          }
+          g.add("offset", (Long) r.getField("offset"));
+          w.write(g);
+        }
+      }
+    }
+    Instant from = Instant.ofEpochMilli(EventLog.BASE + TARGET * DAY);
+    Instant to = from.plusMillis(DAY);
+    FeatureView view = BackfillITCase.view(folder.resolve("day-00.parquet"));
+    List<JoinKey> keys = OfflineTables.joinKeys(view);
+    Set<List<Object>> reference = reference(files, from, to);
+    QuiverConfig config = config("wh-millis");
+    Catalog catalog = OfflineCatalogs.open(config);
+    Backfill backfill = new Backfill(config, catalog);
+    Backfill.Plan plan = backfill.plan(view, keys, null, from, to);
+    // read whole: the row groups' statistics are in milliseconds, and a filter would skip them
+    assertThat(plan.files()).as("data files to read").isEqualTo(DAYS);
+    assertThat(plan.rows()).isEqualTo(reference.size());
+    Backfill.Result res = backfill.run(view, keys, null, from, to, false);
+    assertThat(res.rows()).isEqualTo(reference.size());
+    assertThat(rows(catalog, view)).isEqualTo(reference);
+  }
+
+  /**
    * Thirty days of transactions, day d's in file d with event times in {@code [day d, day d + 1 - 2
    * ms]} (one at the day's first millisecond), duplicates (the same event again, later in the log)
    * within a day, and in day {@link #NULL_TIME_DAY}'s file one row without event time.
