@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.quiver.core.codec.EntityKeyCodec;
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.FeatureView;
+import dev.quiver.jobs.testing.KillScenario;
 import dev.quiver.jobs.testing.MaterializationHarness;
 import dev.quiver.jobs.testing.Reference;
 import dev.quiver.jobs.testing.Transactions;
@@ -18,10 +19,14 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.apache.hadoop.hbase.Cell;
+import org.apache.hadoop.hbase.CellUtil;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.Get;
+import org.apache.hadoop.hbase.client.RegionLocator;
 import org.apache.hadoop.hbase.client.Result;
 import org.apache.hadoop.hbase.client.Table;
 import org.apache.hadoop.hbase.util.Bytes;
@@ -75,10 +80,36 @@ class HBaseMaterializationITCase {
   }
 
   /**
+   * Must show 2 on HBase: the task manager is killed while events arrive; the job restarts from its
+   * last checkpoint and replays into the same HBase table, whose upserts make the replay harmless.
+   */
+  @Test
+  void exactlyOnceOnHBaseAcrossATaskManagerFailure() throws Exception {
+    ExactlyOnceITCase.taskManagerFailureMidStream(harness, killScenario("txn-hbase-tm"));
+  }
+
+  /** Must show 2 on HBase: a full stop mid-stream and a new job restored from the checkpoint. */
+  @Test
+  void exactlyOnceOnHBaseAcrossAFullStopAndRestore() throws Exception {
+    ExactlyOnceITCase.fullStopMidStreamAndRestore(killScenario("txn-hbase-restore"));
+  }
+
+  /** A scenario writing to its own HBase table (the view's family would be shared otherwise). */
+  private KillScenario killScenario(String topic) throws Exception {
+    Map<String, String> online = new LinkedHashMap<>();
+    hbase
+        .config("quiver_" + topic.replace('-', '_'))
+        .asMap()
+        .forEach((k, v) -> online.put("store." + k, v));
+    return new KillScenario(harness, topic, tmp, online, KillScenario.CHECKPOINT_INTERVAL);
+  }
+
+  /**
    * The layout the guide promises, read with the raw HBase client: the view major's column family
    * has the table TTL (the view's 30 days, longer than its longest window plus a day), and each
    * entity's row (salted key) holds one version of a row feature per accepted event time of that
-   * entity: cell timestamp = event time.
+   * entity: cell timestamp = event time; each tile is one cell stamped with the newest event time
+   * in it; and the salt spreads the entities over every pre-split region.
    */
   private static void assertHBaseLayout(FeatureView view, Reference ref) throws Exception {
     TableName name = TableName.valueOf("quiver_jobs_it");
@@ -90,6 +121,11 @@ class HBaseMaterializationITCase {
     Map<String, TreeSet<Long>> eventTimes = new TreeMap<>();
     ref.accepted.forEach(
         a -> eventTimes.computeIfAbsent(a.txn().userId(), u -> new TreeSet<>()).add(a.txn().ts()));
+    byte[][] starts;
+    try (RegionLocator locator = admin.getConnection().getRegionLocator(name)) {
+      starts = locator.getStartKeys();
+    }
+    Set<Integer> regions = new TreeSet<>();
     try (Table table = admin.getConnection().getTable(name)) {
       for (var user : eventTimes.entrySet()) {
         byte[] entity = EntityKeyCodec.encode(Transactions.keys(), List.of(user.getKey()));
@@ -101,7 +137,35 @@ class HBaseMaterializationITCase {
         TreeSet<Long> stamps = new TreeSet<>();
         r.listCells().forEach(c -> stamps.add(c.getTimestamp()));
         assertThat(stamps).as(user.getKey()).isEqualTo(user.getValue());
+        // tiles: one cell per 1-minute tile of the user's events, its newest version (the complete
+        // partial aggregate, upserted) stamped with the newest event time in the tile
+        Map<Long, Long> newestInTile = new TreeMap<>();
+        for (long ts : user.getValue()) {
+          newestInTile.merge(Math.floorDiv(ts, 60_000L) * 60_000L, ts, Math::max);
+        }
+        Map<Long, Long> tileStamps = new TreeMap<>();
+        for (Cell c : table.get(new Get(row).addFamily(family)).listCells()) {
+          String q = Bytes.toString(CellUtil.cloneQualifier(c));
+          if (q.startsWith("tiles@1m@")) {
+            tileStamps.put(Long.parseLong(q.substring("tiles@1m@".length())), c.getTimestamp());
+          }
+        }
+        assertThat(tileStamps).as(user.getKey() + " 1m tiles").isEqualTo(newestInTile);
+        regions.add(regionOf(starts, row));
       }
     }
+    // salted keys: the 30 users' rows are spread over every pre-split region (4)
+    assertThat(starts.length).as("pre-split regions").isEqualTo(4);
+    assertThat(regions).as("regions holding the users' rows").hasSize(4);
+  }
+
+  private static int regionOf(byte[][] startKeys, byte[] row) {
+    int region = 0;
+    for (int i = 0; i < startKeys.length; i++) {
+      if (Bytes.compareTo(startKeys[i], row) <= 0) {
+        region = i;
+      }
+    }
+    return region;
   }
 }

@@ -355,6 +355,9 @@ public final class MaterializationHarness implements BeforeAllCallback, AfterAll
       assertThat(IcebergRows.read(table)).isEqualTo(IcebergRows.expected(ref));
     }
     assertDeadLetters(view.source().option("topic"), run.log(), ref);
+    if ("json".equals(view.source().option("format"))) {
+      assertDeadLetterDetails(view.source().option("topic"), run.log());
+    }
     try (OnlineStore store = OnlineStores.open(storeConfig)) {
       int compared =
           OnlineReference.assertOnlineEqualsReference(
@@ -366,7 +369,8 @@ public final class MaterializationHarness implements BeforeAllCallback, AfterAll
 
   /**
    * The log holds what the issue asks of it: at least 5% duplicates, more than 10 records too late
-   * and 10 malformed, and more than 10% of the accepted events out of order.
+   * and 10 malformed, more than 10% of the accepted events out of order, and more than 10 with an
+   * equal timestamp.
    */
   public static void assertAdversarial(List<Reference.Sent> log, Reference ref) {
     long dup = log.size() - ref.rejected.size() - ref.accepted.size();
@@ -384,6 +388,9 @@ public final class MaterializationHarness implements BeforeAllCallback, AfterAll
       max = Math.max(max, a.txn().ts());
     }
     assertThat(outOfOrder).as("accepted out of order").isGreaterThan(ref.accepted.size() / 10);
+    long sharedTimes =
+        ref.accepted.size() - ref.accepted.stream().mapToLong(a -> a.txn().ts()).distinct().count();
+    assertThat(sharedTimes).as("accepted events with an equal timestamp").isGreaterThan(10);
   }
 
   /**
@@ -411,6 +418,34 @@ public final class MaterializationHarness implements BeforeAllCallback, AfterAll
       if (bytes.containsKey(s.offset())) {
         assertThat(bytes.get(s.offset())).isEqualTo(s.record().bytes());
       }
+    }
+  }
+
+  /**
+   * Each dead letter of a JSON source says what was wrong with its record, by the generator's
+   * intent: the broken JSON, the missing key or event time, the field of the wrong type, the
+   * lateness bound of a too-late event.
+   */
+  public void assertDeadLetterDetails(String topic, List<Reference.Sent> log) {
+    Map<Long, Reference.Sent> byOffset = new TreeMap<>();
+    log.forEach(sent -> byOffset.put(sent.offset(), sent));
+    for (ConsumerRecord<byte[], byte[]> rec : kafka.readAll(topic + ".dlq")) {
+      Reference.Sent sent =
+          byOffset.get(Long.parseLong(header(rec, DeadLetterSerializer.SOURCE_OFFSET)));
+      String detail = header(rec, DeadLetterSerializer.DETAIL);
+      String kind = sent.record().txn() != null ? "too late" : sent.record().malformedKind();
+      String expected =
+          switch (kind) {
+            case "bad JSON" -> "bad JSON";
+            case "missing key" -> "missing key 'user_id'";
+            case "missing event time" -> "missing event time 'ts'";
+            case "wrong type" -> "wrong type for 'amount'";
+            case "too late" -> "allowed lateness " + Transactions.LATENESS.toMillis() + "ms";
+            default -> "";
+          };
+      assertThat(detail)
+          .as("dead letter of offset " + sent.offset() + " (" + kind + ")")
+          .contains(expected);
     }
   }
 

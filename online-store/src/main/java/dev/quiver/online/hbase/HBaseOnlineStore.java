@@ -31,6 +31,7 @@ import org.apache.hadoop.hbase.Cell;
 import org.apache.hadoop.hbase.CellUtil;
 import org.apache.hadoop.hbase.TableExistsException;
 import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.TableNotFoundException;
 import org.apache.hadoop.hbase.client.AdvancedScanResultConsumer;
 import org.apache.hadoop.hbase.client.AsyncAdmin;
 import org.apache.hadoop.hbase.client.AsyncConnection;
@@ -309,9 +310,15 @@ public final class HBaseOnlineStore implements OnlineStore {
 
   private Throwable translate(ViewTableId view, String op, Throwable e) {
     Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    // No family (the view's major was never materialized) and no table at all (a fresh cluster
+    // whose servers start before the first job creates it) are both an unknown table: lookups
+    // answer NOT_FOUND and the health probe counts it as an answer, not as a store failure.
     for (Throwable t = cause; t != null; t = t.getCause()) {
+      String message = t.getMessage() == null ? "" : t.getMessage();
       if (t instanceof NoSuchColumnFamilyException
-          || (t.getMessage() != null && t.getMessage().contains("NoSuchColumnFamilyException"))) {
+          || t instanceof TableNotFoundException
+          || message.contains("NoSuchColumnFamilyException")
+          || message.contains("TableNotFoundException")) {
         return new UnknownTableException(view);
       }
     }

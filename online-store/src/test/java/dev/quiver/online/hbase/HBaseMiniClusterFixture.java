@@ -60,7 +60,7 @@ public final class HBaseMiniClusterFixture implements AutoCloseable {
     m.put("online.hbase.presplit-regions", "4");
     m.put("online.hbase.operation-timeout", "5s");
     m.put("online.hbase.rpc-timeout", "2s");
-    m.put("online.hbase.properties.hbase.client.retries.number", "3");
+    m.put("online.hbase.properties.hbase.client.retries.number", "10");
     m.put("online.hbase.properties.hbase.client.pause", "100");
     return QuiverConfig.of(m);
   }

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiver.online.FeatureReaderContract;
 import dev.quiver.online.OnlineRead;
+import dev.quiver.online.OnlineReadResult;
 import dev.quiver.online.OnlineStore;
 import dev.quiver.online.OnlineStoreContract;
 import dev.quiver.online.OnlineStores;
 import dev.quiver.online.OnlineWrite;
+import dev.quiver.online.UnknownTableException;
 import dev.quiver.online.ViewTableId;
 import java.time.Duration;
 import java.util.List;
@@ -123,5 +125,118 @@ class HBaseOnlineStoreITCase extends OnlineStoreContract {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("online.hbase.data-block-encoding: FAST")
         .hasMessageContaining("ROW_INDEX_V1");
+  }
+
+  /**
+   * A fresh deployment whose servers start before any job created the HBase table: reads and writes
+   * are an unknown table (lookups answer NOT_FOUND, the health probe counts it as an answer), not a
+   * store failure. A TableNotFoundException was a failure: every lookup STALE, the breaker open and
+   * /v1/health 503 until a job created the table.
+   */
+  @Test
+  void aTableThatDoesNotExistYetIsAnUnknownTableNotAFailure() {
+    try (OnlineStore fresh = OnlineStores.open(hbase.config("quiver_not_created_yet"))) {
+      OnlineReadResult read =
+          fresh
+              .multiGet(List.of(OnlineRead.latest(TABLE, new byte[] {1}, List.of("f"))))
+              .join()
+              .get(0);
+      assertThat(read.error()).isInstanceOf(UnknownTableException.class);
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () ->
+                  fresh
+                      .multiPut(
+                          List.of(
+                              new OnlineWrite(
+                                  TABLE,
+                                  new byte[] {1},
+                                  "f",
+                                  System.currentTimeMillis(),
+                                  new byte[] {1})))
+                      .join())
+          .hasCauseInstanceOf(UnknownTableException.class);
+    }
+  }
+
+  /**
+   * A new major version of a view adds a column family to the live table (an online schema change:
+   * HBase closes and reopens each region, 2 s and more here). Reads and writes of the current major
+   * ride it out on the recommended client settings (10 retries, 100 ms pause: the client retries
+   * until the operation timeout, here 20 s for a loaded 2-core machine); with 3 retries they failed
+   * after ~0.6 s ("is closing"). The new family has its own TTL and the old one keeps its data.
+   */
+  @Test
+  void aNewMajorVersionAddsAFamilyWhileTheCurrentOneServes() throws Exception {
+    try (OnlineStore patient =
+        OnlineStores.open(
+            hbase.config("quiver_contract").with("online.hbase.operation-timeout", "20s"))) {
+      addAFamilyWhileServing(patient);
+    }
+  }
+
+  private void addAFamilyWhileServing(OnlineStore store) throws Exception {
+    ViewTableId v1 = new ViewTableId("contract", "evolving", 1);
+    ViewTableId v2 = new ViewTableId("contract", "evolving", 2);
+    store.ensureTable(v1, Duration.ofDays(7));
+    long now = System.currentTimeMillis();
+    byte[] k = {11, 22};
+    store.multiPut(List.of(new OnlineWrite(v1, k, "f", now - 1_000, new byte[] {1}))).join();
+    java.util.concurrent.atomic.AtomicBoolean done =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger reads =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Thread reader =
+        new Thread(
+            () -> {
+              while (!done.get()) {
+                try {
+                  OnlineReadResult r =
+                      store.multiGet(List.of(OnlineRead.latest(v1, k, List.of("f")))).join().get(0);
+                  if (r.error() != null) {
+                    errors.add(r.error());
+                  } else if (!r.cells().containsKey("f")) {
+                    errors.add(new AssertionError("v1 cell missing: " + r.cells()));
+                  }
+                  store
+                      .multiPut(
+                          List.of(new OnlineWrite(v1, new byte[] {12}, "f", now, new byte[] {2})))
+                      .join();
+                  reads.incrementAndGet();
+                } catch (RuntimeException e) {
+                  errors.add(e);
+                }
+              }
+            });
+    reader.start();
+    long addMs;
+    try {
+      Thread.sleep(200);
+      long t0 = System.nanoTime();
+      store.ensureTable(v2, Duration.ofHours(6));
+      addMs = (System.nanoTime() - t0) / 1_000_000;
+      Thread.sleep(500);
+    } finally {
+      done.set(true);
+      reader.join();
+    }
+    System.out.printf(
+        "new family added in %d ms, %d v1 reads and writes meanwhile%n", addMs, reads.get());
+    assertThat(errors).as("v1 reads and writes during the schema change").isEmpty();
+    assertThat(reads.get()).isGreaterThan(5);
+    org.apache.hadoop.hbase.TableName table =
+        org.apache.hadoop.hbase.TableName.valueOf("quiver_contract");
+    var descriptor = hbase.admin().getDescriptor(table);
+    assertThat(descriptor.getColumnFamily(family(v2)).getTimeToLive()).isEqualTo(6 * 3600);
+    assertThat(descriptor.getColumnFamily(family(v1)).getTimeToLive()).isEqualTo(7 * 24 * 3600);
+    store.multiPut(List.of(new OnlineWrite(v2, k, "g", now, new byte[] {3}))).join();
+    assertThat(store.multiGet(List.of(OnlineRead.latest(v2, k, List.of()))).join().get(0).cells())
+        .containsOnlyKeys("g");
+    assertThat(store.multiGet(List.of(OnlineRead.latest(v1, k, List.of()))).join().get(0).cells())
+        .containsOnlyKeys("f");
+  }
+
+  private static byte[] family(ViewTableId view) {
+    return view.familyName().getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 }
