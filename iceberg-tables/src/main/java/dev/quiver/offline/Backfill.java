@@ -367,9 +367,12 @@ public final class Backfill {
   public static double estimatedSeconds(QuiverConfig config, long recordsToRead, long rowsToWrite) {
     double readRate = positive(config, OfflineOptions.BACKFILL_ESTIMATED_READ_RATE);
     double writeRate = positive(config, OfflineOptions.BACKFILL_ESTIMATED_WRITE_RATE);
-    return START_UP_SECONDS
-        + Math.max(0, recordsToRead) / readRate
-        + Math.max(0, rowsToWrite) / writeRate;
+    double seconds =
+        START_UP_SECONDS
+            + Math.max(0, recordsToRead) / readRate
+            + Math.max(0, rowsToWrite) / writeRate;
+    // an estimate: tenths of a second (it printed 5.000039999999999)
+    return Math.round(seconds * 10) / 10.0;
   }
 
   private static double positive(

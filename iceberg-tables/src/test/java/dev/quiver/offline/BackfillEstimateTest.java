@@ -52,6 +52,13 @@ class BackfillEstimateTest {
   }
 
   @Test
+  void theEstimateIsInTenthsOfASecond() {
+    // 5 s + 10 / 250,000 s + 5 / 125,000 s printed as 5.000079999999999
+    assertThat(Backfill.estimatedSeconds(DEFAULTS, 10, 5)).isEqualTo(5.0);
+    assertThat(Backfill.estimatedSeconds(DEFAULTS, 30_000, 0)).isEqualTo(5.1);
+  }
+
+  @Test
   void aRateThatIsNotPositiveIsRefusedNamingItsOption() {
     QuiverConfig c = QuiverConfig.of(Map.of("offline.backfill.estimated-write-rate", "0"));
     assertThatThrownBy(() -> Backfill.estimatedSeconds(c, 1, 1))
