@@ -124,6 +124,12 @@ final class MaterializationJobs implements UpstreamCheck, AutoCloseable {
   private static String text(Throwable t) {
     String type = type(t);
     String message = t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse("");
+    if (t instanceof org.apache.flink.util.SerializedThrowable s
+        && message.startsWith(s.getOriginalErrorClassName())) {
+      // a serialized exception's message is the original's toString(): "a.b.Type: message"
+      message = message.substring(s.getOriginalErrorClassName().length());
+      message = message.startsWith(":") ? message.substring(1).strip() : message.strip();
+    }
     return message.isBlank() ? type : type + ": " + message;
   }
 
