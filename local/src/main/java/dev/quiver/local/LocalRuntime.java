@@ -44,6 +44,7 @@ public final class LocalRuntime implements AutoCloseable {
   private final List<ViewResolution> running = new ArrayList<>();
   private final List<String> deadLetterTopics = new ArrayList<>();
   private String flinkUrl;
+  private MaterializationJobs watched;
   private final List<String> skipped = new ArrayList<>();
   private EmbeddedKafka kafka;
   private QuiverServer server;
@@ -96,6 +97,18 @@ public final class LocalRuntime implements AutoCloseable {
    */
   static Configuration clusterConfiguration(QuiverConfig config, int views) {
     Configuration flink = LocalFlink.configuration(config, null, true);
+    // More forgiving than quiver materialize's 10 restarts 1 s apart, which a loaded laptop used
+    // up (the jobs lost their slots: NoResourceAvailableException) and all five jobs ended
+    // FAILED: waits double from 1 s up to 1 min, 20 restarts before FAILED, counted afresh after
+    // 10 min without a failure. A job that keeps failing shows in /v1/health meanwhile, and its end
+    // on the console (MaterializationJobs).
+    flink.setString("restart-strategy.type", "exponential-delay");
+    flink.setString("restart-strategy.exponential-delay.initial-backoff", "1 s");
+    flink.setString("restart-strategy.exponential-delay.max-backoff", "1 min");
+    flink.setString("restart-strategy.exponential-delay.backoff-multiplier", "2.0");
+    flink.setString("restart-strategy.exponential-delay.reset-backoff-threshold", "10 min");
+    flink.setString("restart-strategy.exponential-delay.jitter-factor", "0.1");
+    flink.setString("restart-strategy.exponential-delay.attempts-before-reset-backoff", "20");
     flink.setString("taskmanager.numberOfTaskSlots", Integer.toString(Math.max(4, views)));
     flink.setString("taskmanager.memory.managed.size", "512m");
     return flink;
@@ -151,6 +164,8 @@ public final class LocalRuntime implements AutoCloseable {
     cluster.start();
     resources.add(cluster);
     flinkUrl = restUrl(cluster);
+    watched = new MaterializationJobs(cluster, out);
+    resources.add(watched); // closed before the cluster, which ends the jobs: not reported
     for (ViewResolution v : views) {
       String name = v.view().qualifiedName() + ":" + v.view().version();
       try {
@@ -159,7 +174,7 @@ public final class LocalRuntime implements AutoCloseable {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(job);
         Materializer.build(env, v.view(), v.keys(), config);
         JobGraph graph = env.getStreamGraph().getJobGraph();
-        cluster.submitJob(graph).get();
+        watched.watch(cluster.submitJob(graph).get().getJobID(), name);
         jobs.add(name);
         running.add(v);
       } catch (Exception | LinkageError e) {
@@ -182,7 +197,12 @@ public final class LocalRuntime implements AutoCloseable {
     }
     server =
         QuiverServer.start(
-            ServerOptions.from(config), registry, source, Authorizer.ALLOW_ALL, offline);
+            ServerOptions.from(config),
+            registry,
+            source,
+            Authorizer.ALLOW_ALL,
+            offline,
+            List.of(watched));
     resources.add(server);
     resources.add(advertise(s.dataDir(), "http://127.0.0.1:" + server.port()));
   }
@@ -348,6 +368,11 @@ public final class LocalRuntime implements AutoCloseable {
 
   public List<String> jobs() {
     return jobs;
+  }
+
+  /** The running jobs and the cluster they run on (tests end one on purpose). */
+  MaterializationJobs watchedJobs() {
+    return watched;
   }
 
   /** The local Flink cluster's REST endpoint and web UI: the jobs and their metrics. */

@@ -21,18 +21,26 @@ import java.util.concurrent.TimeUnit;
  * naming each failing dependency otherwise (a half-open breaker too, as {@code DEGRADED}); a
  * successful probe of the store is the breaker's trial read when one is due; {@code ?probe=live}
  * answers liveness only, {@code ?probe=ready} (the default) readiness; another probe is a 400
- * naming it.
+ * naming it. {@link UpstreamCheck}s (the materialization jobs of {@code quiver local}) are reported
+ * too: one that is not up is named in {@code failing} and makes the status {@code DEGRADED}, but
+ * leaves readiness alone (lookups still answer, with values that stop advancing).
  */
 final class HealthService implements HttpService {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final FeatureRegistry registry;
   private final FeatureSource source;
   private final StoreGuard guard;
+  private final List<UpstreamCheck> upstream;
 
-  HealthService(FeatureRegistry registry, FeatureSource source, StoreGuard guard) {
+  HealthService(
+      FeatureRegistry registry,
+      FeatureSource source,
+      StoreGuard guard,
+      List<UpstreamCheck> upstream) {
     this.registry = registry;
     this.source = source;
     this.guard = guard;
+    this.upstream = List.copyOf(upstream);
   }
 
   @Override
@@ -76,31 +84,62 @@ final class HealthService implements HttpService {
       store = CompletableFuture.completedFuture(new StoreCheck("DOWN", describe(e), guard.state()));
     }
     CompletableFuture<StoreCheck> s = store;
+    List<CompletableFuture<UpstreamCheck.Result>> ups = new ArrayList<>();
+    for (UpstreamCheck u : upstream) {
+      CompletableFuture<UpstreamCheck.Result> f;
+      try {
+        f = u.check().copy();
+      } catch (RuntimeException e) {
+        f = CompletableFuture.failedFuture(e);
+      }
+      ups.add(
+          f.orTimeout(1, TimeUnit.SECONDS)
+              .exceptionally(t -> new UpstreamCheck.Result(false, describe(t), null)));
+    }
+    CompletableFuture<Void> allUps = CompletableFuture.allOf(ups.toArray(new CompletableFuture[0]));
     return HttpResponse.of(
-        reg.thenCombine(
-            s,
-            (r, o) -> {
-              ObjectNode body = JSON.createObjectNode();
-              List<String> failing = new ArrayList<>();
-              ObjectNode checks = body.putObject("checks");
-              check(checks, "registry", r == null ? "UP" : "DOWN", r, failing);
-              check(checks, "online_store", o.status(), o.error(), failing)
-                  .put("circuit_breaker", o.breaker().name());
-              boolean ready = failing.isEmpty();
-              boolean down = r != null || o.status().equals("DOWN");
-              body.put("status", ready ? "UP" : down ? "DOWN" : "DEGRADED");
-              body.put("live", true);
-              body.put("ready", ready);
-              body.putPOJO("failing", failing);
-              try {
-                return HttpResponse.of(
-                    ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE,
-                    MediaType.JSON_UTF_8,
-                    JSON.writeValueAsBytes(body));
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
-              }
-            }));
+        reg.thenCombine(s, (r, o) -> new Object[] {r, o})
+            .thenCombine(allUps, (ro, ignored) -> ro)
+            .thenApply(
+                ro -> {
+                  String r = (String) ro[0];
+                  StoreCheck o = (StoreCheck) ro[1];
+                  ObjectNode body = JSON.createObjectNode();
+                  List<String> failing = new ArrayList<>();
+                  ObjectNode checks = body.putObject("checks");
+                  check(checks, "registry", r == null ? "UP" : "DOWN", r, failing);
+                  check(checks, "online_store", o.status(), o.error(), failing)
+                      .put("circuit_breaker", o.breaker().name());
+                  boolean ready = failing.isEmpty();
+                  boolean down = r != null || o.status().equals("DOWN");
+                  boolean upstreamFailing = false;
+                  for (int i = 0; i < upstream.size(); i++) {
+                    UpstreamCheck.Result u = ups.get(i).join();
+                    ObjectNode c =
+                        check(
+                            checks,
+                            upstream.get(i).name(),
+                            u.up() ? "UP" : "DEGRADED",
+                            u.up() ? null : u.error(),
+                            failing);
+                    u.details().forEach(c::putPOJO);
+                    upstreamFailing |= !u.up();
+                  }
+                  body.put(
+                      "status",
+                      !ready ? (down ? "DOWN" : "DEGRADED") : upstreamFailing ? "DEGRADED" : "UP");
+                  body.put("live", true);
+                  body.put("ready", ready);
+                  body.putPOJO("failing", failing);
+                  try {
+                    return HttpResponse.of(
+                        ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE,
+                        MediaType.JSON_UTF_8,
+                        JSON.writeValueAsBytes(body));
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                }));
   }
 
   /**

@@ -98,8 +98,23 @@ public final class QuiverServer implements AutoCloseable {
       FeatureSource source,
       Authorizer authorizer,
       dev.quiver.core.offline.OfflineService offline) {
+    return start(options, registry, source, authorizer, offline, java.util.List.of());
+  }
+
+  /**
+   * Like {@link #start(ServerOptions, FeatureRegistry, FeatureSource, Authorizer,
+   * dev.quiver.core.offline.OfflineService)}, with checks of what writes the online store in this
+   * process ({@code quiver local}'s materialization jobs), reported by {@code GET /v1/health}.
+   */
+  public static QuiverServer start(
+      ServerOptions options,
+      FeatureRegistry registry,
+      FeatureSource source,
+      Authorizer authorizer,
+      dev.quiver.core.offline.OfflineService offline,
+      java.util.List<UpstreamCheck> upstream) {
     QuiverServer s =
-        newServer(options, registry, source, authorizer, new ServingMetrics(), offline);
+        newServer(options, registry, source, authorizer, new ServingMetrics(), offline, upstream);
     try {
       s.server.start().join();
     } catch (RuntimeException e) {
@@ -132,6 +147,17 @@ public final class QuiverServer implements AutoCloseable {
       Authorizer authorizer,
       ServingMetrics metrics,
       dev.quiver.core.offline.OfflineService offline) {
+    return newServer(options, registry, source, authorizer, metrics, offline, java.util.List.of());
+  }
+
+  static QuiverServer newServer(
+      ServerOptions options,
+      FeatureRegistry registry,
+      FeatureSource source,
+      Authorizer authorizer,
+      ServingMetrics metrics,
+      dev.quiver.core.offline.OfflineService offline,
+      java.util.List<UpstreamCheck> upstream) {
     StoreGuard guard = new StoreGuard(source, options, metrics);
     ReadPath readPath = new ReadPath(guard, options, metrics);
     LookupService lookup = new LookupService(registry, readPath, options, metrics);
@@ -165,7 +191,7 @@ public final class QuiverServer implements AutoCloseable {
         .methods(HttpMethod.GET, HttpMethod.HEAD)
         .path("exact:/v1/health")
         .defaultServiceName("/v1/health")
-        .build(new HealthService(registry, source, guard));
+        .build(new HealthService(registry, source, guard, upstream));
     sb.route()
         .methods(HttpMethod.GET, HttpMethod.HEAD)
         .path("exact:/v1/metrics")
