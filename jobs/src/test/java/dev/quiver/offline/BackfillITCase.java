@@ -311,9 +311,10 @@ class BackfillITCase {
     assertThat(rerun.rows()).isZero();
     assertThat(rerun.recordsToRead()).isEqualTo(history.size());
     assertThat(rerun.tableRecordsToRead()).isEqualTo(expected);
+    // (that the rerun's reads cost time is BackfillEstimateTest's: these few hundred records are
+    // under the estimate's tenth of a second)
     assertThat(rerun.estimatedSeconds())
-        .isEqualTo(Backfill.estimatedSeconds(config, history.size() + expected, 0))
-        .isGreaterThan(Backfill.estimatedSeconds(config, 0, 0));
+        .isEqualTo(Backfill.estimatedSeconds(config, history.size() + expected, 0));
 
     // a training row labelled before the backfill ran never sees its values with the guard on
     Path labels = dir.resolve("labels.parquet");
