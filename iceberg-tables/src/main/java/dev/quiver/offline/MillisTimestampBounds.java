@@ -65,14 +65,8 @@ final class MillisTimestampBounds {
     Map<Integer, ByteBuffer> newLower = lower == null ? null : new HashMap<>(lower);
     Map<Integer, ByteBuffer> newUpper = upper == null ? null : new HashMap<>(upper);
     boolean changed = false;
-    for (var field : type.getFields()) {
-      if (!field.isPrimitive()
-          || !(field.getLogicalTypeAnnotation()
-              instanceof LogicalTypeAnnotation.TimestampLogicalTypeAnnotation ts)
-          || ts.getUnit() != LogicalTypeAnnotation.TimeUnit.MILLIS) {
-        continue;
-      }
-      Types.NestedField f = schema.findField(field.getName());
+    for (String name : millisColumns(type)) {
+      Types.NestedField f = schema.findField(name);
       if (f == null || f.type().typeId() != Type.TypeID.TIMESTAMP) {
         continue;
       }
