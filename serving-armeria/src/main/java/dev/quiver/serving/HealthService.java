@@ -98,12 +98,11 @@ final class HealthService implements HttpService {
     }
     CompletableFuture<Void> allUps = CompletableFuture.allOf(ups.toArray(new CompletableFuture[0]));
     return HttpResponse.of(
-        reg.thenCombine(s, (r, o) -> new Object[] {r, o})
-            .thenCombine(allUps, (ro, ignored) -> ro)
+        CompletableFuture.allOf(reg, s, allUps)
             .thenApply(
-                ro -> {
-                  String r = (String) ro[0];
-                  StoreCheck o = (StoreCheck) ro[1];
+                done -> {
+                  String r = reg.join();
+                  StoreCheck o = s.join();
                   ObjectNode body = JSON.createObjectNode();
                   List<String> failing = new ArrayList<>();
                   ObjectNode checks = body.putObject("checks");
