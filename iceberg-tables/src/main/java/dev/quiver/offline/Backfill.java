@@ -634,11 +634,7 @@ public final class Backfill {
             .map(dev.quiver.core.spec.SourceField::type)
             .findFirst()
             .orElse(null);
-    if (MillisTimestampBounds.columns(raw).contains(column)) {
-      // row groups' statistics in milliseconds: a filter would skip them all (see there)
-      return org.apache.iceberg.expressions.Expressions.alwaysTrue();
-    }
-    return EventTimeFilter.of(raw.schema(), column, declared, from, to);
+    return EventTimeFilter.of(raw, column, declared, from, to);
   }
 
   /**

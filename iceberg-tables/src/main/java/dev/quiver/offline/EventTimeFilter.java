@@ -2,7 +2,7 @@ package dev.quiver.offline;
 
 import dev.quiver.core.spec.FeatureType;
 import java.time.Instant;
-import org.apache.iceberg.Schema;
+import org.apache.iceberg.Table;
 import org.apache.iceberg.expressions.Expression;
 import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.types.Type;
@@ -27,11 +27,16 @@ public final class EventTimeFilter {
    * The filter on {@code column} of {@code raw}, declared {@code declared} in the view's source;
    * {@link Expressions#alwaysTrue()} (the whole history) when the column is not one the backfill
    * reads as epoch milliseconds (an int64 or int32 column) or as a timestamp (a timestamp column
-   * declared timestamp), for example a string it casts.
+   * declared timestamp), for example a string it casts, or when it is a registered Parquet file's
+   * millisecond timestamp (its row groups' statistics stay in milliseconds, and Iceberg's reader
+   * would skip them all: see {@link MillisTimestampBounds#PROPERTY}).
    */
   public static Expression of(
-      Schema raw, String column, FeatureType declared, Instant from, Instant to) {
-    Types.NestedField f = raw.findField(column);
+      Table raw, String column, FeatureType declared, Instant from, Instant to) {
+    if (MillisTimestampBounds.columns(raw).contains(column)) {
+      return Expressions.alwaysTrue();
+    }
+    Types.NestedField f = raw.schema().findField(column);
     if (f == null) {
       return Expressions.alwaysTrue();
     }
