@@ -233,7 +233,8 @@ public final class LocalRuntime implements AutoCloseable {
             source,
             Authorizer.ALLOW_ALL,
             offline,
-            List.of(watched));
+            // a second's staleness, so that a storm of health probes does not each ask Flink
+            List.of(CachedCheck.of(watched, java.time.Duration.ofSeconds(1))));
     resources.add(server);
     resources.add(advertise(s.dataDir(), "http://127.0.0.1:" + server.port()));
   }
