@@ -27,13 +27,27 @@ class LookupContractITCase {
                 "server.cache.max-staleness", "0ms",
                 "server.rate-limit.per-key-rate", "0",
                 // the inline read path (off by default; the other ITCases cover the hand-off)
-                "server.inline-read.max-keys", "64"),
+                "server.inline-read.max-keys", "64",
+                // A lookup without options.timeout_ms that resolves a new feature list in the
+                // registry has this long; at the 1 s default, a machine under extreme load (the
+                // registry threads not scheduled for a second) failed the class with 503 TIMEOUT
+                // "resolving the features in the registry took longer than 1000 ms". The tests of
+                // timeouts give their own timeout_ms.
+                "server.lookup.default-timeout", "60s"),
             s -> s);
     now = fx.now;
-    // The first lookup resolves its plan in the registry and warms the JIT; later ones hit the
-    // plan cache.
-    fx.lookup(
-        "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[{\"name\":\"user_7d_txn_count\",\"version\":\"v3\"},{\"name\":\"user_total_spend_usd\",\"version\":\"v3\"}]}");
+    // The first lookup of a feature list resolves its plan in the registry (and warms the JIT);
+    // later ones hit the plan cache. The lists that tests look up with a short timeout_ms are
+    // resolved here, without one, so that those timeouts bound the store read they test, not a
+    // registry round trip on a loaded machine.
+    for (String features :
+        List.of(
+            "[{\"name\":\"user_7d_txn_count\",\"version\":\"v3\"},{\"name\":\"user_total_spend_usd\",\"version\":\"v3\"}]",
+            "[\"user_7d_txn_count:v3\"]")) {
+      ServingFixture.Reply warm =
+          fx.lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":" + features + "}");
+      assertThat(warm.status()).as(warm.body().toString()).isEqualTo(200);
+    }
   }
 
   @AfterAll
