@@ -438,6 +438,57 @@ class LookupContractITCase {
   }
 
   @Test
+  void nanAndInfinityAnswerAsProtobufJsonStringsInLookupAndBatchLookup() throws Exception {
+    // JSON has no NaN or Infinity; they were written as null, which reads as "no value" although
+    // the key had one (and its status said OK). Now as protobuf's JSON mapping writes them.
+    dev.quiver.core.spec.Entity user = fx.registry.getEntity("default", "user").orElseThrow();
+    fx.write(fx.v3, List.of("u_nan"), "user_total_spend_usd", now - 5_000, Double.NaN);
+    fx.write(fx.v3, List.of("u_nan"), "embedding", now - 5_000, new float[] {Float.NaN, 1.5f});
+    fx.write(
+        fx.v3, List.of("u_inf"), "user_total_spend_usd", now - 5_000, Double.POSITIVE_INFINITY);
+    fx.write(
+        fx.v3,
+        List.of("u_inf"),
+        "embedding",
+        now - 5_000,
+        new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY});
+    fx.write(
+        fx.v3, List.of("u_ninf"), "user_total_spend_usd", now - 5_000, Double.NEGATIVE_INFINITY);
+    fx.flush(List.of(fx.v3), List.of(user));
+    String features = "\"features\":[\"user_total_spend_usd:v3\",\"embedding:v3\"]";
+    for (String path : List.of("/v1/features:lookup", "/v1/features:batchLookup")) {
+      ServingFixture.Reply r =
+          post(
+              path,
+              "{\"entity_name\":\"user\",\"keys\":[\"u_nan\",\"u_inf\",\"u_ninf\"],"
+                  + features
+                  + "}");
+      assertThat(r.status()).as(path + " " + r.body()).isEqualTo(200);
+      JsonNode res = r.body().get("results");
+      assertThat(res.get(0).at("/features/user_total_spend_usd/value").toString())
+          .as(path)
+          .isEqualTo("\"NaN\"");
+      assertThat(res.get(0).at("/features/embedding/value").toString())
+          .as(path)
+          .isEqualTo("[\"NaN\",1.5]");
+      assertThat(res.get(0).get("status").asText()).as(path).isEqualTo("OK");
+      assertThat(res.get(1).at("/features/user_total_spend_usd/value").toString())
+          .as(path)
+          .isEqualTo("\"Infinity\"");
+      assertThat(res.get(1).at("/features/embedding/value").toString())
+          .as(path)
+          .isEqualTo("[\"Infinity\",\"-Infinity\"]");
+      assertThat(res.get(2).at("/features/user_total_spend_usd/value").toString())
+          .as(path)
+          .isEqualTo("\"-Infinity\"");
+      // Jackson reads them back as the doubles they stand for
+      assertThat(res.get(0).at("/features/user_total_spend_usd/value").asDouble()).isNaN();
+      assertThat(res.get(2).at("/features/user_total_spend_usd/value").asDouble())
+          .isEqualTo(Double.NEGATIVE_INFINITY);
+    }
+  }
+
+  @Test
   void timeoutIsHonouredAndStoreFailureAnswersStale() throws Exception {
     String body =
         "{\"entity_name\":\"user\",\"keys\":[\"u2\"],\"features\":[\"user_7d_txn_count:v3\"],\"options\":{\"timeout_ms\":100,\"consistency\":\"strong\"}}";
