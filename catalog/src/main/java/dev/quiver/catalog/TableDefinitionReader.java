@@ -11,8 +11,6 @@ import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.Source;
-import dev.quiver.core.spec.SpecProblem;
-import dev.quiver.core.spec.SpecValidator;
 import dev.quiver.core.spec.Transformation;
 import dev.quiver.core.spec.Version;
 import dev.quiver.core.spec.ViewStatus;
@@ -46,6 +44,7 @@ final class TableDefinitionReader {
   private final ViewRecord current;
   private final List<String> problems = new ArrayList<>();
   private final List<String> warnings = new ArrayList<>();
+  private String hint = "";
 
   /**
    * @param current the version being altered, or null for {@code CREATE TABLE}
@@ -91,7 +90,8 @@ final class TableDefinitionReader {
     // a missing or invalid ttl (reported) stands in as a long one, so the other rules still run
     b.ttl(positiveTtl(duration(options, TTL, true)).orElse(MISSING_TTL));
     if (entityNames.isEmpty()) {
-      b.entities(List.of(MISSING_ENTITY)); // reported; its own problems are left out below
+      // reported; the rules' problems with it are left out (TableDefinitionRules)
+      b.entities(List.of(TableDefinitionRules.MISSING_ENTITY));
     }
     duration(options, SLA_FRESHNESS, false).ifPresent(b::slaFreshness);
     duration(options, ALLOWED_LATENESS, false).ifPresent(b::allowedLateness);
@@ -111,10 +111,16 @@ final class TableDefinitionReader {
       }
     } else {
       view = b.build();
-      validate(view, newEntities);
+      TableDefinitionRules.Found found =
+          TableDefinitionRules.check(registry, namespace, view, newEntities, problems);
+      problems.addAll(found.errors());
+      warnings.addAll(found.warnings());
+      if (!found.errors().isEmpty() && current != null && hasNewFeature(view)) {
+        hint = "\n  " + addFeatureHint(namespace, viewName);
+      }
     }
     if (!problems.isEmpty()) {
-      throw new ValidationException(render(problems));
+      throw new ValidationException(render(problems) + hint);
     }
     return new SpecBundle(newEntities, List.of(), List.of(view), List.of());
   }
@@ -122,58 +128,10 @@ final class TableDefinitionReader {
   /** Stands in for a missing or invalid ttl (already reported) so that the other rules run. */
   private static final Duration MISSING_TTL = Duration.ofDays(365L * 1000);
 
-  /** Stands in for missing entities (already reported) so that the other rules run. */
-  private static final String MISSING_ENTITY = "entity_not_given";
-
-  /**
-   * The spec validator's rules (the same as for a YAML spec), each problem in SQL words ({@link
-   * SqlSpelling}) beside the reader's own; a column or option the reader found wrong already is not
-   * reported twice. Warnings are kept for {@link #warnings()}.
-   */
-  private void validate(FeatureView view, List<Entity> declared) {
-    List<SpecProblem> found = new ArrayList<>();
-    for (Entity e : declared) {
-      found.addAll(SpecValidator.validate(e));
-    }
-    found.addAll(
-        SpecValidator.validate(
-            view,
-            name ->
-                declared.stream()
-                    .filter(e -> e.name().equals(name))
-                    .findFirst()
-                    .or(() -> entity(name))));
-    List<String> reported = List.copyOf(problems);
-    boolean errors = false;
-    for (SpecProblem p : found) {
-      String element = SqlSpelling.element(p.path(), view);
-      if (!p.isError()) {
-        warnings.add(SqlSpelling.describe(p, view));
-      } else if (reported.stream().noneMatch(r -> r.startsWith(element + ":"))
-          && !(view.entities().contains(MISSING_ENTITY) && element.contains(ENTITIES))) {
-        problems.add(SqlSpelling.describe(p, view));
-        errors = true;
-      }
-    }
-    if (errors
-        && current != null
-        && view.features().stream()
-            .anyMatch(
-                f ->
-                    current.view().features().stream().noneMatch(c -> c.name().equals(f.name())))) {
-      problems.add(addFeatureHint(namespace, viewName));
-    }
-  }
-
-  private Optional<Entity> entity(String name) {
-    if (name.equals(MISSING_ENTITY)) {
-      return Optional.empty();
-    }
-    try {
-      return registry.getEntity(namespace, name);
-    } catch (RuntimeException e) {
-      throw CatalogErrors.convert(e, "get entity " + namespace + "." + name, null);
-    }
+  private boolean hasNewFeature(FeatureView view) {
+    return view.features().stream()
+        .anyMatch(
+            f -> current.view().features().stream().noneMatch(c -> c.name().equals(f.name())));
   }
 
   /** The validator's warnings, in SQL words (after {@link #read}). */
