@@ -78,7 +78,9 @@ final class RestartEpisode {
     return "WARN: the materialization job of "
         + view
         + " failed"
-        + (cause == null ? "" : ": " + cause)
+        + (cause == null
+            ? ""
+            : ": " + (cause.endsWith(".") ? cause.substring(0, cause.length() - 1) : cause))
         + ". Flink is restarting it ("
         + LocalRuntime.RESTART_POLICY
         + "); meanwhile its lookups answer the last values written. The full trace is in "

@@ -50,6 +50,16 @@ class RestartEpisodeTest {
   }
 
   @Test
+  void aCauseEndingInAPeriodGetsNoSecondOne() {
+    assertThat(
+            job.observe(
+                false, 5_000, "FlinkExpectedException: The TaskExecutor is shutting down.", 5_100))
+        .startsWith(
+            "WARN: the materialization job of default.spend:v1 failed: FlinkExpectedException:"
+                + " The TaskExecutor is shutting down. Flink is restarting it");
+  }
+
+  @Test
   void aJobAlreadyFailedWhenFirstSeenStartsAnEpisode() {
     assertThat(job.observe(true, 3_000, "boom", 4_000)).startsWith("WARN:");
   }
