@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
  * {@code setStatus}) and empty on {@code find}/{@code get} of an entity, source or service; a
  * missing namespace lists nothing. The HTTP routes turn NOT_FOUND into a 404, so a fake that
  * answered an empty list instead (the in-memory registry's {@code versions} did) gave unit tests a
- * 200 with {@code []} where the server answers 404. Run against the real registry ({@code
- * DefaultFeatureRegistryNotFoundTest}) and the unit-test fake ({@code
- * InMemoryFeatureRegistryTest}).
+ * 200 with {@code []} where the server answers 404. Run against the real registry (on the embedded
+ * database, {@code DefaultFeatureRegistryNotFoundTest}, and on PostgreSQL, {@code
+ * PostgresRegistryNotFoundITCase}) and the unit-test fake ({@code InMemoryFeatureRegistryTest}).
  */
 abstract class RegistryNotFoundContract {
   static final String NS = "ml";
