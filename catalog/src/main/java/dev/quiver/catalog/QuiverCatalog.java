@@ -8,8 +8,6 @@ import dev.quiver.core.registry.ViewQuery;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.Entity;
 import dev.quiver.core.spec.FeatureView;
-import dev.quiver.core.spec.SpecProblem;
-import dev.quiver.core.spec.SpecValidator;
 import dev.quiver.core.spec.Version;
 import dev.quiver.core.spec.ViewStatus;
 import java.util.ArrayList;
@@ -456,34 +454,13 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
   private void register(
       ObjectPath path, String viewName, ResolvedCatalogTable table, ViewRecord cur) {
     String ns = path.getDatabaseName();
-    SpecBundle bundle = new TableDefinitionReader(registry(), ns, viewName, cur).read(table);
+    TableDefinitionReader reader = new TableDefinitionReader(registry(), ns, viewName, cur);
+    SpecBundle bundle = reader.read(table); // every problem at once, in SQL words
     String what = (cur == null ? "CREATE TABLE " : "ALTER TABLE ") + path.getFullName();
     FeatureView view = bundle.views().get(0);
-    Map<String, Entity> declared = new HashMap<>();
-    List<SpecProblem> problems = new ArrayList<>();
-    for (Entity e : bundle.entities()) {
-      declared.put(e.name(), e);
-      problems.addAll(SpecValidator.validate(e));
-    }
-    problems.addAll(
-        SpecValidator.validate(
-            view,
-            name ->
-                Optional.ofNullable(declared.get(name))
-                    .or(() -> call(() -> registry().getEntity(ns, name), "get entity " + name))));
-    if (problems.stream().anyMatch(SpecProblem::isError)) {
-      String message = CatalogErrors.render(what, problems, view);
-      if (cur != null
-          && view.features().stream()
-              .anyMatch(
-                  f -> cur.view().features().stream().noneMatch(c -> c.name().equals(f.name())))) {
-        message += "\n  " + TableDefinitionReader.addFeatureHint(ns, viewName);
-      }
-      throw new ValidationException(message);
-    }
     // Flink's catalog API has no channel for warnings; they go to the log (and the registry keeps
     // reader warnings on the version, shown as 'quiver.warnings').
-    problems.forEach(p -> LOG.warn("{}: {}", what, p.describe()));
+    reader.warnings().forEach(w -> LOG.warn("{}: {}", what, w));
     try {
       registry().apply(bundle, actor, false);
     } catch (RegistryException e) {

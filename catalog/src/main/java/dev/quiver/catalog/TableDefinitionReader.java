@@ -31,7 +31,8 @@ import org.apache.flink.table.catalog.UniqueConstraint;
  * Reads a {@code CREATE TABLE} / {@code ALTER TABLE} definition into the specs it registers: the
  * feature view (and, when the view names one entity that the registry does not know yet, that
  * entity with the primary-key columns as its join keys). Every problem in the definition is
- * reported at once, each naming the column or option, what is wrong and the fix.
+ * reported at once, the reader's own and the spec validator's (the rules a YAML spec gets), each
+ * naming the column or option as the statement wrote it, what is wrong and the fix.
  */
 final class TableDefinitionReader {
   /** The transformation language of SQL given through {@code quiver.transformation}. */
@@ -42,6 +43,8 @@ final class TableDefinitionReader {
   private final String viewName;
   private final ViewRecord current;
   private final List<String> problems = new ArrayList<>();
+  private final List<String> warnings = new ArrayList<>();
+  private String hint = "";
 
   /**
    * @param current the version being altered, or null for {@code CREATE TABLE}
@@ -84,7 +87,12 @@ final class TableDefinitionReader {
             .tags(prefixed(options, TAGS_PREFIX));
     b.version(version(options.get(VERSION)));
     b.status(status(options.get(STATUS)));
-    duration(options, TTL, true).ifPresent(b::ttl);
+    // a missing or invalid ttl (reported) stands in as a long one, so the other rules still run
+    b.ttl(positiveTtl(duration(options, TTL, true)).orElse(MISSING_TTL));
+    if (entityNames.isEmpty()) {
+      // reported; the rules' problems with it are left out (TableDefinitionRules)
+      b.entities(List.of(TableDefinitionRules.MISSING_ENTITY));
+    }
     duration(options, SLA_FRESHNESS, false).ifPresent(b::slaFreshness);
     duration(options, ALLOWED_LATENESS, false).ifPresent(b::allowedLateness);
     duration(options, TILE_SIZE, false).ifPresent(b::tileSize);
@@ -94,17 +102,54 @@ final class TableDefinitionReader {
     source(options.get(SOURCE)).ifPresent(b::source);
     b.transformations(transformations(options));
     FeatureView view = null;
-    if (problems.isEmpty()) {
-      try {
-        view = b.build();
-      } catch (IllegalArgumentException e) {
-        problems.add(e.getMessage());
+    if (features.isEmpty()) {
+      if (problems.isEmpty()) {
+        problems.add(
+            "columns: no feature column (expected: at least one besides the PRIMARY KEY and"
+                + " event_time), e.g. amount DOUBLE, or txn_count_1h BIGINT with"
+                + " 'quiver.feature.txn_count_1h.aggregation'='count(*) over 1h'");
+      }
+    } else {
+      view = b.build();
+      TableDefinitionRules.Found found =
+          TableDefinitionRules.check(registry, namespace, view, newEntities, problems);
+      problems.addAll(found.errors());
+      warnings.addAll(found.warnings());
+      if (!found.errors().isEmpty() && current != null && hasNewFeature(view)) {
+        hint = "\n  " + addFeatureHint(namespace, viewName);
       }
     }
     if (!problems.isEmpty()) {
-      throw new ValidationException(render(problems));
+      throw new ValidationException(render(problems) + hint);
     }
     return new SpecBundle(newEntities, List.of(), List.of(view), List.of());
+  }
+
+  /** Stands in for a missing or invalid ttl (already reported) so that the other rules run. */
+  private static final Duration MISSING_TTL = Duration.ofDays(365L * 1000);
+
+  private boolean hasNewFeature(FeatureView view) {
+    return view.features().stream()
+        .anyMatch(
+            f -> current.view().features().stream().noneMatch(c -> c.name().equals(f.name())));
+  }
+
+  /** The validator's warnings, in SQL words (after {@link #read}). */
+  List<String> warnings() {
+    return List.copyOf(warnings);
+  }
+
+  private Optional<Duration> positiveTtl(Optional<Duration> ttl) {
+    if (ttl.isPresent() && (ttl.get().isZero() || ttl.get().isNegative())) {
+      problems.add(
+          "option '"
+              + TTL
+              + "': '"
+              + Durations.format(ttl.get())
+              + "' (expected: > 0); how long a feature value stays valid, e.g. '7d'");
+      return Optional.empty();
+    }
+    return ttl;
   }
 
   /**

@@ -233,8 +233,65 @@ class QuiverCatalogITCase {
         .satisfies(
             e ->
                 assertThat(rootMessage(e))
-                    .contains("column 'dwell_1h' (features[0].dtype)")
-                    .contains("write dtype: INT64 (in Flink SQL: a BIGINT column)"));
+                    .contains(
+                        "column 'dwell_1h': 'DOUBLE' does not match sum over dwell_ms (BIGINT),"
+                            + " which is BIGINT; declare the column as BIGINT")
+                    .doesNotContain("dtype", "INT64", "features["));
+  }
+
+  @Test
+  void createTableReportsEveryProblemAtOnceInSqlWords() {
+    // before: a reader problem (the ttl, a column type) hid the spec validator's, one at a time,
+    // and the validator's named spec fields and spelling (ttl_seconds, features[0].dtype, INT64,
+    // "write dtype: ..., or convert with expr: ...")
+    assertThatThrownBy(
+            () ->
+                env.executeSql(
+                    """
+                    CREATE TABLE ml.many_problems (
+                      user_id STRING,
+                      dwell_1h DOUBLE,
+                      n TINYINT,
+                      dwell_ms INT,
+                      clicks_2d BIGINT,
+                      PRIMARY KEY (user_id) NOT ENFORCED
+                    ) WITH (
+                      'quiver.entities' = 'user',
+                      'quiver.source' = 'clicks',
+                      'quiver.ttl' = '0s',
+                      'quiver.feature.dwell_1h.aggregation' = 'sum(dwell_ms) over 1h',
+                      'quiver.feature.clicks_2d.aggregation' = 'count(*) over 2d'
+                    )"""))
+        .satisfies(
+            e ->
+                assertThat(rootMessage(e))
+                    .isEqualTo(
+                        "Invalid feature view ml.many_problems (4 problems):"
+                            + "\n  column 'n': type TINYINT is not a feature type; use INT. Types:"
+                            + " BOOLEAN, INT, BIGINT, FLOAT, DOUBLE, STRING, BYTES, TIMESTAMP_LTZ(3)"
+                            + " and ARRAY<…> of these"
+                            + "\n  option 'quiver.ttl': '0s' (expected: > 0); how long a feature"
+                            + " value stays valid, e.g. '7d'"
+                            + "\n  column 'dwell_1h': 'DOUBLE' does not match sum over dwell_ms"
+                            + " (BIGINT), which is BIGINT; declare the column as BIGINT"
+                            + "\n  column 'dwell_ms': 'INT' but source column 'dwell_ms' is BIGINT;"
+                            + " declare the column as BIGINT, or convert with"
+                            + " 'quiver.feature.dwell_ms.expression'='CAST(dwell_ms AS INT)'"));
+    assertThatThrownBy(
+            () ->
+                env.executeSql(
+                    "CREATE TABLE ml.long_window (user_id STRING, clicks_2d BIGINT, PRIMARY KEY"
+                        + " (user_id) NOT ENFORCED) WITH ('quiver.entities'='user',"
+                        + " 'quiver.source'='clicks', 'quiver.ttl'='1d',"
+                        + " 'quiver.feature.clicks_2d.aggregation'='count(*) over 2d')"))
+        .satisfies(
+            e ->
+                assertThat(rootMessage(e))
+                    .contains(
+                        "option 'quiver.feature.clicks_2d.aggregation': 2d is longer than the ttl"
+                            + " 1d; raise ttl to at least 2d ('quiver.ttl'='2d'), or drop the 2d"
+                            + " window"));
+    assertThat(registry.findView("ml", "many_problems", "latest")).isEmpty();
   }
 
   @Test
@@ -321,7 +378,12 @@ class QuiverCatalogITCase {
                       'quiver.ttl' = '7d',
                       'quiver.feature.total.aggregation' = 'sum(no_such_column) over 1h'
                     )"""))
-        .satisfies(e -> assertThat(rootMessage(e)).contains("column 'total'", "no_such_column"));
+        .satisfies(
+            e ->
+                assertThat(rootMessage(e))
+                    .contains(
+                        "option 'quiver.feature.total.aggregation': 'no_such_column' is not a"
+                            + " column of source 'clicks'"));
     assertThat(registry.findView("ml", "bad_view", "latest")).isEmpty();
     assertThat(registry.findView("ml", "bad_agg", "latest")).isEmpty();
   }

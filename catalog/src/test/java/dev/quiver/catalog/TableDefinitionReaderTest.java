@@ -43,6 +43,20 @@ class TableDefinitionReaderTest {
 
   @Test
   void readsAViewAndItsNewEntity() {
+    registry.apply(
+        dev.quiver.core.spec.SpecParser.parse(
+                """
+                kind: kafka
+                namespace: ml
+                name: clicks
+                schema: {uid: BIGINT, page: STRING, event_time: TIMESTAMP}
+                event_time_field: event_time
+                options: {topic: clicks, format: json}
+                """,
+                "clicks.yaml")
+            .bundle(),
+        "t",
+        false);
     ResolvedCatalogTable t =
         table(
             List.of(
@@ -53,6 +67,7 @@ class TableDefinitionReaderTest {
             List.of("uid"),
             Map.of(
                 "quiver.entities", "user",
+                "quiver.source", "clicks",
                 "quiver.ttl", "7d",
                 "quiver.owner", "ml-team",
                 "quiver.version", "v2",
@@ -124,7 +139,7 @@ class TableDefinitionReaderTest {
                 "quiver.feature.m.aggregation", "avg(price) over 7q"));
     assertThatThrownBy(() -> new TableDefinitionReader(registry, "ml", "items", null).read(t))
         .isInstanceOf(ValidationException.class)
-        .hasMessageStartingWith("Invalid feature view ml.items (11 problems):")
+        .hasMessageStartingWith("Invalid feature view ml.items (12 problems):")
         .hasMessageContaining("option 'quiver.tll': unknown option; did you mean 'quiver.ttl'?")
         .hasMessageContaining("option 'quiver.ttl': missing")
         .hasMessageContaining("option 'connector': 'kafka' (expected: 'quiver'")

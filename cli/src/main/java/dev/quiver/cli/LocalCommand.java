@@ -86,7 +86,7 @@ final class LocalCommand implements Callable<Integer> {
           LocalRuntime.start(
               config,
               registry,
-              new LocalRuntime.Settings(data, null, rate),
+              new LocalRuntime.Settings(data, null, rate, MaterializeCommand.LOG_FILE),
               out,
               OfflineCommands.services);
     } catch (LocalRuntime.DataDirInUseException e) {

@@ -52,8 +52,17 @@ public final class LocalRuntime implements AutoCloseable {
   private java.util.function.Function<QuiverConfig, dev.quiver.core.offline.OfflineService>
       offlineFactory;
 
-  /** What to start. */
-  public record Settings(Path dataDir, Path examples, int eventsPerSecond) {}
+  /**
+   * What to start.
+   *
+   * @param log where the process's log is (a file), which the console names when a job fails; null
+   *     says "the log"
+   */
+  public record Settings(Path dataDir, Path examples, int eventsPerSecond, String log) {
+    public Settings(Path dataDir, Path examples, int eventsPerSecond) {
+      this(dataDir, examples, eventsPerSecond, null);
+    }
+  }
 
   /**
    * Starts everything; returns once the server listens and the jobs are submitted.
@@ -103,16 +112,32 @@ public final class LocalRuntime implements AutoCloseable {
     // 10 min without a failure. A job that keeps failing shows in /v1/health meanwhile, and its end
     // on the console (MaterializationJobs).
     flink.setString("restart-strategy.type", "exponential-delay");
-    flink.setString("restart-strategy.exponential-delay.initial-backoff", "1 s");
-    flink.setString("restart-strategy.exponential-delay.max-backoff", "1 min");
+    flink.setString("restart-strategy.exponential-delay.initial-backoff", FIRST_RESTART_DELAY);
+    flink.setString("restart-strategy.exponential-delay.max-backoff", MAX_RESTART_DELAY);
     flink.setString("restart-strategy.exponential-delay.backoff-multiplier", "2.0");
     flink.setString("restart-strategy.exponential-delay.reset-backoff-threshold", "10 min");
     flink.setString("restart-strategy.exponential-delay.jitter-factor", "0.1");
-    flink.setString("restart-strategy.exponential-delay.attempts-before-reset-backoff", "20");
+    flink.setString(
+        "restart-strategy.exponential-delay.attempts-before-reset-backoff",
+        Integer.toString(RESTART_ATTEMPTS));
     flink.setString("taskmanager.numberOfTaskSlots", Integer.toString(Math.max(4, views)));
     flink.setString("taskmanager.memory.managed.size", "512m");
     return flink;
   }
+
+  private static final String FIRST_RESTART_DELAY = "1 s";
+  private static final String MAX_RESTART_DELAY = "1 min";
+  private static final int RESTART_ATTEMPTS = 20;
+
+  /** How the local cluster restarts a failed job, as the console tells it. */
+  static final String RESTART_POLICY =
+      "waits "
+          + FIRST_RESTART_DELAY
+          + " doubling up to "
+          + MAX_RESTART_DELAY
+          + ", "
+          + RESTART_ATTEMPTS
+          + " attempts before it gives up";
 
   static MiniCluster newCluster(Configuration flink) {
     return new MiniCluster(
@@ -164,7 +189,13 @@ public final class LocalRuntime implements AutoCloseable {
     cluster.start();
     resources.add(cluster);
     flinkUrl = restUrl(cluster);
-    watched = new MaterializationJobs(cluster, out);
+    watched =
+        new MaterializationJobs(
+            cluster,
+            out,
+            s.log() == null ? "the log" : s.log(),
+            java.time.Duration.ofSeconds(1),
+            java.time.Duration.ofSeconds(10));
     resources.add(watched); // closed before the cluster, which ends the jobs: not reported
     for (ViewResolution v : views) {
       String name = v.view().qualifiedName() + ":" + v.view().version();
@@ -202,7 +233,8 @@ public final class LocalRuntime implements AutoCloseable {
             source,
             Authorizer.ALLOW_ALL,
             offline,
-            List.of(watched));
+            // a second's staleness, so that a storm of health probes does not each ask Flink
+            List.of(CachedCheck.of(watched, java.time.Duration.ofSeconds(1))));
     resources.add(server);
     resources.add(advertise(s.dataDir(), "http://127.0.0.1:" + server.port()));
   }

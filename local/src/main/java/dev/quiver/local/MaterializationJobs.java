@@ -2,12 +2,16 @@ package dev.quiver.local;
 
 import dev.quiver.serving.UpstreamCheck;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.runtime.execution.ExecutionState;
@@ -19,36 +23,97 @@ import org.apache.flink.runtime.minicluster.MiniCluster;
 /**
  * The materialization jobs {@code quiver local} runs on its cluster, watched: a job that ends
  * (FAILED, or CANCELED or FINISHED, which a streaming job never is on its own) prints one line to
- * the console naming its view, the root cause and what to do; and {@code GET /v1/health} reports
- * them as the {@code materialization} check, which is not up while any job is not RUNNING with
- * every task running (RESTARTING, or RUNNING with tasks waiting for a slot after a failure, or
- * ended). Before, all five jobs of a loaded {@code quiver local} went FAILED while it printed
- * nothing and its health stayed UP.
+ * the console naming its view, the root cause and what to do; a job that fails and is being
+ * restarted by Flink prints one line at the first failure of that episode and one when it runs
+ * again ({@link RestartEpisode}, watched once a second); and {@code GET /v1/health} reports them as
+ * the {@code materialization} check, which is not up while any job is not RUNNING with every task
+ * running (RESTARTING, or RUNNING with tasks waiting for a slot after a failure, or ended). Before,
+ * all five jobs of a loaded {@code quiver local} went FAILED while it printed nothing and its
+ * health stayed UP.
  */
 final class MaterializationJobs implements UpstreamCheck, AutoCloseable {
   private final MiniCluster cluster;
   private final PrintWriter out;
   private final Map<JobID, String> views = new LinkedHashMap<>();
+  private final Map<JobID, RestartEpisode> episodes =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final String log;
+  private final Duration stable;
+  private final ScheduledExecutorService watcher;
   private volatile boolean closing;
 
-  MaterializationJobs(MiniCluster cluster, PrintWriter out) {
+  /**
+   * @param out the console
+   * @param log where the full traces are, as the console names it
+   * @param poll how often each job is looked at for restarts
+   * @param stable how long a restarted job runs with every task running before it counts as
+   *     recovered
+   */
+  MaterializationJobs(
+      MiniCluster cluster, PrintWriter out, String log, Duration poll, Duration stable) {
     this.cluster = cluster;
     this.out = out;
+    this.log = log;
+    this.stable = stable;
+    this.watcher =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "quiver-local-job-watcher");
+              t.setDaemon(true);
+              return t;
+            });
+    watcher.scheduleWithFixedDelay(
+        this::lookForRestarts, poll.toMillis(), poll.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Watches a submitted job of {@code view} ({@code namespace.name:vN}). */
   void watch(JobID id, String view) {
     views.put(id, view);
+    episodes.put(id, new RestartEpisode(view, log, stable));
     cluster
         .requestJobResult(id)
         .whenComplete(
             (result, error) -> {
-              if (closing) {
-                return; // quiver local is stopping: the cluster ends its jobs
-              }
-              out.println(endedLine(view, result, error));
-              out.flush();
+              episodes.remove(id); // its end is reported once, here
+              print(endedLine(view, result, error));
             });
+  }
+
+  private synchronized void print(String line) {
+    if (closing) {
+      return; // quiver local is stopping: the cluster ends its jobs
+    }
+    out.println(line);
+    out.flush();
+  }
+
+  /** One look at each job still running: a first failure or a recovery prints its line. */
+  private void lookForRestarts() {
+    for (Map.Entry<JobID, RestartEpisode> e : episodes.entrySet()) {
+      if (closing) {
+        return;
+      }
+      AccessExecutionGraph g;
+      try {
+        g = cluster.getExecutionGraph(e.getKey()).get(10, TimeUnit.SECONDS);
+      } catch (Exception | LinkageError notNow) {
+        continue; // the cluster is busy or stopping: the next look, or the job's end, tells
+      }
+      if (g.getState().isGloballyTerminalState()) {
+        continue; // its end is reported by watch()
+      }
+      var failure = g.getFailureInfo();
+      String line =
+          e.getValue()
+              .observe(
+                  allRunning(g),
+                  failure == null ? 0 : failure.getTimestamp(),
+                  failure == null ? null : oneLine(failure.getException()),
+                  System.currentTimeMillis());
+      if (line != null && episodes.containsKey(e.getKey())) {
+        print(line);
+      }
+    }
   }
 
   MiniCluster cluster() {
@@ -191,10 +256,7 @@ final class MaterializationJobs implements UpstreamCheck, AutoCloseable {
     for (AccessExecutionVertex v : g.getAllExecutionVertices()) {
       tasks.merge(v.getExecutionState().name(), 1, Integer::sum);
     }
-    int running = tasks.getOrDefault(ExecutionState.RUNNING.name(), 0);
-    boolean up =
-        g.getState() == JobStatus.RUNNING
-            && running == tasks.values().stream().mapToInt(Integer::intValue).sum();
+    boolean up = allRunning(g);
     Map<String, Object> j = new LinkedHashMap<>();
     j.put("view", view);
     j.put("job_id", g.getJobID().toHexString());
@@ -208,9 +270,23 @@ final class MaterializationJobs implements UpstreamCheck, AutoCloseable {
     return j;
   }
 
+  /** Whether the job is RUNNING with every task running (none waiting for a slot, say). */
+  static boolean allRunning(AccessExecutionGraph g) {
+    if (g.getState() != JobStatus.RUNNING) {
+      return false;
+    }
+    for (AccessExecutionVertex v : g.getAllExecutionVertices()) {
+      if (v.getExecutionState() != ExecutionState.RUNNING) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Stops reporting ended jobs: the runtime is closing and ends them itself. */
   @Override
   public void close() {
     closing = true;
+    watcher.shutdownNow();
   }
 }

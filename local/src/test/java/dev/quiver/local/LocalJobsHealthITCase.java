@@ -28,8 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A {@code quiver local} whose materialization jobs stop running says so: a job that ends prints
  * one console line naming its view, the cause and what to do, and {@code GET /v1/health} names the
  * jobs that are not running under {@code materialization} (status DEGRADED, still ready: lookups
- * answer the last values). Before, all five jobs of a loaded {@code quiver local} went FAILED while
- * it printed nothing and its health stayed UP.
+ * answer the last values); a job that Flink restarts prints a line at its first failure and one
+ * when it runs again. Before, all five jobs of a loaded {@code quiver local} went FAILED while it
+ * printed nothing and its health stayed UP.
  */
 class LocalJobsHealthITCase {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -129,6 +130,22 @@ class LocalJobsHealthITCase {
       assertThat(stalled.path("checks").path("materialization").path("error").asText())
           .contains(other + " ");
       assertThat(job(stalled, other).path("error").asText()).isNotEmpty();
+      // Flink restarts it: the console says so at once, not only when its restarts run out
+      awaitConsole(console, "WARN: the materialization job of " + other + " failed: ");
+      assertThat(console.toString())
+          .contains("Flink is restarting it (waits 1 s doubling up to 1 min, 20 attempts");
+
+      // slots again: it runs again, and the console says so once it has run for a while
+      jobs.cluster().startTaskManager();
+      await(
+          health,
+          b ->
+              job(b, other).path("state").asText().equals("RUNNING")
+                  && !job(b, other).has("error"));
+      awaitConsole(console, "INFO: the materialization job of " + other + " recovered");
+      assertThat(console.toString().lines().filter(l -> l.startsWith("WARN: the materialization")))
+          .as("one line per failure episode, not per restart")
+          .hasSize(1);
     }
     // stopping quiver local ends the other job: not reported as a failure
     assertThat(console.toString().lines().filter(l -> l.startsWith("ERROR: the materialization")))
@@ -163,7 +180,7 @@ class LocalJobsHealthITCase {
   }
 
   private static void awaitConsole(StringWriter console, String text) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (!console.toString().contains(text) && System.nanoTime() < deadline) {
       Thread.sleep(100);
     }

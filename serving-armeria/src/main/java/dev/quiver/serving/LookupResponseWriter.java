@@ -184,9 +184,16 @@ final class LookupResponseWriter {
     }
   }
 
+  /**
+   * A number, or for a value JSON cannot hold the string protobuf's JSON mapping uses: {@code
+   * "NaN"}, {@code "Infinity"} or {@code "-Infinity"}. Before, these were written as {@code null},
+   * which reads as "no value" (the PARTIAL status's meaning) although the key had one.
+   */
   private static void writeDouble(JsonGenerator g, double d) throws IOException {
-    if (Double.isNaN(d) || Double.isInfinite(d)) {
-      g.writeNull(); // JSON has no NaN/Infinity
+    if (Double.isNaN(d)) {
+      g.writeString("NaN");
+    } else if (Double.isInfinite(d)) {
+      g.writeString(d > 0 ? "Infinity" : "-Infinity");
     } else {
       g.writeNumber(d);
     }
@@ -194,7 +201,7 @@ final class LookupResponseWriter {
 
   private static void writeDouble(JsonGenerator g, float f) throws IOException {
     if (Float.isNaN(f) || Float.isInfinite(f)) {
-      g.writeNull();
+      writeDouble(g, (double) f);
     } else {
       g.writeNumber(f);
     }

@@ -27,13 +27,27 @@ class LookupContractITCase {
                 "server.cache.max-staleness", "0ms",
                 "server.rate-limit.per-key-rate", "0",
                 // the inline read path (off by default; the other ITCases cover the hand-off)
-                "server.inline-read.max-keys", "64"),
+                "server.inline-read.max-keys", "64",
+                // A lookup without options.timeout_ms that resolves a new feature list in the
+                // registry has this long; at the 1 s default, a machine under extreme load (the
+                // registry threads not scheduled for a second) failed the class with 503 TIMEOUT
+                // "resolving the features in the registry took longer than 1000 ms". The tests of
+                // timeouts give their own timeout_ms.
+                "server.lookup.default-timeout", "60s"),
             s -> s);
     now = fx.now;
-    // The first lookup resolves its plan in the registry and warms the JIT; later ones hit the
-    // plan cache.
-    fx.lookup(
-        "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[{\"name\":\"user_7d_txn_count\",\"version\":\"v3\"},{\"name\":\"user_total_spend_usd\",\"version\":\"v3\"}]}");
+    // The first lookup of a feature list resolves its plan in the registry (and warms the JIT);
+    // later ones hit the plan cache. The lists that tests look up with a short timeout_ms are
+    // resolved here, without one, so that those timeouts bound the store read they test, not a
+    // registry round trip on a loaded machine.
+    for (String features :
+        List.of(
+            "[{\"name\":\"user_7d_txn_count\",\"version\":\"v3\"},{\"name\":\"user_total_spend_usd\",\"version\":\"v3\"}]",
+            "[\"user_7d_txn_count:v3\"]")) {
+      ServingFixture.Reply warm =
+          fx.lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":" + features + "}");
+      assertThat(warm.status()).as(warm.body().toString()).isEqualTo(200);
+    }
   }
 
   @AfterAll
@@ -420,6 +434,57 @@ class LookupContractITCase {
       assertThat(r.body().get("warnings").get(0).asText())
           .as(f)
           .contains("user_legacy:v1 is DEPRECATED");
+    }
+  }
+
+  @Test
+  void nanAndInfinityAnswerAsProtobufJsonStringsInLookupAndBatchLookup() throws Exception {
+    // JSON has no NaN or Infinity; they were written as null, which reads as "no value" although
+    // the key had one (and its status said OK). Now as protobuf's JSON mapping writes them.
+    dev.quiver.core.spec.Entity user = fx.registry.getEntity("default", "user").orElseThrow();
+    fx.write(fx.v3, List.of("u_nan"), "user_total_spend_usd", now - 5_000, Double.NaN);
+    fx.write(fx.v3, List.of("u_nan"), "embedding", now - 5_000, new float[] {Float.NaN, 1.5f});
+    fx.write(
+        fx.v3, List.of("u_inf"), "user_total_spend_usd", now - 5_000, Double.POSITIVE_INFINITY);
+    fx.write(
+        fx.v3,
+        List.of("u_inf"),
+        "embedding",
+        now - 5_000,
+        new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY});
+    fx.write(
+        fx.v3, List.of("u_ninf"), "user_total_spend_usd", now - 5_000, Double.NEGATIVE_INFINITY);
+    fx.flush(List.of(fx.v3), List.of(user));
+    String features = "\"features\":[\"user_total_spend_usd:v3\",\"embedding:v3\"]";
+    for (String path : List.of("/v1/features:lookup", "/v1/features:batchLookup")) {
+      ServingFixture.Reply r =
+          post(
+              path,
+              "{\"entity_name\":\"user\",\"keys\":[\"u_nan\",\"u_inf\",\"u_ninf\"],"
+                  + features
+                  + "}");
+      assertThat(r.status()).as(path + " " + r.body()).isEqualTo(200);
+      JsonNode res = r.body().get("results");
+      assertThat(res.get(0).at("/features/user_total_spend_usd/value").toString())
+          .as(path)
+          .isEqualTo("\"NaN\"");
+      assertThat(res.get(0).at("/features/embedding/value").toString())
+          .as(path)
+          .isEqualTo("[\"NaN\",1.5]");
+      assertThat(res.get(0).get("status").asText()).as(path).isEqualTo("OK");
+      assertThat(res.get(1).at("/features/user_total_spend_usd/value").toString())
+          .as(path)
+          .isEqualTo("\"Infinity\"");
+      assertThat(res.get(1).at("/features/embedding/value").toString())
+          .as(path)
+          .isEqualTo("[\"Infinity\",\"-Infinity\"]");
+      assertThat(res.get(2).at("/features/user_total_spend_usd/value").toString())
+          .as(path)
+          .isEqualTo("\"-Infinity\"");
+      // Jackson reads them back as the doubles they stand for
+      assertThat(res.get(0).at("/features/user_total_spend_usd/value").asDouble()).isNaN();
+      assertThat(res.get(2).at("/features/user_total_spend_usd/value").asDouble())
+          .isEqualTo(Double.NEGATIVE_INFINITY);
     }
   }
 

@@ -25,8 +25,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A unit-test fake shared by the modules' HTTP and catalog tests: version resolution and lifecycle
- * only, no compatibility checks, no persistence. The ITCases use the real embedded or PostgreSQL
- * registry.
+ * only, no compatibility checks, no persistence, no lineage. The ITCases use the real embedded or
+ * PostgreSQL registry. What it does not have it answers as the real registry does (NOT_FOUND for a
+ * missing view or version, empty for a missing entity, source or service), checked by {@code
+ * RegistryNotFoundContract} against both.
  *
  * <p>{@link #apply} keeps a view's version when its major is new, and otherwise assigns the next
  * revision under that major (v3 applied twice gives v3.0 then v3.1), like the real registry does
@@ -92,13 +94,61 @@ public final class InMemoryFeatureRegistry implements FeatureRegistry {
 
   @Override
   public ViewRecord getView(String namespace, String name, String versionRef) {
+    List<ViewRecord> all = existing(namespace, name);
     return findView(namespace, name, versionRef)
         .orElseThrow(
             () ->
                 new RegistryException(
                     RegistryException.Kind.NOT_FOUND,
-                    "feature view " + name + " has no version " + versionRef,
+                    VersionResolverText.notFound(name, versionRef, all),
                     "version"));
+  }
+
+  /**
+   * The view's versions; NOT_FOUND (field {@code name}) with a "did you mean" when it has none, as
+   * the real registry answers (and its HTTP routes turn into a 404).
+   */
+  private List<ViewRecord> existing(String namespace, String name) {
+    List<ViewRecord> all = views.getOrDefault(namespace + "." + name, List.of());
+    if (!all.isEmpty()) {
+      return all;
+    }
+    List<String> names =
+        views.values().stream()
+            .map(l -> l.get(0).view())
+            .filter(v -> v.namespace().equals(namespace))
+            .map(FeatureView::name)
+            .toList();
+    String hint =
+        dev.quiver.core.spec.Suggestions.closest(name, names)
+            .map(c -> "; did you mean " + c + "?")
+            .orElse("");
+    List<String> namespaces = listNamespaces();
+    if (hint.isEmpty() && !namespaces.contains(namespace)) {
+      hint = " (namespace '" + namespace + "' does not exist; namespaces: " + namespaces + ")";
+    }
+    throw new RegistryException(
+        RegistryException.Kind.NOT_FOUND,
+        "unknown feature view '" + namespace + "." + name + "'" + hint,
+        "name");
+  }
+
+  /** The real registry's NOT_FOUND text for a version (VersionResolver's, which is not public). */
+  private static final class VersionResolverText {
+    static String notFound(String view, String ref, List<ViewRecord> all) {
+      String versions =
+          all.stream()
+              .sorted(Comparator.comparing(ViewRecord::version))
+              .map(r -> r.version() + " " + r.view().status())
+              .collect(java.util.stream.Collectors.joining(", "));
+      if (ref == null || ref.isBlank() || ref.equals("latest")) {
+        return view
+            + " has no ACTIVE version, so 'latest' resolves to nothing (versions: "
+            + versions
+            + ")";
+      }
+      return view + ":" + ref.trim() + " does not exist (versions: " + versions + ")";
+    }
   }
 
   @Override
@@ -143,7 +193,7 @@ public final class InMemoryFeatureRegistry implements FeatureRegistry {
 
   @Override
   public List<ViewRecord> versions(String namespace, String name) {
-    return List.copyOf(views.getOrDefault(namespace + "." + name, List.of()));
+    return List.copyOf(existing(namespace, name));
   }
 
   @Override
@@ -154,7 +204,7 @@ public final class InMemoryFeatureRegistry implements FeatureRegistry {
       ViewStatus status,
       Instant sunset,
       String actor) {
-    List<ViewRecord> all = views.get(namespace + "." + name);
+    List<ViewRecord> all = existing(namespace, name);
     ViewRecord r = getView(namespace, name, version);
     ViewRecord moved =
         new ViewRecord(
@@ -197,16 +247,21 @@ public final class InMemoryFeatureRegistry implements FeatureRegistry {
     return services.values().stream().filter(e -> e.namespace().equals(namespace)).toList();
   }
 
-  /** The namespaces that hold a view, or {@code default} when there is none. */
+  /** The namespaces that hold anything (none in an empty registry, as the real one). */
   @Override
   public List<String> listNamespaces() {
     TreeSet<String> out = new TreeSet<>();
     views.values().forEach(l -> out.add(l.get(0).view().namespace()));
-    return out.isEmpty() ? List.of("default") : List.copyOf(out);
+    entities.values().forEach(e -> out.add(e.namespace()));
+    sources.values().forEach(e -> out.add(e.namespace()));
+    services.values().forEach(e -> out.add(e.namespace()));
+    return List.copyOf(out);
   }
 
+  /** No lineage is kept: empty for a view it has, NOT_FOUND for one it has not. */
   @Override
   public Lineage lineage(String namespace, String name) {
+    existing(namespace, name);
     return new Lineage(List.of(), List.of());
   }
 
