@@ -337,7 +337,11 @@ record LookupRequest(
             || t.asLong() > MAX_TIMEOUT_MS) {
           throw ApiException.badRequest(
               "options.timeout_ms",
-              "options.timeout_ms: " + t + " (expected: an integer 1.." + MAX_TIMEOUT_MS + ")");
+              "options.timeout_ms: "
+                  + ApiException.echo(t)
+                  + " (expected: an integer 1.."
+                  + MAX_TIMEOUT_MS
+                  + ")");
         }
         timeoutMs = t.asLong();
       }
@@ -446,7 +450,10 @@ record LookupRequest(
             if (!v.isTextual() || v.asText().isBlank()) {
               throw ApiException.badRequest(
                   field + ".version",
-                  field + ".version: " + v + " (expected: e.g. \"v3\" or \"latest\")");
+                  field
+                      + ".version: "
+                      + ApiException.echo(v)
+                      + " (expected: e.g. \"v3\" or \"latest\")");
             }
             String ver = v.asText();
             if (r.version() != null && !sameVersion(r.version(), ver)) {
@@ -474,7 +481,11 @@ record LookupRequest(
           out.add(r);
         } else {
           throw ApiException.badRequest(
-              field, field + ": " + f + " (expected: a string like \"f:v3\" or {\"name\":\"f\"})");
+              field,
+              field
+                  + ": "
+                  + ApiException.echo(f)
+                  + " (expected: a string like \"f:v3\" or {\"name\":\"f\"})");
         }
       } catch (IllegalArgumentException e) {
         throw ApiException.badRequest(field, field + ": " + e.getMessage());
@@ -499,7 +510,8 @@ record LookupRequest(
       return def;
     }
     if (!n.isTextual()) {
-      throw ApiException.badRequest(field, field + ": " + n + " (expected: a string)");
+      throw ApiException.badRequest(
+          field, field + ": " + ApiException.echo(n) + " (expected: a string)");
     }
     return n.asText();
   }

@@ -321,7 +321,7 @@ final class LookupService implements HttpService, AutoCloseable {
     return ApiException.throttled(
         "keys[" + i + "]",
         "key "
-            + r.keys().get(i)
+            + ApiException.echo(r.keys().get(i))
             + " of entity "
             + r.entityName()
             + " is over its rate limit (server.rate-limit.per-key-rate); retry after the"
