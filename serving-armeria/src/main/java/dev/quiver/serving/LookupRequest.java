@@ -372,7 +372,8 @@ record LookupRequest(
             "as_of",
             "as_of: '"
                 + a.asText()
-                + "' (expected: an ISO-8601 instant like 2025-11-25T12:00:00Z or epoch millis)");
+                + "' (expected: an ISO-8601 instant like 2025-11-25T12:00:00Z, or epoch millis as a"
+                + " JSON number without quotes: 1764072000000)");
       }
       if (!a.isIntegralNumber() && !a.isTextual()) {
         throw ApiException.badRequest("as_of", "as_of: expected an ISO-8601 instant string");

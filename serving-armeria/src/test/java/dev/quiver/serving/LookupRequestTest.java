@@ -213,6 +213,25 @@ class LookupRequestTest {
     }
   }
 
+  /**
+   * Epoch millis sent as a string ({@code "as_of": "1764072000000"}, a number as a string, as some
+   * clients send every number) was refused with "expected: ... or epoch millis": the client had
+   * sent epoch millis, and the message did not say that they must be a JSON number.
+   */
+  @Test
+  void epochMillisInAStringAreRefusedSayingToSendANumber() {
+    Outcome o =
+        streaming(
+            ("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"f1\"],"
+                    + "\"as_of\":\"1764072000000\"}")
+                .getBytes(StandardCharsets.UTF_8));
+    assertThat(o.error())
+        .isEqualTo(
+            "400 INVALID_ARGUMENT as_of as_of: '1764072000000' (expected: an ISO-8601 instant like"
+                + " 2025-11-25T12:00:00Z, or epoch millis as a JSON number without quotes:"
+                + " 1764072000000)");
+  }
+
   @Test
   void outOfRangeTimesAndMalformedVersionsAreRefusedNamingTheField() {
     String base = "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"f1\"],";
