@@ -64,6 +64,16 @@ public final class ApiException extends RuntimeException {
     return input.substring(0, max) + "… (" + input.length() + " characters)";
   }
 
+  /**
+   * A request value shown unquoted in a message (a JSON node, a key): its text, cut like a quoted
+   * echo. Only quoted echoes are cut by the constructor, so a 1,500-character {@code
+   * options.timeout_ms} or key filled the message up to {@link #MESSAGE_CHARS} and cut off its
+   * advice.
+   */
+  static String echo(Object value) {
+    return shorten(String.valueOf(value), ECHO_CHARS);
+  }
+
   /** Cuts each quoted echo of {@code text}, then the whole text (see the class comment). */
   static String shortenEchoes(String text) {
     if (text == null || text.length() <= ECHO_CHARS) {

@@ -337,7 +337,11 @@ record LookupRequest(
             || t.asLong() > MAX_TIMEOUT_MS) {
           throw ApiException.badRequest(
               "options.timeout_ms",
-              "options.timeout_ms: " + t + " (expected: an integer 1.." + MAX_TIMEOUT_MS + ")");
+              "options.timeout_ms: "
+                  + ApiException.echo(t)
+                  + " (expected: an integer 1.."
+                  + MAX_TIMEOUT_MS
+                  + ")");
         }
         timeoutMs = t.asLong();
       }
@@ -368,7 +372,8 @@ record LookupRequest(
             "as_of",
             "as_of: '"
                 + a.asText()
-                + "' (expected: an ISO-8601 instant like 2025-11-25T12:00:00Z or epoch millis)");
+                + "' (expected: an ISO-8601 instant like 2025-11-25T12:00:00Z, or epoch millis as a"
+                + " JSON number without quotes: 1764072000000)");
       }
       if (!a.isIntegralNumber() && !a.isTextual()) {
         throw ApiException.badRequest("as_of", "as_of: expected an ISO-8601 instant string");
@@ -446,7 +451,10 @@ record LookupRequest(
             if (!v.isTextual() || v.asText().isBlank()) {
               throw ApiException.badRequest(
                   field + ".version",
-                  field + ".version: " + v + " (expected: e.g. \"v3\" or \"latest\")");
+                  field
+                      + ".version: "
+                      + ApiException.echo(v)
+                      + " (expected: e.g. \"v3\" or \"latest\")");
             }
             String ver = v.asText();
             if (r.version() != null && !sameVersion(r.version(), ver)) {
@@ -474,7 +482,11 @@ record LookupRequest(
           out.add(r);
         } else {
           throw ApiException.badRequest(
-              field, field + ": " + f + " (expected: a string like \"f:v3\" or {\"name\":\"f\"})");
+              field,
+              field
+                  + ": "
+                  + ApiException.echo(f)
+                  + " (expected: a string like \"f:v3\" or {\"name\":\"f\"})");
         }
       } catch (IllegalArgumentException e) {
         throw ApiException.badRequest(field, field + ": " + e.getMessage());
@@ -499,7 +511,8 @@ record LookupRequest(
       return def;
     }
     if (!n.isTextual()) {
-      throw ApiException.badRequest(field, field + ": " + n + " (expected: a string)");
+      throw ApiException.badRequest(
+          field, field + ": " + ApiException.echo(n) + " (expected: a string)");
     }
     return n.asText();
   }

@@ -92,6 +92,9 @@ final class LookupService implements HttpService, AutoCloseable {
 
   @Override
   public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
+    if (ctx.query() != null) {
+      refuseQuery(ctx);
+    }
     JsonBodyType.check(req.headers());
     CompletableFuture<AggregatedHttpRequest> agg = req.aggregate();
     if (!agg.isDone() || agg.isCompletedExceptionally()) {
@@ -106,6 +109,21 @@ final class LookupService implements HttpService, AutoCloseable {
       return HttpResponse.ofFailure(e);
     }
     return res.isDone() && !res.isCompletedExceptionally() ? res.join() : HttpResponse.of(res);
+  }
+
+  /**
+   * A lookup takes no query parameter: {@code ?timeout_ms=5} or {@code ?as_of=...} was ignored, and
+   * the answer looked as if the client had been heard.
+   */
+  private static void refuseQuery(ServiceRequestContext ctx) {
+    for (String name : ctx.queryParams().names()) {
+      throw ApiException.badRequest(
+          name,
+          "unknown query parameter '"
+              + name
+              + "' (expected: none; a lookup's options are fields of its JSON body:"
+              + " options.timeout_ms, options.consistency, as_of, namespace)");
+    }
   }
 
   private CompletableFuture<HttpResponse> handle(
@@ -321,7 +339,7 @@ final class LookupService implements HttpService, AutoCloseable {
     return ApiException.throttled(
         "keys[" + i + "]",
         "key "
-            + r.keys().get(i)
+            + ApiException.echo(r.keys().get(i))
             + " of entity "
             + r.entityName()
             + " is over its rate limit (server.rate-limit.per-key-rate); retry after the"

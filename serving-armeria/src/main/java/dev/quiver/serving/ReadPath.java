@@ -79,6 +79,54 @@ final class ReadPath {
       boolean strong,
       long timeoutNanos,
       EventExecutor timer) {
+    int[] distinctIndex = keys.size() > 1 ? distinctIndex(keys) : null;
+    if (distinctIndex == null) {
+      return readDistinct(read, keys, asOf, strong, timeoutNanos, timer);
+    }
+    // A key named several times (a ranking request with repeated items) is read, probed and
+    // counted once, then answered at each of its positions: each copy was a near-cache miss and,
+    // with coalescing on, a "coalesced read" of its own batch's read, so the hot-key meters moved
+    // with a client's duplicates; with coalescing off every copy was read from the store.
+    List<List<Object>> distinct = new ArrayList<>();
+    for (int i = 0; i < distinctIndex.length; i++) {
+      if (distinctIndex[i] == distinct.size()) {
+        distinct.add(keys.get(i));
+      }
+    }
+    return readDistinct(read, distinct, asOf, strong, timeoutNanos, timer)
+        .thenApply(
+            results -> {
+              KeyResult[] out = new KeyResult[distinctIndex.length];
+              for (int i = 0; i < out.length; i++) {
+                out[i] = results[distinctIndex[i]];
+              }
+              return out;
+            });
+  }
+
+  /**
+   * For each key, the index of its first occurrence among the distinct keys (in order of first
+   * occurrence), or null when the keys are all distinct.
+   */
+  static int[] distinctIndex(List<List<Object>> keys) {
+    java.util.HashMap<List<Object>, Integer> first = new java.util.HashMap<>(keys.size() * 2);
+    int[] index = new int[keys.size()];
+    boolean repeated = false;
+    for (int i = 0; i < index.length; i++) {
+      Integer at = first.putIfAbsent(keys.get(i), first.size());
+      repeated |= at != null;
+      index[i] = at != null ? at : first.size() - 1;
+    }
+    return repeated ? index : null;
+  }
+
+  private CompletableFuture<KeyResult[]> readDistinct(
+      LookupPlan.ViewRead read,
+      List<List<Object>> keys,
+      Instant asOf,
+      boolean strong,
+      long timeoutNanos,
+      EventExecutor timer) {
     int n = keys.size();
     KeyResult[] out = new KeyResult[n];
     long staleness = read.maxStalenessNanos();
@@ -225,7 +273,7 @@ final class ReadPath {
                 raw.add(keys.get(wi[j]));
               }
               long left = Math.max(1, deadline - System.nanoTime());
-              return read(read, raw, asOf, false, left, timer)
+              return readDistinct(read, raw, asOf, false, left, timer)
                   .thenApply(
                       results -> {
                         for (int i = 0; i < results.length; i++) {

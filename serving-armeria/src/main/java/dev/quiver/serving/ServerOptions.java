@@ -2,6 +2,7 @@ package dev.quiver.serving;
 
 import dev.quiver.core.config.ConfigOption;
 import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.spec.Durations;
 import java.time.Duration;
 import java.util.List;
 
@@ -198,6 +199,39 @@ public record ServerOptions(
     if (breakerFailureRate <= 0 || breakerFailureRate > 1) {
       throw new IllegalArgumentException(
           "server.breaker.failure-rate: " + breakerFailureRate + " (expected: 0 < rate <= 1)");
+    }
+    // A lookup's default deadline is in the range options.timeout_ms takes: 0 made every lookup
+    // without timeout_ms STALE and counted each read as a store failure (the breaker opened).
+    if (defaultLookupTimeout.toMillis() < 1
+        || defaultLookupTimeout.toMillis() > LookupRequest.MAX_TIMEOUT_MS) {
+      throw new IllegalArgumentException(
+          "server.lookup.default-timeout: "
+              + Durations.format(defaultLookupTimeout)
+              + " (expected: 1ms.."
+              + LookupRequest.MAX_TIMEOUT_MS / 1000
+              + "s, the range of options.timeout_ms)");
+    }
+    // Caffeine and Armeria refused these later without naming the key ("duration must be
+    // positive: 0 NANOSECONDS", "circuitOpenWindow: PT0S (expected: > 0)").
+    positive("server.plan-cache.ttl", planCacheTtl);
+    positive("server.breaker.open-window", breakerOpenWindow);
+    if (cacheMaxEntries < 0) {
+      throw new IllegalArgumentException(
+          "server.cache.max-entries: " + cacheMaxEntries + " (expected: >= 0; 0 disables it)");
+    }
+    if (lkgMaxEntries < 0) {
+      throw new IllegalArgumentException(
+          "server.lkg.max-entries: " + lkgMaxEntries + " (expected: >= 0; 0 disables it)");
+    }
+    if (breakerMinRequests < 0) {
+      throw new IllegalArgumentException(
+          "server.breaker.minimum-requests: " + breakerMinRequests + " (expected: >= 0)");
+    }
+  }
+
+  private static void positive(String key, Duration d) {
+    if (d.isZero() || d.isNegative()) {
+      throw new IllegalArgumentException(key + ": " + Durations.format(d) + " (expected: > 0)");
     }
   }
 

@@ -18,6 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class InMemoryFeatureSource implements FeatureSource {
   private final Map<String, NavigableMap<Long, Object>> cells = new ConcurrentHashMap<>();
   final AtomicLong reads = new AtomicLong();
+
+  /** Keys asked of this source, over all reads. */
+  final AtomicLong keysRead = new AtomicLong();
+
   volatile boolean down;
   volatile long delayMillis;
 
@@ -47,6 +51,7 @@ public final class InMemoryFeatureSource implements FeatureSource {
       List<List<Object>> keys,
       Instant asOf) {
     reads.incrementAndGet();
+    keysRead.addAndGet(keys.size());
     if (down) {
       return CompletableFuture.failedFuture(new IllegalStateException("store down"));
     }

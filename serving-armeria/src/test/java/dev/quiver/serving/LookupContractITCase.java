@@ -1023,6 +1023,28 @@ class LookupContractITCase {
     }
   }
 
+  /**
+   * A query parameter on a lookup route was ignored: {@code ?timeout_ms=5} answered with the
+   * default deadline, {@code ?as_of=...} with the current values, as if the client had been heard.
+   * Like every other route's unknown parameter (and an unknown body field), it is a 400 naming it,
+   * pointing to the body.
+   */
+  @Test
+  void aQueryParameterOnALookupRouteIsRefused() throws Exception {
+    String body =
+        "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_7d_txn_count:v3\"]}";
+    for (String route : List.of("/v1/features:lookup", "/v1/features:batchLookup")) {
+      assertError(
+          post(route + "?timeout_ms=5", body),
+          400,
+          "INVALID_ARGUMENT",
+          "timeout_ms",
+          "unknown query parameter 'timeout_ms' (expected: none; a lookup's options are fields of"
+              + " its JSON body: options.timeout_ms, options.consistency, as_of, namespace)");
+    }
+    assertThat(post("/v1/features:lookup", body).status()).isEqualTo(200);
+  }
+
   static void assertError(
       ServingFixture.Reply r, int status, String code, String field, String messagePart) {
     assertThat(r.status()).as(r.body().toString()).isEqualTo(status);

@@ -185,6 +185,53 @@ class LookupRequestTest {
     }
   }
 
+  /**
+   * A value echoed as JSON (not quoted) was not cut to the 200 characters an error shows of one
+   * input (docs/api.md, Errors): {@code options.timeout_ms: ["qqq…"]} or {@code entity_name: [...]}
+   * of 1,500 characters filled the message up to its 2,000-character cap, and the cut fell on the
+   * "expected" part that says how to fix the request.
+   */
+  @Test
+  void longNonStringValuesAreShownCutInErrors() {
+    String q = "[\"" + "q".repeat(1500) + "\"]";
+    String base = "{\"entity_name\":\"user\",\"keys\":[\"u1\"],";
+    for (String body :
+        List.of(
+            base + "\"features\":[\"f1\"],\"options\":{\"timeout_ms\":" + q + "}}",
+            base + "\"features\":[\"f1\"],\"options\":{\"consistency\":" + q + "}}",
+            base + "\"features\":[" + q + "]}",
+            base + "\"features\":[{\"name\":\"f\",\"version\":" + q + "}]}",
+            base + "\"features\":[\"f1\"],\"namespace\":" + q + "}",
+            "{\"entity_name\":" + q + ",\"keys\":[\"u1\"],\"features\":[\"f1\"]}")) {
+      Outcome o = streaming(body.getBytes(StandardCharsets.UTF_8));
+      assertThat(o.error())
+          .as(body.substring(0, 80))
+          .startsWith("400 ")
+          .contains("… (1504 characters)")
+          .contains("(expected: ");
+      assertThat(o.error().length()).as(o.error()).isLessThan(500);
+    }
+  }
+
+  /**
+   * Epoch millis sent as a string ({@code "as_of": "1764072000000"}, a number as a string, as some
+   * clients send every number) was refused with "expected: ... or epoch millis": the client had
+   * sent epoch millis, and the message did not say that they must be a JSON number.
+   */
+  @Test
+  void epochMillisInAStringAreRefusedSayingToSendANumber() {
+    Outcome o =
+        streaming(
+            ("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"f1\"],"
+                    + "\"as_of\":\"1764072000000\"}")
+                .getBytes(StandardCharsets.UTF_8));
+    assertThat(o.error())
+        .isEqualTo(
+            "400 INVALID_ARGUMENT as_of as_of: '1764072000000' (expected: an ISO-8601 instant like"
+                + " 2025-11-25T12:00:00Z, or epoch millis as a JSON number without quotes:"
+                + " 1764072000000)");
+  }
+
   @Test
   void outOfRangeTimesAndMalformedVersionsAreRefusedNamingTheField() {
     String base = "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"f1\"],";

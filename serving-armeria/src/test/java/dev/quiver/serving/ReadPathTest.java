@@ -251,6 +251,34 @@ class ReadPathTest {
     assertThat(count("quiver.coalesced.reads")).isEqualTo(2);
   }
 
+  /**
+   * A key named several times in one batch (a ranking request with repeated items) is read once and
+   * answered at every position. Before, each copy probed the near cache (a miss each) and, with
+   * coalescing on, joined its own batch's read as a "coalesced read", so {@code
+   * quiver_coalesced_reads_total} and the cache hit ratio moved with the client's duplicates rather
+   * than with concurrent traffic; with coalescing off, every copy was read from the store.
+   */
+  @Test
+  void aKeyRepeatedInABatchIsReadOnceAndAnsweredAtEveryPosition() {
+    for (String coalescing : List.of("true", "false")) {
+      ReadPath p = path(Map.of("server.coalescing.enabled", coalescing));
+      LookupPlan.ViewRead r = read(TimeUnit.HOURS.toNanos(1), TTL.toMillis());
+      long ts = System.currentTimeMillis() - 1000;
+      source.write(view, List.of("u1"), "a", ts, 1L);
+      source.write(view, List.of("u2"), "a", ts, 2L);
+      long keysBefore = source.keysRead.get();
+      double coalescedBefore = count("quiver.coalesced.reads");
+      double missesBefore = count("quiver.cache.requests", "result", "miss");
+      KeyResult[] out = get(p, r, List.of("u1", "u1", "u2", "u1", "u2"), null, false);
+      assertThat(Arrays.stream(out).map(k -> k.values()[0].value()).toList())
+          .as("coalescing " + coalescing)
+          .containsExactly(1L, 1L, 2L, 1L, 2L);
+      assertThat(source.keysRead.get() - keysBefore).as("coalescing " + coalescing).isEqualTo(2);
+      assertThat(count("quiver.coalesced.reads") - coalescedBefore).isZero();
+      assertThat(count("quiver.cache.requests", "result", "miss") - missesBefore).isEqualTo(2);
+    }
+  }
+
   @Test
   void readKeysOfEqualShapesAreEqualAndDifferentKeysAreNot() {
     ReadKey.Shape s1 = new ReadKey.Shape("v", List.of("a", "b"));

@@ -207,6 +207,30 @@ class ServerLifecycleITCase {
     }
   }
 
+  /**
+   * The 429's message echoed the key whole: a key of 1,900 characters filled the message up to its
+   * 2,000-character cap and cut off the advice (retry after Retry-After). It shows at most 200
+   * characters of it, like every echo of the request (docs/api.md, Errors).
+   */
+  @Test
+  void theRateLimitMessageShowsALongKeyCut() throws Exception {
+    try (ServingFixture fx = slowBuckets()) {
+      String longKey = LOOKUP.replace("\"u1\"", "{\"user_id\":\"" + "z".repeat(1900) + "\"}");
+      ServingFixture.Reply last = null;
+      for (int i = 0; i < 4; i++) {
+        last = fx.lookup(longKey);
+      }
+      assertThat(last.status()).isEqualTo(429);
+      String message = last.body().at("/error/message").asText();
+      assertThat(message)
+          .contains("… (1914 characters)")
+          .endsWith(
+              "is over its rate limit (server.rate-limit.per-key-rate); retry after the"
+                  + " Retry-After delay");
+      assertThat(message.length()).isLessThan(400);
+    }
+  }
+
   /** Buckets of 3 tokens that refill one every 30 s: none comes back during a test. */
   private static ServingFixture slowBuckets() {
     return new ServingFixture(

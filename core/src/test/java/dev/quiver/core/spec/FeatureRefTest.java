@@ -36,4 +36,26 @@ class FeatureRefTest {
                 + text
                 + "' (expected: feature, feature:v3, view.feature or view:v3.feature)");
   }
+
+  /**
+   * Feast writes a feature {@code view:feature}; here ':' pins a version, and the generic error did
+   * not say how to write it. Now the error names the Quiver spelling.
+   */
+  @org.junit.jupiter.api.Test
+  void aFeastStyleReferenceIsAnsweredWithTheQuiverSpelling() {
+    assertThatThrownBy(() -> FeatureRef.parse("user_activity:user_txn_count_1h"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "feature reference: 'user_activity:user_txn_count_1h' (expected: feature, feature:v3,"
+                + " view.feature or view:v3.feature; ':' pins a version: for feature"
+                + " user_txn_count_1h of view user_activity write user_activity.user_txn_count_1h,"
+                + " where Feast writes view:feature)");
+  }
+
+  /** {@code latest} in any case, as the object form {"version": "LATEST"} and v/V take it. */
+  @org.junit.jupiter.api.Test
+  void latestIsCaseInsensitive() {
+    assertThat(FeatureRef.parse("f:LATEST")).isEqualTo(new FeatureRef(null, "latest", "f"));
+    assertThat(FeatureRef.parse("m:Latest.f")).isEqualTo(new FeatureRef("m", "latest", "f"));
+  }
 }
