@@ -1,9 +1,13 @@
 package dev.quiver.core.offline;
 
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A training-set export: features (each {@code view.feature}, {@code view:v3.feature} or {@code
@@ -54,6 +58,7 @@ public record ExportRequest(
     if (output == null || output.isBlank()) {
       throw new IllegalArgumentException("output: missing (expected: an output directory)");
     }
+    output = localDirectory(output);
     if (labels != null && labels.isBlank()) {
       throw new IllegalArgumentException(
           "labels: '' (expected: a Parquet file or folder, a CSV file or an Iceberg table"
@@ -101,5 +106,37 @@ public record ExportRequest(
       throw new IllegalArgumentException(
           "features: [] (expected: at least one feature, e.g. user_profile.last_amount)");
     }
+  }
+
+  /** A scheme before {@code :/}: {@code s3://b/x}, or {@code s3:/b/x} once a Path normalized it. */
+  private static final Pattern URI_SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]+):/");
+
+  /**
+   * The output as a local path: exports write with java.nio to the file system of the process that
+   * runs them, where {@code s3://bucket/x} is a relative folder {@code s3:/bucket/x}; such a URI is
+   * refused rather than written beside the server's working directory, and a {@code file:} URI is
+   * its path.
+   */
+  private static String localDirectory(String output) {
+    Matcher m = URI_SCHEME.matcher(output);
+    if (!m.find()) {
+      return output;
+    }
+    if (m.group(1).equalsIgnoreCase("file")) {
+      try {
+        return Path.of(URI.create(output)).toString();
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "output: '" + output + "' is not a file URI (" + e.getMessage() + ")", e);
+      }
+    }
+    throw new IllegalArgumentException(
+        "output: '"
+            + output
+            + "' is a URI of scheme '"
+            + m.group(1)
+            + "' (expected: a directory of this machine's file system, e.g. /data/exports/x,"
+            + " on the server when the export runs on one; exports write local files: copy the"
+            + " directory to object storage afterwards)");
   }
 }
