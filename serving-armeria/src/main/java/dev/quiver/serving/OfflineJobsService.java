@@ -325,6 +325,13 @@ final class OfflineJobsService {
               + times
               + " (expected: an array of ISO-8601 times, e.g. [\"2025-11-01T00:00:00Z\"])");
     }
+    if (times.isArray() && times.isEmpty()) {
+      // was counted as no input, and reported as "labels: missing"
+      throw ApiException.badRequest(
+          "reference_times",
+          "reference_times: [] (expected: at least one ISO-8601 time, e.g."
+              + " [\"2025-11-01T00:00:00Z\"])");
+    }
     List<String> given = new ArrayList<>();
     if (body.hasNonNull("labels")) {
       given.add("labels");

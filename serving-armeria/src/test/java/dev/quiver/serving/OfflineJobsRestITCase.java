@@ -551,6 +551,31 @@ class OfflineJobsRestITCase {
           .isEqualTo(
               "reference_times: \"2025-11-01T00:00:00Z\" (expected: an array of ISO-8601 times,"
                   + " e.g. [\"2025-11-01T00:00:00Z\"])");
+      // review, session 17: an empty array was reported as "labels: missing", and an object-store
+      // URI was written to a local folder named after it
+      Reply noTimes =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"reference_times\":[],\"output_location\":\"/o\"}");
+      assertThat(noTimes.status()).isEqualTo(400);
+      assertThat(noTimes.body().at("/error/field").asText()).isEqualTo("reference_times");
+      assertThat(noTimes.body().at("/error/message").asText())
+          .isEqualTo(
+              "reference_times: [] (expected: at least one ISO-8601 time, e.g."
+                  + " [\"2025-11-01T00:00:00Z\"])");
+      Reply s3 =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"reference_times\":[\"2025-11-01T00:00:00Z\"],"
+                  + "\"output_location\":\"s3://bucket/x\"}");
+      assertThat(s3.status()).isEqualTo(400);
+      assertThat(s3.body().at("/error/field").asText()).isEqualTo("output_location");
+      assertThat(s3.body().at("/error/message").asText())
+          .startsWith("output_location: 's3://bucket/x' is a URI of scheme 's3' (expected: a");
       assertThat(offline.requests).isEmpty();
     }
   }
