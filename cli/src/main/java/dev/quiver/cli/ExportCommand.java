@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
           + " --timestamp-column ts --output out/",
       "  quiver export user_profile.* --from 2024-05-01T00:00:00Z --to 2024-05-02T00:00:00Z"
           + " --step 1h --output out/",
+      "  quiver export --feature-service fraud_model --labels labels.csv --output out/",
       "  quiver export --manifest out/_manifest.json --output rebuilt/"
     })
 public final class ExportCommand implements Callable<Integer> {
@@ -33,6 +34,11 @@ public final class ExportCommand implements Callable<Integer> {
 
   @Parameters(description = "Features: view.feature, view:v3.feature or view.*")
   List<String> features = new ArrayList<>();
+
+  @Option(
+      names = "--feature-service",
+      description = "Export the features of this feature service (instead of listing them)")
+  String featureService;
 
   @Option(names = "--labels", description = "Label rows: Parquet/CSV path or Iceberg table")
   String labels;
@@ -152,7 +158,8 @@ public final class ExportCommand implements Callable<Integer> {
             output.toString(),
             "parquet",
             manifest,
-            guard);
+            guard,
+            featureService);
     return OfflineCommands.submitAndFollow(
         parent,
         spec,

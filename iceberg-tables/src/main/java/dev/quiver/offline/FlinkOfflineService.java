@@ -252,8 +252,12 @@ public final class FlinkOfflineService implements OfflineService {
       }
       return null;
     }
+    List<String> refs =
+        req.featureService() == null
+            ? req.features()
+            : FeatureResolver.serviceFeatures(registry, req.namespace(), req.featureService());
     List<FeatureSelection> features =
-        FeatureResolver.resolve(registry, req.namespace(), req.features(), warnings);
+        FeatureResolver.resolve(registry, req.namespace(), refs, warnings);
     boolean guard =
         req.availabilityGuard() != null
             ? req.availabilityGuard()

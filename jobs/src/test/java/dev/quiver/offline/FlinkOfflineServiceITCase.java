@@ -167,6 +167,58 @@ class FlinkOfflineServiceITCase {
           .hasMessageContaining("(expected: another directory)");
       assertThat(Files.readString(original)).isEqualTo(originalText);
 
+      // a feature service stands in for its features, pinned versions included (review, session
+      // 17: exports took only a feature list, so a model's service had to be copied out by hand)
+      registry.put(
+          new dev.quiver.core.spec.FeatureService(
+              "default",
+              "profile_model",
+              List.of(dev.quiver.core.spec.FeatureRef.parse("user_profile:v1.last_amount")),
+              null,
+              null,
+              null));
+      ExportRequest listed = hourly(dir.resolve("by-service").toString());
+      String byService =
+          service.submitExport(
+              new ExportRequest(
+                  null,
+                  List.of(),
+                  null,
+                  null,
+                  null,
+                  listed.from(),
+                  listed.to(),
+                  listed.step(),
+                  listed.output(),
+                  null,
+                  null,
+                  null,
+                  "profile_model"));
+      JobStatus viaService = awaitDone(service, byService);
+      assertThat(viaService.state()).as(viaService.error()).isEqualTo(JobStatus.State.SUCCEEDED);
+      assertThat(viaService.details().get("output_data_checksum"))
+          .isEqualTo(done.details().get("output_data_checksum"));
+      assertThatThrownBy(
+              () ->
+                  service.submitExport(
+                      new ExportRequest(
+                          null,
+                          List.of(),
+                          null,
+                          null,
+                          List.of(Instant.now()),
+                          null,
+                          null,
+                          null,
+                          dir.resolve("no-service").toString(),
+                          null,
+                          null,
+                          null,
+                          "nope_model")))
+          .isInstanceOf(dev.quiver.core.registry.RegistryException.class)
+          .hasMessage(
+              "feature_service: unknown feature service 'nope_model' in namespace default"
+                  + " (known: profile_model)");
       assertThatThrownBy(() -> service.submitExport(exportNow("user_profile.nope")))
           .hasMessageContaining("unknown feature 'nope' in view default.user_profile:v1");
       assertThatThrownBy(() -> service.submitExport(exportNow("last_amount")))
@@ -318,7 +370,8 @@ class FlinkOfflineServiceITCase {
       JobStatus failed = awaitDone(service, bad);
       assertThat(failed.state()).isEqualTo(JobStatus.State.FAILED);
       assertThat(failed.error()).contains("is not a readable Parquet file");
-      assertThat(service.jobs()).hasSize(3);
+      // the export, its rebuild, the export by feature service and this backfill
+      assertThat(service.jobs()).hasSize(4);
       // an unexpected failure (the output's parent is a file, which only creating it tells): one
       // WARN line naming it, the trace at INFO only (bin/quiver's log file); it was a WARN stack
       // trace on the CLI's terminal

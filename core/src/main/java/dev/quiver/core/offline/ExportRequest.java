@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  * @param format output format; only {@code parquet}
  * @param manifest a manifest file to rebuild; null if not used
  * @param availabilityGuard null for the configured default
+ * @param featureService a feature service of the namespace whose features to export, instead of
+ *     {@code features}; null if not used
  */
 public record ExportRequest(
     String namespace,
@@ -40,7 +42,38 @@ public record ExportRequest(
     String output,
     String format,
     String manifest,
-    Boolean availabilityGuard) {
+    Boolean availabilityGuard,
+    String featureService) {
+
+  /** An export of listed features (no feature service). */
+  public ExportRequest(
+      String namespace,
+      List<String> features,
+      String labels,
+      String timestampColumn,
+      List<Instant> times,
+      Instant from,
+      Instant to,
+      Duration step,
+      String output,
+      String format,
+      String manifest,
+      Boolean availabilityGuard) {
+    this(
+        namespace,
+        features,
+        labels,
+        timestampColumn,
+        times,
+        from,
+        to,
+        step,
+        output,
+        format,
+        manifest,
+        availabilityGuard,
+        null);
+  }
 
   public ExportRequest {
     namespace = namespace == null || namespace.isBlank() ? "default" : namespace;
@@ -102,9 +135,29 @@ public record ExportRequest(
               + " (expected: none with manifest; a rebuild exports exactly the manifest's"
               + " features, so drop features, or export them without manifest)");
     }
-    if (manifest == null && features.isEmpty()) {
+    if (featureService != null && featureService.isBlank()) {
       throw new IllegalArgumentException(
-          "features: [] (expected: at least one feature, e.g. user_profile.last_amount)");
+          "feature_service: '' (expected: the name of a feature service, e.g. fraud_model)");
+    }
+    if (featureService != null && manifest != null) {
+      throw new IllegalArgumentException(
+          "feature_service: '"
+              + featureService
+              + "' (expected: none with manifest; a rebuild exports exactly the manifest's"
+              + " features)");
+    }
+    if (featureService != null && !features.isEmpty()) {
+      throw new IllegalArgumentException(
+          "feature_service: '"
+              + featureService
+              + "' with features "
+              + features
+              + " (expected: one of them: the service's features, or the features listed)");
+    }
+    if (manifest == null && features.isEmpty() && featureService == null) {
+      throw new IllegalArgumentException(
+          "features: [] (expected: at least one feature, e.g. user_profile.last_amount, or a"
+              + " feature service)");
     }
   }
 
