@@ -117,7 +117,16 @@ public final class PointInTimeJoin {
       TrainingSetFiles.deleteParts(out);
       scratch = Files.createTempDirectory("quiver-export-");
     } catch (IOException e) {
-      throw new UncheckedIOException("creating output " + out, e);
+      // the job's error says why, not only where ("creating output /proc/nope")
+      throw new UncheckedIOException(
+          "creating output "
+              + out
+              + ": "
+              + e.getClass().getSimpleName()
+              + ": "
+              + e.getMessage()
+              + " (expected: a directory the export can create and write)",
+          e);
     }
     try {
       return run(request, progress, expectedLabels, out, scratch);

@@ -382,6 +382,11 @@ class FlinkOfflineServiceITCase {
                 JobStatus s =
                     awaitDone(service, service.submitExport(hourly(underAFile.toString())));
                 assertThat(s.state()).isEqualTo(JobStatus.State.FAILED);
+                // says why (review, session 17: "creating output /proc/nope" and nothing more)
+                assertThat(s.error())
+                    .startsWith("creating output " + underAFile + ": ")
+                    .contains("Not a directory")
+                    .endsWith("(expected: a directory the export can create and write)");
               });
       assertThat(unexpected.stream().filter(e -> e.getLevel().isMoreSpecificThan(Level.WARN)))
           .singleElement()
