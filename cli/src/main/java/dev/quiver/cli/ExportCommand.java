@@ -2,7 +2,6 @@ package dev.quiver.cli;
 
 import dev.quiver.core.offline.ExportRequest;
 import dev.quiver.core.spec.Durations;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,8 +64,11 @@ public final class ExportCommand implements Callable<Integer> {
   @Option(names = "--step", description = "Range step: 15m, 1h, 1d")
   String step;
 
-  @Option(names = "--output", required = true, description = "Output directory")
-  Path output;
+  /**
+   * Text, not a Path: a Path turns {@code s3://b/x} into {@code s3:/b/x} before core refuses it.
+   */
+  @Option(names = "--output", required = true, description = "Output directory (local)")
+  String output;
 
   @Option(names = "--manifest", description = "Rebuild the export this manifest describes")
   String manifest;
@@ -155,7 +157,7 @@ public final class ExportCommand implements Callable<Integer> {
                         () ->
                             new IllegalArgumentException(
                                 "--step: '" + step + "' (expected: a duration such as 15m or 1h)")),
-            output.toString(),
+            output,
             "parquet",
             manifest,
             guard,
