@@ -1,5 +1,6 @@
 package dev.quiver.offline;
 
+import static java.nio.file.StandardOpenOption.APPEND;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -219,6 +220,34 @@ class FlinkOfflineServiceITCase {
           .hasMessage(
               "feature_service: unknown feature service 'nope_model' in namespace default"
                   + " (known: profile_model)");
+      // label files changed since the export: its rebuild is refused when submitted (a 400),
+      // not a job that fails once it has read them (review, session 17)
+      Path csv = dir.resolve("labels.csv");
+      Files.writeString(
+          csv, "user_id,ts\nu1," + Instant.ofEpochMilli(EventLog.BASE + EventLog.HOUR) + "\n");
+      JobStatus labelled = awaitDone(service, service.submitExport(labelled(csv, "ts", "lab")));
+      assertThat(labelled.state()).as(labelled.error()).isEqualTo(JobStatus.State.SUCCEEDED);
+      Files.writeString(csv, "u2," + Instant.ofEpochMilli(EventLog.BASE) + "\n", APPEND);
+      String labManifest = dir.resolve("lab").resolve(TrainingSetManifest.FILE).toString();
+      assertThatThrownBy(
+              () ->
+                  service.submitExport(
+                      new ExportRequest(
+                          null,
+                          null,
+                          null,
+                          null,
+                          null,
+                          null,
+                          null,
+                          null,
+                          dir.resolve("lab-again").toString(),
+                          null,
+                          labManifest,
+                          null)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("labels: changed since the manifest was written: " + csv)
+          .hasMessageContaining("(restore the original label files to rebuild)");
       assertThatThrownBy(() -> service.submitExport(exportNow("user_profile.nope")))
           .hasMessageContaining("unknown feature 'nope' in view default.user_profile:v1");
       assertThatThrownBy(() -> service.submitExport(exportNow("last_amount")))
@@ -370,8 +399,8 @@ class FlinkOfflineServiceITCase {
       JobStatus failed = awaitDone(service, bad);
       assertThat(failed.state()).isEqualTo(JobStatus.State.FAILED);
       assertThat(failed.error()).contains("is not a readable Parquet file");
-      // the export, its rebuild, the export by feature service and this backfill
-      assertThat(service.jobs()).hasSize(4);
+      // the export, its rebuild, the export by feature service, the labelled one, this backfill
+      assertThat(service.jobs()).hasSize(5);
       // an unexpected failure (the output's parent is a file, which only creating it tells): one
       // WARN line naming it, the trace at INFO only (bin/quiver's log file); it was a WARN stack
       // trace on the CLI's terminal
