@@ -2,7 +2,6 @@ package dev.quiver.cli;
 
 import dev.quiver.core.offline.ExportRequest;
 import dev.quiver.core.spec.Durations;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +25,7 @@ import picocli.CommandLine.Spec;
           + " --timestamp-column ts --output out/",
       "  quiver export user_profile.* --from 2024-05-01T00:00:00Z --to 2024-05-02T00:00:00Z"
           + " --step 1h --output out/",
+      "  quiver export --feature-service fraud_model --labels labels.csv --output out/",
       "  quiver export --manifest out/_manifest.json --output rebuilt/"
     })
 public final class ExportCommand implements Callable<Integer> {
@@ -33,6 +33,11 @@ public final class ExportCommand implements Callable<Integer> {
 
   @Parameters(description = "Features: view.feature, view:v3.feature or view.*")
   List<String> features = new ArrayList<>();
+
+  @Option(
+      names = "--feature-service",
+      description = "Export the features of this feature service (instead of listing them)")
+  String featureService;
 
   @Option(names = "--labels", description = "Label rows: Parquet/CSV path or Iceberg table")
   String labels;
@@ -59,8 +64,11 @@ public final class ExportCommand implements Callable<Integer> {
   @Option(names = "--step", description = "Range step: 15m, 1h, 1d")
   String step;
 
-  @Option(names = "--output", required = true, description = "Output directory")
-  Path output;
+  /**
+   * Text, not a Path: a Path turns {@code s3://b/x} into {@code s3:/b/x} before core refuses it.
+   */
+  @Option(names = "--output", required = true, description = "Output directory (local)")
+  String output;
 
   @Option(names = "--manifest", description = "Rebuild the export this manifest describes")
   String manifest;
@@ -149,10 +157,11 @@ public final class ExportCommand implements Callable<Integer> {
                         () ->
                             new IllegalArgumentException(
                                 "--step: '" + step + "' (expected: a duration such as 15m or 1h)")),
-            output.toString(),
+            output,
             "parquet",
             manifest,
-            guard);
+            guard,
+            featureService);
     return OfflineCommands.submitAndFollow(
         parent,
         spec,

@@ -83,6 +83,9 @@ final class HttpOfflineService implements OfflineService {
     body.put("namespace", r.namespace());
     ArrayNode features = body.putArray("features");
     r.features().forEach(features::add);
+    if (r.featureService() != null) {
+      body.put("feature_service", r.featureService());
+    }
     if (r.labels() != null) {
       body.put("labels", localPathOrAsIs(r.labels()));
     }

@@ -308,6 +308,30 @@ class OfflineCommandsTest {
             "--from/--to/--step: all three are needed for a time range (missing --to and --step)");
   }
 
+  /**
+   * A feature service stands in for the features; an object-store output is refused as typed
+   * (review, session 17: picocli's Path turned s3://bucket/x into s3:/bucket/x in the message).
+   */
+  @Test
+  void exportTakesAFeatureServiceAndRefusesAnObjectStoreOutputAsTyped() {
+    String out =
+        run(
+            new ExportCommand(),
+            "--feature-service",
+            "fraud_model",
+            "--labels",
+            "labels.csv",
+            "--output",
+            "out");
+    assertThat(out).startsWith("0\n");
+    ExportRequest req = (ExportRequest) submitted.get(0);
+    assertThat(req.featureService()).isEqualTo("fraud_model");
+    assertThat(req.features()).isEmpty();
+    assertThat(run(new ExportCommand(), "v.f", "--times", "2024-05-01", "--output", "s3://b/x"))
+        .startsWith("1\n")
+        .contains("output: 's3://b/x' is a URI of scheme 's3'");
+  }
+
   @Test
   void backfillPrintsTheDryRunFigures() {
     String out =

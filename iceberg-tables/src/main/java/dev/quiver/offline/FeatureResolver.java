@@ -1,15 +1,18 @@
 package dev.quiver.offline;
 
 import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.registry.RegistryException;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.Entity;
 import dev.quiver.core.spec.FeatureRef;
+import dev.quiver.core.spec.FeatureService;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.JoinKey;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Resolves feature references ({@code view.feature}, {@code view:v3.feature}, {@code view.*})
@@ -61,6 +64,36 @@ public final class FeatureResolver {
                   view, fs.stream().distinct().toList(), joinKeys(registry, view)));
         });
     return out;
+  }
+
+  /**
+   * The feature references of a feature service, as {@link #resolve} takes them ({@code
+   * view:v1.feature} stays pinned, {@code view.feature} follows the newest ACTIVE version).
+   *
+   * @throws RegistryException {@code NOT_FOUND} (field {@code feature_service}) naming the known
+   *     services when the namespace has no such service
+   */
+  public static List<String> serviceFeatures(
+      FeatureRegistry registry, String namespace, String service) {
+    FeatureService svc =
+        registry
+            .getService(namespace, service)
+            .orElseThrow(
+                () ->
+                    new RegistryException(
+                        RegistryException.Kind.NOT_FOUND,
+                        "feature_service: unknown feature service '"
+                            + service
+                            + "' in namespace "
+                            + namespace
+                            + " (known: "
+                            + registry.listServices(namespace).stream()
+                                .map(FeatureService::name)
+                                .sorted()
+                                .collect(Collectors.joining(", "))
+                            + ")",
+                        "feature_service"));
+    return svc.features().stream().map(FeatureRef::toString).toList();
   }
 
   public static List<JoinKey> joinKeys(FeatureRegistry registry, FeatureView view) {

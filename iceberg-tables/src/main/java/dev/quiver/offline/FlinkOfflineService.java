@@ -141,6 +141,7 @@ public final class FlinkOfflineService implements OfflineService {
     TrainingSetManifest.LabelEntry pinned = rebuild ? manifest.labels() : null;
     if (pinned != null && !pinned.format().equals("iceberg")) {
       keepsInput(out, Path.of(pinned.location()), "the label rows");
+      labelsUnchanged(pinned);
     }
     if (!rebuild && request.labels() != null && !request.labels().format().equals("iceberg")) {
       keepsInput(out, Path.of(request.labels().location()), "the label rows");
@@ -213,6 +214,29 @@ public final class FlinkOfflineService implements OfflineService {
     }
   }
 
+  /**
+   * Refuses a rebuild whose label files changed since its manifest was written, when it is
+   * submitted (the job checks again what it reads): it was a job that failed after starting.
+   */
+  private static void labelsUnchanged(TrainingSetManifest.LabelEntry pinned) {
+    String now;
+    try {
+      now = LabelTables.fileChecksum(pinned.format(), pinned.location());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("reading labels " + pinned.location(), e);
+    }
+    if (now != null && pinned.checksum() != null && !now.equals(pinned.checksum())) {
+      throw new IllegalArgumentException(
+          "labels: changed since the manifest was written: "
+              + pinned.location()
+              + " has checksum "
+              + now
+              + ", the manifest recorded "
+              + pinned.checksum()
+              + " (restore the original label files to rebuild)");
+    }
+  }
+
   /** The path with symbolic links resolved as far as it exists, absolute and normalized. */
   private static Path real(Path p) {
     Path abs = p.toAbsolutePath().normalize();
@@ -252,8 +276,12 @@ public final class FlinkOfflineService implements OfflineService {
       }
       return null;
     }
+    List<String> refs =
+        req.featureService() == null
+            ? req.features()
+            : FeatureResolver.serviceFeatures(registry, req.namespace(), req.featureService());
     List<FeatureSelection> features =
-        FeatureResolver.resolve(registry, req.namespace(), req.features(), warnings);
+        FeatureResolver.resolve(registry, req.namespace(), refs, warnings);
     boolean guard =
         req.availabilityGuard() != null
             ? req.availabilityGuard()

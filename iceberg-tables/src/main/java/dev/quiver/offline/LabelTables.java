@@ -162,6 +162,18 @@ final class LabelTables {
     }
   }
 
+  /**
+   * The checksum a manifest records for label files ({@code parquet} or {@code csv}), as {@link
+   * #open} computes it; null for an Iceberg table, which a manifest pins by snapshot instead.
+   */
+  static String fileChecksum(String format, String location) throws IOException {
+    return switch (format) {
+      case "parquet" -> checksum(files("labels", location, ".parquet"));
+      case "csv" -> checksum(files("labels", location, ".csv"));
+      default -> null;
+    };
+  }
+
   /** SHA-256 over the files' bytes, in path order. */
   static String checksum(List<Path> files) throws IOException {
     try {

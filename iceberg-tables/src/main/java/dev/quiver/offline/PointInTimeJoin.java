@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.BatchShuffleMode;
@@ -16,6 +17,8 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.iceberg.Schema;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.flink.CatalogLoader;
@@ -117,7 +120,16 @@ public final class PointInTimeJoin {
       TrainingSetFiles.deleteParts(out);
       scratch = Files.createTempDirectory("quiver-export-");
     } catch (IOException e) {
-      throw new UncheckedIOException("creating output " + out, e);
+      // the job's error says why, not only where ("creating output /proc/nope")
+      throw new UncheckedIOException(
+          "creating output "
+              + out
+              + ": "
+              + e.getClass().getSimpleName()
+              + ": "
+              + e.getMessage()
+              + " (expected: a directory the export can create and write)",
+          e);
     }
     try {
       return run(request, progress, expectedLabels, out, scratch);
@@ -296,7 +308,64 @@ public final class PointInTimeJoin {
    * pinned Iceberg snapshots (time travel), and the label source checked against its checksum.
    */
   public Result rebuild(TrainingSetManifest manifest, String output) {
+    requirePinnedSnapshots(manifest);
     return run(manifest.toRequest(output), (d, t) -> {}, manifest.labels());
+  }
+
+  /**
+   * Refuses a manifest whose pinned snapshot a view's table no longer holds, saying why: a table
+   * whose oldest snapshot is newer than the export was created since (quiver local starts new
+   * tables at each start), not expired, which is what the plan's own check guesses.
+   */
+  private void requirePinnedSnapshots(TrainingSetManifest manifest) {
+    for (TrainingSetManifest.ViewEntry v : manifest.views()) {
+      if (v.snapshotId() == null || v.snapshotId() < 0 || v.table() == null) {
+        continue;
+      }
+      TableIdentifier id = TableIdentifier.parse(v.table());
+      if (!catalog.tableExists(id)) {
+        continue; // TrainingSetPlan.requireTable names the missing table and the fix
+      }
+      Table table = catalog.loadTable(id);
+      if (table.snapshot(v.snapshotId()) != null) {
+        continue;
+      }
+      Snapshot oldest = null;
+      for (Snapshot s : table.snapshots()) {
+        if (oldest == null || s.timestampMillis() < oldest.timestampMillis()) {
+          oldest = s;
+        }
+      }
+      String why;
+      if (oldest != null
+          && manifest.createdAt() != null
+          && oldest.timestampMillis() > manifest.createdAt().toEpochMilli()) {
+        why =
+            "the table was created after this export (its oldest snapshot, "
+                + oldest.snapshotId()
+                + ", was committed at "
+                + Instant.ofEpochMilli(oldest.timestampMillis())
+                + ", after the export at "
+                + manifest.createdAt()
+                + "), so it is not the table the export read; quiver local starts new offline"
+                + " tables each time it starts (the previous run's, set aside in previous-run/,"
+                + " cannot be read from there: Iceberg metadata holds absolute paths), so an"
+                + " export of one quiver local run cannot be rebuilt after a restart; export"
+                + " from a warehouse that persists (quiver serve, quiver materialize) to rebuild"
+                + " later";
+      } else {
+        why =
+            "it expired (snapshots older than offline.snapshots.max-age are removed, beyond the"
+                + " newest offline.snapshots.retain-last; tagged backfill snapshots are kept)";
+      }
+      throw new IllegalArgumentException(
+          "snapshot "
+              + v.snapshotId()
+              + " of "
+              + v.table()
+              + " no longer exists; the manifest cannot be rebuilt: "
+              + why);
+    }
   }
 
   /**

@@ -224,6 +224,80 @@ class ReproducibilityITCase {
                 + " rebuilt without the label rows it read");
   }
 
+  /**
+   * A view's table recreated after the export (quiver local starts new tables at each start and
+   * sets the previous run's aside) does not hold the pinned snapshot: the refusal says so, instead
+   * of "expired?", which sent the user to the retention settings. Review, session 17.
+   */
+  @Test
+  void aRebuildOnATableRecreatedSinceTheExportSaysSo() throws Exception {
+    Path wh = dir.resolve("warehouse");
+    QuiverConfig config = QuiverConfig.of(Map.of("offline.warehouse", wh.toString()));
+    Catalog catalog = OfflineCatalogs.open(config);
+    PointInTimeJoin join = new PointInTimeJoin(catalog, OfflineCatalogs.properties(config), 2);
+    FeatureView profile = TestViews.userProfile();
+    EventLog.write(
+        catalog, profile, new EventLog(7).generate(profile, "u", 3, 50).events, "user_id");
+    PointInTimeJoin.Result first =
+        join.run(
+            new TrainingSetRequest(
+                List.of(FeatureSelection.all(profile)),
+                null,
+                new Spine(List.of(java.time.Instant.ofEpochMilli(EventLog.BASE + EventLog.HOUR))),
+                dir.resolve("first").toString(),
+                false,
+                Map.of()));
+    TrainingSetManifest manifest = TrainingSetManifest.read(first.manifestFile());
+    long pinned = manifest.views().get(0).snapshotId();
+
+    catalog.dropTable(OfflineTables.identifier(profile), true);
+    Thread.sleep(5); // the new table's first commit is after the export
+    EventLog.write(
+        catalog, profile, new EventLog(8).generate(profile, "u", 3, 50).events, "user_id");
+    Table recreated = catalog.loadTable(OfflineTables.identifier(profile));
+    long oldest =
+        java.util.stream.StreamSupport.stream(recreated.snapshots().spliterator(), false)
+            .min(java.util.Comparator.comparingLong(org.apache.iceberg.Snapshot::timestampMillis))
+            .orElseThrow()
+            .snapshotId();
+    assertThatThrownBy(() -> join.rebuild(manifest, dir.resolve("rebuilt").toString()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(
+            "snapshot "
+                + pinned
+                + " of default.user_profile_v1 no longer exists; the manifest cannot be rebuilt:"
+                + " the table was created after this export (its oldest snapshot, "
+                + oldest
+                + ", was committed at ")
+        .hasMessageContaining("after the export at " + manifest.createdAt())
+        .hasMessageContaining("quiver local starts new offline tables");
+    // a snapshot that expired from a table older than the export is still called that
+    assertThatThrownBy(
+            () ->
+                join.rebuild(
+                    new TrainingSetManifest(
+                        manifest.formatVersion(),
+                        manifest.exportId(),
+                        java.time.Instant.ofEpochMilli(
+                            recreated.currentSnapshot().timestampMillis() + 1),
+                        manifest.views(),
+                        manifest.labels(),
+                        manifest.referenceTimes(),
+                        manifest.availabilityGuard(),
+                        manifest.output(),
+                        manifest.rows(),
+                        manifest.outputChecksum(),
+                        manifest.parts(),
+                        manifest.outputDataChecksum()),
+                    dir.resolve("rebuilt2").toString()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(
+            "snapshot "
+                + pinned
+                + " of default.user_profile_v1 no longer exists; the manifest cannot be rebuilt:"
+                + " it expired");
+  }
+
   /** Appends records to an Iceberg table as one Parquet data file. */
   static void append(Table table, List<Record> rows) throws Exception {
     String file =

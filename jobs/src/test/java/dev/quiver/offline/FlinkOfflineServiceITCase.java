@@ -1,5 +1,6 @@
 package dev.quiver.offline;
 
+import static java.nio.file.StandardOpenOption.APPEND;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -167,6 +168,86 @@ class FlinkOfflineServiceITCase {
           .hasMessageContaining("(expected: another directory)");
       assertThat(Files.readString(original)).isEqualTo(originalText);
 
+      // a feature service stands in for its features, pinned versions included (review, session
+      // 17: exports took only a feature list, so a model's service had to be copied out by hand)
+      registry.put(
+          new dev.quiver.core.spec.FeatureService(
+              "default",
+              "profile_model",
+              List.of(dev.quiver.core.spec.FeatureRef.parse("user_profile:v1.last_amount")),
+              null,
+              null,
+              null));
+      ExportRequest listed = hourly(dir.resolve("by-service").toString());
+      String byService =
+          service.submitExport(
+              new ExportRequest(
+                  null,
+                  List.of(),
+                  null,
+                  null,
+                  null,
+                  listed.from(),
+                  listed.to(),
+                  listed.step(),
+                  listed.output(),
+                  null,
+                  null,
+                  null,
+                  "profile_model"));
+      JobStatus viaService = awaitDone(service, byService);
+      assertThat(viaService.state()).as(viaService.error()).isEqualTo(JobStatus.State.SUCCEEDED);
+      assertThat(viaService.details().get("output_data_checksum"))
+          .isEqualTo(done.details().get("output_data_checksum"));
+      assertThatThrownBy(
+              () ->
+                  service.submitExport(
+                      new ExportRequest(
+                          null,
+                          List.of(),
+                          null,
+                          null,
+                          List.of(Instant.now()),
+                          null,
+                          null,
+                          null,
+                          dir.resolve("no-service").toString(),
+                          null,
+                          null,
+                          null,
+                          "nope_model")))
+          .isInstanceOf(dev.quiver.core.registry.RegistryException.class)
+          .hasMessage(
+              "feature_service: unknown feature service 'nope_model' in namespace default"
+                  + " (known: profile_model)");
+      // label files changed since the export: its rebuild is refused when submitted (a 400),
+      // not a job that fails once it has read them (review, session 17)
+      Path csv = dir.resolve("labels.csv");
+      Files.writeString(
+          csv, "user_id,ts\nu1," + Instant.ofEpochMilli(EventLog.BASE + EventLog.HOUR) + "\n");
+      JobStatus labelled = awaitDone(service, service.submitExport(labelled(csv, "ts", "lab")));
+      assertThat(labelled.state()).as(labelled.error()).isEqualTo(JobStatus.State.SUCCEEDED);
+      Files.writeString(csv, "u2," + Instant.ofEpochMilli(EventLog.BASE) + "\n", APPEND);
+      String labManifest = dir.resolve("lab").resolve(TrainingSetManifest.FILE).toString();
+      assertThatThrownBy(
+              () ->
+                  service.submitExport(
+                      new ExportRequest(
+                          null,
+                          null,
+                          null,
+                          null,
+                          null,
+                          null,
+                          null,
+                          null,
+                          dir.resolve("lab-again").toString(),
+                          null,
+                          labManifest,
+                          null)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("labels: changed since the manifest was written: " + csv)
+          .hasMessageContaining("(restore the original label files to rebuild)");
       assertThatThrownBy(() -> service.submitExport(exportNow("user_profile.nope")))
           .hasMessageContaining("unknown feature 'nope' in view default.user_profile:v1");
       assertThatThrownBy(() -> service.submitExport(exportNow("last_amount")))
@@ -318,7 +399,8 @@ class FlinkOfflineServiceITCase {
       JobStatus failed = awaitDone(service, bad);
       assertThat(failed.state()).isEqualTo(JobStatus.State.FAILED);
       assertThat(failed.error()).contains("is not a readable Parquet file");
-      assertThat(service.jobs()).hasSize(3);
+      // the export, its rebuild, the export by feature service, the labelled one, this backfill
+      assertThat(service.jobs()).hasSize(5);
       // an unexpected failure (the output's parent is a file, which only creating it tells): one
       // WARN line naming it, the trace at INFO only (bin/quiver's log file); it was a WARN stack
       // trace on the CLI's terminal
@@ -329,6 +411,11 @@ class FlinkOfflineServiceITCase {
                 JobStatus s =
                     awaitDone(service, service.submitExport(hourly(underAFile.toString())));
                 assertThat(s.state()).isEqualTo(JobStatus.State.FAILED);
+                // says why (review, session 17: "creating output /proc/nope" and nothing more)
+                assertThat(s.error())
+                    .startsWith("creating output " + underAFile + ": ")
+                    .contains("Not a directory")
+                    .endsWith("(expected: a directory the export can create and write)");
               });
       assertThat(unexpected.stream().filter(e -> e.getLevel().isMoreSpecificThan(Level.WARN)))
           .singleElement()

@@ -22,7 +22,13 @@ public final class ApiException extends RuntimeException {
   /** The most characters of a whole message, field or detail. */
   static final int MESSAGE_CHARS = 2_000;
 
-  private static final Pattern QUOTED = Pattern.compile("'([^']{" + (ECHO_CHARS + 1) + ",})'");
+  /**
+   * Every quoted span, short ones included, so that quotes pair left to right: matching only long
+   * ones took the closing quote of one short echo for the opening quote of the next and cut the
+   * message between them (a fix it spelled out). A quote inside a word ({@code manifest's}) opens
+   * and closes none.
+   */
+  private static final Pattern QUOTED = Pattern.compile("(?<!\\w)'([^']*)'(?!\\w)");
 
   private final HttpStatus status;
   private final String code;

@@ -48,6 +48,7 @@ final class OfflineJobsService {
       Set.of(
           "namespace",
           "features",
+          "feature_service",
           "labels",
           "timestamp_column",
           "reference_times",
@@ -124,7 +125,8 @@ final class OfflineJobsService {
                     text(body, "output_location"),
                     text(body, "format"),
                     text(body, "manifest"),
-                    bool(body, "availability_guard")));
+                    bool(body, "availability_guard"),
+                    text(body, "feature_service")));
     return accepted(
         validated(() -> registryField("features", () -> service().submitExport(request))));
   }
@@ -325,6 +327,13 @@ final class OfflineJobsService {
               + times
               + " (expected: an array of ISO-8601 times, e.g. [\"2025-11-01T00:00:00Z\"])");
     }
+    if (times.isArray() && times.isEmpty()) {
+      // was counted as no input, and reported as "labels: missing"
+      throw ApiException.badRequest(
+          "reference_times",
+          "reference_times: [] (expected: at least one ISO-8601 time, e.g."
+              + " [\"2025-11-01T00:00:00Z\"])");
+    }
     List<String> given = new ArrayList<>();
     if (body.hasNonNull("labels")) {
       given.add("labels");
@@ -389,6 +398,7 @@ final class OfflineJobsService {
   private static final java.util.Map<String, String> REST_FIELDS =
       java.util.Map.ofEntries(
           java.util.Map.entry("features", "features"),
+          java.util.Map.entry("feature_service", "feature_service"),
           java.util.Map.entry("labels", "labels"),
           java.util.Map.entry("labels.timestamp_column", "timestamp_column"),
           java.util.Map.entry("timestamp_column", "timestamp_column"),

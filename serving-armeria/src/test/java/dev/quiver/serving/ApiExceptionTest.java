@@ -18,6 +18,28 @@ class ApiExceptionTest {
         .isEqualTo("unknown 'x' here");
   }
 
+  /**
+   * The text between two short echoes is the message, not an echo: a label file's float join key
+   * was refused with its fix cut ({@code cast the column, e.g. i… (212 characters)'user_id']}), the
+   * closing quote of one echo taken for the opening quote of another. Review, session 17.
+   */
+  @Test
+  void keepsTheTextBetweenTwoShortEchoesWhole() {
+    String between = " is double (expected: " + "strings or integers, ".repeat(12) + "e.g. df[";
+    String message =
+        "labels: join key 'user_id' of '/data/labels.parquet'"
+            + between
+            + "'user_id'] = df['user_id'].astype('Int64'), which keeps missing keys)";
+    assertThat(between).hasSizeGreaterThan(ApiException.ECHO_CHARS);
+    assertThat(ApiException.badRequest("labels", message).getMessage()).isEqualTo(message);
+    // an apostrophe inside a word opens no echo; a long echo after it is still cut
+    String name = "n".repeat(300);
+    assertThat(
+            ApiException.badRequest("f", "the manifest's feature '" + name + "' is unknown")
+                .getMessage())
+        .isEqualTo("the manifest's feature '" + "n".repeat(200) + "… (300 characters)' is unknown");
+  }
+
   @Test
   void capsAnUnquotedEchoAndEveryDetail() {
     String ns = "s".repeat(10_000);

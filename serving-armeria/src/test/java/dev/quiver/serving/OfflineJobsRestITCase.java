@@ -161,6 +161,48 @@ class OfflineJobsRestITCase {
         .startAndWait();
   }
 
+  /** Review, session 17: an export took only a feature list, not a model's feature service. */
+  @Test
+  void anExportNamesAFeatureServiceInsteadOfFeatures() throws Exception {
+    RecordingOfflineService offline = new RecordingOfflineService();
+    try (QuiverServer s = server(offline)) {
+      Reply export =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"feature_service\":\"fraud_model\",\"labels\":\"/tmp/labels.csv\","
+                  + "\"timestamp_column\":\"ts\",\"output_location\":\"/tmp/out\"}");
+      assertThat(export.status()).isEqualTo(202);
+      ExportRequest er = (ExportRequest) offline.requests.get(0);
+      assertThat(er.featureService()).isEqualTo("fraud_model");
+      assertThat(er.features()).isEmpty();
+
+      Reply both =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"feature_service\":\"fraud_model\",\"features\":[\"a.b\"],"
+                  + "\"labels\":\"/tmp/labels.csv\",\"output_location\":\"/tmp/out\"}");
+      assertThat(both.status()).isEqualTo(400);
+      assertThat(both.body().at("/error/field").asText()).isEqualTo("feature_service");
+      assertThat(both.body().at("/error/message").asText())
+          .isEqualTo(
+              "feature_service: 'fraud_model' with features [a.b] (expected: one of them: the"
+                  + " service's features, or the features listed)");
+      Reply neither =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"labels\":\"/tmp/labels.csv\",\"output_location\":\"/tmp/out\"}");
+      assertThat(neither.status()).isEqualTo(400);
+      assertThat(neither.body().at("/error/field").asText()).isEqualTo("features");
+      assertThat(offline.requests).hasSize(1);
+    }
+  }
+
   @Test
   void exportAndBackfillBecomeJobsWithStatus() throws Exception {
     RecordingOfflineService offline = new RecordingOfflineService();
@@ -551,6 +593,31 @@ class OfflineJobsRestITCase {
           .isEqualTo(
               "reference_times: \"2025-11-01T00:00:00Z\" (expected: an array of ISO-8601 times,"
                   + " e.g. [\"2025-11-01T00:00:00Z\"])");
+      // review, session 17: an empty array was reported as "labels: missing", and an object-store
+      // URI was written to a local folder named after it
+      Reply noTimes =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"reference_times\":[],\"output_location\":\"/o\"}");
+      assertThat(noTimes.status()).isEqualTo(400);
+      assertThat(noTimes.body().at("/error/field").asText()).isEqualTo("reference_times");
+      assertThat(noTimes.body().at("/error/message").asText())
+          .isEqualTo(
+              "reference_times: [] (expected: at least one ISO-8601 time, e.g."
+                  + " [\"2025-11-01T00:00:00Z\"])");
+      Reply s3 =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"reference_times\":[\"2025-11-01T00:00:00Z\"],"
+                  + "\"output_location\":\"s3://bucket/x\"}");
+      assertThat(s3.status()).isEqualTo(400);
+      assertThat(s3.body().at("/error/field").asText()).isEqualTo("output_location");
+      assertThat(s3.body().at("/error/message").asText())
+          .startsWith("output_location: 's3://bucket/x' is a URI of scheme 's3' (expected: a");
       assertThat(offline.requests).isEmpty();
     }
   }

@@ -1,9 +1,13 @@
 package dev.quiver.core.offline;
 
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A training-set export: features (each {@code view.feature}, {@code view:v3.feature} or {@code
@@ -23,6 +27,8 @@ import java.util.Locale;
  * @param format output format; only {@code parquet}
  * @param manifest a manifest file to rebuild; null if not used
  * @param availabilityGuard null for the configured default
+ * @param featureService a feature service of the namespace whose features to export, instead of
+ *     {@code features}; null if not used
  */
 public record ExportRequest(
     String namespace,
@@ -36,7 +42,38 @@ public record ExportRequest(
     String output,
     String format,
     String manifest,
-    Boolean availabilityGuard) {
+    Boolean availabilityGuard,
+    String featureService) {
+
+  /** An export of listed features (no feature service). */
+  public ExportRequest(
+      String namespace,
+      List<String> features,
+      String labels,
+      String timestampColumn,
+      List<Instant> times,
+      Instant from,
+      Instant to,
+      Duration step,
+      String output,
+      String format,
+      String manifest,
+      Boolean availabilityGuard) {
+    this(
+        namespace,
+        features,
+        labels,
+        timestampColumn,
+        times,
+        from,
+        to,
+        step,
+        output,
+        format,
+        manifest,
+        availabilityGuard,
+        null);
+  }
 
   public ExportRequest {
     namespace = namespace == null || namespace.isBlank() ? "default" : namespace;
@@ -54,6 +91,7 @@ public record ExportRequest(
     if (output == null || output.isBlank()) {
       throw new IllegalArgumentException("output: missing (expected: an output directory)");
     }
+    output = localDirectory(output);
     if (labels != null && labels.isBlank()) {
       throw new IllegalArgumentException(
           "labels: '' (expected: a Parquet file or folder, a CSV file or an Iceberg table"
@@ -97,9 +135,61 @@ public record ExportRequest(
               + " (expected: none with manifest; a rebuild exports exactly the manifest's"
               + " features, so drop features, or export them without manifest)");
     }
-    if (manifest == null && features.isEmpty()) {
+    if (featureService != null && featureService.isBlank()) {
       throw new IllegalArgumentException(
-          "features: [] (expected: at least one feature, e.g. user_profile.last_amount)");
+          "feature_service: '' (expected: the name of a feature service, e.g. fraud_model)");
     }
+    if (featureService != null && manifest != null) {
+      throw new IllegalArgumentException(
+          "feature_service: '"
+              + featureService
+              + "' (expected: none with manifest; a rebuild exports exactly the manifest's"
+              + " features)");
+    }
+    if (featureService != null && !features.isEmpty()) {
+      throw new IllegalArgumentException(
+          "feature_service: '"
+              + featureService
+              + "' with features "
+              + features
+              + " (expected: one of them: the service's features, or the features listed)");
+    }
+    if (manifest == null && features.isEmpty() && featureService == null) {
+      throw new IllegalArgumentException(
+          "features: [] (expected: at least one feature, e.g. user_profile.last_amount, or a"
+              + " feature service)");
+    }
+  }
+
+  /** A scheme before {@code :/}: {@code s3://b/x}, or {@code s3:/b/x} once a Path normalized it. */
+  private static final Pattern URI_SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]+):/");
+
+  /**
+   * The output as a local path: exports write with java.nio to the file system of the process that
+   * runs them, where {@code s3://bucket/x} is a relative folder {@code s3:/bucket/x}; such a URI is
+   * refused rather than written beside the server's working directory, and a {@code file:} URI is
+   * its path.
+   */
+  private static String localDirectory(String output) {
+    Matcher m = URI_SCHEME.matcher(output);
+    if (!m.find()) {
+      return output;
+    }
+    if (m.group(1).equalsIgnoreCase("file")) {
+      try {
+        return Path.of(URI.create(output)).toString();
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "output: '" + output + "' is not a file URI (" + e.getMessage() + ")", e);
+      }
+    }
+    throw new IllegalArgumentException(
+        "output: '"
+            + output
+            + "' is a URI of scheme '"
+            + m.group(1)
+            + "' (expected: a directory of this machine's file system, e.g. /data/exports/x,"
+            + " on the server when the export runs on one; exports write local files: copy the"
+            + " directory to object storage afterwards)");
   }
 }

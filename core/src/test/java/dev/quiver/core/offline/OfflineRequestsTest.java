@@ -35,6 +35,30 @@ class OfflineRequestsTest {
         .hasSize(2);
   }
 
+  static ExportRequest exportTo(String output) {
+    return new ExportRequest(
+        null, List.of("v.f"), null, null, List.of(T), null, null, null, output, null, null, null);
+  }
+
+  /**
+   * Exports write local files: an object-store URI was written to a local folder named after it
+   * ({@code s3://bucket/x} became {@code ./s3:/bucket/x}, reported as SUCCEEDED). Review, session
+   * 17.
+   */
+  @Test
+  void anOutputUriOtherThanFileIsRefusedAndAFileUriIsItsPath() {
+    for (String uri : List.of("s3://bucket/x", "s3:/bucket/x", "gs://b/x", "hdfs://nn:8020/x")) {
+      assertThatThrownBy(() -> exportTo(uri))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("output: '" + uri + "' is a URI")
+          .hasMessageContaining("expected: a directory of this machine's file system");
+    }
+    assertThat(exportTo("file:///tmp/exports/x").output()).isEqualTo("/tmp/exports/x");
+    assertThat(exportTo("file:/tmp/exports/x").output()).isEqualTo("/tmp/exports/x");
+    assertThat(exportTo("out/x").output()).isEqualTo("out/x");
+    assertThat(exportTo("/data/a:b").output()).isEqualTo("/data/a:b");
+  }
+
   @Test
   void backfillTimesOutsideYears0000To9999AreRefused() {
     assertThatThrownBy(() -> new BackfillRequest(null, "v", null, T, FAR, true, false, null, null))
