@@ -160,12 +160,18 @@ public final class EventParser implements EventDecoder {
         }
         break;
       case INT32:
-        if (v.isIntegralNumber() && v.canConvertToInt()) {
+        if (v.isIntegralNumber()) {
+          if (!v.canConvertToInt()) {
+            throw outOfRange(name, type, v, Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
+          }
           return v.intValue();
         }
         break;
       case INT64:
-        if (v.isIntegralNumber() && v.canConvertToLong()) {
+        if (v.isIntegralNumber()) {
+          if (!v.canConvertToLong()) {
+            throw outOfRange(name, type, v, Long.MIN_VALUE + " to " + Long.MAX_VALUE);
+          }
           return v.longValue();
         }
         break;
@@ -202,7 +208,10 @@ public final class EventParser implements EventDecoder {
         }
         break;
       case TIMESTAMP:
-        if (v.isIntegralNumber() && v.canConvertToLong()) {
+        if (v.isIntegralNumber()) {
+          if (!v.canConvertToLong()) {
+            throw outOfRange(name, type, v, "epoch milliseconds within the years 0000 to 9999");
+          }
           return Instant.ofEpochMilli(v.longValue());
         }
         if (v.isTextual()) {
@@ -252,7 +261,41 @@ public final class EventParser implements EventDecoder {
             + type);
   }
 
+  /**
+   * A whole number beyond an integer or time column's range. It read "wrong type ..., got JSON
+   * NUMBER" (session 17 QA pass), as if a number were not expected there.
+   */
+  private static MalformedEventException outOfRange(
+      String name, FeatureType type, JsonNode v, String range) {
+    return new MalformedEventException(
+        "out of range for '"
+            + name
+            + "': "
+            + v.asText()
+            + " is beyond the range of "
+            + type
+            + " ("
+            + range
+            + ")");
+  }
+
   private static MalformedEventException wrongType(String name, FeatureType type, JsonNode v) {
+    if (!type.array()
+        && v.isNumber()
+        && (type.scalar().isIntegral() || type.scalar() == FeatureType.Scalar.TIMESTAMP)) {
+      // a fraction where a whole number is declared: say which number, and what is expected
+      return new MalformedEventException(
+          "wrong type for '"
+              + name
+              + "': declared "
+              + type
+              + ", got the number "
+              + v.asText()
+              + (type.scalar() == FeatureType.Scalar.TIMESTAMP
+                  ? " (expected: epoch milliseconds as a whole number, or ISO-8601 text such as"
+                      + " 2026-01-02T03:04:05Z)"
+                  : " (expected: a whole number)"));
+    }
     return new MalformedEventException(
         "wrong type for '" + name + "': declared " + type + ", got JSON " + v.getNodeType());
   }
