@@ -11,8 +11,12 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.TemporalAccessor;
 import java.util.Base64;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.types.Row;
@@ -224,6 +228,20 @@ public final class EventParser implements EventDecoder {
     throw wrongType(name, type, v);
   }
 
+  /**
+   * ISO-8601 date and time with an optional offset in the basic form ({@code +0000}, {@code -0230},
+   * or {@code Z}), which {@link OffsetDateTime#parse} refuses: Python's {@code strftime('%z')},
+   * Java's {@code SimpleDateFormat} {@code Z} and many loggers write it (session 17 QA pass: every
+   * event of such a producer was malformed). Without an offset the time is UTC.
+   */
+  private static final DateTimeFormatter BASIC_OFFSET =
+      new DateTimeFormatterBuilder()
+          .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME)
+          .optionalStart()
+          .appendOffset("+HHMM", "Z")
+          .optionalEnd()
+          .toFormatter(Locale.ROOT);
+
   static Instant parseInstant(String name, String text) throws MalformedEventException {
     String t = text.trim();
     Instant fast = IsoTimestamps.parse(t);
@@ -234,7 +252,11 @@ public final class EventParser implements EventDecoder {
       return OffsetDateTime.parse(t).toInstant();
     } catch (DateTimeParseException e) {
       try {
-        return LocalDateTime.parse(t.replace(' ', 'T')).toInstant(ZoneOffset.UTC);
+        TemporalAccessor parsed =
+            BASIC_OFFSET.parseBest(t.replace(' ', 'T'), OffsetDateTime::from, LocalDateTime::from);
+        return parsed instanceof OffsetDateTime o
+            ? o.toInstant()
+            : ((LocalDateTime) parsed).toInstant(ZoneOffset.UTC);
       } catch (DateTimeParseException e2) {
         throw new MalformedEventException(
             "wrong type for '"

@@ -57,6 +57,26 @@ class EventParserTest {
         .isEqualTo(1000L);
   }
 
+  /**
+   * An offset without a colon ({@code +0000}, ISO-8601's basic form) is what Python's {@code
+   * strftime('%z')}, Java's {@code SimpleDateFormat} {@code Z} and many loggers write; it was
+   * malformed ("is not a timestamp"), so every event of such a producer was a dead letter (session
+   * 17 QA pass).
+   */
+  @Test
+  void acceptsAnOffsetWithoutAColon() throws Exception {
+    assertThat(EventParser.parseInstant("ts", "2026-11-29T00:47:00+0000"))
+        .isEqualTo(Instant.parse("2026-11-29T00:47:00Z"));
+    assertThat(EventParser.parseInstant("ts", "2026-11-29T01:47:00.250+0100"))
+        .isEqualTo(Instant.parse("2026-11-29T00:47:00.250Z"));
+    assertThat(EventParser.parseInstant("ts", "2026-11-28T22:17:00-0230"))
+        .isEqualTo(Instant.parse("2026-11-29T00:47:00Z"));
+    assertThat(EventParser.parseInstant("ts", "2026-11-29 00:47:00+0000"))
+        .isEqualTo(Instant.parse("2026-11-29T00:47:00Z"));
+    assertThatThrownBy(() -> EventParser.parseInstant("ts", "2026-11-29T00:47:00+00000"))
+        .hasMessageContaining("is not a timestamp");
+  }
+
   @Test
   void namesWhatIsWrong() {
     assertThatThrownBy(() -> parse("{\"txn_id\":")).hasMessageStartingWith("bad JSON");
