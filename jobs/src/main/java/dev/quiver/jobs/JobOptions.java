@@ -170,7 +170,9 @@ public final class JobOptions {
           Duration.ofSeconds(30),
           "A Kafka partition that sends no event for this long stops holding back the event-time"
               + " watermark of tumbling-window transformations, so their windows still close"
-              + " while it is silent; 0s turns it off (a silent partition then keeps them open).");
+              + " while it is silent; after a job starts or is restored, no window closes for"
+              + " this long, as a partition not heard from yet counts as silent since the start;"
+              + " 0s turns it off (a silent partition then keeps them open).");
 
   public static final ConfigOption<Duration> EVENT_TIME_MAX_AHEAD =
       ConfigOption.duration(

@@ -11,8 +11,12 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.TemporalAccessor;
 import java.util.Base64;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.types.Row;
@@ -160,12 +164,18 @@ public final class EventParser implements EventDecoder {
         }
         break;
       case INT32:
-        if (v.isIntegralNumber() && v.canConvertToInt()) {
+        if (v.isIntegralNumber()) {
+          if (!v.canConvertToInt()) {
+            throw outOfRange(name, type, v, Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
+          }
           return v.intValue();
         }
         break;
       case INT64:
-        if (v.isIntegralNumber() && v.canConvertToLong()) {
+        if (v.isIntegralNumber()) {
+          if (!v.canConvertToLong()) {
+            throw outOfRange(name, type, v, Long.MIN_VALUE + " to " + Long.MAX_VALUE);
+          }
           return v.longValue();
         }
         break;
@@ -202,7 +212,10 @@ public final class EventParser implements EventDecoder {
         }
         break;
       case TIMESTAMP:
-        if (v.isIntegralNumber() && v.canConvertToLong()) {
+        if (v.isIntegralNumber()) {
+          if (!v.canConvertToLong()) {
+            throw outOfRange(name, type, v, "epoch milliseconds within the years 0000 to 9999");
+          }
           return Instant.ofEpochMilli(v.longValue());
         }
         if (v.isTextual()) {
@@ -215,6 +228,20 @@ public final class EventParser implements EventDecoder {
     throw wrongType(name, type, v);
   }
 
+  /**
+   * ISO-8601 date and time with an optional offset in the basic form ({@code +0000}, {@code -0230},
+   * or {@code Z}), which {@link OffsetDateTime#parse} refuses: Python's {@code strftime('%z')},
+   * Java's {@code SimpleDateFormat} {@code Z} and many loggers write it (session 17 QA pass: every
+   * event of such a producer was malformed). Without an offset the time is UTC.
+   */
+  private static final DateTimeFormatter BASIC_OFFSET =
+      new DateTimeFormatterBuilder()
+          .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME)
+          .optionalStart()
+          .appendOffset("+HHMM", "Z")
+          .optionalEnd()
+          .toFormatter(Locale.ROOT);
+
   static Instant parseInstant(String name, String text) throws MalformedEventException {
     String t = text.trim();
     Instant fast = IsoTimestamps.parse(t);
@@ -225,7 +252,11 @@ public final class EventParser implements EventDecoder {
       return OffsetDateTime.parse(t).toInstant();
     } catch (DateTimeParseException e) {
       try {
-        return LocalDateTime.parse(t.replace(' ', 'T')).toInstant(ZoneOffset.UTC);
+        TemporalAccessor parsed =
+            BASIC_OFFSET.parseBest(t.replace(' ', 'T'), OffsetDateTime::from, LocalDateTime::from);
+        return parsed instanceof OffsetDateTime o
+            ? o.toInstant()
+            : ((LocalDateTime) parsed).toInstant(ZoneOffset.UTC);
       } catch (DateTimeParseException e2) {
         throw new MalformedEventException(
             "wrong type for '"
@@ -252,7 +283,41 @@ public final class EventParser implements EventDecoder {
             + type);
   }
 
+  /**
+   * A whole number beyond an integer or time column's range. It read "wrong type ..., got JSON
+   * NUMBER" (session 17 QA pass), as if a number were not expected there.
+   */
+  private static MalformedEventException outOfRange(
+      String name, FeatureType type, JsonNode v, String range) {
+    return new MalformedEventException(
+        "out of range for '"
+            + name
+            + "': "
+            + v.asText()
+            + " is beyond the range of "
+            + type
+            + " ("
+            + range
+            + ")");
+  }
+
   private static MalformedEventException wrongType(String name, FeatureType type, JsonNode v) {
+    if (!type.array()
+        && v.isNumber()
+        && (type.scalar().isIntegral() || type.scalar() == FeatureType.Scalar.TIMESTAMP)) {
+      // a fraction where a whole number is declared: say which number, and what is expected
+      return new MalformedEventException(
+          "wrong type for '"
+              + name
+              + "': declared "
+              + type
+              + ", got the number "
+              + v.asText()
+              + (type.scalar() == FeatureType.Scalar.TIMESTAMP
+                  ? " (expected: epoch milliseconds as a whole number, or ISO-8601 text such as"
+                      + " 2026-01-02T03:04:05Z)"
+                  : " (expected: a whole number)"));
+    }
     return new MalformedEventException(
         "wrong type for '" + name + "': declared " + type + ", got JSON " + v.getNodeType());
   }

@@ -15,8 +15,15 @@ import org.apache.flink.util.clock.RelativeClock;
  * like {@link EventGate}'s lateness cut: per Kafka partition, the largest event time accepted minus
  * {@code watermark delay + allowed lateness}; the emitted watermark is the smallest over the
  * partitions seen. An event the gate accepted is therefore never late for a window, and a window
- * closes once every partition's events are past its end by delay + lateness. Partitions that have
- * sent nothing yet do not hold the watermark back.
+ * closes once every partition's events are past its end by delay + lateness.
+ *
+ * <p><b>The start.</b> The generator cannot know which partitions its source task reads until they
+ * send, so for the idle timeout after it starts (the job's start, or a restore: watermarks are not
+ * checkpointed) it emits no watermark: a partition not heard from yet counts as silent since the
+ * start, and may still send events older than the others'. Before (session 17 QA pass), the first
+ * partition read moved the watermark alone, and the older events of a partition read a moment
+ * later, which the gate accepted, were late for windows already closed and lost without a dead
+ * letter. With a zero timeout a partition counts from its first event.
  *
  * <p><b>Idle partitions</b> ({@code jobs.source-idle-timeout}): a partition that has sent nothing
  * for the idle timeout (on Flink's input-activity clock, which does not advance while the job is
@@ -31,6 +38,8 @@ public final class EventTimeWatermarks implements WatermarkGenerator<Row> {
   private final long boundMs;
   private final long idleMs;
   private final RelativeClock clock;
+  private final long startMs;
+  private boolean started;
   private final Map<Integer, Progress> partitions = new HashMap<>();
 
   /** One partition's largest event time and when it was last seen sending. */
@@ -45,6 +54,7 @@ public final class EventTimeWatermarks implements WatermarkGenerator<Row> {
     this.boundMs = boundMs;
     this.idleMs = idleTimeout.toMillis();
     this.clock = clock;
+    this.startMs = clock.relativeTimeMillis();
   }
 
   /** Timestamps from {@code _event_ms}; watermarks trailing by {@code boundMs}; no idleness. */
@@ -83,13 +93,29 @@ public final class EventTimeWatermarks implements WatermarkGenerator<Row> {
   @Override
   public void onPeriodicEmit(WatermarkOutput output) {
     long now = clock.relativeTimeMillis();
+    boolean first = false;
+    if (!started) {
+      if (idleMs > 0 && now - startMs < idleMs) {
+        for (Progress p : partitions.values()) { // a partition that sends now is active now
+          if (p.sentSinceLastEmit) {
+            p.lastActiveMs = now;
+            p.sentSinceLastEmit = false;
+          }
+        }
+        return; // a partition not heard from yet may still send older events
+      }
+      started = true;
+      first = true;
+    }
     long min = Long.MAX_VALUE;
     for (Progress p : partitions.values()) {
       if (p.sentSinceLastEmit) {
         p.lastActiveMs = now;
         p.sentSinceLastEmit = false;
       }
-      if (idleMs == 0 || now - p.lastActiveMs < idleMs) {
+      // the first watermark counts every partition heard from during the start, even one that
+      // fell silent meanwhile: the start only waited for the partitions not heard from
+      if (first || idleMs == 0 || now - p.lastActiveMs < idleMs) {
         min = Math.min(min, p.maxTs);
       }
     }

@@ -89,7 +89,7 @@ class EventTimeWatermarksTest {
     send(g, 0, 100_000);
     send(g, 1, 50_000);
     after(g, 200);
-    assertThat(out.last()).isEqualTo(50_000 - BOUND - 1);
+    assertThat(out.emitted).as("the first 30 s: a partition may not have sent yet").isEmpty();
     for (int i = 1; i <= 149; i++) { // partition 0 sends every 200 ms, partition 1 is silent
       send(g, 0, 100_000 + i * 200L);
       after(g, 200);
@@ -106,6 +106,25 @@ class EventTimeWatermarksTest {
     assertThat(out.last()).isEqualTo(60_000 - BOUND - 1);
     assertThatThrownBy(() -> EventTimeWatermarks.strategy(SCHEMA, BOUND, Duration.ofSeconds(-1)))
         .hasMessageContaining("jobs.source-idle-timeout: PT-1S (expected: >= 0");
+  }
+
+  /**
+   * A partition not heard from since the job started counts as silent since the start (session 17
+   * QA pass): the first partition read moved the watermark alone, so the older events of a
+   * partition read a moment later, accepted by the gate, were late for windows already closed and
+   * dropped without a dead letter (a three-partition topic read from the earliest offsets lost a
+   * window this way; after a restore likewise, the generator starting empty).
+   */
+  @Test
+  void aPartitionNotYetHeardFromHoldsTheWatermarkForTheTimeoutAfterTheStart() {
+    EventTimeWatermarks g = generator(Duration.ofSeconds(30));
+    send(g, 0, 1_000_000);
+    after(g, 200);
+    after(g, 5_000);
+    assertThat(out.emitted).as("partition 1 may still send older events").isEmpty();
+    send(g, 1, 100_000);
+    after(g, 25_000);
+    assertThat(out.emitted).containsExactly(100_000 - BOUND - 1);
   }
 
   @Test
