@@ -98,7 +98,10 @@ public final class Backfill {
    * ({@link EventTimeFilter}: files whose event-time bounds miss the range are skipped), or a Kafka
    * range's offsets (bytes and files -1); -1 when unknown. {@code tableRecordsToRead} is the
    * offline table's rows in the range, which the backfill reads to append only what the table
-   * lacks. Time is an estimate from these counts ({@link #estimatedSeconds}).
+   * lacks. Time is an estimate from these counts ({@link #estimatedSeconds}). {@code [readFrom,
+   * readTo)} is the history the job reads: the range, or with {@code online} the enclosing tiles of
+   * the coarsest resolution ({@link BackfillPlanner#readRange}), whose events outside the range
+   * only the online tiles use.
    */
   public record Plan(
       String backfillId,
@@ -106,6 +109,8 @@ public final class Backfill {
       String source,
       Instant from,
       Instant to,
+      Instant readFrom,
+      Instant readTo,
       long recordsToRead,
       long rows,
       long skipped,
@@ -135,11 +140,25 @@ public final class Backfill {
       double seconds,
       long onlineRows) {}
 
-  /** Plans a backfill and counts its rows, bytes and partitions (the dry run). */
+  /** Plans a backfill and counts its rows, bytes and partitions (the dry run), offline only. */
   public Plan plan(
       FeatureView view, List<JoinKey> keys, String sourceOverride, Instant from, Instant to) {
+    return plan(view, keys, sourceOverride, from, to, false);
+  }
+
+  /**
+   * Plans a backfill and counts its rows, bytes and partitions (the dry run); with {@code online},
+   * of the backfill that also writes the online store (its SQL, and the history it reads).
+   */
+  public Plan plan(
+      FeatureView view,
+      List<JoinKey> keys,
+      String sourceOverride,
+      Instant from,
+      Instant to,
+      boolean online) {
     try (Session s =
-        open(view, keys, sourceOverride, from, to, UUID.randomUUID().toString(), false)) {
+        open(view, keys, sourceOverride, from, to, UUID.randomUUID().toString(), online)) {
       long rows = 0;
       long partitions = 0;
       long skipped = 0;
@@ -181,6 +200,8 @@ public final class Backfill {
           s.source.describe(),
           from,
           to,
+          s.read.from(),
+          s.read.to(),
           read,
           rows,
           skipped,
@@ -260,14 +281,17 @@ public final class Backfill {
       long skipped = 0;
       Exception failure = null;
       try {
-        long total = recordsToRead(s);
-        skipped =
-            skipped(
-                FlinkBatch.execute(
-                    s.env,
-                    name,
-                    BackfillPlanner.READ_ACCUMULATOR,
-                    read -> progress.update(read, total)));
+        long total = progressTotal(s);
+        JobExecutionResult first =
+            FlinkBatch.execute(
+                s.env,
+                name,
+                BackfillPlanner.READ_ACCUMULATOR,
+                read -> progress.update(read, total));
+        skipped = skipped(first);
+        // the history is read: its count is known now, whatever the estimate said
+        long read = accumulated(first, BackfillPlanner.READ_ACCUMULATOR);
+        progress.update(read, read);
         if (!s.query.secondInserts().isEmpty()) {
           s.query.secondSetup().forEach(s.tEnv::executeSql);
           StreamStatementSet set = s.tEnv.createStatementSet();
@@ -285,7 +309,22 @@ public final class Backfill {
       Snapshot snap = findSnapshot(table, id);
       Plan plan =
           new Plan(
-              id, s.tableName, s.source.describe(), from, to, 0, 0, 0, 0, 0, 0, 0, 0, s.sqlText);
+              id,
+              s.tableName,
+              s.source.describe(),
+              from,
+              to,
+              s.read.from(),
+              s.read.to(),
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              s.sqlText);
       if (snap == null) {
         if (failure != null) {
           throw failure;
@@ -401,6 +440,27 @@ public final class Backfill {
     return s.raw == null ? -1 : ScanSize.of(s.raw, s.rawFilter).records();
   }
 
+  /**
+   * The total a backfill's progress counts the history records read against: the planner's count (a
+   * Kafka range's offsets, each read), else the rows the raw table's scan is expected to return
+   * ({@link ScanSize#returned}: the scan keeps only the rows whose event time is in the read range
+   * or null, so a file that also holds other days counts in part); -1 when unknown.
+   */
+  private long progressTotal(Session s) {
+    if (s.query.inputRecords() >= 0) {
+      return s.query.inputRecords();
+    }
+    if (s.raw == null) {
+      return -1;
+    }
+    return ScanSize.returned(
+        s.raw,
+        s.rawFilter,
+        s.eventTimeColumn,
+        s.read.from().toEpochMilli(),
+        s.read.to().toEpochMilli());
+  }
+
   /** The offline table's rows with event time in {@code [from, to)}: its day partitions prune. */
   private static org.apache.iceberg.expressions.Expression offlineRange(Instant from, Instant to) {
     return org.apache.iceberg.expressions.Expressions.and(
@@ -431,10 +491,85 @@ public final class Backfill {
       }
       return new ScanSize(files, records, bytes);
     }
+
+    /**
+     * The rows a scan of {@code table} with {@code filter} (a backfill's {@link EventTimeFilter} on
+     * {@code column}, for event times {@code [fromMs, toMs)}) is expected to return: per data file,
+     * its rows with a null event time plus its other rows in the share of its event-time bounds
+     * that the range covers (event times taken as spread evenly between the bounds); a file without
+     * bounds, or a filter that keeps every row, counts whole. -1 when it cannot be planned.
+     */
+    static long returned(
+        Table table,
+        org.apache.iceberg.expressions.Expression filter,
+        String column,
+        long fromMs,
+        long toMs) {
+      Types.NestedField f = column == null ? null : table.schema().findField(column);
+      boolean filtered =
+          f != null && filter.op() != org.apache.iceberg.expressions.Expression.Operation.TRUE;
+      long rows = 0;
+      try (CloseableIterable<FileScanTask> tasks =
+          table.newScan().filter(filter).includeColumnStats().planFiles()) {
+        for (FileScanTask t : tasks) {
+          org.apache.iceberg.DataFile file = t.file();
+          if (!filtered) {
+            rows += file.recordCount();
+            continue;
+          }
+          Long low = boundMillis(f, file.lowerBounds());
+          Long high = boundMillis(f, file.upperBounds());
+          Long nulls =
+              file.nullValueCounts() == null ? null : file.nullValueCounts().get(f.fieldId());
+          rows += inRange(file.recordCount(), nulls == null ? 0 : nulls, low, high, fromMs, toMs);
+        }
+      } catch (IOException e) {
+        return -1;
+      }
+      return rows;
+    }
+
+    /**
+     * Of {@code records} rows, {@code nulls} without event time, whose event times lie between
+     * {@code low} and {@code high} (inclusive; null when unknown): the nulls plus the others in the
+     * share of {@code [low, high]} that {@code [fromMs, toMs)} covers.
+     */
+    static long inRange(long records, long nulls, Long low, Long high, long fromMs, long toMs) {
+      if (low == null || high == null || high < low) {
+        return records;
+      }
+      long first = Math.max(low, fromMs);
+      long last = Math.min(high, toMs - 1);
+      if (last < first) {
+        return nulls;
+      }
+      double share = ((double) (last - first) + 1) / ((double) (high - low) + 1);
+      return nulls + Math.round((records - nulls) * share);
+    }
+
+    /** A data file's event-time bound in epoch millis (an int column holds millis). */
+    private static Long boundMillis(
+        Types.NestedField f, java.util.Map<Integer, java.nio.ByteBuffer> bounds) {
+      java.nio.ByteBuffer b = bounds == null ? null : bounds.get(f.fieldId());
+      if (b == null) {
+        return null;
+      }
+      Object v = org.apache.iceberg.types.Conversions.fromByteBuffer(f.type(), b);
+      if (!(v instanceof Number n)) {
+        return null;
+      }
+      return f.type().typeId() == org.apache.iceberg.types.Type.TypeID.TIMESTAMP
+          ? Math.floorDiv(n.longValue(), 1000L)
+          : n.longValue();
+    }
   }
 
   private static long skipped(JobExecutionResult result) {
-    Object n = result.getAccumulatorResult(BackfillPlanner.SKIPPED_ACCUMULATOR);
+    return accumulated(result, BackfillPlanner.SKIPPED_ACCUMULATOR);
+  }
+
+  private static long accumulated(JobExecutionResult result, String accumulator) {
+    Object n = result.getAccumulatorResult(accumulator);
     return n instanceof Number num ? num.longValue() : 0;
   }
 
@@ -474,7 +609,9 @@ public final class Backfill {
     TimeTravel.register(s.tEnv, config);
     s.table = OfflineTables.ensureTable(catalog, view, keys);
     s.tableName = OfflineTables.identifier(view).toString();
-    s.source = source(s, view, sourceOverride, from, to);
+    s.read = planner.readRange(view, from, to, online);
+    s.eventTimeColumn = view.source() == null ? null : view.source().eventTimeField();
+    s.source = source(s, view, sourceOverride, s.read.from(), s.read.to());
     Instant ingestedAt = Instant.now();
     s.query =
         planner.prepare(
@@ -575,7 +712,8 @@ public final class Backfill {
 
   /**
    * The raw history: {@code sourceOverride} if given, else the view's own source; a Kafka source is
-   * read as an offset range, Parquet files and Iceberg tables as tables.
+   * read as an offset range, Parquet files and Iceberg tables as tables, scanned for the event
+   * times {@code [from, to)} (the read range, which may be wider than the backfill's).
    */
   private BackfillSource source(
       Session s, FeatureView view, String sourceOverride, Instant from, Instant to) {
@@ -800,6 +938,8 @@ public final class Backfill {
     String sqlText;
     Path scratch;
     org.apache.iceberg.expressions.Expression rawFilter;
+    BackfillPlanner.TimeRange read;
+    String eventTimeColumn;
 
     @Override
     public void close() {

@@ -45,6 +45,27 @@ public interface BackfillPlanner {
   Query prepare(Request request);
 
   /**
+   * The event times the history read must cover for a backfill of {@code [from, to)}: the range
+   * itself, unless the planner's online writes need more of the history — a tile is written whole,
+   * so its events outside the range are read too. Only the online writes use the wider read; the
+   * offline rows (and row cells) stay those of {@code [from, to)}. Called before {@link #prepare},
+   * so that the backfill scans (and sizes) what the job will read.
+   *
+   * @return a range that contains {@code [from, to)}
+   */
+  default TimeRange readRange(FeatureView view, Instant from, Instant to, boolean online) {
+    return new TimeRange(from, to);
+  }
+
+  /** Event times {@code [from, to)}. */
+  record TimeRange(Instant from, Instant to) {
+    /** Whether it is {@code [from, to)} exactly. */
+    public boolean is(Instant otherFrom, Instant otherTo) {
+      return from.equals(otherFrom) && to.equals(otherTo);
+    }
+  }
+
+  /**
    * What to prepare.
    *
    * @param env the batch-mode stream environment the backfill's job runs on

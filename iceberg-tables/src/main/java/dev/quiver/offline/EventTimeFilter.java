@@ -16,9 +16,10 @@ import org.apache.iceberg.types.Types;
  * range filter after the scan), so it only has to be inclusive: it never drops a row the SQL keeps.
  *
  * <p>No look-back: a backfill's rows are computed from the events of its range only (the offline
- * rows are one per event, the tiles and tumbling windows of the range are grouped over the range's
- * events, and the range filter applies before the dedup), so the scan needs nothing before {@code
- * from}.
+ * rows are one per event, tumbling windows are grouped over the range's events, and the range
+ * filter applies before the dedup), so the scan needs nothing before {@code from}. With {@code
+ * --online} the backfill scans its planner's wider read range ({@link BackfillPlanner#readRange}:
+ * the enclosing coarsest tiles, whose tiles are written whole).
  */
 public final class EventTimeFilter {
   private EventTimeFilter() {}

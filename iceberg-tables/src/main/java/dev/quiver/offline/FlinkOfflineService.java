@@ -339,7 +339,8 @@ public final class FlinkOfflineService implements OfflineService {
         job,
         () -> {
           if (req.dryRun()) {
-            Backfill.Plan p = backfill.plan(view, keys, req.source(), req.from(), req.to());
+            Backfill.Plan p =
+                backfill.plan(view, keys, req.source(), req.from(), req.to(), req.online());
             job.rows = p.rows();
             Map<String, Object> d = planDetails(p);
             d.putAll(warned);
@@ -419,6 +420,12 @@ public final class FlinkOfflineService implements OfflineService {
     d.put("source", p.source());
     d.put("from", p.from().toString());
     d.put("to", p.to().toString());
+    if (!p.readFrom().equals(p.from()) || !p.readTo().equals(p.to())) {
+      // --online: the tiles at the range's edges are recomputed whole, from the history of the
+      // enclosing coarsest tiles (backfills.md, "Online")
+      d.put("online_read_from", p.readFrom().toString());
+      d.put("online_read_to", p.readTo().toString());
+    }
     // the estimate's parts: the history records read (of the files the range's scan keeps), the
     // offline table's rows in the range (read to append only what it lacks), the rows to append
     d.put("records_to_read", p.recordsToRead());

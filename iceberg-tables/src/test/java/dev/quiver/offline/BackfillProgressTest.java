@@ -101,6 +101,31 @@ class BackfillProgressTest {
     assertThat(seen.get(seen.size() - 1)).isEqualTo(0.99);
   }
 
+  /**
+   * The progress's total for files that also hold other days: it was their whole record count,
+   * while the scan returns only the rows in the range (or without event time), so the bar of a
+   * one-day backfill over a file of thirty days stopped near 3% until the job ended. Each file now
+   * counts its null event times plus the share of its event-time bounds that the range covers.
+   */
+  @Test
+  void aFileCountsTheShareOfItsEventTimeBoundsThatTheRangeCovers() {
+    long day = 86_400_000L;
+    // thirty days in one file, one day read: a thirtieth
+    assertThat(Backfill.ScanSize.inRange(30_000, 0, 0L, 30 * day - 1, 4 * day, 5 * day))
+        .isEqualTo(1_000);
+    // rows without event time are all returned (and counted as skipped)
+    assertThat(Backfill.ScanSize.inRange(30_010, 10, 0L, 30 * day - 1, 4 * day, 5 * day))
+        .isEqualTo(1_010);
+    // a file inside the range counts whole, one outside only its nulls
+    assertThat(Backfill.ScanSize.inRange(500, 3, 2 * day, 3 * day, 0, 10 * day)).isEqualTo(500);
+    assertThat(Backfill.ScanSize.inRange(500, 3, 20 * day, 21 * day, 0, 10 * day)).isEqualTo(3);
+    // unknown bounds: the whole file
+    assertThat(Backfill.ScanSize.inRange(500, 0, null, null, 0, day)).isEqualTo(500);
+    // one event time: whole or nothing
+    assertThat(Backfill.ScanSize.inRange(7, 0, day, day, day, day + 1)).isEqualTo(7);
+    assertThat(Backfill.ScanSize.inRange(7, 0, day, day, 0, day)).isZero();
+  }
+
   @Test
   void fractionOfAnUnknownTotalIsZeroAndNeverOverTheCap() {
     assertThat(Backfill.fraction(5, -1)).isZero();

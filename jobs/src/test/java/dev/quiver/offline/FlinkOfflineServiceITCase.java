@@ -514,9 +514,81 @@ class FlinkOfflineServiceITCase {
   }
 
   /**
+   * An {@code --online} dry run (REST {@code dry_run} and {@code online}) names the wider history
+   * its tiles read: the enclosing day of a mid-day range. The service planned every dry run
+   * offline, so it showed neither the tiles' SQL nor that read.
+   */
+  @Test
+  void anOnlineDryRunNamesTheWiderReadOfItsTiles() throws Exception {
+    QuiverConfig config =
+        QuiverConfig.of(Map.of("offline.warehouse", dir.resolve("wh").toString()));
+    InMemoryFeatureRegistry registry = new InMemoryFeatureRegistry();
+    registry.put(
+        FeatureView.builder("user_sums")
+            .entities(List.of("user"))
+            .source(TestViews.txnSource())
+            .features(
+                List.of(
+                    TestViews.agg(
+                        "amount_sum_1h",
+                        "amount",
+                        dev.quiver.core.spec.AggregationFunction.SUM,
+                        Duration.ofHours(1),
+                        dev.quiver.core.spec.FeatureType.FLOAT64)))
+            .build());
+    Path raw = dir.resolve("sums-raw").resolve("events.parquet");
+    List<org.apache.iceberg.data.Record> raws = new java.util.ArrayList<>();
+    for (int i = 0; i < 48; i++) {
+      var r = org.apache.iceberg.data.GenericRecord.create(rawSchema());
+      r.setField("user_id", "u" + (i % 3));
+      r.setField("amount", (double) i);
+      r.setField("merchant", "m1");
+      r.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + i * 1_800_000L));
+      raws.add(r);
+    }
+    TrainingSetFiles.write(rawSchema(), raw, raws);
+    Instant from = Instant.ofEpochMilli(EventLog.BASE + 10 * EventLog.HOUR + 1_000);
+    Instant to = Instant.ofEpochMilli(EventLog.BASE + 12 * EventLog.HOUR);
+    try (FlinkOfflineService service = new FlinkOfflineService(config, registry)) {
+      for (boolean online : new boolean[] {true, false}) {
+        JobStatus dry =
+            awaitDone(
+                service,
+                service.submitBackfill(
+                    new BackfillRequest(
+                        null,
+                        "user_sums",
+                        null,
+                        from,
+                        to,
+                        true,
+                        online,
+                        raw.getParent().toString(),
+                        "alice")));
+        assertThat(dry.state()).as(dry.error()).isEqualTo(JobStatus.State.SUCCEEDED);
+        // the range holds 3 events (10:30, 11:00, 11:30); its day's one file all 48
+        assertThat(dry.details()).containsEntry("rows", 3L).containsEntry("records_to_read", 48L);
+        if (online) {
+          assertThat(dry.details())
+              .containsEntry("online_read_from", Instant.ofEpochMilli(EventLog.BASE).toString())
+              .containsEntry(
+                  "online_read_to",
+                  Instant.ofEpochMilli(EventLog.BASE + 24 * EventLog.HOUR).toString());
+          assertThat((String) dry.details().get("sql")).contains("`projected_tiles`");
+        } else {
+          assertThat(dry.details()).doesNotContainKeys("online_read_from", "online_read_to");
+          assertThat((String) dry.details().get("sql")).doesNotContain("online_tiles");
+        }
+      }
+    }
+  }
+
+  /**
    * A backfill's progress moves while it runs (issue 5: the CLI's progress bar): it counts the
    * history rows read against the files' record count, below 1 until the commit. It stayed 0 until
-   * the backfill ended, then jumped to 1 (0% to 100% on the CLI).
+   * the backfill ended, then jumped to 1 (0% to 100% on the CLI). Of a file that also holds events
+   * after the range, it reached only the range's share (50% here) while the job wrote and
+   * committed: its total was the file's record count, its count the rows the range's scan returns.
    */
   @Test
   void aBackfillsProgressMovesBeforeItEnds() throws Exception {
@@ -539,7 +611,8 @@ class FlinkOfflineServiceITCase {
     TrainingSetFiles.write(rawSchema, raw, raws);
     try (FlinkOfflineService service = new FlinkOfflineService(config, registry)) {
       String id =
-          service.submitBackfill(userRowsBackfill(raw, EventLog.BASE + n * 1_000L, false, false));
+          service.submitBackfill(
+              userRowsBackfill(raw, EventLog.BASE + n / 2 * 1_000L, false, false));
       List<Double> seen = new java.util.ArrayList<>();
       long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
       JobStatus s = service.status(id);
@@ -549,9 +622,11 @@ class FlinkOfflineServiceITCase {
         s = service.status(id);
       }
       assertThat(s.state()).as(s.error()).isEqualTo(JobStatus.State.SUCCEEDED);
-      assertThat(s.rows()).isEqualTo(n);
+      assertThat(s.rows()).isEqualTo(n / 2);
       assertThat(s.progress()).isEqualTo(1.0);
       assertThat(seen).as("progress while running").anyMatch(p -> p > 0 && p < 1);
+      assertThat(seen).as("the range read, while it writes and commits").anyMatch(p -> p > 0.9);
+      assertThat(seen).allMatch(p -> p <= 0.99);
       assertThat(seen).as("non-decreasing").isSorted();
     }
   }

@@ -42,6 +42,16 @@ record KafkaRange(String topic, Map<TopicPartition, Long> first, Map<TopicPartit
    *     range outside the retained offsets
    */
   static KafkaRange resolve(String spec, String topic, Properties kafka) {
+    return resolve(spec, topic, kafka, Long.MIN_VALUE);
+  }
+
+  /**
+   * {@link #resolve(String, String, Properties)}, where {@code kafka} (every retained offset)
+   * starts each partition at its first record whose Kafka timestamp is {@code >= notBeforeMs} (the
+   * broker's {@code offsetsForTimes}; the partition's end when it has none): every record before it
+   * has an earlier timestamp. {@link Long#MIN_VALUE}: no cut. Explicit ranges are taken as given.
+   */
+  static KafkaRange resolve(String spec, String topic, Properties kafka, long notBeforeMs) {
     Map<TopicPartition, Long> first = new TreeMap<>(KafkaRange::compare);
     Map<TopicPartition, Long> end = new TreeMap<>(KafkaRange::compare);
     // the form was checked when the backfill was submitted (BackfillSource.Kafka); the same parse
@@ -50,7 +60,7 @@ record KafkaRange(String topic, Map<TopicPartition, Long> first, Map<TopicPartit
       first.put(tp, r.getValue()[0]);
       end.put(tp, r.getValue()[1]);
     }
-    KafkaRange retained = retained(topic, kafka);
+    KafkaRange retained = retained(topic, kafka, first.isEmpty() ? notBeforeMs : Long.MIN_VALUE);
     if (first.isEmpty()) {
       return retained;
     }
@@ -100,9 +110,11 @@ record KafkaRange(String topic, Map<TopicPartition, Long> first, Map<TopicPartit
   }
 
   /**
-   * Every offset the broker retains: the beginning and end offsets of each partition of a topic.
+   * Every offset the broker retains: the beginning and end offsets of each partition of a topic;
+   * with a {@code notBeforeMs} other than {@link Long#MIN_VALUE}, from each partition's first
+   * record with a timestamp at or after it.
    */
-  private static KafkaRange retained(String topic, Properties kafka) {
+  private static KafkaRange retained(String topic, Properties kafka, long notBeforeMs) {
     Map<TopicPartition, Long> first = new TreeMap<>(KafkaRange::compare);
     Map<TopicPartition, Long> end = new TreeMap<>(KafkaRange::compare);
     Properties p = new Properties();
@@ -120,6 +132,16 @@ record KafkaRange(String topic, Map<TopicPartition, Long> first, Map<TopicPartit
       infos.forEach(i -> tps.add(new TopicPartition(topic, i.partition())));
       first.putAll(c.beginningOffsets(tps, Duration.ofSeconds(15)));
       end.putAll(c.endOffsets(tps, Duration.ofSeconds(15)));
+      if (notBeforeMs != Long.MIN_VALUE) {
+        Map<TopicPartition, Long> at = new TreeMap<>(KafkaRange::compare);
+        tps.forEach(tp -> at.put(tp, Math.max(0, notBeforeMs)));
+        var found = c.offsetsForTimes(at, Duration.ofSeconds(15));
+        for (TopicPartition tp : tps) {
+          var o = found.get(tp);
+          long cut = o == null ? end.get(tp) : o.offset();
+          first.put(tp, Math.min(end.get(tp), Math.max(first.get(tp), cut)));
+        }
+      }
     } catch (org.apache.kafka.common.errors.TimeoutException e) {
       throw new IllegalArgumentException(
           "source: Kafka at "

@@ -2,11 +2,13 @@ package dev.quiver.jobs.backfill;
 
 import dev.quiver.core.codec.EntityKeyCodec;
 import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.JoinKey;
 import dev.quiver.core.spec.Source;
 import dev.quiver.core.spec.SourceField;
+import dev.quiver.core.tile.Tiling;
 import dev.quiver.jobs.JobOptions;
 import dev.quiver.jobs.Materializer;
 import dev.quiver.jobs.ingest.EventSchema;
@@ -18,6 +20,7 @@ import dev.quiver.jobs.sink.OnlineSinkFactory;
 import dev.quiver.offline.BackfillPlanner;
 import dev.quiver.offline.BackfillSource;
 import dev.quiver.offline.OfflineOptions;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,7 +59,8 @@ import org.apache.iceberg.types.Types;
  * <p>The plan's Iceberg {@code INSERT} query runs as is, written by the backfill's own Iceberg sink
  * (which tags the snapshot); with {@code --online} the plan's online inserts run too, through the
  * {@code quiver-online} sink (the OnlineStore SPI) throttled by {@code
- * offline.backfill.online-rate}: tiles in the first job, row cells in a second one over the events
+ * offline.backfill.online-rate}: tiles in the first job, each whole, over the events of the
+ * enclosing coarsest tiles ({@link #readRange}), row cells in a second one over the range's events
  * with one row per (entity, event time) — the highest {@code (_seq, _partition)}, the streaming
  * job's tie rule, since batch writes have no arrival order.
  */
@@ -67,9 +71,40 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
   /** The raw table's rows as read, each counted in {@link #READ_ACCUMULATOR} (the progress). */
   static final String RAW = "events_raw";
 
+  /**
+   * With {@code --online}: the events of the enclosing tiles ({@link #readRange}), deduplicated.
+   */
+  static final String TILE_EVENTS_ALL = "events_tiles_all";
+
+  /** {@link #TILE_EVENTS_ALL} as the plan's events table: what the tiles are grouped over. */
+  static final String TILE_EVENTS = "events_tiles";
+
+  /** The plan's projection over {@link #TILE_EVENTS}, which the tile inserts read. */
+  static final String TILE_PROJECTED = "projected_tiles";
+
   @Override
   public String identifier() {
     return "streaming-sql";
+  }
+
+  /**
+   * With online tiles, the enclosing tiles of the coarsest resolution: {@code from} floored and
+   * {@code to} ceiled to its grid (never before 1970). Each tile is written whole (an upsert of its
+   * complete state), so a tile that straddles an edge of the range must be grouped over all its
+   * events, not the range's part of them (which overwrote it online with a partial state).
+   */
+  @Override
+  public TimeRange readRange(FeatureView view, Instant from, Instant to, boolean online) {
+    if (!online || !view.online() || view.features().stream().noneMatch(Feature::isAggregation)) {
+      return new TimeRange(from, to);
+    }
+    List<Long> res = Tiling.forView(view).resolutions();
+    long coarsest = res.get(res.size() - 1);
+    long first = Math.max(0, Math.floorDiv(from.toEpochMilli(), coarsest) * coarsest);
+    long end = -Math.floorDiv(-to.toEpochMilli(), coarsest) * coarsest;
+    return new TimeRange(
+        Instant.ofEpochMilli(Math.min(first, from.toEpochMilli())),
+        Instant.ofEpochMilli(Math.max(end, to.toEpochMilli())));
   }
 
   @Override
@@ -104,7 +139,13 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
       registerCountedRaw(r.env(), tEnv, schema, t);
       tEnv.executeSql("CREATE TEMPORARY VIEW `" + PARSED + "` AS\n" + te.select());
     } else {
-      inputRecords = registerKafka(r, schema, source, ((BackfillSource.Kafka) r.source()).spec());
+      inputRecords =
+          registerKafka(
+              r,
+              schema,
+              source,
+              ((BackfillSource.Kafka) r.source()).spec(),
+              readRange(view, r.from(), r.to(), r.online()).from().toEpochMilli());
     }
     String all = allEvents(schema, r.keys(), r.from().toEpochMilli(), r.to().toEpochMilli());
     String cols = columns(schema, r.ingestedAt().toEpochMilli());
@@ -136,6 +177,38 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
         continue;
       }
       (insert.startsWith(rowsPrefix) ? second : first).add(insert);
+    }
+    // the tiles over the enclosing tiles' events, when the range does not fill them
+    TimeRange read = readRange(view, r.from(), r.to(), r.online());
+    List<String> tileViews = new ArrayList<>();
+    if (!first.isEmpty() && !read.is(r.from(), r.to())) {
+      tileViews.add(
+          "CREATE TEMPORARY VIEW `"
+              + TILE_EVENTS_ALL
+              + "` AS\n"
+              + allEvents(schema, r.keys(), read.from().toEpochMilli(), read.to().toEpochMilli()));
+      tileViews.add(
+          "CREATE TEMPORARY VIEW `"
+              + TILE_EVENTS
+              + "` AS\n"
+              + events.replace("FROM `" + ALL_EVENTS + "`", "FROM `" + TILE_EVENTS_ALL + "`"));
+      for (String v : plan.views()) {
+        tileViews.add(
+            renameOnce(
+                renameOnce(
+                    v, "CREATE TEMPORARY VIEW `" + JobPlanner.PROJECTED + "`", TILE_PROJECTED),
+                "\nFROM `" + plan.eventsTable() + "`",
+                TILE_EVENTS));
+      }
+      tileViews.forEach(tEnv::executeSql);
+      String from = "FROM `" + JobPlanner.PROJECTED + "`";
+      first.replaceAll(
+          insert -> {
+            if (!insert.contains(from)) {
+              throw new IllegalStateException("a tiles insert that reads no projection: " + insert);
+            }
+            return insert.replace(from, "FROM `" + TILE_PROJECTED + "`");
+          });
     }
     List<String> secondSetup = new ArrayList<>();
     if (!second.isEmpty()) {
@@ -187,6 +260,14 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
     plan.views().forEach(s -> text.append(s).append(";\n\n"));
     text.append("-- into a new snapshot of ").append(planner.offlineTable(view)).append(":\n");
     text.append(offlineSelect).append(";\n");
+    if (!tileViews.isEmpty()) {
+      text.append("\n-- online tiles: whole, over the events of the enclosing tiles [")
+          .append(read.from())
+          .append(", ")
+          .append(read.to())
+          .append(")\n");
+      tileViews.forEach(s -> text.append(s).append(";\n\n"));
+    }
     first.forEach(s -> text.append('\n').append(s).append(";\n"));
     if (!second.isEmpty()) {
       text.append("\n-- then, row cells one per (entity, event time):\n");
@@ -201,6 +282,20 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
     }
     return new Query(
         offlineSelect, first, secondSetup, second, text.toString(), skippedSelect, inputRecords);
+  }
+
+  /**
+   * {@code statement} with its one occurrence of {@code target} — a quoted name, or text ending in
+   * one — naming {@code name} instead.
+   */
+  private static String renameOnce(String statement, String target, String name) {
+    int at = statement.indexOf(target);
+    if (at < 0 || statement.indexOf(target, at + 1) >= 0) {
+      throw new IllegalStateException(
+          "expected one '" + target + "' in the plan's statement: " + statement);
+    }
+    String renamed = target.substring(0, target.lastIndexOf('`', target.length() - 2)) + q(name);
+    return statement.substring(0, at) + renamed + statement.substring(at + target.length());
   }
 
   /** The streaming settings with the online sinks only when asked, throttled. */
@@ -449,8 +544,12 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
     return "CAST(0 AS " + type + ")";
   }
 
-  /** Registers {@link #PARSED} from the Kafka range; returns the range's offsets. */
-  private static long registerKafka(Request r, EventSchema schema, Source source, String spec) {
+  /**
+   * Registers {@link #PARSED} from the Kafka range, for event times from {@code fromMs} on; returns
+   * the range's offsets.
+   */
+  private static long registerKafka(
+      Request r, EventSchema schema, Source source, String spec, long fromMs) {
     QuiverConfig config = r.config();
     String topic = source.option("topic");
     if (topic == null || topic.isBlank()) {
@@ -474,7 +573,14 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
             });
     String bootstrap = JobOptions.bootstrapServers(source, config);
     props.put("bootstrap.servers", bootstrap);
-    KafkaRange range = KafkaRange.resolve(spec, topic, props);
+    // The records before the first one with a Kafka timestamp at or after from - max-ahead hold
+    // no event of the range: an event time more than jobs.event-time-max-ahead ahead of its
+    // record's timestamp is skipped (the streaming job dead-letters it), so an event at or after
+    // `from` that counts has a timestamp at or after from - max-ahead. Events may be late, so the
+    // end cannot be cut; with the check off (0s) nothing bounds the start either.
+    long maxAhead = config.get(JobOptions.EVENT_TIME_MAX_AHEAD).toMillis();
+    long notBefore = maxAhead > 0 ? Math.max(0, fromMs) - maxAhead : Long.MIN_VALUE;
+    KafkaRange range = KafkaRange.resolve(spec, topic, props, notBefore);
     KafkaSource<dev.quiver.jobs.ingest.RawEvent> kafka =
         KafkaSource.<dev.quiver.jobs.ingest.RawEvent>builder()
             .setBootstrapServers(bootstrap)

@@ -51,6 +51,39 @@ class KafkaRangeITCase {
     }
   }
 
+  /**
+   * {@code kafka} with a start time: each partition from its first record whose Kafka timestamp is
+   * at or after it (before, a backfill of one day read every retained record of the topic). The
+   * records before it all have earlier timestamps, out of order ones included.
+   */
+  @Test
+  void theWholeTopicFromATimeStartsAtTheFirstRecordNotBeforeIt() throws Exception {
+    String topic = "timed_events";
+    kafka.createTopic(topic, 3);
+    try (KafkaProducer<byte[], byte[]> p =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+      long[] partition0 = {1000, 2000, 3000, 500, 4000, 2600};
+      for (long ts : partition0) {
+        p.send(new ProducerRecord<>(topic, 0, ts, null, ("e" + ts).getBytes())).get();
+      }
+      for (long ts : new long[] {100, 200}) {
+        p.send(new ProducerRecord<>(topic, 1, ts, null, ("f" + ts).getBytes())).get();
+      }
+    }
+    TopicPartition p0 = new TopicPartition(topic, 0);
+    TopicPartition p1 = new TopicPartition(topic, 1);
+    TopicPartition p2 = new TopicPartition(topic, 2);
+    KafkaRange r = KafkaRange.resolve("kafka", topic, props, 2500);
+    // partition 0 from offset 2 (3000; the 500 and 2600 after it are read too), partition 1 has
+    // no record at or after 2500 and the empty partition 2 none at all: nothing to read there
+    assertThat(r.first()).isEqualTo(Map.of(p0, 2L, p1, 2L, p2, 0L));
+    assertThat(r.end()).isEqualTo(Map.of(p0, 6L, p1, 2L, p2, 0L));
+    assertThat(r.offsets()).isEqualTo(4);
+    assertThat(KafkaRange.resolve("kafka", topic, props).offsets()).as("no cut").isEqualTo(8);
+    // an explicit range is taken as given
+    assertThat(KafkaRange.resolve("kafka:0:0-6", topic, props, 2500).offsets()).isEqualTo(6);
+  }
+
   @AfterAll
   static void stop() throws Exception {
     kafka.close();
