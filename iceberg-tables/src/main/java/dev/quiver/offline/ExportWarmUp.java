@@ -45,9 +45,14 @@ final class ExportWarmUp {
    * @return the rows it exported ({@link #LABELS})
    */
   static long run(int parallelism) {
+    return run(parallelism, Path.of(System.getProperty("java.io.tmpdir")));
+  }
+
+  /** {@link #run(int)} with its temporary directory under {@code parent}. */
+  static long run(int parallelism, Path parent) {
     Path dir;
     try {
-      dir = Files.createTempDirectory("quiver-warm-up-");
+      dir = Files.createTempDirectory(parent, "quiver-warm-up-");
     } catch (IOException e) {
       throw new UncheckedIOException("creating the warm-up's temporary directory", e);
     }
