@@ -159,6 +159,10 @@ public final class QuiverCli implements Runnable {
       err.println("error: " + e.getMessage());
       return ExitCode.INVALID;
     }
+    if (e instanceof HttpOfflineService.ServerUnreachableException) {
+      err.println("error: " + e.getMessage());
+      return ExitCode.FAILURE;
+    }
     // a registry that does not answer is not a bug: its message names the database and the fix
     err.println("error: " + (e instanceof RegistryStoreException ? e.getMessage() : e));
     Throwable cause = e.getCause();
