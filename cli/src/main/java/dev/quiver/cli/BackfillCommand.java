@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Recomputes a view over history in Flink batch mode into a new, tagged Iceberg snapshot.",
-      "Example: quiver backfill user_txn --from 2024-05-01T00:00:00Z --to 2024-06-01T00:00:00Z"
+      "Example: quiver backfill user_activity --from 2024-05-01T00:00:00Z --to 2024-06-01T00:00:00Z"
           + " --dry-run"
     })
 public final class BackfillCommand implements Callable<Integer> {

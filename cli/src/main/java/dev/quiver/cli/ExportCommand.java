@@ -22,9 +22,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Builds a point-in-time training set as Parquet, with a manifest for rebuilding it.",
       "Examples:",
-      "  quiver export user_profile.last_amount user_txn_aggs.* --labels labels.parquet"
+      "  quiver export user_activity.user_txn_count_7d merchant_risk.* --labels labels.csv"
           + " --timestamp-column ts --output out/",
-      "  quiver export user_profile.* --from 2024-05-01T00:00:00Z --to 2024-05-02T00:00:00Z"
+      "  quiver export user_activity.* --from 2024-05-01T00:00:00Z --to 2024-05-02T00:00:00Z"
           + " --step 1h --output out/",
       "  quiver export --manifest out/_manifest.json --output rebuilt/"
     })
