@@ -8,7 +8,11 @@ import dev.quiver.core.registry.RegistrySpecContext;
 import dev.quiver.core.spec.SpecParser;
 import dev.quiver.local.LocalRuntime;
 import dev.quiver.offline.SnapshotRetention;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -50,9 +54,10 @@ final class LocalCommand implements Callable<Integer> {
           "--rate: " + rate + " (expected: sample events per second per source, at least 1)");
     }
     QuiverConfig config = parent.environment().config();
+    dev.quiver.serving.ServerOptions server;
     try {
       // before anything starts: the server is the last thing quiver local starts
-      dev.quiver.serving.ServerOptions.from(config);
+      server = dev.quiver.serving.ServerOptions.from(config);
     } catch (IllegalArgumentException e) {
       throw new QuiverCli.CliUsageException(e.getMessage());
     }
@@ -65,6 +70,9 @@ final class LocalCommand implements Callable<Integer> {
     } catch (LocalRuntime.DataDirInUseException e) {
       throw new QuiverCli.CliUsageException(e.getMessage());
     }
+    // A port another process holds (make run beside another server on 8080) would otherwise be
+    // found only once Kafka, Flink and the jobs are up, tens of seconds later.
+    requirePortFree(server.host(), server.port());
     if (Files.exists(examples)) {
       // Several versions of one view (e.g. v3 and v4) are applied in waves, as quiver apply does.
       SpecParser.ParseResult parsed =
@@ -115,6 +123,25 @@ final class LocalCommand implements Callable<Integer> {
     banner(out, rt, data);
     stopped.await();
     return ExitCode.OK;
+  }
+
+  /**
+   * Fails with the server's own {@link dev.quiver.serving.PortInUseException} when {@code
+   * host:port} cannot be bound now. A probe, not a reservation: the port is released at once, and
+   * the server binds it again when it starts (with SO_REUSEADDR, as the server does).
+   */
+  static void requirePortFree(String host, int port) {
+    if (port == 0) {
+      return;
+    }
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new InetSocketAddress(host, port));
+    } catch (BindException e) {
+      throw new dev.quiver.serving.PortInUseException(host, port, e);
+    } catch (IOException e) {
+      // not a port in use (e.g. a host name that does not resolve): the server's start reports it
+    }
   }
 
   static void banner(PrintWriter out, LocalRuntime rt, Path data) {
