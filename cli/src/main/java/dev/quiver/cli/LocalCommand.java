@@ -29,6 +29,10 @@ import picocli.CommandLine.ParentCommand;
       "Starts everything embedded: a Kafka broker with sample events, the example specs, one"
           + " materialization job per streaming view, the online store, Iceberg tables on the local"
           + " disk and the REST server. Ctrl-C stops it cleanly.",
+      "The server listens on server.host:server.port (default 127.0.0.1:8080); when 8080 is taken:"
+          + " quiver local --set server.port=18080. Kafka and Flink take free ports.",
+      "Exit codes: 130 or 143 stopped by Ctrl-C or SIGTERM, 1 the server port is in use, 2 usage"
+          + " or configuration error, or the data directory is in use by another quiver local."
     })
 final class LocalCommand implements Callable<Integer> {
   @ParentCommand QuiverCli parent;

@@ -48,7 +48,8 @@ import picocli.CommandLine.ScopeType;
       "3:breaking change refused (bump the major version)",
       "4:conflict (concurrent change, or lifecycle move not allowed)",
       "5:not found",
-      "70:unexpected failure"
+      "70:unexpected failure (or a registry or --server that does not answer)",
+      "130, 143:stopped by Ctrl-C or SIGTERM (serve, local, materialize)"
     })
 public final class QuiverCli implements Runnable {
 

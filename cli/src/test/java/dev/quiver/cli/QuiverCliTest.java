@@ -45,6 +45,20 @@ class QuiverCliTest {
         .isInstanceOf(QuiverCli.CliUsageException.class);
   }
 
+  /**
+   * What a newcomer needs from {@code quiver local --help} when 8080 is taken (how to choose
+   * another port) and from {@code quiver --help} after a Ctrl-C (what 130 means).
+   */
+  @Test
+  void helpNamesThePortOptionAndTheSignalExitCodes() {
+    StringWriter local = new StringWriter();
+    QuiverCli.commandLine().setOut(new PrintWriter(local, true)).execute("local", "--help");
+    assertThat(local.toString()).contains("--set server.port=");
+    StringWriter root = new StringWriter();
+    QuiverCli.commandLine().setOut(new PrintWriter(root, true)).execute("--help");
+    assertThat(root.toString()).contains("130").contains("143");
+  }
+
   @Test
   void sunsetDates() {
     assertThat(DeprecateCommand.parseDate("2030-01-02"))
