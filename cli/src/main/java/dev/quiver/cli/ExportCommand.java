@@ -31,41 +31,57 @@ import picocli.CommandLine.Spec;
 public final class ExportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(description = "Features: view.feature, view:v3.feature or view.*")
+  @Parameters(
+      paramLabel = "FEATURE",
+      description = "Features: view.feature, view:v3.feature or view.*")
   List<String> features = new ArrayList<>();
 
-  @Option(names = "--labels", description = "Label rows: Parquet/CSV path or Iceberg table")
+  @Option(
+      names = "--labels",
+      paramLabel = "SRC",
+      description = "Label rows: Parquet/CSV path or Iceberg table")
   String labels;
 
   @Option(
       names = "--timestamp-column",
+      paramLabel = "COLUMN",
       description = "The labels' time column (default: timestamp)")
   String timestampColumn;
 
   @Option(
       names = "--times",
+      paramLabel = "TIME",
       split = ",",
       description =
           "Reference times (ISO-8601; a date alone or a zone-less time is UTC),"
               + " comma-separated")
   List<String> times = new ArrayList<>();
 
-  @Option(names = "--from", description = "Range start, ISO-8601 (a date alone: its start, UTC)")
+  @Option(
+      names = "--from",
+      paramLabel = "TIME",
+      description = "Range start, ISO-8601 (a date alone: its start, UTC)")
   String from;
 
-  @Option(names = "--to", description = "Range end (inclusive), ISO-8601")
+  @Option(names = "--to", paramLabel = "TIME", description = "Range end (inclusive), ISO-8601")
   String to;
 
-  @Option(names = "--step", description = "Range step: 15m, 1h, 1d")
+  @Option(names = "--step", paramLabel = "STEP", description = "Range step: 15m, 1h, 1d")
   String step;
 
-  @Option(names = "--output", required = true, description = "Output directory")
+  @Option(names = "--output", paramLabel = "DIR", required = true, description = "Output directory")
   Path output;
 
-  @Option(names = "--manifest", description = "Rebuild the export this manifest describes")
+  @Option(
+      names = "--manifest",
+      paramLabel = "FILE",
+      description = "Rebuild the export this manifest describes")
   String manifest;
 
-  @Option(names = "--namespace", description = "Registry namespace (default: default)")
+  @Option(
+      names = "--namespace",
+      paramLabel = "NS",
+      description = "Registry namespace (default: default)")
   String namespace;
 
   /**

@@ -59,6 +59,28 @@ class QuiverCliTest {
     assertThat(root.toString()).contains("130").contains("143");
   }
 
+  /**
+   * Every option's value in the usage lines has a name that says what to write ({@code
+   * --from=TIME}, {@code --server=URL}), not picocli's field name ({@code --from=<from>}).
+   */
+  @Test
+  void usageLinesNameOptionValuesNotFields() {
+    List<String> fieldNames = new ArrayList<>();
+    collectUsage(QuiverCli.commandLine(), fieldNames);
+    assertThat(fieldNames).isEmpty();
+  }
+
+  private static void collectUsage(picocli.CommandLine cmd, List<String> fieldNames) {
+    for (picocli.CommandLine sub : cmd.getSubcommands().values()) {
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("[-\\w]+=?\\[?<\\w+>").matcher(sub.getUsageMessage());
+      while (m.find()) {
+        fieldNames.add(sub.getCommandSpec().qualifiedName() + ": " + m.group());
+      }
+      collectUsage(sub, fieldNames);
+    }
+  }
+
   @Test
   void sunsetDates() {
     assertThat(DeprecateCommand.parseDate("2030-01-02"))
