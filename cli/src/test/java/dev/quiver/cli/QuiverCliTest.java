@@ -152,6 +152,34 @@ class QuiverCliTest {
     assertThat(plan.hasRefusedBreakingChange()).isTrue();
   }
 
+  /** A feature service's consumed features are additions and removals, not changes ({@code ~}). */
+  @Test
+  void aServiceThatConsumesAFeatureIsAnAddition() {
+    ApplyResult result =
+        new ApplyResult(
+            List.of(
+                new ChangePlan(
+                    "feature_service",
+                    "default",
+                    "fraud_model",
+                    "UPDATE",
+                    null,
+                    null,
+                    List.of(
+                        new Change("features[a:v1.x]", "consumes a:v1.x", Compatibility.COMPATIBLE),
+                        new Change(
+                            "features[a:v1.y]",
+                            "no longer consumes a:v1.y",
+                            Compatibility.COMPATIBLE)))),
+            List.of(),
+            true);
+    StringWriter sw = new StringWriter();
+    new PlanPrinter(result, List.of()).print(new PrintWriter(sw), "specs/");
+    assertThat(sw.toString())
+        .containsPattern("\\+ consumes a:v1.x +COMPATIBLE")
+        .containsPattern("- no longer consumes a:v1.y +COMPATIBLE");
+  }
+
   @Test
   void configValidationRejectsMisspeltKeysOfKnownSections() {
     List<String> warnings = new ArrayList<>();
