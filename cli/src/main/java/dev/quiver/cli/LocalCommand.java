@@ -18,8 +18,10 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** {@code quiver local}: the whole product on this machine (what {@code make run} starts). */
 @Command(
@@ -36,6 +38,7 @@ import picocli.CommandLine.ParentCommand;
     })
 final class LocalCommand implements Callable<Integer> {
   @ParentCommand QuiverCli parent;
+  @Spec CommandSpec spec;
 
   @Option(
       names = "--examples",
@@ -56,6 +59,14 @@ final class LocalCommand implements Callable<Integer> {
     if (rate < 1) {
       throw new QuiverCli.CliUsageException(
           "--rate: " + rate + " (expected: sample events per second per source, at least 1)");
+    }
+    if (!Files.exists(examples)
+        && spec.commandLine().getParseResult().hasMatchedOption("--examples")) {
+      // the default (examples/ of the working directory) may be absent; a named one must not be
+      throw new QuiverCli.CliUsageException(
+          "--examples: "
+              + examples.toAbsolutePath()
+              + " (no such file or directory; name your specs' directory, e.g. --examples examples/)");
     }
     QuiverConfig config = parent.environment().config();
     dev.quiver.serving.ServerOptions server;
