@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Recomputes a view over history in Flink batch mode into a new, tagged Iceberg snapshot.",
-      "Example: quiver backfill user_txn --from 2024-05-01T00:00:00Z --to 2024-06-01T00:00:00Z"
+      "Example: quiver backfill user_activity --from 2024-05-01T00:00:00Z --to 2024-06-01T00:00:00Z"
           + " --dry-run"
     })
 public final class BackfillCommand implements Callable<Integer> {
@@ -25,11 +25,16 @@ public final class BackfillCommand implements Callable<Integer> {
 
   @Option(
       names = "--from",
+      paramLabel = "TIME",
       required = true,
       description = "First event time included, ISO-8601 (a date alone: its start, UTC)")
   String from;
 
-  @Option(names = "--to", required = true, description = "First event time excluded, ISO-8601")
+  @Option(
+      names = "--to",
+      paramLabel = "TIME",
+      required = true,
+      description = "First event time excluded, ISO-8601")
   String to;
 
   @Option(
@@ -44,6 +49,7 @@ public final class BackfillCommand implements Callable<Integer> {
 
   @Option(
       names = "--source",
+      paramLabel = "SRC",
       description =
           "History to read instead of the view's source: a Parquet path, an Iceberg table"
               + " ns.table, kafka (the topic's retained offsets) or kafka:0:100-200,1:0-50"

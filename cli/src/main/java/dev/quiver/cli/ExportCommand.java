@@ -21,9 +21,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Builds a point-in-time training set as Parquet, with a manifest for rebuilding it.",
       "Examples:",
-      "  quiver export user_profile.last_amount user_txn_aggs.* --labels labels.parquet"
+      "  quiver export user_activity.user_txn_count_7d merchant_risk.* --labels labels.csv"
           + " --timestamp-column ts --output out/",
-      "  quiver export user_profile.* --from 2024-05-01T00:00:00Z --to 2024-05-02T00:00:00Z"
+      "  quiver export user_activity.* --from 2024-05-01T00:00:00Z --to 2024-05-02T00:00:00Z"
           + " --step 1h --output out/",
       "  quiver export --feature-service fraud_model --labels labels.csv --output out/",
       "  quiver export --manifest out/_manifest.json --output rebuilt/"
@@ -31,49 +31,70 @@ import picocli.CommandLine.Spec;
 public final class ExportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(description = "Features: view.feature, view:v3.feature or view.*")
+  @Parameters(
+      paramLabel = "FEATURE",
+      description = "Features: view.feature, view:v3.feature or view.*")
   List<String> features = new ArrayList<>();
 
   @Option(
       names = "--feature-service",
+      paramLabel = "NAME",
       description = "Export the features of this feature service (instead of listing them)")
   String featureService;
 
-  @Option(names = "--labels", description = "Label rows: Parquet/CSV path or Iceberg table")
+  @Option(
+      names = "--labels",
+      paramLabel = "SRC",
+      description = "Label rows: Parquet/CSV path or Iceberg table")
   String labels;
 
   @Option(
       names = "--timestamp-column",
+      paramLabel = "COLUMN",
       description = "The labels' time column (default: timestamp)")
   String timestampColumn;
 
   @Option(
       names = "--times",
+      paramLabel = "TIME",
       split = ",",
       description =
           "Reference times (ISO-8601; a date alone or a zone-less time is UTC),"
               + " comma-separated")
   List<String> times = new ArrayList<>();
 
-  @Option(names = "--from", description = "Range start, ISO-8601 (a date alone: its start, UTC)")
+  @Option(
+      names = "--from",
+      paramLabel = "TIME",
+      description = "Range start, ISO-8601 (a date alone: its start, UTC)")
   String from;
 
-  @Option(names = "--to", description = "Range end (inclusive), ISO-8601")
+  @Option(names = "--to", paramLabel = "TIME", description = "Range end (inclusive), ISO-8601")
   String to;
 
-  @Option(names = "--step", description = "Range step: 15m, 1h, 1d")
+  @Option(names = "--step", paramLabel = "STEP", description = "Range step: 15m, 1h, 1d")
   String step;
 
   /**
    * Text, not a Path: a Path turns {@code s3://b/x} into {@code s3:/b/x} before core refuses it.
    */
-  @Option(names = "--output", required = true, description = "Output directory (local)")
+  @Option(
+      names = "--output",
+      paramLabel = "DIR",
+      required = true,
+      description = "Output directory (local)")
   String output;
 
-  @Option(names = "--manifest", description = "Rebuild the export this manifest describes")
+  @Option(
+      names = "--manifest",
+      paramLabel = "FILE",
+      description = "Rebuild the export this manifest describes")
   String manifest;
 
-  @Option(names = "--namespace", description = "Registry namespace (default: default)")
+  @Option(
+      names = "--namespace",
+      paramLabel = "NS",
+      description = "Registry namespace (default: default)")
   String namespace;
 
   /**

@@ -253,12 +253,13 @@ final class HttpOfflineService implements OfflineService {
     try {
       res = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     } catch (ConnectException | HttpConnectTimeoutException e) {
-      throw new IllegalStateException(
+      throw new ServerUnreachableException(
           "cannot reach the Quiver server at "
               + base
-              + " ("
-              + e
-              + "); start one with 'quiver serve' or 'quiver local', or leave out --server (and"
+              + (e instanceof HttpConnectTimeoutException
+                  ? " (the connection timed out)"
+                  : " (connection refused: nothing listens there)")
+              + "; start one with 'quiver serve' or 'quiver local', or leave out --server (and"
               + " QUIVER_SERVER) to run the job in this process",
           e);
     } catch (HttpTimeoutException e) {
@@ -334,6 +335,16 @@ final class HttpOfflineService implements OfflineService {
       return Files.exists(Path.of(value)) ? absolute(value) : value;
     } catch (InvalidPathException e) {
       return value;
+    }
+  }
+
+  /**
+   * No Quiver server answers at the URL: an everyday mistake, not a bug, so the CLI prints the
+   * message (which names the URL and the fix) without the cause chain.
+   */
+  static final class ServerUnreachableException extends IllegalStateException {
+    ServerUnreachableException(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 }

@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 final class JobPlacement {
   @Option(
       names = "--server",
+      paramLabel = "URL",
       defaultValue = "${env:QUIVER_SERVER}",
       description =
           "Run the job on a running Quiver server (quiver serve or quiver local), e.g."

@@ -34,7 +34,7 @@ final class ListCommand implements Callable<Integer> {
   @Option(names = "--namespace", paramLabel = "NS", description = "Only this namespace.")
   String namespace;
 
-  @Option(names = "--owner", description = "Only views with this owner.")
+  @Option(names = "--owner", paramLabel = "OWNER", description = "Only views with this owner.")
   String owner;
 
   @Option(names = "--tag", paramLabel = "KEY[=VALUE]", description = "Only views with this tag.")
@@ -42,6 +42,7 @@ final class ListCommand implements Callable<Integer> {
 
   @Option(
       names = "--status",
+      paramLabel = "STATUS",
       description = "Only views in this status: ${COMPLETION-CANDIDATES}.",
       converter = StatusConverter.class)
   ViewStatus status;
@@ -52,11 +53,16 @@ final class ListCommand implements Callable<Integer> {
       description = "Text in the name, description or feature names (case-insensitive).")
   String search;
 
-  @Option(names = "--limit", defaultValue = "1000", description = "At most this many views.")
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      defaultValue = "1000",
+      description = "At most this many views.")
   int limit;
 
   @Option(
       names = {"-o", "--output"},
+      paramLabel = "FORMAT",
       defaultValue = "table",
       description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   Output output;

@@ -8,14 +8,20 @@ import dev.quiver.core.registry.RegistrySpecContext;
 import dev.quiver.core.spec.SpecParser;
 import dev.quiver.local.LocalRuntime;
 import dev.quiver.offline.SnapshotRetention;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** {@code quiver local}: the whole product on this machine (what {@code make run} starts). */
 @Command(
@@ -25,9 +31,14 @@ import picocli.CommandLine.ParentCommand;
       "Starts everything embedded: a Kafka broker with sample events, the example specs, one"
           + " materialization job per streaming view, the online store, Iceberg tables on the local"
           + " disk and the REST server. Ctrl-C stops it cleanly.",
+      "The server listens on server.host:server.port (default 127.0.0.1:8080); when 8080 is taken:"
+          + " quiver local --set server.port=18080. Kafka and Flink take free ports.",
+      "Exit codes: 130 or 143 stopped by Ctrl-C or SIGTERM, 1 the server port is in use, 2 usage"
+          + " or configuration error, or the data directory is in use by another quiver local."
     })
 final class LocalCommand implements Callable<Integer> {
   @ParentCommand QuiverCli parent;
+  @Spec CommandSpec spec;
 
   @Option(
       names = "--examples",
@@ -49,10 +60,19 @@ final class LocalCommand implements Callable<Integer> {
       throw new QuiverCli.CliUsageException(
           "--rate: " + rate + " (expected: sample events per second per source, at least 1)");
     }
+    if (!Files.exists(examples)
+        && spec.commandLine().getParseResult().hasMatchedOption("--examples")) {
+      // the default (examples/ of the working directory) may be absent; a named one must not be
+      throw new QuiverCli.CliUsageException(
+          "--examples: "
+              + examples.toAbsolutePath()
+              + " (no such file or directory; name your specs' directory, e.g. --examples examples/)");
+    }
     QuiverConfig config = parent.environment().config();
+    dev.quiver.serving.ServerOptions server;
     try {
       // before anything starts: the server is the last thing quiver local starts
-      dev.quiver.serving.ServerOptions.from(config);
+      server = dev.quiver.serving.ServerOptions.from(config);
     } catch (IllegalArgumentException e) {
       throw new QuiverCli.CliUsageException(e.getMessage());
     }
@@ -65,6 +85,9 @@ final class LocalCommand implements Callable<Integer> {
     } catch (LocalRuntime.DataDirInUseException e) {
       throw new QuiverCli.CliUsageException(e.getMessage());
     }
+    // A port another process holds (make run beside another server on 8080) would otherwise be
+    // found only once Kafka, Flink and the jobs are up, tens of seconds later.
+    requirePortFree(server.host(), server.port());
     if (Files.exists(examples)) {
       // Several versions of one view (e.g. v3 and v4) are applied in waves, as quiver apply does.
       SpecParser.ParseResult parsed =
@@ -115,6 +138,25 @@ final class LocalCommand implements Callable<Integer> {
     banner(out, rt, data);
     stopped.await();
     return ExitCode.OK;
+  }
+
+  /**
+   * Fails with the server's own {@link dev.quiver.serving.PortInUseException} when {@code
+   * host:port} cannot be bound now. A probe, not a reservation: the port is released at once, and
+   * the server binds it again when it starts (with SO_REUSEADDR, as the server does).
+   */
+  static void requirePortFree(String host, int port) {
+    if (port == 0) {
+      return;
+    }
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new InetSocketAddress(host, port));
+    } catch (BindException e) {
+      throw new dev.quiver.serving.PortInUseException(host, port, e);
+    } catch (IOException e) {
+      // not a port in use (e.g. a host name that does not resolve): the server's start reports it
+    }
   }
 
   static void banner(PrintWriter out, LocalRuntime rt, Path data) {

@@ -98,10 +98,15 @@ final class PlanPrinter {
 
   private static String symbol(Change d) {
     String text = d.description().toLowerCase(Locale.ROOT);
-    if (text.startsWith("added") || text.startsWith("add ") || text.startsWith("new ")) {
+    if (text.startsWith("added")
+        || text.startsWith("add ")
+        || text.startsWith("new ")
+        || text.startsWith("consumes ")) {
       return "+";
     }
-    if (text.startsWith("removed") || text.startsWith("remove ")) {
+    if (text.startsWith("removed")
+        || text.startsWith("remove ")
+        || text.startsWith("no longer consumes ")) {
       return "-";
     }
     return "~";

@@ -48,7 +48,8 @@ import picocli.CommandLine.ScopeType;
       "3:breaking change refused (bump the major version)",
       "4:conflict (concurrent change, or lifecycle move not allowed)",
       "5:not found",
-      "70:unexpected failure"
+      "70:unexpected failure (or a registry or --server that does not answer)",
+      "130, 143:stopped by Ctrl-C or SIGTERM (serve, local, materialize)"
     })
 public final class QuiverCli implements Runnable {
 
@@ -158,6 +159,10 @@ public final class QuiverCli implements Runnable {
     if (e instanceof IllegalArgumentException) {
       err.println("error: " + e.getMessage());
       return ExitCode.INVALID;
+    }
+    if (e instanceof HttpOfflineService.ServerUnreachableException) {
+      err.println("error: " + e.getMessage());
+      return ExitCode.FAILURE;
     }
     // a registry that does not answer is not a bug: its message names the database and the fix
     err.println("error: " + (e instanceof RegistryStoreException ? e.getMessage() : e));

@@ -34,10 +34,13 @@ import picocli.CommandLine.ParentCommand;
 final class ServeCommand implements Callable<Integer> {
   @ParentCommand QuiverCli parent;
 
-  @Option(names = "--port", description = "Overrides server.port (0 picks a free port).")
+  @Option(
+      names = "--port",
+      paramLabel = "PORT",
+      description = "Overrides server.port (0 picks a free port).")
   Integer port;
 
-  @Option(names = "--host", description = "Overrides server.host.")
+  @Option(names = "--host", paramLabel = "HOST", description = "Overrides server.host.")
   String host;
 
   @Override

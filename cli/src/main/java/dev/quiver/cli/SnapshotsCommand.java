@@ -46,7 +46,7 @@ final class SnapshotsCommand implements Runnable {
         "quiver serve and quiver local do this every offline.snapshots.expire-interval; this runs"
             + " it now, on the warehouse of quiver.data-dir (or offline.*), in the quiver local"
             + " running on it if any (or the --server given).",
-        "Example: quiver snapshots expire user_txn --older-than 2d --dry-run"
+        "Example: quiver snapshots expire user_activity --older-than 2d --dry-run"
       })
   static final class Expire implements Callable<Integer> {
     @ParentCommand SnapshotsCommand snapshots;

@@ -70,6 +70,7 @@ final class SqlCommand implements Callable<Integer> {
 
   @Option(
       names = "--catalog",
+      paramLabel = "NAME",
       defaultValue = "quiver",
       description = "Name of the catalog to create (default: ${DEFAULT-VALUE}).")
   String catalogName;

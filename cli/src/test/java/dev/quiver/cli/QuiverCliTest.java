@@ -45,6 +45,42 @@ class QuiverCliTest {
         .isInstanceOf(QuiverCli.CliUsageException.class);
   }
 
+  /**
+   * What a newcomer needs from {@code quiver local --help} when 8080 is taken (how to choose
+   * another port) and from {@code quiver --help} after a Ctrl-C (what 130 means).
+   */
+  @Test
+  void helpNamesThePortOptionAndTheSignalExitCodes() {
+    StringWriter local = new StringWriter();
+    QuiverCli.commandLine().setOut(new PrintWriter(local, true)).execute("local", "--help");
+    assertThat(local.toString()).contains("--set server.port=");
+    StringWriter root = new StringWriter();
+    QuiverCli.commandLine().setOut(new PrintWriter(root, true)).execute("--help");
+    assertThat(root.toString()).contains("130").contains("143");
+  }
+
+  /**
+   * Every option's value in the usage lines has a name that says what to write ({@code
+   * --from=TIME}, {@code --server=URL}), not picocli's field name ({@code --from=<from>}).
+   */
+  @Test
+  void usageLinesNameOptionValuesNotFields() {
+    List<String> fieldNames = new ArrayList<>();
+    collectUsage(QuiverCli.commandLine(), fieldNames);
+    assertThat(fieldNames).isEmpty();
+  }
+
+  private static void collectUsage(picocli.CommandLine cmd, List<String> fieldNames) {
+    for (picocli.CommandLine sub : cmd.getSubcommands().values()) {
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("[-\\w]+=?\\[?<\\w+>").matcher(sub.getUsageMessage());
+      while (m.find()) {
+        fieldNames.add(sub.getCommandSpec().qualifiedName() + ": " + m.group());
+      }
+      collectUsage(sub, fieldNames);
+    }
+  }
+
   @Test
   void sunsetDates() {
     assertThat(DeprecateCommand.parseDate("2030-01-02"))
@@ -114,6 +150,34 @@ class QuiverCliTest {
         .contains("1 to create, 1 to update, 0 new major, 1 unchanged.")
         .contains("Breaking changes under an existing major version are refused");
     assertThat(plan.hasRefusedBreakingChange()).isTrue();
+  }
+
+  /** A feature service's consumed features are additions and removals, not changes ({@code ~}). */
+  @Test
+  void aServiceThatConsumesAFeatureIsAnAddition() {
+    ApplyResult result =
+        new ApplyResult(
+            List.of(
+                new ChangePlan(
+                    "feature_service",
+                    "default",
+                    "fraud_model",
+                    "UPDATE",
+                    null,
+                    null,
+                    List.of(
+                        new Change("features[a:v1.x]", "consumes a:v1.x", Compatibility.COMPATIBLE),
+                        new Change(
+                            "features[a:v1.y]",
+                            "no longer consumes a:v1.y",
+                            Compatibility.COMPATIBLE)))),
+            List.of(),
+            true);
+    StringWriter sw = new StringWriter();
+    new PlanPrinter(result, List.of()).print(new PrintWriter(sw), "specs/");
+    assertThat(sw.toString())
+        .containsPattern("\\+ consumes a:v1.x +COMPATIBLE")
+        .containsPattern("- no longer consumes a:v1.y +COMPATIBLE");
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.quiver.offline;
 
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.JoinKey;
+import dev.quiver.core.spec.Suggestions;
 import java.util.List;
 import java.util.Objects;
 
@@ -22,6 +23,7 @@ public record FeatureSelection(FeatureView view, List<String> features, List<Joi
     joinKeys = joinKeys == null ? OfflineTables.joinKeys(view) : List.copyOf(joinKeys);
     for (String f : features) {
       if (view.feature(f).isEmpty()) {
+        List<String> known = view.features().stream().map(x -> x.name()).toList();
         throw new IllegalArgumentException(
             "features: unknown feature '"
                 + f
@@ -29,8 +31,9 @@ public record FeatureSelection(FeatureView view, List<String> features, List<Joi
                 + view.qualifiedName()
                 + ":"
                 + view.version()
+                + Suggestions.closest(f, known).map(c -> "; did you mean " + c + "?").orElse("")
                 + " (known: "
-                + String.join(", ", view.features().stream().map(x -> x.name()).toList())
+                + String.join(", ", known)
                 + ")");
       }
     }

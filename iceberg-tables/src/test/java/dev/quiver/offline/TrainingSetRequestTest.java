@@ -27,6 +27,18 @@ class TrainingSetRequestTest {
         Map.of());
   }
 
+  /** A misspelt feature in {@code quiver export} gets the same "did you mean" as a lookup. */
+  @Test
+  void aMisspeltFeatureNamesTheClosestOne() {
+    FeatureView view = TestViews.userTxnAggs();
+    String real = view.features().get(0).name();
+    String typo = real.substring(0, real.length() - 1);
+    assertThatThrownBy(() -> new FeatureSelection(view, List.of(typo), null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("features: unknown feature '" + typo + "'")
+        .hasMessageContaining("did you mean " + real + "?");
+  }
+
   @Test
   void aJoinKeyNamedTimestampClashesWithTheReferenceTimeOfARetrievalWithoutLabels() {
     assertThat(spineRequest("user_id").features()).hasSize(1);

@@ -196,7 +196,7 @@ public final class LocalRuntime implements AutoCloseable {
             s.log() == null ? "the log" : s.log(),
             java.time.Duration.ofSeconds(1),
             java.time.Duration.ofSeconds(10));
-    resources.add(watched); // closed before the cluster, which ends the jobs: not reported
+    resources.add(watched); // also closed first of all, see closeAll
     for (ViewResolution v : views) {
       String name = v.view().qualifiedName() + ":" + v.view().version();
       try {
@@ -455,6 +455,18 @@ public final class LocalRuntime implements AutoCloseable {
 
   @Override
   public void close() {
+    closeAll(watched, resources);
+  }
+
+  /**
+   * Closes {@code resources} in reverse order, keeping on past a failure; the job watcher first:
+   * closing the server, the offline service and the online store fails the jobs still running, and
+   * that is the stop, not a failure to print.
+   */
+  static void closeAll(MaterializationJobs watched, List<AutoCloseable> resources) {
+    if (watched != null) {
+      watched.close();
+    }
     for (int i = resources.size() - 1; i >= 0; i--) {
       try {
         resources.get(i).close();

@@ -283,6 +283,11 @@ final class MaterializationJobs implements UpstreamCheck, AutoCloseable {
     return true;
   }
 
+  /** Whether {@link #close()} was called: no job's failure or end is reported any more. */
+  boolean closing() {
+    return closing;
+  }
+
   /** Stops reporting ended jobs: the runtime is closing and ends them itself. */
   @Override
   public void close() {
