@@ -4,10 +4,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import kafka.testkit.KafkaClusterTestKit;
 import kafka.testkit.TestKitNodes;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.Exit;
 
 /**
@@ -127,6 +129,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   public void createTopic(String name, int partitions) throws Exception {
     try (Admin admin = admin()) {
       admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+      awaitLeaders(admin, List.of(name));
     }
   }
 
@@ -144,7 +147,36 @@ public final class EmbeddedKafka implements AutoCloseable {
               .toList();
       if (!missing.isEmpty()) {
         admin.createTopics(missing).all().get();
+        awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
       }
+    }
+  }
+
+  /**
+   * Waits until every partition of the topics has a leader in the broker's metadata: {@code
+   * createTopics} completes when the controller has the topic, and a describe or produce a moment
+   * later could still be told the broker does not host the partition (seen in a clean-clone test
+   * run).
+   */
+  private static void awaitLeaders(Admin admin, List<String> names) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      try {
+        var topics = admin.describeTopics(names).allTopicNames().get();
+        if (topics.values().stream()
+            .allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null))) {
+          return;
+        }
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+            || System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("topics " + names + " have no leader after 30 s");
+      }
+      Thread.sleep(50);
     }
   }
 
