@@ -161,15 +161,21 @@ final class FeatureResolver {
    * {@code " (known: a, b)"}, or, when the namespace has none (a misspelt namespace, or specs not
    * applied yet), a hint saying so instead of an empty list.
    */
-  private static String known(String kind, String ns, java.util.stream.Stream<String> names) {
-    String list = names.sorted().collect(Collectors.joining(", "));
-    return list.isEmpty()
-        ? " (namespace "
-            + ns
-            + " has no "
-            + kind
-            + ": check the request's namespace, or apply the specs that define them)"
-        : " (known: " + list + ")";
+  private static String known(
+      String kind, String ns, String wanted, java.util.stream.Stream<String> names) {
+    List<String> known = names.sorted().toList();
+    if (known.isEmpty()) {
+      return " (namespace "
+          + ns
+          + " has no "
+          + kind
+          + ": check the request's namespace, or apply the specs that define them)";
+    }
+    // as for features: a misspelt entity or service name gets the closest known one
+    return Suggestions.closest(wanted, known).map(c -> "; did you mean " + c + "?").orElse("")
+        + " (known: "
+        + String.join(", ", known)
+        + ")";
   }
 
   /**
@@ -197,6 +203,7 @@ final class FeatureResolver {
                             + known(
                                 "feature services",
                                 ns,
+                                serviceName,
                                 registry.listServices(ns).stream().map(FeatureService::name)));
                   });
       wanted = svc.features();
@@ -218,6 +225,7 @@ final class FeatureResolver {
                             + known(
                                 "entities",
                                 ns,
+                                entityName,
                                 registry.listEntities(ns).stream().map(Entity::name)));
                   }
                   return Entity.implicit(ns, entityName);

@@ -617,7 +617,7 @@ class LookupContractITCase {
         404,
         "NOT_FOUND",
         "entity_name",
-        "unknown entity 'usr'");
+        "unknown entity 'usr' in namespace default; did you mean user? (known: ");
     // a namespace with nothing in it says so, instead of an empty "(known: )"
     assertError(
         lookup(
