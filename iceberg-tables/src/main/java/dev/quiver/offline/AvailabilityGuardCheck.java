@@ -2,7 +2,6 @@ package dev.quiver.offline;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +11,6 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.io.CloseableIterable;
-import org.apache.iceberg.types.Conversions;
 import org.apache.iceberg.types.Type;
 import org.apache.iceberg.types.Types;
 
@@ -93,13 +91,10 @@ final class AvailabilityGuardCheck {
           return null; // deleted rows may hold the bound
         }
         DataFile file = task.file();
-        var bounds = min ? file.lowerBounds() : file.upperBounds();
-        ByteBuffer b = bounds == null ? null : bounds.get(f.fieldId());
-        if (b == null) {
+        Long millis = EventTimeFilter.boundMillis(f, min ? file.lowerBounds() : file.upperBounds());
+        if (millis == null) {
           return null;
         }
-        long v = Conversions.<Long>fromByteBuffer(f.type(), b);
-        long millis = f.type().typeId() == Type.TypeID.TIMESTAMP ? Math.floorDiv(v, 1000L) : v;
         result =
             result == null ? millis : min ? Math.min(result, millis) : Math.max(result, millis);
       }

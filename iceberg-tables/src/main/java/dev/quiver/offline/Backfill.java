@@ -192,7 +192,12 @@ public final class Backfill {
         skipped = skipped(result.getJobClient().get().getJobExecutionResult().get());
       }
       ScanSize history = s.raw == null ? null : ScanSize.of(s.raw, s.rawFilter);
-      long read = recordsToRead(s);
+      // the history records its first job reads: the planner's count (a Kafka range's offsets),
+      // else the records of the raw table's files its range's scan keeps; -1 when unknown
+      long read =
+          s.query.inputRecords() >= 0
+              ? s.query.inputRecords()
+              : history == null ? -1 : history.records();
       long tableRows = ScanSize.of(s.table, offlineRange(from, to)).records();
       return new Plan(
           s.id,
@@ -430,17 +435,6 @@ public final class Backfill {
   }
 
   /**
-   * The history records a backfill's first job reads: the planner's count (a Kafka range's
-   * offsets), else the records of the raw table's files its range's scan keeps; -1 when unknown.
-   */
-  private static long recordsToRead(Session s) {
-    if (s.query.inputRecords() >= 0) {
-      return s.query.inputRecords();
-    }
-    return s.raw == null ? -1 : ScanSize.of(s.raw, s.rawFilter).records();
-  }
-
-  /**
    * The total a backfill's progress counts the history records read against: the planner's count (a
    * Kafka range's offsets, each read), else the rows the raw table's scan is expected to return
    * ({@link ScanSize#returned}: the scan keeps only the rows whose event time is in the read range
@@ -517,8 +511,8 @@ public final class Backfill {
             rows += file.recordCount();
             continue;
           }
-          Long low = boundMillis(f, file.lowerBounds());
-          Long high = boundMillis(f, file.upperBounds());
+          Long low = EventTimeFilter.boundMillis(f, file.lowerBounds());
+          Long high = EventTimeFilter.boundMillis(f, file.upperBounds());
           Long nulls =
               file.nullValueCounts() == null ? null : file.nullValueCounts().get(f.fieldId());
           rows += inRange(file.recordCount(), nulls == null ? 0 : nulls, low, high, fromMs, toMs);
@@ -545,22 +539,6 @@ public final class Backfill {
       }
       double share = ((double) (last - first) + 1) / ((double) (high - low) + 1);
       return nulls + Math.round((records - nulls) * share);
-    }
-
-    /** A data file's event-time bound in epoch millis (an int column holds millis). */
-    private static Long boundMillis(
-        Types.NestedField f, java.util.Map<Integer, java.nio.ByteBuffer> bounds) {
-      java.nio.ByteBuffer b = bounds == null ? null : bounds.get(f.fieldId());
-      if (b == null) {
-        return null;
-      }
-      Object v = org.apache.iceberg.types.Conversions.fromByteBuffer(f.type(), b);
-      if (!(v instanceof Number n)) {
-        return null;
-      }
-      return f.type().typeId() == org.apache.iceberg.types.Type.TypeID.TIMESTAMP
-          ? Math.floorDiv(n.longValue(), 1000L)
-          : n.longValue();
     }
   }
 

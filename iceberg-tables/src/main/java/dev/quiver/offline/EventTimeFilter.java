@@ -1,10 +1,13 @@
 package dev.quiver.offline;
 
 import dev.quiver.core.spec.FeatureType;
+import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.Map;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.expressions.Expression;
 import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.types.Conversions;
 import org.apache.iceberg.types.Type;
 import org.apache.iceberg.types.Types;
 
@@ -56,6 +59,25 @@ public final class EventTimeFilter {
       return Expressions.alwaysTrue();
     }
     return Expressions.or(Expressions.isNull(f.name()), range);
+  }
+
+  /**
+   * A data file's bound of an event-time column {@code f} ({@code lowerBounds()} or {@code
+   * upperBounds()}) in epoch milliseconds: a timestamp's microseconds floored, an integer column's
+   * value as is; null when the file has no bound for it or it is not a number.
+   */
+  static Long boundMillis(Types.NestedField f, Map<Integer, ByteBuffer> bounds) {
+    ByteBuffer b = bounds == null ? null : bounds.get(f.fieldId());
+    if (b == null) {
+      return null;
+    }
+    Object v = Conversions.fromByteBuffer(f.type(), b);
+    if (!(v instanceof Number n)) {
+      return null;
+    }
+    return f.type().typeId() == Type.TypeID.TIMESTAMP
+        ? Math.floorDiv(n.longValue(), 1000L)
+        : n.longValue();
   }
 
   /** Epoch milliseconds as microseconds, saturated ten seconds short of the long range. */
