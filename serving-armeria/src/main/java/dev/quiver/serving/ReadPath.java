@@ -3,6 +3,7 @@ package dev.quiver.serving;
 import io.netty.util.concurrent.EventExecutor;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -109,7 +110,7 @@ final class ReadPath {
    * occurrence), or null when the keys are all distinct.
    */
   static int[] distinctIndex(List<List<Object>> keys) {
-    java.util.HashMap<List<Object>, Integer> first = new java.util.HashMap<>(keys.size() * 2);
+    HashMap<List<Object>, Integer> first = new HashMap<>(keys.size() * 2);
     int[] index = new int[keys.size()];
     boolean repeated = false;
     for (int i = 0; i < index.length; i++) {
