@@ -38,6 +38,14 @@ final class ReadPath {
     this.nearCache = options.cacheMaxEntries() > 0;
   }
 
+  /**
+   * Whether the last store read of {@code read}'s view found it never materialized (see {@link
+   * FeatureSource#unmaterialized}).
+   */
+  boolean unmaterialized(LookupPlan.ViewRead read) {
+    return guard.unmaterialized(read.record().view());
+  }
+
   /** The last view read's shape: a plan's reads are reused until the plan is refreshed. */
   private record LastShape(LookupPlan.ViewRead read, ReadKey.Shape shape) {}
 

@@ -308,6 +308,14 @@ class LookupContractITCase {
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.body().at("/results/0/status").asText()).isEqualTo("NOT_FOUND");
       assertThat(r.body().at("/results/0/features/unmaterialized_score/value").isNull()).isTrue();
+      // NOT_FOUND alone reads like keys never seen; the warning tells the two apart, with the fix
+      assertThat(r.body().at("/warnings/0").asText())
+          .isEqualTo(
+              "view default.user_unmaterialized:v1 is not materialized: no job or backfill has"
+                  + " written its online table, so its features answer NOT_FOUND (window"
+                  + " aggregations at their empty value, e.g. a count of 0) for every key; start"
+                  + " its job (quiver materialize user_unmaterialized) or run quiver backfill"
+                  + " user_unmaterialized --from ... --to ... --online");
     }
     ServingFixture.Reply other =
         lookup(
@@ -352,6 +360,7 @@ class LookupContractITCase {
                 + "\"features\":[\"txn_cnt_1h\",\"txn_cnt_1d\"]}");
     assertThat(never.body().at("/results/0/features/txn_cnt_1d/value").asLong()).isEqualTo(0);
     assertThat(never.body().at("/results/0/status").asText()).isEqualTo("NOT_FOUND");
+    assertThat(never.body().has("warnings")).as(never.body().toString()).isFalse();
     // As of 2 hours ago, the 1 h window holds none of the events; the 1 d window only the one
     // 3 h 20 min ago (the 30 h old one is outside it, the newer ones are after as_of).
     ServingFixture.Reply past =
