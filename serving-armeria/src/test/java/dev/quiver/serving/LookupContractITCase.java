@@ -902,6 +902,30 @@ class LookupContractITCase {
   }
 
   @Test
+  void requestsNoRouteTookAreMeteredAsUnmatched() throws Exception {
+    // An unknown path (404) and a known path with another method (405) are answered by Armeria's
+    // fallback service, which was metered under its class name (service="FallbackService"), as
+    // if it were an endpoint; their series are "unmatched", one per method and status.
+    assertThat(fx.get("/v1/nope").status()).isEqualTo(404);
+    assertThat(
+            fx.send(
+                    java.net.http.HttpRequest.newBuilder(fx.uri("/v1/features:lookup"))
+                        .DELETE()
+                        .build())
+                .status())
+        .isEqualTo(405);
+    String metrics = fx.get("/v1/metrics").raw().body();
+    assertThat(metrics)
+        .contains(
+            "quiver_http_requests_total{hostname_pattern=\"*\",http_status=\"404\","
+                + "method=\"GET\",result=\"failure\",service=\"unmatched\"}")
+        .contains(
+            "quiver_http_requests_total{hostname_pattern=\"*\",http_status=\"405\","
+                + "method=\"DELETE\",result=\"failure\",service=\"unmatched\"}")
+        .doesNotContain("FallbackService");
+  }
+
+  @Test
   void contentTypesAndCompressedBodies() throws Exception {
     // Until session 13 the content type was ignored (a form or text/plain body was read as JSON)
     // and a gzip body was a 400 'malformed JSON: Illegal character ((CTRL-CHAR, code 31))'.
