@@ -594,7 +594,7 @@ public final class Backfill {
     s.query =
         planner.prepare(
             new BackfillPlanner.Request(
-                s.env, s.tEnv, config, view, keys, s.source, from, to, ingestedAt, online));
+                s.env, s.tEnv, config, view, keys, s.source, from, to, s.read, ingestedAt, online));
     s.newRows =
         newRows(
             s.table.schema(),

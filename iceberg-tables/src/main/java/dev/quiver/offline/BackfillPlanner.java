@@ -48,8 +48,9 @@ public interface BackfillPlanner {
    * The event times the history read must cover for a backfill of {@code [from, to)}: the range
    * itself, unless the planner's online writes need more of the history — a tile is written whole,
    * so its events outside the range are read too. Only the online writes use the wider read; the
-   * offline rows (and row cells) stay those of {@code [from, to)}. Called before {@link #prepare},
-   * so that the backfill scans (and sizes) what the job will read.
+   * offline rows (and row cells) stay those of {@code [from, to)}. Called once per backfill, before
+   * {@link #prepare}, so that the backfill scans (and sizes) what the job will read; its result is
+   * then passed to {@link #prepare} as {@link Request#read()}.
    *
    * @return a range that contains {@code [from, to)}
    */
@@ -76,6 +77,8 @@ public interface BackfillPlanner {
    * @param source where the raw events are
    * @param from first event time included
    * @param to first event time excluded
+   * @param read the planner's {@link #readRange} for this view, range and {@code online}: the event
+   *     times the history read covers
    * @param ingestedAt the {@code _ingested_at} of every backfilled row
    * @param online whether the online sinks run too (throttled by {@code
    *     offline.backfill.online-rate})
@@ -89,6 +92,7 @@ public interface BackfillPlanner {
       BackfillSource source,
       Instant from,
       Instant to,
+      TimeRange read,
       Instant ingestedAt,
       boolean online) {}
 

@@ -32,6 +32,16 @@ public final class OfflineCatalogs {
    */
   public static Catalog open(QuiverConfig config) {
     Map<String, String> props = properties(config);
+    if ("hadoop".equals(props.get(CatalogUtil.ICEBERG_CATALOG_TYPE))) {
+      // Iceberg's Hadoop catalog, refusing a moved table with the reason (LocatedHadoopCatalog)
+      Map<String, String> impl = new LinkedHashMap<>(props);
+      impl.remove(CatalogUtil.ICEBERG_CATALOG_TYPE);
+      return CatalogUtil.loadCatalog(
+          LocatedHadoopCatalog.class.getName(),
+          config.get(OfflineOptions.CATALOG_NAME),
+          impl,
+          new Configuration());
+    }
     return CatalogUtil.buildIcebergCatalog(
         config.get(OfflineOptions.CATALOG_NAME), props, new Configuration());
   }

@@ -51,6 +51,9 @@ public final class FeatureReader {
 
   private static final int MAX_SHAPES = 1024;
 
+  /** The view tables whose last read found them never created (see {@link #unmaterialized}). */
+  private final Set<ViewTableId> missingTables = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   public FeatureReader(OnlineStore store, Clock clock) {
     this.store = store;
     this.clock = clock;
@@ -77,6 +80,7 @@ public final class FeatureReader {
         .handle(
             (results, err) -> {
               if (err == null) {
+                noteTable(b.reads, tableFound(results));
                 return b.assemble(results);
               }
               Throwable cause =
@@ -84,10 +88,40 @@ public final class FeatureReader {
                       ? err.getCause()
                       : err;
               if (cause instanceof UnknownTableException) {
+                noteTable(b.reads, false);
                 return b.assemble(nothingStored(b.reads.size()));
               }
               throw err instanceof CompletionException ce ? ce : new CompletionException(err);
             });
+  }
+
+  /**
+   * Whether the last read of {@code view}'s online table found it never created: no job or backfill
+   * has materialized the view yet (its keys then read as nothing stored, NOT_FOUND). False before
+   * the table's first read, and once a read finds the table. Thread-safe, cheap (no lookup while
+   * every table read exists).
+   */
+  public boolean unmaterialized(FeatureView view) {
+    return !missingTables.isEmpty() && missingTables.contains(ViewTableId.of(view));
+  }
+
+  /** Notes whether a read of {@code reads}' table found it (for {@link #unmaterialized}). */
+  private void noteTable(List<OnlineRead> reads, boolean found) {
+    if (reads.isEmpty()) {
+      return;
+    }
+    if (found) {
+      if (!missingTables.isEmpty()) {
+        missingTables.remove(reads.get(0).table());
+      }
+    } else {
+      missingTables.add(reads.get(0).table());
+    }
+  }
+
+  /** Whether results of one table's reads say the table exists (a store may answer per key). */
+  private static boolean tableFound(List<OnlineReadResult> results) {
+    return results.isEmpty() || !(results.get(0).error() instanceof UnknownTableException);
   }
 
   /**
@@ -118,11 +152,15 @@ public final class FeatureReader {
     if (beforeEveryCell(asOfMillis)) {
       return b.assemble(nothingStored(b.reads.size()));
     }
+    List<OnlineReadResult> results;
     try {
-      return b.assemble(store.multiGetInline(b.reads));
+      results = store.multiGetInline(b.reads);
     } catch (UnknownTableException e) {
+      noteTable(b.reads, false);
       return b.assemble(nothingStored(b.reads.size()));
     }
+    noteTable(b.reads, tableFound(results));
+    return b.assemble(results);
   }
 
   /**
@@ -173,7 +211,9 @@ public final class FeatureReader {
     OnlineCell[][] cells;
     try {
       cells = store.multiGetInlineCells(reads);
+      noteTable(reads, true);
     } catch (UnknownTableException e) {
+      noteTable(reads, false);
       cells = new OnlineCell[reads.size()][shape.readQualifiers().size()]; // nothing stored
     }
     List<Feature> features = shape.features();

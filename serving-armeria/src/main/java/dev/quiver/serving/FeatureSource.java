@@ -56,6 +56,15 @@ public interface FeatureSource extends AutoCloseable {
   }
 
   /**
+   * Whether the last read of {@code view} found that it was never materialized (no job or backfill
+   * has created its online table, so every key reads as nothing stored): the lookup then says so in
+   * its {@code warnings}. Cheap and non-blocking; false when unknown. Thread-safe.
+   */
+  default boolean unmaterialized(FeatureView view) {
+    return false;
+  }
+
+  /**
    * A cheap readiness probe of the store; completes exceptionally (never throws) when it is
    * unreachable.
    */

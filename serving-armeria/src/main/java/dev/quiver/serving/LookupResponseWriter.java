@@ -44,6 +44,7 @@ final class LookupResponseWriter {
       LookupRequest req,
       LookupPlan plan,
       KeyResult[][] byRead,
+      List<String> readWarnings,
       ServingMetrics metrics) {
     int n = req.keys().size();
     ByteBuf buf = alloc.buffer(96 + n * (32 + plan.outputNames().length * 80));
@@ -119,10 +120,15 @@ final class LookupResponseWriter {
         g.writeEndObject();
       }
       g.writeEndArray();
-      if (!plan.warnings().isEmpty()) {
+      if (!plan.warnings().isEmpty() || readWarnings != null) {
         g.writeArrayFieldStart("warnings");
         for (String w : plan.warnings()) {
           g.writeString(w);
+        }
+        if (readWarnings != null) {
+          for (String w : readWarnings) {
+            g.writeString(w);
+          }
         }
         g.writeEndArray();
       }

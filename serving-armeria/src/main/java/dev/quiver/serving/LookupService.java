@@ -24,6 +24,7 @@ import dev.quiver.online.FeatureWriter;
 import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -389,8 +390,41 @@ final class LookupService implements HttpService, AutoCloseable {
 
   private HttpResponse respond(
       ServiceRequestContext ctx, LookupRequest r, LookupPlan plan, KeyResult[][] byRead) {
-    HttpData body = LookupResponseWriter.write(ctx.alloc(), r, plan, byRead, metrics);
+    HttpData body =
+        LookupResponseWriter.write(
+            ctx.alloc(), r, plan, byRead, unmaterializedWarnings(plan), metrics);
     return HttpResponse.of(OK_JSON, body);
+  }
+
+  /**
+   * A warning per view of the plan that is registered but not materialized (its last read found no
+   * online table): its keys answer NOT_FOUND, with window aggregations at their empty-window value
+   * ({@code 0}), exactly like a key never seen; the warning tells the two apart and says the fix.
+   * Null when there is none (the usual case: no allocation).
+   */
+  private List<String> unmaterializedWarnings(LookupPlan plan) {
+    List<String> out = null;
+    for (LookupPlan.ViewRead read : plan.reads()) {
+      if (readPath.unmaterialized(read)) {
+        var view = read.record().view();
+        if (out == null) {
+          out = new ArrayList<>(1);
+        }
+        out.add(
+            "view "
+                + view.qualifiedName()
+                + ":"
+                + view.version()
+                + " is not materialized: no job or backfill has written its online table, so"
+                + " its features answer NOT_FOUND (window aggregations at their empty value, e.g."
+                + " a count of 0) for every key; start its job (quiver materialize "
+                + view.name()
+                + ") or run quiver backfill "
+                + view.name()
+                + " --from ... --to ... --online");
+      }
+    }
+    return out;
   }
 
   /**

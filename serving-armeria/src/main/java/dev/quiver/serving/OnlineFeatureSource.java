@@ -57,6 +57,11 @@ public final class OnlineFeatureSource implements FeatureSource {
   }
 
   @Override
+  public boolean unmaterialized(FeatureView view) {
+    return reader.unmaterialized(view);
+  }
+
+  @Override
   public boolean readsInline() {
     return store.readsInline();
   }

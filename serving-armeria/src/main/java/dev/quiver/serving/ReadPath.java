@@ -3,6 +3,7 @@ package dev.quiver.serving;
 import io.netty.util.concurrent.EventExecutor;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,6 +36,14 @@ final class ReadPath {
     this.metrics = metrics;
     this.coalescing = options.coalescing();
     this.nearCache = options.cacheMaxEntries() > 0;
+  }
+
+  /**
+   * Whether the last store read of {@code read}'s view found it never materialized (see {@link
+   * FeatureSource#unmaterialized}).
+   */
+  boolean unmaterialized(LookupPlan.ViewRead read) {
+    return guard.unmaterialized(read.record().view());
   }
 
   /** The last view read's shape: a plan's reads are reused until the plan is refreshed. */
@@ -109,7 +118,7 @@ final class ReadPath {
    * occurrence), or null when the keys are all distinct.
    */
   static int[] distinctIndex(List<List<Object>> keys) {
-    java.util.HashMap<List<Object>, Integer> first = new java.util.HashMap<>(keys.size() * 2);
+    HashMap<List<Object>, Integer> first = new HashMap<>(keys.size() * 2);
     int[] index = new int[keys.size()];
     boolean repeated = false;
     for (int i = 0; i < index.length; i++) {

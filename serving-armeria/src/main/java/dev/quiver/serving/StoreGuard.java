@@ -58,6 +58,11 @@ final class StoreGuard {
             });
   }
 
+  /** See {@link FeatureSource#unmaterialized}. */
+  boolean unmaterialized(dev.quiver.core.spec.FeatureView view) {
+    return source.unmaterialized(view);
+  }
+
   /** Whether a read of {@code keys} keys runs on the calling thread (see {@link #fetch}). */
   boolean readsInline(int keys) {
     return keys <= inlineMaxKeys && source.readsInline();

@@ -44,6 +44,11 @@ final class FaultySource implements FeatureSource {
 
   /** Inline while no delay is injected (a delay needs the asynchronous path). */
   @Override
+  public boolean unmaterialized(dev.quiver.core.spec.FeatureView view) {
+    return delegate.unmaterialized(view);
+  }
+
+  @Override
   public boolean readsInline() {
     return delegate.readsInline() && delayMillis <= 0;
   }

@@ -150,7 +150,7 @@ public final class LadderServer implements AutoCloseable {
               .join();
       HttpData d =
           LookupResponseWriter.write(
-              UnpooledByteBufAllocator.DEFAULT, r, plan, new KeyResult[][] {res}, metrics);
+              UnpooledByteBufAllocator.DEFAULT, r, plan, new KeyResult[][] {res}, null, metrics);
       byte[] out = d.array();
       d.close();
       if (!new String(out, StandardCharsets.UTF_8).contains("\"OK\"")) {
@@ -194,7 +194,7 @@ public final class LadderServer implements AutoCloseable {
       }
       return HttpResponse.of(
           OK_JSON,
-          LookupResponseWriter.write(ctx.alloc(), r, plan, new KeyResult[][] {res}, metrics));
+          LookupResponseWriter.write(ctx.alloc(), r, plan, new KeyResult[][] {res}, null, metrics));
     }
   }
 

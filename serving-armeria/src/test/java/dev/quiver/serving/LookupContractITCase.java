@@ -308,6 +308,14 @@ class LookupContractITCase {
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.body().at("/results/0/status").asText()).isEqualTo("NOT_FOUND");
       assertThat(r.body().at("/results/0/features/unmaterialized_score/value").isNull()).isTrue();
+      // NOT_FOUND alone reads like keys never seen; the warning tells the two apart, with the fix
+      assertThat(r.body().at("/warnings/0").asText())
+          .isEqualTo(
+              "view default.user_unmaterialized:v1 is not materialized: no job or backfill has"
+                  + " written its online table, so its features answer NOT_FOUND (window"
+                  + " aggregations at their empty value, e.g. a count of 0) for every key; start"
+                  + " its job (quiver materialize user_unmaterialized) or run quiver backfill"
+                  + " user_unmaterialized --from ... --to ... --online");
     }
     ServingFixture.Reply other =
         lookup(
@@ -352,6 +360,7 @@ class LookupContractITCase {
                 + "\"features\":[\"txn_cnt_1h\",\"txn_cnt_1d\"]}");
     assertThat(never.body().at("/results/0/features/txn_cnt_1d/value").asLong()).isEqualTo(0);
     assertThat(never.body().at("/results/0/status").asText()).isEqualTo("NOT_FOUND");
+    assertThat(never.body().has("warnings")).as(never.body().toString()).isFalse();
     // As of 2 hours ago, the 1 h window holds none of the events; the 1 d window only the one
     // 3 h 20 min ago (the 30 h old one is outside it, the newer ones are after as_of).
     ServingFixture.Reply past =
@@ -890,6 +899,30 @@ class LookupContractITCase {
     after.removeAll(before);
     // what users send (names, keys, paths) is never a label: no new series
     assertThat(after).as("new series").allMatch(k -> !k.contains("quiver_"));
+  }
+
+  @Test
+  void requestsNoRouteTookAreMeteredAsUnmatched() throws Exception {
+    // An unknown path (404) and a known path with another method (405) are answered by Armeria's
+    // fallback service, which was metered under its class name (service="FallbackService"), as
+    // if it were an endpoint; their series are "unmatched", one per method and status.
+    assertThat(fx.get("/v1/nope").status()).isEqualTo(404);
+    assertThat(
+            fx.send(
+                    java.net.http.HttpRequest.newBuilder(fx.uri("/v1/features:lookup"))
+                        .DELETE()
+                        .build())
+                .status())
+        .isEqualTo(405);
+    String metrics = fx.get("/v1/metrics").raw().body();
+    assertThat(metrics)
+        .contains(
+            "quiver_http_requests_total{hostname_pattern=\"*\",http_status=\"404\","
+                + "method=\"GET\",result=\"failure\",service=\"unmatched\"}")
+        .contains(
+            "quiver_http_requests_total{hostname_pattern=\"*\",http_status=\"405\","
+                + "method=\"DELETE\",result=\"failure\",service=\"unmatched\"}")
+        .doesNotContain("FallbackService");
   }
 
   @Test

@@ -145,23 +145,14 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
               schema,
               source,
               ((BackfillSource.Kafka) r.source()).spec(),
-              readRange(view, r.from(), r.to(), r.online()).from().toEpochMilli());
+              r.read().from().toEpochMilli());
     }
     String all = allEvents(schema, r.keys(), r.from().toEpochMilli(), r.to().toEpochMilli());
-    String cols = columns(schema, r.ingestedAt().toEpochMilli());
-    if (JobPlanner.needsRowtime(view)) {
-      // batch group windows take a TIMESTAMP column (the session time zone is UTC, so the
-      // windows stay aligned to the epoch as in the streaming job)
-      cols =
-          cols.replace(
-              q(EventSchema.EVENT_TIME) + ",",
-              "CAST("
-                  + q(EventSchema.EVENT_TIME)
-                  + " AS TIMESTAMP(3)) AS "
-                  + q(EventSchema.EVENT_TIME)
-                  + ",");
-    }
-    String events = "SELECT " + cols + "\nFROM `" + ALL_EVENTS + "`";
+    // batch group windows take a TIMESTAMP column (the session time zone is UTC, so the windows
+    // stay aligned to the epoch as in the streaming job)
+    boolean rowtime = JobPlanner.needsRowtime(view);
+    long ingestedAtMs = r.ingestedAt().toEpochMilli();
+    String events = "SELECT " + columns(schema, ingestedAtMs, rowtime) + "\nFROM " + q(ALL_EVENTS);
     tEnv.executeSql("CREATE TEMPORARY VIEW `" + ALL_EVENTS + "` AS\n" + all);
     tEnv.executeSql("CREATE TEMPORARY VIEW `" + plan.eventsTable() + "` AS\n" + events);
     String catalogDdl = JobPlanner.createCatalog(settings.icebergCatalog());
@@ -178,43 +169,34 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
       }
       (insert.startsWith(rowsPrefix) ? second : first).add(insert);
     }
-    // the tiles over the enclosing tiles' events, when the range does not fill them
-    TimeRange read = readRange(view, r.from(), r.to(), r.online());
+    // the tiles over the enclosing tiles' events, when the range does not fill them: the plan's
+    // projection and tiles insert, asked of the planner over those events
+    TimeRange read = r.read();
     List<String> tileViews = new ArrayList<>();
     if (!first.isEmpty() && !read.is(r.from(), r.to())) {
       tileViews.add(
-          "CREATE TEMPORARY VIEW `"
-              + TILE_EVENTS_ALL
-              + "` AS\n"
+          "CREATE TEMPORARY VIEW "
+              + q(TILE_EVENTS_ALL)
+              + " AS\n"
               + allEvents(schema, r.keys(), read.from().toEpochMilli(), read.to().toEpochMilli()));
       tileViews.add(
-          "CREATE TEMPORARY VIEW `"
-              + TILE_EVENTS
-              + "` AS\n"
-              + events.replace("FROM `" + ALL_EVENTS + "`", "FROM `" + TILE_EVENTS_ALL + "`"));
-      for (String v : plan.views()) {
-        tileViews.add(
-            renameOnce(
-                renameOnce(
-                    v, "CREATE TEMPORARY VIEW `" + JobPlanner.PROJECTED + "`", TILE_PROJECTED),
-                "\nFROM `" + plan.eventsTable() + "`",
-                TILE_EVENTS));
-      }
+          "CREATE TEMPORARY VIEW "
+              + q(TILE_EVENTS)
+              + " AS\nSELECT "
+              + columns(schema, ingestedAtMs, rowtime)
+              + "\nFROM "
+              + q(TILE_EVENTS_ALL));
+      tileViews.add(JobPlanner.projection(view, r.keys(), TILE_EVENTS, TILE_PROJECTED));
       tileViews.forEach(tEnv::executeSql);
-      String from = "FROM `" + JobPlanner.PROJECTED + "`";
-      first.replaceAll(
-          insert -> {
-            if (!insert.contains(from)) {
-              throw new IllegalStateException("a tiles insert that reads no projection: " + insert);
-            }
-            return insert.replace(from, "FROM `" + TILE_PROJECTED + "`");
-          });
+      // the first job's online inserts are the plan's tiles insert alone (rows go second)
+      first.clear();
+      first.add(JobPlanner.tilesInsert(view, r.keys(), TILE_PROJECTED));
     }
     List<String> secondSetup = new ArrayList<>();
     if (!second.isEmpty()) {
       String lastPerTime =
           "SELECT "
-              + columns(schema, r.ingestedAt().toEpochMilli())
+              + columns(schema, ingestedAtMs, false)
               + "\nFROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
               + String.join(", ", r.keys().stream().map(k -> q(k.name())).toList())
               + ", `_event_ms` ORDER BY `_seq` DESC, `_partition` DESC,"
@@ -284,20 +266,6 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
         offlineSelect, first, secondSetup, second, text.toString(), skippedSelect, inputRecords);
   }
 
-  /**
-   * {@code statement} with its one occurrence of {@code target} — a quoted name, or text ending in
-   * one — naming {@code name} instead.
-   */
-  private static String renameOnce(String statement, String target, String name) {
-    int at = statement.indexOf(target);
-    if (at < 0 || statement.indexOf(target, at + 1) >= 0) {
-      throw new IllegalStateException(
-          "expected one '" + target + "' in the plan's statement: " + statement);
-    }
-    String renamed = target.substring(0, target.lastIndexOf('`', target.length() - 2)) + q(name);
-    return statement.substring(0, at) + renamed + statement.substring(at + target.length());
-  }
-
   /** The streaming settings with the online sinks only when asked, throttled. */
   static PlannerSettings settings(QuiverConfig config, boolean online, FeatureView view) {
     PlannerSettings s = Materializer.settings(config);
@@ -316,11 +284,15 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
         withOnline, true, sink, s.icebergCatalog(), s.icebergCatalogProperties());
   }
 
-  /** The declared columns, then the metadata columns with {@code _ingested_at} replaced. */
-  private static String columns(EventSchema schema, long ingestedAtMs) {
+  /**
+   * The declared columns, then the metadata columns with {@code _ingested_at} replaced; with {@code
+   * rowtime}, {@code _event_time} cast to {@code TIMESTAMP(3)} (what batch group windows take).
+   */
+  private static String columns(EventSchema schema, long ingestedAtMs, boolean rowtime) {
     List<String> cols = new ArrayList<>();
     schema.columns().forEach(c -> cols.add(q(c.name())));
-    cols.add(q(EventSchema.EVENT_TIME));
+    String eventTime = q(EventSchema.EVENT_TIME);
+    cols.add(rowtime ? "CAST(" + eventTime + " AS TIMESTAMP(3)) AS " + eventTime : eventTime);
     cols.add(q(EventSchema.EVENT_MS));
     cols.add(q(EventSchema.SEQ));
     cols.add(q(EventSchema.PARTITION));

@@ -21,6 +21,13 @@ final class RowAssembler {
     Object read(int index, SourceField column) throws MalformedEventException;
   }
 
+  /**
+   * 1973-03-03T09:46:40Z in epoch milliseconds: an event time before it is refused, since epoch
+   * seconds of the years 1973 to 5138 read as milliseconds land there (the label and backfill
+   * checks' bound, {@code LabelLayout.MIN_PLAUSIBLE_MILLIS}).
+   */
+  static final long MIN_PLAUSIBLE_MS = 100_000_000_000L;
+
   private final EventSchema schema;
   private final int eventTimeIndex;
   private final int[] keyIndexes;
@@ -114,7 +121,7 @@ final class RowAssembler {
             + " characters of join-key values per key, the lookup service's limit)");
   }
 
-  private static long notBefore1970(SourceField c, long ms) throws MalformedEventException {
+  private static long plausible(SourceField c, long ms) throws MalformedEventException {
     if (ms < 0) {
       throw new MalformedEventException(
           "out of range for event time '"
@@ -123,6 +130,24 @@ final class RowAssembler {
               + Instant.ofEpochMilli(ms)
               + " is before 1970-01-01T00:00:00Z (expected: an event time from 1970 on; the online"
               + " store keeps versions by epoch milliseconds)");
+    }
+    if (ms < MIN_PLAUSIBLE_MS) {
+      long asSeconds = ms * 1000;
+      throw new MalformedEventException(
+          "out of range for event time '"
+              + c.name()
+              + "': "
+              + ms
+              + " as epoch milliseconds is "
+              + Instant.ofEpochMilli(ms)
+              + ", before "
+              + Instant.ofEpochMilli(MIN_PLAUSIBLE_MS)
+              + ", where epoch seconds land (expected: epoch milliseconds or ISO-8601 text;"
+              + " seconds? multiply by 1000 in the producer: "
+              + asSeconds
+              + " is "
+              + Instant.ofEpochMilli(asSeconds)
+              + ")");
     }
     return ms;
   }
@@ -142,17 +167,20 @@ final class RowAssembler {
    * by event time in epoch milliseconds {@code >= 0} ({@code OnlineWrite}; HBase refuses a negative
    * cell timestamp), so an earlier event accepted by the gate (the first of its partition, or one
    * within the lateness) threw in the online sink and failed the job again on every restart
-   * (session 13 QA pass). Other TIMESTAMP columns keep the years 0000 to 9999.
+   * (session 13 QA pass). And from {@link #MIN_PLAUSIBLE_MS} on: a producer writing epoch seconds
+   * ({@code 1732665600}) had its events read as milliseconds in January 1970, materialized there
+   * (expired, or in windows that no lookup covers) without a word. Other TIMESTAMP columns keep the
+   * years 0000 to 9999.
    */
   private static long eventMillis(SourceField c, Object value) throws MalformedEventException {
     if (value instanceof Instant i) {
-      return notBefore1970(c, i.toEpochMilli());
+      return plausible(c, i.toEpochMilli());
     }
     if (value instanceof Long l) {
       if (l < MIN_MS || l > MAX_MS) {
         throw outOfRange(c, Instant.ofEpochMilli(l));
       }
-      return notBefore1970(c, l);
+      return plausible(c, l);
     }
     throw new MalformedEventException(
         "wrong type for event time '" + c.name() + "': declared " + c.type());

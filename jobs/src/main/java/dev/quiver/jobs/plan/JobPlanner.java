@@ -61,16 +61,12 @@ public final class JobPlanner {
     List<String> keyNames = keys.stream().map(JoinKey::name).toList();
     EventSchema events =
         new EventSchema(source.schema(), source.eventTimeField(), keyNames, source.dedupKey());
-    Map<String, FeatureType> inputs = aggregationInputs(view, source);
 
     List<String> setup = new ArrayList<>();
     List<String> views = new ArrayList<>();
     List<String> inserts = new ArrayList<>();
 
-    views.add(
-        view.transformations().isEmpty()
-            ? projectedView(view, keys, inputs)
-            : TransformationProjection.projectedView(view, keys, inputs));
+    views.add(projection(view, keys, EVENTS, PROJECTED));
 
     List<Feature> rowFeatures = view.features().stream().filter(f -> !f.isAggregation()).toList();
     Map<String, Feature> series = series(view);
@@ -96,7 +92,7 @@ public final class JobPlanner {
                 + TileBundleAggregate.class.getName()
                 + "'");
         setup.add(onlineTilesTable(view, keys, series));
-        inserts.add(tilesInsert(view, keyNames, series));
+        inserts.add(tilesInsert(view, keys, PROJECTED));
       }
     }
     if (view.offline() && settings.offline()) {
@@ -115,6 +111,21 @@ public final class JobPlanner {
               + " true or offline: true)");
     }
     return new MaterializationPlan(view, EVENTS, events, setup, views, inserts);
+  }
+
+  /**
+   * The statement defining the plan's projection view: the view {@code projectedView} over the
+   * events table {@code eventsTable} (the view's SQL transformation, or its declared row features
+   * and aggregation inputs). The plan's own is {@code projection(view, keys, EVENTS, PROJECTED)}; a
+   * backfill asks for the same projection over another events table (the events of the enclosing
+   * tiles) under another name.
+   */
+  public static String projection(
+      FeatureView view, List<JoinKey> keys, String eventsTable, String projectedView) {
+    Map<String, FeatureType> inputs = aggregationInputs(view, view.source());
+    return view.transformations().isEmpty()
+        ? projectedView(view, keys, inputs, eventsTable, projectedView)
+        : TransformationProjection.projectedView(view, keys, inputs, eventsTable, projectedView);
   }
 
   /**
@@ -205,7 +216,11 @@ public final class JobPlanner {
   }
 
   private static String projectedView(
-      FeatureView view, List<JoinKey> keys, Map<String, FeatureType> inputs) {
+      FeatureView view,
+      List<JoinKey> keys,
+      Map<String, FeatureType> inputs,
+      String eventsTable,
+      String projectedView) {
     List<String> select = new ArrayList<>();
     keys.forEach(k -> select.add(q(k.name())));
     for (String meta : List.of("_event_time", "_event_ms", "_seq", "_ingested_at")) {
@@ -230,13 +245,12 @@ public final class JobPlanner {
                     + t.flinkSqlType()
                     + ") AS "
                     + q(OFFLINE_INPUT_PREFIX + c)));
-    return "CREATE TEMPORARY VIEW `"
-        + PROJECTED
-        + "` AS\nSELECT\n  "
+    return "CREATE TEMPORARY VIEW "
+        + q(projectedView)
+        + " AS\nSELECT\n  "
         + String.join(",\n  ", select)
-        + "\nFROM `"
-        + EVENTS
-        + "`";
+        + "\nFROM "
+        + q(eventsTable);
   }
 
   private String onlineRowsTable(FeatureView view, List<JoinKey> keys, List<Feature> rowFeatures) {
@@ -291,8 +305,20 @@ public final class JobPlanner {
     return o;
   }
 
-  private static String tilesInsert(
-      FeatureView view, List<String> keyNames, Map<String, Feature> series) {
+  /**
+   * The plan's online tiles {@code INSERT}, grouping the rows of the projection view {@code
+   * projectedView} into tiles of every resolution. The plan's own reads {@link #PROJECTED}; a
+   * backfill's reads its projection over the events of the enclosing tiles.
+   *
+   * @throws IllegalArgumentException when the view has no aggregation (no tiles)
+   */
+  public static String tilesInsert(FeatureView view, List<JoinKey> keys, String projectedView) {
+    Map<String, Feature> series = series(view);
+    if (series.isEmpty()) {
+      throw new IllegalArgumentException(
+          "view " + view.qualifiedName() + " has no aggregation feature (no tiles to write)");
+    }
+    List<String> keyNames = keys.stream().map(JoinKey::name).toList();
     List<String> select = new ArrayList<>(keyNames.stream().map(JobPlanner::q).toList());
     select.add(q(TILE_RES));
     select.add(q(TILE_START));
@@ -345,9 +371,8 @@ public final class JobPlanner {
               + r
               + ") AS "
               + q(TILE_START)
-              + " FROM `"
-              + PROJECTED
-              + "`");
+              + " FROM "
+              + q(projectedView));
     }
     return "INSERT INTO `"
         + ONLINE_TILES

@@ -1,8 +1,6 @@
 package dev.quiver.jobs.plan;
 
-import static dev.quiver.jobs.plan.JobPlanner.EVENTS;
 import static dev.quiver.jobs.plan.JobPlanner.OFFLINE_INPUT_PREFIX;
-import static dev.quiver.jobs.plan.JobPlanner.PROJECTED;
 import static dev.quiver.jobs.plan.JobPlanner.q;
 
 import dev.quiver.core.spec.Feature;
@@ -29,10 +27,15 @@ final class TransformationProjection {
    * row feature (and each join key the SELECT renames, e.g. the PRD's {@code user_id AS
    * entity_key}) is the user's select expression, and the user's WHERE filters the view's events.
    * Aggregation inputs still read the source columns (the transformation does not feed
-   * aggregations). Plain SQL over {@code events}: it runs unchanged in batch mode.
+   * aggregations). Plain SQL over {@code eventsTable}, defining the view {@code projectedView}: it
+   * runs unchanged in batch mode.
    */
   static String projectedView(
-      FeatureView view, List<JoinKey> keys, Map<String, FeatureType> inputs) {
+      FeatureView view,
+      List<JoinKey> keys,
+      Map<String, FeatureType> inputs,
+      String eventsTable,
+      String projectedView) {
     if (view.transformations().size() > 1) {
       throw new IllegalArgumentException(
           "transformations: "
@@ -42,7 +45,7 @@ final class TransformationProjection {
     Source source = view.source();
     SqlTransformation t = transformation(view);
     if (t.windowed()) {
-      return windowedView(view, keys, t);
+      return windowedView(view, keys, t, eventsTable, projectedView);
     }
     List<String> select = new ArrayList<>();
     for (JoinKey k : keys) {
@@ -87,15 +90,15 @@ final class TransformationProjection {
                     + type.flinkSqlType()
                     + ") AS "
                     + q(OFFLINE_INPUT_PREFIX + c)));
-    return "CREATE TEMPORARY VIEW `"
-        + PROJECTED
-        + "` AS\n-- from transformations[0] of "
+    return "CREATE TEMPORARY VIEW "
+        + q(projectedView)
+        + " AS\n-- from transformations[0] of "
         + view.qualifiedName()
         + "\nSELECT\n  "
         + String.join(",\n  ", select)
-        + "\nFROM `"
-        + EVENTS
-        + "` AS "
+        + "\nFROM "
+        + q(eventsTable)
+        + " AS "
         + q(t.alias())
         + (t.where() == null ? "" : "\nWHERE " + t.where());
   }
@@ -124,7 +127,12 @@ final class TransformationProjection {
    * midnight / the epoch: the job runs with {@code table.local-time-zone} UTC (a batch run must
    * too).
    */
-  private static String windowedView(FeatureView view, List<JoinKey> keys, SqlTransformation t) {
+  private static String windowedView(
+      FeatureView view,
+      List<JoinKey> keys,
+      SqlTransformation t,
+      String eventsTable,
+      String projectedView) {
     String eventTime = view.source().eventTimeField();
     String rowtime = q(t.alias()) + ".`_event_time`";
     for (Feature f : view.features()) {
@@ -178,17 +186,17 @@ final class TransformationProjection {
     for (String g : t.groupBy()) {
       group.add(SqlTransformation.onRowtime(g, eventTime, rowtime, 0));
     }
-    return "CREATE TEMPORARY VIEW `"
-        + PROJECTED
-        + "` AS\n-- from transformations[0] of "
+    return "CREATE TEMPORARY VIEW "
+        + q(projectedView)
+        + " AS\n-- from transformations[0] of "
         + view.qualifiedName()
         + ": one row per entity and closed "
         + t.window()
         + " window, at the window's end\n-- (run with table.local-time-zone = UTC)\nSELECT\n  "
         + String.join(",\n  ", select)
-        + "\nFROM `"
-        + EVENTS
-        + "` AS "
+        + "\nFROM "
+        + q(eventsTable)
+        + " AS "
         + q(t.alias())
         + (t.where() == null ? "" : "\nWHERE " + t.where())
         + "\nGROUP BY "

@@ -55,6 +55,14 @@ class AvroEventParserTest {
           List.of("user_id"),
           "txn_id");
 
+  /**
+   * An event time in epoch milliseconds (2026-01-01T00:00:00Z): the job refuses event times before
+   * 1973, where epoch seconds land, so the tests' events carry a real one.
+   */
+  static final long T_MS = 1_767_225_600_000L;
+
+  static final long T_MICROS = T_MS * 1000;
+
   static GenericRecord txn(String user, Object amount, long tsMicros) {
     GenericRecord r = new GenericData.Record(WRITER);
     r.put("txn_id", "t1");
@@ -117,7 +125,7 @@ class AvroEventParserTest {
     r.put("amount", ByteBuffer.wrap(java.math.BigInteger.valueOf(-1234567).toByteArray()));
     byte[] rate = ByteBuffer.allocate(8).putLong(15_000).array(); // 1.5000
     r.put("rate", new GenericData.Fixed(writer.getField("rate").schema(), rate));
-    r.put("ts", 1000L);
+    r.put("ts", T_MS);
     Row row = new AvroEventParser(decimals, writer, false, null).decode(raw(encode(r, null)));
     assertThat(row.getField(1)).isEqualTo(-12345.67);
     assertThat(row.getField(2)).isEqualTo(1.5f);
@@ -140,10 +148,10 @@ class AvroEventParserTest {
       assertThat(r.getField(8)).isEqualTo(ms);
       assertThat(r.getField(9)).isEqualTo(9L);
       // the decoder reuses its record: a second event must not see the first one's values
-      Row second = p.decode(raw(encode(txn("u2", null, 5000), id)));
+      Row second = p.decode(raw(encode(txn("u2", null, T_MICROS + 5000), id)));
       assertThat(second.getField(1)).isEqualTo("u2");
       assertThat(second.getField(2)).isNull();
-      assertThat(second.getField(8)).isEqualTo(5L);
+      assertThat(second.getField(8)).isEqualTo(T_MS + 5);
     }
   }
 
@@ -152,10 +160,10 @@ class AvroEventParserTest {
     AvroEventParser p = new AvroEventParser(schema, WRITER, false, null);
     assertMalformed(
         p,
-        encode(txn("u1", "12.5", 0), null),
+        encode(txn("u1", "12.5", T_MICROS), null),
         "wrong type for 'amount': declared FLOAT64, got Avro STRING");
     assertMalformed(p, encode(txn(null, 1.0, 0), null), "missing key 'user_id'");
-    byte[] good = encode(txn("u1", 1.0, 0), null);
+    byte[] good = encode(txn("u1", 1.0, T_MICROS), null);
     assertMalformed(
         p,
         Arrays.copyOf(good, good.length - 3),
@@ -170,15 +178,15 @@ class AvroEventParserTest {
         new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
       assertMalformed(
           p,
-          encode(txn("u1", bad, 0), null),
+          encode(txn("u1", bad, T_MICROS), null),
           "out of range for 'amount': " + bad + " is not a finite number");
     }
-    assertThat(p.decode(raw(encode(txn("u1", Double.MAX_VALUE, 0), null))).getField(2))
+    assertThat(p.decode(raw(encode(txn("u1", Double.MAX_VALUE, T_MICROS), null))).getField(2))
         .isEqualTo(Double.MAX_VALUE);
 
     AvroEventParser confluent = new AvroEventParser(schema, WRITER, true, 7);
     assertMalformed(confluent, good, "not in the Confluent wire format");
-    assertMalformed(confluent, encode(txn("u1", 1.0, 0), 8), "written with schema id 8");
+    assertMalformed(confluent, encode(txn("u1", 1.0, T_MICROS), 8), "written with schema id 8");
     // a tombstone (null value, received as no bytes) says so; it read "bad Avro: EOFException"
     assertMalformed(
         p,
@@ -236,7 +244,7 @@ class AvroEventParserTest {
     Files.delete(avsc); // the format carries the schema text, the file is no longer needed
     assertThat(f.confluentWire()).isTrue();
     assertThat(f.avroSchemaId()).isEqualTo(7);
-    Row r = f.decoder(schema).decode(raw(encode(txn("u1", 2.0, 1000), 7)));
+    Row r = f.decoder(schema).decode(raw(encode(txn("u1", 2.0, T_MICROS + 1000), 7)));
     assertThat(r.getField(2)).isEqualTo(2.0);
     assertThat(SourceFormat.of(source(Map.of("format", "debezium-json"))).decoder(schema))
         .isInstanceOf(DebeziumJsonParser.class);

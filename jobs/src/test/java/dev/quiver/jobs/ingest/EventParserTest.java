@@ -50,11 +50,12 @@ class EventParserTest {
 
   @Test
   void acceptsEpochMillisAndZonelessTimestamps() throws Exception {
-    assertThat(parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":5}").getField(7)).isEqualTo(5L);
+    assertThat(parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":1732665600005}").getField(7))
+        .isEqualTo(1732665600005L);
     assertThat(
-            parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":\"1970-01-01 00:00:01\"}")
+            parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":\"2024-11-27 00:00:01\"}")
                 .getField(7))
-        .isEqualTo(1000L);
+        .isEqualTo(1732665601000L);
   }
 
   /**
@@ -93,16 +94,18 @@ class EventParserTest {
         .hasMessage(
             "no value (a Kafka tombstone or an empty record; expected: a JSON object, deletes are"
                 + " read from a debezium-json source)");
-    assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"ts\":5}"))
+    assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"ts\":1732665600000}"))
         .hasMessage("missing key 'user_id'");
     assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\"}"))
         .hasMessage("missing event time 'ts'");
-    assertThatThrownBy(() -> parse("{\"user_id\":\"u\",\"ts\":5}"))
+    assertThatThrownBy(() -> parse("{\"user_id\":\"u\",\"ts\":1732665600000}"))
         .hasMessage("missing dedup key 'txn_id'");
     assertThatThrownBy(
-            () -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":5,\"amount\":\"1\"}"))
+            () ->
+                parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":1732665600000,\"amount\":\"1\"}"))
         .hasMessage("wrong type for 'amount': declared FLOAT64, got JSON STRING");
-    assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":5,\"qty\":1.5}"))
+    assertThatThrownBy(
+            () -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":1732665600000,\"qty\":1.5}"))
         .hasMessage(
             "wrong type for 'qty': declared INT32, got the number 1.5 (expected: a whole number)");
     assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":\"yesterday\"}"))
@@ -117,7 +120,9 @@ class EventParserTest {
   @Test
   void namesTheNumberThatDoesNotFitAnIntegerOrTimeColumn() {
     assertThatThrownBy(
-            () -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":5,\"qty\":3000000000}"))
+            () ->
+                parse(
+                    "{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":1732665600000,\"qty\":3000000000}"))
         .hasMessage(
             "out of range for 'qty': 3000000000 is beyond the range of INT32 (-2147483648 to"
                 + " 2147483647)");
@@ -197,14 +202,33 @@ class EventParserTest {
                 + " keeps versions by epoch milliseconds)");
     assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":-62167219200000}"))
         .hasMessageStartingWith("out of range for event time 'ts': 0000-01-01T00:00:00Z is before");
-    assertThat(parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":0}").getField(7)).isEqualTo(0L);
+  }
+
+  /**
+   * A producer writing epoch seconds had every event read as milliseconds in January 1970:
+   * accepted, materialized there, and never found by a lookup of now. Refused, with the fix.
+   */
+  @Test
+  void refusesEpochSecondsEventTimesNamingTheFix() throws Exception {
+    assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":1732665600}"))
+        .isInstanceOf(EventParser.MalformedEventException.class)
+        .hasMessage(
+            "out of range for event time 'ts': 1732665600 as epoch milliseconds is"
+                + " 1970-01-21T01:17:45.600Z, before 1973-03-03T09:46:40Z, where epoch seconds land"
+                + " (expected: epoch milliseconds or ISO-8601 text; seconds? multiply by 1000 in"
+                + " the producer: 1732665600000 is 2024-11-27T00:00:00Z)");
+    assertThat(parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":1732665600000}").getField(7))
+        .isEqualTo(1732665600000L);
+    assertThat(parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":100000000000}").getField(7))
+        .isEqualTo(RowAssembler.MIN_PLAUSIBLE_MS);
   }
 
   /** A number beyond the float type's range was read as Infinity (session 12 QA pass). */
   @Test
   void refusesNumbersBeyondTheFloatRange() {
     assertThatThrownBy(
-            () -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":5,\"amount\":1e400}"))
+            () ->
+                parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":1732665600000,\"amount\":1e400}"))
         .isInstanceOf(EventParser.MalformedEventException.class)
         .hasMessage("out of range for 'amount': the number is beyond the range of FLOAT64");
   }
@@ -218,11 +242,15 @@ class EventParserTest {
   void refusesKeysLongerThanTheLookupServiceTakes() throws Exception {
     int max = dev.quiver.core.codec.EntityKeyCodec.MAX_KEY_CHARS;
     assertThat(
-            parse("{\"txn_id\":\"a\",\"user_id\":\"" + "u".repeat(max) + "\",\"ts\":5}")
+            parse("{\"txn_id\":\"a\",\"user_id\":\"" + "u".repeat(max) + "\",\"ts\":1732665600000}")
                 .getField(1))
         .isEqualTo("u".repeat(max));
     assertThatThrownBy(
-            () -> parse("{\"txn_id\":\"a\",\"user_id\":\"" + "u".repeat(40_000) + "\",\"ts\":5}"))
+            () ->
+                parse(
+                    "{\"txn_id\":\"a\",\"user_id\":\""
+                        + "u".repeat(40_000)
+                        + "\",\"ts\":1732665600000}"))
         .isInstanceOf(EventParser.MalformedEventException.class)
         .hasMessage(
             "key too long: 'user_id' 40000 characters (expected: at most 8192 characters of"
@@ -242,7 +270,11 @@ class EventParserTest {
                 List.of("a", "b", "n"),
                 null));
     String json =
-        "{\"a\":\"" + "x".repeat(5000) + "\",\"b\":\"" + "y".repeat(4000) + "\",\"n\":7,\"ts\":5}";
+        "{\"a\":\""
+            + "x".repeat(5000)
+            + "\",\"b\":\""
+            + "y".repeat(4000)
+            + "\",\"n\":7,\"ts\":1732665600000}";
     assertThatThrownBy(
             () ->
                 composite.parse(new RawEvent("t", 0, 1, 1L, json.getBytes(StandardCharsets.UTF_8))))
@@ -251,7 +283,7 @@ class EventParserTest {
 
   @Test
   void refusesTrailingContent() throws Exception {
-    String event = "{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":5}";
+    String event = "{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":1732665600000}";
     assertThatThrownBy(() -> parse(event + event.replace("\"a\"", "\"b\"")))
         .isInstanceOf(EventParser.MalformedEventException.class)
         .hasMessageStartingWith("bad JSON: Trailing token (of type START_OBJECT)");
@@ -269,15 +301,19 @@ class EventParserTest {
   @Test
   void refusesDuplicateFields() throws Exception {
     assertThatThrownBy(
-            () -> parse("{\"txn_id\":\"a\",\"user_id\":\"a\",\"user_id\":\"b\",\"ts\":5}"))
+            () ->
+                parse(
+                    "{\"txn_id\":\"a\",\"user_id\":\"a\",\"user_id\":\"b\",\"ts\":1732665600000}"))
         .isInstanceOf(EventParser.MalformedEventException.class)
         .hasMessage("bad JSON: duplicate field 'user_id' (line 1, column 39)");
     // an undeclared field too: the record is ambiguous either way
-    assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"a\",\"x\":1,\"x\":2,\"ts\":5}"))
+    assertThatThrownBy(
+            () ->
+                parse("{\"txn_id\":\"a\",\"user_id\":\"a\",\"x\":1,\"x\":2,\"ts\":1732665600000}"))
         .hasMessageStartingWith("bad JSON: duplicate field 'x'");
     // the same name in different objects is not a duplicate
     assertThat(
-            parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"m\":{\"user_id\":1},\"ts\":5}")
+            parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"m\":{\"user_id\":1},\"ts\":1732665600000}")
                 .getField(1))
         .isEqualTo("u");
   }
