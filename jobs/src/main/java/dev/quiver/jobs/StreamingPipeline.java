@@ -120,6 +120,10 @@ public final class StreamingPipeline {
   public static void build(
       StreamExecutionEnvironment env, MaterializationPlan plan, QuiverConfig config) {
     FeatureView view = plan.view();
+    // a restore of another major's state is refused before anything runs (RestoredState)
+    env.getConfiguration()
+        .getOptional(org.apache.flink.configuration.StateRecoveryOptions.SAVEPOINT_PATH)
+        .ifPresent(path -> RestoredState.requireOwnState(path, view));
     Source source = view.source();
     String topic = requireOption(source, "topic");
     SourceFormat format = SourceFormat.of(source);
@@ -168,7 +172,8 @@ public final class StreamingPipeline {
                     format,
                     delay,
                     lateness,
-                    config.get(JobOptions.EVENT_TIME_MAX_AHEAD).toMillis()),
+                    config.get(JobOptions.EVENT_TIME_MAX_AHEAD).toMillis(),
+                    EventGate.stateOwner(view)),
                 ExternalTypeInfo.of(plan.eventSchema().rowType()))
             .name("parse+lateness")
             .uid("quiver-gate-" + view.name());
