@@ -17,11 +17,10 @@ import org.apache.flink.runtime.state.OperatorStateHandle;
 import org.apache.flink.runtime.state.filesystem.AbstractFsCheckpointStorageAccess;
 
 /**
- * What a checkpoint or savepoint to restore holds, read before the job is submitted: whose state it
- * is ({@link EventGate#stateOwner}). Checked when the job is built, before it is submitted: the
- * job's operator ids do not depend on the major, so Flink maps another major's state onto it.
- * Checked in a task instead, the Iceberg committer's restore of the old major's pending manifests
- * failed first and used up the restarts.
+ * Whose state a checkpoint or savepoint to restore holds ({@link EventGate#stateOwner}), checked
+ * when the job is built, before it is submitted. The job's operator ids do not depend on the major,
+ * so Flink maps another major's state onto it; checked in a task instead, the Iceberg committer's
+ * restore of the old major's pending manifests could fail first and use up the restarts.
  */
 public final class RestoredState {
   private RestoredState() {}
@@ -56,8 +55,8 @@ public final class RestoredState {
             + "'s online column family and Iceberg table, and restored they would skip every"
             + " event before the checkpoint there. Start "
             + expected
-            + "'s job without --restore (it reads its topic from the start; a backfill fills"
-            + " history the topic no longer holds), or restore a checkpoint of "
+            + "'s job without --restore (it reads its topic as the source's startup_mode says;"
+            + " a backfill fills the history it does not read), or restore a checkpoint of "
             + expected
             + "'s own job";
       }
