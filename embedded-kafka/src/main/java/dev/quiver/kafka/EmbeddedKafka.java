@@ -49,6 +49,14 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** Starts the broker and waits until it answers metadata requests. */
   public static EmbeddedKafka start() throws Exception {
+    return start(Map.of());
+  }
+
+  /**
+   * Starts the broker with these broker settings added to (or replacing) the defaults, e.g. {@code
+   * auto.create.topics.enable=false} to behave like a production cluster in tests.
+   */
+  public static EmbeddedKafka start(Map<String, String> brokerSettings) throws Exception {
     // The test kit's temporary directories come with a JVM shutdown hook that deletes them, which
     // runs beside this process's own shutdown (quiver local's Ctrl-C): it deleted the log directory
     // under the running broker, which then halted the JVM. close() deletes the directory once the
@@ -56,7 +64,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     Exit.setShutdownHookAdder((name, hook) -> {});
     KafkaClusterTestKit cluster;
     try {
-      cluster = build();
+      cluster = build(brokerSettings);
     } finally {
       Exit.resetShutdownHookAdder();
     }
@@ -72,19 +80,21 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  private static KafkaClusterTestKit build() throws Exception {
-    return new KafkaClusterTestKit.Builder(
-            new TestKitNodes.Builder()
-                .setCombined(true)
-                .setNumBrokerNodes(1)
-                .setNumControllerNodes(1)
-                .build())
-        .setConfigProp("offsets.topic.replication.factor", "1")
-        .setConfigProp("transaction.state.log.replication.factor", "1")
-        .setConfigProp("transaction.state.log.min.isr", "1")
-        .setConfigProp("group.initial.rebalance.delay.ms", "0")
-        .setConfigProp("num.partitions", "1")
-        .build();
+  private static KafkaClusterTestKit build(Map<String, String> brokerSettings) throws Exception {
+    KafkaClusterTestKit.Builder b =
+        new KafkaClusterTestKit.Builder(
+                new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    .build())
+            .setConfigProp("offsets.topic.replication.factor", "1")
+            .setConfigProp("transaction.state.log.replication.factor", "1")
+            .setConfigProp("transaction.state.log.min.isr", "1")
+            .setConfigProp("group.initial.rebalance.delay.ms", "0")
+            .setConfigProp("num.partitions", "1");
+    brokerSettings.forEach(b::setConfigProp);
+    return b.build();
   }
 
   /**

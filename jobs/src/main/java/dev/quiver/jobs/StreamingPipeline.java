@@ -15,9 +15,11 @@ import dev.quiver.jobs.ingest.SourceFormat;
 import dev.quiver.jobs.plan.JobPlanner;
 import dev.quiver.jobs.plan.MaterializationPlan;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -31,7 +33,9 @@ import org.apache.flink.table.api.bridge.java.StreamStatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.runtime.typeutils.ExternalTypeInfo;
 import org.apache.flink.types.Row;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -59,8 +63,16 @@ public final class StreamingPipeline {
    * broker is an error naming the setting instead of a job that waits silently (Flink's Kafka
    * source retries forever). Uses the job's own bootstrap servers and client properties.
    *
-   * @return a warning when the topic does not exist yet (the job waits for it), else null
-   * @throws IllegalArgumentException when no broker answers within {@code timeout}
+   * <p>Also asks for the dead-letter topic: on a broker that does not create topics on first use
+   * ({@code auto.create.topics.enable=false}, usual in production), a missing one made the job fail
+   * at the first checkpoint after its first dead letter, on every restart, until the restarts ran
+   * out, while nothing reached Iceberg (the dead-letter producer's "Topic ... not present in
+   * metadata after 60000 ms").
+   *
+   * @return a warning when the topic does not exist yet (the job waits for it), or when the
+   *     dead-letter topic does not exist and the broker's setting could not be read, else null
+   * @throws IllegalArgumentException when no broker answers within {@code timeout}, or when the
+   *     dead-letter topic does not exist on a broker that does not create topics
    */
   public static String checkKafka(FeatureView view, QuiverConfig config, Duration timeout) {
     Source source = view.source();
@@ -82,9 +94,42 @@ public final class StreamingPipeline {
     try (KafkaConsumer<byte[], byte[]> c =
         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       Map<String, ?> topics = c.listTopics(timeout);
-      return topics.containsKey(topic)
-          ? null
-          : "topic '" + topic + "' does not exist yet at " + bootstrap + "; the job waits for it";
+      List<String> warnings = new ArrayList<>();
+      if (!topics.containsKey(topic)) {
+        warnings.add(
+            "topic '" + topic + "' does not exist yet at " + bootstrap + "; the job waits for it");
+      }
+      String dlq = deadLetterTopic(source, config);
+      if (!topics.containsKey(dlq)) {
+        String autoCreate = brokerSetting(p, "auto.create.topics.enable", timeout);
+        String problem =
+            "dead-letter topic '"
+                + dlq
+                + "' does not exist at "
+                + bootstrap
+                + " (source "
+                + source.name()
+                + ")";
+        String fix =
+            "create it (kafka-topics.sh --create --topic "
+                + dlq
+                + "), or name an existing one in the source's dead_letter_topic option";
+        if ("false".equals(autoCreate)) {
+          throw new IllegalArgumentException(
+              problem
+                  + " and the broker does not create topics (auto.create.topics.enable=false):"
+                  + " the job would fail at its first dead letter, on every restart; "
+                  + fix);
+        }
+        if (autoCreate == null) {
+          warnings.add(
+              problem
+                  + "; unless the broker creates topics on first use, the job fails at its first"
+                  + " dead letter: "
+                  + fix);
+        }
+      }
+      return warnings.isEmpty() ? null : String.join("; ", warnings);
     } catch (TimeoutException e) {
       throw new IllegalArgumentException(
           "kafka.bootstrap-servers: no Kafka broker answered at "
@@ -97,6 +142,35 @@ public final class StreamingPipeline {
               + topic
               + "'); start the broker, or set kafka.bootstrap-servers (--set"
               + " kafka.bootstrap-servers=HOST:PORT) or the source's bootstrap_servers option");
+    }
+  }
+
+  /**
+   * A broker setting of the first broker that answers, or null when it cannot be read (no
+   * DESCRIBE_CONFIGS permission, a timeout).
+   */
+  private static String brokerSetting(Properties client, String name, Duration timeout) {
+    try (Admin admin = Admin.create(client)) {
+      var nodes = admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (nodes.isEmpty()) {
+        return null;
+      }
+      ConfigResource broker =
+          new ConfigResource(
+              ConfigResource.Type.BROKER, Integer.toString(nodes.iterator().next().id()));
+      var entry =
+          admin
+              .describeConfigs(List.of(broker))
+              .all()
+              .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+              .get(broker)
+              .get(name);
+      return entry == null ? null : entry.value();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (Exception e) {
+      return null;
     }
   }
 
@@ -120,6 +194,10 @@ public final class StreamingPipeline {
   public static void build(
       StreamExecutionEnvironment env, MaterializationPlan plan, QuiverConfig config) {
     FeatureView view = plan.view();
+    // a restore of another major's state is refused before anything runs (RestoredState)
+    env.getConfiguration()
+        .getOptional(org.apache.flink.configuration.StateRecoveryOptions.SAVEPOINT_PATH)
+        .ifPresent(path -> RestoredState.requireOwnState(path, view));
     Source source = view.source();
     String topic = requireOption(source, "topic");
     SourceFormat format = SourceFormat.of(source);
@@ -168,7 +246,8 @@ public final class StreamingPipeline {
                     format,
                     delay,
                     lateness,
-                    config.get(JobOptions.EVENT_TIME_MAX_AHEAD).toMillis()),
+                    config.get(JobOptions.EVENT_TIME_MAX_AHEAD).toMillis(),
+                    EventGate.stateOwner(view)),
                 ExternalTypeInfo.of(plan.eventSchema().rowType()))
             .name("parse+lateness")
             .uid("quiver-gate-" + view.name());

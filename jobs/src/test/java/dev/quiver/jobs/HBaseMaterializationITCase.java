@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.Future;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.hadoop.hbase.Cell;
 import org.apache.hadoop.hbase.CellUtil;
 import org.apache.hadoop.hbase.TableName;
@@ -92,6 +94,40 @@ class HBaseMaterializationITCase {
   @Test
   void exactlyOnceOnHBaseAcrossAFullStopAndRestore() throws Exception {
     ExactlyOnceITCase.fullStopMidStreamAndRestore(killScenario("txn-hbase-restore"));
+  }
+
+  /**
+   * HBase stopped while events arrive, and started again: the sink's writes fail, the job restarts
+   * from its last checkpoint with quiver materialize's restarts, and ends equal to the reference.
+   */
+  @Test
+  void hbaseStoppedAndRestartedMidStreamEndsEqualToTheReference() throws Exception {
+    KillScenario s = killScenario("txn-hbase-outage");
+    JobClient job = s.startLocal(null);
+    s.produceFirstHalf();
+    s.awaitSomeCommitted();
+    Future<Void> rest = s.produceSecondHalfSlowly();
+    s.awaitMidSecondHalf();
+    long t0 = System.nanoTime();
+    hbase.stopHBase();
+    long stopped = System.nanoTime();
+    hbase.startHBase();
+    long started = System.nanoTime();
+    System.out.printf(
+        "HBase outage: stop took %d ms, start %d ms%n",
+        (stopped - t0) / 1_000_000, (started - stopped) / 1_000_000);
+    rest.get();
+    s.awaitAll();
+    int attempts = 0;
+    for (var v :
+        harness.flink().getExecutionGraph(job.getJobID()).get().getAllExecutionVertices()) {
+      attempts = Math.max(attempts, v.getCurrentExecutionAttempt().getAttemptNumber());
+    }
+    System.out.println(
+        "job status after the outage: " + job.getJobStatus().get() + ", restarts " + attempts);
+    assertThat(attempts).as("restarts of quiver materialize's 10").isBetween(1, 9);
+    MaterializationHarness.stop(job);
+    s.assertEqualsReference();
   }
 
   /** A scenario writing to its own HBase table (the view's family would be shared otherwise). */

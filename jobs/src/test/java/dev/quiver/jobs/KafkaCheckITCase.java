@@ -40,6 +40,38 @@ class KafkaCheckITCase {
             "kafka.bootstrap-servers: no Kafka broker answered at 127.0.0.1:1 within 3 s");
   }
 
+  /**
+   * On a broker that does not create topics, a missing dead-letter topic is refused before the job
+   * starts (before: no warning, and the job failed at the first checkpoint after its first dead
+   * letter, on every restart, until its restarts ran out, with "Topic txn.dlq not present in
+   * metadata after 60000 ms"; nothing reached Iceberg meanwhile).
+   */
+  @Test
+  void aMissingDeadLetterTopicOnABrokerThatDoesNotCreateTopicsIsRefused() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(Map.of("auto.create.topics.enable", "false"))) {
+      kafka.createTopic("txn", 1);
+      QuiverConfig config =
+          QuiverConfig.of(Map.of("kafka.bootstrap-servers", kafka.bootstrapServers()));
+      assertThatThrownBy(
+              () ->
+                  StreamingPipeline.checkKafka(
+                      Transactions.view("txn", true, false), config, Duration.ofSeconds(10)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "dead-letter topic 'txn.dlq' does not exist at "
+                  + kafka.bootstrapServers()
+                  + " (source transactions) and the broker does not create topics"
+                  + " (auto.create.topics.enable=false): the job would fail at its first dead"
+                  + " letter, on every restart; create it (kafka-topics.sh --create --topic"
+                  + " txn.dlq), or name an existing one in the source's dead_letter_topic option");
+      kafka.createTopic("txn.dlq", 1);
+      assertThat(
+              StreamingPipeline.checkKafka(
+                  Transactions.view("txn", true, false), config, Duration.ofSeconds(10)))
+          .isNull();
+    }
+  }
+
   @Test
   void anEmptyBootstrapIsAConfigurationErrorNamingTheKey() {
     // --set kafka.bootstrap-servers= was a raw KafkaException ("No resolvable bootstrap urls")

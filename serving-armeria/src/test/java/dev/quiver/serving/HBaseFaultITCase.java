@@ -64,6 +64,8 @@ class HBaseFaultITCase {
 
       // a lookup through the near cache (no "strong"), read once while HBase is up
       assertThat(sample(fx, 0, CACHED).status()).isEqualTo("OK");
+      // u_old: 1 at now - 1 h, 2 at now - 1 s; its latest value is last-known-good from here on
+      assertThat(sample(fx, 0, CACHED.replace("\"u1\"", "\"u_old\"")).value()).isEqualTo(2);
       List<Sample> samples = new ArrayList<>();
       List<Sample> cached = new ArrayList<>();
       long t0 = System.currentTimeMillis();
@@ -129,6 +131,20 @@ class HBaseFaultITCase {
           .isEqualTo(12);
       assertThat(staleBatch.body().at("/results/0/features/user_7d_txn_count/ts").asText())
           .isEqualTo(ts);
+      // as_of while HBase is down: STALE within the timeout; last-known-good (u_old's latest
+      // value, 2 at now - 1 s) answers only an as_of at or after its ts, never an earlier one
+      long a0 = System.nanoTime();
+      ServingFixture.Reply before = fx.lookup(asOf("u_old", fx.now - 1_800_000));
+      assertThat((System.nanoTime() - a0) / 1_000_000).isLessThan(TIMEOUT_MS + 700);
+      assertThat(before.status()).as(before.raw().body()).isEqualTo(200);
+      assertThat(before.body().at("/results/0/status").asText()).isEqualTo("STALE");
+      assertThat(before.body().at("/results/0/features/user_7d_txn_count/value").isNull())
+          .as("no value newer than as_of: " + before.raw().body())
+          .isTrue();
+      Sample after = sample(fx, 0, asOf("u_old", fx.now - 500));
+      assertThat(after.status()).isEqualTo("STALE");
+      assertThat(after.value()).isEqualTo(2);
+      assertThat(after.ts()).isEqualTo(Instant.ofEpochMilli(fx.now - 1_000).toString());
       // readiness names the failing dependency, and answers within its 1 s probe bound
       long h0 = System.nanoTime();
       ServingFixture.Reply health = fx.get("/v1/health");
@@ -178,6 +194,13 @@ class HBaseFaultITCase {
             + "],\"features\":[\"user_7d_txn_count:v3\"],\"options\":{\"timeout_ms\":"
             + timeoutMs
             + ",\"consistency\":\"strong\"}}");
+  }
+
+  /** A strong lookup of {@code key}'s user_7d_txn_count:v3 as of {@code atMillis}. */
+  static String asOf(String key, long atMillis) {
+    return LOOKUP
+        .replace("\"u1\"", "\"" + key + "\"")
+        .replace("\"options\"", "\"as_of\":\"" + Instant.ofEpochMilli(atMillis) + "\",\"options\"");
   }
 
   static Sample sample(ServingFixture fx, long t0) throws Exception {

@@ -1,6 +1,7 @@
 package dev.quiver.jobs.ingest;
 
 import dev.quiver.core.spec.Durations;
+import dev.quiver.core.spec.FeatureView;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -8,6 +9,7 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeHint;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
@@ -43,6 +45,9 @@ import org.apache.flink.util.OutputTag;
  * malformed}; the job keeps running. Records deliberately not materialized (a Debezium delete,
  * truncate or tombstone) are counted in {@code quiverDeadLetterNotMaterialized} and sent with
  * reason {@code not_materialized}. Decoding is the {@link SourceFormat}'s {@link EventDecoder}.
+ *
+ * <p><b>Whose state.</b> The gate also checkpoints the view and major whose job wrote the state
+ * ({@code namespace.view:vMAJOR}), which {@code RestoredState} checks before a restore.
  */
 public final class EventGate extends ProcessFunction<RawEvent, Row>
     implements CheckpointedFunction {
@@ -50,15 +55,20 @@ public final class EventGate extends ProcessFunction<RawEvent, Row>
   public static final OutputTag<DeadLetter> DEAD_LETTERS =
       new OutputTag<>("quiver-dead-letters", TypeInformation.of(DeadLetter.class));
 
+  /** The name of the operator state that holds {@link #stateOwner}. */
+  public static final String STATE_OWNER = "quiver-state-owner";
+
   private final EventSchema schema;
   private final SourceFormat format;
   private final long watermarkDelayMs;
   private final long allowedLatenessMs;
   private final long maxAheadMs;
+  private final String stateOwner;
 
   private transient EventDecoder parser;
   private transient Map<Integer, Long> maxEventMs;
   private transient ListState<Tuple2<Integer, Long>> maxState;
+  private transient ListState<String> ownerState;
   private transient Counter malformed;
   private transient Counter tooLate;
   private transient Counter tooEarly;
@@ -88,6 +98,17 @@ public final class EventGate extends ProcessFunction<RawEvent, Row>
       long watermarkDelayMs,
       long allowedLatenessMs,
       long maxAheadMs) {
+    this(schema, format, watermarkDelayMs, allowedLatenessMs, maxAheadMs, null);
+  }
+
+  /** A gate whose checkpoints name {@code stateOwner} ({@link #stateOwner}; null: not written). */
+  public EventGate(
+      EventSchema schema,
+      SourceFormat format,
+      long watermarkDelayMs,
+      long allowedLatenessMs,
+      long maxAheadMs,
+      String stateOwner) {
     if (maxAheadMs < 0) {
       throw new IllegalArgumentException(
           "jobs.event-time-max-ahead: "
@@ -99,6 +120,15 @@ public final class EventGate extends ProcessFunction<RawEvent, Row>
     this.watermarkDelayMs = watermarkDelayMs;
     this.allowedLatenessMs = allowedLatenessMs;
     this.maxAheadMs = maxAheadMs;
+    this.stateOwner = stateOwner;
+  }
+
+  /**
+   * The owner of a view's job state: {@code namespace.view:vMAJOR}. Revisions of one major share it
+   * (they only add features, and share the major's tables).
+   */
+  public static String stateOwner(FeatureView view) {
+    return view.qualifiedName() + ":v" + view.version().major();
   }
 
   @Override
@@ -193,6 +223,9 @@ public final class EventGate extends ProcessFunction<RawEvent, Row>
     for (Map.Entry<Integer, Long> e : maxEventMs.entrySet()) {
       maxState.add(Tuple2.of(e.getKey(), e.getValue()));
     }
+    if (ownerState != null) {
+      ownerState.update(java.util.List.of(stateOwner));
+    }
   }
 
   @Override
@@ -209,6 +242,12 @@ public final class EventGate extends ProcessFunction<RawEvent, Row>
                     TypeInformation.of(new TypeHint<Tuple2<Integer, Long>>() {})));
     for (Tuple2<Integer, Long> t : maxState.get()) {
       maxEventMs.merge(t.f0, t.f1, Math::max);
+    }
+    if (stateOwner != null) {
+      ownerState =
+          context
+              .getOperatorStateStore()
+              .getUnionListState(new ListStateDescriptor<>(STATE_OWNER, Types.STRING));
     }
   }
 }

@@ -205,7 +205,7 @@ public final class MaterializationHarness implements BeforeAllCallback, AfterAll
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    Configuration conf = LocalFlink.configuration(config, null, restarts);
+    Configuration conf = LocalFlink.configuration(config, restore, restarts);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     StreamingPipeline.build(
         env, new JobPlanner(settings(warehouse, online)).plan(view, Transactions.keys()), config);
