@@ -15,6 +15,8 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
 import org.apache.flink.runtime.state.OperatorStateHandle;
 import org.apache.flink.runtime.state.filesystem.AbstractFsCheckpointStorageAccess;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Whose state a checkpoint or savepoint to restore holds ({@link EventGate#stateOwner}), checked
@@ -23,6 +25,8 @@ import org.apache.flink.runtime.state.filesystem.AbstractFsCheckpointStorageAcce
  * restore of the old major's pending manifests could fail first and use up the restarts.
  */
 public final class RestoredState {
+  private static final Logger LOG = LoggerFactory.getLogger(RestoredState.class);
+
   private RestoredState() {}
 
   /**
@@ -30,7 +34,12 @@ public final class RestoredState {
    * _metadata}) into the job of {@code view} when the state belongs to another view or major. State
    * written before owners were checkpointed is accepted.
    *
-   * @throws IllegalArgumentException naming both owners and the fix, or when it cannot be read
+   * <p>A pointer this process cannot read (a savepoint on a file system only the cluster reaches,
+   * as with {@code flink run -s} from a client without its credentials) is not refused here: the
+   * check is skipped with a warning, and Flink's own restore reports a pointer that is really
+   * missing.
+   *
+   * @throws IllegalArgumentException naming both owners and the fix
    */
   public static void requireOwnState(String pointer, FeatureView view) {
     String error = foreignStateError(owners(pointer), EventGate.stateOwner(view));
@@ -64,7 +73,10 @@ public final class RestoredState {
     return null;
   }
 
-  /** The owners named in the checkpoint's operator state (empty for older checkpoints). */
+  /**
+   * The owners named in the checkpoint's operator state (empty for older checkpoints, and for a
+   * checkpoint this process cannot read).
+   */
   static Set<String> owners(String pointer) {
     Set<String> owners = new TreeSet<>();
     try {
@@ -93,14 +105,14 @@ public final class RestoredState {
           }
         }
       }
-    } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "--restore "
-              + pointer
-              + ": cannot read the checkpoint or savepoint ("
-              + e.getMessage()
-              + "); give a chk-N directory of jobs.checkpoint-dir or a savepoint directory",
-          e);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn(
+          "--restore {}: cannot read the checkpoint or savepoint here ({}), so whose state it"
+              + " holds is not checked; Flink restores it as given (a chk-N directory of"
+              + " jobs.checkpoint-dir or a savepoint directory)",
+          pointer,
+          e.toString());
+      return Set.of();
     }
     return owners;
   }
