@@ -134,6 +134,25 @@ class SpecValidatorTest {
   }
 
   @Test
+  void undeclaredEntityCloseToADeclaredOneGetsDidYouMean() {
+    // entities: [user] where the namespace declares 'users': a typo, not a new implicit entity.
+    FeatureView v = view().build();
+    List<SpecProblem> problems =
+        warnings(SpecValidator.validate(v, name -> Optional.empty(), List.of("users", "merchant")));
+    assertThat(problems)
+        .singleElement()
+        .satisfies(
+            p ->
+                assertThat(p.hint())
+                    .startsWith(
+                        "did you mean users? (declared entities: users, merchant); or declare it"));
+    // A name close to none of them keeps the plain hint.
+    assertThat(warnings(SpecValidator.validate(v, name -> Optional.empty(), List.of("merchant"))))
+        .singleElement()
+        .satisfies(p -> assertThat(p.hint()).startsWith("declare it to choose its keys"));
+  }
+
+  @Test
   void sqlFeaturesMissingFromTheOutputAndUnusedOutputsAreWarnings() {
     FeatureView v =
         view()
