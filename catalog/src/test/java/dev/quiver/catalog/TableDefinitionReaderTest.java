@@ -93,6 +93,50 @@ class TableDefinitionReaderTest {
   }
 
   @Test
+  void aBadAggregationOptionIsBlamedOnItsWindowAndNotAlsoOnTheColumn() {
+    registry.apply(
+        dev.quiver.core.spec.SpecParser.parse(
+                """
+                kind: kafka
+                namespace: ml
+                name: trips
+                schema: {rider_id: STRING, fare_usd: DOUBLE, event_time: TIMESTAMP}
+                event_time_field: event_time
+                options: {topic: trips, format: json}
+                """,
+                "trips.yaml")
+            .bundle(),
+        "t",
+        false);
+    ResolvedCatalogTable t =
+        table(
+            List.of(
+                Column.physical("rider_id", DataTypes.STRING().notNull()),
+                Column.physical("r_avg", DataTypes.DOUBLE()),
+                Column.physical("fare", DataTypes.DOUBLE())),
+            List.of("rider_id"),
+            Map.of(
+                "quiver.entities", "rider",
+                "quiver.source", "trips",
+                "quiver.ttl", "1d",
+                "quiver.feature.r_avg.aggregation", "avg(fare_usd) over 1 hour"));
+    assertThatThrownBy(() -> new TableDefinitionReader(registry, "ml", "rider_bad", null).read(t))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageStartingWith("Invalid feature view ml.rider_bad (2 problems):")
+        // the window is what is wrong
+        .hasMessageContaining(
+            "option 'quiver.feature.r_avg.aggregation': window '1 hour' is not a duration")
+        // and not also "column 'r_avg': 'r_avg' is not a column of source 'trips'"
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("column 'r_avg'"))
+        // a row feature that is not a source column gets the fix in SQL words
+        .hasMessageContaining(
+            "column 'fare': 'fare' is not a column of source 'trips'; did you mean fare_usd? Or"
+                + " compute it with 'quiver.feature.fare.expression'='<Flink SQL over the source"
+                + " columns>' (or 'quiver.feature.fare.aggregation'='<function>(<column>) over"
+                + " <window>')");
+  }
+
+  @Test
   void registeredEntityKeysMustMatchThePrimaryKey() {
     registry.apply(
         new SpecBundle(
