@@ -174,6 +174,39 @@ class SpecValidatorTest {
         .isEqualTo("no declared feature reads its output columns (total)");
   }
 
+  /**
+   * The type of a CAST and a table alias are not outputs: {@code CAST(cancelled AS INT) AS
+   * cancelled_int} warned "no declared feature reads its output columns (int, cancelled_int)" with
+   * the fix "{name: int, ...}" (own-use-case pass).
+   */
+  @Test
+  void castTypesAndTableAliasesAreNotOutputColumns() {
+    assertThat(
+            TransformationLint.outputAliases(
+                "SELECT CAST(c AS INT) AS c_int, TRY_CAST(x AS DECIMAL(10, 2)) AS x2,"
+                    + " CAST(t AS TIMESTAMP(3)) AS t3, CAST(a AS ARRAY<INT>) AS a2, y as y2"
+                    + " FROM trips AS t"))
+        .containsExactly("c_int", "x2", "t3", "a2", "y2");
+    FeatureView v =
+        view()
+            .features(List.of(Feature.row("spend_total", FeatureType.FLOAT64)))
+            .transformations(
+                List.of(
+                    new Transformation(
+                        "flink",
+                        "SELECT user_id, event_time, CAST(amount_usd AS INT) AS total FROM transactions AS t")))
+            .build();
+    assertThat(warnings(SpecValidator.validate(v, ENTITIES)))
+        .filteredOn(p -> p.path().equals("transformations[0]"))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.message())
+                  .isEqualTo("no declared feature reads its output columns (total)");
+              assertThat(p.hint()).contains("{name: total, dtype: FLOAT64}");
+            });
+  }
+
   @Test
   void freshnessShorterThanTheWatermarkAndLatenessBeyondTtlAreWarnings() {
     FeatureView v =
