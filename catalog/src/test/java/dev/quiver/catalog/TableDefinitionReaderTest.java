@@ -137,6 +137,45 @@ class TableDefinitionReaderTest {
   }
 
   @Test
+  void anEntityNameCloseToARegisteredOneIsATypoNotANewEntity() {
+    // 'drivr' was registered as a second entity keyed by driver_id, and the view served under
+    // entity_name drivr, without a word
+    registry.apply(
+        new SpecBundle(
+            List.of(
+                new Entity(
+                    "ml", "driver", List.of(new JoinKey("driver_id", FeatureType.STRING)), "", "")),
+            List.of(),
+            List.of(),
+            List.of()),
+        "t",
+        false);
+    ResolvedCatalogTable t =
+        table(
+            List.of(
+                Column.physical("driver_id", DataTypes.STRING().notNull()),
+                Column.physical("f", DataTypes.DOUBLE())),
+            List.of("driver_id"),
+            Map.of("quiver.entities", "drivr", "quiver.ttl", "1d"));
+    assertThatThrownBy(() -> new TableDefinitionReader(registry, "ml", "v", null).read(t))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining(
+            "option 'quiver.entities': entity 'drivr' is not registered in namespace ml; did you"
+                + " mean 'driver'? (registered entities: driver)");
+    // a name close to no registered entity is not refused (it is registered with the view; here
+    // the view has other problems)
+    ResolvedCatalogTable other =
+        table(
+            List.of(
+                Column.physical("zone_id", DataTypes.INT().notNull()),
+                Column.physical("f", DataTypes.DOUBLE())),
+            List.of("zone_id"),
+            Map.of("quiver.entities", "zone", "quiver.ttl", "1d"));
+    assertThatThrownBy(() -> new TableDefinitionReader(registry, "ml", "v2", null).read(other))
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("quiver.entities"));
+  }
+
+  @Test
   void registeredEntityKeysMustMatchThePrimaryKey() {
     registry.apply(
         new SpecBundle(
