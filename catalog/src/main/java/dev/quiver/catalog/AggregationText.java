@@ -19,7 +19,7 @@ final class AggregationText {
   private static final Pattern TEXT =
       Pattern.compile(
           "\\s*([A-Za-z_]+)\\s*\\(\\s*(\\*|[A-Za-z_][A-Za-z0-9_]*)\\s*(?:,\\s*(\\d{1,6})\\s*)?\\)"
-              + "\\s+over\\s+(\\S+)\\s*",
+              + "\\s+over\\s+(\\S.*?)\\s*",
           Pattern.CASE_INSENSITIVE);
 
   private static final List<String> FUNCTIONS =
@@ -65,7 +65,10 @@ final class AggregationText {
             .orElseThrow(
                 () ->
                     new IllegalArgumentException(
-                        "window '" + m.group(4) + "' is not a duration; use e.g. 5m, 1h, 7d"));
+                        "window '"
+                            + m.group(4)
+                            + "' is not a duration; write a whole number and a unit, without a"
+                            + " space: 5m, 1h, 7d (one window per option)"));
     int n = m.group(3) == null ? 0 : Integer.parseInt(m.group(3));
     if (fn == AggregationFunction.LAST_N && n <= 0) {
       throw new IllegalArgumentException(

@@ -4,6 +4,7 @@ import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.spec.Entity;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.JoinKey;
+import dev.quiver.core.spec.Suggestions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -88,6 +89,28 @@ final class PrimaryKeyEntities {
                 + names
                 + "; the primary key is exactly the entities' join keys");
       }
+      return List.of();
+    }
+    List<String> registered = registry.listEntities(namespace).stream().map(Entity::name).toList();
+    Optional<String> close = Suggestions.closest(unknown.get(0), registered);
+    if (close.isPresent()) {
+      // most likely a typo: registering it would create a second entity (with the same keys) and
+      // the view would be served under entity_name 'drivr', not 'driver'
+      problems.add(
+          "option '"
+              + ENTITIES
+              + "': entity '"
+              + unknown.get(0)
+              + "' is not registered in namespace "
+              + namespace
+              + "; did you mean '"
+              + close.get()
+              + "'? (registered entities: "
+              + String.join(", ", registered)
+              + "). A new entity is registered with the view only under a name not close to a"
+              + " registered one; to create '"
+              + unknown.get(0)
+              + "' anyway, apply its entity spec first (quiver apply, kind: entity)");
       return List.of();
     }
     if (unclaimed.isEmpty()) {

@@ -158,6 +158,21 @@ final class SqlSpelling {
                         + m.group(2)
                         + "'"));
       }
+      // a row feature's fix "compute it with expr: <...>" is the expression option in SQL
+      out =
+          out.replace(
+              "with expr: <Flink SQL over the source columns>",
+              "with '"
+                  + FEATURE_PREFIX
+                  + f.name()
+                  + "."
+                  + EXPRESSION
+                  + "'='<Flink SQL over the source columns>' (or '"
+                  + FEATURE_PREFIX
+                  + f.name()
+                  + "."
+                  + AGGREGATION
+                  + "'='<function>(<column>) over <window>')");
       if (f.aggregation() != null && path.contains(".aggregation")) {
         out = AGG_PART.matcher(out).replaceAll(a -> Matcher.quoteReplacement(aggregation(f, a)));
       }

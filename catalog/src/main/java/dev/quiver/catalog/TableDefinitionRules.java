@@ -1,6 +1,7 @@
 package dev.quiver.catalog;
 
 import static dev.quiver.catalog.ViewTableOptions.ENTITIES;
+import static dev.quiver.catalog.ViewTableOptions.FEATURE_PREFIX;
 
 import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.spec.Entity;
@@ -59,11 +60,26 @@ final class TableDefinitionRules {
       if (!p.isError()) {
         warnings.add(SqlSpelling.describe(p, view));
       } else if (reported.stream().noneMatch(r -> r.startsWith(element + ":"))
+          && !ownOptionReported(element, reported)
           && !(noEntities && element.contains(ENTITIES))) {
         errors.add(SqlSpelling.describe(p, view));
       }
     }
     return new Found(errors, warnings);
+  }
+
+  /**
+   * A column whose own option ({@code quiver.feature.<column>.aggregation}) the reader found wrong
+   * was read without it (as a row feature): the rules' problems with that reading ("not a column of
+   * the source") would blame the column for the option's mistake.
+   */
+  private static boolean ownOptionReported(String element, List<String> reported) {
+    if (!element.startsWith("column '")) {
+      return false;
+    }
+    String column = element.substring("column '".length(), element.length() - 1);
+    return reported.stream()
+        .anyMatch(r -> r.startsWith("option '" + FEATURE_PREFIX + column + "."));
   }
 
   private static Optional<Entity> entity(FeatureRegistry registry, String namespace, String name) {

@@ -31,8 +31,11 @@ class AggregationTextTest {
         .hasMessageContaining(
             "'countdistinct' is not an aggregation function; did you mean count_distinct?;"
                 + " functions: count, sum");
+    // the window is what is wrong, and the message says so (not "is not an aggregation")
     assertThatThrownBy(() -> AggregationText.parse("sum(x) over 7 days"))
-        .hasMessageContaining("<function>(<column>) over <window>");
+        .hasMessageContaining("window '7 days' is not a duration; write a whole number and a unit");
+    assertThatThrownBy(() -> AggregationText.parse("avg(fare_usd) over 1h, 1d"))
+        .hasMessageContaining("window '1h, 1d' is not a duration");
     assertThatThrownBy(() -> AggregationText.parse("sum(x) over 7y"))
         .hasMessageContaining("window '7y' is not a duration");
     assertThatThrownBy(() -> AggregationText.parse("last_n(x) over 1d"))

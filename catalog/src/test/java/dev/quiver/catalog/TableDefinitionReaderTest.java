@@ -93,6 +93,89 @@ class TableDefinitionReaderTest {
   }
 
   @Test
+  void aBadAggregationOptionIsBlamedOnItsWindowAndNotAlsoOnTheColumn() {
+    registry.apply(
+        dev.quiver.core.spec.SpecParser.parse(
+                """
+                kind: kafka
+                namespace: ml
+                name: trips
+                schema: {rider_id: STRING, fare_usd: DOUBLE, event_time: TIMESTAMP}
+                event_time_field: event_time
+                options: {topic: trips, format: json}
+                """,
+                "trips.yaml")
+            .bundle(),
+        "t",
+        false);
+    ResolvedCatalogTable t =
+        table(
+            List.of(
+                Column.physical("rider_id", DataTypes.STRING().notNull()),
+                Column.physical("r_avg", DataTypes.DOUBLE()),
+                Column.physical("fare", DataTypes.DOUBLE())),
+            List.of("rider_id"),
+            Map.of(
+                "quiver.entities", "rider",
+                "quiver.source", "trips",
+                "quiver.ttl", "1d",
+                "quiver.feature.r_avg.aggregation", "avg(fare_usd) over 1 hour"));
+    assertThatThrownBy(() -> new TableDefinitionReader(registry, "ml", "rider_bad", null).read(t))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageStartingWith("Invalid feature view ml.rider_bad (2 problems):")
+        // the window is what is wrong
+        .hasMessageContaining(
+            "option 'quiver.feature.r_avg.aggregation': window '1 hour' is not a duration")
+        // and not also "column 'r_avg': 'r_avg' is not a column of source 'trips'"
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("column 'r_avg'"))
+        // a row feature that is not a source column gets the fix in SQL words
+        .hasMessageContaining(
+            "column 'fare': 'fare' is not a column of source 'trips'; did you mean fare_usd? Or"
+                + " compute it with 'quiver.feature.fare.expression'='<Flink SQL over the source"
+                + " columns>' (or 'quiver.feature.fare.aggregation'='<function>(<column>) over"
+                + " <window>')");
+  }
+
+  @Test
+  void anEntityNameCloseToARegisteredOneIsATypoNotANewEntity() {
+    // 'drivr' was registered as a second entity keyed by driver_id, and the view served under
+    // entity_name drivr, without a word
+    registry.apply(
+        new SpecBundle(
+            List.of(
+                new Entity(
+                    "ml", "driver", List.of(new JoinKey("driver_id", FeatureType.STRING)), "", "")),
+            List.of(),
+            List.of(),
+            List.of()),
+        "t",
+        false);
+    ResolvedCatalogTable t =
+        table(
+            List.of(
+                Column.physical("driver_id", DataTypes.STRING().notNull()),
+                Column.physical("f", DataTypes.DOUBLE())),
+            List.of("driver_id"),
+            Map.of("quiver.entities", "drivr", "quiver.ttl", "1d"));
+    assertThatThrownBy(() -> new TableDefinitionReader(registry, "ml", "v", null).read(t))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining(
+            "option 'quiver.entities': entity 'drivr' is not registered in namespace ml; did you"
+                + " mean 'driver'? (registered entities: driver)");
+    // a name close to no registered entity is not refused (it is registered with the view; here
+    // the view has other problems)
+    ResolvedCatalogTable other =
+        table(
+            List.of(
+                Column.physical("zone_id", DataTypes.INT().notNull()),
+                Column.physical("f", DataTypes.DOUBLE())),
+            List.of("zone_id"),
+            Map.of("quiver.entities", "zone", "quiver.ttl", "1d"));
+    assertThatThrownBy(() -> new TableDefinitionReader(registry, "ml", "v2", null).read(other))
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("quiver.entities"));
+  }
+
+  @Test
   void registeredEntityKeysMustMatchThePrimaryKey() {
     registry.apply(
         new SpecBundle(

@@ -61,11 +61,15 @@ public final class SnapshotRetention implements AutoCloseable {
           "retain-last: " + retainLast + " (expected: the number of newest snapshots kept, >= 1)");
     }
     List<SnapshotExpiry.Table> out = new ArrayList<>();
+    List<String> owners = new ArrayList<>();
     for (TableIdentifier id : quiverTables(catalog)) {
       String owner = null;
       try {
         Table table = catalog.loadTable(id);
         owner = viewOf(table);
+        if (owner != null) {
+          owners.add(owner);
+        }
         if (owner == null || (view != null && !matches(owner, view))) {
           continue;
         }
@@ -84,7 +88,9 @@ public final class SnapshotRetention implements AutoCloseable {
       throw new IllegalArgumentException(
           "VIEW: '"
               + view
-              + "' has no offline table in this warehouse (give a view name as 'name' or"
+              + "' has no offline table in this warehouse"
+              + didYouMean(view, owners)
+              + " (give a view name as 'name' or"
               + " 'namespace.name'; its table exists once its job or a backfill has run)");
     }
     return out;
@@ -181,6 +187,19 @@ public final class SnapshotRetention implements AutoCloseable {
     }
     int colon = tag.indexOf(':');
     return colon < 0 ? tag : tag.substring(0, colon);
+  }
+
+  /** "; did you mean driver_trips?" when a view with a table is close to {@code view}. */
+  private static String didYouMean(String view, List<String> owners) {
+    boolean qualified = view.contains(".");
+    List<String> names =
+        owners.stream()
+            .map(o -> qualified ? o : o.substring(o.indexOf('.') + 1))
+            .distinct()
+            .toList();
+    return dev.quiver.core.spec.Suggestions.closest(view, names)
+        .map(c -> "; did you mean " + c + "?")
+        .orElse("");
   }
 
   private static boolean matches(String qualifiedName, String view) {

@@ -108,6 +108,13 @@ class SnapshotRetentionITCase {
 
     assertThatThrownBy(() -> SnapshotRetention.expire(catalog, "nope", cutoff, 2, false))
         .hasMessageStartingWith("VIEW: 'nope' has no offline table");
+    // a typo of a view with a table gets its name
+    assertThatThrownBy(
+            () ->
+                SnapshotRetention.expire(
+                    catalog, view.name().substring(0, view.name().length() - 1), cutoff, 2, true))
+        .hasMessageContaining(
+            "has no offline table in this warehouse; did you mean " + view.name() + "?");
     assertThatThrownBy(() -> SnapshotRetention.expire(catalog, null, cutoff, 0, false))
         .hasMessageStartingWith("retain-last: 0");
   }

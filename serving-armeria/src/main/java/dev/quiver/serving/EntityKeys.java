@@ -107,7 +107,7 @@ final class EntityKeys {
                 + " (expected: "
                 + jk.type()
                 + ", e.g. "
-                + example(jk.type().scalar())
+                + example(jk.type().scalar(), v)
                 + "; join keys of entity "
                 + entity.name()
                 + ": "
@@ -187,7 +187,7 @@ final class EntityKeys {
     List<JoinKey> jks = entity.joinKeys();
     String example =
         jks.size() == 1
-            ? example(jks.get(0).type().scalar()) + " or {\"" + jks.get(0).name() + "\": ...}"
+            ? example(jks.get(0).type().scalar(), v) + " or {\"" + jks.get(0).name() + "\": ...}"
             : "{"
                 + String.join(", ", jks.stream().map(j -> "\"" + j.name() + "\": ...").toList())
                 + "}";
@@ -210,7 +210,14 @@ final class EntityKeys {
             + ")");
   }
 
-  private static String example(FeatureType.Scalar s) {
+  /**
+   * An example of a valid key value; for a STRING key sent as a number or boolean, that value as a
+   * string ({@code "123"}: keys are compared as text, and the fix is to quote it).
+   */
+  private static String example(FeatureType.Scalar s, JsonNode sent) {
+    if (s == FeatureType.Scalar.STRING && (sent.isNumber() || sent.isBoolean())) {
+      return "\"" + sent.asText() + "\"";
+    }
     return switch (s) {
       case INT32, INT64 -> "42";
       case BOOL -> "true";

@@ -440,6 +440,25 @@ final class FeatureResolver {
               + entity
               + "'");
     }
+    if (ref.feature().equals("*")) {
+      // exports take 'view.*'; a lookup's answer is keyed by the names it asked for
+      throw ApiException.badRequest(
+          field,
+          "'"
+              + ref.view()
+              + ".*': a lookup names each feature ('*', every feature of a view, is for exports:"
+              + " quiver export 'view.*'); list them, e.g. \""
+              + ref.view()
+              + "."
+              + rec.view().features().get(0).name()
+              + "\", or name a feature_service (features of "
+              + rec.view().name()
+              + ":"
+              + rec.version()
+              + ": "
+              + String.join(", ", featureNames(List.of(rec)))
+              + ")");
+    }
     if (rec.view().feature(ref.feature()).isEmpty()) {
       throw ApiException.notFound(
           field,

@@ -75,7 +75,8 @@ class EntityKeysTest {
           {FeatureType.BOOL, "[\"yes\"]", "(expected: true or {\"id\": ...}; join keys: id BOOL)"},
           {FeatureType.TIMESTAMP, "[\"yesterday\"]", "join keys: id TIMESTAMP"},
           {FeatureType.BYTES, "[\"not base64!\"]", "(expected: base64 text"},
-          {FeatureType.STRING, "[1]", "(expected: \"u_123\""}
+          {FeatureType.STRING, "[1]", "(expected: \"1\" or {\"id\": ...}"},
+          {FeatureType.STRING, "[[\"a\"]]", "(expected: \"u_123\""}
         }) {
       assertThatThrownBy(() -> parse(entity((FeatureType) c[0]), (String) c[1]))
           .as("%s %s", c[0], c[1])
@@ -103,7 +104,7 @@ class EntityKeysTest {
               assertThat(e.field()).isEqualTo("keys[0].country");
               assertThat(e.getMessage())
                   .isEqualTo(
-                      "keys[0].country: 5 (expected: STRING, e.g. \"u_123\"; join keys of entity"
+                      "keys[0].country: 5 (expected: STRING, e.g. \"5\"; join keys of entity"
                           + " merchant: merchant_id STRING, country STRING)");
             });
     assertThatThrownBy(() -> parse(entity(FeatureType.INT64), "[{\"id\": \"seven\"}]"))

@@ -636,6 +636,16 @@ class LookupContractITCase {
         "entity_name",
         "unknown entity 'user' in namespace nope (namespace nope has no entities: check the"
             + " request's namespace, or apply the specs that define them)");
+    // 'view.*' (as exports take it) is a 400 that says so, not 404 "unknown feature '*'"
+    assertError(
+        lookup(
+            "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_activity_metrics.*\"]}"),
+        400,
+        "INVALID_ARGUMENT",
+        "features[0]",
+        "'user_activity_metrics.*': a lookup names each feature ('*', every feature of a view, is"
+            + " for exports: quiver export 'view.*'); list them, e.g."
+            + " \"user_activity_metrics.");
     assertError(
         lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_7d_txn_cnt\"]}"),
         404,

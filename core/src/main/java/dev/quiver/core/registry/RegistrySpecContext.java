@@ -4,6 +4,7 @@ import dev.quiver.core.spec.Entity;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.Source;
 import dev.quiver.core.spec.SpecParser;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -14,6 +15,11 @@ public record RegistrySpecContext(FeatureRegistry registry) implements SpecParse
   @Override
   public Optional<Entity> entity(String namespace, String name) {
     return registry.getEntity(namespace, name);
+  }
+
+  @Override
+  public List<String> entityNames(String namespace) {
+    return registry.listEntities(namespace).stream().map(Entity::name).toList();
   }
 
   @Override

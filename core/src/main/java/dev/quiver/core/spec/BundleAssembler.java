@@ -244,8 +244,8 @@ final class BundleAssembler {
         SpecValidator.validate(
             view,
             name ->
-                Optional.ofNullable(entities.get(key(ns, name)))
-                    .or(() -> context.entity(ns, name)));
+                Optional.ofNullable(entities.get(key(ns, name))).or(() -> context.entity(ns, name)),
+            entityNames(ns));
     if (sourceIsShared) {
       // A shared source's own problems are reported once, on its document.
       found = found.stream().filter(p -> !p.path().startsWith("source.")).toList();
@@ -362,6 +362,16 @@ final class BundleAssembler {
         .filter(SpecProblem::isError)
         .map(SpecProblem::path)
         .toList();
+  }
+
+  /** The entities of namespace {@code ns}: the bundle's, then the context's (the registry's). */
+  private List<String> entityNames(String ns) {
+    Set<String> names = new LinkedHashSet<>();
+    entities.values().stream()
+        .filter(e -> e.namespace().equals(ns))
+        .forEach(e -> names.add(e.name()));
+    names.addAll(context.entityNames(ns));
+    return List.copyOf(names);
   }
 
   private static String key(String ns, String name) {

@@ -104,6 +104,15 @@ final class FeatureRules {
     };
   }
 
+  private static boolean transformationOutput(FeatureView v, String column) {
+    return v.transformations().stream()
+        .flatMap(
+            t ->
+                TransformationLint.outputAliases(TransformationLint.stripComments(t.code()))
+                    .stream())
+        .anyMatch(column::equalsIgnoreCase);
+  }
+
   private static void aggregation(FeatureView v, Feature f, String path, List<SpecProblem> out) {
     Aggregation a = f.aggregation();
     String ap = path + ".aggregation";
@@ -177,6 +186,24 @@ final class FeatureRules {
       }
     } else if (v.source() != null && !v.source().schema().isEmpty()) {
       Optional<SourceField> col = v.source().field(a.column());
+      if (col.isEmpty() && transformationOutput(v, a.column())) {
+        // 'did you mean <a source column>' would not help: the column is there, in the SQL
+        out.add(
+            problem(
+                ap + ".column",
+                "'"
+                    + a.column()
+                    + "' is an output of the view's transformation; window aggregations read the"
+                    + " columns of source '"
+                    + v.source().name()
+                    + "' (the transformation's WHERE filters the events they see)",
+                "aggregate a source column; to count or sum only some events, filter them in the"
+                    + " transformation (e.g. ... FROM "
+                    + v.source().name()
+                    + " WHERE <condition>, with column: '*', function: count), or add the column to"
+                    + " the source"));
+        return;
+      }
       if (col.isEmpty()) {
         out.add(
             SourceRules.notAColumn(

@@ -43,6 +43,14 @@ public final class SpecParser {
     /** The version an unpinned reference to {@code name} would read. */
     Optional<FeatureView> view(String namespace, String name);
 
+    /**
+     * The entities of a namespace, for the "did you mean" of an entity a view names but nobody
+     * declared (a typo would otherwise silently become an implicit entity).
+     */
+    default List<String> entityNames(String namespace) {
+      return List.of();
+    }
+
     /** Knows nothing: every reference must be declared in the files being parsed. */
     Context EMPTY =
         new Context() {

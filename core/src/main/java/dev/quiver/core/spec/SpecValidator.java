@@ -5,6 +5,7 @@ import static dev.quiver.core.spec.Names.warning;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,17 @@ public final class SpecValidator {
    */
   public static List<SpecProblem> validate(
       FeatureView view, Function<String, Optional<Entity>> entities) {
+    return validate(view, entities, List.of());
+  }
+
+  /**
+   * As {@link #validate(FeatureView, Function)}; {@code entityNames} are the entities of the view's
+   * namespace, so that an undeclared entity close to one of them (a typo) gets "did you mean".
+   */
+  public static List<SpecProblem> validate(
+      FeatureView view,
+      Function<String, Optional<Entity>> entities,
+      Collection<String> entityNames) {
     List<SpecProblem> out = new ArrayList<>();
     Names.check(view.name(), "name", "view", out);
     if (!Names.valid(view.namespace())) {
@@ -45,10 +57,10 @@ public final class SpecValidator {
     }
     durations(view, out);
     servingTags(view, out);
-    List<Entity> resolved = entities(view, entities, out);
+    List<Entity> resolved = entities(view, entities, entityNames, out);
     FeatureRules.check(view, out);
     columnNamesTaken(view, resolved, out);
-    joinKeysAndTime(view, resolved, out);
+    joinKeysAndTime(view, resolved, entityNames, out);
     if (view.source() == null && view.transformations().isEmpty()) {
       out.add(
           problem(
@@ -196,7 +208,10 @@ public final class SpecValidator {
   }
 
   private static List<Entity> entities(
-      FeatureView v, Function<String, Optional<Entity>> lookup, List<SpecProblem> out) {
+      FeatureView v,
+      Function<String, Optional<Entity>> lookup,
+      Collection<String> entityNames,
+      List<SpecProblem> out) {
     List<Entity> resolved = new ArrayList<>();
     if (v.entities().isEmpty()) {
       out.add(
@@ -237,7 +252,8 @@ public final class SpecValidator {
                     + key.name()
                     + " "
                     + key.type(),
-                "declare it to choose its keys: {kind: entity, name: "
+                didYouMeanEntity(e, entityNames)
+                    + "declare it to choose its keys: {kind: entity, name: "
                     + e
                     + ", join_keys: [{name: "
                     + key.name()
@@ -284,7 +300,24 @@ public final class SpecValidator {
    * Without a transformation, the view reads the source's columns directly: each join key and the
    * event-time column must then be columns of the source, with matching types.
    */
-  private static void joinKeysAndTime(FeatureView v, List<Entity> entities, List<SpecProblem> out) {
+  /**
+   * "did you mean driver? (declared entities: driver, rider); or " when {@code name} is close to a
+   * known entity, else empty.
+   */
+  private static String didYouMeanEntity(String name, Collection<String> entityNames) {
+    return Suggestions.closest(name, entityNames)
+        .map(
+            c ->
+                "did you mean "
+                    + c
+                    + "? (declared entities: "
+                    + String.join(", ", entityNames)
+                    + "); or ")
+        .orElse("");
+  }
+
+  private static void joinKeysAndTime(
+      FeatureView v, List<Entity> entities, Collection<String> entityNames, List<SpecProblem> out) {
     Source s = v.source();
     if (s == null || !v.transformations().isEmpty() || s.schema().isEmpty()) {
       return;
@@ -292,6 +325,9 @@ public final class SpecValidator {
     List<String> columns = s.schema().stream().map(SourceField::name).toList();
     for (Entity e : entities) {
       String path = "entities[" + v.entities().indexOf(e.name()) + "]";
+      // An undeclared entity close to a declared one is most likely a typo of it.
+      String typoedEntity =
+          entityNames.contains(e.name()) ? "" : didYouMeanEntity(e.name(), entityNames);
       for (JoinKey k : e.joinKeys()) {
         Optional<SourceField> col = s.field(k.name());
         if (col.isEmpty()) {
@@ -305,14 +341,21 @@ public final class SpecValidator {
                       + "' is not a column of source '"
                       + s.name()
                       + "'",
-                  "add "
-                      + k.name()
-                      + " "
-                      + k.type()
-                      + " to the source schema, or rename the column in a transformation"
-                      + Suggestions.closest(k.name(), columns)
-                          .map(c -> " (did you mean " + c + "?)")
-                          .orElse("")));
+                  typoedEntity.isEmpty()
+                      ? "add "
+                          + k.name()
+                          + " "
+                          + k.type()
+                          + " to the source schema, or rename the column in a transformation"
+                          + Suggestions.closest(k.name(), columns)
+                              .map(c -> " (did you mean " + c + "?)")
+                              .orElse("")
+                      : typoedEntity
+                          + "add "
+                          + k.name()
+                          + " "
+                          + k.type()
+                          + " to the source schema"));
         } else if (!col.get().type().equals(k.type())) {
           out.add(
               problem(

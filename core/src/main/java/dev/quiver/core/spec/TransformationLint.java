@@ -3,6 +3,7 @@ package dev.quiver.core.spec;
 import static dev.quiver.core.spec.Names.problem;
 import static dev.quiver.core.spec.Names.warning;
 
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -26,6 +27,12 @@ final class TransformationLint {
 
   private static final Pattern ALIAS =
       Pattern.compile("\\bAS\\s+`?([A-Za-z_][A-Za-z0-9_]*)`?", Pattern.CASE_INSENSITIVE);
+
+  /** The text before an {@code AS} that names a table: {@code ... FROM trips} / {@code JOIN x}. */
+  private static final Pattern TABLE_ALIAS =
+      Pattern.compile(
+          "\\b(?:FROM|JOIN)\\s+`?[A-Za-z_][A-Za-z0-9_.`$]*\\s*$", Pattern.CASE_INSENSITIVE);
+
   private static final Pattern INTERVAL =
       Pattern.compile("INTERVAL\\s+'(\\d+)'\\s+(DAY|HOUR|MINUTE|SECOND)", Pattern.CASE_INSENSITIVE);
   private static final Pattern AGG_CALL =
@@ -71,10 +78,10 @@ final class TransformationLint {
     fn = fn.endsWith("(") ? fn + ")" : fn;
     String line = lineAt(code, m.start());
     int lineNo = code.substring(0, m.start()).split("\n", -1).length;
-    Matcher alias =
-        ALIAS.matcher(
+    List<String> lineAliases =
+        outputAliases(
             line.substring(Math.min(line.length(), m.start() - lineStart(code, m.start()))));
-    String name = alias.find() ? alias.group(1) : "<feature>";
+    String name = lineAliases.isEmpty() ? "<feature>" : lineAliases.get(0);
     Matcher interval = INTERVAL.matcher(line);
     String window = interval.find() ? interval.group(1) + unit(interval.group(2)) : "7d";
     Matcher call = AGG_CALL.matcher(line);
@@ -109,9 +116,8 @@ final class TransformationLint {
    */
   private static void outputs(FeatureView view, String code, String path, List<SpecProblem> out) {
     Set<String> aliases = new LinkedHashSet<>();
-    Matcher m = ALIAS.matcher(code);
-    while (m.find()) {
-      aliases.add(m.group(1).toLowerCase(Locale.ROOT));
+    for (String a : outputAliases(code)) {
+      aliases.add(a.toLowerCase(Locale.ROOT));
     }
     boolean anyDeclared = false;
     for (int i = 0; i < view.features().size(); i++) {
@@ -139,6 +145,25 @@ final class TransformationLint {
                   + aliases.iterator().next()
                   + ", dtype: FLOAT64}, or remove the transformation"));
     }
+  }
+
+  /**
+   * The names {@code AS x} gives to outputs, in order; not the type of a {@code CAST(v AS INT)}
+   * (followed by {@code )}, {@code (} or {@code <}: {@code CAST(v AS DECIMAL(10, 2))}, {@code
+   * CAST(v AS ARRAY<INT>)}) nor a table alias ({@code FROM trips AS t}).
+   */
+  static List<String> outputAliases(String code) {
+    List<String> names = new ArrayList<>();
+    Matcher m = ALIAS.matcher(code);
+    while (m.find()) {
+      String after = code.substring(m.end()).stripLeading();
+      boolean castType = after.startsWith(")") || after.startsWith("(") || after.startsWith("<");
+      boolean tableAlias = TABLE_ALIAS.matcher(code.substring(0, m.start())).find();
+      if (!castType && !tableAlias) {
+        names.add(m.group(1));
+      }
+    }
+    return names;
   }
 
   static String stripComments(String code) {

@@ -324,6 +324,63 @@ class SpecParserTest {
   }
 
   @Test
+  void aTypoOfARegistryEntityGetsDidYouMean() {
+    // The registry holds entity 'driver'; a view applied alone names 'drivr'.
+    Entity driver =
+        new Entity(
+            "default", "driver", List.of(new JoinKey("driver_id", FeatureType.STRING)), "", "");
+    SpecParser.Context registry =
+        new SpecParser.Context() {
+          @Override
+          public java.util.Optional<Entity> entity(String namespace, String name) {
+            return name.equals("driver")
+                ? java.util.Optional.of(driver)
+                : java.util.Optional.empty();
+          }
+
+          @Override
+          public java.util.Optional<Source> source(String namespace, String name) {
+            return java.util.Optional.empty();
+          }
+
+          @Override
+          public java.util.Optional<FeatureView> view(String namespace, String name) {
+            return java.util.Optional.empty();
+          }
+
+          @Override
+          public List<String> entityNames(String namespace) {
+            return List.of("driver");
+          }
+        };
+    String text =
+        """
+        name: driver_state
+        entities: [drivr]
+        ttl: 1h
+        source:
+          kind: kafka
+          name: pings
+          schema: {ping_id: STRING, driver_id: STRING, status: STRING, event_time: TIMESTAMP}
+          event_time_field: event_time
+          options: {topic: pings, format: json}
+        features: [{name: status, dtype: STRING}]
+        """;
+    assertThatThrownBy(() -> SpecParser.parse(text, "<request>", registry))
+        .isInstanceOfSatisfying(
+            SpecException.class,
+            e ->
+                assertThat(e.problems())
+                    .anySatisfy(
+                        p -> {
+                          assertThat(p.isError()).isTrue();
+                          assertThat(p.path()).isEqualTo("entities[0]");
+                          assertThat(p.hint())
+                              .startsWith("did you mean driver? (declared entities: driver); or");
+                        }));
+  }
+
+  @Test
   void namespacesScopeNames() {
     String text =
         TRANSACTIONS

@@ -134,6 +134,25 @@ class SpecValidatorTest {
   }
 
   @Test
+  void undeclaredEntityCloseToADeclaredOneGetsDidYouMean() {
+    // entities: [user] where the namespace declares 'users': a typo, not a new implicit entity.
+    FeatureView v = view().build();
+    List<SpecProblem> problems =
+        warnings(SpecValidator.validate(v, name -> Optional.empty(), List.of("users", "merchant")));
+    assertThat(problems)
+        .singleElement()
+        .satisfies(
+            p ->
+                assertThat(p.hint())
+                    .startsWith(
+                        "did you mean users? (declared entities: users, merchant); or declare it"));
+    // A name close to none of them keeps the plain hint.
+    assertThat(warnings(SpecValidator.validate(v, name -> Optional.empty(), List.of("merchant"))))
+        .singleElement()
+        .satisfies(p -> assertThat(p.hint()).startsWith("declare it to choose its keys"));
+  }
+
+  @Test
   void sqlFeaturesMissingFromTheOutputAndUnusedOutputsAreWarnings() {
     FeatureView v =
         view()
@@ -153,6 +172,39 @@ class SpecValidatorTest {
             "features[0].name: 'spend_total' is not an output column of transformations[0]; add '... AS spend_total' to its SELECT, or give the feature an expr");
     assertThat(problems.get(1).message())
         .isEqualTo("no declared feature reads its output columns (total)");
+  }
+
+  /**
+   * The type of a CAST and a table alias are not outputs: {@code CAST(cancelled AS INT) AS
+   * cancelled_int} warned "no declared feature reads its output columns (int, cancelled_int)" with
+   * the fix "{name: int, ...}" (own-use-case pass).
+   */
+  @Test
+  void castTypesAndTableAliasesAreNotOutputColumns() {
+    assertThat(
+            TransformationLint.outputAliases(
+                "SELECT CAST(c AS INT) AS c_int, TRY_CAST(x AS DECIMAL(10, 2)) AS x2,"
+                    + " CAST(t AS TIMESTAMP(3)) AS t3, CAST(a AS ARRAY<INT>) AS a2, y as y2"
+                    + " FROM trips AS t"))
+        .containsExactly("c_int", "x2", "t3", "a2", "y2");
+    FeatureView v =
+        view()
+            .features(List.of(Feature.row("spend_total", FeatureType.FLOAT64)))
+            .transformations(
+                List.of(
+                    new Transformation(
+                        "flink",
+                        "SELECT user_id, event_time, CAST(amount_usd AS INT) AS total FROM transactions AS t")))
+            .build();
+    assertThat(warnings(SpecValidator.validate(v, ENTITIES)))
+        .filteredOn(p -> p.path().equals("transformations[0]"))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.message())
+                  .isEqualTo("no declared feature reads its output columns (total)");
+              assertThat(p.hint()).contains("{name: total, dtype: FLOAT64}");
+            });
   }
 
   @Test

@@ -153,7 +153,9 @@ public final class EventParser implements EventDecoder {
       Object out = Array.newInstance(type.scalar().javaClass(), v.size());
       for (int i = 0; i < v.size(); i++) {
         JsonNode e = v.get(i);
-        Array.set(out, i, e == null || e.isNull() ? null : convert(name, element, e));
+        // an element's problem names the element: 'embedding[1]': declared FLOAT32, got JSON STRING
+        Array.set(
+            out, i, e == null || e.isNull() ? null : convert(name + "[" + i + "]", element, e));
       }
       return out;
     }

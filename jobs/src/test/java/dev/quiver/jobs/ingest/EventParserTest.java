@@ -48,6 +48,24 @@ class EventParserTest {
     assertThat(r.getField(10)).isEqualTo(Instant.ofEpochMilli(1000));
   }
 
+  /**
+   * A wrong element of a list names the element: it read "declared STRING, got JSON NUMBER" for a
+   * column declared ARRAY<STRING>, as if the list itself had the wrong type (own-use-case pass: an
+   * embedding ["a"] in an ARRAY<FLOAT32> column was "declared FLOAT32").
+   */
+  @Test
+  void aWrongListElementIsNamedWithItsIndex() {
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "{\"txn_id\":\"a\",\"user_id\":\"u\",\"tags\":[\"x\",7],"
+                        + "\"ts\":\"2026-01-02T03:04:05Z\"}"))
+        .isInstanceOf(EventParser.MalformedEventException.class)
+        .hasMessage("wrong type for 'tags[1]': declared STRING, got JSON NUMBER");
+    assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"tags\":\"x\",\"ts\":5}"))
+        .hasMessage("wrong type for 'tags': declared ARRAY<STRING>, got JSON STRING");
+  }
+
   @Test
   void acceptsEpochMillisAndZonelessTimestamps() throws Exception {
     assertThat(parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":1732665600005}").getField(7))
