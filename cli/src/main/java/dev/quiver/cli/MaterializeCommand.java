@@ -10,6 +10,9 @@ import dev.quiver.jobs.ViewResolution;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
@@ -89,14 +92,52 @@ final class MaterializeCommand implements Callable<Integer> {
               }
             });
     Runtime.getRuntime().addShutdownHook(hook);
+    ScheduledExecutorService watcher =
+        watchRestarts(
+            job, view.qualifiedName() + ":" + view.version(), parent.spec.commandLine().getErr());
     try {
       job.getJobExecutionResult().get();
       return ExitCode.OK;
     } catch (Exception e) {
       parent.spec.commandLine().getErr().println(jobFailure(e));
       return ExitCode.FAILURE;
+    } finally {
+      watcher.shutdownNow();
     }
   }
+
+  /** Prints the job's restarts as they happen ({@link RestartNotice}), looking once a second. */
+  private static ScheduledExecutorService watchRestarts(
+      JobClient job, String view, PrintWriter err) {
+    RestartNotice notice = new RestartNotice(view, LOG_FILE, RECOVERED_AFTER_MILLIS);
+    ScheduledExecutorService watcher =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "quiver-materialize-restarts");
+              t.setDaemon(true);
+              return t;
+            });
+    watcher.scheduleWithFixedDelay(
+        () -> {
+          try {
+            String line =
+                notice.observe(
+                    job.getJobStatus().get(10, TimeUnit.SECONDS), System.currentTimeMillis());
+            if (line != null) {
+              err.println(line);
+              err.flush();
+            }
+          } catch (Exception | LinkageError notNow) {
+            // the cluster is busy or stopping: the next look, or the job's end, tells
+          }
+        },
+        1,
+        1,
+        TimeUnit.SECONDS);
+    return watcher;
+  }
+
+  private static final long RECOVERED_AFTER_MILLIS = 10_000;
 
   /**
    * Refuses to start a job whose online sink cannot open the embedded store because another process

@@ -70,9 +70,19 @@ public final class LocalFlink {
     // The job's operators never mutate or keep the records they are given.
     c.setString("pipeline.object-reuse", "true");
     if (restarts) {
-      c.setString("restart-strategy.type", "fixed-delay");
-      c.setString("restart-strategy.fixed-delay.attempts", "10");
-      c.setString("restart-strategy.fixed-delay.delay", "1 s");
+      // Waits double from 1 s up to 1 min, 20 restarts before the job ends FAILED, counted afresh
+      // after 10 min without a failure: a store or broker outage of several minutes costs
+      // restarts, not the job. (Fixed delays of 1 s, 10 attempts, gave up after ~10 s of an
+      // outage, and a loaded laptop used them up: the jobs lost their slots.)
+      c.setString("restart-strategy.type", "exponential-delay");
+      c.setString("restart-strategy.exponential-delay.initial-backoff", FIRST_RESTART_DELAY);
+      c.setString("restart-strategy.exponential-delay.max-backoff", MAX_RESTART_DELAY);
+      c.setString("restart-strategy.exponential-delay.backoff-multiplier", "2.0");
+      c.setString("restart-strategy.exponential-delay.reset-backoff-threshold", "10 min");
+      c.setString("restart-strategy.exponential-delay.jitter-factor", "0.1");
+      c.setString(
+          "restart-strategy.exponential-delay.attempts-before-reset-backoff",
+          Integer.toString(RESTART_ATTEMPTS));
     } else {
       c.setString("restart-strategy.type", "none");
     }
@@ -81,6 +91,20 @@ public final class LocalFlink {
     }
     return c;
   }
+
+  private static final String FIRST_RESTART_DELAY = "1 s";
+  private static final String MAX_RESTART_DELAY = "1 min";
+  private static final int RESTART_ATTEMPTS = 20;
+
+  /** How a local cluster restarts a failed job, in words (consoles and errors). */
+  public static final String RESTART_POLICY =
+      "waits "
+          + FIRST_RESTART_DELAY
+          + " doubling up to "
+          + MAX_RESTART_DELAY
+          + ", "
+          + RESTART_ATTEMPTS
+          + " attempts before it gives up";
 
   /** A local (MiniCluster) environment with that configuration. */
   public static StreamExecutionEnvironment localEnvironment(Configuration c) {

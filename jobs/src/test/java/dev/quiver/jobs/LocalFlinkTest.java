@@ -47,6 +47,26 @@ class LocalFlinkTest {
     }
   }
 
+  /**
+   * quiver materialize's and quiver local's jobs ride out a store or broker outage of minutes:
+   * waits double from 1 s to 1 min, 20 attempts (10 quick restarts 1 s apart gave up after ~10 s).
+   */
+  @Test
+  void restartsBackOffExponentially() {
+    Configuration conf = LocalFlink.configuration(QuiverConfig.of(Map.of()), null, true);
+    assertThat(conf.getString("restart-strategy.type", null)).isEqualTo("exponential-delay");
+    assertThat(conf.getString("restart-strategy.exponential-delay.max-backoff", null))
+        .isEqualTo("1 min");
+    assertThat(
+            conf.getString(
+                "restart-strategy.exponential-delay.attempts-before-reset-backoff", null))
+        .isEqualTo("20");
+    assertThat(LocalFlink.RESTART_POLICY)
+        .isEqualTo("waits 1 s doubling up to 1 min, 20 attempts before it gives up");
+    Configuration none = LocalFlink.configuration(QuiverConfig.of(Map.of()), null, false);
+    assertThat(none.getString("restart-strategy.type", null)).isEqualTo("none");
+  }
+
   /** Holds 8081 for the test, or null when something else already does (taken either way). */
   private static ServerSocket occupy8081() {
     try {

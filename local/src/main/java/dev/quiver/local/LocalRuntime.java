@@ -106,38 +106,14 @@ public final class LocalRuntime implements AutoCloseable {
    */
   static Configuration clusterConfiguration(QuiverConfig config, int views) {
     Configuration flink = LocalFlink.configuration(config, null, true);
-    // More forgiving than quiver materialize's 10 restarts 1 s apart, which a loaded laptop used
-    // up (the jobs lost their slots: NoResourceAvailableException) and all five jobs ended
-    // FAILED: waits double from 1 s up to 1 min, 20 restarts before FAILED, counted afresh after
-    // 10 min without a failure. A job that keeps failing shows in /v1/health meanwhile, and its end
-    // on the console (MaterializationJobs).
-    flink.setString("restart-strategy.type", "exponential-delay");
-    flink.setString("restart-strategy.exponential-delay.initial-backoff", FIRST_RESTART_DELAY);
-    flink.setString("restart-strategy.exponential-delay.max-backoff", MAX_RESTART_DELAY);
-    flink.setString("restart-strategy.exponential-delay.backoff-multiplier", "2.0");
-    flink.setString("restart-strategy.exponential-delay.reset-backoff-threshold", "10 min");
-    flink.setString("restart-strategy.exponential-delay.jitter-factor", "0.1");
-    flink.setString(
-        "restart-strategy.exponential-delay.attempts-before-reset-backoff",
-        Integer.toString(RESTART_ATTEMPTS));
+    // Restarts as LocalFlink's (exponential delay, LocalFlink.RESTART_POLICY).
     flink.setString("taskmanager.numberOfTaskSlots", Integer.toString(Math.max(4, views)));
     flink.setString("taskmanager.memory.managed.size", "512m");
     return flink;
   }
 
-  private static final String FIRST_RESTART_DELAY = "1 s";
-  private static final String MAX_RESTART_DELAY = "1 min";
-  private static final int RESTART_ATTEMPTS = 20;
-
   /** How the local cluster restarts a failed job, as the console tells it. */
-  static final String RESTART_POLICY =
-      "waits "
-          + FIRST_RESTART_DELAY
-          + " doubling up to "
-          + MAX_RESTART_DELAY
-          + ", "
-          + RESTART_ATTEMPTS
-          + " attempts before it gives up";
+  static final String RESTART_POLICY = LocalFlink.RESTART_POLICY;
 
   static MiniCluster newCluster(Configuration flink) {
     return new MiniCluster(
