@@ -11,9 +11,9 @@ import org.apache.iceberg.shaded.org.apache.parquet.hadoop.metadata.CompressionC
  * The codecs {@link ParquetPages} reads pages with: parquet-mr's, except that a zstd page (the
  * codec of Quiver's own tables) is decompressed in one call into an array of the page's size, with
  * one reused context. parquet-mr's zstd path decompresses through a stream into a growing buffer
- * and copies that out ({@code BytesInput.copy}): two copies and a new context per page, ~6% of a
- * warm training-set export's CPU besides zstd itself. The bytes are the same. Not thread-safe (one
- * per reader, as parquet-mr's).
+ * and copies that out ({@code BytesInput.copy}), with a new stream per page: reading the bench's
+ * event pages cost ~10% more thread CPU that way (session 18). The bytes are the same. Not
+ * thread-safe (one per reader, as parquet-mr's).
  */
 final class PageCodecs implements CompressionCodecFactory {
   private final CompressionCodecFactory base;
