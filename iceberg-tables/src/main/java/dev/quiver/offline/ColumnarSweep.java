@@ -77,18 +77,32 @@ final class ColumnarSweep {
     this.guard = sweep.availabilityGuard();
   }
 
-  /** Sweeps one raw group ({@link SweepRowArena.RawGroup}), emitting its filled label rows. */
+  /**
+   * Sweeps one raw group ({@link SweepRowArena.RawGroup}), emitting its filled label rows. The
+   * scratch arrays grow here, outside {@link #sweepGroup}: a new sweep grows them in its first
+   * groups, which in a JVM's first export run before the compiled code's profile starts, so in the
+   * big method the growth would be a never-taken branch whose trap deoptimizes (and recompiles) it
+   * in every later export; in this small one, inlined into its caller, the recompile is cheap.
+   */
   void sweep(byte[][] chunks, long[] rows, int n, Consumer<SweepRow> out) {
     if (time.length < n) {
-      int len = Math.max(n, time.length * 2);
-      time = new long[len];
-      seq = new long[len];
-      ingested = new long[len];
-      kind = new int[len];
-      valuesAt = new int[len];
-      events = new int[len];
-      packed = new long[len];
+      grow(n);
     }
+    sweepGroup(chunks, rows, n, out);
+  }
+
+  private void grow(int n) {
+    int len = Math.max(n, time.length * 2);
+    time = new long[len];
+    seq = new long[len];
+    ingested = new long[len];
+    kind = new int[len];
+    valuesAt = new int[len];
+    events = new int[len];
+    packed = new long[len];
+  }
+
+  private void sweepGroup(byte[][] chunks, long[] rows, int n, Consumer<SweepRow> out) {
     List<SweepRow> labels = null;
     String key = null;
     byte[] firstChunk = chunks[(int) (rows[0] >>> 32)];

@@ -57,8 +57,13 @@ abstract class ParquetPages implements CloseableIterator<Integer> {
       long start,
       long length,
       Function<MessageType, EventColumns.Decoded[]> resolve) {
+    ParquetReadOptions.Builder builder = ParquetReadOptions.builder();
+    ParquetReadOptions defaults = builder.build();
     ParquetReadOptions options =
-        ParquetReadOptions.builder().withRange(start, start + length).build();
+        builder
+            .withRange(start, start + length)
+            .withCodecFactory(new PageCodecs(defaults.getCodecFactory()))
+            .build();
     ParquetFileReader r;
     try {
       r = ParquetFileReader.open(new Input(file), options);

@@ -49,10 +49,22 @@ final class SweepRowArena {
   private final int[] slabOf = new int[BUCKETS];
   private final int[] nextChunk = new int[BUCKETS];
 
+  // No "first row of a bucket" or "no slab yet" branch on the append path: a new buffer takes
+  // those in its first rows, which in a JVM's first export run before the compiled add's profile
+  // starts, so each would be a never-taken branch in the compiled code whose trap deoptimizes (and
+  // recompiles) it in every export after. Instead an empty bucket has the empty meta array and its
+  // first chunk size, and no slab reads as a full one.
+  private static final long[] NO_ROWS = new long[0];
+
   /**
    * Per bucket and row: its key hash, then {@code slab << 32 | start} (one cache line for both).
    */
   private final long[][] meta = new long[BUCKETS][];
+
+  {
+    Arrays.fill(meta, NO_ROWS);
+    Arrays.fill(nextChunk, FIRST_CHUNK);
+  }
 
   private final int[] count = new int[BUCKETS];
   private final DataOutputSerializer scratch = new DataOutputSerializer(256);
@@ -69,7 +81,8 @@ final class SweepRowArena {
   private int slabCount;
   private byte[] slab;
   private int slabIndex;
-  private int slabUsed;
+
+  private int slabUsed = SLAB; // no slab yet reads as a full one
 
   static final int FIRST_CHUNK = 4096;
   static final int MAX_CHUNK = 1 << 20;
@@ -127,10 +140,8 @@ final class SweepRowArena {
     used[bi] = at + len;
     int c = count[bi];
     long[] m = meta[bi];
-    if (m == null) {
-      m = meta[bi] = new long[64];
-    } else if (2 * c == m.length) {
-      m = meta[bi] = Arrays.copyOf(m, m.length * 2);
+    if (2 * c == m.length) {
+      m = meta[bi] = Arrays.copyOf(m, Math.max(64, m.length * 2));
     }
     m[2 * c] = hash;
     m[2 * c + 1] = (long) slabOf[bi] << 32 | at;
@@ -145,7 +156,7 @@ final class SweepRowArena {
    * is left of it when that is less but enough; a row larger than a slab gets its own array.
    */
   private void newChunk(int bi, int len) {
-    int size = nextChunk[bi] == 0 ? FIRST_CHUNK : nextChunk[bi];
+    int size = nextChunk[bi];
     int want = Math.max(size, len);
     nextChunk[bi] = Math.min(MAX_CHUNK, size * 2);
     if (len > SLAB) {
@@ -155,7 +166,7 @@ final class SweepRowArena {
       limit[bi] = len;
       return;
     }
-    if (slab == null || SLAB - slabUsed < len) {
+    if (SLAB - slabUsed < len) {
       slab = addSlab(new byte[SLAB]);
       slabIndex = slabCount - 1;
       slabUsed = 0;
@@ -201,15 +212,15 @@ final class SweepRowArena {
    * arrival order) for a columnar read.
    */
   void forEachRawKeyGroup(RawGroup group) {
-    long[] locs = new long[64];
-    HashGroups groups = new HashGroups();
+    HashGroups groups = HashGroups.take();
+    long[] locs = groups.locs;
     byte[][] chunks = slabs;
     for (int bi = 0; bi < BUCKETS; bi++) {
       long[] m = meta[bi];
-      if (m == null) {
+      int n = count[bi];
+      if (n == 0) {
         continue;
       }
-      int n = count[bi];
       release(bi);
       touch(chunks, m, n);
       long[] grouped = groups.group(m, n);
@@ -218,13 +229,14 @@ final class SweepRowArena {
       for (int gi = 0; gi < groups.count; gi++) {
         int g = ends[gi] - from;
         if (g > locs.length) {
-          locs = new long[Math.max(g, locs.length * 2)];
+          locs = groups.locs = new long[Math.max(g, locs.length * 2)];
         }
         System.arraycopy(grouped, from, locs, 0, g);
         group.accept(chunks, locs, g);
         from = ends[gi];
       }
     }
+    HashGroups.give(groups);
     clear();
   }
 
@@ -234,9 +246,30 @@ final class SweepRowArena {
    * of rows, so the table stays in the L1 cache). Groups come in the order their hash was first
    * seen, each group's rows in arrival order. Replaced a primitive sort of the bucket by hash
    * (session 6): the order of the groups does not matter, since each part is sorted at the end.
-   * Reused from bucket to bucket.
+   * Reused from bucket to bucket, and from export to export ({@link #take}): a new one grows its
+   * arrays in its first buckets, which in a JVM's first export run before the compiled code's
+   * profile starts, so the growth would be a never-taken branch of the compiled {@link #group}
+   * whose trap deoptimizes it (and its callers) in every export after; one that has grown does not
+   * grow again for exports of the same shape.
    */
   static final class HashGroups {
+    private static final java.util.concurrent.ConcurrentLinkedQueue<HashGroups> POOL =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** One from the pool, or a new one. */
+    static HashGroups take() {
+      HashGroups g = POOL.poll();
+      return g != null ? g : new HashGroups();
+    }
+
+    /** Back to the pool (at most one per sweep running at a time, a few KiB each). */
+    static void give(HashGroups g) {
+      POOL.offer(g);
+    }
+
+    /** The caller's copy of one group's locations (see {@link #forEachRawKeyGroup}). */
+    long[] locs = new long[64];
+
     private long[] hashes = new long[256];
     private int[] ids = new int[256];
     private int[] groupOf = new int[1024];
@@ -352,10 +385,10 @@ final class SweepRowArena {
   /** Forgets bucket {@code bi}'s rows (its chunks stay in their slabs until {@link #clear}). */
   private void release(int bi) {
     current[bi] = null;
-    meta[bi] = null;
+    meta[bi] = NO_ROWS;
     used[bi] = 0;
     limit[bi] = 0;
-    nextChunk[bi] = 0;
+    nextChunk[bi] = FIRST_CHUNK;
     count[bi] = 0;
   }
 
@@ -365,7 +398,7 @@ final class SweepRowArena {
     slabCount = 0;
     slab = null;
     slabIndex = 0;
-    slabUsed = 0;
+    slabUsed = SLAB;
     size = 0;
     bytes = 0;
   }
@@ -396,10 +429,10 @@ final class SweepRowArena {
     try {
       for (int bi = 0; bi < BUCKETS; bi++) {
         long[] m = meta[bi];
-        if (m == null) {
+        int n = count[bi];
+        if (n == 0) {
           continue;
         }
-        int n = count[bi];
         release(bi);
         readBucket(chunks, m, n, in, group);
       }

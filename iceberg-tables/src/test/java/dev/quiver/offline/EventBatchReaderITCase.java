@@ -114,9 +114,9 @@ class EventBatchReaderITCase {
   /**
    * The page decoder ({@link EventPages}) against Iceberg's column iterators ({@link
    * EventColumns}), row for row and in order, on files with many small pages, several row groups,
-   * dictionaries that fall back to plain pages mid-chunk, and byte-range splits that cut through a
-   * file; a Parquet v2 file (delta and RLE value encodings) is refused by the page decoder, so it
-   * takes the iterators.
+   * dictionaries that fall back to plain pages mid-chunk, zstd pages, and byte-range splits that
+   * cut through a file; a Parquet v2 file (delta and RLE value encodings) is refused by the page
+   * decoder, so it takes the iterators.
    */
   @Test
   void pageDecoderEqualsTheColumnIterators() throws Exception {
@@ -134,11 +134,30 @@ class EventBatchReaderITCase {
     write(dict, rows(rnd, SCHEMA, 40_000, 5_000), Map.of(), false);
     Path v2 = dir.resolve("v2.parquet");
     write(v2, rows(rnd, SCHEMA, 45_000, 5_000), Map.of(), true);
+    // zstd, the codec of Quiver's own tables: its pages are decompressed by PageCodecs
+    Path zstd = dir.resolve("zstd.parquet");
+    write(
+        zstd,
+        rows(rnd, SCHEMA, 50_000, 20_000),
+        Map.of(
+            TableProperties.PARQUET_COMPRESSION, "zstd",
+            TableProperties.PARQUET_PAGE_SIZE_BYTES, "4096",
+            TableProperties.PARQUET_ROW_GROUP_SIZE_BYTES, "131072"),
+        false);
+    try (var r =
+        org.apache.iceberg.shaded.org.apache.parquet.hadoop.ParquetFileReader.open(
+            new org.apache.iceberg.shaded.org.apache.parquet.io.LocalInputFile(zstd))) {
+      assertThat(r.getRowGroups()).hasSizeGreaterThan(1);
+      assertThat(r.getRowGroups().get(0).getColumns().get(0).getCodec())
+          .isEqualTo(
+              org.apache.iceberg.shaded.org.apache.parquet.hadoop.metadata.CompressionCodecName
+                  .ZSTD);
+    }
 
     for (int keyPos : new int[] {0, 12}) {
       TrainingSetPlan.ViewRead read = EventBytesTest.viewRead(SCHEMA, 0L, keyPos);
       EventLayout layout = EventLayout.of(read);
-      for (Path file : List.of(pages, dict)) {
+      for (Path file : List.of(pages, dict, zstd)) {
         long length = Files.size(file);
         List<String> whole = iterators(file, 0, length, layout);
         assertThat(whole).hasSizeGreaterThan(4_000);

@@ -104,6 +104,63 @@ class SweepRowArenaTest {
     }
   }
 
+  /**
+   * An arena filled again after its drain, and a new one after an arena whose raw groups grew the
+   * pooled {@link SweepRowArena.HashGroups} (a bucket of many keys and rows, then small ones), hand
+   * back exactly their own rows: nothing of an earlier fill or of the pool's earlier use leaks in.
+   */
+  @Test
+  void aRefilledArenaAndAPooledGroupingHandBackOnlyTheirOwnRows() {
+    SweepRowArena first = new SweepRowArena();
+    for (int round = 0; round < 2; round++) {
+      Random rnd = new Random(round);
+      Map<Long, List<String>> expected = new LinkedHashMap<>();
+      // round 0: ~600 keys and ~1,200 rows a bucket (the pooled arrays grow); round 1: a few rows
+      int n = round == 0 ? 1_200_000 : 300;
+      int keys = round == 0 ? 600 * SweepRowArena.BUCKETS : 50;
+      for (int i = 0; i < n; i++) {
+        String key = "r" + round + "k" + rnd.nextInt(keys);
+        long hash = KeyCodec.hash64(key);
+        SweepRow r =
+            SweepRow.event(key, 0, rnd.nextLong(), i, i, new Object[] {1.0, (long) i, key});
+        first.add(r, hash);
+        expected.computeIfAbsent(hash, h -> new ArrayList<>()).add(render(r));
+      }
+      assertThat(rawGroups(first)).isEqualTo(expected);
+      assertThat(first.size()).isZero();
+    }
+    SweepRowArena second = new SweepRowArena();
+    Map<Long, List<String>> expected = new LinkedHashMap<>();
+    for (int i = 0; i < 100; i++) {
+      String key = "s" + (i % 7);
+      long hash = KeyCodec.hash64(key);
+      SweepRow r = SweepRow.event(key, 0, i, i, i, new Object[] {2.0, (long) i, key});
+      second.add(r, hash);
+      expected.computeIfAbsent(hash, h -> new ArrayList<>()).add(render(r));
+    }
+    assertThat(rawGroups(second)).isEqualTo(expected);
+  }
+
+  /** The raw groups by hash, each group's rows in the order handed over. */
+  private static Map<Long, List<String>> rawGroups(SweepRowArena arena) {
+    Map<Long, List<String>> actual = new LinkedHashMap<>();
+    arena.forEachRawKeyGroup(
+        (chunks, rows, count) -> {
+          List<String> group = new ArrayList<>();
+          for (SweepRow r : SweepRowArena.deserialize(chunks, rows, count)) {
+            group.add(render(r));
+          }
+          assertThat(actual.put(KeyCodec.hash64(keyOf(group)), group))
+              .as("each hash is handed over once")
+              .isNull();
+        });
+    return actual;
+  }
+
+  private static String keyOf(List<String> group) {
+    return group.get(0).substring(0, group.get(0).indexOf('@'));
+  }
+
   private static String render(SweepRow r) {
     Object[] v = r.values;
     String first = v[0] instanceof String s ? s.length() + "chars" : String.valueOf(v[0]);

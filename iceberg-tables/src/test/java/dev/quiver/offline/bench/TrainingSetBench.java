@@ -651,6 +651,11 @@ public final class TrainingSetBench {
     String p = "feast_" + store + "_";
     Path py = Path.of("bench/.venv/bin/python");
     Path script = Path.of("bench/feast/feast_historical.py");
+    if ("false".equals(System.getenv("QUIVER_BENCH_FEAST"))) {
+      System.out.println("feast (" + store + " offline store): not run (QUIVER_BENCH_FEAST=false)");
+      out.put(p + "status", "not run: QUIVER_BENCH_FEAST=false");
+      return out;
+    }
     if (!Files.exists(py) || !Files.exists(script)) {
       System.out.println(
           "feast: not run (bench/.venv with feast not found: QUIVER_BENCH_FEAST=false, or pip failed; see bench/feast/README.md)");
