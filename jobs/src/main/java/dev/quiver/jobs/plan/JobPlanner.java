@@ -73,16 +73,7 @@ public final class JobPlanner {
     if (view.online() && settings.online()) {
       if (!rowFeatures.isEmpty()) {
         setup.add(onlineRowsTable(view, keys, rowFeatures));
-        inserts.add(
-            "INSERT INTO `"
-                + ONLINE_ROWS
-                + "`\nSELECT "
-                + cols(keyNames)
-                + ", `_event_ms`, `_seq`, "
-                + cols(rowFeatures.stream().map(Feature::name).toList())
-                + "\nFROM `"
-                + PROJECTED
-                + "`");
+        inserts.add(rowsInsert(view, keys, PROJECTED));
       }
       if (!series.isEmpty()) {
         setup.add(
@@ -303,6 +294,25 @@ public final class JobPlanner {
     o.put("tile-size-ms", Long.toString(spec.tileMs()));
     o.putAll(settings.onlineSinkOptions());
     return o;
+  }
+
+  /**
+   * The plan's online rows {@code INSERT}: the view's row features of each row of the projection
+   * view {@code projectedView}. The plan's own reads {@link #PROJECTED}; a backfill's reads one row
+   * per (entity, event time) of it.
+   */
+  public static String rowsInsert(FeatureView view, List<JoinKey> keys, String projectedView) {
+    List<String> rowFeatures =
+        view.features().stream().filter(f -> !f.isAggregation()).map(Feature::name).toList();
+    return "INSERT INTO `"
+        + ONLINE_ROWS
+        + "`\nSELECT "
+        + cols(keys.stream().map(JoinKey::name).toList())
+        + ", `_event_ms`, `_seq`, "
+        + cols(rowFeatures)
+        + "\nFROM `"
+        + projectedView
+        + "`";
   }
 
   /**
