@@ -200,15 +200,27 @@ public final class MaterializationHarness implements BeforeAllCallback, AfterAll
       Map<String, String> online,
       Path restore,
       boolean restarts) {
+    return jobGraph(view, Transactions.keys(), config, warehouse, online, restore, restarts);
+  }
+
+  /** {@link #jobGraph(FeatureView, QuiverConfig, Path, Map, Path, boolean)} for any join keys. */
+  public static JobGraph jobGraph(
+      FeatureView view,
+      List<dev.quiver.core.spec.JoinKey> keys,
+      QuiverConfig config,
+      Path warehouse,
+      Map<String, String> online,
+      Path restore,
+      boolean restarts) {
     try (HadoopCatalog c = catalog(warehouse)) {
-      OfflineTables.ensureTable(c, view, Transactions.keys());
+      OfflineTables.ensureTable(c, view, keys);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
     Configuration conf = LocalFlink.configuration(config, null, restarts);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     StreamingPipeline.build(
-        env, new JobPlanner(settings(warehouse, online)).plan(view, Transactions.keys()), config);
+        env, new JobPlanner(settings(warehouse, online)).plan(view, keys), config);
     JobGraph graph = env.getStreamGraph().getJobGraph();
     graph.getJobConfiguration().addAll(conf);
     if (restore != null) {
