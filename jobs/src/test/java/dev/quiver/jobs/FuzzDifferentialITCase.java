@@ -11,8 +11,6 @@ import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.JoinKey;
 import dev.quiver.core.spec.SpecParser;
 import dev.quiver.jobs.testing.MaterializationHarness;
-import dev.quiver.jobs.testing.Reference;
-import dev.quiver.jobs.testing.Transactions;
 import dev.quiver.offline.Backfill;
 import dev.quiver.offline.FeatureSelection;
 import dev.quiver.offline.LabelSource;
@@ -59,6 +57,9 @@ import org.apache.iceberg.hadoop.HadoopCatalog;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.types.Type;
 import org.apache.iceberg.types.Types;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -172,14 +173,9 @@ class FuzzDifferentialITCase {
   private int run(Spec spec, Path dir) throws Exception {
     FeatureView view = spec.view;
     String topic = view.source().option("topic");
-    harness.createTopics(topic);
-    List<Transactions.Record> records = new ArrayList<>();
-    spec.log.forEach(e -> records.add(new Transactions.Record(e.bytes, null, "fuzz")));
-    List<Reference.Sent> sent = harness.produce(topic, records);
-    for (int i = 0; i < sent.size(); i++) {
-      spec.log.get(i).offset = sent.get(i).offset();
-      spec.log.get(i).kafkaTs = sent.get(i).kafkaTs();
-    }
+    harness.kafka().createTopic(topic, spec.partitions);
+    harness.kafka().createTopic(topic + ".dlq", 1);
+    produce(topic, spec.log);
     List<Ev> accepted = spec.accepted(spec.latenessCut());
     List<Ev> all = spec.accepted(Long.MAX_VALUE / 4);
 
@@ -240,16 +236,12 @@ class FuzzDifferentialITCase {
     // stream dropped as too late (the backfill keeps that first copy)
     Set<Ev> firstCopies = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     firstCopies.addAll(all);
-    Set<Long> firstOffsets = new HashSet<>();
-    firstCopies.forEach(e -> firstOffsets.add(e.offset));
-    List<String> streamed = new ArrayList<>();
-    for (String row : streamRowsWithoutIngestedAt) {
-      long seq = Long.parseLong(row.replaceAll(".*[{ ]_seq=(-?\\d+).*", "$1"));
-      if (firstOffsets.contains(seq)) {
-        streamed.add(row);
-      }
-    }
-    assertThat(streamed).hasSizeGreaterThan(accepted.size() * 9 / 10);
+    Set<String> firstCopyRows =
+        new HashSet<>(
+            expectedRows(spec, accepted.stream().filter(firstCopies::contains).toList(), false));
+    List<String> streamed =
+        streamRowsWithoutIngestedAt.stream().filter(firstCopyRows::contains).toList();
+    assertThat(streamed).hasSize(firstCopyRows.size());
     Set<String> backfillSet = new HashSet<>(backfillRows);
     assertThat(streamed).as("streaming rows in the backfill").allMatch(backfillSet::contains);
 
@@ -259,7 +251,8 @@ class FuzzDifferentialITCase {
     TreeSet<Long> times = spec.sampleTimes(accepted, tileEnds);
     long now = System.currentTimeMillis();
     Map<String, Map<String, Object>> onlineValues = onlineValues(spec, online, keys, times, now);
-    Map<String, Map<String, Object>> offlineValues = offlineValues(spec, warehouse, keys, times);
+    Map<String, Map<String, Object>> offlineValues =
+        offlineValues(spec, warehouse, keys, times, false);
     List<String> bad = new ArrayList<>();
     int compared = 0;
     for (List<Object> key : keys) {
@@ -301,6 +294,30 @@ class FuzzDifferentialITCase {
         }
       }
     }
+    // the availability guard: at t, only the events written (Kafka timestamp) by t are usable
+    long firstWrite = spec.log.stream().mapToLong(e -> e.kafkaTs).min().orElseThrow();
+    long lastWrite = spec.log.stream().mapToLong(e -> e.kafkaTs).max().orElseThrow();
+    TreeSet<Long> writeTimes = new TreeSet<>(List.of(firstWrite - 1, lastWrite, lastWrite + 1));
+    Random r = new Random(spec.seed);
+    for (int i = 0; i < 4; i++) {
+      writeTimes.add(r.nextLong(firstWrite, lastWrite + 1));
+    }
+    Map<String, Map<String, Object>> guarded =
+        offlineValues(spec, warehouse, keys, writeTimes, true);
+    for (List<Object> key : keys) {
+      for (long t : writeTimes) {
+        List<Ev> written = accepted.stream().filter(e -> e.kafkaTs <= t).toList();
+        String id = key + "@" + t;
+        for (Feature f : view.features()) {
+          Object want = spec.expected(written, key, f, t);
+          Object off = guarded.get(id).get(f.name());
+          compared++;
+          if (!spec.agree(f, off, want, written, key, t)) {
+            bad.add("offline (guard on) " + id + " " + f.name() + ": got " + off + ", expected " + want);
+          }
+        }
+      }
+    }
     assertThat(bad)
         .as(
             "%d disagreements of %d values, first ones:%n%s",
@@ -317,6 +334,24 @@ class FuzzDifferentialITCase {
         times.size(),
         compared);
     return compared;
+  }
+
+  /**
+   * Produces the log in order, each record to its partition (an entity's events to one partition,
+   * as a producer keying by entity does), with increasing Kafka timestamps.
+   */
+  private static void produce(String topic, List<Ev> log) throws Exception {
+    try (KafkaProducer<byte[], byte[]> p = harness.producer()) {
+      long ts = System.currentTimeMillis();
+      List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>();
+      for (Ev e : log) {
+        e.kafkaTs = ts++;
+        sent.add(p.send(new ProducerRecord<>(topic, e.partition, e.kafkaTs, null, e.bytes)));
+      }
+      for (int i = 0; i < log.size(); i++) {
+        log.get(i).offset = sent.get(i).get().offset();
+      }
+    }
   }
 
   // ------------------------------------------------------------ reading the paths
@@ -406,7 +441,8 @@ class FuzzDifferentialITCase {
   }
 
   private static Map<String, Map<String, Object>> offlineValues(
-      Spec spec, Path warehouse, List<List<Object>> keys, Set<Long> times) throws Exception {
+      Spec spec, Path warehouse, List<List<Object>> keys, Set<Long> times, boolean guard)
+      throws Exception {
     List<Types.NestedField> fields = new ArrayList<>();
     fields.add(Types.NestedField.required(1, "label_id", Types.IntegerType.get()));
     int id = 2;
@@ -435,7 +471,8 @@ class FuzzDifferentialITCase {
         ids.add(k + "@" + t);
       }
     }
-    Path labelFile = warehouse.resolveSibling("labels").resolve("labels.parquet");
+    String suffix = guard ? "-guarded" : "";
+    Path labelFile = warehouse.resolveSibling("labels" + suffix).resolve("labels.parquet");
     TrainingSetFiles.write(schema, labelFile, labels);
     QuiverConfig cfg = QuiverConfig.of(Map.of("offline.warehouse", warehouse.toString()));
     FeatureSelection sel = new FeatureSelection(spec.view, List.of(), spec.keys);
@@ -448,8 +485,8 @@ class FuzzDifferentialITCase {
                       List.of(sel),
                       LabelSource.of(labelFile.toString(), "label_ts"),
                       null,
-                      warehouse.resolveSibling("training-set").toString(),
-                      false,
+                      warehouse.resolveSibling("training-set" + suffix).toString(),
+                      guard,
                       Map.of()));
     }
     List<Record> rows = TrainingSetFiles.read(res.dataFiles());
@@ -495,6 +532,7 @@ class FuzzDifferentialITCase {
     Map<String, Object> values = new HashMap<>();
     byte[] bytes;
     String malformed;
+    int partition;
     long offset;
     long kafkaTs;
 
@@ -506,6 +544,7 @@ class FuzzDifferentialITCase {
       e.values = values;
       e.bytes = bytes;
       e.malformed = malformed;
+      e.partition = partition;
       return e;
     }
   }
@@ -520,7 +559,26 @@ class FuzzDifferentialITCase {
           new Col("v_double", "FLOAT64"),
           new Col("v_str", "STRING"));
 
-  static final String[] STRINGS = {"a", "b", "c", "d", "e", "é", "ü", "Zeta", "a,b", "x y", ""};
+  static final String[] STRINGS = {
+    "a",
+    "b",
+    "c",
+    "d",
+    "e",
+    "é",
+    "ü",
+    "Zeta",
+    "a,b",
+    "x y",
+    "",
+    "q\"uote",
+    "back\\slash",
+    "line\nbreak",
+    "\uD83D\uDE00",
+    "\uFB00",
+    "nul\u0000",
+    "\u00e9t\u00e9"
+  };
 
   /** A row feature: its YAML and its plain evaluation. */
   record RowFeature(String name, String dtype, String expr, Function<Ev, Object> eval) {}
@@ -576,6 +634,7 @@ class FuzzDifferentialITCase {
     final List<Ev> log;
     final Map<String, RowFeature> rowFeatures;
     final List<List<Object>> entities;
+    final int partitions;
 
     private Spec(
         long seed,
@@ -587,7 +646,8 @@ class FuzzDifferentialITCase {
         long anchor,
         List<Ev> log,
         Map<String, RowFeature> rowFeatures,
-        List<List<Object>> entities) {
+        List<List<Object>> entities,
+        int partitions) {
       this.seed = seed;
       this.yaml = yaml;
       this.view = view;
@@ -602,6 +662,7 @@ class FuzzDifferentialITCase {
       this.log = log;
       this.rowFeatures = rowFeatures;
       this.entities = entities;
+      this.partitions = partitions;
     }
 
     long latenessCut() {
@@ -618,17 +679,18 @@ class FuzzDifferentialITCase {
      * gateOnly} the events that pass the gate, duplicates included.
      */
     List<Ev> accepted(long lateness, boolean gateOnly) {
-      Long max = null;
+      Map<Integer, Long> maxes = new HashMap<>(); // the gate is per partition
       Set<String> seen = new HashSet<>();
       List<Ev> out = new ArrayList<>();
       for (Ev e : log) {
         if (e.malformed != null) {
           continue;
         }
+        Long max = maxes.get(e.partition);
         if (max != null && e.ts < max - delay - lateness) {
           continue;
         }
-        max = max == null ? e.ts : Math.max(max, e.ts);
+        maxes.put(e.partition, max == null ? e.ts : Math.max(max, e.ts));
         if (gateOnly || !dedup || seen.add(e.key + "\u0000" + e.id)) {
           out.add(e);
         }
@@ -754,11 +816,12 @@ class FuzzDifferentialITCase {
             }
             yield s;
           }
-          long s = 0;
+          // an INT64 sum beyond the long range is null
+          java.math.BigInteger s = java.math.BigInteger.ZERO;
           for (Object v : values) {
-            s += ((Number) v).longValue();
+            s = s.add(java.math.BigInteger.valueOf(((Number) v).longValue()));
           }
-          yield s;
+          yield s.bitLength() < 64 ? (Object) s.longValue() : null;
         }
         case AVG -> {
           if (n == 0) {
@@ -812,7 +875,10 @@ class FuzzDifferentialITCase {
           yield out;
         }
         case COUNT_DISTINCT -> {
-          Set<Object> d = new HashSet<>(values);
+          Set<Object> d = new HashSet<>();
+          for (Object v : values) {
+            d.add(v instanceof Double x && x == 0.0 ? (Object) 0.0 : v); // -0.0 is 0.0
+          }
           yield (long) d.size();
         }
         default -> throw new IllegalArgumentException(f.name());
@@ -999,7 +1065,10 @@ class FuzzDifferentialITCase {
                 case INT32 -> r.nextInt(4) - 1;
                 case INT64 ->
                     r.nextBoolean() ? (long) r.nextInt(20) : -1_000_000_000_000L - r.nextInt(3);
-                default -> "k" + r.nextInt(20);
+                default ->
+                    r.nextInt(5) == 0
+                        ? new String[] {"k\u0000x", "k,1", "é", "k\u0001", " "}[r.nextInt(5)]
+                        : "k" + r.nextInt(20);
               });
         }
         if (seenKeys.add(k)) {
@@ -1031,13 +1100,20 @@ class FuzzDifferentialITCase {
         }
       }
       nominal.sort(null);
+      // partitions: each entity's events go to one of them (some may stay idle)
+      int partitions = 1 + r.nextInt(3);
+      Map<List<Object>, Integer> partitionOf = new HashMap<>();
+      entities.forEach(k -> partitionOf.put(k, r.nextInt(partitions)));
       List<Ev> log = new ArrayList<>();
       List<Ev> valid = new ArrayList<>();
-      Long max = null;
+      Map<Integer, Long> maxes = new HashMap<>();
       long prevNominal = start - 1;
       long prevTs = start;
       for (int i = 0; i < n; i++) {
         long nom = nominal.get(i);
+        List<Object> key = entities.get(r.nextInt(entities.size()));
+        int partition = partitionOf.get(key);
+        Long max = maxes.get(partition);
         long ts = nom;
         double p = r.nextDouble();
         long grid = Math.floorDiv(nom, tile) * tile;
@@ -1062,12 +1138,13 @@ class FuzzDifferentialITCase {
         prevTs = ts;
         Ev e = new Ev();
         e.id = "e" + i;
-        e.key = entities.get(r.nextInt(entities.size()));
+        e.key = key;
+        e.partition = partition;
         e.ts = ts;
         randomValues(r, e);
-        e.bytes = json(e, keys, tsAsLong || r.nextInt(4) == 0, r);
+        e.bytes = json(e, keys, tsAsLong, r);
         if (max == null || ts >= max - bound) {
-          max = max == null ? ts : Math.max(max, ts);
+          maxes.put(partition, max == null ? ts : Math.max(max, ts));
         }
         log.add(e);
         valid.add(e);
@@ -1084,10 +1161,13 @@ class FuzzDifferentialITCase {
           d.bytes = json(d, keys, tsAsLong, r);
           log.add(d);
         } else if (q < 0.10) {
-          log.add(malformed(r, i, keys, tsAsLong));
+          Ev bad = malformed(r, i, keys, tsAsLong);
+          bad.partition = r.nextInt(partitions);
+          log.add(bad);
         }
       }
-      return new Spec(seed, yaml, view, keys, dedup, start, anchor, log, rowFeatures, entities);
+      return new Spec(
+          seed, yaml, view, keys, dedup, start, anchor, log, rowFeatures, entities, partitions);
     }
 
     static void randomValues(Random r, Ev e) {
@@ -1103,34 +1183,57 @@ class FuzzDifferentialITCase {
           r.nextInt(10) == 0
               ? null
               : r.nextInt(20) == 0
-                  ? 1_000_000_000_000_000L * (r.nextBoolean() ? 1 : -1)
+                  ? (r.nextInt(4) == 0 ? 4_000_000_000_000_000_000L : 1_000_000_000_000_000L)
+                      * (r.nextBoolean() ? 1 : -1) // sums beyond the long range are null
                   : (long) r.nextInt(2_000_001) - 1_000_000);
       e.values.put(
           "v_double",
           r.nextInt(10) == 0
               ? null
-              : r.nextInt(15) == 0 ? 0.0 : Math.round(r.nextDouble() * 200_000 - 100_000) / 100.0);
+              : r.nextInt(15) == 0
+                  ? (r.nextBoolean() ? 0.0 : -0.0)
+                  : Math.round(r.nextDouble() * 200_000 - 100_000) / 100.0);
       e.values.put("v_str", r.nextInt(10) == 0 ? null : STRINGS[r.nextInt(STRINGS.length)]);
     }
 
-    static byte[] json(Ev e, List<JoinKey> keys, boolean epochMillis, Random r) {
-      StringBuilder b = new StringBuilder("{\"id\":\"").append(e.id).append('"');
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /**
+     * The event as JSON (Jackson escapes the strings): an absent value is null too; the event time
+     * as epoch millis, or (TIMESTAMP column) ISO-8601 text in UTC or with an offset.
+     */
+    static byte[] json(Ev e, List<JoinKey> keys, boolean tsAsLong, Random r) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", e.id);
       for (int i = 0; i < keys.size(); i++) {
-        b.append(",\"").append(keys.get(i).name()).append("\":");
-        Object v = e.key.get(i);
-        b.append(v instanceof String s ? "\"" + s + "\"" : v.toString());
+        m.put(keys.get(i).name(), e.key.get(i));
       }
       for (Col c : COLUMNS) {
         Object v = e.values.get(c.name());
-        if (v == null && r.nextBoolean()) {
-          continue; // an absent value is null too
+        if (v != null || r.nextBoolean()) {
+          m.put(c.name(), v);
         }
-        b.append(",\"").append(c.name()).append("\":");
-        b.append(v == null ? "null" : v instanceof String s ? "\"" + s + "\"" : v.toString());
       }
-      b.append(",\"ts\":");
-      b.append(epochMillis ? Long.toString(e.ts) : "\"" + Instant.ofEpochMilli(e.ts) + "\"");
-      return b.append('}').toString().getBytes(StandardCharsets.UTF_8);
+      int form = tsAsLong ? 0 : r.nextInt(4);
+      m.put(
+          "ts",
+          switch (form) {
+            case 0 -> (Object) e.ts;
+            case 1 ->
+                OffsetDateTime.ofInstant(Instant.ofEpochMilli(e.ts), ZoneOffset.ofHours(1))
+                    .toString();
+            case 2 ->
+                OffsetDateTime.ofInstant(
+                        Instant.ofEpochMilli(e.ts), ZoneOffset.ofHoursMinutes(-5, -30))
+                    .toString();
+            default -> Instant.ofEpochMilli(e.ts).toString();
+          });
+      try {
+        return JSON.writeValueAsBytes(m);
+      } catch (java.io.IOException x) {
+        throw new java.io.UncheckedIOException(x);
+      }
     }
 
     static Ev malformed(Random r, int i, List<JoinKey> keys, boolean tsAsLong) {
@@ -1151,8 +1254,11 @@ class FuzzDifferentialITCase {
               }
               x.key = k;
               x.ts = 0;
+              x.values.put("v_long", null);
               String good = new String(json(x, keys, true, r), StandardCharsets.UTF_8);
-              yield good.replace("\"ts\":0", "\"v_long\":\"12\",\"ts\":0");
+              yield good.replace("\"ts\":0", "\"v_long_text\":1,\"ts\":0")
+                  .replaceAll("\"v_long\":null,?", "")
+                  .replace("\"v_long_text\":1", "\"v_long\":\"12\"");
             }
           };
       e.bytes = text.getBytes(StandardCharsets.UTF_8);
