@@ -260,10 +260,13 @@ class FuzzDifferentialITCase {
         String id = key + "@" + t;
         for (Feature f : view.features()) {
           Object want = spec.expected(accepted, key, f, t);
+          // offline, an event is usable at t once it is availability_delay old
+          List<Ev> usable = spec.usable(accepted, t);
+          Object wantOff = spec.expected(usable, key, f, t);
           Object off = offlineValues.get(id).get(f.name());
           compared++;
-          if (!spec.agree(f, off, want, accepted, key, t)) {
-            bad.add("offline " + id + " " + f.name() + ": got " + off + ", expected " + want);
+          if (!spec.agree(f, off, wantOff, usable, key, t)) {
+            bad.add("offline " + id + " " + f.name() + ": got " + off + ", expected " + wantOff);
           }
           if (!f.isAggregation() || tileEnds.contains(t)) {
             Object on = onlineValues.get(id).get(f.name());
@@ -306,14 +309,22 @@ class FuzzDifferentialITCase {
         offlineValues(spec, warehouse, keys, writeTimes, true);
     for (List<Object> key : keys) {
       for (long t : writeTimes) {
-        List<Ev> written = accepted.stream().filter(e -> e.kafkaTs <= t).toList();
+        List<Ev> written = spec.usable(accepted, t).stream().filter(e -> e.kafkaTs <= t).toList();
         String id = key + "@" + t;
         for (Feature f : view.features()) {
           Object want = spec.expected(written, key, f, t);
           Object off = guarded.get(id).get(f.name());
           compared++;
           if (!spec.agree(f, off, want, written, key, t)) {
-            bad.add("offline (guard on) " + id + " " + f.name() + ": got " + off + ", expected " + want);
+            bad.add(
+                "offline (guard on) "
+                    + id
+                    + " "
+                    + f.name()
+                    + ": got "
+                    + off
+                    + ", expected "
+                    + want);
           }
         }
       }
@@ -519,6 +530,12 @@ class FuzzDifferentialITCase {
     if (v instanceof Float x) {
       return x.doubleValue();
     }
+    if (v instanceof Instant i) {
+      return i.toEpochMilli();
+    }
+    if (v instanceof OffsetDateTime odt) {
+      return odt.toInstant().toEpochMilli();
+    }
     return v;
   }
 
@@ -557,7 +574,10 @@ class FuzzDifferentialITCase {
           new Col("v_int", "INT32"),
           new Col("v_long", "INT64"),
           new Col("v_double", "FLOAT64"),
-          new Col("v_str", "STRING"));
+          new Col("v_str", "STRING"),
+          new Col("v_float", "FLOAT32"),
+          new Col("v_bool", "BOOL"),
+          new Col("v_time", "TIMESTAMP"));
 
   static final String[] STRINGS = {
     "a",
@@ -617,7 +637,14 @@ class FuzzDifferentialITCase {
                 Integer i = (Integer) e.values.get("v_int");
                 Long l = (Long) e.values.get("v_long");
                 return i == null || l == null ? null : i.longValue() + l;
-              }));
+              }),
+          new RowFeature("v_float", "FLOAT32", null, e -> e.values.get("v_float")),
+          new RowFeature(
+              "r_flag",
+              "BOOL",
+              "NOT v_bool",
+              e -> e.values.get("v_bool") == null ? null : !(Boolean) e.values.get("v_bool")),
+          new RowFeature("r_time", "TIMESTAMP", "v_time", e -> e.values.get("v_time")));
 
   static final class Spec {
     final long seed;
@@ -663,6 +690,12 @@ class FuzzDifferentialITCase {
       this.rowFeatures = rowFeatures;
       this.entities = entities;
       this.partitions = partitions;
+    }
+
+    /** The events usable offline at t: {@code event_time <= t - availability_delay}. */
+    List<Ev> usable(List<Ev> events, long t) {
+      long d = view.availabilityDelay().toMillis();
+      return d == 0 ? events : events.stream().filter(e -> e.ts <= t - d).toList();
     }
 
     long latenessCut() {
@@ -807,12 +840,12 @@ class FuzzDifferentialITCase {
         case COUNT -> (long) n;
         case SUM -> {
           if (values.isEmpty()) {
-            yield col.equals("v_double") ? (Object) 0.0 : (Object) 0L;
+            yield floating(col) ? (Object) 0.0 : (Object) 0L;
           }
-          if (col.equals("v_double")) {
+          if (floating(col)) {
             double s = 0;
             for (Object v : values) {
-              s += (Double) v;
+              s += ((Number) v).doubleValue();
             }
             yield s;
           }
@@ -877,12 +910,18 @@ class FuzzDifferentialITCase {
         case COUNT_DISTINCT -> {
           Set<Object> d = new HashSet<>();
           for (Object v : values) {
-            d.add(v instanceof Double x && x == 0.0 ? (Object) 0.0 : v); // -0.0 is 0.0
+            // -0.0 is 0.0; a FLOAT32 is its exact FLOAT64 widening
+            Object c = v instanceof Float x ? (Object) x.doubleValue() : v;
+            d.add(c instanceof Double x && x == 0.0 ? (Object) 0.0 : c);
           }
           yield (long) d.size();
         }
         default -> throw new IllegalArgumentException(f.name());
       };
+    }
+
+    private static boolean floating(String column) {
+      return column.equals("v_double") || column.equals("v_float");
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -1001,6 +1040,10 @@ class FuzzDifferentialITCase {
       y.append("ttl: ").append(dur(ttl)).append('\n');
       y.append("tile_size: ").append(dur(tile)).append('\n');
       y.append("allowed_lateness: ").append(dur(lateness)).append('\n');
+      long availability = new long[] {0, 0, 0, 1_000, 60_000, 900_000}[r.nextInt(6)];
+      if (availability > 0) {
+        y.append("availability_delay: ").append(dur(availability)).append('\n');
+      }
       y.append("features:\n");
       Map<String, RowFeature> rowFeatures = new LinkedHashMap<>();
       List<RowFeature> rows = new ArrayList<>(ROW_FEATURES);
@@ -1027,7 +1070,9 @@ class FuzzDifferentialITCase {
                 .filter(
                     c ->
                         switch (fn) {
-                          case "sum", "avg", "stddev" -> !c.type().equals("STRING");
+                          case "sum", "avg", "stddev" ->
+                              !List.of("STRING", "BOOL", "TIMESTAMP").contains(c.type());
+                          case "min", "max" -> !c.type().equals("BOOL");
                           default -> true;
                         })
                 .toList();
@@ -1194,6 +1239,17 @@ class FuzzDifferentialITCase {
                   ? (r.nextBoolean() ? 0.0 : -0.0)
                   : Math.round(r.nextDouble() * 200_000 - 100_000) / 100.0);
       e.values.put("v_str", r.nextInt(10) == 0 ? null : STRINGS[r.nextInt(STRINGS.length)]);
+      e.values.put(
+          "v_float",
+          r.nextInt(10) == 0
+              ? null
+              : r.nextInt(15) == 0
+                  ? (r.nextBoolean() ? 0.0f : -0.0f)
+                  : Math.round(r.nextDouble() * 20_000 - 10_000) / 100.0f);
+      e.values.put("v_bool", r.nextInt(10) == 0 ? null : r.nextBoolean());
+      e.values.put(
+          "v_time",
+          r.nextInt(10) == 0 ? null : e.ts - r.nextInt(3) * 86_400_000L + r.nextInt(1000) - 500);
     }
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
@@ -1211,6 +1267,9 @@ class FuzzDifferentialITCase {
       }
       for (Col c : COLUMNS) {
         Object v = e.values.get(c.name());
+        if (v != null && c.type().equals("TIMESTAMP") && r.nextBoolean()) {
+          v = Instant.ofEpochMilli((Long) v).toString();
+        }
         if (v != null || r.nextBoolean()) {
           m.put(c.name(), v);
         }
