@@ -662,6 +662,7 @@ class FuzzDifferentialITCase {
     final Map<String, RowFeature> rowFeatures;
     final List<List<Object>> entities;
     final int partitions;
+    final java.util.function.Predicate<Ev> where;
 
     private Spec(
         long seed,
@@ -674,7 +675,8 @@ class FuzzDifferentialITCase {
         List<Ev> log,
         Map<String, RowFeature> rowFeatures,
         List<List<Object>> entities,
-        int partitions) {
+        int partitions,
+        java.util.function.Predicate<Ev> where) {
       this.seed = seed;
       this.yaml = yaml;
       this.view = view;
@@ -690,6 +692,7 @@ class FuzzDifferentialITCase {
       this.rowFeatures = rowFeatures;
       this.entities = entities;
       this.partitions = partitions;
+      this.where = where;
     }
 
     /** The events usable offline at t: {@code event_time <= t - availability_delay}. */
@@ -725,7 +728,10 @@ class FuzzDifferentialITCase {
         }
         maxes.put(e.partition, max == null ? e.ts : Math.max(max, e.ts));
         if (gateOnly || !dedup || seen.add(e.key + "\u0000" + e.id)) {
-          out.add(e);
+          // a transformation's WHERE filters the deduplicated events
+          if (gateOnly || where == null || where.test(e)) {
+            out.add(e);
+          }
         }
       }
       return out;
@@ -1091,6 +1097,14 @@ class FuzzDifferentialITCase {
         y.append(String.join(", ", ws.stream().sorted().map(Spec::dur).toList()));
         y.append("]}\n");
       }
+      // a SQL transformation that filters the events, sometimes
+      java.util.function.Predicate<Ev> where = null;
+      if (r.nextInt(4) == 0) {
+        y.append("transformations:\n  - language: sql\n    code: \"SELECT * FROM ")
+            .append(source)
+            .append(" WHERE v_int IS NULL OR v_int > -20\"\n");
+        where = e -> e.values.get("v_int") == null || (Integer) e.values.get("v_int") > -20;
+      }
       String yaml = y.toString();
       FeatureRegistry.SpecBundle bundle =
           SpecParser.parse(yaml, "fuzz_" + suffix + ".yaml").bundle();
@@ -1212,7 +1226,18 @@ class FuzzDifferentialITCase {
         }
       }
       return new Spec(
-          seed, yaml, view, keys, dedup, start, anchor, log, rowFeatures, entities, partitions);
+          seed,
+          yaml,
+          view,
+          keys,
+          dedup,
+          start,
+          anchor,
+          log,
+          rowFeatures,
+          entities,
+          partitions,
+          where);
     }
 
     static void randomValues(Random r, Ev e) {
