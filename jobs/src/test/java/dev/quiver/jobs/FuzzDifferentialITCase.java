@@ -206,12 +206,17 @@ class FuzzDifferentialITCase {
         .isEqualTo(expectedRows(spec, accepted, true));
 
     // the backfill of the same Kafka range into an empty warehouse: the same SQL, no lateness
+    // with --online, into an empty online store (unthrottled here)
     Path bfWarehouse = dir.resolve("warehouse-backfill");
+    Map<String, String> bfOnline = MaterializationHarness.embedded(dir.resolve("online-backfill"));
     QuiverConfig bfConfig =
         QuiverConfig.of(
             Map.of(
                 "offline.warehouse", bfWarehouse.toString(),
-                "kafka.bootstrap-servers", harness.kafka().bootstrapServers()));
+                "kafka.bootstrap-servers", harness.kafka().bootstrapServers(),
+                "online.type", "embedded",
+                "online.embedded.path", dir.resolve("online-backfill").toString(),
+                "offline.backfill.online-rate", "10000000"));
     Catalog bfCatalog = OfflineCatalogs.open(bfConfig);
     List<String> backfillRows;
     try {
@@ -222,7 +227,7 @@ class FuzzDifferentialITCase {
               "kafka",
               Instant.ofEpochMilli(spec.start - Duration.ofDays(1).toMillis()),
               Instant.ofEpochMilli(spec.anchor + Duration.ofDays(1).toMillis()),
-              false);
+              true);
       backfillRows = rows(bfCatalog.loadTable(OfflineTables.identifier(view)), false);
     } finally {
       if (bfCatalog instanceof AutoCloseable c) {
@@ -251,6 +256,8 @@ class FuzzDifferentialITCase {
     TreeSet<Long> times = spec.sampleTimes(accepted, tileEnds);
     long now = System.currentTimeMillis();
     Map<String, Map<String, Object>> onlineValues = onlineValues(spec, online, keys, times, now);
+    Map<String, Map<String, Object>> backfillOnline =
+        onlineValues(spec, bfOnline, keys, times, now);
     Map<String, Map<String, Object>> offlineValues =
         offlineValues(spec, warehouse, keys, times, false);
     List<String> bad = new ArrayList<>();
@@ -273,6 +280,21 @@ class FuzzDifferentialITCase {
             compared++;
             if (!spec.agree(f, on, want, accepted, key, t)) {
               bad.add("online as_of " + id + " " + f.name() + ": got " + on + ", expected " + want);
+            }
+            // the backfill's online store holds every event (no lateness)
+            Object wantAll = spec.expected(all, key, f, t);
+            Object bf = backfillOnline.get(id).get(f.name());
+            compared++;
+            if (!spec.agree(f, bf, wantAll, all, key, t)) {
+              bad.add(
+                  "backfill online as_of "
+                      + id
+                      + " "
+                      + f.name()
+                      + ": got "
+                      + bf
+                      + ", expected "
+                      + wantAll);
             }
           }
         }
@@ -769,7 +791,7 @@ class FuzzDifferentialITCase {
 
     /** Sample times: tile ends (into {@code tileEnds}) and any times, for rows and offline. */
     TreeSet<Long> sampleTimes(List<Ev> accepted, TreeSet<Long> tileEnds) {
-      Random r = new Random(seed * 31 + 7);
+      Random r = new Random(new java.util.SplittableRandom(seed * 31 + 7).nextLong());
       long min = accepted.stream().mapToLong(e -> e.ts).min().orElse(start);
       long max = accepted.stream().mapToLong(e -> e.ts).max().orElse(anchor);
       TreeSet<Long> out = new TreeSet<>();
@@ -971,7 +993,7 @@ class FuzzDifferentialITCase {
     // ---------------------------------------------------------- generation
 
     static Spec generate(long seed, int index, long anchor) {
-      Random r = new Random(seed * 1_000_003L + index);
+      Random r = new Random(new java.util.SplittableRandom(seed * 1_000_003L + index).nextLong());
       String suffix = seed + "_" + index;
       // tiles, including ones that do not divide an hour
       long[] tiles = {60_000, 90_000, 300_000, 420_000, 600_000, 900_000, 2_700_000, 3_600_000};
