@@ -109,6 +109,8 @@ class FuzzDifferentialITCase {
 
   private static final int VIEWS_PER_SEED = 2;
 
+  private dev.quiver.online.hbase.HBaseMiniClusterFixture hbase;
+
   @Test
   void everyPathAgreesWithThePlainReference() throws Exception {
     long first = Long.getLong("quiver.fuzz.seed", 1L);
@@ -122,6 +124,12 @@ class FuzzDifferentialITCase {
                 .toEpochMilli());
     int compared = 0;
     List<AssertionError> failures = new ArrayList<>();
+    // -Dquiver.fuzz.online=hbase: the streaming job writes to a real HBase (mini-cluster) instead
+    if ("hbase".equals(System.getProperty("quiver.fuzz.online"))) {
+      String tmpdir = System.getProperty("java.io.tmpdir");
+      hbase = dev.quiver.online.hbase.HBaseMiniClusterFixture.start();
+      System.setProperty("java.io.tmpdir", tmpdir); // as HBaseMaterializationITCase does
+    }
     for (long seed = first; seed < first + seeds; seed++) {
       for (int v = 0; v < VIEWS_PER_SEED; v++) {
         Spec spec = Spec.generate(seed, v, anchor);
@@ -154,6 +162,9 @@ class FuzzDifferentialITCase {
     System.out.printf(
         "FuzzDifferentialITCase: seeds %d..%d, %d views, %d values compared%n",
         first, first + seeds - 1, seeds * VIEWS_PER_SEED, compared);
+    if (hbase != null) {
+      hbase.close();
+    }
     if (!failures.isEmpty()) {
       AssertionError all =
           new AssertionError(
@@ -182,6 +193,14 @@ class FuzzDifferentialITCase {
     // the streaming job, until Iceberg holds every accepted event
     Path warehouse = dir.resolve("warehouse");
     Map<String, String> online = MaterializationHarness.embedded(dir.resolve("online"));
+    if (hbase != null) {
+      Map<String, String> options = new LinkedHashMap<>();
+      hbase
+          .config("fuzz_" + dir.getFileName())
+          .asMap()
+          .forEach((k, v) -> options.put("store." + k, v));
+      online = options;
+    }
     JobClient job =
         harness.submit(
             MaterializationHarness.jobGraph(
@@ -1040,9 +1059,18 @@ class FuzzDifferentialITCase {
         keyDefs.add(new String[] {"k2", r.nextBoolean() ? "STRING" : "INT32"});
       }
       StringBuilder y = new StringBuilder();
+      // two join keys: of one entity, or two entities of one key each
       String entity = "acct_" + suffix;
-      y.append("kind: entity\nname: ").append(entity).append("\njoin_keys:\n");
-      for (String[] k : keyDefs) {
+      boolean twoEntities = keyDefs.size() == 2 && r.nextBoolean();
+      List<String> entityNames = new ArrayList<>();
+      for (int i = 0; i < keyDefs.size(); i++) {
+        if (i == 0 || twoEntities) {
+          String name = i == 0 ? entity : "shop_" + suffix;
+          entityNames.add(name);
+          y.append(i == 0 ? "" : "---\n");
+          y.append("kind: entity\nname: ").append(name).append("\njoin_keys:\n");
+        }
+        String[] k = keyDefs.get(i);
         y.append("  - {name: ").append(k[0]).append(", type: ").append(k[1]).append("}\n");
       }
       String source = "src_" + suffix;
@@ -1063,7 +1091,7 @@ class FuzzDifferentialITCase {
       y.append("watermark_delay: ").append(dur(delay)).append('\n');
       y.append("options: {topic: ").append(topic).append(", format: json}\n");
       y.append("---\nname: fuzz_").append(suffix).append('\n');
-      y.append("entities: [").append(entity).append("]\n");
+      y.append("entities: [").append(String.join(", ", entityNames)).append("]\n");
       y.append("source: ").append(source).append('\n');
       y.append("ttl: ").append(dur(ttl)).append('\n');
       y.append("tile_size: ").append(dur(tile)).append('\n');
@@ -1131,8 +1159,14 @@ class FuzzDifferentialITCase {
       FeatureRegistry.SpecBundle bundle =
           SpecParser.parse(yaml, "fuzz_" + suffix + ".yaml").bundle();
       FeatureView view = bundle.views().get(0);
-      Entity ent = bundle.entities().get(0);
-      List<JoinKey> keys = ent.joinKeys();
+      List<JoinKey> keys = new ArrayList<>();
+      for (String name : view.entities()) {
+        for (Entity ent : bundle.entities()) {
+          if (ent.name().equals(name)) {
+            keys.addAll(ent.joinKeys());
+          }
+        }
+      }
 
       // entities
       int nEntities = 3 + r.nextInt(8);
