@@ -97,7 +97,7 @@ import org.junit.jupiter.api.io.TempDir;
  * within 1e-9 of the sum of the magnitudes folded, count_distinct within three times the sketch's
  * stated error (1.6%).
  *
- * <p>{@code -Dquiver.fuzz.seeds=N} runs N seeds (default 2) from {@code -Dquiver.fuzz.seed=S}
+ * <p>{@code -Dquiver.fuzz.seeds=N} runs N seeds (default 3) from {@code -Dquiver.fuzz.seed=S}
  * (default 1); a failure names its seed and view, and the anchor time ({@code
  * -Dquiver.fuzz.anchor=<epoch ms>} reproduces a run exactly while the anchor is within the view's
  * TTL of now).
@@ -114,7 +114,7 @@ class FuzzDifferentialITCase {
   @Test
   void everyPathAgreesWithThePlainReference() throws Exception {
     long first = Long.getLong("quiver.fuzz.seed", 1L);
-    int seeds = Integer.getInteger("quiver.fuzz.seeds", 2);
+    int seeds = Integer.getInteger("quiver.fuzz.seeds", 3);
     long anchor =
         Long.getLong(
             "quiver.fuzz.anchor",
