@@ -66,41 +66,47 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A seeded, randomized differential test of every materialization path against a plain reference
- * written here. Each seed generates a few feature views as YAML (parsed and validated like {@code
+ * written here. Each seed generates two feature views as YAML (parsed and validated like {@code
  * quiver apply}): random tile sizes (also ones that do not divide an hour), windows from one tile
- * to 30 days, TTL, watermark delay, allowed lateness, with or without a dedup key, one or two join
- * keys (STRING, INT64, INT32), row features with SQL expressions, and random aggregations (count,
- * sum, avg, min, max, stddev, first, last, last_n, count_distinct) over INT32, INT64, FLOAT64 and
- * STRING columns with nulls. Each view gets an event log with duplicates (same bytes and same key
- * with another payload), out-of-order events within and beyond the lateness bound, events exactly
- * at the lateness edge, equal timestamps, events on tile (window) edges, long quiet gaps, zero and
- * negative values, and malformed records.
+ * to 30 days, TTL, watermark delay, allowed lateness, availability delay, with or without a dedup
+ * key, one or two join keys (STRING, INT64, INT32; of one entity or two), row features with SQL
+ * expressions, random aggregations (count, sum, avg, min, max, stddev, first, last, last_n,
+ * count_distinct) over INT32, INT64, FLOAT32, FLOAT64, STRING, BOOL and TIMESTAMP columns with
+ * nulls, and sometimes a SQL transformation with a WHERE. Each view gets a log over one to three
+ * partitions (an entity's events in one) with duplicates (same bytes, and same key with another
+ * payload), out-of-order events within and beyond the lateness bound, events exactly at the
+ * lateness edge, equal timestamps, events on tile (window) edges, long quiet gaps, zero, -0.0,
+ * negative and long-overflowing values, escaped, NUL and non-BMP strings (in keys too), event times
+ * as epoch millis or ISO-8601 with offsets, and malformed records.
  *
- * <p>The real streaming job (KRaft broker → Flink MiniCluster → embedded online store + Iceberg on
- * a temp dir) runs until it has caught up, then these must agree with the reference:
+ * <p>The real streaming job (KRaft broker → Flink MiniCluster → embedded online store, or HBase
+ * with {@code -Dquiver.fuzz.online=hbase}, + Iceberg on a temp dir) runs until it has caught up,
+ * then these must agree with the reference:
  *
  * <ol>
  *   <li>the Iceberg rows of the streaming job (every column, {@code _seq} and {@code
  *       _ingested_at});
  *   <li>the backfill's rows (same SQL in Flink batch mode, from the Kafka offset range, into an
- *       empty warehouse): the reference without lateness, and equal to the streaming rows on every
- *       event the stream accepted;
- *   <li>the online store at sampled t ({@code as_of}; window aggregations only at tile ends {@code
- *       k·s − 1}, where an as_of read is exact, docs/online-store.md) and at now (no as_of);
+ *       empty warehouse, with {@code --online} into an empty store): the reference without
+ *       lateness, and equal to the streaming rows on every event the stream accepted;
+ *   <li>the streaming job's and the backfill's online stores at sampled t ({@code as_of}; window
+ *       aggregations only at tile ends {@code k·s − 1}, where an as_of read is exact,
+ *       docs/online-store.md), and the streaming one at now (no as_of);
  *   <li>the training set ({@link PointInTimeJoin}, guard off) at every sampled (key, t), including
- *       the nulls of nothing-yet and expired, and a key with no events.
+ *       the nulls of nothing-yet and expired, and a key with no events; and with the availability
+ *       guard on at times during and after the log's writes (only events written by t count).
  * </ol>
  *
  * <p>The window rule is the documented one (docs/materialization.md): {@code a(t) ≤ event_time ≤
  * t}, {@code a(t) = floor(t/s)·s + s − W}; row features are the newest event with {@code event_time
- * ≤ t} (ties: higher offset) and null when {@code event_time ≤ t − ttl}. Doubles are compared
- * within 1e-9 of the sum of the magnitudes folded, count_distinct within three times the sketch's
- * stated error (1.6%).
+ * ≤ t} (ties: higher offset) and null when {@code event_time ≤ t − ttl}; offline, only events with
+ * {@code event_time ≤ t − availability_delay}. Doubles are compared within 1e-9 of the sum of the
+ * magnitudes folded, count_distinct within three times the sketch's stated error (1.6%).
  *
  * <p>{@code -Dquiver.fuzz.seeds=N} runs N seeds (default 3) from {@code -Dquiver.fuzz.seed=S}
- * (default 1); a failure names its seed and view, and the anchor time ({@code
- * -Dquiver.fuzz.anchor=<epoch ms>} reproduces a run exactly while the anchor is within the view's
- * TTL of now).
+ * (default 1); every view runs, and a failure names its seed and view, its YAML and the anchor time
+ * ({@code -Dquiver.fuzz.anchor=<epoch ms>} reproduces a run exactly while the anchor is within the
+ * view's TTL of now).
  */
 class FuzzDifferentialITCase {
   @RegisterExtension static final MaterializationHarness harness = new MaterializationHarness();
