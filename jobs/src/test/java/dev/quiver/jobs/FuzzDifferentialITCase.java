@@ -88,7 +88,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       _ingested_at});
  *   <li>the backfill's rows (same SQL in Flink batch mode, from the Kafka offset range, into an
  *       empty warehouse, with {@code --online} into an empty store): the reference without
- *       lateness, and equal to the streaming rows on every event the stream accepted;
+ *       lateness, and equal to the streaming rows on every event the stream accepted; and a
+ *       backfill of the same history as Parquet files (offset and partition columns): the same
+ *       rows;
  *   <li>the streaming job's and the backfill's online stores at sampled t ({@code as_of}; window
  *       aggregations only at tile ends {@code k·s − 1}, where an as_of read is exact,
  *       docs/online-store.md), and the streaming one at now (no as_of);
@@ -275,6 +277,31 @@ class FuzzDifferentialITCase {
     Set<String> backfillSet = new HashSet<>(backfillRows);
     assertThat(streamed).as("streaming rows in the backfill").allMatch(backfillSet::contains);
 
+    // the same history as Parquet files of raw events (with offset and partition columns): the
+    // same rows as the Kafka range's
+    Path raw = dir.resolve("raw").resolve("events.parquet");
+    writeRaw(spec, raw);
+    QuiverConfig filesConfig =
+        QuiverConfig.of(Map.of("offline.warehouse", dir.resolve("warehouse-files").toString()));
+    Catalog filesCatalog = OfflineCatalogs.open(filesConfig);
+    try {
+      new Backfill(filesConfig, filesCatalog)
+          .run(
+              view,
+              spec.keys,
+              raw.getParent().toString(),
+              Instant.ofEpochMilli(spec.start - Duration.ofDays(1).toMillis()),
+              Instant.ofEpochMilli(spec.anchor + Duration.ofDays(1).toMillis()),
+              false);
+      assertThat(rows(filesCatalog.loadTable(OfflineTables.identifier(view)), false))
+          .as("Iceberg rows of the backfill from Parquet files")
+          .isEqualTo(backfillRows);
+    } finally {
+      if (filesCatalog instanceof AutoCloseable c) {
+        c.close();
+      }
+    }
+
     // online and offline at sampled (key, t)
     List<List<Object>> keys = spec.entityKeys(accepted);
     TreeSet<Long> tileEnds = new TreeSet<>();
@@ -410,6 +437,54 @@ class FuzzDifferentialITCase {
         log.get(i).offset = sent.get(i).get().offset();
       }
     }
+  }
+
+  /** The log's well-formed records as a Parquet file of raw events, with offset and partition. */
+  private static void writeRaw(Spec spec, Path file) {
+    List<Types.NestedField> fields = new ArrayList<>();
+    int id = 1;
+    for (dev.quiver.core.spec.SourceField f : spec.view.source().schema()) {
+      Type type =
+          switch (f.type().scalar()) {
+            case INT32 -> Types.IntegerType.get();
+            case INT64 -> Types.LongType.get();
+            case FLOAT32 -> Types.FloatType.get();
+            case FLOAT64 -> Types.DoubleType.get();
+            case BOOL -> Types.BooleanType.get();
+            case TIMESTAMP -> Types.TimestampType.withZone();
+            default -> Types.StringType.get();
+          };
+      fields.add(Types.NestedField.optional(id++, f.name(), type));
+    }
+    fields.add(Types.NestedField.optional(id++, "offset", Types.LongType.get()));
+    fields.add(Types.NestedField.optional(id, "partition", Types.IntegerType.get()));
+    Schema schema = new Schema(fields);
+    List<Record> records = new ArrayList<>();
+    for (Ev e : spec.log) {
+      if (e.malformed != null) {
+        continue;
+      }
+      GenericRecord r = GenericRecord.create(schema);
+      for (dev.quiver.core.spec.SourceField f : spec.view.source().schema()) {
+        Object v =
+            switch (f.name()) {
+              case "id" -> e.id;
+              case "ts" -> e.ts;
+              default -> {
+                int k = spec.keys.stream().map(JoinKey::name).toList().indexOf(f.name());
+                yield k >= 0 ? e.key.get(k) : e.values.get(f.name());
+              }
+            };
+        if (v != null && f.type().scalar() == dev.quiver.core.spec.FeatureType.Scalar.TIMESTAMP) {
+          v = OfflineWriter.timestamptz((Long) v);
+        }
+        r.setField(f.name(), v);
+      }
+      r.setField("offset", e.offset);
+      r.setField("partition", e.partition);
+      records.add(r);
+    }
+    TrainingSetFiles.write(schema, file, records);
   }
 
   // ------------------------------------------------------------ reading the paths
