@@ -61,8 +61,9 @@ import org.apache.iceberg.types.Types;
  * {@code quiver-online} sink (the OnlineStore SPI) throttled by {@code
  * offline.backfill.online-rate}: tiles in the first job, each whole, over the events of the
  * enclosing coarsest tiles ({@link #readRange}), row cells in a second one over the range's events
- * with one row per (entity, event time) — the highest {@code (_seq, _partition)}, the streaming
- * job's tie rule, since batch writes have no arrival order.
+ * with one row per (entity, event time) of the view's projection (after its WHERE) — the highest
+ * {@code (_seq, _partition)}, the streaming job's tie rule, since batch writes have no arrival
+ * order.
  */
 public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
   static final String PARSED = "events_parsed";
@@ -81,6 +82,9 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
 
   /** The plan's projection over {@link #TILE_EVENTS}, which the tile inserts read. */
   static final String TILE_PROJECTED = "projected_tiles";
+
+  /** With {@code --online}: the plan's projection, one row per (entity, event time). */
+  static final String PROJECTED_LAST = "projected_last";
 
   @Override
   public String identifier() {
@@ -194,19 +198,39 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
     }
     List<String> secondSetup = new ArrayList<>();
     if (!second.isEmpty()) {
-      String lastPerTime =
+      // One row cell per (entity, event time), of the highest (_seq, _partition) among the rows
+      // the view's SQL outputs: picked after the projection, as a WHERE of the transformation
+      // drops events (picking before it lost the cell when the tie's winner was filtered out) and
+      // a GROUP BY TUMBLE aggregates every event. The projection carries _seq only, so the events
+      // carry their tie rank there (the rows sink does not write _seq).
+      String keyList = String.join(", ", r.keys().stream().map(k -> q(k.name())).toList());
+      String ranked =
           "SELECT "
-              + columns(schema, ingestedAtMs, false)
-              + "\nFROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
-              + String.join(", ", r.keys().stream().map(k -> q(k.name())).toList())
-              + ", `_event_ms` ORDER BY `_seq` DESC, `_partition` DESC,"
-              + " `_event_ms`) AS `_tie`\n  FROM `"
+              + columns(
+                  schema,
+                  ingestedAtMs,
+                  rowtime,
+                  "ROW_NUMBER() OVER (PARTITION BY "
+                      + keyList
+                      + ", `_event_ms` ORDER BY `_seq`, `_partition`) AS `_seq`")
+              + "\nFROM `"
               + ALL_EVENTS
-              + "`)\nWHERE `_tie` = 1";
+              + "`";
       secondSetup.add("DROP TEMPORARY VIEW `" + JobPlanner.PROJECTED + "`");
       secondSetup.add("DROP TEMPORARY VIEW `" + plan.eventsTable() + "`");
-      secondSetup.add("CREATE TEMPORARY VIEW `" + plan.eventsTable() + "` AS\n" + lastPerTime);
+      secondSetup.add("CREATE TEMPORARY VIEW `" + plan.eventsTable() + "` AS\n" + ranked);
       secondSetup.addAll(plan.views());
+      secondSetup.add(
+          "CREATE TEMPORARY VIEW `"
+              + PROJECTED_LAST
+              + "` AS\nSELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
+              + keyList
+              + ", `_event_ms` ORDER BY `_seq` DESC) AS `_tie`\n  FROM `"
+              + JobPlanner.PROJECTED
+              + "`)\nWHERE `_tie` = 1");
+      // the plan's rows insert, over that view
+      second.clear();
+      second.add(JobPlanner.rowsInsert(view, r.keys(), PROJECTED_LAST));
     }
 
     StringBuilder text = new StringBuilder();
@@ -289,12 +313,18 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
    * rowtime}, {@code _event_time} cast to {@code TIMESTAMP(3)} (what batch group windows take).
    */
   private static String columns(EventSchema schema, long ingestedAtMs, boolean rowtime) {
+    return columns(schema, ingestedAtMs, rowtime, q(EventSchema.SEQ));
+  }
+
+  /** As above, with {@code seq} (an expression ending in {@code AS `_seq`}) for the _seq column. */
+  private static String columns(
+      EventSchema schema, long ingestedAtMs, boolean rowtime, String seq) {
     List<String> cols = new ArrayList<>();
     schema.columns().forEach(c -> cols.add(q(c.name())));
     String eventTime = q(EventSchema.EVENT_TIME);
     cols.add(rowtime ? "CAST(" + eventTime + " AS TIMESTAMP(3)) AS " + eventTime : eventTime);
     cols.add(q(EventSchema.EVENT_MS));
-    cols.add(q(EventSchema.SEQ));
+    cols.add(seq);
     cols.add(q(EventSchema.PARTITION));
     cols.add("TO_TIMESTAMP_LTZ(" + ingestedAtMs + ", 3) AS " + q(EventSchema.INGESTED_AT));
     return String.join(", ", cols);
