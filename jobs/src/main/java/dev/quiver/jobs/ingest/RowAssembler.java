@@ -132,18 +132,20 @@ final class RowAssembler {
               + " store keeps versions by epoch milliseconds)");
     }
     if (ms < MIN_PLAUSIBLE_MS) {
+      // numbers and ISO-8601 text both arrive here as instants: the hint is conditional
       long asSeconds = ms * 1000;
       throw new MalformedEventException(
           "out of range for event time '"
               + c.name()
               + "': "
-              + ms
-              + " as epoch milliseconds is "
               + Instant.ofEpochMilli(ms)
-              + ", before "
+              + " (epoch milliseconds "
+              + ms
+              + ") is before "
               + Instant.ofEpochMilli(MIN_PLAUSIBLE_MS)
-              + ", where epoch seconds land (expected: epoch milliseconds or ISO-8601 text;"
-              + " seconds? multiply by 1000 in the producer: "
+              + ", the earliest event time accepted, where epoch seconds read as milliseconds land"
+              + " (expected: epoch milliseconds or ISO-8601 text; if the producer writes epoch"
+              + " seconds, multiply by 1000: "
               + asSeconds
               + " is "
               + Instant.ofEpochMilli(asSeconds)

@@ -231,10 +231,11 @@ class EventParserTest {
     assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":1732665600}"))
         .isInstanceOf(EventParser.MalformedEventException.class)
         .hasMessage(
-            "out of range for event time 'ts': 1732665600 as epoch milliseconds is"
-                + " 1970-01-21T01:17:45.600Z, before 1973-03-03T09:46:40Z, where epoch seconds land"
-                + " (expected: epoch milliseconds or ISO-8601 text; seconds? multiply by 1000 in"
-                + " the producer: 1732665600000 is 2024-11-27T00:00:00Z)");
+            "out of range for event time 'ts': 1970-01-21T01:17:45.600Z (epoch milliseconds"
+                + " 1732665600) is before 1973-03-03T09:46:40Z, the earliest event time accepted,"
+                + " where epoch seconds read as milliseconds land (expected: epoch milliseconds or"
+                + " ISO-8601 text; if the producer writes epoch seconds, multiply by 1000:"
+                + " 1732665600000 is 2024-11-27T00:00:00Z)");
     assertThat(parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":1732665600000}").getField(7))
         .isEqualTo(1732665600000L);
     assertThat(parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":100000000000}").getField(7))
