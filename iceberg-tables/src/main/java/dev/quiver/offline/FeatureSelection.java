@@ -31,7 +31,7 @@ public record FeatureSelection(FeatureView view, List<String> features, List<Joi
                 + view.qualifiedName()
                 + ":"
                 + view.version()
-                + Suggestions.closest(f, known).map(c -> "; did you mean " + c + "?").orElse("")
+                + Suggestions.didYouMean(f, known)
                 + " (known: "
                 + String.join(", ", known)
                 + ")");

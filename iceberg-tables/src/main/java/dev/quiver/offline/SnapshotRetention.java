@@ -197,9 +197,7 @@ public final class SnapshotRetention implements AutoCloseable {
             .map(o -> qualified ? o : o.substring(o.indexOf('.') + 1))
             .distinct()
             .toList();
-    return dev.quiver.core.spec.Suggestions.closest(view, names)
-        .map(c -> "; did you mean " + c + "?")
-        .orElse("");
+    return dev.quiver.core.spec.Suggestions.didYouMean(view, names);
   }
 
   private static boolean matches(String qualifiedName, String view) {

@@ -172,10 +172,7 @@ final class FeatureResolver {
           + ": check the request's namespace, or apply the specs that define them)";
     }
     // as for features: a misspelt entity or service name gets the closest known one
-    return Suggestions.closest(wanted, known).map(c -> "; did you mean " + c + "?").orElse("")
-        + " (known: "
-        + String.join(", ", known)
-        + ")";
+    return Suggestions.didYouMean(wanted, known) + " (known: " + String.join(", ", known) + ")";
   }
 
   /**

@@ -21,7 +21,7 @@ final class KnownParams {
             "unknown query parameter '"
                 + name
                 + "'"
-                + Suggestions.closest(name, names).map(c -> "; did you mean " + c + "?").orElse("")
+                + Suggestions.didYouMean(name, names)
                 + " (expected: "
                 + (names.isEmpty() ? "none" : String.join(", ", names))
                 + ")");

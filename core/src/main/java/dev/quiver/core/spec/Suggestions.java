@@ -28,7 +28,7 @@ public final class Suggestions {
   }
 
   /** {@code "; did you mean X?"} or the empty string. */
-  static String didYouMean(String wrong, Collection<String> candidates) {
+  public static String didYouMean(String wrong, Collection<String> candidates) {
     return closest(wrong, candidates).map(c -> "; did you mean " + c + "?").orElse("");
   }
 
