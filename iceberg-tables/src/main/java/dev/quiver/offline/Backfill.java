@@ -3,6 +3,7 @@ package dev.quiver.offline;
 import static org.apache.flink.table.utils.EncodingUtils.escapeIdentifier;
 
 import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.offline.OfflineTimes;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.JoinKey;
 import java.io.IOException;
@@ -770,8 +771,8 @@ public final class Backfill {
     Long high = AvailabilityGuardCheck.bound(raw, snap, column, false);
     if (low != null
         && high != null
-        && low > -LabelLayout.MIN_PLAUSIBLE_MILLIS
-        && high < LabelLayout.MIN_PLAUSIBLE_MILLIS) {
+        && low > -OfflineTimes.MIN_PLAUSIBLE_MILLIS
+        && high < OfflineTimes.MIN_PLAUSIBLE_MILLIS) {
       throw new IllegalArgumentException(
           "source: event-time column '"
               + column

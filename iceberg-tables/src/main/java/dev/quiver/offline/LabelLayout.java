@@ -1,5 +1,6 @@
 package dev.quiver.offline;
 
+import dev.quiver.core.offline.OfflineTimes;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Set;
@@ -23,24 +24,18 @@ record LabelLayout(Schema projection, int timePos, int[] keyPositions, int featu
   static final long MAX_MILLIS = 253_402_300_799_999L;
 
   /**
-   * Epoch milliseconds of 1973-03-03T09:46:40Z: an integer label time closer to 1970 than this is
-   * taken for epoch seconds (seconds of the years 1973 to 5138 land below it).
-   */
-  static final long MIN_PLAUSIBLE_MILLIS = 100_000_000_000L;
-
-  /**
    * A label time read from an integer column, which holds epoch milliseconds: refused outside the
    * years 0000 to 9999, where microseconds and nanoseconds of today's dates land (QA pass, session
    * 11: they were taken for milliseconds thousands of years ahead, every window empty and every row
-   * feature expired, without a word), and within 1970 ± {@link #MIN_PLAUSIBLE_MILLIS}, where epoch
-   * seconds land (taken for milliseconds in January 1970, every feature was null).
+   * feature expired, without a word), and within 1970 ± {@link OfflineTimes#MIN_PLAUSIBLE_MILLIS},
+   * where epoch seconds land (taken for milliseconds in January 1970, every feature was null).
    */
   static long epochMillis(String column, long v) {
     long abs = v == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(v);
-    if (v >= MIN_MILLIS && v <= MAX_MILLIS && abs >= MIN_PLAUSIBLE_MILLIS) {
+    if (v >= MIN_MILLIS && v <= MAX_MILLIS && abs >= OfflineTimes.MIN_PLAUSIBLE_MILLIS) {
       return v;
     }
-    if (abs < MIN_PLAUSIBLE_MILLIS) {
+    if (abs < OfflineTimes.MIN_PLAUSIBLE_MILLIS) {
       throw new IllegalArgumentException(
           "labels.timestamp_column: '"
               + column

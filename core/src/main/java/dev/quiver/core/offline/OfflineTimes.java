@@ -23,6 +23,13 @@ public final class OfflineTimes {
   public static final Instant MAX = Instant.parse("9999-12-31T23:59:59.999Z");
 
   /**
+   * Epoch milliseconds of 1973-03-03T09:46:40Z, the earliest plausible event or label time: epoch
+   * seconds of the years 1973 to 5138, read as milliseconds, land below it. Label files, backfill
+   * sources and the streaming job's parser refuse integer times closer to 1970 than this.
+   */
+  public static final long MIN_PLAUSIBLE_MILLIS = 100_000_000_000L;
+
+  /**
    * A UTC offset at the end of a time: {@code +01:00}, or ISO-8601's basic {@code +0100}, {@code
    * +01}.
    */

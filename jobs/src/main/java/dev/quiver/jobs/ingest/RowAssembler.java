@@ -21,13 +21,6 @@ final class RowAssembler {
     Object read(int index, SourceField column) throws MalformedEventException;
   }
 
-  /**
-   * 1973-03-03T09:46:40Z in epoch milliseconds: an event time before it is refused, since epoch
-   * seconds of the years 1973 to 5138 read as milliseconds land there (the label and backfill
-   * checks' bound, {@code LabelLayout.MIN_PLAUSIBLE_MILLIS}).
-   */
-  static final long MIN_PLAUSIBLE_MS = 100_000_000_000L;
-
   private final EventSchema schema;
   private final int eventTimeIndex;
   private final int[] keyIndexes;
@@ -131,7 +124,7 @@ final class RowAssembler {
               + " is before 1970-01-01T00:00:00Z (expected: an event time from 1970 on; the online"
               + " store keeps versions by epoch milliseconds)");
     }
-    if (ms < MIN_PLAUSIBLE_MS) {
+    if (ms < OfflineTimes.MIN_PLAUSIBLE_MILLIS) {
       // numbers and ISO-8601 text both arrive here as instants: the hint is conditional
       long asSeconds = ms * 1000;
       throw new MalformedEventException(
@@ -142,7 +135,7 @@ final class RowAssembler {
               + " (epoch milliseconds "
               + ms
               + ") is before "
-              + Instant.ofEpochMilli(MIN_PLAUSIBLE_MS)
+              + Instant.ofEpochMilli(OfflineTimes.MIN_PLAUSIBLE_MILLIS)
               + ", the earliest event time accepted, where epoch seconds read as milliseconds land"
               + " (expected: epoch milliseconds or ISO-8601 text; if the producer writes epoch"
               + " seconds, multiply by 1000: "
@@ -169,10 +162,10 @@ final class RowAssembler {
    * by event time in epoch milliseconds {@code >= 0} ({@code OnlineWrite}; HBase refuses a negative
    * cell timestamp), so an earlier event accepted by the gate (the first of its partition, or one
    * within the lateness) threw in the online sink and failed the job again on every restart
-   * (session 13 QA pass). And from {@link #MIN_PLAUSIBLE_MS} on: a producer writing epoch seconds
-   * ({@code 1732665600}) had its events read as milliseconds in January 1970, materialized there
-   * (expired, or in windows that no lookup covers) without a word. Other TIMESTAMP columns keep the
-   * years 0000 to 9999.
+   * (session 13 QA pass). And from {@link OfflineTimes#MIN_PLAUSIBLE_MILLIS} on: a producer writing
+   * epoch seconds ({@code 1732665600}) had its events read as milliseconds in January 1970,
+   * materialized there (expired, or in windows that no lookup covers) without a word. Other
+   * TIMESTAMP columns keep the years 0000 to 9999.
    */
   private static long eventMillis(SourceField c, Object value) throws MalformedEventException {
     if (value instanceof Instant i) {

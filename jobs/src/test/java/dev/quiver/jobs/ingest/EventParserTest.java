@@ -239,7 +239,7 @@ class EventParserTest {
     assertThat(parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":1732665600000}").getField(7))
         .isEqualTo(1732665600000L);
     assertThat(parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":100000000000}").getField(7))
-        .isEqualTo(RowAssembler.MIN_PLAUSIBLE_MS);
+        .isEqualTo(dev.quiver.core.offline.OfflineTimes.MIN_PLAUSIBLE_MILLIS);
   }
 
   /** A number beyond the float type's range was read as Infinity (session 12 QA pass). */
