@@ -8,6 +8,7 @@ import dev.quiver.core.registry.ViewQuery;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.Entity;
 import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.Suggestions;
 import dev.quiver.core.spec.Version;
 import dev.quiver.core.spec.ViewStatus;
 import java.util.ArrayList;
@@ -271,7 +272,7 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
               + "$v1.0`; retired versions cannot be read)");
     }
     List<String> views = viewsIn(ns).stream().map(r -> r.view().name()).toList();
-    String hint = Suggestions.didYouMean(name.view(), views);
+    String hint = Suggestions.didYouMeanQuoted(name.view(), views);
     if (hint.isEmpty()) {
       hint =
           listDatabases().stream()

@@ -11,6 +11,7 @@ import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.Source;
+import dev.quiver.core.spec.Suggestions;
 import dev.quiver.core.spec.Transformation;
 import dev.quiver.core.spec.Version;
 import dev.quiver.core.spec.ViewStatus;
@@ -265,7 +266,7 @@ final class TableDefinitionReader {
                   + "': no column '"
                   + column
                   + "'"
-                  + Suggestions.didYouMean(column, columns)
+                  + Suggestions.didYouMeanQuoted(column, columns)
                   + "; columns: "
                   + String.join(", ", columns)
                   + (current == null ? "" : "\n  " + addFeatureHint(namespace, viewName)));
@@ -290,7 +291,7 @@ final class TableDefinitionReader {
             "option '"
                 + key
                 + "': unknown option"
-                + Suggestions.didYouMean(key, SETTABLE)
+                + Suggestions.didYouMeanQuoted(key, SETTABLE)
                 + "; options: "
                 + String.join(", ", known));
       }

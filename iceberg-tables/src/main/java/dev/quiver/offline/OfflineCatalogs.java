@@ -87,22 +87,42 @@ public final class OfflineCatalogs {
    * The same properties as Flink's Iceberg options (a {@code CREATE CATALOG ... WITH
    * ('type'='iceberg', ...)} or a table with {@code 'connector'='iceberg'}): Iceberg's {@code type}
    * is spelled {@code catalog-type} there, because Flink's {@code type} names the catalog factory.
+   * A {@code hadoop} catalog is named by its class instead ({@code catalog-impl}, {@link
+   * LocatedHadoopCatalog}), so that Flink's side (the streaming job's Iceberg sink, {@code quiver
+   * sql}) refuses a moved warehouse with the same error as the CLI's exports and backfills; with
+   * {@code 'catalog-type'='hadoop'}, Flink built Iceberg's plain Hadoop catalog, the table loaded,
+   * and a read failed later on a missing manifest list.
    */
   public static Map<String, String> flinkProperties(QuiverConfig config) {
     Map<String, String> out = new LinkedHashMap<>();
     properties(config)
         .forEach(
-            (k, v) -> out.put(k.equals(CatalogUtil.ICEBERG_CATALOG_TYPE) ? "catalog-type" : k, v));
+            (k, v) -> {
+              if (!k.equals(CatalogUtil.ICEBERG_CATALOG_TYPE)) {
+                out.put(k, v);
+              } else if ("hadoop".equals(v)) {
+                out.put("catalog-impl", LocatedHadoopCatalog.class.getName());
+              } else {
+                out.put("catalog-type", v);
+              }
+            });
     return out;
   }
 
-  /** A Flink-side loader of the same catalog (serializable, opened on the task managers). */
+  /**
+   * A Flink-side loader of the same catalog (serializable, opened on the task managers); a {@code
+   * hadoop} one is a {@link LocatedHadoopCatalog}, as {@link #open} builds it.
+   */
   public static CatalogLoader loader(Map<String, String> props) {
     String type = props.getOrDefault(CatalogUtil.ICEBERG_CATALOG_TYPE, "hadoop");
     String name = props.getOrDefault("quiver.catalog-name", "quiver_offline");
-    return "hadoop".equals(type)
-        ? CatalogLoader.hadoop(name, new Configuration(), props)
-        : CatalogLoader.custom(name, props, new Configuration(), JdbcCatalog.class.getName());
+    Map<String, String> impl = new LinkedHashMap<>(props);
+    impl.remove(CatalogUtil.ICEBERG_CATALOG_TYPE);
+    return CatalogLoader.custom(
+        name,
+        impl,
+        new Configuration(),
+        "hadoop".equals(type) ? LocatedHadoopCatalog.class.getName() : JdbcCatalog.class.getName());
   }
 
   /** A local path becomes an absolute {@code file:} URI; URIs with a scheme stay as they are. */

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.catalog.Catalog;
 
 /**
@@ -52,18 +51,15 @@ public final class Materializer {
         icebergCatalogProperties(config));
   }
 
-  /** The Flink {@code CREATE CATALOG} options of the offline Iceberg catalog. */
+  /**
+   * The Flink {@code CREATE CATALOG} options of the offline Iceberg catalog: {@link
+   * OfflineCatalogs#flinkProperties}, so the job's Iceberg sink refuses a moved warehouse as the
+   * CLI does.
+   */
   public static Map<String, String> icebergCatalogProperties(QuiverConfig config) {
     Map<String, String> p = new LinkedHashMap<>();
     p.put("type", "iceberg");
-    Map<String, String> iceberg = OfflineCatalogs.properties(config);
-    p.put("catalog-type", iceberg.get(CatalogUtil.ICEBERG_CATALOG_TYPE));
-    iceberg.forEach(
-        (k, v) -> {
-          if (!k.equals(CatalogUtil.ICEBERG_CATALOG_TYPE)) {
-            p.put(k, v);
-          }
-        });
+    p.putAll(OfflineCatalogs.flinkProperties(config));
     return p;
   }
 

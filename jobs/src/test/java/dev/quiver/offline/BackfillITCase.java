@@ -82,24 +82,34 @@ class BackfillITCase {
   }
 
   /**
-   * History before 1970 is skipped, as the streaming job dead-letters such event times (session 13
-   * QA pass: with --online, the first one threw 'ts: -300000 (expected: >= 0 epoch millis)' in the
-   * online sink and the backfill failed; offline, the rows went in).
+   * History before 1973-03-03 (OfflineTimes.MIN_PLAUSIBLE_MILLIS) is skipped and counted, as the
+   * streaming job dead-letters such event times: before 1970 the first one threw 'ts: -300000
+   * (expected: >= 0 epoch millis)' in the online sink and the backfill failed (session 13 QA pass);
+   * from 1970 to 1973, a table source's rows went in, offline and online, where the streaming job
+   * and a Kafka range's backfill refuse them (session 19).
    */
   @Test
-  void historyBefore1970IsSkippedOnlineAndOffline() throws Exception {
+  void historyBefore1973IsSkippedOnlineAndOffline() throws Exception {
     Path raw = dir.resolve("raw-1969").resolve("events.parquet");
     List<Record> events = new ArrayList<>();
+    long plausible = dev.quiver.core.offline.OfflineTimes.MIN_PLAUSIBLE_MILLIS;
+    List<Long> times = new ArrayList<>();
     for (int i = -5; i < 5; i++) {
+      times.add(i * 60_000L); // 1969-12-31T23:55Z to 1970-01-01T00:04Z
+      times.add(plausible - 1 - (i + 5) * 60_000L); // up to 1973-03-03T09:46:39.999Z
+      times.add(plausible + (i + 5) * 60_000L); // from 1973-03-03T09:46:40Z on
+    }
+    for (int i = 0; i < times.size(); i++) {
       GenericRecord r = GenericRecord.create(RAW);
       r.setField("txn_id", "t" + i);
       r.setField("user_id", "u1");
       r.setField("amount", 1.0);
       r.setField("merchant", "m1");
-      r.setField("ts", OfflineWriter.timestamptz(i * 60_000L)); // 1969-12-31T23:55Z to 00:04Z
-      r.setField("offset", (long) i + 5);
+      r.setField("ts", OfflineWriter.timestamptz(times.get(i)));
+      r.setField("offset", (long) i);
       events.add(r);
     }
+    long expected = times.stream().filter(t -> t >= plausible).count();
     TrainingSetFiles.write(RAW, raw, events);
     QuiverConfig config =
         QuiverConfig.of(
@@ -110,13 +120,28 @@ class BackfillITCase {
     Catalog catalog = OfflineCatalogs.open(config);
     FeatureView view = view(raw);
     Instant from = Instant.parse("1969-01-01T00:00:00Z");
-    Instant to = Instant.parse("1971-01-01T00:00:00Z");
+    Instant to = Instant.parse("1974-01-01T00:00:00Z");
     Backfill backfill = new Backfill(config, catalog);
     var keys = OfflineTables.joinKeys(view);
-    assertThat(backfill.plan(view, keys, null, from, to).rows()).isEqualTo(5);
+    Backfill.Plan plan = backfill.plan(view, keys, null, from, to);
+    assertThat(plan.rows()).isEqualTo(expected);
+    assertThat(plan.skipped()).as("implausible event times in range").isEqualTo(20);
     Backfill.Result res = backfill.run(view, keys, null, from, to, true);
-    assertThat(res.rows()).isEqualTo(5);
-    assertThat(res.onlineRows()).isEqualTo(5);
+    assertThat(res.rows()).isEqualTo(expected);
+    assertThat(res.onlineRows()).isEqualTo(expected);
+    assertThat(res.skipped()).isEqualTo(20);
+    Table table = catalog.loadTable(OfflineTables.identifier(view));
+    List<Long> written = new ArrayList<>();
+    try (CloseableIterable<Record> rows = IcebergGenerics.read(table).build()) {
+      rows.forEach(
+          r ->
+              written.add(
+                  ((OffsetDateTime) r.getField(OfflineTables.EVENT_TIME))
+                      .toInstant()
+                      .toEpochMilli()));
+    }
+    assertThat(written)
+        .containsExactlyInAnyOrderElementsOf(times.stream().filter(t -> t >= plausible).toList());
     if (catalog instanceof AutoCloseable c) {
       c.close();
     }

@@ -16,7 +16,10 @@ public interface OnlineStore extends AutoCloseable {
 
   /**
    * Creates the table (column family) of a view major version if missing, or updates its TTL.
-   * Idempotent; blocking (an admin operation, not for the hot path).
+   * Idempotent, also when several writers (threads, processes) call it at once with the same
+   * settings: each returns once the table has them (a change that collided with another writer's is
+   * retried); with different TTLs, the last applied wins. Blocking (an admin operation, not for the
+   * hot path).
    *
    * @param ttl the store expires cells whose timestamp is older than {@code now - ttl}; positive
    * @throws OnlineStoreException when the store cannot create it

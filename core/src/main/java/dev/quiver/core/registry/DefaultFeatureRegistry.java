@@ -12,6 +12,7 @@ import dev.quiver.core.spec.FeatureService;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.Source;
 import dev.quiver.core.spec.SpecProblem;
+import dev.quiver.core.spec.Suggestions;
 import dev.quiver.core.spec.ViewStatus;
 import java.time.Clock;
 import java.time.Instant;

@@ -11,6 +11,7 @@ import dev.quiver.core.spec.FeatureRef;
 import dev.quiver.core.spec.FeatureService;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.Source;
+import dev.quiver.core.spec.Suggestions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,7 +6,11 @@ import java.util.Locale;
 import java.util.Optional;
 import org.apache.commons.text.similarity.LevenshteinDistance;
 
-/** "Did you mean" for misspelt keys, types, functions, columns and features. */
+/**
+ * "Did you mean" for misspelt keys, types, functions, columns, features and registry names: the one
+ * closeness rule of Quiver (spec, registry, catalog, serving and offline all ask here), so a name
+ * close enough to be suggested in one place is suggested in every other.
+ */
 public final class Suggestions {
   private static final LevenshteinDistance DISTANCE = LevenshteinDistance.getDefaultInstance();
 
@@ -30,6 +34,15 @@ public final class Suggestions {
   /** {@code "; did you mean X?"} or the empty string. */
   public static String didYouMean(String wrong, Collection<String> candidates) {
     return closest(wrong, candidates).map(c -> "; did you mean " + c + "?").orElse("");
+  }
+
+  /**
+   * {@code "; did you mean 'X'?"} or the empty string: for messages that quote the names they
+   * print, as Flink SQL's do ({@code option 'quiver.tll': unknown option; did you mean
+   * 'quiver.ttl'?}).
+   */
+  public static String didYouMeanQuoted(String wrong, Collection<String> candidates) {
+    return closest(wrong, candidates).map(c -> "; did you mean '" + c + "'?").orElse("");
   }
 
   /** {@code amount} for {@code amount_usd}, {@code ts} for {@code ts_ms}: a shortened name. */

@@ -92,6 +92,17 @@ abstract class RegistryNotFoundContract {
     assertThat(registry.findView(NS, "user_click", null)).isEmpty();
   }
 
+  /**
+   * A shortened view name is suggested too, by the registry on the database as by the fake: the
+   * registry's own copy of "did you mean" counted edits only and answered 'ml.user_cl' with no
+   * hint.
+   */
+  @Test
+  void aShortenedViewNameIsSuggested() {
+    assertThat(notFound(() -> registry.getView(NS, "user_cl", null)).getMessage())
+        .isEqualTo("unknown feature view 'ml.user_cl'; did you mean user_clicks?");
+  }
+
   @Test
   void aMissingVersionIsNotFoundAndListsTheVersions() {
     RegistryException e = notFound(() -> registry.getView(NS, "user_clicks", "v7"));

@@ -76,33 +76,4 @@ class VersionResolverTest {
         .startsWith("uam:v4 is DRAFT");
     assertThat(VersionResolver.warnings("uam", versions.get(3), versions)).isEmpty();
   }
-
-  @Test
-  void suggestionsFindCloseNamesOnly() {
-    List<String> names = List.of("user_activity_metrics", "merchant_risk");
-    assertThat(Suggestions.closest("user_activty_metrics", names))
-        .contains("user_activity_metrics");
-    assertThat(Suggestions.closest("MERCHANT_RISK", names)).contains("merchant_risk");
-    assertThat(Suggestions.closest("session", names)).isEmpty();
-    assertThat(Suggestions.distance("kitten", "sitting")).isEqualTo(3);
-  }
-
-  /**
-   * A name of megabytes (a view name in a request body or spec) is no typo of any short name; it
-   * must not cost a Levenshtein table of its length times every candidate's (seconds of CPU).
-   */
-  @Test
-  void aHugeNameIsNoTypoAndCostsNoQuadraticWork() {
-    List<String> names = new java.util.ArrayList<>();
-    for (int i = 0; i < 100; i++) {
-      names.add("user_activity_metrics_" + i);
-    }
-    String huge = "u".repeat(4_000_000);
-    assertThat(
-            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
-                java.time.Duration.ofSeconds(2), () -> Suggestions.closest(huge, names)))
-        .isEmpty();
-    assertThat(Suggestions.closest("user_activity_metrics_7x", names))
-        .contains("user_activity_metrics_7");
-  }
 }

@@ -44,6 +44,29 @@ class SuggestionsTest {
         .contains("user_txn_count_7d");
   }
 
+  /** View names (the registry's "did you mean", which had a copy of its own). */
+  @Test
+  void viewNamesAreSuggestedByTheSameRule() {
+    List<String> views = List.of("user_activity_metrics", "merchant_risk");
+    assertThat(Suggestions.closest("user_activty_metrics", views))
+        .contains("user_activity_metrics");
+    assertThat(Suggestions.closest("MERCHANT_RISK", views)).contains("merchant_risk");
+    assertThat(Suggestions.closest("session", views)).isEmpty();
+    // a shortened name, which the registry's copy (edits only) did not suggest
+    assertThat(Suggestions.closest("user_activity", views)).contains("user_activity_metrics");
+  }
+
+  /** The catalog's text quotes the name, as Flink SQL's messages do. */
+  @Test
+  void theQuotedTextQuotesTheName() {
+    List<String> options = List.of("quiver.ttl", "quiver.version", "quiver.entities");
+    assertThat(Suggestions.didYouMeanQuoted("quiver.tll", options))
+        .isEqualTo("; did you mean 'quiver.ttl'?");
+    assertThat(Suggestions.didYouMean("quiver.tll", options))
+        .isEqualTo("; did you mean quiver.ttl?");
+    assertThat(Suggestions.didYouMeanQuoted("connector.type", options)).isEmpty();
+  }
+
   private static java.util.Optional<String> closest(String name) {
     return Suggestions.closest(name, FEATURES);
   }

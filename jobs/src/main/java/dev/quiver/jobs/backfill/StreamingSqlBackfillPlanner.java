@@ -2,6 +2,7 @@ package dev.quiver.jobs.backfill;
 
 import dev.quiver.core.codec.EntityKeyCodec;
 import dev.quiver.core.config.QuiverConfig;
+import dev.quiver.core.offline.OfflineTimes;
 import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
@@ -332,9 +333,10 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
 
   /** Events in range, first copy per (entity, dedup key) by (_seq, _partition). */
   static String allEvents(EventSchema schema, List<JoinKey> keys, long fromMs, long toMs) {
-    // never before 1970, whatever the range: the streaming job dead-letters such event times, and
-    // the online store refuses their negative cell timestamps
-    String range = "`_event_ms` >= " + Math.max(0, fromMs) + " AND `_event_ms` < " + toMs;
+    // never before 1973-03-03, whatever the range: the streaming job dead-letters such event times
+    // (a table's rows are dropped as malformed before this, a Kafka range's by the job's parser)
+    long first = Math.max(OfflineTimes.MIN_PLAUSIBLE_MILLIS, fromMs);
+    String range = "`_event_ms` >= " + first + " AND `_event_ms` < " + toMs;
     if (schema.dedupKey() == null || schema.dedupKey().isBlank()) {
       return "SELECT * FROM `" + PARSED + "` WHERE " + range;
     }
@@ -525,6 +527,9 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
     if (!keyChars.isEmpty()) {
       notNull.add(String.join(" + ", keyChars) + " <= " + EntityKeyCodec.MAX_KEY_CHARS);
     }
+    // an event time before 1973-03-03 is refused as the streaming job's parser refuses it (epoch
+    // seconds read as milliseconds land there): dropped and counted in skipped, not backfilled
+    notNull.add(eventMs + " >= " + OfflineTimes.MIN_PLAUSIBLE_MILLIS);
     cols.add(eventTime + " AS " + q(EventSchema.EVENT_TIME));
     cols.add(eventMs + " AS " + q(EventSchema.EVENT_MS));
     cols.add(meta(raw, BackfillSource.OFFSET_COLUMNS, "BIGINT") + " AS " + q(EventSchema.SEQ));

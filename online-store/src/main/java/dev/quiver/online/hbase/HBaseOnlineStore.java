@@ -23,12 +23,15 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hadoop.hbase.Cell;
 import org.apache.hadoop.hbase.CellUtil;
+import org.apache.hadoop.hbase.ConcurrentTableModificationException;
+import org.apache.hadoop.hbase.InvalidFamilyOperationException;
 import org.apache.hadoop.hbase.TableExistsException;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.TableNotFoundException;
@@ -58,6 +61,7 @@ import org.apache.hadoop.hbase.regionserver.NoSuchColumnFamilyException;
 public final class HBaseOnlineStore implements OnlineStore {
   private static final AtomicInteger THREAD_IDS = new AtomicInteger();
 
+  private final SharedHBaseConnection shared;
   private final AsyncConnection connection;
   private final TableName tableName;
   private final AsyncTable<ScanResultConsumer> table;
@@ -72,14 +76,15 @@ public final class HBaseOnlineStore implements OnlineStore {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   HBaseOnlineStore(
-      AsyncConnection connection,
+      SharedHBaseConnection shared,
       TableName tableName,
       int maxVersions,
       int presplitRegions,
       DataBlockEncoding encoding,
       Duration operationTimeout,
       Duration rpcTimeout) {
-    this.connection = connection;
+    this.shared = shared;
+    this.connection = shared.connection();
     this.tableName = tableName;
     this.maxVersions = maxVersions;
     this.presplitRegions = presplitRegions;
@@ -127,34 +132,67 @@ public final class HBaseOnlineStore implements OnlineStore {
             // in session 8's profile of 100-key batches read from store files)
             .setDataBlockEncoding(encoding)
             .build();
-    AsyncAdmin admin = connection.getAdmin();
+    // this process's writers take turns; another process's concurrent change makes the master
+    // refuse one of the two, which is then retried against the new descriptor
+    shared.schemaLock().lock();
     try {
-      if (!await(admin.tableExists(tableName))) {
-        TableDescriptor td =
-            TableDescriptorBuilder.newBuilder(tableName).setColumnFamily(family).build();
+      for (int attempt = 1; ; attempt++) {
         try {
-          await(admin.createTable(td, splitKeys()));
+          applySchema(family);
           return;
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof TableExistsException)) {
-            throw e;
+        } catch (ExecutionException | TimeoutException e) {
+          Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+          if (attempt >= SCHEMA_ATTEMPTS || !raced(cause)) {
+            throw new OnlineStoreException(
+                "cannot create column family "
+                    + view.familyName()
+                    + " in "
+                    + tableName
+                    + ": "
+                    + cause,
+                cause);
           }
+          Thread.sleep(ThreadLocalRandom.current().nextLong(50, 200) * attempt);
         }
       }
-      TableDescriptor current = await(admin.getDescriptor(tableName));
-      ColumnFamilyDescriptor existing = current.getColumnFamily(family.getName());
-      if (existing == null) {
-        try {
-          await(admin.addColumnFamily(tableName, family));
-        } catch (ExecutionException e) {
-          // another process (the streaming job, a second server) may have added it meanwhile
-          if (await(admin.getDescriptor(tableName)).getColumnFamily(family.getName()) == null) {
-            throw e;
-          }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OnlineStoreException("interrupted while creating " + view.familyName(), e);
+    } finally {
+      shared.schemaLock().unlock();
+    }
+  }
+
+  /** Schema changes retried when they raced another writer's (another process's). */
+  private static final int SCHEMA_ATTEMPTS = 8;
+
+  /**
+   * Creates the table with {@code family}, adds the family, or modifies its settings, as the table
+   * needs; nothing when it has them (a modification reopens the table's regions). Another process's
+   * writer may do the same at once: a table or family it created meanwhile counts as done when its
+   * settings are the wanted ones.
+   */
+  private void applySchema(ColumnFamilyDescriptor family)
+      throws ExecutionException, InterruptedException, TimeoutException {
+    AsyncAdmin admin = connection.getAdmin();
+    if (!await(admin.tableExists(tableName))) {
+      TableDescriptor td =
+          TableDescriptorBuilder.newBuilder(tableName).setColumnFamily(family).build();
+      try {
+        await(admin.createTable(td, splitKeys()));
+        return;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TableExistsException)) {
+          throw e;
         }
-      } else if (existing.getTimeToLive() != family.getTimeToLive()
-          || existing.getMaxVersions() != family.getMaxVersions()
-          || existing.getDataBlockEncoding() != family.getDataBlockEncoding()) {
+      }
+    }
+    ColumnFamilyDescriptor existing =
+        await(admin.getDescriptor(tableName)).getColumnFamily(family.getName());
+    try {
+      if (existing == null) {
+        await(admin.addColumnFamily(tableName, family));
+      } else if (!sameSettings(existing, family)) {
         await(
             admin.modifyColumnFamily(
                 tableName,
@@ -164,15 +202,39 @@ public final class HBaseOnlineStore implements OnlineStore {
                     .setDataBlockEncoding(family.getDataBlockEncoding())
                     .build()));
       }
-    } catch (ExecutionException | TimeoutException e) {
-      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      throw new OnlineStoreException(
-          "cannot create column family " + view.familyName() + " in " + tableName + ": " + cause,
-          cause);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new OnlineStoreException("interrupted while creating " + view.familyName(), e);
+    } catch (ExecutionException e) {
+      // another writer may have made the same change meanwhile
+      ColumnFamilyDescriptor now =
+          await(admin.getDescriptor(tableName)).getColumnFamily(family.getName());
+      if (now == null || !sameSettings(now, family)) {
+        throw e;
+      }
     }
+  }
+
+  private static boolean sameSettings(ColumnFamilyDescriptor a, ColumnFamilyDescriptor b) {
+    return a.getTimeToLive() == b.getTimeToLive()
+        && a.getMaxVersions() == b.getMaxVersions()
+        && a.getDataBlockEncoding() == b.getDataBlockEncoding();
+  }
+
+  /**
+   * Whether a schema change failed because another writer changed the table at the same time: the
+   * master refuses a modification whose table descriptor changed since it was asked, and a family
+   * or table being added twice.
+   */
+  private static boolean raced(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      String message = t.getMessage() == null ? "" : t.getMessage();
+      if (t instanceof ConcurrentTableModificationException
+          || t instanceof InvalidFamilyOperationException
+          || t instanceof TableExistsException
+          || message.contains("ConcurrentTableModificationException")
+          || message.contains("InvalidFamilyOperationException")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private byte[][] splitKeys() {
@@ -335,11 +397,7 @@ public final class HBaseOnlineStore implements OnlineStore {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      try {
-        connection.close();
-      } catch (IOException ignored) {
-        // the connection is being discarded; nothing useful to do with a close failure
-      }
+      shared.release(); // the last store on the connection closes it
       callbacks.shutdown();
     }
   }

@@ -6,6 +6,8 @@ import dev.quiver.online.OnlineStoreException;
 import dev.quiver.online.OnlineStoreFactory;
 import dev.quiver.online.OnlineStoreOptions;
 import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -52,9 +54,20 @@ public final class HBaseOnlineStoreFactory implements OnlineStoreFactory {
     }
     DataBlockEncoding encoding = encoding(config.get(OnlineStoreOptions.HBASE_DATA_BLOCK_ENCODING));
     TableName table = TableName.valueOf(config.get(OnlineStoreOptions.HBASE_TABLE));
-    AsyncConnection connection;
+    // one connection per cluster and client settings in this JVM, shared by the stores on it
+    Map<String, String> settings = new TreeMap<>(config.withPrefix(PROPERTIES));
+    settings.put("hbase.zookeeper.quorum", conf.get("hbase.zookeeper.quorum"));
+    settings.put("zookeeper.znode.parent", conf.get("zookeeper.znode.parent"));
+    settings.put("hbase.client.operation.timeout", conf.get("hbase.client.operation.timeout"));
+    settings.put("hbase.rpc.timeout", conf.get("hbase.rpc.timeout"));
+    SharedHBaseConnection shared =
+        SharedHBaseConnection.acquire(settings.toString(), () -> connect(conf));
+    return new HBaseOnlineStore(shared, table, versions, regions, encoding, op, rpc);
+  }
+
+  private static AsyncConnection connect(Configuration conf) {
     try {
-      connection = ConnectionFactory.createAsyncConnection(conf).get(60, TimeUnit.SECONDS);
+      return ConnectionFactory.createAsyncConnection(conf).get(60, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
       // a configuration problem for the caller (the CLI's exit 1, not 70 "unexpected failure"):
       // name the setting and the fix, as the Kafka check does for kafka.bootstrap-servers
@@ -81,7 +94,6 @@ public final class HBaseOnlineStoreFactory implements OnlineStoreFactory {
       Thread.currentThread().interrupt();
       throw new OnlineStoreException("interrupted while connecting to HBase", e);
     }
-    return new HBaseOnlineStore(connection, table, versions, regions, encoding, op, rpc);
   }
 
   private static DataBlockEncoding encoding(String name) {

@@ -12,7 +12,13 @@ import dev.quiver.online.OnlineWrite;
 import dev.quiver.online.UnknownTableException;
 import dev.quiver.online.ViewTableId;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.hbase.io.encoding.DataBlockEncoding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -258,6 +264,81 @@ class HBaseOnlineStoreITCase extends OnlineStoreContract {
         .containsOnlyKeys("g");
     assertThat(store.multiGet(List.of(OnlineRead.latest(v1, k, List.of()))).join().get(0).cells())
         .containsOnlyKeys("f");
+  }
+
+  /**
+   * Sink writers starting at once (a job's parallel subtasks, a restart, a second job or a backfill
+   * beside it), in one process and in several, each calling ensureTable with a view's changed TTL
+   * and with a new major's family: every call succeeds and the table ends with every family at its
+   * TTL. Before, each writer opened its own connection and the master refused all but one of the
+   * concurrent modifications (ConcurrentTableModificationException), failing the other writers.
+   */
+  @Test
+  void concurrentWritersChangingTtlsAndAddingFamiliesAllSucceed() throws Exception {
+    ViewTableId view = new ViewTableId("contract", "raced", 1);
+    store.ensureTable(view, Duration.ofDays(1));
+    int processes = 3;
+    int writers = 8;
+    List<OnlineStore> stores = new ArrayList<>();
+    for (int i = 0; i < writers; i++) {
+      // a client setting that differs stands for another process: a connection of its own
+      stores.add(
+          OnlineStores.open(
+              hbase
+                  .config("quiver_contract")
+                  .with(
+                      "online.hbase.properties.hbase.client.pause",
+                      Integer.toString(100 + i % processes))));
+    }
+    // one connection per "process", the class's store sharing the first (same settings)
+    assertThat(SharedHBaseConnection.openConnections()).isEqualTo(processes);
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      CyclicBarrier go = new CyclicBarrier(writers);
+      List<Future<?>> done = new ArrayList<>();
+      for (int i = 0; i < writers; i++) {
+        OnlineStore s = stores.get(i);
+        int major = 2 + i % 3;
+        done.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  s.ensureTable(view, Duration.ofDays(2));
+                  s.ensureTable(
+                      new ViewTableId("contract", "raced", major), Duration.ofHours(major));
+                  return null;
+                }));
+      }
+      for (Future<?> f : done) {
+        f.get(5, TimeUnit.MINUTES);
+      }
+    } finally {
+      pool.shutdownNow();
+      for (OnlineStore s : stores) {
+        s.close();
+      }
+    }
+    assertThat(SharedHBaseConnection.openConnections()).as("the class's store's").isEqualTo(1);
+    var descriptor =
+        hbase.admin().getDescriptor(org.apache.hadoop.hbase.TableName.valueOf("quiver_contract"));
+    assertThat(descriptor.getColumnFamily(family(view)).getTimeToLive()).isEqualTo(2 * 86_400);
+    for (int major = 2; major <= 4; major++) {
+      assertThat(
+              descriptor
+                  .getColumnFamily(family(new ViewTableId("contract", "raced", major)))
+                  .getTimeToLive())
+          .isEqualTo(major * 3600);
+    }
+    // the writers' stores are closed; the class's store, on the same cluster, still answers
+    long now = System.currentTimeMillis();
+    store.multiPut(List.of(new OnlineWrite(view, new byte[] {7}, "f", now, new byte[] {1}))).join();
+    assertThat(
+            store
+                .multiGet(List.of(OnlineRead.latest(view, new byte[] {7}, List.of("f"))))
+                .join()
+                .get(0)
+                .cells())
+        .containsKey("f");
   }
 
   private static byte[] family(ViewTableId view) {

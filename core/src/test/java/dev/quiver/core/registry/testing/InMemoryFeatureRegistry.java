@@ -119,10 +119,7 @@ public final class InMemoryFeatureRegistry implements FeatureRegistry {
             .filter(v -> v.namespace().equals(namespace))
             .map(FeatureView::name)
             .toList();
-    String hint =
-        dev.quiver.core.spec.Suggestions.closest(name, names)
-            .map(c -> "; did you mean " + c + "?")
-            .orElse("");
+    String hint = dev.quiver.core.spec.Suggestions.didYouMean(name, names);
     List<String> namespaces = listNamespaces();
     if (hint.isEmpty() && !namespaces.contains(namespace)) {
       hint = " (namespace '" + namespace + "' does not exist; namespaces: " + namespaces + ")";
