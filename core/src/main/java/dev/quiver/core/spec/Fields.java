@@ -165,6 +165,19 @@ final class Fields {
 
   /** The items of a list; empty (reported) when it is something else, null when absent. */
   List<Node> list(String key, String example) {
+    return list(key, example, false);
+  }
+
+  /**
+   * The items of a list of scalars ({@code entities: [user]}, {@code windows: [1h, 1d]}); a single
+   * scalar written without brackets ({@code entities: account}) is reported with the author's own
+   * value in brackets as the fix ({@code entities: [account]}), not the generic example.
+   */
+  List<Node> scalarList(String key, String example) {
+    return list(key, example, true);
+  }
+
+  private List<Node> list(String key, String example, boolean scalarItems) {
     Node n = node(key);
     if (n == null) {
       return null;
@@ -175,13 +188,20 @@ final class Fields {
     if (n instanceof ListNode l) {
       return l.items();
     }
-    problems.error(key, n.describe() + " (expected: a list)", "write it as " + example);
+    String fix = example;
+    if (scalarItems
+        && n instanceof ScalarNode s
+        && s.type() != ScalarNode.Type.NULL
+        && !s.text().isBlank()) {
+      fix = key + ": [" + s.text() + "]";
+    }
+    problems.error(key, n.describe() + " (expected: a list)", "write it as " + fix);
     return List.of();
   }
 
   /** A list of plain texts, e.g. {@code entities: [user]}; wrong items are reported and skipped. */
   List<String> texts(String key, String example) {
-    List<Node> items = list(key, example);
+    List<Node> items = scalarList(key, example);
     if (items == null) {
       return null;
     }
