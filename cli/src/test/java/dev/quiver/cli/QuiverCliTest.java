@@ -60,6 +60,34 @@ class QuiverCliTest {
   }
 
   /**
+   * A Feast user's first commands get Quiver's answer, not picocli's nearest spelling ({@code
+   * lookup} was "Did you mean: quiver local?", {@code materialize START END} "Unmatched argument at
+   * index 2" alone); other mistakes keep picocli's suggestions.
+   */
+  @Test
+  void feastCommandsAreAnsweredWithQuiversOwn() {
+    assertThat(usage("lookup", "user", "user_1"))
+        .contains("error: Unmatched arguments from index 0: 'lookup'")
+        .contains("hint: there is no lookup command; lookups are REST calls")
+        .contains("/v1/features:lookup")
+        .doesNotContain("Did you mean");
+    assertThat(usage("materialize", "2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z"))
+        .contains("hint: quiver backfill VIEW --from START --to END --online");
+    assertThat(usage("materialize-incremental", "2024-05-02T00:00:00Z"))
+        .contains("hint: quiver backfill VIEW --from START --to END --online");
+    assertThat(usage("get-historical-features")).contains("hint: a training set is quiver export");
+    assertThat(usage("lcoal")).contains("Did you mean: quiver local").doesNotContain("hint:");
+    assertThat(usage("materialize", "v", "extra")).doesNotContain("hint:");
+  }
+
+  private static String usage(String... args) {
+    StringWriter err = new StringWriter();
+    int code = QuiverCli.commandLine().setErr(new PrintWriter(err, true)).execute(args);
+    assertThat(code).as(err.toString()).isEqualTo(2);
+    return err.toString();
+  }
+
+  /**
    * Every option's value in the usage lines has a name that says what to write ({@code
    * --from=TIME}, {@code --server=URL}), not picocli's field name ({@code --from=<from>}).
    */
