@@ -57,12 +57,29 @@ final class Fields {
     return map.fields().get(key);
   }
 
+  /**
+   * Feast's names of spec keys, answered with Quiver's where that key is allowed ({@code
+   * time_window} of Feast's {@code Aggregation} got no "did you mean" at all).
+   */
+  private static final Map<String, String> FEAST_KEYS =
+      Map.of(
+          "time_window", "window",
+          "timestamp_field", "event_time_field",
+          "schema", "features",
+          "batch_source", "source",
+          "stream_source", "source",
+          "entity", "entities");
+
   /** Reports every key not in {@code allowed} with a "did you mean" and the allowed keys. */
   void allowOnly(Set<String> allowed, String what) {
     for (String key : map.fields().keySet()) {
       if (!allowed.contains(key)) {
         String dym =
-            Suggestions.closest(key, allowed).map(c -> "did you mean " + c + "? ").orElse("");
+            Optional.ofNullable(FEAST_KEYS.get(key))
+                .filter(allowed::contains)
+                .or(() -> Suggestions.closest(key, allowed))
+                .map(c -> "did you mean " + c + "? ")
+                .orElse("");
         problems.error(
             key,
             "unknown key '" + key + "' in " + what,
