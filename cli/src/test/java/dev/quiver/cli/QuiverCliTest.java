@@ -43,6 +43,18 @@ class QuiverCliTest {
         .hasMessageContaining("version 'x' is not a version (expected: latest, v<major>");
     assertThatThrownBy(() -> ViewRef.parse("m:v1.2.3", null))
         .isInstanceOf(QuiverCli.CliUsageException.class);
+    // a time where the view goes (Feast's materialize START END) says so, with the command
+    for (String time : List.of("2024-05-01", "2024-05-01T00:00:00Z")) {
+      assertThatThrownBy(() -> ViewRef.parse(time, null))
+          .isInstanceOf(QuiverCli.CliUsageException.class)
+          .hasMessage(
+              "'"
+                  + time
+                  + "' is a time, not a view (expected: [namespace.]view[:version] first); a range"
+                  + " of history is quiver backfill VIEW --from "
+                  + time
+                  + " --to END (--online for the online store too)");
+    }
   }
 
   /**
