@@ -55,7 +55,9 @@ final class AggregationText {
                         "'"
                             + m.group(1)
                             + "' is not an aggregation function"
-                            + Suggestions.closest(m.group(1), FUNCTIONS)
+                            + AggregationFunction.otherToolsName(m.group(1))
+                                .map(AggregationFunction::specName)
+                                .or(() -> Suggestions.closest(m.group(1), FUNCTIONS))
                                 .map(c -> "; did you mean " + c + "?")
                                 .orElse("")
                             + "; functions: "

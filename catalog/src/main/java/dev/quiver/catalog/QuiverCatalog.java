@@ -341,8 +341,10 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
             + " FROM `"
             + OfflineViewTable.nameOf(record.view())
             + "` /*+ OPTIONS('as-of-timestamp'='"
-            + timestamp
-            + "') */ (epoch millis; or 'snapshot-id'; docs/time-travel.md)");
+            // the instant, not its epoch millis: it shows which time the session's zone made of
+            // the TIMESTAMP literal, and `$offline` reads ISO-8601 as well
+            + java.time.Instant.ofEpochMilli(timestamp)
+            + "') */ (an ISO-8601 time or epoch millis; or 'snapshot-id'; docs/time-travel.md)");
   }
 
   @Override

@@ -31,6 +31,11 @@ class AggregationTextTest {
         .hasMessageContaining(
             "'countdistinct' is not an aggregation function; did you mean count_distinct?;"
                 + " functions: count, sum");
+    // pandas' and Feast's names get Quiver's, not the nearest spelling ('mean' was "max?")
+    assertThatThrownBy(() -> AggregationText.parse("mean(fare_usd) over 1h"))
+        .hasMessageContaining("'mean' is not an aggregation function; did you mean avg?;");
+    assertThatThrownBy(() -> AggregationText.parse("nunique(page) over 1h"))
+        .hasMessageContaining("did you mean count_distinct?;");
     // the window is what is wrong, and the message says so (not "is not an aggregation")
     assertThatThrownBy(() -> AggregationText.parse("sum(x) over 7 days"))
         .hasMessageContaining("window '7 days' is not a duration; write a whole number and a unit");

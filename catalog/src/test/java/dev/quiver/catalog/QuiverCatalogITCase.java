@@ -339,7 +339,13 @@ class QuiverCatalogITCase {
                     "SELECT * FROM ml.user_clicks FOR SYSTEM_TIME AS OF TIMESTAMP '2026-11-01"
                         + " 00:00:00'"))
         .hasStackTraceContaining("FOR SYSTEM_TIME AS OF on ")
-        .hasStackTraceContaining("FROM `user_clicks$v1$offline` /*+ OPTIONS('as-of-timestamp'=");
+        // the instant the literal meant in the session's zone, as `$offline` reads it (was millis)
+        .hasStackTraceContaining(
+            "FROM `user_clicks$v1$offline` /*+ OPTIONS('as-of-timestamp'='"
+                + java.time.LocalDateTime.parse("2026-11-01T00:00:00")
+                    .atZone(env.getConfig().getLocalTimeZone())
+                    .toInstant()
+                + "') */");
   }
 
   @Test

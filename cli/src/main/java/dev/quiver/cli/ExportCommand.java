@@ -193,13 +193,10 @@ public final class ExportCommand implements Callable<Integer> {
         (out, s) -> {
           Object parts = s.details().get("data_files");
           out.println(
-              "wrote "
-                  + s.details().get("output")
-                  + " ("
-                  + s.rows()
-                  + " rows in "
-                  + (parts instanceof java.util.List<?> l ? l.size() : 1)
-                  + " Parquet parts)");
+              wrote(
+                  s.details().get("output"),
+                  s.rows(),
+                  parts instanceof java.util.List<?> l ? l.size() : 1));
           out.println("manifest " + s.details().get("manifest"));
           Object matches = s.details().get("matches_manifest");
           if (matches != null) {
@@ -211,5 +208,17 @@ public final class ExportCommand implements Callable<Integer> {
                         + " parts)");
           }
         });
+  }
+
+  /** {@code wrote out/x (550 rows in 2 Parquet parts)}; one row or part in the singular. */
+  static String wrote(Object output, long rows, int parts) {
+    return "wrote "
+        + output
+        + " ("
+        + rows
+        + (rows == 1 ? " row" : " rows")
+        + " in "
+        + parts
+        + (parts == 1 ? " Parquet part)" : " Parquet parts)");
   }
 }

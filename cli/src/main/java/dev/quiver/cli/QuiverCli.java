@@ -119,9 +119,54 @@ public final class QuiverCli implements Runnable {
     CommandLine cmd = e.getCommandLine();
     PrintWriter err = cmd.getErr();
     err.println("error: " + e.getMessage());
-    CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+    String feast = feastHint(e);
+    if (feast != null) {
+      err.println(feast);
+    } else {
+      CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+    }
     err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
     return ExitCode.USAGE;
+  }
+
+  /**
+   * What Quiver calls the Feast command a newcomer typed, instead of picocli's nearest spellings
+   * ({@code quiver lookup} was "Did you mean: quiver local?", {@code quiver materialize START END}
+   * "Unmatched argument at index 2"). Null for any other mistake.
+   */
+  static String feastHint(CommandLine.ParameterException e) {
+    if (!(e instanceof CommandLine.UnmatchedArgumentException u)) {
+      return null;
+    }
+    List<String> unmatched = u.getUnmatched();
+    String command = e.getCommandLine().getCommandName();
+    String backfill =
+        "quiver backfill VIEW --from START --to END --online computes a range of history into"
+            + " the offline and online stores (Feast's materialize START END); quiver materialize"
+            + " VIEW runs a streaming view's job, which keeps it fresh as events arrive";
+    if (command.equals("materialize")
+        && !unmatched.isEmpty()
+        && unmatched.get(0).matches("\\d{4}-.*")) {
+      return "hint: " + backfill;
+    }
+    if (e.getCommandLine().getParent() != null || unmatched.isEmpty()) {
+      return null;
+    }
+    return switch (unmatched.get(0)) {
+      case "materialize-incremental" -> "hint: " + backfill;
+      case "lookup", "get-online-features", "online-features" ->
+          "hint: there is no lookup command; lookups are REST calls to a running server:"
+              + " curl -s http://127.0.0.1:8080/v1/features:lookup -H 'content-type:"
+              + " application/json' -d '{\"entity_name\": \"user\", \"keys\": [\"user_1\"],"
+              + " \"features\": [\"user_activity.user_txn_count_1h\"]}' (docs/api.md)";
+      case "get-historical-features", "historical-features" ->
+          "hint: a training set is quiver export FEATURE... --labels FILE --timestamp-column COLUMN"
+              + " --output DIR (docs/training-sets.md)";
+      case "feature-views", "entities", "feature-services", "registry-dump" ->
+          "hint: quiver list (views), quiver describe VIEW; entities and feature services:"
+              + " GET /v1/registry/entities, /v1/registry/featureServices (docs/api.md)";
+      default -> null;
+    };
   }
 
   /** Maps a failure to its exit code after printing what failed and, where known, the fix. */

@@ -13,6 +13,17 @@ record ViewRef(String namespace, String view, String version) {
 
   static ViewRef parse(String text, String defaultNamespace) {
     String t = text.trim();
+    if (t.matches("\\d{4}-\\d{2}.*")) {
+      // Feast's "materialize START END": the time was read as the view ("unknown feature view
+      // 'default.2024-05-01'", or "version '00:00Z' is not a version")
+      throw new QuiverCli.CliUsageException(
+          "'"
+              + text
+              + "' is a time, not a view (expected: [namespace.]view[:version] first); a range of"
+              + " history is quiver backfill VIEW --from "
+              + t
+              + " --to END (--online for the online store too)");
+    }
     String version = null;
     int colon = t.indexOf(':');
     if (colon >= 0) {

@@ -120,6 +120,16 @@ class OfflineCommandsTest {
   }
 
   @Test
+  void exportSummarySaysOneRowAndOnePartInTheSingular() {
+    // was "wrote out (3 rows in 1 Parquet parts)"
+    assertThat(ExportCommand.wrote("out", 3, 1)).isEqualTo("wrote out (3 rows in 1 Parquet part)");
+    assertThat(ExportCommand.wrote("out", 1, 1)).isEqualTo("wrote out (1 row in 1 Parquet part)");
+    assertThat(ExportCommand.wrote("out", 0, 1)).isEqualTo("wrote out (0 rows in 1 Parquet part)");
+    assertThat(ExportCommand.wrote("out", 550, 2))
+        .isEqualTo("wrote out (550 rows in 2 Parquet parts)");
+  }
+
+  @Test
   void exportSubmitsAndDrawsProgress() {
     String out =
         run(

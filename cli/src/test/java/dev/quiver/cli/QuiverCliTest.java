@@ -43,6 +43,18 @@ class QuiverCliTest {
         .hasMessageContaining("version 'x' is not a version (expected: latest, v<major>");
     assertThatThrownBy(() -> ViewRef.parse("m:v1.2.3", null))
         .isInstanceOf(QuiverCli.CliUsageException.class);
+    // a time where the view goes (Feast's materialize START END) says so, with the command
+    for (String time : List.of("2024-05-01", "2024-05-01T00:00:00Z")) {
+      assertThatThrownBy(() -> ViewRef.parse(time, null))
+          .isInstanceOf(QuiverCli.CliUsageException.class)
+          .hasMessage(
+              "'"
+                  + time
+                  + "' is a time, not a view (expected: [namespace.]view[:version] first); a range"
+                  + " of history is quiver backfill VIEW --from "
+                  + time
+                  + " --to END (--online for the online store too)");
+    }
   }
 
   /**
@@ -57,6 +69,34 @@ class QuiverCliTest {
     StringWriter root = new StringWriter();
     QuiverCli.commandLine().setOut(new PrintWriter(root, true)).execute("--help");
     assertThat(root.toString()).contains("130").contains("143");
+  }
+
+  /**
+   * A Feast user's first commands get Quiver's answer, not picocli's nearest spelling ({@code
+   * lookup} was "Did you mean: quiver local?", {@code materialize START END} "Unmatched argument at
+   * index 2" alone); other mistakes keep picocli's suggestions.
+   */
+  @Test
+  void feastCommandsAreAnsweredWithQuiversOwn() {
+    assertThat(usage("lookup", "user", "user_1"))
+        .contains("error: Unmatched arguments from index 0: 'lookup'")
+        .contains("hint: there is no lookup command; lookups are REST calls")
+        .contains("/v1/features:lookup")
+        .doesNotContain("Did you mean");
+    assertThat(usage("materialize", "2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z"))
+        .contains("hint: quiver backfill VIEW --from START --to END --online");
+    assertThat(usage("materialize-incremental", "2024-05-02T00:00:00Z"))
+        .contains("hint: quiver backfill VIEW --from START --to END --online");
+    assertThat(usage("get-historical-features")).contains("hint: a training set is quiver export");
+    assertThat(usage("lcoal")).contains("Did you mean: quiver local").doesNotContain("hint:");
+    assertThat(usage("materialize", "v", "extra")).doesNotContain("hint:");
+  }
+
+  private static String usage(String... args) {
+    StringWriter err = new StringWriter();
+    int code = QuiverCli.commandLine().setErr(new PrintWriter(err, true)).execute(args);
+    assertThat(code).as(err.toString()).isEqualTo(2);
+    return err.toString();
   }
 
   /**

@@ -242,6 +242,16 @@ record LookupRequest(
     return p.nextToken() == JsonToken.VALUE_STRING ? p.getText() : null;
   }
 
+  /** Feast's request fields, answered with what Quiver's request says instead. */
+  private static final Map<String, String> FEAST_FIELDS =
+      Map.of(
+          "entity_rows",
+          "; Feast's entity_rows are keys here, with entity_name: {\"entity_name\": \"user\","
+              + " \"keys\": [\"u_1\"]} or \"keys\": [{\"user_id\": \"u_1\"}]",
+          "full_feature_names",
+          "; answers are keyed by the feature names as requested: ask for \"view.f\" to get"
+              + " \"view.f\"");
+
   static LookupRequest parse(JsonNode root) {
     if (root == null || !root.isObject()) {
       throw ApiException.badRequest(
@@ -258,7 +268,8 @@ record LookupRequest(
                 + f
                 + "' (expected one of: "
                 + String.join(", ", sorted(FIELDS))
-                + ")");
+                + ")"
+                + FEAST_FIELDS.getOrDefault(f, ""));
       }
     }
     String namespace = optText(root, "namespace", FeatureView.DEFAULT_NAMESPACE);

@@ -419,7 +419,8 @@ final class LookupService implements HttpService, AutoCloseable {
                 + " its features answer NOT_FOUND (window aggregations at their empty value, e.g."
                 + " a count of 0) for every key; start its job (quiver materialize "
                 + view.name()
-                + ") or run quiver backfill "
+                + "; under quiver local, which holds the online store and starts a job per"
+                + " streaming view when it starts: restart quiver local) or run quiver backfill "
                 + view.name()
                 + " --from ... --to ... --online");
       }

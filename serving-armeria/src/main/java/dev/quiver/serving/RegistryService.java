@@ -200,7 +200,18 @@ final class RegistryService {
     try {
       dev.quiver.core.registry.Sunsets.requireFuture("sunset", sunsetAt, Instant.now());
     } catch (RegistryException e) {
-      throw ApiException.badRequest("sunset", e.getMessage());
+      // this API has no retire; the CLI has (quiver deprecate --retire)
+      throw ApiException.badRequest(
+          "sunset",
+          e.getMessage()
+              .replace(
+                  "to retire it now, retire it)",
+                  "to retire it now: quiver deprecate "
+                      + (namespace.equals("default") ? "" : namespace + ".")
+                      + name
+                      + ":"
+                      + version
+                      + " --retire)"));
     }
     ViewRecord rec = registry.getView(namespace, name, version);
     ViewRecord after =

@@ -14,6 +14,7 @@ import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.JoinKey;
 import dev.quiver.core.spec.SpecParser;
 import dev.quiver.core.spec.SpecWriter;
+import java.util.TreeMap;
 
 /**
  * Converts registry objects to and from the REST representation (PRD §11.2). Parsing is delegated
@@ -90,21 +91,29 @@ class SpecCodec {
     return n;
   }
 
+  /**
+   * An entity in the spec's shape ({@code kind: entity}, join keys {@code {name, type}}, as {@code
+   * SpecWriter} prints it), so that an item of {@code GET /v1/registry/entities} is a document
+   * {@code quiver apply} reads. Its join keys were {@code {name, dtype}}, which a spec refuses.
+   */
   ObjectNode toJson(Entity e) {
     ObjectNode n = JSON.createObjectNode();
+    n.put("kind", "entity");
     n.put("namespace", e.namespace());
     n.put("name", e.name());
     ArrayNode keys = n.putArray("join_keys");
     for (JoinKey k : e.joinKeys()) {
-      keys.addObject().put("name", k.name()).put("dtype", k.type().toString());
+      keys.addObject().put("name", k.name()).put("type", k.type().toString());
     }
     n.put("description", e.description());
     n.put("owner", e.owner());
     return n;
   }
 
+  /** A feature service in the spec's shape ({@code kind: feature_service}, with its tags). */
   ObjectNode toJson(FeatureService s) {
     ObjectNode n = JSON.createObjectNode();
+    n.put("kind", "feature_service");
     n.put("namespace", s.namespace());
     n.put("name", s.name());
     ArrayNode fs = n.putArray("features");
@@ -113,6 +122,8 @@ class SpecCodec {
     }
     n.put("owner", s.owner());
     n.put("description", s.description());
+    ObjectNode tags = n.putObject("tags");
+    new TreeMap<>(s.tags()).forEach(tags::put);
     return n;
   }
 

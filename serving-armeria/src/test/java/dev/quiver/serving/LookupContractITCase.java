@@ -314,8 +314,10 @@ class LookupContractITCase {
               "view default.user_unmaterialized:v1 is not materialized: no job or backfill has"
                   + " written its online table, so its features answer NOT_FOUND (window"
                   + " aggregations at their empty value, e.g. a count of 0) for every key; start"
-                  + " its job (quiver materialize user_unmaterialized) or run quiver backfill"
-                  + " user_unmaterialized --from ... --to ... --online");
+                  + " its job (quiver materialize user_unmaterialized; under quiver local, which"
+                  + " holds the online store and starts a job per streaming view when it starts:"
+                  + " restart quiver local) or run quiver backfill user_unmaterialized --from ..."
+                  + " --to ... --online");
     }
     ServingFixture.Reply other =
         lookup(

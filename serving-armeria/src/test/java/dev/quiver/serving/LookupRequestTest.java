@@ -213,6 +213,34 @@ class LookupRequestTest {
     }
   }
 
+  /** Feast's request fields are refused naming what Quiver's request says instead. */
+  @Test
+  void feastFieldsAreRefusedNamingQuiversOwn() {
+    Outcome rows =
+        streaming(
+            "{\"entity_name\":\"user\",\"entity_rows\":[{\"user_id\":\"u1\"}],\"features\":[\"f1\"]}"
+                .getBytes(StandardCharsets.UTF_8));
+    assertThat(rows.error())
+        .startsWith(
+            "400 INVALID_ARGUMENT entity_rows unknown field 'entity_rows' (expected one of:")
+        .contains("Feast's entity_rows are keys here")
+        .contains("\"keys\": [{\"user_id\": \"u_1\"}]");
+    Outcome names =
+        streaming(
+            "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"v.f1\"],\"full_feature_names\":true}"
+                .getBytes(StandardCharsets.UTF_8));
+    assertThat(names.error())
+        .contains("unknown field 'full_feature_names'")
+        .contains("keyed by the feature names as requested");
+    // any other unknown field: the list alone
+    assertThat(
+            streaming(
+                    "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"f1\"],\"foo\":1}"
+                        .getBytes(StandardCharsets.UTF_8))
+                .error())
+        .endsWith("namespace, options)");
+  }
+
   /**
    * Epoch millis sent as a string ({@code "as_of": "1764072000000"}, a number as a string, as some
    * clients send every number) was refused with "expected: ... or epoch millis": the client had

@@ -137,7 +137,9 @@ class RegistryRestITCase {
     assertThat(past.body().at("/error/field").asText()).isEqualTo("sunset");
     assertThat(past.body().at("/error/message").asText())
         .startsWith("sunset: 2020-01-01T00:00:00Z is not in the future")
-        .contains("expected: the date the version will retire");
+        .contains("expected: the date the version will retire")
+        // the API has no retire: the fix names the command (was "to retire it now, retire it")
+        .endsWith("to retire it now: quiver deprecate yaml_view:v1 --retire)");
     assertThat(
             fx.get("/v1/registry/featureViews/yaml_view/versions/v1").body().get("status").asText())
         .isEqualTo("ACTIVE");
@@ -156,6 +158,33 @@ class RegistryRestITCase {
                 .status())
         .isEqualTo(200);
     assertThat(fx.get("/v1/registry/featureServices").body().toString()).contains("fraud_model");
+  }
+
+  /**
+   * The entities and feature services read back in the spec's shape: each item is a document {@code
+   * quiver apply} reads, giving the registry's object. Join keys were {@code {name, dtype}} (a spec
+   * says {@code type}, and refused the item), without {@code kind}.
+   */
+  @Test
+  void entitiesAndServicesReadBackAsSpecs() throws Exception {
+    var registry = fx.registry;
+    for (var item : fx.get("/v1/registry/entities").body().get("items")) {
+      var parsed = dev.quiver.core.spec.SpecParser.parse(item.toString(), "entity.json").bundle();
+      assertThat(parsed.entities()).as(item.toString()).hasSize(1);
+      var e = parsed.entities().get(0);
+      assertThat(registry.listEntities(e.namespace())).as(item.toString()).contains(e);
+    }
+    for (var item : fx.get("/v1/registry/featureServices").body().get("items")) {
+      var parsed =
+          dev.quiver.core.spec.SpecParser.parse(
+                  item.toString(),
+                  "service.json",
+                  new dev.quiver.core.registry.RegistrySpecContext(registry))
+              .bundle();
+      assertThat(parsed.services()).as(item.toString()).hasSize(1);
+      var s = parsed.services().get(0);
+      assertThat(registry.listServices(s.namespace())).as(item.toString()).contains(s);
+    }
   }
 
   /**

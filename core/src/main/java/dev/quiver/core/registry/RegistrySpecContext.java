@@ -27,6 +27,21 @@ public record RegistrySpecContext(FeatureRegistry registry) implements SpecParse
     return registry.getSource(namespace, name);
   }
 
+  /**
+   * The sources the namespace's views read (the registry lists no sources by themselves): where a
+   * typo'd source name is most likely one of them ({@code my_clickz}: {@code my_clicks}).
+   */
+  @Override
+  public List<String> sourceNames(String namespace) {
+    return registry.listViews(new ViewQuery(namespace, null, null, null, null, 100_000)).stream()
+        .map(r -> r.view().source())
+        .filter(s -> s != null && s.namespace().equals(namespace))
+        .map(Source::name)
+        .distinct()
+        .sorted()
+        .toList();
+  }
+
   @Override
   public Optional<FeatureView> view(String namespace, String name) {
     return registry.findView(namespace, name, "latest").map(ViewRecord::view);

@@ -1,6 +1,7 @@
 package dev.quiver.core.spec;
 
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -18,6 +19,32 @@ public enum AggregationFunction {
   LAST,
   LAST_N,
   COUNT_DISTINCT;
+
+  /**
+   * Names other tools (pandas, Feast, SQL) give these functions. They are not accepted (one
+   * spelling per function), but an error answers them with Quiver's name: edit distance alone
+   * turned {@code mean} into "did you mean max?".
+   */
+  private static final Map<String, AggregationFunction> OTHER_NAMES =
+      Map.ofEntries(
+          Map.entry("mean", AVG),
+          Map.entry("average", AVG),
+          Map.entry("std", STDDEV),
+          Map.entry("stdev", STDDEV),
+          Map.entry("stddev_samp", STDDEV),
+          Map.entry("nunique", COUNT_DISTINCT),
+          Map.entry("distinct_count", COUNT_DISTINCT),
+          Map.entry("approx_count_distinct", COUNT_DISTINCT),
+          Map.entry("first_value", FIRST),
+          Map.entry("last_value", LAST),
+          Map.entry("latest", LAST));
+
+  /** The function another tool calls {@code otherName} ({@code mean}: {@code avg}), if any. */
+  public static Optional<AggregationFunction> otherToolsName(String otherName) {
+    return otherName == null
+        ? Optional.empty()
+        : Optional.ofNullable(OTHER_NAMES.get(otherName.trim().toLowerCase(Locale.ROOT)));
+  }
 
   public static Optional<AggregationFunction> parse(String text) {
     if (text == null) {

@@ -218,9 +218,12 @@ final class BundleAssembler {
       if (source == null) {
         pending = new Pending<>(d, log, plus(pending.reported(), "source"));
         List<String> names =
-            sources.values().stream()
-                .filter(s -> s.namespace().equals(ns))
-                .map(Source::name)
+            java.util.stream.Stream.concat(
+                    sources.values().stream()
+                        .filter(s -> s.namespace().equals(ns))
+                        .map(Source::name),
+                    context.sourceNames(ns).stream())
+                .distinct()
                 .toList();
         log.error(
             "source",

@@ -71,7 +71,11 @@ final class FeatureReader {
             .error(
                 "function",
                 "'" + fn + "' is not an aggregation function",
-                Suggestions.closest(fn, FUNCTIONS).map(c -> "did you mean " + c + "? ").orElse("")
+                AggregationFunction.otherToolsName(fn)
+                        .map(AggregationFunction::specName)
+                        .or(() -> Suggestions.closest(fn, FUNCTIONS))
+                        .map(c -> "did you mean " + c + "? ")
+                        .orElse("")
                     + "Functions: "
                     + String.join(", ", FUNCTIONS));
       }
@@ -106,7 +110,7 @@ final class FeatureReader {
       }
     } else if (a.require(
         "windows", "give the window(s), e.g. windows: [1h, 1d, 7d] or window: 7d")) {
-      List<Node> items = a.list("windows", "windows: [1h, 1d, 7d]");
+      List<Node> items = a.scalarList("windows", "windows: [1h, 1d, 7d]");
       if (items.isEmpty() && a.node("windows") instanceof SpecTree.ListNode) {
         a.problems()
             .error("windows", "[] (expected: at least one window)", "e.g. windows: [1h, 1d, 7d]");

@@ -57,12 +57,29 @@ final class Fields {
     return map.fields().get(key);
   }
 
+  /**
+   * Feast's names of spec keys, answered with Quiver's where that key is allowed ({@code
+   * time_window} of Feast's {@code Aggregation} got no "did you mean" at all).
+   */
+  private static final Map<String, String> FEAST_KEYS =
+      Map.of(
+          "time_window", "window",
+          "timestamp_field", "event_time_field",
+          "schema", "features",
+          "batch_source", "source",
+          "stream_source", "source",
+          "entity", "entities");
+
   /** Reports every key not in {@code allowed} with a "did you mean" and the allowed keys. */
   void allowOnly(Set<String> allowed, String what) {
     for (String key : map.fields().keySet()) {
       if (!allowed.contains(key)) {
         String dym =
-            Suggestions.closest(key, allowed).map(c -> "did you mean " + c + "? ").orElse("");
+            Optional.ofNullable(FEAST_KEYS.get(key))
+                .filter(allowed::contains)
+                .or(() -> Suggestions.closest(key, allowed))
+                .map(c -> "did you mean " + c + "? ")
+                .orElse("");
         problems.error(
             key,
             "unknown key '" + key + "' in " + what,
@@ -165,6 +182,19 @@ final class Fields {
 
   /** The items of a list; empty (reported) when it is something else, null when absent. */
   List<Node> list(String key, String example) {
+    return list(key, example, false);
+  }
+
+  /**
+   * The items of a list of scalars ({@code entities: [user]}, {@code windows: [1h, 1d]}); a single
+   * scalar written without brackets ({@code entities: account}) is reported with the author's own
+   * value in brackets as the fix ({@code entities: [account]}), not the generic example.
+   */
+  List<Node> scalarList(String key, String example) {
+    return list(key, example, true);
+  }
+
+  private List<Node> list(String key, String example, boolean scalarItems) {
     Node n = node(key);
     if (n == null) {
       return null;
@@ -175,13 +205,20 @@ final class Fields {
     if (n instanceof ListNode l) {
       return l.items();
     }
-    problems.error(key, n.describe() + " (expected: a list)", "write it as " + example);
+    String fix = example;
+    if (scalarItems
+        && n instanceof ScalarNode s
+        && s.type() != ScalarNode.Type.NULL
+        && !s.text().isBlank()) {
+      fix = key + ": [" + s.text() + "]";
+    }
+    problems.error(key, n.describe() + " (expected: a list)", "write it as " + fix);
     return List.of();
   }
 
   /** A list of plain texts, e.g. {@code entities: [user]}; wrong items are reported and skipped. */
   List<String> texts(String key, String example) {
-    List<Node> items = list(key, example);
+    List<Node> items = scalarList(key, example);
     if (items == null) {
       return null;
     }

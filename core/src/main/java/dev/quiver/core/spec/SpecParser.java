@@ -51,6 +51,14 @@ public final class SpecParser {
       return List.of();
     }
 
+    /**
+     * Source names of a namespace it knows, for the "did you mean" of a source a view names that is
+     * neither in the files nor here.
+     */
+    default List<String> sourceNames(String namespace) {
+      return List.of();
+    }
+
     /** Knows nothing: every reference must be declared in the files being parsed. */
     Context EMPTY =
         new Context() {

@@ -280,9 +280,17 @@ public final class SpecValidator {
     }
     taken.put(EVENT_TIME_COLUMN, "the event time of every row");
     for (int i = 0; i < v.features().size(); i++) {
-      String name = v.features().get(i).name();
+      Feature f = v.features().get(i);
+      String name = f.name();
       String what = taken.get(name);
       if (what != null) {
+        // the renamed feature keeps what it computes: its own expr (an aggregation needs none);
+        // "expr: event_time" was suggested for a feature that had expr: dwell_ms
+        String keep =
+            f.aggregation() != null
+                ? ""
+                : ", expr: "
+                    + (f.expression() == null || f.expression().isBlank() ? name : f.expression());
         out.add(
             problem(
                 "features[" + i + "].name",
@@ -291,7 +299,7 @@ public final class SpecValidator {
                     + "' is a column of every table of the view already ("
                     + what
                     + "), so it cannot be a feature name",
-                "rename the feature, e.g. name: " + v.name() + "_" + name + ", expr: " + name));
+                "rename the feature, e.g. name: " + v.name() + "_" + name + keep));
       }
     }
   }

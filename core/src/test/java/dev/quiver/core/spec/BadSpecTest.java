@@ -77,6 +77,18 @@ class BadSpecTest {
     assertThat(e.getMessage()).contains(c.file() + ":" + c.line() + ": error: ");
   }
 
+  /** A renamed aggregation computes what it did: no expr (one was suggested, from its name). */
+  @Test
+  void theRenameOfAnAggregationSuggestsNoExpr() {
+    Case c = load(DIR.resolve("aggregation_named_join_key.yaml"));
+    SpecException e =
+        catchThrowableOfType(SpecException.class, () -> SpecParser.parse(c.text(), c.file()));
+    assertThat(e.problems())
+        .filteredOn(p -> p.path().equals(c.path()))
+        .singleElement()
+        .satisfies(p -> assertThat(p.hint()).isEqualTo(c.hint()));
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void reportsEachCauseOnce(Case c) {

@@ -1,6 +1,7 @@
 package dev.quiver.core.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.registry.ApplyResult;
@@ -52,6 +53,34 @@ class ExamplesApplyITCase {
         assertThat(again.bundle().views()).containsExactly(stored);
         assertThat(again.warnings()).noneMatch(p -> p.path().startsWith("entities"));
       }
+
+      // a misspelt source that the registry holds gets a "did you mean" (it had none: only the
+      // files' own sources were suggested, as the spec reference promises for both)
+      SpecException e =
+          catchThrowableOfType(
+              SpecException.class,
+              () ->
+                  SpecParser.parse(
+                      """
+                      name: mine
+                      entities: [user]
+                      source: transaction
+                      ttl: 1d
+                      features:
+                        - {name: n_1h, aggregation: {column: '*', function: count, window: 1h}}
+                      """,
+                      "mine.yaml",
+                      context));
+      assertThat(e.problems())
+          .filteredOn(p -> p.path().equals("source"))
+          .singleElement()
+          .satisfies(
+              p -> {
+                assertThat(p.message()).isEqualTo("'transaction' is not a declared source");
+                assertThat(p.hint())
+                    .startsWith("did you mean transactions? ")
+                    .endsWith("Sources: page_views, sessions, transactions");
+              });
     }
   }
 }
