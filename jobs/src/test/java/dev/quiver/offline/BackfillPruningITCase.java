@@ -1,6 +1,7 @@
 package dev.quiver.offline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.FeatureView;
@@ -174,6 +175,57 @@ class BackfillPruningITCase {
   @Test
   void nanosecondTimestampFilesAreReadWithoutTheFilter() throws Exception {
     backfillOverTimestampUnit("NANOS", 1_000_000);
+  }
+
+  /**
+   * An event time stored as text (ISO-8601 strings, as a Parquet archive of JSON events has them):
+   * a backfill reads a timestamp or int64 epoch-millis column (backfills.md). It failed inside the
+   * Flink job with "backfill plan failed: java.time.format.DateTimeParseException: Text
+   * '2026-11-27T11:11:25.656000Z' could not be parsed, unparsed text found at index 10", naming
+   * neither the column nor the file; it is refused before any job, naming both and the fix.
+   */
+  @Test
+  void textEventTimesAreRefusedNamingTheColumnAndTheFix() throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("history-text"));
+    org.apache.iceberg.shaded.org.apache.parquet.schema.MessageType type =
+        org.apache.iceberg.shaded.org.apache.parquet.schema.MessageTypeParser.parseMessageType(
+            "message schema { optional binary txn_id (STRING); optional binary user_id (STRING);"
+                + " optional double amount; optional binary merchant (STRING);"
+                + " optional binary ts (STRING); optional int64 offset; }");
+    var groups =
+        new org.apache.iceberg.shaded.org.apache.parquet.example.data.simple.SimpleGroupFactory(
+            type);
+    Path file = folder.resolve("events.parquet");
+    try (var w =
+        org.apache.iceberg.shaded.org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(
+                new org.apache.iceberg.shaded.org.apache.parquet.io.LocalOutputFile(file))
+            .withType(type)
+            .withConf(new org.apache.hadoop.conf.Configuration())
+            .build()) {
+      var g = groups.newGroup();
+      g.add("txn_id", "t1");
+      g.add("user_id", "u1");
+      g.add("amount", 1.0);
+      g.add("merchant", "m0");
+      g.add("ts", Instant.ofEpochMilli(EventLog.BASE + 1000).toString());
+      g.add("offset", 0L);
+      w.write(g);
+    }
+    FeatureView view = BackfillITCase.view(file);
+    QuiverConfig config = config("wh-text");
+    Backfill backfill = new Backfill(config, OfflineCatalogs.open(config));
+    Instant from = Instant.ofEpochMilli(EventLog.BASE);
+    assertThatThrownBy(
+            () ->
+                backfill.plan(view, OfflineTables.joinKeys(view), null, from, from.plusMillis(DAY)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "source: event-time column 'ts' of "
+                + folder
+                + " is text (string), which a backfill does not read as a time (expected: a"
+                + " timestamp column, or int64 epoch milliseconds); write it as a timestamp,"
+                + " e.g. in pandas df['ts'] = pd.to_datetime(df['ts'], utc=True), in Spark"
+                + " to_timestamp('ts')");
   }
 
   private void backfillOverTimestampUnit(String unit, long perMillisecond) throws Exception {
