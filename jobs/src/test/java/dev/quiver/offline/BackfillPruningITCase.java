@@ -228,6 +228,95 @@ class BackfillPruningITCase {
                 + " to_timestamp('ts')");
   }
 
+  /**
+   * A DOUBLE history column for a source column declared INT32 (pandas writes an integer column
+   * with missing values as float64): a whole number (2.0) is read, but a fraction (2.5) or a number
+   * beyond INT32 is malformed, as the streaming parser has it ("wrong type for 'qty': declared
+   * INT32, got the number 2.5"): dropped and counted in skipped. CAST truncated 2.5 to 2 and
+   * backfilled it, and the backfill's rows differed from the streaming job's (QA pass, session 19).
+   */
+  @Test
+  void fractionsInAnIntegerColumnAreMalformedAsInTheStream() throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("history-qty"));
+    org.apache.iceberg.shaded.org.apache.parquet.schema.MessageType type =
+        org.apache.iceberg.shaded.org.apache.parquet.schema.MessageTypeParser.parseMessageType(
+            "message schema { optional binary txn_id (STRING); optional binary user_id (STRING);"
+                + " optional double qty; optional int64 ts (TIMESTAMP(MICROS,true)); }");
+    var groups =
+        new org.apache.iceberg.shaded.org.apache.parquet.example.data.simple.SimpleGroupFactory(
+            type);
+    Path file = folder.resolve("events.parquet");
+    Double[] qty = {2.0, 2.5, 3e10, null, -7.0};
+    try (var w =
+        org.apache.iceberg.shaded.org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(
+                new org.apache.iceberg.shaded.org.apache.parquet.io.LocalOutputFile(file))
+            .withType(type)
+            .withConf(new org.apache.hadoop.conf.Configuration())
+            .build()) {
+      for (int i = 0; i < qty.length; i++) {
+        var g = groups.newGroup();
+        g.add("txn_id", "t" + i);
+        g.add("user_id", "u" + i);
+        if (qty[i] != null) {
+          g.add("qty", qty[i]);
+        }
+        g.add("ts", (EventLog.BASE + 1000L * (i + 1)) * 1000L);
+        w.write(g);
+      }
+    }
+    dev.quiver.core.spec.Source source =
+        new dev.quiver.core.spec.Source(
+            "default",
+            "orders_history",
+            "parquet",
+            List.of(
+                new dev.quiver.core.spec.SourceField(
+                    "txn_id", dev.quiver.core.spec.FeatureType.STRING),
+                new dev.quiver.core.spec.SourceField(
+                    "user_id", dev.quiver.core.spec.FeatureType.STRING),
+                new dev.quiver.core.spec.SourceField("qty", dev.quiver.core.spec.FeatureType.INT32),
+                new dev.quiver.core.spec.SourceField(
+                    "ts", dev.quiver.core.spec.FeatureType.TIMESTAMP)),
+            "ts",
+            "txn_id",
+            java.time.Duration.ZERO,
+            Map.of("path", folder.toString()));
+    FeatureView view =
+        FeatureView.builder("user_qty")
+            .entities(List.of("user"))
+            .source(source)
+            .features(
+                List.of(
+                    new dev.quiver.core.spec.Feature(
+                        "last_qty",
+                        dev.quiver.core.spec.FeatureType.INT32,
+                        "",
+                        "qty",
+                        null,
+                        Map.of())))
+            .build();
+    QuiverConfig config = config("wh-qty");
+    Catalog catalog = OfflineCatalogs.open(config);
+    Backfill backfill = new Backfill(config, catalog);
+    List<JoinKey> keys = OfflineTables.joinKeys(view);
+    Instant from = Instant.ofEpochMilli(EventLog.BASE);
+    Instant to = from.plusMillis(DAY);
+    Backfill.Result res = backfill.run(view, keys, null, from, to, false);
+    assertThat(res.skipped()).as("2.5 and 3e10").isEqualTo(2);
+    Map<Object, Object> got = new java.util.HashMap<>();
+    try (CloseableIterable<Record> rows =
+        IcebergGenerics.read(catalog.loadTable(OfflineTables.identifier(view))).build()) {
+      for (Record r : rows) {
+        got.put(r.getField("user_id"), r.getField("last_qty"));
+      }
+    }
+    Map<Object, Object> expected = new java.util.HashMap<>();
+    expected.put("u0", 2);
+    expected.put("u3", null);
+    expected.put("u4", -7);
+    assertThat(got).isEqualTo(expected);
+  }
+
   private void backfillOverTimestampUnit(String unit, long perMillisecond) throws Exception {
     Path folder = dir.resolve("history-" + unit);
     List<List<Record>> files = history();
