@@ -11,6 +11,7 @@ import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.Suggestions;
 import dev.quiver.core.spec.Version;
 import dev.quiver.core.spec.ViewStatus;
+import dev.quiver.offline.OfflineOptions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -302,26 +303,89 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
   private CatalogBaseTable offlineTable(ObjectPath path, String viewPart) {
     Optional<ViewRecord> record = resolve(new ObjectPath(path.getDatabaseName(), viewPart));
     if (record.isEmpty()) {
-      String view;
+      PinnedTableName name;
       try {
-        view = PinnedTableName.parse(viewPart).view();
+        name = PinnedTableName.parse(viewPart);
       } catch (IllegalArgumentException e) {
         throw new ValidationException(path.getFullName() + ": " + e.getMessage(), e);
       }
-      boolean known = !versionsOf(path.getDatabaseName(), view).isEmpty();
+      String ns = path.getDatabaseName();
+      List<ViewRecord> versions = versionsOf(ns, name.view());
+      String how =
+          "; SHOW TABLES lists the views and their versions, and a view's offline table is"
+              + " read as `<view>$offline` (newest version) or `<view>$v<major>$offline`";
+      if (versions.isEmpty()) {
+        throw new ValidationException(
+            path.getFullName()
+                + ": no feature view '"
+                + name.view()
+                + "' in namespace '"
+                + ns
+                + "'"
+                + how);
+      }
+      List<String> readable =
+          versions.stream()
+              .filter(r -> r.view().status() != ViewStatus.RETIRED)
+              .map(r -> "`" + OfflineViewTable.nameOf(r.view()) + "`")
+              .distinct()
+              .toList();
       throw new ValidationException(
           path.getFullName()
-              + (known
-                  ? ": feature view '" + view + "' has no readable version '" + viewPart + "'"
-                  : ": no feature view '"
-                      + view
-                      + "' in namespace '"
-                      + path.getDatabaseName()
-                      + "'")
-              + "; SHOW TABLES lists the views and their versions, and a view's offline table is"
-              + " read as `<view>$offline` (newest version) or `<view>$v<major>$offline`");
+              + ": "
+              + retiredOrMissing(ns, name)
+              + (readable.isEmpty() ? "" : "; readable: " + String.join(", ", readable))
+              + how);
     }
     return OfflineViewTable.of(record.get().view(), offline, path.getFullName());
+  }
+
+  /**
+   * Why {@code name} resolves to no readable version: the registry's own words (the version does
+   * not exist, or it is RETIRED and which version to move to). A retired major's offline Iceberg
+   * table is kept (export manifests rebuild from it), so that case also names the table to read
+   * directly in the offline catalog.
+   */
+  private String retiredOrMissing(String ns, PinnedTableName name) {
+    try {
+      registry().getView(ns, name.view(), name.versionRef());
+    } catch (RegistryException e) {
+      if (e.kind() != RegistryException.Kind.GONE) {
+        return "feature view " + ns + "." + name.view() + ": " + e.getMessage();
+      }
+      String table;
+      try {
+        table =
+            "`"
+                + offline.get(OfflineOptions.CATALOG_NAME)
+                + "`.`"
+                + ns
+                + "`.`"
+                + name.view()
+                + "_v"
+                + Version.parse(name.versionRef()).major()
+                + "`";
+      } catch (RuntimeException notAVersion) {
+        return "feature view " + ns + "." + name.view() + ": " + e.getMessage();
+      }
+      return "feature view "
+          + ns
+          + "."
+          + name.view()
+          + ": "
+          + e.getMessage()
+          + " (a retired version is not read through this catalog; its offline Iceberg table"
+          + " is kept and reads directly as "
+          + table
+          + ")";
+    }
+    return "feature view "
+        + ns
+        + "."
+        + name.view()
+        + " has no readable version '"
+        + name.versionRef()
+        + "'";
   }
 
   /**

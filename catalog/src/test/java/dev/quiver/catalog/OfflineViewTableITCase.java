@@ -7,6 +7,7 @@ import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.SpecParser;
+import dev.quiver.core.spec.ViewStatus;
 import dev.quiver.offline.OfflineCatalogs;
 import dev.quiver.offline.OfflineTables;
 import dev.quiver.offline.OfflineWriter;
@@ -106,6 +107,49 @@ class OfflineViewTableITCase {
             "as-of-timestamp 'yesterday' (expected: epoch milliseconds, or an ISO-8601 time");
     assertThatThrownBy(() -> count(env, "snapshot-id", "latest"))
         .hasStackTraceContaining("snapshot-id 'latest' (expected: a snapshot id");
+  }
+
+  /**
+   * A version that {@code view$vN$offline} cannot read is named as asked ({@code 'v9'}, not the
+   * table name {@code 'user_clicks$v9'}), and a RETIRED major says so, with the version to move to
+   * and the Iceberg table that still holds its rows (export manifests rebuild from it), rather than
+   * "no readable version".
+   */
+  @Test
+  void unreadableVersionsSayWhy() throws Exception {
+    TableEnvironment env = TableEnvironment.create(EnvironmentSettings.inBatchMode());
+    env.executeSql(
+        "CREATE CATALOG q WITH ('type'='quiver', 'registry.path'='"
+            + dir.resolve("registry")
+            + "', 'offline.warehouse'='"
+            + dir.resolve("warehouse")
+            + "')");
+    env.useCatalog("q");
+    QuiverCatalog catalog = (QuiverCatalog) env.getCatalog("q").orElseThrow();
+    FeatureRegistry registry = catalog.registry();
+    registry.apply(SpecParser.parse(QuiverCatalogITCase.SPECS, "specs.yaml").bundle(), "t", false);
+    String v2 =
+        QuiverCatalogITCase.SPECS
+            .replace("version: v1", "version: v2")
+            .replace("window: 1h}", "window: 2h}");
+    registry.apply(SpecParser.parse(v2, "v2.yaml").bundle(), "t", false);
+
+    assertThatThrownBy(() -> rows(env, "SELECT * FROM ml.`user_clicks$v9$offline`"))
+        .hasStackTraceContaining("ml.user_clicks$v9$offline: feature view ml.user_clicks: ")
+        .hasStackTraceContaining("user_clicks:v9 does not exist (versions: v1 ACTIVE, v2 ACTIVE)")
+        .hasStackTraceContaining("readable: `user_clicks$v1$offline`, `user_clicks$v2$offline`")
+        .satisfies(e -> assertThat(e).hasStackTraceContaining("SHOW TABLES lists the views"));
+
+    registry.setStatus("ml", "user_clicks", "v1", ViewStatus.DEPRECATED, null, "t");
+    registry.setStatus("ml", "user_clicks", "v1", ViewStatus.RETIRED, null, "t");
+    assertThatThrownBy(() -> rows(env, "SELECT * FROM ml.`user_clicks$v1$offline`"))
+        .hasStackTraceContaining(
+            "ml.user_clicks$v1$offline: feature view ml.user_clicks: user_clicks:v1 is RETIRED;"
+                + " move to user_clicks:v2")
+        .hasStackTraceContaining(
+            "its offline Iceberg table is kept and reads directly as"
+                + " `quiver_offline`.`ml`.`user_clicks_v1`")
+        .hasStackTraceContaining("readable: `user_clicks$v2$offline`");
   }
 
   private static long count(TableEnvironment env, String option, String value) throws Exception {

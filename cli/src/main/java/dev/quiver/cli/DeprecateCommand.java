@@ -1,13 +1,18 @@
 package dev.quiver.cli;
 
+import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.registry.RegistryException;
 import dev.quiver.core.registry.ViewRecord;
+import dev.quiver.core.spec.FeatureRef;
+import dev.quiver.core.spec.FeatureService;
 import dev.quiver.core.spec.ViewStatus;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -89,7 +94,49 @@ final class DeprecateCommand implements Callable<Integer> {
                 ? "; readers get a deprecation warning"
                 : "; it can no longer be read"));
     out.flush();
+    if (target == ViewStatus.RETIRED) {
+      PrintWriter err = parent.spec.commandLine().getErr();
+      for (String broken : servicesLeftUnreadable(env.registry(), r)) {
+        err.println("warning: " + broken);
+      }
+      err.flush();
+    }
     return ExitCode.OK;
+  }
+
+  /**
+   * The feature services whose references no longer resolve now that {@code retired} is RETIRED (a
+   * reference pinned to its major or revision, or an unpinned one to a view left with no readable
+   * version): every lookup and export of such a service is a 410 GONE until it is re-pinned and
+   * applied again. One text per reference, naming the service and the fix.
+   */
+  static List<String> servicesLeftUnreadable(FeatureRegistry registry, ViewRecord retired) {
+    String ns = retired.view().namespace();
+    String view = retired.view().name();
+    List<String> out = new ArrayList<>();
+    for (FeatureService service : registry.listServices(ns)) {
+      for (FeatureRef ref : service.features()) {
+        if (!view.equals(ref.view())) {
+          continue;
+        }
+        try {
+          registry.viewForRead(ns, view, ref.version());
+        } catch (RegistryException e) {
+          out.add(
+              "feature service "
+                  + ns
+                  + "."
+                  + service.name()
+                  + " reads "
+                  + ref
+                  + ": "
+                  + e.getMessage()
+                  + ", so its lookups and exports now fail (410 GONE); re-pin the reference in"
+                  + " its spec and apply it again");
+        }
+      }
+    }
+    return out;
   }
 
   static Instant parseDate(String text) {

@@ -210,6 +210,42 @@ class QuiverCliITCase extends CliTestSupport {
     assertThat(back.err()).contains("cannot move", "from RETIRED to DEPRECATED", "it is final");
   }
 
+  /**
+   * Retiring a version that a feature service pins breaks every lookup and export of the service
+   * (410 GONE). The retirement is allowed, but it says which services it broke and the fix; an
+   * unpinned reference that still resolves (to the newer major) is not named.
+   */
+  @Test
+  void retiringAPinnedVersionNamesTheServicesItBreaks() throws IOException {
+    ok("apply", dir.resolve("base.yaml").toString());
+    ok("apply", spec("v1.yaml", view("v1", "a@example.com", "last_page")).toString());
+    ok("apply", spec("v2.yaml", view("v2", "a@example.com", "other_page")).toString());
+    ok(
+        "apply",
+        spec(
+                "services.yaml",
+                """
+                kind: feature_service
+                name: ranker
+                features: [user_pages:v1.last_page, user_pages.other_page]
+                ---
+                kind: feature_service
+                name: unaffected
+                features: [user_pages:v2.other_page]
+                """)
+            .toString());
+    Run deprecated = ok("deprecate", "user_pages:v1", "--sunset", "2030-01-01");
+    assertThat(deprecated.err()).doesNotContain("warning");
+
+    Run retired = ok("deprecate", "user_pages:v1", "--retire");
+    assertThat(retired.out()).contains("default.user_pages:v1 is now RETIRED");
+    assertThat(retired.err())
+        .isEqualTo(
+            "warning: feature service default.ranker reads user_pages:v1.last_page:"
+                + " user_pages:v1 is RETIRED; move to user_pages:v2, so its lookups and exports"
+                + " now fail (410 GONE); re-pin the reference in its spec and apply it again\n");
+  }
+
   @Test
   void materializeWithoutAReachableBrokerSaysSoAndExits1() throws IOException {
     // Flink's Kafka source retries forever: until session 9 the job just waited, silently

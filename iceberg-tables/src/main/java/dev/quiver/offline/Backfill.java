@@ -716,6 +716,7 @@ public final class Backfill {
               + " 'warehouse'='"
               + s.scratch.toUri()
               + "')");
+      requireTimeColumn(s.raw, view.source().eventTimeField(), source);
       requireMillis(s.raw, view.source().eventTimeField(), source);
       s.rawFilter = rangeFilter(s.raw, view, from, to);
       return new BackfillSource.Table(
@@ -731,6 +732,7 @@ public final class Backfill {
     } catch (org.apache.iceberg.exceptions.NoSuchTableException e) {
       throw noSuchTable(source, e);
     }
+    requireTimeColumn(s.raw, view.source().eventTimeField(), source);
     requireMillis(s.raw, view.source().eventTimeField(), source);
     s.rawFilter = rangeFilter(s.raw, view, from, to);
     return new BackfillSource.Table(
@@ -752,6 +754,33 @@ public final class Backfill {
             .findFirst()
             .orElse(null);
     return EventTimeFilter.of(raw, column, declared, from, to);
+  }
+
+  /**
+   * Refuses an event-time column stored as text (ISO-8601 strings, as an archive of JSON events
+   * holds them): the backfill casts the column to the source's TIMESTAMP, which Flink's CAST reads
+   * only as {@code yyyy-MM-dd HH:mm:ss}, and the job failed on the first ISO-8601 value with a
+   * DateTimeParseException naming neither the column nor the file. A backfill reads a timestamp or
+   * an int64 epoch-millis column (backfills.md).
+   */
+  private static void requireTimeColumn(Table raw, String column, String source) {
+    var f = raw.schema().findField(column);
+    if (f == null || f.type().typeId() != org.apache.iceberg.types.Type.TypeID.STRING) {
+      return;
+    }
+    throw new IllegalArgumentException(
+        "source: event-time column '"
+            + column
+            + "' of "
+            + source
+            + " is text (string), which a backfill does not read as a time (expected: a timestamp"
+            + " column, or int64 epoch milliseconds); write it as a timestamp, e.g. in pandas df['"
+            + column
+            + "'] = pd.to_datetime(df['"
+            + column
+            + "'], utc=True), in Spark to_timestamp('"
+            + column
+            + "')");
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.quiver.offline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.FeatureView;
@@ -162,13 +163,170 @@ class BackfillPruningITCase {
    */
   @Test
   void millisecondTimestampFilesAreReadWithoutTheFilter() throws Exception {
-    Path folder = dir.resolve("history-millis");
+    backfillOverTimestampUnit("MILLIS", 1);
+  }
+
+  /**
+   * The same over nanosecond timestamps, what pandas writes by default ({@code datetime64[ns,
+   * UTC]}, {@code df.to_parquet}): their footer bounds were copied 1000 times too large into the
+   * microsecond column, the range filter pruned every file, and the backfill appended nothing
+   * without a word (QA pass, session 19: a dry run said {@code files 0}, {@code rows 0}).
+   */
+  @Test
+  void nanosecondTimestampFilesAreReadWithoutTheFilter() throws Exception {
+    backfillOverTimestampUnit("NANOS", 1_000_000);
+  }
+
+  /**
+   * An event time stored as text (ISO-8601 strings, as a Parquet archive of JSON events has them):
+   * a backfill reads a timestamp or int64 epoch-millis column (backfills.md). It failed inside the
+   * Flink job with "backfill plan failed: java.time.format.DateTimeParseException: Text
+   * '2026-11-27T11:11:25.656000Z' could not be parsed, unparsed text found at index 10", naming
+   * neither the column nor the file; it is refused before any job, naming both and the fix.
+   */
+  @Test
+  void textEventTimesAreRefusedNamingTheColumnAndTheFix() throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("history-text"));
+    org.apache.iceberg.shaded.org.apache.parquet.schema.MessageType type =
+        org.apache.iceberg.shaded.org.apache.parquet.schema.MessageTypeParser.parseMessageType(
+            "message schema { optional binary txn_id (STRING); optional binary user_id (STRING);"
+                + " optional double amount; optional binary merchant (STRING);"
+                + " optional binary ts (STRING); optional int64 offset; }");
+    var groups =
+        new org.apache.iceberg.shaded.org.apache.parquet.example.data.simple.SimpleGroupFactory(
+            type);
+    Path file = folder.resolve("events.parquet");
+    try (var w =
+        org.apache.iceberg.shaded.org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(
+                new org.apache.iceberg.shaded.org.apache.parquet.io.LocalOutputFile(file))
+            .withType(type)
+            .withConf(new org.apache.hadoop.conf.Configuration())
+            .build()) {
+      var g = groups.newGroup();
+      g.add("txn_id", "t1");
+      g.add("user_id", "u1");
+      g.add("amount", 1.0);
+      g.add("merchant", "m0");
+      g.add("ts", Instant.ofEpochMilli(EventLog.BASE + 1000).toString());
+      g.add("offset", 0L);
+      w.write(g);
+    }
+    FeatureView view = BackfillITCase.view(file);
+    QuiverConfig config = config("wh-text");
+    Backfill backfill = new Backfill(config, OfflineCatalogs.open(config));
+    Instant from = Instant.ofEpochMilli(EventLog.BASE);
+    assertThatThrownBy(
+            () ->
+                backfill.plan(view, OfflineTables.joinKeys(view), null, from, from.plusMillis(DAY)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "source: event-time column 'ts' of "
+                + folder
+                + " is text (string), which a backfill does not read as a time (expected: a"
+                + " timestamp column, or int64 epoch milliseconds); write it as a timestamp,"
+                + " e.g. in pandas df['ts'] = pd.to_datetime(df['ts'], utc=True), in Spark"
+                + " to_timestamp('ts')");
+  }
+
+  /**
+   * A DOUBLE history column for a source column declared INT32 (pandas writes an integer column
+   * with missing values as float64): a whole number (2.0) is read, but a fraction (2.5) or a number
+   * beyond INT32 is malformed, as the streaming parser has it ("wrong type for 'qty': declared
+   * INT32, got the number 2.5"): dropped and counted in skipped. CAST truncated 2.5 to 2 and
+   * backfilled it, and the backfill's rows differed from the streaming job's (QA pass, session 19).
+   */
+  @Test
+  void fractionsInAnIntegerColumnAreMalformedAsInTheStream() throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("history-qty"));
+    org.apache.iceberg.shaded.org.apache.parquet.schema.MessageType type =
+        org.apache.iceberg.shaded.org.apache.parquet.schema.MessageTypeParser.parseMessageType(
+            "message schema { optional binary txn_id (STRING); optional binary user_id (STRING);"
+                + " optional double qty; optional int64 ts (TIMESTAMP(MICROS,true)); }");
+    var groups =
+        new org.apache.iceberg.shaded.org.apache.parquet.example.data.simple.SimpleGroupFactory(
+            type);
+    Path file = folder.resolve("events.parquet");
+    Double[] qty = {2.0, 2.5, 3e10, null, -7.0};
+    try (var w =
+        org.apache.iceberg.shaded.org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(
+                new org.apache.iceberg.shaded.org.apache.parquet.io.LocalOutputFile(file))
+            .withType(type)
+            .withConf(new org.apache.hadoop.conf.Configuration())
+            .build()) {
+      for (int i = 0; i < qty.length; i++) {
+        var g = groups.newGroup();
+        g.add("txn_id", "t" + i);
+        g.add("user_id", "u" + i);
+        if (qty[i] != null) {
+          g.add("qty", qty[i]);
+        }
+        g.add("ts", (EventLog.BASE + 1000L * (i + 1)) * 1000L);
+        w.write(g);
+      }
+    }
+    dev.quiver.core.spec.Source source =
+        new dev.quiver.core.spec.Source(
+            "default",
+            "orders_history",
+            "parquet",
+            List.of(
+                new dev.quiver.core.spec.SourceField(
+                    "txn_id", dev.quiver.core.spec.FeatureType.STRING),
+                new dev.quiver.core.spec.SourceField(
+                    "user_id", dev.quiver.core.spec.FeatureType.STRING),
+                new dev.quiver.core.spec.SourceField("qty", dev.quiver.core.spec.FeatureType.INT32),
+                new dev.quiver.core.spec.SourceField(
+                    "ts", dev.quiver.core.spec.FeatureType.TIMESTAMP)),
+            "ts",
+            "txn_id",
+            java.time.Duration.ZERO,
+            Map.of("path", folder.toString()));
+    FeatureView view =
+        FeatureView.builder("user_qty")
+            .entities(List.of("user"))
+            .source(source)
+            .features(
+                List.of(
+                    new dev.quiver.core.spec.Feature(
+                        "last_qty",
+                        dev.quiver.core.spec.FeatureType.INT32,
+                        "",
+                        "qty",
+                        null,
+                        Map.of())))
+            .build();
+    QuiverConfig config = config("wh-qty");
+    Catalog catalog = OfflineCatalogs.open(config);
+    Backfill backfill = new Backfill(config, catalog);
+    List<JoinKey> keys = OfflineTables.joinKeys(view);
+    Instant from = Instant.ofEpochMilli(EventLog.BASE);
+    Instant to = from.plusMillis(DAY);
+    Backfill.Result res = backfill.run(view, keys, null, from, to, false);
+    assertThat(res.skipped()).as("2.5 and 3e10").isEqualTo(2);
+    Map<Object, Object> got = new java.util.HashMap<>();
+    try (CloseableIterable<Record> rows =
+        IcebergGenerics.read(catalog.loadTable(OfflineTables.identifier(view))).build()) {
+      for (Record r : rows) {
+        got.put(r.getField("user_id"), r.getField("last_qty"));
+      }
+    }
+    Map<Object, Object> expected = new java.util.HashMap<>();
+    expected.put("u0", 2);
+    expected.put("u3", null);
+    expected.put("u4", -7);
+    assertThat(got).isEqualTo(expected);
+  }
+
+  private void backfillOverTimestampUnit(String unit, long perMillisecond) throws Exception {
+    Path folder = dir.resolve("history-" + unit);
     List<List<Record>> files = history();
     org.apache.iceberg.shaded.org.apache.parquet.schema.MessageType type =
         org.apache.iceberg.shaded.org.apache.parquet.schema.MessageTypeParser.parseMessageType(
             "message schema { optional binary txn_id (STRING); optional binary user_id (STRING);"
                 + " optional double amount; optional binary merchant (STRING);"
-                + " optional int64 ts (TIMESTAMP(MILLIS,true)); optional int64 offset; }");
+                + " optional int64 ts (TIMESTAMP("
+                + unit
+                + ",true)); optional int64 offset; }");
     var groups =
         new org.apache.iceberg.shaded.org.apache.parquet.example.data.simple.SimpleGroupFactory(
             type);
@@ -188,7 +346,9 @@ class BackfillPruningITCase {
           g.add("amount", (Double) r.getField("amount"));
           g.add("merchant", (String) r.getField("merchant"));
           if (r.getField("ts") != null) {
-            g.add("ts", ((OffsetDateTime) r.getField("ts")).toInstant().toEpochMilli());
+            g.add(
+                "ts",
+                ((OffsetDateTime) r.getField("ts")).toInstant().toEpochMilli() * perMillisecond);
           }
           g.add("offset", (Long) r.getField("offset"));
           w.write(g);
@@ -200,11 +360,11 @@ class BackfillPruningITCase {
     FeatureView view = BackfillITCase.view(folder.resolve("day-00.parquet"));
     List<JoinKey> keys = OfflineTables.joinKeys(view);
     Set<List<Object>> reference = reference(files, from, to);
-    QuiverConfig config = config("wh-millis");
+    QuiverConfig config = config("wh-" + unit);
     Catalog catalog = OfflineCatalogs.open(config);
     Backfill backfill = new Backfill(config, catalog);
     Backfill.Plan plan = backfill.plan(view, keys, null, from, to);
-    // read whole: the row groups' statistics are in milliseconds, and a filter would skip them
+    // read whole: the row groups' statistics are in the file's unit, and a filter would skip them
     assertThat(plan.files()).as("data files to read").isEqualTo(DAYS);
     assertThat(plan.rows()).isEqualTo(reference.size());
     Backfill.Result res = backfill.run(view, keys, null, from, to, false);

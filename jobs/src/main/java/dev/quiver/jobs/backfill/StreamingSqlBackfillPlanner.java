@@ -494,6 +494,30 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
         expr = "CAST(" + q(c.name()) + " AS " + c.type().flinkSqlType() + ")";
       }
       cols.add(expr + " AS " + q(c.name()));
+      if ((id == Type.TypeID.DOUBLE || id == Type.TypeID.FLOAT)
+          && !c.type().array()
+          && c.type().scalar().isIntegral()) {
+        // a fraction (2.5) or a number beyond the type where a whole number is declared: the
+        // streaming parser dead-letters it ("wrong type ..., got the number 2.5"), and CAST
+        // truncated it to 2; such a row is malformed here too (dropped, counted in skipped). A
+        // whole one (87.0, as pandas writes an integer column with missing values) is read.
+        boolean int32 = c.type().scalar() == FeatureType.Scalar.INT32;
+        notNull.add(
+            "("
+                + q(c.name())
+                + " IS NULL OR ("
+                + q(c.name())
+                + " = FLOOR("
+                + q(c.name())
+                + ") AND "
+                + q(c.name())
+                + (int32
+                    ? " BETWEEN -2147483648 AND 2147483647"
+                    : " >= -9.223372036854775808E18 AND "
+                        + q(c.name())
+                        + " < 9.223372036854775808E18")
+                + "))");
+      }
       if (c.name().equals(schema.eventTimeField())) {
         if (c.type().equals(FeatureType.TIMESTAMP)) {
           eventTime = expr;
