@@ -46,4 +46,26 @@ public record RegistrySpecContext(FeatureRegistry registry) implements SpecParse
   public Optional<FeatureView> view(String namespace, String name) {
     return registry.findView(namespace, name, "latest").map(ViewRecord::view);
   }
+
+  /**
+   * The registry's own resolution ({@link FeatureRegistry#getView}): the view, or its reason (an
+   * unknown view with its "did you mean", an unknown version with the versions there are, a RETIRED
+   * version with its successor). Any other failure (the registry unreachable) is left to the apply.
+   */
+  @Override
+  public Optional<SpecParser.ServiceTarget> serviceTarget(
+      String namespace, String name, String versionRef) {
+    try {
+      return Optional.of(
+          SpecParser.ServiceTarget.of(registry.getView(namespace, name, versionRef).view()));
+    } catch (RegistryException e) {
+      if (e.kind() != RegistryException.Kind.NOT_FOUND && e.kind() != RegistryException.Kind.GONE) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          SpecParser.ServiceTarget.unreadable(e.getMessage(), "name".equals(e.field())));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty(); // a malformed version: the file's own rules report it
+    }
+  }
 }

@@ -103,7 +103,8 @@ final class BundleAssembler {
               svc,
               name ->
                   Optional.ofNullable(views.get(key(svc.namespace(), name)))
-                      .or(() -> context.view(svc.namespace(), name)));
+                      .or(() -> context.view(svc.namespace(), name)),
+              (name, version) -> context.serviceTarget(svc.namespace(), name, version));
       addDeduplicated(s, found, p -> p);
     }
     // The rules run in two passes (each document as read, then the views and services once every

@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /** Rules for entities and feature services. */
@@ -50,7 +51,9 @@ final class ServiceRules {
   }
 
   static List<SpecProblem> service(
-      FeatureService s, Function<String, Optional<FeatureView>> views) {
+      FeatureService s,
+      Function<String, Optional<FeatureView>> views,
+      BiFunction<String, String, Optional<SpecParser.ServiceTarget>> elsewhere) {
     List<SpecProblem> out = new ArrayList<>();
     Names.check(s.name(), "name", "feature service", out);
     if (!Names.valid(s.namespace())) {
@@ -92,27 +95,67 @@ final class ServiceRules {
         }
       }
       Optional<FeatureView> view = views.apply(ref.view());
-      if (view.isEmpty() || (pinned != null && pinned.major() != view.get().version().major())) {
+      if (view.isPresent() && (pinned == null || pinned.major() == view.get().version().major())) {
+        unknownFeature(ref, view.get(), path, out);
         continue;
       }
-      if (view.get().feature(ref.feature()).isEmpty()) {
-        List<String> names = view.get().features().stream().map(Feature::name).toList();
+      // Not in the files (or another major pinned): resolved as the registry will on apply, so
+      // that every bad reference is reported at once, each at its line.
+      String versionRef = ref.version() == null ? "latest" : ref.version();
+      Optional<SpecParser.ServiceTarget> target = elsewhere.apply(ref.view(), versionRef);
+      if (target.isEmpty()) {
+        continue;
+      }
+      if (target.get().view() != null) {
+        unknownFeature(ref, target.get().view(), path, out);
+      } else if (view.isPresent() && target.get().viewUnknown()) {
         out.add(
             problem(
                 path,
-                "unknown feature '"
-                    + ref.feature()
-                    + "' in view "
+                "'"
+                    + ref
+                    + "' pins "
                     + ref.view()
                     + ":"
-                    + view.get().version(),
-                Suggestions.closest(ref.feature(), names)
-                        .map(c -> "did you mean " + c + "? ")
-                        .orElse("")
-                    + "Features: "
-                    + String.join(", ", names)));
+                    + ref.version()
+                    + ", which neither these files (they declare "
+                    + ref.view()
+                    + ":"
+                    + view.get().version()
+                    + ") nor the registry hold",
+                "pin "
+                    + ref.view()
+                    + ":v"
+                    + view.get().version().major()
+                    + ", or leave the version out"));
+      } else {
+        out.add(
+            problem(
+                path,
+                "'" + ref + "' cannot be read: " + target.get().problem(),
+                target.get().viewUnknown()
+                    ? "declare the view in these files or apply it first, or fix the name"
+                    : "pin a version that exists and is not RETIRED, or leave the version out for"
+                        + " the newest ACTIVE"));
       }
     }
     return out;
+  }
+
+  private static void unknownFeature(
+      FeatureRef ref, FeatureView view, String path, List<SpecProblem> out) {
+    if (view.feature(ref.feature()).isPresent()) {
+      return;
+    }
+    List<String> names = view.features().stream().map(Feature::name).toList();
+    out.add(
+        problem(
+            path,
+            "unknown feature '" + ref.feature() + "' in view " + ref.view() + ":" + view.version(),
+            Suggestions.closest(ref.feature(), names)
+                    .map(c -> "did you mean " + c + "? ")
+                    .orElse("")
+                + "Features: "
+                + String.join(", ", names)));
   }
 }

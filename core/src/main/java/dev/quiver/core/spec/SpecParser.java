@@ -59,6 +59,19 @@ public final class SpecParser {
       return List.of();
     }
 
+    /**
+     * A feature service's reference to a view version that the files do not declare (or pin another
+     * major of), resolved as the registry resolves it on apply: the version's view, or why it
+     * cannot be read (an unknown view or version, a RETIRED one). Empty when this context cannot
+     * tell, and the registry checks the reference on apply.
+     *
+     * @param versionRef {@code latest}, {@code v3} or {@code 3.1}
+     */
+    default Optional<ServiceTarget> serviceTarget(
+        String namespace, String name, String versionRef) {
+      return Optional.empty();
+    }
+
     /** Knows nothing: every reference must be declared in the files being parsed. */
     Context EMPTY =
         new Context() {
@@ -77,6 +90,20 @@ public final class SpecParser {
             return Optional.empty();
           }
         };
+  }
+
+  /**
+   * What a {@link Context} knows of a view version a feature service reads: the view, or why it
+   * cannot be read ({@code viewUnknown}: the context has no version of the view at all).
+   */
+  public record ServiceTarget(FeatureView view, String problem, boolean viewUnknown) {
+    public static ServiceTarget of(FeatureView view) {
+      return new ServiceTarget(view, null, false);
+    }
+
+    public static ServiceTarget unreadable(String problem, boolean viewUnknown) {
+      return new ServiceTarget(null, problem, viewUnknown);
+    }
   }
 
   /** One spec file's name and text. */

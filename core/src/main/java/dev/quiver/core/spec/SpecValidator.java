@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -99,7 +100,22 @@ public final class SpecValidator {
    */
   public static List<SpecProblem> validate(
       FeatureService service, Function<String, Optional<FeatureView>> views) {
-    return ServiceRules.service(service, views);
+    return ServiceRules.service(service, views, (name, version) -> Optional.empty());
+  }
+
+  /**
+   * Checks a feature service, and its references to view versions the files do not declare through
+   * {@code elsewhere} (the registry): an unknown view or version, a RETIRED pin, an unknown feature
+   * of a pinned version, all reported with the rest of the file's problems.
+   *
+   * @param elsewhere resolves (view name, version reference) as the registry would; empty = cannot
+   *     tell (the registry checks it on apply)
+   */
+  public static List<SpecProblem> validate(
+      FeatureService service,
+      Function<String, Optional<FeatureView>> views,
+      BiFunction<String, String, Optional<SpecParser.ServiceTarget>> elsewhere) {
+    return ServiceRules.service(service, views, elsewhere);
   }
 
   /** The view tag that sets the lookup server's near-cache bound for the view, in milliseconds. */

@@ -81,6 +81,49 @@ class ExamplesApplyITCase {
                     .startsWith("did you mean transactions? ")
                     .endsWith("Sources: page_views, sessions, transactions");
               });
+
+      // A feature service's bad references to what the registry holds are all reported at once,
+      // each at its line, with the file's other problems: they used to surface one apply later,
+      // from the registry, without file:line (only the unknown feature of a view the parser could
+      // see was reported first).
+      registry.setStatus("default", "merchant_risk", "v1", ViewStatus.DEPRECATED, null, "test");
+      registry.setStatus("default", "merchant_risk", "v1", ViewStatus.RETIRED, null, "test");
+      SpecException bad =
+          catchThrowableOfType(
+              SpecException.class,
+              () ->
+                  SpecParser.parse(
+                      """
+                      kind: feature_service
+                      name: broken
+                      features:
+                        - user_activity.no_such_feature
+                        - user_activity:v9.user_txn_count_1h
+                        - user_activty.user_txn_count_1h
+                        - merchant_risk:v1.merchant_txn_count
+                        - user_activity_metrics:v3.no_such_metric
+                        - user_activity.user_txn_count_1h
+                      """,
+                      "svc.yaml",
+                      context));
+      assertThat(bad.problems())
+          .extracting(SpecProblem::line, SpecProblem::path)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple(4, "features[0]"),
+              org.assertj.core.groups.Tuple.tuple(5, "features[1]"),
+              org.assertj.core.groups.Tuple.tuple(6, "features[2]"),
+              org.assertj.core.groups.Tuple.tuple(7, "features[3]"),
+              org.assertj.core.groups.Tuple.tuple(8, "features[4]"));
+      assertThat(bad.problems().get(0).message())
+          .startsWith("unknown feature 'no_such_feature' in view user_activity:v1");
+      assertThat(bad.problems().get(1).message())
+          .contains("user_activity:v9 does not exist (versions: v1 ACTIVE)");
+      assertThat(bad.problems().get(2).message())
+          .contains("unknown feature view 'default.user_activty'; did you mean user_activity?");
+      assertThat(bad.problems().get(3).message()).contains("merchant_risk:v1 is RETIRED");
+      assertThat(bad.problems().get(4).message())
+          .startsWith("unknown feature 'no_such_metric' in view user_activity_metrics:v3");
+      assertThat(bad.problems()).allMatch(p -> p.hint() != null && !p.hint().isBlank());
     }
   }
 }
