@@ -179,6 +179,10 @@ final class MaterializeCommand implements Callable<Integer> {
         sb.append("\n  caused by: ").append(text);
       }
     }
+    String fix = dev.quiver.jobs.DataDirFailure.fixFor(e);
+    if (fix != null) {
+      sb.append("\n  ").append(fix);
+    }
     return sb.append("\n  (the full trace is in ").append(LOG_FILE).append(')').toString();
   }
 

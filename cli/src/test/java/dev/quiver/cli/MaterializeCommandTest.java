@@ -34,4 +34,15 @@ class MaterializeCommandTest {
                 + MaterializeCommand.LOG_FILE
                 + ")");
   }
+
+  /** A data directory the job cannot write: after the causes (which name the path), the fix. */
+  @Test
+  void aDataDirectoryFailureSaysWhatToDo() {
+    Exception full =
+        new ExecutionException(
+            "Job execution failed.",
+            new java.io.IOException("No space left on device: While appending to file: /o/1.log"));
+    assertThat(MaterializeCommand.jobFailure(full))
+        .contains("\n  " + dev.quiver.jobs.DataDirFailure.FIX + "\n  (the full trace is in ");
+  }
 }
