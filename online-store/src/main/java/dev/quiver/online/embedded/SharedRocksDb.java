@@ -76,7 +76,13 @@ final class SharedRocksDb {
         new DBOptions()
             .setCreateIfMissing(true)
             .setCreateMissingColumnFamilies(true)
-            .setMaxBackgroundJobs(2);
+            .setMaxBackgroundJobs(2)
+            // No automatic resume after a background I/O error (a full disk): with it (RocksDB's
+            // default), once a write had failed with "No space left on device" every later write
+            // failed too, even after space was freed, and closing the store then hung for good,
+            // taking the job's cancellation (and the process) with it. Without it, the failed
+            // store closes, and the job's restart reopens it and goes on.
+            .setMaxBgErrorResumeCount(0);
     List<byte[]> names;
     try (org.rocksdb.Options o = new org.rocksdb.Options()) {
       names = RocksDB.listColumnFamilies(o, path.toString());
