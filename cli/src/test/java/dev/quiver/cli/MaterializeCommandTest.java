@@ -43,6 +43,10 @@ class MaterializeCommandTest {
             "Job execution failed.",
             new java.io.IOException("No space left on device: While appending to file: /o/1.log"));
     assertThat(MaterializeCommand.jobFailure(full))
-        .contains("\n  " + dev.quiver.jobs.DataDirFailure.FIX + "\n  (the full trace is in ");
+        .contains(
+            "\n  "
+                + dev.quiver.jobs.DataDirFailure.FIX
+                + "; then restart it: quiver materialize VIEW --restore <its last chk-N>"
+                + "\n  (the full trace is in ");
   }
 }

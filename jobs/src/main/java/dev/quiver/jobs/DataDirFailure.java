@@ -14,9 +14,8 @@ public final class DataDirFailure {
   public static final String FIX =
       "a data directory the job writes (offline.warehouse, online.embedded.path or"
           + " jobs.checkpoint-dir) is full, read-only, not writable or has a file in its path: free"
-          + " space or fix the path named above; the job goes on from its last checkpoint once it"
-          + " can write (restart it with quiver materialize VIEW --restore <last chk-N> if its"
-          + " restarts ran out)";
+          + " space or fix the path named above; while its restarts last, the job goes on from its"
+          + " last checkpoint once it can write";
 
   private DataDirFailure() {}
 
