@@ -179,6 +179,13 @@ final class MaterializeCommand implements Callable<Integer> {
         sb.append("\n  caused by: ").append(text);
       }
     }
+    String fix = dev.quiver.jobs.DataDirFailure.fixFor(e);
+    if (fix != null) {
+      // printed once the restarts have run out: the job needs a restart from its checkpoint
+      sb.append("\n  ")
+          .append(fix)
+          .append("; then restart it: quiver materialize VIEW --restore <its last chk-N>");
+    }
     return sb.append("\n  (the full trace is in ").append(LOG_FILE).append(')').toString();
   }
 

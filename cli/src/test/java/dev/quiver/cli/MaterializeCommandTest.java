@@ -34,4 +34,19 @@ class MaterializeCommandTest {
                 + MaterializeCommand.LOG_FILE
                 + ")");
   }
+
+  /** A data directory the job cannot write: after the causes (which name the path), the fix. */
+  @Test
+  void aDataDirectoryFailureSaysWhatToDo() {
+    Exception full =
+        new ExecutionException(
+            "Job execution failed.",
+            new java.io.IOException("No space left on device: While appending to file: /o/1.log"));
+    assertThat(MaterializeCommand.jobFailure(full))
+        .contains(
+            "\n  "
+                + dev.quiver.jobs.DataDirFailure.FIX
+                + "; then restart it: quiver materialize VIEW --restore <its last chk-N>"
+                + "\n  (the full trace is in ");
+  }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import kafka.server.BrokerServer;
 import kafka.testkit.KafkaClusterTestKit;
 import kafka.testkit.TestKitNodes;
 import org.apache.kafka.clients.admin.Admin;
@@ -18,6 +19,11 @@ import org.apache.kafka.common.utils.Exit;
  * integration tests and benchmarks of the jobs; its data lives in a temporary directory and is gone
  * when it stops. Replication factors are 1 (one broker), consumer-group rebalances start at once,
  * and auto-created topics get one partition.
+ *
+ * <p>The broker listens on a port fixed at start (a free one), so that {@link #stopBroker()} and
+ * {@link #startBroker()} restart it in place, on the same port and log directory, as an operator
+ * restarts a broker: clients configured with {@link #bootstrapServers()} reconnect to it. (The
+ * KRaft controller, in the same node, stays up meanwhile.)
  */
 public final class EmbeddedKafka implements AutoCloseable {
   private static final org.slf4j.Logger LOG =
@@ -57,6 +63,31 @@ public final class EmbeddedKafka implements AutoCloseable {
    * auto.create.topics.enable=false} to behave like a production cluster in tests.
    */
   public static EmbeddedKafka start(Map<String, String> brokerSettings) throws Exception {
+    // The free port chosen in build() may be taken by another process before the broker binds it
+    // (a small window): then try again on another one.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return startOnce(brokerSettings);
+      } catch (Exception e) {
+        if (attempt >= 3 || !portTaken(e)) {
+          throw e;
+        }
+        LOG.info("the embedded Kafka broker's port was taken meanwhile; trying another");
+      }
+    }
+  }
+
+  private static boolean portTaken(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException
+          || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static EmbeddedKafka startOnce(Map<String, String> brokerSettings) throws Exception {
     // The test kit's temporary directories come with a JVM shutdown hook that deletes them, which
     // runs beside this process's own shutdown (quiver local's Ctrl-C): it deleted the log directory
     // under the running broker, which then halted the JVM. close() deletes the directory once the
@@ -81,6 +112,12 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   private static KafkaClusterTestKit build(Map<String, String> brokerSettings) throws Exception {
+    // A fixed client port (rather than the test kit's port 0) is what lets the broker restart in
+    // place: on port 0 it would come back on another port, and every client would lose it.
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
     KafkaClusterTestKit.Builder b =
         new KafkaClusterTestKit.Builder(
                 new TestKitNodes.Builder()
@@ -92,7 +129,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             .setConfigProp("transaction.state.log.replication.factor", "1")
             .setConfigProp("transaction.state.log.min.isr", "1")
             .setConfigProp("group.initial.rebalance.delay.ms", "0")
-            .setConfigProp("num.partitions", "1");
+            .setConfigProp("num.partitions", "1")
+            .setConfigProp(
+                "listeners", "EXTERNAL://localhost:" + port + ",CONTROLLER://localhost:0");
     brokerSettings.forEach(b::setConfigProp);
     return b.build();
   }
@@ -187,6 +226,31 @@ public final class EmbeddedKafka implements AutoCloseable {
         throw new IllegalStateException("topics " + names + " have no leader after 30 s");
       }
       Thread.sleep(50);
+    }
+  }
+
+  /**
+   * Stops the broker as a restart would (its log directory and port are kept; clients see it
+   * disconnect). {@link #startBroker()} brings it back.
+   */
+  public void stopBroker() {
+    for (BrokerServer broker : cluster.brokers().values()) {
+      broker.shutdown();
+      broker.awaitShutdown();
+    }
+  }
+
+  /**
+   * Starts the broker stopped by {@link #stopBroker()} on the same port and log directory, and
+   * waits until it answers metadata requests and leads its partitions again.
+   */
+  public void startBroker() throws Exception {
+    for (BrokerServer broker : cluster.brokers().values()) {
+      broker.startup();
+    }
+    awaitReady(Duration.ofSeconds(60));
+    try (Admin admin = admin()) {
+      awaitLeaders(admin, List.copyOf(admin.listTopics().names().get()));
     }
   }
 

@@ -58,6 +58,61 @@ class EmbeddedKafkaITCase {
   }
 
   /**
+   * A broker restarted in place (same port, same log directory) still holds what it had, and a
+   * client created before the restart, knowing only the old bootstrap address, reads and writes
+   * through it again.
+   */
+  @Test
+  void restartsInPlaceOnTheSamePortAndLogDirectory() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      kafka.createTopic("r", 1);
+      String bootstrap = kafka.bootstrapServers();
+      java.nio.file.Path base = kafka.baseDirectory();
+      Map<String, Object> common =
+          Map.of("bootstrap.servers", bootstrap, "delivery.timeout.ms", "60000");
+      try (var producer =
+          new KafkaProducer<>(common, new StringSerializer(), new StringSerializer())) {
+        producer.send(new ProducerRecord<>("r", "before")).get();
+        kafka.stopBroker();
+        assertThatThrownBy(
+                () -> {
+                  try (Admin admin =
+                      Admin.create(
+                          Map.of(
+                              "bootstrap.servers",
+                              bootstrap,
+                              "default.api.timeout.ms",
+                              "2000",
+                              "request.timeout.ms",
+                              "1000"))) {
+                    admin.describeCluster().nodes().get();
+                  }
+                })
+            .as("the broker is down")
+            .hasRootCauseInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
+        kafka.startBroker();
+        assertThat(kafka.bootstrapServers()).isEqualTo(bootstrap);
+        assertThat(kafka.baseDirectory()).isEqualTo(base);
+        producer.send(new ProducerRecord<>("r", "after")).get();
+      }
+      List<String> got = new ArrayList<>();
+      try (var consumer =
+          new KafkaConsumer<>(common, new StringDeserializer(), new StringDeserializer())) {
+        List<TopicPartition> parts = List.of(new TopicPartition("r", 0));
+        consumer.assign(parts);
+        consumer.seekToBeginning(parts);
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (got.size() < 2 && System.currentTimeMillis() < deadline) {
+          for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+            got.add(r.value());
+          }
+        }
+      }
+      assertThat(got).containsExactly("before", "after");
+    }
+  }
+
+  /**
    * Stopping the process that embeds the broker (quiver local's Ctrl-C) must not race a JVM
    * shutdown hook that deletes the broker's directories under it, and the broker giving up must not
    * end that process: under load, the test kit's hook deleted the log directory, the broker called

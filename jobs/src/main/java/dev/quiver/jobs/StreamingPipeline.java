@@ -228,7 +228,7 @@ public final class StreamingPipeline {
             .setGroupId(JobOptions.groupId(view, config))
             .setStartingOffsets(
                 JobOptions.startsAtLatest(source, config)
-                    ? OffsetsInitializer.latest()
+                    ? new dev.quiver.jobs.ingest.LatestOffsets()
                     : OffsetsInitializer.earliest())
             .setDeserializer(new RawEventDeserializer())
             .setProperties(kafkaProps)

@@ -166,7 +166,9 @@ final class MaterializationJobs implements UpstreamCheck, AutoCloseable {
     }
     Throwable first = chain.stream().filter(t -> !WRAPPERS.contains(type(t))).findFirst().orElse(e);
     Throwable root = chain.get(chain.size() - 1);
-    return first == root ? text(root) : text(first) + " (caused by " + text(root) + ")";
+    String line = first == root ? text(root) : text(first) + " (caused by " + text(root) + ")";
+    String fix = dev.quiver.jobs.DataDirFailure.fixFor(e);
+    return fix == null ? line : line + "; " + fix;
   }
 
   private static final java.util.Set<String> WRAPPERS =

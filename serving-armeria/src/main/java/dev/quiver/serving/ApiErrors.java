@@ -16,6 +16,7 @@ import com.linecorp.armeria.server.ServiceConfig;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.quiver.core.config.YamlMessages;
 import dev.quiver.core.registry.RegistryException;
+import dev.quiver.core.registry.store.RegistryUnavailableException;
 import dev.quiver.core.spec.SpecException;
 import dev.quiver.core.spec.SpecProblem;
 import java.io.ByteArrayOutputStream;
@@ -32,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * {"error":{"code","message","field"[,"details"]}}}; a stack trace never reaches a client. Typed
  * exceptions map as follows: {@link ApiException} → its own status; {@link RegistryException}
  * NOT_FOUND → 404, CONFLICT/BREAKING_CHANGE → 409, INVALID → 400, GONE → 410; {@link SpecException}
- * → 400 with every problem in {@code details}; {@link IllegalArgumentException} and malformed JSON
- * → 400; anything else → 500 with a generic message (and a log line).
+ * → 400 with every problem in {@code details}; {@link RegistryUnavailableException} (the registry
+ * database does not answer) → 503 REGISTRY_UNAVAILABLE; {@link IllegalArgumentException} and
+ * malformed JSON → 400; anything else → 500 with a generic message (and a log line).
  */
 final class ApiErrors implements ServerErrorHandler {
   private static final Logger LOG = LoggerFactory.getLogger(ApiErrors.class);
@@ -280,6 +282,17 @@ final class ApiErrors implements ServerErrorHandler {
             case GONE -> HttpStatus.GONE;
           };
       return new ApiException(s, r.kind().name(), r.field(), r.getMessage());
+    }
+    if (t instanceof RegistryUnavailableException u) {
+      // the registry database is down: the client's request may succeed later (a 500 INTERNAL
+      // with "see the server log" sent the operator hunting for a bug)
+      return new ApiException(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          "REGISTRY_UNAVAILABLE",
+          null,
+          u.getMessage()
+              + " (lookups of feature lists this server has resolved keep answering; see GET"
+              + " /v1/health)");
     }
     if (t instanceof SpecException s) {
       List<String> details =

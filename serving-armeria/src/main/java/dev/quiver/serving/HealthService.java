@@ -16,9 +16,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code GET /v1/health}: liveness (the process answers) and readiness (the registry and the online
- * store answer within a second, and the store's circuit breaker is closed). 200 when ready, 503
- * naming each failing dependency otherwise (a half-open breaker too, as {@code DEGRADED}); a
+ * {@code GET /v1/health}: liveness (the process answers) and readiness (the online store answers
+ * within a second, and the store's circuit breaker is closed). 200 when ready, 503 naming each
+ * failing dependency otherwise (a half-open breaker too, as {@code DEGRADED}). A registry that does
+ * not answer within a second is named in {@code failing} with status {@code DOWN} and makes the
+ * top-level status {@code DEGRADED}, but leaves readiness alone: lookups of resolved feature lists
+ * keep answering from the plan cache, and only registry calls fail (503 REGISTRY_UNAVAILABLE); a
  * successful probe of the store is the breaker's trial read when one is due; {@code ?probe=live}
  * answers liveness only, {@code ?probe=ready} (the default) readiness; another probe is a 400
  * naming it. {@link UpstreamCheck}s (the materialization jobs of {@code quiver local}) are reported
@@ -109,9 +112,13 @@ final class HealthService implements HttpService {
                   check(checks, "registry", r == null ? "UP" : "DOWN", r, failing);
                   check(checks, "online_store", o.status(), o.error(), failing)
                       .put("circuit_breaker", o.breaker().name());
-                  boolean ready = failing.isEmpty();
-                  boolean down = r != null || o.status().equals("DOWN");
-                  boolean upstreamFailing = false;
+                  // The registry does not take the server out of readiness: every server shares
+                  // it, and lookups of the feature lists a server has resolved keep answering
+                  // from its plan cache; unready, a registry outage took every server out of
+                  // rotation at once.
+                  boolean ready = !failing.contains("online_store");
+                  boolean down = o.status().equals("DOWN");
+                  boolean upstreamFailing = r != null;
                   for (int i = 0; i < upstream.size(); i++) {
                     UpstreamCheck.Result u = ups.get(i).join();
                     ObjectNode c =

@@ -1,5 +1,6 @@
 package dev.quiver.serving;
 
+import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
@@ -17,6 +18,7 @@ import com.linecorp.armeria.server.RoutingContext;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.registry.RegistryException;
+import dev.quiver.core.registry.store.RegistryStoreException;
 import dev.quiver.core.spec.Durations;
 import dev.quiver.core.spec.FeatureRef;
 import dev.quiver.core.spec.FeatureView;
@@ -28,9 +30,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /v1/features:lookup} and {@code POST /v1/features:batchLookup}. Parses the body,
@@ -40,6 +46,7 @@ import java.util.concurrent.TimeoutException;
  * the request's {@code timeout_ms}.
  */
 final class LookupService implements HttpService, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LookupService.class);
   private static final ResponseHeaders OK_JSON =
       ResponseHeaders.of(HttpStatus.OK, HttpHeaderNames.CONTENT_TYPE, MediaType.JSON_UTF_8);
 
@@ -51,6 +58,8 @@ final class LookupService implements HttpService, AutoCloseable {
   private final long serverTimeoutMs;
   private final AsyncLoadingCache<PlanKey, Resolution> plans;
   private final ExecutorService registryExecutor = FeatureResolver.newRegistryExecutor();
+  // whether the last plan refresh found the registry down (to log an outage once, not per plan)
+  private final AtomicBoolean registryDown = new AtomicBoolean();
 
   LookupService(
       FeatureRegistry registry, ReadPath readPath, ServerOptions options, ServingMetrics metrics) {
@@ -68,15 +77,54 @@ final class LookupService implements HttpService, AutoCloseable {
         Caffeine.newBuilder()
             .maximumSize(10_000)
             .refreshAfterWrite(options.planCacheTtl())
-            .expireAfterWrite(options.planCacheTtl().multipliedBy(30))
+            // Dropped when not used for 30 TTLs. Not expireAfterWrite: a plan whose refreshes wait
+            // for a registry that does not answer (5 s each, four threads) must stay while used.
+            .expireAfterAccess(options.planCacheTtl().multipliedBy(30))
             // Maintenance (draining the read buffer every few lookups) on the calling event loop:
             // with the blocking pool as the cache's executor each drain was a thread hand-off.
             // Loads and refreshes run on the registry threads (registry calls are JDBC).
             .executor(Runnable::run)
             .buildAsync(
-                (k, ignored) ->
-                    CompletableFuture.supplyAsync(
-                        () -> resolveOnBlockingThread(k), registryExecutor));
+                new AsyncCacheLoader<PlanKey, Resolution>() {
+                  @Override
+                  public CompletableFuture<Resolution> asyncLoad(PlanKey k, Executor ignored) {
+                    return CompletableFuture.supplyAsync(
+                        () -> resolveOnBlockingThread(k), registryExecutor);
+                  }
+
+                  @Override
+                  public CompletableFuture<Resolution> asyncReload(
+                      PlanKey k, Resolution old, Executor ignored) {
+                    return CompletableFuture.supplyAsync(
+                        () -> reresolveOnBlockingThread(k, old), registryExecutor);
+                  }
+                });
+  }
+
+  /**
+   * A refresh of a cached plan. While the registry database does not answer, the plan it has is
+   * kept (and counts as refreshed): the lookups of feature lists this server has resolved keep
+   * answering through a registry outage of any length. (A failed refresh also kept it, but only
+   * until the entry expired, 30 plan-cache TTLs after its last successful resolve: 30 s into a
+   * PostgreSQL outage every lookup failed; and Caffeine logged each failed refresh with its trace.)
+   * Other failures still fail the refresh, and the unused plan expires.
+   */
+  private Resolution reresolveOnBlockingThread(PlanKey k, Resolution old) {
+    try {
+      Resolution fresh = resolveOnBlockingThread(k);
+      if (registryDown.compareAndSet(true, false)) {
+        LOG.info("the registry answers again; cached lookup plans are refreshed from it");
+      }
+      return fresh;
+    } catch (RegistryStoreException e) {
+      if (registryDown.compareAndSet(false, true)) {
+        LOG.warn(
+            "the registry does not answer ({}); lookups keep the plans this server has resolved"
+                + " until it is back, new feature lists cannot be resolved meanwhile",
+            e.getMessage());
+      }
+      return old;
+    }
   }
 
   /** Stops the registry threads (after the server has stopped serving). */

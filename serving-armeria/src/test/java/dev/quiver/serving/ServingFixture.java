@@ -73,6 +73,18 @@ final class ServingFixture implements AutoCloseable {
    */
   ServingFixture(
       Map<String, String> config, UnaryOperator<FeatureSource> wrap, QuiverConfig onlineConfig) {
+    this(config, wrap, onlineConfig, null);
+  }
+
+  /**
+   * @param onlineConfig the online store options; null = an embedded store in a temp dir
+   * @param registryConfig the registry options; null = the embedded registry in memory
+   */
+  ServingFixture(
+      Map<String, String> config,
+      UnaryOperator<FeatureSource> wrap,
+      QuiverConfig onlineConfig,
+      QuiverConfig registryConfig) {
     try {
       dir = Files.createTempDirectory("quiver-serving-test");
     } catch (java.io.IOException e) {
@@ -80,12 +92,14 @@ final class ServingFixture implements AutoCloseable {
     }
     registry =
         FeatureRegistries.open(
-            QuiverConfig.of(
-                Map.of(
-                    "registry.type",
-                    "embedded",
-                    "registry.path",
-                    "mem:serving-" + UUID.randomUUID())));
+            registryConfig != null
+                ? registryConfig
+                : QuiverConfig.of(
+                    Map.of(
+                        "registry.type",
+                        "embedded",
+                        "registry.path",
+                        "mem:serving-" + UUID.randomUUID())));
     store =
         OnlineFeatureSource.open(
             onlineConfig != null

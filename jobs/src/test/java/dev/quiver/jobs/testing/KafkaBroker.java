@@ -34,6 +34,16 @@ public final class KafkaBroker implements AutoCloseable {
     return kafka.bootstrapServers();
   }
 
+  /** Stops the broker in place (port and log directory kept); see {@link #startBroker()}. */
+  public void stopBroker() {
+    kafka.stopBroker();
+  }
+
+  /** Starts the broker stopped by {@link #stopBroker()} again, on the same port and log dir. */
+  public void startBroker() throws Exception {
+    kafka.startBroker();
+  }
+
   public void createTopic(String name, int partitions) throws Exception {
     kafka.createTopic(name, partitions);
   }

@@ -76,7 +76,13 @@ final class SharedRocksDb {
         new DBOptions()
             .setCreateIfMissing(true)
             .setCreateMissingColumnFamilies(true)
-            .setMaxBackgroundJobs(2);
+            .setMaxBackgroundJobs(2)
+            // No automatic resume after a background I/O error (a full disk): with it (RocksDB's
+            // default), once a write had failed with "No space left on device" every later write
+            // failed too, even after space was freed, and closing the store then hung for good,
+            // taking the job's cancellation (and the process) with it. Without it, the failed
+            // store closes, and the job's restart reopens it and goes on.
+            .setMaxBgErrorResumeCount(0);
     List<byte[]> names;
     try (org.rocksdb.Options o = new org.rocksdb.Options()) {
       names = RocksDB.listColumnFamilies(o, path.toString());
@@ -112,12 +118,51 @@ final class SharedRocksDb {
         db = new SharedRocksDb(key, blockCacheMb);
       } catch (RocksDBException | IOException e) {
         throw new OnlineStoreException(
-            "cannot open the embedded online store at " + key + ": " + e.getMessage(), e);
+            "cannot open the embedded online store at " + key + ": " + whatIsWrong(key, e), e);
       }
       OPEN.put(key, db);
     }
     db.refs++;
     return db;
+  }
+
+  /**
+   * Why the store's directory cannot be used, with the fix, for the failures an operator can fix (a
+   * file in the way, no permission, a read-only or full disk); else the failure's own message. (The
+   * bare {@code FileAlreadyExistsException} of a file in the way said only the path.)
+   */
+  static String whatIsWrong(Path dir, Exception e) {
+    String message = String.valueOf(e.getMessage());
+    String fix =
+        "; set online.embedded.path (--set online.embedded.path=DIR) to a directory this process"
+            + " can write, or fix this one";
+    if (e instanceof java.nio.file.FileAlreadyExistsException
+        || e instanceof java.nio.file.NotDirectoryException
+        || e instanceof java.nio.file.FileSystemException f
+            && String.valueOf(f.getReason()).contains("Not a directory")) {
+      Path file = dir;
+      while (file != null && !Files.isRegularFile(file)) {
+        file = file.getParent();
+      }
+      return (file == null ? "a file is in its path" : file + " is a file, not a directory")
+          + " ("
+          + e.getClass().getSimpleName()
+          + ")"
+          + fix
+          + " (move the file away)";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException
+        || message.contains("Permission denied")
+        || message.contains("Read-only file system")) {
+      return "the directory is not writable (" + message + ")" + fix;
+    }
+    if (message.contains("No space left on device")) {
+      return "the disk is full ("
+          + message
+          + "); free space on it"
+          + fix.replace("; set", ", or set");
+    }
+    return message;
   }
 
   /** Drops one reference; the last closes RocksDB. */

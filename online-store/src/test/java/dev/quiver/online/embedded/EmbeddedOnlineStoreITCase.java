@@ -39,6 +39,30 @@ class EmbeddedOnlineStoreITCase extends OnlineStoreContract {
     store.close();
   }
 
+  /**
+   * A file where the store's directory (or one of its parents) should be: the error names the file
+   * and the fix (before: "cannot open the embedded online store at P: P", the bare message of a
+   * FileAlreadyExistsException).
+   */
+  @Test
+  void aFileInPlaceOfTheDirectoryIsAClearError() throws Exception {
+    Path file = dir.resolve("in-the-way");
+    java.nio.file.Files.writeString(file, "not a directory");
+    for (Path p : List.of(file, file.resolve("db"))) {
+      assertThatThrownBy(() -> OnlineStores.open(config(p)))
+          .isInstanceOf(dev.quiver.online.OnlineStoreException.class)
+          .hasMessageStartingWith("cannot open the embedded online store at " + p + ": ")
+          .hasMessageContaining(file + " is a file, not a directory")
+          .hasMessageContaining(
+              "set online.embedded.path (--set online.embedded.path=DIR) to a directory this"
+                  + " process can write, or fix this one (move the file away)");
+    }
+    java.nio.file.Files.delete(file);
+    try (OnlineStore s = OnlineStores.open(config(file.resolve("db")))) {
+      assertThat(s).isNotNull();
+    }
+  }
+
   private static QuiverConfig config(Path path) {
     return QuiverConfig.of(
         Map.of("online.type", "embedded", "online.embedded.path", path.toString()));

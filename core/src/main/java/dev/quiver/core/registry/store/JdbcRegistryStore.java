@@ -46,6 +46,14 @@ public final class JdbcRegistryStore implements RegistryStore {
 
   private static final int OPEN_ATTEMPTS = 10;
 
+  /**
+   * How long a call waits for a connection: with the database stopped, every registry call waits
+   * this long and then fails with {@link RegistryUnavailableException}. Shorter than the lookup
+   * server's default request timeout (10 s), so that its registry endpoints answer that error (a
+   * 503 naming the database) rather than a bare request timeout.
+   */
+  static final long CONNECTION_TIMEOUT_MS = 5_000;
+
   private final String identifier;
   private final String location;
   private final HikariDataSource pool;
@@ -108,7 +116,7 @@ public final class JdbcRegistryStore implements RegistryStore {
     hc.setMinimumIdle(1);
     hc.setAutoCommit(false);
     hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
-    hc.setConnectionTimeout(10_000);
+    hc.setConnectionTimeout(CONNECTION_TIMEOUT_MS);
     for (int attempt = 1; ; attempt++) {
       HikariDataSource ds = null;
       try {
@@ -208,7 +216,10 @@ public final class JdbcRegistryStore implements RegistryStore {
         boolean handover =
             identifier.equals("embedded")
                 && (sql instanceof java.sql.SQLTransientConnectionException || h2Handover(sql));
-        if (stage[0] == 0 ? !handover : !connectionLost(sql)) {
+        if (stage[0] == 0 && !handover) {
+          throw unavailable(sql);
+        }
+        if (stage[0] != 0 && !connectionLost(sql)) {
           throw translate(sql);
         }
         // The embedded database's serving process exited (H2 AUTO_SERVER), or the server restarted:
@@ -216,7 +227,7 @@ public final class JdbcRegistryStore implements RegistryStore {
         // new one (this process then opens the file itself, or reaches the new server).
         pool.getHikariPoolMXBean().softEvictConnections();
         if (stage[0] == 2 || attempt >= CONNECTION_LOST_ATTEMPTS) {
-          throw new RegistryStoreException(
+          throw new RegistryUnavailableException(
               "lost the connection to the registry database at "
                   + location
                   + (stage[0] == 2 ? " while committing (the change may or may not be stored)" : "")
@@ -235,6 +246,7 @@ public final class JdbcRegistryStore implements RegistryStore {
     try (Connection c = pool.getConnection()) {
       stage[0] = 1;
       c.setReadOnly(mode == Mode.READ);
+      Throwable failure = null;
       try {
         T result = work.apply(new JdbcRegistryTransaction(c, mode != Mode.READ, specs));
         if (mode == Mode.WRITE) {
@@ -244,11 +256,22 @@ public final class JdbcRegistryStore implements RegistryStore {
           c.rollback();
         }
         return result;
-      } catch (RuntimeException | Error e) {
+      } catch (SQLException | RuntimeException | Error e) {
+        failure = e;
         rollbackQuietly(c, e);
         throw e;
       } finally {
-        c.setReadOnly(false);
+        try {
+          c.setReadOnly(false);
+        } catch (SQLException e) {
+          // on a connection that died under the work, this fails too ("Connection is closed", no
+          // SQL state) and, thrown from here, hid the failure that says the connection was lost:
+          // the call was not retried on a new connection, nor reported as the database being down
+          if (failure == null) {
+            throw e;
+          }
+          failure.addSuppressed(e);
+        }
       }
     }
   }
@@ -275,6 +298,19 @@ public final class JdbcRegistryStore implements RegistryStore {
     } catch (SQLException e) {
       cause.addSuppressed(e);
     }
+  }
+
+  /** No connection within the pool's timeout (the database is down or unreachable). */
+  private RegistryUnavailableException unavailable(SQLException e) {
+    return new RegistryUnavailableException(
+        "the registry database at "
+            + location
+            + " does not answer (no connection within "
+            + CONNECTION_TIMEOUT_MS / 1000
+            + " s: "
+            + rootMessage(e)
+            + "); check that it is running and reachable from this host, then retry",
+        e);
   }
 
   static RuntimeException translate(SQLException e) {
