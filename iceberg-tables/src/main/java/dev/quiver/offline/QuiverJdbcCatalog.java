@@ -1,5 +1,6 @@
 package dev.quiver.offline;
 
+import java.sql.SQLException;
 import java.util.Map;
 import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.jdbc.JdbcCatalog;
@@ -24,15 +25,30 @@ public class QuiverJdbcCatalog extends JdbcCatalog {
         root = root.getCause();
       }
       String reason = root.getMessage() == null ? root.toString() : root.getMessage();
+      String p = OfflineOptions.PROPERTIES_PREFIX;
       throw new IllegalStateException(
-          OfflineOptions.PROPERTIES_PREFIX
+          p
               + "uri: cannot open the JDBC catalog database at "
               + uri
               + " ("
               + OfflineCatalogs.redact(reason)
-              + ") (expected: the database running and reachable, or "
-              + OfflineOptions.PROPERTIES_PREFIX
-              + "uri pointing at it)");
+              + ") (expected: "
+              + (refusedLogin(e)
+                  ? p + "jdbc.user and " + p + "jdbc.password of a user the database accepts"
+                  : "the database running and reachable, or " + p + "uri pointing at it")
+              + ")");
     }
+  }
+
+  /** SQL state class 28, "invalid authorization specification": a user or password refused. */
+  private static boolean refusedLogin(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SQLException sql
+          && sql.getSQLState() != null
+          && sql.getSQLState().startsWith("28")) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -65,12 +65,29 @@ class JdbcOfflineCatalogITCase {
 
   @TempDir Path dir;
 
+  /**
+   * PostgreSQL asking the catalog's user {@code quiver} for its password (the test's own {@code
+   * postgres} user is trusted), so a catalog connects only when {@code jdbc.user} and {@code
+   * jdbc.password} reach the driver.
+   */
   @BeforeAll
   static void startPostgres() throws Exception {
-    postgres = EmbeddedPostgres.builder().start();
+    Path hba = Files.createTempFile("jdbc-catalog-hba", ".conf");
+    Files.writeString(
+        hba,
+        String.join(
+            "\n",
+            "local all all trust",
+            "host all postgres 127.0.0.1/32 trust",
+            "host all postgres ::1/128 trust",
+            "host all quiver 127.0.0.1/32 scram-sha-256",
+            "host all quiver ::1/128 scram-sha-256",
+            ""));
+    postgres = EmbeddedPostgres.builder().setServerConfig("hba_file", hba.toString()).start();
     try (Connection c = postgres.getPostgresDatabase().getConnection();
         Statement s = c.createStatement()) {
-      s.execute("CREATE DATABASE iceberg_catalog");
+      s.execute("CREATE ROLE quiver LOGIN PASSWORD '" + PASSWORD + "'");
+      s.execute("CREATE DATABASE iceberg_catalog OWNER quiver");
     }
   }
 
@@ -82,16 +99,20 @@ class JdbcOfflineCatalogITCase {
   }
 
   /**
-   * A JDBC catalog in the test's database: the URL names no user, so the connection works only if
-   * {@code offline.properties.jdbc.user} reaches the driver.
+   * A JDBC catalog in the test's database: the URL names no user or password, so the connection
+   * works only if {@code offline.properties.jdbc.user} and {@code .jdbc.password} reach the driver.
    */
   private QuiverConfig jdbc(String uri) {
+    return jdbc(uri, PASSWORD);
+  }
+
+  private QuiverConfig jdbc(String uri, String password) {
     Map<String, String> m = new HashMap<>();
     m.put("offline.catalog-type", "jdbc");
     m.put("offline.warehouse", dir.resolve("jdbc-warehouse").toString());
     m.put("offline.properties.uri", uri);
-    m.put("offline.properties.jdbc.user", "postgres");
-    m.put("offline.properties.jdbc.password", PASSWORD);
+    m.put("offline.properties.jdbc.user", "quiver");
+    m.put("offline.properties.jdbc.password", password);
     m.put("online.type", "embedded");
     m.put("online.embedded.path", dir.resolve("online").toString());
     return QuiverConfig.of(m);
@@ -279,7 +300,7 @@ class JdbcOfflineCatalogITCase {
     assertThat(text)
         .doesNotContain(PASSWORD)
         .contains("'catalog-impl' = 'dev.quiver.offline.QuiverJdbcCatalog'")
-        .contains("'jdbc.user' = 'postgres'")
+        .contains("'jdbc.user' = 'quiver'")
         .contains("'jdbc.password' = '******'");
     // the job itself gets the password (its sink connects with it)
     assertThat(plan.setup()).anyMatch(s -> s.contains("'jdbc.password' = '" + PASSWORD + "'"));
@@ -308,6 +329,17 @@ class JdbcOfflineCatalogITCase {
         .hasMessageStartingWith(
             "offline.properties.uri: cannot open the JDBC catalog database at " + wrong + " (")
         .hasMessageContaining("no_such_database")
+        .message()
+        .doesNotContain(PASSWORD);
+    String uri = "jdbc:postgresql://localhost:" + postgres.getPort() + "/iceberg_catalog";
+    assertThatThrownBy(() -> OfflineCatalogs.open(jdbc(uri, "not-" + PASSWORD)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith(
+            "offline.properties.uri: cannot open the JDBC catalog database at " + uri + " (")
+        .hasMessageContaining("password authentication failed for user \"quiver\"")
+        .hasMessageEndingWith(
+            "(expected: offline.properties.jdbc.user and offline.properties.jdbc.password of a"
+                + " user the database accepts)")
         .message()
         .doesNotContain(PASSWORD);
     // Flink's side (quiver sql, the job's CREATE CATALOG) says the same
