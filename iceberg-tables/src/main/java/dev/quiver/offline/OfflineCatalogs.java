@@ -127,6 +127,14 @@ public final class OfflineCatalogs {
     return CatalogLoader.custom(name, impl, new Configuration(), implementation(type));
   }
 
+  /**
+   * The catalog type whose class {@link #flinkProperties} gives as {@code catalog-impl}: {@code
+   * jdbc} for {@link QuiverJdbcCatalog}, else {@code hadoop}.
+   */
+  public static String type(String catalogImpl) {
+    return QuiverJdbcCatalog.class.getName().equals(catalogImpl) ? "jdbc" : "hadoop";
+  }
+
   /** The catalog class Quiver opens for a catalog type (one of {@link #TYPES}). */
   private static String implementation(String type) {
     return "hadoop".equals(type)
