@@ -191,6 +191,9 @@ public final class OfflineTableSourceFactory implements DynamicTableSourceFactor
         (k, v) -> {
           if (k.equals("catalog-type")) {
             props.put(org.apache.iceberg.CatalogUtil.ICEBERG_CATALOG_TYPE, v);
+          } else if (k.equals("catalog-impl")) {
+            // the class OfflineCatalogs.flinkProperties names: the loader opens the same one
+            props.put(org.apache.iceberg.CatalogUtil.ICEBERG_CATALOG_TYPE, OfflineCatalogs.type(v));
           } else if (!k.equals("connector") && !k.startsWith("catalog-")) {
             props.put(k, v);
           }

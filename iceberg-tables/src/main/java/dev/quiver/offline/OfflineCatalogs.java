@@ -12,7 +12,6 @@ import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.flink.CatalogLoader;
-import org.apache.iceberg.jdbc.JdbcCatalog;
 
 /**
  * Opens the Iceberg catalog that holds the offline tables, from {@code offline.*} options. The
@@ -42,8 +41,14 @@ public final class OfflineCatalogs {
           impl,
           new Configuration());
     }
-    return CatalogUtil.buildIcebergCatalog(
-        config.get(OfflineOptions.CATALOG_NAME), props, new Configuration());
+    // jdbc: Iceberg's JDBC catalog, naming offline.properties.uri when its database is out of reach
+    Map<String, String> impl = new LinkedHashMap<>(props);
+    impl.remove(CatalogUtil.ICEBERG_CATALOG_TYPE);
+    return CatalogUtil.loadCatalog(
+        QuiverJdbcCatalog.class.getName(),
+        config.get(OfflineOptions.CATALOG_NAME),
+        impl,
+        new Configuration());
   }
 
   /** A Hadoop catalog on a local warehouse directory (tests, local mode). */
@@ -91,7 +96,10 @@ public final class OfflineCatalogs {
    * LocatedHadoopCatalog}), so that Flink's side (the streaming job's Iceberg sink, {@code quiver
    * sql}) refuses a moved warehouse with the same error as the CLI's exports and backfills; with
    * {@code 'catalog-type'='hadoop'}, Flink built Iceberg's plain Hadoop catalog, the table loaded,
-   * and a read failed later on a missing manifest list.
+   * and a read failed later on a missing manifest list. A {@code jdbc} catalog is named by its
+   * class too ({@link QuiverJdbcCatalog}, Iceberg's {@code JdbcCatalog}): Iceberg's Flink catalog
+   * factory knows only the {@code hive}, {@code hadoop} and {@code rest} types, and refused {@code
+   * 'catalog-type'='jdbc'}.
    */
   public static Map<String, String> flinkProperties(QuiverConfig config) {
     Map<String, String> out = new LinkedHashMap<>();
@@ -100,10 +108,8 @@ public final class OfflineCatalogs {
             (k, v) -> {
               if (!k.equals(CatalogUtil.ICEBERG_CATALOG_TYPE)) {
                 out.put(k, v);
-              } else if ("hadoop".equals(v)) {
-                out.put("catalog-impl", LocatedHadoopCatalog.class.getName());
               } else {
-                out.put("catalog-type", v);
+                out.put("catalog-impl", implementation(v));
               }
             });
     return out;
@@ -118,11 +124,43 @@ public final class OfflineCatalogs {
     String name = props.getOrDefault("quiver.catalog-name", "quiver_offline");
     Map<String, String> impl = new LinkedHashMap<>(props);
     impl.remove(CatalogUtil.ICEBERG_CATALOG_TYPE);
-    return CatalogLoader.custom(
-        name,
-        impl,
-        new Configuration(),
-        "hadoop".equals(type) ? LocatedHadoopCatalog.class.getName() : JdbcCatalog.class.getName());
+    return CatalogLoader.custom(name, impl, new Configuration(), implementation(type));
+  }
+
+  /**
+   * The catalog type whose class {@link #flinkProperties} gives as {@code catalog-impl}: {@code
+   * jdbc} for {@link QuiverJdbcCatalog}, else {@code hadoop}.
+   */
+  public static String type(String catalogImpl) {
+    return QuiverJdbcCatalog.class.getName().equals(catalogImpl) ? "jdbc" : "hadoop";
+  }
+
+  /** The catalog class Quiver opens for a catalog type (one of {@link #TYPES}). */
+  private static String implementation(String type) {
+    return "hadoop".equals(type)
+        ? LocatedHadoopCatalog.class.getName()
+        : QuiverJdbcCatalog.class.getName();
+  }
+
+  /**
+   * Whether a catalog option's value is a secret ({@code jdbc.password}, a token, a key), so that
+   * it is never printed: {@code quiver plan} shows it as {@value #MASK}. The names are those Flink
+   * hides in its own configuration.
+   */
+  public static boolean isSecret(String key) {
+    String k = key.toLowerCase(Locale.ROOT);
+    return SECRET_KEYS.stream().anyMatch(k::contains);
+  }
+
+  /** What {@code quiver plan} and errors show for a secret. */
+  public static final String MASK = "******";
+
+  private static final List<String> SECRET_KEYS =
+      List.of("password", "secret", "token", "credential", "apikey", "access-key", "private-key");
+
+  /** {@code text} (a JDBC URL, an error) with the value of a {@code password=} parameter masked. */
+  public static String redact(String text) {
+    return text.replaceAll("(?i)(password=)[^&;\\s]*", "$1" + MASK);
   }
 
   /** A local path becomes an absolute {@code file:} URI; URIs with a scheme stay as they are. */

@@ -2,7 +2,10 @@ package dev.quiver.jobs.plan;
 
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.jobs.ingest.EventSchema;
+import dev.quiver.offline.OfflineCatalogs;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The Flink SQL of one feature view's materialization: everything after the parsed event stream, as
@@ -89,7 +92,7 @@ public record MaterializationPlan(
     // time functions and windows wherever the text runs
     sb.append("\nSET 'table.local-time-zone' = 'UTC';\n\n");
     for (String s : setup) {
-      sb.append(s).append(";\n\n");
+      sb.append(masked(s)).append(";\n\n");
     }
     for (String s : views) {
       sb.append(s).append(";\n\n");
@@ -100,5 +103,28 @@ public record MaterializationPlan(
     }
     sb.append("END;\n");
     return sb.toString();
+  }
+
+  private static final Pattern OPTION = Pattern.compile("'((?:[^']|'')*)' = '((?:[^']|'')*)'");
+
+  /**
+   * A setup statement as {@code quiver plan} prints it: the value of a secret option (the offline
+   * catalog's {@code jdbc.password}, {@link OfflineCatalogs#isSecret}) as {@value
+   * OfflineCatalogs#MASK}, and a {@code password=} in a URL masked too. The job runs the statement
+   * itself; in {@code quiver sql} the printed one is a no-op ({@code CREATE CATALOG IF NOT EXISTS}
+   * of the catalog its init script registered).
+   */
+  static String masked(String statement) {
+    Matcher m = OPTION.matcher(statement);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String value =
+          OfflineCatalogs.isSecret(m.group(1))
+              ? OfflineCatalogs.MASK
+              : OfflineCatalogs.redact(m.group(2));
+      m.appendReplacement(out, Matcher.quoteReplacement("'" + m.group(1) + "' = '" + value + "'"));
+    }
+    m.appendTail(out);
+    return out.toString();
   }
 }
