@@ -1,5 +1,6 @@
 package dev.quiver.cli;
 
+import dev.quiver.core.UnavailableException;
 import dev.quiver.core.registry.RegistryException;
 import dev.quiver.core.registry.store.RegistryStoreException;
 import dev.quiver.core.spec.SpecException;
@@ -205,7 +206,8 @@ public final class QuiverCli implements Runnable {
       err.println("error: " + e.getMessage());
       return ExitCode.INVALID;
     }
-    if (e instanceof HttpOfflineService.ServerUnreachableException) {
+    if (e instanceof HttpOfflineService.ServerUnreachableException
+        || e instanceof UnavailableException) {
       err.println("error: " + e.getMessage());
       return ExitCode.FAILURE;
     }

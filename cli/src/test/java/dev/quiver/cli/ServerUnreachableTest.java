@@ -39,4 +39,39 @@ class ServerUnreachableTest extends CliTestSupport {
         .doesNotContain("caused by");
     assertThat(r.err().strip().lines()).hasSize(1);
   }
+
+  /**
+   * The offline catalog's database (offline.catalog-type jdbc) not answering is no bug either: one
+   * line naming offline.properties.uri and the fix, no class name (it read "error:
+   * java.lang.IllegalStateException: offline.properties.uri: ...").
+   */
+  @Test
+  void aJdbcCatalogDatabaseThatDoesNotAnswerIsOneLineNamingTheOption() throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    String uri = "jdbc:postgresql://127.0.0.1:" + port + "/iceberg_catalog";
+    ok("apply", examples().toString());
+    Run r =
+        fails(
+            ExitCode.FAILURE,
+            "--set",
+            "offline.catalog-type=jdbc",
+            "--set",
+            "offline.properties.uri=" + uri,
+            "export",
+            "user_activity.*",
+            "--times",
+            "2024-05-01T00:00:00Z",
+            "--output",
+            dir.resolve("out").toString());
+    assertThat(r.err())
+        .startsWith(
+            "error: offline.properties.uri: cannot open the JDBC catalog database at " + uri)
+        .contains("offline.properties.uri pointing at it")
+        .doesNotContain("java.")
+        .doesNotContain("caused by");
+    assertThat(r.err().strip().lines()).hasSize(1);
+  }
 }

@@ -1,5 +1,6 @@
 package dev.quiver.offline;
 
+import dev.quiver.core.UnavailableException;
 import java.sql.SQLException;
 import java.util.Map;
 import org.apache.iceberg.CatalogProperties;
@@ -26,7 +27,7 @@ public class QuiverJdbcCatalog extends JdbcCatalog {
       }
       String reason = root.getMessage() == null ? root.toString() : root.getMessage();
       String p = OfflineOptions.PROPERTIES_PREFIX;
-      throw new IllegalStateException(
+      throw new UnavailableException(
           p
               + "uri: cannot open the JDBC catalog database at "
               + uri

@@ -3,6 +3,7 @@ package dev.quiver.offline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.quiver.core.UnavailableException;
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.offline.BackfillRequest;
 import dev.quiver.core.offline.JobStatus;
@@ -314,7 +315,7 @@ class JdbcOfflineCatalogITCase {
     }
     String down = "jdbc:postgresql://localhost:" + closed + "/iceberg_catalog";
     assertThatThrownBy(() -> OfflineCatalogs.open(jdbc(down)))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(UnavailableException.class)
         .hasMessageStartingWith(
             "offline.properties.uri: cannot open the JDBC catalog database at " + down + " (")
         .hasMessageContaining("Connection")
@@ -325,7 +326,7 @@ class JdbcOfflineCatalogITCase {
         .doesNotContain(PASSWORD);
     String wrong = "jdbc:postgresql://localhost:" + postgres.getPort() + "/no_such_database";
     assertThatThrownBy(() -> OfflineCatalogs.open(jdbc(wrong)))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(UnavailableException.class)
         .hasMessageStartingWith(
             "offline.properties.uri: cannot open the JDBC catalog database at " + wrong + " (")
         .hasMessageContaining("no_such_database")
@@ -333,7 +334,7 @@ class JdbcOfflineCatalogITCase {
         .doesNotContain(PASSWORD);
     String uri = "jdbc:postgresql://localhost:" + postgres.getPort() + "/iceberg_catalog";
     assertThatThrownBy(() -> OfflineCatalogs.open(jdbc(uri, "not-" + PASSWORD)))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(UnavailableException.class)
         .hasMessageStartingWith(
             "offline.properties.uri: cannot open the JDBC catalog database at " + uri + " (")
         .hasMessageContaining("password authentication failed for user \"quiver\"")
@@ -345,7 +346,7 @@ class JdbcOfflineCatalogITCase {
     // Flink's side (quiver sql, the job's CREATE CATALOG) says the same
     TableEnvironment sql = TableEnvironment.create(EnvironmentSettings.inBatchMode());
     assertThatThrownBy(() -> TimeTravel.register(sql, jdbc(down)))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(UnavailableException.class)
         .hasMessageStartingWith(
             "offline.properties.uri: cannot open the JDBC catalog database at " + down + " (");
   }

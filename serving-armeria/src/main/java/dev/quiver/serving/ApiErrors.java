@@ -14,6 +14,7 @@ import com.linecorp.armeria.server.RequestTimeoutException;
 import com.linecorp.armeria.server.ServerErrorHandler;
 import com.linecorp.armeria.server.ServiceConfig;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.quiver.core.UnavailableException;
 import dev.quiver.core.config.YamlMessages;
 import dev.quiver.core.registry.RegistryException;
 import dev.quiver.core.registry.store.RegistryUnavailableException;
@@ -34,8 +35,10 @@ import org.slf4j.LoggerFactory;
  * exceptions map as follows: {@link ApiException} → its own status; {@link RegistryException}
  * NOT_FOUND → 404, CONFLICT/BREAKING_CHANGE → 409, INVALID → 400, GONE → 410; {@link SpecException}
  * → 400 with every problem in {@code details}; {@link RegistryUnavailableException} (the registry
- * database does not answer) → 503 REGISTRY_UNAVAILABLE; {@link IllegalArgumentException} and
- * malformed JSON → 400; anything else → 500 with a generic message (and a log line).
+ * database does not answer) → 503 REGISTRY_UNAVAILABLE; {@link UnavailableException} (another
+ * system, such as the offline catalog's database) → 503 UNAVAILABLE; {@link
+ * IllegalArgumentException} and malformed JSON → 400; anything else → 500 with a generic message
+ * (and a log line).
  */
 final class ApiErrors implements ServerErrorHandler {
   private static final Logger LOG = LoggerFactory.getLogger(ApiErrors.class);
@@ -293,6 +296,10 @@ final class ApiErrors implements ServerErrorHandler {
           u.getMessage()
               + " (lookups of feature lists this server has resolved keep answering; see GET"
               + " /v1/health)");
+    }
+    if (t instanceof UnavailableException u) {
+      // a system the server depends on (the offline catalog's database) does not answer
+      return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "UNAVAILABLE", null, u.getMessage());
     }
     if (t instanceof SpecException s) {
       List<String> details =

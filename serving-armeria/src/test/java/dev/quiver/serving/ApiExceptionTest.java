@@ -40,6 +40,19 @@ class ApiExceptionTest {
         .isEqualTo("the manifest's feature '" + "n".repeat(200) + "… (300 characters)' is unknown");
   }
 
+  /** A system the server depends on that does not answer is a 503 with its fix, not a 500. */
+  @Test
+  void anUnavailableDependencyIsA503WithItsMessage() {
+    String message =
+        "offline.properties.uri: cannot open the JDBC catalog database at"
+            + " jdbc:postgresql://db/iceberg (Connection refused) (expected: the database running"
+            + " and reachable, or offline.properties.uri pointing at it)";
+    ApiException e = ApiErrors.toApiException(new dev.quiver.core.UnavailableException(message));
+    assertThat(e.status()).isEqualTo(com.linecorp.armeria.common.HttpStatus.SERVICE_UNAVAILABLE);
+    assertThat(e.code()).isEqualTo("UNAVAILABLE");
+    assertThat(e.getMessage()).isEqualTo(message);
+  }
+
   @Test
   void capsAnUnquotedEchoAndEveryDetail() {
     String ns = "s".repeat(10_000);
