@@ -244,6 +244,24 @@ class QuiverCliITCase extends CliTestSupport {
             "warning: feature service default.ranker reads user_pages:v1.last_page:"
                 + " user_pages:v1 is RETIRED; move to user_pages:v2, so its lookups and exports"
                 + " now fail (410 GONE); re-pin the reference in its spec and apply it again\n");
+    // and an export through the service says which service, which reference and the fix (it
+    // said 'user_pages:v1 is RETIRED; move to user_pages:v2', naming neither)
+    Run export =
+        fails(
+            ExitCode.NOT_FOUND,
+            "export",
+            "--feature-service",
+            "ranker",
+            "--labels",
+            dir.resolve("labels.csv").toString(),
+            "--output",
+            dir.resolve("out").toString());
+    assertThat(export.err())
+        .isEqualTo(
+            "error: feature service 'ranker' pins user_pages:v1.last_page, and user_pages:v1 is"
+                + " RETIRED; move to user_pages:v2; user_pages:v2 has no feature 'last_page'"
+                + " (features: other_page): re-pin it to one of them, or remove it, in the"
+                + " service's spec and quiver apply it\n");
   }
 
   @Test

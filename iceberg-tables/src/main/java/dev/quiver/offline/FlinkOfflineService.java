@@ -7,6 +7,9 @@ import dev.quiver.core.offline.JobStatus;
 import dev.quiver.core.offline.OfflineService;
 import dev.quiver.core.registry.AuditEntry;
 import dev.quiver.core.registry.FeatureRegistry;
+import dev.quiver.core.registry.RegistryException;
+import dev.quiver.core.registry.RetiredServicePin;
+import dev.quiver.core.spec.FeatureRef;
 import dev.quiver.core.spec.FeatureView;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -280,8 +283,22 @@ public final class FlinkOfflineService implements OfflineService {
         req.featureService() == null
             ? req.features()
             : FeatureResolver.serviceFeatures(registry, req.namespace(), req.featureService());
-    List<FeatureSelection> features =
-        FeatureResolver.resolve(registry, req.namespace(), refs, warnings);
+    List<FeatureSelection> features;
+    try {
+      features = FeatureResolver.resolve(registry, req.namespace(), refs, warnings);
+    } catch (RegistryException e) {
+      if (req.featureService() == null) {
+        throw e;
+      }
+      // a pin to a RETIRED version: name the service, its reference and the re-pin
+      throw RetiredServicePin.of(
+              registry,
+              req.namespace(),
+              req.featureService(),
+              refs.stream().map(FeatureRef::parse).toList(),
+              e)
+          .orElseThrow(() -> e);
+    }
     boolean guard =
         req.availabilityGuard() != null
             ? req.availabilityGuard()

@@ -317,6 +317,164 @@ class BackfillPruningITCase {
     assertThat(got).isEqualTo(expected);
   }
 
+  /**
+   * Text history columns for numeric source columns, and a 64-bit column for an INT32 one: 'abc',
+   * '2.5', '3000000000' (for INT32), 'NaN' and '1e400' (for FLOAT64), and the int64 3000000000 (for
+   * INT32) are malformed, as the streaming parser has the same values (CAST failed the backfill on
+   * 'abc', read '2.5' as 2 and wrapped 3000000000). Each row's verdict and values are the streaming
+   * parser's on the same event, so the backfill and the stream cannot drift apart here.
+   */
+  @Test
+  void wrongTypedValuesAreMalformedAsInTheStream() throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("history-text"));
+    org.apache.iceberg.shaded.org.apache.parquet.schema.MessageType type =
+        org.apache.iceberg.shaded.org.apache.parquet.schema.MessageTypeParser.parseMessageType(
+            "message schema { optional binary txn_id (STRING); optional binary user_id (STRING);"
+                + " optional binary n (STRING); optional int64 big; optional binary amt (STRING);"
+                + " optional int64 ts (TIMESTAMP(MICROS,true)); }");
+    var groups =
+        new org.apache.iceberg.shaded.org.apache.parquet.example.data.simple.SimpleGroupFactory(
+            type);
+    // n (INT32, text), big (INT32, int64), amt (FLOAT64, text); one user per row
+    String[] n = {"12", "abc", "2.5", "3000000000", null, "-7", null, null, null};
+    Long[] big = {5L, 1L, 1L, 1L, 3_000_000_000L, null, null, null, -2_147_483_648L};
+    String[] amt = {"1.5", null, null, null, null, null, "NaN", "1e400", "-2.5e3"};
+    Path file = folder.resolve("events.parquet");
+    try (var w =
+        org.apache.iceberg.shaded.org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(
+                new org.apache.iceberg.shaded.org.apache.parquet.io.LocalOutputFile(file))
+            .withType(type)
+            .withConf(new org.apache.hadoop.conf.Configuration())
+            .build()) {
+      for (int i = 0; i < n.length; i++) {
+        var g = groups.newGroup();
+        g.add("txn_id", "t" + i);
+        g.add("user_id", "u" + i);
+        if (n[i] != null) {
+          g.add("n", n[i]);
+        }
+        if (big[i] != null) {
+          g.add("big", big[i]);
+        }
+        if (amt[i] != null) {
+          g.add("amt", amt[i]);
+        }
+        g.add("ts", (EventLog.BASE + 1000L * (i + 1)) * 1000L);
+        w.write(g);
+      }
+    }
+    List<dev.quiver.core.spec.SourceField> columns =
+        List.of(
+            new dev.quiver.core.spec.SourceField("txn_id", dev.quiver.core.spec.FeatureType.STRING),
+            new dev.quiver.core.spec.SourceField(
+                "user_id", dev.quiver.core.spec.FeatureType.STRING),
+            new dev.quiver.core.spec.SourceField("n", dev.quiver.core.spec.FeatureType.INT32),
+            new dev.quiver.core.spec.SourceField("big", dev.quiver.core.spec.FeatureType.INT32),
+            new dev.quiver.core.spec.SourceField("amt", dev.quiver.core.spec.FeatureType.FLOAT64),
+            new dev.quiver.core.spec.SourceField("ts", dev.quiver.core.spec.FeatureType.TIMESTAMP));
+
+    // the stream's verdict on each row as a JSON event: a number where the text is one, else text
+    dev.quiver.jobs.ingest.EventParser parser =
+        new dev.quiver.jobs.ingest.EventParser(
+            new dev.quiver.jobs.ingest.EventSchema(columns, "ts", List.of("user_id"), "txn_id"));
+    Map<Object, List<Object>> expected = new java.util.HashMap<>();
+    int malformed = 0;
+    for (int i = 0; i < n.length; i++) {
+      String json =
+          "{\"txn_id\":\"t"
+              + i
+              + "\",\"user_id\":\"u"
+              + i
+              + "\",\"ts\":"
+              + (EventLog.BASE + 1000L * (i + 1))
+              + ",\"n\":"
+              + jsonValue(n[i])
+              + ",\"big\":"
+              + big[i]
+              + ",\"amt\":"
+              + jsonValue(amt[i])
+              + "}";
+      try {
+        org.apache.flink.types.Row row =
+            parser.parse(
+                new dev.quiver.jobs.ingest.RawEvent(
+                    "t", 0, i, 0L, json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        expected.put(
+            "u" + i, java.util.Arrays.asList(row.getField(2), row.getField(3), row.getField(4)));
+      } catch (dev.quiver.jobs.ingest.EventParser.MalformedEventException e) {
+        malformed++;
+      }
+    }
+    assertThat(malformed).as("the stream's verdict").isEqualTo(6);
+
+    dev.quiver.core.spec.Source source =
+        new dev.quiver.core.spec.Source(
+            "default",
+            "text_history",
+            "parquet",
+            columns,
+            "ts",
+            "txn_id",
+            java.time.Duration.ZERO,
+            Map.of("path", folder.toString()));
+    FeatureView view =
+        FeatureView.builder("user_text")
+            .entities(List.of("user"))
+            .source(source)
+            .features(
+                List.of(
+                    new dev.quiver.core.spec.Feature(
+                        "last_n", dev.quiver.core.spec.FeatureType.INT32, "", "n", null, Map.of()),
+                    new dev.quiver.core.spec.Feature(
+                        "last_big",
+                        dev.quiver.core.spec.FeatureType.INT32,
+                        "",
+                        "big",
+                        null,
+                        Map.of()),
+                    new dev.quiver.core.spec.Feature(
+                        "last_amt",
+                        dev.quiver.core.spec.FeatureType.FLOAT64,
+                        "",
+                        "amt",
+                        null,
+                        Map.of())))
+            .build();
+    QuiverConfig config = config("wh-text-values");
+    Catalog catalog = OfflineCatalogs.open(config);
+    Backfill backfill = new Backfill(config, catalog);
+    Instant from = Instant.ofEpochMilli(EventLog.BASE);
+    Backfill.Result res =
+        backfill.run(view, OfflineTables.joinKeys(view), null, from, from.plusMillis(DAY), false);
+    assertThat(res.skipped()).as("skipped").isEqualTo(malformed);
+    Map<Object, List<Object>> got = new java.util.HashMap<>();
+    try (CloseableIterable<Record> rows =
+        IcebergGenerics.read(catalog.loadTable(OfflineTables.identifier(view))).build()) {
+      for (Record r : rows) {
+        got.put(
+            r.getField("user_id"),
+            java.util.Arrays.asList(
+                r.getField("last_n"), r.getField("last_big"), r.getField("last_amt")));
+      }
+    }
+    assertThat(got).isEqualTo(expected);
+  }
+
+  /** A history text as the JSON value a producer would send: a number where it reads as one. */
+  private static String jsonValue(String text) {
+    if (text == null) {
+      return "null";
+    }
+    try {
+      if (new com.fasterxml.jackson.databind.ObjectMapper().readTree(text).isNumber()) {
+        return text;
+      }
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      // not JSON: text
+    }
+    return "\"" + text + "\"";
+  }
+
   private void backfillOverTimestampUnit(String unit, long perMillisecond) throws Exception {
     Path folder = dir.resolve("history-" + unit);
     List<List<Record>> files = history();

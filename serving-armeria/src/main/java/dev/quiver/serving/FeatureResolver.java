@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.registry.RegistryException;
+import dev.quiver.core.registry.RetiredServicePin;
 import dev.quiver.core.registry.ViewQuery;
 import dev.quiver.core.registry.ViewRecord;
 import dev.quiver.core.spec.Entity;
@@ -241,6 +242,12 @@ final class FeatureResolver {
             ref.view() != null
                 ? resolveQualified(ns, entityName, ref, field, inline, entityViews)
                 : resolveBare(ns, entityName, entityViews, ref, field, inline);
+      } catch (RegistryException e) {
+        if (serviceName == null) {
+          throw e;
+        }
+        // a pin to a RETIRED version: name the service, its reference and the re-pin
+        throw RetiredServicePin.of(registry, ns, serviceName, wanted, e).orElseThrow(() -> e);
       } catch (ApiException e) {
         if (serviceName == null || e.status().code() != 400) {
           throw e;

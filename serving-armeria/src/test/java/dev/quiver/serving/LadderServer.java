@@ -123,7 +123,9 @@ public final class LadderServer implements AutoCloseable {
           Caffeine.newBuilder()
               .maximumSize(10_000)
               .refreshAfterWrite(o.planCacheTtl())
-              .expireAfterWrite(o.planCacheTtl().multipliedBy(30))
+              // As LookupService: dropped when not used for 30 TTLs (expireAfterAccess, so a plan
+              // whose refreshes wait for an unanswering registry stays while it is used).
+              .expireAfterAccess(o.planCacheTtl().multipliedBy(30))
               .executor(Runnable::run)
               .buildAsync(
                   (k, ignored) ->

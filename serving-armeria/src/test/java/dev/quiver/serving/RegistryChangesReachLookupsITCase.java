@@ -76,6 +76,18 @@ class RegistryChangesReachLookupsITCase {
         assertThat(r.body().at("/error/message").asText())
             .contains("user_activity_metrics:v3 is RETIRED");
       }
+      // by a feature service pinning it: the error names the service, its reference and the fix
+      ServingFixture.Reply service =
+          fx.lookup(
+              "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"feature_service\":\"fraud_model\"}");
+      assertThat(service.status()).as(service.body().toString()).isEqualTo(410);
+      assertThat(service.body().at("/error/field").asText()).isEqualTo("feature_service");
+      assertThat(service.body().at("/error/message").asText())
+          .isEqualTo(
+              "feature service 'fraud_model' pins user_activity_metrics:v3.user_7d_txn_count,"
+                  + " and user_activity_metrics:v3 is RETIRED; move to user_activity_metrics:v4;"
+                  + " re-pin it to user_activity_metrics:v4.user_7d_txn_count in the service's"
+                  + " spec and quiver apply it");
       // an unknown version, in each spelling: 404 naming the feature
       for (String pin :
           List.of(

@@ -128,6 +128,20 @@ final class FeatureReader {
     if (column == null || function == null) {
       return out;
     }
+    if (windows.isEmpty() && n != null && n != 0) {
+      // No window, so no feature for FeatureRules to check n on: check it here (n: 0 is above)
+      if (function != AggregationFunction.LAST_N) {
+        a.problems().error("n", n + " (n is only for last_n)", "remove n, or use function: last_n");
+      } else if (n < 1 || n > FeatureRules.MAX_LAST_N) {
+        a.problems()
+            .error(
+                "n",
+                n + " (expected: 1.." + FeatureRules.MAX_LAST_N + ")",
+                "write n: 10 (how many most recent values to keep, 1.."
+                    + FeatureRules.MAX_LAST_N
+                    + ")");
+      }
+    }
     for (int i = 0; i < windows.size(); i++) {
       Duration w = windows.get(i);
       String featureName = expand ? name + "_" + Durations.format(w) : name;

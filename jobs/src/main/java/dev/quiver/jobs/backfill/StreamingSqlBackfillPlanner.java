@@ -490,10 +490,17 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
       String expr;
       if (c.type().equals(FeatureType.TIMESTAMP) && numeric) {
         expr = "TO_TIMESTAMP_LTZ(" + q(c.name()) + ", 3)";
+      } else if (id == Type.TypeID.STRING && numericScalar(c.type())) {
+        // TRY_CAST: a text that is not a number is dropped by the check below, not a failed job
+        expr = "TRY_CAST(" + q(c.name()) + " AS " + c.type().flinkSqlType() + ")";
       } else {
         expr = "CAST(" + q(c.name()) + " AS " + c.type().flinkSqlType() + ")";
       }
       cols.add(expr + " AS " + q(c.name()));
+      String readable = readable(c, id);
+      if (readable != null) {
+        notNull.add(readable);
+      }
       if ((id == Type.TypeID.DOUBLE || id == Type.TypeID.FLOAT)
           && !c.type().array()
           && c.type().scalar().isIntegral()) {
@@ -564,6 +571,55 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
     String select =
         "SELECT " + String.join(",\n  ", cols) + "\nFROM " + readFrom + "\nWHERE " + valid;
     return new TableEvents(select, readFrom, valid, eventMs);
+  }
+
+  private static boolean numericScalar(FeatureType t) {
+    return !t.array()
+        && (t.scalar().isIntegral()
+            || t.scalar() == FeatureType.Scalar.FLOAT32
+            || t.scalar() == FeatureType.Scalar.FLOAT64);
+  }
+
+  /**
+   * The check that a history value the CAST would misread is malformed, as the streaming parser has
+   * it, or null: text that is not a number (or not a whole one, or beyond the type) in a numeric
+   * column ('abc' for INT32 failed the backfill on CAST; '2.5' was read as 2), and a 64-bit integer
+   * beyond an INT32 column (3000000000 wrapped to -1294967296). The parser dead-letters the same
+   * values: 'got JSON STRING', 'out of range for ...'.
+   */
+  private static String readable(SourceField c, Type.TypeID id) {
+    if (!numericScalar(c.type())) {
+      return null;
+    }
+    String col = q(c.name());
+    FeatureType.Scalar s = c.type().scalar();
+    String sqlType = c.type().flinkSqlType();
+    if (id == Type.TypeID.STRING) {
+      String number =
+          s.isIntegral()
+              ? "REGEXP(TRIM(" + col + "), '^[+-]?[0-9]+$')"
+              : "REGEXP(TRIM("
+                  + col
+                  + "), '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$')";
+      // a float beyond the type is read as infinity: malformed, as the parser's 'out of range'
+      String fits =
+          s.isIntegral()
+              ? "TRY_CAST(" + col + " AS " + sqlType + ") IS NOT NULL"
+              : "COALESCE(ABS(TRY_CAST("
+                  + col
+                  + " AS "
+                  + sqlType
+                  + ")) <= "
+                  + (s == FeatureType.Scalar.FLOAT32
+                      ? "3.4028234663852886E38"
+                      : "1.7976931348623157E308")
+                  + ", FALSE)";
+      return "(" + col + " IS NULL OR (" + number + " AND " + fits + "))";
+    }
+    if (id == Type.TypeID.LONG && s == FeatureType.Scalar.INT32) {
+      return "(" + col + " IS NULL OR " + col + " BETWEEN -2147483648 AND 2147483647)";
+    }
+    return null;
   }
 
   private static String meta(org.apache.iceberg.Schema raw, List<String> names, String type) {
