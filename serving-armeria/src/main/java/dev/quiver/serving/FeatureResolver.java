@@ -247,7 +247,7 @@ final class FeatureResolver {
           throw e;
         }
         // a pin to a RETIRED version: name the service, its reference and the re-pin
-        throw RetiredServicePin.of(registry, ns, serviceName, wanted, e).orElseThrow(() -> e);
+        throw RetiredServicePin.of(registry, ns, serviceName, List.of(ref), e).orElseThrow(() -> e);
       } catch (ApiException e) {
         if (serviceName == null || e.status().code() != 400) {
           throw e;

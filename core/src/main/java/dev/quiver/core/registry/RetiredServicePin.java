@@ -1,10 +1,13 @@
 package dev.quiver.core.registry;
 
 import dev.quiver.core.spec.FeatureRef;
+import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.spec.Version;
+import dev.quiver.core.spec.ViewStatus;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * A feature service whose reference pins a RETIRED view version, said as the service's problem: the
@@ -13,13 +16,12 @@ import java.util.regex.Pattern;
  * which service to fix, and how.
  */
 public final class RetiredServicePin {
-  private static final Pattern SUCCESSOR = Pattern.compile("; move to (\\S+?):(\\S+)$");
-
   private RetiredServicePin() {}
 
   /**
    * The error naming the service, its reference and the fix (re-pin it to the successor), when
-   * {@code e} is the registry's RETIRED error for one of {@code refs}; else empty.
+   * {@code e} is a RETIRED error and one of {@code refs} pins a RETIRED version (read from the
+   * registry's versions of the view, not from the error's text); else empty.
    */
   public static Optional<RegistryException> of(
       FeatureRegistry registry,
@@ -27,61 +29,79 @@ public final class RetiredServicePin {
       String service,
       List<FeatureRef> refs,
       RegistryException e) {
-    if (e.kind() != RegistryException.Kind.GONE || e.getMessage() == null) {
+    if (e.kind() != RegistryException.Kind.GONE) {
       return Optional.empty();
     }
-    String message = e.getMessage();
     for (FeatureRef ref : refs) {
-      if (ref.view() == null
-          || ref.version() == null
-          || !Pattern.compile("(^|[\\s'])" + Pattern.quote(ref.view()) + ":\\S+ is RETIRED")
-              .matcher(message)
-              .find()) {
+      if (ref.view() == null || ref.version() == null || "latest".equals(ref.version())) {
         continue;
       }
-      Matcher m = SUCCESSOR.matcher(message);
-      boolean successor = m.find() && m.group(1).equals(ref.view());
-      List<String> features = successor ? features(registry, namespace, ref, m.group(2)) : null;
-      String fix =
-          successor && (features == null || features.contains(ref.feature()))
-              ? "re-pin it to "
-                  + new FeatureRef(ref.view(), m.group(2), ref.feature())
-                  + " in the service's spec and quiver apply it"
-              : successor
-                  ? ref.view()
-                      + ":"
-                      + m.group(2)
-                      + " has no feature '"
-                      + ref.feature()
-                      + "' (features: "
-                      + String.join(", ", features)
-                      + "): re-pin it to one of them, or remove it, in the service's spec and"
-                      + " quiver apply it"
-                  : "no version of "
-                      + ref.view()
-                      + " is ACTIVE to re-pin it to: remove it from the service's spec (or publish a"
-                      + " new version of "
-                      + ref.view()
-                      + ") and quiver apply it";
+      List<ViewRecord> versions;
+      Version wanted;
+      try {
+        versions = registry.versions(namespace, ref.view());
+        wanted = Version.parse(ref.version());
+      } catch (RuntimeException unknown) {
+        continue; // not this reference's error
+      }
+      boolean majorOnly = Version.isMajorOnly(ref.version());
+      Optional<ViewRecord> pinned =
+          versions.stream()
+              .filter(
+                  r ->
+                      majorOnly
+                          ? r.view().version().major() == wanted.major()
+                          : r.view().version().equals(wanted))
+              .max(Comparator.comparing(r -> r.view().version()));
+      if (pinned.isEmpty() || pinned.get().view().status() != ViewStatus.RETIRED) {
+        continue;
+      }
+      Optional<FeatureView> successor =
+          versions.stream()
+              .map(ViewRecord::view)
+              .filter(v -> v.status() == ViewStatus.ACTIVE)
+              .max(Comparator.comparing(FeatureView::version));
+      String view = ref.view();
+      String retired =
+          view
+              + ":"
+              + pinned.get().view().version()
+              + " is RETIRED"
+              + successor.map(v -> "; move to " + view + ":" + v.version()).orElse("");
+      String fix;
+      if (successor.isEmpty()) {
+        fix =
+            "no version of "
+                + view
+                + " is ACTIVE to re-pin it to: remove it from the service's spec (or publish a"
+                + " new version of "
+                + view
+                + ") and quiver apply it";
+      } else if (successor.get().feature(ref.feature()).isPresent()) {
+        fix =
+            "re-pin it to "
+                + new FeatureRef(view, successor.get().version().toString(), ref.feature())
+                + " in the service's spec and quiver apply it";
+      } else {
+        fix =
+            view
+                + ":"
+                + successor.get().version()
+                + " has no feature '"
+                + ref.feature()
+                + "' (features: "
+                + successor.get().features().stream()
+                    .map(f -> f.name())
+                    .collect(Collectors.joining(", "))
+                + "): re-pin it to one of them, or remove it, in the service's spec and"
+                + " quiver apply it";
+      }
       return Optional.of(
           new RegistryException(
               RegistryException.Kind.GONE,
-              "feature service '" + service + "' pins " + ref + ", and " + message + "; " + fix,
+              "feature service '" + service + "' pins " + ref + ", and " + retired + "; " + fix,
               "feature_service"));
     }
     return Optional.empty();
-  }
-
-  /** The successor's feature names, or null when the registry does not say. */
-  private static List<String> features(
-      FeatureRegistry registry, String namespace, FeatureRef ref, String version) {
-    try {
-      return registry
-          .findView(namespace, ref.view(), version)
-          .map(r -> r.view().features().stream().map(f -> f.name()).toList())
-          .orElse(null);
-    } catch (RuntimeException unknown) {
-      return null;
-    }
   }
 }
