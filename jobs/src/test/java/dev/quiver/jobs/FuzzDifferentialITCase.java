@@ -112,16 +112,20 @@ import org.junit.jupiter.api.io.TempDir;
  * TTL, availability) reads them. One view in three has its streaming job interrupted partway
  * through the log ({@link Restart}): task manager terminated, or stopped and restored from its last
  * checkpoint (an event view as a compatible revision); the end state must equal the same reference,
- * nothing lost or counted twice. The generator and the reference are {@link
- * dev.quiver.offline.fuzz.FuzzViews} (iceberg-tables' tests), which {@code
- * SparkFuzzDifferentialITCase} holds the Spark training-set path to as well.
+ * nothing lost or counted twice. One event view in six gets a new major ({@code v2}, its last
+ * feature dropped) started beside it once half the log is in: v2 reads the topic from the start, so
+ * its own table and online store must equal the reference for its features, and v1 passes every
+ * check as before. The generator and the reference are {@link dev.quiver.offline.fuzz.FuzzViews}
+ * (iceberg-tables' tests), which {@code SparkFuzzDifferentialITCase} holds the Spark training-set
+ * path to as well.
  *
  * <p>{@code -Dquiver.fuzz.seeds=N} runs N seeds (default 3) from {@code -Dquiver.fuzz.seed=S}
  * (default 1); every view runs, and a failure names its seed and view, its YAML and the anchor time
  * ({@code -Dquiver.fuzz.anchor=<epoch ms>} reproduces a run exactly while the anchor is within the
  * view's TTL of now); {@code -Dquiver.fuzz.restart=none|failure|restore}, {@code
- * -Dquiver.fuzz.tumble=always|never} and {@code -Dquiver.fuzz.tumble-partitions=many} (several
- * partitions, each window closing only after the 30 s source idle timeout) fix the variants.
+ * -Dquiver.fuzz.tumble=always|never}, {@code -Dquiver.fuzz.major=always|never} and {@code
+ * -Dquiver.fuzz.tumble-partitions=many} (several partitions, each window closing only after the 30
+ * s source idle timeout) fix the variants.
  */
 class FuzzDifferentialITCase {
   @RegisterExtension static final MaterializationHarness harness = new MaterializationHarness();
@@ -249,7 +253,32 @@ class FuzzDifferentialITCase {
       jobConfig = jobConfig.with(JobOptions.SOURCE_IDLE_TIMEOUT.key(), "0s");
     }
     JobClient job;
-    if (spec.restart == Restart.NONE) {
+    // a new major (v2, one feature dropped) started beside v1 once half the log is in: it reads
+    // the topic from the start (docs/operations.md), so it must hold the whole reference, and v1
+    // must hold it as if v2 did not exist
+    Spec major = spec.newMajor() ? spec.withView(newMajor(view)) : null;
+    Map<String, String> majorOnline = MaterializationHarness.embedded(dir.resolve("online-v2"));
+    JobClient majorJob = null;
+    if (major != null) {
+      int half = spec.log.size() / 2;
+      produce(topic, spec.log.subList(0, half));
+      job =
+          harness.submit(
+              MaterializationHarness.jobGraph(
+                  view, spec.keys, jobConfig, warehouse, online, null, false));
+      try (HadoopCatalog catalog = MaterializationHarness.catalog(warehouse)) {
+        MaterializationHarness.awaitRows(
+            catalog.loadTable(OfflineTables.identifier(view)), 1, Duration.ofSeconds(120));
+      }
+      majorJob =
+          harness.submit(
+              MaterializationHarness.jobGraph(
+                  major.view, spec.keys, jobConfig, warehouse, majorOnline, null, false));
+      produce(topic, spec.log.subList(half, spec.log.size()));
+      System.out.printf(
+          "FuzzDifferentialITCase %s: v2 started after %d of %d records%n",
+          view.name(), half, spec.log.size());
+    } else if (spec.restart == Restart.NONE) {
       produce(topic, spec.log);
       job =
           harness.submit(
@@ -297,6 +326,11 @@ class FuzzDifferentialITCase {
           view.name(), accepted.size(), cut, spec.windowCut(false), spec.windowCut(true));
     }
     assertSameRows("Iceberg rows of the streaming job", streamRows, expected(spec, accepted, true));
+
+    int majorCompared = 0;
+    if (major != null) {
+      majorCompared = checkNewMajor(major, warehouse, majorOnline, majorJob, accepted);
+    }
 
     // the backfill of the same Kafka range into an empty warehouse: the same SQL, no lateness
     // with --online, into an empty online store (unthrottled here)
@@ -471,6 +505,7 @@ class FuzzDifferentialITCase {
         }
       }
     }
+    compared += majorCompared;
     assertThat(bad)
         .as(
             "%d disagreements of %d values, first ones:%n%s",
@@ -486,6 +521,71 @@ class FuzzDifferentialITCase {
         keys.size(),
         times.size(),
         compared);
+    return compared;
+  }
+
+  /** The view's next major: version {@code v2}, its last feature dropped (a breaking change). */
+  private static FeatureView newMajor(FeatureView view) {
+    List<Feature> features = new ArrayList<>(view.features());
+    features.remove(features.size() - 1);
+    return view.toBuilder()
+        .version(dev.quiver.core.spec.Version.of(view.version().major() + 1))
+        .features(features)
+        .build();
+  }
+
+  /**
+   * The new major's job, once it holds every accepted event: its own Iceberg table and online store
+   * equal the reference for its features (online as_of at sampled times, as for v1).
+   */
+  private static int checkNewMajor(
+      Spec major, Path warehouse, Map<String, String> online, JobClient job, List<Ev> accepted)
+      throws Exception {
+    try (HadoopCatalog catalog = MaterializationHarness.catalog(warehouse)) {
+      Table table = catalog.loadTable(OfflineTables.identifier(major.view));
+      try {
+        MaterializationHarness.awaitRows(table, accepted.size(), Duration.ofSeconds(120));
+      } finally {
+        MaterializationHarness.stop(job);
+      }
+      assertSameRows(
+          "Iceberg rows of the new major " + major.view.version(),
+          rowMaps(table, true),
+          expected(major, accepted, true));
+    }
+    List<List<Object>> keys = major.entityKeys(accepted);
+    TreeSet<Long> tileEnds = new TreeSet<>();
+    TreeSet<Long> times = major.sampleTimes(accepted, tileEnds);
+    long now = System.currentTimeMillis();
+    Map<String, Map<String, Object>> values = onlineValues(major, online, keys, times, now);
+    List<String> bad = new ArrayList<>();
+    int compared = 0;
+    for (List<Object> key : keys) {
+      for (long t : times) {
+        for (Feature f : major.view.features()) {
+          if (f.isAggregation() && !tileEnds.contains(t)) {
+            continue;
+          }
+          Object want = major.expected(accepted, key, f, t);
+          Object got = values.get(key + "@" + t).get(f.name());
+          compared++;
+          if (!major.agree(f, got, want, accepted, key, t)) {
+            bad.add(key + "@" + t + " " + f.name() + ": got " + got + ", expected " + want);
+          }
+        }
+      }
+    }
+    assertThat(bad)
+        .as(
+            "new major %s online: %d disagreements of %d values, first ones:%n%s",
+            major.view.version(),
+            bad.size(),
+            compared,
+            String.join("\n", bad.subList(0, Math.min(25, bad.size()))))
+        .isEmpty();
+    System.out.printf(
+        "FuzzDifferentialITCase %s %s: %d values compared%n",
+        major.view.name(), major.view.version(), compared);
     return compared;
   }
 

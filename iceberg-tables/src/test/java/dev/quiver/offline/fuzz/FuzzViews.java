@@ -286,6 +286,42 @@ public final class FuzzViews {
       this.tumbleFeatures = tumbleFeatures;
     }
 
+    /** The same log and reference for another version of the view (its features may differ). */
+    public Spec withView(FeatureView other) {
+      return new Spec(
+          seed,
+          yaml,
+          other,
+          keys,
+          dedup,
+          start,
+          anchor,
+          log,
+          rowFeatures,
+          entities,
+          partitions,
+          where,
+          restart,
+          window,
+          tumbleFeatures);
+    }
+
+    /**
+     * Whether a new major of this view starts mid-stream beside it: {@code
+     * -Dquiver.fuzz.major=always|never|cycle} (default cycle: the event views {@code k = 2·seed +
+     * index} with {@code k mod 6 = 5}, whose job is not restarted; seed 2 view 1 among seeds 1..3).
+     */
+    public boolean newMajor() {
+      if (tumbling() || restart != Restart.NONE) {
+        return false;
+      }
+      return switch (System.getProperty("quiver.fuzz.major", "cycle")) {
+        case "always" -> true;
+        case "never" -> false;
+        default -> (2 * seed + view.name().charAt(view.name().length() - 1) - '0') % 6 == 5;
+      };
+    }
+
     public boolean tumbling() {
       return window > 0;
     }
