@@ -3,7 +3,13 @@ package dev.quiver.core.tile;
 import dev.quiver.core.spec.FeatureType;
 import java.nio.ByteBuffer;
 
-/** min / max over comparable scalar values (numbers, strings, timestamps, booleans). */
+/**
+ * min / max over comparable scalar values (numbers, strings, timestamps, booleans). Strings compare
+ * by Unicode code point — the order of their UTF-8 bytes, which Flink SQL's {@code MIN}/{@code MAX}
+ * (a tumbling-window view's SQL), Spark, Iceberg's column bounds and Python use — not by Java's
+ * UTF-16 units, which put U+E000..U+FFFF (e.g. 'ﬀ', U+FFFD) above every character beyond the BMP
+ * (e.g. an emoji).
+ */
 final class ExtremumAggregator implements TileAggregator {
   private static final byte TAG = 5;
 
@@ -43,8 +49,27 @@ final class ExtremumAggregator implements TileAggregator {
     if (y == null) {
       return a;
     }
-    int c = ((Comparable) x).compareTo(y);
+    int c =
+        x instanceof String s && y instanceof String t
+            ? compareCodePoints(s, t)
+            : ((Comparable) x).compareTo(y);
     return (max ? c >= 0 : c <= 0) ? a : b;
+  }
+
+  /** {@code a} vs {@code b} by Unicode code point (= by their UTF-8 bytes, unsigned). */
+  static int compareCodePoints(String a, String b) {
+    int n = Math.min(a.length(), b.length());
+    for (int i = 0; i < n; i++) {
+      char x = a.charAt(i);
+      char y = b.charAt(i);
+      if (x != y) {
+        // the first differing unit: a surrogate (beyond the BMP) sorts above any other unit
+        boolean sx = Character.isSurrogate(x);
+        boolean sy = Character.isSurrogate(y);
+        return sx == sy ? Character.compare(x, y) : sx ? 1 : -1;
+      }
+    }
+    return Integer.compare(a.length(), b.length());
   }
 
   @Override

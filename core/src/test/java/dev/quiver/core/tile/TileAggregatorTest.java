@@ -49,6 +49,34 @@ class TileAggregatorTest {
     return out.stream();
   }
 
+  /**
+   * Strings compare by code point, as Flink SQL's MAX does in a tumbling-window view: an emoji
+   * (beyond the BMP) is above 'ﬀ' (U+FB00) and U+FFFD. Java's String.compareTo, which the tiles
+   * used, put them below (FuzzDifferentialITCase: a declarative max and a SQL MAX of the same
+   * strings disagreed).
+   */
+  @org.junit.jupiter.api.Test
+  void stringsCompareByCodePoint() {
+    String emoji = "\uD83D\uDE00";
+    List<String> values = List.of("\uFB00", emoji, "\uFFFD", "z", "\uFB00\uFB00", emoji + "a");
+    for (AggregationFunction f : List.of(AggregationFunction.MAX, AggregationFunction.MIN)) {
+      TileAggregator agg =
+          TileAggregators.of(new Aggregation("s", f, Duration.ofHours(1), 0), FeatureType.STRING);
+      TileState s = agg.empty();
+      for (String v : values) {
+        s = agg.add(s, v, 0, 0);
+      }
+      assertThat(agg.finish(s))
+          .as(f.name())
+          .isEqualTo(f == AggregationFunction.MAX ? emoji + "a" : "z");
+    }
+    assertThat(ExtremumAggregator.compareCodePoints("\uFFFD", emoji)).isNegative();
+    assertThat(ExtremumAggregator.compareCodePoints(emoji, "\uFB00")).isPositive();
+    assertThat(ExtremumAggregator.compareCodePoints("a", "ab")).isNegative();
+    assertThat(ExtremumAggregator.compareCodePoints("b", "ab")).isPositive();
+    assertThat(ExtremumAggregator.compareCodePoints(emoji, emoji)).isZero();
+  }
+
   @ParameterizedTest(name = "{0}({1}) seed {2}")
   @MethodSource("cases")
   void tilesAgreeWithAPlainReference(AggregationFunction f, FeatureType type, long seed) {

@@ -386,7 +386,9 @@ public final class SparkTrainingSet {
       return null;
     }
     if (t.typeId() == Type.TypeID.TIMESTAMP) {
-      Instant at = Instant.ofEpochMilli(((Number) v).longValue());
+      // window aggregations of a TIMESTAMP column (min, max, first, last, last_n) hold Instants
+      // (their inputs are normalized by ValueCodec); row features and label times epoch millis
+      Instant at = v instanceof Instant i ? i : Instant.ofEpochMilli(((Number) v).longValue());
       return ((Types.TimestampType) t).shouldAdjustToUTC()
           ? at
           : LocalDateTime.ofInstant(at, ZoneOffset.UTC);
