@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.Feature;
-import dev.quiver.core.spec.JoinKey;
 import dev.quiver.offline.fuzz.FuzzViews;
 import dev.quiver.offline.fuzz.FuzzViews.Ev;
 import dev.quiver.offline.fuzz.FuzzViews.Spec;
@@ -24,11 +23,9 @@ import java.util.TreeSet;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
-import org.apache.iceberg.types.Type;
 import org.apache.iceberg.types.Types;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -205,34 +202,10 @@ class SparkFuzzDifferentialITCase {
       Set<Long> times,
       boolean guard,
       Path dir) {
-    List<Types.NestedField> fields = new ArrayList<>();
-    fields.add(Types.NestedField.required(1, "label_id", Types.IntegerType.get()));
-    int id = 2;
-    for (JoinKey k : spec.keys) {
-      Type type =
-          switch (k.type().scalar()) {
-            case INT32 -> Types.IntegerType.get();
-            case INT64 -> Types.LongType.get();
-            default -> Types.StringType.get();
-          };
-      fields.add(Types.NestedField.optional(id++, k.name(), type));
-    }
-    fields.add(Types.NestedField.optional(id, "label_ts", Types.TimestampType.withZone()));
-    Schema schema = new Schema(fields);
-    List<Record> labels = new ArrayList<>();
-    List<String> ids = new ArrayList<>();
-    for (long t : times) {
-      for (List<Object> k : keys) {
-        GenericRecord r = GenericRecord.create(schema);
-        r.setField("label_id", ids.size());
-        for (int i = 0; i < spec.keys.size(); i++) {
-          r.setField(spec.keys.get(i).name(), k.get(i));
-        }
-        r.setField("label_ts", OfflineWriter.timestamptz(t));
-        labels.add(r);
-        ids.add(k + "@" + t);
-      }
-    }
+    FuzzViews.Labels labelSet = FuzzViews.labels(spec, keys, times);
+    Schema schema = labelSet.schema();
+    List<Record> labels = labelSet.rows();
+    List<String> ids = labelSet.ids();
     Path labelFile = dir.resolve("labels").resolve("labels.parquet");
     TrainingSetFiles.write(schema, labelFile, labels);
     FeatureSelection sel = new FeatureSelection(spec.view, List.of(), spec.keys);

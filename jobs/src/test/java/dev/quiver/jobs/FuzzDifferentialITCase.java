@@ -932,34 +932,10 @@ class FuzzDifferentialITCase {
   private static Map<String, Map<String, Object>> offlineValues(
       Spec spec, Path warehouse, List<List<Object>> keys, Set<Long> times, boolean guard)
       throws Exception {
-    List<Types.NestedField> fields = new ArrayList<>();
-    fields.add(Types.NestedField.required(1, "label_id", Types.IntegerType.get()));
-    int id = 2;
-    for (JoinKey k : spec.keys) {
-      Type type =
-          switch (k.type().scalar()) {
-            case INT32 -> Types.IntegerType.get();
-            case INT64 -> Types.LongType.get();
-            default -> Types.StringType.get();
-          };
-      fields.add(Types.NestedField.optional(id++, k.name(), type));
-    }
-    fields.add(Types.NestedField.optional(id, "label_ts", Types.TimestampType.withZone()));
-    Schema schema = new Schema(fields);
-    List<Record> labels = new ArrayList<>();
-    List<String> ids = new ArrayList<>();
-    for (long t : times) {
-      for (List<Object> k : keys) {
-        GenericRecord r = GenericRecord.create(schema);
-        r.setField("label_id", ids.size());
-        for (int i = 0; i < spec.keys.size(); i++) {
-          r.setField(spec.keys.get(i).name(), k.get(i));
-        }
-        r.setField("label_ts", OfflineWriter.timestamptz(t));
-        labels.add(r);
-        ids.add(k + "@" + t);
-      }
-    }
+    FuzzViews.Labels labelSet = FuzzViews.labels(spec, keys, times);
+    Schema schema = labelSet.schema();
+    List<Record> labels = labelSet.rows();
+    List<String> ids = labelSet.ids();
     String suffix = guard ? "-guarded" : "";
     Path labelFile = warehouse.resolveSibling("labels" + suffix).resolve("labels.parquet");
     TrainingSetFiles.write(schema, labelFile, labels);

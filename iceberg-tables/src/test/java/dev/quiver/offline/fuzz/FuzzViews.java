@@ -7,6 +7,7 @@ import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.JoinKey;
 import dev.quiver.core.spec.SpecParser;
 import dev.quiver.offline.OfflineTables;
+import dev.quiver.offline.OfflineWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -25,6 +26,11 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.types.Type;
+import org.apache.iceberg.types.Types;
 
 /**
  * The generator and the plain reference of the randomized differential tests ({@code
@@ -108,6 +114,42 @@ public final class FuzzViews {
       return odt.toInstant().toEpochMilli();
     }
     return v;
+  }
+
+  /** A label table of every key at every time, with each row's {@code key@t} id by label_id. */
+  public record Labels(Schema schema, List<Record> rows, List<String> ids) {}
+
+  /** The labels of a training-set check: label_id, the view's join keys, label_ts. */
+  public static Labels labels(Spec spec, List<List<Object>> keys, Set<Long> times) {
+    List<Types.NestedField> fields = new ArrayList<>();
+    fields.add(Types.NestedField.required(1, "label_id", Types.IntegerType.get()));
+    int id = 2;
+    for (JoinKey k : spec.keys) {
+      Type type =
+          switch (k.type().scalar()) {
+            case INT32 -> Types.IntegerType.get();
+            case INT64 -> Types.LongType.get();
+            default -> Types.StringType.get();
+          };
+      fields.add(Types.NestedField.optional(id++, k.name(), type));
+    }
+    fields.add(Types.NestedField.optional(id, "label_ts", Types.TimestampType.withZone()));
+    Schema schema = new Schema(fields);
+    List<Record> labels = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    for (long t : times) {
+      for (List<Object> k : keys) {
+        GenericRecord r = GenericRecord.create(schema);
+        r.setField("label_id", ids.size());
+        for (int i = 0; i < spec.keys.size(); i++) {
+          r.setField(spec.keys.get(i).name(), k.get(i));
+        }
+        r.setField("label_ts", OfflineWriter.timestamptz(t));
+        labels.add(r);
+        ids.add(k + "@" + t);
+      }
+    }
+    return new Labels(schema, labels, ids);
   }
 
   // ------------------------------------------------------------ the generated view and events
