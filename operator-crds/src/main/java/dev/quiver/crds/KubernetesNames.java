@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 public final class KubernetesNames {
   private KubernetesNames() {}
 
-  /** What the operator accepts as a FlinkDeployment's name (its validator, and Flink's). */
+  /** A DNS-1035 label: what a FlinkDeployment's name (a Service's name prefix) must be. */
   public static final Pattern DEPLOYMENT_NAME = Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
 
   /** The longest FlinkDeployment name the operator accepts (Flink's longest cluster id). */
