@@ -371,6 +371,39 @@ class ViewDeploymentTest {
         });
   }
 
+  /**
+   * A changed configuration changes the deployment's spec (the pod template's hash of the job's
+   * quiver.yaml), so that applying it again makes the operator roll the change out; the same
+   * configuration gives the same resources.
+   */
+  @Test
+  void aChangedConfigurationChangesTheDeploymentsSpec() {
+    ViewDeployment before = ViewDeployment.of(txn, cluster(), null, null);
+    ViewDeployment same = ViewDeployment.of(txn, cluster(), null, null);
+    ViewDeployment after =
+        ViewDeployment.of(txn, clusterWith("kafka.bootstrap-servers", "kafka-2:9092"), null, null);
+    assertThat(same.toYaml()).isEqualTo(before.toYaml());
+    assertThat(after.deployment().getMetadata().getName())
+        .isEqualTo(before.deployment().getMetadata().getName());
+    assertThat(after.deployment().getSpec()).isNotEqualTo(before.deployment().getSpec());
+    assertThat(after.deployment().getSpec().getPodTemplate().getMetadata().getAnnotations())
+        .isNotEqualTo(
+            before.deployment().getSpec().getPodTemplate().getMetadata().getAnnotations());
+    assertThat(before.deployment().getSpec().getImage())
+        .isEqualTo(DeployOptions.IMAGE.defaultValue())
+        .isEqualTo(
+            ViewDeployment.of(txn, clusterWith("deploy.image", null), null, null)
+                .deployment()
+                .getSpec()
+                .getImage());
+    assertThat(
+            ViewDeployment.of(txn, clusterWith("deploy.image", "repo/q:2"), null, null)
+                .deployment()
+                .getSpec()
+                .getImage())
+        .isEqualTo("repo/q:2");
+  }
+
   @Test
   void namesFollowKubernetesRulesAndAMajorIsOneDeployment() {
     assertThat(KubernetesNames.deploymentName(txn)).isEqualTo("default-user-txn-v3");
