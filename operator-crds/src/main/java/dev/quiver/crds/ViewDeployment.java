@@ -1,14 +1,14 @@
 package dev.quiver.crds;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.quiver.core.config.QuiverConfig;
-import dev.quiver.core.registry.RegistryOptions;
 import dev.quiver.core.spec.FeatureView;
-import dev.quiver.jobs.JobOptions;
 import dev.quiver.jobs.LocalFlink;
 import dev.quiver.jobs.MaterializationJob;
 import dev.quiver.jobs.Materializer;
-import dev.quiver.offline.OfflineCatalogs;
-import dev.quiver.offline.OfflineOptions;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -19,21 +19,18 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.kubernetes.operator.api.FlinkDeployment;
 import org.apache.flink.kubernetes.operator.api.spec.FlinkDeploymentSpec;
 import org.apache.flink.kubernetes.operator.api.spec.FlinkVersion;
 import org.apache.flink.kubernetes.operator.api.spec.JobManagerSpec;
 import org.apache.flink.kubernetes.operator.api.spec.JobSpec;
 import org.apache.flink.kubernetes.operator.api.spec.JobState;
-import org.apache.flink.kubernetes.operator.api.spec.Resource;
 import org.apache.flink.kubernetes.operator.api.spec.TaskManagerSpec;
 import org.apache.flink.kubernetes.operator.api.spec.UpgradeMode;
 
@@ -95,6 +92,9 @@ public record ViewDeployment(
 
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
+  private static final ObjectMapper FLAT_YAML =
+      new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
+
   /**
    * The resources of {@code view}'s streaming job.
    *
@@ -115,12 +115,6 @@ public record ViewDeployment(
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(ref + ": " + e.getMessage(), e);
     }
-    requireShared(view, config);
-    String checkpoints = sharedDir(config, DeployOptions.CHECKPOINT_DIR, JobOptions.CHECKPOINT_DIR);
-    String savepoints =
-        config.get(DeployOptions.SAVEPOINT_DIR) == null
-            ? checkpoints.replaceAll("/+$", "") + "/savepoints"
-            : sharedDir(config, DeployOptions.SAVEPOINT_DIR, null);
     if (namespace != null && !KubernetesNames.DEPLOYMENT_NAME.matcher(namespace).matches()) {
       throw new IllegalArgumentException(
           "--namespace: '"
@@ -128,29 +122,8 @@ public record ViewDeployment(
               + "' is not a Kubernetes namespace (expected: lowercase letters, digits and '-',"
               + " starting with a letter, e.g. feature-store)");
     }
-
-    List<String> warnings = new ArrayList<>();
-    Map<String, String> jobConfig = new TreeMap<>();
-    for (Map.Entry<String, String> e : config.asMap().entrySet()) {
-      if (e.getKey().startsWith("deploy.")) {
-        continue;
-      }
-      if (OfflineCatalogs.isSecret(e.getKey())) {
-        warnings.add(
-            e.getKey()
-                + " is not written to the ConfigMap (a ConfigMap is not secret); give the pods"
-                + " their secrets from the Secret "
-                + SECRET_NAME
-                + (e.getKey().equals(RegistryOptions.PASSWORD.key())
-                    ? " (key QUIVER_REGISTRY_PASSWORD)"
-                    : "")
-                + ", see docs/operations.md#deploying-on-kubernetes");
-        continue;
-      }
-      jobConfig.put(e.getKey(), e.getValue());
-    }
-    jobConfig.put(JobOptions.CHECKPOINT_DIR.key(), checkpoints);
-    String yaml = quiverYaml(jobConfig, ref);
+    ClusterSettings settings = ClusterSettings.of(view, config);
+    String yaml = quiverYaml(settings.jobConfig(), ref);
 
     String name = KubernetesNames.deploymentName(view);
     String configMapName = name + "-config";
@@ -169,29 +142,28 @@ public record ViewDeployment(
     spec.setImage(image != null ? image : config.get(DeployOptions.IMAGE));
     spec.setFlinkVersion(FlinkVersion.v1_20);
     spec.setServiceAccount(config.get(DeployOptions.SERVICE_ACCOUNT));
-    spec.setFlinkConfiguration(flinkConfiguration(QuiverConfig.of(jobConfig), config, savepoints));
+    spec.setFlinkConfiguration(flinkConfiguration(settings));
     spec.setPodTemplate(podTemplate(configMapName, sha256(yaml)));
 
     JobManagerSpec jm = new JobManagerSpec();
     jm.setReplicas(1);
-    jm.setResource(resource(config, DeployOptions.JOBMANAGER_MEMORY, DeployOptions.JOBMANAGER_CPU));
+    jm.setResource(settings.jobManager());
     spec.setJobManager(jm);
     TaskManagerSpec tm = new TaskManagerSpec();
-    tm.setResource(
-        resource(config, DeployOptions.TASKMANAGER_MEMORY, DeployOptions.TASKMANAGER_CPU));
+    tm.setResource(settings.taskManager());
     spec.setTaskManager(tm);
 
     JobSpec job = new JobSpec();
     job.setJarURI(JAR_URI);
     job.setEntryClass(MaterializationJob.class.getName());
     job.setArgs(new String[] {"--config", CONFIG_FILE, "--view", ref});
-    job.setParallelism(positive(JobOptions.PARALLELISM.key(), config.get(JobOptions.PARALLELISM)));
+    job.setParallelism(settings.parallelism());
     job.setUpgradeMode(UpgradeMode.SAVEPOINT);
     job.setState(JobState.RUNNING);
     spec.setJob(job);
     deployment.setSpec(spec);
     deployment.setStatus(null); // the operator's to write
-    return new ViewDeployment(view, configMap, deployment, List.copyOf(warnings));
+    return new ViewDeployment(view, configMap, deployment, settings.warnings());
   }
 
   /** Both resources as a multi-document YAML stream (ConfigMap first: the deployment mounts it). */
@@ -210,25 +182,20 @@ public record ViewDeployment(
    * cluster's: savepoint directory, Kubernetes high availability (so a job manager that restarts
    * resumes from the last checkpoint instead of starting over), slots per task manager.
    */
-  static Map<String, String> flinkConfiguration(
-      QuiverConfig jobConfig, QuiverConfig config, String savepoints) {
+  static Map<String, String> flinkConfiguration(ClusterSettings settings) {
     Map<String, String> flink =
-        new TreeMap<>(LocalFlink.configuration(jobConfig, null, true).toMap());
+        new TreeMap<>(
+            LocalFlink.configuration(QuiverConfig.of(settings.jobConfig()), null, true).toMap());
     LOCAL_ONLY.forEach(flink::remove);
     // The directories under the keys that Flink 1.19 knows too: the operator 1.10 runs on Flink
     // 1.19's classes and reads them to take and find savepoints (1.20 renamed them
     // execution.checkpointing.dir and .savepoint-dir and still reads the old keys).
-    String checkpoints = flink.remove("execution.checkpointing.dir");
-    flink.put(CHECKPOINTS_KEY, checkpoints);
-    flink.put(SAVEPOINTS_KEY, savepoints);
+    flink.remove("execution.checkpointing.dir");
+    flink.put(CHECKPOINTS_KEY, settings.checkpoints());
+    flink.put(SAVEPOINTS_KEY, settings.savepoints());
     flink.put("high-availability.type", "kubernetes");
-    flink.put("high-availability.storageDir", checkpoints.replaceAll("/+$", "") + "/ha");
-    flink.put(
-        "taskmanager.numberOfTaskSlots",
-        Integer.toString(
-            positive(
-                DeployOptions.TASKMANAGER_SLOTS.key(),
-                config.get(DeployOptions.TASKMANAGER_SLOTS))));
+    flink.put("high-availability.storageDir", settings.checkpoints().replaceAll("/+$", "") + "/ha");
+    flink.put("taskmanager.numberOfTaskSlots", Integer.toString(settings.slots()));
     return flink;
   }
 
@@ -286,132 +253,14 @@ public record ViewDeployment(
 
   /** The job's {@code quiver.yaml}: one flattened key per line, as QuiverConfig reads it back. */
   static String quiverYaml(Map<String, String> jobConfig, String ref) {
-    StringBuilder sb =
-        new StringBuilder("# quiver.yaml of the materialization job of ")
-            .append(ref)
-            .append(" (written by quiver crds)\n");
     try {
-      com.fasterxml.jackson.databind.ObjectMapper yaml =
-          new com.fasterxml.jackson.databind.ObjectMapper(
-              new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()
-                  .disable(
-                      com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature
-                          .WRITE_DOC_START_MARKER));
-      return sb.append(yaml.writeValueAsString(jobConfig)).toString();
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return "# quiver.yaml of the materialization job of "
+          + ref
+          + " (written by quiver crds)\n"
+          + FLAT_YAML.writeValueAsString(jobConfig);
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  /**
-   * Refuses an embedded registry (a file on this machine that the job's pods cannot read), an
-   * embedded online store for an online view (a RocksDB directory in a task manager's pod that no
-   * lookup service reads) and a local warehouse for an offline view.
-   */
-  private static void requireShared(FeatureView view, QuiverConfig config) {
-    String ref = view.qualifiedName() + ":" + view.version();
-    String registry = config.get(RegistryOptions.TYPE);
-    if ("embedded".equals(registry)) {
-      throw new IllegalArgumentException(
-          "registry.type: 'embedded' is a database file on this machine, which the job's pods"
-              + " cannot read (the job looks "
-              + ref
-              + " up in the registry when it starts); use registry.type: postgres with a"
-              + " registry.url that the cluster reaches");
-    }
-    if (view.online()
-        && "embedded".equals(config.asMap().getOrDefault("online.type", "embedded"))) {
-      throw new IllegalArgumentException(
-          "online.type: 'embedded' would write "
-              + ref
-              + "'s online features to a RocksDB directory inside the job's task manager pod,"
-              + " which no lookup service reads and which is lost with the pod; use online.type:"
-              + " hbase (docs/configuration.md#online-store-online-store)");
-    }
-    if (view.offline()) {
-      String warehouse = config.get(OfflineOptions.WAREHOUSE);
-      if (!isSharedUri(warehouse)) {
-        throw new IllegalArgumentException(
-            OfflineOptions.WAREHOUSE.key()
-                + ": '"
-                + warehouse
-                + "' is a local path; the Iceberg tables of "
-                + ref
-                + " would be written inside the job's pods and lost with them; set "
-                + OfflineOptions.WAREHOUSE.key()
-                + " to shared storage the cluster reaches, e.g. s3://bucket/quiver/warehouse");
-      }
-    }
-  }
-
-  /**
-   * {@code option}'s value, else {@code fallback}'s, refused unless shared storage (a URI with a
-   * scheme other than {@code file}).
-   */
-  private static String sharedDir(
-      QuiverConfig config,
-      dev.quiver.core.config.ConfigOption<String> option,
-      dev.quiver.core.config.ConfigOption<String> fallback) {
-    String value = config.get(option);
-    String from = "";
-    if (value == null && fallback != null) {
-      value = config.get(fallback);
-      from = " (unset: taken from " + fallback.key() + ")";
-    }
-    if (!isSharedUri(value)) {
-      throw new IllegalArgumentException(
-          option.key()
-              + from
-              + ": '"
-              + value
-              + "' is a local path; on Kubernetes each pod has its own disk and the operator's"
-              + " savepoint upgrades need storage every pod reaches: set "
-              + option.key()
-              + " to shared storage, e.g. s3://bucket/quiver/"
-              + (option == DeployOptions.SAVEPOINT_DIR ? "savepoints" : "checkpoints")
-              + " (hdfs://, gs://, abfss:// work too, with the Flink file system plugin in the"
-              + " image)");
-    }
-    return value.strip();
-  }
-
-  /** A URI with a scheme (not {@code file}): storage that every pod of the cluster reaches. */
-  static boolean isSharedUri(String value) {
-    if (value == null) {
-      return false;
-    }
-    String v = value.strip();
-    return v.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")
-        && !v.regionMatches(true, 0, "file:", 0, "file:".length());
-  }
-
-  private static Resource resource(
-      QuiverConfig config,
-      dev.quiver.core.config.ConfigOption<String> memory,
-      dev.quiver.core.config.ConfigOption<Double> cpu) {
-    String mem = config.get(memory).strip();
-    try {
-      MemorySize.parse(mem);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          memory.key() + ": '" + mem + "' is not a memory size (expected e.g. 1600m or 2g)", e);
-    }
-    double cpus = config.get(cpu);
-    if (!(cpus > 0)) {
-      throw new IllegalArgumentException(
-          cpu.key() + ": " + cpus + " (expected: a number of CPUs above 0, e.g. 0.5 or 2)");
-    }
-    Resource r = new Resource();
-    r.setMemory(mem);
-    r.setCpu(cpus);
-    return r;
-  }
-
-  private static int positive(String key, int value) {
-    if (value < 1) {
-      throw new IllegalArgumentException(key + ": " + value + " (expected: 1 or more)");
-    }
-    return value;
   }
 
   private static String sha256(String text) {
