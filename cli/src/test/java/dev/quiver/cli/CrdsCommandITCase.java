@@ -149,7 +149,7 @@ class CrdsCommandITCase extends CliTestSupport {
     }
     assertThat(loaded.asMap())
         .containsEntry("jobs.checkpoint-dir", "s3://features/checkpoints")
-        .doesNotContainKey("deploy.checkpoint-dir");
+        .doesNotContainKeys("deploy.checkpoint-dir", "quiver.data-dir");
   }
 
   @Test

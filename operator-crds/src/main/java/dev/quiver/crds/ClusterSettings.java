@@ -23,7 +23,8 @@ import org.apache.flink.kubernetes.operator.api.spec.Resource;
  *     jobs.checkpoint-dir})
  * @param savepoints the shared savepoint directory
  * @param jobConfig the job's {@code quiver.yaml}, flattened: the configuration less {@code
- *     deploy.*} and secrets, with {@code jobs.checkpoint-dir} = {@code checkpoints}
+ *     deploy.*}, the launcher's {@code quiver.*} and secrets, with {@code jobs.checkpoint-dir} =
+ *     {@code checkpoints}
  * @param warnings one per setting left out of {@code jobConfig}
  * @param jobManager the job manager's memory and CPUs
  * @param taskManager each task manager's memory and CPUs
@@ -62,8 +63,9 @@ record ClusterSettings(
     List<String> warnings = new ArrayList<>();
     Map<String, String> jobConfig = new TreeMap<>();
     for (Map.Entry<String, String> e : config.asMap().entrySet()) {
-      if (e.getKey().startsWith("deploy.")) {
-        continue;
+      if (e.getKey().startsWith("deploy.") || e.getKey().startsWith("quiver.")) {
+        continue; // read where the resources are made; quiver.* are the launcher's (data dir,
+        // actor)
       }
       if (OfflineCatalogs.isSecret(e.getKey())) {
         warnings.add(

@@ -134,6 +134,7 @@ class ViewDeploymentTest {
     m.put("jobs.parallelism", "2");
     m.put("deploy.checkpoint-dir", "s3://features/checkpoints");
     m.put("deploy.taskmanager.memory", "4g");
+    m.put("quiver.data-dir", "/home/me/.quiver");
     return m;
   }
 
@@ -294,7 +295,7 @@ class ViewDeploymentTest {
     QuiverConfig loaded = QuiverConfig.load(file);
 
     Map<String, String> expected = new TreeMap<>(clusterSettings());
-    expected.keySet().removeIf(k -> k.startsWith("deploy."));
+    expected.keySet().removeIf(k -> k.startsWith("deploy.") || k.startsWith("quiver."));
     expected.remove("registry.password"); // a ConfigMap is not secret
     expected.put("jobs.checkpoint-dir", "s3://features/checkpoints");
     assertThat(loaded.asMap()).isEqualTo(expected);
