@@ -38,6 +38,7 @@ import picocli.CommandLine.ScopeType;
       PlanCommand.class,
       MaterializeCommand.class,
       LocalCommand.class,
+      CrdsCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     },

@@ -23,33 +23,52 @@ public final class MaterializationJob {
   private MaterializationJob() {}
 
   public static void main(String[] args) throws Exception {
-    Path configFile = null;
-    String view = null;
-    Path restore = null;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--config" -> configFile = Path.of(value(args, ++i, "--config"));
-        case "--view" -> view = value(args, ++i, "--view");
-        case "--restore" -> restore = Path.of(value(args, ++i, "--restore"));
-        default ->
-            throw new IllegalArgumentException(
-                "unknown argument '"
-                    + args[i]
-                    + "' (expected: --config quiver.yaml --view [ns.]name[:version] [--restore"
-                    + " PATH])");
-      }
-    }
-    if (view == null) {
-      throw new IllegalArgumentException("--view: missing (expected: [namespace.]name[:version])");
-    }
-    QuiverConfig config = configFile == null ? QuiverConfig.empty() : QuiverConfig.load(configFile);
+    Arguments a = Arguments.parse(args);
+    QuiverConfig config = a.config() == null ? QuiverConfig.empty() : QuiverConfig.load(a.config());
     ViewResolution resolved;
     try (FeatureRegistry registry = FeatureRegistries.open(config)) {
-      resolved = ViewResolution.resolve(registry, view);
+      resolved = ViewResolution.resolve(registry, a.view());
     }
-    Configuration flink = LocalFlink.configuration(config, restore, true);
+    Configuration flink = LocalFlink.configuration(config, a.restore(), true);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
     Materializer.start(env, resolved.view(), resolved.keys(), config).getJobExecutionResult().get();
+  }
+
+  /**
+   * The job's command line (also what {@code quiver crds} writes into a FlinkDeployment's args).
+   *
+   * @param config {@code --config}, or null
+   * @param view {@code --view}: {@code [namespace.]name[:version]}
+   * @param restore {@code --restore}, or null
+   */
+  public record Arguments(Path config, String view, Path restore) {
+    /**
+     * @throws IllegalArgumentException naming an unknown argument, a missing value or a missing
+     *     {@code --view}
+     */
+    public static Arguments parse(String... args) {
+      Path configFile = null;
+      String view = null;
+      Path restore = null;
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case "--config" -> configFile = Path.of(value(args, ++i, "--config"));
+          case "--view" -> view = value(args, ++i, "--view");
+          case "--restore" -> restore = Path.of(value(args, ++i, "--restore"));
+          default ->
+              throw new IllegalArgumentException(
+                  "unknown argument '"
+                      + args[i]
+                      + "' (expected: --config quiver.yaml --view [ns.]name[:version] [--restore"
+                      + " PATH])");
+        }
+      }
+      if (view == null) {
+        throw new IllegalArgumentException(
+            "--view: missing (expected: [namespace.]name[:version])");
+      }
+      return new Arguments(configFile, view, restore);
+    }
   }
 
   private static String value(String[] args, int i, String flag) {

@@ -110,7 +110,7 @@ public final class Materializer {
    * table, which a backfill reads (session 12 QA pass: an Iceberg-source view failed with
    * "sources.sessions.topic: missing", after its Iceberg table had been created).
    */
-  static void requireStreamSource(FeatureView view) {
+  public static void requireStreamSource(FeatureView view) {
     Source s = view.source();
     if (s == null || !s.isStream()) {
       throw new IllegalArgumentException(

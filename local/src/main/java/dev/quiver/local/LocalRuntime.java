@@ -459,7 +459,7 @@ public final class LocalRuntime implements AutoCloseable {
    * considered, so a DRAFT v2 left the ACTIVE v1 (what {@code latest} lookups read) without a job,
    * and a v2 stopped the v1 that consumers pinned to {@code view:v1} still read.
    */
-  static List<FeatureView> materializedVersions(FeatureRegistry registry) {
+  public static List<FeatureView> materializedVersions(FeatureRegistry registry) {
     List<FeatureView> out = new ArrayList<>();
     for (ViewRecord r : registry.listViews(ViewQuery.all())) {
       Map<Integer, FeatureView> newestOfMajor = new java.util.TreeMap<>();
