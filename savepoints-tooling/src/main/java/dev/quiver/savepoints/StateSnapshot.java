@@ -1,7 +1,10 @@
 package dev.quiver.savepoints;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a retained checkpoint or a savepoint of a materialization job holds, read from its {@code
@@ -70,5 +73,39 @@ public record StateSnapshot(
     return owners.isEmpty()
         ? "unknown (written before jobs recorded it)"
         : String.join(", ", owners);
+  }
+
+  /**
+   * The snapshot as JSON-ready maps and lists ({@code quiver savepoint inspect --json}): {@code
+   * path, kind, owners, checkpoint_id, time, state_size, operators, kafka_offsets}.
+   */
+  public Map<String, Object> asMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("path", path);
+    m.put("kind", savepoint ? "savepoint" : "checkpoint");
+    m.put("owners", owners);
+    m.put("checkpoint_id", checkpointId);
+    m.put("time", time.toString());
+    m.put("state_size", stateSize);
+    List<Map<String, Object>> ops = new ArrayList<>();
+    for (Operator o : operators) {
+      Map<String, Object> op = new LinkedHashMap<>();
+      op.put("id", o.id());
+      op.put("holds", o.holds());
+      op.put("parallelism", o.parallelism());
+      op.put("state_size", o.stateSize());
+      ops.add(op);
+    }
+    m.put("operators", ops);
+    List<Map<String, Object>> offs = new ArrayList<>();
+    for (KafkaOffset o : offsets) {
+      Map<String, Object> off = new LinkedHashMap<>();
+      off.put("topic", o.topic());
+      off.put("partition", o.partition());
+      off.put("offset", o.offset());
+      offs.add(off);
+    }
+    m.put("kafka_offsets", offs);
+    return m;
   }
 }

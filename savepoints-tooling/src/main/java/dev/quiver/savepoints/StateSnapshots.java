@@ -36,6 +36,24 @@ public final class StateSnapshots {
   /** The operator list state in which Flink's source operator keeps its reader's splits. */
   static final String SOURCE_READER_STATE = "SourceReaderState";
 
+  /** What the job's operator states are, by name (others are shown by their name). */
+  private static final java.util.Map<String, String> KNOWN_STATES =
+      java.util.Map.of(
+          SOURCE_READER_STATE,
+          "Kafka source offsets",
+          EventGate.STATE_OWNER,
+          "state owner",
+          "quiver-partition-max-event-time",
+          "max event time per partition",
+          "writer_raw_states",
+          "sink writer",
+          "streaming_committer_raw_states",
+          "sink committer",
+          "iceberg-files-committer-state",
+          "Iceberg committer",
+          "iceberg-flink-job-id",
+          "Iceberg committer");
+
   private StateSnapshots() {}
 
   /**
@@ -154,12 +172,11 @@ public final class StateSnapshots {
   private static String holds(Set<String> names, boolean keyed, boolean coordinator) {
     List<String> parts = new ArrayList<>();
     for (String n : names) {
-      if (n.equals(SOURCE_READER_STATE)) {
-        parts.add("Kafka source offsets");
-      } else if (n.equals(EventGate.STATE_OWNER)) {
-        parts.add("state owner");
-      } else {
+      String known = KNOWN_STATES.get(n);
+      if (known == null) {
         parts.add(n);
+      } else if (!parts.contains(known)) {
+        parts.add(known);
       }
     }
     if (coordinator) {

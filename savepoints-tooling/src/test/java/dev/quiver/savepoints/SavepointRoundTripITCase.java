@@ -311,6 +311,18 @@ class SavepointRoundTripITCase {
     assertThat(atStop.operators()).anyMatch(o -> o.holds().contains("Kafka source offsets"));
     assertThat(atStop.operators()).anyMatch(o -> o.holds().contains("keyed state"));
     assertThat(atStop.stateSize()).isPositive();
+    // quiver savepoint inspect --json prints this map
+    var json =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(
+                new com.fasterxml.jackson.databind.ObjectMapper()
+                    .writeValueAsString(atStop.asMap()));
+    assertThat(json.path("kind").asText()).isEqualTo("savepoint");
+    assertThat(json.path("owners").get(0).asText()).isEqualTo("default.sp_txn:v1");
+    Map<Integer, Long> jsonOffsets = new TreeMap<>();
+    json.path("kafka_offsets")
+        .forEach(o -> jsonOffsets.put(o.path("partition").asInt(), o.path("offset").asLong()));
+    assertThat(jsonOffsets).isEqualTo(firstEnds);
 
     int[] skipped = {0};
     List<StateSnapshot> listed =
