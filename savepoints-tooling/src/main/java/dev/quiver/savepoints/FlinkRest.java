@@ -155,8 +155,15 @@ public final class FlinkRest {
 
   private JsonNode send(HttpRequest request, String what) {
     HttpResponse<String> response;
+    long deadline = System.nanoTime() + timeout.toNanos();
     try {
       response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      // 503 while a cluster that just started elects its leader ("Service temporarily
+      // unavailable due to an ongoing leader election"): asked again, it answers
+      while (response.statusCode() == 503 && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+        response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      }
     } catch (ConnectException | HttpTimeoutException e) {
       throw unreachable(what, e);
     } catch (IOException e) {
@@ -204,16 +211,16 @@ public final class FlinkRest {
         e);
   }
 
-  /** Flink's {@code {"errors": [...]}}, each error's first line (the rest is a server trace). */
+  /**
+   * Flink's {@code {"errors": [...]}}: each error's first line, without the server's stack trace
+   * (an error of its own, {@code <Exception on server side: ...>}).
+   */
   private static String errors(JsonNode body) {
     List<String> out = new ArrayList<>();
     for (JsonNode e : body.path("errors")) {
-      String text = e.asText();
-      for (String line : text.split("\n")) {
-        if (!line.isBlank() && !line.startsWith("<Exception on server side")) {
-          out.add(line.strip());
-          break;
-        }
+      String text = e.asText().strip();
+      if (!text.isEmpty() && !text.startsWith("<Exception on server side")) {
+        out.add(text.split("\n", 2)[0].strip());
       }
     }
     return out.isEmpty() ? abbreviate(body.toString()) : String.join("; ", out);
