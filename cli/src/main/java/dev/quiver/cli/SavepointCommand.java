@@ -165,14 +165,13 @@ final class SavepointCommand implements Runnable {
       QuiverConfig config = LocalDefaults.apply(savepoint.parent.environment().config());
       PrintWriter out = savepoint.parent.spec.commandLine().getOut();
       ViewRef ref = ViewRef.parse(view, namespace);
-      int[] skipped = {0};
-      List<StateSnapshot> found =
+      StateSnapshots.Listing listing =
           StateSnapshots.list(
               config.get(JobOptions.CHECKPOINT_DIR),
               savepointDir(config),
               ref.namespace(),
-              ref.view(),
-              skipped);
+              ref.view());
+      List<StateSnapshot> found = listing.snapshots();
       if (found.isEmpty()) {
         out.println(
             "No checkpoints or savepoints of "
@@ -200,10 +199,10 @@ final class SavepointCommand implements Runnable {
         }
         Table.print(out, rows);
       }
-      if (skipped[0] > 0) {
+      if (listing.skipped() > 0) {
         out.println(
             "("
-                + skipped[0]
+                + listing.skipped()
                 + " more name no owner or could not be read: written by jobs older than the"
                 + " owner check, or being written; quiver savepoint inspect PATH shows one)");
       }

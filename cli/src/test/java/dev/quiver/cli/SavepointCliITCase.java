@@ -96,14 +96,13 @@ class SavepointCliITCase extends CliTestSupport {
         .pollInterval(Duration.ofMillis(500))
         .until(
             () -> {
-              int[] skipped = {0};
               List<StateSnapshot> found =
                   StateSnapshots.list(
-                      dir.resolve("data/checkpoints").toString(),
-                      dir.resolve("data/savepoints").toString(),
-                      "default",
-                      "user_pages",
-                      skipped);
+                          dir.resolve("data/checkpoints").toString(),
+                          dir.resolve("data/savepoints").toString(),
+                          "default",
+                          "user_pages")
+                      .snapshots();
               return !found.isEmpty()
                   && !found.get(0).savepoint()
                   && found.get(0).offsets().size() == 1

@@ -203,11 +203,10 @@ public final class StateSnapshots {
   /**
    * The checkpoints and savepoints of {@code namespace.view}'s jobs (any major) under the
    * checkpoint directory ({@code JOB_ID/chk-N}) and the savepoint directory ({@code savepoint-*}),
-   * newest first. Those that name no owner (older jobs) or cannot be read are left out and counted
-   * in {@code skipped}.
+   * newest first. Those that name no owner (older jobs) or cannot be read are left out and counted.
    */
-  public static List<StateSnapshot> list(
-      String checkpointDir, String savepointDir, String namespace, String view, int[] skipped) {
+  public static Listing list(
+      String checkpointDir, String savepointDir, String namespace, String view) {
     List<String> candidates = new ArrayList<>();
     for (FileStatus job : children(checkpointDir)) {
       if (job.isDir()) {
@@ -225,17 +224,18 @@ public final class StateSnapshots {
     }
     String prefix = namespace + "." + view + ":";
     List<StateSnapshot> out = new ArrayList<>();
+    int skipped = 0;
     for (String c : candidates) {
       StateSnapshot s;
       try {
         s = read(c);
       } catch (SavepointException e) {
         // a checkpoint being written (no _metadata yet) or removed meanwhile
-        skipped[0]++;
+        skipped++;
         continue;
       }
       if (s.owners().isEmpty()) {
-        skipped[0]++;
+        skipped++;
       } else if (s.owners().stream().anyMatch(o -> o.startsWith(prefix))) {
         out.add(s);
       }
@@ -244,7 +244,17 @@ public final class StateSnapshots {
         Comparator.comparing(StateSnapshot::time)
             .thenComparingLong(StateSnapshot::checkpointId)
             .reversed());
-    return out;
+    return new Listing(out, skipped);
+  }
+
+  /**
+   * A view's checkpoints and savepoints, newest first, and how many others were left out (no owner
+   * recorded, or not readable: being written or removed).
+   */
+  public record Listing(List<StateSnapshot> snapshots, int skipped) {
+    public Listing {
+      snapshots = List.copyOf(snapshots);
+    }
   }
 
   private static FileStatus[] children(String dir) {

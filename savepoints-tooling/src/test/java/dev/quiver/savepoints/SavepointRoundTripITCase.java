@@ -324,16 +324,16 @@ class SavepointRoundTripITCase {
         .forEach(o -> jsonOffsets.put(o.path("partition").asInt(), o.path("offset").asLong()));
     assertThat(jsonOffsets).isEqualTo(firstEnds);
 
-    int[] skipped = {0};
     List<StateSnapshot> listed =
-        StateSnapshots.list(
-            tmp.resolve("checkpoints").toString(), savepoints.toString(), NS, VIEW, skipped);
+        StateSnapshots.list(tmp.resolve("checkpoints").toString(), savepoints.toString(), NS, VIEW)
+            .snapshots();
     assertThat(listed).isNotEmpty();
     assertThat(listed.get(0).path()).isEqualTo(atStop.path());
     assertThat(listed).allMatch(s -> s.owners().equals(List.of("default.sp_txn:v1")));
     assertThat(
             StateSnapshots.list(
-                tmp.resolve("checkpoints").toString(), savepoints.toString(), NS, "other", skipped))
+                    tmp.resolve("checkpoints").toString(), savepoints.toString(), NS, "other")
+                .snapshots())
         .isEmpty();
 
     // the second half re-sends the last transactions before the savepoint (within the lateness):
