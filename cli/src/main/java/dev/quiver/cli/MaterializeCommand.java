@@ -13,8 +13,15 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.runtime.minicluster.MiniClusterJobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -66,9 +73,41 @@ final class MaterializeCommand implements Callable<Integer> {
         parent.spec.commandLine().getErr().println("warning: " + warning);
       }
     }
-    StreamExecutionEnvironment env =
-        LocalFlink.localEnvironment(LocalFlink.configuration(config, restore, true));
-    JobClient job = Materializer.start(env, view, ViewResolution.keys(registry, view), config);
+    Configuration flink = LocalFlink.configuration(config, restore, true);
+    StreamExecutionEnvironment env = LocalFlink.localEnvironment(flink);
+    Materializer.build(env, view, ViewResolution.keys(registry, view), config);
+    // its own MiniCluster rather than env.executeAsync's, whose REST endpoint (on a free port)
+    // nothing tells: quiver savepoint trigger needs its URL
+    MiniCluster cluster =
+        new MiniCluster(
+            new MiniClusterConfiguration.Builder()
+                .setConfiguration(flink)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(flink.getInteger("taskmanager.numberOfTaskSlots", 1))
+                .build());
+    cluster.start();
+    JobClient job;
+    String flinkUrl;
+    try {
+      flinkUrl = "http://127.0.0.1:" + cluster.getRestAddress().get().getPort();
+      StreamGraph streamGraph = env.getStreamGraph();
+      streamGraph.setJobName(Materializer.jobName(view));
+      JobGraph graph = streamGraph.getJobGraph();
+      graph.getJobConfiguration().addAll(flink);
+      if (restore != null) {
+        graph.setSavepointRestoreSettings(
+            SavepointRestoreSettings.forPath(restore.toUri().toString()));
+      }
+      job =
+          new MiniClusterJobClient(
+              cluster.submitJob(graph).get().getJobID(),
+              cluster,
+              MaterializeCommand.class.getClassLoader(),
+              MiniClusterJobClient.JobFinalizationBehavior.SHUTDOWN_CLUSTER);
+    } catch (Exception | LinkageError e) {
+      cluster.close();
+      throw e;
+    }
     out.println(
         "Materializing "
             + view.qualifiedName()
@@ -81,6 +120,14 @@ final class MaterializeCommand implements Callable<Integer> {
             + "/"
             + job.getJobID()
             + ". Ctrl-C stops it.");
+    out.println(
+        "  flink: "
+            + flinkUrl
+            + "  (the job; a savepoint: quiver savepoint trigger "
+            + view.qualifiedName()
+            + " --flink "
+            + flinkUrl
+            + ")");
     out.flush();
     Thread hook =
         new Thread(

@@ -4,6 +4,7 @@ import dev.quiver.core.UnavailableException;
 import dev.quiver.core.registry.RegistryException;
 import dev.quiver.core.registry.store.RegistryStoreException;
 import dev.quiver.core.spec.SpecException;
+import dev.quiver.savepoints.SavepointException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -37,6 +38,7 @@ import picocli.CommandLine.ScopeType;
       SnapshotsCommand.class,
       PlanCommand.class,
       MaterializeCommand.class,
+      SavepointCommand.class,
       LocalCommand.class,
       CrdsCommand.class,
       VersionCommand.class,
@@ -197,6 +199,14 @@ public final class QuiverCli implements Runnable {
         case BREAKING_CHANGE -> ExitCode.BREAKING_CHANGE;
         case CONFLICT -> ExitCode.CONFLICT;
         case NOT_FOUND, GONE -> ExitCode.NOT_FOUND;
+      };
+    }
+    if (e instanceof SavepointException se) {
+      err.println("error: " + se.getMessage());
+      return switch (se.kind()) {
+        case NOT_FOUND -> ExitCode.NOT_FOUND;
+        case INVALID -> ExitCode.INVALID;
+        case UNREACHABLE, FAILED -> ExitCode.FAILURE;
       };
     }
     if (e instanceof CliUsageException) {
