@@ -4,12 +4,18 @@ SHELL := /bin/bash
 MVN ?= mvn -B -ntp
 export MAVEN_OPTS ?= -Xmx1g
 
-.PHONY: build run test bench fmt clean
+.PHONY: build jar run test bench fmt clean
 
 build:
 	$(MVN) -q -DskipTests package
 	@chmod +x bin/quiver
 	@echo "built: bin/quiver"
+
+# The materialization job's jar for `flink run` on a Flink 1.20 cluster (docs/materialization.md,
+# "Deploying to a cluster"); `make build` builds it too.
+jar:
+	$(MVN) -q -DskipTests package -pl jobs-dist -am
+	@ls jobs-dist/target/quiver-jobs-*-job.jar
 
 # ARGS go to `quiver local`, e.g. make run ARGS='--set server.port=18080 --rate 100'
 run: build

@@ -73,6 +73,7 @@ class JobJarOnClusterITCase {
       assertThat(service(j, "dev.quiver.online.OnlineStoreFactory")).hasSizeGreaterThan(1);
     }
 
+    long t0 = System.nanoTime();
     FeatureView view = Transactions.view("txn-jobjar", true, true);
     String topic = view.source().option("topic");
     Path warehouse = tmp.resolve("warehouse");
@@ -80,6 +81,7 @@ class JobJarOnClusterITCase {
     Reference ref;
     try (KafkaBroker kafka = KafkaBroker.start();
         FlinkSessionCluster flink = FlinkSessionCluster.start(tmp.resolve("flink"), 2)) {
+      phase("cluster up", t0);
       // the cluster's JVMs have Flink's (and Hadoop's) jars, nothing of Quiver or the job's
       // dependencies
       assertThat(flink.classPath())
@@ -142,6 +144,7 @@ class JobJarOnClusterITCase {
       Matcher submitted = SUBMITTED.matcher(flink.clientOutput());
       assertThat(submitted.find()).as("flink run printed the job id" + flink.logTails()).isTrue();
       String jobId = submitted.group(1);
+      phase("flink run -d returned", t0);
 
       // the client has exited: the job runs on the cluster
       await()
@@ -152,6 +155,7 @@ class JobJarOnClusterITCase {
                   assertThat(flink.jobState(jobId))
                       .as("the job on the cluster" + flink.logTails())
                       .isEqualTo("RUNNING"));
+      phase("job running on the cluster", t0);
       try (HadoopCatalog catalog = MaterializationHarness.catalog(warehouse)) {
         Table table = catalog.loadTable(OfflineTables.identifier(view));
         await()
@@ -168,6 +172,7 @@ class JobJarOnClusterITCase {
             .atMost(Duration.ofSeconds(30))
             .pollInterval(Duration.ofMillis(500))
             .until(() -> kafka.readAll(topic + ".dlq").size() >= ref.rejected.size());
+        phase("caught up", t0);
         flink.cancel(jobId);
         await()
             .atMost(Duration.ofSeconds(60))
@@ -188,6 +193,16 @@ class JobJarOnClusterITCase {
               store, view, ref.accepted, OnlineReference.readTimes(ref.accepted));
       assertThat(compared).isGreaterThan(500);
     }
+    phase("compared", t0);
+  }
+
+  /** Where the time goes (the test's output file), e.g. on a loaded machine. */
+  private static void phase(String what, long t0) {
+    System.out.printf(
+        "JobJarOnClusterITCase: %s after %.1f s (load average %.1f)%n",
+        what,
+        (System.nanoTime() - t0) / 1e9,
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
   }
 
   /** The providers a jar's merged {@code META-INF/services/TYPE} lists. */
