@@ -6,13 +6,14 @@ export MAVEN_OPTS ?= -Xmx1g
 
 .PHONY: build jar run test bench fmt clean
 
+# Everything but the job jar (`make jar`): shading it takes a minute or more that `make run` does not need.
 build:
-	$(MVN) -q -DskipTests package
+	$(MVN) -q -DskipTests package -pl '!jobs-dist'
 	@chmod +x bin/quiver
 	@echo "built: bin/quiver"
 
 # The materialization job's jar for `flink run` on a Flink 1.20 cluster (docs/materialization.md,
-# "Deploying to a cluster"); `make build` builds it too.
+# "Deploying to a cluster"); `make test` builds it too, and submits it to a Flink cluster (JobJarOnClusterITCase).
 jar:
 	$(MVN) -q -DskipTests package -pl jobs-dist -am
 	@ls jobs-dist/target/quiver-jobs-*-job.jar
