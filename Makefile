@@ -4,12 +4,19 @@ SHELL := /bin/bash
 MVN ?= mvn -B -ntp
 export MAVEN_OPTS ?= -Xmx1g
 
-.PHONY: build run test bench fmt clean
+.PHONY: build jar run test bench fmt clean
 
+# Everything but the job jar (`make jar`): shading it takes a minute or more that `make run` does not need.
 build:
-	$(MVN) -q -DskipTests package
+	$(MVN) -q -DskipTests package -pl '!jobs-dist'
 	@chmod +x bin/quiver
 	@echo "built: bin/quiver"
+
+# The materialization job's jar for `flink run` on a Flink 1.20 cluster (docs/materialization.md,
+# "Deploying to a cluster"); `make test` builds it too, and submits it to a Flink cluster (JobJarOnClusterITCase).
+jar:
+	$(MVN) -q -DskipTests package -pl jobs-dist -am
+	@ls jobs-dist/target/quiver-jobs-*-job.jar
 
 # ARGS go to `quiver local`, e.g. make run ARGS='--set server.port=18080 --rate 100'
 run: build

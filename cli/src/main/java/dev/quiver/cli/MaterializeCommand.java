@@ -38,8 +38,9 @@ import picocli.CommandLine.ParentCommand;
     description = {
       "Runs the view's materialization job (Kafka -> online store + Iceberg) on a local Flink until"
           + " Ctrl-C. Checkpoints are retained: restart with --restore <checkpoint or savepoint>.",
-      "On a cluster: flink run -c dev.quiver.jobs.MaterializationJob quiver-jobs.jar --config"
-          + " quiver.yaml --view VIEW",
+      "On a Flink 1.20 cluster: make jar, then flink run -d -c dev.quiver.jobs.MaterializationJob"
+          + " jobs-dist/target/quiver-jobs-VERSION-job.jar --config quiver.yaml --view VIEW"
+          + " (docs/materialization.md, Deploying to a cluster)",
       "Exit codes: 130 or 143 stopped by Ctrl-C or SIGTERM, 0 the job ended, 1 the view cannot be"
           + " materialized, 2 usage, 5 no such view, 70 the job failed."
     })

@@ -15,12 +15,50 @@ public final class LocalFlink {
   private LocalFlink() {}
 
   /**
-   * The job configuration.
+   * The job configuration for a local MiniCluster: {@link #jobConfiguration} and {@link
+   * #localCluster}.
    *
    * @param restoreFrom a checkpoint or savepoint to restore from, or null
    * @param restarts whether a failing job restarts (fixed delay) or fails at once
    */
   public static Configuration configuration(
+      QuiverConfig config, Path restoreFrom, boolean restarts) {
+    Configuration c = jobConfiguration(config, restoreFrom, restarts);
+    localCluster(c, config.get(JobOptions.PARALLELISM));
+    return c;
+  }
+
+  /**
+   * The cluster settings of a local MiniCluster: managed memory and slots, and its endpoints on the
+   * loopback address. Not for a job submitted to a cluster (flink run): its client takes them as
+   * its own, and rest.address 127.0.0.1 sent the submission to the client's machine instead of the
+   * configured job manager (JobJarOnClusterITCase).
+   */
+  static void localCluster(Configuration c, int parallelism) {
+    // managed memory is split evenly over the slots: one slot per subtask
+    c.setString("taskmanager.memory.managed.size", "256m");
+    c.setString("taskmanager.numberOfTaskSlots", Integer.toString(Math.max(1, parallelism)));
+    // A local cluster's REST endpoint (quiver local, quiver materialize) on the loopback address
+    // only: Flink binds every interface by default, and its REST API cancels jobs and runs jars.
+    c.setString("rest.bind-address", "127.0.0.1");
+    c.setString("rest.address", "127.0.0.1");
+    // The BLOB server (job jars and large payloads) and the task manager's endpoints too.
+    c.setString("jobmanager.bind-host", "127.0.0.1");
+    c.setString("taskmanager.bind-host", "127.0.0.1");
+    // ... and on a free port: Flink's default, 8081, made a local cluster fail to start beside
+    // anything else on 8081 (a Flink cluster, a second quiver materialize or quiver local, a
+    // test's MiniCluster) and held 8081 against them while it ran.
+    c.setString("rest.bind-port", "0");
+  }
+
+  /**
+   * The job's own settings, wherever it runs (a local MiniCluster or, under flink run, a cluster):
+   * checkpoints, state backend, parallelism, restarts.
+   *
+   * @param restoreFrom a checkpoint or savepoint to restore from, or null
+   * @param restarts whether a failing job restarts (fixed delay) or fails at once
+   */
+  public static Configuration jobConfiguration(
       QuiverConfig config, Path restoreFrom, boolean restarts) {
     Configuration c = new Configuration();
     c.setString("state.backend.type", "rocksdb");
@@ -52,21 +90,7 @@ public final class LocalFlink {
     // early cost to the end (measured: docs/materialization.md, "Session 5").
     c.setString("state.backend.rocksdb.memory.partitioned-index-filters", "true");
     int parallelism = config.get(JobOptions.PARALLELISM);
-    c.setString("taskmanager.memory.managed.size", "256m");
-    c.setString("taskmanager.numberOfTaskSlots", Integer.toString(Math.max(1, parallelism)));
     c.setString("parallelism.default", Integer.toString(parallelism));
-    // A local cluster's REST endpoint (quiver local, quiver materialize) on the loopback address
-    // only: Flink binds every interface by default, and its REST API cancels jobs and runs jars.
-    // A cluster ignores these (its own configuration decides).
-    c.setString("rest.bind-address", "127.0.0.1");
-    c.setString("rest.address", "127.0.0.1");
-    // The BLOB server (job jars and large payloads) and the task manager's endpoints too.
-    c.setString("jobmanager.bind-host", "127.0.0.1");
-    c.setString("taskmanager.bind-host", "127.0.0.1");
-    // ... and on a free port: Flink's default, 8081, made a local cluster fail to start beside
-    // anything else on 8081 (a Flink cluster, a second quiver materialize or quiver local, a
-    // test's MiniCluster) and held 8081 against them while it ran.
-    c.setString("rest.bind-port", "0");
     // The job's operators never mutate or keep the records they are given.
     c.setString("pipeline.object-reuse", "true");
     if (restarts) {

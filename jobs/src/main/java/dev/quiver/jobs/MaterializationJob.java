@@ -5,19 +5,24 @@ import dev.quiver.core.registry.FeatureRegistries;
 import dev.quiver.core.registry.FeatureRegistry;
 import java.nio.file.Path;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.DeploymentOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The entry point of a materialization job on a Flink cluster:
  *
  * <pre>
- * flink run -c dev.quiver.jobs.MaterializationJob quiver-jobs.jar \
+ * flink run [-d] -c dev.quiver.jobs.MaterializationJob quiver-jobs-VERSION-job.jar \
  *     --config quiver.yaml --view default.user_activity_metrics[:v4] [--restore PATH]
  * </pre>
  *
- * It resolves the view in the registry that {@code quiver.yaml} configures, plans the same SQL as
- * {@code quiver plan} and runs it on the environment it is started in (the cluster under {@code
- * flink run}; a local MiniCluster when started with plain {@code java}).
+ * <p>The jar is built by the {@code jobs-dist} module ({@code make jar}); {@code
+ * JobJarOnClusterITCase} submits it with {@code flink run} to a Flink session cluster. It resolves
+ * the view in the registry that {@code quiver.yaml} configures, plans the same SQL as {@code quiver
+ * plan} and runs it on the environment it is started in (the cluster under {@code flink run}; a
+ * local MiniCluster when started with plain {@code java}).
  */
 public final class MaterializationJob {
   private MaterializationJob() {}
@@ -29,9 +34,38 @@ public final class MaterializationJob {
     try (FeatureRegistry registry = FeatureRegistries.open(config)) {
       resolved = ViewResolution.resolve(registry, a.view());
     }
-    Configuration flink = LocalFlink.configuration(config, a.restore(), true);
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
-    Materializer.start(env, resolved.view(), resolved.keys(), config).getJobExecutionResult().get();
+    StreamExecutionEnvironment env = environment(config, a.restore());
+    JobClient job = Materializer.start(env, resolved.view(), resolved.keys(), config);
+    if (detached(env)) {
+      // flink run -d: the client returns once the job is submitted; it runs on the cluster
+      return;
+    }
+    job.getJobExecutionResult().get();
+  }
+
+  /**
+   * Under {@code flink run}: the cluster's environment with the job's own settings only (the
+   * cluster's configuration decides its addresses, memory and slots). Started with plain {@code
+   * java}: a local MiniCluster as {@code quiver materialize} runs it.
+   */
+  static StreamExecutionEnvironment environment(QuiverConfig config, Path restore) {
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(
+            LocalFlink.jobConfiguration(config, restore, true));
+    if (env instanceof LocalStreamEnvironment) {
+      Configuration local = LocalFlink.configuration(config, restore, true);
+      env = StreamExecutionEnvironment.getExecutionEnvironment(local);
+    }
+    return env;
+  }
+
+  /**
+   * Whether the client submits and leaves ({@code flink run -d} sets {@code execution.attached}
+   * false). Under plain {@code java} nothing sets it: the local job is waited for. (Waiting always
+   * kept {@code flink run -d} from returning: a streaming job never ends.)
+   */
+  static boolean detached(StreamExecutionEnvironment env) {
+    return !env.getConfiguration().getOptional(DeploymentOptions.ATTACHED).orElse(true);
   }
 
   /**

@@ -23,7 +23,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.apache.flink.kubernetes.operator.api.FlinkDeployment;
 import org.apache.flink.kubernetes.operator.api.spec.FlinkDeploymentSpec;
@@ -69,20 +68,6 @@ public record ViewDeployment(
   public static final String SECRET_NAME = "quiver-secrets";
 
   static final String LABEL_PREFIX = "quiver.dev/";
-
-  /**
-   * Flink settings of {@link LocalFlink#configuration} that only make sense for a local
-   * MiniCluster: its loopback-only endpoints and free ports, and its fixed managed memory (on a
-   * cluster, managed memory is Flink's default share of the task manager's memory).
-   */
-  static final Set<String> LOCAL_ONLY =
-      Set.of(
-          "rest.bind-address",
-          "rest.address",
-          "rest.bind-port",
-          "jobmanager.bind-host",
-          "taskmanager.bind-host",
-          "taskmanager.memory.managed.size");
 
   /** Flink's checkpoint directory, under its Flink 1.19 key (see {@link #flinkConfiguration}). */
   public static final String CHECKPOINTS_KEY = "state.checkpoints.dir";
@@ -177,16 +162,16 @@ public record ViewDeployment(
   }
 
   /**
-   * The job's Flink settings: those of the local job ({@link LocalFlink#configuration}: RocksDB,
-   * incremental and retained checkpoints, the restart strategy) less the local-only ones, plus the
-   * cluster's: savepoint directory, Kubernetes high availability (so a job manager that restarts
-   * resumes from the last checkpoint instead of starting over), slots per task manager.
+   * The job's Flink settings: those of the job wherever it runs ({@link
+   * LocalFlink#jobConfiguration}: RocksDB, incremental and retained checkpoints, the restart
+   * strategy; not a local MiniCluster's endpoints, ports and memory), plus the cluster's: savepoint
+   * directory, Kubernetes high availability (so a job manager that restarts resumes from the last
+   * checkpoint instead of starting over), slots per task manager.
    */
   static Map<String, String> flinkConfiguration(ClusterSettings settings) {
     Map<String, String> flink =
         new TreeMap<>(
-            LocalFlink.configuration(QuiverConfig.of(settings.jobConfig()), null, true).toMap());
-    LOCAL_ONLY.forEach(flink::remove);
+            LocalFlink.jobConfiguration(QuiverConfig.of(settings.jobConfig()), null, true).toMap());
     // The directories under the keys that Flink 1.19 knows too: the operator 1.10 runs on Flink
     // 1.19's classes and reads them to take and find savepoints (1.20 renamed them
     // execution.checkpointing.dir and .savepoint-dir and still reads the old keys).

@@ -107,8 +107,14 @@ public final class MaterializationHarness implements BeforeAllCallback, AfterAll
    */
   public List<Reference.Sent> produce(String topic, List<Transactions.Record> records)
       throws Exception {
+    return produce(kafka.bootstrapServers(), topic, records);
+  }
+
+  /** As above, to the broker at {@code bootstrapServers} (a test without this harness). */
+  public static List<Reference.Sent> produce(
+      String bootstrapServers, String topic, List<Transactions.Record> records) throws Exception {
     List<Reference.Sent> out = new ArrayList<>();
-    try (KafkaProducer<byte[], byte[]> p = producer()) {
+    try (KafkaProducer<byte[], byte[]> p = producer(bootstrapServers)) {
       long ts = System.currentTimeMillis();
       List<Future<RecordMetadata>> sent = new ArrayList<>();
       List<Long> times = new ArrayList<>();
@@ -126,10 +132,14 @@ public final class MaterializationHarness implements BeforeAllCallback, AfterAll
 
   /** An idempotent byte producer to this broker (one request in flight: order is kept). */
   public KafkaProducer<byte[], byte[]> producer() {
+    return producer(kafka.bootstrapServers());
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
     return new KafkaProducer<>(
         Map.of(
             "bootstrap.servers",
-            kafka.bootstrapServers(),
+            bootstrapServers,
             "acks",
             "all",
             "enable.idempotence",
