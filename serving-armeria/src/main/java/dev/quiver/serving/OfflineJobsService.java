@@ -503,28 +503,36 @@ final class OfflineJobsService {
     }
     List<Instant> out = new ArrayList<>();
     for (int i = 0; i < n.size(); i++) {
-      out.add(time(n.get(i), field + "[" + i + "]"));
+      String element = field + "[" + i + "]";
+      // a null element was kept as a null time, which failed the request with a 500
+      // (NullPointerException) when it was copied into the export request
+      if (n.get(i).isNull()) {
+        throw ApiException.badRequest(element, element + ": null " + EXPECTED_TIME);
+      }
+      out.add(time(n.get(i), element));
     }
     return out;
   }
 
+  private static final String EXPECTED_TIME =
+      "(expected: an ISO-8601 time such as 2025-11-25T12:00:00Z or"
+          + " 2025-11-25T13:00:00+01:00, or a date 2025-11-25 or a time 2025-11-25T12:00"
+          + " without a zone, read as UTC)";
+
   private static Instant time(JsonNode n, String field) {
     if (n.isMissingNode() || n.isNull()) {
       return null;
+    }
+    if (n.isContainerNode()) {
+      // an object or array has no text: it was quoted as '' in the message
+      throw ApiException.badRequest(field, field + ": " + n + " " + EXPECTED_TIME);
     }
     Instant t;
     try {
       // a date alone or a time without a zone is UTC, as in CSV label files
       t = OfflineTimes.parse(n.asText());
     } catch (DateTimeParseException e) {
-      throw ApiException.badRequest(
-          field,
-          field
-              + ": '"
-              + n.asText()
-              + "' (expected: an ISO-8601 time such as 2025-11-25T12:00:00Z or"
-              + " 2025-11-25T13:00:00+01:00, or a date 2025-11-25 or a time 2025-11-25T12:00"
-              + " without a zone, read as UTC)");
+      throw ApiException.badRequest(field, field + ": '" + n.asText() + "' " + EXPECTED_TIME);
     }
     try {
       return OfflineTimes.check(field, t);

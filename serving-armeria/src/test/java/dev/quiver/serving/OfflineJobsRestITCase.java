@@ -715,6 +715,49 @@ class OfflineJobsRestITCase {
   }
 
   @Test
+  void aNullOrNonTextTimeIsA400NamingIt() throws Exception {
+    // QA pass, session 20: a null in reference_times was a 500 (NullPointerException), and an
+    // object or array time was quoted as '' in the message
+    RecordingOfflineService offline = new RecordingOfflineService();
+    try (QuiverServer s = server(offline)) {
+      Reply nullTime =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"reference_times\":[\"2025-11-01T00:00:00Z\",null],"
+                  + "\"output_location\":\"/o\"}");
+      assertThat(nullTime.status()).as(nullTime.body().toString()).isEqualTo(400);
+      assertThat(nullTime.body().at("/error/code").asText()).isEqualTo("INVALID_ARGUMENT");
+      assertThat(nullTime.body().at("/error/field").asText()).isEqualTo("reference_times[1]");
+      assertThat(nullTime.body().at("/error/message").asText())
+          .startsWith("reference_times[1]: null (expected: an ISO-8601 time");
+      for (String[] bad :
+          new String[][] {
+            {"\"reference_times\":[{\"t\":1}]", "reference_times[0]", "{\"t\":1}"},
+            {"\"reference_times\":[[\"2025-11-01\"]]", "reference_times[0]", "[\"2025-11-01\"]"},
+            {
+              "\"time_range\":{\"start\":{},\"end\":\"2025-11-02T00:00:00Z\",\"step\":\"1h\"}",
+              "time_range.start",
+              "{}"
+            }
+          }) {
+        Reply r =
+            call(
+                s.port(),
+                "POST",
+                "/v1/offline/export",
+                "{\"features\":[\"a.b\"]," + bad[0] + ",\"output_location\":\"/o\"}");
+        assertThat(r.status()).as(r.body().toString()).isEqualTo(400);
+        assertThat(r.body().at("/error/field").asText()).isEqualTo(bad[1]);
+        assertThat(r.body().at("/error/message").asText())
+            .startsWith(bad[1] + ": " + bad[2] + " (expected: an ISO-8601 time");
+      }
+      assertThat(offline.requests).isEmpty();
+    }
+  }
+
+  @Test
   void withoutAnOfflineServiceTheRoutesSay503AndHowToEnableThem() throws Exception {
     try (QuiverServer s = server(null)) {
       Reply r = call(s.port(), "GET", "/v1/offline/jobs", null);
