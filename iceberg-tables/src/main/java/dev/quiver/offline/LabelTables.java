@@ -538,6 +538,24 @@ final class LabelTables {
     OfflineWriter w = new OfflineWriter(t);
     for (int r = 0; r < rows.size(); r++) {
       String[] row = rows.get(r);
+      if (row.length != header.size()) {
+        // a line cut short was a label row with the missing fields (its time too) null; fields
+        // past the header's (an unquoted comma in a value) were dropped
+        Path f = rowFiles.get(r);
+        throw new IllegalArgumentException(
+            "labels line "
+                + lineAt(f, rowOffsets.get(r))
+                + (files.size() > 1 ? " of " + f : "")
+                + ": "
+                + row.length
+                + (row.length == 1 ? " field" : " fields")
+                + ", but the header has "
+                + header.size()
+                + " columns ("
+                + String.join(", ", header)
+                + ") (expected: one field per column, an empty one for no value, e.g. a,,c;"
+                + " quote a value that holds a comma: \"a, b\")");
+      }
       Map<String, Object> values = new HashMap<>();
       for (int i = 0; i < header.size() && i < row.length; i++) {
         String v = row[i].strip();
