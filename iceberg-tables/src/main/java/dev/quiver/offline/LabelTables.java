@@ -333,7 +333,8 @@ final class LabelTables {
       throw new UncheckedIOException("reading labels " + source.location() + ": " + e, e);
     }
     if (schema == null) {
-      return; // no header: reading the labels says so
+      // a CSV file without a row was accepted and failed the job
+      throw emptyCsv(source);
     }
     LabelColumns.check(
         source, schema.columns().stream().map(Types.NestedField::name).toList(), features);
@@ -523,7 +524,7 @@ final class LabelTables {
       }
     }
     if (header == null) {
-      throw new IllegalArgumentException("labels: '" + source.location() + "' is empty");
+      throw emptyCsv(source);
     }
     int timeIdx = header.indexOf(source.timestampColumn());
     Schema schema = csvSchema(header, source);
@@ -587,6 +588,15 @@ final class LabelTables {
         checksum(files),
         source.location(),
         t.schema());
+  }
+
+  /** The error for CSV label rows without a header (an empty file, or blank lines only). */
+  private static IllegalArgumentException emptyCsv(LabelSource source) {
+    return new IllegalArgumentException(
+        "labels: '"
+            + source.location()
+            + "' is empty (expected: a CSV file whose first row, the header, names the join-key"
+            + " and time columns)");
   }
 
   /** A CSV header row's column names. */

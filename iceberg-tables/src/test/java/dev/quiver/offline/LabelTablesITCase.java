@@ -143,6 +143,28 @@ class LabelTablesITCase {
     assertThat(rows).hasSize(3);
   }
 
+  /**
+   * QA pass, session 20: an empty CSV label file (no header) was accepted when submitted (202) and
+   * failed the job; like label rows without the time column, it is refused when submitted.
+   */
+  @Test
+  void anEmptyCsvFileIsRefusedWhenSubmitted() throws Exception {
+    var catalog = OfflineCatalogs.hadoop(dir.resolve("wh"));
+    for (String text : new String[] {"", "\n\n"}) {
+      Path csv = Files.writeString(dir.resolve("empty.csv"), text);
+      assertThatThrownBy(
+              () ->
+                  LabelTables.checkColumns(
+                      LabelSource.of(csv.toString(), "ts"), catalog, List.of()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "labels: '"
+                  + csv
+                  + "' is empty (expected: a CSV file whose first row, the header, names the"
+                  + " join-key and time columns)");
+    }
+  }
+
   @Test
   void aBadTimeIsReportedAtItsLineOfTheFile() throws Exception {
     Path csv = dir.resolve("labels.csv");
