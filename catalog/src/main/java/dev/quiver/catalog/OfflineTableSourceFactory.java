@@ -36,6 +36,7 @@ public final class OfflineTableSourceFactory implements DynamicTableSourceFactor
   public static final String IDENTIFIER = "quiver-offline";
   static final String SNAPSHOT_ID = "snapshot-id";
   static final String AS_OF_TIMESTAMP = "as-of-timestamp";
+  static final String TAG = "tag";
 
   @Override
   public String factoryIdentifier() {
@@ -73,7 +74,24 @@ public final class OfflineTableSourceFactory implements DynamicTableSourceFactor
   static void checkTimeTravel(Map<String, String> options, String name) {
     String snapshotText = options.get(SNAPSHOT_ID);
     String timeText = options.get(AS_OF_TIMESTAMP);
-    if (snapshotText == null && timeText == null) {
+    String tag = options.get(TAG);
+    List<String> given = new ArrayList<>();
+    for (String option : List.of(SNAPSHOT_ID, AS_OF_TIMESTAMP, TAG)) {
+      if (options.get(option) != null) {
+        given.add(option);
+      }
+    }
+    if (given.size() > 1) {
+      // Iceberg's "Cannot override snapshot, already set snapshot id=..."
+      throw new ValidationException(
+          name
+              + ": "
+              + String.join(" and ", given)
+              + " name "
+              + (given.size() == 2 ? "two" : "three")
+              + " points in time (expected: one of snapshot-id, as-of-timestamp or tag)");
+    }
+    if (given.isEmpty()) {
       return;
     }
     Long snapshotId = null;
@@ -109,6 +127,28 @@ public final class OfflineTableSourceFactory implements DynamicTableSourceFactor
             + "`.`"
             + options.get("catalog-table")
             + "$snapshots` lists them";
+    if (tag != null && (table.refs().get(tag) == null || !table.refs().get(tag).isTag())) {
+      // Iceberg's bare "Cannot find ref nope"
+      List<String> tags =
+          table.refs().entrySet().stream()
+              .filter(e -> e.getValue().isTag())
+              .map(Map.Entry::getKey)
+              .sorted()
+              .toList();
+      throw new ValidationException(
+          name
+              + ": tag '"
+              + tag
+              + "' is not a tag of "
+              + table.name()
+              + " (tags: "
+              + (tags.isEmpty()
+                  ? "none"
+                  : String.join(", ", tags.subList(0, Math.min(10, tags.size())))
+                      + (tags.size() > 10 ? ", ... (" + tags.size() + " tags)" : ""))
+              + "); a backfill's tag is backfill-<its id> (quiver describe VIEW lists the"
+              + " view's backfills), or read as of a snapshot-id or as-of-timestamp");
+    }
     if (snapshotId != null && table.snapshot(snapshotId) == null) {
       throw new ValidationException(
           name

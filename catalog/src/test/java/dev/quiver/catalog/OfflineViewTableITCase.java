@@ -152,6 +152,64 @@ class OfflineViewTableITCase {
         .hasStackTraceContaining("readable: `user_clicks$v2$offline`");
   }
 
+  /**
+   * QA pass, session 20: a {@code tag} the table does not have was Iceberg's bare "Cannot find ref
+   * nope", and two of {@code snapshot-id}, {@code as-of-timestamp} and {@code tag} together were
+   * "Cannot override snapshot, already set snapshot id=...". Both name the table and the fix, as
+   * the other time-travel options' errors do.
+   */
+  @Test
+  void anUnknownTagOrTwoTimeTravelOptionsSayWhatIsWrong() throws Exception {
+    TableEnvironment env = TableEnvironment.create(EnvironmentSettings.inBatchMode());
+    env.executeSql(
+        "CREATE CATALOG q WITH ('type'='quiver', 'registry.path'='"
+            + dir.resolve("registry")
+            + "', 'offline.warehouse'='"
+            + dir.resolve("warehouse")
+            + "')");
+    env.useCatalog("q");
+    QuiverCatalog catalog = (QuiverCatalog) env.getCatalog("q").orElseThrow();
+    FeatureRegistry registry = catalog.registry();
+    registry.apply(SpecParser.parse(QuiverCatalogITCase.SPECS, "specs.yaml").bundle(), "t", false);
+    FeatureView view = registry.getView("ml", "user_clicks", null).view();
+    org.apache.iceberg.Table table =
+        OfflineTables.ensureTable(
+            OfflineCatalogs.open(
+                QuiverConfig.of(Map.of("offline.warehouse", dir.resolve("warehouse").toString()))),
+            view);
+    OfflineWriter writer = new OfflineWriter(table);
+    writer.add(
+        writer.record(
+            Map.of(
+                "user_id",
+                "u1",
+                "last_page",
+                "p1",
+                OfflineTables.EVENT_TIME,
+                1_700_000_000_000L,
+                OfflineTables.SEQ,
+                1L,
+                OfflineTables.INGESTED_AT,
+                1_700_000_000_000L)));
+    org.apache.iceberg.Snapshot snap = writer.commit(Map.of());
+    table.manageSnapshots().createTag("backfill-1", snap.snapshotId()).commit();
+    assertThat(count(env, "tag", "backfill-1")).isEqualTo(1);
+    assertThatThrownBy(() -> count(env, "tag", "nope"))
+        .hasStackTraceContaining("ml.user_clicks$offline: tag 'nope' is not a tag of ")
+        .hasStackTraceContaining(".user_clicks_v1 (tags: backfill-1)")
+        .hasStackTraceContaining("a backfill's tag is backfill-<its id>");
+    assertThatThrownBy(
+            () ->
+                rows(
+                    env,
+                    "SELECT COUNT(*) FROM ml.`user_clicks$offline` /*+ OPTIONS('snapshot-id'='"
+                        + snap.snapshotId()
+                        + "', 'tag'='backfill-1') */"))
+        .hasStackTraceContaining(
+            "ml.user_clicks$offline: snapshot-id and tag name two points in time (expected: one"
+                + " of snapshot-id, as-of-timestamp or tag)");
+  }
+
   private static long count(TableEnvironment env, String option, String value) throws Exception {
     return (Long)
         rows(

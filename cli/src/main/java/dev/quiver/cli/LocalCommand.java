@@ -4,6 +4,7 @@ import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.registry.ApplyResult;
 import dev.quiver.core.registry.FeatureRegistry;
 import dev.quiver.core.registry.FeatureRegistry.SpecBundle;
+import dev.quiver.core.registry.RegistryException;
 import dev.quiver.core.registry.RegistrySpecContext;
 import dev.quiver.core.spec.SpecParser;
 import dev.quiver.local.LocalRuntime;
@@ -94,7 +95,26 @@ final class LocalCommand implements Callable<Integer> {
           SpecParser.parsePath(examples, new RegistrySpecContext(registry));
       int changed = 0;
       for (SpecBundle wave : ApplyWaves.split(parsed.bundle())) {
-        ApplyResult result = registry.apply(wave, parent.environment().actor(), false);
+        ApplyResult result;
+        try {
+          result = registry.apply(wave, parent.environment().actor(), false);
+        } catch (RegistryException e) {
+          if (e.kind() != RegistryException.Kind.BREAKING_CHANGE) {
+            throw e;
+          }
+          // a view revised since with quiver apply (a feature added): the registry's "bump the
+          // version" alone read as if the user had applied this directory
+          throw new RegistryException(
+              e.kind(),
+              e.getMessage()
+                  + "\nquiver local applies the specs in "
+                  + examples.toAbsolutePath()
+                  + " at every start, and the registry holds a newer revision than they do"
+                  + " (applied since with quiver apply): to start, bring the view's file there up"
+                  + " to date (quiver describe VIEW > FILE writes the registry's spec), or start"
+                  + " with --examples naming a directory without it",
+              e.field());
+        }
         changed +=
             (int)
                 result.changes().stream()

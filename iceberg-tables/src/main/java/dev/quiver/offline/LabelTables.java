@@ -333,7 +333,8 @@ final class LabelTables {
       throw new UncheckedIOException("reading labels " + source.location() + ": " + e, e);
     }
     if (schema == null) {
-      return; // no header: reading the labels says so
+      // a CSV file without a row was accepted and failed the job
+      throw emptyCsv(source);
     }
     LabelColumns.check(
         source, schema.columns().stream().map(Types.NestedField::name).toList(), features);
@@ -523,7 +524,7 @@ final class LabelTables {
       }
     }
     if (header == null) {
-      throw new IllegalArgumentException("labels: '" + source.location() + "' is empty");
+      throw emptyCsv(source);
     }
     int timeIdx = header.indexOf(source.timestampColumn());
     Schema schema = csvSchema(header, source);
@@ -538,6 +539,24 @@ final class LabelTables {
     OfflineWriter w = new OfflineWriter(t);
     for (int r = 0; r < rows.size(); r++) {
       String[] row = rows.get(r);
+      if (row.length != header.size()) {
+        // a line cut short was a label row with the missing fields (its time too) null; fields
+        // past the header's (an unquoted comma in a value) were dropped
+        Path f = rowFiles.get(r);
+        throw new IllegalArgumentException(
+            "labels line "
+                + lineAt(f, rowOffsets.get(r))
+                + (files.size() > 1 ? " of " + f : "")
+                + ": "
+                + row.length
+                + (row.length == 1 ? " field" : " fields")
+                + ", but the header has "
+                + header.size()
+                + " columns ("
+                + String.join(", ", header)
+                + ") (expected: one field per column, an empty one for no value, e.g. a,,c;"
+                + " quote a value that holds a comma: \"a, b\")");
+      }
       Map<String, Object> values = new HashMap<>();
       for (int i = 0; i < header.size() && i < row.length; i++) {
         String v = row[i].strip();
@@ -569,6 +588,15 @@ final class LabelTables {
         checksum(files),
         source.location(),
         t.schema());
+  }
+
+  /** The error for CSV label rows without a header (an empty file, or blank lines only). */
+  private static IllegalArgumentException emptyCsv(LabelSource source) {
+    return new IllegalArgumentException(
+        "labels: '"
+            + source.location()
+            + "' is empty (expected: a CSV file whose first row, the header, names the join-key"
+            + " and time columns)");
   }
 
   /** A CSV header row's column names. */

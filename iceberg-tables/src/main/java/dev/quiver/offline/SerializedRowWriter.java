@@ -52,8 +52,22 @@ final class SerializedRowWriter implements ParquetValueWriter<SerializedRowWrite
     for (int i = 0; i < fields.size(); i++) {
       types[i] = fields.get(i).type();
       required[i] = fields.get(i).isRequired();
-      columns.add(new Column(parquet.getColumnDescription(new String[] {fields.get(i).name()})));
+      columns.add(new Column(column(parquet, fields.get(i))));
     }
+  }
+
+  /**
+   * The Parquet column of a top-level field, found by field id: Iceberg writes a name that is not
+   * an Avro name sanitized ({@code is fraud} as {@code is_x20fraud}), so a label column named so
+   * was not found by its name and failed the export.
+   */
+  private static ColumnDescriptor column(MessageType parquet, Types.NestedField field) {
+    for (org.apache.iceberg.shaded.org.apache.parquet.schema.Type t : parquet.getFields()) {
+      if (t.getId() != null && t.getId().intValue() == field.fieldId()) {
+        return parquet.getColumnDescription(new String[] {t.getName()});
+      }
+    }
+    return parquet.getColumnDescription(new String[] {field.name()});
   }
 
   /** Whether every column of {@code schema} is a top-level value this writer encodes itself. */

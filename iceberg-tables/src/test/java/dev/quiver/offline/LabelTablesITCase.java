@@ -92,6 +92,79 @@ class LabelTablesITCase {
         .hasMessageStartingWith(refusal);
   }
 
+  /**
+   * QA pass, session 20: a row with fewer fields than the header (a line cut short) was kept with
+   * the missing ones null, its time too, so it became a label row without a time whose features are
+   * all null; a row with more (an unquoted comma inside a value) silently lost the fields past the
+   * header's. Both are refused at their line, as a bad time is; empty fields stay values-less.
+   */
+  @Test
+  void aRowWithMoreOrFewerFieldsThanTheHeaderIsRefusedAtItsLine() throws Exception {
+    var catalog = OfflineCatalogs.hadoop(dir.resolve("wh"));
+    Path shorter =
+        Files.writeString(
+            dir.resolve("short.csv"), "user_id,ts,label\nu1,2026-11-20,1\n\nu2,2026-11-20\n");
+    assertThatThrownBy(
+            () ->
+                LabelTables.open(
+                    LabelSource.of(shorter.toString(), "ts"),
+                    catalog,
+                    Files.createDirectories(dir.resolve("s1"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(
+            "labels line 4: 2 fields, but the header has 3 columns (user_id, ts, label)");
+    Path longer =
+        Files.writeString(
+            dir.resolve("long.csv"),
+            "user_id,ts,note\nu1,2026-11-20,\"a, b\"\nu2,2026-11-20,a, b\n");
+    assertThatThrownBy(
+            () ->
+                LabelTables.open(
+                    LabelSource.of(longer.toString(), "ts"),
+                    catalog,
+                    Files.createDirectories(dir.resolve("s2"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(
+            "labels line 3: 4 fields, but the header has 3 columns (user_id, ts, note)")
+        .hasMessageContaining("quote a value that holds a comma");
+    // empty fields, trailing ones too, are values-less fields, not missing ones
+    Path empty =
+        Files.writeString(
+            dir.resolve("empty.csv"), "user_id,ts,note\nu1,2026-11-20,\nu2,,\n,2026-11-20,x\n");
+    LabelTables.Labels labels =
+        LabelTables.open(
+            LabelSource.of(empty.toString(), "ts"),
+            catalog,
+            Files.createDirectories(dir.resolve("s3")));
+    List<Record> rows = new ArrayList<>();
+    try (var it = org.apache.iceberg.data.IcebergGenerics.read(labels.table()).build()) {
+      it.forEach(rows::add);
+    }
+    assertThat(rows).hasSize(3);
+  }
+
+  /**
+   * QA pass, session 20: an empty CSV label file (no header) was accepted when submitted (202) and
+   * failed the job; like label rows without the time column, it is refused when submitted.
+   */
+  @Test
+  void anEmptyCsvFileIsRefusedWhenSubmitted() throws Exception {
+    var catalog = OfflineCatalogs.hadoop(dir.resolve("wh"));
+    for (String text : new String[] {"", "\n\n"}) {
+      Path csv = Files.writeString(dir.resolve("empty.csv"), text);
+      assertThatThrownBy(
+              () ->
+                  LabelTables.checkColumns(
+                      LabelSource.of(csv.toString(), "ts"), catalog, List.of()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "labels: '"
+                  + csv
+                  + "' is empty (expected: a CSV file whose first row, the header, names the"
+                  + " join-key and time columns)");
+    }
+  }
+
   @Test
   void aBadTimeIsReportedAtItsLineOfTheFile() throws Exception {
     Path csv = dir.resolve("labels.csv");

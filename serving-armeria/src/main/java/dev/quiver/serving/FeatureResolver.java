@@ -545,8 +545,12 @@ final class FeatureResolver {
                   .collect(Collectors.joining(" or ")));
     }
     if (matches.isEmpty()) {
-      if (ref.version() != null && !versionExists) {
-        requireBlocking(inline); // an error: reading the registry for a better message is fine
+      requireBlocking(inline); // an error: reading the registry for a better message is fine
+      // a pinned version that no view has, or that lacks the feature (a later revision added it:
+      // "unknown feature 'f:v4.0' ...; did you mean f?" quoted the pin as the name): the versions
+      // that have it
+      String holding = ref.version() == null ? "" : versionsHolding(ns, entityViews, ref.feature());
+      if (ref.version() != null && (!versionExists || !holding.isEmpty())) {
         throw ApiException.notFound(
             field,
             "no view of entity '"
@@ -556,9 +560,8 @@ final class FeatureResolver {
                 + "' with feature '"
                 + ref.feature()
                 + "'"
-                + versionsHolding(ns, entityViews, ref.feature()));
+                + holding);
       }
-      requireBlocking(inline); // an error: reading the registry for a better message is fine
       String elsewhere = otherEntities(ns, entity, ref.feature());
       throw ApiException.notFound(
           field,

@@ -10,6 +10,7 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.annotation.Blocking;
 import com.linecorp.armeria.server.annotation.Delete;
 import com.linecorp.armeria.server.annotation.Get;
@@ -84,7 +85,9 @@ final class OfflineJobsService {
 
   @Post("/v1/offline/export")
   @Blocking
-  public HttpResponse export(AggregatedHttpRequest req) throws IOException {
+  public HttpResponse export(ServiceRequestContext ctx, AggregatedHttpRequest req)
+      throws IOException {
+    refuseQuery(ctx, "POST /v1/offline/export", EXPORT_FIELDS);
     JsonNode body = body(req, EXPORT_FIELDS);
     JsonNode range = object(body, "time_range", Set.of("start", "end", "step"));
     requireOneInput(body, range);
@@ -133,7 +136,9 @@ final class OfflineJobsService {
 
   @Post("/v1/backfill")
   @Blocking
-  public HttpResponse backfill(AggregatedHttpRequest req) throws IOException {
+  public HttpResponse backfill(ServiceRequestContext ctx, AggregatedHttpRequest req)
+      throws IOException {
+    refuseQuery(ctx, "POST /v1/backfill", BACKFILL_FIELDS);
     JsonNode body = body(req, BACKFILL_FIELDS);
     if (text(body, "feature_view") == null) {
       throw ApiException.badRequest(
@@ -179,7 +184,9 @@ final class OfflineJobsService {
    */
   @Post("/v1/offline/snapshots:expire")
   @Blocking
-  public HttpResponse expireSnapshots(AggregatedHttpRequest req) throws IOException {
+  public HttpResponse expireSnapshots(ServiceRequestContext ctx, AggregatedHttpRequest req)
+      throws IOException {
+    refuseQuery(ctx, "POST /v1/offline/snapshots:expire", EXPIRE_FIELDS);
     JsonNode body = body(req, EXPIRE_FIELDS);
     String view = text(body, "view");
     Duration olderThan = duration(body.path("older_than"), "older_than");
@@ -218,7 +225,8 @@ final class OfflineJobsService {
 
   @Get("/v1/offline/jobs")
   @Blocking
-  public HttpResponse jobs() {
+  public HttpResponse jobs(ServiceRequestContext ctx) {
+    refuseQuery(ctx, null, Set.of());
     ArrayNode arr = JSON.createArrayNode();
     service().jobs().forEach(j -> arr.add(statusJson(j)));
     ObjectNode out = JSON.createObjectNode();
@@ -228,7 +236,8 @@ final class OfflineJobsService {
 
   @Get("/v1/offline/jobs/{id}")
   @Blocking
-  public HttpResponse job(@Param("id") String id) {
+  public HttpResponse job(ServiceRequestContext ctx, @Param("id") String id) {
+    refuseQuery(ctx, null, Set.of());
     try {
       return json(HttpStatus.OK, statusJson(service().status(id)));
     } catch (NoSuchElementException e) {
@@ -242,7 +251,8 @@ final class OfflineJobsService {
    */
   @Delete("/v1/offline/jobs/{id}")
   @Blocking
-  public HttpResponse cancel(@Param("id") String id) {
+  public HttpResponse cancel(ServiceRequestContext ctx, @Param("id") String id) {
+    refuseQuery(ctx, null, Set.of());
     try {
       return json(HttpStatus.OK, statusJson(service().cancel(id)));
     } catch (NoSuchElementException e) {
@@ -291,6 +301,35 @@ final class OfflineJobsService {
       return HttpResponse.of(status, MediaType.JSON_UTF_8, JSON.writeValueAsBytes(node));
     } catch (IOException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * These routes take no query parameter. Armeria ignored them: {@code POST
+   * /v1/backfill?dry_run=true} (the registry's POST takes {@code ?dry_run=true}) ran a real
+   * backfill, and {@code GET /v1/offline/jobs?state=FAILED} listed every job.
+   *
+   * @param route the POST route whose body takes the options, or null for a GET or DELETE
+   */
+  private static void refuseQuery(ServiceRequestContext ctx, String route, Set<String> fields) {
+    for (String name : ctx.queryParams().names()) {
+      String value = ctx.queryParams().get(name, "");
+      String asField =
+          value.equals("true") || value.equals("false")
+              ? value
+              : JSON.getNodeFactory().textNode(value).toString();
+      throw ApiException.badRequest(
+          name,
+          "unknown query parameter '"
+              + name
+              + "' (expected: none"
+              + (route == null
+                  ? ")"
+                  : "; "
+                      + route
+                      + " takes its options as fields of its JSON body"
+                      + (fields.contains(name) ? ": \"" + name + "\": " + asField : "")
+                      + ")"));
     }
   }
 
@@ -503,28 +542,36 @@ final class OfflineJobsService {
     }
     List<Instant> out = new ArrayList<>();
     for (int i = 0; i < n.size(); i++) {
-      out.add(time(n.get(i), field + "[" + i + "]"));
+      String element = field + "[" + i + "]";
+      // a null element was kept as a null time, which failed the request with a 500
+      // (NullPointerException) when it was copied into the export request
+      if (n.get(i).isNull()) {
+        throw ApiException.badRequest(element, element + ": null " + EXPECTED_TIME);
+      }
+      out.add(time(n.get(i), element));
     }
     return out;
   }
 
+  private static final String EXPECTED_TIME =
+      "(expected: an ISO-8601 time such as 2025-11-25T12:00:00Z or"
+          + " 2025-11-25T13:00:00+01:00, or a date 2025-11-25 or a time 2025-11-25T12:00"
+          + " without a zone, read as UTC)";
+
   private static Instant time(JsonNode n, String field) {
     if (n.isMissingNode() || n.isNull()) {
       return null;
+    }
+    if (n.isContainerNode()) {
+      // an object or array has no text: it was quoted as '' in the message
+      throw ApiException.badRequest(field, field + ": " + n + " " + EXPECTED_TIME);
     }
     Instant t;
     try {
       // a date alone or a time without a zone is UTC, as in CSV label files
       t = OfflineTimes.parse(n.asText());
     } catch (DateTimeParseException e) {
-      throw ApiException.badRequest(
-          field,
-          field
-              + ": '"
-              + n.asText()
-              + "' (expected: an ISO-8601 time such as 2025-11-25T12:00:00Z or"
-              + " 2025-11-25T13:00:00+01:00, or a date 2025-11-25 or a time 2025-11-25T12:00"
-              + " without a zone, read as UTC)");
+      throw ApiException.badRequest(field, field + ": '" + n.asText() + "' " + EXPECTED_TIME);
     }
     try {
       return OfflineTimes.check(field, t);

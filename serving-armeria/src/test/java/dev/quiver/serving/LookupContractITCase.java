@@ -1034,6 +1034,118 @@ class LookupContractITCase {
     assertThat(twoMembers.status()).as(twoMembers.body().toString()).isEqualTo(200);
   }
 
+  /**
+   * The decoded-size limit held per piece of the body, not for the whole of it: each gzip member,
+   * and each network chunk the server read, was inflated against {@code server.max-request-length}
+   * on its own, so two members of 150 KB each (200 KB limit) were a 200, and so was a 24 MB body (4
+   * MB limit) sent as a gzip stream flushed every MB, on {@code quiver local}. The limit is for the
+   * whole decoded body.
+   */
+  @Test
+  void theDecodedSizeLimitHoldsForTheWholeBodyNotEachPiece() throws Exception {
+    String head =
+        "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_7d_txn_count:v3\"]";
+    byte[] padding = " ".repeat(150_000).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    // two gzip members, each under the limit, together over it
+    java.io.ByteArrayOutputStream members = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(members)) {
+      out.write(head.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.write(padding);
+    }
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(members)) {
+      out.write(padding);
+      out.write('}');
+    }
+    assertError(
+        send(members.toByteArray(), "application/json", "gzip"),
+        413,
+        "PAYLOAD_TOO_LARGE",
+        "body",
+        "larger than 200000 bytes");
+    // one gzip stream, flushed every 100 KB of input and sent in HTTP chunks a while apart
+    assertError(
+        sendChunked(flushedGzip(head, 5, 100_000), "gzip"),
+        413,
+        "PAYLOAD_TOO_LARGE",
+        "body",
+        "larger than 200000 bytes");
+    // under the limit in all, the same two ways: still answered
+    java.io.ByteArrayOutputStream small = new java.io.ByteArrayOutputStream();
+    for (String piece : List.of(head + " ".repeat(90_000), " ".repeat(90_000) + "}")) {
+      try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(small)) {
+        out.write(piece.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    ServingFixture.Reply ok = send(small.toByteArray(), "application/json", "gzip");
+    assertThat(ok.status()).as(ok.body().toString()).isEqualTo(200);
+    ServingFixture.Reply okChunked = sendChunked(flushedGzip(head, 5, 30_000), "gzip");
+    assertThat(okChunked.status()).as(okChunked.body().toString()).isEqualTo(200);
+    assertThat(okChunked.body().at("/results/0/features/user_7d_txn_count/value").asLong())
+        .isEqualTo(12);
+  }
+
+  /**
+   * {@code head}, {@code pieces} times {@code size} spaces and '}' as one gzip stream, flushed
+   * after each piece: one byte array per flush.
+   */
+  private static java.util.List<byte[]> flushedGzip(String head, int pieces, int size)
+      throws java.io.IOException {
+    java.util.List<byte[]> chunks = new java.util.ArrayList<>();
+    java.io.ByteArrayOutputStream part = new java.io.ByteArrayOutputStream();
+    byte[] padding = " ".repeat(size).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(part, true)) {
+      out.write(head.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      for (int i = 0; i < pieces; i++) {
+        out.write(padding);
+        out.flush();
+        chunks.add(part.toByteArray());
+        part.reset();
+      }
+      out.write('}');
+    }
+    chunks.add(part.toByteArray());
+    return chunks;
+  }
+
+  /**
+   * The chunks as HTTP/1.1 chunked transfer coding, 50 ms apart, so the server reads each alone.
+   */
+  private static ServingFixture.Reply sendChunked(java.util.List<byte[]> chunks, String encoding)
+      throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", fx.server.port())) {
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /v1/features:lookup HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                  + "Content-Type: application/json\r\nContent-Encoding: "
+                  + encoding
+                  + "\r\nTransfer-Encoding: chunked\r\n\r\n")
+              .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      for (byte[] chunk : chunks) {
+        out.write(
+            (Integer.toHexString(chunk.length) + "\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.write(chunk);
+        out.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.flush();
+        Thread.sleep(50);
+      }
+      out.write("0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.flush();
+      String raw =
+          new String(
+              socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      int status = Integer.parseInt(raw.substring(9, 12));
+      String text = raw.substring(raw.indexOf("\r\n\r\n") + 4);
+      JsonNode json;
+      try {
+        json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+      } catch (Exception e) {
+        json = com.fasterxml.jackson.databind.node.TextNode.valueOf(raw);
+      }
+      return new ServingFixture.Reply(status, json, null);
+    }
+  }
+
   private static ServingFixture.Reply send(byte[] body, String contentType, String encoding)
       throws Exception {
     // Java's client refuses no header, but sets none unless asked: raw bytes over a socket keep

@@ -714,6 +714,94 @@ class OfflineJobsRestITCase {
     }
   }
 
+  /**
+   * QA pass, session 20: the offline routes ignored query parameters, so {@code POST
+   * /v1/backfill?dry_run=true} (the registry's POST takes {@code ?dry_run=true}) ran a real
+   * backfill, and {@code GET /v1/offline/jobs?state=FAILED} listed every job. A query parameter on
+   * these routes is a 400 naming it, before anything is submitted or cancelled.
+   */
+  @Test
+  void aQueryParameterOnAnOfflineRouteIsRefused() throws Exception {
+    RecordingOfflineService offline = new RecordingOfflineService();
+    String backfill =
+        "{\"feature_view\":\"v\",\"time_range\":{\"start\":\"2025-10-01T00:00:00Z\","
+            + "\"end\":\"2025-11-01T00:00:00Z\"}}";
+    String export =
+        "{\"features\":[\"a.b\"],\"reference_times\":[\"2025-11-01T00:00:00Z\"],"
+            + "\"output_location\":\"/o\"}";
+    try (QuiverServer s = server(offline)) {
+      Reply dryRun = call(s.port(), "POST", "/v1/backfill?dry_run=true", backfill);
+      assertThat(dryRun.status()).as(dryRun.body().toString()).isEqualTo(400);
+      assertThat(dryRun.body().at("/error/code").asText()).isEqualTo("INVALID_ARGUMENT");
+      assertThat(dryRun.body().at("/error/field").asText()).isEqualTo("dry_run");
+      assertThat(dryRun.body().at("/error/message").asText())
+          .isEqualTo(
+              "unknown query parameter 'dry_run' (expected: none; POST /v1/backfill takes its"
+                  + " options as fields of its JSON body: \"dry_run\": true)");
+      for (String[] call :
+          new String[][] {
+            {"POST", "/v1/offline/export?format=parquet", export, "format"},
+            {"POST", "/v1/offline/snapshots:expire?dry_run=true", "{}", "dry_run"},
+            {"GET", "/v1/offline/jobs?state=FAILED", null, "state"},
+            {"GET", "/v1/offline/jobs/exp-1?verbose=1", null, "verbose"},
+            {"DELETE", "/v1/offline/jobs/exp-1?force=true", null, "force"}
+          }) {
+        Reply r = call(s.port(), call[0], call[1], call[2]);
+        assertThat(r.status()).as(call[1] + ": " + r.body()).isEqualTo(400);
+        assertThat(r.body().at("/error/field").asText()).isEqualTo(call[3]);
+        assertThat(r.body().at("/error/message").asText())
+            .startsWith("unknown query parameter '" + call[3] + "' (expected: none");
+      }
+      assertThat(offline.requests).isEmpty();
+      // without one, the same requests are taken
+      assertThat(call(s.port(), "POST", "/v1/backfill", backfill).status()).isEqualTo(202);
+      assertThat(call(s.port(), "GET", "/v1/offline/jobs", null).status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aNullOrNonTextTimeIsA400NamingIt() throws Exception {
+    // QA pass, session 20: a null in reference_times was a 500 (NullPointerException), and an
+    // object or array time was quoted as '' in the message
+    RecordingOfflineService offline = new RecordingOfflineService();
+    try (QuiverServer s = server(offline)) {
+      Reply nullTime =
+          call(
+              s.port(),
+              "POST",
+              "/v1/offline/export",
+              "{\"features\":[\"a.b\"],\"reference_times\":[\"2025-11-01T00:00:00Z\",null],"
+                  + "\"output_location\":\"/o\"}");
+      assertThat(nullTime.status()).as(nullTime.body().toString()).isEqualTo(400);
+      assertThat(nullTime.body().at("/error/code").asText()).isEqualTo("INVALID_ARGUMENT");
+      assertThat(nullTime.body().at("/error/field").asText()).isEqualTo("reference_times[1]");
+      assertThat(nullTime.body().at("/error/message").asText())
+          .startsWith("reference_times[1]: null (expected: an ISO-8601 time");
+      for (String[] bad :
+          new String[][] {
+            {"\"reference_times\":[{\"t\":1}]", "reference_times[0]", "{\"t\":1}"},
+            {"\"reference_times\":[[\"2025-11-01\"]]", "reference_times[0]", "[\"2025-11-01\"]"},
+            {
+              "\"time_range\":{\"start\":{},\"end\":\"2025-11-02T00:00:00Z\",\"step\":\"1h\"}",
+              "time_range.start",
+              "{}"
+            }
+          }) {
+        Reply r =
+            call(
+                s.port(),
+                "POST",
+                "/v1/offline/export",
+                "{\"features\":[\"a.b\"]," + bad[0] + ",\"output_location\":\"/o\"}");
+        assertThat(r.status()).as(r.body().toString()).isEqualTo(400);
+        assertThat(r.body().at("/error/field").asText()).isEqualTo(bad[1]);
+        assertThat(r.body().at("/error/message").asText())
+            .startsWith(bad[1] + ": " + bad[2] + " (expected: an ISO-8601 time");
+      }
+      assertThat(offline.requests).isEmpty();
+    }
+  }
+
   @Test
   void withoutAnOfflineServiceTheRoutesSay503AndHowToEnableThem() throws Exception {
     try (QuiverServer s = server(null)) {

@@ -108,6 +108,48 @@ class RegistryChangesReachLookupsITCase {
     }
   }
 
+  /**
+   * QA pass, session 20: a feature pinned to a revision that exists but lacks it (added in a later
+   * revision) was "unknown feature 'user_score:v4.0' for entity 'user'; did you mean user_score?",
+   * quoting the pin as the name and suggesting the very name asked for. It names the revisions that
+   * have it, as for a version that does not exist.
+   */
+  @Test
+  void aFeaturePinnedToARevisionBeforeItWasAddedNamesTheRevisionsThatHaveIt() throws Exception {
+    try (ServingFixture fx =
+        new ServingFixture(Map.of("server.rate-limit.per-key-rate", "0"), s -> s)) {
+      List<dev.quiver.core.spec.Feature> more = new java.util.ArrayList<>(fx.v4.features());
+      more.add(
+          dev.quiver.core.spec.Feature.row("user_score", dev.quiver.core.spec.FeatureType.FLOAT64));
+      fx.registry.apply(
+          FeatureRegistry.SpecBundle.ofViews(
+              ServingFixture.view(
+                  "user_activity_metrics",
+                  4,
+                  more,
+                  java.time.Duration.ofDays(7),
+                  ViewStatus.ACTIVE)),
+          "test",
+          false);
+      for (String pin :
+          List.of("\"user_score:v4.0\"", "{\"name\":\"user_score\",\"version\":\"v4.0\"}")) {
+        ServingFixture.Reply r =
+            fx.lookup("{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[" + pin + "]}");
+        assertThat(r.status()).as(pin + ": " + r.body()).isEqualTo(404);
+        assertThat(r.body().at("/error/field").asText()).isEqualTo("features[0]");
+        assertThat(r.body().at("/error/message").asText())
+            .isEqualTo(
+                "no view of entity 'user' has version 'v4.0' with feature 'user_score'"
+                    + " (user_activity_metrics has it in v4.1 ACTIVE)");
+      }
+      ServingFixture.Reply ok =
+          fx.lookup(
+              "{\"entity_name\":\"user\",\"keys\":[\"u1\"],\"features\":[\"user_score:v4.1\"]}");
+      assertThat(ok.status()).as(ok.body().toString()).isEqualTo(200);
+      assertThat(ok.body().at("/results/0/features/user_score/version").asText()).isEqualTo("v4.1");
+    }
+  }
+
   @Test
   void latestFollowsANewlyActivatedVersionWithinThePlanCacheTtl() throws Exception {
     try (ServingFixture fx =
