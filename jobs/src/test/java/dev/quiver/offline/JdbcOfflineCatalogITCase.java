@@ -35,7 +35,6 @@ import org.apache.flink.util.CloseableIterator;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
@@ -177,15 +176,7 @@ class JdbcOfflineCatalogITCase {
       // a backfill from Parquet history: its Flink job writes through the catalog's loader
       Path raw = dir.resolve("raw").resolve("events.parquet");
       Schema rawSchema = FlinkOfflineServiceITCase.rawSchema();
-      List<Record> raws = new ArrayList<>();
-      for (int i = 0; i < 40; i++) {
-        GenericRecord r = GenericRecord.create(rawSchema);
-        r.setField("user_id", "u" + (i % 3));
-        r.setField("amount", (double) i);
-        r.setField("merchant", "m1");
-        r.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + i * 60_000L));
-        raws.add(r);
-      }
+      List<Record> raws = FlinkOfflineServiceITCase.rawEvents(40, 3, 60_000L);
       TrainingSetFiles.write(rawSchema, raw, raws);
       JobStatus bf =
           FlinkOfflineServiceITCase.awaitDone(
