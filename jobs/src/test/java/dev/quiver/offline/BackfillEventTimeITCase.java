@@ -29,8 +29,6 @@ import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.shaded.org.apache.parquet.example.data.simple.SimpleGroupFactory;
-import org.apache.iceberg.shaded.org.apache.parquet.hadoop.example.ExampleParquetWriter;
-import org.apache.iceberg.shaded.org.apache.parquet.io.LocalOutputFile;
 import org.apache.iceberg.shaded.org.apache.parquet.schema.MessageType;
 import org.apache.iceberg.shaded.org.apache.parquet.schema.MessageTypeParser;
 import org.junit.jupiter.api.Test;
@@ -98,11 +96,7 @@ class BackfillEventTimeITCase {
                 + "; }");
     SimpleGroupFactory groups = new SimpleGroupFactory(type);
     boolean decimal = parquetColumn.contains("DECIMAL");
-    try (var w =
-        ExampleParquetWriter.builder(new LocalOutputFile(folder.resolve("events.parquet")))
-            .withType(type)
-            .withConf(new org.apache.hadoop.conf.Configuration())
-            .build()) {
+    try (var w = BackfillPruningITCase.parquet(folder.resolve("events.parquet"), type)) {
       for (int i = 0; i < ts.length; i++) {
         var g = groups.newGroup();
         g.add("txn_id", "t" + i);
