@@ -313,6 +313,25 @@ class JdbcOfflineCatalogITCase {
                 + " user the database accepts)")
         .message()
         .doesNotContain(PASSWORD);
+    // no password at all (quiver sql's view$offline tables before their secrets file): the
+    // driver's "no password was provided" is a refused login too, not a database out of reach
+    QuiverConfig noPassword =
+        QuiverConfig.of(
+            Map.of(
+                "offline.catalog-type",
+                "jdbc",
+                "offline.warehouse",
+                dir.resolve("jdbc-warehouse").toString(),
+                "offline.properties.uri",
+                uri,
+                "offline.properties.jdbc.user",
+                "quiver"));
+    assertThatThrownBy(() -> OfflineCatalogs.open(noPassword))
+        .isInstanceOf(UnavailableException.class)
+        .hasMessageContaining("no password was provided")
+        .hasMessageEndingWith(
+            "(expected: offline.properties.jdbc.user and offline.properties.jdbc.password of a"
+                + " user the database accepts)");
     // Flink's side (quiver sql, the job's CREATE CATALOG) says the same
     TableEnvironment sql = TableEnvironment.create(EnvironmentSettings.inBatchMode());
     assertThatThrownBy(() -> TimeTravel.register(sql, jdbc(down)))
