@@ -38,6 +38,24 @@ public final class OfflineTableSourceFactory implements DynamicTableSourceFactor
   static final String AS_OF_TIMESTAMP = "as-of-timestamp";
   static final String TAG = "tag";
 
+  private final Map<String, String> catalogProperties;
+
+  /** The factory Flink discovers by {@code 'connector'='quiver-offline'}: it knows no secrets. */
+  public OfflineTableSourceFactory() {
+    this(Map.of());
+  }
+
+  /**
+   * The Quiver catalog's factory ({@link QuiverCatalog#getFactory()}), used by Flink for every
+   * table of that catalog: it reads a {@code view$offline} table with {@code catalogProperties}
+   * (the offline catalog's Flink properties, {@link OfflineCatalogs#flinkProperties}) in place of
+   * the masked values the table's options show, and hands the other tables to the factory their
+   * {@code connector} names.
+   */
+  OfflineTableSourceFactory(Map<String, String> catalogProperties) {
+    this.catalogProperties = Map.copyOf(catalogProperties);
+  }
+
   @Override
   public String factoryIdentifier() {
     return IDENTIFIER;
@@ -55,8 +73,21 @@ public final class OfflineTableSourceFactory implements DynamicTableSourceFactor
 
   @Override
   public DynamicTableSource createDynamicTableSource(Context context) {
-    Map<String, String> options = new HashMap<>(context.getCatalogTable().getOptions());
+    Map<String, String> shown = context.getCatalogTable().getOptions();
+    if (!IDENTIFIER.equals(shown.get(FactoryUtil.CONNECTOR.key()))) {
+      // the catalog's factory, asked for one of its feature view tables: Flink's discovery
+      return FactoryUtil.createDynamicTableSource(
+          null,
+          context.getObjectIdentifier(),
+          context.getCatalogTable(),
+          context.getEnrichmentOptions(),
+          context.getConfiguration(),
+          context.getClassLoader(),
+          context.isTemporary());
+    }
+    Map<String, String> options = new HashMap<>(OfflineCatalogs.unmasked(shown, catalogProperties));
     String name = context.getObjectIdentifier().asSummaryString();
+    refuseMasked(options, name);
     checkTimeTravel(options, name);
     options.put(FactoryUtil.CONNECTOR.key(), "iceberg");
     Context iceberg =
@@ -68,6 +99,27 @@ public final class OfflineTableSourceFactory implements DynamicTableSourceFactor
             context.getClassLoader(),
             context.isTemporary());
     return new FlinkDynamicTableFactory().createDynamicTableSource(iceberg);
+  }
+
+  /**
+   * A secret still masked: the table was declared from {@code SHOW CREATE TABLE}'s text rather than
+   * read through the Quiver catalog, which alone knows the value.
+   */
+  private static void refuseMasked(Map<String, String> options, String name) {
+    for (Map.Entry<String, String> e : options.entrySet()) {
+      if (e.getValue().contains(OfflineCatalogs.MASK)) {
+        throw new ValidationException(
+            name
+                + ": '"
+                + e.getKey()
+                + "' is "
+                + OfflineCatalogs.MASK
+                + ", the mask SHOW CREATE TABLE prints in place of the offline catalog's secret"
+                + " (expected: the table read through the Quiver catalog, SELECT * FROM"
+                + " <catalog>.<namespace>.`<view>$offline`, whose offline.properties.* hold the"
+                + " secret; or the secret itself in the table's options)");
+      }
+    }
   }
 
   /** Normalizes {@code as-of-timestamp} to epoch millis and checks both options on the table. */

@@ -26,7 +26,9 @@ import org.apache.iceberg.flink.FlinkSchemaUtil;
  * checks the time-travel options, then Flink's Iceberg connector reads it) and the offline
  * catalog's properties, and its dynamic options give time travel: {@code /*+
  * OPTIONS('snapshot-id'='...') *}{@code /}, {@code 'as-of-timestamp'} (epoch millis) or {@code
- * 'tag'}.
+ * 'tag'}. A secret among the offline catalog's properties ({@code jdbc.password}) is masked in the
+ * table's options, which {@code SHOW CREATE TABLE} prints; the catalog's own factory reads the
+ * table with the real value ({@link OfflineTableSourceFactory#OfflineTableSourceFactory(Map)}).
  */
 final class OfflineViewTable {
   /**
@@ -67,7 +69,9 @@ final class OfflineViewTable {
     } catch (IllegalArgumentException e) {
       throw new ValidationException(tableName + ": the offline catalog: " + e.getMessage(), e);
     }
-    options.putAll(props);
+    // shown by SHOW CREATE TABLE: the catalog's password masked; the catalog's factory
+    // (OfflineTableSourceFactory) gives it back to the reader
+    options.putAll(OfflineCatalogs.masked(props));
     options.put("catalog-database", id.namespace().toString());
     options.put("catalog-table", id.name());
     Table table = load(offline, id, view, tableName, props.get("warehouse"));

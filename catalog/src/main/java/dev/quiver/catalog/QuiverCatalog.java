@@ -11,6 +11,7 @@ import dev.quiver.core.spec.FeatureView;
 import dev.quiver.core.spec.Suggestions;
 import dev.quiver.core.spec.Version;
 import dev.quiver.core.spec.ViewStatus;
+import dev.quiver.offline.OfflineCatalogs;
 import dev.quiver.offline.OfflineOptions;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -35,6 +36,7 @@ import org.apache.flink.table.catalog.exceptions.DatabaseNotEmptyException;
 import org.apache.flink.table.catalog.exceptions.DatabaseNotExistException;
 import org.apache.flink.table.catalog.exceptions.TableAlreadyExistException;
 import org.apache.flink.table.catalog.exceptions.TableNotExistException;
+import org.apache.flink.table.factories.Factory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,6 +123,22 @@ public class QuiverCatalog extends FeatureViewCatalogBase {
     if (r != null && ownsRegistry) {
       r.close();
     }
+  }
+
+  /**
+   * The factory that reads this catalog's tables: {@code view$offline} ones with the offline
+   * catalog's secrets, which their options show masked ({@link OfflineViewTable}); the others by
+   * their connector.
+   */
+  @Override
+  public Optional<Factory> getFactory() {
+    Map<String, String> props;
+    try {
+      props = OfflineCatalogs.flinkProperties(offline);
+    } catch (IllegalArgumentException e) {
+      props = Map.of(); // getTable names what is wrong with the offline options
+    }
+    return Optional.of(new OfflineTableSourceFactory(props));
   }
 
   /** The open registry (tests use it to set up and check what SQL did). */

@@ -4,13 +4,20 @@ import dev.quiver.core.config.ConfigOptionsProvider;
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.registry.FeatureRegistries;
 import dev.quiver.offline.OfflineOptions;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Properties;
 import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.table.catalog.Catalog;
 import org.apache.flink.table.factories.CatalogFactory;
 import org.apache.flink.table.factories.FactoryUtil;
@@ -47,6 +54,16 @@ public class QuiverCatalogFactory implements CatalogFactory {
               "A quiver.yaml whose registry.* and offline.* options apply unless the statement"
                   + " sets them.");
 
+  public static final ConfigOption<String> SECRETS_FILE =
+      ConfigOptions.key("secrets-file")
+          .stringType()
+          .noDefaultValue()
+          .withDescription(
+              "A Java properties file of registry.* and offline.* settings (a password), read"
+                  + " when the catalog is created; they win over the other options. DESCRIBE"
+                  + " CATALOG EXTENDED prints a catalog's options, so quiver sql passes its"
+                  + " passwords this way, in an owner-only file it deletes on exit.");
+
   /** Raw registry client settings, passed through verbatim. */
   public static final String PROPERTIES_PREFIX = "registry.properties.";
 
@@ -66,6 +83,7 @@ public class QuiverCatalogFactory implements CatalogFactory {
     options.add(DEFAULT_DATABASE);
     options.add(ACTOR);
     options.add(CONFIG_FILE);
+    options.add(SECRETS_FILE);
     for (dev.quiver.core.config.ConfigOption<?> o : passedOptions()) {
       options.add(
           ConfigOptions.key(o.key())
@@ -101,7 +119,10 @@ public class QuiverCatalogFactory implements CatalogFactory {
     FactoryUtil.CatalogFactoryHelper helper = FactoryUtil.createCatalogFactoryHelper(this, context);
     helper.validateExcept(PROPERTIES_PREFIX, OfflineOptions.PROPERTIES_PREFIX);
     QuiverConfig config =
-        registryConfig(context.getOptions(), helper.getOptions().get(CONFIG_FILE));
+        registryConfig(
+            context.getOptions(),
+            helper.getOptions().get(CONFIG_FILE),
+            helper.getOptions().get(SECRETS_FILE));
     String actor = helper.getOptions().get(ACTOR);
     return new QuiverCatalog(
         context.getName(),
@@ -111,7 +132,8 @@ public class QuiverCatalogFactory implements CatalogFactory {
         config);
   }
 
-  static QuiverConfig registryConfig(Map<String, String> options, String configFile) {
+  static QuiverConfig registryConfig(
+      Map<String, String> options, String configFile, String secretsFile) {
     QuiverConfig config =
         configFile == null ? QuiverConfig.empty() : QuiverConfig.load(Path.of(configFile));
     for (Map.Entry<String, String> e : options.entrySet()) {
@@ -119,6 +141,42 @@ public class QuiverCatalogFactory implements CatalogFactory {
         config = config.with(e.getKey(), e.getValue());
       }
     }
+    if (secretsFile != null) {
+      for (Map.Entry<String, String> e : secrets(secretsFile).entrySet()) {
+        config = config.with(e.getKey(), e.getValue());
+      }
+    }
     return config;
+  }
+
+  /** The {@code registry.*} and {@code offline.*} settings of a {@link #SECRETS_FILE}. */
+  private static Map<String, String> secrets(String file) {
+    Properties props = new Properties();
+    try (Reader in = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
+      props.load(in);
+    } catch (IOException e) {
+      throw new ValidationException(
+          SECRETS_FILE.key()
+              + ": cannot read "
+              + file
+              + " ("
+              + e
+              + ") (expected: a readable Java properties file, e.g."
+              + " offline.properties.jdbc.password=...)");
+    }
+    Map<String, String> out = new TreeMap<>();
+    for (String key : props.stringPropertyNames()) {
+      if (!isPassed(key)) {
+        throw new ValidationException(
+            SECRETS_FILE.key()
+                + ": '"
+                + key
+                + "' in "
+                + file
+                + " (expected: registry.* and offline.* settings only)");
+      }
+      out.put(key, props.getProperty(key));
+    }
+    return out;
   }
 }

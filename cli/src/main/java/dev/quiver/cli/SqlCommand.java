@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.flink.table.client.SqlClient;
 import org.apache.flink.table.client.SqlClientException;
@@ -86,11 +88,11 @@ final class SqlCommand implements Callable<Integer> {
     Path work = Files.createTempDirectory("quiver-sql");
     try {
       Path initScript = work.resolve("init.sql");
-      // Owner-only, though it never holds the password (see initScript).
+      // Owner-only: it holds the offline Iceberg catalog's settings, a password among them.
       Files.createFile(
           initScript,
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(initScript, initScript(env));
+      Files.writeString(initScript, initScript(env, work.resolve("secrets.properties")));
       List<String> args = new ArrayList<>(List.of("embedded", "-i", initScript.toString()));
       if (init != null) {
         args.addAll(List.of("-i", init.toAbsolutePath().toString()));
@@ -119,12 +121,15 @@ final class SqlCommand implements Callable<Integer> {
   /**
    * CREATE CATALOG from this configuration, then the offline Iceberg catalog ({@code
    * quiver_offline}, as the exports and backfills see it), then USE CATALOG. The Quiver catalog
-   * reads the configuration file itself ({@code config-file}), so a password in it is never copied;
-   * the other registry and offline options are repeated inline so that {@code --set} overrides and
-   * defaults apply. The Iceberg catalog has no such file option: its statement holds the {@code
-   * offline.properties.*} settings (a JDBC catalog's password among them) in this owner-only file.
+   * reads the configuration file itself ({@code config-file}); the other registry and offline
+   * options are repeated inline so that {@code --set} overrides and defaults apply, except a secret
+   * ({@code registry.password}, {@code offline.properties.jdbc.password}): those go to {@code
+   * secrets} (an owner-only properties file, deleted with the script), which the catalog reads as
+   * its {@code secrets-file}, since {@code DESCRIBE CATALOG EXTENDED} prints a catalog's options.
+   * The Iceberg catalog has no such option: its statement holds the {@code offline.properties.*}
+   * settings (a JDBC catalog's password among them) in this owner-only file.
    */
-  String initScript(CliEnvironment env) {
+  String initScript(CliEnvironment env, Path secrets) throws IOException {
     // The warehouse under quiver.data-dir unless configured, as for export, backfill and serve.
     QuiverConfig config = LocalDefaults.apply(env.config());
     StringBuilder sb = new StringBuilder("CREATE CATALOG `" + catalogName + "` WITH (\n");
@@ -135,18 +140,38 @@ final class SqlCommand implements Callable<Integer> {
           .append(quote(env.configFile().toAbsolutePath().toString()))
           .append("'");
     }
+    Properties secret = new Properties();
     for (Map.Entry<String, String> e : config.asMap().entrySet()) {
       String key = e.getKey();
       String value = e.getValue();
-      if (QuiverCatalogFactory.isPassed(key) && !key.contains("password")) {
-        if (key.equals("registry.path") && !value.startsWith("mem:")) {
-          value = Path.of(value).toAbsolutePath().toString();
-        }
-        if (key.equals(OfflineOptions.WAREHOUSE.key())) {
-          value = OfflineCatalogs.warehouseUri(value);
-        }
-        sb.append(",\n  '").append(quote(key)).append("' = '").append(quote(value)).append("'");
+      if (!QuiverCatalogFactory.isPassed(key)) {
+        continue;
       }
+      if (OfflineCatalogs.isSecret(key)) {
+        secret.setProperty(key, value);
+        continue;
+      }
+      if (key.equals("registry.path") && !value.startsWith("mem:")) {
+        value = Path.of(value).toAbsolutePath().toString();
+      }
+      if (key.equals(OfflineOptions.WAREHOUSE.key())) {
+        value = OfflineCatalogs.warehouseUri(value);
+      }
+      sb.append(",\n  '").append(quote(key)).append("' = '").append(quote(value)).append("'");
+    }
+    if (!secret.isEmpty()) {
+      Files.deleteIfExists(secrets);
+      Files.createFile(
+          secrets,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      try (Writer out = Files.newBufferedWriter(secrets, StandardCharsets.UTF_8)) {
+        secret.store(out, "quiver sql: secrets of the Quiver catalog, deleted on exit");
+      }
+      sb.append(",\n  '")
+          .append(QuiverCatalogFactory.SECRETS_FILE.key())
+          .append("' = '")
+          .append(quote(secrets.toAbsolutePath().toString()))
+          .append("'");
     }
     sb.append("\n);\n");
     sb.append(TimeTravel.createCatalogSql(config)).append(";\n");

@@ -252,16 +252,22 @@ class QuiverCliTest {
     CliEnvironment env = CliEnvironment.load(yaml, List.of("registry.username=o'brien"));
     SqlCommand sql = new SqlCommand();
     sql.catalogName = "quiver";
-    String init = sql.initScript(env);
+    Path secrets = dir.resolve("secrets.properties");
+    String init = sql.initScript(env, secrets);
     assertThat(init)
         .startsWith("CREATE CATALOG `quiver` WITH (\n  'type' = 'quiver',")
         .contains("'config-file' = '" + yaml.toAbsolutePath() + "'")
         .contains("'registry.type' = 'postgres'")
         .contains("'registry.url' = 'jdbc:postgresql://db/q'")
         .contains("'registry.username' = 'o''brien'")
+        .contains("'secrets-file' = '" + secrets.toAbsolutePath() + "'")
         .endsWith(");\nUSE CATALOG `quiver`;\n")
         .doesNotContain("s3cret")
         .doesNotContain("registry.path");
+    // the password is in the owner-only secrets file the catalog reads
+    assertThat(Files.readString(secrets)).contains("registry.password=s3cret");
+    assertThat(java.nio.file.Files.getPosixFilePermissions(secrets))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
   }
 
   @Test
@@ -274,7 +280,7 @@ class QuiverCliTest {
     SqlCommand sql = new SqlCommand();
     sql.catalogName = "quiver";
     String warehouse = OfflineCatalogs.warehouseUri(data.resolve("warehouse").toString());
-    assertThat(sql.initScript(env))
+    assertThat(sql.initScript(env, dir.resolve("secrets.properties")))
         .contains("'offline.warehouse' = '" + warehouse + "'")
         .contains("'warehouse'='" + warehouse + "'");
   }

@@ -58,20 +58,7 @@ class SparkFuzzDifferentialITCase {
     Path wh = dir.resolve("warehouse");
     QuiverConfig config = QuiverConfig.of(Map.of("offline.warehouse", wh.toString()));
     Catalog catalog = OfflineCatalogs.open(config);
-    SparkSession spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("quiver-spark-fuzz")
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            .config("spark.sql.shuffle.partitions", "4")
-            .config("spark.sql.datetime.java8API.enabled", "true")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.catalog.quiver_offline", "org.apache.iceberg.spark.SparkCatalog")
-            .config("spark.sql.catalog.quiver_offline.type", "hadoop")
-            .config("spark.sql.catalog.quiver_offline.warehouse", wh.toUri().toString())
-            .getOrCreate();
+    SparkSession spark = LocalSpark.session("quiver-spark-fuzz", wh, 4);
     List<String> bad = new ArrayList<>();
     int compared = 0;
     try {

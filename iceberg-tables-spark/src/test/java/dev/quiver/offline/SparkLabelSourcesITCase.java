@@ -52,20 +52,7 @@ class SparkLabelSourcesITCase {
     profile = TestViews.userProfile();
     log = new EventLog(5).generate(profile, "u", 4, 200);
     EventLog.write(catalog, profile, log.events, "user_id");
-    spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("quiver-spark-label-sources")
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.sql.datetime.java8API.enabled", "true")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.catalog.quiver_offline", "org.apache.iceberg.spark.SparkCatalog")
-            .config("spark.sql.catalog.quiver_offline.type", "hadoop")
-            .config("spark.sql.catalog.quiver_offline.warehouse", wh.toUri().toString())
-            .getOrCreate();
+    spark = LocalSpark.session("quiver-spark-label-sources", wh, 2);
   }
 
   @AfterAll

@@ -65,20 +65,7 @@ class SparkTrainingSetITCase {
     Path labelFile = dir.resolve("labels").resolve("labels.parquet");
     TrainingSetFiles.write(schema, labelFile, labels);
 
-    SparkSession spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("quiver-spark-training-set")
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            .config("spark.sql.shuffle.partitions", "4")
-            .config("spark.sql.datetime.java8API.enabled", "true")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.catalog.quiver_offline", "org.apache.iceberg.spark.SparkCatalog")
-            .config("spark.sql.catalog.quiver_offline.type", "hadoop")
-            .config("spark.sql.catalog.quiver_offline.warehouse", wh.toUri().toString())
-            .getOrCreate();
+    SparkSession spark = LocalSpark.session("quiver-spark-training-set", wh, 4);
     try {
       for (boolean guard : new boolean[] {true, false}) {
         TrainingSetRequest req =

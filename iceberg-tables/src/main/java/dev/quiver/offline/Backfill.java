@@ -716,7 +716,7 @@ public final class Backfill {
               + " 'warehouse'='"
               + s.scratch.toUri()
               + "')");
-      requireTimeColumn(s.raw, view.source().eventTimeField(), source);
+      requireTimeColumn(s.raw, view, source);
       requireMillis(s.raw, view.source().eventTimeField(), source);
       s.rawFilter = rangeFilter(s.raw, view, from, to);
       return new BackfillSource.Table(
@@ -732,7 +732,7 @@ public final class Backfill {
     } catch (org.apache.iceberg.exceptions.NoSuchTableException e) {
       throw noSuchTable(source, e);
     }
-    requireTimeColumn(s.raw, view.source().eventTimeField(), source);
+    requireTimeColumn(s.raw, view, source);
     requireMillis(s.raw, view.source().eventTimeField(), source);
     s.rawFilter = rangeFilter(s.raw, view, from, to);
     return new BackfillSource.Table(
@@ -761,11 +761,20 @@ public final class Backfill {
    * holds them): the backfill casts the column to the source's TIMESTAMP, which Flink's CAST reads
    * only as {@code yyyy-MM-dd HH:mm:ss}, and the job failed on the first ISO-8601 value with a
    * DateTimeParseException naming neither the column nor the file. A backfill reads a timestamp or
-   * an int64 epoch-millis column (backfills.md).
+   * an int64 epoch-millis column (backfills.md); where the source declares the event time INT64
+   * (epoch milliseconds), a text column too, whose whole numbers it reads as the streaming parser
+   * reads them.
    */
-  private static void requireTimeColumn(Table raw, String column, String source) {
+  private static void requireTimeColumn(Table raw, FeatureView view, String source) {
+    String column = view.source().eventTimeField();
     var f = raw.schema().findField(column);
-    if (f == null || f.type().typeId() != org.apache.iceberg.types.Type.TypeID.STRING) {
+    boolean int64 =
+        view.source().schema().stream()
+            .anyMatch(
+                c ->
+                    c.name().equals(column)
+                        && c.type().equals(dev.quiver.core.spec.FeatureType.INT64));
+    if (f == null || f.type().typeId() != org.apache.iceberg.types.Type.TypeID.STRING || int64) {
       return;
     }
     throw new IllegalArgumentException(

@@ -158,6 +158,37 @@ public final class OfflineCatalogs {
   private static final List<String> SECRET_KEYS =
       List.of("password", "secret", "token", "credential", "apikey", "access-key", "private-key");
 
+  /**
+   * {@code props} as they may be shown (a table's options in {@code SHOW CREATE TABLE}): each
+   * secret's value is {@value #MASK} and a {@code password=} in any value is masked ({@link
+   * #redact}). {@link #unmasked} gives the values back.
+   */
+  public static Map<String, String> masked(Map<String, String> props) {
+    Map<String, String> out = new LinkedHashMap<>();
+    props.forEach((k, v) -> out.put(k, masked(k, v)));
+    return out;
+  }
+
+  private static String masked(String key, String value) {
+    return isSecret(key) ? MASK : redact(value);
+  }
+
+  /**
+   * {@code shown} with each value that {@link #masked} hid taken back from {@code props}, the
+   * properties it was made from; other values (changed since, or never masked) stay as they are.
+   */
+  public static Map<String, String> unmasked(Map<String, String> shown, Map<String, String> props) {
+    Map<String, String> out = new LinkedHashMap<>(shown);
+    props.forEach(
+        (k, v) -> {
+          String m = masked(k, v);
+          if (!m.equals(v) && m.equals(shown.get(k))) {
+            out.put(k, v);
+          }
+        });
+    return out;
+  }
+
   /** {@code text} (a JDBC URL, an error) with the value of a {@code password=} parameter masked. */
   public static String redact(String text) {
     return text.replaceAll("(?i)(password=)[^&;\\s]*", "$1" + MASK);

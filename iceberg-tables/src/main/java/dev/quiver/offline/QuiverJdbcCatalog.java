@@ -41,13 +41,20 @@ public class QuiverJdbcCatalog extends JdbcCatalog {
     }
   }
 
-  /** SQL state class 28, "invalid authorization specification": a user or password refused. */
+  /**
+   * SQL state class 28, "invalid authorization specification": a user or password refused; or
+   * 08004, a connection the server rejected, with the PostgreSQL driver's "the server requested ...
+   * authentication, but no password was provided" (no {@code jdbc.password} given), which read as a
+   * database out of reach.
+   */
   private static boolean refusedLogin(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof SQLException sql
-          && sql.getSQLState() != null
-          && sql.getSQLState().startsWith("28")) {
-        return true;
+      if (t instanceof SQLException sql && sql.getSQLState() != null) {
+        if (sql.getSQLState().startsWith("28")
+            || sql.getSQLState().equals("08004")
+                && String.valueOf(sql.getMessage()).contains("no password was provided")) {
+          return true;
+        }
       }
     }
     return false;

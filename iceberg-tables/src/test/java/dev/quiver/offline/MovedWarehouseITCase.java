@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.FeatureView;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.flink.table.api.EnvironmentSettings;
@@ -28,33 +27,23 @@ class MovedWarehouseITCase {
 
   @Test
   void aMovedTableIsRefusedOnLoadNamingBothPlacesAndTheFix() throws Exception {
-    Path before = dir.resolve("warehouse");
     FeatureView view = TestViews.userProfile();
-    Table t = OfflineTables.ensureTable(OfflineCatalogs.hadoop(before), view);
-    SnapshotRetentionITCase.commit(t, 1);
-    assertThat(rows(OfflineCatalogs.hadoop(before).loadTable(OfflineTables.identifier(view))))
-        .isEqualTo(1);
-
-    Path after = dir.resolve("previous-run").resolve("warehouse");
-    Files.createDirectories(after.getParent());
-    Files.move(before, after);
+    MovedWarehouse moves = MovedWarehouse.of(dir, view);
+    Path before = moves.before();
+    Path after = moves.after();
     Catalog moved = OfflineCatalogs.hadoop(after);
     assertThatThrownBy(() -> moved.loadTable(OfflineTables.identifier(view)))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage(
-            "offline table default.user_profile_v1 at "
-                + after.resolve("default/user_profile_v1")
-                + " was written at "
-                + before.resolve("default/user_profile_v1")
-                + ", which no longer exists: Iceberg metadata holds absolute paths, so a table"
+            moves.refusal()
+                + ": Iceberg metadata holds absolute paths, so a table"
                 + " moved elsewhere (quiver local sets the previous run's tables aside in"
                 + " previous-run/; a renamed or copied data directory moves them too) cannot be"
-                + " read there (expected: move the warehouse back to "
-                + before
-                + " to read it, or point offline.warehouse at a warehouse that was not moved)");
+                + " read there "
+                + moves.fix());
 
     // moved back, it reads again
-    Files.move(after, before);
+    moves.moveBack();
     assertThat(rows(OfflineCatalogs.hadoop(before).loadTable(OfflineTables.identifier(view))))
         .isEqualTo(1);
   }
@@ -67,19 +56,11 @@ class MovedWarehouseITCase {
    */
   @Test
   void flinksCatalogAndLoaderRefuseAMovedTableAsClearly() throws Exception {
-    Path before = dir.resolve("warehouse");
     FeatureView view = TestViews.userProfile();
-    SnapshotRetentionITCase.commit(
-        OfflineTables.ensureTable(OfflineCatalogs.hadoop(before), view), 1);
-    Path after = dir.resolve("previous-run").resolve("warehouse");
-    Files.createDirectories(after.getParent());
-    Files.move(before, after);
-    String expected =
-        "offline table default.user_profile_v1 at "
-            + after.resolve("default/user_profile_v1")
-            + " was written at "
-            + before.resolve("default/user_profile_v1")
-            + ", which no longer exists";
+    MovedWarehouse moves = MovedWarehouse.of(dir, view);
+    Path before = moves.before();
+    Path after = moves.after();
+    String expected = moves.refusal();
     QuiverConfig config = QuiverConfig.of(Map.of(OfflineOptions.WAREHOUSE.key(), after.toString()));
 
     TableEnvironment env = TableEnvironment.create(EnvironmentSettings.inBatchMode());
@@ -92,10 +73,7 @@ class MovedWarehouseITCase {
         .rootCause()
         .isInstanceOf(IllegalStateException.class)
         .hasMessageStartingWith(expected)
-        .hasMessageEndingWith(
-            "(expected: move the warehouse back to "
-                + before
-                + " to read it, or point offline.warehouse at a warehouse that was not moved)");
+        .hasMessageEndingWith(moves.fix());
 
     Catalog loaded = OfflineCatalogs.loader(OfflineCatalogs.properties(config)).loadCatalog();
     assertThatThrownBy(() -> loaded.loadTable(OfflineTables.identifier(view)))
@@ -103,7 +81,7 @@ class MovedWarehouseITCase {
         .hasMessageStartingWith(expected);
 
     // moved back, both read it
-    Files.move(after, before);
+    moves.moveBack();
     QuiverConfig back = QuiverConfig.of(Map.of(OfflineOptions.WAREHOUSE.key(), before.toString()));
     TableEnvironment again = TableEnvironment.create(EnvironmentSettings.inBatchMode());
     TimeTravel.register(again, back);

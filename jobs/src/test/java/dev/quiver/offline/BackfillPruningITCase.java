@@ -150,6 +150,18 @@ class BackfillPruningITCase {
     assertThat(rows(tableCatalog, view)).isEqualTo(reference);
   }
 
+  /** A writer of Parquet {@code file} with the columns {@code type}, as pyarrow writes one. */
+  static org.apache.iceberg.shaded.org.apache.parquet.hadoop.ParquetWriter<
+          org.apache.iceberg.shaded.org.apache.parquet.example.data.Group>
+      parquet(Path file, org.apache.iceberg.shaded.org.apache.parquet.schema.MessageType type)
+          throws java.io.IOException {
+    return org.apache.iceberg.shaded.org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(
+            new org.apache.iceberg.shaded.org.apache.parquet.io.LocalOutputFile(file))
+        .withType(type)
+        .withConf(new org.apache.hadoop.conf.Configuration())
+        .build();
+  }
+
   private QuiverConfig config(String warehouse) {
     return QuiverConfig.of(Map.of("offline.warehouse", dir.resolve(warehouse).toString()));
   }
@@ -196,12 +208,7 @@ class BackfillPruningITCase {
         new org.apache.iceberg.shaded.org.apache.parquet.example.data.simple.SimpleGroupFactory(
             type);
     Path file = folder.resolve("events.parquet");
-    try (var w =
-        org.apache.iceberg.shaded.org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(
-                new org.apache.iceberg.shaded.org.apache.parquet.io.LocalOutputFile(file))
-            .withType(type)
-            .withConf(new org.apache.hadoop.conf.Configuration())
-            .build()) {
+    try (var w = parquet(file, type)) {
       var g = groups.newGroup();
       g.add("txn_id", "t1");
       g.add("user_id", "u1");
@@ -247,12 +254,7 @@ class BackfillPruningITCase {
             type);
     Path file = folder.resolve("events.parquet");
     Double[] qty = {2.0, 2.5, 3e10, null, -7.0};
-    try (var w =
-        org.apache.iceberg.shaded.org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(
-                new org.apache.iceberg.shaded.org.apache.parquet.io.LocalOutputFile(file))
-            .withType(type)
-            .withConf(new org.apache.hadoop.conf.Configuration())
-            .build()) {
+    try (var w = parquet(file, type)) {
       for (int i = 0; i < qty.length; i++) {
         var g = groups.newGroup();
         g.add("txn_id", "t" + i);
@@ -340,12 +342,7 @@ class BackfillPruningITCase {
     Long[] big = {5L, 1L, 1L, 1L, 3_000_000_000L, null, null, null, -2_147_483_648L};
     String[] amt = {"1.5", null, null, null, null, null, "NaN", "1e400", "-2.5e3"};
     Path file = folder.resolve("events.parquet");
-    try (var w =
-        org.apache.iceberg.shaded.org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(
-                new org.apache.iceberg.shaded.org.apache.parquet.io.LocalOutputFile(file))
-            .withType(type)
-            .withConf(new org.apache.hadoop.conf.Configuration())
-            .build()) {
+    try (var w = parquet(file, type)) {
       for (int i = 0; i < n.length; i++) {
         var g = groups.newGroup();
         g.add("txn_id", "t" + i);
@@ -491,12 +488,7 @@ class BackfillPruningITCase {
     Files.createDirectories(folder);
     for (int d = 0; d < DAYS; d++) {
       Path file = folder.resolve("day-%02d.parquet".formatted(d));
-      try (var w =
-          org.apache.iceberg.shaded.org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(
-                  new org.apache.iceberg.shaded.org.apache.parquet.io.LocalOutputFile(file))
-              .withType(type)
-              .withConf(new org.apache.hadoop.conf.Configuration())
-              .build()) {
+      try (var w = parquet(file, type)) {
         for (Record r : files.get(d)) {
           var g = groups.newGroup();
           g.add("txn_id", (String) r.getField("txn_id"));

@@ -47,6 +47,23 @@ class FlinkOfflineServiceITCase {
         Types.NestedField.optional(4, "ts", Types.TimestampType.withZone()));
   }
 
+  /**
+   * {@code n} raw events of {@link #rawSchema()}: event {@code i} of user {@code u<i % users>},
+   * amount {@code i}, merchant m1, at {@code BASE + i * stepMillis}.
+   */
+  static List<org.apache.iceberg.data.Record> rawEvents(int n, int users, long stepMillis) {
+    List<org.apache.iceberg.data.Record> raws = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      var r = org.apache.iceberg.data.GenericRecord.create(rawSchema());
+      r.setField("user_id", "u" + (i % users));
+      r.setField("amount", (double) i);
+      r.setField("merchant", "m1");
+      r.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + i * stepMillis));
+      raws.add(r);
+    }
+    return raws;
+  }
+
   /** A backfill of user_rows by alice from the Parquet files beside {@code raw}, from BASE. */
   static BackfillRequest userRowsBackfill(Path raw, long toMillis, boolean dryRun, boolean online) {
     return new BackfillRequest(
@@ -437,15 +454,7 @@ class FlinkOfflineServiceITCase {
       // concatenated, escaping quotes only)
       Path raw = dir.resolve("ra\"w\\x").resolve("events.parquet");
       var rawSchema = rawSchema();
-      java.util.List<org.apache.iceberg.data.Record> raws = new java.util.ArrayList<>();
-      for (int i = 0; i < 50; i++) {
-        var r = org.apache.iceberg.data.GenericRecord.create(rawSchema);
-        r.setField("user_id", "u" + (i % 3));
-        r.setField("amount", (double) i);
-        r.setField("merchant", "m1");
-        r.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + i * 60_000L));
-        raws.add(r);
-      }
+      java.util.List<org.apache.iceberg.data.Record> raws = rawEvents(50, 3, 60_000L);
       // a key over the lookup limit: skipped, and the dry run and the backfill say how many
       var longKey = org.apache.iceberg.data.GenericRecord.create(rawSchema);
       longKey.setField(
@@ -537,15 +546,7 @@ class FlinkOfflineServiceITCase {
                         dev.quiver.core.spec.FeatureType.FLOAT64)))
             .build());
     Path raw = dir.resolve("sums-raw").resolve("events.parquet");
-    List<org.apache.iceberg.data.Record> raws = new java.util.ArrayList<>();
-    for (int i = 0; i < 48; i++) {
-      var r = org.apache.iceberg.data.GenericRecord.create(rawSchema());
-      r.setField("user_id", "u" + (i % 3));
-      r.setField("amount", (double) i);
-      r.setField("merchant", "m1");
-      r.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + i * 1_800_000L));
-      raws.add(r);
-    }
+    List<org.apache.iceberg.data.Record> raws = rawEvents(48, 3, 1_800_000L);
     TrainingSetFiles.write(rawSchema(), raw, raws);
     Instant from = Instant.ofEpochMilli(EventLog.BASE + 10 * EventLog.HOUR + 1_000);
     Instant to = Instant.ofEpochMilli(EventLog.BASE + 12 * EventLog.HOUR);
@@ -598,16 +599,8 @@ class FlinkOfflineServiceITCase {
     registry.put(userRows(expr("last_amount", dev.quiver.core.spec.FeatureType.FLOAT64, "amount")));
     Path raw = dir.resolve("progress-raw").resolve("events.parquet");
     var rawSchema = rawSchema();
-    List<org.apache.iceberg.data.Record> raws = new java.util.ArrayList<>();
     int n = 100_000;
-    for (int i = 0; i < n; i++) {
-      var r = org.apache.iceberg.data.GenericRecord.create(rawSchema);
-      r.setField("user_id", "u" + (i % 500));
-      r.setField("amount", (double) i);
-      r.setField("merchant", "m1");
-      r.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + i * 1_000L));
-      raws.add(r);
-    }
+    List<org.apache.iceberg.data.Record> raws = rawEvents(n, 500, 1_000L);
     TrainingSetFiles.write(rawSchema, raw, raws);
     try (FlinkOfflineService service = new FlinkOfflineService(config, registry)) {
       String id =
@@ -651,15 +644,7 @@ class FlinkOfflineServiceITCase {
     InMemoryFeatureRegistry registry = new InMemoryFeatureRegistry();
     registry.put(rows);
     var rawSchema = rawSchema();
-    List<org.apache.iceberg.data.Record> raws = new java.util.ArrayList<>();
-    for (int i = 0; i < 100; i++) {
-      var r = org.apache.iceberg.data.GenericRecord.create(rawSchema);
-      r.setField("user_id", "u" + i);
-      r.setField("amount", (double) i);
-      r.setField("merchant", "m1");
-      r.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + i * 1_000L));
-      raws.add(r);
-    }
+    List<org.apache.iceberg.data.Record> raws = rawEvents(100, 100, 1_000L);
     Path raw = dir.resolve("raw").resolve("events.parquet");
     TrainingSetFiles.write(rawSchema, raw, raws);
     try (FlinkOfflineService service = new FlinkOfflineService(config, registry)) {

@@ -11,9 +11,9 @@ import dev.quiver.core.registry.testing.InMemoryFeatureRegistry;
 import dev.quiver.core.spec.Feature;
 import dev.quiver.core.spec.FeatureType;
 import dev.quiver.core.spec.FeatureView;
+import dev.quiver.core.testing.CatalogPostgres;
 import dev.quiver.jobs.Materializer;
 import dev.quiver.jobs.plan.JobPlanner;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +35,6 @@ import org.apache.flink.util.CloseableIterator;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
@@ -61,35 +60,14 @@ import org.junit.jupiter.api.io.TempDir;
  * printed: not in {@code quiver plan}'s text, not in errors, not in logs.
  */
 class JdbcOfflineCatalogITCase {
-  private static final String PASSWORD = "pw-s3cr3t-4711";
-  private static EmbeddedPostgres postgres;
+  private static final String PASSWORD = CatalogPostgres.PASSWORD;
+  private static CatalogPostgres postgres;
 
   @TempDir Path dir;
 
-  /**
-   * PostgreSQL asking the catalog's user {@code quiver} for its password (the test's own {@code
-   * postgres} user is trusted), so a catalog connects only when {@code jdbc.user} and {@code
-   * jdbc.password} reach the driver.
-   */
   @BeforeAll
   static void startPostgres() throws Exception {
-    Path hba = Files.createTempFile("jdbc-catalog-hba", ".conf");
-    Files.writeString(
-        hba,
-        String.join(
-            "\n",
-            "local all all trust",
-            "host all postgres 127.0.0.1/32 trust",
-            "host all postgres ::1/128 trust",
-            "host all quiver 127.0.0.1/32 scram-sha-256",
-            "host all quiver ::1/128 scram-sha-256",
-            ""));
-    postgres = EmbeddedPostgres.builder().setServerConfig("hba_file", hba.toString()).start();
-    try (Connection c = postgres.getPostgresDatabase().getConnection();
-        Statement s = c.createStatement()) {
-      s.execute("CREATE ROLE quiver LOGIN PASSWORD '" + PASSWORD + "'");
-      s.execute("CREATE DATABASE iceberg_catalog OWNER quiver");
-    }
+    postgres = CatalogPostgres.start();
   }
 
   @AfterAll
@@ -120,7 +98,7 @@ class JdbcOfflineCatalogITCase {
   }
 
   private QuiverConfig jdbc() {
-    return jdbc("jdbc:postgresql://localhost:" + postgres.getPort() + "/iceberg_catalog");
+    return jdbc(postgres.uri());
   }
 
   @Test
@@ -198,15 +176,7 @@ class JdbcOfflineCatalogITCase {
       // a backfill from Parquet history: its Flink job writes through the catalog's loader
       Path raw = dir.resolve("raw").resolve("events.parquet");
       Schema rawSchema = FlinkOfflineServiceITCase.rawSchema();
-      List<Record> raws = new ArrayList<>();
-      for (int i = 0; i < 40; i++) {
-        GenericRecord r = GenericRecord.create(rawSchema);
-        r.setField("user_id", "u" + (i % 3));
-        r.setField("amount", (double) i);
-        r.setField("merchant", "m1");
-        r.setField("ts", OfflineWriter.timestamptz(EventLog.BASE + i * 60_000L));
-        raws.add(r);
-      }
+      List<Record> raws = FlinkOfflineServiceITCase.rawEvents(40, 3, 60_000L);
       TrainingSetFiles.write(rawSchema, raw, raws);
       JobStatus bf =
           FlinkOfflineServiceITCase.awaitDone(
@@ -324,7 +294,7 @@ class JdbcOfflineCatalogITCase {
                 + " at it)")
         .message()
         .doesNotContain(PASSWORD);
-    String wrong = "jdbc:postgresql://localhost:" + postgres.getPort() + "/no_such_database";
+    String wrong = "jdbc:postgresql://localhost:" + postgres.port() + "/no_such_database";
     assertThatThrownBy(() -> OfflineCatalogs.open(jdbc(wrong)))
         .isInstanceOf(UnavailableException.class)
         .hasMessageStartingWith(
@@ -332,7 +302,7 @@ class JdbcOfflineCatalogITCase {
         .hasMessageContaining("no_such_database")
         .message()
         .doesNotContain(PASSWORD);
-    String uri = "jdbc:postgresql://localhost:" + postgres.getPort() + "/iceberg_catalog";
+    String uri = "jdbc:postgresql://localhost:" + postgres.port() + "/iceberg_catalog";
     assertThatThrownBy(() -> OfflineCatalogs.open(jdbc(uri, "not-" + PASSWORD)))
         .isInstanceOf(UnavailableException.class)
         .hasMessageStartingWith(
@@ -343,6 +313,25 @@ class JdbcOfflineCatalogITCase {
                 + " user the database accepts)")
         .message()
         .doesNotContain(PASSWORD);
+    // no password at all (quiver sql's view$offline tables before their secrets file): the
+    // driver's "no password was provided" is a refused login too, not a database out of reach
+    QuiverConfig noPassword =
+        QuiverConfig.of(
+            Map.of(
+                "offline.catalog-type",
+                "jdbc",
+                "offline.warehouse",
+                dir.resolve("jdbc-warehouse").toString(),
+                "offline.properties.uri",
+                uri,
+                "offline.properties.jdbc.user",
+                "quiver"));
+    assertThatThrownBy(() -> OfflineCatalogs.open(noPassword))
+        .isInstanceOf(UnavailableException.class)
+        .hasMessageContaining("no password was provided")
+        .hasMessageEndingWith(
+            "(expected: offline.properties.jdbc.user and offline.properties.jdbc.password of a"
+                + " user the database accepts)");
     // Flink's side (quiver sql, the job's CREATE CATALOG) says the same
     TableEnvironment sql = TableEnvironment.create(EnvironmentSettings.inBatchMode());
     assertThatThrownBy(() -> TimeTravel.register(sql, jdbc(down)))
@@ -354,7 +343,7 @@ class JdbcOfflineCatalogITCase {
   /** The tables the JDBC catalog records in PostgreSQL, as {@code namespace.name}. */
   private static List<String> pointers() throws Exception {
     List<String> out = new ArrayList<>();
-    try (Connection c = postgres.getDatabase("postgres", "iceberg_catalog").getConnection();
+    try (Connection c = postgres.connectAsAdmin();
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT table_namespace, table_name FROM iceberg_tables")) {
       while (rs.next()) {

@@ -7,7 +7,6 @@ import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.FeatureView;
 import dev.quiver.jobs.Materializer;
 import dev.quiver.jobs.plan.JobPlanner;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.flink.table.api.EnvironmentSettings;
@@ -30,33 +29,22 @@ class MovedWarehouseSinkITCase {
 
   @Test
   void thePlansOfflineCatalogRefusesAMovedTableNamingTheFix() throws Exception {
-    Path before = dir.resolve("warehouse");
     FeatureView view = TestViews.userProfile();
-    SnapshotRetentionITCase.commit(
-        OfflineTables.ensureTable(OfflineCatalogs.hadoop(before), view), 1);
-    Path after = dir.resolve("previous-run").resolve("warehouse");
-    Files.createDirectories(after.getParent());
-    Files.move(before, after);
+    MovedWarehouse moves = MovedWarehouse.of(dir, view);
+    Path before = moves.before();
+    Path after = moves.after();
 
     TableEnvironment env = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
     env.executeSql(catalogStatement(view, after));
     // resolving the sink's table (as the job's INSERT does) throws the catalog's error as is
     assertThatThrownBy(() -> env.from("quiver_offline.`default`.user_profile_v1"))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageStartingWith(
-            "offline table default.user_profile_v1 at "
-                + after.resolve("default/user_profile_v1")
-                + " was written at "
-                + before.resolve("default/user_profile_v1")
-                + ", which no longer exists")
-        .hasMessageEndingWith(
-            "(expected: move the warehouse back to "
-                + before
-                + " to read it, or point offline.warehouse at a warehouse that was not moved)");
+        .hasMessageStartingWith(moves.refusal())
+        .hasMessageEndingWith(moves.fix());
 
     // moved back, a job through the same statement's catalog reads and writes the table (its
     // source and sink open it on the task managers through the catalog's loader)
-    Files.move(after, before);
+    moves.moveBack();
     TableEnvironment batch = TableEnvironment.create(EnvironmentSettings.inBatchMode());
     batch.executeSql(catalogStatement(view, before));
     batch

@@ -1317,20 +1317,9 @@ public final class FuzzViews {
       return e;
     }
 
-    public static String dur(long ms) {
-      if (ms == 0) {
-        return "0s";
-      }
-      if (ms % 86_400_000L == 0) {
-        return ms / 86_400_000L + "d";
-      }
-      if (ms % 3_600_000L == 0) {
-        return ms / 3_600_000L + "h";
-      }
-      if (ms % 60_000L == 0) {
-        return ms / 60_000L + "m";
-      }
-      return ms / 1000 + "s";
+    /** The spec spelling of a duration (all of the fuzz's are whole seconds). */
+    static String dur(long ms) {
+      return dev.quiver.core.spec.Durations.format(java.time.Duration.ofMillis(ms));
     }
   }
 }

@@ -501,13 +501,15 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
       if (readable != null) {
         notNull.add(readable);
       }
-      if ((id == Type.TypeID.DOUBLE || id == Type.TypeID.FLOAT)
-          && !c.type().array()
-          && c.type().scalar().isIntegral()) {
+      boolean fractional =
+          id == Type.TypeID.DOUBLE || id == Type.TypeID.FLOAT || id == Type.TypeID.DECIMAL;
+      boolean eventTimeColumn = c.name().equals(schema.eventTimeField());
+      if (fractional && !c.type().array() && (c.type().scalar().isIntegral() || eventTimeColumn)) {
         // a fraction (2.5) or a number beyond the type where a whole number is declared: the
         // streaming parser dead-letters it ("wrong type ..., got the number 2.5"), and CAST
         // truncated it to 2; such a row is malformed here too (dropped, counted in skipped). A
-        // whole one (87.0, as pandas writes an integer column with missing values) is read.
+        // whole one (87.0, as pandas writes an integer column with missing values) is read. The
+        // same for a DECIMAL, and for epoch milliseconds in an event-time column.
         boolean int32 = c.type().scalar() == FeatureType.Scalar.INT32;
         notNull.add(
             "("
@@ -525,13 +527,32 @@ public final class StreamingSqlBackfillPlanner implements BackfillPlanner {
                         + " < 9.223372036854775808E18")
                 + "))");
       }
-      if (c.name().equals(schema.eventTimeField())) {
-        if (c.type().equals(FeatureType.TIMESTAMP)) {
+      if (eventTimeColumn) {
+        if (c.type().equals(FeatureType.TIMESTAMP) && !fractional) {
           eventTime = expr;
           eventMs = EpochMillis.NAME + "(" + expr + ")";
-        } else if (c.type().equals(FeatureType.INT64)) {
+        } else if (c.type().equals(FeatureType.INT64) && numeric) {
           eventTime = "TO_TIMESTAMP_LTZ(" + q(c.name()) + ", 3)";
           eventMs = "CAST(" + q(c.name()) + " AS BIGINT)";
+        } else if (c.type().equals(FeatureType.TIMESTAMP) || c.type().equals(FeatureType.INT64)) {
+          // epoch milliseconds, as the streaming parser reads a JSON number: an integer column;
+          // a DECIMAL or floating-point one whose value is whole (checked above; a plain CAST to
+          // TIMESTAMP_LTZ failed the job, "The cast from NUMERIC type to TIMESTAMP_LTZ type is
+          // not allowed", and one to BIGINT truncated 1000.5 for an INT64);
+          // or, for an INT64, text holding a whole number (a JSON producer would send the
+          // number; the parser refuses a '+' and any other text, so does the check below)
+          if (id == Type.TypeID.STRING) {
+            String trimmed = "TRIM(" + q(c.name()) + ")";
+            eventMs = "TRY_CAST(" + trimmed + " AS BIGINT)";
+            notNull.add("COALESCE(REGEXP(" + trimmed + ", '^-?[0-9]+$'), FALSE)");
+          } else {
+            eventMs = "TRY_CAST(" + q(c.name()) + " AS BIGINT)";
+          }
+          eventTime = "TO_TIMESTAMP_LTZ(" + eventMs + ", 3)";
+          if (c.type().equals(FeatureType.TIMESTAMP)) {
+            // the column's own value is the same time
+            cols.set(cols.size() - 1, eventTime + " AS " + q(c.name()));
+          }
         } else {
           throw new IllegalArgumentException(
               "event_time_field: '"
