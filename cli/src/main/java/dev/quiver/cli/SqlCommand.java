@@ -4,6 +4,7 @@ import dev.quiver.catalog.QuiverCatalogFactory;
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.offline.OfflineCatalogs;
 import dev.quiver.offline.OfflineOptions;
+import dev.quiver.offline.QuiverJdbcCatalog;
 import dev.quiver.offline.TimeTravel;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -126,8 +127,8 @@ final class SqlCommand implements Callable<Integer> {
    * ({@code registry.password}, {@code offline.properties.jdbc.password}): those go to {@code
    * secrets} (an owner-only properties file, deleted with the script), which the catalog reads as
    * its {@code secrets-file}, since {@code DESCRIBE CATALOG EXTENDED} prints a catalog's options.
-   * The Iceberg catalog has no such option: its statement holds the {@code offline.properties.*}
-   * settings (a JDBC catalog's password among them) in this owner-only file.
+   * The offline Iceberg catalog reads the same file when it is a JDBC one ({@link
+   * QuiverJdbcCatalog#SECRETS_FILE}); another type's statement holds its settings as written.
    */
   String initScript(CliEnvironment env, Path secrets) throws IOException {
     // The warehouse under quiver.data-dir unless configured, as for export, backfill and serve.
@@ -174,7 +175,7 @@ final class SqlCommand implements Callable<Integer> {
           .append("'");
     }
     sb.append("\n);\n");
-    sb.append(TimeTravel.createCatalogSql(config)).append(";\n");
+    sb.append(TimeTravel.createCatalogSql(config, secret.isEmpty() ? null : secrets)).append(";\n");
     sb.append("USE CATALOG `").append(catalogName).append("`;\n");
     return sb.toString();
   }

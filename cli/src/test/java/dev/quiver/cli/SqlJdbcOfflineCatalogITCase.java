@@ -90,9 +90,12 @@ class SqlJdbcOfflineCatalogITCase extends CliTestSupport {
       assertThat(
               rows(tables, "SELECT user_id FROM quiver_offline.`default`.user_pages_v1").toString())
           .isEqualTo("[+I[u1]]");
-      // and the password is not shown by what describes the Quiver catalog and its table
+      // and the password is not shown by what describes the two catalogs and the table
       for (String show :
-          List.of("SHOW CREATE TABLE `user_pages$offline`", "DESCRIBE CATALOG EXTENDED quiver")) {
+          List.of(
+              "SHOW CREATE TABLE `user_pages$offline`",
+              "DESCRIBE CATALOG EXTENDED quiver",
+              "DESCRIBE CATALOG EXTENDED quiver_offline")) {
         assertThat(rows(tables, show).toString()).as(show).doesNotContain(CatalogPostgres.PASSWORD);
       }
     }

@@ -1,8 +1,15 @@
 package dev.quiver.offline;
 
 import dev.quiver.core.UnavailableException;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.jdbc.JdbcCatalog;
 
@@ -13,10 +20,23 @@ import org.apache.iceberg.jdbc.JdbcCatalog;
  * its causes. Quiver opens a {@code jdbc} offline catalog as this class everywhere: the CLI ({@link
  * OfflineCatalogs#open}), Flink's {@code CREATE CATALOG} ({@code 'catalog-impl'}, {@link
  * OfflineCatalogs#flinkProperties}) and the task managers ({@link OfflineCatalogs#loader}).
+ *
+ * <p>Its secrets may come from a file instead of its properties ({@link #SECRETS_FILE}): {@code
+ * quiver sql} hands them over that way, since Flink's {@code DESCRIBE CATALOG EXTENDED} prints a
+ * catalog's options as written.
  */
 public class QuiverJdbcCatalog extends JdbcCatalog {
+  /**
+   * A catalog property naming an owner-only Java properties file of Quiver settings; its {@code
+   * offline.properties.*} entries (a {@code jdbc.password}) are added to the catalog's properties.
+   */
+  public static final String SECRETS_FILE = "quiver.secrets-file";
+
   @Override
   public void initialize(String name, Map<String, String> properties) {
+    if (properties.containsKey(SECRETS_FILE)) {
+      properties = withSecrets(properties);
+    }
     try {
       super.initialize(name, properties);
     } catch (RuntimeException e) {
@@ -58,5 +78,31 @@ public class QuiverJdbcCatalog extends JdbcCatalog {
       }
     }
     return false;
+  }
+
+  private static Map<String, String> withSecrets(Map<String, String> properties) {
+    String file = properties.get(SECRETS_FILE);
+    Properties secrets = new Properties();
+    try (Reader in = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
+      secrets.load(in);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          SECRETS_FILE
+              + ": cannot read "
+              + file
+              + " ("
+              + e
+              + ") (expected: a readable Java properties file, e.g."
+              + " offline.properties.jdbc.password=...)",
+          e);
+    }
+    Map<String, String> out = new LinkedHashMap<>(properties);
+    out.remove(SECRETS_FILE);
+    for (String key : secrets.stringPropertyNames()) {
+      if (key.startsWith(OfflineOptions.PROPERTIES_PREFIX)) {
+        out.put(key.substring(OfflineOptions.PROPERTIES_PREFIX.length()), secrets.getProperty(key));
+      }
+    }
+    return out;
   }
 }

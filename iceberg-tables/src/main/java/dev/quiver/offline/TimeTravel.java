@@ -2,7 +2,10 @@ package dev.quiver.offline;
 
 import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.FeatureView;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.TableResult;
@@ -21,8 +24,24 @@ public final class TimeTravel {
 
   /** {@code CREATE CATALOG <name> WITH ('type'='iceberg', ...)} for the configured catalog. */
   public static String createCatalogSql(QuiverConfig config) {
+    return createCatalogSql(config, null);
+  }
+
+  /**
+   * {@link #createCatalogSql(QuiverConfig)}, with a JDBC catalog's secrets left out of the
+   * statement and read from {@code secretsFile} instead ({@link QuiverJdbcCatalog#SECRETS_FILE}: a
+   * properties file of Quiver settings that holds them, written by the caller), so that {@code
+   * DESCRIBE CATALOG EXTENDED} shows none. Null, or another catalog type: the secrets inline.
+   */
+  public static String createCatalogSql(QuiverConfig config, Path secretsFile) {
+    Map<String, String> props = new LinkedHashMap<>(OfflineCatalogs.flinkProperties(config));
+    if (secretsFile != null
+        && QuiverJdbcCatalog.class.getName().equals(props.get("catalog-impl"))) {
+      props.keySet().removeIf(OfflineCatalogs::isSecret);
+      props.put(QuiverJdbcCatalog.SECRETS_FILE, secretsFile.toAbsolutePath().toString());
+    }
     String with =
-        OfflineCatalogs.flinkProperties(config).entrySet().stream()
+        props.entrySet().stream()
             .map(e -> quote(e.getKey()) + "=" + quote(e.getValue()))
             .collect(Collectors.joining(", "));
     return "CREATE CATALOG `"
