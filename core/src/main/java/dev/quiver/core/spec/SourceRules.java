@@ -176,6 +176,22 @@ final class SourceRules {
     }
     if ("kafka".equals(s.kind())) {
       avroOptions(s, format, out);
+      String topic = s.option("topic");
+      String dlq = s.option("dead_letter_topic");
+      if (topic != null && dlq != null && !topic.isBlank() && dlq.strip().equals(topic.strip())) {
+        // the job would read its own dead letters, reject them again and write them again
+        out.add(
+            problem(
+                "options.dead_letter_topic",
+                "'"
+                    + dlq
+                    + "' is the source's own topic: every dead letter would be read again, rejected"
+                    + " again and written again, without end",
+                "name another topic, e.g. dead_letter_topic: "
+                    + topic.strip()
+                    + ".dlq, or remove the option (the default is the topic plus"
+                    + " jobs.dlq.topic-suffix, .dlq)"));
+      }
       String startup = s.option("startup_mode");
       if (startup != null && !STARTUP_MODES.contains(startup.strip().toLowerCase(Locale.ROOT))) {
         out.add(

@@ -296,6 +296,41 @@ class SpecValidatorTest {
             });
   }
 
+  /**
+   * A dead-letter topic that is the source's own topic would feed every rejected record back to the
+   * job, which rejects it again and writes it again, without end (session 20 QA pass: accepted).
+   */
+  @Test
+  void theDeadLetterTopicIsNotTheSourceTopic() {
+    java.util.function.Function<String, List<SpecProblem>> withDlq =
+        dlq ->
+            SpecValidator.validate(
+                new Source(
+                    "default",
+                    "transactions",
+                    "kafka",
+                    TXNS.schema(),
+                    "event_time",
+                    null,
+                    null,
+                    Map.of("topic", "txns", "format", "json", "dead_letter_topic", dlq)));
+    assertThat(withDlq.apply("txns-rejected")).isEmpty();
+    assertThat(withDlq.apply(" txns "))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.path()).isEqualTo("options.dead_letter_topic");
+              assertThat(p.message())
+                  .isEqualTo(
+                      "' txns ' is the source's own topic: every dead letter would be read again,"
+                          + " rejected again and written again, without end");
+              assertThat(p.hint())
+                  .isEqualTo(
+                      "name another topic, e.g. dead_letter_topic: txns.dlq, or remove the option"
+                          + " (the default is the topic plus jobs.dlq.topic-suffix, .dlq)");
+            });
+  }
+
   @Test
   void aViewWhoseSqlReadsAnUndeclaredSourceWarns() {
     String text =
