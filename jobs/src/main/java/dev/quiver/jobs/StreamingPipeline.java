@@ -214,6 +214,25 @@ public final class StreamingPipeline {
               + topic.strip()
               + ".dlq");
     }
+    try {
+      org.apache.kafka.common.internals.Topic.validate(dlq);
+    } catch (org.apache.kafka.common.errors.InvalidTopicException e) {
+      // the producer would fail at the first dead letter, on every restart
+      throw new IllegalArgumentException(
+          (option == null
+                  ? JobOptions.DLQ_TOPIC_SUFFIX.key()
+                      + ": '"
+                      + config.get(JobOptions.DLQ_TOPIC_SUFFIX)
+                      + "' makes the dead-letter topic of source "
+                      + source.name()
+                      + " '"
+                      + dlq
+                      + "'"
+                  : "sources." + source.name() + ".options.dead_letter_topic: '" + dlq + "'")
+              + ", which is not a legal Kafka topic name ("
+              + e.getMessage()
+              + "); use letters, digits, '.', '_' and '-' only");
+    }
     return dlq;
   }
 

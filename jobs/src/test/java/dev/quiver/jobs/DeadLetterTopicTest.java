@@ -7,6 +7,7 @@ import dev.quiver.core.config.QuiverConfig;
 import dev.quiver.core.spec.Source;
 import dev.quiver.jobs.testing.Transactions;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -67,5 +68,51 @@ class DeadLetterTopicTest {
             "sources.transactions.options.dead_letter_topic: 'txns' is the source's own topic:"
                 + " every dead letter would be read again, rejected again and written again,"
                 + " without end; name another topic, e.g. txns.dlq");
+  }
+
+  @Test
+  void aSuffixThatMakesAnIllegalTopicNameIsRefused() {
+    assertThatThrownBy(
+            () ->
+                StreamingPipeline.deadLetterTopic(
+                    withOptions(Map.of()),
+                    QuiverConfig.of(Map.of("jobs.dlq.topic-suffix", "/dlq"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(
+            "jobs.dlq.topic-suffix: '/dlq' makes the dead-letter topic of source transactions"
+                + " 'txns/dlq', which is not a legal Kafka topic name (")
+        .hasMessageEndingWith("); use letters, digits, '.', '_' and '-' only");
+  }
+
+  /** The spec validator's topic-name rule (core has no Kafka client) is Kafka's own. */
+  @Test
+  void theSpecRuleForTopicNamesIsKafkasRule() {
+    for (String name :
+        List.of(
+            "txns",
+            "a.b_c-D9",
+            "my dlq",
+            "a/b",
+            "é",
+            ".",
+            "..",
+            "...",
+            "t".repeat(249),
+            "t".repeat(250),
+            "tab\there",
+            "colon:x")) {
+      boolean kafka;
+      try {
+        org.apache.kafka.common.internals.Topic.validate(name);
+        kafka = true;
+      } catch (org.apache.kafka.common.errors.InvalidTopicException e) {
+        kafka = false;
+      }
+      Source s = withOptions(Map.of("topic", name));
+      boolean spec =
+          dev.quiver.core.spec.SpecValidator.validate(s).stream()
+              .noneMatch(p -> p.path().equals("options.topic"));
+      assertThat(spec).as(name).isEqualTo(kafka);
+    }
   }
 }
