@@ -191,12 +191,13 @@ final class LocalCommand implements Callable<Integer> {
     out.println(
         "  rejected:  "
             + String.join(", ", rt.deadLetterTopics())
-            + "  (dead-letter topics: malformed and too-late events, original bytes, reason in"
-            + " header quiver.dlq.reason)");
+            + "  (dead-letter topics: malformed, too-late and too-early events and deletes,"
+            + " original bytes, reason in header quiver.dlq.reason)");
     out.println(
         "  flink:     "
             + rt.flinkUrl()
             + "  (the jobs; their metrics quiverDeadLetterMalformed, quiverDeadLetterTooLate,"
+            + " quiverDeadLetterTooEarly, quiverDeadLetterNotMaterialized,"
             + " quiverDuplicatesDropped)");
     out.println("  health:    " + base + "/v1/health");
     out.println("  metrics:   " + base + "/v1/metrics");

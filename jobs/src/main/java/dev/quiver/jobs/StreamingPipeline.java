@@ -177,17 +177,63 @@ public final class StreamingPipeline {
   /**
    * The dead-letter topic of a Kafka source: its {@code dead_letter_topic} option, else the topic
    * plus {@code jobs.dlq.topic-suffix}.
+   *
+   * @throws IllegalArgumentException when that is the source's own topic (an empty suffix, or an
+   *     option the spec validator refuses now but a registry may hold from before): the job would
+   *     read each dead letter again, reject it again and write it again, without end
    */
   public static String deadLetterTopic(Source source, QuiverConfig config) {
-    return source
-        .options()
-        .getOrDefault(
-            "dead_letter_topic",
-            source
-                .options()
-                .getOrDefault(
-                    "dlq_topic",
-                    requireOption(source, "topic") + config.get(JobOptions.DLQ_TOPIC_SUFFIX)));
+    String topic = requireOption(source, "topic");
+    String option =
+        source.options().getOrDefault("dead_letter_topic", source.options().get("dlq_topic"));
+    String dlq = option != null ? option : topic + config.get(JobOptions.DLQ_TOPIC_SUFFIX);
+    if (dlq.strip().equals(topic.strip())) {
+      String loop =
+          ": every dead letter would be read again, rejected again and written again, without end;";
+      if (option == null) {
+        throw new IllegalArgumentException(
+            JobOptions.DLQ_TOPIC_SUFFIX.key()
+                + ": '"
+                + config.get(JobOptions.DLQ_TOPIC_SUFFIX)
+                + "' makes the dead-letter topic of source "
+                + source.name()
+                + " its own topic '"
+                + topic
+                + "'"
+                + loop
+                + " set a suffix (the default is .dlq) or the source's dead_letter_topic option");
+      }
+      throw new IllegalArgumentException(
+          "sources."
+              + source.name()
+              + ".options.dead_letter_topic: '"
+              + option
+              + "' is the source's own topic"
+              + loop
+              + " name another topic, e.g. "
+              + topic.strip()
+              + ".dlq");
+    }
+    try {
+      org.apache.kafka.common.internals.Topic.validate(dlq);
+    } catch (org.apache.kafka.common.errors.InvalidTopicException e) {
+      // the producer would fail at the first dead letter, on every restart
+      throw new IllegalArgumentException(
+          (option == null
+                  ? JobOptions.DLQ_TOPIC_SUFFIX.key()
+                      + ": '"
+                      + config.get(JobOptions.DLQ_TOPIC_SUFFIX)
+                      + "' makes the dead-letter topic of source "
+                      + source.name()
+                      + " '"
+                      + dlq
+                      + "'"
+                  : "sources." + source.name() + ".options.dead_letter_topic: '" + dlq + "'")
+              + ", which is not a legal Kafka topic name ("
+              + e.getMessage()
+              + "); use letters, digits, '.', '_' and '-' only");
+    }
+    return dlq;
   }
 
   /** Adds the job's operators to {@code env}. */

@@ -82,8 +82,9 @@ class StreamEdgeCasesITCase {
    * partition's newest event is accepted and one 15.001 s behind is too late (dead letter and
    * counter); of two events with one dedup key, one event time and different payloads the first
    * wins; a tombstone on a JSON topic is a malformed dead letter that says it is a tombstone, and
-   * the job goes on; and every window of one feature (1h, 1d, 7d, 30d) equals the plain reference
-   * across eight days of events and eight to 29 quiet days after them.
+   * the job goes on; every window of one feature (1h, 1d, 7d, 30d) equals the plain reference
+   * across eight days of events and eight to 29 quiet days after them; and an empty string is a
+   * value for count_distinct, last_n and a row feature.
    */
   @Test
   void latenessEdgeDedupPayloadTombstoneAndLongWindowsEqualTheReference() throws Exception {
@@ -99,6 +100,11 @@ class StreamEdgeCasesITCase {
     }
     long e = Transactions.T0.toEpochMilli() + HOUR + 30_000;
     long edge = e - Transactions.WATERMARK_DELAY.toMillis() - Transactions.LATENESS.toMillis();
+    // an empty string is a value: merchant_distinct (count_distinct, compared exactly) of "", "m1",
+    // "" is 2; it was 1 (the sketch ignored empty input). last_merchant and merchant_last3 hold ""
+    log.add(Transactions.record(new Txn("blank-0", "blank", "", 1.0, e - 2_000)));
+    log.add(Transactions.record(new Txn("blank-1", "blank", "m1", 2.0, e - 1_000)));
+    log.add(Transactions.record(new Txn("blank-2", "blank", "", 3.0, e - 500)));
     log.add(Transactions.record(new Txn("late-0", "late", "m1", 1.0, e)));
     log.add(Transactions.record(new Txn("late-edge", "late", "m2", 2.0, edge)));
     int tooLateAt = log.size();

@@ -176,6 +176,35 @@ final class SourceRules {
     }
     if ("kafka".equals(s.kind())) {
       avroOptions(s, format, out);
+      String topic = s.option("topic");
+      String dlq = s.option("dead_letter_topic");
+      for (String key : List.of("topic", "dead_letter_topic")) {
+        String name = s.option(key);
+        if (name != null && !name.isBlank() && !legalTopic(name)) {
+          // the broker refuses the name: a source that never reads, or a job that fails at its
+          // first dead letter on every restart
+          out.add(
+              problem(
+                  "options." + key,
+                  "'" + name + "' is not a legal Kafka topic name",
+                  "use at most 249 letters, digits, '.', '_' and '-' (not '.' or '..' alone), e.g. "
+                      + legalTopicLike(name)));
+        }
+      }
+      if (topic != null && dlq != null && !topic.isBlank() && dlq.strip().equals(topic.strip())) {
+        // the job would read its own dead letters, reject them again and write them again
+        out.add(
+            problem(
+                "options.dead_letter_topic",
+                "'"
+                    + dlq
+                    + "' is the source's own topic: every dead letter would be read again, rejected"
+                    + " again and written again, without end",
+                "name another topic, e.g. dead_letter_topic: "
+                    + topic.strip()
+                    + ".dlq, or remove the option (the default is the topic plus"
+                    + " jobs.dlq.topic-suffix, .dlq)"));
+      }
       String startup = s.option("startup_mode");
       if (startup != null && !STARTUP_MODES.contains(startup.strip().toLowerCase(Locale.ROOT))) {
         out.add(
@@ -189,6 +218,26 @@ final class SourceRules {
                     + " without a checkpoint starts reading"));
       }
     }
+  }
+
+  /**
+   * Kafka's rule for topic names ({@code org.apache.kafka.common.internals.Topic.validate}): 1 to
+   * 249 characters of {@code [a-zA-Z0-9._-]}, and not {@code .} or {@code ..}.
+   */
+  static boolean legalTopic(String name) {
+    return name.length() <= 249
+        && name.matches("[a-zA-Z0-9._-]+")
+        && !name.equals(".")
+        && !name.equals("..");
+  }
+
+  /** {@code name} with each run of other characters as {@code _}, e.g. {@code my dlq -> my_dlq}. */
+  private static String legalTopicLike(String name) {
+    String fixed = name.strip().replaceAll("[^a-zA-Z0-9._-]+", "_");
+    if (fixed.length() > 249) {
+      fixed = fixed.substring(0, 249);
+    }
+    return legalTopic(fixed) ? fixed : "events";
   }
 
   /** Avro needs exactly one writer schema; the avro_* options mean nothing for other formats. */

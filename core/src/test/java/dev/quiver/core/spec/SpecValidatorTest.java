@@ -296,6 +296,90 @@ class SpecValidatorTest {
             });
   }
 
+  /**
+   * A dead-letter topic that is the source's own topic would feed every rejected record back to the
+   * job, which rejects it again and writes it again, without end (session 20 QA pass: accepted).
+   */
+  @Test
+  void theDeadLetterTopicIsNotTheSourceTopic() {
+    java.util.function.Function<String, List<SpecProblem>> withDlq =
+        dlq ->
+            SpecValidator.validate(
+                new Source(
+                    "default",
+                    "transactions",
+                    "kafka",
+                    TXNS.schema(),
+                    "event_time",
+                    null,
+                    null,
+                    Map.of("topic", "txns", "format", "json", "dead_letter_topic", dlq)));
+    assertThat(withDlq.apply("txns-rejected")).isEmpty();
+    assertThat(withDlq.apply("txns"))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.path()).isEqualTo("options.dead_letter_topic");
+              assertThat(p.message())
+                  .isEqualTo(
+                      "'txns' is the source's own topic: every dead letter would be read again,"
+                          + " rejected again and written again, without end");
+              assertThat(p.hint())
+                  .isEqualTo(
+                      "name another topic, e.g. dead_letter_topic: txns.dlq, or remove the option"
+                          + " (the default is the topic plus jobs.dlq.topic-suffix, .dlq)");
+            });
+  }
+
+  /**
+   * A topic name the broker refuses (a space, a slash, over 249 characters) was accepted: the
+   * source never read, or the job failed at its first dead letter on every restart (session 20 QA
+   * pass). DeadLetterTopicTest holds the rule to Kafka's own.
+   */
+  @Test
+  void topicNamesAreLegalKafkaTopicNames() {
+    java.util.function.BiFunction<String, String, List<SpecProblem>> with =
+        (topic, dlq) -> {
+          Map<String, String> options = new java.util.HashMap<>();
+          options.put("topic", topic);
+          options.put("format", "json");
+          if (dlq != null) {
+            options.put("dead_letter_topic", dlq);
+          }
+          return SpecValidator.validate(
+              new Source(
+                  "default",
+                  "transactions",
+                  "kafka",
+                  TXNS.schema(),
+                  "event_time",
+                  null,
+                  null,
+                  options));
+        };
+    assertThat(with.apply("txns.v2_EU-1", "txns.v2_EU-1.dlq")).isEmpty();
+    assertThat(with.apply("txns", "my dlq"))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.path()).isEqualTo("options.dead_letter_topic");
+              assertThat(p.message()).isEqualTo("'my dlq' is not a legal Kafka topic name");
+              assertThat(p.hint())
+                  .isEqualTo(
+                      "use at most 249 letters, digits, '.', '_' and '-' (not '.' or '..' alone),"
+                          + " e.g. my_dlq");
+            });
+    assertThat(with.apply("payments/txns", null))
+        .extracting(SpecProblem::path)
+        .containsExactly("options.topic");
+    assertThat(with.apply("t".repeat(250), null))
+        .extracting(SpecProblem::path)
+        .containsExactly("options.topic");
+    assertThat(with.apply("..", null))
+        .extracting(SpecProblem::path)
+        .containsExactly("options.topic");
+  }
+
   @Test
   void aViewWhoseSqlReadsAnUndeclaredSourceWarns() {
     String text =

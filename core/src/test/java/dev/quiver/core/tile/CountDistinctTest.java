@@ -72,6 +72,39 @@ class CountDistinctTest {
         .isEqualTo(DistinctValues.bytes(java.nio.ByteBuffer.wrap(new byte[] {0, 1, 2}, 1, 2)));
   }
 
+  /**
+   * An empty STRING or BYTES value is a value, not a null (COUNT(DISTINCT s) in SQL counts ''):
+   * DataSketches' {@code HllSketch.update(byte[])} ignores an empty array, so the empty string was
+   * never counted, online nor offline. Compared with a plain set of the values.
+   */
+  @Test
+  void anEmptyStringOrEmptyBytesIsCountedAsAValue() {
+    Object[][] cases = {
+      {"", "a"},
+      {""},
+      {"", "", "a", "b"},
+      {new byte[0], new byte[] {1}},
+      {java.nio.ByteBuffer.allocate(0), new byte[0], new byte[] {0}},
+      {"a", "b", "c"}
+    };
+    for (Object[] values : cases) {
+      java.util.Set<Object> reference = new java.util.HashSet<>();
+      TileState s = a.empty();
+      for (Object v : values) {
+        reference.add(
+            v instanceof byte[] b
+                ? java.util.List.of(java.util.Arrays.toString(b))
+                : v instanceof java.nio.ByteBuffer buf
+                    ? java.util.List.of(java.util.Arrays.toString(new byte[buf.remaining()]))
+                    : v);
+        s = a.add(s, v, 0, 0);
+      }
+      assertThat(a.finish(a.decode(a.encode(s))))
+          .as(java.util.Arrays.deepToString(values))
+          .isEqualTo((long) reference.size());
+    }
+  }
+
   @Test
   void aValueOfAnotherKindIsRefusedNamingItsType() {
     org.assertj.core.api.Assertions.assertThatThrownBy(

@@ -10,12 +10,13 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
  * Writes a {@link DeadLetter} as a Kafka record whose key and value are the original record's (so a
- * fixed record can be re-sent to its partition as it was) and whose headers say why it was
- * rejected: {@code quiver.dlq.reason} ({@code malformed} or {@code too_late}), {@code
- * quiver.dlq.detail}, {@code quiver.source.topic|partition|offset}, and {@code quiver.view}: the
- * view version whose job rejected it ({@code default.user_activity:v1}). Every view that reads a
- * topic judges its records, so a malformed record of a topic three views read is in the dead-letter
- * topic three times, once per view.
+ * fixed record can be re-sent to its partition; the original timestamp and headers are not copied)
+ * and whose headers say why it was rejected: {@code quiver.dlq.reason} ({@code malformed}, {@code
+ * too_late}, {@code too_early} or {@code not_materialized}), {@code quiver.dlq.detail}, {@code
+ * quiver.source.topic|partition|offset}, and {@code quiver.view}: the view version whose job
+ * rejected it ({@code default.user_activity:v1}). Every view that reads a topic judges its records,
+ * so a malformed record of a topic three views read is in the dead-letter topic three times, once
+ * per view.
  */
 public final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
   public static final String REASON = "quiver.dlq.reason";

@@ -260,6 +260,9 @@ public final class EventParser implements EventDecoder {
             ? o.toInstant()
             : ((LocalDateTime) parsed).toInstant(ZoneOffset.UTC);
       } catch (DateTimeParseException e2) {
+        if (EPOCH_DIGITS.matcher(t).matches()) {
+          throw epochMillisAsText(name, text, t);
+        }
         throw new MalformedEventException(
             "wrong type for '"
                 + name
@@ -269,6 +272,27 @@ public final class EventParser implements EventDecoder {
                 + " epoch milliseconds)");
       }
     }
+  }
+
+  /** Whole epoch milliseconds written as text, up to 18 digits (within a long). */
+  private static final Pattern EPOCH_DIGITS = Pattern.compile("[0-9]{1,18}");
+
+  /**
+   * Epoch milliseconds sent as text ({@code "ts":"1732665600000"}): malformed, as any number given
+   * as text, but the detail said "is not a timestamp (expected ISO-8601 ..., or epoch
+   * milliseconds)", what the producer believed it had sent (session 20 QA pass). It names the fix.
+   */
+  private static MalformedEventException epochMillisAsText(String name, String text, String t) {
+    return new MalformedEventException(
+        "wrong type for '"
+            + name
+            + "': '"
+            + text
+            + "' is text; epoch milliseconds are read from a number only (expected: "
+            + t
+            + " as a number, not a string, or ISO-8601 text such as "
+            + Instant.ofEpochMilli(Long.parseLong(t))
+            + ")");
   }
 
   /**

@@ -96,6 +96,32 @@ class EventParserTest {
         .hasMessageContaining("is not a timestamp");
   }
 
+  /**
+   * Epoch milliseconds sent as text ({@code "ts":"1732665600000"}, as JavaScript and many
+   * connectors write them) are malformed, like any number given as text; the detail said "is not a
+   * timestamp (expected ISO-8601 ..., or epoch milliseconds)", which is what the producer believed
+   * it had sent. It now names the fix: the same digits as a number.
+   */
+  @Test
+  void epochMillisAsTextNameTheFix() {
+    assertThatThrownBy(() -> parse("{\"txn_id\":\"a\",\"user_id\":\"u\",\"ts\":\"1732665600000\"}"))
+        .isInstanceOf(EventParser.MalformedEventException.class)
+        .hasMessage(
+            "wrong type for 'ts': '1732665600000' is text; epoch milliseconds are read from a"
+                + " number only (expected: 1732665600000 as a number, not a string, or ISO-8601"
+                + " text such as 2024-11-27T00:00:00Z)");
+    assertThatThrownBy(() -> EventParser.parseInstant("ts", " 86400000 "))
+        .hasMessage(
+            "wrong type for 'ts': ' 86400000 ' is text; epoch milliseconds are read from a number"
+                + " only (expected: 86400000 as a number, not a string, or ISO-8601 text such as"
+                + " 1970-01-02T00:00:00Z)");
+    // other text keeps its detail
+    assertThatThrownBy(() -> EventParser.parseInstant("ts", "12:30"))
+        .hasMessage(
+            "wrong type for 'ts': '12:30' is not a timestamp (expected ISO-8601 such as"
+                + " 2026-01-02T03:04:05Z, or epoch milliseconds)");
+  }
+
   @Test
   void namesWhatIsWrong() {
     assertThatThrownBy(() -> parse("{\"txn_id\":")).hasMessageStartingWith("bad JSON");
